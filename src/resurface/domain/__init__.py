@@ -1,0 +1,1 @@
+"""Pure clinical rules and records. Standard library only; nothing here touches a database."""

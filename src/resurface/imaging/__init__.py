@@ -1,0 +1,1 @@
+"""Photo analysis: arrays in, arrays and small frozen dataclasses out. Imports nothing of ours."""
