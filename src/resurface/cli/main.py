@@ -5,8 +5,10 @@ from __future__ import annotations
 import sys
 
 import typer
+from pydantic import ValidationError
 
-from resurface.cli import clinical, imaging
+from resurface.cli import audit, clinical, db, demo, imaging, patient, serve, user
+from resurface.cli.context import CliContext
 from resurface.domain.errors import DomainError
 from resurface.imaging.errors import ImagingError
 from resurface.services.errors import ServiceError
@@ -21,16 +23,36 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (clinical, imaging):
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    """Resurface: laser skin resurfacing from consultation to results.
+
+    Settings come from RESURFACE_* environment variables (RESURFACE_DATA_DIR,
+    RESURFACE_DATABASE_URL, RESURFACE_SECRET_KEY, RESURFACE_ENVIRONMENT …).
+    """
+    ctx.obj = CliContext()
+
+
+for module in (db, demo, serve, user, patient, audit, clinical, imaging):
     module.register(app)
 
 
+def _settings_message(error: ValidationError) -> str:
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "settings"
+    return f"settings: {field}: {first['msg']}"
+
+
 def main() -> None:
-    """Entry point: known errors become a one-line message and a non-zero exit, never a traceback."""
+    """Known errors become a one-line message and a non-zero exit, never a traceback."""
     try:
         app()
     except (DomainError, ServiceError, ImagingError) as error:
         typer.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_INVALID)
+    except ValidationError as error:
+        typer.echo(f"error: {_settings_message(error)}", err=True)
         sys.exit(EXIT_INVALID)
 
 

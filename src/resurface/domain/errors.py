@@ -1,10 +1,10 @@
 """Errors raised by domain rules.
 
-    DomainError
-    ├── InvalidInput          a value is missing, of the wrong kind or out of range (names the field)
-    ├── ProtocolError         a protocol (rule-base) file is broken (names file and key)
-    └── RuleViolation         a clinical or record rule forbids the change
-        └── VersionConflict   someone else saved the record first
+DomainError
+├── InvalidInput          a value is missing, of the wrong kind or out of range (names the field)
+├── ProtocolError         a protocol (rule-base) file is broken (names file and key)
+└── RuleViolation         a clinical or record rule forbids the change
+    └── VersionConflict   someone else saved the record first
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Errors raised by use cases.
 
-    ServiceError
-    ├── NotFound               no such record in the caller's clinic (also for other clinics' records)
-    ├── PermissionDenied       the caller's role may not do this
-    ├── AuthenticationFailed   wrong user name or password
-    │   └── AccountLocked      too many failed attempts; try again later
-    └── Conflict               the record already exists or changed meanwhile
+ServiceError
+├── NotFound               no such record in the caller's clinic (also for other clinics' records)
+├── PermissionDenied       the caller's role may not do this
+├── AuthenticationFailed   wrong user name or password
+│   └── AccountLocked      too many failed attempts; try again later
+└── Conflict               the record already exists or changed meanwhile
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ class AuthenticationFailed(ServiceError):
 
 
 class AccountLocked(AuthenticationFailed):
+    pass
+
+
+class NotSignedIn(AuthenticationFailed):
     pass
 
 

@@ -1,0 +1,30 @@
+"""What every command needs: settings read once per invocation, and the runtime built from them."""
+
+from __future__ import annotations
+
+import getpass
+from functools import cached_property
+
+from resurface import bootstrap
+from resurface.config import Settings
+from resurface.services import auth
+from resurface.services.access import Actor
+from resurface.services.errors import NotFound
+
+
+class CliContext:
+    @cached_property
+    def settings(self) -> Settings:
+        return Settings()
+
+    @cached_property
+    def runtime(self) -> bootstrap.Runtime:
+        return bootstrap.build(self.settings)
+
+    def acting_as(self, username: str) -> Actor:
+        """The user a command acts for; the audit trail records them, from the command line."""
+        with self.runtime.uow() as uow:
+            user = uow.users.by_username(username)
+        if user is None or not user.active:
+            raise NotFound("user", username)
+        return auth.actor_of(user, f"cli:{getpass.getuser()}")

@@ -1,0 +1,27 @@
+"""resurface demo …: the fictional demo clinics."""
+
+from __future__ import annotations
+
+import typer
+
+from resurface.cli.context import CliContext
+from resurface.services import demo
+
+demo_app = typer.Typer(help="The fictional demo clinics.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(demo_app, name="demo")
+
+
+@demo_app.command("load")
+def load(ctx: typer.Context) -> None:
+    """Load two fictional clinics with staff and ~20 patients each; does nothing if already there."""
+    context: CliContext = ctx.obj
+    runtime = context.runtime
+    report = demo.load_demo(runtime.uow, runtime.photos, runtime.today())
+    if report.created:
+        typer.echo(f"demo loaded: {report.clinics} clinics, {report.patients} patients")
+    else:
+        typer.echo("demo already loaded; nothing changed")
+    typer.echo(demo.logins_text())

@@ -1,0 +1,29 @@
+"""resurface serve: run the web app."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from resurface.cli.context import CliContext
+from resurface.services import demo
+from resurface.web import create_app
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+
+
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
+    show_logins: bool = typer.Option(False, help="Print the demo clinics' sign-ins first."),
+) -> None:
+    """Serve the web app (pages and /api/v1) until stopped with Ctrl-C."""
+    context: CliContext = ctx.obj
+    web_app = create_app(context.settings, context.runtime)
+    if show_logins:
+        typer.echo(demo.logins_text())
+    typer.echo(f"Resurface is at http://{host}:{port}/  (Ctrl-C stops it)")
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")

@@ -1,0 +1,32 @@
+"""resurface user …: the people who sign in."""
+
+from __future__ import annotations
+
+import typer
+
+from resurface.cli.context import CliContext
+from resurface.domain.people import Role
+from resurface.services import users
+
+user_app = typer.Typer(help="The people who sign in.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def add(
+    ctx: typer.Context,
+    username: str = typer.Argument(..., help="Sign-in name: lower-case letters, digits, . _ -"),
+    clinic: str = typer.Option(..., help="The clinic's short name (slug), e.g. harbour."),
+    name: str = typer.Option(..., "--name", help="The person's full name."),
+    role: Role = typer.Option(Role.CLINICIAN, help="admin, clinician or staff."),
+    email: str = typer.Option("", help="E-mail address for notifications."),
+) -> None:
+    """Add a user to a clinic; asks for the password (twice, not echoed)."""
+    context: CliContext = ctx.obj
+    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with context.runtime.uow() as uow:
+        added = users.add_user(uow, None, clinic, username, name, role, password, email)
+    typer.echo(f"added {added.username} ({added.role.value}) to {clinic}")

@@ -1,0 +1,57 @@
+"""Settings, read once from the environment (prefix ``RESURFACE_``) by the app factory or CLI."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # noqa: S105
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Built once, never at import time."""
+
+    model_config = SettingsConfigDict(env_prefix="RESURFACE_", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path("var")
+    database_url: str = Field(default="", description="SQLAlchemy URL; SQLite in data_dir if empty")
+    secret_key: str = DEVELOPMENT_SECRET
+    session_hours: float = Field(default=8.0, gt=0)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_minutes: float = Field(default=15.0, gt=0)
+    protocols_dir: Path | None = None
+    max_upload_mb: float = Field(default=40.0, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_outside_development(self) -> Self:
+        if self.environment is not Environment.DEVELOPMENT and (
+            self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "RESURFACE_SECRET_KEY must be set to a random value of at least 32 characters "
+                f"when RESURFACE_ENVIRONMENT is {self.environment.value}"
+            )
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'resurface.db'}"
+
+    @property
+    def photos_dir(self) -> Path:
+        return self.data_dir / "photos"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.environment is not Environment.DEVELOPMENT

@@ -1,0 +1,54 @@
+"""Who is acting, and what each role may do. Every role check in Resurface goes through here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from resurface.domain.people import Role
+from resurface.services.errors import PermissionDenied
+
+
+class Permission(StrEnum):
+    VIEW_PATIENT_LIST = "view_patient_list"
+    REGISTER_PATIENT = "register_patient"
+    VIEW_CHART = "view_chart"
+    WRITE_CHART = "write_chart"
+    COSIGN_PLAN = "cosign_plan"
+    MANAGE_USERS = "manage_users"
+    VIEW_AUDIT = "view_audit"
+
+
+_GRANTS: dict[Role, frozenset[Permission]] = {
+    # Front desk: books and registers patients; no clinical record (minimum necessary).
+    Role.STAFF: frozenset({Permission.VIEW_PATIENT_LIST, Permission.REGISTER_PATIENT}),
+    Role.CLINICIAN: frozenset(
+        {
+            Permission.VIEW_PATIENT_LIST,
+            Permission.REGISTER_PATIENT,
+            Permission.VIEW_CHART,
+            Permission.WRITE_CHART,
+        }
+    ),
+    # The clinic's medical director: everything a clinician may do, plus the clinic's running.
+    Role.ADMIN: frozenset(Permission),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in person a use case acts for; ``source`` says from where (IP or "cli")."""
+
+    user_id: int
+    clinic_id: int
+    role: Role
+    name: str
+    source: str = ""
+
+    def may(self, permission: Permission) -> bool:
+        return permission in _GRANTS[self.role]
+
+
+def require(actor: Actor, permission: Permission) -> None:
+    if not actor.may(permission):
+        raise PermissionDenied(f"a {actor.role.value} may not {permission.value.replace('_', ' ')}")

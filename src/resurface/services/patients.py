@@ -1,0 +1,115 @@
+"""The clinic's patients: the list, the search, registering a new one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from resurface.domain.codes import Modality
+from resurface.domain.errors import InvalidInput
+from resurface.domain.journey import Progress, Stage, stage_of
+from resurface.domain.people import Patient
+from resurface.services import audit
+from resurface.services.access import Actor, Permission, require
+from resurface.services.errors import NotFound
+from resurface.services.pages import Page, paginate
+from resurface.services.ports import SeriesFacts, UnitOfWork
+
+HealingDays = Callable[[Modality | None], int]
+"""How many days after a session with this modality the patient counts as recovering."""
+
+
+@dataclass(frozen=True)
+class PatientQuery:
+    text: str = ""
+    stage: Stage | None = None
+    page: int = 1
+    per_page: int = 25
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    patient: Patient
+    stage: Stage
+    sessions_done: int
+    sessions_planned: int
+    last_session_on: dt.date | None
+
+
+def stage_for(facts: SeriesFacts | None, today: dt.date, healing_days: HealingDays) -> Stage:
+    facts = facts or SeriesFacts(0, 0, None, None)
+    progress = Progress(
+        has_accepted_plan=facts.sessions_planned > 0,
+        sessions_planned=facts.sessions_planned,
+        sessions_done=facts.sessions_done,
+        last_session_on=facts.last_session_on,
+        recovery_days=healing_days(facts.last_modality),
+    )
+    return stage_of(progress, today)
+
+
+def list_patients(
+    uow: UnitOfWork,
+    actor: Actor,
+    query: PatientQuery,
+    today: dt.date,
+    healing_days: HealingDays,
+) -> Page[PatientSummary]:
+    require(actor, Permission.VIEW_PATIENT_LIST)
+    if len(query.text) > 100:
+        raise InvalidInput("q", "search text is longer than 100 characters")
+    facts = uow.patients.series_facts(actor.clinic_id)
+    summaries = []
+    for patient in uow.patients.in_clinic(actor.clinic_id, query.text):
+        series = facts.get(patient.id)
+        stage = stage_for(series, today, healing_days)
+        if query.stage is None or stage is query.stage:
+            summaries.append(
+                PatientSummary(
+                    patient,
+                    stage,
+                    series.sessions_done if series else 0,
+                    series.sessions_planned if series else 0,
+                    series.last_session_on if series else None,
+                )
+            )
+    page = paginate(summaries, query.page, query.per_page)
+    detail = f"q={query.text!r} stage={query.stage or 'any'} page={query.page}"
+    audit.record(uow, actor, "patient_list", "patient", "*", detail=detail)
+    uow.commit()
+    return page
+
+
+def find_patient(uow: UnitOfWork, actor: Actor, patient_id: int) -> Patient:
+    """The patient, if in the actor's clinic; another clinic's patient is simply not found."""
+    patient = uow.patients.get(actor.clinic_id, patient_id)
+    if patient is None:
+        raise NotFound("patient", patient_id)
+    return patient
+
+
+def register_patient(uow: UnitOfWork, actor: Actor, patient: Patient) -> Patient:
+    require(actor, Permission.REGISTER_PATIENT)
+    if not patient.given_name.strip():
+        raise InvalidInput("given_name", "is required")
+    if not patient.family_name.strip():
+        raise InvalidInput("family_name", "is required")
+    if patient.date_of_birth > dt.date.today():
+        raise InvalidInput("date_of_birth", "is in the future")
+    saved = uow.patients.add(
+        Patient(
+            id=0,
+            clinic_id=actor.clinic_id,
+            given_name=patient.given_name.strip(),
+            family_name=patient.family_name.strip(),
+            date_of_birth=patient.date_of_birth,
+            sex=patient.sex,
+            phone=patient.phone,
+            email=patient.email,
+            fitzpatrick_type=patient.fitzpatrick_type,
+        )
+    )
+    audit.record(uow, actor, "create", "patient", saved.id, patient_id=saved.id)
+    uow.commit()
+    return saved

@@ -1,0 +1,109 @@
+"""The chart as one timeline, newest first, in words a clinician reads at a glance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from resurface.domain.chart import (
+    AreaSettings,
+    Assessment,
+    Chart,
+    CheckInRecord,
+    Consultation,
+    Photo,
+    TreatmentPlan,
+    TreatmentSession,
+)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    on: dt.date
+    kind: str
+    record_id: int
+    title: str
+    lines: tuple[str, ...]
+
+
+def _words(code: str) -> str:
+    return code.replace("_", " ")
+
+
+def _consultation(record: Consultation) -> TimelineEntry:
+    goals = "; ".join(
+        f"{_words(g.concern)} — {_words(g.area)} ({g.severity})" for g in record.goals
+    )
+    screening = "eligible" if record.eligible else "not eligible now (deferred)"
+    lines = [f"Goals: {goals}", f"Skin type {record.fitzpatrick_type}; screening: {screening}"]
+    lines += [f"{_words(f.action)}: {_words(f.code)} — {f.reason}" for f in record.findings]
+    return TimelineEntry(record.held_on, "consultation", record.id, "Consultation", tuple(lines))
+
+
+def _assessment(record: Assessment) -> TimelineEntry:
+    lines = tuple(
+        f"{_words(g.area)}: {_words(g.scale)} {g.value} ({g.label})" for g in record.grades
+    )
+    return TimelineEntry(record.assessed_on, "assessment", record.id, "Assessment", lines)
+
+
+def _plan(record: TreatmentPlan) -> TimelineEntry:
+    lines = []
+    for item in record.items:
+        sessions = f"{item.sessions_min}–{item.sessions_max} sessions"
+        line = f"{_words(item.area)}, {_words(item.concern)}: {_words(item.modality)}, {sessions}"
+        if item.override_reason:
+            line += f" (overridden: {item.override_reason})"
+        lines.append(line)
+    title = f"Treatment plan ({record.status.value})"
+    return TimelineEntry(record.created_on, "plan", record.id, title, tuple(lines))
+
+
+def _settings(area: AreaSettings) -> str:
+    parts = [f"{_words(area.area)}: {_words(area.modality)} {area.wavelength_nm} nm"]
+    if area.energy_mj is not None:
+        parts.append(f"{area.energy_mj:g} mJ")
+    if area.fluence_j_cm2 is not None:
+        parts.append(f"{area.fluence_j_cm2:g} J/cm²")
+    if area.density_pct is not None:
+        parts.append(f"density {area.density_pct:g} %")
+    parts.append(f"{area.passes} pass{'es' if area.passes != 1 else ''}")
+    return ", ".join(parts)
+
+
+def _session(record: TreatmentSession, number: int) -> TimelineEntry:
+    lines = [_settings(area) for area in record.areas] + [f"Device: {record.device}"]
+    title = f"Treatment session {number}"
+    return TimelineEntry(record.performed_on, "session", record.id, title, tuple(lines))
+
+
+def _checkin(record: CheckInRecord, session_on: dt.date | None) -> TimelineEntry:
+    checkin = record.checkin
+    scores = ", ".join(f"{score.value} {value}" for score, value in checkin.scores.items())
+    lines = [scores]
+    if checkin.red_flags:
+        lines.append("Warning signs: " + ", ".join(_words(f) for f in sorted(checkin.red_flags)))
+    if checkin.note:
+        lines.append(f"Note: {checkin.note}")
+    day = f"day {checkin.day_after(session_on)} " if session_on else ""
+    title = f"Check-in, {day}after treatment"
+    return TimelineEntry(checkin.date, "checkin", record.id, title, tuple(lines))
+
+
+def _photo(record: Photo) -> TimelineEntry:
+    lines = (f"{record.width}×{record.height} px",)
+    title = f"Photo: {_words(record.region)}"
+    return TimelineEntry(record.captured_at.date(), "photo", record.id, title, lines)
+
+
+def timeline_of(chart: Chart) -> tuple[TimelineEntry, ...]:
+    session_dates = {s.id: s.performed_on for s in chart.sessions}
+    entries = [
+        *(_consultation(r) for r in chart.consultations),
+        *(_assessment(r) for r in chart.assessments),
+        *(_plan(r) for r in chart.plans),
+        *(_session(r, n) for n, r in enumerate(chart.sessions, start=1)),
+        *(_checkin(r, session_dates.get(r.session_id)) for r in chart.checkins),
+        *(_photo(r) for r in chart.photos),
+    ]
+    return tuple(sorted(entries, key=lambda e: (e.on, e.kind, e.record_id), reverse=True))

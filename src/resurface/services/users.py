@@ -1,0 +1,63 @@
+"""The people who work at a clinic."""
+
+from __future__ import annotations
+
+import re
+
+from resurface.domain.errors import InvalidInput
+from resurface.domain.people import Role, User
+from resurface.services import audit
+from resurface.services.access import Actor, Permission, require
+from resurface.services.errors import Conflict, NotFound
+from resurface.services.passwords import MIN_LENGTH, hash_password
+from resurface.services.ports import UnitOfWork
+
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+
+
+def check_new_user(username: str, display_name: str, password: str) -> None:
+    if not _USERNAME.match(username):
+        raise InvalidInput(
+            "username", "use 2–40 lower-case letters, digits, dots, dashes or underscores"
+        )
+    if not display_name.strip():
+        raise InvalidInput("display_name", "is required")
+    if len(password) < MIN_LENGTH:
+        raise InvalidInput("password", f"must be at least {MIN_LENGTH} characters")
+
+
+def add_user(
+    uow: UnitOfWork,
+    actor: Actor | None,
+    clinic_slug: str,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str,
+    email: str = "",
+) -> User:
+    """Add a user. ``actor`` is None for the server operator (CLI), else the clinic's admin."""
+    clinic = uow.clinics.by_slug(clinic_slug)
+    if actor is not None:
+        require(actor, Permission.MANAGE_USERS)
+        if clinic is None or clinic.id != actor.clinic_id:
+            raise NotFound("clinic", clinic_slug)
+    if clinic is None:
+        raise NotFound("clinic", clinic_slug)
+    check_new_user(username, display_name, password)
+    if uow.users.by_username(username) is not None:
+        raise Conflict(f"the user name {username!r} is taken")
+    user = uow.users.add(
+        User(0, clinic.id, username, display_name.strip(), role, hash_password(password), email)
+    )
+    if actor is None:
+        audit.record_system(uow, "user_added", "user", user.id, detail=f"{username} ({role})")
+    else:
+        audit.record(uow, actor, "user_added", "user", user.id, detail=f"{username} ({role})")
+    uow.commit()
+    return user
+
+
+def clinic_users(uow: UnitOfWork, actor: Actor) -> list[User]:
+    require(actor, Permission.MANAGE_USERS)
+    return uow.users.in_clinic(actor.clinic_id)

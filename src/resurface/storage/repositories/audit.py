@@ -1,0 +1,95 @@
+"""The audit trail table. Appends are serialised through the single ``audit_head`` row, which
+every appender updates first: that takes a write lock on SQLite and a row lock on PostgreSQL,
+so two transactions can never chain onto the same previous event."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from resurface.domain.audit import AuditEntry, AuditEvent, chain
+from resurface.storage.repositories._base import Repository
+from resurface.storage.tables import audit_events, audit_head
+
+_HEAD = 1
+_BATCH = 1000
+
+
+def _event(row: Any) -> AuditEvent:
+    entry = AuditEntry(
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        record_type=row.record_type,
+        record_id=row.record_id,
+        clinic_id=row.clinic_id,
+        user_id=row.user_id,
+        patient_id=row.patient_id,
+        source=row.source,
+        detail=row.detail,
+    )
+    return AuditEvent(row.seq, entry, row.previous_hash, row.hash)
+
+
+class SqlAuditTrail(Repository):
+    def append(self, entry: AuditEntry) -> AuditEvent:
+        self.connection.execute(
+            update(audit_head).where(audit_head.c.id == _HEAD).values(seq=audit_head.c.seq + 1)
+        )
+        head = self.connection.execute(
+            select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == _HEAD)
+        ).one()
+        event = chain(head.seq, entry, head.hash)
+        self.connection.execute(
+            insert(audit_events).values(
+                seq=event.seq,
+                at=entry.at,
+                actor=entry.actor,
+                action=entry.action,
+                record_type=entry.record_type,
+                record_id=entry.record_id,
+                clinic_id=entry.clinic_id,
+                user_id=entry.user_id,
+                patient_id=entry.patient_id,
+                source=entry.source,
+                detail=entry.detail,
+                previous_hash=event.previous_hash,
+                hash=event.hash,
+            )
+        )
+        self.connection.execute(
+            update(audit_head).where(audit_head.c.id == _HEAD).values(hash=event.hash)
+        )
+        return event
+
+    def in_order(self) -> Iterator[AuditEvent]:
+        last = 0
+        while True:
+            query = (
+                select(audit_events)
+                .where(audit_events.c.seq > last)
+                .order_by(audit_events.c.seq)
+                .limit(_BATCH)
+            )
+            rows = self.connection.execute(query).all()
+            if not rows:
+                return
+            for row in rows:
+                yield _event(row)
+            last = rows[-1].seq
+
+    def for_patient(self, clinic_id: int, patient_id: int) -> list[AuditEvent]:
+        query = (
+            select(audit_events)
+            .where(audit_events.c.clinic_id == clinic_id, audit_events.c.patient_id == patient_id)
+            .order_by(audit_events.c.seq)
+        )
+        return [_event(row) for row in self.connection.execute(query)]
+
+    def head(self) -> tuple[int, str]:
+        row = self.connection.execute(
+            select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == _HEAD)
+        ).one()
+        return int(row.seq), str(row.hash)

@@ -1,0 +1,458 @@
+"""Chart records: one table (or a parent and its lines) per record kind, JSON for small lists."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from typing import Any
+
+from sqlalchemy import Table, insert, select, update
+
+from resurface.domain.chart import (
+    AreaSettings,
+    Assessment,
+    Chart,
+    CheckInRecord,
+    Consultation,
+    Grade,
+    ItemDecision,
+    Photo,
+    PlanItem,
+    PlanStatus,
+    ScreeningFinding,
+    Span,
+    TreatmentPlan,
+    TreatmentSession,
+)
+from resurface.domain.checkin import CheckIn
+from resurface.domain.codes import (
+    Area,
+    Concern,
+    Contraindication,
+    FitzpatrickType,
+    Modality,
+    RedFlag,
+    Score,
+    ScreeningAction,
+    Severity,
+)
+from resurface.domain.errors import VersionConflict
+from resurface.domain.intake import Goal, MedicalHistory
+from resurface.storage.repositories._base import Repository, now
+from resurface.storage.tables import (
+    assessments,
+    checkins,
+    consultations,
+    photos,
+    plan_items,
+    session_areas,
+    treatment_plans,
+    treatment_sessions,
+)
+
+# --- consultations -------------------------------------------------------------------------
+
+
+def _goal_json(goal: Goal) -> dict[str, str]:
+    return {"concern": goal.concern, "area": goal.area, "severity": goal.severity}
+
+
+def _finding_json(finding: ScreeningFinding) -> dict[str, Any]:
+    return {
+        "code": finding.code,
+        "action": finding.action,
+        "modalities": list(finding.modalities),
+        "reason": finding.reason,
+        "source": finding.source,
+    }
+
+
+def _consultation(row: Any) -> Consultation:
+    return Consultation(
+        id=row.id,
+        clinic_id=row.clinic_id,
+        patient_id=row.patient_id,
+        clinician_id=row.clinician_id,
+        held_on=row.held_on,
+        goals=tuple(
+            Goal(Concern(g["concern"]), Area(g["area"]), Severity(g["severity"])) for g in row.goals
+        ),
+        history=MedicalHistory(**row.history),
+        fitzpatrick_type=FitzpatrickType(row.fitzpatrick_type),
+        eligible=row.eligible,
+        findings=tuple(
+            ScreeningFinding(
+                Contraindication(f["code"]),
+                ScreeningAction(f["action"]),
+                tuple(Modality(m) for m in f["modalities"]),
+                f["reason"],
+                f["source"],
+            )
+            for f in row.findings
+        ),
+        fitzpatrick_answers=tuple(row.fitzpatrick_answers) if row.fitzpatrick_answers else None,
+        notes=row.notes,
+        version=row.version,
+    )
+
+
+# --- assessments ---------------------------------------------------------------------------
+
+
+def _assessment(row: Any) -> Assessment:
+    return Assessment(
+        id=row.id,
+        clinic_id=row.clinic_id,
+        patient_id=row.patient_id,
+        clinician_id=row.clinician_id,
+        assessed_on=row.assessed_on,
+        grades=tuple(
+            Grade(Area(g["area"]), g["scale"], int(g["value"]), g["label"]) for g in row.grades
+        ),
+        notes=row.notes,
+        version=row.version,
+    )
+
+
+# --- plans ---------------------------------------------------------------------------------
+
+
+def _item_values(item: PlanItem, position: int) -> dict[str, Any]:
+    return {
+        "position": position,
+        "area": item.area.value,
+        "concern": item.concern.value,
+        "severity": item.severity.value,
+        "proposed_modality": item.proposed_modality.value,
+        "sessions_min": item.sessions_min,
+        "sessions_expected": item.sessions_expected,
+        "sessions_max": item.sessions_max,
+        "interval_weeks_min": item.interval_weeks.min,
+        "interval_weeks_max": item.interval_weeks.max,
+        "downtime_days_min": item.downtime_days.min,
+        "downtime_days_max": item.downtime_days.max,
+        "decision": item.decision.value,
+        "chosen_modality": item.chosen_modality.value if item.chosen_modality else None,
+        "chosen_sessions": item.chosen_sessions,
+        "override_reason": item.override_reason,
+        "decided_by": item.decided_by,
+    }
+
+
+def _item(row: Any) -> PlanItem:
+    return PlanItem(
+        area=Area(row.area),
+        concern=Concern(row.concern),
+        severity=Severity(row.severity),
+        proposed_modality=Modality(row.proposed_modality),
+        sessions_min=row.sessions_min,
+        sessions_expected=row.sessions_expected,
+        sessions_max=row.sessions_max,
+        interval_weeks=Span(row.interval_weeks_min, row.interval_weeks_max),
+        downtime_days=Span(row.downtime_days_min, row.downtime_days_max),
+        decision=ItemDecision(row.decision),
+        chosen_modality=Modality(row.chosen_modality) if row.chosen_modality else None,
+        chosen_sessions=row.chosen_sessions,
+        override_reason=row.override_reason,
+        decided_by=row.decided_by,
+    )
+
+
+def _plan(row: Any, items: list[PlanItem]) -> TreatmentPlan:
+    return TreatmentPlan(
+        id=row.id,
+        clinic_id=row.clinic_id,
+        patient_id=row.patient_id,
+        clinician_id=row.clinician_id,
+        created_on=row.created_on,
+        status=PlanStatus(row.status),
+        items=tuple(items),
+        rationale=tuple(row.rationale),
+        sources=tuple(row.sources),
+        cosigned_by=row.cosigned_by,
+        version=row.version,
+    )
+
+
+# --- sessions ------------------------------------------------------------------------------
+
+
+def _area_values(settings: AreaSettings, position: int) -> dict[str, Any]:
+    values = asdict(settings)
+    values["area"] = settings.area.value
+    values["modality"] = settings.modality.value
+    return values | {"position": position}
+
+
+def _area(row: Any) -> AreaSettings:
+    return AreaSettings(
+        area=Area(row.area),
+        modality=Modality(row.modality),
+        wavelength_nm=row.wavelength_nm,
+        passes=row.passes,
+        energy_mj=row.energy_mj,
+        fluence_j_cm2=row.fluence_j_cm2,
+        pulse_duration_ms=row.pulse_duration_ms,
+        spot_size_mm=row.spot_size_mm,
+        density_pct=row.density_pct,
+        immediate_response=row.immediate_response,
+        beyond_limits_reason=row.beyond_limits_reason,
+    )
+
+
+def _session(row: Any, areas: list[AreaSettings]) -> TreatmentSession:
+    return TreatmentSession(
+        id=row.id,
+        clinic_id=row.clinic_id,
+        patient_id=row.patient_id,
+        clinician_id=row.clinician_id,
+        performed_on=row.performed_on,
+        device=row.device,
+        areas=tuple(areas),
+        plan_id=row.plan_id,
+        notes=row.notes,
+        version=row.version,
+    )
+
+
+# --- check-ins and photos ------------------------------------------------------------------
+
+
+def _checkin(row: Any) -> CheckInRecord:
+    scores = {score: int(getattr(row, score.value)) for score in Score}
+    return CheckInRecord(
+        id=row.id,
+        clinic_id=row.clinic_id,
+        patient_id=row.patient_id,
+        session_id=row.session_id,
+        checkin=CheckIn(
+            date=row.checked_on,
+            scores=scores,
+            red_flags=frozenset(RedFlag(flag) for flag in row.red_flags),
+            note=row.note,
+        ),
+        submitted_at=row.submitted_at,
+    )
+
+
+def _photo(row: Any) -> Photo:
+    return Photo(
+        id=row.id,
+        clinic_id=row.clinic_id,
+        patient_id=row.patient_id,
+        region=row.region,
+        captured_at=row.captured_at,
+        sha256=row.sha256,
+        storage_key=row.storage_key,
+        media_type=row.media_type,
+        width=row.width,
+        height=row.height,
+        assessment_id=row.assessment_id,
+        session_id=row.session_id,
+        checkin_id=row.checkin_id,
+    )
+
+
+class SqlCharts(Repository):
+    """Chart records. Every read is scoped by clinic: another clinic's id reads as absent."""
+
+    def chart(self, clinic_id: int, patient_id: int) -> Chart:
+        return Chart(
+            consultations=tuple(
+                _consultation(r) for r in self._rows(consultations, clinic_id, patient_id)
+            ),
+            assessments=tuple(
+                _assessment(r) for r in self._rows(assessments, clinic_id, patient_id)
+            ),
+            plans=tuple(
+                self._plan_with_items(r) for r in self._rows(treatment_plans, clinic_id, patient_id)
+            ),
+            sessions=tuple(
+                self._session_with_areas(r)
+                for r in self._rows(treatment_sessions, clinic_id, patient_id)
+            ),
+            checkins=tuple(_checkin(r) for r in self._rows(checkins, clinic_id, patient_id)),
+            photos=tuple(_photo(r) for r in self._rows(photos, clinic_id, patient_id)),
+        )
+
+    def _rows(self, table: Table, clinic_id: int, patient_id: int) -> list[Any]:
+        query = (
+            select(table)
+            .where(table.c.clinic_id == clinic_id, table.c.patient_id == patient_id)
+            .order_by(table.c.id)
+        )
+        return list(self.connection.execute(query))
+
+    def _one(self, table: Table, clinic_id: int, record_id: int) -> Any:
+        query = select(table).where(table.c.id == record_id, table.c.clinic_id == clinic_id)
+        return self.connection.execute(query).first()
+
+    # consultations
+    def add_consultation(self, record: Consultation) -> Consultation:
+        values = {
+            "clinic_id": record.clinic_id,
+            "patient_id": record.patient_id,
+            "clinician_id": record.clinician_id,
+            "held_on": record.held_on,
+            "goals": [_goal_json(goal) for goal in record.goals],
+            "history": asdict(record.history),
+            "fitzpatrick_type": record.fitzpatrick_type.value,
+            "fitzpatrick_answers": list(record.fitzpatrick_answers)
+            if record.fitzpatrick_answers
+            else None,
+            "eligible": record.eligible,
+            "findings": [_finding_json(f) for f in record.findings],
+            "notes": record.notes,
+            "created_at": now(),
+        }
+        return replace(record, id=self._insert(consultations, values), version=1)
+
+    def consultation(self, clinic_id: int, record_id: int) -> Consultation | None:
+        row = self._one(consultations, clinic_id, record_id)
+        return _consultation(row) if row else None
+
+    # assessments
+    def add_assessment(self, record: Assessment) -> Assessment:
+        values = {
+            "clinic_id": record.clinic_id,
+            "patient_id": record.patient_id,
+            "clinician_id": record.clinician_id,
+            "assessed_on": record.assessed_on,
+            "grades": [
+                {"area": g.area.value, "scale": g.scale, "value": g.value, "label": g.label}
+                for g in record.grades
+            ],
+            "notes": record.notes,
+            "created_at": now(),
+        }
+        return replace(record, id=self._insert(assessments, values), version=1)
+
+    def assessment(self, clinic_id: int, record_id: int) -> Assessment | None:
+        row = self._one(assessments, clinic_id, record_id)
+        return _assessment(row) if row else None
+
+    # plans
+    def add_plan(self, record: TreatmentPlan) -> TreatmentPlan:
+        values = {
+            "clinic_id": record.clinic_id,
+            "patient_id": record.patient_id,
+            "clinician_id": record.clinician_id,
+            "created_on": record.created_on,
+            "status": record.status.value,
+            "rationale": list(record.rationale),
+            "sources": list(record.sources),
+            "cosigned_by": record.cosigned_by,
+            "created_at": now(),
+        }
+        plan_id = self._insert(treatment_plans, values)
+        self._write_items(plan_id, record.items)
+        return replace(record, id=plan_id, version=1)
+
+    def update_plan(self, record: TreatmentPlan) -> TreatmentPlan:
+        """Save the plan's status, decisions and co-signature if its version is still current."""
+        result = self.connection.execute(
+            update(treatment_plans)
+            .where(
+                treatment_plans.c.id == record.id,
+                treatment_plans.c.clinic_id == record.clinic_id,
+                treatment_plans.c.version == record.version,
+            )
+            .values(
+                status=record.status.value,
+                cosigned_by=record.cosigned_by,
+                version=treatment_plans.c.version + 1,
+            )
+        )
+        if result.rowcount != 1:
+            current = self.plan(record.clinic_id, record.id)
+            raise VersionConflict(
+                "treatment plan", record.id, record.version, current.version if current else 0
+            )
+        for position, item in enumerate(record.items):
+            self.connection.execute(
+                update(plan_items)
+                .where(plan_items.c.plan_id == record.id, plan_items.c.position == position)
+                .values(**_item_values(item, position))
+            )
+        return replace(record, version=record.version + 1)
+
+    def _write_items(self, plan_id: int, items: tuple[PlanItem, ...]) -> None:
+        if items:
+            self.connection.execute(
+                insert(plan_items),
+                [_item_values(item, pos) | {"plan_id": plan_id} for pos, item in enumerate(items)],
+            )
+
+    def _plan_with_items(self, row: Any) -> TreatmentPlan:
+        query = (
+            select(plan_items).where(plan_items.c.plan_id == row.id).order_by(plan_items.c.position)
+        )
+        return _plan(row, [_item(r) for r in self.connection.execute(query)])
+
+    def plan(self, clinic_id: int, record_id: int) -> TreatmentPlan | None:
+        row = self._one(treatment_plans, clinic_id, record_id)
+        return self._plan_with_items(row) if row else None
+
+    # sessions
+    def add_session(self, record: TreatmentSession) -> TreatmentSession:
+        values = {
+            "clinic_id": record.clinic_id,
+            "patient_id": record.patient_id,
+            "plan_id": record.plan_id,
+            "clinician_id": record.clinician_id,
+            "performed_on": record.performed_on,
+            "device": record.device,
+            "notes": record.notes,
+            "created_at": now(),
+        }
+        session_id = self._insert(treatment_sessions, values)
+        if record.areas:
+            self.connection.execute(
+                insert(session_areas),
+                [
+                    _area_values(area, pos) | {"session_id": session_id}
+                    for pos, area in enumerate(record.areas)
+                ],
+            )
+        return replace(record, id=session_id, version=1)
+
+    def _session_with_areas(self, row: Any) -> TreatmentSession:
+        query = (
+            select(session_areas)
+            .where(session_areas.c.session_id == row.id)
+            .order_by(session_areas.c.position)
+        )
+        return _session(row, [_area(r) for r in self.connection.execute(query)])
+
+    def session(self, clinic_id: int, record_id: int) -> TreatmentSession | None:
+        row = self._one(treatment_sessions, clinic_id, record_id)
+        return self._session_with_areas(row) if row else None
+
+    # check-ins
+    def add_checkin(self, record: CheckInRecord) -> CheckInRecord:
+        values: dict[str, Any] = {
+            "clinic_id": record.clinic_id,
+            "patient_id": record.patient_id,
+            "session_id": record.session_id,
+            "checked_on": record.checkin.date,
+            "red_flags": sorted(flag.value for flag in record.checkin.red_flags),
+            "note": record.checkin.note,
+            "submitted_at": record.submitted_at,
+        }
+        for score in Score:
+            values[score.value] = record.checkin.scores.get(score, 0)
+        return replace(record, id=self._insert(checkins, values))
+
+    def checkin(self, clinic_id: int, record_id: int) -> CheckInRecord | None:
+        row = self._one(checkins, clinic_id, record_id)
+        return _checkin(row) if row else None
+
+    # photos
+    def add_photo(self, record: Photo) -> Photo:
+        values = asdict(record)
+        del values["id"]
+        values["created_at"] = now()
+        return replace(record, id=self._insert(photos, values))
+
+    def photo(self, clinic_id: int, record_id: int) -> Photo | None:
+        row = self._one(photos, clinic_id, record_id)
+        return _photo(row) if row else None

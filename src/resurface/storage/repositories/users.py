@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import select, update
+
+from resurface.domain.people import Role, User
+from resurface.storage.repositories._base import Repository, now
+from resurface.storage.tables import users
+
+
+def _user(row: Any) -> User:
+    return User(
+        id=row.id,
+        clinic_id=row.clinic_id,
+        username=row.username,
+        display_name=row.display_name,
+        role=Role(row.role),
+        password_hash=row.password_hash,
+        email=row.email,
+        active=row.active,
+        failed_logins=row.failed_logins,
+        locked_until=row.locked_until,
+    )
+
+
+class SqlUsers(Repository):
+    def add(self, user: User) -> User:
+        values = {
+            "clinic_id": user.clinic_id,
+            "username": user.username,
+            "display_name": user.display_name,
+            "email": user.email,
+            "role": user.role.value,
+            "password_hash": user.password_hash,
+            "active": user.active,
+            "created_at": now(),
+        }
+        return replace(user, id=self._insert(users, values))
+
+    def get(self, clinic_id: int, user_id: int) -> User | None:
+        query = select(users).where(users.c.id == user_id, users.c.clinic_id == clinic_id)
+        row = self.connection.execute(query).first()
+        return _user(row) if row else None
+
+    def by_username(self, username: str) -> User | None:
+        row = self.connection.execute(select(users).where(users.c.username == username)).first()
+        return _user(row) if row else None
+
+    def in_clinic(self, clinic_id: int) -> list[User]:
+        query = select(users).where(users.c.clinic_id == clinic_id).order_by(users.c.display_name)
+        return [_user(row) for row in self.connection.execute(query)]
+
+    def set_login_state(
+        self, user_id: int, failed_logins: int, locked_until: dt.datetime | None
+    ) -> None:
+        self.connection.execute(
+            update(users)
+            .where(users.c.id == user_id)
+            .values(failed_logins=failed_logins, locked_until=locked_until)
+        )

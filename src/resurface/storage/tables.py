@@ -1,0 +1,278 @@
+"""The database schema. Alembic migrations under ``migrations/`` must match it exactly."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from resurface.storage.types import UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _stamp() -> Column[object]:
+    return Column("created_at", UtcDateTime(), nullable=False)
+
+
+def _version() -> Column[int]:
+    return Column("version", Integer, nullable=False, server_default="1")
+
+
+def _clinic() -> Column[int]:
+    return Column("clinic_id", ForeignKey("clinics.id"), nullable=False, index=True)
+
+
+def _patient() -> Column[int]:
+    return Column("patient_id", ForeignKey("patients.id"), nullable=False, index=True)
+
+
+clinics = Table(
+    "clinics",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("slug", String(60), nullable=False, unique=True),
+    Column("phone", String(40), nullable=False, server_default=""),
+    Column("email", String(200), nullable=False, server_default=""),
+    Column("require_cosign", Boolean, nullable=False, server_default="0"),
+    _stamp(),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _clinic(),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("email", String(200), nullable=False, server_default=""),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", UtcDateTime()),
+    _stamp(),
+)
+
+patients = Table(
+    "patients",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _clinic(),
+    Column("given_name", String(120), nullable=False),
+    Column("family_name", String(120), nullable=False),
+    Column("date_of_birth", Date, nullable=False),
+    Column("sex", String(10), nullable=False),
+    Column("phone", String(40), nullable=False, server_default=""),
+    Column("email", String(200), nullable=False, server_default=""),
+    Column("fitzpatrick_type", String(3)),
+    _stamp(),
+    _version(),
+    Index("ix_patients_clinic_family_name", "clinic_id", "family_name"),
+)
+
+consultations = Table(
+    "consultations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _clinic(),
+    _patient(),
+    Column("clinician_id", ForeignKey("users.id"), nullable=False),
+    Column("held_on", Date, nullable=False),
+    Column("goals", JSON, nullable=False),
+    Column("history", JSON, nullable=False),
+    Column("fitzpatrick_type", String(3), nullable=False),
+    Column("fitzpatrick_answers", JSON),
+    Column("eligible", Boolean, nullable=False),
+    Column("findings", JSON, nullable=False),
+    Column("notes", Text, nullable=False, server_default=""),
+    _stamp(),
+    _version(),
+)
+
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _clinic(),
+    _patient(),
+    Column("clinician_id", ForeignKey("users.id"), nullable=False),
+    Column("assessed_on", Date, nullable=False),
+    Column("grades", JSON, nullable=False),
+    Column("notes", Text, nullable=False, server_default=""),
+    _stamp(),
+    _version(),
+)
+
+treatment_plans = Table(
+    "treatment_plans",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _clinic(),
+    _patient(),
+    Column("clinician_id", ForeignKey("users.id"), nullable=False),
+    Column("created_on", Date, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("rationale", JSON, nullable=False),
+    Column("sources", JSON, nullable=False),
+    Column("cosigned_by", ForeignKey("users.id")),
+    _stamp(),
+    _version(),
+)
+
+plan_items = Table(
+    "plan_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", ForeignKey("treatment_plans.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("area", String(20), nullable=False),
+    Column("concern", String(20), nullable=False),
+    Column("severity", String(10), nullable=False),
+    Column("proposed_modality", String(40), nullable=False),
+    Column("sessions_min", Integer, nullable=False),
+    Column("sessions_expected", Integer, nullable=False),
+    Column("sessions_max", Integer, nullable=False),
+    Column("interval_weeks_min", Float, nullable=False),
+    Column("interval_weeks_max", Float, nullable=False),
+    Column("downtime_days_min", Float, nullable=False),
+    Column("downtime_days_max", Float, nullable=False),
+    Column("decision", String(20), nullable=False),
+    Column("chosen_modality", String(40)),
+    Column("chosen_sessions", Integer),
+    Column("override_reason", Text, nullable=False, server_default=""),
+    Column("decided_by", ForeignKey("users.id")),
+    UniqueConstraint("plan_id", "position", name="uq_plan_items_plan_position"),
+)
+
+treatment_sessions = Table(
+    "treatment_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _clinic(),
+    _patient(),
+    Column("plan_id", ForeignKey("treatment_plans.id")),
+    Column("clinician_id", ForeignKey("users.id"), nullable=False),
+    Column("performed_on", Date, nullable=False),
+    Column("device", String(200), nullable=False),
+    Column("notes", Text, nullable=False, server_default=""),
+    _stamp(),
+    _version(),
+)
+
+session_areas = Table(
+    "session_areas",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", ForeignKey("treatment_sessions.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("area", String(20), nullable=False),
+    Column("modality", String(40), nullable=False),
+    Column("wavelength_nm", Integer, nullable=False),
+    Column("passes", Integer, nullable=False),
+    Column("energy_mj", Float),
+    Column("fluence_j_cm2", Float),
+    Column("pulse_duration_ms", Float),
+    Column("spot_size_mm", Float),
+    Column("density_pct", Float),
+    Column("immediate_response", Text, nullable=False, server_default=""),
+    Column("beyond_limits_reason", Text, nullable=False, server_default=""),
+    UniqueConstraint("session_id", "position", name="uq_session_areas_session_position"),
+)
+
+photos = Table(
+    "photos",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _clinic(),
+    _patient(),
+    Column("region", String(40), nullable=False),
+    Column("captured_at", UtcDateTime(), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("storage_key", String(128), nullable=False),
+    Column("media_type", String(40), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("assessment_id", ForeignKey("assessments.id")),
+    Column("session_id", ForeignKey("treatment_sessions.id")),
+    Column("checkin_id", ForeignKey("checkins.id")),
+    _stamp(),
+)
+
+checkins = Table(
+    "checkins",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _clinic(),
+    _patient(),
+    Column("session_id", ForeignKey("treatment_sessions.id"), nullable=False, index=True),
+    Column("checked_on", Date, nullable=False),
+    Column("redness", Integer, nullable=False),
+    Column("swelling", Integer, nullable=False),
+    Column("irritation", Integer, nullable=False),
+    Column("pain", Integer, nullable=False),
+    Column("itch", Integer, nullable=False),
+    Column("red_flags", JSON, nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("submitted_at", UtcDateTime(), nullable=False),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("record_type", String(40), nullable=False),
+    Column("record_id", String(40), nullable=False),
+    Column("clinic_id", Integer, index=True),
+    Column("user_id", Integer),
+    Column("patient_id", Integer),
+    Column("source", String(100), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("previous_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_events_clinic_patient", "clinic_id", "patient_id"),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("clinic_id", ForeignKey("clinics.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("source", String(100), nullable=False, server_default=""),
+)

@@ -1,0 +1,65 @@
+"""A unit of work over one database connection and transaction."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+
+from resurface.storage.repositories import (
+    SqlAuditTrail,
+    SqlCharts,
+    SqlClinics,
+    SqlPatients,
+    SqlUsers,
+    SqlWebSessions,
+)
+
+
+class SqlUnitOfWork:
+    """Rolls back unless ``commit`` was called; repositories share its one transaction."""
+
+    clinics: SqlClinics
+    users: SqlUsers
+    patients: SqlPatients
+    charts: SqlCharts
+    audit: SqlAuditTrail
+    web_sessions: SqlWebSessions
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> Self:
+        connection = self._engine.connect()
+        connection.begin()
+        self._connection = connection
+        self.clinics = SqlClinics(connection)
+        self.users = SqlUsers(connection)
+        self.patients = SqlPatients(connection)
+        self.charts = SqlCharts(connection)
+        self.audit = SqlAuditTrail(connection)
+        self.web_sessions = SqlWebSessions(connection)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._connection is not None
+        self._connection.rollback()
+        self._connection.close()
+        self._connection = None
+
+    def commit(self) -> None:
+        assert self._connection is not None, "commit outside the unit of work"
+        self._connection.commit()
+        self._connection.begin()
+
+    def rollback(self) -> None:
+        assert self._connection is not None, "rollback outside the unit of work"
+        self._connection.rollback()
+        self._connection.begin()

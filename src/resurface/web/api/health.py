@@ -1,0 +1,23 @@
+"""GET /healthz: is the app up and can it reach its database?"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from resurface.web.api.schemas import Health
+from resurface.web.deps import RuntimeDep
+
+router = APIRouter(tags=["monitoring"])
+
+
+@router.get("/healthz", response_model=Health)
+def healthz(runtime: RuntimeDep) -> JSONResponse:
+    try:
+        revision = runtime.database_revision()
+    except SQLAlchemyError:
+        body = Health(status="unavailable", database="unreachable", schema_revision=None)
+        return JSONResponse(body.model_dump(), status_code=503)
+    body = Health(status="ok", database="reachable", schema_revision=revision)
+    return JSONResponse(body.model_dump())

@@ -1,0 +1,63 @@
+"""The app factory. Settings come in; nothing is read from the environment at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from resurface import __version__, bootstrap
+from resurface.config import Settings
+from resurface.web import errors
+from resurface.web.api import router as api_router
+from resurface.web.pages import router as pages_router
+from resurface.web.security import SECURITY_HEADERS
+
+HERE = Path(__file__).parent
+
+
+def create_app(settings: Settings, runtime: bootstrap.Runtime | None = None) -> FastAPI:
+    runtime = runtime or bootstrap.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        runtime.dispose()
+
+    app = FastAPI(
+        title="Resurface",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.runtime = runtime
+    app.state.templates = _templates()
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    errors.install(app)
+    app.middleware("http")(_security_headers)
+    return app
+
+
+def _templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.filters["words"] = lambda code: str(code).replace("_", " ")
+    return templates
+
+
+async def _security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    for name, value in SECURITY_HEADERS.items():
+        if name == "Cache-Control" and request.url.path.startswith("/static/"):
+            continue
+        response.headers.setdefault(name, value)
+    return response

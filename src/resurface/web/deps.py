@@ -1,0 +1,85 @@
+"""Typed dependencies every route uses: the runtime, a unit of work, the signed-in actor."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from resurface.bootstrap import Runtime
+from resurface.services import auth
+from resurface.services.access import Actor
+from resurface.services.errors import NotSignedIn
+from resurface.services.ports import UnitOfWork
+from resurface.web.errors import CsrfRejected
+from resurface.web.security import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    client_address,
+    tokens_match,
+)
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_uow(runtime: RuntimeDep) -> Iterator[UnitOfWork]:
+    with runtime.uow() as uow:
+        yield uow
+
+
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+@dataclass(frozen=True)
+class Session:
+    actor: Actor
+    csrf_token: str
+    token: str
+
+
+def get_session(request: Request, runtime: RuntimeDep) -> Session:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise NotSignedIn("please sign in")
+    with runtime.uow() as uow:
+        actor, csrf_token = auth.session_actor(
+            uow, token, client_address(request), dt.datetime.now(dt.UTC)
+        )
+    return Session(actor, csrf_token, token)
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+async def get_checked_session(request: Request, session: SessionDep) -> Session:
+    """The session, for a request that changes something: its CSRF token must come with it."""
+    given = request.headers.get(CSRF_HEADER)
+    if given is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        given = value if isinstance(value, str) else None
+    if not tokens_match(session.csrf_token, given):
+        raise CsrfRejected()
+    return session
+
+
+CheckedSessionDep = Annotated[Session, Depends(get_checked_session)]
+
+
+def get_actor(session: SessionDep) -> Actor:
+    return session.actor
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]

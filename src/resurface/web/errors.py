@@ -1,0 +1,129 @@
+"""Errors become RFC 9457 problem responses on the API and readable pages in the browser.
+
+WebError
+└── CsrfRejected    a form or API call that changes something came without its CSRF token
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
+
+from resurface.domain.errors import DomainError, InvalidInput, ProtocolError, VersionConflict
+from resurface.imaging.errors import ImagingError
+from resurface.services.errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    NotSignedIn,
+    PermissionDenied,
+    ServiceError,
+)
+
+PROBLEM = "application/problem+json"
+
+
+class WebError(Exception):
+    pass
+
+
+class CsrfRejected(WebError):
+    def __init__(self) -> None:
+        super().__init__("the form's security token is missing or stale; reload the page and retry")
+
+
+_STATUS: list[tuple[type[Exception], int, str]] = [
+    (InvalidInput, 422, "Invalid input"),
+    (VersionConflict, 409, "Changed by someone else"),
+    (ProtocolError, 500, "Protocol file error"),
+    (DomainError, 422, "Not allowed by the clinical rules"),
+    (ImagingError, 422, "Photo cannot be analysed"),
+    (NotFound, 404, "Not found"),
+    (PermissionDenied, 403, "Not allowed"),
+    (AccountLocked, 429, "Account locked"),
+    (NotSignedIn, 401, "Not signed in"),
+    (AuthenticationFailed, 401, "Sign-in failed"),
+    (Conflict, 409, "Conflict"),
+    (ServiceError, 400, "Request refused"),
+    (CsrfRejected, 403, "Security token missing"),
+]
+
+
+def status_of(error: Exception) -> tuple[int, str]:
+    for kind, status, title in _STATUS:
+        if isinstance(error, kind):
+            return status, title
+    return 500, "Server error"
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def problem(status: int, title: str, detail: str, instance: str, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    body |= {"instance": instance, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def _field_errors(error: Exception) -> dict[str, Any]:
+    if isinstance(error, InvalidInput):
+        return {"errors": [{"field": error.field, "message": error.message}]}
+    return {}
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    async def on_error(request: Request, error: Exception) -> Response:
+        status, title = status_of(error)
+        if is_api(request):
+            return problem(status, title, str(error), request.url.path, **_field_errors(error))
+        if isinstance(error, NotSignedIn):
+            target = quote(request.url.path)
+            expired = "&expired=1" if "expired" in str(error) else ""
+            return RedirectResponse(f"/login?next={target}{expired}", status_code=303)
+        return await render_error(request, status, title, str(error))
+
+    async def on_validation(request: Request, error: Exception) -> Response:
+        assert isinstance(error, RequestValidationError)
+        fields = [
+            {
+                "field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")),
+                "message": e["msg"],
+            }
+            for e in error.errors()
+        ]
+        detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+        if is_api(request):
+            return problem(422, "Invalid input", detail, request.url.path, errors=fields)
+        return await render_error(request, 422, "Invalid input", detail)
+
+    async def on_http(request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        detail = str(error.detail)
+        if is_api(request):
+            return problem(error.status_code, detail, detail, request.url.path)
+        return await render_error(request, error.status_code, detail, "")
+
+    for kind in (DomainError, ServiceError, ImagingError, WebError):
+        app.add_exception_handler(kind, on_error)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(HTTPException, on_http)
+
+
+async def render_error(request: Request, status: int, title: str, detail: str) -> Response:
+    templates = request.app.state.templates
+    response: Response = templates.TemplateResponse(
+        request,
+        "error.html",
+        {"status": status, "title": title, "detail": detail},
+        status_code=status,
+    )
+    return response

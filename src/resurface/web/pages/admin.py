@@ -1,0 +1,86 @@
+"""Clinic administration: the clinic's users."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from resurface.domain.errors import InvalidInput
+from resurface.domain.people import Role
+from resurface.services import users
+from resurface.services.errors import Conflict
+from resurface.web.deps import CheckedSessionDep, RuntimeDep, Session, SessionDep
+from resurface.web.pages.render import page
+
+router = APIRouter(prefix="/admin")
+
+
+def _users_page(
+    request: Request,
+    runtime: RuntimeDep,
+    session: Session,
+    *,
+    error: str = "",
+    error_field: str = "",
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    with runtime.uow() as uow:
+        staff = users.clinic_users(uow, session.actor)
+    return page(
+        request,
+        "users.html",
+        session,
+        status_code=status,
+        users=staff,
+        roles=list(Role),
+        error=error,
+        error_field=error_field,
+        form=form or {},
+    )
+
+
+@router.get("/users")
+def user_list(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
+    return _users_page(request, runtime, session)
+
+
+@router.post("/users")
+def add_user(
+    request: Request,
+    runtime: RuntimeDep,
+    session: CheckedSessionDep,
+    username: Annotated[str, Form(max_length=80)],
+    display_name: Annotated[str, Form(max_length=200)],
+    role: Annotated[Role, Form()],
+    password: Annotated[str, Form(max_length=200)],
+) -> Response:
+    form = {"username": username, "display_name": display_name, "role": role.value}
+    with runtime.uow() as uow:
+        clinic = uow.clinics.get(session.actor.clinic_id)
+        assert clinic is not None
+        try:
+            users.add_user(uow, session.actor, clinic.slug, username, display_name, role, password)
+        except InvalidInput as error:
+            return _users_page(
+                request,
+                runtime,
+                session,
+                error=str(error),
+                error_field=error.field,
+                form=form,
+                status=422,
+            )
+        except Conflict as error:
+            return _users_page(
+                request,
+                runtime,
+                session,
+                error=str(error),
+                error_field="username",
+                form=form,
+                status=409,
+            )
+    return RedirectResponse("/admin/users", status_code=303)

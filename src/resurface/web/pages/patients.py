@@ -1,0 +1,63 @@
+"""The patient list and the read-only chart timeline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import RedirectResponse
+
+from resurface.domain.journey import Stage
+from resurface.services import charts, patients
+from resurface.services.access import Permission
+from resurface.web.deps import RuntimeDep, SessionDep
+from resurface.web.pages.render import page
+
+router = APIRouter()
+
+
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse("/patients", status_code=303)
+
+
+@router.get("/patients")
+def patient_list(
+    request: Request,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    q: Annotated[str, Query(max_length=100)] = "",
+    stage: Stage | None = None,
+    page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
+) -> Response:
+    query = patients.PatientQuery(text=q, stage=stage, page=page_number, per_page=25)
+    with runtime.uow() as uow:
+        found = patients.list_patients(
+            uow, session.actor, query, runtime.today(), runtime.healing_days
+        )
+    return page(
+        request,
+        "patients.html",
+        session,
+        found=found,
+        q=q,
+        stage=stage,
+        stages=list(Stage),
+        can_view_chart=session.actor.may(Permission.VIEW_CHART),
+    )
+
+
+@router.get("/patients/{patient_id}")
+def chart(request: Request, runtime: RuntimeDep, session: SessionDep, patient_id: int) -> Response:
+    with runtime.uow() as uow:
+        view = charts.read_chart(
+            uow, session.actor, patient_id, runtime.today(), runtime.healing_days
+        )
+    return page(request, "chart.html", session, view=view, today=runtime.today())
+
+
+@router.get("/photos/{photo_id}")
+def photo(runtime: RuntimeDep, session: SessionDep, photo_id: int) -> Response:
+    with runtime.uow() as uow:
+        record, data = charts.read_photo_bytes(uow, session.actor, runtime.photos, photo_id)
+    return Response(data, media_type=record.media_type, headers={"Cache-Control": "private"})

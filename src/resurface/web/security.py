@@ -1,0 +1,42 @@
+"""Session cookies, CSRF tokens and response headers."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from fastapi import Request, Response
+
+SESSION_COOKIE = "resurface_session"
+LOGIN_CSRF_COOKIE = "resurface_login_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
+        "script-src 'self'; frame-ancestors 'none'; form-action 'self'"
+    ),
+    "Cache-Control": "no-store",
+}
+
+
+def tokens_match(expected: str | None, given: str | None) -> bool:
+    return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
+
+
+def new_login_csrf() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def set_cookie(response: Response, name: str, value: str, *, secure: bool, max_age: int) -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, httponly=True, samesite="lax", secure=secure, path="/"
+    )
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
