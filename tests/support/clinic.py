@@ -52,7 +52,7 @@ class SeededClinic:
 def seed_clinic(
     uow_factory: Callable[[], UnitOfWork], slug: str, today: dt.date | None = None
 ) -> SeededClinic:
-    today = today or dt.date(2026, 11, 1)
+    today = today or dt.datetime.now(dt.UTC).date()
     with uow_factory() as uow:
         clinic = uow.clinics.add(Clinic(0, f"Clinic {slug}", slug, phone="+44 20 0000 0000"))
         uow.commit()

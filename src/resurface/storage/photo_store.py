@@ -38,7 +38,7 @@ class FilePhotoStore:
         return self._path(key).read_bytes()
 
     def exists(self, key: str) -> bool:
-        return self._path(key).is_file()
+        return bool(_KEY.match(key)) and self._path(key).is_file()
 
     def _path(self, key: str) -> Path:
         if not _KEY.match(key):

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
+from resurface.domain.errors import InvalidInput
 from resurface.domain.journey import Stage
 from resurface.services import charts, patients
 from resurface.services.access import Permission
@@ -27,10 +28,11 @@ def patient_list(
     runtime: RuntimeDep,
     session: SessionDep,
     q: Annotated[str, Query(max_length=100)] = "",
-    stage: Stage | None = None,
+    stage: Annotated[str, Query(description="a stage, or empty for all")] = "",
     page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
 ) -> Response:
-    query = patients.PatientQuery(text=q, stage=stage, page=page_number, per_page=25)
+    chosen = _stage(stage)
+    query = patients.PatientQuery(text=q, stage=chosen, page=page_number, per_page=25)
     with runtime.uow() as uow:
         found = patients.list_patients(
             uow, session.actor, query, runtime.today(), runtime.healing_days
@@ -41,10 +43,21 @@ def patient_list(
         session,
         found=found,
         q=q,
-        stage=stage,
+        stage=chosen,
         stages=list(Stage),
         can_view_chart=session.actor.may(Permission.VIEW_CHART),
     )
+
+
+def _stage(value: str) -> Stage | None:
+    """The form's "All stages" sends an empty value."""
+    if not value:
+        return None
+    try:
+        return Stage(value)
+    except ValueError:
+        choices = ", ".join(s.value for s in Stage)
+        raise InvalidInput("stage", f"must be one of {choices}") from None
 
 
 @router.get("/patients/{patient_id}")

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from resurface.config import DEVELOPMENT_SECRET, Environment, Settings
+
+
+def test_development_may_use_the_built_in_secret() -> None:
+    settings = Settings(environment=Environment.DEVELOPMENT)
+    assert settings.secret_key == DEVELOPMENT_SECRET
+    assert settings.secure_cookies is False
+
+
+@pytest.mark.parametrize("secret", [DEVELOPMENT_SECRET, "too-short"])
+def test_production_refuses_a_default_or_weak_secret(secret: str) -> None:
+    with pytest.raises(ValidationError, match="RESURFACE_SECRET_KEY"):
+        Settings(environment=Environment.PRODUCTION, secret_key=secret)
+
+
+def test_production_with_a_real_secret_uses_secure_cookies() -> None:
+    settings = Settings(environment=Environment.PRODUCTION, secret_key="x" * 40)
+    assert settings.secure_cookies is True
+
+
+def test_settings_come_from_resurface_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RESURFACE_DATA_DIR", "/srv/clinic")
+    settings = Settings()
+    assert settings.sqlalchemy_url == "sqlite:////srv/clinic/resurface.db"
