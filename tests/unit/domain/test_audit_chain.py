@@ -9,7 +9,9 @@ from resurface.domain.audit import GENESIS_HASH, AuditEntry, chain, first_broken
 def _trail(n: int) -> list:
     events, previous = [], GENESIS_HASH
     for seq in range(1, n + 1):
-        entry = AuditEntry(dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "dr", "read", "patient", str(seq))
+        entry = AuditEntry(
+            dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "dr", "read", "patient", str(seq)
+        )
         event = chain(seq, entry, previous)
         events.append(event)
         previous = event.hash

@@ -1,0 +1,103 @@
+"""The expected recovery course: for a modality, area and skin type, the expected band of each
+check-in score (0-10) for every day from treatment to at least day 90, and the healing time.
+
+After ablative treatment redness and swelling are marked and fade over about two weeks while new
+skin forms, with pinkness for weeks (Nanni & Alster 1998; Tanzi & Alster 2003); after non-ablative
+fractional treatment they settle within days (Fisher & Geronemus 2005). Bands are key points in
+``protocols/recovery.yaml``, interpolated day by day. Delicate areas heal more slowly, so their
+course is stretched by the area healing factor in ``protocols/modalities.yaml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from resurface.domain.codes import Area, FitzpatrickType, Modality, Score
+from resurface.domain.rulebase import CurvePoint, RuleBase, Span
+
+_DECIMALS = 1
+
+
+@dataclass(frozen=True)
+class Band:
+    """Expected range of a 0-10 score on one day."""
+
+    low: float
+    high: float
+
+    def holds(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+
+@dataclass(frozen=True)
+class ExpectedDay:
+    day: int
+    bands: Mapping[Score, Band]
+
+
+@dataclass(frozen=True)
+class ExpectedCourse:
+    modality: Modality
+    area: Area
+    skin_type: FitzpatrickType
+    healing_days: Span
+    days: tuple[ExpectedDay, ...]
+    sources: tuple[str, ...]
+
+    def band(self, day: int, score: Score) -> Band:
+        """The band on ``day``; past the last day of the course, the last day's band."""
+        index = min(max(day, 0), len(self.days) - 1)
+        return self.days[index].bands[score]
+
+
+def course_stretch(rules: RuleBase, area: Area, skin_type: FitzpatrickType) -> float:
+    """How much slower than a full face of this skin type the course runs (1.0 = as listed)."""
+    area_factor = rules.planning.area_healing_factor.get(area, 1.0)
+    return area_factor * rules.recovery.skin_type_healing_factor.get(skin_type, 1.0)
+
+
+def healing_days(
+    rules: RuleBase, modality: Modality, area: Area, skin_type: FitzpatrickType
+) -> Span:
+    """Expected time until the surface has healed (re-epithelialisation), in days."""
+    base = rules.planning.profiles[modality].healing_days
+    stretch = course_stretch(rules, area, skin_type)
+    provenance = base.provenance
+    if stretch != 1.0:
+        provenance = provenance.merged(rules.planning.area_healing_provenance)
+        provenance = provenance.merged(rules.recovery.skin_type_provenance)
+    return Span(
+        round(base.min * stretch, _DECIMALS), round(base.max * stretch, _DECIMALS), provenance
+    )
+
+
+def expected_course(
+    rules: RuleBase, modality: Modality, area: Area, skin_type: FitzpatrickType
+) -> ExpectedCourse:
+    """Expected score bands for days 0 to the end of the course (at least 90)."""
+    profile = rules.recovery.profiles[modality]
+    stretch = course_stretch(rules, area, skin_type)
+    days = tuple(
+        ExpectedDay(
+            day,
+            {score: band_on_day(points, day / stretch) for score, points in profile.curves.items()},
+        )
+        for day in range(rules.recovery.course_days + 1)
+    )
+    healing = healing_days(rules, modality, area, skin_type)
+    sources = profile.provenance.merged(healing.provenance).labels
+    return ExpectedCourse(modality, area, skin_type, healing, days, sources)
+
+
+def band_on_day(points: Sequence[CurvePoint], day: float) -> Band:
+    """Interpolate the band between key days; after the last key day it stays put."""
+    before = points[0]
+    for after in points[1:]:
+        if day <= after.day:
+            share = (day - before.day) / (after.day - before.day)
+            low = before.low + share * (after.low - before.low)
+            high = before.high + share * (after.high - before.high)
+            return Band(round(low, _DECIMALS), round(high, _DECIMALS))
+        before = after
+    return Band(before.low, before.high)
