@@ -4,12 +4,16 @@ rule base. The web app and the CLI build a ``Runtime`` from settings and use not
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from resurface.config import Settings
 from resurface.domain.codes import Modality
+from resurface.domain.rulebase import RuleBase
+from resurface.protocols import load_rule_base
 from resurface.services.auth import LoginPolicy
 from resurface.services.ports import PhotoStore, UnitOfWork
 from resurface.storage import database
@@ -23,21 +27,27 @@ class Runtime:
     engine: Engine
     photos: PhotoStore
     login_policy: LoginPolicy
-    _healing: dict[Modality, int] = field(default_factory=dict)
+    rules: RuleBase
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)
 
     def healing_days(self, modality: Modality | None) -> int:
-        """Days after a session with ``modality`` during which the patient is recovering."""
-        return self._healing.get(modality, 0) if modality else 0
+        """Days after a session with ``modality`` during which the patient is recovering: the
+        longest expected healing time of the modality in the rule base."""
+        if modality is None:
+            return 0
+        return math.ceil(self.rules.planning.profiles[modality].healing_days.max)
 
     def today(self) -> dt.date:
         return dt.datetime.now(dt.UTC).date()
 
-    def database_revision(self) -> str | None:
-        """The schema revision, read from the database; raises if the database is unreachable."""
-        return database.current_revision(self.engine)
+    def database_status(self) -> tuple[bool, str | None]:
+        """Whether the database answers, and the schema revision it is at."""
+        try:
+            return True, database.current_revision(self.engine)
+        except SQLAlchemyError:
+            return False, None
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -53,6 +63,7 @@ def build(settings: Settings) -> Runtime:
             lockout=dt.timedelta(minutes=settings.login_lockout_minutes),
             session_length=dt.timedelta(hours=settings.session_hours),
         ),
+        rules=load_rule_base(settings.protocols_dir),
     )
 
 

@@ -72,62 +72,131 @@ def _patient_with_chart(
     uow: UnitOfWork, clinic_id: int, clinician_id: int, slug: str, today: dt.date
 ) -> tuple[Patient, dict[str, int]]:
     patient = uow.patients.add(
-        Patient(0, clinic_id, "Robin", f"Tester-{slug}", dt.date(1970, 5, 17), Sex.FEMALE,
-                fitzpatrick_type=FitzpatrickType.II)
+        Patient(
+            0,
+            clinic_id,
+            "Robin",
+            f"Tester-{slug}",
+            dt.date(1970, 5, 17),
+            Sex.FEMALE,
+            fitzpatrick_type=FitzpatrickType.II,
+        )
     )
     charts = uow.charts
     consultation = charts.add_consultation(
         Consultation(
-            0, clinic_id, patient.id, clinician_id, today - dt.timedelta(days=40),
+            0,
+            clinic_id,
+            patient.id,
+            clinician_id,
+            today - dt.timedelta(days=40),
             goals=(Goal(Concern.WRINKLES, Area.PERIORAL, Severity.MODERATE),),
             history=MedicalHistory(hsv_history=True),
             fitzpatrick_type=FitzpatrickType.II,
             eligible=True,
             findings=(
                 ScreeningFinding(
-                    Contraindication.HSV_HISTORY, ScreeningAction.PRECAUTION,
-                    (Modality.FRACTIONAL_ABLATIVE_CO2,), "antiviral prophylaxis", "Wall 1999",
+                    Contraindication.HSV_HISTORY,
+                    ScreeningAction.PRECAUTION,
+                    (Modality.FRACTIONAL_ABLATIVE_CO2,),
+                    "antiviral prophylaxis",
+                    "Wall 1999",
                 ),
             ),
         )
     )
     assessment = charts.add_assessment(
-        Assessment(0, clinic_id, patient.id, clinician_id, today - dt.timedelta(days=40),
-                   grades=(Grade(Area.PERIORAL, "glogau", 3, "advanced"),))
+        Assessment(
+            0,
+            clinic_id,
+            patient.id,
+            clinician_id,
+            today - dt.timedelta(days=40),
+            grades=(Grade(Area.PERIORAL, "glogau", 3, "advanced"),),
+        )
     )
     plan = charts.add_plan(
         TreatmentPlan(
-            0, clinic_id, patient.id, clinician_id, today - dt.timedelta(days=39),
+            0,
+            clinic_id,
+            patient.id,
+            clinician_id,
+            today - dt.timedelta(days=39),
             PlanStatus.ACCEPTED,
             items=(
-                PlanItem(Area.PERIORAL, Concern.WRINKLES, Severity.MODERATE,
-                         Modality.FRACTIONAL_ABLATIVE_CO2, 1, 2, 3, Span(4, 8), Span(5, 7),
-                         decision=ItemDecision.ACCEPTED, decided_by=clinician_id),
+                PlanItem(
+                    Area.PERIORAL,
+                    Concern.WRINKLES,
+                    Severity.MODERATE,
+                    Modality.FRACTIONAL_ABLATIVE_CO2,
+                    1,
+                    2,
+                    3,
+                    Span(4, 8),
+                    Span(5, 7),
+                    decision=ItemDecision.ACCEPTED,
+                    decided_by=clinician_id,
+                ),
             ),
-            rationale=("moderate perioral wrinkles",), sources=("Manuskiatti 2010",),
+            rationale=("moderate perioral wrinkles",),
+            sources=("Manuskiatti 2010",),
         )
     )
     session = charts.add_session(
         TreatmentSession(
-            0, clinic_id, patient.id, clinician_id, today - dt.timedelta(days=5), "Test CO2",
-            areas=(AreaSettings(Area.PERIORAL, Modality.FRACTIONAL_ABLATIVE_CO2, 10600,
-                                passes=2, energy_mj=15.0, density_pct=10.0),),
+            0,
+            clinic_id,
+            patient.id,
+            clinician_id,
+            today - dt.timedelta(days=5),
+            "Test CO2",
+            areas=(
+                AreaSettings(
+                    Area.PERIORAL,
+                    Modality.FRACTIONAL_ABLATIVE_CO2,
+                    10600,
+                    passes=2,
+                    energy_mj=15.0,
+                    density_pct=10.0,
+                ),
+            ),
             plan_id=plan.id,
         )
     )
     checkin = charts.add_checkin(
         CheckInRecord(
-            0, clinic_id, patient.id, session.id,
-            CheckIn(today - dt.timedelta(days=2),
-                    {Score.REDNESS: 6, Score.SWELLING: 3, Score.IRRITATION: 4, Score.PAIN: 2,
-                     Score.ITCH: 1},
-                    frozenset({RedFlag.FEVER})),
+            0,
+            clinic_id,
+            patient.id,
+            session.id,
+            CheckIn(
+                today - dt.timedelta(days=2),
+                {
+                    Score.REDNESS: 6,
+                    Score.SWELLING: 3,
+                    Score.IRRITATION: 4,
+                    Score.PAIN: 2,
+                    Score.ITCH: 1,
+                },
+                frozenset({RedFlag.FEVER}),
+            ),
             dt.datetime.now(dt.UTC),
         )
     )
     photo = charts.add_photo(
-        Photo(0, clinic_id, patient.id, "perioral", dt.datetime.now(dt.UTC), "a" * 64,
-              "b" * 64, "image/png", 10, 10, assessment_id=assessment.id)
+        Photo(
+            0,
+            clinic_id,
+            patient.id,
+            "perioral",
+            dt.datetime.now(dt.UTC),
+            "a" * 64,
+            "b" * 64,
+            "image/png",
+            10,
+            10,
+            assessment_id=assessment.id,
+        )
     )
     ids = {
         "patient": patient.id,

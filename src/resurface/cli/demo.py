@@ -16,10 +16,10 @@ def register(app: typer.Typer) -> None:
 
 @demo_app.command("load")
 def load(ctx: typer.Context) -> None:
-    """Load two fictional clinics with staff and ~20 patients each; does nothing if already there."""
+    """Load two fictional clinics with staff and 20 patients; does nothing if already there."""
     context: CliContext = ctx.obj
     runtime = context.runtime
-    report = demo.load_demo(runtime.uow, runtime.photos, runtime.today())
+    report = demo.load_demo(runtime.uow, runtime.photos, runtime.rules, runtime.today())
     if report.created:
         typer.echo(f"demo loaded: {report.clinics} clinics, {report.patients} patients")
     else:

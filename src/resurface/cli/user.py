@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from resurface.cli.context import CliContext
@@ -24,9 +26,19 @@ def add(
     role: Role = typer.Option(Role.CLINICIAN, help="admin, clinician or staff."),
     email: str = typer.Option("", help="E-mail address for notifications."),
 ) -> None:
-    """Add a user to a clinic; asks for the password (twice, not echoed)."""
+    """Add a user to a clinic; asks for the password twice, not echoed.
+
+    When standard input is not a terminal, the password is read from its first line instead.
+    """
     context: CliContext = ctx.obj
-    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with context.runtime.uow() as uow:
-        added = users.add_user(uow, None, clinic, username, name, role, password, email)
+        users.clinic_by_slug(uow, clinic)  # a wrong clinic is said before asking for a password
+    with context.runtime.uow() as uow:
+        added = users.add_user(uow, None, clinic, username, name, role, _password(), email)
     typer.echo(f"added {added.username} ({added.role.value}) to {clinic}")
+
+
+def _password() -> str:
+    if sys.stdin.isatty():
+        return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from resurface.domain.errors import InvalidInput
-from resurface.domain.people import Role, User
+from resurface.domain.people import Clinic, Role, User
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import Conflict, NotFound
@@ -24,6 +24,13 @@ def check_new_user(username: str, display_name: str, password: str) -> None:
         raise InvalidInput("display_name", "is required")
     if len(password) < MIN_LENGTH:
         raise InvalidInput("password", f"must be at least {MIN_LENGTH} characters")
+
+
+def clinic_by_slug(uow: UnitOfWork, slug: str) -> Clinic:
+    clinic = uow.clinics.by_slug(slug)
+    if clinic is None:
+        raise NotFound("clinic", slug)
+    return clinic
 
 
 def add_user(

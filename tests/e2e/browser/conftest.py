@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -14,7 +13,6 @@ from tests.conftest import make_settings
 from tests.support.browser import launch
 from tests.support.clinic import SeededClinic, seed_clinic
 from tests.support.server import running_server
-
 
 
 @pytest.fixture(scope="module")
@@ -42,5 +40,3 @@ def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1024, "height": 768})
     yield context.new_page()
     context.close()
-
-

@@ -95,9 +95,7 @@ def test_front_desk_staff_see_the_list_but_not_the_clinical_chart(
     assert chart.headers["content-type"] == "application/problem+json"
 
 
-def test_an_admin_adds_a_user_who_can_then_sign_in(
-    client: TestClient, north: SeededClinic
-) -> None:
+def test_an_admin_adds_a_user_who_can_then_sign_in(client: TestClient, north: SeededClinic) -> None:
     csrf = sign_in(client, north.usernames[Role.ADMIN])
     added = client.post(
         "/admin/users",

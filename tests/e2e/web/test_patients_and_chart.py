@@ -17,8 +17,14 @@ def test_the_chart_timeline_shows_every_kind_of_record_newest_first(
     page = client.get(f"/patients/{north.patient.id}")
     assert page.status_code == 200
     text = page.text
-    for title in ("Consultation", "Assessment", "Treatment plan (accepted)",
-                  "Treatment session 1", "Check-in, day 3 after treatment", "Photo: perioral"):
+    for title in (
+        "Consultation",
+        "Assessment",
+        "Treatment plan (accepted)",
+        "Treatment session 1",
+        "Check-in, day 3 after treatment",
+        "Photo: perioral",
+    ):
         assert title in text, title
     assert text.index("Check-in") < text.index("Treatment session 1") < text.index("Consultation")
     assert "Warning signs: fever" in text

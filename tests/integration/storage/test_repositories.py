@@ -13,10 +13,10 @@ from resurface.bootstrap import Runtime
 from resurface.domain.chart import ItemDecision, PlanStatus
 from resurface.domain.codes import FitzpatrickType, Modality, RedFlag, Score
 from resurface.domain.errors import VersionConflict
+from resurface.domain.people import Role
 from resurface.services import audit
 from resurface.services.access import Actor
 from resurface.services.charts import RecordKind
-from resurface.domain.people import Role
 from resurface.storage.tables import audit_events
 from tests.support.clinic import seed_clinic
 
@@ -78,7 +78,10 @@ def test_a_stale_patient_write_is_refused_and_the_newer_one_kept(runtime: Runtim
         saved = uow.patients.update(first)
         uow.commit()
     assert saved.version == 2
-    with runtime.uow() as uow, pytest.raises(VersionConflict, match="version 1, it is now version 2"):
+    with (
+        runtime.uow() as uow,
+        pytest.raises(VersionConflict, match="version 1, it is now version 2"),
+    ):
         uow.patients.update(second)
     with runtime.uow() as uow:
         kept = uow.patients.get(seeded.clinic.id, seeded.patient.id)

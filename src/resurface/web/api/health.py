@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import SQLAlchemyError
 
 from resurface.web.api.schemas import Health
 from resurface.web.deps import RuntimeDep
@@ -14,9 +13,8 @@ router = APIRouter(tags=["monitoring"])
 
 @router.get("/healthz", response_model=Health)
 def healthz(runtime: RuntimeDep) -> JSONResponse:
-    try:
-        revision = runtime.database_revision()
-    except SQLAlchemyError:
+    reachable, revision = runtime.database_status()
+    if not reachable:
         body = Health(status="unavailable", database="unreachable", schema_revision=None)
         return JSONResponse(body.model_dump(), status_code=503)
     body = Health(status="ok", database="reachable", schema_revision=revision)

@@ -1,0 +1,203 @@
+"""The record's commands, run as a user would run them: db, demo, user, patient, audit."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def resurface(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"RESURFACE_DATA_DIR": str(data_dir), "RESURFACE_ENVIRONMENT": "development"}
+    env.pop("RESURFACE_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "resurface.cli.main", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data_dir = tmp_path_factory.mktemp("clinic")
+    assert resurface(data_dir, "db", "upgrade").returncode == 0
+    loaded = resurface(data_dir, "demo", "load")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "demo loaded: 2 clinics, 20 patients" in loaded.stdout
+    return data_dir
+
+
+def test_upgrade_and_demo_load_again_change_nothing(demo_dir: Path) -> None:
+    before = json.loads(
+        resurface(demo_dir, "patient", "list", "--user", "harbour.nurse", "--json").stdout
+    )
+    assert resurface(demo_dir, "db", "upgrade").returncode == 0
+    again = resurface(demo_dir, "demo", "load")
+    assert again.returncode == 0 and "nothing changed" in again.stdout
+    after = json.loads(
+        resurface(demo_dir, "patient", "list", "--user", "harbour.nurse", "--json").stdout
+    )
+    assert after == before and after["total"] == 10
+
+
+def test_patient_list_filters_by_stage_and_name(demo_dir: Path) -> None:
+    listed = resurface(
+        demo_dir, "patient", "list", "--user", "harbour.desk", "--stage", "recovering", "--json"
+    )
+    rows = json.loads(listed.stdout)["patients"]
+    assert rows and {row["stage"] for row in rows} == {"recovering"}
+    named = json.loads(
+        resurface(
+            demo_dir, "patient", "list", "--user", "harbour.desk", "--search", "calder", "--json"
+        ).stdout
+    )
+    assert [row["name"] for row in named["patients"]] == ["Ruth Calder"]
+
+
+def test_patient_show_prints_the_timeline_and_is_scoped_to_the_clinic(demo_dir: Path) -> None:
+    rows = json.loads(
+        resurface(
+            demo_dir, "patient", "list", "--user", "harbour.nurse", "--search", "calder", "--json"
+        ).stdout
+    )["patients"]
+    patient_id = str(rows[0]["id"])
+    shown = resurface(demo_dir, "patient", "show", patient_id, "--user", "harbour.nurse")
+    assert shown.returncode == 0
+    assert "Ruth Calder" in shown.stdout and "Treatment session 2" in shown.stdout
+    other = resurface(demo_dir, "patient", "show", patient_id, "--user", "northgate.nurse")
+    assert other.returncode == 2
+    assert other.stderr.strip() == f"error: patient {patient_id} not found"
+    assert "Calder" not in other.stdout + other.stderr
+
+
+def test_front_desk_cannot_open_a_chart_from_the_command_line(demo_dir: Path) -> None:
+    refused = resurface(demo_dir, "patient", "show", "1", "--user", "harbour.desk")
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == "error: a staff may not view chart"
+
+
+def test_user_add_prompts_for_the_password_and_the_user_can_act(demo_dir: Path) -> None:
+    added = resurface(
+        demo_dir,
+        "user",
+        "add",
+        "harbour.locum",
+        "--clinic",
+        "harbour",
+        "--name",
+        "Dr Locum",
+        "--role",
+        "clinician",
+        stdin="a fine long password\n",
+    )
+    assert added.returncode == 0, added.stderr
+    assert "added harbour.locum (clinician) to harbour" in added.stdout
+    listed = resurface(demo_dir, "patient", "list", "--user", "harbour.locum", "--json")
+    assert json.loads(listed.stdout)["total"] == 10
+
+
+def test_user_add_refuses_bad_input_with_one_line(demo_dir: Path) -> None:
+    short = resurface(
+        demo_dir,
+        "user",
+        "add",
+        "harbour.short",
+        "--clinic",
+        "harbour",
+        "--name",
+        "Short",
+        stdin="short\n",
+    )
+    assert short.returncode == 2
+    assert short.stderr.strip().endswith("password: must be at least 10 characters")
+    taken = resurface(
+        demo_dir,
+        "user",
+        "add",
+        "harbour.nurse",
+        "--clinic",
+        "harbour",
+        "--name",
+        "Again",
+        stdin="long enough pw\n",
+    )
+    assert taken.returncode == 2 and "is taken" in taken.stderr
+    nowhere = resurface(
+        demo_dir,
+        "user",
+        "add",
+        "someone",
+        "--clinic",
+        "atlantis",
+        "--name",
+        "X",
+        stdin="long enough pw\n",
+    )
+    assert nowhere.returncode == 2 and nowhere.stderr.strip() == "error: clinic atlantis not found"
+    assert "Traceback" not in short.stderr + taken.stderr + nowhere.stderr
+
+
+def test_audit_verify_reports_the_first_broken_link(demo_dir: Path, tmp_path: Path) -> None:
+    intact = resurface(demo_dir, "audit", "verify")
+    assert intact.returncode == 0 and intact.stdout.startswith("audit trail intact:")
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    with (
+        sqlite3.connect(demo_dir / "resurface.db") as source,
+        sqlite3.connect(copy / "resurface.db") as target,
+    ):
+        source.backup(target)
+    with sqlite3.connect(copy / "resurface.db") as connection:
+        connection.execute("UPDATE audit_events SET actor = 'nobody' WHERE seq = 2")
+    broken = resurface(copy, "audit", "verify")
+    assert broken.returncode == 1
+    assert "BROKEN at event 2" in broken.stderr
+
+
+def test_unknown_acting_user_and_bad_settings_are_one_line_errors(tmp_path: Path) -> None:
+    assert resurface(tmp_path, "db", "upgrade").returncode == 0
+    unknown = resurface(tmp_path, "patient", "list", "--user", "ghost")
+    assert unknown.returncode == 2 and unknown.stderr.strip() == "error: user ghost not found"
+    env_bad = os.environ | {
+        "RESURFACE_DATA_DIR": str(tmp_path),
+        "RESURFACE_ENVIRONMENT": "production",
+    }
+    refused = subprocess.run(
+        [sys.executable, "-m", "resurface.cli.main", "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        env=env_bad,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode == 2
+    assert "RESURFACE_SECRET_KEY must be set" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["db"],
+        ["db", "upgrade"],
+        ["demo", "load"],
+        ["serve"],
+        ["user", "add"],
+        ["patient", "list"],
+        ["patient", "show"],
+        ["audit", "verify"],
+    ],
+)
+def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
+    result = resurface(tmp_path, *command, "--help")
+    assert result.returncode == 0 and "Usage:" in result.stdout

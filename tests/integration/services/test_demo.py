@@ -1,0 +1,65 @@
+"""The demo clinic: loaded once, every stage of the journey in both clinics, real engine output."""
+
+from __future__ import annotations
+
+from resurface.bootstrap import Runtime
+from resurface.domain.codes import RedFlag, Score
+from resurface.domain.journey import Stage
+from resurface.domain.people import Role
+from resurface.domain.recovery import expected_course
+from resurface.services import demo, patients
+from resurface.services.auth import actor_of
+
+
+def test_demo_loads_once_with_every_stage_in_both_clinics(runtime: Runtime) -> None:
+    today = runtime.today()
+    first = demo.load_demo(runtime.uow, runtime.photos, runtime.rules, today)
+    second = demo.load_demo(runtime.uow, runtime.photos, runtime.rules, today)
+    assert (first.created, first.clinics, first.patients) == (True, 2, 20)
+    assert not second.created
+    with runtime.uow() as uow:
+        clinics = uow.clinics.all()
+        assert len(clinics) == 2
+        for clinic in clinics:
+            roles = sorted(u.role.value for u in uow.users.in_clinic(clinic.id))
+            assert roles == ["admin", "clinician", "clinician", "staff"]
+            admin = next(u for u in uow.users.in_clinic(clinic.id) if u.role is Role.ADMIN)
+            page = patients.list_patients(
+                uow,
+                actor_of(admin, "test"),
+                patients.PatientQuery(per_page=50),
+                today,
+                runtime.healing_days,
+            )
+            assert page.total == 10
+            assert {s.stage for s in page.items} == set(Stage)
+
+
+def test_demo_check_ins_follow_the_expected_course_but_for_one_warning_sign(
+    runtime: Runtime,
+) -> None:
+    demo.load_demo(runtime.uow, runtime.photos, runtime.rules, runtime.today())
+    outside, flagged = 0, 0
+    with runtime.uow() as uow:
+        for clinic in uow.clinics.all():
+            for patient in uow.patients.in_clinic(clinic.id):
+                chart = uow.charts.chart(clinic.id, patient.id)
+                sessions = {s.id: s for s in chart.sessions}
+                for record in chart.checkins:
+                    session = sessions[record.session_id]
+                    area = session.areas[0]
+                    assert patient.fitzpatrick_type is not None
+                    course = expected_course(
+                        runtime.rules, area.modality, area.area, patient.fitzpatrick_type
+                    )
+                    day = record.checkin.day_after(session.performed_on)
+                    for score, value in record.checkin.scores.items():
+                        band = course.band(day, score)
+                        if not band.low - 0.5 <= value <= band.high + 0.5:
+                            outside += 1
+                            assert score is Score.PAIN
+                    flagged += RedFlag.YELLOW_CRUST_OR_PUS in record.checkin.red_flags
+                for photo in chart.photos:
+                    assert runtime.photos.exists(photo.storage_key)
+    assert flagged == 1
+    assert outside <= 1
