@@ -7,8 +7,10 @@ names the version it edited and is refused when the stored one moved on (optimis
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from resurface.domain.checkin import CheckIn
 from resurface.domain.codes import (
@@ -134,6 +136,9 @@ class TreatmentPlan:
     rationale: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     cosigned_by: int | None = None
+    cosigned_at: dt.datetime | None = None
+    proposal: Mapping[str, Any] = field(default_factory=dict)
+    """The engine's whole proposal as shown to the clinician (JSON), kept beside the decision."""
     version: int = 1
 
     @property

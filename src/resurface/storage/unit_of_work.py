@@ -8,10 +8,16 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from resurface.storage.repositories import (
+    SqlAlerts,
+    SqlAppointments,
     SqlAuditTrail,
     SqlCharts,
     SqlClinics,
+    SqlNotifications,
+    SqlOutcomeRatings,
     SqlPatients,
+    SqlPhotoMeasurements,
+    SqlRecoveryLinks,
     SqlUsers,
     SqlWebSessions,
 )
@@ -26,6 +32,12 @@ class SqlUnitOfWork:
     charts: SqlCharts
     audit: SqlAuditTrail
     web_sessions: SqlWebSessions
+    appointments: SqlAppointments
+    alerts: SqlAlerts
+    recovery_links: SqlRecoveryLinks
+    notifications: SqlNotifications
+    outcomes: SqlOutcomeRatings
+    measurements: SqlPhotoMeasurements
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -41,6 +53,12 @@ class SqlUnitOfWork:
         self.charts = SqlCharts(connection)
         self.audit = SqlAuditTrail(connection)
         self.web_sessions = SqlWebSessions(connection)
+        self.appointments = SqlAppointments(connection)
+        self.alerts = SqlAlerts(connection)
+        self.recovery_links = SqlRecoveryLinks(connection)
+        self.notifications = SqlNotifications(connection)
+        self.outcomes = SqlOutcomeRatings(connection)
+        self.measurements = SqlPhotoMeasurements(connection)
         return self
 
     def __exit__(

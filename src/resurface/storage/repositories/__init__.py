@@ -3,15 +3,29 @@
 from resurface.storage.repositories.audit import SqlAuditTrail
 from resurface.storage.repositories.charts import SqlCharts
 from resurface.storage.repositories.clinics import SqlClinics
+from resurface.storage.repositories.followup import (
+    SqlAlerts,
+    SqlAppointments,
+    SqlNotifications,
+    SqlOutcomeRatings,
+    SqlPhotoMeasurements,
+    SqlRecoveryLinks,
+)
 from resurface.storage.repositories.patients import SqlPatients
 from resurface.storage.repositories.users import SqlUsers
 from resurface.storage.repositories.web_sessions import SqlWebSessions
 
 __all__ = [
+    "SqlAlerts",
+    "SqlAppointments",
     "SqlAuditTrail",
     "SqlCharts",
     "SqlClinics",
+    "SqlNotifications",
+    "SqlOutcomeRatings",
     "SqlPatients",
+    "SqlPhotoMeasurements",
+    "SqlRecoveryLinks",
     "SqlUsers",
     "SqlWebSessions",
 ]

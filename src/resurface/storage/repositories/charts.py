@@ -169,6 +169,8 @@ def _plan(row: Any, items: list[PlanItem]) -> TreatmentPlan:
         rationale=tuple(row.rationale),
         sources=tuple(row.sources),
         cosigned_by=row.cosigned_by,
+        cosigned_at=row.cosigned_at,
+        proposal=row.proposal or {},
         version=row.version,
     )
 
@@ -341,6 +343,8 @@ class SqlCharts(Repository):
             "rationale": list(record.rationale),
             "sources": list(record.sources),
             "cosigned_by": record.cosigned_by,
+            "cosigned_at": record.cosigned_at,
+            "proposal": dict(record.proposal),
             "created_at": now(),
         }
         plan_id = self._insert(treatment_plans, values)
@@ -359,6 +363,7 @@ class SqlCharts(Repository):
             .values(
                 status=record.status.value,
                 cosigned_by=record.cosigned_by,
+                cosigned_at=record.cosigned_at,
                 version=treatment_plans.c.version + 1,
             )
         )

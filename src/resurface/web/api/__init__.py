@@ -2,14 +2,40 @@
 
 from fastapi import APIRouter
 
-from resurface.web.api import health, me, patients, records
+from resurface.web.api import (
+    assessments,
+    consultations,
+    health,
+    home,
+    me,
+    patient_recovery,
+    patients,
+    photos,
+    plans,
+    records,
+    recovery,
+    results,
+    sessions,
+)
 
 router = APIRouter()
 router.include_router(health.router)
 v1 = APIRouter(prefix="/api/v1")
-v1.include_router(me.router)
-v1.include_router(patients.router)
-v1.include_router(records.router)
+for module in (
+    me,
+    home,
+    patients,
+    consultations,
+    assessments,
+    photos,
+    plans,
+    sessions,
+    recovery,
+    results,
+    patient_recovery,
+    records,
+):
+    v1.include_router(module.router)
 router.include_router(v1)
 
 __all__ = ["router"]

@@ -1,12 +1,35 @@
-"""Server-rendered pages for clinic staff."""
+"""Server-rendered pages for clinic staff, and the patient's own recovery pages."""
 
 from fastapi import APIRouter
 
-from resurface.web.pages import admin, patients, signin
+from resurface.web.pages import (
+    admin,
+    assessments,
+    consultations,
+    home,
+    patient_recovery,
+    patients,
+    plans,
+    recovery,
+    results,
+    sessions,
+    signin,
+)
 
 router = APIRouter(include_in_schema=False)
-router.include_router(signin.router)
-router.include_router(patients.router)
-router.include_router(admin.router)
+for module in (
+    signin,
+    home,
+    patients,
+    consultations,
+    assessments,
+    plans,
+    sessions,
+    recovery,
+    results,
+    patient_recovery,
+    admin,
+):
+    router.include_router(module.router)
 
 __all__ = ["router"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import RedirectResponse
 
 from resurface.domain.errors import InvalidInput
 from resurface.domain.journey import Stage
@@ -15,11 +14,6 @@ from resurface.web.deps import RuntimeDep, SessionDep
 from resurface.web.pages.render import page
 
 router = APIRouter()
-
-
-@router.get("/")
-def home() -> Response:
-    return RedirectResponse("/patients", status_code=303)
 
 
 @router.get("/patients")

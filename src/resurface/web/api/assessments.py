@@ -1,0 +1,5 @@
+"""API: assessments (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""API: consultations (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""API: home (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

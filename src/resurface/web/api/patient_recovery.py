@@ -1,0 +1,5 @@
+"""API: patient_recovery (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""API: photos (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

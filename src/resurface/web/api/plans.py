@@ -1,0 +1,5 @@
+"""API: plans (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

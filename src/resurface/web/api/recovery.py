@@ -1,0 +1,5 @@
+"""API: recovery (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""API: results (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""API: sessions (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Pages: assessments (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

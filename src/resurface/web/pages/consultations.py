@@ -1,0 +1,5 @@
+"""Pages: consultations (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Pages: home (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

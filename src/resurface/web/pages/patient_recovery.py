@@ -1,0 +1,5 @@
+"""Pages: patient_recovery (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

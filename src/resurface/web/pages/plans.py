@@ -1,0 +1,5 @@
+"""Pages: plans (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

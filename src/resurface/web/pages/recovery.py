@@ -1,0 +1,5 @@
+"""Pages: recovery (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Pages: results (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Pages: sessions (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
