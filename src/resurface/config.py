@@ -32,6 +32,16 @@ class Settings(BaseSettings):
     login_lockout_minutes: float = Field(default=15.0, gt=0)
     protocols_dir: Path | None = None
     max_upload_mb: float = Field(default=40.0, gt=0)
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="how patients reach this server (links, QR)"
+    )
+    recovery_link_days: int = Field(default=42, ge=1, description="how long a patient link works")
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "resurface@localhost"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
 
     @model_validator(mode="after")
     def _refuse_default_secret_outside_development(self) -> Self:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from resurface.domain.people import Clinic
 from resurface.storage.repositories._base import Repository, now
@@ -44,3 +44,17 @@ class SqlClinics(Repository):
     def all(self) -> list[Clinic]:
         rows = self.connection.execute(select(clinics).order_by(clinics.c.id))
         return [_clinic(row) for row in rows]
+
+    def update(self, clinic: Clinic) -> Clinic:
+        """Save the clinic's name, contact details and settings."""
+        self.connection.execute(
+            update(clinics)
+            .where(clinics.c.id == clinic.id)
+            .values(
+                name=clinic.name,
+                phone=clinic.phone,
+                email=clinic.email,
+                require_cosign=clinic.require_cosign,
+            )
+        )
+        return clinic
