@@ -1,0 +1,202 @@
+"""Follow-up records on SQLite and PostgreSQL: scoping, ordering, versions, the outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+
+from resurface.bootstrap import Runtime
+from resurface.domain.codes import AlertCode, Urgency
+from resurface.domain.errors import VersionConflict
+from resurface.domain.followup import (
+    AlertStatus,
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    ClinicAlert,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    OutcomeRating,
+    PhotoMeasurement,
+    RecoveryLink,
+    RegionMeasurement,
+)
+from resurface.domain.people import Role
+from tests.support.clinic import SeededClinic, seed_clinic
+
+NOW = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+
+
+def _alert(seeded: SeededClinic, urgency: Urgency, minutes: int) -> ClinicAlert:
+    return ClinicAlert(
+        0,
+        seeded.clinic.id,
+        seeded.patient.id,
+        seeded.record_ids["session"],
+        AlertCode.POSSIBLE_INFECTION,
+        urgency,
+        3,
+        "staff text",
+        "patient text",
+        NOW + dt.timedelta(minutes=minutes),
+        checkin_id=seeded.record_ids["checkin"],
+    )
+
+
+def test_alerts_are_scoped_newest_first_and_version_checked(runtime: Runtime) -> None:
+    north = seed_clinic(runtime.uow, "north")
+    south = seed_clinic(runtime.uow, "south")
+    with runtime.uow() as uow:
+        first = uow.alerts.add(_alert(north, Urgency.SOON, 0))
+        second = uow.alerts.add(_alert(north, Urgency.URGENT, 5))
+        uow.alerts.add(_alert(south, Urgency.URGENT, 1))
+        uow.commit()
+    with runtime.uow() as uow:
+        assert [a.id for a in uow.alerts.open_in_clinic(north.clinic.id)] == [second.id, first.id]
+        assert uow.alerts.get(south.clinic.id, first.id) is None
+        acknowledged = replace(
+            first, status=AlertStatus.ACKNOWLEDGED, acknowledged_at=NOW, note="called patient"
+        )
+        saved = uow.alerts.update(acknowledged)
+        uow.commit()
+    assert saved.version == 2
+    with runtime.uow() as uow, pytest.raises(VersionConflict):
+        uow.alerts.update(replace(first, status=AlertStatus.CLOSED))
+    with runtime.uow() as uow:
+        stored = uow.alerts.get(north.clinic.id, first.id)
+        assert stored is not None and stored.note == "called patient"
+        uow.alerts.update(replace(stored, status=AlertStatus.CLOSED, closed_at=NOW))
+        uow.commit()
+        assert [a.id for a in uow.alerts.open_in_clinic(north.clinic.id)] == [second.id]
+
+
+def test_due_appointments_in_date_order(runtime: Runtime) -> None:
+    north = seed_clinic(runtime.uow, "north")
+    pid, cid = north.patient.id, north.clinic.id
+    with runtime.uow() as uow:
+        late = uow.appointments.add(
+            Appointment(0, cid, pid, AppointmentKind.SESSION, dt.date(2026, 12, 20))
+        )
+        early = uow.appointments.add(
+            Appointment(0, cid, pid, AppointmentKind.CHECKIN, dt.date(2026, 11, 21))
+        )
+        done = uow.appointments.add(
+            Appointment(0, cid, pid, AppointmentKind.CHECKIN, dt.date(2026, 11, 22))
+        )
+        uow.appointments.set_status(cid, done.id, AppointmentStatus.DONE)
+        uow.commit()
+    with runtime.uow() as uow:
+        assert [a.id for a in uow.appointments.due(cid, dt.date(2026, 11, 30))] == [early.id]
+        assert [a.id for a in uow.appointments.for_patient(cid, pid)] == [
+            early.id,
+            done.id,
+            late.id,
+        ]
+
+
+def test_recovery_links_are_found_by_token_hash_and_revoked_once(runtime: Runtime) -> None:
+    north = seed_clinic(runtime.uow, "north")
+    with runtime.uow() as uow:
+        user = uow.users.by_username(north.usernames[Role.CLINICIAN])
+        assert user is not None
+        link = uow.recovery_links.add(
+            RecoveryLink(
+                0,
+                north.clinic.id,
+                north.patient.id,
+                north.record_ids["session"],
+                "f" * 64,
+                user.id,
+                NOW,
+                NOW + dt.timedelta(days=42),
+            )
+        )
+        uow.commit()
+    with runtime.uow() as uow:
+        found = uow.recovery_links.by_token_hash("f" * 64)
+        assert found is not None and found.usable(NOW)
+        assert uow.recovery_links.revoke(north.clinic.id, link.id, NOW) is True
+        assert uow.recovery_links.revoke(north.clinic.id, link.id, NOW) is False
+        uow.commit()
+    with runtime.uow() as uow:
+        revoked = uow.recovery_links.by_token_hash("f" * 64)
+        assert revoked is not None and not revoked.usable(NOW)
+
+
+def test_the_outbox_offers_pending_and_due_retries_only(runtime: Runtime) -> None:
+    north = seed_clinic(runtime.uow, "north")
+    with runtime.uow() as uow:
+        pending = uow.notifications.add(
+            Notification(
+                0,
+                north.clinic.id,
+                NotificationKind.URGENT_ALERT,
+                "a@clinic.test",
+                "Urgent",
+                "body",
+                NOW,
+            )
+        )
+        later = uow.notifications.add(
+            Notification(
+                0,
+                north.clinic.id,
+                NotificationKind.CHECKIN_REMINDER,
+                "p@mail.test",
+                "Reminder",
+                "body",
+                NOW,
+            )
+        )
+        uow.notifications.save_delivery(
+            replace(
+                later,
+                status=NotificationStatus.FAILED,
+                attempts=1,
+                last_error="refused",
+                next_attempt_at=NOW + dt.timedelta(minutes=10),
+            )
+        )
+        uow.commit()
+    with runtime.uow() as uow:
+        assert [n.id for n in uow.notifications.ready_to_send(NOW)] == [pending.id]
+        due = uow.notifications.ready_to_send(NOW + dt.timedelta(minutes=11))
+        assert [n.id for n in due] == [pending.id, later.id]
+        assert due[1].last_error == "refused" and due[1].attempts == 1
+
+
+def test_outcomes_and_photo_measurements_round_trip(runtime: Runtime) -> None:
+    north = seed_clinic(runtime.uow, "north")
+    cid, pid = north.clinic.id, north.patient.id
+    with runtime.uow() as uow:
+        user = uow.users.by_username(north.usernames[Role.CLINICIAN])
+        assert user is not None
+        uow.outcomes.add(
+            OutcomeRating(0, cid, pid, dt.date(2026, 11, 20), "gais", 2, "much improved", user.id)
+        )
+        uow.measurements.add(
+            PhotoMeasurement(
+                0,
+                cid,
+                north.record_ids["photo"],
+                NOW,
+                12.5,
+                "mm",
+                (
+                    RegionMeasurement(
+                        "perioral", 812.0, {"a_star_mean": 14.2, "ita_category": "light"}
+                    ),
+                ),
+                overlay_key="c" * 64,
+            )
+        )
+        uow.commit()
+    with runtime.uow() as uow:
+        assert [o.label for o in uow.outcomes.for_patient(cid, pid)] == ["much improved"]
+        measured = uow.measurements.for_photo(cid, north.record_ids["photo"])
+        assert measured is not None
+        assert measured.regions[0].metrics == {"a_star_mean": 14.2, "ita_category": "light"}
+        assert uow.measurements.for_photo(cid + 1, north.record_ids["photo"]) is None
