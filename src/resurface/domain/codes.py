@@ -38,11 +38,21 @@ class Area(StrEnum):
     def is_face(self) -> bool:
         return self in FACE_AREAS
 
+    @property
+    def label(self) -> str:
+        return _AREA_LABELS.get(self, self.value.replace("_", " "))
+
 
 DELICATE_AREAS = frozenset({Area.NECK, Area.CHEST, Area.HANDS, Area.PERIORBITAL})
 FACE_AREAS = frozenset(
     {Area.FOREHEAD, Area.PERIORBITAL, Area.PERIORAL, Area.CHEEKS, Area.FULL_FACE}
 )
+
+
+_AREA_LABELS = {
+    Area.PERIORBITAL: "around the eyes",
+    Area.PERIORAL: "around the mouth",
+}
 
 
 class Modality(StrEnum):
@@ -66,6 +76,10 @@ class Modality(StrEnum):
     def wavelength_nm(self) -> int:
         return _WAVELENGTH_NM[self]
 
+    @property
+    def label(self) -> str:
+        return _MODALITY_LABELS[self]
+
 
 _WAVELENGTH_NM = {
     Modality.ABLATIVE_CO2: 10600,
@@ -74,6 +88,16 @@ _WAVELENGTH_NM = {
     Modality.FRACTIONAL_ABLATIVE_ERBIUM: 2940,
     Modality.NONABLATIVE_FRACTIONAL_1550: 1550,
     Modality.NONABLATIVE_FRACTIONAL_1927: 1927,
+}
+
+
+_MODALITY_LABELS = {
+    Modality.ABLATIVE_CO2: "fully ablative CO₂ (10,600 nm)",
+    Modality.ABLATIVE_ERBIUM: "fully ablative erbium (2,940 nm)",
+    Modality.FRACTIONAL_ABLATIVE_CO2: "fractional ablative CO₂ (10,600 nm)",
+    Modality.FRACTIONAL_ABLATIVE_ERBIUM: "fractional ablative erbium (2,940 nm)",
+    Modality.NONABLATIVE_FRACTIONAL_1550: "non-ablative fractional 1,550 nm",
+    Modality.NONABLATIVE_FRACTIONAL_1927: "non-ablative fractional 1,927 nm",
 }
 
 

@@ -31,9 +31,7 @@ def _words(code: str) -> str:
 
 
 def _consultation(record: Consultation) -> TimelineEntry:
-    goals = "; ".join(
-        f"{_words(g.concern)} — {_words(g.area)} ({g.severity})" for g in record.goals
-    )
+    goals = "; ".join(f"{_words(g.concern)} — {g.area.label} ({g.severity})" for g in record.goals)
     screening = "eligible" if record.eligible else "not eligible now (deferred)"
     lines = [f"Goals: {goals}", f"Skin type {record.fitzpatrick_type}; screening: {screening}"]
     lines += [f"{_words(f.action)}: {_words(f.code)} — {f.reason}" for f in record.findings]
@@ -41,9 +39,7 @@ def _consultation(record: Consultation) -> TimelineEntry:
 
 
 def _assessment(record: Assessment) -> TimelineEntry:
-    lines = tuple(
-        f"{_words(g.area)}: {_words(g.scale)} {g.value} ({g.label})" for g in record.grades
-    )
+    lines = tuple(f"{g.area.label}: {_words(g.scale)} — {g.label}" for g in record.grades)
     return TimelineEntry(record.assessed_on, "assessment", record.id, "Assessment", lines)
 
 
@@ -51,7 +47,7 @@ def _plan(record: TreatmentPlan) -> TimelineEntry:
     lines = []
     for item in record.items:
         sessions = f"{item.sessions_min}–{item.sessions_max} sessions"
-        line = f"{_words(item.area)}, {_words(item.concern)}: {_words(item.modality)}, {sessions}"
+        line = f"{item.area.label}, {_words(item.concern)}: {item.modality.label}, {sessions}"
         if item.override_reason:
             line += f" (overridden: {item.override_reason})"
         lines.append(line)
@@ -60,7 +56,7 @@ def _plan(record: TreatmentPlan) -> TimelineEntry:
 
 
 def _settings(area: AreaSettings) -> str:
-    parts = [f"{_words(area.area)}: {_words(area.modality)} {area.wavelength_nm} nm"]
+    parts = [f"{area.area.label}: {area.modality.label}"]
     if area.energy_mj is not None:
         parts.append(f"{area.energy_mj:g} mJ")
     if area.fluence_j_cm2 is not None:
