@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import getpass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from resurface import bootstrap
 from resurface.config import Settings
 from resurface.services import auth
 from resurface.services.access import Actor
 from resurface.services.errors import NotFound
+
+if TYPE_CHECKING:
+    from resurface.bootstrap import Runtime
 
 
 class CliContext:
@@ -18,7 +21,10 @@ class CliContext:
         return Settings()
 
     @cached_property
-    def runtime(self) -> bootstrap.Runtime:
+    def runtime(self) -> Runtime:
+        # Imported here: the database stack is not needed for `--help` or the engine commands.
+        from resurface import bootstrap
+
         return bootstrap.build(self.settings)
 
     def acting_as(self, username: str) -> Actor:

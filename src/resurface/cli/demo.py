@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from resurface.cli.context import CliContext
-from resurface.services import demo
 
 demo_app = typer.Typer(help="The fictional demo clinics.", no_args_is_help=True)
 
@@ -17,6 +16,8 @@ def register(app: typer.Typer) -> None:
 @demo_app.command("load")
 def load(ctx: typer.Context) -> None:
     """Load two fictional clinics with staff and 20 patients; does nothing if already there."""
+    from resurface.services import demo
+
     context: CliContext = ctx.obj
     runtime = context.runtime
     report = demo.load_demo(runtime.uow, runtime.photos, runtime.rules, runtime.today())

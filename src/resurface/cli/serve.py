@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import typer
-import uvicorn
 
 from resurface.cli.context import CliContext
-from resurface.services import demo
-from resurface.web import create_app
 
 
 def register(app: typer.Typer) -> None:
@@ -21,9 +18,14 @@ def serve(
     show_logins: bool = typer.Option(False, help="Print the demo clinics' sign-ins first."),
 ) -> None:
     """Serve the web app (pages and /api/v1) until stopped with Ctrl-C."""
+    import uvicorn
+
+    from resurface.services.demo import logins_text
+    from resurface.web import create_app
+
     context: CliContext = ctx.obj
     web_app = create_app(context.settings, context.runtime)
     if show_logins:
-        typer.echo(demo.logins_text())
+        typer.echo(logins_text())
     typer.echo(f"Resurface is at http://{host}:{port}/  (Ctrl-C stops it)")
     uvicorn.run(web_app, host=host, port=port, log_level="warning")

@@ -12,7 +12,7 @@ from resurface.domain.people import User
 from resurface.services import audit
 from resurface.services.access import Actor
 from resurface.services.errors import AccountLocked, AuthenticationFailed, NotSignedIn
-from resurface.services.passwords import DECOY_HASH, verify_password
+from resurface.services.passwords import decoy_hash, verify_password
 from resurface.services.ports import UnitOfWork, WebSession
 
 
@@ -50,7 +50,7 @@ def sign_in(
 ) -> SignedIn:
     user = uow.users.by_username(username.strip())
     if user is None or not user.active:
-        verify_password(DECOY_HASH, password)
+        verify_password(decoy_hash(), password)
         _refuse(uow, username, source, "unknown or inactive user")
         raise AuthenticationFailed("wrong user name or password")
     if user.is_locked(now):

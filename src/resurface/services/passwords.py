@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -20,6 +22,8 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-# Verified against when the user name is unknown, so that a wrong name takes as long as a
-# wrong password and response times do not reveal which user names exist.
-DECOY_HASH = _hasher.hash("decoy password that no account uses")
+@functools.cache
+def decoy_hash() -> str:
+    """Verified against when the user name is unknown, so that a wrong name takes as long as a
+    wrong password and response times do not reveal which user names exist."""
+    return _hasher.hash("decoy password that no account uses")
