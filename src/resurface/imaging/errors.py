@@ -1,10 +1,10 @@
 """Errors raised by photo analysis.
 
-    ImagingError
-    ├── NotAnImage        the bytes are not a photo we can decode (or are truncated)
-    ├── ImageTooLarge     a decompression bomb, refused before decoding
-    ├── NoFaceFound       a face photo in which the face mesh found no face
-    └── EmptyRegion       a region with no skin pixels left to measure
+ImagingError
+├── NotAnImage        the bytes are not a photo we can decode (or are truncated)
+├── ImageTooLarge     a decompression bomb, refused before decoding
+├── NoFaceFound       a face photo in which the face mesh found no face
+└── EmptyRegion       a region with no skin pixels left to measure
 """
 
 from __future__ import annotations

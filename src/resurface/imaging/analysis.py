@@ -1,0 +1,569 @@
+"""Analyse a photo: per-region redness, pigmentation, wrinkles, texture and tone.
+
+The photo is resampled to a fixed analysis resolution in pixels per millimetre (10 px/mm by
+default, enough for lines 0.25 mm wide), so a 12-megapixel close-up costs no more than a 3-megapixel
+one and every filter has a size in millimetres. Colour is calibrated from a grey card when one is
+in the frame, converted to CIELAB (D65), and measured inside each region's skin pixels.
+
+When no scale is known (not a face, no ``px_per_mm``), filters assume the image is at the analysis
+resolution and lengths and areas are reported in pixels of the original photo
+(``length_unit == "px"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from resurface.imaging._cv import cv2
+from resurface.imaging.calibration import (
+    NO_CALIBRATION,
+    Calibration,
+    apply_calibration,
+    calibrate_from_grey_card,
+)
+from resurface.imaging.colour import (
+    erythema_index_map,
+    ita_category,
+    ita_deg,
+    lab_from_linear,
+    linear_from_srgb8,
+)
+from resurface.imaging.errors import EmptyRegion
+from resurface.imaging.landmarks import detect_face_landmarks
+from resurface.imaging.pigmentation import detect_spots
+from resurface.imaging.redness import DEFAULT_RED_A_STAR_MIN, red_mask
+from resurface.imaging.regions import (
+    RegionShape,
+    face_regions,
+    polygon_region,
+    rasterize,
+    skin_mask,
+    whole_region,
+)
+from resurface.imaging.scale import px_per_mm_from_iris
+from resurface.imaging.texture import band_pass, ita_map, mean_std, robust_std
+from resurface.imaging.wrinkles import wrinkle_map
+
+__all__ = [
+    "DEFAULT_ANALYSIS_PX_PER_MM",
+    "METRIC_NAMES",
+    "AnalysisMaps",
+    "Frame",
+    "PhotoAnalysis",
+    "RegionMetrics",
+    "RegionResult",
+    "RegionSpec",
+    "analyze",
+    "measure_frame",
+    "prepare_frame",
+]
+
+FloatArray = NDArray[np.float32]
+BoolArray = NDArray[np.bool_]
+RegionSpec = Literal["auto", "whole"] | RegionShape | Sequence[Sequence[float]]
+
+#: Analysis resolution: lines 0.25 mm wide are 2.5 px wide, the smallest a Hessian resolves well.
+DEFAULT_ANALYSIS_PX_PER_MM = 10.0
+#: Longest side of the analysed image when no scale is known.
+DEFAULT_MAX_SIDE_PX = 3000
+_MIN_REGION_MM2 = 4.0
+_MIN_SIDE_PX = 16
+
+METRIC_NAMES = (
+    "a_star_mean",
+    "erythema_index",
+    "red_area_pct",
+    "l_star_mean",
+    "b_star_mean",
+    "ita_deg",
+    "ita_category",
+    "spot_count",
+    "spot_area_pct",
+    "wrinkle_length_mm",
+    "wrinkle_density",
+    "texture_roughness",
+    "tone_evenness",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RegionMetrics:
+    """The measurements of one region.
+
+    Attributes
+    ----------
+    a_star_mean : float
+        Mean CIELAB a* (redness).
+    erythema_index : float
+        Mean of 100·log10(R/G) of linear RGB.
+    red_area_pct : float
+        Percent of the region with a* at or above the red threshold.
+    l_star_mean, b_star_mean : float
+        Mean L* and b*.
+    ita_deg : float
+        Individual typology angle of the mean L*, b*, degrees.
+    ita_category : str
+        very_light, light, intermediate, tan, brown or dark.
+    spot_count : int
+        Pigmented spots whose centre lies in the region.
+    spot_area_pct : float
+        Percent of the region covered by spots.
+    wrinkle_length_mm : float
+        Total centreline length of lines, mm (pixels of the original photo when no scale).
+    wrinkle_density : float
+        Line length per cm² (per 100 px² when no scale).
+    texture_roughness : float
+        Robust standard deviation of band-passed L* (0.3-1.5 mm), L* units.
+    tone_evenness : float
+        Standard deviation of ITA° over the region, degrees; 0 is perfectly even tone.
+    """
+
+    a_star_mean: float
+    erythema_index: float
+    red_area_pct: float
+    l_star_mean: float
+    b_star_mean: float
+    ita_deg: float
+    ita_category: str
+    spot_count: int
+    spot_area_pct: float
+    wrinkle_length_mm: float
+    wrinkle_density: float
+    texture_roughness: float
+    tone_evenness: float
+
+    def as_dict(self) -> dict[str, float | int | str]:
+        """Metric name -> value, in the order of :data:`METRIC_NAMES`."""
+        return {name: getattr(self, name) for name in METRIC_NAMES}
+
+
+@dataclass(frozen=True, slots=True)
+class RegionResult:
+    """One measured region.
+
+    Attributes
+    ----------
+    name : str
+    area_mm2 : float or None
+        Skin area measured, mm² (None when no scale is known).
+    area_px : float
+        The same area in pixels of the original photo.
+    metrics : RegionMetrics
+    """
+
+    name: str
+    area_mm2: float | None
+    area_px: float
+    metrics: RegionMetrics
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisMaps:
+    """Images behind the numbers, at the analysis resolution, for overlays.
+
+    Attributes
+    ----------
+    rgb : ndarray, uint8
+        The analysed image (colour-calibrated).
+    region_masks : tuple of ndarray of bool
+        Skin pixels measured for each region, in the order of the results.
+    outlines_px : tuple of ndarray
+        Region outlines in analysed pixels (empty arrays for the whole frame).
+    wrinkles, spots, red : ndarray of bool
+        Wrinkle centrelines, spot pixels and red pixels.
+    """
+
+    rgb: NDArray[np.uint8] = field(repr=False)
+    region_masks: tuple[BoolArray, ...] = field(repr=False)
+    outlines_px: tuple[FloatArray, ...] = field(repr=False)
+    wrinkles: BoolArray = field(repr=False)
+    spots: BoolArray = field(repr=False)
+    red: BoolArray = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoAnalysis:
+    """Everything measured on one photo.
+
+    Attributes
+    ----------
+    width, height : int
+        Size of the photo, pixels.
+    px_per_mm : float or None
+        Scale of the photo (None when unknown).
+    scale_source : str
+        ``"iris"``, ``"given"`` or ``"none"``.
+    length_unit : str
+        ``"mm"``, or ``"px"`` when no scale is known.
+    analysis_px_per_mm : float or None
+        Resolution the metrics were computed at.
+    calibration : Calibration
+    regions : tuple of RegionResult
+    maps : AnalysisMaps
+    """
+
+    width: int
+    height: int
+    px_per_mm: float | None
+    scale_source: str
+    length_unit: str
+    analysis_px_per_mm: float | None
+    calibration: Calibration
+    regions: tuple[RegionResult, ...]
+    maps: AnalysisMaps = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A photo resampled to the analysis resolution, with its regions (see :func:`prepare_frame`).
+
+    Attributes
+    ----------
+    rgb : ndarray, uint8
+        Resampled photo.
+    scale : float
+        Resampled pixels per original pixel.
+    px_per_mm : float or None
+        Scale of the original photo.
+    work_px_per_mm : float
+        Scale of ``rgb`` (nominal when ``px_per_mm`` is None).
+    scale_source : str
+    shapes : tuple of RegionShape
+        Regions in original pixels.
+    required : bool
+        True when the caller named the region (an empty one is then an error).
+    landmarks_px : ndarray or None
+        Face-mesh landmarks in original pixels.
+    width, height : int
+        Size of the original photo.
+    """
+
+    rgb: NDArray[np.uint8] = field(repr=False)
+    scale: float
+    px_per_mm: float | None
+    work_px_per_mm: float
+    scale_source: str
+    shapes: tuple[RegionShape, ...]
+    required: bool
+    landmarks_px: FloatArray | None = field(repr=False)
+    width: int
+    height: int
+
+    @property
+    def length_unit(self) -> str:
+        return "mm" if self.px_per_mm is not None else "px"
+
+
+def check_rgb(rgb: object, *, name: str = "rgb") -> NDArray[np.uint8]:
+    """Return ``rgb`` if it is an (H, W, 3) uint8 array of a usable size, else raise ValueError."""
+    if not isinstance(rgb, np.ndarray) or rgb.dtype != np.uint8:
+        raise ValueError(f"{name} must be a uint8 numpy array")
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"{name} must have shape (height, width, 3), not {rgb.shape}")
+    if min(rgb.shape[:2]) < _MIN_SIDE_PX:
+        raise EmptyRegion(f"the image is too small to analyse ({rgb.shape[1]}×{rgb.shape[0]})")
+    return rgb
+
+
+def prepare_frame(
+    rgb: NDArray[np.uint8],
+    *,
+    region: RegionSpec = "auto",
+    px_per_mm: float | None = None,
+    analysis_px_per_mm: float = DEFAULT_ANALYSIS_PX_PER_MM,
+    max_side_px: int = DEFAULT_MAX_SIDE_PX,
+) -> Frame:
+    """Find the regions and the scale, and resample the photo to the analysis resolution.
+
+    Parameters
+    ----------
+    rgb : ndarray, shape (H, W, 3), uint8
+        Upright sRGB photo.
+    region : {"auto", "whole"}, RegionShape or sequence of [x, y]
+        ``"auto"``: the six face regions (raises NoFaceFound without a face); ``"whole"``: the
+        skin in the whole frame; a polygon in pixels of ``rgb``.
+    px_per_mm : float, optional
+        Known scale of ``rgb``; for faces it overrides the iris.
+    analysis_px_per_mm : float, optional
+        Resolution to analyse at (never upsampled).
+    max_side_px : int, optional
+        Longest analysed side when no scale is known.
+
+    Returns
+    -------
+    Frame
+    """
+    check_rgb(rgb)
+    if px_per_mm is not None and not (np.isfinite(px_per_mm) and px_per_mm > 0):
+        raise ValueError(f"px_per_mm must be a positive number, not {px_per_mm}")
+    h, w = rgb.shape[:2]
+    landmarks = None
+    scale_source = "given" if px_per_mm is not None else "none"
+    if isinstance(region, str) and region == "auto":
+        landmarks = detect_face_landmarks(rgb)
+        shapes = face_regions(landmarks)
+        if px_per_mm is None:
+            px_per_mm, scale_source = px_per_mm_from_iris(landmarks), "iris"
+        required = False
+    elif isinstance(region, str) and region == "whole":
+        shapes, required = (whole_region(),), True
+    elif isinstance(region, RegionShape):
+        shapes, required = (region,), True
+    elif isinstance(region, str):
+        raise ValueError(f"region must be 'auto', 'whole' or a polygon, not {region!r}")
+    else:
+        shapes, required = (polygon_region(region),), True
+    if px_per_mm is not None:
+        scale = min(1.0, analysis_px_per_mm / px_per_mm)
+        work_px_per_mm = px_per_mm * scale
+    else:
+        scale = min(1.0, max_side_px / max(h, w))
+        work_px_per_mm = analysis_px_per_mm
+    work = rgb
+    if scale < 1.0:
+        size = (max(round(w * scale), 1), max(round(h * scale), 1))
+        work = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        scale = size[0] / w
+        if px_per_mm is not None:
+            work_px_per_mm = px_per_mm * scale
+    return Frame(
+        rgb=np.ascontiguousarray(work),
+        scale=scale,
+        px_per_mm=px_per_mm,
+        work_px_per_mm=work_px_per_mm,
+        scale_source=scale_source,
+        shapes=shapes,
+        required=required,
+        landmarks_px=landmarks,
+        width=w,
+        height=h,
+    )
+
+
+def analyze(
+    rgb: NDArray[np.uint8],
+    *,
+    region: RegionSpec = "auto",
+    px_per_mm: float | None = None,
+    analysis_px_per_mm: float = DEFAULT_ANALYSIS_PX_PER_MM,
+    calibrate: bool = True,
+    red_a_star_min: float = DEFAULT_RED_A_STAR_MIN,
+) -> PhotoAnalysis:
+    """Measure redness, pigmentation, wrinkles, texture and tone per region of a photo.
+
+    Parameters
+    ----------
+    rgb : ndarray, shape (H, W, 3), uint8
+        Upright sRGB photo (see :func:`resurface.imaging.ingest.decode_photo`).
+    region : {"auto", "whole"}, RegionShape or sequence of [x, y], optional
+        Face regions, the whole frame, or a polygon (pixels of ``rgb``).
+    px_per_mm : float, optional
+        Scale of ``rgb``. Faces are measured from the iris when it is not given.
+    analysis_px_per_mm : float, optional
+        Resolution the metrics are computed at.
+    calibrate : bool, optional
+        Correct white balance and exposure from a grey card in the frame, if any.
+    red_a_star_min : float, optional
+        a* at which skin counts as red (``red_area_pct``).
+
+    Returns
+    -------
+    PhotoAnalysis
+
+    Raises
+    ------
+    NoFaceFound
+        ``region="auto"`` and no face was found.
+    EmptyRegion
+        A requested region contains no skin.
+    """
+    frame = prepare_frame(
+        rgb, region=region, px_per_mm=px_per_mm, analysis_px_per_mm=analysis_px_per_mm
+    )
+    linear = linear_from_srgb8(frame.rgb)
+    calibration = NO_CALIBRATION
+    if calibrate:
+        calibration = calibrate_from_grey_card(linear, px_per_mm=frame.work_px_per_mm)
+        linear = apply_calibration(linear, calibration)
+    return measure_frame(frame, linear, calibration=calibration, red_a_star_min=red_a_star_min)
+
+
+def measure_frame(
+    frame: Frame,
+    linear: FloatArray,
+    *,
+    calibration: Calibration = NO_CALIBRATION,
+    valid: BoolArray | None = None,
+    display_rgb: NDArray[np.uint8] | None = None,
+    red_a_star_min: float = DEFAULT_RED_A_STAR_MIN,
+) -> PhotoAnalysis:
+    """Measure every region of ``frame`` on the (calibrated) linear RGB image ``linear``.
+
+    ``linear`` has the frame's analysis size; it may be another photo aligned to the frame (as
+    :func:`resurface.imaging.compare.compare` does), in which case ``valid`` marks the pixels the
+    aligned photo covers and ``display_rgb`` the aligned photo as shown in overlays.
+    """
+    ppmm = frame.work_px_per_mm
+    lab = lab_from_linear(linear)
+    skin = skin_mask(lab, px_per_mm=ppmm)
+    if valid is not None:
+        skin &= valid
+    shape_hw = (linear.shape[0], linear.shape[1])
+    masks: list[BoolArray] = []
+    kept: list[RegionShape] = []
+    min_px = _MIN_REGION_MM2 * ppmm * ppmm
+    for shape in frame.shapes:
+        mask = rasterize(shape, shape_hw, scale=frame.scale, px_per_mm=ppmm) & skin
+        if np.count_nonzero(mask) < min_px:
+            if frame.required:
+                raise EmptyRegion(f"region {shape.name!r} contains no skin to measure")
+            continue
+        masks.append(mask)
+        kept.append(shape)
+    if not masks:
+        raise EmptyRegion("none of the face regions contains skin to measure")
+    maps = _feature_maps(lab, linear, skin, masks, ppmm, red_a_star_min)
+    unit_per_px = 1.0 / ppmm if frame.px_per_mm is not None else 1.0 / frame.scale
+    results = tuple(
+        _region_result(shape.name, mask, maps, unit_per_px, frame.px_per_mm is not None, frame)
+        for shape, mask in zip(kept, masks, strict=True)
+    )
+    outlines = tuple(
+        (s.outline_px * frame.scale).astype(np.float32)
+        if s.outline_px is not None
+        else np.zeros((0, 2), np.float32)
+        for s in kept
+    )
+    return PhotoAnalysis(
+        width=frame.width,
+        height=frame.height,
+        px_per_mm=frame.px_per_mm,
+        scale_source=frame.scale_source,
+        length_unit=frame.length_unit,
+        analysis_px_per_mm=ppmm if frame.px_per_mm is not None else None,
+        calibration=calibration,
+        regions=results,
+        maps=AnalysisMaps(
+            rgb=frame.rgb if display_rgb is None else display_rgb,
+            region_masks=tuple(masks),
+            outlines_px=outlines,
+            wrinkles=maps.wrinkle_length > 0,
+            spots=maps.spots,
+            red=maps.red,
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Maps:
+    lab: FloatArray
+    erythema: FloatArray
+    red: BoolArray
+    spots: BoolArray
+    spot_centroids: FloatArray
+    wrinkle_length: FloatArray
+    texture: FloatArray
+    ita: FloatArray
+
+
+def _feature_maps(
+    lab: FloatArray,
+    linear: FloatArray,
+    skin: BoolArray,
+    masks: list[BoolArray],
+    ppmm: float,
+    red_a_star_min: float,
+) -> _Maps:
+    union = np.logical_or.reduce(masks)
+    h, w = union.shape
+    # Work inside the regions' bounding box (plus a margin for the filters) only.
+    bx, by, bw, bh = cv2.boundingRect(union.view(np.uint8))
+    margin = int(np.ceil(4.0 * ppmm))
+    y0, y1 = max(by - margin, 0), min(by + bh + margin, h)
+    x0, x1 = max(bx - margin, 0), min(bx + bw + margin, w)
+    box = (slice(y0, y1), slice(x0, x1))
+    lab_box = lab[box]
+    skin_box = skin[box]
+    union_box = union[box]
+    l_star = np.ascontiguousarray(lab_box[..., 0])
+    b_star = np.ascontiguousarray(lab_box[..., 2])
+    # Non-skin (hair, card, background) is filled with typical skin lightness so its edges do
+    # not read as lines or spots.
+    fill_l = float(np.median(l_star[union_box]))
+    fill_b = float(np.median(b_star[union_box]))
+    l_filled = np.where(skin_box, l_star, fill_l).astype(np.float32)
+    b_filled = np.where(skin_box, b_star, fill_b).astype(np.float32)
+    erode = max(round(0.6 * ppmm), 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * erode + 1, 2 * erode + 1))
+    inner = cv2.erode((union_box & skin_box).astype(np.uint8), kernel).astype(bool)
+
+    wrinkles = wrinkle_map(l_filled, px_per_mm=ppmm, valid=inner)
+    # Edges of non-skin (a card, hair) are dark against skin: no spot or line is sought there.
+    spots = detect_spots(l_filled, px_per_mm=ppmm, valid=inner)
+    red = red_mask(np.ascontiguousarray(lab_box[..., 1]), px_per_mm=ppmm, a_star_min=red_a_star_min)
+
+    def full(array: NDArray[np.generic], fill: float | bool) -> NDArray[np.generic]:
+        out = np.full((h, w), fill, dtype=array.dtype)
+        out[box] = array
+        return out
+
+    centroids = spots.centroids_px + np.array([x0, y0], np.float32)
+    return _Maps(
+        lab=lab,
+        erythema=erythema_index_map(linear),
+        red=np.asarray(full(red, False), bool),
+        spots=np.asarray(full(spots.mask, False), bool),
+        spot_centroids=centroids,
+        wrinkle_length=np.asarray(full(wrinkles.length_px, 0.0), np.float32),
+        texture=np.asarray(full(band_pass(l_filled, px_per_mm=ppmm), 0.0), np.float32),
+        ita=np.asarray(full(ita_map(l_filled, b_filled, px_per_mm=ppmm), 0.0), np.float32),
+    )
+
+
+def _region_result(
+    name: str,
+    mask: BoolArray,
+    maps: _Maps,
+    unit_per_px: float,
+    scaled: bool,
+    frame: Frame,
+) -> RegionResult:
+    n_px = int(np.count_nonzero(mask))
+    l_mean = mean_std(maps.lab[..., 0][mask])[0]
+    a_mean = mean_std(maps.lab[..., 1][mask])[0]
+    b_mean = mean_std(maps.lab[..., 2][mask])[0]
+    ita = float(ita_deg(l_mean, b_mean))
+    area_units = n_px * unit_per_px * unit_per_px
+    length = float(maps.wrinkle_length[mask].sum()) * unit_per_px
+    centroids = np.round(maps.spot_centroids).astype(np.int64)
+    inside = 0
+    if centroids.size:
+        cx = np.clip(centroids[:, 0], 0, mask.shape[1] - 1)
+        cy = np.clip(centroids[:, 1], 0, mask.shape[0] - 1)
+        inside = int(np.count_nonzero(mask[cy, cx]))
+    metrics = RegionMetrics(
+        a_star_mean=a_mean,
+        erythema_index=mean_std(maps.erythema[mask])[0],
+        red_area_pct=100.0 * np.count_nonzero(maps.red[mask]) / n_px,
+        l_star_mean=l_mean,
+        b_star_mean=b_mean,
+        ita_deg=ita,
+        ita_category=ita_category(ita),
+        spot_count=inside,
+        spot_area_pct=100.0 * np.count_nonzero(maps.spots[mask]) / n_px,
+        wrinkle_length_mm=length,
+        wrinkle_density=length / (area_units / 100.0),
+        texture_roughness=robust_std(maps.texture[mask]),
+        tone_evenness=mean_std(maps.ita[mask])[1],
+    )
+    return RegionResult(
+        name=name,
+        area_mm2=area_units if scaled else None,
+        area_px=n_px / (frame.scale * frame.scale),
+        metrics=metrics,
+    )

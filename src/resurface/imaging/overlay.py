@@ -1,0 +1,74 @@
+"""Overlay images for reports: region outlines, wrinkle lines, spots and red areas on the photo.
+
+Colours: region outlines white, wrinkles cyan, spot outlines yellow, red areas tinted magenta.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from resurface.imaging._cv import cv2
+from resurface.imaging.analysis import PhotoAnalysis
+from resurface.imaging.compare import Comparison
+
+__all__ = ["comparison_overlay_png", "overlay_png", "overlay_rgb"]
+
+_WHITE = (255, 255, 255)
+_CYAN = (0, 230, 255)
+_YELLOW = (255, 220, 0)
+_MAGENTA = np.array([255, 0, 200], np.float32)
+
+
+def overlay_rgb(analysis: PhotoAnalysis) -> NDArray[np.uint8]:
+    """The analysed photo with its maps drawn on it (RGB, analysis resolution)."""
+    maps = analysis.maps
+    image = maps.rgb.astype(np.float32)
+    inside = np.logical_or.reduce(maps.region_masks) if maps.region_masks else None
+    red = maps.red if inside is None else maps.red & inside
+    image[red] = 0.65 * image[red] + 0.35 * _MAGENTA
+    out = np.clip(image, 0, 255).astype(np.uint8)
+    contours, _ = cv2.findContours(
+        maps.spots.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
+    cv2.drawContours(out, contours, -1, _YELLOW, 1, cv2.LINE_AA)
+    lines = cv2.dilate(maps.wrinkles.astype(np.uint8), np.ones((2, 2), np.uint8)) > 0
+    out[lines] = _CYAN
+    thickness = max(1, round(max(out.shape[:2]) / 800))
+    for region, outline in zip(analysis.regions, maps.outlines_px, strict=True):
+        if outline.shape[0] < 3:
+            continue
+        points = np.round(outline).astype(np.int32).reshape(-1, 1, 2)
+        cv2.polylines(out, [points], True, _WHITE, thickness, cv2.LINE_AA)
+        x, y = points[:, 0, 0].min(), points[:, 0, 1].min()
+        cv2.putText(
+            out,
+            region.name,
+            (int(x), max(int(y) - 4, 10)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.35 * thickness,
+            _WHITE,
+            1,
+            cv2.LINE_AA,
+        )
+    return out
+
+
+def overlay_png(analysis: PhotoAnalysis) -> bytes:
+    """:func:`overlay_rgb` encoded as PNG (no metadata)."""
+    return _png(overlay_rgb(analysis))
+
+
+def comparison_overlay_png(comparison: Comparison) -> bytes:
+    """Before (left) and aligned after (right) overlays side by side, as PNG."""
+    left = overlay_rgb(comparison.before)
+    right = overlay_rgb(comparison.after)
+    gap = np.full((left.shape[0], 8, 3), 255, np.uint8)
+    return _png(np.hstack([left, gap, right]))
+
+
+def _png(rgb: NDArray[np.uint8]) -> bytes:
+    ok, encoded = cv2.imencode(".png", np.ascontiguousarray(rgb[..., ::-1]))
+    if not ok:  # pragma: no cover - encoding an in-memory uint8 image does not fail
+        raise RuntimeError("PNG encoding failed")
+    return bytes(encoded.tobytes())
