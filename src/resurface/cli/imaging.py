@@ -8,8 +8,6 @@ from typing import Annotated, Any
 
 import typer
 
-from resurface.services import photo_analysis
-
 RegionOption = Annotated[
     str,
     typer.Option(
@@ -53,6 +51,8 @@ def analyze(
     overlay: OverlayOption = None,
 ) -> None:
     """Measure redness, pigmentation, wrinkles, texture and tone per region of a photo."""
+    from resurface.services import photo_analysis  # heavy: numpy, OpenCV, MediaPipe
+
     spec = photo_analysis.region_from_option(region)
     result = photo_analysis.analyze_file(
         photo, region=spec, px_per_mm=px_per_mm, overlay=overlay is not None
@@ -92,6 +92,8 @@ def compare(
     overlay: OverlayOption = None,
 ) -> None:
     """Align two photos and report each metric before, after, change and % change per region."""
+    from resurface.services import photo_analysis  # heavy: numpy, OpenCV, MediaPipe
+
     spec = photo_analysis.region_from_option(region)
     result = photo_analysis.compare_files(
         before, after, region=spec, px_per_mm=px_per_mm, overlay=overlay is not None
@@ -134,6 +136,8 @@ def analyze_batch(
 ) -> None:
     """Analyse every photo in a folder (both cores) and write a CSV; failures get an error row."""
     from tqdm import tqdm
+
+    from resurface.services import photo_analysis  # heavy: numpy, OpenCV, MediaPipe
 
     files = photo_analysis.photo_files(folder)
     with tqdm(total=len(files), unit="photo", desc="analysing") as bar:
