@@ -22,7 +22,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/resurface db upgrade
 	$(BIN)/resurface demo load
-	$(BIN)/resurface serve --host $(HOST) --port $(PORT) --show-logins
+	$(BIN)/resurface serve --host $(HOST) --port $(PORT)
 
 ## make test: everything CI runs — lint, format, types, import contracts, the whole test suite
 test: install system-packages lint typecheck imports pytest
