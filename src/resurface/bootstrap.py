@@ -15,6 +15,7 @@ from resurface.domain.codes import Modality
 from resurface.domain.rulebase import RuleBase
 from resurface.protocols import load_rule_base
 from resurface.services.auth import LoginPolicy
+from resurface.services.consultations import ConsultationView
 from resurface.services.ports import PhotoStore, UnitOfWork
 from resurface.storage import database
 from resurface.storage.photo_store import FilePhotoStore
@@ -41,6 +42,12 @@ class Runtime:
 
     def today(self) -> dt.date:
         return dt.datetime.now(dt.UTC).date()
+
+    def consent_pdf(self, view: ConsultationView) -> bytes:
+        """The consultation's consent form as a PDF (built by ``reports.consent``)."""
+        from resurface.reports import consent
+
+        return consent.consent_pdf(view, self.today())
 
     def database_status(self) -> tuple[bool, str | None]:
         """Whether the database answers, and the schema revision it is at."""

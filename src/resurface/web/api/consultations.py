@@ -1,5 +1,59 @@
-"""API: consultations (being built)."""
+"""API: register a patient (optionally with the first consultation) and record consultations.
+
+The response carries the engine's screening at once: each finding with its action, reason and
+source, and the steps to take before treatment.
+"""
+
+from __future__ import annotations
 
 from fastapi import APIRouter
 
-router = APIRouter()
+from resurface.services import consultations
+from resurface.services.consultations import ConsultationView
+from resurface.web.api.consultation_schemas import (
+    ConsultationIn,
+    ConsultationResultOut,
+    PatientIn,
+    PreTreatmentOut,
+    RegisteredOut,
+)
+from resurface.web.api.schemas import ConsultationOut, PatientOut
+from resurface.web.deps import CheckedSessionDep, RuntimeDep
+
+router = APIRouter(tags=["consultations"])
+
+
+@router.post("/patients", response_model=RegisteredOut, status_code=201)
+def register(runtime: RuntimeDep, session: CheckedSessionDep, body: PatientIn) -> RegisteredOut:
+    """Register a patient. With ``consultation``, also record and screen the first consultation
+    (needs a role that may write the chart; front-desk staff may register only)."""
+    intake = body.consultation.intake() if body.consultation else None
+    with runtime.uow() as uow:
+        patient, view = consultations.register_with_consultation(
+            uow, session.actor, runtime.rules, body.patient(), intake, runtime.today()
+        )
+    return RegisteredOut(
+        patient=PatientOut.of(patient), consultation=_result(view) if view else None
+    )
+
+
+@router.post(
+    "/patients/{patient_id}/consultations", response_model=ConsultationResultOut, status_code=201
+)
+def record(
+    runtime: RuntimeDep, session: CheckedSessionDep, patient_id: int, body: ConsultationIn
+) -> ConsultationResultOut:
+    """Record a consultation for a patient of the clinic and screen it."""
+    with runtime.uow() as uow:
+        view = consultations.record_consultation(
+            uow, session.actor, runtime.rules, patient_id, body.intake(), runtime.today()
+        )
+    return _result(view)
+
+
+def _result(view: ConsultationView) -> ConsultationResultOut:
+    return ConsultationResultOut(
+        consultation=ConsultationOut.of(view.consultation),
+        pre_treatment=[PreTreatmentOut.of(step) for step in view.pre_treatment],
+        consent_pdf_url=f"/consultations/{view.consultation.id}/consent.pdf",
+    )

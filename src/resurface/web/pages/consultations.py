@@ -1,5 +1,327 @@
-"""Pages: consultations (being built)."""
+"""Pages: register a new patient with the first consultation, record a consultation, and its
+result with the printable consent form (also as a PDF).
 
-from fastapi import APIRouter
+A rejected form is shown again with everything the user typed and the message next to the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
+
+from resurface.bootstrap import Runtime
+from resurface.domain.codes import Area, Concern, FitzpatrickType, ScreeningAction, Severity
+from resurface.domain.errors import InvalidInput
+from resurface.domain.intake import Goal, MedicalHistory
+from resurface.domain.people import Patient, Sex
+from resurface.services import charts, consultations
+from resurface.services.access import Permission, require
+from resurface.services.charts import RecordKind
+from resurface.services.consultations import FITZPATRICK_ITEMS, HISTORY_QUESTIONS, Intake
+from resurface.web.deps import CheckedSessionDep, RuntimeDep, Session, SessionDep
+from resurface.web.pages.render import page
 
 router = APIRouter()
+
+GOAL_ROWS = 4
+MAX_GOAL_ROWS = 20
+_GOAL_FIELD = re.compile(r"^goal-(\d+)-(concern|area|severity)$")
+ISOTRETINOIN = "isotretinoin_months_since_last_dose"
+
+
+@dataclass
+class Parsed:
+    """What a submitted form said, and what was wrong with it (field -> message)."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    patient: Patient | None = None
+    intake: Intake | None = None
+
+
+@router.get("/patients/new")
+def new_patient(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
+    _may_register(session)
+    return _form(request, runtime, session, "patient_new.html", {})
+
+
+@router.post("/patients/new")
+async def register(request: Request, runtime: RuntimeDep, session: CheckedSessionDep) -> Response:
+    _may_register(session)
+    form = await request.form()
+    with_intake = session.actor.may(Permission.WRITE_CHART)
+    parsed = _parse_patient(form)
+    if with_intake:
+        parsed.intake = _parse_intake(form, parsed.errors, _items(runtime))
+    if parsed.errors or parsed.patient is None:
+        return _form(request, runtime, session, "patient_new.html", {}, form, parsed.errors)
+    try:
+        with runtime.uow() as uow:
+            patient, view = consultations.register_with_consultation(
+                uow, session.actor, runtime.rules, parsed.patient, parsed.intake, runtime.today()
+            )
+    except InvalidInput as error:
+        errors = {error.field: error.message}
+        return _form(request, runtime, session, "patient_new.html", {}, form, errors)
+    if view is None:  # registered by the front desk: back to the list, showing the patient
+        return RedirectResponse(f"/patients?q={quote(patient.family_name)}", status_code=303)
+    return RedirectResponse(f"/consultations/{view.consultation.id}", status_code=303)
+
+
+@router.get("/patients/{patient_id}/consultations/new")
+def new_consultation(
+    request: Request, runtime: RuntimeDep, session: SessionDep, patient_id: int
+) -> Response:
+    patient = _writable_patient(runtime, session, patient_id)
+    context = {"patient": patient}
+    return _form(request, runtime, session, "consultation_new.html", context)
+
+
+@router.post("/patients/{patient_id}/consultations/new")
+async def record(
+    request: Request, runtime: RuntimeDep, session: CheckedSessionDep, patient_id: int
+) -> Response:
+    patient = _writable_patient(runtime, session, patient_id)
+    form = await request.form()
+    errors: dict[str, str] = {}
+    intake = _parse_intake(form, errors, _items(runtime))
+    context = {"patient": patient}
+    if errors or intake is None:
+        return _form(request, runtime, session, "consultation_new.html", context, form, errors)
+    try:
+        with runtime.uow() as uow:
+            view = consultations.record_consultation(
+                uow, session.actor, runtime.rules, patient_id, intake, runtime.today()
+            )
+    except InvalidInput as error:
+        errors = {error.field: error.message}
+        return _form(request, runtime, session, "consultation_new.html", context, form, errors)
+    return RedirectResponse(f"/consultations/{view.consultation.id}", status_code=303)
+
+
+@router.get("/consultations/{consultation_id}")
+def consultation(
+    request: Request, runtime: RuntimeDep, session: SessionDep, consultation_id: int
+) -> Response:
+    with runtime.uow() as uow:
+        view = consultations.read_consultation(uow, session.actor, runtime.rules, consultation_id)
+    return page(
+        request,
+        "consultation_view.html",
+        session,
+        view=view,
+        printed_on=runtime.today(),
+        ScreeningAction=ScreeningAction,
+    )
+
+
+@router.get("/consultations/{consultation_id}/consent.pdf")
+def consent_pdf(runtime: RuntimeDep, session: SessionDep, consultation_id: int) -> Response:
+    with runtime.uow() as uow:
+        view = consultations.read_consultation(uow, session.actor, runtime.rules, consultation_id)
+    name = re.sub(r"[^A-Za-z0-9]+", "-", view.patient.family_name).strip("-") or "patient"
+    return Response(
+        runtime.consent_pdf(view),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="consent-{name}-{consultation_id}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _may_register(session: Session) -> None:
+    require(session.actor, Permission.REGISTER_PATIENT)
+
+
+def _writable_patient(runtime: Runtime, session: Session, patient_id: int) -> Patient:
+    """The patient (clinic-scoped, audited read), for a user who may write the chart."""
+    require(session.actor, Permission.WRITE_CHART)
+    with runtime.uow() as uow:
+        record = charts.read_record(uow, session.actor, RecordKind.PATIENT, patient_id)
+    assert isinstance(record, Patient)
+    return record
+
+
+def _form(
+    request: Request,
+    runtime: Runtime,
+    session: Session,
+    template: str,
+    context: dict[str, Any],
+    form: FormData | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    values = {key: str(value) for key, value in form.multi_items()} if form else {}
+    rows = max(GOAL_ROWS, len(_goal_indexes(form)) + 1 if form else GOAL_ROWS)
+    questionnaire = runtime.rules.scales.fitzpatrick
+    answers = list(range(questionnaire.answer_min, questionnaire.answer_max + 1))
+    items = []
+    for number in range(1, questionnaire.items + 1):
+        item = FITZPATRICK_ITEMS[number - 1] if number <= len(FITZPATRICK_ITEMS) else None
+        words = item.answers if item and len(item.answers) == len(answers) else None
+        items.append(
+            {
+                "number": number,
+                "group": item.group if item else "",
+                "question": item.question if item else f"Question {number}",
+                "options": [(a, words[i] if words else str(a)) for i, a in enumerate(answers)],
+            }
+        )
+    return page(
+        request,
+        template,
+        session,
+        status_code=422 if errors else 200,
+        values=values,
+        errors=errors or {},
+        goal_rows=min(rows, MAX_GOAL_ROWS),
+        concerns=list(Concern),
+        areas=list(Area),
+        severities=list(Severity),
+        sexes=list(Sex),
+        skin_types=list(FitzpatrickType),
+        skin_type_bands={t.code: t.description for t in questionnaire.types},
+        fitzpatrick_items=items,
+        history_questions=HISTORY_QUESTIONS,
+        isotretinoin=ISOTRETINOIN,
+        with_intake=session.actor.may(Permission.WRITE_CHART),
+        today=runtime.today(),
+        **context,
+    )
+
+
+def _items(runtime: Runtime) -> int:
+    return runtime.rules.scales.fitzpatrick.items
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _parse_patient(form: FormData) -> Parsed:
+    parsed = Parsed()
+    given, family = _text(form, "given_name"), _text(form, "family_name")
+    for name, value in (("given_name", given), ("family_name", family)):
+        if not value:
+            parsed.errors[name] = "is required"
+        elif len(value) > 100:
+            parsed.errors[name] = "is longer than 100 characters"
+    born = _date(form, "date_of_birth", parsed.errors, required=True)
+    try:
+        sex = Sex(_text(form, "sex") or Sex.UNKNOWN.value)
+    except ValueError:
+        parsed.errors["sex"] = "choose one of the listed options"
+        sex = Sex.UNKNOWN
+    email = _text(form, "email")
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        parsed.errors["email"] = "is not an e-mail address"
+    if not parsed.errors and born is not None:
+        parsed.patient = Patient(0, 0, given, family, born, sex, _text(form, "phone"), email)
+    return parsed
+
+
+def _date(form: FormData, name: str, errors: dict[str, str], *, required: bool) -> dt.date | None:
+    text = _text(form, name)
+    if not text:
+        if required:
+            errors[name] = "is required"
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        errors[name] = "is not a date (year-month-day)"
+        return None
+
+
+def _goal_indexes(form: FormData | None) -> list[int]:
+    if form is None:
+        return []
+    found = {int(m.group(1)) for key in form if (m := _GOAL_FIELD.match(key))}
+    return sorted(i for i in found if i < MAX_GOAL_ROWS)
+
+
+def _parse_intake(form: FormData, errors: dict[str, str], items: int) -> Intake | None:
+    goals = _parse_goals(form, errors)
+    history = _parse_history(form, errors)
+    answers = _parse_answers(form, errors, items)
+    skin_type: FitzpatrickType | None = None
+    if chosen := _text(form, "fitzpatrick_type"):
+        try:
+            skin_type = FitzpatrickType(chosen)
+        except ValueError:
+            errors["fitzpatrick_type"] = "choose one of the listed types"
+    held_on = _date(form, "held_on", errors, required=False)
+    notes = _text(form, "notes")
+    if len(notes) > consultations.MAX_NOTES:
+        errors["notes"] = f"is longer than {consultations.MAX_NOTES} characters"
+    if errors:
+        return None
+    return Intake(tuple(goals), history, answers, skin_type, held_on, notes)
+
+
+def _parse_goals(form: FormData, errors: dict[str, str]) -> list[Goal]:
+    goals = []
+    for index in _goal_indexes(form):
+        parts = {p: _text(form, f"goal-{index}-{p}") for p in ("concern", "area", "severity")}
+        if not any(parts.values()):
+            continue
+        missing = [p for p, v in parts.items() if not v]
+        if missing:
+            errors[f"goal-{index}"] = f"choose the {' and the '.join(missing)} too"
+            continue
+        try:
+            goals.append(
+                Goal(Concern(parts["concern"]), Area(parts["area"]), Severity(parts["severity"]))
+            )
+        except ValueError:
+            errors[f"goal-{index}"] = "choose from the lists"
+    if not goals and not any(k.startswith("goal-") for k in errors):
+        errors["goals"] = "choose at least one goal (concern, area and severity)"
+    return goals
+
+
+def _parse_history(form: FormData, errors: dict[str, str]) -> MedicalHistory:
+    answers: dict[str, Any] = {
+        name: form.get(name) == "yes" for name in MedicalHistory.question_names()
+    }
+    answers[ISOTRETINOIN] = None
+    if text := _text(form, ISOTRETINOIN):
+        try:
+            months = float(text.replace(",", "."))
+        except ValueError:
+            errors[ISOTRETINOIN] = "is not a number of months"
+        else:
+            if not 0 <= months <= 1200:
+                errors[ISOTRETINOIN] = "must be a number of months from 0 to 1200"
+            answers[ISOTRETINOIN] = months
+    return MedicalHistory(**answers)
+
+
+def _parse_answers(form: FormData, errors: dict[str, str], items: int) -> tuple[int, ...] | None:
+    given = {}
+    for key in form:
+        if (m := re.fullmatch(r"fitz-(\d+)", key)) and _text(form, key):
+            given[int(m.group(1))] = _text(form, key)
+    if not given:
+        return None
+    missing = [n for n in range(1, items + 1) if n not in given]
+    answers = []
+    for number, text in sorted(given.items()):
+        try:
+            answers.append(int(text))
+        except ValueError:
+            errors[f"fitzpatrick_answers item {number}"] = "choose an answer from the list"
+    for number in missing:
+        errors[f"fitzpatrick_answers item {number}"] = "answer this question too"
+    return tuple(answers)

@@ -54,7 +54,7 @@ def _stage(value: str) -> Stage | None:
         raise InvalidInput("stage", f"must be one of {choices}") from None
 
 
-@router.get("/patients/{patient_id}")
+@router.get("/patients/{patient_id:int}")
 def chart(request: Request, runtime: RuntimeDep, session: SessionDep, patient_id: int) -> Response:
     with runtime.uow() as uow:
         view = charts.read_chart(
@@ -63,7 +63,7 @@ def chart(request: Request, runtime: RuntimeDep, session: SessionDep, patient_id
     return page(request, "chart.html", session, view=view, today=runtime.today())
 
 
-@router.get("/photos/{photo_id}")
+@router.get("/photos/{photo_id:int}")
 def photo(runtime: RuntimeDep, session: SessionDep, photo_id: int) -> Response:
     with runtime.uow() as uow:
         record, data = charts.read_photo_bytes(uow, session.actor, runtime.photos, photo_id)

@@ -1,0 +1,152 @@
+"""The assessment: each treated area graded on the rule base's scales, with baseline photos.
+
+The scales, their grades and labels come from ``protocols/scales.yaml``. Outcome scales (GAIS,
+improvement quartiles) rate a change and so are not offered at a baseline assessment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from resurface.domain.chart import Assessment, Consultation, Grade, Photo
+from resurface.domain.codes import Area, Concern
+from resurface.domain.errors import InvalidInput
+from resurface.domain.followup import PhotoMeasurement
+from resurface.domain.people import Patient
+from resurface.domain.rulebase import GradedScale, RuleBase
+from resurface.domain.scales import grade_by_code, scale_named
+from resurface.services import audit
+from resurface.services.access import Actor, Permission, require
+from resurface.services.errors import NotFound
+from resurface.services.patients import find_patient
+from resurface.services.ports import UnitOfWork
+
+__all__ = [
+    "OUTCOME_SCALES",
+    "AssessmentDesk",
+    "GradeEntry",
+    "assessment_desk",
+    "baseline_scales",
+    "record_assessment",
+    "suggested_scale",
+]
+
+#: Scales that rate a change after treatment, not a state at baseline.
+OUTCOME_SCALES = frozenset({"gais", "improvement_quartile"})
+MAX_NOTES = 4000
+
+
+@dataclass(frozen=True)
+class GradeEntry:
+    """One grade as entered: a scale's grade code (``"III"``, ``"2"``) for an area."""
+
+    area: Area
+    scale: str
+    code: str
+
+
+@dataclass(frozen=True)
+class AssessmentDesk:
+    """What the assessment page shows: the patient, the areas to grade, this visit's photos."""
+
+    patient: Patient
+    consultation: Consultation | None
+    areas: tuple[Area, ...]
+    assessment: Assessment | None
+    photos: tuple[tuple[Photo, PhotoMeasurement | None], ...]
+
+
+def baseline_scales(rules: RuleBase) -> tuple[GradedScale, ...]:
+    """The scales a baseline assessment grades with, in the rule base's order."""
+    return tuple(s for name, s in rules.scales.scales.items() if name not in OUTCOME_SCALES)
+
+
+def suggested_scale(concern: Concern) -> str:
+    """The scale usually used for a concern: acne scars by Goodman & Baron, the rest by Glogau."""
+    return "goodman_baron" if concern is Concern.ACNE_SCARS else "glogau"
+
+
+def record_assessment(
+    uow: UnitOfWork,
+    actor: Actor,
+    rules: RuleBase,
+    patient_id: int,
+    entries: Sequence[GradeEntry],
+    today: dt.date,
+    *,
+    assessed_on: dt.date | None = None,
+    notes: str = "",
+) -> Assessment:
+    """Grade the patient's areas and save the assessment."""
+    require(actor, Permission.WRITE_CHART)
+    patient = find_patient(uow, actor, patient_id)
+    on = assessed_on or today
+    if on > today:
+        raise InvalidInput("assessed_on", "is in the future")
+    if len(notes) > MAX_NOTES:
+        raise InvalidInput("notes", f"is longer than {MAX_NOTES} characters")
+    grades = _grades(rules, entries)
+    saved = uow.charts.add_assessment(
+        Assessment(0, actor.clinic_id, patient.id, actor.user_id, on, grades, notes.strip())
+    )
+    detail = "; ".join(f"{g.area.value} {g.scale} {g.value}" for g in grades)
+    audit.record(uow, actor, "create", "assessment", saved.id, patient_id=patient.id, detail=detail)
+    uow.commit()
+    return saved
+
+
+def assessment_desk(
+    uow: UnitOfWork, actor: Actor, patient_id: int, assessment_id: int | None = None
+) -> AssessmentDesk:
+    """The patient, the areas of the latest consultation's goals, and (when continuing an
+    assessment) its grades and photos with their measurements. Audited as a chart read."""
+    require(actor, Permission.VIEW_CHART)
+    try:
+        patient = find_patient(uow, actor, patient_id)
+    except NotFound:
+        audit.record(uow, actor, "read_not_found", "patient", patient_id)
+        uow.commit()
+        raise
+    chart = uow.charts.chart(actor.clinic_id, patient.id)
+    consultation = chart.consultations[-1] if chart.consultations else None
+    assessment = None
+    if assessment_id is not None:
+        assessment = next((a for a in chart.assessments if a.id == assessment_id), None)
+        if assessment is None:
+            audit.record(uow, actor, "read_not_found", "assessment", assessment_id)
+            uow.commit()
+            raise NotFound("assessment", assessment_id)
+    areas = tuple(dict.fromkeys(g.area for g in consultation.goals)) if consultation else ()
+    photos = tuple(
+        (photo, uow.measurements.for_photo(actor.clinic_id, photo.id))
+        for photo in chart.photos
+        if assessment is not None and photo.assessment_id == assessment.id
+    )
+    audit.record(uow, actor, "chart_read", "patient", patient.id, patient_id=patient.id)
+    uow.commit()
+    return AssessmentDesk(patient, consultation, areas, assessment, photos)
+
+
+def _grades(rules: RuleBase, entries: Sequence[GradeEntry]) -> tuple[Grade, ...]:
+    if not entries:
+        raise InvalidInput("grades", "grade at least one area on one scale")
+    seen: set[tuple[Area, str]] = set()
+    grades = []
+    for entry in entries:
+        field = f"grade {entry.area.value} {entry.scale}"
+        if entry.scale in OUTCOME_SCALES:
+            raise InvalidInput(field, "rates a change after treatment, not a baseline")
+        try:
+            scale = scale_named(rules.scales.scales, entry.scale)
+            grade = grade_by_code(scale, entry.code)
+        except InvalidInput as error:
+            raise InvalidInput(field, error.message) from None
+        if (entry.area, entry.scale) in seen:
+            raise InvalidInput(field, "is graded twice")
+        seen.add((entry.area, entry.scale))
+        value = scale.grades.index(grade) + 1
+        label = f"{grade.code} {grade.label}: {grade.description}"
+        grades.append(Grade(entry.area, entry.scale, value, label))
+    return tuple(grades)

@@ -1,0 +1,210 @@
+"""Chart photos: upload (metadata stripped, analysed at once) and reading the analysis back.
+
+The original upload is never stored: only its SHA-256 is kept, for audit. The stored copy is the
+re-encoded image without EXIF or GPS from ``imaging.ingest``. Face photos are measured per face
+region; neck, chest and hands (and a face photo in which no face is found) over the whole frame.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from resurface.domain.chart import Photo
+from resurface.domain.codes import Area
+from resurface.domain.errors import InvalidInput
+from resurface.domain.followup import PhotoMeasurement, RegionMeasurement
+from resurface.domain.people import Patient
+from resurface.imaging.analysis import PhotoAnalysis, RegionSpec, analyze
+from resurface.imaging.errors import ImagingError, NoFaceFound
+from resurface.imaging.ingest import DecodedPhoto, IngestedPhoto, ingest_photo
+from resurface.imaging.overlay import overlay_png
+from resurface.services import audit
+from resurface.services.access import Actor, Permission, require
+from resurface.services.errors import NotFound
+from resurface.services.patients import find_patient
+from resurface.services.photo_analysis import analysis_json
+from resurface.services.ports import PhotoStore, UnitOfWork
+
+__all__ = [
+    "MAX_UPLOAD_BYTES",
+    "PhotoAnalysisView",
+    "UploadedPhoto",
+    "read_analysis",
+    "read_overlay",
+    "upload_photo",
+]
+
+#: Largest upload accepted, in bytes: above any clinic camera's JPEG, small enough for memory.
+MAX_UPLOAD_BYTES = 40 * 1024 * 1024
+
+NO_FACE_NOTE = (
+    "No face was found in this photo, so the whole frame was measured instead of the face regions."
+)
+
+
+@dataclass(frozen=True)
+class UploadedPhoto:
+    photo: Photo
+    measurement: PhotoMeasurement | None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PhotoAnalysisView:
+    photo: Photo
+    patient: Patient
+    measurement: PhotoMeasurement | None
+
+
+def upload_photo(
+    uow: UnitOfWork,
+    actor: Actor,
+    store: PhotoStore,
+    patient_id: int,
+    region: str,
+    data: bytes,
+    *,
+    assessment_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> UploadedPhoto:
+    """Store a photo of one region of the patient, analyse it, and keep the measurement.
+
+    Raises
+    ------
+    InvalidInput
+        ``region`` is not an area, or ``file`` is not a photo (or too large to accept).
+    NotFound
+        The patient or the assessment is not in the actor's clinic.
+    """
+    require(actor, Permission.WRITE_CHART)
+    patient = find_patient(uow, actor, patient_id)
+    area = _area(region)
+    if assessment_id is not None:
+        assessment = uow.charts.assessment(actor.clinic_id, assessment_id)
+        if assessment is None or assessment.patient_id != patient.id:
+            raise NotFound("assessment", assessment_id)
+    ingested = _ingest(data)
+    taken = now or dt.datetime.now(dt.UTC)
+    photo = uow.charts.add_photo(
+        Photo(
+            id=0,
+            clinic_id=actor.clinic_id,
+            patient_id=patient.id,
+            region=area.value,
+            captured_at=taken,
+            sha256=ingested.sha256_original,
+            storage_key=store.put(ingested.stored_bytes),
+            media_type=ingested.media_type,
+            width=ingested.width,
+            height=ingested.height,
+            assessment_id=assessment_id,
+        )
+    )
+    audit.record(uow, actor, "create", "photo", photo.id, patient_id=patient.id, detail=area.value)
+    notes: list[str] = []
+    analysis = _analyse(ingested, area, notes)
+    measurement = None
+    if analysis is not None:
+        measurement = uow.measurements.add(_measurement(analysis, ingested, photo, store, taken))
+        audit.record(
+            uow, actor, "create", "photo_measurement", measurement.id, patient_id=patient.id
+        )
+    uow.commit()
+    return UploadedPhoto(photo, measurement, tuple(notes))
+
+
+def read_analysis(uow: UnitOfWork, actor: Actor, photo_id: int) -> PhotoAnalysisView:
+    """A photo, its patient and its stored measurement (``None`` if it was not analysed)."""
+    require(actor, Permission.VIEW_CHART)
+    photo = uow.charts.photo(actor.clinic_id, photo_id)
+    patient = uow.patients.get(actor.clinic_id, photo.patient_id) if photo else None
+    if photo is None or patient is None:
+        audit.record(uow, actor, "read_not_found", "photo", photo_id)
+        uow.commit()
+        raise NotFound("photo", photo_id)
+    measurement = uow.measurements.for_photo(actor.clinic_id, photo.id)
+    audit.record(uow, actor, "read", "photo_measurement", photo.id, patient_id=patient.id)
+    uow.commit()
+    return PhotoAnalysisView(photo, patient, measurement)
+
+
+def read_overlay(uow: UnitOfWork, actor: Actor, store: PhotoStore, photo_id: int) -> bytes:
+    """The analysis overlay PNG of a photo (regions, wrinkles, spots and red areas drawn)."""
+    require(actor, Permission.VIEW_CHART)
+    photo = uow.charts.photo(actor.clinic_id, photo_id)
+    measurement = uow.measurements.for_photo(actor.clinic_id, photo_id) if photo else None
+    if photo is None or measurement is None or measurement.overlay_key is None:
+        audit.record(uow, actor, "read_not_found", "photo_overlay", photo_id)
+        uow.commit()
+        raise NotFound("photo overlay", photo_id)
+    audit.record(uow, actor, "read", "photo_overlay", photo.id, patient_id=photo.patient_id)
+    uow.commit()
+    return store.get(measurement.overlay_key)
+
+
+def _area(region: str) -> Area:
+    try:
+        return Area(region.strip())
+    except ValueError:
+        choices = ", ".join(a.value for a in Area)
+        raise InvalidInput("region", f"must be one of {choices}") from None
+
+
+def _ingest(data: bytes) -> IngestedPhoto:
+    if len(data) > MAX_UPLOAD_BYTES:
+        limit = MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise InvalidInput("file", f"is larger than {limit} MB")
+    try:
+        return ingest_photo(data)
+    except ImagingError as error:
+        raise InvalidInput("file", str(error)) from None
+
+
+def _analyse(ingested: IngestedPhoto, area: Area, notes: list[str]) -> PhotoAnalysis | None:
+    region: RegionSpec = "auto" if area.is_face else "whole"
+    try:
+        try:
+            return analyze(ingested.rgb, region=region)
+        except NoFaceFound:
+            notes.append(NO_FACE_NOTE)
+            return analyze(ingested.rgb, region="whole")
+    except ImagingError as error:
+        notes.append(f"The photo was saved but could not be measured: {error}")
+        return None
+
+
+def _measurement(
+    analysis: PhotoAnalysis,
+    ingested: IngestedPhoto,
+    photo: Photo,
+    store: PhotoStore,
+    at: dt.datetime,
+) -> PhotoMeasurement:
+    decoded = DecodedPhoto(
+        rgb=ingested.rgb,
+        width=ingested.width,
+        height=ingested.height,
+        scale=1.0,
+        format=ingested.media_type,
+        sha256_original=ingested.sha256_original,
+    )
+    shaped = analysis_json(analysis, decoded)
+    regions = tuple(
+        RegionMeasurement(
+            name=item["name"],
+            area_mm2=item["area_mm2"],
+            metrics={k: v for k, v in item["metrics"].items() if v is not None},
+        )
+        for item in shaped["regions"]
+    )
+    return PhotoMeasurement(
+        id=0,
+        clinic_id=photo.clinic_id,
+        photo_id=photo.id,
+        analysed_at=at,
+        px_per_mm=shaped["px_per_mm"],
+        length_unit=analysis.length_unit,
+        regions=regions,
+        overlay_key=store.put(overlay_png(analysis)),
+    )

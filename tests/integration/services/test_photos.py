@@ -1,0 +1,77 @@
+"""Photo upload on both databases: GPS gone from the stored copy, original hash kept, measured."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import data as samples
+
+from resurface.bootstrap import Runtime
+from resurface.domain.errors import InvalidInput
+from resurface.domain.people import Role
+from resurface.services import photos
+from resurface.services.access import Actor
+from resurface.services.errors import NotFound
+from tests.support.clinic import seed_clinic
+
+
+def _jpeg_with_gps(pixels: np.ndarray) -> bytes:
+    exif = Image.Exif()
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (51.0, 30.0, 0.0)  # GPSLatitudeRef, GPSLatitude
+    gps[3], gps[4] = "W", (0.0, 7.0, 0.0)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def test_upload_strips_gps_keeps_original_hash_and_saves_measurement(runtime: Runtime) -> None:
+    north = seed_clinic(runtime.uow, "north")
+    south = seed_clinic(runtime.uow, "south")
+    with runtime.uow() as uow:
+        user = uow.users.by_username(north.usernames[Role.CLINICIAN])
+        assert user is not None
+    actor = Actor(user.id, user.clinic_id, Role.CLINICIAN, user.display_name)
+    original = _jpeg_with_gps(samples.astronaut())
+    assert Image.open(io.BytesIO(original)).getexif().get_ifd(0x8825)  # the test photo has GPS
+    with runtime.uow() as uow:
+        uploaded = photos.upload_photo(
+            uow, actor, runtime.photos, north.patient.id, "full_face", original
+        )
+    stored = runtime.photos.get(uploaded.photo.storage_key)
+    assert not Image.open(io.BytesIO(stored)).getexif().get_ifd(0x8825)
+    assert uploaded.photo.sha256 == hashlib.sha256(original).hexdigest()
+    with runtime.uow() as uow:
+        view = photos.read_analysis(uow, actor, uploaded.photo.id)
+    assert view.measurement is not None
+    assert {r.name for r in view.measurement.regions} >= {"forehead", "perioral"}
+    assert view.measurement.overlay_key and runtime.photos.exists(view.measurement.overlay_key)
+
+    with runtime.uow() as uow:
+        south_user = uow.users.by_username(south.usernames[Role.CLINICIAN])
+        assert south_user is not None
+    stranger = Actor(south_user.id, south_user.clinic_id, Role.CLINICIAN, "south")
+    with runtime.uow() as uow, pytest.raises(NotFound):
+        photos.read_analysis(uow, stranger, uploaded.photo.id)
+
+
+def test_a_face_photo_without_a_face_is_measured_whole_and_says_so(runtime: Runtime) -> None:
+    north = seed_clinic(runtime.uow, "north")
+    with runtime.uow() as uow:
+        user = uow.users.by_username(north.usernames[Role.CLINICIAN])
+        assert user is not None
+    actor = Actor(user.id, user.clinic_id, Role.CLINICIAN, user.display_name)
+    skin = np.full((300, 400, 3), (214, 170, 145), np.uint8)
+    with runtime.uow() as uow:
+        uploaded = photos.upload_photo(
+            uow, actor, runtime.photos, north.patient.id, "cheeks", _jpeg_with_gps(skin)
+        )
+    assert uploaded.notes == (photos.NO_FACE_NOTE,)
+    assert uploaded.measurement is not None and len(uploaded.measurement.regions) == 1
+    with runtime.uow() as uow, pytest.raises(InvalidInput) as refused:
+        photos.upload_photo(uow, actor, runtime.photos, north.patient.id, "cheeks", b"GIF89a")
+    assert refused.value.field == "file"
