@@ -268,6 +268,9 @@ class RecoveryRules:
     profiles: Mapping[Modality, RecoveryProfile]
     skin_type_healing_factor: Mapping[FitzpatrickType, float]
     skin_type_provenance: Provenance
+    checkin_days: Mapping[ModalityFamily, tuple[int, ...]] = field(default_factory=dict)
+    """Days after treatment on which the patient checks in, per modality family."""
+    checkin_provenance: Provenance = field(default_factory=Provenance)
 
 
 @dataclass(frozen=True)

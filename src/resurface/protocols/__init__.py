@@ -19,6 +19,7 @@ from resurface.domain.codes import AlertCode, Concern, Modality, Score, Urgency
 from resurface.domain.errors import ProtocolError
 from resurface.domain.rulebase import (
     AftercareRules,
+    ModalityFamily,
     PlanningRules,
     RecoveryProfile,
     RecoveryRules,
@@ -164,11 +165,15 @@ def _recovery(file: RecoveryFile) -> RecoveryRules:
         for m, curve in file.curves.items()
     }
     factors = file.skin_type_healing_factor
+    checkins = file.checkin_days
+    _require("recovery.yaml", "checkin_days", checkins.entries, ModalityFamily)
     return RecoveryRules(
         course_days=file.course.days,
         profiles=profiles,
         skin_type_healing_factor=dict(factors.entries),
         skin_type_provenance=factors.provenance(),
+        checkin_days={family: tuple(days) for family, days in checkins.entries.items()},
+        checkin_provenance=checkins.provenance(),
     )
 
 

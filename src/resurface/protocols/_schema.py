@@ -431,10 +431,24 @@ class SkinTypeFactorModel(WithEntries):
     entries: dict[FitzpatrickType, Annotated[float, Field(gt=0)]]
 
 
+class CheckinDaysModel(WithEntries):
+    """Days after treatment to check in on, per modality family (rising, from day 1)."""
+
+    entries: dict[ModalityFamily, list[Annotated[int, Field(ge=1)]]]
+
+    @model_validator(mode="after")
+    def _valid(self) -> CheckinDaysModel:
+        for family, days in self.entries.items():
+            if not days or days != sorted(set(days)):
+                raise ValueError(f"{family.value}: give at least one day, rising, without repeats")
+        return self
+
+
 class RecoveryFile(Strict):
     course: CourseModel
     curves: dict[Modality, CurveModel]
     skin_type_healing_factor: SkinTypeFactorModel
+    checkin_days: CheckinDaysModel
 
 
 # --- triage.yaml --------------------------------------------------------------------------------

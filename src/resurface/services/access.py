@@ -16,6 +16,7 @@ class Permission(StrEnum):
     WRITE_CHART = "write_chart"
     COSIGN_PLAN = "cosign_plan"
     MANAGE_USERS = "manage_users"
+    MANAGE_CLINIC = "manage_clinic"
     VIEW_AUDIT = "view_audit"
 
 

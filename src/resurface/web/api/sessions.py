@@ -1,5 +1,48 @@
-"""API: sessions (being built)."""
+"""API: recording a treatment session. The draft carries the last settings forward and gives
+each area's limits; a setting beyond its limit without a reason is a 422 naming the setting and
+the limit (every such setting is listed in ``errors``)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from fastapi import APIRouter, Request, Response
+
+from resurface.services import sessions
+from resurface.web.api.session_schemas import RecordedSessionOut, SessionDraftOut, SessionIn
+from resurface.web.deps import ActorDep, CheckedSessionDep, RuntimeDep
+from resurface.web.errors import problem
+
+router = APIRouter(prefix="/patients/{patient_id}/sessions", tags=["sessions"])
+
+
+@router.get("/draft", response_model=SessionDraftOut)
+def draft(runtime: RuntimeDep, actor: ActorDep, patient_id: int) -> SessionDraftOut:
+    with runtime.uow() as uow:
+        found = sessions.session_draft(uow, actor, runtime.rules, patient_id, runtime.today())
+    return SessionDraftOut.of(found)
+
+
+@router.post(
+    "",
+    response_model=RecordedSessionOut,
+    status_code=201,
+    responses={422: {"description": "a field to fix, or a setting beyond its limit"}},
+)
+def record(
+    request: Request,
+    runtime: RuntimeDep,
+    session: CheckedSessionDep,
+    patient_id: int,
+    body: SessionIn,
+) -> RecordedSessionOut | Response:
+    try:
+        with runtime.uow() as uow:
+            recorded = sessions.record_session(
+                uow, session.actor, runtime.rules, patient_id, body.to_entry(), runtime.today()
+            )
+    except sessions.SessionRejected as rejected:
+        errors = [
+            {k: v for k, v in vars(p).items() if v not in ("", None)} for p in rejected.problems
+        ]
+        detail = "; ".join(f"{p.field}: {p.message}" for p in rejected.problems)
+        return problem(422, "Invalid input", detail, request.url.path, errors=errors)
+    return RecordedSessionOut.of(recorded)

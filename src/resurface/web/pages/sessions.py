@@ -1,5 +1,225 @@
-"""Pages: sessions (being built)."""
+"""Pages: recording a treatment session (settings per area, carried forward, checked against the
+limits) and reading one back with what it scheduled.
 
-from fastapi import APIRouter
+Form fields are named like the service's fields (``areas[0].energy_mj``), so a message about a
+field lands next to it. A rejected form comes back with everything typed kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import RedirectResponse
+
+from resurface.domain.chart import AreaSettings
+from resurface.domain.errors import InvalidInput
+from resurface.services import sessions
+from resurface.services.sessions import AreaEntry, SessionDraft, SessionEntry
+from resurface.web.deps import CheckedSessionDep, RuntimeDep, Session, SessionDep
+from resurface.web.pages.render import page
 
 router = APIRouter()
+
+NUMBERS = (
+    "wavelength_nm",
+    "energy_mj",
+    "fluence_j_cm2",
+    "pulse_duration_ms",
+    "spot_size_mm",
+    "density_pct",
+    "passes",
+)
+WHOLE = frozenset({"wavelength_nm", "passes"})
+MAX_AREAS = 20
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+FormDep = Annotated[dict[str, str], Depends(_form)]
+
+
+@router.get("/patients/{patient_id}/sessions/new")
+def new_session(
+    request: Request, runtime: RuntimeDep, session: SessionDep, patient_id: int
+) -> Response:
+    return _form_page(request, runtime, session, patient_id)
+
+
+@router.post("/patients/{patient_id}/sessions/new")
+def record(
+    request: Request,
+    runtime: RuntimeDep,
+    session: CheckedSessionDep,
+    patient_id: int,
+    form: FormDep,
+) -> Response:
+    errors: dict[str, str] = {}
+    entry, positions = _entry(form, errors)
+    if errors:
+        return _form_page(request, runtime, session, patient_id, form, errors, status=422)
+    try:
+        with runtime.uow() as uow:
+            recorded = sessions.record_session(
+                uow, session.actor, runtime.rules, patient_id, entry, runtime.today()
+            )
+    except sessions.SessionRejected as rejected:
+        for problem in rejected.problems:
+            errors.setdefault(_form_field(problem.field, positions), problem.message)
+        return _form_page(request, runtime, session, patient_id, form, errors, status=422)
+    except InvalidInput as error:
+        errors[_form_field(error.field, positions)] = error.message
+        return _form_page(request, runtime, session, patient_id, form, errors, status=422)
+    return RedirectResponse(f"/sessions/{recorded.session.id}?saved=1", status_code=303)
+
+
+@router.get("/sessions/{session_id}")
+def show_session(
+    request: Request, runtime: RuntimeDep, session: SessionDep, session_id: int
+) -> Response:
+    with runtime.uow() as uow:
+        view = sessions.session_view(uow, session.actor, session_id)
+    saved = request.query_params.get("saved") == "1"
+    return page(request, "session.html", session, view=view, saved=saved)
+
+
+# --- the form -----------------------------------------------------------------------------------
+
+
+def _form_page(
+    request: Request,
+    runtime: RuntimeDep,
+    session: Session,
+    patient_id: int,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    try:
+        with runtime.uow() as uow:
+            draft = sessions.session_draft(
+                uow, session.actor, runtime.rules, patient_id, runtime.today()
+            )
+    except InvalidInput as error:
+        if error.field not in ("plan", "consultation"):
+            raise
+        return page(
+            request, "session_blocked.html", session, patient_id=patient_id, reason=error.message
+        )
+    values = _defaults(draft)
+    if form is not None:
+        values |= form
+        for index in range(len(draft.areas)):
+            values.setdefault(f"areas[{index}].treated", "")
+    return page(
+        request,
+        "session_form.html",
+        session,
+        status_code=status,
+        draft=draft,
+        values=values,
+        errors=errors or {},
+        submitted=form is not None,
+    )
+
+
+def _defaults(draft: SessionDraft) -> dict[str, str]:
+    values = {
+        "performed_on": draft.today.isoformat(),
+        "device": draft.device,
+        "notes": "",
+        "area_count": str(len(draft.areas)),
+    }
+    for index, area in enumerate(draft.areas):
+        prefix = f"areas[{index}]"
+        settings: AreaSettings = area.settings
+        values |= {
+            f"{prefix}.treated": "on",
+            f"{prefix}.area": settings.area.value,
+            f"{prefix}.modality": settings.modality.value,
+            f"{prefix}.immediate_response": "",
+            f"{prefix}.beyond_limits_reason": "",
+        }
+        for name in NUMBERS:
+            number = getattr(settings, name)
+            if name == "passes" and area.carried_from is None:
+                number = None
+            values[f"{prefix}.{name}"] = "" if number is None else f"{number:g}"
+    return values
+
+
+def _entry(form: dict[str, str], errors: dict[str, str]) -> tuple[SessionEntry, list[int]]:
+    """The typed session; ``positions[k]`` is the form row of the k-th treated area."""
+    count = _count(form.get("area_count", "0"))
+    areas: list[AreaEntry] = []
+    positions: list[int] = []
+    for index in range(count):
+        prefix = f"areas[{index}]"
+        if form.get(f"{prefix}.treated") != "on":
+            continue
+        n = {name: _number(form, f"{prefix}.{name}", name in WHOLE, errors) for name in NUMBERS}
+        areas.append(
+            AreaEntry(
+                area=form.get(f"{prefix}.area", ""),
+                modality=form.get(f"{prefix}.modality", ""),
+                wavelength_nm=_whole(n["wavelength_nm"]),
+                energy_mj=n["energy_mj"],
+                fluence_j_cm2=n["fluence_j_cm2"],
+                pulse_duration_ms=n["pulse_duration_ms"],
+                spot_size_mm=n["spot_size_mm"],
+                density_pct=n["density_pct"],
+                passes=_whole(n["passes"]),
+                immediate_response=form.get(f"{prefix}.immediate_response", ""),
+                beyond_limits_reason=form.get(f"{prefix}.beyond_limits_reason", ""),
+            )
+        )
+        positions.append(index)
+    performed_on = dt.date.today()
+    try:
+        performed_on = dt.date.fromisoformat(form.get("performed_on", ""))
+    except ValueError:
+        errors["performed_on"] = "give the date as YYYY-MM-DD"
+    entry = SessionEntry(
+        performed_on, form.get("device", ""), tuple(areas), notes=form.get("notes", "")
+    )
+    return entry, positions
+
+
+def _count(text: str) -> int:
+    return min(int(text), MAX_AREAS) if text.isdigit() else 0
+
+
+def _number(form: dict[str, str], name: str, whole: bool, errors: dict[str, str]) -> float | None:
+    text = form.get(name, "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        errors[name] = f"must be a number, got {text!r}"
+        return None
+    if not math.isfinite(value):
+        errors[name] = "must be a number"
+        return None
+    if whole and not value.is_integer():
+        errors[name] = "must be a whole number"
+        return None
+    return value
+
+
+def _whole(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _form_field(field: str, positions: list[int]) -> str:
+    """The service names the k-th treated area ``areas[k]``; the form names its row."""
+    if field.startswith("areas[") and "]" in field:
+        index, rest = field[6:].split("]", 1)
+        if index.isdigit() and int(index) < len(positions):
+            return f"areas[{positions[int(index)]}]{rest}"
+    return field

@@ -1,0 +1,100 @@
+"""What to schedule after a treatment session: the recovery check-ins and the next session.
+
+Check-in days come from the clinic's rule base (``recovery.yaml`` ``checkin_days``, one list per
+modality family). The next session follows the plan: an item that still has sessions to go is
+next treated no sooner than the minimum of its interval, as in the proposed schedule
+(``planning.build_schedule``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from resurface.domain.chart import PlanItem, TreatmentPlan, TreatmentSession
+from resurface.domain.codes import Area, Modality
+from resurface.domain.rulebase import ModalityFamily, RecoveryRules
+
+
+@dataclass(frozen=True)
+class ItemProgress:
+    """How far one plan item has come: sessions that treated its area under this plan."""
+
+    position: int
+    item: PlanItem
+    done: int
+
+    @property
+    def remaining(self) -> int:
+        return max(self.item.sessions_planned - self.done, 0)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """What recording a session schedules."""
+
+    checkins: tuple[dt.date, ...]
+    next_session: dt.date | None
+    progress: tuple[ItemProgress, ...]
+
+    @property
+    def sessions_remaining(self) -> int:
+        """Sessions left in the series: areas are treated together, so the largest remainder."""
+        return max((p.remaining for p in self.progress), default=0)
+
+
+def checkin_days(rules: RecoveryRules, modalities: Iterable[Modality]) -> tuple[int, ...]:
+    """Every check-in day of the families treated, in order (the gentler lists are subsets in
+    practice, but a clinic may set them otherwise, so the days are merged)."""
+    days: set[int] = set()
+    for modality in modalities:
+        days.update(rules.checkin_days.get(ModalityFamily.of(modality), ()))
+    return tuple(sorted(days))
+
+
+def item_progress(
+    plan: TreatmentPlan, sessions: Sequence[TreatmentSession]
+) -> tuple[ItemProgress, ...]:
+    """For each item of the plan, the sessions under the plan that treated the item's area."""
+    mine = [s for s in sessions if s.plan_id == plan.id]
+    return tuple(
+        ItemProgress(
+            position,
+            item,
+            sum(1 for s in mine if any(a.area is item.area for a in s.areas)),
+        )
+        for position, item in enumerate(plan.items)
+    )
+
+
+def follow_up(
+    rules: RecoveryRules,
+    plan: TreatmentPlan,
+    sessions: Sequence[TreatmentSession],
+    session: TreatmentSession,
+    not_before: dt.date | None = None,
+) -> FollowUp:
+    """Check-ins and the next session after ``session`` (already included in ``sessions``).
+
+    Check-in days before ``not_before`` (e.g. today, for a session recorded late) are left out:
+    nobody can check in on a day that has passed. The next session is due after the longest
+    minimum interval among the items treated today that still have sessions to go; when only
+    untreated items remain, after the longest minimum interval of today's items (the skin heals
+    before the next modality starts).
+    """
+    performed = session.performed_on
+    days = checkin_days(rules, (a.modality for a in session.areas))
+    dates = tuple(performed + dt.timedelta(days=d) for d in days)
+    if not_before is not None:
+        dates = tuple(d for d in dates if d >= not_before)
+    progress = item_progress(plan, sessions)
+    treated: set[Area] = {a.area for a in session.areas}
+    pending = [p for p in progress if p.remaining > 0]
+    if not pending:
+        return FollowUp(dates, None, progress)
+    treated_pending = [p for p in pending if p.item.area in treated]
+    basis = treated_pending or [p for p in progress if p.item.area in treated] or pending
+    weeks = max(math.ceil(p.item.interval_weeks.min) for p in basis)
+    return FollowUp(dates, performed + dt.timedelta(weeks=weeks), progress)

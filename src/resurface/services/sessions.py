@@ -1,0 +1,502 @@
+"""Recording a treatment session: the laser settings used per area, checked against the area's
+limits, and what follows from it (recovery check-ins, the next session).
+
+The previous session's settings for an area are the starting point of the next one. A setting
+beyond the area's limit (``settings_limits.yaml`` times the area and screening-precaution
+factors) is recorded only with the clinician's reason for that area.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from resurface.domain.chart import AreaSettings, Consultation, TreatmentPlan, TreatmentSession
+from resurface.domain.codes import Area, Modality
+from resurface.domain.errors import InvalidInput
+from resurface.domain.followup import Appointment, AppointmentKind, AppointmentStatus
+from resurface.domain.intake import MedicalHistory
+from resurface.domain.people import Patient
+from resurface.domain.rulebase import RuleBase
+from resurface.domain.scheduling import FollowUp, follow_up
+from resurface.domain.screening import ScreeningResult, screen
+from resurface.domain.settings_limits import (
+    RecordedSettings,
+    SettingsLimits,
+    check_settings,
+    settings_limits,
+)
+from resurface.services import audit
+from resurface.services.access import Actor, Permission, require
+from resurface.services.errors import NotFound
+from resurface.services.patients import find_patient
+from resurface.services.plans import accepted_plan
+from resurface.services.ports import UnitOfWork
+
+# Sanity bounds on typed input (not clinical rules: the clinical limits are in the rule base).
+MAX_TEXT = 2000
+MAX_DEVICE = 200
+WAVELENGTH_RANGE_NM = (100, 20_000)
+MAX_PASSES = 50
+
+ENERGY_FIELD = {"mJ": "energy_mj", "J/cm2": "fluence_j_cm2"}
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One thing wrong with the typed session, named by its field (``areas[0].energy_mj``).
+
+    For a setting beyond its limit, ``setting``/``recorded``/``limit``/``unit`` say which."""
+
+    field: str
+    message: str
+    setting: str = ""
+    recorded: float | None = None
+    limit: float | None = None
+    unit: str = ""
+
+
+class SessionRejected(InvalidInput):
+    """The session cannot be saved as typed; ``problems`` lists every field to fix."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        super().__init__(problems[0].field, problems[0].message)
+        self.problems = tuple(problems)
+
+
+@dataclass(frozen=True)
+class AreaEntry:
+    """The settings typed for one area. Numbers left empty are ``None``."""
+
+    area: str
+    modality: str
+    wavelength_nm: int | None = None
+    energy_mj: float | None = None
+    fluence_j_cm2: float | None = None
+    pulse_duration_ms: float | None = None
+    spot_size_mm: float | None = None
+    density_pct: float | None = None
+    passes: int | None = None
+    immediate_response: str = ""
+    beyond_limits_reason: str = ""
+
+
+@dataclass(frozen=True)
+class SessionEntry:
+    performed_on: dt.date
+    device: str
+    areas: tuple[AreaEntry, ...]
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class DraftArea:
+    """One area to treat: its starting settings (carried forward, or empty) and its limits."""
+
+    settings: AreaSettings
+    limits: SettingsLimits
+    carried_from: TreatmentSession | None = None
+
+    @property
+    def energy_field(self) -> str:
+        return ENERGY_FIELD[self.limits.energy_unit]
+
+
+@dataclass(frozen=True)
+class SessionDraft:
+    patient: Patient
+    plan: TreatmentPlan
+    session_number: int
+    sessions_planned: int
+    device: str
+    areas: tuple[DraftArea, ...]
+    previous: TreatmentSession | None
+    today: dt.date
+
+
+@dataclass(frozen=True)
+class RecordedSession:
+    session: TreatmentSession
+    checkins: tuple[Appointment, ...]
+    next_session: Appointment | None
+    sessions_remaining: int
+
+
+@dataclass(frozen=True)
+class SessionView:
+    patient: Patient
+    session: TreatmentSession
+    appointments: tuple[Appointment, ...] = field(default=())
+
+    @property
+    def checkins(self) -> tuple[Appointment, ...]:
+        return tuple(a for a in self.appointments if a.kind is AppointmentKind.CHECKIN)
+
+    @property
+    def next_session(self) -> Appointment | None:
+        found = [a for a in self.appointments if a.kind is AppointmentKind.SESSION]
+        return found[0] if found else None
+
+
+# --- the starting point -------------------------------------------------------------------------
+
+
+def session_draft(
+    uow: UnitOfWork, actor: Actor, rules: RuleBase, patient_id: int, today: dt.date
+) -> SessionDraft:
+    """The form's starting point: the accepted plan's areas with the last settings used there."""
+    require(actor, Permission.WRITE_CHART)
+    patient, plan, chart_sessions, found = _context(uow, actor, rules, patient_id)
+    previous = chart_sessions[-1] if chart_sessions else None
+    areas = []
+    for area, modality in _plan_areas(plan):
+        limits = _limits(rules, found, modality, area)
+        carried = _last_settings(chart_sessions, area, modality)
+        if carried is not None:
+            session, settings = carried
+            kept = AreaSettings(
+                area,
+                modality,
+                settings.wavelength_nm,
+                settings.passes,
+                settings.energy_mj,
+                settings.fluence_j_cm2,
+                settings.pulse_duration_ms,
+                settings.spot_size_mm,
+                settings.density_pct,
+            )
+            areas.append(DraftArea(kept, limits, session))
+        else:
+            areas.append(DraftArea(AreaSettings(area, modality, modality.wavelength_nm), limits))
+    done = sum(1 for s in chart_sessions if s.plan_id == plan.id)
+    audit.record(uow, actor, "session_draft", "patient", patient.id, patient_id=patient.id)
+    uow.commit()
+    return SessionDraft(
+        patient=patient,
+        plan=plan,
+        session_number=done + 1,
+        sessions_planned=plan.sessions_planned,
+        device=previous.device if previous else "",
+        areas=tuple(areas),
+        previous=previous,
+        today=today,
+    )
+
+
+# --- recording ----------------------------------------------------------------------------------
+
+
+def record_session(
+    uow: UnitOfWork,
+    actor: Actor,
+    rules: RuleBase,
+    patient_id: int,
+    entry: SessionEntry,
+    today: dt.date,
+) -> RecordedSession:
+    """Check and save the session, then schedule its check-ins and the next session."""
+    require(actor, Permission.WRITE_CHART)
+    patient, plan, chart_sessions, found = _context(uow, actor, rules, patient_id)
+    areas = _checked(rules, found, entry, today)
+    session = uow.charts.add_session(
+        TreatmentSession(
+            id=0,
+            clinic_id=actor.clinic_id,
+            patient_id=patient.id,
+            clinician_id=actor.user_id,
+            performed_on=entry.performed_on,
+            device=" ".join(entry.device.split()),
+            areas=areas,
+            plan_id=plan.id,
+            notes=entry.notes.strip(),
+        )
+    )
+    beyond = [f"{a.area.value}: {a.beyond_limits_reason}" for a in areas if a.beyond_limits_reason]
+    detail = "; ".join(f"{a.area.value} {a.modality.value}" for a in areas)
+    if beyond:
+        detail += " | beyond limits: " + "; ".join(beyond)
+    audit.record(uow, actor, "create", "session", session.id, patient_id=patient.id, detail=detail)
+    plan_next = follow_up(rules.recovery, plan, (*chart_sessions, session), session, today)
+    checkins, next_session = _schedule(uow, actor, patient.id, plan, session, plan_next)
+    uow.commit()
+    return RecordedSession(session, checkins, next_session, plan_next.sessions_remaining)
+
+
+def session_view(uow: UnitOfWork, actor: Actor, session_id: int) -> SessionView:
+    require(actor, Permission.VIEW_CHART)
+    session = uow.charts.session(actor.clinic_id, session_id)
+    if session is None:
+        audit.record(uow, actor, "read_not_found", "session", session_id)
+        uow.commit()
+        raise NotFound("session", session_id)
+    patient = find_patient(uow, actor, session.patient_id)
+    appointments = tuple(
+        a
+        for a in uow.appointments.for_patient(actor.clinic_id, patient.id)
+        if a.after_session_id == session.id
+    )
+    audit.record(uow, actor, "read", "session", session.id, patient_id=patient.id)
+    uow.commit()
+    return SessionView(patient, session, appointments)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _context(
+    uow: UnitOfWork, actor: Actor, rules: RuleBase, patient_id: int
+) -> tuple[Patient, TreatmentPlan, tuple[TreatmentSession, ...], ScreeningResult]:
+    try:
+        patient = find_patient(uow, actor, patient_id)
+    except NotFound:
+        audit.record(uow, actor, "read_not_found", "patient", patient_id)
+        uow.commit()
+        raise
+    chart = uow.charts.chart(actor.clinic_id, patient.id)
+    plan = accepted_plan(chart.plans)
+    if plan is None:
+        raise InvalidInput("plan", "accept a treatment plan before recording a session")
+    consultation = chart.consultations[-1] if chart.consultations else None
+    return patient, plan, chart.sessions, _screening(rules, patient, consultation)
+
+
+def _screening(
+    rules: RuleBase, patient: Patient, consultation: Consultation | None
+) -> ScreeningResult:
+    """The precautions found for the patient, which lower the settings limits. Every area is
+    screened, so an area added on the day gets its own precautions too."""
+    if consultation is not None:
+        history, skin_type = consultation.history, consultation.fitzpatrick_type
+    elif patient.fitzpatrick_type is not None:
+        history, skin_type = MedicalHistory(), patient.fitzpatrick_type
+    else:
+        raise InvalidInput("consultation", "record a consultation (skin type) first")
+    return screen(rules.screening, history, skin_type, list(Area))
+
+
+def _limits(
+    rules: RuleBase, found: ScreeningResult, modality: Modality, area: Area
+) -> SettingsLimits:
+    return settings_limits(rules.settings, modality, area, found.precautions(modality, area))
+
+
+def _plan_areas(plan: TreatmentPlan) -> list[tuple[Area, Modality]]:
+    return list(dict.fromkeys((item.area, item.modality) for item in plan.items))
+
+
+def _last_settings(
+    sessions: tuple[TreatmentSession, ...], area: Area, modality: Modality
+) -> tuple[TreatmentSession, AreaSettings] | None:
+    for session in sorted(sessions, key=lambda s: (s.performed_on, s.id), reverse=True):
+        for settings in session.areas:
+            if settings.area is area and settings.modality is modality:
+                return session, settings
+    return None
+
+
+_E = TypeVar("_E", Area, Modality)
+
+
+def _code(kind: type[_E], value: str, name: str, problems: list[FieldProblem]) -> _E | None:
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(m.value for m in kind)
+        problems.append(FieldProblem(name, f"choose one of {choices}"))
+        return None
+
+
+def _checked(
+    rules: RuleBase, found: ScreeningResult, entry: SessionEntry, today: dt.date
+) -> tuple[AreaSettings, ...]:
+    problems: list[FieldProblem] = []
+    if entry.performed_on > today:
+        problems.append(FieldProblem("performed_on", "is in the future"))
+    device = " ".join(entry.device.split())
+    if not device:
+        problems.append(FieldProblem("device", "name the laser device used"))
+    elif len(device) > MAX_DEVICE:
+        problems.append(FieldProblem("device", f"is longer than {MAX_DEVICE} characters"))
+    if len(entry.notes) > MAX_TEXT:
+        problems.append(FieldProblem("notes", f"is longer than {MAX_TEXT} characters"))
+    if not entry.areas:
+        problems.append(FieldProblem("areas", "record the settings of at least one area"))
+    areas: list[AreaSettings] = []
+    seen: set[tuple[Area, Modality]] = set()
+    for index, typed in enumerate(entry.areas):
+        checked = _checked_area(rules, found, typed, f"areas[{index}]", problems)
+        if checked is None:
+            continue
+        if (checked.area, checked.modality) in seen:
+            problems.append(
+                FieldProblem(f"areas[{index}].area", "this area and modality are listed twice")
+            )
+        seen.add((checked.area, checked.modality))
+        areas.append(checked)
+    if problems:
+        raise SessionRejected(problems)
+    return tuple(areas)
+
+
+def _checked_area(
+    rules: RuleBase,
+    found: ScreeningResult,
+    typed: AreaEntry,
+    prefix: str,
+    problems: list[FieldProblem],
+) -> AreaSettings | None:
+    before = len(problems)
+    area = _code(Area, typed.area, f"{prefix}.area", problems)
+    modality = _code(Modality, typed.modality, f"{prefix}.modality", problems)
+    if area is None or modality is None:
+        return None
+    limits = _limits(rules, found, modality, area)
+    energy_name = ENERGY_FIELD[limits.energy_unit]
+    other_name = next(name for name in ENERGY_FIELD.values() if name != energy_name)
+    energy = getattr(typed, energy_name)
+    if getattr(typed, other_name) is not None:
+        problems.append(
+            FieldProblem(
+                f"{prefix}.{other_name}",
+                f"{modality.value} is recorded as {energy_name} ({limits.energy_unit})",
+            )
+        )
+    _need(energy, f"{prefix}.{energy_name}", f"energy ({limits.energy_unit})", problems)
+    if limits.density_max_pct is not None:
+        _need(typed.density_pct, f"{prefix}.density_pct", "density (%)", problems)
+    _need(typed.passes, f"{prefix}.passes", "passes", problems)
+    wavelength = typed.wavelength_nm if typed.wavelength_nm is not None else modality.wavelength_nm
+    low, high = WAVELENGTH_RANGE_NM
+    if not low <= wavelength <= high:
+        problems.append(FieldProblem(f"{prefix}.wavelength_nm", f"must be {low} to {high} nm"))
+    numbers = {
+        energy_name: energy,
+        "pulse_duration_ms": typed.pulse_duration_ms,
+        "spot_size_mm": typed.spot_size_mm,
+        "density_pct": typed.density_pct,
+    }
+    for name, value in numbers.items():
+        if value is not None and (not math.isfinite(value) or value < 0):
+            problems.append(FieldProblem(f"{prefix}.{name}", "must be a number, 0 or more"))
+    if typed.density_pct is not None and typed.density_pct > 100:
+        problems.append(FieldProblem(f"{prefix}.density_pct", "is a percentage: 0 to 100"))
+    if typed.passes is not None and not 1 <= typed.passes <= MAX_PASSES:
+        problems.append(FieldProblem(f"{prefix}.passes", f"must be 1 to {MAX_PASSES}"))
+    for name, text in (
+        ("immediate_response", typed.immediate_response),
+        ("beyond_limits_reason", typed.beyond_limits_reason),
+    ):
+        if len(text) > MAX_TEXT:
+            problems.append(
+                FieldProblem(f"{prefix}.{name}", f"is longer than {MAX_TEXT} characters")
+            )
+    if len(problems) > before:
+        return None
+    reason = " ".join(typed.beyond_limits_reason.split())
+    recorded = RecordedSettings(energy=energy, density_pct=typed.density_pct, passes=typed.passes)
+    warnings = check_settings(limits, recorded)
+    if warnings and not reason:
+        fields = {"energy": energy_name, "density": "density_pct", "passes": "passes"}
+        for w in warnings:
+            problems.append(
+                FieldProblem(
+                    f"{prefix}.{fields[w.setting]}",
+                    f"{w.message}; give a reason to record it",
+                    setting=w.setting,
+                    recorded=w.recorded,
+                    limit=w.limit,
+                    unit=w.unit,
+                )
+            )
+        problems.append(
+            FieldProblem(
+                f"{prefix}.beyond_limits_reason",
+                "a setting is beyond the limit for this area: give the reason",
+            )
+        )
+        return None
+    return AreaSettings(
+        area=area,
+        modality=modality,
+        wavelength_nm=wavelength,
+        passes=typed.passes or 1,
+        energy_mj=energy if energy_name == "energy_mj" else None,
+        fluence_j_cm2=energy if energy_name == "fluence_j_cm2" else None,
+        pulse_duration_ms=typed.pulse_duration_ms,
+        spot_size_mm=typed.spot_size_mm,
+        density_pct=typed.density_pct,
+        immediate_response=typed.immediate_response.strip(),
+        beyond_limits_reason=reason if warnings else "",
+    )
+
+
+def _need(value: object, name: str, label: str, problems: list[FieldProblem]) -> None:
+    if value is None:
+        problems.append(FieldProblem(name, f"record the {label} used"))
+
+
+def _schedule(
+    uow: UnitOfWork,
+    actor: Actor,
+    patient_id: int,
+    plan: TreatmentPlan,
+    session: TreatmentSession,
+    plan_next: FollowUp,
+) -> tuple[tuple[Appointment, ...], Appointment | None]:
+    """Book the check-ins and the next session; a session appointment it fulfils is done, a
+    later one it replaces is cancelled."""
+    for old in uow.appointments.for_patient(actor.clinic_id, patient_id):
+        if old.kind is AppointmentKind.SESSION and old.status is AppointmentStatus.DUE:
+            fulfilled = old.due_on <= session.performed_on
+            status = AppointmentStatus.DONE if fulfilled else AppointmentStatus.CANCELLED
+            uow.appointments.set_status(actor.clinic_id, old.id, status)
+    checkins = tuple(
+        uow.appointments.add(
+            Appointment(
+                0, actor.clinic_id, patient_id, AppointmentKind.CHECKIN, day, session.id, plan.id
+            )
+        )
+        for day in plan_next.checkins
+    )
+    next_session = None
+    if plan_next.next_session is not None:
+        next_session = uow.appointments.add(
+            Appointment(
+                0,
+                actor.clinic_id,
+                patient_id,
+                AppointmentKind.SESSION,
+                plan_next.next_session,
+                session.id,
+                plan.id,
+            )
+        )
+    days = ", ".join(d.isoformat() for d in plan_next.checkins) or "none"
+    following = plan_next.next_session.isoformat() if plan_next.next_session else "none"
+    audit.record(
+        uow,
+        actor,
+        "schedule",
+        "session",
+        session.id,
+        patient_id=patient_id,
+        detail=f"check-ins {days}; next session {following}",
+    )
+    return checkins, next_session
+
+
+__all__ = [
+    "AreaEntry",
+    "DraftArea",
+    "FieldProblem",
+    "RecordedSession",
+    "SessionDraft",
+    "SessionEntry",
+    "SessionRejected",
+    "SessionView",
+    "record_session",
+    "session_draft",
+    "session_view",
+]

@@ -1,0 +1,174 @@
+"""API shapes of a treatment session: the carried-forward draft with limits, and recording."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from resurface.domain.followup import Appointment
+from resurface.domain.settings_limits import SettingsLimits
+from resurface.services.sessions import (
+    AreaEntry,
+    DraftArea,
+    RecordedSession,
+    SessionDraft,
+    SessionEntry,
+)
+from resurface.web.api.schemas import AreaSettingsOut, SessionOut
+
+
+class LimitsOut(BaseModel):
+    """The highest settings for the area and patient; above them a reason is needed."""
+
+    energy_max: float
+    energy_unit: str
+    energy_field: str
+    density_max_pct: float | None
+    passes_max: int | None
+    density_factor: float
+    energy_factor: float
+    sources: list[str]
+
+    @classmethod
+    def of(cls, limits: SettingsLimits, energy_field: str) -> LimitsOut:
+        return cls(
+            energy_max=limits.energy_max,
+            energy_unit=limits.energy_unit,
+            energy_field=energy_field,
+            density_max_pct=limits.density_max_pct,
+            passes_max=limits.passes_max,
+            density_factor=limits.density_factor,
+            energy_factor=limits.energy_factor,
+            sources=list(limits.sources),
+        )
+
+
+class DraftAreaOut(BaseModel):
+    settings: AreaSettingsOut
+    carried_from_session_id: int | None
+    limits: LimitsOut
+
+    @classmethod
+    def of(cls, area: DraftArea) -> DraftAreaOut:
+        s = area.settings
+        return cls(
+            settings=AreaSettingsOut(
+                area=s.area.value,
+                modality=s.modality.value,
+                wavelength_nm=s.wavelength_nm,
+                passes=s.passes,
+                energy_mj=s.energy_mj,
+                fluence_j_cm2=s.fluence_j_cm2,
+                pulse_duration_ms=s.pulse_duration_ms,
+                spot_size_mm=s.spot_size_mm,
+                density_pct=s.density_pct,
+                immediate_response=s.immediate_response,
+                beyond_limits_reason=s.beyond_limits_reason,
+            ),
+            carried_from_session_id=area.carried_from.id if area.carried_from else None,
+            limits=LimitsOut.of(area.limits, area.energy_field),
+        )
+
+
+class SessionDraftOut(BaseModel):
+    """Where the next session starts: the accepted plan's areas, the last settings used there
+    (empty numbers on the first session) and each area's limits."""
+
+    patient_id: int
+    plan_id: int
+    plan_version: int
+    session_number: int
+    sessions_planned: int
+    device: str
+    areas: list[DraftAreaOut]
+
+    @classmethod
+    def of(cls, draft: SessionDraft) -> SessionDraftOut:
+        return cls(
+            patient_id=draft.patient.id,
+            plan_id=draft.plan.id,
+            plan_version=draft.plan.version,
+            session_number=draft.session_number,
+            sessions_planned=draft.sessions_planned,
+            device=draft.device,
+            areas=[DraftAreaOut.of(a) for a in draft.areas],
+        )
+
+
+Number = Annotated[float, Field(allow_inf_nan=False)]
+Text = Annotated[str, Field(max_length=2000)]
+
+
+class AreaIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    area: str
+    modality: str
+    wavelength_nm: int | None = None
+    energy_mj: Number | None = None
+    fluence_j_cm2: Number | None = None
+    pulse_duration_ms: Number | None = None
+    spot_size_mm: Number | None = None
+    density_pct: Number | None = None
+    passes: int | None = None
+    immediate_response: Text = ""
+    beyond_limits_reason: Text = ""
+
+
+class SessionIn(BaseModel):
+    """A session as performed. A setting beyond its limit needs ``beyond_limits_reason``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    performed_on: dt.date
+    device: Annotated[str, Field(max_length=200)]
+    areas: list[AreaIn]
+    notes: Text = ""
+
+    def to_entry(self) -> SessionEntry:
+        return SessionEntry(
+            performed_on=self.performed_on,
+            device=self.device,
+            areas=tuple(AreaEntry(**a.model_dump()) for a in self.areas),
+            notes=self.notes,
+        )
+
+
+class AppointmentOut(BaseModel):
+    id: int
+    kind: str
+    due_on: dt.date
+    status: str
+    after_session_id: int | None
+    plan_id: int | None
+
+    @classmethod
+    def of(cls, appointment: Appointment) -> AppointmentOut:
+        return cls(
+            id=appointment.id,
+            kind=appointment.kind.value,
+            due_on=appointment.due_on,
+            status=appointment.status.value,
+            after_session_id=appointment.after_session_id,
+            plan_id=appointment.plan_id,
+        )
+
+
+class RecordedSessionOut(BaseModel):
+    session: SessionOut
+    checkins: list[AppointmentOut]
+    next_session: AppointmentOut | None
+    sessions_remaining: int
+
+    @classmethod
+    def of(cls, recorded: RecordedSession) -> RecordedSessionOut:
+        return cls(
+            session=SessionOut.of(recorded.session),
+            checkins=[AppointmentOut.of(a) for a in recorded.checkins],
+            next_session=AppointmentOut.of(recorded.next_session)
+            if recorded.next_session
+            else None,
+            sessions_remaining=recorded.sessions_remaining,
+        )
