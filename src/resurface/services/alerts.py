@@ -1,0 +1,152 @@
+"""Acting on recovery alerts: the clinic's list (urgent first), acknowledging and closing them.
+
+Alerts are raised by check-in triage; here the clinician reads them and records what was done.
+Every read and change is audited; a change names the version it was made on, so two clinicians
+acting on the same alert at once cannot overwrite each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from resurface.domain.errors import InvalidInput, VersionConflict
+from resurface.domain.followup import URGENCY_ORDER, AlertStatus, ClinicAlert
+from resurface.services import audit
+from resurface.services.access import Actor, Permission, require
+from resurface.services.errors import Conflict, NotFound
+from resurface.services.pages import Page, paginate
+from resurface.services.ports import UnitOfWork
+
+NOTE_MAX = 2000
+
+
+@dataclass(frozen=True)
+class AlertView:
+    alert: ClinicAlert
+    patient_name: str
+
+
+def by_urgency(alerts: Iterable[ClinicAlert]) -> list[ClinicAlert]:
+    """Not yet acknowledged first, then urgent before soon before routine, newest first."""
+    newest_first = sorted(alerts, key=lambda a: (a.raised_at, a.id), reverse=True)
+    return sorted(
+        newest_first,
+        key=lambda a: (
+            a.status is not AlertStatus.OPEN,
+            a.status is AlertStatus.CLOSED,
+            URGENCY_ORDER[a.urgency],
+        ),
+    )
+
+
+def list_alerts(
+    uow: UnitOfWork,
+    actor: Actor,
+    status: AlertStatus | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> Page[AlertView]:
+    """The clinic's alerts. ``None``: every alert not yet closed (open and acknowledged)."""
+    require(actor, Permission.VIEW_CHART)
+    if status is not AlertStatus.CLOSED:
+        found = uow.alerts.open_in_clinic(actor.clinic_id)
+    else:
+        found = [
+            alert
+            for patient in uow.patients.in_clinic(actor.clinic_id)
+            for alert in uow.alerts.for_patient(actor.clinic_id, patient.id)
+        ]
+    if status is not None:
+        found = [a for a in found if a.status is status]
+    names = {p.id: p.full_name for p in uow.patients.in_clinic(actor.clinic_id)}
+    views = [AlertView(a, names.get(a.patient_id, "")) for a in by_urgency(found)]
+    result = paginate(views, page, per_page)
+    detail = f"status={status.value if status else 'not closed'} page={page}"
+    audit.record(uow, actor, "alert_list", "alert", "*", detail=detail)
+    uow.commit()
+    return result
+
+
+def acknowledge(
+    uow: UnitOfWork, actor: Actor, alert_id: int, version: int, note: str, now: dt.datetime
+) -> ClinicAlert:
+    """The clinician has seen the alert and says what was done (called the patient, booked a
+    review ...). The note is required."""
+    require(actor, Permission.WRITE_CHART)
+    alert = _current(uow, actor, alert_id, version)
+    text = _note(note)
+    if alert.status is not AlertStatus.OPEN:
+        raise Conflict(f"alert {alert_id} is already {alert.status.value}")
+    changed = replace(
+        alert,
+        status=AlertStatus.ACKNOWLEDGED,
+        acknowledged_by=actor.user_id,
+        acknowledged_at=now,
+        note=_joined(alert.note, "Acknowledged", actor.name, text),
+    )
+    return _save(uow, actor, alert, changed, "alert_acknowledged")
+
+
+def close(
+    uow: UnitOfWork, actor: Actor, alert_id: int, version: int, note: str, now: dt.datetime
+) -> ClinicAlert:
+    """Nothing more to do about the alert (resolved, or a false alarm); the note says why."""
+    require(actor, Permission.WRITE_CHART)
+    alert = _current(uow, actor, alert_id, version)
+    text = _note(note)
+    if alert.status is AlertStatus.CLOSED:
+        raise Conflict(f"alert {alert_id} is already closed")
+    changed = replace(
+        alert,
+        status=AlertStatus.CLOSED,
+        acknowledged_by=alert.acknowledged_by or actor.user_id,
+        acknowledged_at=alert.acknowledged_at or now,
+        closed_by=actor.user_id,
+        closed_at=now,
+        note=_joined(alert.note, "Closed", actor.name, text),
+    )
+    return _save(uow, actor, alert, changed, "alert_closed")
+
+
+def _current(uow: UnitOfWork, actor: Actor, alert_id: int, version: int) -> ClinicAlert:
+    alert = uow.alerts.get(actor.clinic_id, alert_id)
+    if alert is None:
+        audit.record(uow, actor, "write_not_found", "alert", alert_id)
+        uow.commit()
+        raise NotFound("alert", alert_id)
+    if alert.version != version:
+        raise VersionConflict("alert", alert_id, version, alert.version)
+    return alert
+
+
+def _note(note: str) -> str:
+    text = note.strip()
+    if not text:
+        raise InvalidInput("note", "say what was done (e.g. called the patient, booked a review)")
+    if len(text) > NOTE_MAX:
+        raise InvalidInput("note", f"is longer than {NOTE_MAX} characters")
+    return text
+
+
+def _joined(previous: str, what: str, who: str, text: str) -> str:
+    line = f"{what} by {who}: {text}"
+    return f"{previous}\n{line}" if previous else line
+
+
+def _save(
+    uow: UnitOfWork, actor: Actor, before: ClinicAlert, changed: ClinicAlert, action: str
+) -> ClinicAlert:
+    saved = uow.alerts.update(changed)
+    audit.record(
+        uow,
+        actor,
+        action,
+        "alert",
+        saved.id,
+        patient_id=saved.patient_id,
+        detail=f"{before.code.value} {before.status.value} -> {saved.status.value}",
+    )
+    uow.commit()
+    return saved

@@ -1,0 +1,123 @@
+"""The clinic's day at a glance: today's sessions, open alerts, and who is due for a check-in
+or a session. Front-desk staff get the same page without clinical detail (names and dates)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from resurface.domain.chart import TreatmentSession
+from resurface.domain.followup import Appointment, AppointmentKind, ClinicAlert
+from resurface.domain.people import Patient
+from resurface.services import audit
+from resurface.services.access import Actor, Permission, require
+from resurface.services.alerts import by_urgency
+from resurface.services.ports import UnitOfWork
+
+SESSIONS_AHEAD_DAYS = 7
+"""How far ahead the home page lists booked sessions (a week: the front desk's planning horizon)."""
+
+
+@dataclass(frozen=True)
+class DueItem:
+    patient: Patient
+    appointment: Appointment
+
+    def overdue_days(self, today: dt.date) -> int:
+        return max((today - self.appointment.due_on).days, 0)
+
+
+@dataclass(frozen=True)
+class SessionToday:
+    patient: Patient
+    appointment: Appointment | None
+    """The booked session due today, if any."""
+    recorded: TreatmentSession | None
+    """The session recorded today, if any (clinical detail: not shown to front-desk staff)."""
+
+
+@dataclass(frozen=True)
+class HomeAlert:
+    patient: Patient
+    alert: ClinicAlert
+
+
+@dataclass(frozen=True)
+class HomeView:
+    today: dt.date
+    clinical: bool
+    """Whether the viewer may see clinical detail; when False, alerts and sessions recorded are
+    left out."""
+    sessions_today: tuple[SessionToday, ...]
+    alerts: tuple[HomeAlert, ...]
+    checkins_due: tuple[DueItem, ...]
+    sessions_due: tuple[DueItem, ...]
+
+
+def clinic_home(uow: UnitOfWork, actor: Actor, today: dt.date) -> HomeView:
+    require(actor, Permission.VIEW_PATIENT_LIST)
+    clinical = actor.may(Permission.VIEW_CHART)
+    patients = {p.id: p for p in uow.patients.in_clinic(actor.clinic_id)}
+    due = [
+        a
+        for a in uow.appointments.due(actor.clinic_id, today + dt.timedelta(SESSIONS_AHEAD_DAYS))
+        if a.patient_id in patients
+    ]
+    sessions = [a for a in due if a.kind is AppointmentKind.SESSION]
+    checkins = [a for a in due if a.kind is AppointmentKind.CHECKIN and a.due_on <= today]
+    recorded = _recorded_today(uow, actor, today, patients) if clinical else {}
+    booked_today = {a.patient_id: a for a in sessions if a.due_on == today}
+    today_ids = sorted(
+        set(booked_today) | set(recorded), key=lambda pid: patients[pid].family_name.lower()
+    )
+    alerts: tuple[HomeAlert, ...] = ()
+    if clinical:
+        alerts = tuple(
+            HomeAlert(patients[a.patient_id], a)
+            for a in by_urgency(uow.alerts.open_in_clinic(actor.clinic_id))
+            if a.patient_id in patients
+        )
+    audit.record(uow, actor, "home_read", "clinic", actor.clinic_id, detail=f"clinical={clinical}")
+    uow.commit()
+    return HomeView(
+        today=today,
+        clinical=clinical,
+        sessions_today=tuple(
+            SessionToday(patients[pid], booked_today.get(pid), recorded.get(pid))
+            for pid in today_ids
+        ),
+        alerts=alerts,
+        checkins_due=tuple(_unique_per_patient(checkins, patients)),
+        sessions_due=tuple(
+            DueItem(patients[a.patient_id], a) for a in sessions if a.due_on != today
+        ),
+    )
+
+
+def _recorded_today(
+    uow: UnitOfWork, actor: Actor, today: dt.date, patients: dict[int, Patient]
+) -> dict[int, TreatmentSession]:
+    """Sessions recorded today; only patients whose last session is today have one."""
+    facts = uow.patients.series_facts(actor.clinic_id)
+    found: dict[int, TreatmentSession] = {}
+    for patient_id, series in facts.items():
+        if series.last_session_on != today or patient_id not in patients:
+            continue
+        chart = uow.charts.chart(actor.clinic_id, patient_id)
+        for session in chart.sessions:
+            if session.performed_on == today:
+                found[patient_id] = session
+                audit.record(
+                    uow, actor, "home_session_read", "session", session.id, patient_id=patient_id
+                )
+    return found
+
+
+def _unique_per_patient(
+    appointments: list[Appointment], patients: dict[int, Patient]
+) -> list[DueItem]:
+    """One line per patient: the oldest check-in still due (the rest follow from it)."""
+    seen: dict[int, Appointment] = {}
+    for appointment in appointments:  # oldest first
+        seen.setdefault(appointment.patient_id, appointment)
+    return [DueItem(patients[pid], a) for pid, a in seen.items()]

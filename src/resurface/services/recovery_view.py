@@ -1,0 +1,185 @@
+"""The clinician's view of a patient's recovery after one session: the expected course of each
+score, the patient's check-ins against it, the warning signs and the alerts to act on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from resurface.domain.chart import AreaSettings, Chart, CheckInRecord, TreatmentSession
+from resurface.domain.codes import Area, FitzpatrickType, Modality, RedFlag, Score
+from resurface.domain.followup import ClinicAlert
+from resurface.domain.people import Patient
+from resurface.domain.recovery import Band, ExpectedCourse, expected_course
+from resurface.domain.rulebase import RuleBase
+from resurface.services import audit
+from resurface.services.access import Actor, Permission, require
+from resurface.services.alerts import by_urgency
+from resurface.services.errors import NotFound
+from resurface.services.patients import find_patient
+from resurface.services.ports import UnitOfWork
+
+MIN_DAYS_SHOWN = 30
+DAYS_AFTER_LAST_CHECKIN = 5
+
+
+@dataclass(frozen=True)
+class ScoreReading:
+    day: int
+    value: int
+    band: Band
+
+    @property
+    def above(self) -> bool:
+        return self.value > self.band.high
+
+
+@dataclass(frozen=True)
+class ScoreSeries:
+    score: Score
+    band: tuple[tuple[int, Band], ...]
+    readings: tuple[ScoreReading, ...]
+
+
+@dataclass(frozen=True)
+class FlagDay:
+    day: int
+    flags: tuple[RedFlag, ...]
+
+
+@dataclass(frozen=True)
+class CheckInRow:
+    day: int
+    record: CheckInRecord
+
+
+@dataclass(frozen=True)
+class RecoveryView:
+    patient: Patient
+    sessions: tuple[TreatmentSession, ...]
+    """Every session of the patient, newest first (the chooser)."""
+    session: TreatmentSession | None
+    area: Area | None
+    modality: Modality | None
+    skin_type: FitzpatrickType | None
+    skin_type_recorded: bool
+    course: ExpectedCourse | None
+    days_shown: int
+    today_day: int | None
+    series: tuple[ScoreSeries, ...]
+    flags: tuple[FlagDay, ...]
+    checkins: tuple[CheckInRow, ...]
+    alerts: tuple[ClinicAlert, ...]
+    """The patient's alerts: open first, then urgent before soon before routine."""
+
+
+def read_recovery(
+    uow: UnitOfWork,
+    actor: Actor,
+    rules: RuleBase,
+    patient_id: int,
+    today: dt.date,
+    session_id: int | None = None,
+    area: Area | None = None,
+) -> RecoveryView:
+    """The latest session's recovery (or ``session_id``'s), for its first area (or ``area``)."""
+    require(actor, Permission.VIEW_CHART)
+    patient = _patient(uow, actor, patient_id)
+    chart = uow.charts.chart(actor.clinic_id, patient.id)
+    sessions = tuple(sorted(chart.sessions, key=lambda s: (s.performed_on, s.id), reverse=True))
+    session = _chosen(sessions, session_id)
+    alerts = tuple(by_urgency(uow.alerts.for_patient(actor.clinic_id, patient.id)))
+    audit.record(
+        uow, actor, "recovery_read", "session" if session else "patient",
+        session.id if session else patient.id, patient_id=patient.id,
+    )  # fmt: skip
+    uow.commit()
+    skin_type = _skin_type(patient, chart)
+    if session is None:
+        return RecoveryView(
+            patient, sessions, None, None, None, skin_type, skin_type is not None, None,
+            MIN_DAYS_SHOWN, None, (), (), (), alerts,
+        )  # fmt: skip
+    settings = _area(session, area)
+    # Without a recorded type the course is drawn for type I; the page says so.
+    course_type = skin_type or FitzpatrickType.I
+    course = expected_course(rules, settings.modality, settings.area, course_type)
+    checkins = tuple(
+        CheckInRow(c.checkin.day_after(session.performed_on), c)
+        for c in sorted(chart.checkins, key=lambda c: (c.checkin.date, c.id))
+        if c.session_id == session.id
+    )
+    last_day = max((row.day for row in checkins), default=0)
+    today_day = (today - session.performed_on).days
+    days = min(
+        max(MIN_DAYS_SHOWN, last_day + DAYS_AFTER_LAST_CHECKIN, today_day + 1),
+        len(course.days) - 1,
+    )
+    return RecoveryView(
+        patient=patient,
+        sessions=sessions,
+        session=session,
+        area=settings.area,
+        modality=settings.modality,
+        skin_type=course_type,
+        skin_type_recorded=skin_type is not None,
+        course=course,
+        days_shown=days,
+        today_day=today_day,
+        series=tuple(_series(course, score, checkins, days) for score in Score),
+        flags=tuple(
+            FlagDay(row.day, tuple(sorted(row.record.checkin.red_flags)))
+            for row in checkins
+            if row.record.checkin.red_flags
+        ),
+        checkins=checkins,
+        alerts=alerts,
+    )
+
+
+def _patient(uow: UnitOfWork, actor: Actor, patient_id: int) -> Patient:
+    try:
+        return find_patient(uow, actor, patient_id)
+    except NotFound:
+        audit.record(uow, actor, "read_not_found", "patient", patient_id)
+        uow.commit()
+        raise
+
+
+def _chosen(
+    sessions: tuple[TreatmentSession, ...], session_id: int | None
+) -> TreatmentSession | None:
+    if session_id is None:
+        return sessions[0] if sessions else None
+    for session in sessions:
+        if session.id == session_id:
+            return session
+    raise NotFound("session", session_id)
+
+
+def _area(session: TreatmentSession, area: Area | None) -> AreaSettings:
+    if area is None:
+        return session.areas[0]
+    for settings in session.areas:
+        if settings.area is area:
+            return settings
+    raise NotFound("treated area", area.value)
+
+
+def _skin_type(patient: Patient, chart: Chart) -> FitzpatrickType | None:
+    if patient.fitzpatrick_type is not None:
+        return patient.fitzpatrick_type
+    consultations = sorted(chart.consultations, key=lambda c: (c.held_on, c.id))
+    return consultations[-1].fitzpatrick_type if consultations else None
+
+
+def _series(
+    course: ExpectedCourse, score: Score, checkins: tuple[CheckInRow, ...], days: int
+) -> ScoreSeries:
+    band = tuple((day, course.band(day, score)) for day in range(days + 1))
+    readings = tuple(
+        ScoreReading(row.day, row.record.checkin.scores[score], course.band(row.day, score))
+        for row in checkins
+        if score in row.record.checkin.scores and row.day >= 0
+    )
+    return ScoreSeries(score, band, readings)

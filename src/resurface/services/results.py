@@ -1,0 +1,444 @@
+"""A patient's results: before/after photos of each region measured side by side, the change of
+every metric, the clinician's GAIS rating, and the sessions still needed at the measured rate.
+
+Photo comparisons take about a second each, so the measured result of a pair of stored photos is
+kept in a small in-process cache (stored photos never change: their key is their content).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from resurface.domain.chart import Chart, Photo, PlanStatus, TreatmentPlan
+from resurface.domain.codes import Area, Concern, Modality
+from resurface.domain.errors import InvalidInput
+from resurface.domain.followup import OutcomeRating
+from resurface.domain.people import Patient
+from resurface.domain.reestimate import (
+    SessionReestimate,
+    improvement_pct,
+    metric_for_concern,
+    reestimate_sessions,
+)
+from resurface.domain.rulebase import Grade, RuleBase
+from resurface.imaging.analysis import RegionSpec
+from resurface.imaging.compare import Comparison, compare
+from resurface.imaging.errors import ImagingError, NoFaceFound
+from resurface.imaging.ingest import decode_photo
+from resurface.imaging.overlay import comparison_overlay_png
+from resurface.services import audit
+from resurface.services.access import Actor, Permission, require
+from resurface.services.errors import NotFound
+from resurface.services.patients import find_patient
+from resurface.services.ports import PhotoStore, UnitOfWork
+
+GAIS = "gais"
+NOTE_MAX = 2000
+_FACE_AREAS = frozenset(
+    {Area.FOREHEAD, Area.PERIORBITAL, Area.PERIORAL, Area.CHEEKS, Area.FULL_FACE}
+)
+_CACHE_SIZE = 8
+
+
+@dataclass(frozen=True)
+class MetricChange:
+    region: str
+    metric: str
+    before: float | int | str
+    after: float | int | str
+    change: float | int | str | None
+    change_pct: float | None
+    better: bool | None
+    """True when the change is an improvement (the metric is one where lower is better)."""
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Two stored photos compared: per-region changes and the overlay picture."""
+
+    changes: tuple[MetricChange, ...]
+    alignment: str
+    colour_normalisation: str
+    region_spec: str
+    overlay_png: bytes
+
+
+@dataclass(frozen=True)
+class RegionPhotos:
+    region: str
+    photos: tuple[Photo, ...]
+    """Oldest first."""
+
+
+@dataclass(frozen=True)
+class ResponsePoint:
+    photo: Photo
+    sessions_before: int
+    change_pct: float | None
+    improvement_pct: float | None
+
+
+@dataclass(frozen=True)
+class ItemResponse:
+    """The measured response of one plan item's concern and the re-estimated sessions."""
+
+    area: Area
+    concern: Concern
+    modality: Modality
+    metric: str | None
+    baseline: Photo | None
+    points: tuple[ResponsePoint, ...]
+    estimate: SessionReestimate
+    sessions_done: int
+
+    @property
+    def remaining_now(self) -> int:
+        return max(self.estimate.new_total - self.sessions_done, 0)
+
+
+@dataclass(frozen=True)
+class ResultsView:
+    patient: Patient
+    regions: tuple[RegionPhotos, ...]
+    before: Photo | None
+    after: Photo | None
+    measured: Measured | None
+    measure_error: str
+    responses: tuple[ItemResponse, ...]
+    outcomes: tuple[OutcomeRating, ...]
+    gais: tuple[Grade, ...]
+
+
+def gais_grades(rules: RuleBase) -> tuple[Grade, ...]:
+    return rules.scales.scales[GAIS].grades
+
+
+def read_results(
+    uow: UnitOfWork,
+    actor: Actor,
+    photos: PhotoStore,
+    rules: RuleBase,
+    patient_id: int,
+    before_id: int | None = None,
+    after_id: int | None = None,
+) -> ResultsView:
+    """Baseline and latest photo of the first region (or the chosen pair), measured."""
+    require(actor, Permission.VIEW_CHART)
+    patient = _patient(uow, actor, patient_id)
+    chart = uow.charts.chart(actor.clinic_id, patient.id)
+    regions = _regions(chart.photos)
+    before, after = _pair(chart.photos, regions, before_id, after_id, photos)
+    outcomes = tuple(uow.outcomes.for_patient(actor.clinic_id, patient.id))
+    detail = f"before={before.id if before else '-'} after={after.id if after else '-'}"
+    audit.record(
+        uow, actor, "results_read", "patient", patient.id, patient_id=patient.id, detail=detail
+    )
+    uow.commit()
+    measured, error = None, ""
+    if before is not None and after is not None:
+        try:
+            measured = measure_pair(photos, rules, before, after)
+        except ImagingError as problem:
+            error = str(problem)
+    return ResultsView(
+        patient,
+        regions,
+        before,
+        after,
+        measured,
+        error,
+        _responses(photos, rules, chart),
+        outcomes,
+        gais_grades(rules),
+    )
+
+
+def comparison_png(
+    uow: UnitOfWork,
+    actor: Actor,
+    photos: PhotoStore,
+    rules: RuleBase,
+    patient_id: int,
+    before_id: int,
+    after_id: int,
+) -> bytes:
+    """The comparison overlay of two of the patient's photos of one region."""
+    require(actor, Permission.VIEW_CHART)
+    patient = _patient(uow, actor, patient_id)
+    chart = uow.charts.chart(actor.clinic_id, patient.id)
+    before, after = _pair(chart.photos, _regions(chart.photos), before_id, after_id, photos)
+    if before is None or after is None:
+        raise InvalidInput("after", "choose two different photos of the same region")
+    audit.record(
+        uow, actor, "comparison_read", "photo", f"{before.id}-{after.id}", patient_id=patient.id
+    )
+    uow.commit()
+    return measure_pair(photos, rules, before, after).overlay_png
+
+
+def record_outcome(
+    uow: UnitOfWork,
+    actor: Actor,
+    rules: RuleBase,
+    patient_id: int,
+    value: int,
+    rated_on: dt.date,
+    note: str = "",
+    session_id: int | None = None,
+) -> OutcomeRating:
+    """The clinician's GAIS rating of the result (1 very much improved ... 5 worse)."""
+    require(actor, Permission.WRITE_CHART)
+    patient = _patient(uow, actor, patient_id)
+    grades = {g.code: g for g in gais_grades(rules)}
+    grade = grades.get(str(value))
+    if grade is None:
+        choices = ", ".join(f"{code} {g.label}" for code, g in grades.items())
+        raise InvalidInput("value", f"choose one of {choices}")
+    if len(note) > NOTE_MAX:
+        raise InvalidInput("note", f"is longer than {NOTE_MAX} characters")
+    if session_id is not None and uow.charts.session(actor.clinic_id, session_id) is None:
+        raise InvalidInput("session_id", f"no session {session_id} for this patient")
+    saved = uow.outcomes.add(
+        OutcomeRating(
+            0, actor.clinic_id, patient.id, rated_on, GAIS, value, grade.label, actor.user_id,
+            session_id=session_id, note=note.strip(),
+        )
+    )  # fmt: skip
+    audit.record(
+        uow, actor, "outcome_recorded", "outcome", saved.id, patient_id=patient.id,
+        detail=f"gais {value} {grade.label}",
+    )  # fmt: skip
+    uow.commit()
+    return saved
+
+
+# --- choosing photos ---------------------------------------------------------------------------
+
+
+def _patient(uow: UnitOfWork, actor: Actor, patient_id: int) -> Patient:
+    try:
+        return find_patient(uow, actor, patient_id)
+    except NotFound:
+        audit.record(uow, actor, "read_not_found", "patient", patient_id)
+        uow.commit()
+        raise
+
+
+def _regions(photos: Sequence[Photo]) -> tuple[RegionPhotos, ...]:
+    by_region: dict[str, list[Photo]] = {}
+    for photo in sorted(photos, key=lambda p: (p.captured_at, p.id)):
+        by_region.setdefault(photo.region, []).append(photo)
+    return tuple(RegionPhotos(region, tuple(items)) for region, items in by_region.items())
+
+
+def _pair(
+    photos: Sequence[Photo],
+    regions: tuple[RegionPhotos, ...],
+    before_id: int | None,
+    after_id: int | None,
+    store: PhotoStore,
+) -> tuple[Photo | None, Photo | None]:
+    """The chosen photos; by default the baseline and the latest photo of the region (of those
+    whose file is in the photo store)."""
+    by_id = {p.id: p for p in photos}
+    for chosen in (before_id, after_id):
+        if chosen is not None and chosen not in by_id:
+            raise NotFound("photo", chosen)
+    before = by_id[before_id] if before_id is not None else None
+    after = by_id[after_id] if after_id is not None else None
+    stored = [
+        RegionPhotos(r.region, tuple(p for p in r.photos if store.exists(p.storage_key)))
+        for r in regions
+    ]
+    stored = [r for r in stored if r.photos]
+    anchor = before or after
+    if anchor is None:
+        usable = [r for r in stored if len(r.photos) > 1] or stored
+        if not usable:
+            return None, None
+        anchor = usable[0].photos[0]
+    same = next((r.photos for r in stored if r.region == anchor.region), (anchor,))
+    before = before or same[0]
+    after = after or same[-1]
+    if after.region != before.region:
+        raise InvalidInput("after", f"choose a photo of the same region ({before.region})")
+    if after.id == before.id:
+        return before, None
+    return before, after
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+_cache: OrderedDict[tuple[str, str, str], Measured] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def measure_pair(photos: PhotoStore, rules: RuleBase, before: Photo, after: Photo) -> Measured:
+    """Compare two stored photos of one region (cached: stored photos never change)."""
+    key = (before.storage_key, after.storage_key, before.region)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    measured = _measure(photos, rules, before, after)
+    with _cache_lock:
+        _cache[key] = measured
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return measured
+
+
+def _measure(photos: PhotoStore, rules: RuleBase, before: Photo, after: Photo) -> Measured:
+    for photo in (before, after):
+        if not photos.exists(photo.storage_key):
+            raise ImagingError(f"the stored file of photo {photo.id} is missing")
+    before_rgb = decode_photo(photos.get(before.storage_key)).rgb
+    after_rgb = decode_photo(photos.get(after.storage_key)).rgb
+    spec: RegionSpec = "auto" if _is_face(before.region) else "whole"
+    try:
+        comparison = compare(before_rgb, after_rgb, region=spec)
+    except NoFaceFound:
+        # A close-up of a face area shows no whole face: measure the whole frame instead.
+        spec = "whole"
+        comparison = compare(before_rgb, after_rgb, region=spec)
+    return Measured(
+        _changes(rules, comparison),
+        comparison.alignment,
+        comparison.colour_normalisation,
+        str(spec),
+        comparison_overlay_png(comparison),
+    )
+
+
+def _is_face(region: str) -> bool:
+    try:
+        return Area(region) in _FACE_AREAS
+    except ValueError:
+        return False
+
+
+def _changes(rules: RuleBase, comparison: Comparison) -> tuple[MetricChange, ...]:
+    lower_better = rules.response.lower_is_better
+    out = []
+    for region in comparison.regions:
+        before, after = region.before.as_dict(), region.after.as_dict()
+        for metric, value in before.items():
+            pct = region.change_pct[metric]
+            pct_value = float(pct) if isinstance(pct, int | float) else None
+            better = None
+            if metric in lower_better and pct_value is not None and pct_value != 0:
+                better = pct_value < 0
+            out.append(
+                MetricChange(
+                    region.name, metric, value, after[metric], region.change[metric],
+                    pct_value, better,
+                )
+            )  # fmt: skip
+    return tuple(out)
+
+
+def metric_change_pct(measured: Measured, area: Area, metric: str) -> float | None:
+    """Percent change of ``metric`` over the measured regions that belong to ``area``."""
+    rows = [c for c in measured.changes if c.metric == metric]
+    names = {c.region for c in rows}
+    wanted = {n for n in names if _belongs(n, area)} or names
+    chosen = [c for c in rows if c.region in wanted]
+    before = [float(c.before) for c in chosen if isinstance(c.before, int | float)]
+    after = [float(c.after) for c in chosen if isinstance(c.after, int | float)]
+    if not before or not after:
+        return None
+    mean_before, mean_after = sum(before) / len(before), sum(after) / len(after)
+    if mean_before == 0:
+        return None
+    return round(100.0 * (mean_after - mean_before) / abs(mean_before), 1)
+
+
+def _belongs(region_name: str, area: Area) -> bool:
+    if area is Area.FULL_FACE:
+        return region_name != "whole"
+    if area is Area.CHEEKS:
+        return region_name.startswith("cheek")
+    return region_name == area.value or region_name.startswith(area.value + "_")
+
+
+# --- re-estimating -----------------------------------------------------------------------------
+
+
+def _current_plan(chart: Chart) -> TreatmentPlan | None:
+    plans = sorted(chart.plans, key=lambda p: (p.created_on, p.id))
+    live = [p for p in plans if p.status in (PlanStatus.ACCEPTED, PlanStatus.COMPLETED)]
+    candidates = live or [p for p in plans if p.status is not PlanStatus.CANCELLED]
+    return candidates[-1] if candidates else None
+
+
+def _responses(photos: PhotoStore, rules: RuleBase, chart: Chart) -> tuple[ItemResponse, ...]:
+    plan = _current_plan(chart)
+    if plan is None:
+        return ()
+    done = [s for s in chart.sessions if s.plan_id in (plan.id, None)]
+    out = []
+    for item in plan.items:
+        metric = metric_for_concern(rules.response, item.concern)
+        series = sorted(
+            (
+                p
+                for p in chart.photos
+                if p.region == item.area.value and photos.exists(p.storage_key)
+            ),
+            key=lambda p: (p.captured_at, p.id),
+        )
+        baseline = series[0] if series else None
+        points: list[ResponsePoint] = []
+        if baseline is not None and metric is not None:
+            for later in series[1:]:
+                sessions_before = sum(1 for s in done if s.performed_on < later.captured_at.date())
+                pct = _pct(photos, rules, baseline, later, item.area, metric)
+                better = None if pct is None else improvement_pct(rules.response, metric, pct)
+                points.append(ResponsePoint(later, sessions_before, pct, better))
+        estimate = reestimate_sessions(
+            rules.response, item.concern, max(item.sessions_planned, 1),
+            _changes_after_sessions(points), item.modality, item.area,
+        )  # fmt: skip
+        out.append(
+            ItemResponse(
+                item.area, item.concern, item.modality, metric, baseline, tuple(points),
+                estimate, len(done),
+            )
+        )  # fmt: skip
+    return tuple(out)
+
+
+def _pct(
+    photos: PhotoStore, rules: RuleBase, before: Photo, after: Photo, area: Area, metric: str
+) -> float | None:
+    try:
+        return metric_change_pct(measure_pair(photos, rules, before, after), area, metric)
+    except ImagingError:
+        return None
+
+
+def _changes_after_sessions(points: Sequence[ResponsePoint]) -> list[float]:
+    """One percent change per completed session, as ``reestimate_sessions`` expects.
+
+    A photo counts for the sessions done before the day it was taken. Sessions without a photo
+    of their own carry the previous measurement; the re-estimate uses the latest one and the
+    number of sessions behind it.
+    """
+    measured = sorted(
+        (p for p in points if p.sessions_before >= 1 and p.change_pct is not None),
+        key=lambda p: (p.sessions_before, p.photo.captured_at),
+    )
+    if not measured:
+        return []
+    by_count = {p.sessions_before: p.change_pct for p in measured}
+    changes: list[float] = []
+    value = measured[0].change_pct
+    for count in range(1, measured[-1].sessions_before + 1):
+        value = by_count.get(count, value)
+        assert value is not None
+        changes.append(value)
+    return changes

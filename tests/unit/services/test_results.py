@@ -1,0 +1,142 @@
+"""Results use cases: the measured change of the concern's metric per area, the re-estimate from
+the photos taken after sessions, and GAIS ratings (on a real SQLite unit of work)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pytest
+
+from resurface.bootstrap import Runtime
+from resurface.domain.chart import Photo
+from resurface.domain.codes import Area
+from resurface.domain.errors import InvalidInput
+from resurface.domain.people import Role
+from resurface.domain.reestimate import ResponseStatus
+from resurface.services import results
+from resurface.services.access import Actor
+from resurface.services.demo_photos import HEIGHT, WIDTH, render_skin
+from resurface.services.errors import NotFound, PermissionDenied
+from resurface.services.results import Measured, MetricChange, metric_change_pct
+from tests.support.clinic import SeededClinic, seed_clinic
+
+
+@pytest.fixture
+def north(sqlite_runtime: Runtime) -> SeededClinic:
+    return seed_clinic(sqlite_runtime.uow, "north")
+
+
+def actor_of(runtime: Runtime, clinic: SeededClinic, role: Role) -> Actor:
+    with runtime.uow() as uow:
+        user = uow.users.by_username(clinic.usernames[role])
+        assert user is not None
+    return Actor(user.id, clinic.clinic.id, role, user.display_name)
+
+
+def store(runtime: Runtime, clinic: SeededClinic, data: bytes, days_ago: int) -> Photo:
+    key = runtime.photos.put(data)
+    taken = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
+    with runtime.uow() as uow:
+        photo = uow.charts.add_photo(
+            Photo(
+                0, clinic.clinic.id, clinic.patient.id, "perioral", taken,
+                hashlib.sha256(data).hexdigest(), key, "image/png", WIDTH, HEIGHT,
+            )
+        )  # fmt: skip
+        uow.commit()
+    return photo
+
+
+def _measured(*rows: tuple[str, float, float]) -> Measured:
+    changes = tuple(
+        MetricChange(name, "wrinkle_density", before, after, after - before, None, None)
+        for name, before, after in rows
+    )
+    return Measured(changes, "none", "none", "auto", b"")
+
+
+def test_the_change_is_taken_over_the_regions_of_the_area() -> None:
+    measured = _measured(("cheek_left", 10, 8), ("cheek_right", 10, 6), ("perioral", 10, 10))
+    assert metric_change_pct(measured, Area.CHEEKS, "wrinkle_density") == -30.0
+    assert metric_change_pct(measured, Area.PERIORAL, "wrinkle_density") == 0.0
+    # A region the photo was not measured in: the whole measured picture counts.
+    assert metric_change_pct(measured, Area.NECK, "wrinkle_density") == -20.0
+    assert metric_change_pct(_measured(("whole", 0, 3)), Area.NECK, "wrinkle_density") is None
+    assert metric_change_pct(measured, Area.CHEEKS, "spot_area_pct") is None
+
+
+def test_results_measure_baseline_against_later_photos(
+    sqlite_runtime: Runtime, north: SeededClinic
+) -> None:
+    baseline = store(sqlite_runtime, north, render_skin(5), 41)
+    before_session = store(sqlite_runtime, north, render_skin(5, response=0.1), 20)
+    latest = store(sqlite_runtime, north, render_skin(5, response=0.7), 1)
+    clinician = actor_of(sqlite_runtime, north, Role.CLINICIAN)
+    with sqlite_runtime.uow() as uow:
+        view = results.read_results(
+            uow, clinician, sqlite_runtime.photos, sqlite_runtime.rules, north.patient.id
+        )
+    assert (view.before, view.after) == (baseline, latest)
+    assert view.measured is not None and not view.measure_error
+    density = [c for c in view.measured.changes if c.metric == "wrinkle_density"]
+    assert density and all(c.better for c in density)
+    (response,) = view.responses
+    assert response.metric == "wrinkle_density" and response.baseline == baseline
+    assert [(p.photo, p.sessions_before) for p in response.points] == [
+        (before_session, 0),
+        (latest, 1),
+    ]
+    assert response.points[1].improvement_pct is not None
+    assert response.points[1].improvement_pct > 10
+    estimate = response.estimate
+    assert estimate.completed == 1 and estimate.status is not ResponseStatus.NOT_STARTED
+    assert estimate.improvement_pct == pytest.approx(response.points[1].improvement_pct, abs=0.1)
+    assert response.remaining_now == max(estimate.new_total - 1, 0)
+
+
+def test_a_chosen_pair_must_be_the_patients_own(
+    sqlite_runtime: Runtime, north: SeededClinic
+) -> None:
+    south = seed_clinic(sqlite_runtime.uow, "south")
+    mine = store(sqlite_runtime, north, render_skin(5), 41)
+    theirs = store(sqlite_runtime, south, render_skin(6), 3)
+    clinician = actor_of(sqlite_runtime, north, Role.CLINICIAN)
+    with sqlite_runtime.uow() as uow, pytest.raises(NotFound):
+        results.read_results(
+            uow, clinician, sqlite_runtime.photos, sqlite_runtime.rules, north.patient.id,
+            mine.id, theirs.id,
+        )  # fmt: skip
+    with sqlite_runtime.uow() as uow, pytest.raises(InvalidInput):
+        results.comparison_png(
+            uow, clinician, sqlite_runtime.photos, sqlite_runtime.rules, north.patient.id,
+            mine.id, mine.id,
+        )  # fmt: skip
+
+
+def test_gais_ratings_use_the_rule_base_labels(
+    sqlite_runtime: Runtime, north: SeededClinic
+) -> None:
+    labels = [g.label for g in results.gais_grades(sqlite_runtime.rules)]
+    assert labels == ["very much improved", "much improved", "improved", "no change", "worse"]
+    clinician = actor_of(sqlite_runtime, north, Role.CLINICIAN)
+    rules = sqlite_runtime.rules
+    today = dt.date(2026, 3, 2)
+    with sqlite_runtime.uow() as uow:
+        saved = results.record_outcome(
+            uow, clinician, rules, north.patient.id, 3, today, "softer lines",
+            north.record_ids["session"],
+        )  # fmt: skip
+    assert (saved.value, saved.label, saved.rated_by) == (3, "improved", clinician.user_id)
+    for value, field in ((0, "value"), (6, "value")):
+        with sqlite_runtime.uow() as uow, pytest.raises(InvalidInput) as error:
+            results.record_outcome(uow, clinician, rules, north.patient.id, value, today)
+        assert error.value.field == field
+    with sqlite_runtime.uow() as uow, pytest.raises(InvalidInput) as error:
+        results.record_outcome(uow, clinician, rules, north.patient.id, 2, today, "", 999)
+    assert error.value.field == "session_id"
+    staff = actor_of(sqlite_runtime, north, Role.STAFF)
+    with sqlite_runtime.uow() as uow, pytest.raises(PermissionDenied):
+        results.record_outcome(uow, staff, rules, north.patient.id, 2, today)
+    with sqlite_runtime.uow() as uow:
+        assert len(uow.outcomes.for_patient(north.clinic.id, north.patient.id)) == 1
