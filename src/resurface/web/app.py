@@ -25,7 +25,15 @@ def create_app(settings: Settings, runtime: bootstrap.Runtime | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        from resurface.web.background import OutboxLoop
+
+        outbox = OutboxLoop(runtime) if settings.smtp_host else None
+        _app.state.outbox = outbox
+        if outbox is not None:
+            outbox.start()
         yield
+        if outbox is not None:
+            await outbox.stop()
         runtime.dispose()
 
     app = FastAPI(

@@ -1,5 +1,125 @@
-"""API: patient_recovery (being built)."""
+"""API for the patient's recovery link: read the page's data, send a check-in (the phone page's
+offline queue uses it). The token is the only credential; every refusal looks the same."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+import datetime as dt
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from resurface.services import checkins
+from resurface.services.recovery_links import (
+    LINK_NOT_USABLE,
+    LinkNotUsable,
+    Throttled,
+    patient_csrf,
+)
+from resurface.web.api.recovery_schemas import CheckInIn, CheckInOut, RecoveryOut, SubmittedOut
+from resurface.web.deps import RuntimeDep
+from resurface.web.errors import problem
+from resurface.web.pages.patient_recovery import (
+    PATIENT_HEADERS,
+    count_refusal,
+    count_request,
+    count_submission,
+    wake_outbox,
+)
+from resurface.web.security import CSRF_HEADER, client_address, tokens_match
+
+router = APIRouter(tags=["patient recovery"])
+
+_INSTANCE = "/api/v1/recovery"
+"""Problems name the resource, never the token (a refusal must not echo it)."""
+
+
+def _not_usable(request: Request, now: dt.datetime) -> Response:
+    count_refusal(request, now)
+    return problem(404, "Not found", LINK_NOT_USABLE, _INSTANCE)
+
+
+def _throttled(error: Throttled) -> Response:
+    response = problem(429, "Too many requests", str(error), _INSTANCE)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+@router.get("/recovery/{token}", response_model=RecoveryOut)
+def read_recovery(request: Request, runtime: RuntimeDep, token: str) -> Response:
+    now = dt.datetime.now(dt.UTC)
+    try:
+        count_request(request, now)
+        with runtime.uow() as uow:
+            view = checkins.recovery_view(
+                uow,
+                runtime.rules,
+                runtime.settings.secret_key,
+                token,
+                now,
+                runtime.today(),
+                client_address(request),
+            )
+    except Throttled as error:
+        return _throttled(error)
+    except LinkNotUsable:
+        return _not_usable(request, now)
+    body = RecoveryOut.of(view).model_dump(mode="json")
+    return JSONResponse(body, headers=PATIENT_HEADERS)
+
+
+@router.post("/recovery/{token}/checkins", status_code=201, response_model=SubmittedOut)
+def send_checkin(request: Request, runtime: RuntimeDep, token: str, body: CheckInIn) -> Response:
+    now = dt.datetime.now(dt.UTC)
+    try:
+        count_request(request, now)
+        if not tokens_match(
+            patient_csrf(runtime.settings.secret_key, token), request.headers.get(CSRF_HEADER)
+        ):
+            # Checked after the token: a wrong token must look like any other wrong token.
+            with runtime.uow() as uow:
+                checkins.recovery_view(
+                    uow,
+                    runtime.rules,
+                    runtime.settings.secret_key,
+                    token,
+                    now,
+                    runtime.today(),
+                    client_address(request),
+                )
+            return problem(
+                403, "Security token missing", "send the page's X-CSRF-Token header", _INSTANCE
+            )
+        count_submission(request, token, now)
+        answers = checkins.Answers(
+            scores=body.scores.model_dump(),
+            red_flags=[flag.value for flag in body.red_flags],
+            note=body.note,
+            date=body.date,
+        )
+        with runtime.uow() as uow:
+            submitted = checkins.submit_checkin(
+                uow,
+                runtime.photos,
+                runtime.rules,
+                runtime.settings.secret_key,
+                runtime.settings.public_url,
+                token,
+                answers,
+                now,
+                runtime.today(),
+                client_address(request),
+                int(runtime.settings.max_upload_mb * 1_000_000),
+            )
+    except Throttled as error:
+        return _throttled(error)
+    except LinkNotUsable:
+        return _not_usable(request, now)
+    except checkins.InvalidAnswers as error:
+        fields = [{"field": f, "message": m} for f, m in error.errors.items()]
+        detail = "; ".join(f"{f}: {m}" for f, m in error.errors.items())
+        return problem(422, "Invalid input", detail, _INSTANCE, errors=fields)
+    if submitted.queued_notifications:
+        wake_outbox(request)
+    out = SubmittedOut(checkin=CheckInOut.of(submitted.result), duplicate=submitted.duplicate)
+    status = 200 if submitted.duplicate else 201
+    return JSONResponse(out.model_dump(mode="json"), status_code=status, headers=PATIENT_HEADERS)

@@ -1,5 +1,299 @@
-"""Pages: patient_recovery (being built)."""
+"""The patient's recovery page (``/r/{token}``, no account) and the clinic's link page."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from typing import Annotated, Any
+
+import segno
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import RedirectResponse
+from markupsafe import Markup
+from starlette.datastructures import UploadFile
+
+from resurface.domain.codes import RedFlag, Score
+from resurface.services import checkins, recovery_links
+from resurface.services.checkins import RED_FLAG_QUESTIONS, SCORE_QUESTIONS, Answers
+from resurface.services.recovery_links import (
+    LinkNotUsable,
+    RecoveryThrottles,
+    Throttled,
+    patient_csrf,
+)
+from resurface.web.background import link_keys
+from resurface.web.deps import CheckedSessionDep, RuntimeDep, SessionDep
+from resurface.web.pages.render import page
+from resurface.web.security import CSRF_FIELD, client_address, tokens_match
 
 router = APIRouter()
+
+PATIENT_HEADERS = {"X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-referrer"}
+
+
+# --- throttling shared with the JSON API ------------------------------------------------------
+
+
+def throttles(request: Request) -> RecoveryThrottles:
+    state = request.app.state
+    found = getattr(state, "recovery_throttles", None)
+    if found is None:
+        found = RecoveryThrottles.default()
+        state.recovery_throttles = found
+    assert isinstance(found, RecoveryThrottles)
+    return found
+
+
+def count_request(request: Request, now: dt.datetime) -> None:
+    """Every patient-link request counts against the client; a client that sent many bad tokens
+    is refused for a while (guessing tokens is pointless anyway; this keeps the logs calm)."""
+    limits = throttles(request)
+    address = client_address(request)
+    limits.refused.check(address, now)
+    limits.requests.hit(address, now)
+
+
+def count_refusal(request: Request, now: dt.datetime) -> None:
+    # Already refusing: the answer stays the same "link does not work".
+    with contextlib.suppress(Throttled):
+        throttles(request).refused.hit(client_address(request), now)
+
+
+def count_submission(request: Request, token: str, now: dt.datetime) -> None:
+    throttles(request).submissions.hit(recovery_links.hash_token(token), now)
+
+
+def wake_outbox(request: Request) -> None:
+    outbox = getattr(request.app.state, "outbox", None)
+    if outbox is not None:
+        outbox.wake()
+
+
+# --- the patient's page -----------------------------------------------------------------------
+
+
+def _patient_page(
+    request: Request, template: str, status_code: int = 200, **context: Any
+) -> Response:
+    context |= {"scores": SCORE_QUESTIONS, "flags": RED_FLAG_QUESTIONS}
+    response = page(request, template, None, status_code=status_code, **context)
+    response.headers.update(PATIENT_HEADERS)
+    return response
+
+
+def _not_usable(request: Request, now: dt.datetime) -> Response:
+    count_refusal(request, now)
+    return _patient_page(request, "patient_link_invalid.html", status_code=404)
+
+
+def _throttled(request: Request, error: Throttled) -> Response:
+    response = _patient_page(
+        request, "patient_throttled.html", status_code=429, retry_after=error.retry_after
+    )
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _view_page(
+    request: Request,
+    runtime: RuntimeDep,
+    token: str,
+    *,
+    status_code: int = 200,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    sent: bool = False,
+) -> Response:
+    now = dt.datetime.now(dt.UTC)
+    with runtime.uow() as uow:
+        view = checkins.recovery_view(
+            uow,
+            runtime.rules,
+            runtime.settings.secret_key,
+            token,
+            now,
+            runtime.today(),
+            client_address(request),
+        )
+    return _patient_page(
+        request,
+        "patient_recovery.html",
+        status_code=status_code,
+        view=view,
+        token=token,
+        patient_csrf=view.csrf_token,
+        values=values or {},
+        errors=errors or {},
+        sent=sent,
+        instructions=checkins.Instruction,
+        phone_href=_tel(view.clinic_phone),
+    )
+
+
+def _tel(phone: str) -> str:
+    return "tel:" + "".join(c for c in phone if c.isdigit() or c == "+")
+
+
+@router.get("/r/{token}")
+def recovery_page(request: Request, runtime: RuntimeDep, token: str, sent: int = 0) -> Response:
+    now = dt.datetime.now(dt.UTC)
+    try:
+        count_request(request, now)
+        return _view_page(request, runtime, token, sent=bool(sent))
+    except Throttled as error:
+        return _throttled(request, error)
+    except LinkNotUsable:
+        return _not_usable(request, now)
+
+
+@router.post("/r/{token}")
+async def submit_checkin(request: Request, runtime: RuntimeDep, token: str) -> Response:
+    now = dt.datetime.now(dt.UTC)
+    form = await request.form()
+    values = _form_values(form)
+    try:
+        count_request(request, now)
+        given = form.get(CSRF_FIELD)
+        if not tokens_match(
+            patient_csrf(runtime.settings.secret_key, token),
+            given if isinstance(given, str) else None,
+        ):
+            return _view_page(
+                request,
+                runtime,
+                token,
+                status_code=403,
+                values=values,
+                errors={"form": "The form had expired: please check your answers and send again."},
+            )
+        count_submission(request, token, now)
+        photo = form.get("photo")
+        data = await photo.read() if isinstance(photo, UploadFile) else None
+        answers = Answers(
+            scores={score.value: values.get(score.value) for score in Score},
+            red_flags=values["red_flags"],
+            note=values["note"],
+            date=values["date"] or None,
+            photo=data or None,
+        )
+        with runtime.uow() as uow:
+            submitted = checkins.submit_checkin(
+                uow,
+                runtime.photos,
+                runtime.rules,
+                runtime.settings.secret_key,
+                runtime.settings.public_url,
+                token,
+                answers,
+                now,
+                runtime.today(),
+                client_address(request),
+                int(runtime.settings.max_upload_mb * 1_000_000),
+            )
+    except Throttled as error:
+        return _throttled(request, error)
+    except LinkNotUsable:
+        return _not_usable(request, now)
+    except checkins.InvalidAnswers as error:
+        return _view_page(
+            request, runtime, token, status_code=422, values=values, errors=error.errors
+        )
+    if submitted.queued_notifications:
+        wake_outbox(request)
+    return RedirectResponse(f"/r/{token}?sent=1#result", status_code=303)
+
+
+def _form_values(form: Any) -> dict[str, Any]:
+    """What the patient typed, kept to show the form again after a refusal."""
+    values: dict[str, Any] = {
+        score.value: str(form.get(score.value) or "").strip()[:8] for score in Score
+    }
+    values["red_flags"] = [str(v) for v in form.getlist("red_flags")][: len(RedFlag)]
+    values["note"] = str(form.get("note") or "")[:4000]
+    values["date"] = str(form.get("date") or "").strip()[:20]
+    return values
+
+
+@router.get("/r/{token}/photos/{photo_id}")
+def patient_photo(request: Request, runtime: RuntimeDep, token: str, photo_id: int) -> Response:
+    now = dt.datetime.now(dt.UTC)
+    try:
+        count_request(request, now)
+        with runtime.uow() as uow:
+            record, data = checkins.patient_photo(
+                uow,
+                runtime.photos,
+                runtime.settings.secret_key,
+                token,
+                photo_id,
+                now,
+                client_address(request),
+            )
+    except Throttled as error:
+        return _throttled(request, error)
+    except LinkNotUsable:
+        return _not_usable(request, now)
+    return Response(
+        data, media_type=record.media_type, headers={"Cache-Control": "private", **PATIENT_HEADERS}
+    )
+
+
+# --- the clinic's side: hand over, replace, revoke --------------------------------------------
+
+
+def _qr_svg(url: str) -> Markup:
+    """The link as an SVG QR code (drawn here, no network). Sized by CSS, so no inline style."""
+    svg = segno.make(url, error="m").svg_inline(scale=1, dark="#000", light="#fff", omitsize=True)
+    return Markup(svg)  # noqa: S704 - segno's own SVG, built from our URL only
+
+
+@router.get("/patients/{patient_id}/sessions/{session_id}/link")
+def link_page(
+    request: Request, runtime: RuntimeDep, session: SessionDep, patient_id: int, session_id: int
+) -> Response:
+    with runtime.uow() as uow:
+        view = recovery_links.link_page(
+            uow,
+            session.actor,
+            link_keys(runtime.settings),
+            patient_id,
+            session_id,
+            dt.datetime.now(dt.UTC),
+        )
+    qr = _qr_svg(view.active.url) if view.active else None
+    return page(request, "recovery_link.html", session, view=view, qr=qr)
+
+
+@router.post("/patients/{patient_id}/sessions/{session_id}/link")
+def create_link(
+    runtime: RuntimeDep, session: CheckedSessionDep, patient_id: int, session_id: int
+) -> Response:
+    with runtime.uow() as uow:
+        recovery_links.create_link(
+            uow,
+            session.actor,
+            link_keys(runtime.settings),
+            patient_id,
+            session_id,
+            dt.datetime.now(dt.UTC),
+        )
+    return RedirectResponse(
+        f"/patients/{patient_id}/sessions/{session_id}/link?created=1", status_code=303
+    )
+
+
+@router.post("/recovery-links/{link_id}/revoke")
+def revoke_link(
+    runtime: RuntimeDep,
+    session: CheckedSessionDep,
+    link_id: int,
+    patient_id: Annotated[int, Form()],
+    session_id: Annotated[int, Form()],
+) -> Response:
+    with runtime.uow() as uow:
+        recovery_links.revoke_link(
+            uow, session.actor, link_id, patient_id, session_id, dt.datetime.now(dt.UTC)
+        )
+    return RedirectResponse(
+        f"/patients/{patient_id}/sessions/{session_id}/link?revoked=1", status_code=303
+    )

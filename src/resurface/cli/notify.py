@@ -1,0 +1,66 @@
+"""resurface notify …: the e-mail outbox (urgent alerts to the clinic, check-in reminders)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Annotated
+
+import typer
+
+from resurface.cli.context import CliContext
+from resurface.config import Settings
+from resurface.services.notifications import SmtpMailer, SmtpSettings
+from resurface.services.recovery_links import LinkKeys
+from resurface.services.reminders import NotifyRun, notify_once
+
+notify_app = typer.Typer(help="Send queued e-mail and check-in reminders.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(notify_app, name="notify")
+
+
+@notify_app.command("run")
+def run(
+    ctx: typer.Context,
+    loop: Annotated[
+        float | None,
+        typer.Option(
+            "--loop", min=1.0, help="keep going, one round every SECONDS", metavar="SECONDS"
+        ),
+    ] = None,
+) -> None:
+    """Queue the check-in reminders that are due and deliver every message that is due, once
+    (or every SECONDS with --loop). Without RESURFACE_SMTP_HOST messages stay in the outbox."""
+    context: CliContext = ctx.obj
+    settings = context.settings
+    runtime = context.runtime
+    mailer = SmtpMailer(_smtp(settings)) if settings.smtp_host else None
+    if mailer is None:
+        typer.echo("RESURFACE_SMTP_HOST is not set: messages stay in the outbox", err=True)
+    keys = LinkKeys(settings.secret_key, settings.public_url, settings.recovery_link_days)
+    while True:
+        result = notify_once(runtime.uow, keys, mailer, settings.smtp_from, dt.datetime.now(dt.UTC))
+        typer.echo(_summary(result))
+        if loop is None:
+            return
+        time.sleep(loop)
+
+
+def _smtp(settings: Settings) -> SmtpSettings:
+    return SmtpSettings(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.smtp_from,
+        user=settings.smtp_user,
+        password=settings.smtp_password,
+        starttls=settings.smtp_starttls,
+    )
+
+
+def _summary(result: NotifyRun) -> str:
+    text = f"reminders queued: {result.reminders_queued}"
+    if result.delivery is not None:
+        text += f"; sent: {result.delivery.sent}; failed (will retry): {result.delivery.failed}"
+    return text

@@ -1,0 +1,558 @@
+"""The patient's daily recovery check-in, through their recovery link.
+
+A submission is saved with its optional photo (EXIF stripped), audited as the patient's, and
+triaged with every earlier check-in of the same session. A warning sign found in *this* check-in
+becomes a :class:`ClinicAlert` (one open alert per code per session; a worse one supersedes it);
+urgent ones also queue an e-mail to the clinic. The check-in appointment of that day is marked
+done. The patient then sees where the scores sit in the expected band, the aftercare for the day
+and, when triage found a warning sign, what to do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from resurface.domain.aftercare import AftercareAdvice, aftercare_for_day
+from resurface.domain.band_position import Position, ScorePosition, band_positions, overall
+from resurface.domain.chart import AreaSettings, CheckInRecord, Photo, TreatmentSession
+from resurface.domain.checkin import SCORE_MAX, SCORE_MIN, CheckIn
+from resurface.domain.codes import Area, FitzpatrickType, Modality, RedFlag, Score, Urgency
+from resurface.domain.errors import InvalidInput
+from resurface.domain.followup import (
+    URGENCY_ORDER,
+    AlertStatus,
+    AppointmentKind,
+    AppointmentStatus,
+    ClinicAlert,
+)
+from resurface.domain.recovery import expected_course
+from resurface.domain.rulebase import RuleBase
+from resurface.domain.triage import Alert, triage
+from resurface.imaging.errors import ImagingError
+from resurface.imaging.ingest import ingest_photo
+from resurface.services import notifications
+from resurface.services.errors import NotFound
+from resurface.services.ports import PhotoStore, UnitOfWork
+from resurface.services.recovery_links import (
+    LinkNotUsable,
+    PatientAccess,
+    open_link,
+    patient_csrf,
+    record_patient_event,
+)
+
+SCORE_QUESTIONS: dict[Score, str] = {
+    Score.REDNESS: "Redness",
+    Score.SWELLING: "Swelling",
+    Score.IRRITATION: "Burning or irritation (like sunburn)",
+    Score.PAIN: "Pain",
+    Score.ITCH: "Itch",
+}
+"""The five sliders, in plain words. 0 is none, 10 the worst the patient can imagine."""
+
+RED_FLAG_QUESTIONS: dict[RedFlag, str] = {
+    RedFlag.YELLOW_CRUST_OR_PUS: "Yellow crusts, pus, or a discharge that stings",
+    RedFlag.BLISTERS_OR_COLD_SORES: "Painful blisters, cold sores, or small open sores in a group",
+    RedFlag.FEVER: "Fever or chills, or you feel unwell",
+    RedFlag.SPREADING_REDNESS: "Redness that is spreading, or skin getting hotter and more painful",
+    RedFlag.WHITE_PUSTULES: "White spots or pimples that itch",
+    RedFlag.DARK_PATCHES: "Dark patches appearing on the treated skin",
+    RedFlag.RAISED_OR_FIRM_AREAS: "Raised, firm or thickened areas",
+    RedFlag.RAW_AREAS_AFTER_DAY_10: "Raw or open areas still not healed, 10 or more days after",
+}
+"""The warning-sign questions of the clinical reference, as yes/no questions in plain words."""
+
+NOTE_MAX = 2000
+
+
+class InvalidAnswers(InvalidInput):
+    """Several fields at once: ``errors`` maps each field to its message; ``field`` is the first."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        first, message = next(iter(errors.items()))
+        super().__init__(first, message)
+        self.errors = dict(errors)
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What the patient sent, as sent: texts are checked here so the form can be shown again."""
+
+    scores: Mapping[str, str | int | None]
+    red_flags: Sequence[str] = ()
+    note: str = ""
+    date: str | dt.date | None = None
+    photo: bytes | None = None
+
+
+class Instruction(StrEnum):
+    NONE = "none"
+    ROUTINE = "routine"
+    CLINIC_WILL_CONTACT = "clinic_will_contact"
+    CALL_NOW = "call_now"
+
+
+@dataclass(frozen=True)
+class Treatment:
+    """The treated area the recovery course follows (the most demanding of the session)."""
+
+    modality: Modality
+    area: Area
+    skin_type: FitzpatrickType
+    treated_on: dt.date
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    record: CheckInRecord
+    day: int
+    positions: tuple[ScorePosition, ...]
+    overall: Position
+    instruction: Instruction
+    patient_messages: tuple[str, ...]
+    photo_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class RecoveryView:
+    """Everything the patient's page shows, and nothing else of the record."""
+
+    clinic_name: str
+    clinic_phone: str
+    treatment: Treatment
+    today: dt.date
+    day_today: int
+    aftercare_today: AftercareAdvice
+    entries: tuple[CheckInResult, ...]
+    """Newest first."""
+    checked_in_today: bool
+    csrf_token: str
+    link_expires_at: dt.datetime
+
+    @property
+    def latest(self) -> CheckInResult | None:
+        return self.entries[0] if self.entries else None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    result: CheckInResult
+    new_alerts: tuple[ClinicAlert, ...]
+    queued_notifications: int
+    duplicate: bool
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+
+def recovery_view(
+    uow: UnitOfWork,
+    rules: RuleBase,
+    secret: str,
+    token: str,
+    now: dt.datetime,
+    today: dt.date,
+    source: str,
+) -> RecoveryView:
+    access = open_link(uow, secret, token, now)
+    view = _view(uow, rules, access, secret, token, today)
+    record_patient_event(
+        uow, access, "read", "recovery_page", access.session.id, source=source, now=now
+    )
+    uow.commit()
+    return view
+
+
+def _view(
+    uow: UnitOfWork,
+    rules: RuleBase,
+    access: PatientAccess,
+    secret: str,
+    token: str,
+    today: dt.date,
+) -> RecoveryView:
+    treatment = treatment_of(uow, access)
+    records = _session_checkins(uow, access)
+    photos = _photos_by_checkin(uow, access)
+    results = _results(rules, treatment, records, photos)
+    day_today = max((today - treatment.treated_on).days, 0)
+    return RecoveryView(
+        clinic_name=access.clinic.name,
+        clinic_phone=access.clinic.phone,
+        treatment=treatment,
+        today=today,
+        day_today=day_today,
+        aftercare_today=aftercare_for_day(rules.aftercare, treatment.modality, day_today),
+        entries=tuple(reversed(results)),
+        checked_in_today=any(r.checkin.date == today for r in records),
+        csrf_token=patient_csrf(secret, token),
+        link_expires_at=access.link.expires_at,
+    )
+
+
+def treatment_of(uow: UnitOfWork, access: PatientAccess) -> Treatment:
+    area = primary_area(access.session)
+    return Treatment(
+        modality=area.modality,
+        area=area.area,
+        skin_type=skin_type_of(uow, access),
+        treated_on=access.session.performed_on,
+    )
+
+
+def primary_area(session: TreatmentSession) -> AreaSettings:
+    """The area whose recovery is the longest: fully ablative before fractional before
+    non-ablative, and a delicate area before the others (it heals more slowly)."""
+    if not session.areas:
+        raise NotFound("treated area of session", session.id)
+    return max(
+        session.areas,
+        key=lambda a: (a.modality.is_fully_ablative, a.modality.is_ablative, a.area.is_delicate),
+    )
+
+
+def skin_type_of(uow: UnitOfWork, access: PatientAccess) -> FitzpatrickType:
+    """The patient's recorded type, else the latest consultation's; else type I, whose course is
+    the one listed in the protocol (no skin-type adjustment)."""
+    if access.patient.fitzpatrick_type is not None:
+        return access.patient.fitzpatrick_type
+    consultations = uow.charts.chart(access.clinic.id, access.patient.id).consultations
+    if consultations:
+        return consultations[-1].fitzpatrick_type
+    return FitzpatrickType.I
+
+
+def _session_checkins(uow: UnitOfWork, access: PatientAccess) -> list[CheckInRecord]:
+    chart = uow.charts.chart(access.clinic.id, access.patient.id)
+    records = [r for r in chart.checkins if r.session_id == access.session.id]
+    return sorted(records, key=lambda r: (r.checkin.date, r.submitted_at, r.id))
+
+
+def _photos_by_checkin(uow: UnitOfWork, access: PatientAccess) -> dict[int, list[int]]:
+    chart = uow.charts.chart(access.clinic.id, access.patient.id)
+    found: dict[int, list[int]] = {}
+    for photo in chart.photos:
+        if photo.checkin_id is not None and photo.session_id == access.session.id:
+            found.setdefault(photo.checkin_id, []).append(photo.id)
+    return found
+
+
+def _results(
+    rules: RuleBase,
+    treatment: Treatment,
+    records: list[CheckInRecord],
+    photos: Mapping[int, list[int]],
+) -> list[CheckInResult]:
+    """Each check-in with its band positions and what triage said on its day, using only the
+    check-ins up to that one (as the patient saw it then)."""
+    course = expected_course(rules, treatment.modality, treatment.area, treatment.skin_type)
+    results = []
+    for index, record in enumerate(records):
+        day = record.checkin.day_after(treatment.treated_on)
+        positions = band_positions(course, day, record.checkin.scores)
+        alerts = _alerts_of_day(rules, treatment, records[: index + 1], day)
+        instruction, messages = _instruction(alerts)
+        results.append(
+            CheckInResult(
+                record,
+                day,
+                positions,
+                overall(positions),
+                instruction,
+                messages,
+                tuple(photos.get(record.id, [])),
+            )
+        )
+    return results
+
+
+def _alerts_of_day(
+    rules: RuleBase, treatment: Treatment, records: Sequence[CheckInRecord], day: int
+) -> tuple[Alert, ...]:
+    result = triage(
+        rules,
+        treatment.modality,
+        treatment.area,
+        treatment.skin_type,
+        treatment.treated_on,
+        [r.checkin for r in records],
+    )
+    return tuple(a for a in result.alerts if a.day == day)
+
+
+def _instruction(alerts: Sequence[Alert]) -> tuple[Instruction, tuple[str, ...]]:
+    urgencies = {a.urgency for a in alerts}
+    if Urgency.URGENT in urgencies:
+        level = Instruction.CALL_NOW
+    elif Urgency.SOON in urgencies:
+        level = Instruction.CLINIC_WILL_CONTACT
+    elif urgencies:
+        level = Instruction.ROUTINE
+    else:
+        level = Instruction.NONE
+    ordered = sorted(alerts, key=lambda a: URGENCY_ORDER[a.urgency])
+    return level, tuple(dict.fromkeys(a.patient_message for a in ordered))
+
+
+# --- submitting --------------------------------------------------------------------------------
+
+
+def parse_answers(answers: Answers, treated_on: dt.date, today: dt.date) -> CheckIn:
+    """The answers as a :class:`CheckIn`, or :class:`InvalidAnswers` naming every bad field."""
+    errors: dict[str, str] = {}
+    scores: dict[Score, int] = {}
+    for score in Score:
+        value = _score(answers.scores.get(score.value))
+        if value is None:
+            errors[score.value] = f"choose a number from {SCORE_MIN} to {SCORE_MAX}"
+        else:
+            scores[score] = value
+    flags: set[RedFlag] = set()
+    for flag in answers.red_flags:
+        try:
+            flags.add(RedFlag(flag))
+        except ValueError:
+            errors["red_flags"] = f"unknown warning sign {flag!r}"
+    note = answers.note.strip()
+    if len(note) > NOTE_MAX:
+        errors["note"] = f"keep the note under {NOTE_MAX} characters (it has {len(note)})"
+    date = _date(answers.date, today, treated_on, errors)
+    if errors:
+        raise InvalidAnswers(errors)
+    return CheckIn(date, scores, frozenset(flags), note)
+
+
+def _score(value: str | int | None) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.lstrip("-").isdigit():
+            return None
+        value = int(value)
+    if value is None or not SCORE_MIN <= value <= SCORE_MAX:
+        return None
+    return value
+
+
+def _date(
+    value: str | dt.date | None, today: dt.date, treated_on: dt.date, errors: dict[str, str]
+) -> dt.date:
+    if value is None or value == "":
+        return today
+    if isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            errors["date"] = "use a date like 2025-05-31"
+            return today
+    if day > today:
+        errors["date"] = "is in the future"
+    elif day < treated_on:
+        errors["date"] = "is before the treatment"
+    return day
+
+
+def submit_checkin(
+    uow: UnitOfWork,
+    photos: PhotoStore,
+    rules: RuleBase,
+    secret: str,
+    public_url: str,
+    token: str,
+    answers: Answers,
+    now: dt.datetime,
+    today: dt.date,
+    source: str,
+    max_photo_bytes: int,
+) -> Submitted:
+    access = open_link(uow, secret, token, now)
+    checkin = parse_answers(answers, access.session.performed_on, today)
+    records = _session_checkins(uow, access)
+    same = next((r for r in records if r.checkin == checkin), None)
+    if same is not None and answers.photo is None:
+        # A resend (an offline queue flushed twice, a double tap): keep one copy.
+        return Submitted(_result_of(uow, rules, access, same.id), (), 0, duplicate=True)
+    stored = _stored_photo(answers.photo, photos, max_photo_bytes)
+    record = uow.charts.add_checkin(
+        CheckInRecord(0, access.clinic.id, access.patient.id, access.session.id, checkin, now)
+    )
+    treatment = treatment_of(uow, access)
+    if stored is not None:
+        uow.charts.add_photo(
+            replace(
+                stored,
+                clinic_id=access.clinic.id,
+                patient_id=access.patient.id,
+                region=treatment.area.value,
+                captured_at=now,
+                session_id=access.session.id,
+                checkin_id=record.id,
+            )
+        )
+    day = checkin.day_after(treatment.treated_on)
+    found = _alerts_of_day(rules, treatment, [*records, record], day)
+    new_alerts, queued = _raise_alerts(uow, access, record, found, public_url, now)
+    _mark_appointment_done(uow, access, checkin.date)
+    detail = f"day {day}" + (f", {len(new_alerts)} new alert(s)" if new_alerts else "")
+    record_patient_event(
+        uow, access, "create", "checkin", record.id, source=source, now=now, detail=detail
+    )
+    result = _result_of(uow, rules, access, record.id)
+    uow.commit()
+    return Submitted(result, new_alerts, queued, duplicate=False)
+
+
+def _result_of(
+    uow: UnitOfWork, rules: RuleBase, access: PatientAccess, record_id: int
+) -> CheckInResult:
+    treatment = treatment_of(uow, access)
+    results = _results(
+        rules, treatment, _session_checkins(uow, access), _photos_by_checkin(uow, access)
+    )
+    return next(r for r in results if r.record.id == record_id)
+
+
+def _stored_photo(data: bytes | None, photos: PhotoStore, max_bytes: int) -> Photo | None:
+    """Decode, strip metadata and store; a Photo with the details still to fill in."""
+    if not data:
+        return None
+    if len(data) > max_bytes:
+        limit = max_bytes // 1_000_000
+        raise InvalidAnswers({"photo": f"is too large; the limit is {limit} MB"})
+    try:
+        ingested = ingest_photo(data)
+    except ImagingError as error:
+        raise InvalidAnswers({"photo": f"could not be read as a photo ({error})"}) from None
+    key = photos.put(ingested.stored_bytes)
+    return Photo(
+        id=0,
+        clinic_id=0,
+        patient_id=0,
+        region="",
+        captured_at=dt.datetime.min.replace(tzinfo=dt.UTC),
+        sha256=ingested.sha256_original,
+        storage_key=key,
+        media_type=ingested.media_type,
+        width=ingested.width,
+        height=ingested.height,
+    )
+
+
+def _raise_alerts(
+    uow: UnitOfWork,
+    access: PatientAccess,
+    record: CheckInRecord,
+    found: Sequence[Alert],
+    public_url: str,
+    now: dt.datetime,
+) -> tuple[tuple[ClinicAlert, ...], int]:
+    """Save each alert this check-in shows, unless one of that code is already open (not
+    closed) at the same or a higher urgency. A worse one closes the milder and takes its place."""
+    existing = [
+        a
+        for a in uow.alerts.for_session(access.clinic.id, access.session.id)
+        if a.status is not AlertStatus.CLOSED
+    ]
+    raised: list[ClinicAlert] = []
+    queued = 0
+    for alert in found:
+        same_code = [a for a in existing if a.code is alert.code]
+        if any(URGENCY_ORDER[a.urgency] <= URGENCY_ORDER[alert.urgency] for a in same_code):
+            continue
+        saved = uow.alerts.add(
+            ClinicAlert(
+                id=0,
+                clinic_id=access.clinic.id,
+                patient_id=access.patient.id,
+                session_id=access.session.id,
+                code=alert.code,
+                urgency=alert.urgency,
+                day=alert.day,
+                message=alert.message,
+                patient_message=alert.patient_message,
+                raised_at=now,
+                checkin_id=record.id,
+            )
+        )
+        for milder in same_code:
+            uow.alerts.update(
+                replace(
+                    milder,
+                    status=AlertStatus.CLOSED,
+                    closed_at=now,
+                    note=_joined(milder.note, f"Superseded by alert {saved.id} ({alert.urgency})."),
+                )
+            )
+        raised.append(saved)
+        if saved.urgency is Urgency.URGENT:
+            queued += len(
+                notifications.queue_urgent_alert(uow, access.clinic, saved, public_url, now)
+            )
+    return tuple(raised), queued
+
+
+def _joined(note: str, addition: str) -> str:
+    return f"{note}\n{addition}".strip()
+
+
+def _mark_appointment_done(uow: UnitOfWork, access: PatientAccess, day: dt.date) -> None:
+    for appointment in uow.appointments.for_patient(access.clinic.id, access.patient.id):
+        if (
+            appointment.kind is AppointmentKind.CHECKIN
+            and appointment.after_session_id == access.session.id
+            and appointment.due_on == day
+            and appointment.status is AppointmentStatus.DUE
+        ):
+            uow.appointments.set_status(access.clinic.id, appointment.id, AppointmentStatus.DONE)
+
+
+# --- the patient's photos ----------------------------------------------------------------------
+
+
+def patient_photo(
+    uow: UnitOfWork,
+    photos: PhotoStore,
+    secret: str,
+    token: str,
+    photo_id: int,
+    now: dt.datetime,
+    source: str,
+) -> tuple[Photo, bytes]:
+    """A photo the patient sent with a check-in of this link's session; anything else is refused
+    exactly like a bad token."""
+    access = open_link(uow, secret, token, now)
+    photo = uow.charts.photo(access.clinic.id, photo_id)
+    if (
+        photo is None
+        or photo.patient_id != access.patient.id
+        or photo.session_id != access.session.id
+        or photo.checkin_id is None
+    ):
+        raise LinkNotUsable()
+    record_patient_event(uow, access, "read", "photo", photo.id, source=source, now=now)
+    uow.commit()
+    return photo, photos.get(photo.storage_key)
+
+
+__all__ = [
+    "RED_FLAG_QUESTIONS",
+    "SCORE_QUESTIONS",
+    "Answers",
+    "CheckInResult",
+    "Instruction",
+    "InvalidAnswers",
+    "RecoveryView",
+    "Submitted",
+    "Treatment",
+    "parse_answers",
+    "patient_photo",
+    "primary_area",
+    "recovery_view",
+    "submit_checkin",
+]

@@ -1,0 +1,186 @@
+"""E-mail to the clinic and to patients through an outbox.
+
+Every message is first saved as a pending :class:`Notification` in the same unit of work as the
+change that caused it (an urgent alert, a due check-in), so nothing is lost if the mail server is
+down. :func:`deliver_due` then sends what is due, one message per transaction; a failure is
+recorded (``attempts``, ``last_error``) and the message is tried again later, waiting longer each
+time (:func:`retry_delay`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+import ssl
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Protocol
+
+from resurface.domain.followup import (
+    ClinicAlert,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+)
+from resurface.domain.people import Clinic, Role
+from resurface.services.ports import UnitOfWork
+
+FIRST_RETRY = dt.timedelta(minutes=1)
+LONGEST_RETRY = dt.timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 25
+    sender: str = "resurface@localhost"
+    user: str = ""
+    password: str = ""
+    starttls: bool = False
+    timeout_seconds: float = 15.0
+
+
+class Mailer(Protocol):
+    def send(self, message: EmailMessage) -> None:
+        """Hand one message to the mail server, or raise ``smtplib.SMTPException``/``OSError``."""
+        ...
+
+
+class SmtpMailer:
+    """Sends through one SMTP server with the standard library's ``smtplib``."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+
+    def send(self, message: EmailMessage) -> None:
+        s = self.settings
+        with smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds) as server:
+            if s.starttls:
+                server.starttls(context=ssl.create_default_context())
+            if s.user:
+                server.login(s.user, s.password)
+            server.send_message(message)
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    sent: int
+    failed: int
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Wait before the next try after ``attempts`` failures: 1, 2, 4 … minutes, at most 6 hours."""
+    delay: dt.timedelta = FIRST_RETRY * (2 ** min(max(attempts - 1, 0), 20))
+    return min(delay, LONGEST_RETRY)
+
+
+def clinic_recipients(uow: UnitOfWork, clinic: Clinic) -> list[str]:
+    """The clinic's own address; without one, the e-mail of every active admin."""
+    if clinic.email.strip():
+        return [clinic.email.strip()]
+    admins = uow.users.in_clinic(clinic.id)
+    return sorted(
+        {u.email.strip() for u in admins if u.role is Role.ADMIN and u.active and u.email.strip()}
+    )
+
+
+def queue_urgent_alert(
+    uow: UnitOfWork, clinic: Clinic, alert: ClinicAlert, public_url: str, now: dt.datetime
+) -> list[Notification]:
+    """Save one pending e-mail per clinic recipient. The body names no patient (e-mail is not a
+    safe place for health data); it says what was found and links to the chart."""
+    subject = f"Urgent recovery alert: {alert.code.value.replace('_', ' ')} (day {alert.day})"
+    chart = f"{public_url.rstrip('/')}/patients/{alert.patient_id}"
+    body = (
+        "A patient's recovery check-in raised an urgent alert.\n\n"
+        f"{alert.message}\n\n"
+        f"Open the chart (patient #{alert.patient_id}) to see who and to act on it:\n{chart}\n\n"
+        "The patient was told to call the clinic now.\n"
+        "This e-mail names no patient on purpose.\n"
+    )
+    return [
+        uow.notifications.add(
+            Notification(
+                id=0,
+                clinic_id=clinic.id,
+                kind=NotificationKind.URGENT_ALERT,
+                recipient=recipient,
+                subject=subject,
+                body=body,
+                created_at=now,
+                patient_id=alert.patient_id,
+                alert_id=alert.id,
+            )
+        )
+        for recipient in clinic_recipients(uow, clinic)
+    ]
+
+
+def as_email(notification: Notification, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = notification.recipient
+    message["Subject"] = notification.subject
+    message["Message-ID"] = make_msgid(idstring=f"resurface-{notification.id}")
+    message["X-Resurface-Notification"] = str(notification.id)
+    message.set_content(notification.body)
+    return message
+
+
+def deliver_due(
+    uow_factory: Callable[[], UnitOfWork],
+    mailer: Mailer,
+    sender: str,
+    now: dt.datetime,
+    limit: int = 50,
+) -> DeliveryReport:
+    """Send every message that is pending or whose retry time has come; record each outcome."""
+    with uow_factory() as uow:
+        due = uow.notifications.ready_to_send(now, limit)
+    sent = failed = 0
+    for notification in due:
+        outcome = _attempt(mailer, sender, notification, now)
+        with uow_factory() as uow:
+            uow.notifications.save_delivery(outcome)
+            uow.commit()
+        if outcome.status is NotificationStatus.SENT:
+            sent += 1
+        else:
+            failed += 1
+    return DeliveryReport(sent, failed)
+
+
+def _attempt(
+    mailer: Mailer, sender: str, notification: Notification, now: dt.datetime
+) -> Notification:
+    attempts = notification.attempts + 1
+    try:
+        mailer.send(as_email(notification, sender))
+    except (smtplib.SMTPException, OSError) as error:
+        reason = f"{type(error).__name__}: {error}".strip()[:500]
+        return replace(
+            notification,
+            status=NotificationStatus.FAILED,
+            attempts=attempts,
+            last_error=reason,
+            next_attempt_at=now + retry_delay(attempts),
+        )
+    return replace(
+        notification,
+        status=NotificationStatus.SENT,
+        attempts=attempts,
+        last_error="",
+        next_attempt_at=None,
+        sent_at=now,
+    )
+
+
+def sent_to_patient_on(
+    notifications: Iterable[Notification], patient_id: int, kind: NotificationKind, day: dt.date
+) -> bool:
+    return any(
+        n.patient_id == patient_id and n.kind is kind and n.created_at.date() == day
+        for n in notifications
+    )

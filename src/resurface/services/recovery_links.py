@@ -1,0 +1,350 @@
+"""The patient's own link to the recovery page of one treatment session.
+
+A token is an HMAC (the server's secret key) over the link's clinic, patient, session and creation
+time; only its SHA-256 is stored. So a stolen database copy reveals no usable link, the clinic can
+show the active link again (it is re-derived from the row), and changing the secret key retires
+every link. A token opens exactly one session's recovery page: nothing else of the record.
+
+Every way a token can fail (unknown, tampered, expired, revoked, pointing at a session that is not
+the link's) raises the same :class:`LinkNotUsable`, so a refusal leaks nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+from resurface.domain.audit import AuditEntry
+from resurface.domain.chart import TreatmentSession
+from resurface.domain.followup import RecoveryLink
+from resurface.domain.people import Clinic, Patient
+from resurface.services import audit
+from resurface.services.access import Actor, Permission, require
+from resurface.services.errors import NotFound, ServiceError
+from resurface.services.patients import find_patient
+from resurface.services.ports import UnitOfWork
+
+_TOKEN_CONTEXT = "resurface-recovery-link"  # noqa: S105 - an HMAC domain label, not a secret
+_CSRF_CONTEXT = "resurface-recovery-csrf"
+LINK_NOT_USABLE = (
+    "This link does not work. It may have expired or been replaced: "
+    "please ask the clinic for a new one."
+)
+
+
+class LinkNotUsable(NotFound):
+    """The one answer to every refused token: it says nothing about why."""
+
+    def __init__(self) -> None:
+        ServiceError.__init__(self, LINK_NOT_USABLE)
+        self.record = "recovery link"
+        self.record_id = ""
+
+
+class Throttled(ServiceError):
+    """Too many requests in a short time; ``retry_after`` is in seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many requests; try again in {retry_after} seconds")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class LinkKeys:
+    """What issuing links needs from the settings: the secret, the public address, the lifetime."""
+
+    secret: str
+    public_url: str
+    days: int
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    link: RecoveryLink
+    token: str
+    url: str
+
+
+@dataclass(frozen=True)
+class LinkPage:
+    """The clinic's view of a session's links: the newest usable one and all the others."""
+
+    patient: Patient
+    session: TreatmentSession
+    active: IssuedLink | None
+    links: tuple[RecoveryLink, ...]
+    now: dt.datetime
+
+
+@dataclass(frozen=True)
+class PatientAccess:
+    """What a valid token opens: one session of one patient of one clinic."""
+
+    link: RecoveryLink
+    clinic: Clinic
+    patient: Patient
+    session: TreatmentSession
+
+
+# --- tokens -----------------------------------------------------------------------------------
+
+
+def token_for(secret: str, link: RecoveryLink) -> str:
+    created = link.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    message = (
+        f"{_TOKEN_CONTEXT}|{link.clinic_id}|{link.patient_id}|{link.session_id}|{created}"
+    ).encode()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def url_for(public_url: str, token: str) -> str:
+    return f"{public_url.rstrip('/')}/r/{token}"
+
+
+def patient_csrf(secret: str, token: str) -> str:
+    """The form token of a patient page: tied to the link token, needs no cookie."""
+    message = f"{_CSRF_CONTEXT}|{hash_token(token)}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _issued(keys: LinkKeys, link: RecoveryLink) -> IssuedLink:
+    token = token_for(keys.secret, link)
+    return IssuedLink(link, token, url_for(keys.public_url, token))
+
+
+def _new_link(
+    uow: UnitOfWork, keys: LinkKeys, session: TreatmentSession, created_by: int, now: dt.datetime
+) -> IssuedLink:
+    draft = RecoveryLink(
+        id=0,
+        clinic_id=session.clinic_id,
+        patient_id=session.patient_id,
+        session_id=session.id,
+        token_hash="",
+        created_by=created_by,
+        created_at=now,
+        expires_at=now + dt.timedelta(days=keys.days),
+    )
+    token = token_for(keys.secret, draft)
+    saved = uow.recovery_links.add(
+        RecoveryLink(**{**draft.__dict__, "token_hash": hash_token(token)})
+    )
+    return IssuedLink(saved, token, url_for(keys.public_url, token))
+
+
+# --- the clinic's side ------------------------------------------------------------------------
+
+
+def _session_of(
+    uow: UnitOfWork, actor: Actor, patient_id: int, session_id: int
+) -> tuple[Patient, TreatmentSession]:
+    patient = find_patient(uow, actor, patient_id)
+    session = uow.charts.session(actor.clinic_id, session_id)
+    if session is None or session.patient_id != patient.id:
+        audit.record(uow, actor, "read_not_found", "session", session_id, patient_id=patient.id)
+        uow.commit()
+        raise NotFound("session", session_id)
+    return patient, session
+
+
+def link_page(
+    uow: UnitOfWork,
+    actor: Actor,
+    keys: LinkKeys,
+    patient_id: int,
+    session_id: int,
+    now: dt.datetime,
+) -> LinkPage:
+    require(actor, Permission.VIEW_CHART)
+    patient, session = _session_of(uow, actor, patient_id, session_id)
+    links = tuple(uow.recovery_links.for_session(actor.clinic_id, session.id))
+    usable = [link for link in links if link.usable(now)]
+    active = _issued(keys, usable[-1]) if usable else None
+    audit.record(uow, actor, "read_links", "session", session.id, patient_id=patient.id)
+    uow.commit()
+    return LinkPage(patient, session, active, links, now)
+
+
+def create_link(
+    uow: UnitOfWork,
+    actor: Actor,
+    keys: LinkKeys,
+    patient_id: int,
+    session_id: int,
+    now: dt.datetime,
+) -> IssuedLink:
+    require(actor, Permission.WRITE_CHART)
+    patient, session = _session_of(uow, actor, patient_id, session_id)
+    issued = _new_link(uow, keys, session, actor.user_id, now)
+    detail = f"session {session.id}, expires {issued.link.expires_at.date().isoformat()}"
+    audit.record(
+        uow, actor, "create", "recovery_link", issued.link.id, patient_id=patient.id, detail=detail
+    )
+    uow.commit()
+    return issued
+
+
+def revoke_link(
+    uow: UnitOfWork,
+    actor: Actor,
+    link_id: int,
+    patient_id: int,
+    session_id: int,
+    now: dt.datetime,
+) -> RecoveryLink:
+    """Stop a link from working. Revoking twice is harmless; a link that is not one of this
+    session's (or another clinic's) is NotFound."""
+    require(actor, Permission.WRITE_CHART)
+    patient, session = _session_of(uow, actor, patient_id, session_id)
+    links = uow.recovery_links.for_session(actor.clinic_id, session.id)
+    link = next((candidate for candidate in links if candidate.id == link_id), None)
+    if link is None:
+        audit.record(uow, actor, "read_not_found", "recovery_link", link_id, patient_id=patient.id)
+        uow.commit()
+        raise NotFound("recovery link", link_id)
+    if uow.recovery_links.revoke(actor.clinic_id, link.id, now):
+        audit.record(uow, actor, "revoke", "recovery_link", link.id, patient_id=patient.id)
+    uow.commit()
+    return link
+
+
+def issue_for_reminder(
+    uow: UnitOfWork, keys: LinkKeys, session: TreatmentSession, now: dt.datetime
+) -> IssuedLink:
+    """A fresh link for a reminder e-mail, issued on behalf of the treating clinician. The caller
+    commits (with the message that carries it)."""
+    issued = _new_link(uow, keys, session, session.clinician_id, now)
+    uow.audit.append(
+        AuditEntry(
+            at=now,
+            actor="system (check-in reminder)",
+            action="create",
+            record_type="recovery_link",
+            record_id=str(issued.link.id),
+            clinic_id=session.clinic_id,
+            patient_id=session.patient_id,
+            source="system",
+            detail=f"session {session.id}, expires {issued.link.expires_at.date().isoformat()}",
+        )
+    )
+    return issued
+
+
+# --- the patient's side -----------------------------------------------------------------------
+
+
+def open_link(uow: UnitOfWork, secret: str, token: str, now: dt.datetime) -> PatientAccess:
+    """The session a token opens, or :class:`LinkNotUsable` whatever the reason."""
+    if not 20 <= len(token) <= 100:
+        raise LinkNotUsable()
+    link = uow.recovery_links.by_token_hash(hash_token(token))
+    if link is None or not link.usable(now):
+        raise LinkNotUsable()
+    # A token signed with another secret (rotated key) or for another row never matches.
+    if not hmac.compare_digest(token_for(secret, link), token):
+        raise LinkNotUsable()
+    clinic = uow.clinics.get(link.clinic_id)
+    patient = uow.patients.get(link.clinic_id, link.patient_id)
+    session = uow.charts.session(link.clinic_id, link.session_id)
+    if clinic is None or patient is None or session is None or session.patient_id != patient.id:
+        raise LinkNotUsable()
+    return PatientAccess(link, clinic, patient, session)
+
+
+def record_patient_event(
+    uow: UnitOfWork,
+    access: PatientAccess,
+    action: str,
+    record_type: str,
+    record_id: object,
+    *,
+    source: str,
+    now: dt.datetime,
+    detail: str = "",
+) -> None:
+    """An audit event whose actor is the patient holding the link (no user account)."""
+    uow.audit.append(
+        AuditEntry(
+            at=now,
+            actor=f"patient via recovery link {access.link.id}",
+            action=action,
+            record_type=record_type,
+            record_id=str(record_id),
+            clinic_id=access.clinic.id,
+            patient_id=access.patient.id,
+            source=source,
+            detail=detail,
+        )
+    )
+
+
+# --- throttling -------------------------------------------------------------------------------
+
+
+class Throttle:
+    """At most ``limit`` events per key in any ``window``; a sliding window kept in memory.
+
+    In-process only: with several server processes each one counts for itself.
+    """
+
+    def __init__(self, limit: int, window: dt.timedelta) -> None:
+        self.limit = limit
+        self.window = window
+        self._events: dict[str, deque[dt.datetime]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str, now: dt.datetime) -> None:
+        """Count one event, or raise :class:`Throttled` (not counted) when over the limit."""
+        with self._lock:
+            events = self._events.setdefault(key, deque())
+            while events and events[0] <= now - self.window:
+                events.popleft()
+            if len(events) >= self.limit:
+                wait = events[0] + self.window - now
+                raise Throttled(max(1, int(wait.total_seconds()) + 1))
+            events.append(now)
+            if len(self._events) > 10_000:
+                self._forget_idle(now)
+
+    def check(self, key: str, now: dt.datetime) -> None:
+        """Raise :class:`Throttled` if ``key`` is at its limit, without counting an event."""
+        with self._lock:
+            events = self._events.get(key)
+            while events and events[0] <= now - self.window:
+                events.popleft()
+            if events and len(events) >= self.limit:
+                wait = events[0] + self.window - now
+                raise Throttled(max(1, int(wait.total_seconds()) + 1))
+
+    def _forget_idle(self, now: dt.datetime) -> None:
+        for key in [k for k, v in self._events.items() if not v or v[-1] <= now - self.window]:
+            del self._events[key]
+
+
+@dataclass
+class RecoveryThrottles:
+    """The limits on patient links: submissions per link, requests and refused tokens per client."""
+
+    submissions: Throttle
+    requests: Throttle
+    refused: Throttle
+
+    @classmethod
+    def default(cls) -> RecoveryThrottles:
+        # A patient checks in about once a day; a dozen an hour leaves room for corrections and
+        # an offline queue being flushed, and stops a script filling the chart.
+        return cls(
+            submissions=Throttle(12, dt.timedelta(hours=1)),
+            requests=Throttle(120, dt.timedelta(minutes=1)),
+            refused=Throttle(30, dt.timedelta(minutes=10)),
+        )

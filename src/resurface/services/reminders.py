@@ -1,0 +1,151 @@
+"""Reminders to patients who have not checked in by their usual time on a day a check-in is due.
+
+The usual time is the median time of day of the patient's earlier check-ins; before the first one
+it is :data:`DEFAULT_REMINDER_TIME`. A reminder goes out at most once a day per patient, through
+the same outbox as the clinic's alerts, and carries a fresh recovery link. No reminder is sent
+for a session whose newest link the clinic revoked: that is the clinic saying "stop".
+All times are UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from resurface.domain.chart import Chart, TreatmentSession
+from resurface.domain.followup import (
+    Appointment,
+    AppointmentKind,
+    Notification,
+    NotificationKind,
+)
+from resurface.domain.people import Clinic, Patient
+from resurface.services.notifications import (
+    DeliveryReport,
+    Mailer,
+    deliver_due,
+    sent_to_patient_on,
+)
+from resurface.services.ports import UnitOfWork
+from resurface.services.recovery_links import LinkKeys, issue_for_reminder
+
+DEFAULT_REMINDER_TIME = dt.time(12, 0)
+"""Noon: when a patient with no earlier check-in is reminded."""
+
+
+def usual_time(submitted: Sequence[dt.datetime]) -> dt.time | None:
+    """The median time of day (UTC) of earlier submissions, or None when there are none."""
+    if not submitted:
+        return None
+    minutes = [t.astimezone(dt.UTC).hour * 60 + t.astimezone(dt.UTC).minute for t in submitted]
+    middle = int(statistics.median(minutes))
+    return dt.time(middle // 60, middle % 60)
+
+
+def queue_reminders(
+    uow_factory: Callable[[], UnitOfWork],
+    keys: LinkKeys,
+    now: dt.datetime,
+    default_time: dt.time = DEFAULT_REMINDER_TIME,
+) -> int:
+    """Queue today's reminders that are due by ``now``; returns how many were queued."""
+    today = now.astimezone(dt.UTC).date()
+    queued = 0
+    with uow_factory() as uow:
+        for clinic in uow.clinics.all():
+            sent = uow.notifications.in_clinic(clinic.id, limit=1000)
+            for appointment in uow.appointments.due(clinic.id, today):
+                reminder = _reminder(uow, keys, clinic, appointment, sent, now, default_time)
+                if reminder is not None:
+                    sent.append(uow.notifications.add(reminder))
+                    queued += 1
+        uow.commit()
+    return queued
+
+
+def _reminder(
+    uow: UnitOfWork,
+    keys: LinkKeys,
+    clinic: Clinic,
+    appointment: Appointment,
+    sent: Sequence[Notification],
+    now: dt.datetime,
+    default_time: dt.time,
+) -> Notification | None:
+    today = now.astimezone(dt.UTC).date()
+    if (
+        appointment.kind is not AppointmentKind.CHECKIN
+        or appointment.due_on != today
+        or appointment.after_session_id is None
+    ):
+        return None
+    patient = uow.patients.get(clinic.id, appointment.patient_id)
+    if patient is None or not patient.email.strip():
+        return None
+    if sent_to_patient_on(sent, patient.id, NotificationKind.CHECKIN_REMINDER, today):
+        return None
+    chart = uow.charts.chart(clinic.id, patient.id)
+    session = next((s for s in chart.sessions if s.id == appointment.after_session_id), None)
+    if session is None or _checked_in(chart, session, today) or _withdrawn(uow, session):
+        return None
+    usual = usual_time([c.submitted_at for c in chart.checkins]) or default_time
+    if now.astimezone(dt.UTC).time() < usual:
+        return None
+    issued = issue_for_reminder(uow, keys, session, now)
+    return Notification(
+        id=0,
+        clinic_id=clinic.id,
+        kind=NotificationKind.CHECKIN_REMINDER,
+        recipient=patient.email.strip(),
+        subject=f"{clinic.name}: your recovery check-in for today",
+        body=_body(clinic, patient, session, today, issued.url),
+        created_at=now,
+        patient_id=patient.id,
+    )
+
+
+def _checked_in(chart: Chart, session: TreatmentSession, day: dt.date) -> bool:
+    return any(c.session_id == session.id and c.checkin.date == day for c in chart.checkins)
+
+
+def _withdrawn(uow: UnitOfWork, session: TreatmentSession) -> bool:
+    links = uow.recovery_links.for_session(session.clinic_id, session.id)
+    return bool(links) and links[-1].revoked_at is not None
+
+
+def _body(
+    clinic: Clinic, patient: Patient, session: TreatmentSession, today: dt.date, url: str
+) -> str:
+    day = (today - session.performed_on).days
+    call = f"\nIf something worries you, call the clinic: {clinic.phone}\n" if clinic.phone else ""
+    return (
+        f"Hello {patient.given_name},\n\n"
+        f"It is day {day} after your treatment. Please take a minute to tell us how your skin "
+        "is doing today:\n\n"
+        f"{url}\n\n"
+        "The link is your own: please do not share it.\n"
+        f"{call}\n"
+        f"{clinic.name}\n"
+    )
+
+
+@dataclass(frozen=True)
+class NotifyRun:
+    reminders_queued: int
+    delivery: DeliveryReport | None
+    """None when no mail server is configured: messages wait in the outbox."""
+
+
+def notify_once(
+    uow_factory: Callable[[], UnitOfWork],
+    keys: LinkKeys,
+    mailer: Mailer | None,
+    sender: str,
+    now: dt.datetime,
+) -> NotifyRun:
+    """One round of ``resurface notify run``: queue due reminders, then deliver what is due."""
+    queued = queue_reminders(uow_factory, keys, now)
+    delivery = deliver_due(uow_factory, mailer, sender, now) if mailer is not None else None
+    return NotifyRun(queued, delivery)

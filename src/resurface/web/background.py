@@ -1,0 +1,83 @@
+"""The outbox loop the web app runs while it is up: queue due check-in reminders and deliver
+pending e-mail every ``interval`` seconds, or at once when a route wakes it (an urgent alert)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+
+from resurface.bootstrap import Runtime
+from resurface.config import Settings
+from resurface.services.notifications import SmtpMailer, SmtpSettings
+from resurface.services.recovery_links import LinkKeys
+from resurface.services.reminders import notify_once
+
+log = logging.getLogger("resurface.outbox")
+
+DEFAULT_INTERVAL_SECONDS = 60.0
+
+
+def link_keys(settings: Settings) -> LinkKeys:
+    return LinkKeys(settings.secret_key, settings.public_url, settings.recovery_link_days)
+
+
+def smtp_settings(settings: Settings) -> SmtpSettings:
+    return SmtpSettings(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.smtp_from,
+        user=settings.smtp_user,
+        password=settings.smtp_password,
+        starttls=settings.smtp_starttls,
+    )
+
+
+class OutboxLoop:
+    def __init__(self, runtime: Runtime, interval: float = DEFAULT_INTERVAL_SECONDS) -> None:
+        self.runtime = runtime
+        self.interval = interval
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="resurface-outbox")
+
+    def wake(self) -> None:
+        """Deliver now rather than at the next tick (safe to call from any thread)."""
+        if self._task is not None:
+            self._task.get_loop().call_soon_threadsafe(self._wake.set)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        settings = self.runtime.settings
+        mailer = SmtpMailer(smtp_settings(settings))
+        keys = link_keys(settings)
+        while True:
+            try:
+                result = await asyncio.to_thread(
+                    notify_once,
+                    self.runtime.uow,
+                    keys,
+                    mailer,
+                    settings.smtp_from,
+                    dt.datetime.now(dt.UTC),
+                )
+                if result.delivery and (result.delivery.sent or result.delivery.failed):
+                    log.info(
+                        "outbox: %d sent, %d failed, %d reminders queued",
+                        result.delivery.sent,
+                        result.delivery.failed,
+                        result.reminders_queued,
+                    )
+            except Exception:  # keep the loop alive; the next round tries again
+                log.exception("outbox round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+            self._wake.clear()

@@ -1,0 +1,98 @@
+"""Check-ins through the link: answers checked field by field, alerts once per code, escalation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from resurface.bootstrap import Runtime
+from resurface.domain.codes import AlertCode, RedFlag, Score, Urgency
+from resurface.domain.followup import AlertStatus
+from resurface.domain.people import Role
+from resurface.services import auth, checkins, recovery_links
+from resurface.services.checkins import Answers, Instruction, InvalidAnswers, parse_answers
+from resurface.services.recovery_links import LinkKeys
+from tests.support.clinic import SeededClinic, seed_clinic
+
+TODAY = dt.date(2025, 6, 10)
+
+
+def test_every_bad_field_is_named_at_once() -> None:
+    answers = Answers(
+        scores={"redness": "11", "swelling": "x", "irritation": 2, "pain": "3"},
+        red_flags=["fever", "dragons"],
+        note="n" * 2001,
+        date="2025-06-11",
+    )
+    with pytest.raises(InvalidAnswers) as refused:
+        parse_answers(answers, TODAY - dt.timedelta(days=3), TODAY)
+    assert set(refused.value.errors) == {"redness", "swelling", "itch", "red_flags", "note", "date"}
+
+
+def test_good_answers_become_a_checkin_of_today() -> None:
+    answers = Answers(scores=dict.fromkeys([s.value for s in Score], "2"), red_flags=["fever"])
+    checkin = parse_answers(answers, TODAY - dt.timedelta(days=3), TODAY)
+    assert checkin.date == TODAY and checkin.scores[Score.PAIN] == 2
+    assert checkin.red_flags == frozenset({RedFlag.FEVER})
+
+
+@pytest.fixture
+def north(sqlite_runtime: Runtime) -> SeededClinic:
+    return seed_clinic(sqlite_runtime.uow, "north")
+
+
+def test_a_worse_sign_supersedes_the_milder_alert_and_the_same_one_is_not_repeated(
+    sqlite_runtime: Runtime, north: SeededClinic
+) -> None:
+    """Seeded: fractional CO2 five days ago. Yellow crust without pain is "soon"; with pain it
+    becomes urgent, which closes the milder alert of the same code."""
+    keys = LinkKeys(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
+    now = dt.datetime.now(dt.UTC)
+    today = now.date()
+    with sqlite_runtime.uow() as uow:
+        user = uow.users.by_username(north.usernames[Role.CLINICIAN])
+        assert user is not None
+        issued = recovery_links.create_link(
+            uow, auth.actor_of(user, "t"), keys, north.patient.id, north.record_ids["session"], now
+        )
+
+    def send(pain: int, itch: int = 1) -> checkins.Submitted:
+        answers = Answers(
+            scores={"redness": 3, "swelling": 1, "irritation": 1, "pain": pain, "itch": itch},
+            red_flags=["yellow_crust_or_pus"],
+        )
+        with sqlite_runtime.uow() as uow:
+            return checkins.submit_checkin(
+                uow,
+                sqlite_runtime.photos,
+                sqlite_runtime.rules,
+                keys.secret,
+                keys.public_url,
+                issued.token,
+                answers,
+                now,
+                today,
+                "test",
+                10_000_000,
+            )
+
+    mild = send(pain=0)
+    assert [(a.code, a.urgency) for a in mild.new_alerts] == [
+        (AlertCode.POSSIBLE_INFECTION, Urgency.SOON)
+    ]
+    assert mild.result.instruction is Instruction.CLINIC_WILL_CONTACT
+    assert mild.queued_notifications == 0  # no clinic address and no admin e-mail
+    worse = send(pain=5)
+    assert [(a.code, a.urgency) for a in worse.new_alerts] == [
+        (AlertCode.POSSIBLE_INFECTION, Urgency.URGENT)
+    ]
+    assert worse.result.instruction is Instruction.CALL_NOW
+    again = send(pain=5, itch=2)
+    assert not again.duplicate and again.new_alerts == ()
+    with sqlite_runtime.uow() as uow:
+        stored = uow.alerts.for_session(north.clinic.id, north.record_ids["session"])
+    assert [(a.urgency, a.status) for a in stored] == [
+        (Urgency.SOON, AlertStatus.CLOSED),
+        (Urgency.URGENT, AlertStatus.OPEN),
+    ]

@@ -1,0 +1,199 @@
+"""The outbox: saved first, delivered through SMTP (aiosmtpd captures it), failures recorded and
+retried later with a growing wait; reminders only when a check-in is due and late."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import socket
+from dataclasses import replace
+from email.message import Message
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from resurface.bootstrap import Runtime
+from resurface.domain.followup import (
+    Appointment,
+    AppointmentKind,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+)
+from resurface.services import notifications, reminders
+from resurface.services.notifications import SmtpMailer, SmtpSettings, retry_delay
+from resurface.services.recovery_links import LinkKeys, hash_token
+from tests.support.clinic import SeededClinic, seed_clinic
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def north(sqlite_runtime: Runtime) -> SeededClinic:
+    return seed_clinic(sqlite_runtime.uow, "north")
+
+
+def _queue(runtime: Runtime, clinic_id: int, now: dt.datetime) -> Notification:
+    with runtime.uow() as uow:
+        saved = uow.notifications.add(
+            Notification(
+                0,
+                clinic_id,
+                NotificationKind.URGENT_ALERT,
+                "desk@north.example",
+                "Urgent recovery alert",
+                "body",
+                now,
+            )
+        )
+        uow.commit()
+    return saved
+
+
+def _stored(runtime: Runtime, clinic_id: int) -> Notification:
+    with runtime.uow() as uow:
+        (found,) = uow.notifications.in_clinic(clinic_id)
+    return found
+
+
+def test_a_stopped_mail_server_is_recorded_and_retried_later_until_it_is_back(
+    sqlite_runtime: Runtime, north: SeededClinic
+) -> None:
+    now = dt.datetime(2025, 6, 1, 9, 0, tzinfo=dt.UTC)
+    _queue(sqlite_runtime, north.clinic.id, now)
+    port = free_port()
+    mailer = SmtpMailer(SmtpSettings("127.0.0.1", port, timeout_seconds=2))
+
+    report = notifications.deliver_due(sqlite_runtime.uow, mailer, "r@x", now)
+    failed = _stored(sqlite_runtime, north.clinic.id)
+    assert (report.sent, report.failed) == (0, 1)
+    assert failed.status is NotificationStatus.FAILED
+    assert failed.attempts == 1 and "Connection" in failed.last_error
+    assert failed.next_attempt_at == now + retry_delay(1)
+
+    # Before the retry time nothing is tried; after it, a second failure waits longer.
+    early = notifications.deliver_due(sqlite_runtime.uow, mailer, "r@x", now)
+    assert (early.sent, early.failed) == (0, 0)
+    later = now + retry_delay(1)
+    notifications.deliver_due(sqlite_runtime.uow, mailer, "r@x", later)
+    second = _stored(sqlite_runtime, north.clinic.id)
+    assert second.attempts == 2 and second.next_attempt_at == later + retry_delay(2)
+    assert retry_delay(2) > retry_delay(1)
+
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        back = later + retry_delay(2)
+        report = notifications.deliver_due(sqlite_runtime.uow, mailer, "r@x", back)
+    finally:
+        controller.stop()
+    sent = _stored(sqlite_runtime, north.clinic.id)
+    assert (report.sent, report.failed) == (1, 0)
+    assert sent.status is NotificationStatus.SENT and sent.attempts == 3 and sent.sent_at == back
+    assert [m["Subject"] for m in box.messages] == ["Urgent recovery alert"]
+    # Sent once: another round sends nothing.
+    again = notifications.deliver_due(sqlite_runtime.uow, mailer, "r@x", back)
+    assert (again.sent, again.failed) == (0, 0)
+
+
+def test_retry_waits_double_and_stop_growing_at_six_hours() -> None:
+    waits = [retry_delay(n) for n in range(1, 15)]
+    assert waits[0] == dt.timedelta(minutes=1)
+    assert waits[1] == dt.timedelta(minutes=2)
+    assert max(waits) == dt.timedelta(hours=6) == waits[-1]
+
+
+def test_the_clinic_address_is_used_and_admins_without_e_mail_are_not_guessed(
+    sqlite_runtime: Runtime, north: SeededClinic
+) -> None:
+    with sqlite_runtime.uow() as uow:
+        assert notifications.clinic_recipients(uow, north.clinic) == []
+        clinic = replace(north.clinic, email="desk@north.example")
+        assert notifications.clinic_recipients(uow, clinic) == ["desk@north.example"]
+
+
+def _due_checkin(runtime: Runtime, north: SeededClinic, day: dt.date, email_: str) -> None:
+    with runtime.uow() as uow:
+        uow.patients.update(replace(north.patient, email=email_))
+        uow.appointments.add(
+            Appointment(
+                0,
+                north.clinic.id,
+                north.patient.id,
+                AppointmentKind.CHECKIN,
+                day,
+                after_session_id=north.record_ids["session"],
+            )
+        )
+        uow.commit()
+
+
+def test_a_reminder_with_a_fresh_link_is_queued_once_after_the_usual_time(
+    sqlite_runtime: Runtime, north: SeededClinic
+) -> None:
+    today = dt.datetime.now(dt.UTC).date()
+    _due_checkin(sqlite_runtime, north, today, "robin@example.org")
+    keys = LinkKeys(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
+    with sqlite_runtime.uow() as uow:
+        (earlier,) = uow.charts.chart(north.clinic.id, north.patient.id).checkins
+    usual = reminders.usual_time([earlier.submitted_at])
+    assert usual is not None
+    before = dt.datetime.combine(today, usual, dt.UTC) - dt.timedelta(minutes=5)
+    after = dt.datetime.combine(today, usual, dt.UTC) + dt.timedelta(minutes=5)
+    if before.date() != today or after.date() != today:
+        pytest.skip("the seeded check-in's time of day is too close to midnight")
+
+    assert reminders.queue_reminders(sqlite_runtime.uow, keys, before) == 0
+    assert reminders.queue_reminders(sqlite_runtime.uow, keys, after) == 1
+    assert reminders.queue_reminders(sqlite_runtime.uow, keys, after) == 0  # once a day
+    with sqlite_runtime.uow() as uow:
+        (reminder,) = uow.notifications.in_clinic(north.clinic.id)
+        assert reminder.kind is NotificationKind.CHECKIN_REMINDER
+        assert reminder.recipient == "robin@example.org"
+        token = reminder.body.split("https://clinic.example/r/")[1].split()[0]
+        link = uow.recovery_links.by_token_hash(hash_token(token))
+        assert link is not None and link.session_id == north.record_ids["session"]
+
+
+def test_no_reminder_without_an_address_or_when_the_clinic_revoked_the_link(
+    sqlite_runtime: Runtime, north: SeededClinic
+) -> None:
+    today = dt.datetime.now(dt.UTC).date()
+    keys = LinkKeys(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
+    late = dt.datetime.combine(today, dt.time(23, 59), dt.UTC)
+    _due_checkin(sqlite_runtime, north, today, "")
+    assert reminders.queue_reminders(sqlite_runtime.uow, keys, late) == 0
+    with sqlite_runtime.uow() as uow:
+        uow.patients.update(replace(north.patient, email="robin@example.org", version=2))
+        session = uow.charts.session(north.clinic.id, north.record_ids["session"])
+        assert session is not None
+        from resurface.services.recovery_links import issue_for_reminder
+
+        issued = issue_for_reminder(uow, keys, session, late - dt.timedelta(days=1))
+        uow.recovery_links.revoke(north.clinic.id, issued.link.id, late - dt.timedelta(hours=1))
+        uow.commit()
+    assert reminders.queue_reminders(sqlite_runtime.uow, keys, late) == 0
+
+
+def test_usual_time_is_the_median_time_of_day() -> None:
+    times = [
+        dt.datetime(2025, 6, d, h, m, tzinfo=dt.UTC)
+        for d, h, m in ((1, 8, 0), (2, 9, 30), (3, 21, 0))
+    ]
+    assert reminders.usual_time(times) == dt.time(9, 30)
+    assert reminders.usual_time([]) is None

@@ -1,0 +1,96 @@
+"""Recovery links: issued by clinicians only, stored as a hash, refused alike when unusable."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from resurface.bootstrap import Runtime
+from resurface.domain.people import Role
+from resurface.services import auth, recovery_links
+from resurface.services.access import Actor
+from resurface.services.errors import NotFound, PermissionDenied
+from resurface.services.recovery_links import LinkKeys, LinkNotUsable, Throttle, Throttled
+from tests.support.clinic import SeededClinic, seed_clinic
+
+NOW = dt.datetime(2025, 6, 1, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def north(sqlite_runtime: Runtime) -> SeededClinic:
+    return seed_clinic(sqlite_runtime.uow, "north")
+
+
+def _actor(runtime: Runtime, clinic: SeededClinic, role: Role) -> Actor:
+    with runtime.uow() as uow:
+        user = uow.users.by_username(clinic.usernames[role])
+    assert user is not None
+    return auth.actor_of(user, "test")
+
+
+def test_a_link_opens_its_session_until_it_expires_or_is_revoked(
+    sqlite_runtime: Runtime, north: SeededClinic
+) -> None:
+    keys = LinkKeys(sqlite_runtime.settings.secret_key, "https://clinic.example/", 42)
+    actor = _actor(sqlite_runtime, north, Role.CLINICIAN)
+    pid, sid = north.patient.id, north.record_ids["session"]
+    with sqlite_runtime.uow() as uow:
+        issued = recovery_links.create_link(uow, actor, keys, pid, sid, NOW)
+    assert issued.url == f"https://clinic.example/r/{issued.token}"
+    assert issued.link.token_hash != issued.token  # only the hash is stored
+    with sqlite_runtime.uow() as uow:
+        access = recovery_links.open_link(uow, keys.secret, issued.token, NOW)
+        assert (access.session.id, access.patient.id) == (sid, pid)
+        page = recovery_links.link_page(uow, actor, keys, pid, sid, NOW)
+        assert page.active is not None and page.active.token == issued.token
+        with pytest.raises(LinkNotUsable):
+            recovery_links.open_link(uow, keys.secret, issued.token, NOW + dt.timedelta(days=42))
+        with pytest.raises(LinkNotUsable):
+            recovery_links.open_link(uow, "another-secret-" * 3, issued.token, NOW)
+    with sqlite_runtime.uow() as uow:
+        recovery_links.revoke_link(uow, actor, issued.link.id, pid, sid, NOW)
+    with sqlite_runtime.uow() as uow:
+        with pytest.raises(LinkNotUsable) as refused:
+            recovery_links.open_link(uow, keys.secret, issued.token, NOW)
+        assert str(refused.value) == recovery_links.LINK_NOT_USABLE
+        assert recovery_links.link_page(uow, actor, keys, pid, sid, NOW).active is None
+        actions = [e.entry.action for e in uow.audit.for_patient(north.clinic.id, pid)]
+    assert "create" in actions and "revoke" in actions
+
+
+def test_staff_may_not_issue_links_and_other_clinics_cannot_see_them(
+    sqlite_runtime: Runtime, north: SeededClinic
+) -> None:
+    south = seed_clinic(sqlite_runtime.uow, "south")
+    keys = LinkKeys(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
+    pid, sid = north.patient.id, north.record_ids["session"]
+    with sqlite_runtime.uow() as uow:
+        with pytest.raises(PermissionDenied):
+            recovery_links.create_link(
+                uow, _actor(sqlite_runtime, north, Role.STAFF), keys, pid, sid, NOW
+            )
+        with pytest.raises(NotFound):
+            recovery_links.create_link(
+                uow, _actor(sqlite_runtime, south, Role.CLINICIAN), keys, pid, sid, NOW
+            )
+        with pytest.raises(NotFound):  # the session is not this patient's
+            recovery_links.create_link(
+                uow,
+                _actor(sqlite_runtime, north, Role.CLINICIAN),
+                keys,
+                pid,
+                south.record_ids["session"],
+                NOW,
+            )
+
+
+def test_the_throttle_allows_the_limit_per_window_then_refuses_with_a_wait() -> None:
+    throttle = Throttle(3, dt.timedelta(minutes=10))
+    for minute in range(3):
+        throttle.hit("link", NOW + dt.timedelta(minutes=minute))
+    with pytest.raises(Throttled) as refused:
+        throttle.hit("link", NOW + dt.timedelta(minutes=3))
+    assert 0 < refused.value.retry_after <= 7 * 60 + 1
+    throttle.hit("other link", NOW)  # counted per key
+    throttle.hit("link", NOW + dt.timedelta(minutes=10, seconds=1))  # the oldest has left
