@@ -16,7 +16,9 @@ from resurface.domain.rulebase import RuleBase
 from resurface.protocols import load_rule_base
 from resurface.services.auth import LoginPolicy
 from resurface.services.consultations import ConsultationView
+from resurface.services.notifications import SmtpMailer, SmtpSettings
 from resurface.services.ports import PhotoStore, UnitOfWork
+from resurface.services.recovery_links import LinkKeys
 from resurface.storage import database
 from resurface.storage.photo_store import FilePhotoStore
 from resurface.storage.unit_of_work import SqlUnitOfWork
@@ -39,6 +41,28 @@ class Runtime:
         if modality is None:
             return 0
         return math.ceil(self.rules.planning.profiles[modality].healing_days.max)
+
+    @property
+    def link_keys(self) -> LinkKeys:
+        """What issuing and opening patients' recovery links needs."""
+        s = self.settings
+        return LinkKeys(s.secret_key, s.public_url, s.recovery_link_days)
+
+    def mailer(self) -> SmtpMailer | None:
+        """The SMTP sender, or None when no SMTP host is set (messages wait in the outbox)."""
+        s = self.settings
+        if not s.smtp_host:
+            return None
+        return SmtpMailer(
+            SmtpSettings(
+                host=s.smtp_host,
+                port=s.smtp_port,
+                sender=s.smtp_from,
+                user=s.smtp_user,
+                password=s.smtp_password,
+                starttls=s.smtp_starttls,
+            )
+        )
 
     def today(self) -> dt.date:
         return dt.datetime.now(dt.UTC).date()

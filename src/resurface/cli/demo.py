@@ -20,7 +20,9 @@ def load(ctx: typer.Context) -> None:
 
     context: CliContext = ctx.obj
     runtime = context.runtime
-    report = demo.load_demo(runtime.uow, runtime.photos, runtime.rules, runtime.today())
+    report = demo.load_demo(
+        runtime.uow, runtime.photos, runtime.rules, runtime.link_keys, runtime.today()
+    )
     if report.created:
         typer.echo(f"demo loaded: {report.clinics} clinics, {report.patients} patients")
     else:

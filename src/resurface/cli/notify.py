@@ -9,9 +9,6 @@ from typing import Annotated
 import typer
 
 from resurface.cli.context import CliContext
-from resurface.config import Settings
-from resurface.services.notifications import SmtpMailer, SmtpSettings
-from resurface.services.recovery_links import LinkKeys
 from resurface.services.reminders import NotifyRun, notify_once
 
 notify_app = typer.Typer(help="Send queued e-mail and check-in reminders.", no_args_is_help=True)
@@ -36,27 +33,16 @@ def run(
     context: CliContext = ctx.obj
     settings = context.settings
     runtime = context.runtime
-    mailer = SmtpMailer(_smtp(settings)) if settings.smtp_host else None
+    mailer = runtime.mailer()
     if mailer is None:
         typer.echo("RESURFACE_SMTP_HOST is not set: messages stay in the outbox", err=True)
-    keys = LinkKeys(settings.secret_key, settings.public_url, settings.recovery_link_days)
+    keys = runtime.link_keys
     while True:
         result = notify_once(runtime.uow, keys, mailer, settings.smtp_from, dt.datetime.now(dt.UTC))
         typer.echo(_summary(result))
         if loop is None:
             return
         time.sleep(loop)
-
-
-def _smtp(settings: Settings) -> SmtpSettings:
-    return SmtpSettings(
-        host=settings.smtp_host,
-        port=settings.smtp_port,
-        sender=settings.smtp_from,
-        user=settings.smtp_user,
-        password=settings.smtp_password,
-        starttls=settings.smtp_starttls,
-    )
 
 
 def _summary(result: NotifyRun) -> str:

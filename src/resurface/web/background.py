@@ -9,29 +9,11 @@ import datetime as dt
 import logging
 
 from resurface.bootstrap import Runtime
-from resurface.config import Settings
-from resurface.services.notifications import SmtpMailer, SmtpSettings
-from resurface.services.recovery_links import LinkKeys
 from resurface.services.reminders import notify_once
 
 log = logging.getLogger("resurface.outbox")
 
 DEFAULT_INTERVAL_SECONDS = 60.0
-
-
-def link_keys(settings: Settings) -> LinkKeys:
-    return LinkKeys(settings.secret_key, settings.public_url, settings.recovery_link_days)
-
-
-def smtp_settings(settings: Settings) -> SmtpSettings:
-    return SmtpSettings(
-        host=settings.smtp_host,
-        port=settings.smtp_port,
-        sender=settings.smtp_from,
-        user=settings.smtp_user,
-        password=settings.smtp_password,
-        starttls=settings.smtp_starttls,
-    )
 
 
 class OutboxLoop:
@@ -57,8 +39,8 @@ class OutboxLoop:
 
     async def _run(self) -> None:
         settings = self.runtime.settings
-        mailer = SmtpMailer(smtp_settings(settings))
-        keys = link_keys(settings)
+        mailer = self.runtime.mailer()
+        keys = self.runtime.link_keys
         while True:
             try:
                 result = await asyncio.to_thread(

@@ -13,8 +13,8 @@ from resurface.services.auth import actor_of
 
 def test_demo_loads_once_with_every_stage_in_both_clinics(runtime: Runtime) -> None:
     today = runtime.today()
-    first = demo.load_demo(runtime.uow, runtime.photos, runtime.rules, today)
-    second = demo.load_demo(runtime.uow, runtime.photos, runtime.rules, today)
+    first = demo.load_demo(runtime.uow, runtime.photos, runtime.rules, runtime.link_keys, today)
+    second = demo.load_demo(runtime.uow, runtime.photos, runtime.rules, runtime.link_keys, today)
     assert (first.created, first.clinics, first.patients) == (True, 2, 20)
     assert not second.created
     with runtime.uow() as uow:
@@ -38,7 +38,7 @@ def test_demo_loads_once_with_every_stage_in_both_clinics(runtime: Runtime) -> N
 def test_demo_check_ins_follow_the_expected_course_but_for_one_warning_sign(
     runtime: Runtime,
 ) -> None:
-    demo.load_demo(runtime.uow, runtime.photos, runtime.rules, runtime.today())
+    demo.load_demo(runtime.uow, runtime.photos, runtime.rules, runtime.link_keys, runtime.today())
     outside, flagged = 0, 0
     with runtime.uow() as uow:
         for clinic in uow.clinics.all():
@@ -63,3 +63,38 @@ def test_demo_check_ins_follow_the_expected_course_but_for_one_warning_sign(
                     assert runtime.photos.exists(photo.storage_key)
     assert flagged == 1
     assert outside <= 1
+
+
+def test_demo_shows_the_follow_up_a_clinic_lives_with(runtime: Runtime) -> None:
+    today = runtime.today()
+    demo.load_demo(runtime.uow, runtime.photos, runtime.rules, runtime.link_keys, today)
+    with runtime.uow() as uow:
+        harbour = uow.clinics.by_slug("harbour")
+        northgate = uow.clinics.by_slug("northgate")
+        assert harbour is not None and northgate is not None
+        alerts = uow.alerts.open_in_clinic(harbour.id)
+        assert [(a.code.value, a.urgency.value) for a in alerts] == [
+            ("possible_infection", "urgent")
+        ]
+        assert [n.kind.value for n in uow.notifications.in_clinic(harbour.id)] == ["urgent_alert"]
+        due = uow.appointments.due(harbour.id, today)
+        assert any(a.kind.value == "checkin" and a.due_on == today for a in due)
+        plans = [
+            plan
+            for patient in uow.patients.in_clinic(northgate.id)
+            for plan in uow.charts.chart(northgate.id, patient.id).plans
+        ]
+        assert plans and all(p.cosigned_by is not None for p in plans)
+        overridden = [
+            item
+            for patient in uow.patients.in_clinic(harbour.id)
+            for plan in uow.charts.chart(harbour.id, patient.id).plans
+            for item in plan.items
+            if item.override_reason
+        ]
+        assert len(overridden) == 1
+        patient = uow.patients.in_clinic(harbour.id, "brennan")[0]
+        chart = uow.charts.chart(harbour.id, patient.id)
+        assert len(chart.photos) == 2
+        assert all(uow.measurements.for_photo(harbour.id, p.id) for p in chart.photos)
+        assert [o.scale for o in uow.outcomes.for_patient(harbour.id, patient.id)] == ["gais"]

@@ -21,7 +21,6 @@ from resurface.services.recovery_links import (
     Throttled,
     patient_csrf,
 )
-from resurface.web.background import link_keys
 from resurface.web.deps import CheckedSessionDep, RuntimeDep, SessionDep
 from resurface.web.pages.render import page
 from resurface.web.security import CSRF_FIELD, client_address, tokens_match
@@ -255,7 +254,7 @@ def link_page(
         view = recovery_links.link_page(
             uow,
             session.actor,
-            link_keys(runtime.settings),
+            runtime.link_keys,
             patient_id,
             session_id,
             dt.datetime.now(dt.UTC),
@@ -272,7 +271,7 @@ def create_link(
         recovery_links.create_link(
             uow,
             session.actor,
-            link_keys(runtime.settings),
+            runtime.link_keys,
             patient_id,
             session_id,
             dt.datetime.now(dt.UTC),
