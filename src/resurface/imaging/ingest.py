@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from resurface.imaging.errors import ImageTooLarge, NotAnImage
 
@@ -222,11 +222,17 @@ def _upright_size(image: Image.Image) -> tuple[int, int]:
 
 
 def _load(image: Image.Image) -> Image.Image:
+    # WeasyPrint turns Pillow's LOAD_TRUNCATED_IMAGES on for the whole process when imported;
+    # a truncated upload must still be refused, not silently padded with grey.
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         image.load()
         upright = ImageOps.exif_transpose(image)
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise NotAnImage(f"the image is truncated or corrupt: {error}") from None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
     return upright if upright is not None else image
 
 

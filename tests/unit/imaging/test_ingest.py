@@ -104,3 +104,9 @@ def test_reduced_decode_reports_its_scale() -> None:
     decoded = decode_photo(buffer.getvalue(), reduce=2)
     assert decoded.rgb.shape == (200, 300, 3)
     assert (decoded.width, decoded.height, decoded.scale) == (600, 400, 0.5)
+
+
+def test_truncated_files_are_refused_even_after_weasyprint_is_loaded() -> None:
+    import weasyprint  # noqa: F401 - importing it turns Pillow's LOAD_TRUNCATED_IMAGES on
+
+    test_truncated_files_are_refused()
