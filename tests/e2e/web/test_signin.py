@@ -34,7 +34,7 @@ def test_sign_in_sets_a_protected_session_cookie(client: TestClient, north: Seed
         },
     )
     assert response.status_code == 303
-    assert response.headers["location"] == "/patients"
+    assert response.headers["location"] == "/"
     cookie = next(
         c for c in response.headers.get_list("set-cookie") if c.startswith("resurface_session=")
     )
@@ -120,4 +120,4 @@ def test_after_sign_in_only_local_paths_are_followed(
             "next": "https://evil.example/",
         },
     )
-    assert response.headers["location"] == "/patients"
+    assert response.headers["location"] == "/"

@@ -31,7 +31,7 @@ def _safe_next(target: str) -> str:
     """Only a path on this site: never redirect a signed-in user to another host."""
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/patients"
+        return "/"
     return target
 
 
@@ -47,7 +47,7 @@ def _login_page(
         login_csrf=csrf,
         error=error,
         username=username,
-        next=_safe_next(request.query_params.get("next", "/patients")),
+        next=_safe_next(request.query_params.get("next", "/")),
         expired=request.query_params.get("expired") == "1",
     )
     secure = runtime.settings.secure_cookies
@@ -67,7 +67,7 @@ def login(
     username: Annotated[str, Form(max_length=80)],
     password: Annotated[str, Form(max_length=200)],
     csrf_token: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/patients",
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
     if not tokens_match(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
         raise CsrfRejected()
