@@ -251,7 +251,7 @@ class _Story:
         if stage is Stage.RECOVERING:
             last = self.today - dt.timedelta(days=3)
         elif stage is Stage.IN_TREATMENT:
-            last = self.today - dt.timedelta(days=max(gap - 3, 30))
+            last = self.today - dt.timedelta(days=int(interval.min * 7))  # next one is due today
         else:
             last = self.today - dt.timedelta(days=120)
         return [last - dt.timedelta(days=gap * (done - 1 - n)) for n in range(max(done, 1))]

@@ -1,7 +1,8 @@
 """Fictional clinic photos for the demo: rendered skin, never a real person.
 
 A skin-coloured field with gentle shading and pores, some brown spots and a few fine dark lines;
-``response`` in 0–1 fades the spots and lines as after a course of treatment.
+``response`` in 0–1 clears that share of the spots and fades the rest, and the lines, as after
+a course of treatment.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ def render_skin(
             rng.uniform(20, HEIGHT - 20),
             rng.uniform(3, 9),
         )
+        if rng.uniform() < response:  # drawn for every spot, so a seed keeps its spots in place
+            continue
         spot = np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * radius**2))
         image -= (spot * 38 * fade)[..., None] * np.array([0.8, 1.0, 1.1], np.float32)
     for _ in range(int(rng.integers(3, 7))):

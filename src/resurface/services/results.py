@@ -65,6 +65,8 @@ class Measured:
     colour_normalisation: str
     region_spec: str
     overlay_png: bytes
+    length_unit: str = "mm"
+    """``px`` when neither photo had a scale: lengths in pixels, densities per 100 px²."""
 
 
 @dataclass(frozen=True)
@@ -311,6 +313,7 @@ def _measure(photos: PhotoStore, rules: RuleBase, before: Photo, after: Photo) -
         comparison.colour_normalisation,
         str(spec),
         comparison_overlay_png(comparison),
+        comparison.before.length_unit,
     )
 
 

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from resurface import __version__, bootstrap
 from resurface.config import Settings
+from resurface.domain.codes import Modality
 from resurface.web import errors
 from resurface.web.api import router as api_router
 from resurface.web.pages import router as pages_router
@@ -56,8 +57,17 @@ def create_app(settings: Settings, runtime: bootstrap.Runtime | None = None) -> 
 
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.filters["words"] = lambda code: str(code).replace("_", " ")
+    templates.env.filters["words"] = words
     return templates
+
+
+def words(code: object) -> str:
+    """A code in plain words for a page: modalities by their name, others with spaces."""
+    text = str(code)
+    try:
+        return Modality(text).label
+    except ValueError:
+        return text.replace("_", " ")
 
 
 async def _security_headers(

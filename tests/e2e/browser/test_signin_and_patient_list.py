@@ -66,7 +66,8 @@ def test_sign_in_search_open_chart_and_sign_out(
 def test_keyboard_alone_signs_in(page: Page, seeded_server: tuple[str, SeededClinic]) -> None:
     base, north = seeded_server
     page.goto(f"{base}/login")
-    page.keyboard.type(north.usernames[Role.STAFF])  # the user name field has focus
+    expect(page.get_by_label("User name")).to_be_focused()
+    page.keyboard.type(north.usernames[Role.STAFF])
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
