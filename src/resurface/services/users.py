@@ -65,6 +65,23 @@ def add_user(
     return user
 
 
+def add_colleague(
+    uow: UnitOfWork,
+    actor: Actor,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str,
+    email: str = "",
+) -> User:
+    """The clinic's admin adds a user to their own clinic."""
+    require(actor, Permission.MANAGE_USERS)
+    clinic = uow.clinics.get(actor.clinic_id)
+    if clinic is None:
+        raise NotFound("clinic", actor.clinic_id)
+    return add_user(uow, actor, clinic.slug, username, display_name, role, password, email)
+
+
 def clinic_users(uow: UnitOfWork, actor: Actor) -> list[User]:
     require(actor, Permission.MANAGE_USERS)
     return uow.users.in_clinic(actor.clinic_id)

@@ -41,7 +41,7 @@ def create_app(settings: Settings, runtime: bootstrap.Runtime | None = None) -> 
         title="Resurface",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/api/v1/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )

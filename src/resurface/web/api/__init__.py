@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from resurface.web.api import (
+    admin,
     assessments,
     consultations,
     health,
@@ -14,6 +15,7 @@ from resurface.web.api import (
     plans,
     records,
     recovery,
+    recovery_links,
     results,
     sessions,
 )
@@ -33,6 +35,8 @@ for module in (
     recovery,
     results,
     patient_recovery,
+    recovery_links,
+    admin,
     records,
 ):
     v1.include_router(module.router)

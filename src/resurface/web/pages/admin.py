@@ -58,29 +58,27 @@ def add_user(
     password: Annotated[str, Form(max_length=200)],
 ) -> Response:
     form = {"username": username, "display_name": display_name, "role": role.value}
-    with runtime.uow() as uow:
-        clinic = uow.clinics.get(session.actor.clinic_id)
-        assert clinic is not None
-        try:
-            users.add_user(uow, session.actor, clinic.slug, username, display_name, role, password)
-        except InvalidInput as error:
-            return _users_page(
-                request,
-                runtime,
-                session,
-                error=str(error),
-                error_field=error.field,
-                form=form,
-                status=422,
-            )
-        except Conflict as error:
-            return _users_page(
-                request,
-                runtime,
-                session,
-                error=str(error),
-                error_field="username",
-                form=form,
-                status=409,
-            )
+    try:
+        with runtime.uow() as uow:
+            users.add_colleague(uow, session.actor, username, display_name, role, password)
+    except InvalidInput as error:
+        return _users_page(
+            request,
+            runtime,
+            session,
+            error=str(error),
+            error_field=error.field,
+            form=form,
+            status=422,
+        )
+    except Conflict as error:
+        return _users_page(
+            request,
+            runtime,
+            session,
+            error=str(error),
+            error_field="username",
+            form=form,
+            status=409,
+        )
     return RedirectResponse("/admin/users", status_code=303)
