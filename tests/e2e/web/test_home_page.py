@@ -88,7 +88,7 @@ def test_clinician_sees_the_day(
     assert "Robin Tester-north" in alerts and "day 4" in alerts
     today = html[html.index("Today's sessions") : html.index("Check-ins due")]
     assert "Sam Patel" in today and "booked for today" in today
-    assert "Alex Patel" in today and "nonablative fractional 1550" in today
+    assert "Alex Patel" in today and "non-ablative fractional 1,550 nm" in today
     checkins = html[html.index("Check-ins due") : html.index("Sessions due this week")]
     assert "Robin Tester-north" in checkins and "1 day late" in checkins
     sessions = html[html.index("Sessions due this week") :]

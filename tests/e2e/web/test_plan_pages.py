@@ -80,7 +80,7 @@ def test_the_page_shows_the_engines_proposal_plainly_before_anything_is_saved(
     assert "The engine&#39;s proposal" in html or "The engine's proposal" in html
     assert "Save this proposal as the plan" in html
     # modality, sessions, interval, downtime, limits, pre-treatment, rationale, sources
-    assert "fractional ablative co2" in html
+    assert "fractional ablative CO₂ (10,600 nm)" in html
     assert "expected" in html and "weeks" in html and "days" in html
     # the neck is delicate: its limit is lower than the full-face default (40 mJ, 30 %)
     neck = html[html.index("Neck · texture") :]
@@ -131,7 +131,7 @@ def test_propose_accept_and_override_without_then_with_a_reason(
     assert done.status_code == 303
     page = client.get(f"/patients/{patient_id}/plan").text
     assert "Overridden by clinician of north" in page
-    assert "nonablative fractional 1550, 4 sessions" in page
+    assert "non-ablative fractional 1,550 nm, 4 sessions" in page
     assert "Reason: Patient cannot take a week off work" in page
     assert "Status:" in page and ">Accepted<" in page  # no co-sign required: accepted
 

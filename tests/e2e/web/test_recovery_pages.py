@@ -51,7 +51,7 @@ def test_recovery_page_plots_each_score_against_its_band(
     assert html.count('class="band"') == 5
     # The seeded check-in (day 3) reported a fever: marked on every chart and in the table.
     assert html.count("<title>day 3: fever</title>") == 5
-    assert "fractional ablative co2" in html
+    assert "fractional ablative CO₂ (10,600 nm)" in html
     assert "today is day 5" in html
 
 

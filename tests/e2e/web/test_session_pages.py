@@ -42,7 +42,7 @@ def test_the_form_carries_the_last_sessions_settings_forward(
     sign_in(client, north.usernames[Role.CLINICIAN])
     html = client.get(f"/patients/{north.patient.id}/sessions/new").text
     assert "Record session 2 of 2" in html
-    assert "Perioral · fractional ablative co2" in html
+    assert "Perioral · fractional ablative CO₂ (10,600 nm)" in html
     assert field(html, "areas[0].energy_mj") == "15"
     assert field(html, "areas[0].density_pct") == "10"
     assert field(html, "areas[0].passes") == "2"
@@ -64,7 +64,7 @@ def test_first_session_beyond_the_neck_limit_needs_a_reason_then_schedules_follo
     html = client.get(f"/patients/{patient_id}/sessions/new").text
     assert "Record session 1 of" in html
     assert field(html, "areas[1].energy_mj") == ""  # first session: empty numbers, limits shown
-    assert "Neck · fractional ablative co2" in html
+    assert "Neck · fractional ablative CO₂ (10,600 nm)" in html
     assert re.search(r"energy ≤ <strong>28(\.0)? mJ</strong>", html)
 
     typed = {
