@@ -15,6 +15,7 @@ from resurface.config import Settings
 from resurface.domain.codes import Modality
 from resurface.web import errors
 from resurface.web.api import router as api_router
+from resurface.web.background import OutboxLoop
 from resurface.web.pages import router as pages_router
 from resurface.web.security import SECURITY_HEADERS
 
@@ -26,8 +27,6 @@ def create_app(settings: Settings, runtime: bootstrap.Runtime | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        from resurface.web.background import OutboxLoop
-
         outbox = OutboxLoop(runtime) if settings.smtp_host else None
         _app.state.outbox = outbox
         if outbox is not None:
