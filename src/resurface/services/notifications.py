@@ -129,6 +129,10 @@ def as_email(notification: Notification, sender: str) -> EmailMessage:
     return message
 
 
+#: How long a sender holds a message it is sending before others may try it again.
+SENDING_LEASE = dt.timedelta(minutes=10)
+
+
 def deliver_due(
     uow_factory: Callable[[], UnitOfWork],
     mailer: Mailer,
@@ -141,6 +145,11 @@ def deliver_due(
         due = uow.notifications.ready_to_send(now, limit)
     sent = failed = 0
     for notification in due:
+        with uow_factory() as uow:
+            claimed = uow.notifications.claim(notification.id, now, now + SENDING_LEASE)
+            uow.commit()
+        if not claimed:
+            continue  # another sender (the CLI loop or another web worker) has it
         outcome = _attempt(mailer, sender, notification, now)
         with uow_factory() as uow:
             uow.notifications.save_delivery(outcome)

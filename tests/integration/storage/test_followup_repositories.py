@@ -200,3 +200,29 @@ def test_outcomes_and_photo_measurements_round_trip(runtime: Runtime) -> None:
         assert measured is not None
         assert measured.regions[0].metrics == {"a_star_mean": 14.2, "ita_category": "light"}
         assert uow.measurements.for_photo(cid + 1, north.record_ids["photo"]) is None
+
+
+def test_only_one_sender_claims_a_due_message(runtime: Runtime) -> None:
+    north = seed_clinic(runtime.uow, "north")
+    with runtime.uow() as uow:
+        message = uow.notifications.add(
+            Notification(
+                0,
+                north.clinic.id,
+                NotificationKind.URGENT_ALERT,
+                "a@clinic.test",
+                "Urgent",
+                "body",
+                NOW,
+            )
+        )
+        uow.commit()
+    lease = NOW + dt.timedelta(minutes=10)
+    with runtime.uow() as uow:
+        assert uow.notifications.claim(message.id, NOW, lease) is True
+        uow.commit()
+    with runtime.uow() as uow:
+        assert uow.notifications.claim(message.id, NOW, lease) is False
+        assert uow.notifications.ready_to_send(NOW) == []
+        # A sender that died while sending leaves the message due again after the lease.
+        assert [n.id for n in uow.notifications.ready_to_send(lease)] == [message.id]

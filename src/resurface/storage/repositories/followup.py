@@ -249,6 +249,21 @@ class SqlNotifications(Repository):
         )
         return [_notification(row) for row in self.connection.execute(query)]
 
+    def claim(self, notification_id: int, now: dt.datetime, until: dt.datetime) -> bool:
+        """Push the message's next attempt to ``until`` if it is still due: only one of several
+        senders wins it, and a sender that dies mid-send leaves it due again at ``until``."""
+        result = self.connection.execute(
+            update(notifications)
+            .where(
+                notifications.c.id == notification_id,
+                notifications.c.status != NotificationStatus.SENT.value,
+                (notifications.c.next_attempt_at.is_(None))
+                | (notifications.c.next_attempt_at <= now),
+            )
+            .values(next_attempt_at=until)
+        )
+        return result.rowcount == 1
+
     def save_delivery(self, record: Notification) -> None:
         self.connection.execute(
             update(notifications)
