@@ -23,7 +23,7 @@ from resurface.domain.scales import fitzpatrick_type_from_answers
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import NotFound
-from resurface.services.patients import find_patient, register_patient
+from resurface.services.patients import add_patient, find_patient
 from resurface.services.ports import UnitOfWork
 
 __all__ = [
@@ -212,8 +212,9 @@ def register_with_consultation(
         probe = replace(patient, clinic_id=actor.clinic_id)
         decided = _decide(rules, probe, intake, today)
         patient = replace(patient, fitzpatrick_type=decided.consultation.fitzpatrick_type)
-    saved = register_patient(uow, actor, patient)
+    saved = add_patient(uow, actor, patient)
     if decided is None:
+        uow.commit()
         return saved, None
     consultation = _save(uow, actor, replace(decided.consultation, patient_id=saved.id))
     view = _view(uow, actor, saved, consultation, decided.pre_treatment)

@@ -90,6 +90,13 @@ def find_patient(uow: UnitOfWork, actor: Actor, patient_id: int) -> Patient:
 
 
 def register_patient(uow: UnitOfWork, actor: Actor, patient: Patient) -> Patient:
+    saved = add_patient(uow, actor, patient)
+    uow.commit()
+    return saved
+
+
+def add_patient(uow: UnitOfWork, actor: Actor, patient: Patient) -> Patient:
+    """Check and add a patient to the actor's clinic, audited; the caller commits."""
     require(actor, Permission.REGISTER_PATIENT)
     if not patient.given_name.strip():
         raise InvalidInput("given_name", "is required")
@@ -111,5 +118,4 @@ def register_patient(uow: UnitOfWork, actor: Actor, patient: Patient) -> Patient
         )
     )
     audit.record(uow, actor, "create", "patient", saved.id, patient_id=saved.id)
-    uow.commit()
     return saved
