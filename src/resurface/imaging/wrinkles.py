@@ -4,8 +4,12 @@ The L* image is filtered with separable float32 Gaussian-derivative kernels at a
 in millimetres. Where the larger Hessian eigenvalue is positive (a valley across the line) and the
 smaller one is near zero (not a blob), the scale-normalised eigenvalue measures the line [1, 2].
 Non-maximum suppression across the line leaves one-pixel centrelines; hysteresis and a minimum
-length remove noise [3]. Each centreline pixel counts the length it stands for, 1/max(|cos θ|,
-|sin θ|) pixels for a line at angle θ, so that total length does not depend on direction.
+length remove noise [3]. Pieces of a centreline separated by a one-pixel gap (suppression in four
+directions breaks lines whose normal lies between two of them) are grouped as one line before the
+minimum length is applied (each piece must still be deep enough on its own), so that noise does
+not cut off and drop a line's end. Each centreline pixel counts the length it stands for,
+1/max(|cos θ|, |sin θ|) pixels for a line at angle θ, so that total length does not depend on
+direction.
 
 For a line of Gaussian profile and depth d (L* units) the σ²-normalised response peaks at
 σ = √2·s (s the profile's standard deviation) with value 2/(3√3)·d ≈ 0.385·d whatever the width,
@@ -227,15 +231,26 @@ def wrinkle_map(
     # Suppression leaves runs 2-3 pixels wide where a line crosses the pixel grid obliquely;
     # thinning to a minimal 8-connected curve makes one pixel per step along the line.
     candidate = _thin(candidate)
-    count, labels = cv2.connectedComponents(candidate.astype(np.uint8), connectivity=8)
+    # Hysteresis: a connected piece of centreline counts only if it is somewhere deep enough.
+    count, labels = cv2.connectedComponents(candidate.view(np.uint8), connectivity=8)
+    peaks = label_maximum(depth, labels, count)
+    peaks[0] = -np.inf
+    deep = peaks[labels] >= min_depth_l_star
+    # Where the line's normal lies near a boundary between two suppression directions (22.5°,
+    # 67.5°, ...) noise flips pixels from one direction to the other and the centreline can break
+    # with a one-pixel gap; a short end cut off that way would then fall below the minimum length
+    # and be dropped (a 1-2 % jump in total length between captures). Deep pieces up to one gap
+    # apart are therefore measured as one line; only centreline pixels count towards its length.
+    linked = cv2.dilate(deep.view(np.uint8), np.ones((3, 3), np.uint8))
+    count, labels = cv2.connectedComponents(linked, connectivity=8)
+    labels[~deep] = 0
     theta = ridges.normal_rad
     weight = (1.0 / np.maximum(np.abs(np.cos(theta)), np.abs(np.sin(theta)))).astype(np.float32)
-    weight = np.where(candidate, weight, 0.0).astype(np.float32)
+    weight = np.where(deep, weight, 0.0).astype(np.float32)
     lengths = np.bincount(labels.ravel(), weights=weight.ravel(), minlength=count)
-    peaks = label_maximum(depth, labels, count)
-    keep = (lengths >= min_length_mm * px_per_mm) & (peaks >= min_depth_l_star)
+    keep = lengths >= min_length_mm * px_per_mm
     keep[0] = False
-    centreline = keep[labels] & candidate
+    centreline = keep[labels] & deep
     return WrinkleMap(
         centreline=centreline,
         length_px=np.where(centreline, weight, 0.0).astype(np.float32),

@@ -6,10 +6,17 @@ Repeat captures use one JPEG quality (95, a clinic camera's "fine" setting): the
 of smooth skin shifts a* by 0.1-0.5 depending on the quality (92 vs 95 moves a* by ~0.3, 2 %),
 which no analysis can undo; the accuracy test below uses qualities 90-95.
 
-Known shortfalls, held to looser limits here (every other metric to the issue's 2 %): wrinkle
-length and density move by up to ~3 % between captures rotated by different angles (the
-pixel-count length estimator has a ±1.5 % dependence on line direction), and tone evenness (SD of
-ITA°) by up to ~2.5 %.
+Known shortfall, held to a looser limit here (every other metric to the issue's 2 %): tone
+evenness (SD of ITA° over the region) moves by up to ~2.5 %. The cause is the JPEG step, not the
+analysis (without JPEG the same captures agree to 0.4 %): (1) the grey card is perfectly flat, so
+JPEG rounds the DC term of every one of its blocks the same way and sensor noise cannot dither it;
+under a colour cast the card's mean moves by up to 0.4 DN, the calibration by ~0.5 %, and mean L*
+and b* by up to 0.15 and 0.3, to which the SD of ITA° is sensitive (−5.5 % per L*, −2.3 % per b*
+at this skin tone), ~0.7 %; (2) the faint mottling of L* and b* (SD ~0.9 and ~0.5) is re-quantised
+by JPEG, which scales the b* variations by 0.92-1.07 depending on the cast, ~0.85 % each for L*
+and b*. Larger smoothing, robust (MAD) spreads or leaving spots out make it worse.
+(Wrinkle length once moved by 2.5 %: a line broken by a one-pixel gap lost its short end to the
+minimum length; pieces one gap apart are now grouped, see ``wrinkles.py`` and test_wrinkles.py.)
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from resurface.imaging.analysis import METRIC_NAMES, analyze
 from resurface.imaging.errors import EmptyRegion, NoFaceFound
 from tests.support.phantoms import Phantom, PhantomSpec, capture, render_phantom
 
-LIMITS = {"wrinkle_length_mm": 0.035, "wrinkle_density": 0.035, "tone_evenness": 0.03}
+LIMITS = {"tone_evenness": 0.03}
 ACCURACY_NUISANCES = [
     {"noise_dn": 2.0, "jpeg_quality": 90, "seed": 5},
     {"gains": (1.2, 1.0, 0.8), "rotation_deg": 2.0, "noise_dn": 2.0, "jpeg_quality": 93, "seed": 6},
