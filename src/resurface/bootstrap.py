@@ -65,7 +65,8 @@ class Runtime:
         )
 
     def today(self) -> dt.date:
-        return dt.datetime.now(dt.UTC).date()
+        """Today in the clinic's time zone (``RESURFACE_TIMEZONE``)."""
+        return dt.datetime.now(self.settings.zone).date()
 
     def consent_pdf(self, view: ConsultationView) -> bytes:
         """The consultation's consent form as a PDF (built by ``reports.consent``)."""

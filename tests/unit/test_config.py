@@ -27,3 +27,9 @@ def test_settings_come_from_resurface_variables(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("RESURFACE_DATA_DIR", "/srv/clinic")
     settings = Settings()
     assert settings.sqlalchemy_url == "sqlite:////srv/clinic/resurface.db"
+
+
+def test_an_unknown_time_zone_is_refused_by_name() -> None:
+    with pytest.raises(ValidationError, match="unknown time zone 'Mars/Olympus'"):
+        Settings(timezone="Mars/Olympus")
+    assert Settings(timezone="Europe/London").zone.key == "Europe/London"

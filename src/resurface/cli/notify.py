@@ -38,7 +38,8 @@ def run(
         typer.echo("RESURFACE_SMTP_HOST is not set: messages stay in the outbox", err=True)
     keys = runtime.link_keys
     while True:
-        result = notify_once(runtime.uow, keys, mailer, settings.smtp_from, dt.datetime.now(dt.UTC))
+        now = dt.datetime.now(dt.UTC)
+        result = notify_once(runtime.uow, keys, mailer, settings.smtp_from, now, settings.zone)
         typer.echo(_summary(result))
         if loop is None:
             return

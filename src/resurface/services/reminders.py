@@ -35,11 +35,12 @@ DEFAULT_REMINDER_TIME = dt.time(12, 0)
 """Noon: when a patient with no earlier check-in is reminded."""
 
 
-def usual_time(submitted: Sequence[dt.datetime]) -> dt.time | None:
-    """The median time of day (UTC) of earlier submissions, or None when there are none."""
+def usual_time(submitted: Sequence[dt.datetime], zone: dt.tzinfo = dt.UTC) -> dt.time | None:
+    """The median time of day (clinic time) of earlier submissions, or None when there are none."""
     if not submitted:
         return None
-    minutes = [t.astimezone(dt.UTC).hour * 60 + t.astimezone(dt.UTC).minute for t in submitted]
+    local = [t.astimezone(zone) for t in submitted]
+    minutes = [t.hour * 60 + t.minute for t in local]
     middle = int(statistics.median(minutes))
     return dt.time(middle // 60, middle % 60)
 
@@ -49,15 +50,21 @@ def queue_reminders(
     keys: LinkKeys,
     now: dt.datetime,
     default_time: dt.time = DEFAULT_REMINDER_TIME,
+    zone: dt.tzinfo = dt.UTC,
 ) -> int:
-    """Queue today's reminders that are due by ``now``; returns how many were queued."""
-    today = now.astimezone(dt.UTC).date()
+    """Queue today's reminders that are due by ``now``; returns how many were queued.
+
+    "Today" and the usual time are the clinic's (``zone``), so a reminder never goes out at night.
+    """
+    today = now.astimezone(zone).date()
     queued = 0
     with uow_factory() as uow:
         for clinic in uow.clinics.all():
             sent = uow.notifications.in_clinic(clinic.id, limit=1000)
             for appointment in uow.appointments.due(clinic.id, today):
-                reminder = _reminder(uow, keys, clinic, appointment, sent, now, default_time)
+                reminder = _reminder(
+                    uow, keys, clinic, appointment, sent, now.astimezone(zone), default_time
+                )
                 if reminder is not None:
                     sent.append(uow.notifications.add(reminder))
                     queued += 1
@@ -74,7 +81,7 @@ def _reminder(
     now: dt.datetime,
     default_time: dt.time,
 ) -> Notification | None:
-    today = now.astimezone(dt.UTC).date()
+    today = now.date()  # ``now`` is in the clinic's time zone
     if (
         appointment.kind is not AppointmentKind.CHECKIN
         or appointment.due_on != today
@@ -90,8 +97,8 @@ def _reminder(
     session = next((s for s in chart.sessions if s.id == appointment.after_session_id), None)
     if session is None or _checked_in(chart, session, today) or _withdrawn(uow, session):
         return None
-    usual = usual_time([c.submitted_at for c in chart.checkins]) or default_time
-    if now.astimezone(dt.UTC).time() < usual:
+    usual = usual_time([c.submitted_at for c in chart.checkins], now.tzinfo or dt.UTC)
+    if now.time() < (usual or default_time):
         return None
     issued = issue_for_reminder(uow, keys, session, now)
     return Notification(
@@ -144,8 +151,9 @@ def notify_once(
     mailer: Mailer | None,
     sender: str,
     now: dt.datetime,
+    zone: dt.tzinfo = dt.UTC,
 ) -> NotifyRun:
     """One round of ``resurface notify run``: queue due reminders, then deliver what is due."""
-    queued = queue_reminders(uow_factory, keys, now)
+    queued = queue_reminders(uow_factory, keys, now, zone=zone)
     delivery = deliver_due(uow_factory, mailer, sender, now) if mailer is not None else None
     return NotifyRun(queued, delivery)

@@ -50,6 +50,7 @@ class OutboxLoop:
                     mailer,
                     settings.smtp_from,
                     dt.datetime.now(dt.UTC),
+                    settings.zone,
                 )
                 if result.delivery and (result.delivery.sent or result.delivery.failed):
                     log.info(

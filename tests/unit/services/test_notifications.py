@@ -197,3 +197,29 @@ def test_usual_time_is_the_median_time_of_day() -> None:
     ]
     assert reminders.usual_time(times) == dt.time(9, 30)
     assert reminders.usual_time([]) is None
+
+
+def test_usual_time_is_read_in_the_clinics_time_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    evening_in_auckland = dt.datetime(2025, 6, 1, 7, 30, tzinfo=dt.UTC)  # 19:30 NZST
+    assert reminders.usual_time([evening_in_auckland], ZoneInfo("Pacific/Auckland")) == dt.time(
+        19, 30
+    )
+
+
+def test_no_reminder_in_the_clinics_night_even_when_it_is_noon_in_utc(
+    sqlite_runtime: Runtime, north: SeededClinic
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    auckland = ZoneInfo("Pacific/Auckland")
+    keys = LinkKeys(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
+    noon_utc = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)  # 00:00 on 11 June in Auckland
+    local_day = noon_utc.astimezone(auckland).date()
+    _due_checkin(sqlite_runtime, north, local_day, "robin@example.org")
+    with sqlite_runtime.engine.begin() as connection:  # no earlier check-ins: no usual time
+        connection.exec_driver_sql("DELETE FROM checkins")
+    assert reminders.queue_reminders(sqlite_runtime.uow, keys, noon_utc, zone=auckland) == 0
+    local_noon = dt.datetime.combine(local_day, dt.time(12, 5), auckland)
+    assert reminders.queue_reminders(sqlite_runtime.uow, keys, local_noon, zone=auckland) == 1
