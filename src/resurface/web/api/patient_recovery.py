@@ -15,6 +15,7 @@ from resurface.services.recovery_links import (
     Throttled,
     patient_csrf,
 )
+from resurface.web import checkin_submission
 from resurface.web.api.recovery_schemas import CheckInIn, CheckInOut, RecoveryOut, SubmittedOut
 from resurface.web.deps import RuntimeDep
 from resurface.web.errors import problem
@@ -96,20 +97,7 @@ def send_checkin(request: Request, runtime: RuntimeDep, token: str, body: CheckI
             note=body.note,
             date=body.date,
         )
-        with runtime.uow() as uow:
-            submitted = checkins.submit_checkin(
-                uow,
-                runtime.photos,
-                runtime.rules,
-                runtime.settings.secret_key,
-                runtime.settings.public_url,
-                token,
-                answers,
-                now,
-                runtime.today(),
-                client_address(request),
-                int(runtime.settings.max_upload_mb * 1_000_000),
-            )
+        submitted = checkin_submission.submit(runtime, request, token, answers, now)
     except Throttled as error:
         return _throttled(error)
     except LinkNotUsable:

@@ -21,6 +21,7 @@ from resurface.services.recovery_links import (
     Throttled,
     patient_csrf,
 )
+from resurface.web import checkin_submission
 from resurface.web.deps import CheckedSessionDep, RuntimeDep, SessionDep
 from resurface.web.pages.render import page
 from resurface.web.security import CSRF_FIELD, client_address, tokens_match
@@ -175,20 +176,7 @@ async def submit_checkin(request: Request, runtime: RuntimeDep, token: str) -> R
             date=values["date"] or None,
             photo=data or None,
         )
-        with runtime.uow() as uow:
-            submitted = checkins.submit_checkin(
-                uow,
-                runtime.photos,
-                runtime.rules,
-                runtime.settings.secret_key,
-                runtime.settings.public_url,
-                token,
-                answers,
-                now,
-                runtime.today(),
-                client_address(request),
-                int(runtime.settings.max_upload_mb * 1_000_000),
-            )
+        submitted = checkin_submission.submit(runtime, request, token, answers, now)
     except Throttled as error:
         return _throttled(request, error)
     except LinkNotUsable:
