@@ -7,9 +7,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from resurface.config import Settings
-from resurface.services import auth
+from resurface.services import auth, users
 from resurface.services.access import Actor
-from resurface.services.errors import NotFound
 
 if TYPE_CHECKING:
     from resurface.bootstrap import Runtime
@@ -30,7 +29,5 @@ class CliContext:
     def acting_as(self, username: str) -> Actor:
         """The user a command acts for; the audit trail records them, from the command line."""
         with self.runtime.uow() as uow:
-            user = uow.users.by_username(username)
-        if user is None or not user.active:
-            raise NotFound("user", username)
+            user = users.active_user(uow, username)
         return auth.actor_of(user, f"cli:{getpass.getuser()}")

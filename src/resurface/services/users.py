@@ -85,3 +85,11 @@ def add_colleague(
 def clinic_users(uow: UnitOfWork, actor: Actor) -> list[User]:
     require(actor, Permission.MANAGE_USERS)
     return uow.users.in_clinic(actor.clinic_id)
+
+
+def active_user(uow: UnitOfWork, username: str) -> User:
+    """A user who may act (for commands run as a named user); NotFound otherwise."""
+    user = uow.users.by_username(username)
+    if user is None or not user.active:
+        raise NotFound("user", username)
+    return user
