@@ -13,12 +13,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from resurface.config import Settings
 from resurface.domain.codes import Modality
 from resurface.domain.rulebase import RuleBase
+from resurface.mail import SmtpMailer, SmtpSettings
 from resurface.protocols import load_rule_base
 from resurface.services.auth import LoginPolicy
 from resurface.services.consultations import ConsultationView
-from resurface.services.notifications import SmtpMailer, SmtpSettings
 from resurface.services.ports import PhotoStore, UnitOfWork
-from resurface.services.recovery_links import LinkKeys
+from resurface.services.recovery.links import LinkKeys
 from resurface.storage import database
 from resurface.storage.photo_store import FilePhotoStore
 from resurface.storage.unit_of_work import SqlUnitOfWork

@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
 @demo_app.command("load")
 def load(ctx: typer.Context) -> None:
     """Load two fictional clinics with staff and 20 patients; does nothing if already there."""
-    from resurface.services import demo
+    from resurface.demo import story as demo
 
     context: CliContext = ctx.obj
     runtime = context.runtime

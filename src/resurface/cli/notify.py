@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from resurface.cli.context import CliContext
-from resurface.services.reminders import NotifyRun, notify_once
+from resurface.services.recovery.reminders import NotifyRun, notify_once
 
 notify_app = typer.Typer(help="Send queued e-mail and check-in reminders.", no_args_is_help=True)
 

@@ -20,7 +20,7 @@ def serve(
     """Serve the web app (pages and /api/v1) until stopped with Ctrl-C."""
     import uvicorn
 
-    from resurface.services.demo import logins_text
+    from resurface.demo.story import logins_text
     from resurface.web import create_app
 
     context: CliContext = ctx.obj

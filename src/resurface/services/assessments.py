@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from resurface.domain.chart import Assessment, Consultation, Grade, Photo
 from resurface.domain.codes import Area, Concern
 from resurface.domain.errors import InvalidInput
-from resurface.domain.followup import PhotoMeasurement
+from resurface.domain.measurements import PhotoMeasurement
 from resurface.domain.people import Patient
 from resurface.domain.rulebase import GradedScale, RuleBase
 from resurface.domain.scales import grade_by_code, scale_named

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from resurface.domain.alerts import ClinicAlert
+from resurface.domain.appointments import Appointment, AppointmentKind
 from resurface.domain.chart import TreatmentSession
-from resurface.domain.followup import Appointment, AppointmentKind, ClinicAlert
 from resurface.domain.people import Patient
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
-from resurface.services.alerts import by_urgency
 from resurface.services.ports import UnitOfWork
+from resurface.services.recovery.alerts import by_urgency
 
 SESSIONS_AHEAD_DAYS = 7
 """How far ahead the home page lists booked sessions (a week: the front desk's planning horizon)."""

@@ -13,7 +13,7 @@ from resurface.domain.people import Patient
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import NotFound
-from resurface.services.pages import Page, paginate
+from resurface.services.paging import Page, paginate
 from resurface.services.ports import SeriesFacts, UnitOfWork
 
 HealingDays = Callable[[Modality | None], int]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from resurface.domain.chart import Photo
 from resurface.domain.codes import Area
 from resurface.domain.errors import InvalidInput
-from resurface.domain.followup import PhotoMeasurement, RegionMeasurement
+from resurface.domain.measurements import PhotoMeasurement, RegionMeasurement
 from resurface.domain.people import Patient
 from resurface.imaging.analysis import PhotoAnalysis, RegionSpec, analyze
 from resurface.imaging.errors import ImagingError, NoFaceFound

@@ -6,9 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.message import EmailMessage
 from types import TracebackType
 from typing import Protocol, Self
 
+from resurface.domain.alerts import ClinicAlert
+from resurface.domain.appointments import Appointment, AppointmentStatus
 from resurface.domain.audit import AuditEntry, AuditEvent
 from resurface.domain.chart import (
     Assessment,
@@ -20,15 +23,10 @@ from resurface.domain.chart import (
     TreatmentSession,
 )
 from resurface.domain.codes import Modality
-from resurface.domain.followup import (
-    Appointment,
-    AppointmentStatus,
-    ClinicAlert,
-    Notification,
-    OutcomeRating,
-    PhotoMeasurement,
-    RecoveryLink,
-)
+from resurface.domain.links import RecoveryLink
+from resurface.domain.measurements import PhotoMeasurement
+from resurface.domain.messages import Notification
+from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Clinic, Patient, User
 
 
@@ -227,3 +225,9 @@ __all__ = [
     "WebSession",
     "WebSessions",
 ]
+
+
+class Mailer(Protocol):
+    def send(self, message: EmailMessage) -> None:
+        """Hand one message to the mail server, or raise ``smtplib.SMTPException``/``OSError``."""
+        ...

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from resurface.domain.chart import Chart, Photo, PlanStatus, TreatmentPlan
 from resurface.domain.codes import Area, Concern, Modality
 from resurface.domain.errors import InvalidInput
-from resurface.domain.followup import OutcomeRating
+from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Patient
 from resurface.domain.reestimate import (
     SessionReestimate,

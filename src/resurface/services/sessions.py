@@ -13,10 +13,10 @@ import math
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from resurface.domain.appointments import Appointment, AppointmentKind, AppointmentStatus
 from resurface.domain.chart import AreaSettings, Consultation, TreatmentPlan, TreatmentSession
 from resurface.domain.codes import Area, Modality
 from resurface.domain.errors import InvalidInput
-from resurface.domain.followup import Appointment, AppointmentKind, AppointmentStatus
 from resurface.domain.intake import MedicalHistory
 from resurface.domain.people import Patient
 from resurface.domain.rulebase import RuleBase

@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 
 from resurface.bootstrap import Runtime
-from resurface.services.reminders import notify_once
+from resurface.services.recovery.reminders import notify_once
 
 log = logging.getLogger("resurface.outbox")
 

@@ -7,7 +7,7 @@ import datetime as dt
 from fastapi import Request
 
 from resurface.bootstrap import Runtime
-from resurface.services import checkins
+from resurface.services.recovery import checkins
 from resurface.web.security import client_address
 
 

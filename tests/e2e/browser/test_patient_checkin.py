@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect
 from resurface import bootstrap
 from resurface.config import Environment
 from resurface.domain.people import Role
-from resurface.services import recovery_links
+from resurface.services.recovery import links
 from tests.conftest import make_settings
 from tests.support.browser import screenshot_path
 from tests.support.clinic import seed_clinic
@@ -35,7 +35,7 @@ def recovery_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
     bootstrap.migrate(settings)
     runtime = bootstrap.build(settings)
     north = seed_clinic(runtime.uow, "north")
-    keys = recovery_links.LinkKeys(settings.secret_key, settings.public_url, 42)
+    keys = links.LinkKeys(settings.secret_key, settings.public_url, 42)
     tokens = []
     with runtime.uow() as uow:
         clinician = uow.users.by_username(north.usernames[Role.CLINICIAN])
@@ -43,7 +43,7 @@ def recovery_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
         assert clinician is not None and session is not None
         for minutes in (0, 1):
             now = dt.datetime.now(dt.UTC) + dt.timedelta(microseconds=minutes)
-            tokens.append(recovery_links._new_link(uow, keys, session, clinician.id, now).token)
+            tokens.append(links._new_link(uow, keys, session, clinician.id, now).token)
         uow.commit()
     runtime.dispose()
     env = {

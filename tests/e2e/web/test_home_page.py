@@ -9,14 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from resurface.bootstrap import Runtime
+from resurface.domain.alerts import ClinicAlert
+from resurface.domain.appointments import Appointment, AppointmentKind, AppointmentStatus
 from resurface.domain.chart import AreaSettings, TreatmentSession
 from resurface.domain.codes import AlertCode, Area, Modality, Urgency
-from resurface.domain.followup import (
-    Appointment,
-    AppointmentKind,
-    AppointmentStatus,
-    ClinicAlert,
-)
 from resurface.domain.people import Patient, Role, Sex
 from tests.e2e.web.conftest import sign_in
 from tests.support.clinic import SeededClinic

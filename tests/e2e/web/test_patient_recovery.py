@@ -19,20 +19,15 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from resurface.bootstrap import Runtime
+from resurface.domain.appointments import Appointment, AppointmentKind, AppointmentStatus
 from resurface.domain.chart import AreaSettings, TreatmentSession
 from resurface.domain.codes import AlertCode, Area, Modality, Score, Urgency
-from resurface.domain.followup import (
-    Appointment,
-    AppointmentKind,
-    AppointmentStatus,
-    NotificationKind,
-    NotificationStatus,
-    RecoveryLink,
-)
+from resurface.domain.links import RecoveryLink
+from resurface.domain.messages import NotificationKind, NotificationStatus
 from resurface.domain.people import Role
 from resurface.domain.recovery import expected_course
-from resurface.services import notifications, recovery_links
-from resurface.services.notifications import SmtpMailer, SmtpSettings
+from resurface.mail import SmtpMailer, SmtpSettings
+from resurface.services.recovery import links, outbox
 from tests.e2e.web.conftest import sign_in
 from tests.support.clinic import SeededClinic
 
@@ -168,16 +163,14 @@ def test_expired_tampered_revoked_and_foreign_tokens_are_refused_alike(
     token = hand_over_link(client, north, session_id)
     assert client.get(f"/r/{token}").status_code == 200
     secret = sqlite_runtime.settings.secret_key
-    keys = recovery_links.LinkKeys(secret, sqlite_runtime.settings.public_url, 42)
+    keys = links.LinkKeys(secret, sqlite_runtime.settings.public_url, 42)
     now = dt.datetime.now(dt.UTC)
     with sqlite_runtime.uow() as uow:
         clinician = uow.users.by_username(north.usernames[Role.CLINICIAN])
         assert clinician is not None
         session = uow.charts.session(north.clinic.id, session_id)
         assert session is not None
-        expired = recovery_links._new_link(
-            uow, keys, session, clinician.id, now - dt.timedelta(days=43)
-        )
+        expired = links._new_link(uow, keys, session, clinician.id, now - dt.timedelta(days=43))
         # A correctly signed link whose session is another patient's treatment.
         draft = RecoveryLink(
             0,
@@ -189,13 +182,13 @@ def test_expired_tampered_revoked_and_foreign_tokens_are_refused_alike(
             now,
             now + dt.timedelta(days=5),
         )
-        foreign_token = recovery_links.token_for(secret, draft)
-        uow.recovery_links.add(replace(draft, token_hash=recovery_links.hash_token(foreign_token)))
+        foreign_token = links.token_for(secret, draft)
+        uow.recovery_links.add(replace(draft, token_hash=links.hash_token(foreign_token)))
         uow.commit()
     revoked = hand_over_link(client, north, session_id)
     csrf = sign_in(client, north.usernames[Role.CLINICIAN])
     with sqlite_runtime.uow() as uow:
-        link = uow.recovery_links.by_token_hash(recovery_links.hash_token(revoked))
+        link = uow.recovery_links.by_token_hash(links.hash_token(revoked))
     assert link is not None
     answer = client.post(
         f"/recovery-links/{link.id}/revoke",
@@ -344,7 +337,7 @@ def test_yellow_crust_with_pain_on_day_3_alerts_the_clinic_by_email_and_tells_th
     assert any(e.entry.actor.startswith("patient via recovery link") for e in trail)
 
     box, port = mailbox
-    report = notifications.deliver_due(
+    report = outbox.deliver_due(
         sqlite_runtime.uow,
         SmtpMailer(SmtpSettings("127.0.0.1", port)),
         "resurface@north.example",

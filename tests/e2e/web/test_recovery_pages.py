@@ -9,8 +9,8 @@ import re
 from fastapi.testclient import TestClient
 
 from resurface.bootstrap import Runtime
+from resurface.domain.alerts import ClinicAlert
 from resurface.domain.codes import AlertCode, Urgency
-from resurface.domain.followup import ClinicAlert
 from resurface.domain.people import Role
 from tests.e2e.web.conftest import csrf_of, sign_in
 from tests.support.clinic import SeededClinic

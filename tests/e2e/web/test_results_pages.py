@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from resurface.bootstrap import Runtime
+from resurface.demo.photos import HEIGHT, WIDTH, render_skin
 from resurface.domain.chart import Photo
 from resurface.domain.people import Role
-from resurface.services.demo_photos import HEIGHT, WIDTH, render_skin
 from tests.e2e.web.conftest import csrf_of, sign_in
 from tests.support.clinic import SeededClinic
 

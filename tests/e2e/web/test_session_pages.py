@@ -9,7 +9,7 @@ import re
 from fastapi.testclient import TestClient
 
 from resurface.bootstrap import Runtime
-from resurface.domain.followup import Appointment, AppointmentKind
+from resurface.domain.appointments import Appointment, AppointmentKind
 from resurface.domain.people import Role
 from tests.e2e.web.conftest import sign_in
 from tests.e2e.web.test_plan_pages import new_patient, propose

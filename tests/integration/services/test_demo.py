@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from resurface.bootstrap import Runtime
+from resurface.demo import story as demo
 from resurface.domain.codes import RedFlag, Score
 from resurface.domain.journey import Stage
 from resurface.domain.people import Role
 from resurface.domain.recovery import expected_course
-from resurface.services import demo, patients
+from resurface.services import patients
 from resurface.services.auth import actor_of
 
 

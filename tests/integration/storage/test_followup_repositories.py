@@ -8,22 +8,14 @@ from dataclasses import replace
 import pytest
 
 from resurface.bootstrap import Runtime
+from resurface.domain.alerts import AlertStatus, ClinicAlert
+from resurface.domain.appointments import Appointment, AppointmentKind, AppointmentStatus
 from resurface.domain.codes import AlertCode, Urgency
 from resurface.domain.errors import VersionConflict
-from resurface.domain.followup import (
-    AlertStatus,
-    Appointment,
-    AppointmentKind,
-    AppointmentStatus,
-    ClinicAlert,
-    Notification,
-    NotificationKind,
-    NotificationStatus,
-    OutcomeRating,
-    PhotoMeasurement,
-    RecoveryLink,
-    RegionMeasurement,
-)
+from resurface.domain.links import RecoveryLink
+from resurface.domain.measurements import PhotoMeasurement, RegionMeasurement
+from resurface.domain.messages import Notification, NotificationKind, NotificationStatus
+from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Role
 from tests.support.clinic import SeededClinic, seed_clinic
 

@@ -8,13 +8,13 @@ import datetime as dt
 import pytest
 
 from resurface.bootstrap import Runtime
+from resurface.domain.alerts import AlertStatus, ClinicAlert
 from resurface.domain.codes import AlertCode, Urgency
 from resurface.domain.errors import InvalidInput, VersionConflict
-from resurface.domain.followup import AlertStatus, ClinicAlert
 from resurface.domain.people import Role
-from resurface.services import alerts
 from resurface.services.access import Actor
 from resurface.services.errors import Conflict, NotFound, PermissionDenied
+from resurface.services.recovery import alerts
 from tests.support.clinic import SeededClinic, seed_clinic
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)

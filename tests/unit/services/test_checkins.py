@@ -7,12 +7,13 @@ import datetime as dt
 import pytest
 
 from resurface.bootstrap import Runtime
+from resurface.domain.alerts import AlertStatus
 from resurface.domain.codes import AlertCode, RedFlag, Score, Urgency
-from resurface.domain.followup import AlertStatus
 from resurface.domain.people import Role
-from resurface.services import auth, checkins, recovery_links
-from resurface.services.checkins import Answers, Instruction, InvalidAnswers, parse_answers
-from resurface.services.recovery_links import LinkKeys
+from resurface.services import auth
+from resurface.services.recovery import checkins, links
+from resurface.services.recovery.checkins import Answers, Instruction, InvalidAnswers, parse_answers
+from resurface.services.recovery.links import LinkKeys
 from tests.support.clinic import SeededClinic, seed_clinic
 
 TODAY = dt.date(2025, 6, 10)
@@ -53,7 +54,7 @@ def test_a_worse_sign_supersedes_the_milder_alert_and_the_same_one_is_not_repeat
     with sqlite_runtime.uow() as uow:
         user = uow.users.by_username(north.usernames[Role.CLINICIAN])
         assert user is not None
-        issued = recovery_links.create_link(
+        issued = links.create_link(
             uow, auth.actor_of(user, "t"), keys, north.patient.id, north.record_ids["session"], now
         )
 

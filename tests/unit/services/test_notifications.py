@@ -14,16 +14,12 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from resurface.bootstrap import Runtime
-from resurface.domain.followup import (
-    Appointment,
-    AppointmentKind,
-    Notification,
-    NotificationKind,
-    NotificationStatus,
-)
-from resurface.services import notifications, reminders
-from resurface.services.notifications import SmtpMailer, SmtpSettings, retry_delay
-from resurface.services.recovery_links import LinkKeys, hash_token
+from resurface.domain.appointments import Appointment, AppointmentKind
+from resurface.domain.messages import Notification, NotificationKind, NotificationStatus
+from resurface.mail import SmtpMailer, SmtpSettings
+from resurface.services.recovery import outbox, reminders
+from resurface.services.recovery.links import LinkKeys, hash_token
+from resurface.services.recovery.outbox import retry_delay
 from tests.support.clinic import SeededClinic, seed_clinic
 
 
@@ -78,7 +74,7 @@ def test_a_stopped_mail_server_is_recorded_and_retried_later_until_it_is_back(
     port = free_port()
     mailer = SmtpMailer(SmtpSettings("127.0.0.1", port, timeout_seconds=2))
 
-    report = notifications.deliver_due(sqlite_runtime.uow, mailer, "r@x", now)
+    report = outbox.deliver_due(sqlite_runtime.uow, mailer, "r@x", now)
     failed = _stored(sqlite_runtime, north.clinic.id)
     assert (report.sent, report.failed) == (0, 1)
     assert failed.status is NotificationStatus.FAILED
@@ -86,10 +82,10 @@ def test_a_stopped_mail_server_is_recorded_and_retried_later_until_it_is_back(
     assert failed.next_attempt_at == now + retry_delay(1)
 
     # Before the retry time nothing is tried; after it, a second failure waits longer.
-    early = notifications.deliver_due(sqlite_runtime.uow, mailer, "r@x", now)
+    early = outbox.deliver_due(sqlite_runtime.uow, mailer, "r@x", now)
     assert (early.sent, early.failed) == (0, 0)
     later = now + retry_delay(1)
-    notifications.deliver_due(sqlite_runtime.uow, mailer, "r@x", later)
+    outbox.deliver_due(sqlite_runtime.uow, mailer, "r@x", later)
     second = _stored(sqlite_runtime, north.clinic.id)
     assert second.attempts == 2 and second.next_attempt_at == later + retry_delay(2)
     assert retry_delay(2) > retry_delay(1)
@@ -99,7 +95,7 @@ def test_a_stopped_mail_server_is_recorded_and_retried_later_until_it_is_back(
     controller.start()
     try:
         back = later + retry_delay(2)
-        report = notifications.deliver_due(sqlite_runtime.uow, mailer, "r@x", back)
+        report = outbox.deliver_due(sqlite_runtime.uow, mailer, "r@x", back)
     finally:
         controller.stop()
     sent = _stored(sqlite_runtime, north.clinic.id)
@@ -107,7 +103,7 @@ def test_a_stopped_mail_server_is_recorded_and_retried_later_until_it_is_back(
     assert sent.status is NotificationStatus.SENT and sent.attempts == 3 and sent.sent_at == back
     assert [m["Subject"] for m in box.messages] == ["Urgent recovery alert"]
     # Sent once: another round sends nothing.
-    again = notifications.deliver_due(sqlite_runtime.uow, mailer, "r@x", back)
+    again = outbox.deliver_due(sqlite_runtime.uow, mailer, "r@x", back)
     assert (again.sent, again.failed) == (0, 0)
 
 
@@ -122,9 +118,9 @@ def test_the_clinic_address_is_used_and_admins_without_e_mail_are_not_guessed(
     sqlite_runtime: Runtime, north: SeededClinic
 ) -> None:
     with sqlite_runtime.uow() as uow:
-        assert notifications.clinic_recipients(uow, north.clinic) == []
+        assert outbox.clinic_recipients(uow, north.clinic) == []
         clinic = replace(north.clinic, email="desk@north.example")
-        assert notifications.clinic_recipients(uow, clinic) == ["desk@north.example"]
+        assert outbox.clinic_recipients(uow, clinic) == ["desk@north.example"]
 
 
 def _due_checkin(runtime: Runtime, north: SeededClinic, day: dt.date, email_: str) -> None:
@@ -182,7 +178,7 @@ def test_no_reminder_without_an_address_or_when_the_clinic_revoked_the_link(
         uow.patients.update(replace(north.patient, email="robin@example.org", version=2))
         session = uow.charts.session(north.clinic.id, north.record_ids["session"])
         assert session is not None
-        from resurface.services.recovery_links import issue_for_reminder
+        from resurface.services.recovery.links import issue_for_reminder
 
         issued = issue_for_reminder(uow, keys, session, late - dt.timedelta(days=1))
         uow.recovery_links.revoke(north.clinic.id, issued.link.id, late - dt.timedelta(hours=1))

@@ -8,10 +8,11 @@ import pytest
 
 from resurface.bootstrap import Runtime
 from resurface.domain.people import Role
-from resurface.services import auth, recovery_links
+from resurface.services import auth
 from resurface.services.access import Actor
 from resurface.services.errors import NotFound, PermissionDenied
-from resurface.services.recovery_links import LinkKeys, LinkNotUsable, Throttle, Throttled
+from resurface.services.recovery import links
+from resurface.services.recovery.links import LinkKeys, LinkNotUsable, Throttle, Throttled
 from tests.support.clinic import SeededClinic, seed_clinic
 
 NOW = dt.datetime(2025, 6, 1, 10, 0, tzinfo=dt.UTC)
@@ -36,25 +37,25 @@ def test_a_link_opens_its_session_until_it_expires_or_is_revoked(
     actor = _actor(sqlite_runtime, north, Role.CLINICIAN)
     pid, sid = north.patient.id, north.record_ids["session"]
     with sqlite_runtime.uow() as uow:
-        issued = recovery_links.create_link(uow, actor, keys, pid, sid, NOW)
+        issued = links.create_link(uow, actor, keys, pid, sid, NOW)
     assert issued.url == f"https://clinic.example/r/{issued.token}"
     assert issued.link.token_hash != issued.token  # only the hash is stored
     with sqlite_runtime.uow() as uow:
-        access = recovery_links.open_link(uow, keys.secret, issued.token, NOW)
+        access = links.open_link(uow, keys.secret, issued.token, NOW)
         assert (access.session.id, access.patient.id) == (sid, pid)
-        page = recovery_links.link_page(uow, actor, keys, pid, sid, NOW)
+        page = links.link_page(uow, actor, keys, pid, sid, NOW)
         assert page.active is not None and page.active.token == issued.token
         with pytest.raises(LinkNotUsable):
-            recovery_links.open_link(uow, keys.secret, issued.token, NOW + dt.timedelta(days=42))
+            links.open_link(uow, keys.secret, issued.token, NOW + dt.timedelta(days=42))
         with pytest.raises(LinkNotUsable):
-            recovery_links.open_link(uow, "another-secret-" * 3, issued.token, NOW)
+            links.open_link(uow, "another-secret-" * 3, issued.token, NOW)
     with sqlite_runtime.uow() as uow:
-        recovery_links.revoke_link(uow, actor, issued.link.id, pid, sid, NOW)
+        links.revoke_link(uow, actor, issued.link.id, pid, sid, NOW)
     with sqlite_runtime.uow() as uow:
         with pytest.raises(LinkNotUsable) as refused:
-            recovery_links.open_link(uow, keys.secret, issued.token, NOW)
-        assert str(refused.value) == recovery_links.LINK_NOT_USABLE
-        assert recovery_links.link_page(uow, actor, keys, pid, sid, NOW).active is None
+            links.open_link(uow, keys.secret, issued.token, NOW)
+        assert str(refused.value) == links.LINK_NOT_USABLE
+        assert links.link_page(uow, actor, keys, pid, sid, NOW).active is None
         actions = [e.entry.action for e in uow.audit.for_patient(north.clinic.id, pid)]
     assert "create" in actions and "revoke" in actions
 
@@ -67,15 +68,13 @@ def test_staff_may_not_issue_links_and_other_clinics_cannot_see_them(
     pid, sid = north.patient.id, north.record_ids["session"]
     with sqlite_runtime.uow() as uow:
         with pytest.raises(PermissionDenied):
-            recovery_links.create_link(
-                uow, _actor(sqlite_runtime, north, Role.STAFF), keys, pid, sid, NOW
-            )
+            links.create_link(uow, _actor(sqlite_runtime, north, Role.STAFF), keys, pid, sid, NOW)
         with pytest.raises(NotFound):
-            recovery_links.create_link(
+            links.create_link(
                 uow, _actor(sqlite_runtime, south, Role.CLINICIAN), keys, pid, sid, NOW
             )
         with pytest.raises(NotFound):  # the session is not this patient's
-            recovery_links.create_link(
+            links.create_link(
                 uow,
                 _actor(sqlite_runtime, north, Role.CLINICIAN),
                 keys,

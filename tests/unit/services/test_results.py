@@ -9,6 +9,7 @@ import hashlib
 import pytest
 
 from resurface.bootstrap import Runtime
+from resurface.demo.photos import HEIGHT, WIDTH, render_skin
 from resurface.domain.chart import Photo
 from resurface.domain.codes import Area
 from resurface.domain.errors import InvalidInput
@@ -16,7 +17,6 @@ from resurface.domain.people import Role
 from resurface.domain.reestimate import ResponseStatus
 from resurface.services import results
 from resurface.services.access import Actor
-from resurface.services.demo_photos import HEIGHT, WIDTH, render_skin
 from resurface.services.errors import NotFound, PermissionDenied
 from resurface.services.results import Measured, MetricChange, metric_change_pct
 from tests.support.clinic import SeededClinic, seed_clinic

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from resurface.bootstrap import Runtime
+from resurface.domain.appointments import AppointmentKind
 from resurface.domain.codes import FitzpatrickType
-from resurface.domain.followup import AppointmentKind
 from resurface.domain.people import Role
 from resurface.services import sessions
 from resurface.services.access import Actor

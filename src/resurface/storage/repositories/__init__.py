@@ -1,16 +1,14 @@
 """SQLAlchemy implementations of the storage ports in ``resurface.services.ports``."""
 
+from resurface.storage.repositories.alerts import SqlAlerts
+from resurface.storage.repositories.appointments import SqlAppointments
 from resurface.storage.repositories.audit import SqlAuditTrail
 from resurface.storage.repositories.charts import SqlCharts
 from resurface.storage.repositories.clinics import SqlClinics
-from resurface.storage.repositories.followup import (
-    SqlAlerts,
-    SqlAppointments,
-    SqlNotifications,
-    SqlOutcomeRatings,
-    SqlPhotoMeasurements,
-    SqlRecoveryLinks,
-)
+from resurface.storage.repositories.links import SqlRecoveryLinks
+from resurface.storage.repositories.measurements import SqlPhotoMeasurements
+from resurface.storage.repositories.messages import SqlNotifications
+from resurface.storage.repositories.outcomes import SqlOutcomeRatings
 from resurface.storage.repositories.patients import SqlPatients
 from resurface.storage.repositories.users import SqlUsers
 from resurface.storage.repositories.web_sessions import SqlWebSessions

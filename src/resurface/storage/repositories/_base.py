@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert
@@ -19,3 +21,11 @@ class Repository:
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def values_of(record: object, *drop: str) -> dict[str, Any]:
+    """A record's fields as column values: enums by value, ``id`` and ``drop`` left out."""
+    values = asdict(record)  # type: ignore[call-overload]
+    for name in ("id", *drop):
+        values.pop(name, None)
+    return {k: (v.value if isinstance(v, Enum) else v) for k, v in values.items()}

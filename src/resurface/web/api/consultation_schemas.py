@@ -9,8 +9,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from resurface.domain.codes import Area, Concern, FitzpatrickType, Severity
-from resurface.domain.followup import PhotoMeasurement
 from resurface.domain.intake import Goal, MedicalHistory
+from resurface.domain.measurements import PhotoMeasurement
 from resurface.domain.people import Patient, Sex
 from resurface.domain.planning import PreTreatmentStep
 from resurface.services.assessments import GradeEntry

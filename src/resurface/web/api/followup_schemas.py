@@ -6,10 +6,12 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
+from resurface.domain.alerts import ClinicAlert
+from resurface.domain.appointments import Appointment
 from resurface.domain.chart import Photo
-from resurface.domain.followup import Appointment, ClinicAlert, OutcomeRating
+from resurface.domain.outcomes import OutcomeRating
 from resurface.services.home import HomeView
-from resurface.services.recovery_view import RecoveryView
+from resurface.services.recovery.clinician_view import RecoveryView
 from resurface.services.results import ItemResponse, MetricChange, ResultsView
 
 

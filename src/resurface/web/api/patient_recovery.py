@@ -8,8 +8,8 @@ import datetime as dt
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from resurface.services import checkins
-from resurface.services.recovery_links import (
+from resurface.services.recovery import checkins
+from resurface.services.recovery.links import (
     LINK_NOT_USABLE,
     LinkNotUsable,
     Throttled,

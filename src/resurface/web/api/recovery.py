@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from resurface.domain.alerts import AlertStatus
 from resurface.domain.codes import Area
-from resurface.domain.followup import AlertStatus
-from resurface.services import alerts, recovery_view
+from resurface.services.recovery import alerts, clinician_view
 from resurface.web.api.followup_schemas import AlertAction, AlertOut, AlertPage, RecoveryOut
 from resurface.web.deps import ActorDep, CheckedSessionDep, RuntimeDep
 
@@ -25,7 +25,7 @@ def recovery(
     area: Annotated[Area | None, Query(description="default: the session's first area")] = None,
 ) -> RecoveryOut:
     with runtime.uow() as uow:
-        view = recovery_view.read_recovery(
+        view = clinician_view.read_recovery(
             uow, actor, runtime.rules, patient_id, runtime.today(), session_id, area
         )
     return RecoveryOut.of(view)

@@ -8,8 +8,8 @@ from dataclasses import replace
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from resurface.domain.followup import RecoveryLink
-from resurface.services import recovery_links
+from resurface.domain.links import RecoveryLink
+from resurface.services.recovery import links
 from resurface.web.deps import ActorDep, CheckedSessionDep, RuntimeDep
 
 router = APIRouter(tags=["recovery links"])
@@ -51,7 +51,7 @@ class IssuedOut(BaseModel):
 def list_links(runtime: RuntimeDep, actor: ActorDep, patient_id: int, session_id: int) -> LinksOut:
     now = dt.datetime.now(dt.UTC)
     with runtime.uow() as uow:
-        page = recovery_links.link_page(uow, actor, runtime.link_keys, patient_id, session_id, now)
+        page = links.link_page(uow, actor, runtime.link_keys, patient_id, session_id, now)
     return LinksOut(
         active_url=page.active.url if page.active else None,
         links=[LinkOut.of(link, now) for link in page.links],
@@ -64,7 +64,7 @@ def create_link(
 ) -> IssuedOut:
     now = dt.datetime.now(dt.UTC)
     with runtime.uow() as uow:
-        issued = recovery_links.create_link(
+        issued = links.create_link(
             uow, session.actor, runtime.link_keys, patient_id, session_id, now
         )
     return IssuedOut(link=LinkOut.of(issued.link, now), url=issued.url)
@@ -80,5 +80,5 @@ def revoke_link(
 ) -> LinkOut:
     now = dt.datetime.now(dt.UTC)
     with runtime.uow() as uow:
-        link = recovery_links.revoke_link(uow, session.actor, link_id, patient_id, session_id, now)
+        link = links.revoke_link(uow, session.actor, link_id, patient_id, session_id, now)
     return LinkOut.of(replace(link, revoked_at=link.revoked_at or now), now)

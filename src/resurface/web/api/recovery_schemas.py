@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from resurface.domain.aftercare import AftercareAdvice
 from resurface.domain.codes import RedFlag
-from resurface.services.checkins import CheckInResult, RecoveryView
+from resurface.services.recovery.checkins import CheckInResult, RecoveryView
 
 
 class ScoresIn(BaseModel):

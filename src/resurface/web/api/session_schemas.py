@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from resurface.domain.followup import Appointment
+from resurface.domain.appointments import Appointment
 from resurface.domain.settings_limits import SettingsLimits
 from resurface.services.sessions import (
     AreaEntry,

@@ -13,9 +13,9 @@ from markupsafe import Markup
 from starlette.datastructures import UploadFile
 
 from resurface.domain.codes import RedFlag, Score
-from resurface.services import checkins, recovery_links
-from resurface.services.checkins import RED_FLAG_QUESTIONS, SCORE_QUESTIONS, Answers
-from resurface.services.recovery_links import (
+from resurface.services.recovery import checkins, links
+from resurface.services.recovery.checkins import RED_FLAG_QUESTIONS, SCORE_QUESTIONS, Answers
+from resurface.services.recovery.links import (
     LinkNotUsable,
     RecoveryThrottles,
     Throttled,
@@ -60,7 +60,7 @@ def count_refusal(request: Request, now: dt.datetime) -> None:
 
 
 def count_submission(request: Request, token: str, now: dt.datetime) -> None:
-    throttles(request).submissions.hit(recovery_links.hash_token(token), now)
+    throttles(request).submissions.hit(links.hash_token(token), now)
 
 
 def wake_outbox(request: Request) -> None:
@@ -239,7 +239,7 @@ def link_page(
     request: Request, runtime: RuntimeDep, session: SessionDep, patient_id: int, session_id: int
 ) -> Response:
     with runtime.uow() as uow:
-        view = recovery_links.link_page(
+        view = links.link_page(
             uow,
             session.actor,
             runtime.link_keys,
@@ -256,7 +256,7 @@ def create_link(
     runtime: RuntimeDep, session: CheckedSessionDep, patient_id: int, session_id: int
 ) -> Response:
     with runtime.uow() as uow:
-        recovery_links.create_link(
+        links.create_link(
             uow,
             session.actor,
             runtime.link_keys,
@@ -278,7 +278,7 @@ def revoke_link(
     session_id: Annotated[int, Form()],
 ) -> Response:
     with runtime.uow() as uow:
-        recovery_links.revoke_link(
+        links.revoke_link(
             uow, session.actor, link_id, patient_id, session_id, dt.datetime.now(dt.UTC)
         )
     return RedirectResponse(

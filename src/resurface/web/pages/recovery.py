@@ -11,9 +11,9 @@ from markupsafe import Markup
 
 from resurface.domain.codes import Area
 from resurface.domain.errors import InvalidInput, VersionConflict
-from resurface.services import alerts, recovery_view
 from resurface.services.errors import Conflict
-from resurface.services.recovery_view import RecoveryView, ScoreSeries
+from resurface.services.recovery import alerts, clinician_view
+from resurface.services.recovery.clinician_view import RecoveryView, ScoreSeries
 from resurface.web.deps import CheckedSessionDep, RuntimeDep, Session, SessionDep
 from resurface.web.pages.render import page
 from resurface.web.svg_charts import BandPoint, FlagMark, ScorePoint, score_chart
@@ -96,7 +96,7 @@ def _render(
     status: int = 200,
 ) -> Response:
     with runtime.uow() as uow:
-        view = recovery_view.read_recovery(
+        view = clinician_view.read_recovery(
             uow, session.actor, runtime.rules, patient_id, runtime.today(), session_id, area
         )
     return page(

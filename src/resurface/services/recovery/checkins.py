@@ -16,27 +16,22 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from resurface.domain.aftercare import AftercareAdvice, aftercare_for_day
+from resurface.domain.alerts import URGENCY_ORDER, AlertStatus, ClinicAlert
+from resurface.domain.appointments import AppointmentKind, AppointmentStatus
 from resurface.domain.band_position import Position, ScorePosition, band_positions, overall
 from resurface.domain.chart import AreaSettings, CheckInRecord, Photo, TreatmentSession
 from resurface.domain.checkin import SCORE_MAX, SCORE_MIN, CheckIn
 from resurface.domain.codes import Area, FitzpatrickType, Modality, RedFlag, Score, Urgency
 from resurface.domain.errors import InvalidInput
-from resurface.domain.followup import (
-    URGENCY_ORDER,
-    AlertStatus,
-    AppointmentKind,
-    AppointmentStatus,
-    ClinicAlert,
-)
 from resurface.domain.recovery import expected_course
 from resurface.domain.rulebase import RuleBase
 from resurface.domain.triage import Alert, triage
 from resurface.imaging.errors import ImagingError
 from resurface.imaging.ingest import ingest_photo
-from resurface.services import notifications
 from resurface.services.errors import NotFound
 from resurface.services.ports import PhotoStore, UnitOfWork
-from resurface.services.recovery_links import (
+from resurface.services.recovery import outbox
+from resurface.services.recovery.links import (
     LinkNotUsable,
     PatientAccess,
     open_link,
@@ -491,9 +486,7 @@ def _raise_alerts(
             )
         raised.append(saved)
         if saved.urgency is Urgency.URGENT:
-            queued += len(
-                notifications.queue_urgent_alert(uow, access.clinic, saved, public_url, now)
-            )
+            queued += len(outbox.queue_urgent_alert(uow, access.clinic, saved, public_url, now))
     return tuple(raised), queued
 
 

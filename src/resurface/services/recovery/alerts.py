@@ -11,12 +11,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from resurface.domain.alerts import URGENCY_ORDER, AlertStatus, ClinicAlert
 from resurface.domain.errors import InvalidInput, VersionConflict
-from resurface.domain.followup import URGENCY_ORDER, AlertStatus, ClinicAlert
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import Conflict, NotFound
-from resurface.services.pages import Page, paginate
+from resurface.services.paging import Page, paginate
 from resurface.services.ports import UnitOfWork
 
 NOTE_MAX = 2000

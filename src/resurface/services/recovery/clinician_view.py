@@ -6,18 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from resurface.domain.alerts import ClinicAlert
 from resurface.domain.chart import AreaSettings, Chart, CheckInRecord, TreatmentSession
 from resurface.domain.codes import Area, FitzpatrickType, Modality, RedFlag, Score
-from resurface.domain.followup import ClinicAlert
 from resurface.domain.people import Patient
 from resurface.domain.recovery import Band, ExpectedCourse, expected_course
 from resurface.domain.rulebase import RuleBase
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
-from resurface.services.alerts import by_urgency
 from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient
 from resurface.services.ports import UnitOfWork
+from resurface.services.recovery.alerts import by_urgency
 
 MIN_DAYS_SHOWN = 30
 DAYS_AFTER_LAST_CHECKIN = 5

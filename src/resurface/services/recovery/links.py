@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from resurface.domain.audit import AuditEntry
 from resurface.domain.chart import TreatmentSession
-from resurface.domain.followup import RecoveryLink
+from resurface.domain.links import RecoveryLink
 from resurface.domain.people import Clinic, Patient
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require

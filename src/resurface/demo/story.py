@@ -15,9 +15,11 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from resurface.demo.cast import CLINICS, DEMO_PASSWORD, PATIENTS, DemoClinic, DemoPatient
+from resurface.demo.photos import render_skin
+from resurface.domain.appointments import Appointment
 from resurface.domain.chart import PlanStatus, Span, TreatmentPlan
 from resurface.domain.codes import RedFlag, Score
-from resurface.domain.followup import Appointment
 from resurface.domain.journey import Stage
 from resurface.domain.people import Clinic, Patient, Role, User
 from resurface.domain.recovery import ExpectedCourse, expected_course
@@ -25,21 +27,18 @@ from resurface.domain.rulebase import RuleBase
 from resurface.services import (
     assessments,
     audit,
-    checkins,
     consultations,
     photos,
     plans,
-    recovery_links,
     results,
     sessions,
 )
 from resurface.services.access import Actor
 from resurface.services.auth import actor_of
-from resurface.services.demo_cast import CLINICS, DEMO_PASSWORD, PATIENTS, DemoClinic, DemoPatient
-from resurface.services.demo_photos import render_skin
 from resurface.services.passwords import hash_password
 from resurface.services.ports import PhotoStore, UnitOfWork
-from resurface.services.recovery_links import LinkKeys
+from resurface.services.recovery import checkins, links
+from resurface.services.recovery.links import LinkKeys
 
 __all__ = ["DEMO_PASSWORD", "DemoReport", "load_demo", "logins_text"]
 
@@ -291,7 +290,7 @@ class _Story:
     ) -> None:
         session = recorded.session
         with self.uow() as uow:
-            issued = recovery_links.create_link(
+            issued = links.create_link(
                 uow,
                 self.clinician,
                 self.keys,

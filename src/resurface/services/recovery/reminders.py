@@ -14,22 +14,17 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from resurface.domain.appointments import Appointment, AppointmentKind
 from resurface.domain.chart import Chart, TreatmentSession
-from resurface.domain.followup import (
-    Appointment,
-    AppointmentKind,
-    Notification,
-    NotificationKind,
-)
+from resurface.domain.messages import Notification, NotificationKind
 from resurface.domain.people import Clinic, Patient
-from resurface.services.notifications import (
+from resurface.services.ports import Mailer, UnitOfWork
+from resurface.services.recovery.links import LinkKeys, issue_for_reminder
+from resurface.services.recovery.outbox import (
     DeliveryReport,
-    Mailer,
     deliver_due,
     sent_to_patient_on,
 )
-from resurface.services.ports import UnitOfWork
-from resurface.services.recovery_links import LinkKeys, issue_for_reminder
 
 DEFAULT_REMINDER_TIME = dt.time(12, 0)
 """Noon: when a patient with no earlier check-in is reminded."""

@@ -10,58 +10,18 @@ time (:func:`retry_delay`).
 from __future__ import annotations
 
 import datetime as dt
-import smtplib
-import ssl
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from email.utils import make_msgid
-from typing import Protocol
 
-from resurface.domain.followup import (
-    ClinicAlert,
-    Notification,
-    NotificationKind,
-    NotificationStatus,
-)
+from resurface.domain.alerts import ClinicAlert
+from resurface.domain.messages import Notification, NotificationKind, NotificationStatus
 from resurface.domain.people import Clinic, Role
-from resurface.services.ports import UnitOfWork
+from resurface.services.ports import Mailer, UnitOfWork
 
 FIRST_RETRY = dt.timedelta(minutes=1)
 LONGEST_RETRY = dt.timedelta(hours=6)
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int = 25
-    sender: str = "resurface@localhost"
-    user: str = ""
-    password: str = ""
-    starttls: bool = False
-    timeout_seconds: float = 15.0
-
-
-class Mailer(Protocol):
-    def send(self, message: EmailMessage) -> None:
-        """Hand one message to the mail server, or raise ``smtplib.SMTPException``/``OSError``."""
-        ...
-
-
-class SmtpMailer:
-    """Sends through one SMTP server with the standard library's ``smtplib``."""
-
-    def __init__(self, settings: SmtpSettings) -> None:
-        self.settings = settings
-
-    def send(self, message: EmailMessage) -> None:
-        s = self.settings
-        with smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds) as server:
-            if s.starttls:
-                server.starttls(context=ssl.create_default_context())
-            if s.user:
-                server.login(s.user, s.password)
-            server.send_message(message)
 
 
 @dataclass(frozen=True)
@@ -167,7 +127,7 @@ def _attempt(
     attempts = notification.attempts + 1
     try:
         mailer.send(as_email(notification, sender))
-    except (smtplib.SMTPException, OSError) as error:
+    except OSError as error:  # smtplib.SMTPException is an OSError
         reason = f"{type(error).__name__}: {error}".strip()[:500]
         return replace(
             notification,

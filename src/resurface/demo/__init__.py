@@ -1,0 +1,1 @@
+"""The fictional demo clinics, played through the services like any other edge."""

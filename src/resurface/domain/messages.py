@@ -1,0 +1,38 @@
+"""Messages: e-mails to send (urgent alerts, check-in reminders) and their delivery history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class NotificationKind(StrEnum):
+    URGENT_ALERT = "urgent_alert"
+    CHECKIN_REMINDER = "checkin_reminder"
+
+
+class NotificationStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Notification:
+    """An e-mail to send, with its delivery history (sent, or failed and retried)."""
+
+    id: int
+    clinic_id: int
+    kind: NotificationKind
+    recipient: str
+    subject: str
+    body: str
+    created_at: dt.datetime
+    patient_id: int | None = None
+    alert_id: int | None = None
+    status: NotificationStatus = NotificationStatus.PENDING
+    attempts: int = 0
+    last_error: str = ""
+    next_attempt_at: dt.datetime | None = None
+    sent_at: dt.datetime | None = None

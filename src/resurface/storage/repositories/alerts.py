@@ -1,0 +1,100 @@
+"""Clinic alerts raised from check-ins, scoped by clinic; a version guards each change."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import select, update
+
+from resurface.domain.alerts import AlertStatus, ClinicAlert
+from resurface.domain.codes import AlertCode, Urgency
+from resurface.domain.errors import VersionConflict
+from resurface.storage.repositories._base import Repository, values_of
+from resurface.storage.tables import (
+    alerts,
+)
+
+
+class SqlAlerts(Repository):
+    def add(self, record: ClinicAlert) -> ClinicAlert:
+        values = values_of(record, "version")
+        return replace(record, id=self._insert(alerts, values), version=1)
+
+    def get(self, clinic_id: int, alert_id: int) -> ClinicAlert | None:
+        query = select(alerts).where(alerts.c.id == alert_id, alerts.c.clinic_id == clinic_id)
+        row = self.connection.execute(query).first()
+        return _alert(row) if row else None
+
+    def open_in_clinic(self, clinic_id: int) -> list[ClinicAlert]:
+        query = (
+            select(alerts)
+            .where(alerts.c.clinic_id == clinic_id, alerts.c.status != AlertStatus.CLOSED.value)
+            .order_by(alerts.c.raised_at.desc(), alerts.c.id.desc())
+        )
+        return [_alert(row) for row in self.connection.execute(query)]
+
+    def for_patient(self, clinic_id: int, patient_id: int) -> list[ClinicAlert]:
+        query = (
+            select(alerts)
+            .where(alerts.c.clinic_id == clinic_id, alerts.c.patient_id == patient_id)
+            .order_by(alerts.c.raised_at.desc(), alerts.c.id.desc())
+        )
+        return [_alert(row) for row in self.connection.execute(query)]
+
+    def for_session(self, clinic_id: int, session_id: int) -> list[ClinicAlert]:
+        query = (
+            select(alerts)
+            .where(alerts.c.clinic_id == clinic_id, alerts.c.session_id == session_id)
+            .order_by(alerts.c.raised_at, alerts.c.id)
+        )
+        return [_alert(row) for row in self.connection.execute(query)]
+
+    def update(self, record: ClinicAlert) -> ClinicAlert:
+        """Save status, acknowledgement, closure and note if nobody changed the alert meanwhile."""
+        result = self.connection.execute(
+            update(alerts)
+            .where(
+                alerts.c.id == record.id,
+                alerts.c.clinic_id == record.clinic_id,
+                alerts.c.version == record.version,
+            )
+            .values(
+                status=record.status.value,
+                acknowledged_by=record.acknowledged_by,
+                acknowledged_at=record.acknowledged_at,
+                closed_by=record.closed_by,
+                closed_at=record.closed_at,
+                note=record.note,
+                version=alerts.c.version + 1,
+            )
+        )
+        if result.rowcount != 1:
+            current = self.get(record.clinic_id, record.id)
+            raise VersionConflict(
+                "alert", record.id, record.version, current.version if current else 0
+            )
+        return replace(record, version=record.version + 1)
+
+
+def _alert(row: Any) -> ClinicAlert:
+    return ClinicAlert(
+        id=row.id,
+        clinic_id=row.clinic_id,
+        patient_id=row.patient_id,
+        session_id=row.session_id,
+        code=AlertCode(row.code),
+        urgency=Urgency(row.urgency),
+        day=row.day,
+        message=row.message,
+        patient_message=row.patient_message,
+        raised_at=row.raised_at,
+        checkin_id=row.checkin_id,
+        status=AlertStatus(row.status),
+        acknowledged_by=row.acknowledged_by,
+        acknowledged_at=row.acknowledged_at,
+        closed_by=row.closed_by,
+        closed_at=row.closed_at,
+        note=row.note,
+        version=row.version,
+    )

@@ -1,0 +1,62 @@
+"""Patients' recovery links: looked up by token hash, listed per session within the clinic."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import select, update
+
+from resurface.domain.links import RecoveryLink
+from resurface.storage.repositories._base import Repository, values_of
+from resurface.storage.tables import (
+    recovery_links,
+)
+
+
+class SqlRecoveryLinks(Repository):
+    def add(self, record: RecoveryLink) -> RecoveryLink:
+        return replace(record, id=self._insert(recovery_links, values_of(record)))
+
+    def by_token_hash(self, token_hash: str) -> RecoveryLink | None:
+        """Unscoped on purpose: the token itself is the key a patient holds."""
+        query = select(recovery_links).where(recovery_links.c.token_hash == token_hash)
+        row = self.connection.execute(query).first()
+        return _link(row) if row else None
+
+    def for_session(self, clinic_id: int, session_id: int) -> list[RecoveryLink]:
+        query = (
+            select(recovery_links)
+            .where(
+                recovery_links.c.clinic_id == clinic_id, recovery_links.c.session_id == session_id
+            )
+            .order_by(recovery_links.c.id)
+        )
+        return [_link(row) for row in self.connection.execute(query)]
+
+    def revoke(self, clinic_id: int, link_id: int, at: dt.datetime) -> bool:
+        result = self.connection.execute(
+            update(recovery_links)
+            .where(
+                recovery_links.c.id == link_id,
+                recovery_links.c.clinic_id == clinic_id,
+                recovery_links.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=at)
+        )
+        return result.rowcount == 1
+
+
+def _link(row: Any) -> RecoveryLink:
+    return RecoveryLink(
+        id=row.id,
+        clinic_id=row.clinic_id,
+        patient_id=row.patient_id,
+        session_id=row.session_id,
+        token_hash=row.token_hash,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+    )
