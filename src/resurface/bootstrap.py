@@ -1,5 +1,6 @@
-"""The one place that wires Resurface together: settings -> engine, units of work, photo store,
-rule base. The web app and the CLI build a ``Runtime`` from settings and use nothing else."""
+"""The one place that wires Resurface together: settings -> engine, the use cases' ``Context``
+(units of work, clinic clock, rule base, photo store, link signer, mailer, limits). The web app and
+the CLI build a ``Runtime`` from settings and hand its ``context`` to the use cases."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from resurface.mail import SmtpMailer, SmtpSettings
 from resurface.protocols import load_rule_base
 from resurface.services.auth import LoginPolicy
 from resurface.services.consultations import ConsultationView
+from resurface.services.context import Clock, Context, Limits
 from resurface.services.ports import PhotoStore, UnitOfWork
-from resurface.services.recovery.links import LinkKeys
+from resurface.services.recovery.links import LinkSigner
 from resurface.storage import database
 from resurface.storage.photo_store import FilePhotoStore
 from resurface.storage.unit_of_work import SqlUnitOfWork
@@ -31,6 +33,7 @@ class Runtime:
     photos: PhotoStore
     login_policy: LoginPolicy
     rules: RuleBase
+    context: Context
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -43,10 +46,10 @@ class Runtime:
         return math.ceil(self.rules.planning.profiles[modality].healing_days.max)
 
     @property
-    def link_keys(self) -> LinkKeys:
+    def link_keys(self) -> LinkSigner:
         """What issuing and opening patients' recovery links needs."""
         s = self.settings
-        return LinkKeys(s.secret_key, s.public_url, s.recovery_link_days)
+        return LinkSigner(s.secret_key, s.public_url, s.recovery_link_days)
 
     def mailer(self) -> SmtpMailer | None:
         """The SMTP sender, or None when no SMTP host is set (messages wait in the outbox)."""
@@ -86,16 +89,40 @@ class Runtime:
 
 
 def build(settings: Settings) -> Runtime:
-    return Runtime(
-        settings=settings,
-        engine=database.make_engine(settings.sqlalchemy_url),
-        photos=FilePhotoStore(settings.photos_dir),
-        login_policy=LoginPolicy(
-            max_failures=settings.login_max_failures,
-            lockout=dt.timedelta(minutes=settings.login_lockout_minutes),
-            session_length=dt.timedelta(hours=settings.session_hours),
-        ),
-        rules=load_rule_base(settings.protocols_dir),
+    engine = database.make_engine(settings.sqlalchemy_url)
+    photos = FilePhotoStore(settings.photos_dir)
+    rules = load_rule_base(settings.protocols_dir)
+    login_policy = LoginPolicy(
+        max_failures=settings.login_max_failures,
+        lockout=dt.timedelta(minutes=settings.login_lockout_minutes),
+        session_length=dt.timedelta(hours=settings.session_hours),
+    )
+    context = Context(
+        uow=lambda: SqlUnitOfWork(engine),
+        rules=rules,
+        photos=photos,
+        links=LinkSigner(settings.secret_key, settings.public_url, settings.recovery_link_days),
+        login_policy=login_policy,
+        clock=Clock(settings.zone),
+        limits=Limits(upload_bytes=int(settings.max_upload_mb * 1024 * 1024)),
+        mailer=smtp_mailer(settings),
+    )
+    return Runtime(settings, engine, photos, login_policy, rules, context)
+
+
+def smtp_mailer(settings: Settings) -> SmtpMailer | None:
+    """The SMTP sender, or None when no SMTP host is set (messages wait in the outbox)."""
+    if not settings.smtp_host:
+        return None
+    return SmtpMailer(
+        SmtpSettings(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_from,
+            user=settings.smtp_user,
+            password=settings.smtp_password,
+            starttls=settings.smtp_starttls,
+        )
     )
 
 

@@ -38,7 +38,7 @@ from resurface.services.auth import actor_of
 from resurface.services.passwords import hash_password
 from resurface.services.ports import PhotoStore, UnitOfWork
 from resurface.services.recovery import checkins, links
-from resurface.services.recovery.links import LinkKeys
+from resurface.services.recovery.links import LinkSigner
 
 __all__ = ["DEMO_PASSWORD", "DemoReport", "load_demo", "logins_text"]
 
@@ -73,7 +73,7 @@ def logins_text() -> str:
 
 
 def load_demo(
-    uow_factory: UowFactory, store: PhotoStore, rules: RuleBase, keys: LinkKeys, today: dt.date
+    uow_factory: UowFactory, store: PhotoStore, rules: RuleBase, keys: LinkSigner, today: dt.date
 ) -> DemoReport:
     """Load the demo once; a second call finds it and changes nothing."""
     with uow_factory() as uow:
@@ -132,7 +132,7 @@ class _Story:
         uow_factory: UowFactory,
         store: PhotoStore,
         rules: RuleBase,
-        keys: LinkKeys,
+        keys: LinkSigner,
         today: dt.date,
         *,
         clinician: Actor,

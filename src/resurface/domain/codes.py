@@ -177,6 +177,11 @@ class Urgency(StrEnum):
     SOON = "soon"
     ROUTINE = "routine"
 
+    @property
+    def rank(self) -> int:
+        """How pressing: routine 1, soon 2, urgent 3. Sort with ``-rank`` for urgent first."""
+        return {Urgency.ROUTINE: 1, Urgency.SOON: 2, Urgency.URGENT: 3}[self]
+
 
 class RecoveryStatus(StrEnum):
     AS_EXPECTED = "as_expected"

@@ -10,6 +10,7 @@ course is stretched by the area healing factor in ``protocols/modalities.yaml``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -70,6 +71,14 @@ def healing_days(
     return Span(
         round(base.min * stretch, _DECIMALS), round(base.max * stretch, _DECIMALS), provenance
     )
+
+
+def modality_healing_days(rules: RuleBase, modality: Modality | None) -> int:
+    """Whole days after a session with ``modality`` during which the patient counts as recovering:
+    the longest expected healing time of the modality in the rule base (0 without a session)."""
+    if modality is None:
+        return 0
+    return math.ceil(rules.planning.profiles[modality].healing_days.max)
 
 
 def expected_course(

@@ -16,7 +16,7 @@ from typing import TypeVar
 from resurface.domain.appointments import Appointment, AppointmentKind, AppointmentStatus
 from resurface.domain.chart import AreaSettings, Consultation, TreatmentPlan, TreatmentSession
 from resurface.domain.codes import Area, Modality
-from resurface.domain.errors import InvalidInput
+from resurface.domain.errors import FieldProblem, InvalidInput
 from resurface.domain.intake import MedicalHistory
 from resurface.domain.people import Patient
 from resurface.domain.rulebase import RuleBase
@@ -42,20 +42,6 @@ WAVELENGTH_RANGE_NM = (100, 20_000)
 MAX_PASSES = 50
 
 ENERGY_FIELD = {"mJ": "energy_mj", "J/cm2": "fluence_j_cm2"}
-
-
-@dataclass(frozen=True)
-class FieldProblem:
-    """One thing wrong with the typed session, named by its field (``areas[0].energy_mj``).
-
-    For a setting beyond its limit, ``setting``/``recorded``/``limit``/``unit`` say which."""
-
-    field: str
-    message: str
-    setting: str = ""
-    recorded: float | None = None
-    limit: float | None = None
-    unit: str = ""
 
 
 class SessionRejected(InvalidInput):

@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from resurface.bootstrap import Runtime
 from resurface.services import auth
 from resurface.services.access import Actor
+from resurface.services.context import Context
 from resurface.services.errors import NotSignedIn
 from resurface.services.ports import UnitOfWork
 from resurface.web.errors import CsrfRejected
@@ -30,6 +31,14 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_context(request: Request) -> Context:
+    context: Context = request.app.state.runtime.context
+    return context
+
+
+ContextDep = Annotated[Context, Depends(get_context)]
 
 
 def get_uow(runtime: RuntimeDep) -> Iterator[UnitOfWork]:

@@ -74,7 +74,7 @@ def problem(status: int, title: str, detail: str, instance: str, **extra: Any) -
 
 def _field_errors(error: Exception) -> dict[str, Any]:
     if isinstance(error, InvalidInput):
-        return {"errors": [{"field": error.field, "message": error.message}]}
+        return {"errors": [{"field": p.field, "message": p.message} for p in error.problems]}
     return {}
 
 

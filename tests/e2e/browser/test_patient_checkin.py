@@ -35,7 +35,7 @@ def recovery_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
     bootstrap.migrate(settings)
     runtime = bootstrap.build(settings)
     north = seed_clinic(runtime.uow, "north")
-    keys = links.LinkKeys(settings.secret_key, settings.public_url, 42)
+    keys = links.LinkSigner(settings.secret_key, settings.public_url, 42)
     tokens = []
     with runtime.uow() as uow:
         clinician = uow.users.by_username(north.usernames[Role.CLINICIAN])

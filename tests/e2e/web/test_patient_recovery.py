@@ -163,7 +163,7 @@ def test_expired_tampered_revoked_and_foreign_tokens_are_refused_alike(
     token = hand_over_link(client, north, session_id)
     assert client.get(f"/r/{token}").status_code == 200
     secret = sqlite_runtime.settings.secret_key
-    keys = links.LinkKeys(secret, sqlite_runtime.settings.public_url, 42)
+    keys = links.LinkSigner(secret, sqlite_runtime.settings.public_url, 42)
     now = dt.datetime.now(dt.UTC)
     with sqlite_runtime.uow() as uow:
         clinician = uow.users.by_username(north.usernames[Role.CLINICIAN])

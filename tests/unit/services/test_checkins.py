@@ -13,7 +13,7 @@ from resurface.domain.people import Role
 from resurface.services import auth
 from resurface.services.recovery import checkins, links
 from resurface.services.recovery.checkins import Answers, Instruction, InvalidAnswers, parse_answers
-from resurface.services.recovery.links import LinkKeys
+from resurface.services.recovery.links import LinkSigner
 from tests.support.clinic import SeededClinic, seed_clinic
 
 TODAY = dt.date(2025, 6, 10)
@@ -48,7 +48,7 @@ def test_a_worse_sign_supersedes_the_milder_alert_and_the_same_one_is_not_repeat
 ) -> None:
     """Seeded: fractional CO2 five days ago. Yellow crust without pain is "soon"; with pain it
     becomes urgent, which closes the milder alert of the same code."""
-    keys = LinkKeys(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
+    keys = LinkSigner(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
     now = dt.datetime.now(dt.UTC)
     today = now.date()
     with sqlite_runtime.uow() as uow:

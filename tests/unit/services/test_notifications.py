@@ -18,7 +18,7 @@ from resurface.domain.appointments import Appointment, AppointmentKind
 from resurface.domain.messages import Notification, NotificationKind, NotificationStatus
 from resurface.mail import SmtpMailer, SmtpSettings
 from resurface.services.recovery import outbox, reminders
-from resurface.services.recovery.links import LinkKeys, hash_token
+from resurface.services.recovery.links import LinkSigner, hash_token
 from resurface.services.recovery.outbox import retry_delay
 from tests.support.clinic import SeededClinic, seed_clinic
 
@@ -144,7 +144,7 @@ def test_a_reminder_with_a_fresh_link_is_queued_once_after_the_usual_time(
 ) -> None:
     today = dt.datetime.now(dt.UTC).date()
     _due_checkin(sqlite_runtime, north, today, "robin@example.org")
-    keys = LinkKeys(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
+    keys = LinkSigner(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
     with sqlite_runtime.uow() as uow:
         (earlier,) = uow.charts.chart(north.clinic.id, north.patient.id).checkins
     usual = reminders.usual_time([earlier.submitted_at])
@@ -170,7 +170,7 @@ def test_no_reminder_without_an_address_or_when_the_clinic_revoked_the_link(
     sqlite_runtime: Runtime, north: SeededClinic
 ) -> None:
     today = dt.datetime.now(dt.UTC).date()
-    keys = LinkKeys(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
+    keys = LinkSigner(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
     late = dt.datetime.combine(today, dt.time(23, 59), dt.UTC)
     _due_checkin(sqlite_runtime, north, today, "")
     assert reminders.queue_reminders(sqlite_runtime.uow, keys, late) == 0
@@ -210,7 +210,7 @@ def test_no_reminder_in_the_clinics_night_even_when_it_is_noon_in_utc(
     from zoneinfo import ZoneInfo
 
     auckland = ZoneInfo("Pacific/Auckland")
-    keys = LinkKeys(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
+    keys = LinkSigner(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
     noon_utc = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)  # 00:00 on 11 June in Auckland
     local_day = noon_utc.astimezone(auckland).date()
     _due_checkin(sqlite_runtime, north, local_day, "robin@example.org")

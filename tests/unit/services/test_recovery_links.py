@@ -12,7 +12,7 @@ from resurface.services import auth
 from resurface.services.access import Actor
 from resurface.services.errors import NotFound, PermissionDenied
 from resurface.services.recovery import links
-from resurface.services.recovery.links import LinkKeys, LinkNotUsable, Throttle, Throttled
+from resurface.services.recovery.links import LinkSigner, LinkNotUsable, Throttle, Throttled
 from tests.support.clinic import SeededClinic, seed_clinic
 
 NOW = dt.datetime(2025, 6, 1, 10, 0, tzinfo=dt.UTC)
@@ -33,7 +33,7 @@ def _actor(runtime: Runtime, clinic: SeededClinic, role: Role) -> Actor:
 def test_a_link_opens_its_session_until_it_expires_or_is_revoked(
     sqlite_runtime: Runtime, north: SeededClinic
 ) -> None:
-    keys = LinkKeys(sqlite_runtime.settings.secret_key, "https://clinic.example/", 42)
+    keys = LinkSigner(sqlite_runtime.settings.secret_key, "https://clinic.example/", 42)
     actor = _actor(sqlite_runtime, north, Role.CLINICIAN)
     pid, sid = north.patient.id, north.record_ids["session"]
     with sqlite_runtime.uow() as uow:
@@ -64,7 +64,7 @@ def test_staff_may_not_issue_links_and_other_clinics_cannot_see_them(
     sqlite_runtime: Runtime, north: SeededClinic
 ) -> None:
     south = seed_clinic(sqlite_runtime.uow, "south")
-    keys = LinkKeys(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
+    keys = LinkSigner(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
     pid, sid = north.patient.id, north.record_ids["session"]
     with sqlite_runtime.uow() as uow:
         with pytest.raises(PermissionDenied):

@@ -55,12 +55,22 @@ class Throttled(ServiceError):
 
 
 @dataclass(frozen=True)
-class LinkKeys:
-    """What issuing links needs from the settings: the secret, the public address, the lifetime."""
+class LinkSigner:
+    """Signs and checks patients' links: the server's secret, the address patients' phones reach,
+    and how many days a link works."""
 
     secret: str
     public_url: str
     days: int
+
+    def token_for(self, link: RecoveryLink) -> str:
+        return token_for(self.secret, link)
+
+    def url_for(self, token: str) -> str:
+        return url_for(self.public_url, token)
+
+    def patient_csrf(self, token: str) -> str:
+        return patient_csrf(self.secret, token)
 
 
 @dataclass(frozen=True)
@@ -117,13 +127,13 @@ def patient_csrf(secret: str, token: str) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def _issued(keys: LinkKeys, link: RecoveryLink) -> IssuedLink:
+def _issued(keys: LinkSigner, link: RecoveryLink) -> IssuedLink:
     token = token_for(keys.secret, link)
     return IssuedLink(link, token, url_for(keys.public_url, token))
 
 
 def _new_link(
-    uow: UnitOfWork, keys: LinkKeys, session: TreatmentSession, created_by: int, now: dt.datetime
+    uow: UnitOfWork, keys: LinkSigner, session: TreatmentSession, created_by: int, now: dt.datetime
 ) -> IssuedLink:
     draft = RecoveryLink(
         id=0,
@@ -160,7 +170,7 @@ def _session_of(
 def link_page(
     uow: UnitOfWork,
     actor: Actor,
-    keys: LinkKeys,
+    keys: LinkSigner,
     patient_id: int,
     session_id: int,
     now: dt.datetime,
@@ -178,7 +188,7 @@ def link_page(
 def create_link(
     uow: UnitOfWork,
     actor: Actor,
-    keys: LinkKeys,
+    keys: LinkSigner,
     patient_id: int,
     session_id: int,
     now: dt.datetime,
@@ -219,7 +229,7 @@ def revoke_link(
 
 
 def issue_for_reminder(
-    uow: UnitOfWork, keys: LinkKeys, session: TreatmentSession, now: dt.datetime
+    uow: UnitOfWork, keys: LinkSigner, session: TreatmentSession, now: dt.datetime
 ) -> IssuedLink:
     """A fresh link for a reminder e-mail, issued on behalf of the treating clinician. The caller
     commits (with the message that carries it)."""

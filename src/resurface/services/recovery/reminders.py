@@ -19,7 +19,7 @@ from resurface.domain.chart import Chart, TreatmentSession
 from resurface.domain.messages import Notification, NotificationKind
 from resurface.domain.people import Clinic, Patient
 from resurface.services.ports import Mailer, UnitOfWork
-from resurface.services.recovery.links import LinkKeys, issue_for_reminder
+from resurface.services.recovery.links import LinkSigner, issue_for_reminder
 from resurface.services.recovery.outbox import (
     DeliveryReport,
     deliver_due,
@@ -42,7 +42,7 @@ def usual_time(submitted: Sequence[dt.datetime], zone: dt.tzinfo = dt.UTC) -> dt
 
 def queue_reminders(
     uow_factory: Callable[[], UnitOfWork],
-    keys: LinkKeys,
+    keys: LinkSigner,
     now: dt.datetime,
     default_time: dt.time = DEFAULT_REMINDER_TIME,
     zone: dt.tzinfo = dt.UTC,
@@ -69,7 +69,7 @@ def queue_reminders(
 
 def _reminder(
     uow: UnitOfWork,
-    keys: LinkKeys,
+    keys: LinkSigner,
     clinic: Clinic,
     appointment: Appointment,
     sent: Sequence[Notification],
@@ -142,7 +142,7 @@ class NotifyRun:
 
 def notify_once(
     uow_factory: Callable[[], UnitOfWork],
-    keys: LinkKeys,
+    keys: LinkSigner,
     mailer: Mailer | None,
     sender: str,
     now: dt.datetime,

@@ -1,0 +1,62 @@
+"""What every use case needs besides its own input, built once in ``bootstrap``: a way to open a
+unit of work, the clinic's clock, the rule base, the photo store, the recovery-link signer, the
+mailer and the limits.
+
+A use case reads ``def do_something(ctx: Context, actor: Actor, ...own input...)``, opens its own
+transaction with ``with ctx.uow() as uow:`` and commits it. Routes and commands only translate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from resurface.domain.rulebase import RuleBase
+from resurface.services.auth import LoginPolicy
+from resurface.services.ports import Mailer, PhotoStore, UnitOfWork
+from resurface.services.recovery.links import LinkSigner
+
+__all__ = ["Clock", "Context", "Limits", "LinkSigner"]
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The clinic's clock: ``now()`` is an aware UTC instant, ``today()`` the date in the clinic's
+    time zone. ``fixed`` pins the clock (tests, and the demo's story told on chosen days)."""
+
+    zone: dt.tzinfo = dt.UTC
+    fixed: dt.datetime | None = None
+
+    def now(self) -> dt.datetime:
+        return self.fixed if self.fixed is not None else dt.datetime.now(dt.UTC)
+
+    def today(self) -> dt.date:
+        return self.now().astimezone(self.zone).date()
+
+    def at(self, moment: dt.datetime) -> Clock:
+        """The same clock pinned to ``moment``."""
+        return Clock(self.zone, moment)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one request may bring in."""
+
+    upload_bytes: int = 40 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Context:
+    uow: Callable[[], UnitOfWork]
+    rules: RuleBase
+    photos: PhotoStore
+    links: LinkSigner
+    login_policy: LoginPolicy
+    clock: Clock = field(default_factory=Clock)
+    limits: Limits = field(default_factory=Limits)
+    mailer: Mailer | None = None
+
+    def at(self, moment: dt.datetime) -> Context:
+        """The same context with its clock pinned to ``moment``."""
+        return replace(self, clock=self.clock.at(moment))
