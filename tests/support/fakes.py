@@ -1,0 +1,663 @@
+"""In-memory fakes of the ports in ``resurface.services.ports``, for fast tests of use cases.
+
+``FakeDatabase`` holds the committed state; each ``FakeUnitOfWork`` it opens works on its own
+copy (taken on begin), so leaving the ``with`` block without ``commit`` forgets every change, as
+the SQL unit of work does. The repositories answer as the SQL ones in
+``resurface.storage.repositories`` do: same ordering, another clinic's id reads as absent, a save
+naming a stale version raises ``VersionConflict``, records go in with ``id=0`` and come back with
+their id.
+
+Overlapping units of work are not isolated from each other the way a database isolates them:
+the last one to commit replaces the whole state. Tests that need real concurrency use SQL.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import re
+import smtplib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields, replace
+from email.message import EmailMessage
+from types import TracebackType
+from typing import Protocol, Self, TypeVar
+
+from resurface.domain.alerts import AlertStatus, ClinicAlert
+from resurface.domain.appointments import Appointment, AppointmentStatus
+from resurface.domain.audit import GENESIS_HASH, AuditEntry, AuditEvent, chain
+from resurface.domain.chart import (
+    Assessment,
+    Chart,
+    CheckInRecord,
+    Consultation,
+    Photo,
+    PlanStatus,
+    TreatmentPlan,
+    TreatmentSession,
+)
+from resurface.domain.errors import VersionConflict
+from resurface.domain.links import RecoveryLink
+from resurface.domain.measurements import PhotoMeasurement
+from resurface.domain.messages import Notification, NotificationStatus
+from resurface.domain.outcomes import OutcomeRating
+from resurface.domain.people import Clinic, Patient, User
+from resurface.services.ports import SeriesFacts, WebSession
+
+
+class _InClinic(Protocol):
+    @property
+    def clinic_id(self) -> int: ...
+
+
+class _OfPatient(_InClinic, Protocol):
+    @property
+    def patient_id(self) -> int: ...
+
+
+C = TypeVar("C", bound=_InClinic)
+P = TypeVar("P", bound=_OfPatient)
+
+
+class DuplicateKey(Exception):
+    """What the database's unique constraints refuse (slug, user name, token hash ...)."""
+
+
+def _next_id(table: Mapping[int, object]) -> int:
+    return max(table, default=0) + 1
+
+
+@dataclass
+class _State:
+    """Every table, keyed by id (web sessions by token hash; the audit trail is a list)."""
+
+    clinics: dict[int, Clinic] = field(default_factory=dict)
+    users: dict[int, User] = field(default_factory=dict)
+    patients: dict[int, Patient] = field(default_factory=dict)
+    consultations: dict[int, Consultation] = field(default_factory=dict)
+    assessments: dict[int, Assessment] = field(default_factory=dict)
+    plans: dict[int, TreatmentPlan] = field(default_factory=dict)
+    sessions: dict[int, TreatmentSession] = field(default_factory=dict)
+    checkins: dict[int, CheckInRecord] = field(default_factory=dict)
+    photos: dict[int, Photo] = field(default_factory=dict)
+    audit: list[AuditEvent] = field(default_factory=list)
+    web_sessions: dict[str, WebSession] = field(default_factory=dict)
+    appointments: dict[int, Appointment] = field(default_factory=dict)
+    alerts: dict[int, ClinicAlert] = field(default_factory=dict)
+    recovery_links: dict[int, RecoveryLink] = field(default_factory=dict)
+    notifications: dict[int, Notification] = field(default_factory=dict)
+    outcomes: dict[int, OutcomeRating] = field(default_factory=dict)
+    measurements: dict[int, PhotoMeasurement] = field(default_factory=dict)
+
+    def copy(self) -> _State:
+        """Records are frozen, so copying the containers is enough."""
+        return _State(**{f.name: copy.copy(getattr(self, f.name)) for f in fields(self)})
+
+
+class _Repository:
+    """Reads and writes the tables of the unit of work it belongs to."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _tables(self) -> _State:
+        return self._uow.state
+
+
+def _scoped(table: Mapping[int, C], clinic_id: int, record_id: int) -> C | None:
+    """The record if it belongs to ``clinic_id``: another clinic's id reads as absent."""
+    record = table.get(record_id)
+    return record if record is not None and record.clinic_id == clinic_id else None
+
+
+def _of_patient(table: Mapping[int, P], clinic_id: int, patient_id: int) -> list[P]:
+    """The patient's records, by id (the order the SQL repositories use)."""
+    return [
+        table[key]
+        for key in sorted(table)
+        if table[key].clinic_id == clinic_id and table[key].patient_id == patient_id
+    ]
+
+
+class FakeClinics(_Repository):
+    def add(self, clinic: Clinic) -> Clinic:
+        if self.by_slug(clinic.slug) is not None:
+            raise DuplicateKey(f"clinic slug {clinic.slug!r}")
+        stored = replace(clinic, id=_next_id(self._tables.clinics))
+        self._tables.clinics[stored.id] = stored
+        return stored
+
+    def get(self, clinic_id: int) -> Clinic | None:
+        return self._tables.clinics.get(clinic_id)
+
+    def by_slug(self, slug: str) -> Clinic | None:
+        return next((c for c in self._tables.clinics.values() if c.slug == slug), None)
+
+    def all(self) -> list[Clinic]:
+        return [self._tables.clinics[key] for key in sorted(self._tables.clinics)]
+
+    def update(self, clinic: Clinic) -> Clinic:
+        """Name, contact details and settings; the slug stays as it was (as in SQL)."""
+        stored = self._tables.clinics.get(clinic.id)
+        if stored is not None:
+            self._tables.clinics[clinic.id] = replace(
+                stored,
+                name=clinic.name,
+                phone=clinic.phone,
+                email=clinic.email,
+                require_cosign=clinic.require_cosign,
+            )
+        return clinic
+
+
+class FakeUsers(_Repository):
+    def add(self, user: User) -> User:
+        if self.by_username(user.username) is not None:
+            raise DuplicateKey(f"user name {user.username!r}")
+        stored = replace(user, id=_next_id(self._tables.users), failed_logins=0, locked_until=None)
+        self._tables.users[stored.id] = stored
+        return replace(user, id=stored.id)
+
+    def get(self, clinic_id: int, user_id: int) -> User | None:
+        return _scoped(self._tables.users, clinic_id, user_id)
+
+    def by_username(self, username: str) -> User | None:
+        return next((u for u in self._tables.users.values() if u.username == username), None)
+
+    def in_clinic(self, clinic_id: int) -> list[User]:
+        found = [u for u in self._tables.users.values() if u.clinic_id == clinic_id]
+        return sorted(found, key=lambda u: u.display_name)
+
+    def set_login_state(
+        self, user_id: int, failed_logins: int, locked_until: dt.datetime | None
+    ) -> None:
+        stored = self._tables.users.get(user_id)
+        if stored is not None:
+            self._tables.users[user_id] = replace(
+                stored, failed_logins=failed_logins, locked_until=locked_until
+            )
+
+
+class FakePatients(_Repository):
+    def add(self, patient: Patient) -> Patient:
+        stored = replace(patient, id=_next_id(self._tables.patients), version=1)
+        self._tables.patients[stored.id] = stored
+        return stored
+
+    def get(self, clinic_id: int, patient_id: int) -> Patient | None:
+        return _scoped(self._tables.patients, clinic_id, patient_id)
+
+    def find(
+        self, clinic_id: int, given_name: str, family_name: str, date_of_birth: dt.date
+    ) -> Patient | None:
+        wanted = (clinic_id, given_name, family_name, date_of_birth)
+        return next(
+            (
+                p
+                for p in self._tables.patients.values()
+                if (p.clinic_id, p.given_name, p.family_name, p.date_of_birth) == wanted
+            ),
+            None,
+        )
+
+    def in_clinic(self, clinic_id: int, name_contains: str = "") -> list[Patient]:
+        """Every word must be in the given or the family name (any case); by family name,
+        given name, id."""
+        words = name_contains.lower().split()
+        found = [
+            p
+            for p in self._tables.patients.values()
+            if p.clinic_id == clinic_id
+            and all(w in p.given_name.lower() or w in p.family_name.lower() for w in words)
+        ]
+        return sorted(found, key=lambda p: (p.family_name, p.given_name, p.id))
+
+    def update(self, patient: Patient) -> Patient:
+        """Save ``patient`` if nobody saved it since ``patient.version`` was read."""
+        current = self.get(patient.clinic_id, patient.id)
+        if current is None or current.version != patient.version:
+            actual = current.version if current else 0
+            raise VersionConflict("patient", patient.id, patient.version, actual)
+        saved = replace(patient, version=patient.version + 1)
+        self._tables.patients[patient.id] = saved
+        return saved
+
+    def series_facts(self, clinic_id: int) -> dict[int, SeriesFacts]:
+        planned = self._sessions_planned(clinic_id)
+        facts: dict[int, SeriesFacts] = {}
+        for patient_id, sessions in self._sessions_by_patient(clinic_id).items():
+            last = max(sessions, key=lambda s: s.id)
+            facts[patient_id] = SeriesFacts(
+                planned.get(patient_id, 0),
+                len(sessions),
+                max(s.performed_on for s in sessions),
+                last.areas[0].modality if last.areas else None,
+            )
+        for patient_id, count in planned.items():
+            facts.setdefault(patient_id, SeriesFacts(count, 0, None, None))
+        return facts
+
+    def _sessions_planned(self, clinic_id: int) -> dict[int, int]:
+        """Sessions in each patient's latest accepted or completed plan (largest item); a plan
+        without items counts for nothing, as the SQL join drops it."""
+        planned: dict[int, int] = {}
+        for key in sorted(self._tables.plans):
+            plan = self._tables.plans[key]
+            if plan.clinic_id != clinic_id or not plan.items:
+                continue
+            if plan.status not in (PlanStatus.ACCEPTED, PlanStatus.COMPLETED):
+                continue
+            planned[plan.patient_id] = max(
+                item.sessions_expected if item.chosen_sessions is None else item.chosen_sessions
+                for item in plan.items
+            )
+        return planned
+
+    def _sessions_by_patient(self, clinic_id: int) -> dict[int, list[TreatmentSession]]:
+        grouped: dict[int, list[TreatmentSession]] = {}
+        for session in self._tables.sessions.values():
+            if session.clinic_id == clinic_id:
+                grouped.setdefault(session.patient_id, []).append(session)
+        return grouped
+
+
+class FakeCharts(_Repository):
+    """Chart records. Every lookup is scoped by clinic: another clinic's id reads as absent."""
+
+    def chart(self, clinic_id: int, patient_id: int) -> Chart:
+        t = self._tables
+        return Chart(
+            consultations=tuple(_of_patient(t.consultations, clinic_id, patient_id)),
+            assessments=tuple(_of_patient(t.assessments, clinic_id, patient_id)),
+            plans=tuple(_of_patient(t.plans, clinic_id, patient_id)),
+            sessions=tuple(_of_patient(t.sessions, clinic_id, patient_id)),
+            checkins=tuple(_of_patient(t.checkins, clinic_id, patient_id)),
+            photos=tuple(_of_patient(t.photos, clinic_id, patient_id)),
+        )
+
+    def add_consultation(self, record: Consultation) -> Consultation:
+        stored = replace(record, id=_next_id(self._tables.consultations), version=1)
+        self._tables.consultations[stored.id] = stored
+        return stored
+
+    def add_assessment(self, record: Assessment) -> Assessment:
+        stored = replace(record, id=_next_id(self._tables.assessments), version=1)
+        self._tables.assessments[stored.id] = stored
+        return stored
+
+    def add_plan(self, record: TreatmentPlan) -> TreatmentPlan:
+        stored = replace(record, id=_next_id(self._tables.plans), version=1)
+        self._tables.plans[stored.id] = stored
+        return stored
+
+    def update_plan(self, record: TreatmentPlan) -> TreatmentPlan:
+        """Save status, decisions and co-signature if the plan's version is still current. As in
+        SQL, items are saved by position: the plan keeps as many items as it was added with."""
+        current = self.plan(record.clinic_id, record.id)
+        if current is None or current.version != record.version:
+            raise VersionConflict(
+                "treatment plan", record.id, record.version, current.version if current else 0
+            )
+        items = record.items[: len(current.items)] + current.items[len(record.items) :]
+        self._tables.plans[record.id] = replace(
+            current,
+            status=record.status,
+            cosigned_by=record.cosigned_by,
+            cosigned_at=record.cosigned_at,
+            items=items,
+            version=record.version + 1,
+        )
+        return replace(record, version=record.version + 1)
+
+    def add_session(self, record: TreatmentSession) -> TreatmentSession:
+        stored = replace(record, id=_next_id(self._tables.sessions), version=1)
+        self._tables.sessions[stored.id] = stored
+        return stored
+
+    def add_checkin(self, record: CheckInRecord) -> CheckInRecord:
+        stored = replace(record, id=_next_id(self._tables.checkins))
+        self._tables.checkins[stored.id] = stored
+        return stored
+
+    def add_photo(self, record: Photo) -> Photo:
+        stored = replace(record, id=_next_id(self._tables.photos))
+        self._tables.photos[stored.id] = stored
+        return stored
+
+    def consultation(self, clinic_id: int, record_id: int) -> Consultation | None:
+        return _scoped(self._tables.consultations, clinic_id, record_id)
+
+    def assessment(self, clinic_id: int, record_id: int) -> Assessment | None:
+        return _scoped(self._tables.assessments, clinic_id, record_id)
+
+    def plan(self, clinic_id: int, record_id: int) -> TreatmentPlan | None:
+        return _scoped(self._tables.plans, clinic_id, record_id)
+
+    def session(self, clinic_id: int, record_id: int) -> TreatmentSession | None:
+        return _scoped(self._tables.sessions, clinic_id, record_id)
+
+    def checkin(self, clinic_id: int, record_id: int) -> CheckInRecord | None:
+        return _scoped(self._tables.checkins, clinic_id, record_id)
+
+    def photo(self, clinic_id: int, record_id: int) -> Photo | None:
+        return _scoped(self._tables.photos, clinic_id, record_id)
+
+
+class FakeAuditTrail(_Repository):
+    def append(self, entry: AuditEntry) -> AuditEvent:
+        seq, previous_hash = self.head()
+        event = chain(seq + 1, entry, previous_hash)
+        self._tables.audit.append(event)
+        return event
+
+    def in_order(self) -> Iterator[AuditEvent]:
+        return iter(sorted(self._tables.audit, key=lambda e: e.seq))
+
+    def for_patient(self, clinic_id: int, patient_id: int) -> list[AuditEvent]:
+        return [
+            event
+            for event in self.in_order()
+            if event.entry.clinic_id == clinic_id and event.entry.patient_id == patient_id
+        ]
+
+    def head(self) -> tuple[int, str]:
+        """The sequence number and hash of the last event ever appended."""
+        if not self._tables.audit:
+            return 0, GENESIS_HASH
+        last = self._tables.audit[-1]
+        return last.seq, last.hash
+
+
+class FakeWebSessions(_Repository):
+    def add(self, session: WebSession) -> None:
+        if session.token_hash in self._tables.web_sessions:
+            raise DuplicateKey("web session token hash")
+        self._tables.web_sessions[session.token_hash] = session
+
+    def get(self, token_hash: str) -> WebSession | None:
+        return self._tables.web_sessions.get(token_hash)
+
+    def delete(self, token_hash: str) -> None:
+        self._tables.web_sessions.pop(token_hash, None)
+
+    def delete_expired(self, now: dt.datetime) -> int:
+        expired = [k for k, s in self._tables.web_sessions.items() if s.expires_at <= now]
+        for key in expired:
+            del self._tables.web_sessions[key]
+        return len(expired)
+
+
+class FakeAppointments(_Repository):
+    def add(self, record: Appointment) -> Appointment:
+        stored = replace(record, id=_next_id(self._tables.appointments))
+        self._tables.appointments[stored.id] = stored
+        return stored
+
+    def for_patient(self, clinic_id: int, patient_id: int) -> list[Appointment]:
+        found = _of_patient(self._tables.appointments, clinic_id, patient_id)
+        return sorted(found, key=lambda a: (a.due_on, a.id))
+
+    def due(self, clinic_id: int, until: dt.date) -> list[Appointment]:
+        found = [
+            a
+            for a in self._tables.appointments.values()
+            if a.clinic_id == clinic_id and a.status is AppointmentStatus.DUE and a.due_on <= until
+        ]
+        return sorted(found, key=lambda a: (a.due_on, a.id))
+
+    def set_status(self, clinic_id: int, appointment_id: int, status: AppointmentStatus) -> None:
+        current = _scoped(self._tables.appointments, clinic_id, appointment_id)
+        if current is not None:
+            self._tables.appointments[appointment_id] = replace(current, status=status)
+
+
+def _newest_first(alerts: list[ClinicAlert]) -> list[ClinicAlert]:
+    return sorted(alerts, key=lambda a: (a.raised_at, a.id), reverse=True)
+
+
+class FakeAlerts(_Repository):
+    def add(self, record: ClinicAlert) -> ClinicAlert:
+        stored = replace(record, id=_next_id(self._tables.alerts), version=1)
+        self._tables.alerts[stored.id] = stored
+        return stored
+
+    def get(self, clinic_id: int, alert_id: int) -> ClinicAlert | None:
+        return _scoped(self._tables.alerts, clinic_id, alert_id)
+
+    def open_in_clinic(self, clinic_id: int) -> list[ClinicAlert]:
+        """Open and acknowledged ones, newest first."""
+        return _newest_first(
+            [
+                a
+                for a in self._tables.alerts.values()
+                if a.clinic_id == clinic_id and a.status is not AlertStatus.CLOSED
+            ]
+        )
+
+    def for_patient(self, clinic_id: int, patient_id: int) -> list[ClinicAlert]:
+        return _newest_first(_of_patient(self._tables.alerts, clinic_id, patient_id))
+
+    def for_session(self, clinic_id: int, session_id: int) -> list[ClinicAlert]:
+        found = [
+            a
+            for a in self._tables.alerts.values()
+            if a.clinic_id == clinic_id and a.session_id == session_id
+        ]
+        return sorted(found, key=lambda a: (a.raised_at, a.id))
+
+    def update(self, record: ClinicAlert) -> ClinicAlert:
+        """Save status, acknowledgement, closure and note if nobody changed the alert meanwhile."""
+        current = self.get(record.clinic_id, record.id)
+        if current is None or current.version != record.version:
+            raise VersionConflict(
+                "alert", record.id, record.version, current.version if current else 0
+            )
+        self._tables.alerts[record.id] = replace(
+            current,
+            status=record.status,
+            acknowledged_by=record.acknowledged_by,
+            acknowledged_at=record.acknowledged_at,
+            closed_by=record.closed_by,
+            closed_at=record.closed_at,
+            note=record.note,
+            version=record.version + 1,
+        )
+        return replace(record, version=record.version + 1)
+
+
+class FakeRecoveryLinks(_Repository):
+    def add(self, record: RecoveryLink) -> RecoveryLink:
+        if self.by_token_hash(record.token_hash) is not None:
+            raise DuplicateKey("recovery link token hash")
+        stored = replace(record, id=_next_id(self._tables.recovery_links))
+        self._tables.recovery_links[stored.id] = stored
+        return stored
+
+    def by_token_hash(self, token_hash: str) -> RecoveryLink | None:
+        """Unscoped on purpose: the token itself is the key a patient holds."""
+        links = self._tables.recovery_links.values()
+        return next((link for link in links if link.token_hash == token_hash), None)
+
+    def for_session(self, clinic_id: int, session_id: int) -> list[RecoveryLink]:
+        table = self._tables.recovery_links
+        return [
+            table[key]
+            for key in sorted(table)
+            if table[key].clinic_id == clinic_id and table[key].session_id == session_id
+        ]
+
+    def revoke(self, clinic_id: int, link_id: int, at: dt.datetime) -> bool:
+        current = _scoped(self._tables.recovery_links, clinic_id, link_id)
+        if current is None or current.revoked_at is not None:
+            return False
+        self._tables.recovery_links[link_id] = replace(current, revoked_at=at)
+        return True
+
+
+def _due(record: Notification, at: dt.datetime) -> bool:
+    if record.status is NotificationStatus.SENT:
+        return False
+    return record.next_attempt_at is None or record.next_attempt_at <= at
+
+
+class FakeNotifications(_Repository):
+    def add(self, record: Notification) -> Notification:
+        stored = replace(record, id=_next_id(self._tables.notifications))
+        self._tables.notifications[stored.id] = stored
+        return stored
+
+    def ready_to_send(self, at: dt.datetime, limit: int = 50) -> list[Notification]:
+        """Pending ones, and failed ones whose retry time has come (any clinic: the outbox)."""
+        table = self._tables.notifications
+        return [table[key] for key in sorted(table) if _due(table[key], at)][:limit]
+
+    def in_clinic(self, clinic_id: int, limit: int = 100) -> list[Notification]:
+        table = self._tables.notifications
+        newest_first = sorted(table, reverse=True)
+        return [table[key] for key in newest_first if table[key].clinic_id == clinic_id][:limit]
+
+    def save_delivery(self, record: Notification) -> None:
+        current = self._tables.notifications.get(record.id)
+        if current is not None:
+            self._tables.notifications[record.id] = replace(
+                current,
+                status=record.status,
+                attempts=record.attempts,
+                last_error=record.last_error,
+                next_attempt_at=record.next_attempt_at,
+                sent_at=record.sent_at,
+            )
+
+    def claim(self, notification_id: int, now: dt.datetime, until: dt.datetime) -> bool:
+        """Reserve a due message for one sender until ``until``; False if another has it."""
+        current = self._tables.notifications.get(notification_id)
+        if current is None or not _due(current, now):
+            return False
+        self._tables.notifications[notification_id] = replace(current, next_attempt_at=until)
+        return True
+
+
+class FakeOutcomeRatings(_Repository):
+    def add(self, record: OutcomeRating) -> OutcomeRating:
+        stored = replace(record, id=_next_id(self._tables.outcomes))
+        self._tables.outcomes[stored.id] = stored
+        return stored
+
+    def for_patient(self, clinic_id: int, patient_id: int) -> list[OutcomeRating]:
+        found = _of_patient(self._tables.outcomes, clinic_id, patient_id)
+        return sorted(found, key=lambda r: (r.rated_on, r.id))
+
+
+class FakePhotoMeasurements(_Repository):
+    def add(self, record: PhotoMeasurement) -> PhotoMeasurement:
+        if any(m.photo_id == record.photo_id for m in self._tables.measurements.values()):
+            raise DuplicateKey(f"measurement of photo {record.photo_id}")
+        stored = replace(record, id=_next_id(self._tables.measurements))
+        self._tables.measurements[stored.id] = stored
+        return stored
+
+    def for_photo(self, clinic_id: int, photo_id: int) -> PhotoMeasurement | None:
+        return next(
+            (
+                m
+                for m in self._tables.measurements.values()
+                if m.clinic_id == clinic_id and m.photo_id == photo_id
+            ),
+            None,
+        )
+
+
+class FakeDatabase:
+    """The committed state that the units of work it opens share."""
+
+    def __init__(self) -> None:
+        self.state = _State()
+        self.commits = 0
+
+    def unit_of_work(self) -> FakeUnitOfWork:
+        """A factory for ``Context.uow``."""
+        return FakeUnitOfWork(self)
+
+
+class FakeUnitOfWork:
+    """One transaction over a copy of the database's state, taken on begin: ``commit`` publishes
+    the copy to the database, leaving the ``with`` block forgets what was not committed."""
+
+    def __init__(self, database: FakeDatabase | None = None) -> None:
+        self.database = database if database is not None else FakeDatabase()
+        self.state = self.database.state.copy()
+        self.committed = 0
+        self.clinics = FakeClinics(self)
+        self.users = FakeUsers(self)
+        self.patients = FakePatients(self)
+        self.charts = FakeCharts(self)
+        self.audit = FakeAuditTrail(self)
+        self.web_sessions = FakeWebSessions(self)
+        self.appointments = FakeAppointments(self)
+        self.alerts = FakeAlerts(self)
+        self.recovery_links = FakeRecoveryLinks(self)
+        self.notifications = FakeNotifications(self)
+        self.outcomes = FakeOutcomeRatings(self)
+        self.measurements = FakePhotoMeasurements(self)
+
+    def __enter__(self) -> Self:
+        self.state = self.database.state.copy()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        self.database.state = self.state
+        self.database.commits += 1
+        self.committed += 1
+        self.state = self.database.state.copy()
+
+    def rollback(self) -> None:
+        self.state = self.database.state.copy()
+
+
+_KEY = re.compile(r"^[0-9a-f]{64}$")
+
+
+class FakePhotoStore:
+    """Content-addressed bytes in a dict, keyed like ``FilePhotoStore`` (SHA-256 hex)."""
+
+    def __init__(self) -> None:
+        self.blobs: dict[str, bytes] = {}
+
+    def put(self, data: bytes) -> str:
+        key = hashlib.sha256(data).hexdigest()
+        self.blobs.setdefault(key, data)
+        return key
+
+    def get(self, key: str) -> bytes:
+        if not _KEY.match(key):
+            raise ValueError(f"not a photo key: {key!r}")
+        if key not in self.blobs:
+            raise FileNotFoundError(key)
+        return self.blobs[key]
+
+    def exists(self, key: str) -> bool:
+        return key in self.blobs
+
+
+class FakeMailer:
+    """Keeps the messages it is given; with ``failure`` set, raises it instead (the SMTP server
+    is down, refuses the recipient ...)."""
+
+    def __init__(self, failure: smtplib.SMTPException | OSError | None = None) -> None:
+        self.sent: list[EmailMessage] = []
+        self.failure = failure
+
+    def send(self, message: EmailMessage) -> None:
+        if self.failure is not None:
+            raise self.failure
+        self.sent.append(message)

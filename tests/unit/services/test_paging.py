@@ -1,0 +1,54 @@
+"""Every list the product shows is cut into pages the same way."""
+
+from __future__ import annotations
+
+import pytest
+
+from resurface.domain.errors import InvalidInput
+from resurface.services.paging import MAX_PER_PAGE, Page, paginate
+from tests.support.contexts import add_patient, fake_context, seed_clinic
+
+
+def test_a_page_holds_its_slice_and_knows_the_total() -> None:
+    page = paginate(list(range(1, 8)), page=2, per_page=3)
+    assert page == Page((4, 5, 6), total=7, page=2, per_page=3)
+    assert page.pages == 3
+
+
+def test_the_last_page_may_be_short_and_a_page_past_the_end_is_empty() -> None:
+    assert paginate("abcde", 3, 2).items == ("e",)
+    past = paginate("abcde", 9, 2)
+    assert past.items == () and past.total == 5 and past.pages == 3
+
+
+def test_an_empty_list_still_has_one_page() -> None:
+    page: Page[int] = paginate([], 1, 25)
+    assert page.items == () and page.total == 0 and page.pages == 1
+
+
+@pytest.mark.parametrize(
+    ("page", "per_page", "field"),
+    [(0, 25, "page"), (-1, 25, "page"), (1, 0, "per_page"), (1, MAX_PER_PAGE + 1, "per_page")],
+)
+def test_pages_out_of_range_are_refused_naming_the_field(
+    page: int, per_page: int, field: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        paginate([1, 2, 3], page, per_page)
+    assert refused.value.field == field
+
+
+def test_the_largest_page_allowed_is_accepted() -> None:
+    assert paginate(list(range(500)), 1, MAX_PER_PAGE).items == tuple(range(MAX_PER_PAGE))
+
+
+def test_pages_follow_the_repositorys_order() -> None:
+    ctx, db = fake_context()
+    clinic = seed_clinic(db).clinic
+    for family in ("Cole", "Adams", "Brown"):
+        add_patient(db, clinic.id, family_name=family)
+    with ctx.uow() as uow:
+        patients = uow.patients.in_clinic(clinic.id)
+    second = paginate(patients, 2, 2)
+    assert [p.family_name for p in second.items] == ["Cole", "Tester-harbour"]
+    assert second.total == 4 and second.pages == 2
