@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from resurface.domain.alerts import URGENCY_ORDER, AlertStatus, ClinicAlert
+from resurface.domain.alerts import AlertStatus, ClinicAlert
 from resurface.domain.errors import InvalidInput, VersionConflict
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
@@ -36,7 +36,7 @@ def by_urgency(alerts: Iterable[ClinicAlert]) -> list[ClinicAlert]:
         key=lambda a: (
             a.status is not AlertStatus.OPEN,
             a.status is AlertStatus.CLOSED,
-            URGENCY_ORDER[a.urgency],
+            -a.urgency.rank,
         ),
     )
 

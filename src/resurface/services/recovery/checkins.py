@@ -16,16 +16,16 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from resurface.domain.aftercare import AftercareAdvice, aftercare_for_day
-from resurface.domain.alerts import URGENCY_ORDER, AlertStatus, ClinicAlert
+from resurface.domain.alerts import AlertStatus, ClinicAlert, supersede
 from resurface.domain.appointments import AppointmentKind, AppointmentStatus
-from resurface.domain.band_position import Position, ScorePosition, band_positions, overall
-from resurface.domain.chart import AreaSettings, CheckInRecord, Photo, TreatmentSession
+from resurface.domain.band_position import Position, ScorePosition, overall
+from resurface.domain.chart import CheckInRecord, Photo
 from resurface.domain.checkin import SCORE_MAX, SCORE_MIN, CheckIn
-from resurface.domain.codes import Area, FitzpatrickType, Modality, RedFlag, Score, Urgency
+from resurface.domain.codes import RedFlag, Score, Urgency
 from resurface.domain.errors import InvalidInput
-from resurface.domain.recovery import expected_course
+from resurface.domain.recovery import CourseBasis, course_for
 from resurface.domain.rulebase import RuleBase
-from resurface.domain.triage import Alert, triage
+from resurface.domain.triage import Alert, DayResult, triage_by_day
 from resurface.imaging.errors import ImagingError
 from resurface.imaging.ingest import ingest_photo
 from resurface.services.errors import NotFound
@@ -90,14 +90,8 @@ class Instruction(StrEnum):
     CALL_NOW = "call_now"
 
 
-@dataclass(frozen=True)
-class Treatment:
-    """The treated area the recovery course follows (the most demanding of the session)."""
-
-    modality: Modality
-    area: Area
-    skin_type: FitzpatrickType
-    treated_on: dt.date
+Treatment = CourseBasis
+"""The area and skin type the recovery course follows (``domain.recovery.course_for``)."""
 
 
 @dataclass(frozen=True)
@@ -189,35 +183,11 @@ def _view(
 
 
 def treatment_of(uow: UnitOfWork, access: PatientAccess) -> Treatment:
-    area = primary_area(access.session)
-    return Treatment(
-        modality=area.modality,
-        area=area.area,
-        skin_type=skin_type_of(uow, access),
-        treated_on=access.session.performed_on,
-    )
-
-
-def primary_area(session: TreatmentSession) -> AreaSettings:
-    """The area whose recovery is the longest: fully ablative before fractional before
-    non-ablative, and a delicate area before the others (it heals more slowly)."""
-    if not session.areas:
-        raise NotFound("treated area of session", session.id)
-    return max(
-        session.areas,
-        key=lambda a: (a.modality.is_fully_ablative, a.modality.is_ablative, a.area.is_delicate),
-    )
-
-
-def skin_type_of(uow: UnitOfWork, access: PatientAccess) -> FitzpatrickType:
-    """The patient's recorded type, else the latest consultation's; else type I, whose course is
-    the one listed in the protocol (no skin-type adjustment)."""
-    if access.patient.fitzpatrick_type is not None:
-        return access.patient.fitzpatrick_type
-    consultations = uow.charts.chart(access.clinic.id, access.patient.id).consultations
-    if consultations:
-        return consultations[-1].fitzpatrick_type
-    return FitzpatrickType.I
+    """The course this session's recovery follows - the same one the clinician's chart shows."""
+    if not access.session.areas:
+        raise NotFound("treated area of session", access.session.id)
+    chart = uow.charts.chart(access.clinic.id, access.patient.id)
+    return course_for(access.session, access.patient, chart.consultations)
 
 
 def _session_checkins(uow: UnitOfWork, access: PatientAccess) -> list[CheckInRecord]:
@@ -243,39 +213,23 @@ def _results(
 ) -> list[CheckInResult]:
     """Each check-in with its band positions and what triage said on its day, using only the
     check-ins up to that one (as the patient saw it then)."""
-    course = expected_course(rules, treatment.modality, treatment.area, treatment.skin_type)
+    days = triage_by_day(rules, treatment, [r.checkin for r in records])
+    ordered = sorted(records, key=lambda r: r.checkin.date)
     results = []
-    for index, record in enumerate(records):
-        day = record.checkin.day_after(treatment.treated_on)
-        positions = band_positions(course, day, record.checkin.scores)
-        alerts = _alerts_of_day(rules, treatment, records[: index + 1], day)
-        instruction, messages = _instruction(alerts)
+    for record, shown in zip(ordered, days, strict=True):
+        instruction, messages = _instruction(shown.alerts)
         results.append(
             CheckInResult(
                 record,
-                day,
-                positions,
-                overall(positions),
+                shown.day,
+                shown.positions,
+                overall(shown.positions),
                 instruction,
                 messages,
                 tuple(photos.get(record.id, [])),
             )
         )
     return results
-
-
-def _alerts_of_day(
-    rules: RuleBase, treatment: Treatment, records: Sequence[CheckInRecord], day: int
-) -> tuple[Alert, ...]:
-    result = triage(
-        rules,
-        treatment.modality,
-        treatment.area,
-        treatment.skin_type,
-        treatment.treated_on,
-        [r.checkin for r in records],
-    )
-    return tuple(a for a in result.alerts if a.day == day)
 
 
 def _instruction(alerts: Sequence[Alert]) -> tuple[Instruction, tuple[str, ...]]:
@@ -288,7 +242,7 @@ def _instruction(alerts: Sequence[Alert]) -> tuple[Instruction, tuple[str, ...]]
         level = Instruction.ROUTINE
     else:
         level = Instruction.NONE
-    ordered = sorted(alerts, key=lambda a: URGENCY_ORDER[a.urgency])
+    ordered = sorted(alerts, key=lambda a: -a.urgency.rank)
     return level, tuple(dict.fromkeys(a.patient_message for a in ordered))
 
 
@@ -390,9 +344,9 @@ def submit_checkin(
                 checkin_id=record.id,
             )
         )
-    day = checkin.day_after(treatment.treated_on)
-    found = _alerts_of_day(rules, treatment, [*records, record], day)
-    new_alerts, queued = _raise_alerts(uow, access, record, found, public_url, now)
+    shown = _shown_by(rules, treatment, [*records, record], record)
+    day = shown.day
+    new_alerts, queued = _raise_alerts(uow, access, record, shown.alerts, public_url, now)
     _mark_appointment_done(uow, access, checkin.date)
     detail = f"day {day}" + (f", {len(new_alerts)} new alert(s)" if new_alerts else "")
     record_patient_event(
@@ -401,6 +355,14 @@ def submit_checkin(
     result = _result_of(uow, rules, access, record.id)
     uow.commit()
     return Submitted(result, new_alerts, queued, duplicate=False)
+
+
+def _shown_by(
+    rules: RuleBase, treatment: Treatment, records: Sequence[CheckInRecord], record: CheckInRecord
+) -> DayResult:
+    """What ``record`` showed on its day - the same answer the patient's page gives for it."""
+    days = triage_by_day(rules, treatment, [r.checkin for r in records])
+    return next(d for d in days if d.checkin is record.checkin)
 
 
 def _result_of(
@@ -447,19 +409,12 @@ def _raise_alerts(
     public_url: str,
     now: dt.datetime,
 ) -> tuple[tuple[ClinicAlert, ...], int]:
-    """Save each alert this check-in shows, unless one of that code is already open (not
-    closed) at the same or a higher urgency. A worse one closes the milder and takes its place."""
-    existing = [
-        a
-        for a in uow.alerts.for_session(access.clinic.id, access.session.id)
-        if a.status is not AlertStatus.CLOSED
-    ]
+    """Save each alert this check-in shows, as the supersession rule decides (one open alert per
+    sign per session; a worse one closes the milder and takes its place)."""
+    change = supersede(uow.alerts.for_session(access.clinic.id, access.session.id), found)
     raised: list[ClinicAlert] = []
     queued = 0
-    for alert in found:
-        same_code = [a for a in existing if a.code is alert.code]
-        if any(URGENCY_ORDER[a.urgency] <= URGENCY_ORDER[alert.urgency] for a in same_code):
-            continue
+    for alert in change.to_open:
         saved = uow.alerts.add(
             ClinicAlert(
                 id=0,
@@ -475,7 +430,7 @@ def _raise_alerts(
                 checkin_id=record.id,
             )
         )
-        for milder in same_code:
+        for milder in (a for a in change.to_close if a.code is alert.code):
             uow.alerts.update(
                 replace(
                     milder,
@@ -545,7 +500,6 @@ __all__ = [
     "Treatment",
     "parse_answers",
     "patient_photo",
-    "primary_area",
     "recovery_view",
     "submit_checkin",
 ]

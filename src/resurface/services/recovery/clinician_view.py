@@ -7,10 +7,17 @@ import datetime as dt
 from dataclasses import dataclass
 
 from resurface.domain.alerts import ClinicAlert
-from resurface.domain.chart import AreaSettings, Chart, CheckInRecord, TreatmentSession
+from resurface.domain.chart import Chart, CheckInRecord, TreatmentSession
 from resurface.domain.codes import Area, FitzpatrickType, Modality, RedFlag, Score
 from resurface.domain.people import Patient
-from resurface.domain.recovery import Band, ExpectedCourse, expected_course
+from resurface.domain.recovery import (
+    Band,
+    CourseBasis,
+    ExpectedCourse,
+    course_for,
+    expected_course_for,
+    skin_type_for,
+)
 from resurface.domain.rulebase import RuleBase
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
@@ -71,6 +78,9 @@ class RecoveryView:
     checkins: tuple[CheckInRow, ...]
     alerts: tuple[ClinicAlert, ...]
     """The patient's alerts: open first, then urgent before soon before routine."""
+    basis: CourseBasis | None = None
+    """What the course follows (the same as the patient's page and triage, unless the clinician
+    picked another treated area); None without a session."""
 
 
 def read_recovery(
@@ -82,7 +92,8 @@ def read_recovery(
     session_id: int | None = None,
     area: Area | None = None,
 ) -> RecoveryView:
-    """The latest session's recovery (or ``session_id``'s), for its first area (or ``area``)."""
+    """The latest session's recovery (or ``session_id``'s), following the same course as the
+    patient's page (the most demanding treated area), or ``area`` when the clinician picks one."""
     require(actor, Permission.VIEW_CHART)
     patient = _patient(uow, actor, patient_id)
     chart = uow.charts.chart(actor.clinic_id, patient.id)
@@ -94,16 +105,14 @@ def read_recovery(
         session.id if session else patient.id, patient_id=patient.id,
     )  # fmt: skip
     uow.commit()
-    skin_type = _skin_type(patient, chart)
+    skin_type = skin_type_for(patient, chart.consultations)
     if session is None:
         return RecoveryView(
             patient, sessions, None, None, None, skin_type, skin_type is not None, None,
-            MIN_DAYS_SHOWN, None, (), (), (), alerts,
+            MIN_DAYS_SHOWN, None, (), (), (), alerts, None,
         )  # fmt: skip
-    settings = _area(session, area)
-    # Without a recorded type the course is drawn for type I; the page says so.
-    course_type = skin_type or FitzpatrickType.I
-    course = expected_course(rules, settings.modality, settings.area, course_type)
+    basis = _basis(session, patient, chart, area)
+    course = expected_course_for(rules, basis)
     checkins = tuple(
         CheckInRow(c.checkin.day_after(session.performed_on), c)
         for c in sorted(chart.checkins, key=lambda c: (c.checkin.date, c.id))
@@ -119,10 +128,10 @@ def read_recovery(
         patient=patient,
         sessions=sessions,
         session=session,
-        area=settings.area,
-        modality=settings.modality,
-        skin_type=course_type,
-        skin_type_recorded=skin_type is not None,
+        area=basis.area,
+        modality=basis.modality,
+        skin_type=basis.skin_type,
+        skin_type_recorded=basis.skin_type_recorded,
         course=course,
         days_shown=days,
         today_day=today_day,
@@ -134,6 +143,7 @@ def read_recovery(
         ),
         checkins=checkins,
         alerts=alerts,
+        basis=basis,
     )
 
 
@@ -157,20 +167,14 @@ def _chosen(
     raise NotFound("session", session_id)
 
 
-def _area(session: TreatmentSession, area: Area | None) -> AreaSettings:
-    if area is None:
-        return session.areas[0]
-    for settings in session.areas:
-        if settings.area is area:
-            return settings
-    raise NotFound("treated area", area.value)
-
-
-def _skin_type(patient: Patient, chart: Chart) -> FitzpatrickType | None:
-    if patient.fitzpatrick_type is not None:
-        return patient.fitzpatrick_type
-    consultations = sorted(chart.consultations, key=lambda c: (c.held_on, c.id))
-    return consultations[-1].fitzpatrick_type if consultations else None
+def _basis(
+    session: TreatmentSession, patient: Patient, chart: Chart, area: Area | None
+) -> CourseBasis:
+    """The course the patient's page and triage follow (the most demanding treated area), or the
+    clinician's chosen ``area``. Without a recorded skin type it is type I's; the page says so."""
+    if not session.areas or (area is not None and area not in {a.area for a in session.areas}):
+        raise NotFound("treated area", area.value if area else str(session.id))
+    return course_for(session, patient, chart.consultations, area)
 
 
 def _series(
