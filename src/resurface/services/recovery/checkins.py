@@ -22,7 +22,7 @@ from resurface.domain.band_position import Position, ScorePosition, overall
 from resurface.domain.chart import CheckInRecord, Photo
 from resurface.domain.checkin import SCORE_MAX, SCORE_MIN, CheckIn
 from resurface.domain.codes import RedFlag, Score, Urgency
-from resurface.domain.errors import InvalidInput
+from resurface.domain.errors import FieldProblem, InvalidInput
 from resurface.domain.recovery import CourseBasis, course_for
 from resurface.domain.rulebase import RuleBase
 from resurface.domain.triage import Alert, DayResult, triage_by_day
@@ -61,15 +61,6 @@ RED_FLAG_QUESTIONS: dict[RedFlag, str] = {
 """The warning-sign questions of the clinical reference, as yes/no questions in plain words."""
 
 NOTE_MAX = 2000
-
-
-class InvalidAnswers(InvalidInput):
-    """Several fields at once: ``errors`` maps each field to its message; ``field`` is the first."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        first, message = next(iter(errors.items()))
-        super().__init__(first, message)
-        self.errors = dict(errors)
 
 
 @dataclass(frozen=True)
@@ -250,7 +241,7 @@ def _instruction(alerts: Sequence[Alert]) -> tuple[Instruction, tuple[str, ...]]
 
 
 def parse_answers(answers: Answers, treated_on: dt.date, today: dt.date) -> CheckIn:
-    """The answers as a :class:`CheckIn`, or :class:`InvalidAnswers` naming every bad field."""
+    """The answers as a :class:`CheckIn`, or :class:`InvalidInput` naming every bad field."""
     errors: dict[str, str] = {}
     scores: dict[Score, int] = {}
     for score in Score:
@@ -270,7 +261,7 @@ def parse_answers(answers: Answers, treated_on: dt.date, today: dt.date) -> Chec
         errors["note"] = f"keep the note under {NOTE_MAX} characters (it has {len(note)})"
     date = _date(answers.date, today, treated_on, errors)
     if errors:
-        raise InvalidAnswers(errors)
+        raise _invalid(errors)
     return CheckIn(date, scores, frozenset(flags), note)
 
 
@@ -375,17 +366,21 @@ def _result_of(
     return next(r for r in results if r.record.id == record_id)
 
 
+def _invalid(errors: Mapping[str, str]) -> InvalidInput:
+    return InvalidInput.of([FieldProblem(field, message) for field, message in errors.items()])
+
+
 def _stored_photo(data: bytes | None, photos: PhotoStore, max_bytes: int) -> Photo | None:
     """Decode, strip metadata and store; a Photo with the details still to fill in."""
     if not data:
         return None
     if len(data) > max_bytes:
         limit = max_bytes // 1_000_000
-        raise InvalidAnswers({"photo": f"is too large; the limit is {limit} MB"})
+        raise InvalidInput("photo", f"is too large; the limit is {limit} MB")
     try:
         ingested = ingest_photo(data)
     except ImagingError as error:
-        raise InvalidAnswers({"photo": f"could not be read as a photo ({error})"}) from None
+        raise InvalidInput("photo", f"could not be read as a photo ({error})") from None
     key = photos.put(ingested.stored_bytes)
     return Photo(
         id=0,
@@ -494,7 +489,6 @@ __all__ = [
     "Answers",
     "CheckInResult",
     "Instruction",
-    "InvalidAnswers",
     "RecoveryView",
     "Submitted",
     "Treatment",

@@ -4,7 +4,7 @@ The usual time is the median time of day of the patient's earlier check-ins; bef
 it is :data:`DEFAULT_REMINDER_TIME`. A reminder goes out at most once a day per patient, through
 the same outbox as the clinic's alerts, and carries a fresh recovery link. No reminder is sent
 for a session whose newest link the clinic revoked: that is the clinic saying "stop".
-All times are UTC.
+Times are stored in UTC; the usual time and "today" are read in the clinic's time zone.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import datetime as dt
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from resurface.domain.errors import InvalidInput
 from resurface.services.recovery import checkins
 from resurface.services.recovery.links import (
     LINK_NOT_USABLE,
@@ -102,9 +103,9 @@ def send_checkin(request: Request, runtime: RuntimeDep, token: str, body: CheckI
         return _throttled(error)
     except LinkNotUsable:
         return _not_usable(request, now)
-    except checkins.InvalidAnswers as error:
-        fields = [{"field": f, "message": m} for f, m in error.errors.items()]
-        detail = "; ".join(f"{f}: {m}" for f, m in error.errors.items())
+    except InvalidInput as error:
+        fields = [{"field": p.field, "message": p.message} for p in error.problems]
+        detail = "; ".join(f"{p.field}: {p.message}" for p in error.problems)
         return problem(422, "Invalid input", detail, _INSTANCE, errors=fields)
     if submitted.queued_notifications:
         wake_outbox(request)

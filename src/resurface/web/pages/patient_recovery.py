@@ -13,6 +13,7 @@ from markupsafe import Markup
 from starlette.datastructures import UploadFile
 
 from resurface.domain.codes import RedFlag, Score
+from resurface.domain.errors import InvalidInput
 from resurface.services.recovery import checkins, links
 from resurface.services.recovery.checkins import RED_FLAG_QUESTIONS, SCORE_QUESTIONS, Answers
 from resurface.services.recovery.links import (
@@ -181,9 +182,9 @@ async def submit_checkin(request: Request, runtime: RuntimeDep, token: str) -> R
         return _throttled(request, error)
     except LinkNotUsable:
         return _not_usable(request, now)
-    except checkins.InvalidAnswers as error:
+    except InvalidInput as error:
         return _view_page(
-            request, runtime, token, status_code=422, values=values, errors=error.errors
+            request, runtime, token, status_code=422, values=values, errors=error.by_field()
         )
     if submitted.queued_notifications:
         wake_outbox(request)

@@ -9,10 +9,11 @@ import pytest
 from resurface.bootstrap import Runtime
 from resurface.domain.alerts import AlertStatus
 from resurface.domain.codes import AlertCode, RedFlag, Score, Urgency
+from resurface.domain.errors import InvalidInput
 from resurface.domain.people import Role
 from resurface.services import auth
 from resurface.services.recovery import checkins, links
-from resurface.services.recovery.checkins import Answers, Instruction, InvalidAnswers, parse_answers
+from resurface.services.recovery.checkins import Answers, Instruction, parse_answers
 from resurface.services.recovery.links import LinkSigner
 from tests.support.clinic import SeededClinic, seed_clinic
 
@@ -26,9 +27,10 @@ def test_every_bad_field_is_named_at_once() -> None:
         note="n" * 2001,
         date="2025-06-11",
     )
-    with pytest.raises(InvalidAnswers) as refused:
+    with pytest.raises(InvalidInput) as refused:
         parse_answers(answers, TODAY - dt.timedelta(days=3), TODAY)
-    assert set(refused.value.errors) == {"redness", "swelling", "itch", "red_flags", "note", "date"}
+    fields = set(refused.value.by_field())
+    assert fields == {"redness", "swelling", "itch", "red_flags", "note", "date"}
 
 
 def test_good_answers_become_a_checkin_of_today() -> None:
