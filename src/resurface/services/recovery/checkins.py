@@ -28,13 +28,14 @@ from resurface.domain.rulebase import RuleBase
 from resurface.domain.triage import Alert, DayResult, triage_by_day
 from resurface.imaging.errors import ImagingError
 from resurface.imaging.ingest import ingest_photo
+from resurface.services.context import Context
 from resurface.services.errors import NotFound
 from resurface.services.ports import PhotoStore, UnitOfWork
 from resurface.services.recovery import outbox
 from resurface.services.recovery.links import (
     LinkNotUsable,
     PatientAccess,
-    open_link,
+    access_in,
     patient_csrf,
     record_patient_event,
 )
@@ -97,7 +98,7 @@ class CheckInResult:
 
 
 @dataclass(frozen=True)
-class RecoveryView:
+class PatientPage:
     """Everything the patient's page shows, and nothing else of the record."""
 
     clinic_name: str
@@ -128,21 +129,16 @@ class Submitted:
 # --- the page ----------------------------------------------------------------------------------
 
 
-def recovery_view(
-    uow: UnitOfWork,
-    rules: RuleBase,
-    secret: str,
-    token: str,
-    now: dt.datetime,
-    today: dt.date,
-    source: str,
-) -> RecoveryView:
-    access = open_link(uow, secret, token, now)
-    view = _view(uow, rules, access, secret, token, today)
-    record_patient_event(
-        uow, access, "read", "recovery_page", access.session.id, source=source, now=now
-    )
-    uow.commit()
+def recovery_view(ctx: Context, token: str, *, source: str) -> PatientPage:
+    """The patient's page for ``token``; ``source`` (the client's address) goes in the audit."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        access = access_in(uow, ctx.links.secret, token, now)
+        view = _view(uow, ctx.rules, access, ctx.links.secret, token, ctx.clock.today())
+        record_patient_event(
+            uow, access, "read", "recovery_page", access.session.id, source=source, now=now
+        )
+        uow.commit()
     return view
 
 
@@ -153,13 +149,13 @@ def _view(
     secret: str,
     token: str,
     today: dt.date,
-) -> RecoveryView:
+) -> PatientPage:
     treatment = treatment_of(uow, access)
     records = _session_checkins(uow, access)
     photos = _photos_by_checkin(uow, access)
     results = _results(rules, treatment, records, photos)
     day_today = max((today - treatment.treated_on).days, 0)
-    return RecoveryView(
+    return PatientPage(
         clinic_name=access.clinic.name,
         clinic_phone=access.clinic.phone,
         treatment=treatment,
@@ -298,54 +294,47 @@ def _date(
     return day
 
 
-def submit_checkin(
-    uow: UnitOfWork,
-    photos: PhotoStore,
-    rules: RuleBase,
-    secret: str,
-    public_url: str,
-    token: str,
-    answers: Answers,
-    now: dt.datetime,
-    today: dt.date,
-    source: str,
-    max_photo_bytes: int,
-) -> Submitted:
-    access = open_link(uow, secret, token, now)
-    checkin = parse_answers(answers, access.session.performed_on, today)
-    records = _session_checkins(uow, access)
-    same = next((r for r in records if r.checkin == checkin), None)
-    if same is not None and answers.photo is None:
-        # A resend (an offline queue flushed twice, a double tap): keep one copy.
-        return Submitted(_result_of(uow, rules, access, same.id), (), 0, duplicate=True)
-    stored = _stored_photo(answers.photo, photos, max_photo_bytes)
-    record = uow.charts.add_checkin(
-        CheckInRecord(0, access.clinic.id, access.patient.id, access.session.id, checkin, now)
-    )
-    treatment = treatment_of(uow, access)
-    if stored is not None:
-        uow.charts.add_photo(
-            replace(
-                stored,
-                clinic_id=access.clinic.id,
-                patient_id=access.patient.id,
-                region=treatment.area.value,
-                captured_at=now,
-                session_id=access.session.id,
-                checkin_id=record.id,
-            )
+def submit_checkin(ctx: Context, token: str, answers: Answers, *, source: str) -> Submitted:
+    """Save, triage and audit one check-in sent through ``token``; ``source`` is the client."""
+    now, today = ctx.clock.now(), ctx.clock.today()
+    with ctx.uow() as uow:
+        access = access_in(uow, ctx.links.secret, token, now)
+        checkin = parse_answers(answers, access.session.performed_on, today)
+        records = _session_checkins(uow, access)
+        same = next((r for r in records if r.checkin == checkin), None)
+        if same is not None and answers.photo is None:
+            # A resend (an offline queue flushed twice, a double tap): keep one copy.
+            return Submitted(_result_of(uow, ctx.rules, access, same.id), (), 0, duplicate=True)
+        stored = _stored_photo(answers.photo, ctx.photos, ctx.limits.upload_bytes)
+        record = uow.charts.add_checkin(
+            CheckInRecord(0, access.clinic.id, access.patient.id, access.session.id, checkin, now)
         )
-    shown = _shown_by(rules, treatment, [*records, record], record)
-    day = shown.day
-    new_alerts, queued = _raise_alerts(uow, access, record, shown.alerts, public_url, now)
-    _mark_appointment_done(uow, access, checkin.date)
-    detail = f"day {day}" + (f", {len(new_alerts)} new alert(s)" if new_alerts else "")
-    record_patient_event(
-        uow, access, "create", "checkin", record.id, source=source, now=now, detail=detail
-    )
-    result = _result_of(uow, rules, access, record.id)
-    uow.commit()
-    return Submitted(result, new_alerts, queued, duplicate=False)
+        treatment = treatment_of(uow, access)
+        if stored is not None:
+            uow.charts.add_photo(
+                replace(
+                    stored,
+                    clinic_id=access.clinic.id,
+                    patient_id=access.patient.id,
+                    region=treatment.area.value,
+                    captured_at=now,
+                    session_id=access.session.id,
+                    checkin_id=record.id,
+                )
+            )
+        shown = _shown_by(ctx.rules, treatment, [*records, record], record)
+        day = shown.day
+        new_alerts, queued = _raise_alerts(
+            uow, access, record, shown.alerts, ctx.links.public_url, now
+        )
+        _mark_appointment_done(uow, access, checkin.date)
+        detail = f"day {day}" + (f", {len(new_alerts)} new alert(s)" if new_alerts else "")
+        record_patient_event(
+            uow, access, "create", "checkin", record.id, source=source, now=now, detail=detail
+        )
+        result = _result_of(uow, ctx.rules, access, record.id)
+        uow.commit()
+        return Submitted(result, new_alerts, queued, duplicate=False)
 
 
 def _shown_by(
@@ -375,7 +364,7 @@ def _stored_photo(data: bytes | None, photos: PhotoStore, max_bytes: int) -> Pho
     if not data:
         return None
     if len(data) > max_bytes:
-        limit = max_bytes // 1_000_000
+        limit = max_bytes // (1024 * 1024)
         raise InvalidInput("photo", f"is too large; the limit is {limit} MB")
     try:
         ingested = ingest_photo(data)
@@ -458,29 +447,23 @@ def _mark_appointment_done(uow: UnitOfWork, access: PatientAccess, day: dt.date)
 # --- the patient's photos ----------------------------------------------------------------------
 
 
-def patient_photo(
-    uow: UnitOfWork,
-    photos: PhotoStore,
-    secret: str,
-    token: str,
-    photo_id: int,
-    now: dt.datetime,
-    source: str,
-) -> tuple[Photo, bytes]:
+def patient_photo(ctx: Context, token: str, photo_id: int, *, source: str) -> tuple[Photo, bytes]:
     """A photo the patient sent with a check-in of this link's session; anything else is refused
     exactly like a bad token."""
-    access = open_link(uow, secret, token, now)
-    photo = uow.charts.photo(access.clinic.id, photo_id)
-    if (
-        photo is None
-        or photo.patient_id != access.patient.id
-        or photo.session_id != access.session.id
-        or photo.checkin_id is None
-    ):
-        raise LinkNotUsable()
-    record_patient_event(uow, access, "read", "photo", photo.id, source=source, now=now)
-    uow.commit()
-    return photo, photos.get(photo.storage_key)
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        access = access_in(uow, ctx.links.secret, token, now)
+        photo = uow.charts.photo(access.clinic.id, photo_id)
+        if (
+            photo is None
+            or photo.patient_id != access.patient.id
+            or photo.session_id != access.session.id
+            or photo.checkin_id is None
+        ):
+            raise LinkNotUsable()
+        record_patient_event(uow, access, "read", "photo", photo.id, source=source, now=now)
+        uow.commit()
+    return photo, ctx.photos.get(photo.storage_key)
 
 
 __all__ = [
@@ -489,7 +472,7 @@ __all__ = [
     "Answers",
     "CheckInResult",
     "Instruction",
-    "RecoveryView",
+    "PatientPage",
     "Submitted",
     "Treatment",
     "parse_answers",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from typing import Annotated, Any
 
@@ -14,61 +13,21 @@ from starlette.datastructures import UploadFile
 
 from resurface.domain.codes import RedFlag, Score
 from resurface.domain.errors import InvalidInput
+from resurface.services.errors import LinkNotUsable, Throttled
 from resurface.services.recovery import checkins, links
 from resurface.services.recovery.checkins import RED_FLAG_QUESTIONS, SCORE_QUESTIONS, Answers
-from resurface.services.recovery.links import (
-    LinkNotUsable,
-    RecoveryThrottles,
-    Throttled,
-    patient_csrf,
-)
-from resurface.web import checkin_submission
-from resurface.web.deps import CheckedSessionDep, RuntimeDep, SessionDep
+from resurface.web.deps import CheckedSessionDep, ContextDep, RuntimeDep, SessionDep
 from resurface.web.pages.render import page
+from resurface.web.patient_link import (
+    PATIENT_HEADERS,
+    count_refusal,
+    count_request,
+    count_submission,
+    wake_outbox,
+)
 from resurface.web.security import CSRF_FIELD, client_address, tokens_match
 
 router = APIRouter()
-
-PATIENT_HEADERS = {"X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-referrer"}
-
-
-# --- throttling shared with the JSON API ------------------------------------------------------
-
-
-def throttles(request: Request) -> RecoveryThrottles:
-    state = request.app.state
-    found = getattr(state, "recovery_throttles", None)
-    if found is None:
-        found = RecoveryThrottles.default()
-        state.recovery_throttles = found
-    assert isinstance(found, RecoveryThrottles)
-    return found
-
-
-def count_request(request: Request, now: dt.datetime) -> None:
-    """Every patient-link request counts against the client; a client that sent many bad tokens
-    is refused for a while (guessing tokens is pointless anyway; this keeps the logs calm)."""
-    limits = throttles(request)
-    address = client_address(request)
-    limits.refused.check(address, now)
-    limits.requests.hit(address, now)
-
-
-def count_refusal(request: Request, now: dt.datetime) -> None:
-    # Already refusing: the answer stays the same "link does not work".
-    with contextlib.suppress(Throttled):
-        throttles(request).refused.hit(client_address(request), now)
-
-
-def count_submission(request: Request, token: str, now: dt.datetime) -> None:
-    throttles(request).submissions.hit(links.hash_token(token), now)
-
-
-def wake_outbox(request: Request) -> None:
-    outbox = getattr(request.app.state, "outbox", None)
-    if outbox is not None:
-        outbox.wake()
-
 
 # --- the patient's page -----------------------------------------------------------------------
 
@@ -97,7 +56,7 @@ def _throttled(request: Request, error: Throttled) -> Response:
 
 def _view_page(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     token: str,
     *,
     status_code: int = 200,
@@ -105,17 +64,7 @@ def _view_page(
     errors: dict[str, str] | None = None,
     sent: bool = False,
 ) -> Response:
-    now = dt.datetime.now(dt.UTC)
-    with runtime.uow() as uow:
-        view = checkins.recovery_view(
-            uow,
-            runtime.rules,
-            runtime.settings.secret_key,
-            token,
-            now,
-            runtime.today(),
-            client_address(request),
-        )
+    view = checkins.recovery_view(ctx, token, source=client_address(request))
     return _patient_page(
         request,
         "patient_recovery.html",
@@ -136,11 +85,11 @@ def _tel(phone: str) -> str:
 
 
 @router.get("/r/{token}")
-def recovery_page(request: Request, runtime: RuntimeDep, token: str, sent: int = 0) -> Response:
-    now = dt.datetime.now(dt.UTC)
+def recovery_page(request: Request, ctx: ContextDep, token: str, sent: int = 0) -> Response:
+    now = ctx.clock.now()
     try:
         count_request(request, now)
-        return _view_page(request, runtime, token, sent=bool(sent))
+        return _view_page(request, ctx, token, sent=bool(sent))
     except Throttled as error:
         return _throttled(request, error)
     except LinkNotUsable:
@@ -148,20 +97,20 @@ def recovery_page(request: Request, runtime: RuntimeDep, token: str, sent: int =
 
 
 @router.post("/r/{token}")
-async def submit_checkin(request: Request, runtime: RuntimeDep, token: str) -> Response:
-    now = dt.datetime.now(dt.UTC)
+async def submit_checkin(request: Request, ctx: ContextDep, token: str) -> Response:
+    now = ctx.clock.now()
     form = await request.form()
     values = _form_values(form)
     try:
         count_request(request, now)
         given = form.get(CSRF_FIELD)
         if not tokens_match(
-            patient_csrf(runtime.settings.secret_key, token),
+            ctx.links.patient_csrf(token),
             given if isinstance(given, str) else None,
         ):
             return _view_page(
                 request,
-                runtime,
+                ctx,
                 token,
                 status_code=403,
                 values=values,
@@ -177,14 +126,14 @@ async def submit_checkin(request: Request, runtime: RuntimeDep, token: str) -> R
             date=values["date"] or None,
             photo=data or None,
         )
-        submitted = checkin_submission.submit(runtime, request, token, answers, now)
+        submitted = checkins.submit_checkin(ctx, token, answers, source=client_address(request))
     except Throttled as error:
         return _throttled(request, error)
     except LinkNotUsable:
         return _not_usable(request, now)
     except InvalidInput as error:
         return _view_page(
-            request, runtime, token, status_code=422, values=values, errors=error.by_field()
+            request, ctx, token, status_code=422, values=values, errors=error.by_field()
         )
     if submitted.queued_notifications:
         wake_outbox(request)
@@ -203,20 +152,11 @@ def _form_values(form: Any) -> dict[str, Any]:
 
 
 @router.get("/r/{token}/photos/{photo_id}")
-def patient_photo(request: Request, runtime: RuntimeDep, token: str, photo_id: int) -> Response:
-    now = dt.datetime.now(dt.UTC)
+def patient_photo(request: Request, ctx: ContextDep, token: str, photo_id: int) -> Response:
+    now = ctx.clock.now()
     try:
         count_request(request, now)
-        with runtime.uow() as uow:
-            record, data = checkins.patient_photo(
-                uow,
-                runtime.photos,
-                runtime.settings.secret_key,
-                token,
-                photo_id,
-                now,
-                client_address(request),
-            )
+        record, data = checkins.patient_photo(ctx, token, photo_id, source=client_address(request))
     except Throttled as error:
         return _throttled(request, error)
     except LinkNotUsable:

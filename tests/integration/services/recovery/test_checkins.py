@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -52,7 +53,7 @@ def test_a_worse_sign_supersedes_the_milder_alert_and_the_same_one_is_not_repeat
     becomes urgent, which closes the milder alert of the same code."""
     keys = LinkSigner(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
     now = dt.datetime.now(dt.UTC)
-    today = now.date()
+
     with sqlite_runtime.uow() as uow:
         user = uow.users.by_username(north.usernames[Role.CLINICIAN])
         assert user is not None
@@ -65,20 +66,8 @@ def test_a_worse_sign_supersedes_the_milder_alert_and_the_same_one_is_not_repeat
             scores={"redness": 3, "swelling": 1, "irritation": 1, "pain": pain, "itch": itch},
             red_flags=["yellow_crust_or_pus"],
         )
-        with sqlite_runtime.uow() as uow:
-            return checkins.submit_checkin(
-                uow,
-                sqlite_runtime.photos,
-                sqlite_runtime.rules,
-                keys.secret,
-                keys.public_url,
-                issued.token,
-                answers,
-                now,
-                today,
-                "test",
-                10_000_000,
-            )
+        ctx = replace(sqlite_runtime.context.at(now), links=keys)
+        return checkins.submit_checkin(ctx, issued.token, answers, source="test")
 
     mild = send(pain=0)
     assert [(a.code, a.urgency) for a in mild.new_alerts] == [

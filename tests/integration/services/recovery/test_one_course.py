@@ -9,6 +9,7 @@ the perioral course, and both pages say so in words.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from resurface.bootstrap import Runtime
 from resurface.domain.band_position import Position
@@ -57,13 +58,9 @@ def test_two_areas_one_course_on_every_page(sqlite_runtime: Runtime) -> None:
         issued = links.create_link(uow, actor, keys, north.patient.id, session.id, now)
 
     scores = {s.value: 0 for s in Score} | {"pain": pain}
-    with runtime.uow() as uow:
-        submitted = checkins.submit_checkin(
-            uow, runtime.photos, rules, keys.secret, keys.public_url, issued.token,
-            Answers(scores=scores), now, today, "test", 10_000_000,
-        )  # fmt: skip
-    with runtime.uow() as uow:
-        page = checkins.recovery_view(uow, rules, keys.secret, issued.token, now, today, "test")
+    ctx = replace(runtime.context.at(now), links=keys)
+    submitted = checkins.submit_checkin(ctx, issued.token, Answers(scores=scores), source="test")
+    page = checkins.recovery_view(ctx, issued.token, source="test")
     with runtime.uow() as uow:
         chart = clinician_view.read_recovery(uow, actor, rules, north.patient.id, today, session.id)
     with runtime.uow() as uow:

@@ -12,7 +12,8 @@ from resurface.services import auth
 from resurface.services.access import Actor
 from resurface.services.errors import NotFound, PermissionDenied
 from resurface.services.recovery import links
-from resurface.services.recovery.links import LinkNotUsable, LinkSigner, Throttle, Throttled
+from resurface.services.recovery.links import LinkNotUsable, LinkSigner, Throttled
+from resurface.web.patient_link import Throttle
 from tests.support.clinic import SeededClinic, seed_clinic
 
 NOW = dt.datetime(2025, 6, 1, 10, 0, tzinfo=dt.UTC)
@@ -41,19 +42,19 @@ def test_a_link_opens_its_session_until_it_expires_or_is_revoked(
     assert issued.url == f"https://clinic.example/r/{issued.token}"
     assert issued.link.token_hash != issued.token  # only the hash is stored
     with sqlite_runtime.uow() as uow:
-        access = links.open_link(uow, keys.secret, issued.token, NOW)
+        access = links.access_in(uow, keys.secret, issued.token, NOW)
         assert (access.session.id, access.patient.id) == (sid, pid)
         page = links.link_page(uow, actor, keys, pid, sid, NOW)
         assert page.active is not None and page.active.token == issued.token
         with pytest.raises(LinkNotUsable):
-            links.open_link(uow, keys.secret, issued.token, NOW + dt.timedelta(days=42))
+            links.access_in(uow, keys.secret, issued.token, NOW + dt.timedelta(days=42))
         with pytest.raises(LinkNotUsable):
-            links.open_link(uow, "another-secret-" * 3, issued.token, NOW)
+            links.access_in(uow, "another-secret-" * 3, issued.token, NOW)
     with sqlite_runtime.uow() as uow:
         links.revoke_link(uow, actor, issued.link.id, pid, sid, NOW)
     with sqlite_runtime.uow() as uow:
         with pytest.raises(LinkNotUsable) as refused:
-            links.open_link(uow, keys.secret, issued.token, NOW)
+            links.access_in(uow, keys.secret, issued.token, NOW)
         assert str(refused.value) == links.LINK_NOT_USABLE
         assert links.link_page(uow, actor, keys, pid, sid, NOW).active is None
         actions = [e.entry.action for e in uow.audit.for_patient(north.clinic.id, pid)]
