@@ -21,6 +21,7 @@ from resurface.domain.recovery import (
 from resurface.domain.rulebase import RuleBase
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
+from resurface.services.context import Context
 from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient
 from resurface.services.ports import UnitOfWork
@@ -61,7 +62,7 @@ class CheckInRow:
 
 
 @dataclass(frozen=True)
-class RecoveryView:
+class RecoveryChart:
     patient: Patient
     sessions: tuple[TreatmentSession, ...]
     """Every session of the patient, newest first (the chooser)."""
@@ -84,6 +85,18 @@ class RecoveryView:
 
 
 def read_recovery(
+    ctx: Context,
+    actor: Actor,
+    patient_id: int,
+    session_id: int | None = None,
+    area: Area | None = None,
+) -> RecoveryChart:
+    """The latest session's recovery (or ``session_id``'s); see :func:`_read`."""
+    with ctx.uow() as uow:
+        return _read(uow, actor, ctx.rules, patient_id, ctx.clock.today(), session_id, area)
+
+
+def _read(
     uow: UnitOfWork,
     actor: Actor,
     rules: RuleBase,
@@ -91,9 +104,10 @@ def read_recovery(
     today: dt.date,
     session_id: int | None = None,
     area: Area | None = None,
-) -> RecoveryView:
-    """The latest session's recovery (or ``session_id``'s), following the same course as the
-    patient's page (the most demanding treated area), or ``area`` when the clinician picks one."""
+) -> RecoveryChart:
+    """Inside the caller's unit of work: the latest session's recovery (or ``session_id``'s),
+    following the same course as the patient's page (the most demanding treated area), or
+    ``area`` when the clinician picks one."""
     require(actor, Permission.VIEW_CHART)
     patient = _patient(uow, actor, patient_id)
     chart = uow.charts.chart(actor.clinic_id, patient.id)
@@ -107,7 +121,7 @@ def read_recovery(
     uow.commit()
     skin_type = skin_type_for(patient, chart.consultations)
     if session is None:
-        return RecoveryView(
+        return RecoveryChart(
             patient, sessions, None, None, None, skin_type, skin_type is not None, None,
             MIN_DAYS_SHOWN, None, (), (), (), alerts, None,
         )  # fmt: skip
@@ -124,7 +138,7 @@ def read_recovery(
         max(MIN_DAYS_SHOWN, last_day + DAYS_AFTER_LAST_CHECKIN, today_day + 1),
         len(course.days) - 1,
     )
-    return RecoveryView(
+    return RecoveryChart(
         patient=patient,
         sessions=sessions,
         session=session,
@@ -187,3 +201,7 @@ def _series(
         if score in row.record.checkin.scores and row.day >= 0
     )
     return ScoreSeries(score, band, readings)
+
+
+RecoveryView = RecoveryChart
+"""The former name, kept only for ``web/api/followup_schemas.py`` until the lead regroups it."""

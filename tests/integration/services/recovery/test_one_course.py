@@ -61,8 +61,7 @@ def test_two_areas_one_course_on_every_page(sqlite_runtime: Runtime) -> None:
     ctx = replace(runtime.context.at(now), links=keys)
     submitted = checkins.submit_checkin(ctx, issued.token, Answers(scores=scores), source="test")
     page = checkins.recovery_view(ctx, issued.token, source="test")
-    with runtime.uow() as uow:
-        chart = clinician_view.read_recovery(uow, actor, rules, north.patient.id, today, session.id)
+    chart = clinician_view.read_recovery(ctx, actor, north.patient.id, session.id)
     with runtime.uow() as uow:
         alerts = uow.alerts.for_session(north.clinic.id, session.id)
 
