@@ -290,15 +290,8 @@ class _Story:
         latest: bool,
     ) -> None:
         session = recorded.session
-        with self.uow() as uow:
-            issued = links.create_link(
-                uow,
-                self.clinician,
-                self.keys,
-                patient.id,
-                session.id,
-                _at(session.performed_on, 17),
-            )
+        ctx = self._patient_context(_at(session.performed_on, 17))
+        issued = links.create_link(ctx, self.clinician, patient.id, session.id)
         area = session.areas[0]
         assert patient.fitzpatrick_type is not None
         course = expected_course(self.rules, area.modality, area.area, patient.fitzpatrick_type)

@@ -148,7 +148,13 @@ def _session_of(
     return patient, session
 
 
-def link_page(
+def link_page(ctx: Context, actor: Actor, patient_id: int, session_id: int) -> LinkPage:
+    """The clinic's view of a session's links, with the active one to hand over."""
+    with ctx.uow() as uow:
+        return _link_page(uow, actor, ctx.links, patient_id, session_id, ctx.clock.now())
+
+
+def _link_page(
     uow: UnitOfWork,
     actor: Actor,
     keys: LinkSigner,
@@ -166,7 +172,13 @@ def link_page(
     return LinkPage(patient, session, active, links, now)
 
 
-def create_link(
+def create_link(ctx: Context, actor: Actor, patient_id: int, session_id: int) -> IssuedLink:
+    """A new link for the session (older ones keep working until they expire or are revoked)."""
+    with ctx.uow() as uow:
+        return _create_link(uow, actor, ctx.links, patient_id, session_id, ctx.clock.now())
+
+
+def _create_link(
     uow: UnitOfWork,
     actor: Actor,
     keys: LinkSigner,
@@ -186,6 +198,15 @@ def create_link(
 
 
 def revoke_link(
+    ctx: Context, actor: Actor, link_id: int, patient_id: int, session_id: int
+) -> RecoveryLink:
+    """Stop a link from working. Revoking twice is harmless; a link that is not one of this
+    session's (or another clinic's) is NotFound."""
+    with ctx.uow() as uow:
+        return _revoke_link(uow, actor, link_id, patient_id, session_id, ctx.clock.now())
+
+
+def _revoke_link(
     uow: UnitOfWork,
     actor: Actor,
     link_id: int,
@@ -193,8 +214,6 @@ def revoke_link(
     session_id: int,
     now: dt.datetime,
 ) -> RecoveryLink:
-    """Stop a link from working. Revoking twice is harmless; a link that is not one of this
-    session's (or another clinic's) is NotFound."""
     require(actor, Permission.WRITE_CHART)
     patient, session = _session_of(uow, actor, patient_id, session_id)
     links = uow.recovery_links.for_session(actor.clinic_id, session.id)

@@ -16,7 +16,7 @@ from resurface.domain.errors import InvalidInput
 from resurface.services.errors import LinkNotUsable, Throttled
 from resurface.services.recovery import checkins, links
 from resurface.services.recovery.checkins import RED_FLAG_QUESTIONS, SCORE_QUESTIONS, Answers
-from resurface.web.deps import CheckedSessionDep, ContextDep, RuntimeDep, SessionDep
+from resurface.web.deps import CheckedSessionDep, ContextDep, SessionDep
 from resurface.web.pages.render import page
 from resurface.web.patient_link import (
     PATIENT_HEADERS,
@@ -177,34 +177,18 @@ def _qr_svg(url: str) -> Markup:
 
 @router.get("/patients/{patient_id}/sessions/{session_id}/link")
 def link_page(
-    request: Request, runtime: RuntimeDep, session: SessionDep, patient_id: int, session_id: int
+    request: Request, ctx: ContextDep, session: SessionDep, patient_id: int, session_id: int
 ) -> Response:
-    with runtime.uow() as uow:
-        view = links.link_page(
-            uow,
-            session.actor,
-            runtime.link_keys,
-            patient_id,
-            session_id,
-            dt.datetime.now(dt.UTC),
-        )
+    view = links.link_page(ctx, session.actor, patient_id, session_id)
     qr = _qr_svg(view.active.url) if view.active else None
     return page(request, "recovery_link.html", session, view=view, qr=qr)
 
 
 @router.post("/patients/{patient_id}/sessions/{session_id}/link")
 def create_link(
-    runtime: RuntimeDep, session: CheckedSessionDep, patient_id: int, session_id: int
+    ctx: ContextDep, session: CheckedSessionDep, patient_id: int, session_id: int
 ) -> Response:
-    with runtime.uow() as uow:
-        links.create_link(
-            uow,
-            session.actor,
-            runtime.link_keys,
-            patient_id,
-            session_id,
-            dt.datetime.now(dt.UTC),
-        )
+    links.create_link(ctx, session.actor, patient_id, session_id)
     return RedirectResponse(
         f"/patients/{patient_id}/sessions/{session_id}/link?created=1", status_code=303
     )
@@ -212,16 +196,13 @@ def create_link(
 
 @router.post("/recovery-links/{link_id}/revoke")
 def revoke_link(
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: CheckedSessionDep,
     link_id: int,
     patient_id: Annotated[int, Form()],
     session_id: Annotated[int, Form()],
 ) -> Response:
-    with runtime.uow() as uow:
-        links.revoke_link(
-            uow, session.actor, link_id, patient_id, session_id, dt.datetime.now(dt.UTC)
-        )
+    links.revoke_link(ctx, session.actor, link_id, patient_id, session_id)
     return RedirectResponse(
         f"/patients/{patient_id}/sessions/{session_id}/link?revoked=1", status_code=303
     )

@@ -58,7 +58,10 @@ def test_a_worse_sign_supersedes_the_milder_alert_and_the_same_one_is_not_repeat
         user = uow.users.by_username(north.usernames[Role.CLINICIAN])
         assert user is not None
         issued = links.create_link(
-            uow, auth.actor_of(user, "t"), keys, north.patient.id, north.record_ids["session"], now
+            replace(sqlite_runtime.context.at(now), links=keys),
+            auth.actor_of(user, "t"),
+            north.patient.id,
+            north.record_ids["session"],
         )
 
     def send(pain: int, itch: int = 1) -> checkins.Submitted:

@@ -55,7 +55,9 @@ def test_two_areas_one_course_on_every_page(sqlite_runtime: Runtime) -> None:
             )
         )  # fmt: skip
         uow.commit()
-        issued = links.create_link(uow, actor, keys, north.patient.id, session.id, now)
+        issued = links.create_link(
+            replace(runtime.context.at(now), links=keys), actor, north.patient.id, session.id
+        )
 
     scores = {s.value: 0 for s in Score} | {"pain": pain}
     ctx = replace(runtime.context.at(now), links=keys)
