@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from typing import Annotated
 
 import typer
 
 from resurface.cli.context import CliContext
-from resurface.services.recovery.reminders import NotifyRun, notify_once
+from resurface.services.recovery import outbox
+from resurface.services.recovery.outbox import DeliveryReport
 
 notify_app = typer.Typer(help="Send queued e-mail and check-in reminders.", no_args_is_help=True)
 
@@ -31,23 +31,19 @@ def run(
     """Queue the check-in reminders that are due and deliver every message that is due, once
     (or every SECONDS with --loop). Without RESURFACE_SMTP_HOST messages stay in the outbox."""
     context: CliContext = ctx.obj
-    settings = context.settings
-    runtime = context.runtime
-    mailer = runtime.mailer()
-    if mailer is None:
+    use_cases = context.runtime.context
+    if use_cases.mailer is None:
         typer.echo("RESURFACE_SMTP_HOST is not set: messages stay in the outbox", err=True)
-    keys = runtime.link_keys
     while True:
-        now = dt.datetime.now(dt.UTC)
-        result = notify_once(runtime.uow, keys, mailer, settings.smtp_from, now, settings.zone)
+        result = outbox.run_once(use_cases, sender=context.settings.smtp_from)
         typer.echo(_summary(result))
         if loop is None:
             return
         time.sleep(loop)
 
 
-def _summary(result: NotifyRun) -> str:
+def _summary(result: DeliveryReport) -> str:
     text = f"reminders queued: {result.reminders_queued}"
-    if result.delivery is not None:
-        text += f"; sent: {result.delivery.sent}; failed (will retry): {result.delivery.failed}"
+    if result.mail_server:
+        text += f"; sent: {result.sent}; failed (will retry): {result.failed}"
     return text

@@ -34,7 +34,8 @@ from resurface.services import (
     sessions,
 )
 from resurface.services.access import Actor
-from resurface.services.auth import actor_of
+from resurface.services.auth import LoginPolicy, actor_of
+from resurface.services.context import Clock, Context, Limits
 from resurface.services.passwords import hash_password
 from resurface.services.ports import PhotoStore, UnitOfWork
 from resurface.services.recovery import checkins, links
@@ -289,15 +290,8 @@ class _Story:
         latest: bool,
     ) -> None:
         session = recorded.session
-        with self.uow() as uow:
-            issued = links.create_link(
-                uow,
-                self.clinician,
-                self.keys,
-                patient.id,
-                session.id,
-                _at(session.performed_on, 17),
-            )
+        ctx = self._patient_context(_at(session.performed_on, 17))
+        issued = links.create_link(ctx, self.clinician, patient.id, session.id)
         area = session.areas[0]
         assert patient.fitzpatrick_type is not None
         course = expected_course(self.rules, area.modality, area.area, patient.fitzpatrick_type)
@@ -305,20 +299,16 @@ class _Story:
             if appointment.due_on >= self.today:
                 continue  # patients have checked in on every booked day up to yesterday
             answers = self._answers(appointment, course, session.performed_on, demo, latest=latest)
-            with self.uow() as uow:
-                checkins.submit_checkin(
-                    uow,
-                    self.store,
-                    self.rules,
-                    self.keys.secret,
-                    self.keys.public_url,
-                    issued.token,
-                    answers,
-                    _at(appointment.due_on, 19, 30),
-                    appointment.due_on,
-                    SOURCE,
-                    photos.MAX_UPLOAD_BYTES,
-                )
+            ctx = self._patient_context(_at(appointment.due_on, 19, 30))
+            checkins.submit_checkin(ctx, issued.token, answers, source=SOURCE)
+
+    def _patient_context(self, moment: dt.datetime) -> Context:
+        """What the patient's phone reaches at ``moment`` (no sign-in: the policy is unused)."""
+        no_sign_in = LoginPolicy(0, dt.timedelta(0), dt.timedelta(0))
+        return Context(
+            self.uow, self.rules, self.store, self.keys, no_sign_in,
+            clock=Clock(fixed=moment), limits=Limits(photos.MAX_UPLOAD_BYTES),
+        )  # fmt: skip
 
     def _answers(
         self,

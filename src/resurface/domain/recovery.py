@@ -10,11 +10,15 @@ course is stretched by the area healing factor in ``protocols/modalities.yaml``.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from resurface.domain.chart import AreaSettings, Consultation, TreatmentSession
 from resurface.domain.codes import Area, FitzpatrickType, Modality, Score
+from resurface.domain.errors import InvalidInput
+from resurface.domain.people import Patient
 from resurface.domain.rulebase import CurvePoint, RuleBase, Span
 
 _DECIMALS = 1
@@ -52,6 +56,79 @@ class ExpectedCourse:
         return self.days[index].bands[score]
 
 
+@dataclass(frozen=True)
+class CourseBasis:
+    """What a session's expected course follows: one treated area and one skin type.
+
+    Every page that shows a band (the patient's page, the clinician's chart) and triage use
+    the same basis, so they never disagree about what is "usual" for a day.
+    """
+
+    modality: Modality
+    area: Area
+    skin_type: FitzpatrickType
+    skin_type_recorded: bool
+    treated_on: dt.date
+
+    def in_words(self) -> str:
+        """E.g. "perioral, fractional ablative co2, skin type III" - stated next to every band."""
+        area = self.area.value.replace("_", " ")
+        modality = self.modality.value.replace("_", " ")
+        skin = f"skin type {self.skin_type.value}"
+        if not self.skin_type_recorded:
+            skin += " (not recorded yet)"
+        return f"{area}, {modality}, {skin}"
+
+
+def primary_area(session: TreatmentSession) -> AreaSettings:
+    """The area whose recovery is the longest: fully ablative before fractional before
+    non-ablative, and a delicate area before the others (it heals more slowly)."""
+    if not session.areas:
+        raise InvalidInput("session.areas", "has no treated area")
+    return max(
+        session.areas,
+        key=lambda a: (a.modality.is_fully_ablative, a.modality.is_ablative, a.area.is_delicate),
+    )
+
+
+def skin_type_for(
+    patient: Patient, consultations: Sequence[Consultation]
+) -> FitzpatrickType | None:
+    """The patient's recorded type, else the type found at the latest consultation by the date it
+    was held (the same day: the later record), else None (not known)."""
+    if patient.fitzpatrick_type is not None:
+        return patient.fitzpatrick_type
+    latest = max(consultations, key=lambda c: (c.held_on, c.id), default=None)
+    return latest.fitzpatrick_type if latest is not None else None
+
+
+def course_for(
+    session: TreatmentSession,
+    patient: Patient,
+    consultations: Sequence[Consultation],
+    area: Area | None = None,
+) -> CourseBasis:
+    """The course a session's recovery follows: the most demanding treated area (or ``area``,
+    when the clinician picks one) and the patient's skin type. Without a known type the course
+    is type I's, the one listed in the protocol (no skin-type adjustment)."""
+    settings = primary_area(session) if area is None else _treated(session, area)
+    skin_type = skin_type_for(patient, consultations)
+    return CourseBasis(
+        modality=settings.modality,
+        area=settings.area,
+        skin_type=skin_type or FitzpatrickType.I,
+        skin_type_recorded=skin_type is not None,
+        treated_on=session.performed_on,
+    )
+
+
+def _treated(session: TreatmentSession, area: Area) -> AreaSettings:
+    for settings in session.areas:
+        if settings.area is area:
+            return settings
+    raise InvalidInput("area", f"{area.value} was not treated in this session")
+
+
 def course_stretch(rules: RuleBase, area: Area, skin_type: FitzpatrickType) -> float:
     """How much slower than a full face of this skin type the course runs (1.0 = as listed)."""
     area_factor = rules.planning.area_healing_factor.get(area, 1.0)
@@ -79,6 +156,11 @@ def modality_healing_days(rules: RuleBase, modality: Modality | None) -> int:
     if modality is None:
         return 0
     return math.ceil(rules.planning.profiles[modality].healing_days.max)
+
+
+def expected_course_for(rules: RuleBase, basis: CourseBasis) -> ExpectedCourse:
+    """The expected course of ``basis`` (see :func:`course_for`)."""
+    return expected_course(rules, basis.modality, basis.area, basis.skin_type)
 
 
 def expected_course(

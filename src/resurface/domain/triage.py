@@ -10,9 +10,10 @@ day 10 (delayed healing, Ramsdell 2012), dark patches from week 3, above all in 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from resurface.domain.band_position import ScorePosition, band_positions
 from resurface.domain.checkin import CheckIn
 from resurface.domain.codes import (
     AlertCode,
@@ -23,11 +24,14 @@ from resurface.domain.codes import (
     Urgency,
 )
 from resurface.domain.errors import InvalidInput
-from resurface.domain.recovery import ExpectedCourse, expected_course
+from resurface.domain.recovery import (
+    CourseBasis,
+    ExpectedCourse,
+    expected_course,
+    expected_course_for,
+)
 from resurface.domain.rulebase import AlertSpec, RedFlagRule, RuleBase, TriageRules
 
-# The order of the vocabulary, not a clinical number: urgent outranks soon outranks routine.
-_RANK = {Urgency.ROUTINE: 1, Urgency.SOON: 2, Urgency.URGENT: 3}
 _STATUS = {
     0: RecoveryStatus.AS_EXPECTED,
     1: RecoveryStatus.WATCH,
@@ -70,17 +74,70 @@ def triage(
     found: list[Alert] = []
     previous: CheckIn | None = None
     for index, checkin in ordered:
-        day = checkin.day_after(treated_on)
-        if day < 0:
-            raise InvalidInput(f"checkins[{index}].date", "is before the treatment date")
-        found += _score_alerts(rules.triage, course, checkin, day)
-        if previous is not None:
-            found += _rising_alerts(rules.triage, course, previous, checkin, treated_on)
-        found += _red_flag_alerts(rules.triage, skin_type, checkin, day)
+        found += _signs_of(rules, course, skin_type, treated_on, index, previous, checkin)
         previous = checkin
     alerts = _strongest_per_code(found)
-    top = max((_RANK[a.urgency] for a in alerts), default=0)
+    top = max((a.urgency.rank for a in alerts), default=0)
     return TriageResult(_STATUS[top], alerts)
+
+
+@dataclass(frozen=True)
+class DayResult:
+    """What one check-in showed on its own day: where each score sat in the expected band, and
+    the alerts triage reported for that day with only the check-ins up to this one (as the patient
+    saw it then)."""
+
+    checkin: CheckIn
+    day: int
+    positions: tuple[ScorePosition, ...]
+    alerts: tuple[Alert, ...]
+
+
+def triage_by_day(
+    rules: RuleBase, basis: CourseBasis, checkins: Sequence[CheckIn]
+) -> tuple[DayResult, ...]:
+    """One :class:`DayResult` per check-in, in date order (same date: the given order).
+
+    One pass: the strongest alert per sign so far is carried forward, so each day's answer equals
+    :func:`triage` over the check-ins up to that day, restricted to alerts of that day.
+    """
+    course = expected_course_for(rules, basis)
+    ordered = sorted(enumerate(checkins), key=lambda pair: pair[1].date)
+    strongest: dict[AlertCode, Alert] = {}
+    previous: CheckIn | None = None
+    results = []
+    for index, checkin in ordered:
+        found = _signs_of(
+            rules, course, basis.skin_type, basis.treated_on, index, previous, checkin
+        )
+        for alert in found:
+            _keep_strongest(strongest, alert)
+        day = checkin.day_after(basis.treated_on)
+        today = tuple(a for a in _sorted(strongest.values()) if a.day == day)
+        positions = band_positions(course, day, checkin.scores)
+        results.append(DayResult(checkin, day, positions, today))
+        previous = checkin
+    return tuple(results)
+
+
+def _signs_of(
+    rules: RuleBase,
+    course: ExpectedCourse,
+    skin_type: FitzpatrickType,
+    treated_on: dt.date,
+    index: int,
+    previous: CheckIn | None,
+    checkin: CheckIn,
+) -> list[Alert]:
+    """Every warning sign one check-in shows (the rise compared with the check-in before it)."""
+    day = checkin.day_after(treated_on)
+    if day < 0:
+        raise InvalidInput(f"checkins[{index}].date", "is before the treatment date")
+    found = _score_alerts(rules.triage, course, checkin, day)
+    if previous is not None:
+        found += _rising_alerts(rules.triage, course, previous, checkin, treated_on)
+    found += _red_flag_alerts(rules.triage, skin_type, checkin, day)
+    return found
 
 
 def _alert(rules: TriageRules, spec: AlertSpec, day: int, detail: str) -> Alert:
@@ -159,7 +216,16 @@ def _red_flag_urgency(
 def _strongest_per_code(alerts: list[Alert]) -> tuple[Alert, ...]:
     best: dict[AlertCode, Alert] = {}
     for alert in alerts:
-        kept = best.get(alert.code)
-        if kept is None or (_RANK[alert.urgency], alert.day) >= (_RANK[kept.urgency], kept.day):
-            best[alert.code] = alert
-    return tuple(sorted(best.values(), key=lambda a: (-_RANK[a.urgency], a.day, a.code.value)))
+        _keep_strongest(best, alert)
+    return _sorted(best.values())
+
+
+def _keep_strongest(best: dict[AlertCode, Alert], alert: Alert) -> None:
+    """Each sign once: at its highest urgency, on the latest day it was seen."""
+    kept = best.get(alert.code)
+    if kept is None or (alert.urgency.rank, alert.day) >= (kept.urgency.rank, kept.day):
+        best[alert.code] = alert
+
+
+def _sorted(alerts: Iterable[Alert]) -> tuple[Alert, ...]:
+    return tuple(sorted(alerts, key=lambda a: (-a.urgency.rank, a.day, a.code.value)))

@@ -2,6 +2,8 @@
 
 ServiceError
 ├── NotFound               no such record in the caller's clinic (also for other clinics' records)
+│   └── LinkNotUsable      a patient's link token refused, for whatever reason (says nothing more)
+├── Throttled              too many requests in a short time; try again in ``retry_after`` seconds
 ├── PermissionDenied       the caller's role may not do this
 ├── AuthenticationFailed   wrong user name or password
 │   └── AccountLocked      too many failed attempts; try again later
@@ -40,3 +42,26 @@ class NotSignedIn(AuthenticationFailed):
 
 class Conflict(ServiceError):
     pass
+
+
+LINK_NOT_USABLE = (
+    "This link does not work. It may have expired or been replaced: "
+    "please ask the clinic for a new one."
+)
+
+
+class LinkNotUsable(NotFound):
+    """The one answer to every refused token: it says nothing about why."""
+
+    def __init__(self) -> None:
+        ServiceError.__init__(self, LINK_NOT_USABLE)
+        self.record = "recovery link"
+        self.record_id = ""
+
+
+class Throttled(ServiceError):
+    """Too many requests in a short time; ``retry_after`` is in seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many requests; try again in {retry_after} seconds")
+        self.retry_after = retry_after

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 
 from resurface.bootstrap import Runtime
-from resurface.services.recovery.reminders import notify_once
+from resurface.services.recovery import outbox
 
 log = logging.getLogger("resurface.outbox")
 
@@ -38,25 +37,15 @@ class OutboxLoop:
                 await self._task
 
     async def _run(self) -> None:
-        settings = self.runtime.settings
-        mailer = self.runtime.mailer()
-        keys = self.runtime.link_keys
+        ctx, sender = self.runtime.context, self.runtime.settings.smtp_from
         while True:
             try:
-                result = await asyncio.to_thread(
-                    notify_once,
-                    self.runtime.uow,
-                    keys,
-                    mailer,
-                    settings.smtp_from,
-                    dt.datetime.now(dt.UTC),
-                    settings.zone,
-                )
-                if result.delivery and (result.delivery.sent or result.delivery.failed):
+                result = await asyncio.to_thread(outbox.run_once, ctx, sender=sender)
+                if result.sent or result.failed:
                     log.info(
                         "outbox: %d sent, %d failed, %d reminders queued",
-                        result.delivery.sent,
-                        result.delivery.failed,
+                        result.sent,
+                        result.failed,
                         result.reminders_queued,
                     )
             except Exception:  # keep the loop alive; the next round tries again

@@ -11,10 +11,11 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from resurface.domain.alerts import URGENCY_ORDER, AlertStatus, ClinicAlert
+from resurface.domain.alerts import AlertStatus, ClinicAlert
 from resurface.domain.errors import InvalidInput, VersionConflict
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
+from resurface.services.context import Context
 from resurface.services.errors import Conflict, NotFound
 from resurface.services.paging import Page, paginate
 from resurface.services.ports import UnitOfWork
@@ -36,19 +37,26 @@ def by_urgency(alerts: Iterable[ClinicAlert]) -> list[ClinicAlert]:
         key=lambda a: (
             a.status is not AlertStatus.OPEN,
             a.status is AlertStatus.CLOSED,
-            URGENCY_ORDER[a.urgency],
+            -a.urgency.rank,
         ),
     )
 
 
 def list_alerts(
-    uow: UnitOfWork,
+    ctx: Context,
     actor: Actor,
     status: AlertStatus | None = None,
     page: int = 1,
     per_page: int = 25,
 ) -> Page[AlertView]:
     """The clinic's alerts. ``None``: every alert not yet closed (open and acknowledged)."""
+    with ctx.uow() as uow:
+        return _list(uow, actor, status, page, per_page)
+
+
+def _list(
+    uow: UnitOfWork, actor: Actor, status: AlertStatus | None, page: int, per_page: int
+) -> Page[AlertView]:
     require(actor, Permission.VIEW_CHART)
     if status is not AlertStatus.CLOSED:
         found = uow.alerts.open_in_clinic(actor.clinic_id)
@@ -69,11 +77,16 @@ def list_alerts(
     return result
 
 
-def acknowledge(
-    uow: UnitOfWork, actor: Actor, alert_id: int, version: int, note: str, now: dt.datetime
-) -> ClinicAlert:
+def acknowledge(ctx: Context, actor: Actor, alert_id: int, version: int, note: str) -> ClinicAlert:
     """The clinician has seen the alert and says what was done (called the patient, booked a
     review ...). The note is required."""
+    with ctx.uow() as uow:
+        return _acknowledge(uow, actor, alert_id, version, note, ctx.clock.now())
+
+
+def _acknowledge(
+    uow: UnitOfWork, actor: Actor, alert_id: int, version: int, note: str, now: dt.datetime
+) -> ClinicAlert:
     require(actor, Permission.WRITE_CHART)
     alert = _current(uow, actor, alert_id, version)
     text = _note(note)
@@ -89,10 +102,15 @@ def acknowledge(
     return _save(uow, actor, alert, changed, "alert_acknowledged")
 
 
-def close(
+def close(ctx: Context, actor: Actor, alert_id: int, version: int, note: str) -> ClinicAlert:
+    """Nothing more to do about the alert (resolved, or a false alarm); the note says why."""
+    with ctx.uow() as uow:
+        return _close(uow, actor, alert_id, version, note, ctx.clock.now())
+
+
+def _close(
     uow: UnitOfWork, actor: Actor, alert_id: int, version: int, note: str, now: dt.datetime
 ) -> ClinicAlert:
-    """Nothing more to do about the alert (resolved, or a false alarm); the note says why."""
     require(actor, Permission.WRITE_CHART)
     alert = _current(uow, actor, alert_id, version)
     text = _note(note)

@@ -16,25 +16,26 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from resurface.domain.aftercare import AftercareAdvice, aftercare_for_day
-from resurface.domain.alerts import URGENCY_ORDER, AlertStatus, ClinicAlert
+from resurface.domain.alerts import AlertStatus, ClinicAlert, supersede
 from resurface.domain.appointments import AppointmentKind, AppointmentStatus
-from resurface.domain.band_position import Position, ScorePosition, band_positions, overall
-from resurface.domain.chart import AreaSettings, CheckInRecord, Photo, TreatmentSession
+from resurface.domain.band_position import Position, ScorePosition, overall
+from resurface.domain.chart import CheckInRecord, Photo
 from resurface.domain.checkin import SCORE_MAX, SCORE_MIN, CheckIn
-from resurface.domain.codes import Area, FitzpatrickType, Modality, RedFlag, Score, Urgency
-from resurface.domain.errors import InvalidInput
-from resurface.domain.recovery import expected_course
+from resurface.domain.codes import RedFlag, Score, Urgency
+from resurface.domain.errors import FieldProblem, InvalidInput
+from resurface.domain.recovery import CourseBasis, course_for
 from resurface.domain.rulebase import RuleBase
-from resurface.domain.triage import Alert, triage
+from resurface.domain.triage import Alert, DayResult, triage_by_day
 from resurface.imaging.errors import ImagingError
 from resurface.imaging.ingest import ingest_photo
+from resurface.services.context import Context
 from resurface.services.errors import NotFound
 from resurface.services.ports import PhotoStore, UnitOfWork
 from resurface.services.recovery import outbox
 from resurface.services.recovery.links import (
     LinkNotUsable,
     PatientAccess,
-    open_link,
+    access_in,
     patient_csrf,
     record_patient_event,
 )
@@ -63,15 +64,6 @@ RED_FLAG_QUESTIONS: dict[RedFlag, str] = {
 NOTE_MAX = 2000
 
 
-class InvalidAnswers(InvalidInput):
-    """Several fields at once: ``errors`` maps each field to its message; ``field`` is the first."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        first, message = next(iter(errors.items()))
-        super().__init__(first, message)
-        self.errors = dict(errors)
-
-
 @dataclass(frozen=True)
 class Answers:
     """What the patient sent, as sent: texts are checked here so the form can be shown again."""
@@ -90,14 +82,8 @@ class Instruction(StrEnum):
     CALL_NOW = "call_now"
 
 
-@dataclass(frozen=True)
-class Treatment:
-    """The treated area the recovery course follows (the most demanding of the session)."""
-
-    modality: Modality
-    area: Area
-    skin_type: FitzpatrickType
-    treated_on: dt.date
+Treatment = CourseBasis
+"""The area and skin type the recovery course follows (``domain.recovery.course_for``)."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +98,7 @@ class CheckInResult:
 
 
 @dataclass(frozen=True)
-class RecoveryView:
+class PatientPage:
     """Everything the patient's page shows, and nothing else of the record."""
 
     clinic_name: str
@@ -143,21 +129,16 @@ class Submitted:
 # --- the page ----------------------------------------------------------------------------------
 
 
-def recovery_view(
-    uow: UnitOfWork,
-    rules: RuleBase,
-    secret: str,
-    token: str,
-    now: dt.datetime,
-    today: dt.date,
-    source: str,
-) -> RecoveryView:
-    access = open_link(uow, secret, token, now)
-    view = _view(uow, rules, access, secret, token, today)
-    record_patient_event(
-        uow, access, "read", "recovery_page", access.session.id, source=source, now=now
-    )
-    uow.commit()
+def recovery_view(ctx: Context, token: str, *, source: str) -> PatientPage:
+    """The patient's page for ``token``; ``source`` (the client's address) goes in the audit."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        access = access_in(uow, ctx.links.secret, token, now)
+        view = _view(uow, ctx.rules, access, ctx.links.secret, token, ctx.clock.today())
+        record_patient_event(
+            uow, access, "read", "recovery_page", access.session.id, source=source, now=now
+        )
+        uow.commit()
     return view
 
 
@@ -168,13 +149,13 @@ def _view(
     secret: str,
     token: str,
     today: dt.date,
-) -> RecoveryView:
+) -> PatientPage:
     treatment = treatment_of(uow, access)
     records = _session_checkins(uow, access)
     photos = _photos_by_checkin(uow, access)
     results = _results(rules, treatment, records, photos)
     day_today = max((today - treatment.treated_on).days, 0)
-    return RecoveryView(
+    return PatientPage(
         clinic_name=access.clinic.name,
         clinic_phone=access.clinic.phone,
         treatment=treatment,
@@ -189,35 +170,11 @@ def _view(
 
 
 def treatment_of(uow: UnitOfWork, access: PatientAccess) -> Treatment:
-    area = primary_area(access.session)
-    return Treatment(
-        modality=area.modality,
-        area=area.area,
-        skin_type=skin_type_of(uow, access),
-        treated_on=access.session.performed_on,
-    )
-
-
-def primary_area(session: TreatmentSession) -> AreaSettings:
-    """The area whose recovery is the longest: fully ablative before fractional before
-    non-ablative, and a delicate area before the others (it heals more slowly)."""
-    if not session.areas:
-        raise NotFound("treated area of session", session.id)
-    return max(
-        session.areas,
-        key=lambda a: (a.modality.is_fully_ablative, a.modality.is_ablative, a.area.is_delicate),
-    )
-
-
-def skin_type_of(uow: UnitOfWork, access: PatientAccess) -> FitzpatrickType:
-    """The patient's recorded type, else the latest consultation's; else type I, whose course is
-    the one listed in the protocol (no skin-type adjustment)."""
-    if access.patient.fitzpatrick_type is not None:
-        return access.patient.fitzpatrick_type
-    consultations = uow.charts.chart(access.clinic.id, access.patient.id).consultations
-    if consultations:
-        return consultations[-1].fitzpatrick_type
-    return FitzpatrickType.I
+    """The course this session's recovery follows - the same one the clinician's chart shows."""
+    if not access.session.areas:
+        raise NotFound("treated area of session", access.session.id)
+    chart = uow.charts.chart(access.clinic.id, access.patient.id)
+    return course_for(access.session, access.patient, chart.consultations)
 
 
 def _session_checkins(uow: UnitOfWork, access: PatientAccess) -> list[CheckInRecord]:
@@ -243,39 +200,23 @@ def _results(
 ) -> list[CheckInResult]:
     """Each check-in with its band positions and what triage said on its day, using only the
     check-ins up to that one (as the patient saw it then)."""
-    course = expected_course(rules, treatment.modality, treatment.area, treatment.skin_type)
+    days = triage_by_day(rules, treatment, [r.checkin for r in records])
+    ordered = sorted(records, key=lambda r: r.checkin.date)
     results = []
-    for index, record in enumerate(records):
-        day = record.checkin.day_after(treatment.treated_on)
-        positions = band_positions(course, day, record.checkin.scores)
-        alerts = _alerts_of_day(rules, treatment, records[: index + 1], day)
-        instruction, messages = _instruction(alerts)
+    for record, shown in zip(ordered, days, strict=True):
+        instruction, messages = _instruction(shown.alerts)
         results.append(
             CheckInResult(
                 record,
-                day,
-                positions,
-                overall(positions),
+                shown.day,
+                shown.positions,
+                overall(shown.positions),
                 instruction,
                 messages,
                 tuple(photos.get(record.id, [])),
             )
         )
     return results
-
-
-def _alerts_of_day(
-    rules: RuleBase, treatment: Treatment, records: Sequence[CheckInRecord], day: int
-) -> tuple[Alert, ...]:
-    result = triage(
-        rules,
-        treatment.modality,
-        treatment.area,
-        treatment.skin_type,
-        treatment.treated_on,
-        [r.checkin for r in records],
-    )
-    return tuple(a for a in result.alerts if a.day == day)
 
 
 def _instruction(alerts: Sequence[Alert]) -> tuple[Instruction, tuple[str, ...]]:
@@ -288,7 +229,7 @@ def _instruction(alerts: Sequence[Alert]) -> tuple[Instruction, tuple[str, ...]]
         level = Instruction.ROUTINE
     else:
         level = Instruction.NONE
-    ordered = sorted(alerts, key=lambda a: URGENCY_ORDER[a.urgency])
+    ordered = sorted(alerts, key=lambda a: -a.urgency.rank)
     return level, tuple(dict.fromkeys(a.patient_message for a in ordered))
 
 
@@ -296,7 +237,7 @@ def _instruction(alerts: Sequence[Alert]) -> tuple[Instruction, tuple[str, ...]]
 
 
 def parse_answers(answers: Answers, treated_on: dt.date, today: dt.date) -> CheckIn:
-    """The answers as a :class:`CheckIn`, or :class:`InvalidAnswers` naming every bad field."""
+    """The answers as a :class:`CheckIn`, or :class:`InvalidInput` naming every bad field."""
     errors: dict[str, str] = {}
     scores: dict[Score, int] = {}
     for score in Score:
@@ -316,7 +257,7 @@ def parse_answers(answers: Answers, treated_on: dt.date, today: dt.date) -> Chec
         errors["note"] = f"keep the note under {NOTE_MAX} characters (it has {len(note)})"
     date = _date(answers.date, today, treated_on, errors)
     if errors:
-        raise InvalidAnswers(errors)
+        raise _invalid(errors)
     return CheckIn(date, scores, frozenset(flags), note)
 
 
@@ -353,54 +294,55 @@ def _date(
     return day
 
 
-def submit_checkin(
-    uow: UnitOfWork,
-    photos: PhotoStore,
-    rules: RuleBase,
-    secret: str,
-    public_url: str,
-    token: str,
-    answers: Answers,
-    now: dt.datetime,
-    today: dt.date,
-    source: str,
-    max_photo_bytes: int,
-) -> Submitted:
-    access = open_link(uow, secret, token, now)
-    checkin = parse_answers(answers, access.session.performed_on, today)
-    records = _session_checkins(uow, access)
-    same = next((r for r in records if r.checkin == checkin), None)
-    if same is not None and answers.photo is None:
-        # A resend (an offline queue flushed twice, a double tap): keep one copy.
-        return Submitted(_result_of(uow, rules, access, same.id), (), 0, duplicate=True)
-    stored = _stored_photo(answers.photo, photos, max_photo_bytes)
-    record = uow.charts.add_checkin(
-        CheckInRecord(0, access.clinic.id, access.patient.id, access.session.id, checkin, now)
-    )
-    treatment = treatment_of(uow, access)
-    if stored is not None:
-        uow.charts.add_photo(
-            replace(
-                stored,
-                clinic_id=access.clinic.id,
-                patient_id=access.patient.id,
-                region=treatment.area.value,
-                captured_at=now,
-                session_id=access.session.id,
-                checkin_id=record.id,
-            )
+def submit_checkin(ctx: Context, token: str, answers: Answers, *, source: str) -> Submitted:
+    """Save, triage and audit one check-in sent through ``token``; ``source`` is the client."""
+    now, today = ctx.clock.now(), ctx.clock.today()
+    with ctx.uow() as uow:
+        access = access_in(uow, ctx.links.secret, token, now)
+        checkin = parse_answers(answers, access.session.performed_on, today)
+        records = _session_checkins(uow, access)
+        same = next((r for r in records if r.checkin == checkin), None)
+        if same is not None and answers.photo is None:
+            # A resend (an offline queue flushed twice, a double tap): keep one copy.
+            return Submitted(_result_of(uow, ctx.rules, access, same.id), (), 0, duplicate=True)
+        stored = _stored_photo(answers.photo, ctx.photos, ctx.limits.upload_bytes)
+        record = uow.charts.add_checkin(
+            CheckInRecord(0, access.clinic.id, access.patient.id, access.session.id, checkin, now)
         )
-    day = checkin.day_after(treatment.treated_on)
-    found = _alerts_of_day(rules, treatment, [*records, record], day)
-    new_alerts, queued = _raise_alerts(uow, access, record, found, public_url, now)
-    _mark_appointment_done(uow, access, checkin.date)
-    detail = f"day {day}" + (f", {len(new_alerts)} new alert(s)" if new_alerts else "")
-    record_patient_event(
-        uow, access, "create", "checkin", record.id, source=source, now=now, detail=detail
-    )
-    result = _result_of(uow, rules, access, record.id)
-    uow.commit()
-    return Submitted(result, new_alerts, queued, duplicate=False)
+        treatment = treatment_of(uow, access)
+        if stored is not None:
+            uow.charts.add_photo(
+                replace(
+                    stored,
+                    clinic_id=access.clinic.id,
+                    patient_id=access.patient.id,
+                    region=treatment.area.value,
+                    captured_at=now,
+                    session_id=access.session.id,
+                    checkin_id=record.id,
+                )
+            )
+        shown = _shown_by(ctx.rules, treatment, [*records, record], record)
+        day = shown.day
+        new_alerts, queued = _raise_alerts(
+            uow, access, record, shown.alerts, ctx.links.public_url, now
+        )
+        _mark_appointment_done(uow, access, checkin.date)
+        detail = f"day {day}" + (f", {len(new_alerts)} new alert(s)" if new_alerts else "")
+        record_patient_event(
+            uow, access, "create", "checkin", record.id, source=source, now=now, detail=detail
+        )
+        result = _result_of(uow, ctx.rules, access, record.id)
+        uow.commit()
+        return Submitted(result, new_alerts, queued, duplicate=False)
+
+
+def _shown_by(
+    rules: RuleBase, treatment: Treatment, records: Sequence[CheckInRecord], record: CheckInRecord
+) -> DayResult:
+    """What ``record`` showed on its day - the same answer the patient's page gives for it."""
+    days = triage_by_day(rules, treatment, [r.checkin for r in records])
+    return next(d for d in days if d.checkin is record.checkin)
 
 
 def _result_of(
@@ -413,17 +355,21 @@ def _result_of(
     return next(r for r in results if r.record.id == record_id)
 
 
+def _invalid(errors: Mapping[str, str]) -> InvalidInput:
+    return InvalidInput.of([FieldProblem(field, message) for field, message in errors.items()])
+
+
 def _stored_photo(data: bytes | None, photos: PhotoStore, max_bytes: int) -> Photo | None:
     """Decode, strip metadata and store; a Photo with the details still to fill in."""
     if not data:
         return None
     if len(data) > max_bytes:
-        limit = max_bytes // 1_000_000
-        raise InvalidAnswers({"photo": f"is too large; the limit is {limit} MB"})
+        limit = max_bytes // (1024 * 1024)
+        raise InvalidInput("photo", f"is too large; the limit is {limit} MB")
     try:
         ingested = ingest_photo(data)
     except ImagingError as error:
-        raise InvalidAnswers({"photo": f"could not be read as a photo ({error})"}) from None
+        raise InvalidInput("photo", f"could not be read as a photo ({error})") from None
     key = photos.put(ingested.stored_bytes)
     return Photo(
         id=0,
@@ -447,19 +393,12 @@ def _raise_alerts(
     public_url: str,
     now: dt.datetime,
 ) -> tuple[tuple[ClinicAlert, ...], int]:
-    """Save each alert this check-in shows, unless one of that code is already open (not
-    closed) at the same or a higher urgency. A worse one closes the milder and takes its place."""
-    existing = [
-        a
-        for a in uow.alerts.for_session(access.clinic.id, access.session.id)
-        if a.status is not AlertStatus.CLOSED
-    ]
+    """Save each alert this check-in shows, as the supersession rule decides (one open alert per
+    sign per session; a worse one closes the milder and takes its place)."""
+    change = supersede(uow.alerts.for_session(access.clinic.id, access.session.id), found)
     raised: list[ClinicAlert] = []
     queued = 0
-    for alert in found:
-        same_code = [a for a in existing if a.code is alert.code]
-        if any(URGENCY_ORDER[a.urgency] <= URGENCY_ORDER[alert.urgency] for a in same_code):
-            continue
+    for alert in change.to_open:
         saved = uow.alerts.add(
             ClinicAlert(
                 id=0,
@@ -475,7 +414,7 @@ def _raise_alerts(
                 checkin_id=record.id,
             )
         )
-        for milder in same_code:
+        for milder in (a for a in change.to_close if a.code is alert.code):
             uow.alerts.update(
                 replace(
                     milder,
@@ -508,29 +447,23 @@ def _mark_appointment_done(uow: UnitOfWork, access: PatientAccess, day: dt.date)
 # --- the patient's photos ----------------------------------------------------------------------
 
 
-def patient_photo(
-    uow: UnitOfWork,
-    photos: PhotoStore,
-    secret: str,
-    token: str,
-    photo_id: int,
-    now: dt.datetime,
-    source: str,
-) -> tuple[Photo, bytes]:
+def patient_photo(ctx: Context, token: str, photo_id: int, *, source: str) -> tuple[Photo, bytes]:
     """A photo the patient sent with a check-in of this link's session; anything else is refused
     exactly like a bad token."""
-    access = open_link(uow, secret, token, now)
-    photo = uow.charts.photo(access.clinic.id, photo_id)
-    if (
-        photo is None
-        or photo.patient_id != access.patient.id
-        or photo.session_id != access.session.id
-        or photo.checkin_id is None
-    ):
-        raise LinkNotUsable()
-    record_patient_event(uow, access, "read", "photo", photo.id, source=source, now=now)
-    uow.commit()
-    return photo, photos.get(photo.storage_key)
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        access = access_in(uow, ctx.links.secret, token, now)
+        photo = uow.charts.photo(access.clinic.id, photo_id)
+        if (
+            photo is None
+            or photo.patient_id != access.patient.id
+            or photo.session_id != access.session.id
+            or photo.checkin_id is None
+        ):
+            raise LinkNotUsable()
+        record_patient_event(uow, access, "read", "photo", photo.id, source=source, now=now)
+        uow.commit()
+    return photo, ctx.photos.get(photo.storage_key)
 
 
 __all__ = [
@@ -539,13 +472,11 @@ __all__ = [
     "Answers",
     "CheckInResult",
     "Instruction",
-    "InvalidAnswers",
-    "RecoveryView",
+    "PatientPage",
     "Submitted",
     "Treatment",
     "parse_answers",
     "patient_photo",
-    "primary_area",
     "recovery_view",
     "submit_checkin",
 ]

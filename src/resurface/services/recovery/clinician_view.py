@@ -7,13 +7,21 @@ import datetime as dt
 from dataclasses import dataclass
 
 from resurface.domain.alerts import ClinicAlert
-from resurface.domain.chart import AreaSettings, Chart, CheckInRecord, TreatmentSession
+from resurface.domain.chart import Chart, CheckInRecord, TreatmentSession
 from resurface.domain.codes import Area, FitzpatrickType, Modality, RedFlag, Score
 from resurface.domain.people import Patient
-from resurface.domain.recovery import Band, ExpectedCourse, expected_course
+from resurface.domain.recovery import (
+    Band,
+    CourseBasis,
+    ExpectedCourse,
+    course_for,
+    expected_course_for,
+    skin_type_for,
+)
 from resurface.domain.rulebase import RuleBase
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
+from resurface.services.context import Context
 from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient
 from resurface.services.ports import UnitOfWork
@@ -54,7 +62,7 @@ class CheckInRow:
 
 
 @dataclass(frozen=True)
-class RecoveryView:
+class RecoveryChart:
     patient: Patient
     sessions: tuple[TreatmentSession, ...]
     """Every session of the patient, newest first (the chooser)."""
@@ -71,9 +79,24 @@ class RecoveryView:
     checkins: tuple[CheckInRow, ...]
     alerts: tuple[ClinicAlert, ...]
     """The patient's alerts: open first, then urgent before soon before routine."""
+    basis: CourseBasis | None = None
+    """What the course follows (the same as the patient's page and triage, unless the clinician
+    picked another treated area); None without a session."""
 
 
 def read_recovery(
+    ctx: Context,
+    actor: Actor,
+    patient_id: int,
+    session_id: int | None = None,
+    area: Area | None = None,
+) -> RecoveryChart:
+    """The latest session's recovery (or ``session_id``'s); see :func:`_read`."""
+    with ctx.uow() as uow:
+        return _read(uow, actor, ctx.rules, patient_id, ctx.clock.today(), session_id, area)
+
+
+def _read(
     uow: UnitOfWork,
     actor: Actor,
     rules: RuleBase,
@@ -81,8 +104,10 @@ def read_recovery(
     today: dt.date,
     session_id: int | None = None,
     area: Area | None = None,
-) -> RecoveryView:
-    """The latest session's recovery (or ``session_id``'s), for its first area (or ``area``)."""
+) -> RecoveryChart:
+    """Inside the caller's unit of work: the latest session's recovery (or ``session_id``'s),
+    following the same course as the patient's page (the most demanding treated area), or
+    ``area`` when the clinician picks one."""
     require(actor, Permission.VIEW_CHART)
     patient = _patient(uow, actor, patient_id)
     chart = uow.charts.chart(actor.clinic_id, patient.id)
@@ -94,16 +119,14 @@ def read_recovery(
         session.id if session else patient.id, patient_id=patient.id,
     )  # fmt: skip
     uow.commit()
-    skin_type = _skin_type(patient, chart)
+    skin_type = skin_type_for(patient, chart.consultations)
     if session is None:
-        return RecoveryView(
+        return RecoveryChart(
             patient, sessions, None, None, None, skin_type, skin_type is not None, None,
-            MIN_DAYS_SHOWN, None, (), (), (), alerts,
+            MIN_DAYS_SHOWN, None, (), (), (), alerts, None,
         )  # fmt: skip
-    settings = _area(session, area)
-    # Without a recorded type the course is drawn for type I; the page says so.
-    course_type = skin_type or FitzpatrickType.I
-    course = expected_course(rules, settings.modality, settings.area, course_type)
+    basis = _basis(session, patient, chart, area)
+    course = expected_course_for(rules, basis)
     checkins = tuple(
         CheckInRow(c.checkin.day_after(session.performed_on), c)
         for c in sorted(chart.checkins, key=lambda c: (c.checkin.date, c.id))
@@ -115,14 +138,14 @@ def read_recovery(
         max(MIN_DAYS_SHOWN, last_day + DAYS_AFTER_LAST_CHECKIN, today_day + 1),
         len(course.days) - 1,
     )
-    return RecoveryView(
+    return RecoveryChart(
         patient=patient,
         sessions=sessions,
         session=session,
-        area=settings.area,
-        modality=settings.modality,
-        skin_type=course_type,
-        skin_type_recorded=skin_type is not None,
+        area=basis.area,
+        modality=basis.modality,
+        skin_type=basis.skin_type,
+        skin_type_recorded=basis.skin_type_recorded,
         course=course,
         days_shown=days,
         today_day=today_day,
@@ -134,6 +157,7 @@ def read_recovery(
         ),
         checkins=checkins,
         alerts=alerts,
+        basis=basis,
     )
 
 
@@ -157,20 +181,14 @@ def _chosen(
     raise NotFound("session", session_id)
 
 
-def _area(session: TreatmentSession, area: Area | None) -> AreaSettings:
-    if area is None:
-        return session.areas[0]
-    for settings in session.areas:
-        if settings.area is area:
-            return settings
-    raise NotFound("treated area", area.value)
-
-
-def _skin_type(patient: Patient, chart: Chart) -> FitzpatrickType | None:
-    if patient.fitzpatrick_type is not None:
-        return patient.fitzpatrick_type
-    consultations = sorted(chart.consultations, key=lambda c: (c.held_on, c.id))
-    return consultations[-1].fitzpatrick_type if consultations else None
+def _basis(
+    session: TreatmentSession, patient: Patient, chart: Chart, area: Area | None
+) -> CourseBasis:
+    """The course the patient's page and triage follow (the most demanding treated area), or the
+    clinician's chosen ``area``. Without a recorded skin type it is type I's; the page says so."""
+    if not session.areas or (area is not None and area not in {a.area for a in session.areas}):
+        raise NotFound("treated area", area.value if area else str(session.id))
+    return course_for(session, patient, chart.consultations, area)
 
 
 def _series(
@@ -183,3 +201,7 @@ def _series(
         if score in row.record.checkin.scores and row.day >= 0
     )
     return ScoreSeries(score, band, readings)
+
+
+RecoveryView = RecoveryChart
+"""The former name, kept only for ``web/api/followup_schemas.py`` until the lead regroups it."""

@@ -15,9 +15,8 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import threading
-from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from resurface.domain.audit import AuditEntry
 from resurface.domain.chart import TreatmentSession
@@ -25,33 +24,15 @@ from resurface.domain.links import RecoveryLink
 from resurface.domain.people import Clinic, Patient
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
-from resurface.services.errors import NotFound, ServiceError
+from resurface.services.errors import LINK_NOT_USABLE, LinkNotUsable, NotFound, Throttled
 from resurface.services.patients import find_patient
 from resurface.services.ports import UnitOfWork
 
+if TYPE_CHECKING:
+    from resurface.services.context import Context
+
 _TOKEN_CONTEXT = "resurface-recovery-link"  # noqa: S105 - an HMAC domain label, not a secret
 _CSRF_CONTEXT = "resurface-recovery-csrf"
-LINK_NOT_USABLE = (
-    "This link does not work. It may have expired or been replaced: "
-    "please ask the clinic for a new one."
-)
-
-
-class LinkNotUsable(NotFound):
-    """The one answer to every refused token: it says nothing about why."""
-
-    def __init__(self) -> None:
-        ServiceError.__init__(self, LINK_NOT_USABLE)
-        self.record = "recovery link"
-        self.record_id = ""
-
-
-class Throttled(ServiceError):
-    """Too many requests in a short time; ``retry_after`` is in seconds."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many requests; try again in {retry_after} seconds")
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -167,7 +148,13 @@ def _session_of(
     return patient, session
 
 
-def link_page(
+def link_page(ctx: Context, actor: Actor, patient_id: int, session_id: int) -> LinkPage:
+    """The clinic's view of a session's links, with the active one to hand over."""
+    with ctx.uow() as uow:
+        return _link_page(uow, actor, ctx.links, patient_id, session_id, ctx.clock.now())
+
+
+def _link_page(
     uow: UnitOfWork,
     actor: Actor,
     keys: LinkSigner,
@@ -185,7 +172,13 @@ def link_page(
     return LinkPage(patient, session, active, links, now)
 
 
-def create_link(
+def create_link(ctx: Context, actor: Actor, patient_id: int, session_id: int) -> IssuedLink:
+    """A new link for the session (older ones keep working until they expire or are revoked)."""
+    with ctx.uow() as uow:
+        return _create_link(uow, actor, ctx.links, patient_id, session_id, ctx.clock.now())
+
+
+def _create_link(
     uow: UnitOfWork,
     actor: Actor,
     keys: LinkSigner,
@@ -205,6 +198,15 @@ def create_link(
 
 
 def revoke_link(
+    ctx: Context, actor: Actor, link_id: int, patient_id: int, session_id: int
+) -> RecoveryLink:
+    """Stop a link from working. Revoking twice is harmless; a link that is not one of this
+    session's (or another clinic's) is NotFound."""
+    with ctx.uow() as uow:
+        return _revoke_link(uow, actor, link_id, patient_id, session_id, ctx.clock.now())
+
+
+def _revoke_link(
     uow: UnitOfWork,
     actor: Actor,
     link_id: int,
@@ -212,8 +214,6 @@ def revoke_link(
     session_id: int,
     now: dt.datetime,
 ) -> RecoveryLink:
-    """Stop a link from working. Revoking twice is harmless; a link that is not one of this
-    session's (or another clinic's) is NotFound."""
     require(actor, Permission.WRITE_CHART)
     patient, session = _session_of(uow, actor, patient_id, session_id)
     links = uow.recovery_links.for_session(actor.clinic_id, session.id)
@@ -253,8 +253,14 @@ def issue_for_reminder(
 # --- the patient's side -----------------------------------------------------------------------
 
 
-def open_link(uow: UnitOfWork, secret: str, token: str, now: dt.datetime) -> PatientAccess:
-    """The session a token opens, or :class:`LinkNotUsable` whatever the reason."""
+def open_link(ctx: Context, token: str) -> PatientAccess:
+    """The session a token opens now, or :class:`LinkNotUsable` whatever the reason."""
+    with ctx.uow() as uow:
+        return access_in(uow, ctx.links.secret, token, ctx.clock.now())
+
+
+def access_in(uow: UnitOfWork, secret: str, token: str, now: dt.datetime) -> PatientAccess:
+    """:func:`open_link` inside the caller's unit of work."""
     if not 20 <= len(token) <= 100:
         raise LinkNotUsable()
     link = uow.recovery_links.by_token_hash(hash_token(token))
@@ -298,63 +304,23 @@ def record_patient_event(
     )
 
 
-# --- throttling -------------------------------------------------------------------------------
-
-
-class Throttle:
-    """At most ``limit`` events per key in any ``window``; a sliding window kept in memory.
-
-    In-process only: with several server processes each one counts for itself.
-    """
-
-    def __init__(self, limit: int, window: dt.timedelta) -> None:
-        self.limit = limit
-        self.window = window
-        self._events: dict[str, deque[dt.datetime]] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, key: str, now: dt.datetime) -> None:
-        """Count one event, or raise :class:`Throttled` (not counted) when over the limit."""
-        with self._lock:
-            events = self._events.setdefault(key, deque())
-            while events and events[0] <= now - self.window:
-                events.popleft()
-            if len(events) >= self.limit:
-                wait = events[0] + self.window - now
-                raise Throttled(max(1, int(wait.total_seconds()) + 1))
-            events.append(now)
-            if len(self._events) > 10_000:
-                self._forget_idle(now)
-
-    def check(self, key: str, now: dt.datetime) -> None:
-        """Raise :class:`Throttled` if ``key`` is at its limit, without counting an event."""
-        with self._lock:
-            events = self._events.get(key)
-            while events and events[0] <= now - self.window:
-                events.popleft()
-            if events and len(events) >= self.limit:
-                wait = events[0] + self.window - now
-                raise Throttled(max(1, int(wait.total_seconds()) + 1))
-
-    def _forget_idle(self, now: dt.datetime) -> None:
-        for key in [k for k, v in self._events.items() if not v or v[-1] <= now - self.window]:
-            del self._events[key]
-
-
-@dataclass
-class RecoveryThrottles:
-    """The limits on patient links: submissions per link, requests and refused tokens per client."""
-
-    submissions: Throttle
-    requests: Throttle
-    refused: Throttle
-
-    @classmethod
-    def default(cls) -> RecoveryThrottles:
-        # A patient checks in about once a day; a dozen an hour leaves room for corrections and
-        # an offline queue being flushed, and stops a script filling the chart.
-        return cls(
-            submissions=Throttle(12, dt.timedelta(hours=1)),
-            requests=Throttle(120, dt.timedelta(minutes=1)),
-            refused=Throttle(30, dt.timedelta(minutes=10)),
-        )
+__all__ = [
+    "LINK_NOT_USABLE",
+    "IssuedLink",
+    "LinkNotUsable",
+    "LinkPage",
+    "LinkSigner",
+    "PatientAccess",
+    "Throttled",
+    "access_in",
+    "create_link",
+    "hash_token",
+    "issue_for_reminder",
+    "link_page",
+    "open_link",
+    "patient_csrf",
+    "record_patient_event",
+    "revoke_link",
+    "token_for",
+    "url_for",
+]

@@ -10,7 +10,7 @@ time (:func:`retry_delay`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -18,7 +18,9 @@ from email.utils import make_msgid
 from resurface.domain.alerts import ClinicAlert
 from resurface.domain.messages import Notification, NotificationKind, NotificationStatus
 from resurface.domain.people import Clinic, Role
+from resurface.services.context import Context
 from resurface.services.ports import Mailer, UnitOfWork
+from resurface.services.recovery.reminders import queue_reminders
 
 FIRST_RETRY = dt.timedelta(minutes=1)
 LONGEST_RETRY = dt.timedelta(hours=6)
@@ -26,8 +28,24 @@ LONGEST_RETRY = dt.timedelta(hours=6)
 
 @dataclass(frozen=True)
 class DeliveryReport:
+    """One round of the outbox. ``mail_server`` False: no mailer, messages wait in the outbox."""
+
     sent: int
     failed: int
+    reminders_queued: int = 0
+    mail_server: bool = True
+
+
+def run_once(ctx: Context, *, sender: str) -> DeliveryReport:
+    """One round, for ``resurface notify run`` and the web app's loop alike: queue the check-in
+    reminders due by now (the clinic's day and time), then deliver every message that is due
+    through ``ctx.mailer`` from the address ``sender``."""
+    now = ctx.clock.now()
+    queued = queue_reminders(ctx.uow, ctx.links, now, zone=ctx.clock.zone)
+    if ctx.mailer is None:
+        return DeliveryReport(0, 0, queued, mail_server=False)
+    delivery = deliver_due(ctx.uow, ctx.mailer, sender, now)
+    return replace(delivery, reminders_queued=queued)
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -143,13 +161,4 @@ def _attempt(
         last_error="",
         next_attempt_at=None,
         sent_at=now,
-    )
-
-
-def sent_to_patient_on(
-    notifications: Iterable[Notification], patient_id: int, kind: NotificationKind, day: dt.date
-) -> bool:
-    return any(
-        n.patient_id == patient_id and n.kind is kind and n.created_at.date() == day
-        for n in notifications
     )

@@ -4,27 +4,21 @@ The usual time is the median time of day of the patient's earlier check-ins; bef
 it is :data:`DEFAULT_REMINDER_TIME`. A reminder goes out at most once a day per patient, through
 the same outbox as the clinic's alerts, and carries a fresh recovery link. No reminder is sent
 for a session whose newest link the clinic revoked: that is the clinic saying "stop".
-All times are UTC.
+Times are stored in UTC; the usual time and "today" are read in the clinic's time zone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 
 from resurface.domain.appointments import Appointment, AppointmentKind
 from resurface.domain.chart import Chart, TreatmentSession
 from resurface.domain.messages import Notification, NotificationKind
 from resurface.domain.people import Clinic, Patient
-from resurface.services.ports import Mailer, UnitOfWork
+from resurface.services.ports import UnitOfWork
 from resurface.services.recovery.links import LinkSigner, issue_for_reminder
-from resurface.services.recovery.outbox import (
-    DeliveryReport,
-    deliver_due,
-    sent_to_patient_on,
-)
 
 DEFAULT_REMINDER_TIME = dt.time(12, 0)
 """Noon: when a patient with no earlier check-in is reminded."""
@@ -133,22 +127,10 @@ def _body(
     )
 
 
-@dataclass(frozen=True)
-class NotifyRun:
-    reminders_queued: int
-    delivery: DeliveryReport | None
-    """None when no mail server is configured: messages wait in the outbox."""
-
-
-def notify_once(
-    uow_factory: Callable[[], UnitOfWork],
-    keys: LinkSigner,
-    mailer: Mailer | None,
-    sender: str,
-    now: dt.datetime,
-    zone: dt.tzinfo = dt.UTC,
-) -> NotifyRun:
-    """One round of ``resurface notify run``: queue due reminders, then deliver what is due."""
-    queued = queue_reminders(uow_factory, keys, now, zone=zone)
-    delivery = deliver_due(uow_factory, mailer, sender, now) if mailer is not None else None
-    return NotifyRun(queued, delivery)
+def sent_to_patient_on(
+    notifications: Iterable[Notification], patient_id: int, kind: NotificationKind, day: dt.date
+) -> bool:
+    return any(
+        n.patient_id == patient_id and n.kind is kind and n.created_at.date() == day
+        for n in notifications
+    )

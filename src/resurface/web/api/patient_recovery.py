@@ -8,18 +8,13 @@ import datetime as dt
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from resurface.services.recovery import checkins
-from resurface.services.recovery.links import (
-    LINK_NOT_USABLE,
-    LinkNotUsable,
-    Throttled,
-    patient_csrf,
-)
-from resurface.web import checkin_submission
+from resurface.domain.errors import InvalidInput
+from resurface.services.errors import LINK_NOT_USABLE, LinkNotUsable, Throttled
+from resurface.services.recovery import checkins, links
 from resurface.web.api.recovery_schemas import CheckInIn, CheckInOut, RecoveryOut, SubmittedOut
-from resurface.web.deps import RuntimeDep
+from resurface.web.deps import ContextDep
 from resurface.web.errors import problem
-from resurface.web.pages.patient_recovery import (
+from resurface.web.patient_link import (
     PATIENT_HEADERS,
     count_refusal,
     count_request,
@@ -46,20 +41,11 @@ def _throttled(error: Throttled) -> Response:
 
 
 @router.get("/recovery/{token}", response_model=RecoveryOut)
-def read_recovery(request: Request, runtime: RuntimeDep, token: str) -> Response:
-    now = dt.datetime.now(dt.UTC)
+def read_recovery(request: Request, ctx: ContextDep, token: str) -> Response:
+    now = ctx.clock.now()
     try:
         count_request(request, now)
-        with runtime.uow() as uow:
-            view = checkins.recovery_view(
-                uow,
-                runtime.rules,
-                runtime.settings.secret_key,
-                token,
-                now,
-                runtime.today(),
-                client_address(request),
-            )
+        view = checkins.recovery_view(ctx, token, source=client_address(request))
     except Throttled as error:
         return _throttled(error)
     except LinkNotUsable:
@@ -69,24 +55,13 @@ def read_recovery(request: Request, runtime: RuntimeDep, token: str) -> Response
 
 
 @router.post("/recovery/{token}/checkins", status_code=201, response_model=SubmittedOut)
-def send_checkin(request: Request, runtime: RuntimeDep, token: str, body: CheckInIn) -> Response:
-    now = dt.datetime.now(dt.UTC)
+def send_checkin(request: Request, ctx: ContextDep, token: str, body: CheckInIn) -> Response:
+    now = ctx.clock.now()
     try:
         count_request(request, now)
-        if not tokens_match(
-            patient_csrf(runtime.settings.secret_key, token), request.headers.get(CSRF_HEADER)
-        ):
+        if not tokens_match(ctx.links.patient_csrf(token), request.headers.get(CSRF_HEADER)):
             # Checked after the token: a wrong token must look like any other wrong token.
-            with runtime.uow() as uow:
-                checkins.recovery_view(
-                    uow,
-                    runtime.rules,
-                    runtime.settings.secret_key,
-                    token,
-                    now,
-                    runtime.today(),
-                    client_address(request),
-                )
+            links.open_link(ctx, token)
             return problem(
                 403, "Security token missing", "send the page's X-CSRF-Token header", _INSTANCE
             )
@@ -97,14 +72,14 @@ def send_checkin(request: Request, runtime: RuntimeDep, token: str, body: CheckI
             note=body.note,
             date=body.date,
         )
-        submitted = checkin_submission.submit(runtime, request, token, answers, now)
+        submitted = checkins.submit_checkin(ctx, token, answers, source=client_address(request))
     except Throttled as error:
         return _throttled(error)
     except LinkNotUsable:
         return _not_usable(request, now)
-    except checkins.InvalidAnswers as error:
-        fields = [{"field": f, "message": m} for f, m in error.errors.items()]
-        detail = "; ".join(f"{f}: {m}" for f, m in error.errors.items())
+    except InvalidInput as error:
+        fields = [{"field": p.field, "message": p.message} for p in error.problems]
+        detail = "; ".join(f"{p.field}: {p.message}" for p in error.problems)
         return problem(422, "Invalid input", detail, _INSTANCE, errors=fields)
     if submitted.queued_notifications:
         wake_outbox(request)

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from resurface.domain.links import RecoveryLink
 from resurface.services.recovery import links
-from resurface.web.deps import ActorDep, CheckedSessionDep, RuntimeDep
+from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
 router = APIRouter(tags=["recovery links"])
 PATH = "/patients/{patient_id}/sessions/{session_id}/links"
@@ -48,10 +48,9 @@ class IssuedOut(BaseModel):
 
 
 @router.get(PATH, response_model=LinksOut)
-def list_links(runtime: RuntimeDep, actor: ActorDep, patient_id: int, session_id: int) -> LinksOut:
-    now = dt.datetime.now(dt.UTC)
-    with runtime.uow() as uow:
-        page = links.link_page(uow, actor, runtime.link_keys, patient_id, session_id, now)
+def list_links(ctx: ContextDep, actor: ActorDep, patient_id: int, session_id: int) -> LinksOut:
+    now = ctx.clock.now()
+    page = links.link_page(ctx, actor, patient_id, session_id)
     return LinksOut(
         active_url=page.active.url if page.active else None,
         links=[LinkOut.of(link, now) for link in page.links],
@@ -60,25 +59,21 @@ def list_links(runtime: RuntimeDep, actor: ActorDep, patient_id: int, session_id
 
 @router.post(PATH, response_model=IssuedOut, status_code=201)
 def create_link(
-    runtime: RuntimeDep, session: CheckedSessionDep, patient_id: int, session_id: int
+    ctx: ContextDep, session: CheckedSessionDep, patient_id: int, session_id: int
 ) -> IssuedOut:
-    now = dt.datetime.now(dt.UTC)
-    with runtime.uow() as uow:
-        issued = links.create_link(
-            uow, session.actor, runtime.link_keys, patient_id, session_id, now
-        )
+    now = ctx.clock.now()
+    issued = links.create_link(ctx, session.actor, patient_id, session_id)
     return IssuedOut(link=LinkOut.of(issued.link, now), url=issued.url)
 
 
 @router.post(PATH + "/{link_id}/revoke", response_model=LinkOut)
 def revoke_link(
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: CheckedSessionDep,
     patient_id: int,
     session_id: int,
     link_id: int,
 ) -> LinkOut:
-    now = dt.datetime.now(dt.UTC)
-    with runtime.uow() as uow:
-        link = links.revoke_link(uow, session.actor, link_id, patient_id, session_id, now)
+    now = ctx.clock.now()
+    link = links.revoke_link(ctx, session.actor, link_id, patient_id, session_id)
     return LinkOut.of(replace(link, revoked_at=link.revoked_at or now), now)

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from resurface.domain.aftercare import AftercareAdvice
 from resurface.domain.codes import RedFlag
-from resurface.services.recovery.checkins import CheckInResult, RecoveryView
+from resurface.services.recovery.checkins import CheckInResult, PatientPage
 
 
 class ScoresIn(BaseModel):
@@ -117,7 +117,7 @@ class RecoveryOut(BaseModel):
     link_expires_at: dt.datetime
 
     @classmethod
-    def of(cls, view: RecoveryView) -> RecoveryOut:
+    def of(cls, view: PatientPage) -> RecoveryOut:
         return cls(
             clinic_name=view.clinic_name,
             clinic_phone=view.clinic_phone,

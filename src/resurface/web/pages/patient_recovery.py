@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from typing import Annotated, Any
 
@@ -13,61 +12,22 @@ from markupsafe import Markup
 from starlette.datastructures import UploadFile
 
 from resurface.domain.codes import RedFlag, Score
+from resurface.domain.errors import InvalidInput
+from resurface.services.errors import LinkNotUsable, Throttled
 from resurface.services.recovery import checkins, links
 from resurface.services.recovery.checkins import RED_FLAG_QUESTIONS, SCORE_QUESTIONS, Answers
-from resurface.services.recovery.links import (
-    LinkNotUsable,
-    RecoveryThrottles,
-    Throttled,
-    patient_csrf,
-)
-from resurface.web import checkin_submission
-from resurface.web.deps import CheckedSessionDep, RuntimeDep, SessionDep
+from resurface.web.deps import CheckedSessionDep, ContextDep, SessionDep
 from resurface.web.pages.render import page
+from resurface.web.patient_link import (
+    PATIENT_HEADERS,
+    count_refusal,
+    count_request,
+    count_submission,
+    wake_outbox,
+)
 from resurface.web.security import CSRF_FIELD, client_address, tokens_match
 
 router = APIRouter()
-
-PATIENT_HEADERS = {"X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-referrer"}
-
-
-# --- throttling shared with the JSON API ------------------------------------------------------
-
-
-def throttles(request: Request) -> RecoveryThrottles:
-    state = request.app.state
-    found = getattr(state, "recovery_throttles", None)
-    if found is None:
-        found = RecoveryThrottles.default()
-        state.recovery_throttles = found
-    assert isinstance(found, RecoveryThrottles)
-    return found
-
-
-def count_request(request: Request, now: dt.datetime) -> None:
-    """Every patient-link request counts against the client; a client that sent many bad tokens
-    is refused for a while (guessing tokens is pointless anyway; this keeps the logs calm)."""
-    limits = throttles(request)
-    address = client_address(request)
-    limits.refused.check(address, now)
-    limits.requests.hit(address, now)
-
-
-def count_refusal(request: Request, now: dt.datetime) -> None:
-    # Already refusing: the answer stays the same "link does not work".
-    with contextlib.suppress(Throttled):
-        throttles(request).refused.hit(client_address(request), now)
-
-
-def count_submission(request: Request, token: str, now: dt.datetime) -> None:
-    throttles(request).submissions.hit(links.hash_token(token), now)
-
-
-def wake_outbox(request: Request) -> None:
-    outbox = getattr(request.app.state, "outbox", None)
-    if outbox is not None:
-        outbox.wake()
-
 
 # --- the patient's page -----------------------------------------------------------------------
 
@@ -96,7 +56,7 @@ def _throttled(request: Request, error: Throttled) -> Response:
 
 def _view_page(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     token: str,
     *,
     status_code: int = 200,
@@ -104,17 +64,7 @@ def _view_page(
     errors: dict[str, str] | None = None,
     sent: bool = False,
 ) -> Response:
-    now = dt.datetime.now(dt.UTC)
-    with runtime.uow() as uow:
-        view = checkins.recovery_view(
-            uow,
-            runtime.rules,
-            runtime.settings.secret_key,
-            token,
-            now,
-            runtime.today(),
-            client_address(request),
-        )
+    view = checkins.recovery_view(ctx, token, source=client_address(request))
     return _patient_page(
         request,
         "patient_recovery.html",
@@ -135,11 +85,11 @@ def _tel(phone: str) -> str:
 
 
 @router.get("/r/{token}")
-def recovery_page(request: Request, runtime: RuntimeDep, token: str, sent: int = 0) -> Response:
-    now = dt.datetime.now(dt.UTC)
+def recovery_page(request: Request, ctx: ContextDep, token: str, sent: int = 0) -> Response:
+    now = ctx.clock.now()
     try:
         count_request(request, now)
-        return _view_page(request, runtime, token, sent=bool(sent))
+        return _view_page(request, ctx, token, sent=bool(sent))
     except Throttled as error:
         return _throttled(request, error)
     except LinkNotUsable:
@@ -147,20 +97,20 @@ def recovery_page(request: Request, runtime: RuntimeDep, token: str, sent: int =
 
 
 @router.post("/r/{token}")
-async def submit_checkin(request: Request, runtime: RuntimeDep, token: str) -> Response:
-    now = dt.datetime.now(dt.UTC)
+async def submit_checkin(request: Request, ctx: ContextDep, token: str) -> Response:
+    now = ctx.clock.now()
     form = await request.form()
     values = _form_values(form)
     try:
         count_request(request, now)
         given = form.get(CSRF_FIELD)
         if not tokens_match(
-            patient_csrf(runtime.settings.secret_key, token),
+            ctx.links.patient_csrf(token),
             given if isinstance(given, str) else None,
         ):
             return _view_page(
                 request,
-                runtime,
+                ctx,
                 token,
                 status_code=403,
                 values=values,
@@ -176,14 +126,14 @@ async def submit_checkin(request: Request, runtime: RuntimeDep, token: str) -> R
             date=values["date"] or None,
             photo=data or None,
         )
-        submitted = checkin_submission.submit(runtime, request, token, answers, now)
+        submitted = checkins.submit_checkin(ctx, token, answers, source=client_address(request))
     except Throttled as error:
         return _throttled(request, error)
     except LinkNotUsable:
         return _not_usable(request, now)
-    except checkins.InvalidAnswers as error:
+    except InvalidInput as error:
         return _view_page(
-            request, runtime, token, status_code=422, values=values, errors=error.errors
+            request, ctx, token, status_code=422, values=values, errors=error.by_field()
         )
     if submitted.queued_notifications:
         wake_outbox(request)
@@ -202,20 +152,11 @@ def _form_values(form: Any) -> dict[str, Any]:
 
 
 @router.get("/r/{token}/photos/{photo_id}")
-def patient_photo(request: Request, runtime: RuntimeDep, token: str, photo_id: int) -> Response:
-    now = dt.datetime.now(dt.UTC)
+def patient_photo(request: Request, ctx: ContextDep, token: str, photo_id: int) -> Response:
+    now = ctx.clock.now()
     try:
         count_request(request, now)
-        with runtime.uow() as uow:
-            record, data = checkins.patient_photo(
-                uow,
-                runtime.photos,
-                runtime.settings.secret_key,
-                token,
-                photo_id,
-                now,
-                client_address(request),
-            )
+        record, data = checkins.patient_photo(ctx, token, photo_id, source=client_address(request))
     except Throttled as error:
         return _throttled(request, error)
     except LinkNotUsable:
@@ -236,34 +177,18 @@ def _qr_svg(url: str) -> Markup:
 
 @router.get("/patients/{patient_id}/sessions/{session_id}/link")
 def link_page(
-    request: Request, runtime: RuntimeDep, session: SessionDep, patient_id: int, session_id: int
+    request: Request, ctx: ContextDep, session: SessionDep, patient_id: int, session_id: int
 ) -> Response:
-    with runtime.uow() as uow:
-        view = links.link_page(
-            uow,
-            session.actor,
-            runtime.link_keys,
-            patient_id,
-            session_id,
-            dt.datetime.now(dt.UTC),
-        )
+    view = links.link_page(ctx, session.actor, patient_id, session_id)
     qr = _qr_svg(view.active.url) if view.active else None
     return page(request, "recovery_link.html", session, view=view, qr=qr)
 
 
 @router.post("/patients/{patient_id}/sessions/{session_id}/link")
 def create_link(
-    runtime: RuntimeDep, session: CheckedSessionDep, patient_id: int, session_id: int
+    ctx: ContextDep, session: CheckedSessionDep, patient_id: int, session_id: int
 ) -> Response:
-    with runtime.uow() as uow:
-        links.create_link(
-            uow,
-            session.actor,
-            runtime.link_keys,
-            patient_id,
-            session_id,
-            dt.datetime.now(dt.UTC),
-        )
+    links.create_link(ctx, session.actor, patient_id, session_id)
     return RedirectResponse(
         f"/patients/{patient_id}/sessions/{session_id}/link?created=1", status_code=303
     )
@@ -271,16 +196,13 @@ def create_link(
 
 @router.post("/recovery-links/{link_id}/revoke")
 def revoke_link(
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: CheckedSessionDep,
     link_id: int,
     patient_id: Annotated[int, Form()],
     session_id: Annotated[int, Form()],
 ) -> Response:
-    with runtime.uow() as uow:
-        links.revoke_link(
-            uow, session.actor, link_id, patient_id, session_id, dt.datetime.now(dt.UTC)
-        )
+    links.revoke_link(ctx, session.actor, link_id, patient_id, session_id)
     return RedirectResponse(
         f"/patients/{patient_id}/sessions/{session_id}/link?revoked=1", status_code=303
     )

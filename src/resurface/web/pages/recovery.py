@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request, Response
@@ -13,8 +12,8 @@ from resurface.domain.codes import Area
 from resurface.domain.errors import InvalidInput, VersionConflict
 from resurface.services.errors import Conflict
 from resurface.services.recovery import alerts, clinician_view
-from resurface.services.recovery.clinician_view import RecoveryView, ScoreSeries
-from resurface.web.deps import CheckedSessionDep, RuntimeDep, Session, SessionDep
+from resurface.services.recovery.clinician_view import RecoveryChart, ScoreSeries
+from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
 from resurface.web.pages.render import page
 from resurface.web.svg_charts import BandPoint, FlagMark, ScorePoint, score_chart
 
@@ -24,44 +23,44 @@ router = APIRouter()
 @router.get("/patients/{patient_id}/recovery")
 def recovery(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: SessionDep,
     patient_id: int,
     session_id: Annotated[int | None, Query()] = None,
     area: Annotated[Area | None, Query()] = None,
 ) -> Response:
-    return _render(request, runtime, session, patient_id, session_id, area)
+    return _render(request, ctx, session, patient_id, session_id, area)
 
 
 @router.post("/alerts/{alert_id}/acknowledge")
 def acknowledge(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: CheckedSessionDep,
     alert_id: int,
     patient_id: Annotated[int, Form()],
     version: Annotated[int, Form()],
     note: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
-    return _act(request, runtime, session, "acknowledge", alert_id, patient_id, version, note)
+    return _act(request, ctx, session, "acknowledge", alert_id, patient_id, version, note)
 
 
 @router.post("/alerts/{alert_id}/close")
 def close(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: CheckedSessionDep,
     alert_id: int,
     patient_id: Annotated[int, Form()],
     version: Annotated[int, Form()],
     note: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
-    return _act(request, runtime, session, "close", alert_id, patient_id, version, note)
+    return _act(request, ctx, session, "close", alert_id, patient_id, version, note)
 
 
 def _act(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: Session,
     action: str,
     alert_id: int,
@@ -70,23 +69,21 @@ def _act(
     note: str,
 ) -> Response:
     use_case = alerts.acknowledge if action == "acknowledge" else alerts.close
-    now = dt.datetime.now(dt.UTC)
     try:
-        with runtime.uow() as uow:
-            saved = use_case(uow, session.actor, alert_id, version, note, now)
+        saved = use_case(ctx, session.actor, alert_id, version, note)
     except InvalidInput as error:
         problem = {"alert_id": alert_id, "action": action, "note": note, "field": error.message}
-        return _render(request, runtime, session, patient_id, problem=problem, status=422)
+        return _render(request, ctx, session, patient_id, problem=problem, status=422)
     except (VersionConflict, Conflict) as error:
         problem = {"alert_id": alert_id, "action": action, "note": note, "conflict": str(error)}
-        return _render(request, runtime, session, patient_id, problem=problem, status=409)
+        return _render(request, ctx, session, patient_id, problem=problem, status=409)
     target = f"/patients/{saved.patient_id}/recovery?session_id={saved.session_id}"
     return RedirectResponse(f"{target}#alert-{saved.id}", status_code=303)
 
 
 def _render(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: Session,
     patient_id: int,
     session_id: int | None = None,
@@ -95,10 +92,7 @@ def _render(
     problem: dict[str, object] | None = None,
     status: int = 200,
 ) -> Response:
-    with runtime.uow() as uow:
-        view = clinician_view.read_recovery(
-            uow, session.actor, runtime.rules, patient_id, runtime.today(), session_id, area
-        )
+    view = clinician_view.read_recovery(ctx, session.actor, patient_id, session_id, area)
     return page(
         request,
         "recovery.html",
@@ -110,7 +104,7 @@ def _render(
     )
 
 
-def _charts(view: RecoveryView) -> list[tuple[ScoreSeries, Markup]]:
+def _charts(view: RecoveryChart) -> list[tuple[ScoreSeries, Markup]]:
     flags = [
         FlagMark(f.day, ", ".join(flag.value.replace("_", " ") for flag in f.flags))
         for f in view.flags

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -12,7 +13,8 @@ from resurface.services import auth
 from resurface.services.access import Actor
 from resurface.services.errors import NotFound, PermissionDenied
 from resurface.services.recovery import links
-from resurface.services.recovery.links import LinkSigner, LinkNotUsable, Throttle, Throttled
+from resurface.services.recovery.links import LinkNotUsable, LinkSigner, Throttled
+from resurface.web.patient_link import Throttle
 from tests.support.clinic import SeededClinic, seed_clinic
 
 NOW = dt.datetime(2025, 6, 1, 10, 0, tzinfo=dt.UTC)
@@ -37,25 +39,34 @@ def test_a_link_opens_its_session_until_it_expires_or_is_revoked(
     actor = _actor(sqlite_runtime, north, Role.CLINICIAN)
     pid, sid = north.patient.id, north.record_ids["session"]
     with sqlite_runtime.uow() as uow:
-        issued = links.create_link(uow, actor, keys, pid, sid, NOW)
+        issued = links.create_link(
+            replace(sqlite_runtime.context.at(NOW), links=keys), actor, pid, sid
+        )
     assert issued.url == f"https://clinic.example/r/{issued.token}"
     assert issued.link.token_hash != issued.token  # only the hash is stored
     with sqlite_runtime.uow() as uow:
-        access = links.open_link(uow, keys.secret, issued.token, NOW)
+        access = links.access_in(uow, keys.secret, issued.token, NOW)
         assert (access.session.id, access.patient.id) == (sid, pid)
-        page = links.link_page(uow, actor, keys, pid, sid, NOW)
+        page = links.link_page(replace(sqlite_runtime.context.at(NOW), links=keys), actor, pid, sid)
         assert page.active is not None and page.active.token == issued.token
         with pytest.raises(LinkNotUsable):
-            links.open_link(uow, keys.secret, issued.token, NOW + dt.timedelta(days=42))
+            links.access_in(uow, keys.secret, issued.token, NOW + dt.timedelta(days=42))
         with pytest.raises(LinkNotUsable):
-            links.open_link(uow, "another-secret-" * 3, issued.token, NOW)
+            links.access_in(uow, "another-secret-" * 3, issued.token, NOW)
     with sqlite_runtime.uow() as uow:
-        links.revoke_link(uow, actor, issued.link.id, pid, sid, NOW)
+        links.revoke_link(
+            replace(sqlite_runtime.context.at(NOW), links=keys), actor, issued.link.id, pid, sid
+        )
     with sqlite_runtime.uow() as uow:
         with pytest.raises(LinkNotUsable) as refused:
-            links.open_link(uow, keys.secret, issued.token, NOW)
+            links.access_in(uow, keys.secret, issued.token, NOW)
         assert str(refused.value) == links.LINK_NOT_USABLE
-        assert links.link_page(uow, actor, keys, pid, sid, NOW).active is None
+        assert (
+            links.link_page(
+                replace(sqlite_runtime.context.at(NOW), links=keys), actor, pid, sid
+            ).active
+            is None
+        )
         actions = [e.entry.action for e in uow.audit.for_patient(north.clinic.id, pid)]
     assert "create" in actions and "revoke" in actions
 
@@ -66,21 +77,27 @@ def test_staff_may_not_issue_links_and_other_clinics_cannot_see_them(
     south = seed_clinic(sqlite_runtime.uow, "south")
     keys = LinkSigner(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
     pid, sid = north.patient.id, north.record_ids["session"]
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.uow():
         with pytest.raises(PermissionDenied):
-            links.create_link(uow, _actor(sqlite_runtime, north, Role.STAFF), keys, pid, sid, NOW)
+            links.create_link(
+                replace(sqlite_runtime.context.at(NOW), links=keys),
+                _actor(sqlite_runtime, north, Role.STAFF),
+                pid,
+                sid,
+            )
         with pytest.raises(NotFound):
             links.create_link(
-                uow, _actor(sqlite_runtime, south, Role.CLINICIAN), keys, pid, sid, NOW
+                replace(sqlite_runtime.context.at(NOW), links=keys),
+                _actor(sqlite_runtime, south, Role.CLINICIAN),
+                pid,
+                sid,
             )
         with pytest.raises(NotFound):  # the session is not this patient's
             links.create_link(
-                uow,
+                replace(sqlite_runtime.context.at(NOW), links=keys),
                 _actor(sqlite_runtime, north, Role.CLINICIAN),
-                keys,
                 pid,
                 south.record_ids["session"],
-                NOW,
             )
 
 

@@ -13,6 +13,7 @@ from resurface.domain.codes import AlertCode, Urgency
 from resurface.domain.errors import InvalidInput, VersionConflict
 from resurface.domain.people import Role
 from resurface.services.access import Actor
+from resurface.services.context import Context
 from resurface.services.errors import Conflict, NotFound, PermissionDenied
 from resurface.services.recovery import alerts
 from tests.support.clinic import SeededClinic, seed_clinic
@@ -23,6 +24,10 @@ NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 @pytest.fixture
 def north(sqlite_runtime: Runtime) -> SeededClinic:
     return seed_clinic(sqlite_runtime.uow, "north")
+
+
+def at_now(runtime: Runtime) -> Context:
+    return runtime.context.at(NOW)
 
 
 def actor_of(runtime: Runtime, clinic: SeededClinic, role: Role) -> Actor:
@@ -74,13 +79,13 @@ def test_acknowledge_then_close_keeps_both_notes(
     alert = raise_alert(sqlite_runtime, north, Urgency.URGENT)
     clinician = actor_of(sqlite_runtime, north, Role.CLINICIAN)
     with sqlite_runtime.uow() as uow:
-        seen = alerts.acknowledge(uow, clinician, alert.id, 1, " Called her ", NOW)
+        seen = alerts.acknowledge(at_now(sqlite_runtime), clinician, alert.id, 1, " Called her ")
     assert seen.status is AlertStatus.ACKNOWLEDGED and seen.version == 2
     assert seen.acknowledged_by == clinician.user_id and seen.acknowledged_at == NOW
-    with sqlite_runtime.uow() as uow, pytest.raises(Conflict, match="already acknowledged"):
-        alerts.acknowledge(uow, clinician, alert.id, 2, "again", NOW)
+    with pytest.raises(Conflict, match="already acknowledged"):
+        alerts.acknowledge(at_now(sqlite_runtime), clinician, alert.id, 2, "again")
     with sqlite_runtime.uow() as uow:
-        closed = alerts.close(uow, clinician, alert.id, 2, "Healing well", NOW)
+        closed = alerts.close(at_now(sqlite_runtime), clinician, alert.id, 2, "Healing well")
     assert closed.status is AlertStatus.CLOSED
     with sqlite_runtime.uow() as uow:
         stored = uow.alerts.get(north.clinic.id, alert.id)
@@ -101,12 +106,12 @@ def test_stale_version_and_empty_note_change_nothing(
     clinician = actor_of(sqlite_runtime, north, Role.CLINICIAN)
     with sqlite_runtime.uow() as uow:
         with pytest.raises(VersionConflict, match="version 3"):
-            alerts.acknowledge(uow, clinician, alert.id, 3, "seen", NOW)
+            alerts.acknowledge(at_now(sqlite_runtime), clinician, alert.id, 3, "seen")
         with pytest.raises(InvalidInput) as error:
-            alerts.close(uow, clinician, alert.id, 1, "  ", NOW)
+            alerts.close(at_now(sqlite_runtime), clinician, alert.id, 1, "  ")
     assert error.value.field == "note"
-    with sqlite_runtime.uow() as uow, pytest.raises(InvalidInput, match="longer than"):
-        alerts.close(uow, clinician, alert.id, 1, "x" * 2001, NOW)
+    with pytest.raises(InvalidInput, match="longer than"):
+        alerts.close(at_now(sqlite_runtime), clinician, alert.id, 1, "x" * 2001)
     with sqlite_runtime.uow() as uow:
         stored = uow.alerts.get(north.clinic.id, alert.id)
     assert stored is not None and stored.status is AlertStatus.OPEN and stored.version == 1
@@ -118,16 +123,16 @@ def test_other_clinics_and_front_desk_cannot_act(
     south = seed_clinic(sqlite_runtime.uow, "south")
     alert = raise_alert(sqlite_runtime, north, Urgency.URGENT)
     outsider = actor_of(sqlite_runtime, south, Role.ADMIN)
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.uow():
         with pytest.raises(NotFound):
-            alerts.acknowledge(uow, outsider, alert.id, 1, "seen", NOW)
-        assert alerts.list_alerts(uow, outsider).total == 0
+            alerts.acknowledge(at_now(sqlite_runtime), outsider, alert.id, 1, "seen")
+        assert alerts.list_alerts(at_now(sqlite_runtime), outsider).total == 0
     staff = actor_of(sqlite_runtime, north, Role.STAFF)
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.uow():
         with pytest.raises(PermissionDenied):
-            alerts.list_alerts(uow, staff)
+            alerts.list_alerts(at_now(sqlite_runtime), staff)
         with pytest.raises(PermissionDenied):
-            alerts.close(uow, staff, alert.id, 1, "seen", NOW)
+            alerts.close(at_now(sqlite_runtime), staff, alert.id, 1, "seen")
 
 
 def test_list_pages_and_filters_by_status(sqlite_runtime: Runtime, north: SeededClinic) -> None:
@@ -135,14 +140,14 @@ def test_list_pages_and_filters_by_status(sqlite_runtime: Runtime, north: Seeded
     raise_alert(sqlite_runtime, north, Urgency.URGENT, 1)
     raise_alert(sqlite_runtime, north, Urgency.SOON, 2)
     clinician = actor_of(sqlite_runtime, north, Role.CLINICIAN)
-    with sqlite_runtime.uow() as uow:
-        alerts.close(uow, clinician, first.id, 1, "false alarm", NOW)
-    with sqlite_runtime.uow() as uow:
-        page = alerts.list_alerts(uow, clinician, page=1, per_page=1)
+    with sqlite_runtime.uow():
+        alerts.close(at_now(sqlite_runtime), clinician, first.id, 1, "false alarm")
+    with sqlite_runtime.uow():
+        page = alerts.list_alerts(at_now(sqlite_runtime), clinician, page=1, per_page=1)
         assert page.total == 2 and page.pages == 2
         assert page.items[0].alert.urgency is Urgency.URGENT
         assert page.items[0].patient_name == north.patient.full_name
-        second = alerts.list_alerts(uow, clinician, page=2, per_page=1)
+        second = alerts.list_alerts(at_now(sqlite_runtime), clinician, page=2, per_page=1)
         assert second.items[0].alert.urgency is Urgency.SOON
-        closed = alerts.list_alerts(uow, clinician, AlertStatus.CLOSED)
+        closed = alerts.list_alerts(at_now(sqlite_runtime), clinician, AlertStatus.CLOSED)
         assert [v.alert.id for v in closed.items] == [first.id]

@@ -219,3 +219,27 @@ def test_no_reminder_in_the_clinics_night_even_when_it_is_noon_in_utc(
     assert reminders.queue_reminders(sqlite_runtime.uow, keys, noon_utc, zone=auckland) == 0
     local_noon = dt.datetime.combine(local_day, dt.time(12, 5), auckland)
     assert reminders.queue_reminders(sqlite_runtime.uow, keys, local_noon, zone=auckland) == 1
+
+
+class _Outbox:
+    """A mailer that keeps what it was handed."""
+
+    def __init__(self) -> None:
+        self.sent: list[Message] = []
+
+    def send(self, message: Message) -> None:
+        self.sent.append(message)
+
+
+def test_one_round_queues_nothing_new_and_delivers_what_is_due_through_the_context_mailer(
+    sqlite_runtime: Runtime, north: SeededClinic
+) -> None:
+    now = dt.datetime(2025, 6, 1, 9, 0, tzinfo=dt.UTC)
+    _queue(sqlite_runtime, north.clinic.id, now)
+    waiting = outbox.run_once(replace(sqlite_runtime.context.at(now), mailer=None), sender="r@x")
+    assert (waiting.mail_server, waiting.sent) == (False, 0)
+    assert _stored(sqlite_runtime, north.clinic.id).status is NotificationStatus.PENDING
+    mailer = _Outbox()
+    report = outbox.run_once(replace(sqlite_runtime.context.at(now), mailer=mailer), sender="r@x")
+    assert (report.mail_server, report.sent, report.failed) == (True, 1, 0)
+    assert mailer.sent[0]["From"] == "r@x"

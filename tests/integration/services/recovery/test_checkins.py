@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
 from resurface.bootstrap import Runtime
 from resurface.domain.alerts import AlertStatus
 from resurface.domain.codes import AlertCode, RedFlag, Score, Urgency
+from resurface.domain.errors import InvalidInput
 from resurface.domain.people import Role
 from resurface.services import auth
 from resurface.services.recovery import checkins, links
-from resurface.services.recovery.checkins import Answers, Instruction, InvalidAnswers, parse_answers
+from resurface.services.recovery.checkins import Answers, Instruction, parse_answers
 from resurface.services.recovery.links import LinkSigner
 from tests.support.clinic import SeededClinic, seed_clinic
 
@@ -26,9 +28,10 @@ def test_every_bad_field_is_named_at_once() -> None:
         note="n" * 2001,
         date="2025-06-11",
     )
-    with pytest.raises(InvalidAnswers) as refused:
+    with pytest.raises(InvalidInput) as refused:
         parse_answers(answers, TODAY - dt.timedelta(days=3), TODAY)
-    assert set(refused.value.errors) == {"redness", "swelling", "itch", "red_flags", "note", "date"}
+    fields = set(refused.value.by_field())
+    assert fields == {"redness", "swelling", "itch", "red_flags", "note", "date"}
 
 
 def test_good_answers_become_a_checkin_of_today() -> None:
@@ -50,12 +53,15 @@ def test_a_worse_sign_supersedes_the_milder_alert_and_the_same_one_is_not_repeat
     becomes urgent, which closes the milder alert of the same code."""
     keys = LinkSigner(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
     now = dt.datetime.now(dt.UTC)
-    today = now.date()
+
     with sqlite_runtime.uow() as uow:
         user = uow.users.by_username(north.usernames[Role.CLINICIAN])
         assert user is not None
         issued = links.create_link(
-            uow, auth.actor_of(user, "t"), keys, north.patient.id, north.record_ids["session"], now
+            replace(sqlite_runtime.context.at(now), links=keys),
+            auth.actor_of(user, "t"),
+            north.patient.id,
+            north.record_ids["session"],
         )
 
     def send(pain: int, itch: int = 1) -> checkins.Submitted:
@@ -63,20 +69,8 @@ def test_a_worse_sign_supersedes_the_milder_alert_and_the_same_one_is_not_repeat
             scores={"redness": 3, "swelling": 1, "irritation": 1, "pain": pain, "itch": itch},
             red_flags=["yellow_crust_or_pus"],
         )
-        with sqlite_runtime.uow() as uow:
-            return checkins.submit_checkin(
-                uow,
-                sqlite_runtime.photos,
-                sqlite_runtime.rules,
-                keys.secret,
-                keys.public_url,
-                issued.token,
-                answers,
-                now,
-                today,
-                "test",
-                10_000_000,
-            )
+        ctx = replace(sqlite_runtime.context.at(now), links=keys)
+        return checkins.submit_checkin(ctx, issued.token, answers, source="test")
 
     mild = send(pain=0)
     assert [(a.code, a.urgency) for a in mild.new_alerts] == [
