@@ -30,6 +30,7 @@ from resurface.domain.planning import (
     TreatmentProposal,
     propose_treatment,
 )
+from resurface.domain.plans import DecidedSession, current_plan, decide, plan_being_decided
 from resurface.domain.rulebase import RuleBase
 from resurface.domain.screening import screen
 from resurface.domain.settings_limits import settings_limits
@@ -77,6 +78,14 @@ class PlanView:
     """Names of the clinic's users, for "decided by" and "co-signed by"."""
 
     @property
+    def schedule(self) -> tuple[DecidedSession, ...] | list[Json]:
+        """The saved plan's schedule from its decided items (an override reschedules), or the
+        engine's schedule of an unsaved proposal."""
+        if self.plan is not None:
+            return decide(self.plan).schedule
+        return list(self.proposal["schedule"]) if self.proposal else []
+
+    @property
     def preview(self) -> bool:
         return self.plan is None and self.proposal is not None
 
@@ -106,12 +115,13 @@ class PlanView:
 def plan_view(
     uow: UnitOfWork, actor: Actor, rules: RuleBase, patient_id: int, today: dt.date
 ) -> PlanView:
-    """The patient's current plan (the latest not cancelled), or the engine's proposal."""
+    """The proposal being decided, else the patient's current plan (``domain.plans``), else a
+    fresh proposal from the engine."""
     require(actor, Permission.VIEW_CHART)
     patient = _patient(uow, actor, patient_id)
     chart = uow.charts.chart(actor.clinic_id, patient.id)
     consultation = chart.consultations[-1] if chart.consultations else None
-    plan = current_plan(chart.plans)
+    plan = plan_being_decided(chart.plans) or current_plan(chart.plans)
     proposal: Json | None
     if plan is not None:
         proposal = dict(plan.proposal)
@@ -127,16 +137,6 @@ def plan_view(
     uow.commit()
     require_cosign = clinic.require_cosign if clinic else False
     return PlanView(patient, consultation, plan, proposal, require_cosign, people)
-
-
-def current_plan(plans: tuple[TreatmentPlan, ...]) -> TreatmentPlan | None:
-    live = [p for p in plans if p.status is not PlanStatus.CANCELLED]
-    return max(live, key=lambda p: p.id) if live else None
-
-
-def accepted_plan(plans: tuple[TreatmentPlan, ...]) -> TreatmentPlan | None:
-    accepted = [p for p in plans if p.status is PlanStatus.ACCEPTED]
-    return max(accepted, key=lambda p: p.id) if accepted else None
 
 
 def proposal_json(rules: RuleBase, consultation: Consultation, proposal: TreatmentProposal) -> Json:

@@ -13,11 +13,12 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from resurface.domain.chart import Chart, Photo, PlanStatus, TreatmentPlan
+from resurface.domain.chart import Chart, Photo
 from resurface.domain.codes import Area, Concern, Modality
 from resurface.domain.errors import InvalidInput
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Patient
+from resurface.domain.plans import current_plan, decide
 from resurface.domain.reestimate import (
     SessionReestimate,
     improvement_pct,
@@ -371,20 +372,13 @@ def _belongs(region_name: str, area: Area) -> bool:
 # --- re-estimating -----------------------------------------------------------------------------
 
 
-def _current_plan(chart: Chart) -> TreatmentPlan | None:
-    plans = sorted(chart.plans, key=lambda p: (p.created_on, p.id))
-    live = [p for p in plans if p.status in (PlanStatus.ACCEPTED, PlanStatus.COMPLETED)]
-    candidates = live or [p for p in plans if p.status is not PlanStatus.CANCELLED]
-    return candidates[-1] if candidates else None
-
-
 def _responses(photos: PhotoStore, rules: RuleBase, chart: Chart) -> tuple[ItemResponse, ...]:
-    plan = _current_plan(chart)
+    plan = current_plan(chart.plans)
     if plan is None:
         return ()
     done = [s for s in chart.sessions if s.plan_id in (plan.id, None)]
     out = []
-    for item in plan.items:
+    for item in decide(plan).areas:
         metric = metric_for_concern(rules.response, item.concern)
         series = sorted(
             (
@@ -403,7 +397,7 @@ def _responses(photos: PhotoStore, rules: RuleBase, chart: Chart) -> tuple[ItemR
                 better = None if pct is None else improvement_pct(rules.response, metric, pct)
                 points.append(ResponsePoint(later, sessions_before, pct, better))
         estimate = reestimate_sessions(
-            rules.response, item.concern, max(item.sessions_planned, 1),
+            rules.response, item.concern, max(item.sessions.expected, 1),
             _changes_after_sessions(points), item.modality, item.area,
         )  # fmt: skip
         out.append(

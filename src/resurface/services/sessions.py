@@ -19,6 +19,7 @@ from resurface.domain.codes import Area, Modality
 from resurface.domain.errors import FieldProblem, InvalidInput
 from resurface.domain.intake import MedicalHistory
 from resurface.domain.people import Patient
+from resurface.domain.plans import decide, plan_in_treatment
 from resurface.domain.rulebase import RuleBase
 from resurface.domain.scheduling import FollowUp, follow_up
 from resurface.domain.screening import ScreeningResult, screen
@@ -32,7 +33,6 @@ from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient
-from resurface.services.plans import accepted_plan
 from resurface.services.ports import UnitOfWork
 
 # Sanity bounds on typed input (not clinical rules: the clinical limits are in the rule base).
@@ -163,7 +163,7 @@ def session_draft(
         patient=patient,
         plan=plan,
         session_number=done + 1,
-        sessions_planned=plan.sessions_planned,
+        sessions_planned=decide(plan).sessions_planned,
         device=previous.device if previous else "",
         areas=tuple(areas),
         previous=previous,
@@ -241,7 +241,7 @@ def _context(
         uow.commit()
         raise
     chart = uow.charts.chart(actor.clinic_id, patient.id)
-    plan = accepted_plan(chart.plans)
+    plan = plan_in_treatment(chart.plans)
     if plan is None:
         raise InvalidInput("plan", "accept a treatment plan before recording a session")
     consultation = chart.consultations[-1] if chart.consultations else None
@@ -269,7 +269,7 @@ def _limits(
 
 
 def _plan_areas(plan: TreatmentPlan) -> list[tuple[Area, Modality]]:
-    return list(dict.fromkeys((item.area, item.modality) for item in plan.items))
+    return list(dict.fromkeys((a.area, a.modality) for a in decide(plan).areas))
 
 
 def _last_settings(
