@@ -8,12 +8,20 @@ region; neck, chest and hands (and a face photo in which no face is found) over 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from resurface.domain.chart import Photo
 from resurface.domain.codes import Area
 from resurface.domain.errors import InvalidInput
-from resurface.domain.measurements import PhotoMeasurement, RegionMeasurement
+from resurface.domain.measurements import (
+    FACE_REGIONS,
+    WHOLE_FRAME,
+    PhotoMeasurement,
+    RegionMeasurement,
+    region_to_measure,
+)
 from resurface.domain.people import Patient
 from resurface.imaging.analysis import PhotoAnalysis, RegionSpec, analyze
 from resurface.imaging.errors import ImagingError, NoFaceFound
@@ -25,6 +33,8 @@ from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient
 from resurface.services.photo_analysis import analysis_json
 from resurface.services.ports import PhotoStore, UnitOfWork
+
+T = TypeVar("T")
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
@@ -161,17 +171,33 @@ def _ingest(data: bytes) -> IngestedPhoto:
         raise InvalidInput("file", str(error)) from None
 
 
-def _analyse(ingested: IngestedPhoto, area: Area, notes: list[str]) -> PhotoAnalysis | None:
-    region: RegionSpec = "auto" if area.is_face else "whole"
+def with_face_fallback(region: str, measure: Callable[[RegionSpec], T]) -> tuple[T, RegionSpec]:
+    """Measure a photo of ``region`` as ``domain.measurements.region_to_measure`` says, over the
+    whole frame when no face is found; returns the result and the region spec used."""
+    spec = _spec(region_to_measure(region))
     try:
-        try:
-            return analyze(ingested.rgb, region=region)
-        except NoFaceFound:
-            notes.append(NO_FACE_NOTE)
-            return analyze(ingested.rgb, region="whole")
+        return measure(spec), spec
+    except NoFaceFound:
+        if spec == WHOLE_FRAME:
+            raise
+        return measure("whole"), "whole"
+
+
+def _spec(choice: str) -> RegionSpec:
+    return "auto" if choice == FACE_REGIONS else "whole"
+
+
+def _analyse(ingested: IngestedPhoto, area: Area, notes: list[str]) -> PhotoAnalysis | None:
+    try:
+        analysis, spec = with_face_fallback(
+            area.value, lambda region: analyze(ingested.rgb, region=region)
+        )
     except ImagingError as error:
         notes.append(f"The photo was saved but could not be measured: {error}")
         return None
+    if spec == WHOLE_FRAME and area.is_face:
+        notes.append(NO_FACE_NOTE)
+    return analysis
 
 
 def _measurement(

@@ -26,22 +26,19 @@ from resurface.domain.reestimate import (
     reestimate_sessions,
 )
 from resurface.domain.rulebase import Grade, RuleBase
-from resurface.imaging.analysis import RegionSpec
 from resurface.imaging.compare import Comparison, compare
-from resurface.imaging.errors import ImagingError, NoFaceFound
+from resurface.imaging.errors import ImagingError
 from resurface.imaging.ingest import decode_photo
 from resurface.imaging.overlay import comparison_overlay_png
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient
+from resurface.services.photos import with_face_fallback
 from resurface.services.ports import PhotoStore, UnitOfWork
 
 GAIS = "gais"
 NOTE_MAX = 2000
-_FACE_AREAS = frozenset(
-    {Area.FOREHEAD, Area.PERIORBITAL, Area.PERIORAL, Area.CHEEKS, Area.FULL_FACE}
-)
 _CACHE_SIZE = 8
 
 
@@ -301,13 +298,9 @@ def _measure(photos: PhotoStore, rules: RuleBase, before: Photo, after: Photo) -
             raise ImagingError(f"the stored file of photo {photo.id} is missing")
     before_rgb = decode_photo(photos.get(before.storage_key)).rgb
     after_rgb = decode_photo(photos.get(after.storage_key)).rgb
-    spec: RegionSpec = "auto" if _is_face(before.region) else "whole"
-    try:
-        comparison = compare(before_rgb, after_rgb, region=spec)
-    except NoFaceFound:
-        # A close-up of a face area shows no whole face: measure the whole frame instead.
-        spec = "whole"
-        comparison = compare(before_rgb, after_rgb, region=spec)
+    comparison, spec = with_face_fallback(
+        before.region, lambda region: compare(before_rgb, after_rgb, region=region)
+    )
     return Measured(
         _changes(rules, comparison),
         comparison.alignment,
@@ -316,13 +309,6 @@ def _measure(photos: PhotoStore, rules: RuleBase, before: Photo, after: Photo) -
         comparison_overlay_png(comparison),
         comparison.before.length_unit,
     )
-
-
-def _is_face(region: str) -> bool:
-    try:
-        return Area(region) in _FACE_AREAS
-    except ValueError:
-        return False
 
 
 def _changes(rules: RuleBase, comparison: Comparison) -> tuple[MetricChange, ...]:
