@@ -44,14 +44,6 @@ MAX_PASSES = 50
 ENERGY_FIELD = {"mJ": "energy_mj", "J/cm2": "fluence_j_cm2"}
 
 
-class SessionRejected(InvalidInput):
-    """The session cannot be saved as typed; ``problems`` lists every field to fix."""
-
-    def __init__(self, problems: list[FieldProblem]) -> None:
-        super().__init__(problems[0].field, problems[0].message)
-        self.problems = tuple(problems)
-
-
 @dataclass(frozen=True)
 class AreaEntry:
     """The settings typed for one area. Numbers left empty are ``None``."""
@@ -322,7 +314,7 @@ def _checked(
         seen.add((checked.area, checked.modality))
         areas.append(checked)
     if problems:
-        raise SessionRejected(problems)
+        raise InvalidInput.of(problems)
     return tuple(areas)
 
 
@@ -480,7 +472,6 @@ __all__ = [
     "RecordedSession",
     "SessionDraft",
     "SessionEntry",
-    "SessionRejected",
     "SessionView",
     "record_session",
     "session_draft",

@@ -9,11 +9,12 @@ import pytest
 from resurface.bootstrap import Runtime
 from resurface.domain.appointments import AppointmentKind
 from resurface.domain.codes import FitzpatrickType
+from resurface.domain.errors import InvalidInput
 from resurface.domain.people import Role
 from resurface.services import sessions
 from resurface.services.access import Actor
 from resurface.services.errors import PermissionDenied
-from resurface.services.sessions import AreaEntry, SessionEntry, SessionRejected
+from resurface.services.sessions import AreaEntry, SessionEntry
 from tests.support.clinic import SeededClinic, seed_clinic
 
 
@@ -71,7 +72,7 @@ def test_darker_skin_lowers_the_density_limit(sqlite_runtime: Runtime, north: Se
     dark_density = dark.areas[0].limits.density_max_pct
     assert fair_density is not None and dark_density is not None and dark_density < fair_density
     over = entry(today, density_pct=dark_density + 1)
-    with sqlite_runtime.uow() as uow, pytest.raises(SessionRejected) as rejected:
+    with sqlite_runtime.uow() as uow, pytest.raises(InvalidInput) as rejected:
         sessions.record_session(uow, clinician, sqlite_runtime.rules, north.patient.id, over, today)
     density = next(p for p in rejected.value.problems if p.setting == "density")
     assert density.limit == dark_density and density.field == "areas[0].density_pct"
@@ -87,7 +88,7 @@ def test_missing_and_impossible_values_are_all_named(
         " ",
         (AreaEntry("perioral", "fractional_ablative_co2", fluence_j_cm2=3, density_pct=140),),
     )
-    with sqlite_runtime.uow() as uow, pytest.raises(SessionRejected) as rejected:
+    with sqlite_runtime.uow() as uow, pytest.raises(InvalidInput) as rejected:
         sessions.record_session(uow, clinician, sqlite_runtime.rules, north.patient.id, bad, today)
     fields = {p.field for p in rejected.value.problems}
     assert {

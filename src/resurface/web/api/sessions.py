@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from resurface.domain.errors import InvalidInput
 from resurface.services import sessions
 from resurface.web.api.session_schemas import RecordedSessionOut, SessionDraftOut, SessionIn
 from resurface.web.deps import ActorDep, CheckedSessionDep, RuntimeDep
@@ -39,7 +40,7 @@ def record(
             recorded = sessions.record_session(
                 uow, session.actor, runtime.rules, patient_id, body.to_entry(), runtime.today()
             )
-    except sessions.SessionRejected as rejected:
+    except InvalidInput as rejected:  # every field, with the limit a setting went beyond
         errors = [
             {k: v for k, v in vars(p).items() if v not in ("", None)} for p in rejected.problems
         ]

@@ -68,12 +68,9 @@ def record(
             recorded = sessions.record_session(
                 uow, session.actor, runtime.rules, patient_id, entry, runtime.today()
             )
-    except sessions.SessionRejected as rejected:
+    except InvalidInput as rejected:  # every problem at once, beside its field
         for problem in rejected.problems:
             errors.setdefault(_form_field(problem.field, positions), problem.message)
-        return _form_page(request, runtime, session, patient_id, form, errors, status=422)
-    except InvalidInput as error:
-        errors[_form_field(error.field, positions)] = error.message
         return _form_page(request, runtime, session, patient_id, form, errors, status=422)
     return RedirectResponse(f"/sessions/{recorded.session.id}?saved=1", status_code=303)
 
