@@ -34,7 +34,8 @@ from resurface.services import (
     sessions,
 )
 from resurface.services.access import Actor
-from resurface.services.auth import actor_of
+from resurface.services.auth import LoginPolicy, actor_of
+from resurface.services.context import Context
 from resurface.services.passwords import hash_password
 from resurface.services.ports import PhotoStore, UnitOfWork
 from resurface.services.recovery import checkins, links
@@ -142,6 +143,11 @@ class _Story:
         self.uow, self.store, self.rules, self.keys = uow_factory, store, rules, keys
         self.today, self.clinician, self.director, self.seed = today, clinician, director, seed
 
+    def _ctx(self, moment: dt.datetime) -> Context:
+        """The use cases' context, its clock pinned to the story's moment."""
+        policy = LoginPolicy(5, dt.timedelta(minutes=15), dt.timedelta(hours=8))
+        return Context(self.uow, self.rules, self.store, self.keys, policy).at(moment)
+
     def tell(self, demo: DemoPatient) -> None:
         start = self.today - dt.timedelta(days=_START_DAYS[demo.stage])
         patient = self._consultation(demo, start)
@@ -212,8 +218,8 @@ class _Story:
             )
 
     def _plan(self, patient: Patient, demo: DemoPatient, on: dt.date) -> TreatmentPlan:
-        with self.uow() as uow:
-            plan = plans.propose_plan(uow, self.clinician, self.rules, patient.id, on)
+        ctx = self._ctx(_at(on, 9))
+        plan = plans.propose_plan(ctx, self.clinician, patient.id)
         for position, item in enumerate(plan.items):
             if demo.override and position == 0:
                 decision = plans.Decision(
@@ -225,11 +231,11 @@ class _Story:
                 )
             else:
                 decision = plans.Decision(plan.version, plans.DecisionKind.ACCEPT)
-            with self.uow() as uow:
-                plan = plans.decide_item(uow, self.clinician, plan.id, position, decision)
+            plan = plans.decide_item(
+                self._ctx(_at(on, 9)), self.clinician, plan.id, position, decision
+            )
         if plan.status is PlanStatus.PROPOSED:  # the clinic requires co-signature
-            with self.uow() as uow:
-                plan = plans.cosign_plan(uow, self.director, plan.id, plan.version, _at(on, 17))
+            plan = plans.cosign_plan(self._ctx(_at(on, 17)), self.director, plan.id, plan.version)
         return plan
 
     def _sessions(
