@@ -262,8 +262,7 @@ class _Story:
         return [last - dt.timedelta(days=gap * (done - 1 - n)) for n in range(max(done, 1))]
 
     def _session(self, patient: Patient, on: dt.date) -> sessions.RecordedSession:
-        with self.uow() as uow:
-            draft = sessions.session_draft(uow, self.clinician, self.rules, patient.id, on)
+        draft = sessions.session_draft(self._ctx(_at(on, 9)), self.clinician, patient.id)
         entries = []
         for area in draft.areas:
             limits = area.limits
@@ -283,8 +282,8 @@ class _Story:
                 )
             )
         entry = sessions.SessionEntry(on, "Demo fractional laser platform", tuple(entries))
-        with self.uow() as uow:
-            return sessions.record_session(uow, self.clinician, self.rules, patient.id, entry, on)
+        ctx = self._ctx(_at(on, 9))
+        return sessions.record_session(ctx, self.clinician, patient.id, entry)
 
     def _checkins(
         self,
