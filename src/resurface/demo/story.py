@@ -347,7 +347,5 @@ class _Story:
 
     def _results(self, patient: Patient, demo: DemoPatient, on: dt.date) -> None:
         self._photo(patient, demo, _at(on, 10), response=0.6)
-        with self.uow() as uow:
-            results.record_outcome(
-                uow, self.clinician, self.rules, patient.id, 2, on, "Even tone; fewer fine lines."
-            )
+        ctx = self._ctx(_at(on, 11))
+        results.record_outcome(ctx, self.clinician, patient.id, 2, "Even tone; fewer fine lines.")
