@@ -205,17 +205,14 @@ class _Story:
         assessment_id: int | None = None,
     ) -> None:
         data = render_skin(self.seed, response=response)
-        with self.uow() as uow:
-            photos.upload_photo(
-                uow,
-                self.clinician,
-                self.store,
-                patient.id,
-                demo.goals[0].area.value,
-                data,
-                assessment_id=assessment_id,
-                now=taken,
-            )
+        photos.upload_photo(
+            self._ctx(taken),
+            self.clinician,
+            patient.id,
+            demo.goals[0].area.value,
+            data,
+            assessment_id=assessment_id,
+        )
 
     def _plan(self, patient: Patient, demo: DemoPatient, on: dt.date) -> TreatmentPlan:
         ctx = self._ctx(_at(on, 9))
@@ -322,7 +319,7 @@ class _Story:
                     _at(appointment.due_on, 19, 30),
                     appointment.due_on,
                     SOURCE,
-                    photos.MAX_UPLOAD_BYTES,
+                    self._ctx(_at(appointment.due_on, 19, 30)).limits.upload_bytes,
                 )
 
     def _answers(
