@@ -32,11 +32,11 @@ from resurface.domain.planning import (
 )
 from resurface.domain.plans import DecidedSession, current_plan, decide, plan_being_decided
 from resurface.domain.rulebase import RuleBase
+from resurface.domain.rulebase import Span as RuleSpan
 from resurface.domain.screening import screen
 from resurface.domain.settings_limits import settings_limits
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
-from resurface.services.clinical import proposal_to_json
 from resurface.services.context import Context
 from resurface.services.errors import Conflict, NotFound
 from resurface.services.patients import find_patient
@@ -429,3 +429,74 @@ def _accepted(uow: UnitOfWork, actor: Actor, plan: TreatmentPlan) -> None:
                 patient_id=plan.patient_id,
                 detail=f"replaced by plan {plan.id}",
             )
+
+
+# --- the proposal as JSON ---------------------------------------------------------------------
+
+
+def proposal_to_json(proposal: TreatmentProposal) -> Json:
+    """The engine's proposal as plain JSON (kept with the plan, printed by ``resurface plan``)."""
+    return {
+        "eligible": proposal.eligible,
+        "fitzpatrick_type": proposal.skin_type.value,
+        "contraindications": [
+            {
+                "code": f.code.value,
+                "action": f.action.value,
+                "modalities": sorted(m.value for m in f.modalities),
+                "reason": f.reason,
+                "source": f.source,
+            }
+            for f in proposal.contraindications
+        ],
+        "pre_treatment": [
+            {"code": s.code, "detail": s.detail, "source": s.source} for s in proposal.pre_treatment
+        ],
+        "recommendations": [_recommendation(r) for r in proposal.recommendations],
+        "unplanned": [
+            {
+                "area": u.goal.area.value,
+                "concern": u.goal.concern.value,
+                "severity": u.goal.severity.value,
+                "reason": u.reason,
+            }
+            for u in proposal.unplanned
+        ],
+        "schedule": [
+            {
+                "session": s.session,
+                "week": s.week,
+                "modality": s.modality.value,
+                "areas": [a.value for a in s.areas],
+            }
+            for s in proposal.schedule
+        ],
+    }
+
+
+def _recommendation(r: Recommendation) -> Json:
+    return {
+        "area": r.area.value,
+        "concern": r.concern.value,
+        "severity": r.severity.value,
+        "modality": r.modality.value,
+        "sessions": {"min": r.sessions.min, "expected": r.sessions.expected, "max": r.sessions.max},
+        "interval_weeks": _span(r.interval_weeks),
+        "downtime_days": _span(r.downtime_days),
+        "settings_limits": {
+            "density_factor": r.settings.density,
+            "energy_factor": r.settings.energy,
+        },
+        "alternatives": [m.value for m in r.alternatives],
+        "rationale": list(r.rationale),
+        "sources": list(r.sources),
+    }
+
+
+def _span(span: RuleSpan) -> Json:
+    """Whole numbers print without a trailing .0."""
+    return {"min": _whole(span.min), "max": _whole(span.max)}
+
+
+def _whole(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else x
