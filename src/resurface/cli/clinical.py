@@ -1,7 +1,7 @@
 """Clinical commands: ``plan``, ``recovery expect|triage``, ``scale ...``, ``aftercare``,
 ``reestimate``, ``settings check``. JSON in (a file, or ``-`` for stdin) and JSON out.
 
-Thin by design: read the input, call ``resurface.services.clinical``, print. Bad input raises
+Thin by design: read the input, call ``resurface.cli.cases``, print. Bad input raises
 ``InvalidInput``, which ``resurface.cli.main`` prints as one line and exit code 2.
 """
 
@@ -12,9 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
+from resurface.cli import cases as clinical
 from resurface.domain.errors import InvalidInput
 from resurface.domain.rulebase import RuleBase
-from resurface.services import clinical
 
 ProtocolsOption = Annotated[
     Path | None,

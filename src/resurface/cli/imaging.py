@@ -51,7 +51,7 @@ def analyze(
     overlay: OverlayOption = None,
 ) -> None:
     """Measure redness, pigmentation, wrinkles, texture and tone per region of a photo."""
-    from resurface.services import photo_analysis  # heavy: numpy, OpenCV, MediaPipe
+    from resurface.cli import photo_files as photo_analysis  # heavy: numpy, OpenCV, MediaPipe
 
     spec = photo_analysis.region_from_option(region)
     result = photo_analysis.analyze_file(
@@ -92,7 +92,7 @@ def compare(
     overlay: OverlayOption = None,
 ) -> None:
     """Align two photos and report each metric before, after, change and % change per region."""
-    from resurface.services import photo_analysis  # heavy: numpy, OpenCV, MediaPipe
+    from resurface.cli import photo_files as photo_analysis  # heavy: numpy, OpenCV, MediaPipe
 
     spec = photo_analysis.region_from_option(region)
     result = photo_analysis.compare_files(
@@ -137,7 +137,7 @@ def analyze_batch(
     """Analyse every photo in a folder (both cores) and write a CSV; failures get an error row."""
     from tqdm import tqdm
 
-    from resurface.services import photo_analysis  # heavy: numpy, OpenCV, MediaPipe
+    from resurface.cli import photo_files as photo_analysis  # heavy: numpy, OpenCV, MediaPipe
 
     files = photo_analysis.photo_files(folder)
     with tqdm(total=len(files), unit="photo", desc="analysing") as bar:

@@ -35,7 +35,7 @@ from resurface.services import (
 )
 from resurface.services.access import Actor
 from resurface.services.auth import LoginPolicy, actor_of
-from resurface.services.context import Clock, Context, Limits
+from resurface.services.context import Context
 from resurface.services.passwords import hash_password
 from resurface.services.ports import PhotoStore, UnitOfWork
 from resurface.services.recovery import checkins, links
@@ -143,6 +143,11 @@ class _Story:
         self.uow, self.store, self.rules, self.keys = uow_factory, store, rules, keys
         self.today, self.clinician, self.director, self.seed = today, clinician, director, seed
 
+    def _ctx(self, moment: dt.datetime) -> Context:
+        """The use cases' context, its clock pinned to the story's moment."""
+        policy = LoginPolicy(5, dt.timedelta(minutes=15), dt.timedelta(hours=8))
+        return Context(self.uow, self.rules, self.store, self.keys, policy).at(moment)
+
     def tell(self, demo: DemoPatient) -> None:
         start = self.today - dt.timedelta(days=_START_DAYS[demo.stage])
         patient = self._consultation(demo, start)
@@ -200,21 +205,18 @@ class _Story:
         assessment_id: int | None = None,
     ) -> None:
         data = render_skin(self.seed, response=response)
-        with self.uow() as uow:
-            photos.upload_photo(
-                uow,
-                self.clinician,
-                self.store,
-                patient.id,
-                demo.goals[0].area.value,
-                data,
-                assessment_id=assessment_id,
-                now=taken,
-            )
+        photos.upload_photo(
+            self._ctx(taken),
+            self.clinician,
+            patient.id,
+            demo.goals[0].area.value,
+            data,
+            assessment_id=assessment_id,
+        )
 
     def _plan(self, patient: Patient, demo: DemoPatient, on: dt.date) -> TreatmentPlan:
-        with self.uow() as uow:
-            plan = plans.propose_plan(uow, self.clinician, self.rules, patient.id, on)
+        ctx = self._ctx(_at(on, 9))
+        plan = plans.propose_plan(ctx, self.clinician, patient.id)
         for position, item in enumerate(plan.items):
             if demo.override and position == 0:
                 decision = plans.Decision(
@@ -226,11 +228,11 @@ class _Story:
                 )
             else:
                 decision = plans.Decision(plan.version, plans.DecisionKind.ACCEPT)
-            with self.uow() as uow:
-                plan = plans.decide_item(uow, self.clinician, plan.id, position, decision)
+            plan = plans.decide_item(
+                self._ctx(_at(on, 9)), self.clinician, plan.id, position, decision
+            )
         if plan.status is PlanStatus.PROPOSED:  # the clinic requires co-signature
-            with self.uow() as uow:
-                plan = plans.cosign_plan(uow, self.director, plan.id, plan.version, _at(on, 17))
+            plan = plans.cosign_plan(self._ctx(_at(on, 17)), self.director, plan.id, plan.version)
         return plan
 
     def _sessions(
@@ -257,8 +259,7 @@ class _Story:
         return [last - dt.timedelta(days=gap * (done - 1 - n)) for n in range(max(done, 1))]
 
     def _session(self, patient: Patient, on: dt.date) -> sessions.RecordedSession:
-        with self.uow() as uow:
-            draft = sessions.session_draft(uow, self.clinician, self.rules, patient.id, on)
+        draft = sessions.session_draft(self._ctx(_at(on, 9)), self.clinician, patient.id)
         entries = []
         for area in draft.areas:
             limits = area.limits
@@ -278,8 +279,8 @@ class _Story:
                 )
             )
         entry = sessions.SessionEntry(on, "Demo fractional laser platform", tuple(entries))
-        with self.uow() as uow:
-            return sessions.record_session(uow, self.clinician, self.rules, patient.id, entry, on)
+        ctx = self._ctx(_at(on, 9))
+        return sessions.record_session(ctx, self.clinician, patient.id, entry)
 
     def _checkins(
         self,
@@ -290,7 +291,7 @@ class _Story:
         latest: bool,
     ) -> None:
         session = recorded.session
-        ctx = self._patient_context(_at(session.performed_on, 17))
+        ctx = self._ctx(_at(session.performed_on, 17))
         issued = links.create_link(ctx, self.clinician, patient.id, session.id)
         area = session.areas[0]
         assert patient.fitzpatrick_type is not None
@@ -299,16 +300,8 @@ class _Story:
             if appointment.due_on >= self.today:
                 continue  # patients have checked in on every booked day up to yesterday
             answers = self._answers(appointment, course, session.performed_on, demo, latest=latest)
-            ctx = self._patient_context(_at(appointment.due_on, 19, 30))
+            ctx = self._ctx(_at(appointment.due_on, 19, 30))
             checkins.submit_checkin(ctx, issued.token, answers, source=SOURCE)
-
-    def _patient_context(self, moment: dt.datetime) -> Context:
-        """What the patient's phone reaches at ``moment`` (no sign-in: the policy is unused)."""
-        no_sign_in = LoginPolicy(0, dt.timedelta(0), dt.timedelta(0))
-        return Context(
-            self.uow, self.rules, self.store, self.keys, no_sign_in,
-            clock=Clock(fixed=moment), limits=Limits(photos.MAX_UPLOAD_BYTES),
-        )  # fmt: skip
 
     def _answers(
         self,
@@ -332,7 +325,5 @@ class _Story:
 
     def _results(self, patient: Patient, demo: DemoPatient, on: dt.date) -> None:
         self._photo(patient, demo, _at(on, 10), response=0.6)
-        with self.uow() as uow:
-            results.record_outcome(
-                uow, self.clinician, self.rules, patient.id, 2, on, "Even tone; fewer fine lines."
-            )
+        ctx = self._ctx(_at(on, 11))
+        results.record_outcome(ctx, self.clinician, patient.id, 2, "Even tone; fewer fine lines.")

@@ -8,35 +8,42 @@ region; neck, chest and hands (and a face photo in which no face is found) over 
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from resurface.domain.chart import Photo
 from resurface.domain.codes import Area
 from resurface.domain.errors import InvalidInput
-from resurface.domain.measurements import PhotoMeasurement, RegionMeasurement
+from resurface.domain.measurements import (
+    FACE_REGIONS,
+    WHOLE_FRAME,
+    PhotoMeasurement,
+    RegionMeasurement,
+    region_to_measure,
+)
 from resurface.domain.people import Patient
 from resurface.imaging.analysis import PhotoAnalysis, RegionSpec, analyze
 from resurface.imaging.errors import ImagingError, NoFaceFound
-from resurface.imaging.ingest import DecodedPhoto, IngestedPhoto, ingest_photo
+from resurface.imaging.ingest import IngestedPhoto, ingest_photo
 from resurface.imaging.overlay import overlay_png
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
+from resurface.services.context import Context
 from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient
-from resurface.services.photo_analysis import analysis_json
-from resurface.services.ports import PhotoStore, UnitOfWork
+
+T = TypeVar("T")
 
 __all__ = [
-    "MAX_UPLOAD_BYTES",
     "PhotoAnalysisView",
     "UploadedPhoto",
+    "measurement_of",
     "read_analysis",
     "read_overlay",
     "upload_photo",
 ]
-
-#: Largest upload accepted, in bytes: above any clinic camera's JPEG, small enough for memory.
-MAX_UPLOAD_BYTES = 40 * 1024 * 1024
 
 NO_FACE_NOTE = (
     "No face was found in this photo, so the whole frame was measured instead of the face regions."
@@ -58,15 +65,13 @@ class PhotoAnalysisView:
 
 
 def upload_photo(
-    uow: UnitOfWork,
+    ctx: Context,
     actor: Actor,
-    store: PhotoStore,
     patient_id: int,
     region: str,
     data: bytes,
     *,
     assessment_id: int | None = None,
-    now: dt.datetime | None = None,
 ) -> UploadedPhoto:
     """Store a photo of one region of the patient, analyse it, and keep the measurement.
 
@@ -78,69 +83,76 @@ def upload_photo(
         The patient or the assessment is not in the actor's clinic.
     """
     require(actor, Permission.WRITE_CHART)
-    patient = find_patient(uow, actor, patient_id)
-    area = _area(region)
-    if assessment_id is not None:
-        assessment = uow.charts.assessment(actor.clinic_id, assessment_id)
-        if assessment is None or assessment.patient_id != patient.id:
-            raise NotFound("assessment", assessment_id)
-    ingested = _ingest(data)
-    taken = now or dt.datetime.now(dt.UTC)
-    photo = uow.charts.add_photo(
-        Photo(
-            id=0,
-            clinic_id=actor.clinic_id,
-            patient_id=patient.id,
-            region=area.value,
-            captured_at=taken,
-            sha256=ingested.sha256_original,
-            storage_key=store.put(ingested.stored_bytes),
-            media_type=ingested.media_type,
-            width=ingested.width,
-            height=ingested.height,
-            assessment_id=assessment_id,
+    with ctx.uow() as uow:
+        patient = find_patient(uow, actor, patient_id)
+        area = _area(region)
+        if assessment_id is not None:
+            assessment = uow.charts.assessment(actor.clinic_id, assessment_id)
+            if assessment is None or assessment.patient_id != patient.id:
+                raise NotFound("assessment", assessment_id)
+        ingested = _ingest(data, ctx.limits.upload_bytes)
+        taken = ctx.clock.now()
+        photo = uow.charts.add_photo(
+            Photo(
+                id=0,
+                clinic_id=actor.clinic_id,
+                patient_id=patient.id,
+                region=area.value,
+                captured_at=taken,
+                sha256=ingested.sha256_original,
+                storage_key=ctx.photos.put(ingested.stored_bytes),
+                media_type=ingested.media_type,
+                width=ingested.width,
+                height=ingested.height,
+                assessment_id=assessment_id,
+            )
         )
-    )
-    audit.record(uow, actor, "create", "photo", photo.id, patient_id=patient.id, detail=area.value)
-    notes: list[str] = []
-    analysis = _analyse(ingested, area, notes)
-    measurement = None
-    if analysis is not None:
-        measurement = uow.measurements.add(_measurement(analysis, ingested, photo, store, taken))
         audit.record(
-            uow, actor, "create", "photo_measurement", measurement.id, patient_id=patient.id
+            uow, actor, "create", "photo", photo.id, patient_id=patient.id, detail=area.value
         )
-    uow.commit()
-    return UploadedPhoto(photo, measurement, tuple(notes))
+        notes: list[str] = []
+        analysis = _analyse(ingested, area, notes)
+        measurement = None
+        if analysis is not None:
+            overlay = ctx.photos.put(overlay_png(analysis))
+            measured = measurement_of(analysis, photo, taken, overlay)
+            measurement = uow.measurements.add(measured)
+            audit.record(
+                uow, actor, "create", "photo_measurement", measurement.id, patient_id=patient.id
+            )
+        uow.commit()
+        return UploadedPhoto(photo, measurement, tuple(notes))
 
 
-def read_analysis(uow: UnitOfWork, actor: Actor, photo_id: int) -> PhotoAnalysisView:
+def read_analysis(ctx: Context, actor: Actor, photo_id: int) -> PhotoAnalysisView:
     """A photo, its patient and its stored measurement (``None`` if it was not analysed)."""
     require(actor, Permission.VIEW_CHART)
-    photo = uow.charts.photo(actor.clinic_id, photo_id)
-    patient = uow.patients.get(actor.clinic_id, photo.patient_id) if photo else None
-    if photo is None or patient is None:
-        audit.record(uow, actor, "read_not_found", "photo", photo_id)
+    with ctx.uow() as uow:
+        photo = uow.charts.photo(actor.clinic_id, photo_id)
+        patient = uow.patients.get(actor.clinic_id, photo.patient_id) if photo else None
+        if photo is None or patient is None:
+            audit.record(uow, actor, "read_not_found", "photo", photo_id)
+            uow.commit()
+            raise NotFound("photo", photo_id)
+        measurement = uow.measurements.for_photo(actor.clinic_id, photo.id)
+        audit.record(uow, actor, "read", "photo_measurement", photo.id, patient_id=patient.id)
         uow.commit()
-        raise NotFound("photo", photo_id)
-    measurement = uow.measurements.for_photo(actor.clinic_id, photo.id)
-    audit.record(uow, actor, "read", "photo_measurement", photo.id, patient_id=patient.id)
-    uow.commit()
-    return PhotoAnalysisView(photo, patient, measurement)
+        return PhotoAnalysisView(photo, patient, measurement)
 
 
-def read_overlay(uow: UnitOfWork, actor: Actor, store: PhotoStore, photo_id: int) -> bytes:
+def read_overlay(ctx: Context, actor: Actor, photo_id: int) -> bytes:
     """The analysis overlay PNG of a photo (regions, wrinkles, spots and red areas drawn)."""
     require(actor, Permission.VIEW_CHART)
-    photo = uow.charts.photo(actor.clinic_id, photo_id)
-    measurement = uow.measurements.for_photo(actor.clinic_id, photo_id) if photo else None
-    if photo is None or measurement is None or measurement.overlay_key is None:
-        audit.record(uow, actor, "read_not_found", "photo_overlay", photo_id)
+    with ctx.uow() as uow:
+        photo = uow.charts.photo(actor.clinic_id, photo_id)
+        measurement = uow.measurements.for_photo(actor.clinic_id, photo_id) if photo else None
+        if photo is None or measurement is None or measurement.overlay_key is None:
+            audit.record(uow, actor, "read_not_found", "photo_overlay", photo_id)
+            uow.commit()
+            raise NotFound("photo overlay", photo_id)
+        audit.record(uow, actor, "read", "photo_overlay", photo.id, patient_id=photo.patient_id)
         uow.commit()
-        raise NotFound("photo overlay", photo_id)
-    audit.record(uow, actor, "read", "photo_overlay", photo.id, patient_id=photo.patient_id)
-    uow.commit()
-    return store.get(measurement.overlay_key)
+        return ctx.photos.get(measurement.overlay_key)
 
 
 def _area(region: str) -> Area:
@@ -151,9 +163,9 @@ def _area(region: str) -> Area:
         raise InvalidInput("region", f"must be one of {choices}") from None
 
 
-def _ingest(data: bytes) -> IngestedPhoto:
-    if len(data) > MAX_UPLOAD_BYTES:
-        limit = MAX_UPLOAD_BYTES // (1024 * 1024)
+def _ingest(data: bytes, most: int) -> IngestedPhoto:
+    if len(data) > most:
+        limit = most // (1024 * 1024)
         raise InvalidInput("file", f"is larger than {limit} MB")
     try:
         return ingest_photo(data)
@@ -161,50 +173,70 @@ def _ingest(data: bytes) -> IngestedPhoto:
         raise InvalidInput("file", str(error)) from None
 
 
-def _analyse(ingested: IngestedPhoto, area: Area, notes: list[str]) -> PhotoAnalysis | None:
-    region: RegionSpec = "auto" if area.is_face else "whole"
+def with_face_fallback(region: str, measure: Callable[[RegionSpec], T]) -> tuple[T, RegionSpec]:
+    """Measure a photo of ``region`` as ``domain.measurements.region_to_measure`` says, over the
+    whole frame when no face is found; returns the result and the region spec used."""
+    spec = _spec(region_to_measure(region))
     try:
-        try:
-            return analyze(ingested.rgb, region=region)
-        except NoFaceFound:
-            notes.append(NO_FACE_NOTE)
-            return analyze(ingested.rgb, region="whole")
+        return measure(spec), spec
+    except NoFaceFound:
+        if spec == WHOLE_FRAME:
+            raise
+        return measure("whole"), "whole"
+
+
+def _spec(choice: str) -> RegionSpec:
+    return "auto" if choice == FACE_REGIONS else "whole"
+
+
+def _analyse(ingested: IngestedPhoto, area: Area, notes: list[str]) -> PhotoAnalysis | None:
+    try:
+        analysis, spec = with_face_fallback(
+            area.value, lambda region: analyze(ingested.rgb, region=region)
+        )
     except ImagingError as error:
         notes.append(f"The photo was saved but could not be measured: {error}")
         return None
+    if spec == WHOLE_FRAME and area.is_face:
+        notes.append(NO_FACE_NOTE)
+    return analysis
 
 
-def _measurement(
-    analysis: PhotoAnalysis,
-    ingested: IngestedPhoto,
-    photo: Photo,
-    store: PhotoStore,
-    at: dt.datetime,
+def measurement_of(
+    analysis: PhotoAnalysis, photo: Photo, at: dt.datetime, overlay_key: str | None
 ) -> PhotoMeasurement:
-    decoded = DecodedPhoto(
-        rgb=ingested.rgb,
-        width=ingested.width,
-        height=ingested.height,
-        scale=1.0,
-        format=ingested.media_type,
-        sha256_original=ingested.sha256_original,
-    )
-    shaped = analysis_json(analysis, decoded)
+    """The stored form of an analysis: per region its area and metrics, rounded to 4 places;
+    a metric that could not be computed (not finite) is left out."""
     regions = tuple(
         RegionMeasurement(
-            name=item["name"],
-            area_mm2=item["area_mm2"],
-            metrics={k: v for k, v in item["metrics"].items() if v is not None},
+            name=region.name,
+            area_mm2=_length(region.area_mm2),
+            metrics={
+                name: kept
+                for name, value in region.metrics.as_dict().items()
+                if (kept := _rounded(value)) is not None
+            },
         )
-        for item in shaped["regions"]
+        for region in analysis.regions
     )
     return PhotoMeasurement(
         id=0,
         clinic_id=photo.clinic_id,
         photo_id=photo.id,
         analysed_at=at,
-        px_per_mm=shaped["px_per_mm"],
+        px_per_mm=_length(analysis.px_per_mm),
         length_unit=analysis.length_unit,
         regions=regions,
-        overlay_key=store.put(overlay_png(analysis)),
+        overlay_key=overlay_key,
     )
+
+
+def _rounded(value: float | int | str | None) -> float | int | str | None:
+    if isinstance(value, float):
+        return round(value, 4) if math.isfinite(value) else None
+    return value
+
+
+def _length(value: float | None) -> float | None:
+    rounded = _rounded(value)
+    return rounded if isinstance(rounded, float) else None

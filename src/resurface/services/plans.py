@@ -30,12 +30,14 @@ from resurface.domain.planning import (
     TreatmentProposal,
     propose_treatment,
 )
+from resurface.domain.plans import DecidedSession, current_plan, decide, plan_being_decided
 from resurface.domain.rulebase import RuleBase
+from resurface.domain.rulebase import Span as RuleSpan
 from resurface.domain.screening import screen
 from resurface.domain.settings_limits import settings_limits
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
-from resurface.services.clinical import proposal_to_json
+from resurface.services.context import Context
 from resurface.services.errors import Conflict, NotFound
 from resurface.services.patients import find_patient
 from resurface.services.ports import UnitOfWork
@@ -77,6 +79,14 @@ class PlanView:
     """Names of the clinic's users, for "decided by" and "co-signed by"."""
 
     @property
+    def schedule(self) -> tuple[DecidedSession, ...] | list[Json]:
+        """The saved plan's schedule from its decided items (an override reschedules), or the
+        engine's schedule of an unsaved proposal."""
+        if self.plan is not None:
+            return decide(self.plan).schedule
+        return list(self.proposal["schedule"]) if self.proposal else []
+
+    @property
     def preview(self) -> bool:
         return self.plan is None and self.proposal is not None
 
@@ -103,40 +113,34 @@ class PlanView:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def plan_view(
-    uow: UnitOfWork, actor: Actor, rules: RuleBase, patient_id: int, today: dt.date
-) -> PlanView:
-    """The patient's current plan (the latest not cancelled), or the engine's proposal."""
-    require(actor, Permission.VIEW_CHART)
-    patient = _patient(uow, actor, patient_id)
-    chart = uow.charts.chart(actor.clinic_id, patient.id)
-    consultation = chart.consultations[-1] if chart.consultations else None
-    plan = current_plan(chart.plans)
-    proposal: Json | None
-    if plan is not None:
-        proposal = dict(plan.proposal)
-        audit.record(uow, actor, "read", "plan", plan.id, patient_id=patient.id)
-    elif consultation is not None:
-        proposal = proposal_json(rules, consultation, _engine(rules, patient, consultation, today))
-        audit.record(uow, actor, "plan_preview", "patient", patient.id, patient_id=patient.id)
-    else:
-        proposal = None
-        audit.record(uow, actor, "plan_preview", "patient", patient.id, patient_id=patient.id)
-    clinic = uow.clinics.get(actor.clinic_id)
-    people = {u.id: u.display_name for u in uow.users.in_clinic(actor.clinic_id)}
-    uow.commit()
-    require_cosign = clinic.require_cosign if clinic else False
-    return PlanView(patient, consultation, plan, proposal, require_cosign, people)
-
-
-def current_plan(plans: tuple[TreatmentPlan, ...]) -> TreatmentPlan | None:
-    live = [p for p in plans if p.status is not PlanStatus.CANCELLED]
-    return max(live, key=lambda p: p.id) if live else None
-
-
-def accepted_plan(plans: tuple[TreatmentPlan, ...]) -> TreatmentPlan | None:
-    accepted = [p for p in plans if p.status is PlanStatus.ACCEPTED]
-    return max(accepted, key=lambda p: p.id) if accepted else None
+def plan_view(ctx: Context, actor: Actor, patient_id: int) -> PlanView:
+    """The proposal being decided, else the patient's current plan (``domain.plans``), else a
+    fresh proposal from the engine."""
+    with ctx.uow() as uow:
+        require(actor, Permission.VIEW_CHART)
+        patient = _patient(uow, actor, patient_id)
+        chart = uow.charts.chart(actor.clinic_id, patient.id)
+        consultation = chart.consultations[-1] if chart.consultations else None
+        plan = plan_being_decided(chart.plans) or current_plan(chart.plans)
+        proposal: Json | None
+        if plan is not None:
+            proposal = dict(plan.proposal)
+            audit.record(uow, actor, "read", "plan", plan.id, patient_id=patient.id)
+        elif consultation is not None:
+            proposal = proposal_json(
+                ctx.rules,
+                consultation,
+                _engine(ctx.rules, patient, consultation, ctx.clock.today()),
+            )
+            audit.record(uow, actor, "plan_preview", "patient", patient.id, patient_id=patient.id)
+        else:
+            proposal = None
+            audit.record(uow, actor, "plan_preview", "patient", patient.id, patient_id=patient.id)
+        clinic = uow.clinics.get(actor.clinic_id)
+        people = {u.id: u.display_name for u in uow.users.in_clinic(actor.clinic_id)}
+        uow.commit()
+        require_cosign = clinic.require_cosign if clinic else False
+        return PlanView(patient, consultation, plan, proposal, require_cosign, people)
 
 
 def proposal_json(rules: RuleBase, consultation: Consultation, proposal: TreatmentProposal) -> Json:
@@ -169,121 +173,140 @@ def proposal_json(rules: RuleBase, consultation: Consultation, proposal: Treatme
 # --- proposing ----------------------------------------------------------------------------------
 
 
-def propose_plan(
-    uow: UnitOfWork, actor: Actor, rules: RuleBase, patient_id: int, today: dt.date
-) -> TreatmentPlan:
+def propose_plan(ctx: Context, actor: Actor, patient_id: int) -> TreatmentPlan:
     """Run the engine on the latest consultation and save its proposal as a plan to decide on.
 
     A plan still waiting for decisions is superseded (cancelled); an accepted plan stays in force
     until the new one is accepted.
     """
-    require(actor, Permission.WRITE_CHART)
-    patient = _patient(uow, actor, patient_id)
-    chart = uow.charts.chart(actor.clinic_id, patient.id)
-    if not chart.consultations:
-        raise InvalidInput("consultation", "record a consultation before proposing a plan")
-    consultation = chart.consultations[-1]
-    proposal = _engine(rules, patient, consultation, today)
-    if not proposal.recommendations:
-        reasons = " ".join(u.reason for u in proposal.unplanned)
-        raise InvalidInput("consultation", f"no goal can be planned. {reasons}".strip())
-    for old in chart.plans:
-        if old.status is PlanStatus.PROPOSED:
-            uow.charts.update_plan(replace(old, status=PlanStatus.CANCELLED))
-            audit.record(
-                uow,
-                actor,
-                "cancel",
-                "plan",
-                old.id,
+    with ctx.uow() as uow:
+        require(actor, Permission.WRITE_CHART)
+        patient = _patient(uow, actor, patient_id)
+        chart = uow.charts.chart(actor.clinic_id, patient.id)
+        if not chart.consultations:
+            raise InvalidInput("consultation", "record a consultation before proposing a plan")
+        consultation = chart.consultations[-1]
+        today = ctx.clock.today()
+        proposal = _engine(ctx.rules, patient, consultation, today)
+        if not proposal.recommendations:
+            reasons = " ".join(u.reason for u in proposal.unplanned)
+            raise InvalidInput("consultation", f"no goal can be planned. {reasons}".strip())
+        for old in chart.plans:
+            if old.status is PlanStatus.PROPOSED:
+                uow.charts.update_plan(replace(old, status=PlanStatus.CANCELLED))
+                audit.record(
+                    uow,
+                    actor,
+                    "cancel",
+                    "plan",
+                    old.id,
+                    patient_id=patient.id,
+                    detail="superseded by a new proposal",
+                )
+        plan = uow.charts.add_plan(
+            TreatmentPlan(
+                id=0,
+                clinic_id=actor.clinic_id,
                 patient_id=patient.id,
-                detail="superseded by a new proposal",
+                clinician_id=actor.user_id,
+                created_on=today,
+                status=PlanStatus.PROPOSED,
+                items=tuple(_item(r) for r in proposal.recommendations),
+                rationale=tuple(
+                    f"{r.area.value} {r.concern.value}: {line}"
+                    for r in proposal.recommendations
+                    for line in r.rationale
+                ),
+                sources=tuple(
+                    dict.fromkeys(s for r in proposal.recommendations for s in r.sources)
+                ),
+                proposal=proposal_json(ctx.rules, consultation, proposal),
             )
-    plan = uow.charts.add_plan(
-        TreatmentPlan(
-            id=0,
-            clinic_id=actor.clinic_id,
-            patient_id=patient.id,
-            clinician_id=actor.user_id,
-            created_on=today,
-            status=PlanStatus.PROPOSED,
-            items=tuple(_item(r) for r in proposal.recommendations),
-            rationale=tuple(
-                f"{r.area.value} {r.concern.value}: {line}"
-                for r in proposal.recommendations
-                for line in r.rationale
-            ),
-            sources=tuple(dict.fromkeys(s for r in proposal.recommendations for s in r.sources)),
-            proposal=proposal_json(rules, consultation, proposal),
         )
-    )
-    detail = "; ".join(
-        f"{i.area.value} {i.concern.value}: {i.proposed_modality.value} x{i.sessions_expected}"
-        for i in plan.items
-    )
-    audit.record(uow, actor, "create", "plan", plan.id, patient_id=patient.id, detail=detail)
-    uow.commit()
-    return plan
+        detail = "; ".join(
+            f"{i.area.value} {i.concern.value}: {i.proposed_modality.value} x{i.sessions_expected}"
+            for i in plan.items
+        )
+        audit.record(uow, actor, "create", "plan", plan.id, patient_id=patient.id, detail=detail)
+        uow.commit()
+        return plan
+
+
+def plan_view_of(ctx: Context, actor: Actor, plan_id: int) -> PlanView:
+    """The plan page of the patient whose plan ``plan_id`` is (after a refused decision)."""
+    require(actor, Permission.VIEW_CHART)
+    with ctx.uow() as uow:
+        plan = uow.charts.plan(actor.clinic_id, plan_id)
+        if plan is None:
+            audit.record(uow, actor, "read_not_found", "plan", plan_id)
+            uow.commit()
+            raise NotFound("plan", plan_id)
+    return plan_view(ctx, actor, plan.patient_id)
 
 
 # --- deciding -----------------------------------------------------------------------------------
 
 
 def decide_item(
-    uow: UnitOfWork, actor: Actor, plan_id: int, position: int, decision: Decision
+    ctx: Context, actor: Actor, plan_id: int, position: int, decision: Decision
 ) -> TreatmentPlan:
     """Accept or override item ``position`` (0-based), on the plan version the clinician saw."""
-    require(actor, Permission.WRITE_CHART)
-    plan = _plan(uow, actor, plan_id, decision.version)
-    if plan.status is not PlanStatus.PROPOSED:
-        raise Conflict(f"the plan is {plan.status.value}; propose a new plan to change it")
-    if not 0 <= position < len(plan.items):
-        raise NotFound("plan item", position + 1)
-    item = plan.items[position]
-    decided = _decided(item, decision, actor)
-    items = (*plan.items[:position], decided, *plan.items[position + 1 :])
-    updated = replace(plan, items=items)
-    clinic = uow.clinics.get(actor.clinic_id)
-    all_decided = all(i.decision is not ItemDecision.PENDING for i in items)
-    if all_decided and not (clinic and clinic.require_cosign):
-        updated = replace(updated, status=PlanStatus.ACCEPTED)
-    saved = uow.charts.update_plan(updated)
-    audit.record(
-        uow,
-        actor,
-        decided.decision.value,
-        "plan",
-        plan.id,
-        patient_id=plan.patient_id,
-        detail=_decision_detail(position, item, decided),
-    )
-    if saved.status is PlanStatus.ACCEPTED:
-        _accepted(uow, actor, saved)
-    uow.commit()
-    return saved
+    with ctx.uow() as uow:
+        require(actor, Permission.WRITE_CHART)
+        plan = _plan(uow, actor, plan_id, decision.version)
+        if plan.status is not PlanStatus.PROPOSED:
+            raise Conflict(f"the plan is {plan.status.value}; propose a new plan to change it")
+        if not 0 <= position < len(plan.items):
+            raise NotFound("plan item", position + 1)
+        item = plan.items[position]
+        decided = _decided(item, decision, actor)
+        items = (*plan.items[:position], decided, *plan.items[position + 1 :])
+        updated = replace(plan, items=items)
+        clinic = uow.clinics.get(actor.clinic_id)
+        all_decided = all(i.decision is not ItemDecision.PENDING for i in items)
+        if all_decided and not (clinic and clinic.require_cosign):
+            updated = replace(updated, status=PlanStatus.ACCEPTED)
+        saved = uow.charts.update_plan(updated)
+        audit.record(
+            uow,
+            actor,
+            decided.decision.value,
+            "plan",
+            plan.id,
+            patient_id=plan.patient_id,
+            detail=_decision_detail(position, item, decided),
+        )
+        if saved.status is PlanStatus.ACCEPTED:
+            _accepted(uow, actor, saved)
+        uow.commit()
+        return saved
 
 
-def cosign_plan(
-    uow: UnitOfWork, actor: Actor, plan_id: int, version: int, now: dt.datetime
-) -> TreatmentPlan:
+def cosign_plan(ctx: Context, actor: Actor, plan_id: int, version: int) -> TreatmentPlan:
     """The medical director co-signs a plan whose items are all decided; it is then accepted."""
-    require(actor, Permission.COSIGN_PLAN)
-    plan = _plan(uow, actor, plan_id, version)
-    if plan.status is PlanStatus.CANCELLED or plan.status is PlanStatus.COMPLETED:
-        raise Conflict(f"the plan is {plan.status.value} and cannot be co-signed")
-    if plan.cosigned_by is not None:
-        raise Conflict("the plan is already co-signed")
-    pending = [i for i, item in enumerate(plan.items) if item.decision is ItemDecision.PENDING]
-    if pending:
-        numbers = ", ".join(str(i + 1) for i in pending)
-        raise InvalidInput("items", f"decide every item before co-signing (pending: {numbers})")
-    saved = uow.charts.update_plan(
-        replace(plan, status=PlanStatus.ACCEPTED, cosigned_by=actor.user_id, cosigned_at=now)
-    )
-    audit.record(uow, actor, "cosign", "plan", plan.id, patient_id=plan.patient_id)
-    _accepted(uow, actor, saved)
-    uow.commit()
-    return saved
+    with ctx.uow() as uow:
+        require(actor, Permission.COSIGN_PLAN)
+        plan = _plan(uow, actor, plan_id, version)
+        if plan.status is PlanStatus.CANCELLED or plan.status is PlanStatus.COMPLETED:
+            raise Conflict(f"the plan is {plan.status.value} and cannot be co-signed")
+        if plan.cosigned_by is not None:
+            raise Conflict("the plan is already co-signed")
+        pending = [i for i, item in enumerate(plan.items) if item.decision is ItemDecision.PENDING]
+        if pending:
+            numbers = ", ".join(str(i + 1) for i in pending)
+            raise InvalidInput("items", f"decide every item before co-signing (pending: {numbers})")
+        saved = uow.charts.update_plan(
+            replace(
+                plan,
+                status=PlanStatus.ACCEPTED,
+                cosigned_by=actor.user_id,
+                cosigned_at=ctx.clock.now(),
+            )
+        )
+        audit.record(uow, actor, "cosign", "plan", plan.id, patient_id=plan.patient_id)
+        _accepted(uow, actor, saved)
+        uow.commit()
+        return saved
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -406,3 +429,74 @@ def _accepted(uow: UnitOfWork, actor: Actor, plan: TreatmentPlan) -> None:
                 patient_id=plan.patient_id,
                 detail=f"replaced by plan {plan.id}",
             )
+
+
+# --- the proposal as JSON ---------------------------------------------------------------------
+
+
+def proposal_to_json(proposal: TreatmentProposal) -> Json:
+    """The engine's proposal as plain JSON (kept with the plan, printed by ``resurface plan``)."""
+    return {
+        "eligible": proposal.eligible,
+        "fitzpatrick_type": proposal.skin_type.value,
+        "contraindications": [
+            {
+                "code": f.code.value,
+                "action": f.action.value,
+                "modalities": sorted(m.value for m in f.modalities),
+                "reason": f.reason,
+                "source": f.source,
+            }
+            for f in proposal.contraindications
+        ],
+        "pre_treatment": [
+            {"code": s.code, "detail": s.detail, "source": s.source} for s in proposal.pre_treatment
+        ],
+        "recommendations": [_recommendation(r) for r in proposal.recommendations],
+        "unplanned": [
+            {
+                "area": u.goal.area.value,
+                "concern": u.goal.concern.value,
+                "severity": u.goal.severity.value,
+                "reason": u.reason,
+            }
+            for u in proposal.unplanned
+        ],
+        "schedule": [
+            {
+                "session": s.session,
+                "week": s.week,
+                "modality": s.modality.value,
+                "areas": [a.value for a in s.areas],
+            }
+            for s in proposal.schedule
+        ],
+    }
+
+
+def _recommendation(r: Recommendation) -> Json:
+    return {
+        "area": r.area.value,
+        "concern": r.concern.value,
+        "severity": r.severity.value,
+        "modality": r.modality.value,
+        "sessions": {"min": r.sessions.min, "expected": r.sessions.expected, "max": r.sessions.max},
+        "interval_weeks": _span(r.interval_weeks),
+        "downtime_days": _span(r.downtime_days),
+        "settings_limits": {
+            "density_factor": r.settings.density,
+            "energy_factor": r.settings.energy,
+        },
+        "alternatives": [m.value for m in r.alternatives],
+        "rationale": list(r.rationale),
+        "sources": list(r.sources),
+    }
+
+
+def _span(span: RuleSpan) -> Json:
+    """Whole numbers print without a trailing .0."""
+    return {"min": _whole(span.min), "max": _whole(span.max)}
+
+
+def _whole(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else x

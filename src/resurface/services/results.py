@@ -8,16 +8,15 @@ kept in a small in-process cache (stored photos never change: their key is their
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from resurface.domain.chart import Chart, Photo, PlanStatus, TreatmentPlan
+from resurface.domain.chart import Chart, Photo
 from resurface.domain.codes import Area, Concern, Modality
 from resurface.domain.errors import InvalidInput
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Patient
+from resurface.domain.plans import current_plan, decide
 from resurface.domain.reestimate import (
     SessionReestimate,
     improvement_pct,
@@ -25,23 +24,20 @@ from resurface.domain.reestimate import (
     reestimate_sessions,
 )
 from resurface.domain.rulebase import Grade, RuleBase
-from resurface.imaging.analysis import RegionSpec
 from resurface.imaging.compare import Comparison, compare
-from resurface.imaging.errors import ImagingError, NoFaceFound
+from resurface.imaging.errors import ImagingError
 from resurface.imaging.ingest import decode_photo
 from resurface.imaging.overlay import comparison_overlay_png
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
+from resurface.services.context import Context
 from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient
+from resurface.services.photos import with_face_fallback
 from resurface.services.ports import PhotoStore, UnitOfWork
 
 GAIS = "gais"
 NOTE_MAX = 2000
-_FACE_AREAS = frozenset(
-    {Area.FOREHEAD, Area.PERIORBITAL, Area.PERIORAL, Area.CHEEKS, Area.FULL_FACE}
-)
-_CACHE_SIZE = 8
 
 
 @dataclass(frozen=True)
@@ -120,30 +116,29 @@ def gais_grades(rules: RuleBase) -> tuple[Grade, ...]:
 
 
 def read_results(
-    uow: UnitOfWork,
+    ctx: Context,
     actor: Actor,
-    photos: PhotoStore,
-    rules: RuleBase,
     patient_id: int,
     before_id: int | None = None,
     after_id: int | None = None,
 ) -> ResultsView:
     """Baseline and latest photo of the first region (or the chosen pair), measured."""
     require(actor, Permission.VIEW_CHART)
-    patient = _patient(uow, actor, patient_id)
-    chart = uow.charts.chart(actor.clinic_id, patient.id)
-    regions = _regions(chart.photos)
-    before, after = _pair(chart.photos, regions, before_id, after_id, photos)
-    outcomes = tuple(uow.outcomes.for_patient(actor.clinic_id, patient.id))
-    detail = f"before={before.id if before else '-'} after={after.id if after else '-'}"
-    audit.record(
-        uow, actor, "results_read", "patient", patient.id, patient_id=patient.id, detail=detail
-    )
-    uow.commit()
+    with ctx.uow() as uow:
+        patient = _patient(uow, actor, patient_id)
+        chart = uow.charts.chart(actor.clinic_id, patient.id)
+        regions = _regions(chart.photos)
+        before, after = _pair(chart.photos, regions, before_id, after_id, ctx.photos)
+        outcomes = tuple(uow.outcomes.for_patient(actor.clinic_id, patient.id))
+        detail = f"before={before.id if before else '-'} after={after.id if after else '-'}"
+        audit.record(
+            uow, actor, "results_read", "patient", patient.id, patient_id=patient.id, detail=detail
+        )
+        uow.commit()
     measured, error = None, ""
     if before is not None and after is not None:
         try:
-            measured = measure_pair(photos, rules, before, after)
+            measured = measure_pair(ctx, before, after)
         except ImagingError as problem:
             error = str(problem)
     return ResultsView(
@@ -153,68 +148,65 @@ def read_results(
         after,
         measured,
         error,
-        _responses(photos, rules, chart),
+        _responses(ctx.photos, ctx.rules, chart),
         outcomes,
-        gais_grades(rules),
+        gais_grades(ctx.rules),
     )
 
 
 def comparison_png(
-    uow: UnitOfWork,
-    actor: Actor,
-    photos: PhotoStore,
-    rules: RuleBase,
-    patient_id: int,
-    before_id: int,
-    after_id: int,
+    ctx: Context, actor: Actor, patient_id: int, before_id: int, after_id: int
 ) -> bytes:
     """The comparison overlay of two of the patient's photos of one region."""
     require(actor, Permission.VIEW_CHART)
-    patient = _patient(uow, actor, patient_id)
-    chart = uow.charts.chart(actor.clinic_id, patient.id)
-    before, after = _pair(chart.photos, _regions(chart.photos), before_id, after_id, photos)
-    if before is None or after is None:
-        raise InvalidInput("after", "choose two different photos of the same region")
-    audit.record(
-        uow, actor, "comparison_read", "photo", f"{before.id}-{after.id}", patient_id=patient.id
-    )
-    uow.commit()
-    return measure_pair(photos, rules, before, after).overlay_png
+    with ctx.uow() as uow:
+        patient = _patient(uow, actor, patient_id)
+        chart = uow.charts.chart(actor.clinic_id, patient.id)
+        regions = _regions(chart.photos)
+        before, after = _pair(chart.photos, regions, before_id, after_id, ctx.photos)
+        if before is None or after is None:
+            raise InvalidInput("after", "choose two different photos of the same region")
+        audit.record(
+            uow, actor, "comparison_read", "photo", f"{before.id}-{after.id}", patient_id=patient.id
+        )
+        uow.commit()
+    return measure_pair(ctx, before, after).overlay_png
 
 
 def record_outcome(
-    uow: UnitOfWork,
+    ctx: Context,
     actor: Actor,
-    rules: RuleBase,
     patient_id: int,
     value: int,
-    rated_on: dt.date,
     note: str = "",
     session_id: int | None = None,
+    rated_on: dt.date | None = None,
 ) -> OutcomeRating:
-    """The clinician's GAIS rating of the result (1 very much improved ... 5 worse)."""
+    """The clinician's GAIS rating of the result (1 very much improved ... 5 worse), rated
+    today unless the clinician names the day."""
     require(actor, Permission.WRITE_CHART)
-    patient = _patient(uow, actor, patient_id)
-    grades = {g.code: g for g in gais_grades(rules)}
+    grades = {g.code: g for g in gais_grades(ctx.rules)}
     grade = grades.get(str(value))
     if grade is None:
         choices = ", ".join(f"{code} {g.label}" for code, g in grades.items())
         raise InvalidInput("value", f"choose one of {choices}")
     if len(note) > NOTE_MAX:
         raise InvalidInput("note", f"is longer than {NOTE_MAX} characters")
-    if session_id is not None and uow.charts.session(actor.clinic_id, session_id) is None:
-        raise InvalidInput("session_id", f"no session {session_id} for this patient")
-    saved = uow.outcomes.add(
-        OutcomeRating(
-            0, actor.clinic_id, patient.id, rated_on, GAIS, value, grade.label, actor.user_id,
-            session_id=session_id, note=note.strip(),
-        )
-    )  # fmt: skip
-    audit.record(
-        uow, actor, "outcome_recorded", "outcome", saved.id, patient_id=patient.id,
-        detail=f"gais {value} {grade.label}",
-    )  # fmt: skip
-    uow.commit()
+    with ctx.uow() as uow:
+        patient = _patient(uow, actor, patient_id)
+        if session_id is not None and uow.charts.session(actor.clinic_id, session_id) is None:
+            raise InvalidInput("session_id", f"no session {session_id} for this patient")
+        saved = uow.outcomes.add(
+            OutcomeRating(
+                0, actor.clinic_id, patient.id, rated_on or ctx.clock.today(), GAIS, value,
+                grade.label, actor.user_id, session_id=session_id, note=note.strip(),
+            )
+        )  # fmt: skip
+        audit.record(
+            uow, actor, "outcome_recorded", "outcome", saved.id, patient_id=patient.id,
+            detail=f"gais {value} {grade.label}",
+        )  # fmt: skip
+        uow.commit()
     return saved
 
 
@@ -275,23 +267,11 @@ def _pair(
 
 # --- measuring ---------------------------------------------------------------------------------
 
-_cache: OrderedDict[tuple[str, str, str], Measured] = OrderedDict()
-_cache_lock = threading.Lock()
 
-
-def measure_pair(photos: PhotoStore, rules: RuleBase, before: Photo, after: Photo) -> Measured:
-    """Compare two stored photos of one region (cached: stored photos never change)."""
-    key = (before.storage_key, after.storage_key, before.region)
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    measured = _measure(photos, rules, before, after)
-    with _cache_lock:
-        _cache[key] = measured
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return measured
+def measure_pair(ctx: Context, before: Photo, after: Photo) -> Measured:
+    """Compare two stored photos of one region. Nothing is kept between requests: the
+    comparison is computed from the stored files each time it is asked for."""
+    return _measure(ctx.photos, ctx.rules, before, after)
 
 
 def _measure(photos: PhotoStore, rules: RuleBase, before: Photo, after: Photo) -> Measured:
@@ -300,13 +280,9 @@ def _measure(photos: PhotoStore, rules: RuleBase, before: Photo, after: Photo) -
             raise ImagingError(f"the stored file of photo {photo.id} is missing")
     before_rgb = decode_photo(photos.get(before.storage_key)).rgb
     after_rgb = decode_photo(photos.get(after.storage_key)).rgb
-    spec: RegionSpec = "auto" if _is_face(before.region) else "whole"
-    try:
-        comparison = compare(before_rgb, after_rgb, region=spec)
-    except NoFaceFound:
-        # A close-up of a face area shows no whole face: measure the whole frame instead.
-        spec = "whole"
-        comparison = compare(before_rgb, after_rgb, region=spec)
+    comparison, spec = with_face_fallback(
+        before.region, lambda region: compare(before_rgb, after_rgb, region=region)
+    )
     return Measured(
         _changes(rules, comparison),
         comparison.alignment,
@@ -315,13 +291,6 @@ def _measure(photos: PhotoStore, rules: RuleBase, before: Photo, after: Photo) -
         comparison_overlay_png(comparison),
         comparison.before.length_unit,
     )
-
-
-def _is_face(region: str) -> bool:
-    try:
-        return Area(region) in _FACE_AREAS
-    except ValueError:
-        return False
 
 
 def _changes(rules: RuleBase, comparison: Comparison) -> tuple[MetricChange, ...]:
@@ -371,20 +340,13 @@ def _belongs(region_name: str, area: Area) -> bool:
 # --- re-estimating -----------------------------------------------------------------------------
 
 
-def _current_plan(chart: Chart) -> TreatmentPlan | None:
-    plans = sorted(chart.plans, key=lambda p: (p.created_on, p.id))
-    live = [p for p in plans if p.status in (PlanStatus.ACCEPTED, PlanStatus.COMPLETED)]
-    candidates = live or [p for p in plans if p.status is not PlanStatus.CANCELLED]
-    return candidates[-1] if candidates else None
-
-
 def _responses(photos: PhotoStore, rules: RuleBase, chart: Chart) -> tuple[ItemResponse, ...]:
-    plan = _current_plan(chart)
+    plan = current_plan(chart.plans)
     if plan is None:
         return ()
     done = [s for s in chart.sessions if s.plan_id in (plan.id, None)]
     out = []
-    for item in plan.items:
+    for item in decide(plan).areas:
         metric = metric_for_concern(rules.response, item.concern)
         series = sorted(
             (
@@ -403,7 +365,7 @@ def _responses(photos: PhotoStore, rules: RuleBase, chart: Chart) -> tuple[ItemR
                 better = None if pct is None else improvement_pct(rules.response, metric, pct)
                 points.append(ResponsePoint(later, sessions_before, pct, better))
         estimate = reestimate_sessions(
-            rules.response, item.concern, max(item.sessions_planned, 1),
+            rules.response, item.concern, max(item.sessions.expected, 1),
             _changes_after_sessions(points), item.modality, item.area,
         )  # fmt: skip
         out.append(
@@ -419,7 +381,7 @@ def _pct(
     photos: PhotoStore, rules: RuleBase, before: Photo, after: Photo, area: Area, metric: str
 ) -> float | None:
     try:
-        return metric_change_pct(measure_pair(photos, rules, before, after), area, metric)
+        return metric_change_pct(_measure(photos, rules, before, after), area, metric)
     except ImagingError:
         return None
 

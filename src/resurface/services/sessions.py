@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -19,6 +20,7 @@ from resurface.domain.codes import Area, Modality
 from resurface.domain.errors import FieldProblem, InvalidInput
 from resurface.domain.intake import MedicalHistory
 from resurface.domain.people import Patient
+from resurface.domain.plans import decide, plan_in_treatment
 from resurface.domain.rulebase import RuleBase
 from resurface.domain.scheduling import FollowUp, follow_up
 from resurface.domain.screening import ScreeningResult, screen
@@ -30,9 +32,9 @@ from resurface.domain.settings_limits import (
 )
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
+from resurface.services.context import Context
 from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient
-from resurface.services.plans import accepted_plan
 from resurface.services.ports import UnitOfWork
 
 # Sanity bounds on typed input (not clinical rules: the clinical limits are in the rule base).
@@ -42,14 +44,6 @@ WAVELENGTH_RANGE_NM = (100, 20_000)
 MAX_PASSES = 50
 
 ENERGY_FIELD = {"mJ": "energy_mj", "J/cm2": "fluence_j_cm2"}
-
-
-class SessionRejected(InvalidInput):
-    """The session cannot be saved as typed; ``problems`` lists every field to fix."""
-
-    def __init__(self, problems: list[FieldProblem]) -> None:
-        super().__init__(problems[0].field, problems[0].message)
-        self.problems = tuple(problems)
 
 
 @dataclass(frozen=True)
@@ -129,103 +123,115 @@ class SessionView:
 # --- the starting point -------------------------------------------------------------------------
 
 
-def session_draft(
-    uow: UnitOfWork, actor: Actor, rules: RuleBase, patient_id: int, today: dt.date
-) -> SessionDraft:
-    """The form's starting point: the accepted plan's areas with the last settings used there."""
+def session_draft(ctx: Context, actor: Actor, patient_id: int) -> SessionDraft:
+    """The form's starting point: the decided plan's areas with the last settings used there."""
     require(actor, Permission.WRITE_CHART)
-    patient, plan, chart_sessions, found = _context(uow, actor, rules, patient_id)
-    previous = chart_sessions[-1] if chart_sessions else None
-    areas = []
-    for area, modality in _plan_areas(plan):
-        limits = _limits(rules, found, modality, area)
-        carried = _last_settings(chart_sessions, area, modality)
-        if carried is not None:
-            session, settings = carried
-            kept = AreaSettings(
-                area,
-                modality,
-                settings.wavelength_nm,
-                settings.passes,
-                settings.energy_mj,
-                settings.fluence_j_cm2,
-                settings.pulse_duration_ms,
-                settings.spot_size_mm,
-                settings.density_pct,
-            )
-            areas.append(DraftArea(kept, limits, session))
-        else:
-            areas.append(DraftArea(AreaSettings(area, modality, modality.wavelength_nm), limits))
-    done = sum(1 for s in chart_sessions if s.plan_id == plan.id)
-    audit.record(uow, actor, "session_draft", "patient", patient.id, patient_id=patient.id)
-    uow.commit()
-    return SessionDraft(
-        patient=patient,
-        plan=plan,
-        session_number=done + 1,
-        sessions_planned=plan.sessions_planned,
-        device=previous.device if previous else "",
-        areas=tuple(areas),
-        previous=previous,
-        today=today,
-    )
+    with ctx.uow() as uow:
+        patient, plan, chart_sessions, found = _context(uow, actor, ctx.rules, patient_id)
+        previous = chart_sessions[-1] if chart_sessions else None
+        areas = []
+        for area, modality in _plan_areas(plan):
+            limits = _limits(ctx.rules, found, modality, area)
+            carried = _last_settings(chart_sessions, area, modality)
+            if carried is not None:
+                session, settings = carried
+                kept = AreaSettings(
+                    area,
+                    modality,
+                    settings.wavelength_nm,
+                    settings.passes,
+                    settings.energy_mj,
+                    settings.fluence_j_cm2,
+                    settings.pulse_duration_ms,
+                    settings.spot_size_mm,
+                    settings.density_pct,
+                )
+                areas.append(DraftArea(kept, limits, session))
+            else:
+                areas.append(
+                    DraftArea(AreaSettings(area, modality, modality.wavelength_nm), limits)
+                )
+        done = sum(1 for s in chart_sessions if s.plan_id == plan.id)
+        audit.record(uow, actor, "session_draft", "patient", patient.id, patient_id=patient.id)
+        uow.commit()
+        return SessionDraft(
+            patient=patient,
+            plan=plan,
+            session_number=done + 1,
+            sessions_planned=decide(plan).sessions_planned,
+            device=previous.device if previous else "",
+            areas=tuple(areas),
+            previous=previous,
+            today=ctx.clock.today(),
+        )
 
 
 # --- recording ----------------------------------------------------------------------------------
 
 
 def record_session(
-    uow: UnitOfWork,
-    actor: Actor,
-    rules: RuleBase,
-    patient_id: int,
-    entry: SessionEntry,
-    today: dt.date,
+    ctx: Context, actor: Actor, patient_id: int, entry: SessionEntry
 ) -> RecordedSession:
     """Check and save the session, then schedule its check-ins and the next session."""
     require(actor, Permission.WRITE_CHART)
-    patient, plan, chart_sessions, found = _context(uow, actor, rules, patient_id)
-    areas = _checked(rules, found, entry, today)
-    session = uow.charts.add_session(
-        TreatmentSession(
-            id=0,
-            clinic_id=actor.clinic_id,
-            patient_id=patient.id,
-            clinician_id=actor.user_id,
-            performed_on=entry.performed_on,
-            device=" ".join(entry.device.split()),
-            areas=areas,
-            plan_id=plan.id,
-            notes=entry.notes.strip(),
+    with ctx.uow() as uow:
+        patient, plan, chart_sessions, found = _context(uow, actor, ctx.rules, patient_id)
+        today = ctx.clock.today()
+        areas = _checked(ctx.rules, found, entry, today)
+        session = uow.charts.add_session(
+            TreatmentSession(
+                id=0,
+                clinic_id=actor.clinic_id,
+                patient_id=patient.id,
+                clinician_id=actor.user_id,
+                performed_on=entry.performed_on,
+                device=" ".join(entry.device.split()),
+                areas=areas,
+                plan_id=plan.id,
+                notes=entry.notes.strip(),
+            )
         )
-    )
+        beyond = [
+            f"{a.area.value}: {a.beyond_limits_reason}" for a in areas if a.beyond_limits_reason
+        ]
+        detail = "; ".join(f"{a.area.value} {a.modality.value}" for a in areas)
+        if beyond:
+            detail += " | beyond limits: " + "; ".join(beyond)
+        audit.record(
+            uow, actor, "create", "session", session.id, patient_id=patient.id, detail=detail
+        )
+        plan_next = follow_up(ctx.rules.recovery, plan, (*chart_sessions, session), session, today)
+        checkins, next_session = _schedule(uow, actor, patient.id, plan, session, plan_next)
+        uow.commit()
+        return RecordedSession(session, checkins, next_session, plan_next.sessions_remaining)
+
+
+def _audit_detail(areas: Sequence[AreaSettings]) -> str:
+    """What the audit trail says of a session: areas, modalities, and any reason beyond limits."""
     beyond = [f"{a.area.value}: {a.beyond_limits_reason}" for a in areas if a.beyond_limits_reason]
     detail = "; ".join(f"{a.area.value} {a.modality.value}" for a in areas)
     if beyond:
         detail += " | beyond limits: " + "; ".join(beyond)
-    audit.record(uow, actor, "create", "session", session.id, patient_id=patient.id, detail=detail)
-    plan_next = follow_up(rules.recovery, plan, (*chart_sessions, session), session, today)
-    checkins, next_session = _schedule(uow, actor, patient.id, plan, session, plan_next)
-    uow.commit()
-    return RecordedSession(session, checkins, next_session, plan_next.sessions_remaining)
+    return detail
 
 
-def session_view(uow: UnitOfWork, actor: Actor, session_id: int) -> SessionView:
+def session_view(ctx: Context, actor: Actor, session_id: int) -> SessionView:
     require(actor, Permission.VIEW_CHART)
-    session = uow.charts.session(actor.clinic_id, session_id)
-    if session is None:
-        audit.record(uow, actor, "read_not_found", "session", session_id)
+    with ctx.uow() as uow:
+        session = uow.charts.session(actor.clinic_id, session_id)
+        if session is None:
+            audit.record(uow, actor, "read_not_found", "session", session_id)
+            uow.commit()
+            raise NotFound("session", session_id)
+        patient = find_patient(uow, actor, session.patient_id)
+        appointments = tuple(
+            a
+            for a in uow.appointments.for_patient(actor.clinic_id, patient.id)
+            if a.after_session_id == session.id
+        )
+        audit.record(uow, actor, "read", "session", session.id, patient_id=patient.id)
         uow.commit()
-        raise NotFound("session", session_id)
-    patient = find_patient(uow, actor, session.patient_id)
-    appointments = tuple(
-        a
-        for a in uow.appointments.for_patient(actor.clinic_id, patient.id)
-        if a.after_session_id == session.id
-    )
-    audit.record(uow, actor, "read", "session", session.id, patient_id=patient.id)
-    uow.commit()
-    return SessionView(patient, session, appointments)
+        return SessionView(patient, session, appointments)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -241,7 +247,7 @@ def _context(
         uow.commit()
         raise
     chart = uow.charts.chart(actor.clinic_id, patient.id)
-    plan = accepted_plan(chart.plans)
+    plan = plan_in_treatment(chart.plans)
     if plan is None:
         raise InvalidInput("plan", "accept a treatment plan before recording a session")
     consultation = chart.consultations[-1] if chart.consultations else None
@@ -269,7 +275,7 @@ def _limits(
 
 
 def _plan_areas(plan: TreatmentPlan) -> list[tuple[Area, Modality]]:
-    return list(dict.fromkeys((item.area, item.modality) for item in plan.items))
+    return list(dict.fromkeys((a.area, a.modality) for a in decide(plan).areas))
 
 
 def _last_settings(
@@ -322,7 +328,7 @@ def _checked(
         seen.add((checked.area, checked.modality))
         areas.append(checked)
     if problems:
-        raise SessionRejected(problems)
+        raise InvalidInput.of(problems)
     return tuple(areas)
 
 
@@ -480,7 +486,6 @@ __all__ = [
     "RecordedSession",
     "SessionDraft",
     "SessionEntry",
-    "SessionRejected",
     "SessionView",
     "record_session",
     "session_draft",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from resurface.domain.errors import InvalidInput
 from resurface.domain.people import Role
 from resurface.services import photos
 from resurface.services.access import Actor
+from resurface.services.context import Limits
 from resurface.services.errors import NotFound
 from tests.support.clinic import seed_clinic
 
@@ -38,15 +40,11 @@ def test_upload_strips_gps_keeps_original_hash_and_saves_measurement(runtime: Ru
     actor = Actor(user.id, user.clinic_id, Role.CLINICIAN, user.display_name)
     original = _jpeg_with_gps(samples.astronaut())
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(0x8825)  # the test photo has GPS
-    with runtime.uow() as uow:
-        uploaded = photos.upload_photo(
-            uow, actor, runtime.photos, north.patient.id, "full_face", original
-        )
+    uploaded = photos.upload_photo(runtime.context, actor, north.patient.id, "full_face", original)
     stored = runtime.photos.get(uploaded.photo.storage_key)
     assert not Image.open(io.BytesIO(stored)).getexif().get_ifd(0x8825)
     assert uploaded.photo.sha256 == hashlib.sha256(original).hexdigest()
-    with runtime.uow() as uow:
-        view = photos.read_analysis(uow, actor, uploaded.photo.id)
+    view = photos.read_analysis(runtime.context, actor, uploaded.photo.id)
     assert view.measurement is not None
     assert {r.name for r in view.measurement.regions} >= {"forehead", "perioral"}
     assert view.measurement.overlay_key and runtime.photos.exists(view.measurement.overlay_key)
@@ -55,8 +53,8 @@ def test_upload_strips_gps_keeps_original_hash_and_saves_measurement(runtime: Ru
         south_user = uow.users.by_username(south.usernames[Role.CLINICIAN])
         assert south_user is not None
     stranger = Actor(south_user.id, south_user.clinic_id, Role.CLINICIAN, "south")
-    with runtime.uow() as uow, pytest.raises(NotFound):
-        photos.read_analysis(uow, stranger, uploaded.photo.id)
+    with pytest.raises(NotFound):
+        photos.read_analysis(runtime.context, stranger, uploaded.photo.id)
 
 
 def test_a_face_photo_without_a_face_is_measured_whole_and_says_so(runtime: Runtime) -> None:
@@ -66,12 +64,23 @@ def test_a_face_photo_without_a_face_is_measured_whole_and_says_so(runtime: Runt
         assert user is not None
     actor = Actor(user.id, user.clinic_id, Role.CLINICIAN, user.display_name)
     skin = np.full((300, 400, 3), (214, 170, 145), np.uint8)
-    with runtime.uow() as uow:
-        uploaded = photos.upload_photo(
-            uow, actor, runtime.photos, north.patient.id, "cheeks", _jpeg_with_gps(skin)
-        )
+    uploaded = photos.upload_photo(
+        runtime.context, actor, north.patient.id, "cheeks", _jpeg_with_gps(skin)
+    )
     assert uploaded.notes == (photos.NO_FACE_NOTE,)
     assert uploaded.measurement is not None and len(uploaded.measurement.regions) == 1
-    with runtime.uow() as uow, pytest.raises(InvalidInput) as refused:
-        photos.upload_photo(uow, actor, runtime.photos, north.patient.id, "cheeks", b"GIF89a")
+    with pytest.raises(InvalidInput) as refused:
+        photos.upload_photo(runtime.context, actor, north.patient.id, "cheeks", b"GIF89a")
     assert refused.value.field == "file"
+
+
+def test_an_upload_over_the_clinic_limit_is_refused(runtime: Runtime) -> None:
+    north = seed_clinic(runtime.uow, "north")
+    with runtime.uow() as uow:
+        user = uow.users.by_username(north.usernames[Role.CLINICIAN])
+        assert user is not None
+    actor = Actor(user.id, user.clinic_id, Role.CLINICIAN, user.display_name)
+    small = replace(runtime.context, limits=Limits(upload_bytes=1024 * 1024))
+    with pytest.raises(InvalidInput) as refused:
+        photos.upload_photo(small, actor, north.patient.id, "neck", b"x" * (1024 * 1024 + 1))
+    assert refused.value.field == "file" and "1 MB" in refused.value.message

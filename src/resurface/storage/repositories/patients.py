@@ -4,12 +4,13 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 
-from resurface.domain.chart import PlanStatus
+from resurface.domain.chart import ItemDecision
 from resurface.domain.codes import FitzpatrickType, Modality
 from resurface.domain.errors import VersionConflict
 from resurface.domain.people import Patient, Sex
+from resurface.domain.plans import IN_TREATMENT
 from resurface.services.ports import SeriesFacts
 from resurface.storage.repositories._base import Repository, now
 from resurface.storage.tables import (
@@ -114,14 +115,23 @@ class SqlPatients(Repository):
         return facts
 
     def _sessions_planned(self, clinic_id: int) -> dict[int, int]:
-        """Sessions in each patient's latest accepted or completed plan (largest item)."""
-        per_item = func.coalesce(plan_items.c.chosen_sessions, plan_items.c.sessions_expected)
+        """Sessions in each patient's plan in treatment (``domain.plans.plan_in_treatment``: the
+        newest accepted or completed), counted as ``domain.plans.decided_area`` does: an
+        override's chosen count, else the engine's expected count; the largest item."""
+        overridden = plan_items.c.decision == ItemDecision.OVERRIDDEN
+        per_item = case(
+            (
+                overridden,
+                func.coalesce(plan_items.c.chosen_sessions, plan_items.c.sessions_expected),
+            ),
+            else_=plan_items.c.sessions_expected,
+        )
         query = (
             select(treatment_plans.c.patient_id, treatment_plans.c.id, func.max(per_item))
             .join(plan_items, plan_items.c.plan_id == treatment_plans.c.id)
             .where(
                 treatment_plans.c.clinic_id == clinic_id,
-                treatment_plans.c.status.in_([PlanStatus.ACCEPTED, PlanStatus.COMPLETED]),
+                treatment_plans.c.status.in_(IN_TREATMENT),
             )
             .group_by(treatment_plans.c.patient_id, treatment_plans.c.id)
             .order_by(treatment_plans.c.id)

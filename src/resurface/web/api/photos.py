@@ -10,14 +10,14 @@ from fastapi import APIRouter, File, Form, UploadFile
 from resurface.services import photos
 from resurface.services.errors import NotFound
 from resurface.web.api.consultation_schemas import MeasurementOut, UploadedPhotoOut
-from resurface.web.deps import ActorDep, CheckedSessionDep, RuntimeDep
+from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
 router = APIRouter(tags=["photos"])
 
 
 @router.post("/patients/{patient_id}/photos", response_model=UploadedPhotoOut, status_code=201)
 def upload(
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: CheckedSessionDep,
     patient_id: int,
     region: Annotated[str, Form(description="the area photographed, e.g. cheeks or neck")],
@@ -26,25 +26,17 @@ def upload(
 ) -> UploadedPhotoOut:
     """Store the photo (EXIF and GPS removed; the original's SHA-256 kept), analyse it and return
     the photo with its per-region metrics."""
-    data = file.file.read(photos.MAX_UPLOAD_BYTES + 1)
-    with runtime.uow() as uow:
-        uploaded = photos.upload_photo(
-            uow,
-            session.actor,
-            runtime.photos,
-            patient_id,
-            region,
-            data,
-            assessment_id=assessment_id,
-        )
+    data = file.file.read(ctx.limits.upload_bytes + 1)
+    uploaded = photos.upload_photo(
+        ctx, session.actor, patient_id, region, data, assessment_id=assessment_id
+    )
     return UploadedPhotoOut.of(uploaded)
 
 
 @router.get("/photos/{photo_id}/measurement", response_model=MeasurementOut)
-def measurement(runtime: RuntimeDep, actor: ActorDep, photo_id: int) -> MeasurementOut:
+def measurement(ctx: ContextDep, actor: ActorDep, photo_id: int) -> MeasurementOut:
     """The stored analysis of a photo; 404 when the photo was not (or could not be) analysed."""
-    with runtime.uow() as uow:
-        view = photos.read_analysis(uow, actor, photo_id)
+    view = photos.read_analysis(ctx, actor, photo_id)
     if view.measurement is None:
         raise NotFound("photo measurement", photo_id)
     return MeasurementOut.of(view.measurement)

@@ -3,27 +3,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter
 
 from resurface.services import plans
 from resurface.web.api.plan_schemas import CosignIn, DecisionIn, PlanDetailOut
-from resurface.web.deps import CheckedSessionDep, RuntimeDep
+from resurface.web.deps import CheckedSessionDep, ContextDep
 
 router = APIRouter(tags=["plans"])
 
 
 @router.post("/patients/{patient_id}/plans", response_model=PlanDetailOut, status_code=201)
-def propose(runtime: RuntimeDep, session: CheckedSessionDep, patient_id: int) -> PlanDetailOut:
-    with runtime.uow() as uow:
-        plan = plans.propose_plan(uow, session.actor, runtime.rules, patient_id, runtime.today())
-    return PlanDetailOut.of_plan(plan)
+def propose(ctx: ContextDep, session: CheckedSessionDep, patient_id: int) -> PlanDetailOut:
+    return PlanDetailOut.of_plan(plans.propose_plan(ctx, session.actor, patient_id))
 
 
 @router.post("/plans/{plan_id}/items/{n}/decision", response_model=PlanDetailOut)
 def decide(
-    runtime: RuntimeDep, session: CheckedSessionDep, plan_id: int, n: int, body: DecisionIn
+    ctx: ContextDep, session: CheckedSessionDep, plan_id: int, n: int, body: DecisionIn
 ) -> PlanDetailOut:
     decision = plans.Decision(
         version=body.version,
@@ -32,15 +28,11 @@ def decide(
         chosen_sessions=body.chosen_sessions,
         override_reason=body.override_reason,
     )
-    with runtime.uow() as uow:
-        plan = plans.decide_item(uow, session.actor, plan_id, n - 1, decision)
-    return PlanDetailOut.of_plan(plan)
+    return PlanDetailOut.of_plan(plans.decide_item(ctx, session.actor, plan_id, n - 1, decision))
 
 
 @router.post("/plans/{plan_id}/cosign", response_model=PlanDetailOut)
 def cosign(
-    runtime: RuntimeDep, session: CheckedSessionDep, plan_id: int, body: CosignIn
+    ctx: ContextDep, session: CheckedSessionDep, plan_id: int, body: CosignIn
 ) -> PlanDetailOut:
-    with runtime.uow() as uow:
-        plan = plans.cosign_plan(uow, session.actor, plan_id, body.version, dt.datetime.now(dt.UTC))
-    return PlanDetailOut.of_plan(plan)
+    return PlanDetailOut.of_plan(plans.cosign_plan(ctx, session.actor, plan_id, body.version))

@@ -8,39 +8,27 @@ from fastapi import APIRouter, Query
 
 from resurface.services import results
 from resurface.web.api.followup_schemas import OutcomeIn, OutcomeOut, ResultsOut
-from resurface.web.deps import ActorDep, CheckedSessionDep, RuntimeDep
+from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
 router = APIRouter(tags=["results"])
 
 
 @router.get("/patients/{patient_id}/results", response_model=ResultsOut)
 def read_results(
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     actor: ActorDep,
     patient_id: int,
     before: Annotated[int | None, Query(description="photo id; default the baseline")] = None,
     after: Annotated[int | None, Query(description="photo id; default the latest")] = None,
 ) -> ResultsOut:
-    with runtime.uow() as uow:
-        view = results.read_results(
-            uow, actor, runtime.photos, runtime.rules, patient_id, before, after
-        )
-    return ResultsOut.of(view)
+    return ResultsOut.of(results.read_results(ctx, actor, patient_id, before, after))
 
 
 @router.post("/patients/{patient_id}/outcomes", response_model=OutcomeOut, status_code=201)
 def record_outcome(
-    runtime: RuntimeDep, session: CheckedSessionDep, patient_id: int, body: OutcomeIn
+    ctx: ContextDep, session: CheckedSessionDep, patient_id: int, body: OutcomeIn
 ) -> OutcomeOut:
-    with runtime.uow() as uow:
-        saved = results.record_outcome(
-            uow,
-            session.actor,
-            runtime.rules,
-            patient_id,
-            body.value,
-            body.rated_on or runtime.today(),
-            body.note,
-            body.session_id,
-        )
+    saved = results.record_outcome(
+        ctx, session.actor, patient_id, body.value, body.note, body.session_id, body.rated_on
+    )
     return OutcomeOut.of(saved)

@@ -6,19 +6,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from resurface.domain.errors import InvalidInput
 from resurface.services import sessions
 from resurface.web.api.session_schemas import RecordedSessionOut, SessionDraftOut, SessionIn
-from resurface.web.deps import ActorDep, CheckedSessionDep, RuntimeDep
+from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 from resurface.web.errors import problem
 
 router = APIRouter(prefix="/patients/{patient_id}/sessions", tags=["sessions"])
 
 
 @router.get("/draft", response_model=SessionDraftOut)
-def draft(runtime: RuntimeDep, actor: ActorDep, patient_id: int) -> SessionDraftOut:
-    with runtime.uow() as uow:
-        found = sessions.session_draft(uow, actor, runtime.rules, patient_id, runtime.today())
-    return SessionDraftOut.of(found)
+def draft(ctx: ContextDep, actor: ActorDep, patient_id: int) -> SessionDraftOut:
+    return SessionDraftOut.of(sessions.session_draft(ctx, actor, patient_id))
 
 
 @router.post(
@@ -29,17 +28,14 @@ def draft(runtime: RuntimeDep, actor: ActorDep, patient_id: int) -> SessionDraft
 )
 def record(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: CheckedSessionDep,
     patient_id: int,
     body: SessionIn,
 ) -> RecordedSessionOut | Response:
     try:
-        with runtime.uow() as uow:
-            recorded = sessions.record_session(
-                uow, session.actor, runtime.rules, patient_id, body.to_entry(), runtime.today()
-            )
-    except sessions.SessionRejected as rejected:
+        recorded = sessions.record_session(ctx, session.actor, patient_id, body.to_entry())
+    except InvalidInput as rejected:  # every field, with the limit a setting went beyond
         errors = [
             {k: v for k, v in vars(p).items() if v not in ("", None)} for p in rejected.problems
         ]

@@ -14,7 +14,7 @@ from resurface.domain.codes import Area
 from resurface.domain.errors import InvalidInput
 from resurface.services import assessments, photos
 from resurface.services.assessments import GradeEntry, baseline_scales, suggested_scale
-from resurface.web.deps import CheckedSessionDep, RuntimeDep, Session, SessionDep
+from resurface.web.deps import CheckedSessionDep, ContextDep, RuntimeDep, Session, SessionDep
 from resurface.web.pages.render import page
 
 router = APIRouter()
@@ -92,6 +92,7 @@ async def record(
 @router.post("/patients/{patient_id}/photos")
 def upload(
     request: Request,
+    ctx: ContextDep,
     runtime: RuntimeDep,
     session: CheckedSessionDep,
     patient_id: int,
@@ -100,12 +101,11 @@ def upload(
     assessment_id: Annotated[str, Form()] = "",
 ) -> Response:
     linked = int(assessment_id) if assessment_id.isdigit() else None
-    data = file.file.read(photos.MAX_UPLOAD_BYTES + 1)
+    data = file.file.read(ctx.limits.upload_bytes + 1)
     try:
-        with runtime.uow() as uow:
-            uploaded = photos.upload_photo(
-                uow, session.actor, runtime.photos, patient_id, region, data, assessment_id=linked
-            )
+        uploaded = photos.upload_photo(
+            ctx, session.actor, patient_id, region, data, assessment_id=linked
+        )
     except InvalidInput as error:
         values = {"region": region}
         errors = {f"photo_{error.field}": error.message}
@@ -115,22 +115,20 @@ def upload(
 
 
 @router.get("/photos/{photo_id}/overlay.png")
-def overlay(runtime: RuntimeDep, session: SessionDep, photo_id: int) -> Response:
-    with runtime.uow() as uow:
-        data = photos.read_overlay(uow, session.actor, runtime.photos, photo_id)
+def overlay(ctx: ContextDep, session: SessionDep, photo_id: int) -> Response:
+    data = photos.read_overlay(ctx, session.actor, photo_id)
     return Response(data, media_type="image/png", headers={"Cache-Control": "private"})
 
 
 @router.get("/photos/{photo_id}/analysis")
 def analysis(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: SessionDep,
     photo_id: int,
     no_face: Annotated[int, Query(ge=0, le=1)] = 0,
 ) -> Response:
-    with runtime.uow() as uow:
-        view = photos.read_analysis(uow, session.actor, photo_id)
+    view = photos.read_analysis(ctx, session.actor, photo_id)
     notes = [photos.NO_FACE_NOTE] if no_face else []
     return page(
         request,

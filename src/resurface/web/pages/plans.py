@@ -7,126 +7,117 @@ with the plan as it is now and a request to review it.
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
 
-from resurface.domain.chart import TreatmentPlan
 from resurface.domain.codes import Modality
 from resurface.domain.errors import InvalidInput, VersionConflict
-from resurface.services import charts, clinic_settings, plans
-from resurface.services.charts import RecordKind
+from resurface.services import clinic_settings, plans
 from resurface.services.errors import Conflict
-from resurface.web.deps import CheckedSessionDep, RuntimeDep, Session, SessionDep
+from resurface.web.deps import CheckedSessionDep, ContextDep, RuntimeDep, Session, SessionDep
 from resurface.web.pages.render import page
 
 router = APIRouter()
 
 
+@dataclass(frozen=True)
+class _Refused:
+    """Why the plan page comes back: the message, the field and item it belongs to, what was
+    typed, and the status."""
+
+    message: str = ""
+    field: str = ""
+    item: int | None = None
+    form: dict[str, str] = dataclasses.field(default_factory=dict)
+    status: int = 200
+
+
 def _plan_page(
-    request: Request,
-    runtime: RuntimeDep,
-    session: Session,
-    patient_id: int,
-    *,
-    error: str = "",
-    error_field: str = "",
-    error_item: int | None = None,
-    form: dict[str, str] | None = None,
-    status: int = 200,
+    request: Request, session: Session, view: plans.PlanView, refused: _Refused = _Refused()
 ) -> Response:
-    with runtime.uow() as uow:
-        view = plans.plan_view(uow, session.actor, runtime.rules, patient_id, runtime.today())
     return page(
         request,
         "plan.html",
         session,
-        status_code=status,
+        status_code=refused.status,
         view=view,
         modalities=list(Modality),
-        error=error,
-        error_field=error_field,
-        error_item=error_item,
-        form=form or {},
+        error=refused.message,
+        error_field=refused.field,
+        error_item=refused.item,
+        form=refused.form,
     )
 
 
 @router.get("/patients/{patient_id}/plan")
-def show_plan(
-    request: Request, runtime: RuntimeDep, session: SessionDep, patient_id: int
-) -> Response:
-    return _plan_page(request, runtime, session, patient_id)
+def show_plan(request: Request, ctx: ContextDep, session: SessionDep, patient_id: int) -> Response:
+    return _plan_page(request, session, plans.plan_view(ctx, session.actor, patient_id))
 
 
 @router.post("/patients/{patient_id}/plan")
 def propose(
-    request: Request, runtime: RuntimeDep, session: CheckedSessionDep, patient_id: int
+    request: Request, ctx: ContextDep, session: CheckedSessionDep, patient_id: int
 ) -> Response:
     try:
-        with runtime.uow() as uow:
-            plans.propose_plan(uow, session.actor, runtime.rules, patient_id, runtime.today())
+        plans.propose_plan(ctx, session.actor, patient_id)
     except InvalidInput as error:
-        return _plan_page(request, runtime, session, patient_id, error=error.message, status=422)
+        view = plans.plan_view(ctx, session.actor, patient_id)
+        return _plan_page(request, session, view, _Refused(error.message, status=422))
     return RedirectResponse(f"/patients/{patient_id}/plan", status_code=303)
+
+
+class DecisionForm(BaseModel):
+    """What the clinician typed for one item."""
+
+    version: int
+    decision: str = PydanticField(max_length=20)
+    chosen_modality: str = PydanticField("", max_length=60)
+    chosen_sessions: str = PydanticField("", max_length=10)
+    override_reason: str = PydanticField("", max_length=2000)
 
 
 @router.post("/plans/{plan_id}/items/{n}")
 def decide(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: CheckedSessionDep,
     plan_id: int,
     n: int,
-    version: Annotated[int, Form()],
-    decision: Annotated[str, Form(max_length=20)],
-    chosen_modality: Annotated[str, Form(max_length=60)] = "",
-    chosen_sessions: Annotated[str, Form(max_length=10)] = "",
-    override_reason: Annotated[str, Form(max_length=2000)] = "",
+    typed: Annotated[DecisionForm, Form()],
 ) -> Response:
-    form = {
-        "decision": decision,
-        "chosen_modality": chosen_modality,
-        "chosen_sessions": chosen_sessions,
-        "override_reason": override_reason,
-    }
+    form = typed.model_dump(exclude={"version"})
     try:
         choice = plans.Decision(
-            version=version,
-            decision=decision,
-            chosen_modality=chosen_modality,
-            chosen_sessions=_whole_number(chosen_sessions, "chosen_sessions"),
-            override_reason=override_reason,
+            version=typed.version,
+            decision=typed.decision,
+            chosen_modality=typed.chosen_modality,
+            chosen_sessions=_whole_number(typed.chosen_sessions, "chosen_sessions"),
+            override_reason=typed.override_reason,
         )
-        with runtime.uow() as uow:
-            plan = plans.decide_item(uow, session.actor, plan_id, n - 1, choice)
-    except InvalidInput as error:
-        return _again(request, runtime, session, plan_id, error.message, error.field, n, form, 422)
-    except VersionConflict:
-        return _again(request, runtime, session, plan_id, _STALE, "", n, form, 409)
-    except Conflict as error:
-        return _again(request, runtime, session, plan_id, str(error), "", n, form, 409)
+        plan = plans.decide_item(ctx, session.actor, plan_id, n - 1, choice)
+    except (InvalidInput, VersionConflict, Conflict) as error:
+        return _again(request, ctx, session, plan_id, _refusal(error, "", n, form))
     return RedirectResponse(f"/patients/{plan.patient_id}/plan#item-{n}", status_code=303)
 
 
 @router.post("/plans/{plan_id}/cosign")
 def cosign(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: CheckedSessionDep,
     plan_id: int,
     version: Annotated[int, Form()],
 ) -> Response:
     try:
-        with runtime.uow() as uow:
-            plan = plans.cosign_plan(uow, session.actor, plan_id, version, dt.datetime.now(dt.UTC))
-    except InvalidInput as error:
-        return _again(request, runtime, session, plan_id, error.message, "cosign", None, {}, 422)
-    except VersionConflict:
-        return _again(request, runtime, session, plan_id, _STALE, "cosign", None, {}, 409)
-    except Conflict as error:
-        return _again(request, runtime, session, plan_id, str(error), "cosign", None, {}, 409)
+        plan = plans.cosign_plan(ctx, session.actor, plan_id, version)
+    except (InvalidInput, VersionConflict, Conflict) as error:
+        return _again(request, ctx, session, plan_id, _refusal(error, "cosign", None, {}))
     return RedirectResponse(f"/patients/{plan.patient_id}/plan", status_code=303)
 
 
@@ -136,32 +127,25 @@ _STALE = (
 )
 
 
-def _again(
-    request: Request,
-    runtime: RuntimeDep,
-    session: Session,
-    plan_id: int,
-    message: str,
+def _refusal(
+    error: InvalidInput | VersionConflict | Conflict,
     field: str,
     item: int | None,
     form: dict[str, str],
-    status: int,
+) -> _Refused:
+    """A refused decision or co-signature as the page shows it: a bad field is a 422 next to
+    the field; a stale version or a plan no longer open is a 409 with the plan as it is now."""
+    if isinstance(error, InvalidInput):
+        return _Refused(error.message, field or error.field, item, form, 422)
+    message = _STALE if isinstance(error, VersionConflict) else str(error)
+    return _Refused(message, field, item, form, 409)
+
+
+def _again(
+    request: Request, ctx: ContextDep, session: Session, plan_id: int, refused: _Refused
 ) -> Response:
     """The plan page again, as it is now, with the message and what was typed."""
-    with runtime.uow() as uow:
-        plan = charts.read_record(uow, session.actor, RecordKind.PLAN, plan_id)
-    assert isinstance(plan, TreatmentPlan)
-    return _plan_page(
-        request,
-        runtime,
-        session,
-        plan.patient_id,
-        error=message,
-        error_field=field,
-        error_item=item,
-        form=form,
-        status=status,
-    )
+    return _plan_page(request, session, plans.plan_view_of(ctx, session.actor, plan_id), refused)
 
 
 def _whole_number(text: str, field: str) -> int | None:

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from resurface.domain.errors import InvalidInput
 from resurface.services import results
-from resurface.web.deps import CheckedSessionDep, RuntimeDep, Session, SessionDep
+from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
 from resurface.web.pages.render import page
 
 router = APIRouter()
@@ -18,51 +18,41 @@ router = APIRouter()
 @router.get("/patients/{patient_id}/results")
 def results_page(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: SessionDep,
     patient_id: int,
     before: Annotated[int | None, Query()] = None,
     after: Annotated[int | None, Query()] = None,
 ) -> Response:
-    return _render(request, runtime, session, patient_id, before, after)
+    return _render(request, ctx, session, patient_id, before, after)
 
 
 @router.get("/patients/{patient_id}/results/compare.png")
 def comparison_png(
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: SessionDep,
     patient_id: int,
     before: Annotated[int, Query()],
     after: Annotated[int, Query()],
 ) -> Response:
-    with runtime.uow() as uow:
-        data = results.comparison_png(
-            uow, session.actor, runtime.photos, runtime.rules, patient_id, before, after
-        )
+    data = results.comparison_png(ctx, session.actor, patient_id, before, after)
     return Response(data, media_type="image/png", headers={"Cache-Control": "private"})
 
 
 @router.post("/patients/{patient_id}/outcomes")
 def record_outcome(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: CheckedSessionDep,
     patient_id: int,
     value: Annotated[str, Form(max_length=10)] = "",
     note: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     try:
-        with runtime.uow() as uow:
-            results.record_outcome(
-                uow, session.actor, runtime.rules, patient_id, _whole(value), runtime.today(), note
-            )
+        results.record_outcome(ctx, session.actor, patient_id, _whole(value), note)
     except InvalidInput as error:
-        form: dict[str, object] = {
-            "value": value,
-            "note": note,
-            "errors": {error.field: error.message},
-        }
-        return _render(request, runtime, session, patient_id, form=form, status=422)
+        form: dict[str, object] = {"value": value, "note": note, "errors": error.by_field()}
+        return _render(request, ctx, session, patient_id, form=form, status=422)
     return RedirectResponse(f"/patients/{patient_id}/results#outcomes", status_code=303)
 
 
@@ -75,7 +65,7 @@ def _whole(value: str) -> int:
 
 def _render(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: Session,
     patient_id: int,
     before: int | None = None,
@@ -84,10 +74,7 @@ def _render(
     form: dict[str, object] | None = None,
     status: int = 200,
 ) -> Response:
-    with runtime.uow() as uow:
-        view = results.read_results(
-            uow, session.actor, runtime.photos, runtime.rules, patient_id, before, after
-        )
+    view = results.read_results(ctx, session.actor, patient_id, before, after)
     return page(
         request,
         "results.html",
@@ -95,5 +82,5 @@ def _render(
         status_code=status,
         view=view,
         form=form or {"value": "", "note": "", "errors": {}},
-        today=runtime.today(),
+        today=ctx.clock.today(),
     )

@@ -18,7 +18,7 @@ from resurface.domain.chart import AreaSettings
 from resurface.domain.errors import InvalidInput
 from resurface.services import sessions
 from resurface.services.sessions import AreaEntry, SessionDraft, SessionEntry
-from resurface.web.deps import CheckedSessionDep, RuntimeDep, Session, SessionDep
+from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
 from resurface.web.pages.render import page
 
 router = APIRouter()
@@ -46,15 +46,15 @@ FormDep = Annotated[dict[str, str], Depends(_form)]
 
 @router.get("/patients/{patient_id}/sessions/new")
 def new_session(
-    request: Request, runtime: RuntimeDep, session: SessionDep, patient_id: int
+    request: Request, ctx: ContextDep, session: SessionDep, patient_id: int
 ) -> Response:
-    return _form_page(request, runtime, session, patient_id)
+    return _form_page(request, ctx, session, patient_id)
 
 
 @router.post("/patients/{patient_id}/sessions/new")
 def record(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: CheckedSessionDep,
     patient_id: int,
     form: FormDep,
@@ -62,28 +62,21 @@ def record(
     errors: dict[str, str] = {}
     entry, positions = _entry(form, errors)
     if errors:
-        return _form_page(request, runtime, session, patient_id, form, errors, status=422)
+        return _form_page(request, ctx, session, patient_id, form, errors, status=422)
     try:
-        with runtime.uow() as uow:
-            recorded = sessions.record_session(
-                uow, session.actor, runtime.rules, patient_id, entry, runtime.today()
-            )
-    except sessions.SessionRejected as rejected:
+        recorded = sessions.record_session(ctx, session.actor, patient_id, entry)
+    except InvalidInput as rejected:  # every problem at once, beside its field
         for problem in rejected.problems:
             errors.setdefault(_form_field(problem.field, positions), problem.message)
-        return _form_page(request, runtime, session, patient_id, form, errors, status=422)
-    except InvalidInput as error:
-        errors[_form_field(error.field, positions)] = error.message
-        return _form_page(request, runtime, session, patient_id, form, errors, status=422)
+        return _form_page(request, ctx, session, patient_id, form, errors, status=422)
     return RedirectResponse(f"/sessions/{recorded.session.id}?saved=1", status_code=303)
 
 
 @router.get("/sessions/{session_id}")
 def show_session(
-    request: Request, runtime: RuntimeDep, session: SessionDep, session_id: int
+    request: Request, ctx: ContextDep, session: SessionDep, session_id: int
 ) -> Response:
-    with runtime.uow() as uow:
-        view = sessions.session_view(uow, session.actor, session_id)
+    view = sessions.session_view(ctx, session.actor, session_id)
     saved = request.query_params.get("saved") == "1"
     return page(request, "session.html", session, view=view, saved=saved)
 
@@ -93,7 +86,7 @@ def show_session(
 
 def _form_page(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: Session,
     patient_id: int,
     form: dict[str, str] | None = None,
@@ -101,10 +94,7 @@ def _form_page(
     status: int = 200,
 ) -> Response:
     try:
-        with runtime.uow() as uow:
-            draft = sessions.session_draft(
-                uow, session.actor, runtime.rules, patient_id, runtime.today()
-            )
+        draft = sessions.session_draft(ctx, session.actor, patient_id)
     except InvalidInput as error:
         if error.field not in ("plan", "consultation"):
             raise

@@ -20,6 +20,7 @@ from resurface.services.errors import Conflict, NotFound, PermissionDenied
 from tests.support.clinic import SeededClinic, seed_clinic
 
 TODAY = dt.date(2026, 5, 4)
+NOW = dt.datetime(2026, 5, 4, 9, 30, tzinfo=dt.UTC)
 
 
 def actor(runtime: Runtime, seeded: SeededClinic, role: Role) -> Actor:
@@ -48,17 +49,16 @@ HANDS = Goal(Concern.PIGMENTATION, Area.HANDS, Severity.MILD)
 
 def test_two_clinicians_deciding_on_one_version_the_second_is_refused(runtime: Runtime) -> None:
     seeded = seed_clinic(runtime.uow, "north")
+    ctx = runtime.context.at(NOW)
     clinician = actor(runtime, seeded, Role.CLINICIAN)
     director = actor(runtime, seeded, Role.ADMIN)
     patient_id = patient_with_goals(runtime, seeded, PERIORAL, HANDS)
-    with runtime.uow() as uow:
-        plan = plans.propose_plan(uow, clinician, runtime.rules, patient_id, TODAY)
+    plan = plans.propose_plan(ctx, clinician, patient_id)
     first = plans.Decision(plan.version, "accept")
-    with runtime.uow() as uow:
-        plans.decide_item(uow, clinician, plan.id, 0, first)
+    plans.decide_item(ctx, clinician, plan.id, 0, first)
     second = plans.Decision(plan.version, "override", chosen_sessions=5, override_reason="x")
-    with runtime.uow() as uow, pytest.raises(VersionConflict):
-        plans.decide_item(uow, director, plan.id, 0, second)
+    with pytest.raises(VersionConflict):
+        plans.decide_item(ctx, director, plan.id, 0, second)
     with runtime.uow() as uow:
         stored = uow.charts.plan(seeded.clinic.id, plan.id)
     assert stored is not None and stored.items[0].decision is ItemDecision.ACCEPTED
@@ -67,10 +67,10 @@ def test_two_clinicians_deciding_on_one_version_the_second_is_refused(runtime: R
 
 def test_the_proposal_is_kept_and_the_override_recorded(sqlite_runtime: Runtime) -> None:
     seeded = seed_clinic(sqlite_runtime.uow, "north")
+    ctx = sqlite_runtime.context.at(NOW)
     clinician = actor(sqlite_runtime, seeded, Role.CLINICIAN)
     patient_id = patient_with_goals(sqlite_runtime, seeded, PERIORAL, HANDS)
-    with sqlite_runtime.uow() as uow:
-        plan = plans.propose_plan(uow, clinician, sqlite_runtime.rules, patient_id, TODAY)
+    plan = plans.propose_plan(ctx, clinician, patient_id)
     assert plan.status is PlanStatus.PROPOSED
     assert [r["area"] for r in plan.proposal["recommendations"]] == ["perioral", "hands"]
     hands_limits = plan.proposal["recommendations"][1]["settings_limits"]
@@ -79,34 +79,29 @@ def test_the_proposal_is_kept_and_the_override_recorded(sqlite_runtime: Runtime)
         plan.version, "override", chosen_modality=Modality.NONABLATIVE_FRACTIONAL_1927.value,
         override_reason="prefers no downtime",
     )  # fmt: skip
-    with sqlite_runtime.uow() as uow:
-        decided = plans.decide_item(uow, clinician, plan.id, 0, override)
+    decided = plans.decide_item(ctx, clinician, plan.id, 0, override)
     item = decided.items[0]
     assert item.decision is ItemDecision.OVERRIDDEN
     assert item.modality is Modality.NONABLATIVE_FRACTIONAL_1927
     assert item.proposed_modality is not Modality.NONABLATIVE_FRACTIONAL_1927
     assert decided.status is PlanStatus.PROPOSED  # item 2 still pending
-    with sqlite_runtime.uow() as uow:
-        accepted = plans.decide_item(
-            uow, clinician, plan.id, 1, plans.Decision(decided.version, "accept")
-        )
-        assert accepted.status is PlanStatus.ACCEPTED
-        with pytest.raises(Conflict):
-            plans.decide_item(
-                uow, clinician, plan.id, 1, plans.Decision(accepted.version, "accept")
-            )
+    accepted = plans.decide_item(
+        ctx, clinician, plan.id, 1, plans.Decision(decided.version, "accept")
+    )
+    assert accepted.status is PlanStatus.ACCEPTED
+    with pytest.raises(Conflict):
+        plans.decide_item(ctx, clinician, plan.id, 1, plans.Decision(accepted.version, "accept"))
 
 
 def test_a_new_proposal_supersedes_one_still_waiting(sqlite_runtime: Runtime) -> None:
     seeded = seed_clinic(sqlite_runtime.uow, "north")
+    ctx = sqlite_runtime.context.at(NOW)
     clinician = actor(sqlite_runtime, seeded, Role.CLINICIAN)
     patient_id = patient_with_goals(sqlite_runtime, seeded, PERIORAL)
+    old = plans.propose_plan(ctx, clinician, patient_id)
+    new = plans.propose_plan(ctx, clinician, patient_id)
+    view = plans.plan_view(ctx, clinician, patient_id)
     with sqlite_runtime.uow() as uow:
-        old = plans.propose_plan(uow, clinician, sqlite_runtime.rules, patient_id, TODAY)
-    with sqlite_runtime.uow() as uow:
-        new = plans.propose_plan(uow, clinician, sqlite_runtime.rules, patient_id, TODAY)
-    with sqlite_runtime.uow() as uow:
-        view = plans.plan_view(uow, clinician, sqlite_runtime.rules, patient_id, TODAY)
         cancelled = uow.charts.plan(seeded.clinic.id, old.id)
     assert cancelled is not None and cancelled.status is PlanStatus.CANCELLED
     assert view.plan is not None and view.plan.id == new.id
@@ -116,22 +111,19 @@ def test_cosign_required_keeps_the_plan_proposed_until_the_director_signs(
     sqlite_runtime: Runtime,
 ) -> None:
     seeded = seed_clinic(sqlite_runtime.uow, "north")
+    ctx = sqlite_runtime.context.at(NOW)
     with sqlite_runtime.uow() as uow:
         uow.clinics.update(replace(seeded.clinic, require_cosign=True))
         uow.commit()
     clinician = actor(sqlite_runtime, seeded, Role.CLINICIAN)
     director = actor(sqlite_runtime, seeded, Role.ADMIN)
     patient_id = patient_with_goals(sqlite_runtime, seeded, PERIORAL)
-    with sqlite_runtime.uow() as uow:
-        plan = plans.propose_plan(uow, clinician, sqlite_runtime.rules, patient_id, TODAY)
-    with sqlite_runtime.uow() as uow:
-        decided = plans.decide_item(uow, clinician, plan.id, 0, plans.Decision(1, "accept"))
+    plan = plans.propose_plan(ctx, clinician, patient_id)
+    decided = plans.decide_item(ctx, clinician, plan.id, 0, plans.Decision(1, "accept"))
     assert decided.status is PlanStatus.PROPOSED
-    now = dt.datetime(2026, 5, 4, 9, 30, tzinfo=dt.UTC)
-    with sqlite_runtime.uow() as uow, pytest.raises(PermissionDenied):
-        plans.cosign_plan(uow, clinician, plan.id, decided.version, now)
-    with sqlite_runtime.uow() as uow:
-        signed = plans.cosign_plan(uow, director, plan.id, decided.version, now)
+    with pytest.raises(PermissionDenied):
+        plans.cosign_plan(ctx, clinician, plan.id, decided.version)
+    signed = plans.cosign_plan(ctx, director, plan.id, decided.version)
     assert signed.status is PlanStatus.ACCEPTED and signed.cosigned_by == director.user_id
     with sqlite_runtime.uow() as uow:
         actions = [e.entry.action for e in uow.audit.for_patient(seeded.clinic.id, patient_id)]
@@ -140,15 +132,16 @@ def test_cosign_required_keeps_the_plan_proposed_until_the_director_signs(
 
 def test_no_consultation_no_plan_and_other_clinics_are_not_found(sqlite_runtime: Runtime) -> None:
     north = seed_clinic(sqlite_runtime.uow, "north")
+    ctx = sqlite_runtime.context.at(NOW)
     south = seed_clinic(sqlite_runtime.uow, "south")
     clinician = actor(sqlite_runtime, north, Role.CLINICIAN)
     with sqlite_runtime.uow() as uow:
         bare = uow.patients.add(Patient(0, north.clinic.id, "No", "Consult", TODAY, Sex.MALE))
         uow.commit()
-    with sqlite_runtime.uow() as uow, pytest.raises(InvalidInput) as error:
-        plans.propose_plan(uow, clinician, sqlite_runtime.rules, bare.id, TODAY)
+    with pytest.raises(InvalidInput) as error:
+        plans.propose_plan(ctx, clinician, bare.id)
     assert error.value.field == "consultation"
-    with sqlite_runtime.uow() as uow, pytest.raises(NotFound):
-        plans.propose_plan(uow, clinician, sqlite_runtime.rules, south.patient.id, TODAY)
-    with sqlite_runtime.uow() as uow, pytest.raises(NotFound):
-        plans.decide_item(uow, clinician, south.record_ids["plan"], 0, plans.Decision(1, "accept"))
+    with pytest.raises(NotFound):
+        plans.propose_plan(ctx, clinician, south.patient.id)
+    with pytest.raises(NotFound):
+        plans.decide_item(ctx, clinician, south.record_ids["plan"], 0, plans.Decision(1, "accept"))

@@ -73,10 +73,7 @@ def test_results_measure_baseline_against_later_photos(
     before_session = store(sqlite_runtime, north, render_skin(5, response=0.1), 20)
     latest = store(sqlite_runtime, north, render_skin(5, response=0.7), 1)
     clinician = actor_of(sqlite_runtime, north, Role.CLINICIAN)
-    with sqlite_runtime.uow() as uow:
-        view = results.read_results(
-            uow, clinician, sqlite_runtime.photos, sqlite_runtime.rules, north.patient.id
-        )
+    view = results.read_results(sqlite_runtime.context, clinician, north.patient.id)
     assert (view.before, view.after) == (baseline, latest)
     assert view.measured is not None and not view.measure_error
     density = [c for c in view.measured.changes if c.metric == "wrinkle_density"]
@@ -102,16 +99,14 @@ def test_a_chosen_pair_must_be_the_patients_own(
     mine = store(sqlite_runtime, north, render_skin(5), 41)
     theirs = store(sqlite_runtime, south, render_skin(6), 3)
     clinician = actor_of(sqlite_runtime, north, Role.CLINICIAN)
-    with sqlite_runtime.uow() as uow, pytest.raises(NotFound):
+    with pytest.raises(NotFound):
         results.read_results(
-            uow, clinician, sqlite_runtime.photos, sqlite_runtime.rules, north.patient.id,
-            mine.id, theirs.id,
-        )  # fmt: skip
-    with sqlite_runtime.uow() as uow, pytest.raises(InvalidInput):
+            sqlite_runtime.context, clinician, north.patient.id, mine.id, theirs.id
+        )
+    with pytest.raises(InvalidInput):
         results.comparison_png(
-            uow, clinician, sqlite_runtime.photos, sqlite_runtime.rules, north.patient.id,
-            mine.id, mine.id,
-        )  # fmt: skip
+            sqlite_runtime.context, clinician, north.patient.id, mine.id, mine.id
+        )
 
 
 def test_gais_ratings_use_the_rule_base_labels(
@@ -120,23 +115,21 @@ def test_gais_ratings_use_the_rule_base_labels(
     labels = [g.label for g in results.gais_grades(sqlite_runtime.rules)]
     assert labels == ["very much improved", "much improved", "improved", "no change", "worse"]
     clinician = actor_of(sqlite_runtime, north, Role.CLINICIAN)
-    rules = sqlite_runtime.rules
-    today = dt.date(2026, 3, 2)
-    with sqlite_runtime.uow() as uow:
-        saved = results.record_outcome(
-            uow, clinician, rules, north.patient.id, 3, today, "softer lines",
-            north.record_ids["session"],
-        )  # fmt: skip
+    ctx = sqlite_runtime.context.at(dt.datetime(2026, 3, 2, 11, 0, tzinfo=dt.UTC))
+    saved = results.record_outcome(
+        ctx, clinician, north.patient.id, 3, "softer lines", north.record_ids["session"]
+    )
     assert (saved.value, saved.label, saved.rated_by) == (3, "improved", clinician.user_id)
+    assert saved.rated_on == dt.date(2026, 3, 2)
     for value, field in ((0, "value"), (6, "value")):
-        with sqlite_runtime.uow() as uow, pytest.raises(InvalidInput) as error:
-            results.record_outcome(uow, clinician, rules, north.patient.id, value, today)
+        with pytest.raises(InvalidInput) as error:
+            results.record_outcome(ctx, clinician, north.patient.id, value)
         assert error.value.field == field
-    with sqlite_runtime.uow() as uow, pytest.raises(InvalidInput) as error:
-        results.record_outcome(uow, clinician, rules, north.patient.id, 2, today, "", 999)
+    with pytest.raises(InvalidInput) as error:
+        results.record_outcome(ctx, clinician, north.patient.id, 2, "", 999)
     assert error.value.field == "session_id"
     staff = actor_of(sqlite_runtime, north, Role.STAFF)
-    with sqlite_runtime.uow() as uow, pytest.raises(PermissionDenied):
-        results.record_outcome(uow, staff, rules, north.patient.id, 2, today)
+    with pytest.raises(PermissionDenied):
+        results.record_outcome(ctx, staff, north.patient.id, 2)
     with sqlite_runtime.uow() as uow:
         assert len(uow.outcomes.for_patient(north.clinic.id, north.patient.id)) == 1

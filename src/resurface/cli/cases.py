@@ -31,8 +31,6 @@ from resurface.domain.errors import InvalidInput
 from resurface.domain.intake import Goal, MedicalHistory, Preferences
 from resurface.domain.planning import (
     PatientFacts,
-    Recommendation,
-    TreatmentProposal,
     propose_treatment,
 )
 from resurface.domain.recovery import expected_course
@@ -48,6 +46,7 @@ from resurface.domain.screening import screen
 from resurface.domain.settings_limits import RecordedSettings, check_settings, settings_limits
 from resurface.domain.triage import triage
 from resurface.protocols import load_rule_base
+from resurface.services.plans import proposal_to_json
 
 __all__ = [
     "PlanningCase",
@@ -106,64 +105,6 @@ def plan_case(case: object, rules: RuleBase) -> Json:
         rules, parsed.patient, parsed.history, parsed.goals, parsed.preferences
     )
     return proposal_to_json(proposal)
-
-
-def proposal_to_json(proposal: TreatmentProposal) -> Json:
-    return {
-        "eligible": proposal.eligible,
-        "fitzpatrick_type": proposal.skin_type.value,
-        "contraindications": [
-            {
-                "code": f.code.value,
-                "action": f.action.value,
-                "modalities": sorted(m.value for m in f.modalities),
-                "reason": f.reason,
-                "source": f.source,
-            }
-            for f in proposal.contraindications
-        ],
-        "pre_treatment": [
-            {"code": s.code, "detail": s.detail, "source": s.source} for s in proposal.pre_treatment
-        ],
-        "recommendations": [_recommendation(r) for r in proposal.recommendations],
-        "unplanned": [
-            {
-                "area": u.goal.area.value,
-                "concern": u.goal.concern.value,
-                "severity": u.goal.severity.value,
-                "reason": u.reason,
-            }
-            for u in proposal.unplanned
-        ],
-        "schedule": [
-            {
-                "session": s.session,
-                "week": s.week,
-                "modality": s.modality.value,
-                "areas": [a.value for a in s.areas],
-            }
-            for s in proposal.schedule
-        ],
-    }
-
-
-def _recommendation(r: Recommendation) -> Json:
-    return {
-        "area": r.area.value,
-        "concern": r.concern.value,
-        "severity": r.severity.value,
-        "modality": r.modality.value,
-        "sessions": {"min": r.sessions.min, "expected": r.sessions.expected, "max": r.sessions.max},
-        "interval_weeks": _span(r.interval_weeks),
-        "downtime_days": _span(r.downtime_days),
-        "settings_limits": {
-            "density_factor": r.settings.density,
-            "energy_factor": r.settings.energy,
-        },
-        "alternatives": [m.value for m in r.alternatives],
-        "rationale": list(r.rationale),
-        "sources": list(r.sources),
-    }
 
 
 # --- recovery -----------------------------------------------------------------------------------

@@ -9,11 +9,12 @@ import pytest
 from resurface.bootstrap import Runtime
 from resurface.domain.appointments import AppointmentKind
 from resurface.domain.codes import FitzpatrickType
+from resurface.domain.errors import InvalidInput
 from resurface.domain.people import Role
 from resurface.services import sessions
 from resurface.services.access import Actor
 from resurface.services.errors import PermissionDenied
-from resurface.services.sessions import AreaEntry, SessionEntry, SessionRejected
+from resurface.services.sessions import AreaEntry, SessionEntry
 from tests.support.clinic import SeededClinic, seed_clinic
 
 
@@ -38,26 +39,23 @@ def north(sqlite_runtime: Runtime) -> SeededClinic:
 def test_the_second_session_completes_the_plan_and_books_check_ins(
     sqlite_runtime: Runtime, north: SeededClinic
 ) -> None:
-    today = sqlite_runtime.today()
+    ctx = sqlite_runtime.context
+    today = ctx.clock.today()
     clinician = actor(sqlite_runtime, north, Role.CLINICIAN)
-    with sqlite_runtime.uow() as uow:
-        recorded = sessions.record_session(
-            uow, clinician, sqlite_runtime.rules, north.patient.id, entry(today), today
-        )
+    recorded = sessions.record_session(ctx, clinician, north.patient.id, entry(today))
     assert recorded.session.plan_id == north.record_ids["plan"]
     assert recorded.next_session is None and recorded.sessions_remaining == 0
     assert recorded.checkins and all(a.kind is AppointmentKind.CHECKIN for a in recorded.checkins)
     assert all(a.after_session_id == recorded.session.id for a in recorded.checkins)
-    with sqlite_runtime.uow() as uow:
-        view = sessions.session_view(uow, clinician, recorded.session.id)
+    view = sessions.session_view(ctx, clinician, recorded.session.id)
     assert len(view.checkins) == len(recorded.checkins)
 
 
 def test_darker_skin_lowers_the_density_limit(sqlite_runtime: Runtime, north: SeededClinic) -> None:
-    today = sqlite_runtime.today()
+    ctx = sqlite_runtime.context
+    today = ctx.clock.today()
     clinician = actor(sqlite_runtime, north, Role.CLINICIAN)
-    with sqlite_runtime.uow() as uow:
-        fair = sessions.session_draft(uow, clinician, sqlite_runtime.rules, north.patient.id, today)
+    fair = sessions.session_draft(ctx, clinician, north.patient.id)
     with sqlite_runtime.uow() as uow:
         chart = uow.charts.chart(north.clinic.id, north.patient.id)
         from dataclasses import replace
@@ -65,14 +63,13 @@ def test_darker_skin_lowers_the_density_limit(sqlite_runtime: Runtime, north: Se
         consultation = replace(chart.consultations[0], id=0, fitzpatrick_type=FitzpatrickType.V)
         uow.charts.add_consultation(consultation)
         uow.commit()
-    with sqlite_runtime.uow() as uow:
-        dark = sessions.session_draft(uow, clinician, sqlite_runtime.rules, north.patient.id, today)
+    dark = sessions.session_draft(ctx, clinician, north.patient.id)
     fair_density = fair.areas[0].limits.density_max_pct
     dark_density = dark.areas[0].limits.density_max_pct
     assert fair_density is not None and dark_density is not None and dark_density < fair_density
     over = entry(today, density_pct=dark_density + 1)
-    with sqlite_runtime.uow() as uow, pytest.raises(SessionRejected) as rejected:
-        sessions.record_session(uow, clinician, sqlite_runtime.rules, north.patient.id, over, today)
+    with pytest.raises(InvalidInput) as rejected:
+        sessions.record_session(ctx, clinician, north.patient.id, over)
     density = next(p for p in rejected.value.problems if p.setting == "density")
     assert density.limit == dark_density and density.field == "areas[0].density_pct"
 
@@ -80,15 +77,16 @@ def test_darker_skin_lowers_the_density_limit(sqlite_runtime: Runtime, north: Se
 def test_missing_and_impossible_values_are_all_named(
     sqlite_runtime: Runtime, north: SeededClinic
 ) -> None:
-    today = sqlite_runtime.today()
+    ctx = sqlite_runtime.context
+    today = ctx.clock.today()
     clinician = actor(sqlite_runtime, north, Role.CLINICIAN)
     bad = SessionEntry(
         today + dt.timedelta(days=1),
         " ",
         (AreaEntry("perioral", "fractional_ablative_co2", fluence_j_cm2=3, density_pct=140),),
     )
-    with sqlite_runtime.uow() as uow, pytest.raises(SessionRejected) as rejected:
-        sessions.record_session(uow, clinician, sqlite_runtime.rules, north.patient.id, bad, today)
+    with pytest.raises(InvalidInput) as rejected:
+        sessions.record_session(ctx, clinician, north.patient.id, bad)
     fields = {p.field for p in rejected.value.problems}
     assert {
         "performed_on",
@@ -101,9 +99,8 @@ def test_missing_and_impossible_values_are_all_named(
 
 
 def test_staff_may_not_record_sessions(sqlite_runtime: Runtime, north: SeededClinic) -> None:
-    today = sqlite_runtime.today()
+    ctx = sqlite_runtime.context
+    today = ctx.clock.today()
     staff = actor(sqlite_runtime, north, Role.STAFF)
-    with sqlite_runtime.uow() as uow, pytest.raises(PermissionDenied):
-        sessions.record_session(
-            uow, staff, sqlite_runtime.rules, north.patient.id, entry(today), today
-        )
+    with pytest.raises(PermissionDenied):
+        sessions.record_session(ctx, staff, north.patient.id, entry(today))
