@@ -11,7 +11,7 @@ from resurface.domain.errors import InvalidInput
 from resurface.domain.people import Role
 from resurface.services import users
 from resurface.services.errors import Conflict
-from resurface.web.deps import CheckedSessionDep, RuntimeDep, Session, SessionDep
+from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
 from resurface.web.pages.render import page
 
 router = APIRouter(prefix="/admin")
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/admin")
 
 def _users_page(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: Session,
     *,
     error: str = "",
@@ -27,8 +27,7 @@ def _users_page(
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    with runtime.uow() as uow:
-        staff = users.clinic_users(uow, session.actor)
+    staff = users.clinic_users(ctx, session.actor)
     return page(
         request,
         "users.html",
@@ -43,14 +42,14 @@ def _users_page(
 
 
 @router.get("/users")
-def user_list(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
-    return _users_page(request, runtime, session)
+def user_list(request: Request, ctx: ContextDep, session: SessionDep) -> Response:
+    return _users_page(request, ctx, session)
 
 
 @router.post("/users")
 def add_user(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: CheckedSessionDep,
     username: Annotated[str, Form(max_length=80)],
     display_name: Annotated[str, Form(max_length=200)],
@@ -59,12 +58,11 @@ def add_user(
 ) -> Response:
     form = {"username": username, "display_name": display_name, "role": role.value}
     try:
-        with runtime.uow() as uow:
-            users.add_colleague(uow, session.actor, username, display_name, role, password)
+        users.add_colleague(ctx, session.actor, username, display_name, role, password)
     except InvalidInput as error:
         return _users_page(
             request,
-            runtime,
+            ctx,
             session,
             error=str(error),
             error_field=error.field,
@@ -74,7 +72,7 @@ def add_user(
     except Conflict as error:
         return _users_page(
             request,
-            runtime,
+            ctx,
             session,
             error=str(error),
             error_field="username",
