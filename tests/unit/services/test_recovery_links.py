@@ -12,7 +12,7 @@ from resurface.services import auth
 from resurface.services.access import Actor
 from resurface.services.errors import NotFound, PermissionDenied
 from resurface.services.recovery import links
-from resurface.services.recovery.links import LinkNotUsable, LinkSigner, Throttle, Throttled
+from resurface.services.recovery.links import LinkSigner, LinkNotUsable, Throttle, Throttled
 from tests.support.clinic import SeededClinic, seed_clinic
 
 NOW = dt.datetime(2025, 6, 1, 10, 0, tzinfo=dt.UTC)
