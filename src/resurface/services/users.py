@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from resurface.domain.errors import InvalidInput
+from resurface.domain.errors import FieldProblem, InvalidInput
 from resurface.domain.people import Clinic, Role, User
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
@@ -20,14 +20,17 @@ _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 
 
 def check_new_user(username: str, display_name: str, password: str) -> None:
+    """Every problem with a new user's details at once, so the form can mark each field."""
+    problems = []
     if not _USERNAME.match(username):
-        raise InvalidInput(
-            "username", "use 2–40 lower-case letters, digits, dots, dashes or underscores"
-        )
+        message = "use 2–40 lower-case letters, digits, dots, dashes or underscores"
+        problems.append(FieldProblem("username", message))
     if not display_name.strip():
-        raise InvalidInput("display_name", "is required")
+        problems.append(FieldProblem("display_name", "is required"))
     if len(password) < MIN_LENGTH:
-        raise InvalidInput("password", f"must be at least {MIN_LENGTH} characters")
+        problems.append(FieldProblem("password", f"must be at least {MIN_LENGTH} characters"))
+    if problems:
+        raise InvalidInput.of(problems)
 
 
 def clinic_by_slug(ctx: Context, slug: str) -> Clinic:

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from resurface.domain.errors import InvalidInput
 from resurface.domain.people import Role
 from resurface.services import users
+from resurface.services.context import Context
 from resurface.services.errors import Conflict
 from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
 from resurface.web.pages.render import page
@@ -19,14 +20,15 @@ router = APIRouter(prefix="/admin")
 
 def _users_page(
     request: Request,
-    ctx: ContextDep,
+    ctx: Context,
     session: Session,
     *,
-    error: str = "",
-    error_field: str = "",
+    errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
+    """The clinic's users and the form to add one; ``errors`` (field -> message) marks every
+    field that was refused, all at once."""
     staff = users.clinic_users(ctx, session.actor)
     return page(
         request,
@@ -35,8 +37,7 @@ def _users_page(
         status_code=status,
         users=staff,
         roles=list(Role),
-        error=error,
-        error_field=error_field,
+        errors=errors or {},
         form=form or {},
     )
 
@@ -60,23 +61,8 @@ def add_user(
     try:
         users.add_colleague(ctx, session.actor, username, display_name, role, password)
     except InvalidInput as error:
-        return _users_page(
-            request,
-            ctx,
-            session,
-            error=str(error),
-            error_field=error.field,
-            form=form,
-            status=422,
-        )
+        return _users_page(request, ctx, session, errors=error.by_field(), form=form, status=422)
     except Conflict as error:
-        return _users_page(
-            request,
-            ctx,
-            session,
-            error=str(error),
-            error_field="username",
-            form=form,
-            status=409,
-        )
+        errors = {"username": str(error)}
+        return _users_page(request, ctx, session, errors=errors, form=form, status=409)
     return RedirectResponse("/admin/users", status_code=303)
