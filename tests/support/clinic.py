@@ -34,8 +34,8 @@ from resurface.domain.codes import (
     Severity,
 )
 from resurface.domain.intake import Goal, MedicalHistory
-from resurface.domain.people import Clinic, Patient, Role, Sex
-from resurface.services import users
+from resurface.domain.people import Clinic, Patient, Role, Sex, User
+from resurface.services.passwords import hash_password
 from resurface.services.ports import UnitOfWork
 
 PASSWORD = "correct horse battery"
@@ -57,9 +57,11 @@ def seed_clinic(
         clinic = uow.clinics.add(Clinic(0, f"Clinic {slug}", slug, phone="+44 20 0000 0000"))
         uow.commit()
     names = {role: f"{slug}.{role.value}" for role in Role}
-    for role, username in names.items():
-        with uow_factory() as uow:
-            users.add_user(uow, None, slug, username, f"{role.value} of {slug}", role, PASSWORD)
+    with uow_factory() as uow:
+        for role, username in names.items():
+            display = f"{role.value} of {slug}"
+            uow.users.add(User(0, clinic.id, username, display, role, hash_password(PASSWORD)))
+        uow.commit()
     with uow_factory() as uow:
         clinician = uow.users.by_username(names[Role.CLINICIAN])
         assert clinician is not None

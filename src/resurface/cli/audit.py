@@ -18,8 +18,7 @@ def register(app: typer.Typer) -> None:
 def verify(ctx: typer.Context) -> None:
     """Check the hash chain; report the first broken link (exit 1) or that it is intact."""
     context: CliContext = ctx.obj
-    with context.runtime.uow() as uow:
-        report = audit.verify_trail(uow)
+    report = audit.check_trail(context.runtime.context)
     if report.broken is None:
         typer.echo(f"audit trail intact: {report.events} events")
         return

@@ -28,6 +28,5 @@ class CliContext:
 
     def acting_as(self, username: str) -> Actor:
         """The user a command acts for; the audit trail records them, from the command line."""
-        with self.runtime.uow() as uow:
-            user = users.active_user(uow, username)
+        user = users.active_user(self.runtime.context, username)
         return auth.actor_of(user, f"cli:{getpass.getuser()}")

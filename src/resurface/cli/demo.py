@@ -19,10 +19,7 @@ def load(ctx: typer.Context) -> None:
     from resurface.demo import story as demo
 
     context: CliContext = ctx.obj
-    runtime = context.runtime
-    report = demo.load_demo(
-        runtime.uow, runtime.photos, runtime.rules, runtime.link_keys, runtime.today()
-    )
+    report = demo.load_demo(context.runtime.context)
     if report.created:
         typer.echo(f"demo loaded: {report.clinics} clinics, {report.patients} patients")
     else:

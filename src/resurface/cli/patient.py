@@ -34,10 +34,8 @@ def list_(
     """List the user's clinic's patients with their stage."""
     context: CliContext = ctx.obj
     actor = context.acting_as(user)
-    runtime = context.runtime
     query = patients.PatientQuery(search, stage, page, per_page)
-    with runtime.uow() as uow:
-        found = patients.list_patients(uow, actor, query, runtime.today(), runtime.healing_days)
+    found = patients.list_patients(context.runtime.context, actor, query)
     if as_json:
         rows = [
             {
@@ -72,9 +70,7 @@ def show(
     """Show a patient's chart as a timeline, newest first."""
     context: CliContext = ctx.obj
     actor = context.acting_as(user)
-    runtime = context.runtime
-    with runtime.uow() as uow:
-        view = charts.read_chart(uow, actor, patient_id, runtime.today(), runtime.healing_days)
+    view = charts.read_chart(context.runtime.context, actor, patient_id)
     p = view.patient
     if as_json:
         timeline = [

@@ -31,10 +31,9 @@ def add(
     When standard input is not a terminal, the password is read from its first line instead.
     """
     context: CliContext = ctx.obj
-    with context.runtime.uow() as uow:
-        users.clinic_by_slug(uow, clinic)  # a wrong clinic is said before asking for a password
-    with context.runtime.uow() as uow:
-        added = users.add_user(uow, None, clinic, username, name, role, _password(), email)
+    app = context.runtime.context
+    users.clinic_by_slug(app, clinic)  # a wrong clinic is said before asking for a password
+    added = users.add_user(app, None, clinic, username, name, role, _password(), email)
     typer.echo(f"added {added.username} ({added.role.value}) to {clinic}")
 
 

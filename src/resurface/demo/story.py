@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from resurface.demo.cast import CLINICS, DEMO_PASSWORD, PATIENTS, DemoClinic, DemoPatient
 from resurface.demo.photos import render_skin
@@ -23,7 +24,6 @@ from resurface.domain.codes import RedFlag, Score
 from resurface.domain.journey import Stage
 from resurface.domain.people import Clinic, Patient, Role, User
 from resurface.domain.recovery import ExpectedCourse, expected_course
-from resurface.domain.rulebase import RuleBase
 from resurface.services import (
     assessments,
     audit,
@@ -37,9 +37,11 @@ from resurface.services.access import Actor
 from resurface.services.auth import LoginPolicy, actor_of
 from resurface.services.context import Context
 from resurface.services.passwords import hash_password
-from resurface.services.ports import PhotoStore, UnitOfWork
+from resurface.services.ports import UnitOfWork
 from resurface.services.recovery import checkins, links
-from resurface.services.recovery.links import LinkSigner
+
+if TYPE_CHECKING:
+    from resurface.services.context import Context
 
 __all__ = ["DEMO_PASSWORD", "DemoReport", "load_demo", "logins_text"]
 
@@ -73,40 +75,37 @@ def logins_text() -> str:
     return "\n".join(lines)
 
 
-def load_demo(
-    uow_factory: UowFactory, store: PhotoStore, rules: RuleBase, keys: LinkSigner, today: dt.date
-) -> DemoReport:
-    """Load the demo once; a second call finds it and changes nothing."""
-    with uow_factory() as uow:
+def load_demo(ctx: Context) -> DemoReport:
+    """Load the demo once; a second call finds it and changes nothing.
+
+    The stories are dated back from the clinic's today (``ctx.clock``)."""
+    with ctx.uow() as uow:
         if uow.clinics.by_slug(CLINICS[0].slug) is not None:
             return DemoReport(False, 0, 0)
     count = 0
     for index, demo_clinic in enumerate(CLINICS):
-        staff = _open_clinic(uow_factory, demo_clinic)
+        staff = _open_clinic(ctx, demo_clinic)
         clinicians = [u for u in staff if u.role is Role.CLINICIAN]
         director = next(u for u in staff if u.role is Role.ADMIN)
         for number, demo_patient in enumerate(PATIENTS[demo_clinic.slug]):
             story = _Story(
-                uow_factory,
-                store,
-                rules,
-                keys,
-                today,
+                ctx,
                 clinician=actor_of(clinicians[number % len(clinicians)], SOURCE),
                 director=actor_of(director, SOURCE),
                 seed=index * 100 + number,
             )
             story.tell(demo_patient)
             count += 1
-    with uow_factory() as uow:
-        audit.record_system(uow, "demo_loaded", "clinic", "*", detail=f"{count} patients")
+    with ctx.uow() as uow:
+        detail = f"{count} patients"
+        audit.record(uow, None, "demo_loaded", "clinic", "*", detail=detail, at=ctx.clock.now())
         uow.commit()
     return DemoReport(True, len(CLINICS), count)
 
 
-def _open_clinic(uow_factory: UowFactory, demo: DemoClinic) -> list[User]:
+def _open_clinic(ctx: Context, demo: DemoClinic) -> list[User]:
     password_hash = hash_password(DEMO_PASSWORD)
-    with uow_factory() as uow:
+    with ctx.uow() as uow:
         clinic = uow.clinics.add(
             Clinic(0, demo.name, demo.slug, demo.phone, demo.email, demo.require_cosign)
         )
@@ -116,7 +115,8 @@ def _open_clinic(uow_factory: UowFactory, demo: DemoClinic) -> list[User]:
             )
             for role, username, name in demo.people
         ]
-        audit.record_system(uow, "demo_clinic_opened", "clinic", clinic.id)
+        at = ctx.clock.now()
+        audit.record(uow, None, "demo_clinic_opened", "clinic", clinic.id, at=at)
         uow.commit()
     return staff
 
@@ -128,20 +128,16 @@ def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 class _Story:
     """One patient's journey up to their stage, through the real use cases."""
 
-    def __init__(
-        self,
-        uow_factory: UowFactory,
-        store: PhotoStore,
-        rules: RuleBase,
-        keys: LinkSigner,
-        today: dt.date,
-        *,
-        clinician: Actor,
-        director: Actor,
-        seed: int,
-    ) -> None:
-        self.uow, self.store, self.rules, self.keys = uow_factory, store, rules, keys
-        self.today, self.clinician, self.director, self.seed = today, clinician, director, seed
+    def __init__(self, ctx: Context, *, clinician: Actor, director: Actor, seed: int) -> None:
+        self.ctx = ctx
+        self.uow, self.store, self.rules, self.keys = ctx.uow, ctx.photos, ctx.rules, ctx.links
+        self.today = ctx.clock.today()
+        self.clinician, self.director, self.seed = clinician, director, seed
+
+    def on(self, day: dt.date, hour: int = 12) -> Context:
+        """The context with its clock pinned to ``day`` at ``hour`` in the clinic's zone: each
+        step of the story happens on its own day."""
+        return self.ctx.at(dt.datetime.combine(day, dt.time(hour), tzinfo=self.ctx.clock.zone))
 
     def _ctx(self, moment: dt.datetime) -> Context:
         """The use cases' context, its clock pinned to the story's moment."""
@@ -176,10 +172,9 @@ class _Story:
             phone=f"+44 7700 900{self.seed:03d}",
             email=f"{demo.given.lower()}.{demo.family.lower().replace(' ', '')}@example.net",
         )
-        with self.uow() as uow:
-            patient, _ = consultations.register_with_consultation(
-                uow, self.clinician, self.rules, person, intake, on
-            )
+        patient, _ = consultations.register_with_consultation(
+            self.on(on), self.clinician, person, intake
+        )
         return patient
 
     def _assessment(self, patient: Patient, demo: DemoPatient, on: dt.date) -> int:
@@ -189,10 +184,7 @@ class _Story:
             grades = self.rules.scales.scales[scale_name].grades
             position = min(goal.severity.rank + 1, len(grades) - 1)
             entries.append(assessments.GradeEntry(goal.area, scale_name, grades[position].code))
-        with self.uow() as uow:
-            saved = assessments.record_assessment(
-                uow, self.clinician, self.rules, patient.id, entries, on
-            )
+        saved = assessments.record_assessment(self.on(on), self.clinician, patient.id, entries)
         return saved.id
 
     def _photo(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from resurface.domain.chart import Assessment, Consultation, Grade, Photo
 from resurface.domain.codes import Area, Concern
@@ -20,8 +21,10 @@ from resurface.domain.scales import grade_by_code, scale_named
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import NotFound
-from resurface.services.patients import find_patient
-from resurface.services.ports import UnitOfWork
+from resurface.services.patients import find_patient, find_patient_audited
+
+if TYPE_CHECKING:
+    from resurface.services.context import Context
 
 __all__ = [
     "OUTCOME_SCALES",
@@ -69,64 +72,70 @@ def suggested_scale(concern: Concern) -> str:
 
 
 def record_assessment(
-    uow: UnitOfWork,
+    ctx: Context,
     actor: Actor,
-    rules: RuleBase,
     patient_id: int,
     entries: Sequence[GradeEntry],
-    today: dt.date,
     *,
     assessed_on: dt.date | None = None,
     notes: str = "",
 ) -> Assessment:
     """Grade the patient's areas and save the assessment."""
     require(actor, Permission.WRITE_CHART)
-    patient = find_patient(uow, actor, patient_id)
+    today = ctx.clock.today()
     on = assessed_on or today
     if on > today:
         raise InvalidInput("assessed_on", "is in the future")
     if len(notes) > MAX_NOTES:
         raise InvalidInput("notes", f"is longer than {MAX_NOTES} characters")
-    grades = _grades(rules, entries)
-    saved = uow.charts.add_assessment(
-        Assessment(0, actor.clinic_id, patient.id, actor.user_id, on, grades, notes.strip())
-    )
-    detail = "; ".join(f"{g.area.value} {g.scale} {g.value}" for g in grades)
-    audit.record(uow, actor, "create", "assessment", saved.id, patient_id=patient.id, detail=detail)
-    uow.commit()
-    return saved
+    grades = _grades(ctx.rules, entries)
+    with ctx.uow() as uow:
+        patient = find_patient(uow, actor, patient_id)
+        saved = uow.charts.add_assessment(
+            Assessment(0, actor.clinic_id, patient.id, actor.user_id, on, grades, notes.strip())
+        )
+        detail = "; ".join(f"{g.area.value} {g.scale} {g.value}" for g in grades)
+        audit.record(
+            uow,
+            actor,
+            "create",
+            "assessment",
+            saved.id,
+            patient_id=patient.id,
+            detail=detail,
+            at=ctx.clock.now(),
+        )
+        uow.commit()
+        return saved
 
 
 def assessment_desk(
-    uow: UnitOfWork, actor: Actor, patient_id: int, assessment_id: int | None = None
+    ctx: Context, actor: Actor, patient_id: int, assessment_id: int | None = None
 ) -> AssessmentDesk:
     """The patient, the areas of the latest consultation's goals, and (when continuing an
     assessment) its grades and photos with their measurements. Audited as a chart read."""
     require(actor, Permission.VIEW_CHART)
-    try:
-        patient = find_patient(uow, actor, patient_id)
-    except NotFound:
-        audit.record(uow, actor, "read_not_found", "patient", patient_id)
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        patient = find_patient_audited(uow, actor, patient_id, at=now)
+        chart = uow.charts.chart(actor.clinic_id, patient.id)
+        consultation = chart.consultations[-1] if chart.consultations else None
+        assessment = None
+        if assessment_id is not None:
+            assessment = next((a for a in chart.assessments if a.id == assessment_id), None)
+            if assessment is None:
+                audit.record(uow, actor, "read_not_found", "assessment", assessment_id, at=now)
+                uow.commit()
+                raise NotFound("assessment", assessment_id)
+        areas = tuple(dict.fromkeys(g.area for g in consultation.goals)) if consultation else ()
+        photos = tuple(
+            (photo, uow.measurements.for_photo(actor.clinic_id, photo.id))
+            for photo in chart.photos
+            if assessment is not None and photo.assessment_id == assessment.id
+        )
+        audit.record(uow, actor, "chart_read", "patient", patient.id, patient_id=patient.id, at=now)
         uow.commit()
-        raise
-    chart = uow.charts.chart(actor.clinic_id, patient.id)
-    consultation = chart.consultations[-1] if chart.consultations else None
-    assessment = None
-    if assessment_id is not None:
-        assessment = next((a for a in chart.assessments if a.id == assessment_id), None)
-        if assessment is None:
-            audit.record(uow, actor, "read_not_found", "assessment", assessment_id)
-            uow.commit()
-            raise NotFound("assessment", assessment_id)
-    areas = tuple(dict.fromkeys(g.area for g in consultation.goals)) if consultation else ()
-    photos = tuple(
-        (photo, uow.measurements.for_photo(actor.clinic_id, photo.id))
-        for photo in chart.photos
-        if assessment is not None and photo.assessment_id == assessment.id
-    )
-    audit.record(uow, actor, "chart_read", "patient", patient.id, patient_id=patient.id)
-    uow.commit()
-    return AssessmentDesk(patient, consultation, areas, assessment, photos)
+        return AssessmentDesk(patient, consultation, areas, assessment, photos)
 
 
 def _grades(rules: RuleBase, entries: Sequence[GradeEntry]) -> tuple[Grade, ...]:

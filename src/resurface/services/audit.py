@@ -5,51 +5,45 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from resurface.domain.audit import AuditEntry, AuditEvent, BrokenLink, first_broken_link
 from resurface.services.access import Actor
 from resurface.services.ports import UnitOfWork
 
+if TYPE_CHECKING:
+    from resurface.services.context import Context
+
 
 def record(
     uow: UnitOfWork,
-    actor: Actor,
+    who: Actor | None,
     action: str,
     record_type: str,
     record_id: object,
     *,
     patient_id: int | None = None,
     detail: str = "",
+    at: dt.datetime | None = None,
 ) -> None:
-    """Append one event in the caller's unit of work: it commits or rolls back with the change."""
+    """Append one event in the caller's unit of work: it commits or rolls back with the change.
+
+    ``who`` is the signed-in user, or None for the system itself (installation, demo load, a
+    refused sign-in). ``at`` is the caller's clock (``ctx.clock.now()``), so a story told on a
+    pinned clock is audited on that clock; callers not yet given a clock fall back to the wall
+    clock, which is why it still has a default while the use cases move to the Context.
+    """
     uow.audit.append(
         AuditEntry(
-            at=dt.datetime.now(dt.UTC),
-            actor=actor.name,
+            at=at if at is not None else dt.datetime.now(dt.UTC),
+            actor=who.name if who else "system",
             action=action,
             record_type=record_type,
             record_id=str(record_id),
-            clinic_id=actor.clinic_id,
-            user_id=actor.user_id,
+            clinic_id=who.clinic_id if who else None,
+            user_id=who.user_id if who else None,
             patient_id=patient_id,
-            source=actor.source,
-            detail=detail,
-        )
-    )
-
-
-def record_system(
-    uow: UnitOfWork, action: str, record_type: str, record_id: object, *, detail: str = ""
-) -> None:
-    """An event with no signed-in user behind it (installation, demo load, failed sign-in)."""
-    uow.audit.append(
-        AuditEntry(
-            at=dt.datetime.now(dt.UTC),
-            actor="system",
-            action=action,
-            record_type=record_type,
-            record_id=str(record_id),
-            source="system",
+            source=who.source if who else "system",
             detail=detail,
         )
     )
@@ -63,6 +57,12 @@ class TrailReport:
     @property
     def intact(self) -> bool:
         return self.broken is None
+
+
+def check_trail(ctx: Context) -> TrailReport:
+    """The use case behind ``resurface audit verify``: read the whole trail and check it."""
+    with ctx.uow() as uow:
+        return verify_trail(uow)
 
 
 def verify_trail(uow: UnitOfWork) -> TrailReport:

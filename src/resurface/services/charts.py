@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from resurface.domain.chart import (
     Assessment,
@@ -20,9 +21,12 @@ from resurface.domain.people import Patient
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import NotFound
-from resurface.services.patients import HealingDays, find_patient, stage_for
-from resurface.services.ports import PhotoStore, UnitOfWork
+from resurface.services.patients import find_patient_audited, stage_for
+from resurface.services.ports import UnitOfWork
 from resurface.services.timeline import TimelineEntry, timeline_of
+
+if TYPE_CHECKING:
+    from resurface.services.context import Context
 
 
 class RecordKind(StrEnum):
@@ -48,50 +52,53 @@ class ChartView:
     timeline: tuple[TimelineEntry, ...]
 
 
-def read_chart(
-    uow: UnitOfWork, actor: Actor, patient_id: int, today: dt.date, healing_days: HealingDays
-) -> ChartView:
+def read_chart(ctx: Context, actor: Actor, patient_id: int) -> ChartView:
+    """The whole chart and the patient's stage today; the read is audited."""
     require(actor, Permission.VIEW_CHART)
-    patient = _audited_patient(uow, actor, patient_id, "chart_read")
-    chart = uow.charts.chart(actor.clinic_id, patient.id)
-    stage = stage_for(
-        uow.patients.series_facts(actor.clinic_id).get(patient.id), today, healing_days
-    )
-    uow.commit()
-    return ChartView(patient, stage, chart, timeline_of(chart))
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        patient = find_patient_audited(uow, actor, patient_id, at=now)
+        audit.record(uow, actor, "chart_read", "patient", patient.id, patient_id=patient.id, at=now)
+        chart = uow.charts.chart(actor.clinic_id, patient.id)
+        facts = uow.patients.series_facts(actor.clinic_id).get(patient.id)
+        stage = stage_for(facts, ctx.clock.today(), ctx.rules)
+        uow.commit()
+        return ChartView(patient, stage, chart, timeline_of(chart))
 
 
-def read_record(uow: UnitOfWork, actor: Actor, kind: RecordKind, record_id: int) -> ChartRecord:
+def read_chart_record(ctx: Context, actor: Actor, kind: RecordKind, record_id: int) -> ChartRecord:
     """One record of a chart by id. Another clinic's record is NotFound, as if it did not exist."""
+    with ctx.uow() as uow:
+        return read_record(uow, actor, kind, record_id, at=ctx.clock.now())
+
+
+def read_record(
+    uow: UnitOfWork,
+    actor: Actor,
+    kind: RecordKind,
+    record_id: int,
+    *,
+    at: dt.datetime | None = None,
+) -> ChartRecord:
+    """``read_chart_record`` inside the caller's unit of work (which it commits: reads are
+    audited)."""
     require(actor, Permission.VIEW_CHART)
     record = _lookup(uow, actor.clinic_id, kind, record_id)
     if record is None:
-        audit.record(uow, actor, "read_not_found", kind.value, record_id)
+        audit.record(uow, actor, "read_not_found", kind.value, record_id, at=at)
         uow.commit()
         raise NotFound(kind.value, record_id)
     patient_id = record.id if isinstance(record, Patient) else record.patient_id
-    audit.record(uow, actor, "read", kind.value, record_id, patient_id=patient_id)
+    audit.record(uow, actor, "read", kind.value, record_id, patient_id=patient_id, at=at)
     uow.commit()
     return record
 
 
-def read_photo_bytes(
-    uow: UnitOfWork, actor: Actor, photos: PhotoStore, photo_id: int
-) -> tuple[Photo, bytes]:
-    record = read_record(uow, actor, RecordKind.PHOTO, photo_id)
+def read_photo_bytes(ctx: Context, actor: Actor, photo_id: int) -> tuple[Photo, bytes]:
+    """A photo's record and its stored image (from ``ctx.photos``); the read is audited."""
+    record = read_chart_record(ctx, actor, RecordKind.PHOTO, photo_id)
     assert isinstance(record, Photo)
-    return record, photos.get(record.storage_key)
-
-
-def _audited_patient(uow: UnitOfWork, actor: Actor, patient_id: int, action: str) -> Patient:
-    try:
-        patient = find_patient(uow, actor, patient_id)
-    except NotFound:
-        audit.record(uow, actor, "read_not_found", "patient", patient_id)
-        uow.commit()
-        raise
-    audit.record(uow, actor, action, "patient", patient.id, patient_id=patient.id)
-    return patient
+    return record, ctx.photos.get(record.storage_key)
 
 
 def _lookup(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from resurface.domain.chart import Consultation, ScreeningFinding
 from resurface.domain.codes import FitzpatrickType, Modality, ScreeningAction
@@ -25,6 +26,9 @@ from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import NotFound
 from resurface.services.patients import add_patient, find_patient
 from resurface.services.ports import UnitOfWork
+
+if TYPE_CHECKING:
+    from resurface.services.context import Context
 
 __all__ = [
     "FITZPATRICK_ITEMS",
@@ -191,12 +195,7 @@ class ConsultationView:
 
 
 def register_with_consultation(
-    uow: UnitOfWork,
-    actor: Actor,
-    rules: RuleBase,
-    patient: Patient,
-    intake: Intake | None,
-    today: dt.date,
+    ctx: Context, actor: Actor, patient: Patient, intake: Intake | None
 ) -> tuple[Patient, ConsultationView | None]:
     """Register a new patient and, if given, record the first consultation.
 
@@ -206,69 +205,74 @@ def register_with_consultation(
     require(actor, Permission.REGISTER_PATIENT)
     if intake is not None:
         require(actor, Permission.WRITE_CHART)
-    _check_new_patient(uow, actor, patient, today)
-    decided = None
-    if intake is not None:
-        probe = replace(patient, clinic_id=actor.clinic_id)
-        decided = _decide(rules, probe, intake, today)
-        patient = replace(patient, fitzpatrick_type=decided.consultation.fitzpatrick_type)
-    saved = add_patient(uow, actor, patient)
-    if decided is None:
+    today = ctx.clock.today()
+    with ctx.uow() as uow:
+        _check_new_patient(uow, actor, patient, today)
+        decided = None
+        if intake is not None:
+            probe = replace(patient, clinic_id=actor.clinic_id)
+            decided = _decide(ctx.rules, probe, intake, today)
+            patient = replace(patient, fitzpatrick_type=decided.consultation.fitzpatrick_type)
+        saved = add_patient(uow, ctx, actor, patient)
+        if decided is None:
+            uow.commit()
+            return saved, None
+        consultation = replace(decided.consultation, patient_id=saved.id)
+        consultation = _save(uow, actor, consultation, ctx.clock.now())
+        view = _view(uow, actor, saved, consultation, decided.pre_treatment)
         uow.commit()
-        return saved, None
-    consultation = _save(uow, actor, replace(decided.consultation, patient_id=saved.id))
-    view = _view(uow, actor, saved, consultation, decided.pre_treatment)
-    uow.commit()
-    return saved, view
+        return saved, view
 
 
 def record_consultation(
-    uow: UnitOfWork,
-    actor: Actor,
-    rules: RuleBase,
-    patient_id: int,
-    intake: Intake,
-    today: dt.date,
+    ctx: Context, actor: Actor, patient_id: int, intake: Intake
 ) -> ConsultationView:
     """Record a consultation for an existing patient of the clinic and screen it."""
     require(actor, Permission.WRITE_CHART)
-    patient = find_patient(uow, actor, patient_id)
-    decided = _decide(rules, patient, intake, today)
-    consultation = _save(uow, actor, decided.consultation)
-    skin_type = consultation.fitzpatrick_type
-    if patient.fitzpatrick_type is not skin_type:
-        patient = uow.patients.update(replace(patient, fitzpatrick_type=skin_type))
-        audit.record(
-            uow,
-            actor,
-            "update",
-            "patient",
-            patient.id,
-            patient_id=patient.id,
-            detail=f"fitzpatrick_type={skin_type.value}",
-        )
-    view = _view(uow, actor, patient, consultation, decided.pre_treatment)
-    uow.commit()
-    return view
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        patient = find_patient(uow, actor, patient_id)
+        decided = _decide(ctx.rules, patient, intake, ctx.clock.today())
+        consultation = _save(uow, actor, decided.consultation, now)
+        skin_type = consultation.fitzpatrick_type
+        if patient.fitzpatrick_type is not skin_type:
+            patient = uow.patients.update(replace(patient, fitzpatrick_type=skin_type))
+            audit.record(
+                uow,
+                actor,
+                "update",
+                "patient",
+                patient.id,
+                patient_id=patient.id,
+                detail=f"fitzpatrick_type={skin_type.value}",
+                at=now,
+            )
+        view = _view(uow, actor, patient, consultation, decided.pre_treatment)
+        uow.commit()
+        return view
 
 
-def read_consultation(
-    uow: UnitOfWork, actor: Actor, rules: RuleBase, consultation_id: int
-) -> ConsultationView:
+def read_consultation(ctx: Context, actor: Actor, consultation_id: int) -> ConsultationView:
     """One consultation with what its result page and consent form need. Audited."""
     require(actor, Permission.VIEW_CHART)
-    consultation = uow.charts.consultation(actor.clinic_id, consultation_id)
-    patient = uow.patients.get(actor.clinic_id, consultation.patient_id) if consultation else None
-    clinic = uow.clinics.get(actor.clinic_id)
-    if consultation is None or patient is None or clinic is None:
-        audit.record(uow, actor, "read_not_found", "consultation", consultation_id)
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        consultation = uow.charts.consultation(actor.clinic_id, consultation_id)
+        patient = (
+            uow.patients.get(actor.clinic_id, consultation.patient_id) if consultation else None
+        )
+        clinic = uow.clinics.get(actor.clinic_id)
+        if consultation is None or patient is None or clinic is None:
+            audit.record(uow, actor, "read_not_found", "consultation", consultation_id, at=now)
+            uow.commit()
+            raise NotFound("consultation", consultation_id)
+        clinician = uow.users.get(actor.clinic_id, consultation.clinician_id)
+        audit.record(
+            uow, actor, "read", "consultation", consultation.id, patient_id=patient.id, at=now
+        )
         uow.commit()
-        raise NotFound("consultation", consultation_id)
-    clinician = uow.users.get(actor.clinic_id, consultation.clinician_id)
-    audit.record(uow, actor, "read", "consultation", consultation.id, patient_id=patient.id)
-    uow.commit()
     proposal = propose_treatment(
-        rules,
+        ctx.rules,
         PatientFacts(
             patient.age_on(consultation.held_on),
             patient.sex.value,
@@ -377,7 +381,7 @@ def _decide(rules: RuleBase, patient: Patient, intake: Intake, today: dt.date) -
     return _Decided(consultation, proposal.pre_treatment)
 
 
-def _save(uow: UnitOfWork, actor: Actor, decided: Consultation) -> Consultation:
+def _save(uow: UnitOfWork, actor: Actor, decided: Consultation, at: dt.datetime) -> Consultation:
     saved = uow.charts.add_consultation(
         replace(decided, clinic_id=actor.clinic_id, clinician_id=actor.user_id)
     )
@@ -391,6 +395,7 @@ def _save(uow: UnitOfWork, actor: Actor, decided: Consultation) -> Consultation:
         saved.id,
         patient_id=saved.patient_id,
         detail=f"{detail}; findings={codes or 'none'}",
+        at=at,
     )
     return saved
 

@@ -37,7 +37,11 @@ class AccountLocked(AuthenticationFailed):
 
 
 class NotSignedIn(AuthenticationFailed):
-    pass
+    """No session behind the request; ``expired`` when there was one and it ran out."""
+
+    def __init__(self, message: str = "please sign in", *, expired: bool = False) -> None:
+        super().__init__(message)
+        self.expired = expired
 
 
 class Conflict(ServiceError):

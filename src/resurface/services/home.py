@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from resurface.domain.alerts import ClinicAlert
 from resurface.domain.appointments import Appointment, AppointmentKind
@@ -14,6 +15,9 @@ from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.ports import UnitOfWork
 from resurface.services.recovery.alerts import by_urgency
+
+if TYPE_CHECKING:
+    from resurface.services.context import Context
 
 SESSIONS_AHEAD_DAYS = 7
 """How far ahead the home page lists booked sessions (a week: the front desk's planning horizon)."""
@@ -55,8 +59,16 @@ class HomeView:
     sessions_due: tuple[DueItem, ...]
 
 
-def clinic_home(uow: UnitOfWork, actor: Actor, today: dt.date) -> HomeView:
+def clinic_home(ctx: Context, actor: Actor) -> HomeView:
+    """The clinic's day as of the clinic's today; the read (and each session shown) is audited."""
     require(actor, Permission.VIEW_PATIENT_LIST)
+    with ctx.uow() as uow:
+        view = _home(uow, actor, ctx.clock.today(), ctx.clock.now())
+        uow.commit()
+        return view
+
+
+def _home(uow: UnitOfWork, actor: Actor, today: dt.date, now: dt.datetime) -> HomeView:
     clinical = actor.may(Permission.VIEW_CHART)
     patients = {p.id: p for p in uow.patients.in_clinic(actor.clinic_id)}
     due = [
@@ -66,7 +78,7 @@ def clinic_home(uow: UnitOfWork, actor: Actor, today: dt.date) -> HomeView:
     ]
     sessions = [a for a in due if a.kind is AppointmentKind.SESSION]
     checkins = [a for a in due if a.kind is AppointmentKind.CHECKIN and a.due_on <= today]
-    recorded = _recorded_today(uow, actor, today, patients) if clinical else {}
+    recorded = _recorded_today(uow, actor, today, now, patients) if clinical else {}
     booked_today = {a.patient_id: a for a in sessions if a.due_on == today}
     today_ids = sorted(
         set(booked_today) | set(recorded), key=lambda pid: patients[pid].family_name.lower()
@@ -78,8 +90,8 @@ def clinic_home(uow: UnitOfWork, actor: Actor, today: dt.date) -> HomeView:
             for a in by_urgency(uow.alerts.open_in_clinic(actor.clinic_id))
             if a.patient_id in patients
         )
-    audit.record(uow, actor, "home_read", "clinic", actor.clinic_id, detail=f"clinical={clinical}")
-    uow.commit()
+    detail = f"clinical={clinical}"
+    audit.record(uow, actor, "home_read", "clinic", actor.clinic_id, detail=detail, at=now)
     return HomeView(
         today=today,
         clinical=clinical,
@@ -96,7 +108,11 @@ def clinic_home(uow: UnitOfWork, actor: Actor, today: dt.date) -> HomeView:
 
 
 def _recorded_today(
-    uow: UnitOfWork, actor: Actor, today: dt.date, patients: dict[int, Patient]
+    uow: UnitOfWork,
+    actor: Actor,
+    today: dt.date,
+    now: dt.datetime,
+    patients: dict[int, Patient],
 ) -> dict[int, TreatmentSession]:
     """Sessions recorded today; only patients whose last session is today have one."""
     facts = uow.patients.series_facts(actor.clinic_id)
@@ -109,7 +125,13 @@ def _recorded_today(
             if session.performed_on == today:
                 found[patient_id] = session
                 audit.record(
-                    uow, actor, "home_session_read", "session", session.id, patient_id=patient_id
+                    uow,
+                    actor,
+                    "home_session_read",
+                    "session",
+                    session.id,
+                    patient_id=patient_id,
+                    at=now,
                 )
     return found
 

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from resurface.domain.codes import Modality
 from resurface.domain.errors import InvalidInput
 from resurface.domain.journey import Progress, Stage, stage_of
 from resurface.domain.people import Patient
+from resurface.domain.recovery import modality_healing_days
+from resurface.domain.rulebase import RuleBase
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import NotFound
 from resurface.services.paging import Page, paginate
 from resurface.services.ports import SeriesFacts, UnitOfWork
 
-HealingDays = Callable[[Modality | None], int]
-"""How many days after a session with this modality the patient counts as recovering."""
+if TYPE_CHECKING:
+    from resurface.services.context import Context
 
 
 @dataclass(frozen=True)
@@ -37,72 +38,92 @@ class PatientSummary:
     last_session_on: dt.date | None
 
 
-def stage_for(facts: SeriesFacts | None, today: dt.date, healing_days: HealingDays) -> Stage:
+def stage_for(facts: SeriesFacts | None, today: dt.date, rules: RuleBase) -> Stage:
+    """Where the patient stands on ``today``; recovery lasts the last modality's healing days."""
     facts = facts or SeriesFacts(0, 0, None, None)
     progress = Progress(
         has_accepted_plan=facts.sessions_planned > 0,
         sessions_planned=facts.sessions_planned,
         sessions_done=facts.sessions_done,
         last_session_on=facts.last_session_on,
-        recovery_days=healing_days(facts.last_modality),
+        recovery_days=modality_healing_days(rules, facts.last_modality),
     )
     return stage_of(progress, today)
 
 
-def list_patients(
-    uow: UnitOfWork,
-    actor: Actor,
-    query: PatientQuery,
-    today: dt.date,
-    healing_days: HealingDays,
-) -> Page[PatientSummary]:
+def list_patients(ctx: Context, actor: Actor, query: PatientQuery) -> Page[PatientSummary]:
     require(actor, Permission.VIEW_PATIENT_LIST)
     if len(query.text) > 100:
         raise InvalidInput("q", "search text is longer than 100 characters")
-    facts = uow.patients.series_facts(actor.clinic_id)
-    summaries = []
-    for patient in uow.patients.in_clinic(actor.clinic_id, query.text):
-        series = facts.get(patient.id)
-        stage = stage_for(series, today, healing_days)
-        if query.stage is None or stage is query.stage:
-            summaries.append(
-                PatientSummary(
-                    patient,
-                    stage,
-                    series.sessions_done if series else 0,
-                    series.sessions_planned if series else 0,
-                    series.last_session_on if series else None,
-                )
-            )
-    page = paginate(summaries, query.page, query.per_page)
-    detail = f"q={query.text!r} stage={query.stage or 'any'} page={query.page}"
-    audit.record(uow, actor, "patient_list", "patient", "*", detail=detail)
-    uow.commit()
-    return page
+    today = ctx.clock.today()
+    with ctx.uow() as uow:
+        facts = uow.patients.series_facts(actor.clinic_id)
+        summaries = []
+        for patient in uow.patients.in_clinic(actor.clinic_id, query.text):
+            series = facts.get(patient.id)
+            stage = stage_for(series, today, ctx.rules)
+            if query.stage is None or stage is query.stage:
+                summaries.append(_summary(patient, stage, series))
+        page = paginate(summaries, query.page, query.per_page)
+        detail = f"q={query.text!r} stage={query.stage or 'any'} page={query.page}"
+        at = ctx.clock.now()
+        audit.record(uow, actor, "patient_list", "patient", "*", detail=detail, at=at)
+        uow.commit()
+        return page
+
+
+def _summary(patient: Patient, stage: Stage, series: SeriesFacts | None) -> PatientSummary:
+    return PatientSummary(
+        patient,
+        stage,
+        series.sessions_done if series else 0,
+        series.sessions_planned if series else 0,
+        series.last_session_on if series else None,
+    )
 
 
 def find_patient(uow: UnitOfWork, actor: Actor, patient_id: int) -> Patient:
-    """The patient, if in the actor's clinic; another clinic's patient is simply not found."""
+    """The patient, if in the actor's clinic; another clinic's patient is simply not found.
+
+    Inside the caller's unit of work; it audits nothing (see ``find_patient_audited``)."""
     patient = uow.patients.get(actor.clinic_id, patient_id)
     if patient is None:
         raise NotFound("patient", patient_id)
     return patient
 
 
-def register_patient(uow: UnitOfWork, actor: Actor, patient: Patient) -> Patient:
-    saved = add_patient(uow, actor, patient)
-    uow.commit()
-    return saved
+def find_patient_audited(
+    uow: UnitOfWork, actor: Actor, patient_id: int, *, at: dt.datetime | None = None
+) -> Patient:
+    """The patient whose record is being opened, inside the caller's unit of work.
+
+    A patient not found (or another clinic's) is audited as ``read_not_found`` and that event is
+    committed before NotFound is raised, so probing for records leaves a trace even though the
+    caller's transaction goes no further. Pass ``at=ctx.clock.now()``."""
+    patient = uow.patients.get(actor.clinic_id, patient_id)
+    if patient is None:
+        audit.record(uow, actor, "read_not_found", "patient", patient_id, at=at)
+        uow.commit()
+        raise NotFound("patient", patient_id)
+    return patient
 
 
-def add_patient(uow: UnitOfWork, actor: Actor, patient: Patient) -> Patient:
-    """Check and add a patient to the actor's clinic, audited; the caller commits."""
+def register_patient(ctx: Context, actor: Actor, patient: Patient) -> Patient:
+    with ctx.uow() as uow:
+        saved = add_patient(uow, ctx, actor, patient)
+        uow.commit()
+        return saved
+
+
+def add_patient(uow: UnitOfWork, ctx: Context, actor: Actor, patient: Patient) -> Patient:
+    """Check and add a patient to the actor's clinic, audited, inside the caller's unit of work
+    (registration with a consultation adds both in one transaction); the caller commits."""
     require(actor, Permission.REGISTER_PATIENT)
     if not patient.given_name.strip():
         raise InvalidInput("given_name", "is required")
     if not patient.family_name.strip():
         raise InvalidInput("family_name", "is required")
-    if patient.date_of_birth > dt.date.today():
+    if patient.date_of_birth > ctx.clock.today():
         raise InvalidInput("date_of_birth", "is in the future")
     saved = uow.patients.add(
         Patient(
@@ -117,5 +138,6 @@ def add_patient(uow: UnitOfWork, actor: Actor, patient: Patient) -> Patient:
             fitzpatrick_type=patient.fitzpatrick_type,
         )
     )
-    audit.record(uow, actor, "create", "patient", saved.id, patient_id=saved.id)
+    at = ctx.clock.now()
+    audit.record(uow, actor, "create", "patient", saved.id, patient_id=saved.id, at=at)
     return saved

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from resurface.domain.errors import InvalidInput
+from resurface.domain.errors import FieldProblem, InvalidInput
 from resurface.domain.people import Clinic, Role, User
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
@@ -12,21 +13,32 @@ from resurface.services.errors import Conflict, NotFound
 from resurface.services.passwords import MIN_LENGTH, hash_password
 from resurface.services.ports import UnitOfWork
 
+if TYPE_CHECKING:
+    from resurface.services.context import Context
+
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 
 
 def check_new_user(username: str, display_name: str, password: str) -> None:
+    """Every problem with a new user's details at once, so the form can mark each field."""
+    problems = []
     if not _USERNAME.match(username):
-        raise InvalidInput(
-            "username", "use 2–40 lower-case letters, digits, dots, dashes or underscores"
-        )
+        message = "use 2–40 lower-case letters, digits, dots, dashes or underscores"
+        problems.append(FieldProblem("username", message))
     if not display_name.strip():
-        raise InvalidInput("display_name", "is required")
+        problems.append(FieldProblem("display_name", "is required"))
     if len(password) < MIN_LENGTH:
-        raise InvalidInput("password", f"must be at least {MIN_LENGTH} characters")
+        problems.append(FieldProblem("password", f"must be at least {MIN_LENGTH} characters"))
+    if problems:
+        raise InvalidInput.of(problems)
 
 
-def clinic_by_slug(uow: UnitOfWork, slug: str) -> Clinic:
+def clinic_by_slug(ctx: Context, slug: str) -> Clinic:
+    with ctx.uow() as uow:
+        return _clinic_by_slug(uow, slug)
+
+
+def _clinic_by_slug(uow: UnitOfWork, slug: str) -> Clinic:
     clinic = uow.clinics.by_slug(slug)
     if clinic is None:
         raise NotFound("clinic", slug)
@@ -34,7 +46,7 @@ def clinic_by_slug(uow: UnitOfWork, slug: str) -> Clinic:
 
 
 def add_user(
-    uow: UnitOfWork,
+    ctx: Context,
     actor: Actor | None,
     clinic_slug: str,
     username: str,
@@ -44,6 +56,25 @@ def add_user(
     email: str = "",
 ) -> User:
     """Add a user. ``actor`` is None for the server operator (CLI), else the clinic's admin."""
+    with ctx.uow() as uow:
+        user = _add_user(
+            uow, ctx, actor, clinic_slug, username, display_name, role, password, email
+        )
+        uow.commit()
+        return user
+
+
+def _add_user(
+    uow: UnitOfWork,
+    ctx: Context,
+    actor: Actor | None,
+    clinic_slug: str,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str,
+    email: str,
+) -> User:
     clinic = uow.clinics.by_slug(clinic_slug)
     if actor is not None:
         require(actor, Permission.MANAGE_USERS)
@@ -57,16 +88,13 @@ def add_user(
     user = uow.users.add(
         User(0, clinic.id, username, display_name.strip(), role, hash_password(password), email)
     )
-    if actor is None:
-        audit.record_system(uow, "user_added", "user", user.id, detail=f"{username} ({role})")
-    else:
-        audit.record(uow, actor, "user_added", "user", user.id, detail=f"{username} ({role})")
-    uow.commit()
+    detail = f"{username} ({role})"
+    audit.record(uow, actor, "user_added", "user", user.id, detail=detail, at=ctx.clock.now())
     return user
 
 
 def add_colleague(
-    uow: UnitOfWork,
+    ctx: Context,
     actor: Actor,
     username: str,
     display_name: str,
@@ -76,20 +104,27 @@ def add_colleague(
 ) -> User:
     """The clinic's admin adds a user to their own clinic."""
     require(actor, Permission.MANAGE_USERS)
-    clinic = uow.clinics.get(actor.clinic_id)
-    if clinic is None:
-        raise NotFound("clinic", actor.clinic_id)
-    return add_user(uow, actor, clinic.slug, username, display_name, role, password, email)
+    with ctx.uow() as uow:
+        clinic = uow.clinics.get(actor.clinic_id)
+        if clinic is None:
+            raise NotFound("clinic", actor.clinic_id)
+        user = _add_user(
+            uow, ctx, actor, clinic.slug, username, display_name, role, password, email
+        )
+        uow.commit()
+        return user
 
 
-def clinic_users(uow: UnitOfWork, actor: Actor) -> list[User]:
+def clinic_users(ctx: Context, actor: Actor) -> list[User]:
     require(actor, Permission.MANAGE_USERS)
-    return uow.users.in_clinic(actor.clinic_id)
+    with ctx.uow() as uow:
+        return uow.users.in_clinic(actor.clinic_id)
 
 
-def active_user(uow: UnitOfWork, username: str) -> User:
+def active_user(ctx: Context, username: str) -> User:
     """A user who may act (for commands run as a named user); NotFound otherwise."""
-    user = uow.users.by_username(username)
-    if user is None or not user.active:
-        raise NotFound("user", username)
-    return user
+    with ctx.uow() as uow:
+        user = uow.users.by_username(username)
+        if user is None or not user.active:
+            raise NotFound("user", username)
+        return user

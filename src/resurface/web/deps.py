@@ -1,9 +1,8 @@
-"""Typed dependencies every route uses: the runtime, a unit of work, the signed-in actor."""
+"""Typed dependencies every route uses: the context, the signed-in actor (and the runtime, for
+the few routes that need the settings or the database itself)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -14,7 +13,6 @@ from resurface.services import auth
 from resurface.services.access import Actor
 from resurface.services.context import Context
 from resurface.services.errors import NotSignedIn
-from resurface.services.ports import UnitOfWork
 from resurface.web.errors import CsrfRejected
 from resurface.web.security import (
     CSRF_FIELD,
@@ -41,14 +39,6 @@ def get_context(request: Request) -> Context:
 ContextDep = Annotated[Context, Depends(get_context)]
 
 
-def get_uow(runtime: RuntimeDep) -> Iterator[UnitOfWork]:
-    with runtime.uow() as uow:
-        yield uow
-
-
-UowDep = Annotated[UnitOfWork, Depends(get_uow)]
-
-
 @dataclass(frozen=True)
 class Session:
     actor: Actor
@@ -56,14 +46,11 @@ class Session:
     token: str
 
 
-def get_session(request: Request, runtime: RuntimeDep) -> Session:
+def get_session(request: Request, ctx: ContextDep) -> Session:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise NotSignedIn("please sign in")
-    with runtime.uow() as uow:
-        actor, csrf_token = auth.session_actor(
-            uow, token, client_address(request), dt.datetime.now(dt.UTC)
-        )
+    actor, csrf_token = auth.session_actor(ctx, token, client_address(request))
     return Session(actor, csrf_token, token)
 
 

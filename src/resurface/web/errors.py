@@ -87,7 +87,7 @@ def install(app: FastAPI) -> None:
             return problem(status, title, str(error), request.url.path, **_field_errors(error))
         if isinstance(error, NotSignedIn):
             target = quote(request.url.path)
-            expired = "&expired=1" if "expired" in str(error) else ""
+            expired = "&expired=1" if error.expired else ""
             return RedirectResponse(f"/login?next={target}{expired}", status_code=303)
         return await render_error(request, status, title, str(error))
 

@@ -35,8 +35,14 @@ def browser() -> Iterator[Browser]:
     yield from launch()
 
 
+NAVIGATION_TIMEOUT_MS = 180_000
+"""A page load may wait minutes on a busy 2-core machine (the server shares it with other test
+runs); slowness is not a failure, so navigations get a generous deadline."""
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1024, "height": 768})
+    context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     yield context.new_page()
     context.close()

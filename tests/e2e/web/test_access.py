@@ -131,3 +131,22 @@ def test_a_rejected_new_user_keeps_what_was_typed(
     assert response.status_code == 422
     assert message in response.text
     assert "Kept Display Name" in response.text
+
+
+def test_a_new_user_form_marks_every_refused_field_at_once(
+    client: TestClient, north: SeededClinic
+) -> None:
+    csrf = sign_in(client, north.usernames[Role.ADMIN])
+    data = {
+        "csrf_token": csrf,
+        "username": "Bad Name!",
+        "display_name": "Kept Display Name",
+        "role": "staff",
+        "password": "short",
+    }
+    response = client.post("/admin/users", data=data)
+    assert response.status_code == 422
+    assert "lower-case letters" in response.text
+    assert "at least 10 characters" in response.text
+    assert response.text.count('aria-invalid="true"') == 2
+    assert "Kept Display Name" in response.text

@@ -33,6 +33,18 @@ def test_an_admin_adds_a_user_and_sets_co_signature_through_the_api(
     assert client.get("/api/v1/clinic").json()["require_cosign"] is True
 
 
+def test_the_users_api_names_every_refused_field_at_once(
+    client: TestClient, north: SeededClinic
+) -> None:
+    csrf = sign_in(client, north.usernames[Role.ADMIN])
+    bad = {"username": "Bad Name!", "display_name": " ", "role": "staff", "password": "short"}
+    refused = client.post("/api/v1/users", json=bad, headers={"X-CSRF-Token": csrf})
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    fields = [e["field"] for e in refused.json()["errors"]]
+    assert fields == ["username", "display_name", "password"]
+
+
 def test_clinicians_and_staff_cannot_administer_the_clinic(
     client: TestClient, north: SeededClinic
 ) -> None:

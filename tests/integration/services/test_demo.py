@@ -13,9 +13,8 @@ from resurface.services.auth import actor_of
 
 
 def test_demo_loads_once_with_every_stage_in_both_clinics(runtime: Runtime) -> None:
-    today = runtime.today()
-    first = demo.load_demo(runtime.uow, runtime.photos, runtime.rules, runtime.link_keys, today)
-    second = demo.load_demo(runtime.uow, runtime.photos, runtime.rules, runtime.link_keys, today)
+    first = demo.load_demo(runtime.context)
+    second = demo.load_demo(runtime.context)
     assert (first.created, first.clinics, first.patients) == (True, 2, 20)
     assert not second.created
     with runtime.uow() as uow:
@@ -26,11 +25,7 @@ def test_demo_loads_once_with_every_stage_in_both_clinics(runtime: Runtime) -> N
             assert roles == ["admin", "clinician", "clinician", "staff"]
             admin = next(u for u in uow.users.in_clinic(clinic.id) if u.role is Role.ADMIN)
             page = patients.list_patients(
-                uow,
-                actor_of(admin, "test"),
-                patients.PatientQuery(per_page=50),
-                today,
-                runtime.healing_days,
+                runtime.context, actor_of(admin, "test"), patients.PatientQuery(per_page=50)
             )
             assert page.total == 10
             assert {s.stage for s in page.items} == set(Stage)
@@ -39,7 +34,7 @@ def test_demo_loads_once_with_every_stage_in_both_clinics(runtime: Runtime) -> N
 def test_demo_check_ins_follow_the_expected_course_but_for_one_warning_sign(
     runtime: Runtime,
 ) -> None:
-    demo.load_demo(runtime.uow, runtime.photos, runtime.rules, runtime.link_keys, runtime.today())
+    demo.load_demo(runtime.context)
     outside, flagged = 0, 0
     with runtime.uow() as uow:
         for clinic in uow.clinics.all():
@@ -67,8 +62,8 @@ def test_demo_check_ins_follow_the_expected_course_but_for_one_warning_sign(
 
 
 def test_demo_shows_the_follow_up_a_clinic_lives_with(runtime: Runtime) -> None:
-    today = runtime.today()
-    demo.load_demo(runtime.uow, runtime.photos, runtime.rules, runtime.link_keys, today)
+    today = runtime.context.clock.today()
+    demo.load_demo(runtime.context)
     with runtime.uow() as uow:
         harbour = uow.clinics.by_slug("harbour")
         northgate = uow.clinics.by_slug("northgate")

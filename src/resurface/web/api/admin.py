@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from resurface.domain.people import Clinic, Role, User
 from resurface.services import clinic_settings, users
-from resurface.web.deps import ActorDep, CheckedSessionDep, RuntimeDep
+from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep, RuntimeDep
 
 router = APIRouter(tags=["clinic administration"])
 
@@ -65,23 +65,15 @@ class ClinicSettingsIn(BaseModel):
 
 
 @router.get("/users", response_model=list[UserOut])
-def list_users(runtime: RuntimeDep, actor: ActorDep) -> list[UserOut]:
-    with runtime.uow() as uow:
-        return [UserOut.of(user) for user in users.clinic_users(uow, actor)]
+def list_users(ctx: ContextDep, actor: ActorDep) -> list[UserOut]:
+    return [UserOut.of(user) for user in users.clinic_users(ctx, actor)]
 
 
 @router.post("/users", response_model=UserOut, status_code=201)
-def add_user(runtime: RuntimeDep, session: CheckedSessionDep, body: UserIn) -> UserOut:
-    with runtime.uow() as uow:
-        added = users.add_colleague(
-            uow,
-            session.actor,
-            body.username,
-            body.display_name,
-            body.role,
-            body.password,
-            body.email,
-        )
+def add_user(ctx: ContextDep, session: CheckedSessionDep, body: UserIn) -> UserOut:
+    added = users.add_colleague(
+        ctx, session.actor, body.username, body.display_name, body.role, body.password, body.email
+    )
     return UserOut.of(added)
 
 

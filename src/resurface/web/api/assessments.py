@@ -7,25 +7,22 @@ from fastapi import APIRouter
 from resurface.services import assessments
 from resurface.web.api.consultation_schemas import AssessmentIn
 from resurface.web.api.schemas import AssessmentOut
-from resurface.web.deps import CheckedSessionDep, RuntimeDep
+from resurface.web.deps import CheckedSessionDep, ContextDep
 
 router = APIRouter(tags=["assessments"])
 
 
 @router.post("/patients/{patient_id}/assessments", response_model=AssessmentOut, status_code=201)
 def record(
-    runtime: RuntimeDep, session: CheckedSessionDep, patient_id: int, body: AssessmentIn
+    ctx: ContextDep, session: CheckedSessionDep, patient_id: int, body: AssessmentIn
 ) -> AssessmentOut:
     """Grade the patient's areas, e.g. ``{"area": "cheeks", "scale": "glogau", "grade": "III"}``."""
-    with runtime.uow() as uow:
-        saved = assessments.record_assessment(
-            uow,
-            session.actor,
-            runtime.rules,
-            patient_id,
-            body.entries(),
-            runtime.today(),
-            assessed_on=body.assessed_on,
-            notes=body.notes,
-        )
+    saved = assessments.record_assessment(
+        ctx,
+        session.actor,
+        patient_id,
+        body.entries(),
+        assessed_on=body.assessed_on,
+        notes=body.notes,
+    )
     return AssessmentOut.of(saved)

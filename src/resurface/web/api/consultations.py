@@ -18,20 +18,19 @@ from resurface.web.api.consultation_schemas import (
     RegisteredOut,
 )
 from resurface.web.api.schemas import ConsultationOut, PatientOut
-from resurface.web.deps import CheckedSessionDep, RuntimeDep
+from resurface.web.deps import CheckedSessionDep, ContextDep
 
 router = APIRouter(tags=["consultations"])
 
 
 @router.post("/patients", response_model=RegisteredOut, status_code=201)
-def register(runtime: RuntimeDep, session: CheckedSessionDep, body: PatientIn) -> RegisteredOut:
+def register(ctx: ContextDep, session: CheckedSessionDep, body: PatientIn) -> RegisteredOut:
     """Register a patient. With ``consultation``, also record and screen the first consultation
     (needs a role that may write the chart; front-desk staff may register only)."""
     intake = body.consultation.intake() if body.consultation else None
-    with runtime.uow() as uow:
-        patient, view = consultations.register_with_consultation(
-            uow, session.actor, runtime.rules, body.patient(), intake, runtime.today()
-        )
+    patient, view = consultations.register_with_consultation(
+        ctx, session.actor, body.patient(), intake
+    )
     return RegisteredOut(
         patient=PatientOut.of(patient), consultation=_result(view) if view else None
     )
@@ -41,13 +40,10 @@ def register(runtime: RuntimeDep, session: CheckedSessionDep, body: PatientIn) -
     "/patients/{patient_id}/consultations", response_model=ConsultationResultOut, status_code=201
 )
 def record(
-    runtime: RuntimeDep, session: CheckedSessionDep, patient_id: int, body: ConsultationIn
+    ctx: ContextDep, session: CheckedSessionDep, patient_id: int, body: ConsultationIn
 ) -> ConsultationResultOut:
     """Record a consultation for a patient of the clinic and screen it."""
-    with runtime.uow() as uow:
-        view = consultations.record_consultation(
-            uow, session.actor, runtime.rules, patient_id, body.intake(), runtime.today()
-        )
+    view = consultations.record_consultation(ctx, session.actor, patient_id, body.intake())
     return _result(view)
 
 

@@ -6,13 +6,12 @@ from fastapi import APIRouter
 
 from resurface.services import home
 from resurface.web.api.followup_schemas import HomeOut
-from resurface.web.deps import ActorDep, RuntimeDep
+from resurface.web.deps import ActorDep, ContextDep
 
 router = APIRouter(tags=["home"])
 
 
 @router.get("/home", response_model=HomeOut)
-def clinic_home(runtime: RuntimeDep, actor: ActorDep) -> HomeOut:
-    with runtime.uow() as uow:
-        view = home.clinic_home(uow, actor, runtime.today())
+def clinic_home(ctx: ContextDep, actor: ActorDep) -> HomeOut:
+    view = home.clinic_home(ctx, actor)
     return HomeOut.of(view)

@@ -15,14 +15,14 @@ from resurface.web.api.schemas import (
     PatientSummaryOut,
     TimelineEntryOut,
 )
-from resurface.web.deps import ActorDep, RuntimeDep
+from resurface.web.deps import ActorDep, ContextDep
 
 router = APIRouter(prefix="/patients", tags=["patients"])
 
 
 @router.get("", response_model=PatientPage)
 def list_patients(
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     actor: ActorDep,
     q: Annotated[str, Query(max_length=100, description="part of the name")] = "",
     stage: Stage | None = None,
@@ -30,8 +30,7 @@ def list_patients(
     per_page: Annotated[int, Query(ge=1, le=200)] = 25,
 ) -> PatientPage:
     query = patients.PatientQuery(text=q, stage=stage, page=page, per_page=per_page)
-    with runtime.uow() as uow:
-        found = patients.list_patients(uow, actor, query, runtime.today(), runtime.healing_days)
+    found = patients.list_patients(ctx, actor, query)
     return PatientPage(
         items=[PatientSummaryOut.of(s) for s in found.items],
         total=found.total,
@@ -42,9 +41,8 @@ def list_patients(
 
 
 @router.get("/{patient_id}/chart", response_model=ChartOut)
-def chart(runtime: RuntimeDep, actor: ActorDep, patient_id: int) -> ChartOut:
-    with runtime.uow() as uow:
-        view = charts.read_chart(uow, actor, patient_id, runtime.today(), runtime.healing_days)
+def chart(ctx: ContextDep, actor: ActorDep, patient_id: int) -> ChartOut:
+    view = charts.read_chart(ctx, actor, patient_id)
     return ChartOut(
         patient=PatientOut.of(view.patient),
         stage=view.stage.value,

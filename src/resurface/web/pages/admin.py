@@ -10,8 +10,9 @@ from fastapi.responses import RedirectResponse
 from resurface.domain.errors import InvalidInput
 from resurface.domain.people import Role
 from resurface.services import users
+from resurface.services.context import Context
 from resurface.services.errors import Conflict
-from resurface.web.deps import CheckedSessionDep, RuntimeDep, Session, SessionDep
+from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
 from resurface.web.pages.render import page
 
 router = APIRouter(prefix="/admin")
@@ -19,16 +20,16 @@ router = APIRouter(prefix="/admin")
 
 def _users_page(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: Context,
     session: Session,
     *,
-    error: str = "",
-    error_field: str = "",
+    errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    with runtime.uow() as uow:
-        staff = users.clinic_users(uow, session.actor)
+    """The clinic's users and the form to add one; ``errors`` (field -> message) marks every
+    field that was refused, all at once."""
+    staff = users.clinic_users(ctx, session.actor)
     return page(
         request,
         "users.html",
@@ -36,21 +37,20 @@ def _users_page(
         status_code=status,
         users=staff,
         roles=list(Role),
-        error=error,
-        error_field=error_field,
+        errors=errors or {},
         form=form or {},
     )
 
 
 @router.get("/users")
-def user_list(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
-    return _users_page(request, runtime, session)
+def user_list(request: Request, ctx: ContextDep, session: SessionDep) -> Response:
+    return _users_page(request, ctx, session)
 
 
 @router.post("/users")
 def add_user(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: CheckedSessionDep,
     username: Annotated[str, Form(max_length=80)],
     display_name: Annotated[str, Form(max_length=200)],
@@ -59,26 +59,10 @@ def add_user(
 ) -> Response:
     form = {"username": username, "display_name": display_name, "role": role.value}
     try:
-        with runtime.uow() as uow:
-            users.add_colleague(uow, session.actor, username, display_name, role, password)
+        users.add_colleague(ctx, session.actor, username, display_name, role, password)
     except InvalidInput as error:
-        return _users_page(
-            request,
-            runtime,
-            session,
-            error=str(error),
-            error_field=error.field,
-            form=form,
-            status=422,
-        )
+        return _users_page(request, ctx, session, errors=error.by_field(), form=form, status=422)
     except Conflict as error:
-        return _users_page(
-            request,
-            runtime,
-            session,
-            error=str(error),
-            error_field="username",
-            form=form,
-            status=409,
-        )
+        errors = {"username": str(error)}
+        return _users_page(request, ctx, session, errors=errors, form=form, status=409)
     return RedirectResponse("/admin/users", status_code=303)

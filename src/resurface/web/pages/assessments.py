@@ -14,6 +14,7 @@ from resurface.domain.codes import Area
 from resurface.domain.errors import InvalidInput
 from resurface.services import assessments, photos
 from resurface.services.assessments import GradeEntry, baseline_scales, suggested_scale
+from resurface.services.context import Context
 from resurface.web.deps import CheckedSessionDep, ContextDep, RuntimeDep, Session, SessionDep
 from resurface.web.pages.render import page
 
@@ -39,17 +40,17 @@ METRIC_WORDS = {
 @router.get("/patients/{patient_id}/assessments/new")
 def new_assessment(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: SessionDep,
     patient_id: int,
     assessment: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
-    return _desk(request, runtime, session, patient_id, assessment)
+    return _desk(request, ctx, session, patient_id, assessment)
 
 
 @router.post("/patients/{patient_id}/assessments/new")
 async def record(
-    request: Request, runtime: RuntimeDep, session: CheckedSessionDep, patient_id: int
+    request: Request, ctx: ContextDep, session: CheckedSessionDep, patient_id: int
 ) -> Response:
     form = await request.form()
     values = {k: str(v) for k, v in form.multi_items()}
@@ -70,23 +71,21 @@ async def record(
             errors["assessed_on"] = "is not a date (year-month-day)"
     if not errors:
         try:
-            with runtime.uow() as uow:
-                saved = assessments.record_assessment(
-                    uow,
-                    session.actor,
-                    runtime.rules,
-                    patient_id,
-                    entries,
-                    runtime.today(),
-                    assessed_on=assessed_on,
-                    notes=values.get("notes", ""),
-                )
+            saved = assessments.record_assessment(
+                ctx,
+                session.actor,
+                patient_id,
+                entries,
+                assessed_on=assessed_on,
+                notes=values.get("notes", ""),
+            )
         except InvalidInput as error:
-            errors[_grade_key(error.field)] = error.message
+            for field, message in error.by_field().items():
+                errors[_grade_key(field)] = message
         else:
             target = f"/patients/{patient_id}/assessments/new?assessment={saved.id}#photos"
             return RedirectResponse(target, status_code=303)
-    return _desk(request, runtime, session, patient_id, None, values=values, errors=errors)
+    return _desk(request, ctx, session, patient_id, None, values=values, errors=errors)
 
 
 @router.post("/patients/{patient_id}/photos")
@@ -148,7 +147,7 @@ def _grade_key(field: str) -> str:
 
 def _desk(
     request: Request,
-    runtime: Runtime,
+    source: Context | Runtime,
     session: Session,
     patient_id: int,
     assessment_id: int | None,
@@ -156,8 +155,10 @@ def _desk(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    with runtime.uow() as uow:
-        desk = assessments.assessment_desk(uow, session.actor, patient_id, assessment_id)
+    """The assessment desk page. ``source`` is the context; the photo-upload route (moving to
+    pages/photos.py) still hands over the runtime until it is converted."""
+    ctx = source.context if isinstance(source, Runtime) else source
+    desk = assessments.assessment_desk(ctx, session.actor, patient_id, assessment_id)
     areas = desk.areas or tuple(Area)
     suggested: dict[str, str] = {}
     if desk.consultation:
@@ -167,11 +168,11 @@ def _desk(
         "desk": desk,
         "areas": areas,
         "all_areas": list(Area),
-        "scales": baseline_scales(runtime.rules),
+        "scales": baseline_scales(ctx.rules),
         "suggested": suggested,
         "values": values or {},
         "errors": errors or {},
-        "today": runtime.today(),
+        "today": ctx.clock.today(),
         "metric_words": METRIC_WORDS,
     }
     return page(

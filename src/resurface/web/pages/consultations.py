@@ -16,7 +16,6 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
-from resurface.bootstrap import Runtime
 from resurface.domain.codes import Area, Concern, FitzpatrickType, ScreeningAction, Severity
 from resurface.domain.errors import InvalidInput
 from resurface.domain.intake import Goal, MedicalHistory
@@ -25,7 +24,8 @@ from resurface.services import charts, consultations
 from resurface.services.access import Permission, require
 from resurface.services.charts import RecordKind
 from resurface.services.consultations import FITZPATRICK_ITEMS, HISTORY_QUESTIONS, Intake
-from resurface.web.deps import CheckedSessionDep, RuntimeDep, Session, SessionDep
+from resurface.services.context import Context
+from resurface.web.deps import CheckedSessionDep, ContextDep, RuntimeDep, Session, SessionDep
 from resurface.web.pages.render import page
 
 router = APIRouter()
@@ -46,29 +46,28 @@ class Parsed:
 
 
 @router.get("/patients/new")
-def new_patient(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
+def new_patient(request: Request, ctx: ContextDep, session: SessionDep) -> Response:
     _may_register(session)
-    return _form(request, runtime, session, "patient_new.html", {})
+    return _form(request, ctx, session, "patient_new.html", {})
 
 
 @router.post("/patients/new")
-async def register(request: Request, runtime: RuntimeDep, session: CheckedSessionDep) -> Response:
+async def register(request: Request, ctx: ContextDep, session: CheckedSessionDep) -> Response:
     _may_register(session)
     form = await request.form()
     with_intake = session.actor.may(Permission.WRITE_CHART)
     parsed = _parse_patient(form)
     if with_intake:
-        parsed.intake = _parse_intake(form, parsed.errors, _items(runtime))
+        parsed.intake = _parse_intake(form, parsed.errors, _items(ctx))
     if parsed.errors or parsed.patient is None:
-        return _form(request, runtime, session, "patient_new.html", {}, form, parsed.errors)
+        return _form(request, ctx, session, "patient_new.html", {}, form, parsed.errors)
     try:
-        with runtime.uow() as uow:
-            patient, view = consultations.register_with_consultation(
-                uow, session.actor, runtime.rules, parsed.patient, parsed.intake, runtime.today()
-            )
+        patient, view = consultations.register_with_consultation(
+            ctx, session.actor, parsed.patient, parsed.intake
+        )
     except InvalidInput as error:
-        errors = {error.field: error.message}
-        return _form(request, runtime, session, "patient_new.html", {}, form, errors)
+        errors = error.by_field()
+        return _form(request, ctx, session, "patient_new.html", {}, form, errors)
     if view is None:  # registered by the front desk: back to the list, showing the patient
         return RedirectResponse(f"/patients?q={quote(patient.family_name)}", status_code=303)
     return RedirectResponse(f"/consultations/{view.consultation.id}", status_code=303)
@@ -76,55 +75,52 @@ async def register(request: Request, runtime: RuntimeDep, session: CheckedSessio
 
 @router.get("/patients/{patient_id}/consultations/new")
 def new_consultation(
-    request: Request, runtime: RuntimeDep, session: SessionDep, patient_id: int
+    request: Request, ctx: ContextDep, session: SessionDep, patient_id: int
 ) -> Response:
-    patient = _writable_patient(runtime, session, patient_id)
+    patient = _writable_patient(ctx, session, patient_id)
     context = {"patient": patient}
-    return _form(request, runtime, session, "consultation_new.html", context)
+    return _form(request, ctx, session, "consultation_new.html", context)
 
 
 @router.post("/patients/{patient_id}/consultations/new")
 async def record(
-    request: Request, runtime: RuntimeDep, session: CheckedSessionDep, patient_id: int
+    request: Request, ctx: ContextDep, session: CheckedSessionDep, patient_id: int
 ) -> Response:
-    patient = _writable_patient(runtime, session, patient_id)
+    patient = _writable_patient(ctx, session, patient_id)
     form = await request.form()
     errors: dict[str, str] = {}
-    intake = _parse_intake(form, errors, _items(runtime))
+    intake = _parse_intake(form, errors, _items(ctx))
     context = {"patient": patient}
     if errors or intake is None:
-        return _form(request, runtime, session, "consultation_new.html", context, form, errors)
+        return _form(request, ctx, session, "consultation_new.html", context, form, errors)
     try:
-        with runtime.uow() as uow:
-            view = consultations.record_consultation(
-                uow, session.actor, runtime.rules, patient_id, intake, runtime.today()
-            )
+        view = consultations.record_consultation(ctx, session.actor, patient_id, intake)
     except InvalidInput as error:
-        errors = {error.field: error.message}
-        return _form(request, runtime, session, "consultation_new.html", context, form, errors)
+        errors = error.by_field()
+        return _form(request, ctx, session, "consultation_new.html", context, form, errors)
     return RedirectResponse(f"/consultations/{view.consultation.id}", status_code=303)
 
 
 @router.get("/consultations/{consultation_id}")
 def consultation(
-    request: Request, runtime: RuntimeDep, session: SessionDep, consultation_id: int
+    request: Request, ctx: ContextDep, session: SessionDep, consultation_id: int
 ) -> Response:
-    with runtime.uow() as uow:
-        view = consultations.read_consultation(uow, session.actor, runtime.rules, consultation_id)
+    view = consultations.read_consultation(ctx, session.actor, consultation_id)
     return page(
         request,
         "consultation_view.html",
         session,
         view=view,
-        printed_on=runtime.today(),
+        printed_on=ctx.clock.today(),
         ScreeningAction=ScreeningAction,
     )
 
 
 @router.get("/consultations/{consultation_id}/consent.pdf")
-def consent_pdf(runtime: RuntimeDep, session: SessionDep, consultation_id: int) -> Response:
-    with runtime.uow() as uow:
-        view = consultations.read_consultation(uow, session.actor, runtime.rules, consultation_id)
+def consent_pdf(
+    runtime: RuntimeDep, ctx: ContextDep, session: SessionDep, consultation_id: int
+) -> Response:
+    view = consultations.read_consultation(ctx, session.actor, consultation_id)
     name = re.sub(r"[^A-Za-z0-9]+", "-", view.patient.family_name).strip("-") or "patient"
     return Response(
         runtime.consent_pdf(view),
@@ -143,18 +139,17 @@ def _may_register(session: Session) -> None:
     require(session.actor, Permission.REGISTER_PATIENT)
 
 
-def _writable_patient(runtime: Runtime, session: Session, patient_id: int) -> Patient:
+def _writable_patient(ctx: Context, session: Session, patient_id: int) -> Patient:
     """The patient (clinic-scoped, audited read), for a user who may write the chart."""
     require(session.actor, Permission.WRITE_CHART)
-    with runtime.uow() as uow:
-        record = charts.read_record(uow, session.actor, RecordKind.PATIENT, patient_id)
+    record = charts.read_chart_record(ctx, session.actor, RecordKind.PATIENT, patient_id)
     assert isinstance(record, Patient)
     return record
 
 
 def _form(
     request: Request,
-    runtime: Runtime,
+    ctx: Context,
     session: Session,
     template: str,
     context: dict[str, Any],
@@ -163,7 +158,7 @@ def _form(
 ) -> Response:
     values = {key: str(value) for key, value in form.multi_items()} if form else {}
     rows = max(GOAL_ROWS, len(_goal_indexes(form)) + 1 if form else GOAL_ROWS)
-    questionnaire = runtime.rules.scales.fitzpatrick
+    questionnaire = ctx.rules.scales.fitzpatrick
     answers = list(range(questionnaire.answer_min, questionnaire.answer_max + 1))
     items = []
     for number in range(1, questionnaire.items + 1):
@@ -195,13 +190,13 @@ def _form(
         history_questions=HISTORY_QUESTIONS,
         isotretinoin=ISOTRETINOIN,
         with_intake=session.actor.may(Permission.WRITE_CHART),
-        today=runtime.today(),
+        today=ctx.clock.today(),
         **context,
     )
 
 
-def _items(runtime: Runtime) -> int:
-    return runtime.rules.scales.fitzpatrick.items
+def _items(ctx: Context) -> int:
+    return ctx.rules.scales.fitzpatrick.items
 
 
 def _text(form: FormData, name: str) -> str:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from resurface.services import home
-from resurface.web.deps import RuntimeDep, SessionDep
+from resurface.web.deps import ContextDep, SessionDep
 from resurface.web.pages.render import page
 
 router = APIRouter()
 
 
 @router.get("/")
-def clinic_home(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
-    with runtime.uow() as uow:
-        view = home.clinic_home(uow, session.actor, runtime.today())
+def clinic_home(request: Request, ctx: ContextDep, session: SessionDep) -> Response:
+    view = home.clinic_home(ctx, session.actor)
     return page(request, "home.html", session, view=view)

@@ -10,7 +10,7 @@ from resurface.domain.errors import InvalidInput
 from resurface.domain.journey import Stage
 from resurface.services import charts, patients
 from resurface.services.access import Permission
-from resurface.web.deps import RuntimeDep, SessionDep
+from resurface.web.deps import ContextDep, SessionDep
 from resurface.web.pages.render import page
 
 router = APIRouter()
@@ -19,7 +19,7 @@ router = APIRouter()
 @router.get("/patients")
 def patient_list(
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     session: SessionDep,
     q: Annotated[str, Query(max_length=100)] = "",
     stage: Annotated[str, Query(description="a stage, or empty for all")] = "",
@@ -27,10 +27,7 @@ def patient_list(
 ) -> Response:
     chosen = _stage(stage)
     query = patients.PatientQuery(text=q, stage=chosen, page=page_number, per_page=25)
-    with runtime.uow() as uow:
-        found = patients.list_patients(
-            uow, session.actor, query, runtime.today(), runtime.healing_days
-        )
+    found = patients.list_patients(ctx, session.actor, query)
     return page(
         request,
         "patients.html",
@@ -55,16 +52,12 @@ def _stage(value: str) -> Stage | None:
 
 
 @router.get("/patients/{patient_id:int}")
-def chart(request: Request, runtime: RuntimeDep, session: SessionDep, patient_id: int) -> Response:
-    with runtime.uow() as uow:
-        view = charts.read_chart(
-            uow, session.actor, patient_id, runtime.today(), runtime.healing_days
-        )
-    return page(request, "chart.html", session, view=view, today=runtime.today())
+def chart(request: Request, ctx: ContextDep, session: SessionDep, patient_id: int) -> Response:
+    view = charts.read_chart(ctx, session.actor, patient_id)
+    return page(request, "chart.html", session, view=view, today=ctx.clock.today())
 
 
 @router.get("/photos/{photo_id:int}")
-def photo(runtime: RuntimeDep, session: SessionDep, photo_id: int) -> Response:
-    with runtime.uow() as uow:
-        record, data = charts.read_photo_bytes(uow, session.actor, runtime.photos, photo_id)
+def photo(ctx: ContextDep, session: SessionDep, photo_id: int) -> Response:
+    record, data = charts.read_photo_bytes(ctx, session.actor, photo_id)
     return Response(data, media_type=record.media_type, headers={"Cache-Control": "private"})

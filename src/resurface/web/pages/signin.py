@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -11,7 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from resurface.services import auth
 from resurface.services.errors import AccountLocked, AuthenticationFailed
-from resurface.web.deps import CheckedSessionDep, RuntimeDep
+from resurface.web.deps import CheckedSessionDep, ContextDep, RuntimeDep
 from resurface.web.errors import CsrfRejected
 from resurface.web.pages.render import page
 from resurface.web.security import (
@@ -64,6 +63,7 @@ def login_form(request: Request, runtime: RuntimeDep) -> Response:
 def login(
     request: Request,
     runtime: RuntimeDep,
+    ctx: ContextDep,
     username: Annotated[str, Form(max_length=80)],
     password: Annotated[str, Form(max_length=200)],
     csrf_token: Annotated[str, Form()] = "",
@@ -71,18 +71,14 @@ def login(
 ) -> Response:
     if not tokens_match(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
         raise CsrfRejected()
-    now = dt.datetime.now(dt.UTC)
     try:
-        with runtime.uow() as uow:
-            signed_in = auth.sign_in(
-                uow, runtime.login_policy, username, password, client_address(request), now
-            )
+        signed_in = auth.sign_in(ctx, username, password, client_address(request))
     except AccountLocked as error:
         return _login_page(request, runtime, error=str(error), username=username, status=429)
     except AuthenticationFailed as error:
         return _login_page(request, runtime, error=str(error), username=username, status=401)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    max_age = int(runtime.login_policy.session_length.total_seconds())
+    max_age = int(ctx.login_policy.session_length.total_seconds())
     secure = runtime.settings.secure_cookies
     set_cookie(response, SESSION_COOKIE, signed_in.token, secure=secure, max_age=max_age)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
@@ -90,9 +86,8 @@ def login(
 
 
 @router.post("/logout")
-def logout(runtime: RuntimeDep, session: CheckedSessionDep) -> Response:
-    with runtime.uow() as uow:
-        auth.sign_out(uow, session.token, session.actor)
+def logout(ctx: ContextDep, session: CheckedSessionDep) -> Response:
+    auth.sign_out(ctx, session.actor, session.token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
