@@ -34,7 +34,7 @@ from resurface.services import (
     sessions,
 )
 from resurface.services.access import Actor
-from resurface.services.auth import LoginPolicy, actor_of
+from resurface.services.auth import actor_of
 from resurface.services.context import Context
 from resurface.services.passwords import hash_password
 from resurface.services.ports import UnitOfWork
@@ -130,19 +130,13 @@ class _Story:
 
     def __init__(self, ctx: Context, *, clinician: Actor, director: Actor, seed: int) -> None:
         self.ctx = ctx
-        self.uow, self.store, self.rules, self.keys = ctx.uow, ctx.photos, ctx.rules, ctx.links
+        self.rules = ctx.rules
         self.today = ctx.clock.today()
         self.clinician, self.director, self.seed = clinician, director, seed
 
-    def on(self, day: dt.date, hour: int = 12) -> Context:
-        """The context with its clock pinned to ``day`` at ``hour`` in the clinic's zone: each
-        step of the story happens on its own day."""
-        return self.ctx.at(dt.datetime.combine(day, dt.time(hour), tzinfo=self.ctx.clock.zone))
-
     def _ctx(self, moment: dt.datetime) -> Context:
-        """The use cases' context, its clock pinned to the story's moment."""
-        policy = LoginPolicy(5, dt.timedelta(minutes=15), dt.timedelta(hours=8))
-        return Context(self.uow, self.rules, self.store, self.keys, policy).at(moment)
+        """The context with its clock pinned to ``moment``: each step happens at its own time."""
+        return self.ctx.at(moment)
 
     def tell(self, demo: DemoPatient) -> None:
         start = self.today - dt.timedelta(days=_START_DAYS[demo.stage])
@@ -173,7 +167,7 @@ class _Story:
             email=f"{demo.given.lower()}.{demo.family.lower().replace(' ', '')}@example.net",
         )
         patient, _ = consultations.register_with_consultation(
-            self.on(on), self.clinician, person, intake
+            self._ctx(_at(on, 12)), self.clinician, person, intake
         )
         return patient
 
@@ -184,7 +178,9 @@ class _Story:
             grades = self.rules.scales.scales[scale_name].grades
             position = min(goal.severity.rank + 1, len(grades) - 1)
             entries.append(assessments.GradeEntry(goal.area, scale_name, grades[position].code))
-        saved = assessments.record_assessment(self.on(on), self.clinician, patient.id, entries)
+        saved = assessments.record_assessment(
+            self._ctx(_at(on, 12)), self.clinician, patient.id, entries
+        )
         return saved.id
 
     def _photo(

@@ -7,6 +7,7 @@ from dataclasses import replace
 from resurface.domain.people import Clinic
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
+from resurface.services.context import Context
 from resurface.services.errors import NotFound
 from resurface.services.ports import UnitOfWork
 
@@ -14,22 +15,25 @@ from resurface.services.ports import UnitOfWork
 _MANAGE = Permission.MANAGE_CLINIC
 
 
-def clinic_settings(uow: UnitOfWork, actor: Actor) -> Clinic:
+def clinic_settings(ctx: Context, actor: Actor) -> Clinic:
     require(actor, _MANAGE)
-    clinic = _clinic(uow, actor)
-    audit.record(uow, actor, "read", "clinic", clinic.id)
-    uow.commit()
+    with ctx.uow() as uow:
+        clinic = _clinic(uow, actor)
+        audit.record(uow, actor, "read", "clinic", clinic.id, at=ctx.clock.now())
+        uow.commit()
     return clinic
 
 
-def set_require_cosign(uow: UnitOfWork, actor: Actor, required: bool) -> Clinic:
+def set_require_cosign(ctx: Context, actor: Actor, required: bool) -> Clinic:
     """Turn the medical director's co-signature of treatment plans on or off."""
     require(actor, _MANAGE)
-    clinic = _clinic(uow, actor)
-    updated = uow.clinics.update(replace(clinic, require_cosign=required))
-    state = "on" if required else "off"
-    audit.record(uow, actor, "update", "clinic", clinic.id, detail=f"require_cosign {state}")
-    uow.commit()
+    with ctx.uow() as uow:
+        clinic = _clinic(uow, actor)
+        updated = uow.clinics.update(replace(clinic, require_cosign=required))
+        state = "on" if required else "off"
+        detail = f"require_cosign {state}"
+        audit.record(uow, actor, "update", "clinic", clinic.id, detail=detail, at=ctx.clock.now())
+        uow.commit()
     return updated
 
 

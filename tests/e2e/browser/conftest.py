@@ -22,8 +22,8 @@ def seeded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     settings = make_settings(data_dir, url, environment=Environment.DEVELOPMENT)
     bootstrap.migrate(settings)
     runtime = bootstrap.build(settings)
-    north = seed_clinic(runtime.uow, "north")
-    seed_clinic(runtime.uow, "south")
+    north = seed_clinic(runtime.context.uow, "north")
+    seed_clinic(runtime.context.uow, "south")
     runtime.dispose()
     env = {"RESURFACE_DATA_DIR": str(data_dir), "RESURFACE_DATABASE_URL": url}
     with running_server(env, data_dir / "server.log") as base:

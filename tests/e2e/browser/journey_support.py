@@ -38,8 +38,8 @@ def clinic_server(data_dir: Path) -> Iterator[ClinicServer]:
     settings = make_settings(data_dir, url, environment=Environment.DEVELOPMENT)
     bootstrap.migrate(settings)
     runtime = bootstrap.build(settings)
-    north = seed_clinic(runtime.uow, "north")
-    south = seed_clinic(runtime.uow, "south")
+    north = seed_clinic(runtime.context.uow, "north")
+    south = seed_clinic(runtime.context.uow, "south")
     runtime.dispose()
     env = {
         "RESURFACE_ENVIRONMENT": Environment.DEVELOPMENT.value,

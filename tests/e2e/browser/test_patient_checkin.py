@@ -34,10 +34,10 @@ def recovery_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
     settings = make_settings(data_dir, url, environment=Environment.DEVELOPMENT)
     bootstrap.migrate(settings)
     runtime = bootstrap.build(settings)
-    north = seed_clinic(runtime.uow, "north")
+    north = seed_clinic(runtime.context.uow, "north")
     keys = links.LinkSigner(settings.secret_key, settings.public_url, 42)
     tokens = []
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         clinician = uow.users.by_username(north.usernames[Role.CLINICIAN])
         session = uow.charts.session(north.clinic.id, north.record_ids["session"])
         assert clinician is not None and session is not None

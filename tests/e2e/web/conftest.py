@@ -23,12 +23,12 @@ def csrf_of(html: str) -> str:
 
 @pytest.fixture
 def north(sqlite_runtime: Runtime) -> SeededClinic:
-    return seed_clinic(sqlite_runtime.uow, "north")
+    return seed_clinic(sqlite_runtime.context.uow, "north")
 
 
 @pytest.fixture
 def south(sqlite_runtime: Runtime) -> SeededClinic:
-    return seed_clinic(sqlite_runtime.uow, "south")
+    return seed_clinic(sqlite_runtime.context.uow, "south")
 
 
 @pytest.fixture

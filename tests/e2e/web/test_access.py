@@ -24,7 +24,7 @@ RECORD_URLS = {
 def test_a_clinician_reads_every_kind_of_record_of_their_own_clinic(
     client: TestClient, north: SeededClinic, sqlite_runtime: Runtime
 ) -> None:
-    sqlite_runtime.photos.put(b"not read")  # the seeded photo's bytes are not needed here
+    sqlite_runtime.context.photos.put(b"not read")  # the seeded photo's bytes are not needed here
     sign_in(client, north.usernames[Role.CLINICIAN])
     for kind, urls in RECORD_URLS.items():
         for url in urls:

@@ -22,9 +22,9 @@ from tests.support.clinic import SeededClinic
 def day(sqlite_runtime: Runtime, north: SeededClinic) -> dict[str, Patient]:
     """North's day: Robin (seeded) had a check-in due yesterday and two alerts; Sam is booked
     today; Alex had a session recorded today and is booked again in 3 days; Kim in 10 days."""
-    today = sqlite_runtime.today()
+    today = sqlite_runtime.context.clock.today()
     clinic_id = north.clinic.id
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         people = {
             name: uow.patients.add(
                 Patient(0, clinic_id, name, "Patel", dt.date(1980, 1, 1), Sex.FEMALE)

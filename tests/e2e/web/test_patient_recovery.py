@@ -41,7 +41,7 @@ SCORES = [score.value for score in Score]
 def add_session(
     runtime: Runtime, clinic: SeededClinic, days_ago: int, modality: Modality, area: Area
 ) -> TreatmentSession:
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         clinician = uow.users.by_username(clinic.usernames[Role.CLINICIAN])
         assert clinician is not None
         session = uow.charts.add_session(
@@ -50,7 +50,7 @@ def add_session(
                 clinic.clinic.id,
                 clinic.patient.id,
                 clinician.id,
-                runtime.today() - dt.timedelta(days=days_ago),
+                runtime.context.clock.today() - dt.timedelta(days=days_ago),
                 "Test laser",
                 areas=(AreaSettings(area, modality, modality.wavelength_nm),),
             )
@@ -165,7 +165,7 @@ def test_expired_tampered_revoked_and_foreign_tokens_are_refused_alike(
     secret = sqlite_runtime.settings.secret_key
     keys = links.LinkSigner(secret, sqlite_runtime.settings.public_url, 42)
     now = dt.datetime.now(dt.UTC)
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         clinician = uow.users.by_username(north.usernames[Role.CLINICIAN])
         assert clinician is not None
         session = uow.charts.session(north.clinic.id, session_id)
@@ -187,7 +187,7 @@ def test_expired_tampered_revoked_and_foreign_tokens_are_refused_alike(
         uow.commit()
     revoked = hand_over_link(client, north, session_id)
     csrf = sign_in(client, north.usernames[Role.CLINICIAN])
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         link = uow.recovery_links.by_token_hash(links.hash_token(revoked))
     assert link is not None
     answer = client.post(
@@ -221,7 +221,7 @@ def test_expired_tampered_revoked_and_foreign_tokens_are_refused_alike(
     # The valid token reaches no photo but those of its own session's check-ins.
     other_photo = client.get(f"/r/{token}/photos/{north.record_ids['photo']}")
     assert (other_photo.status_code, other_photo.text) == (404, unknown_page.text)
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         assert len(uow.charts.chart(north.clinic.id, north.patient.id).checkins) == 1
 
 
@@ -238,7 +238,7 @@ def test_a_flood_of_submissions_is_throttled(
     ]
     assert codes[0] == 303
     assert codes[-1] == 429
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         saved = uow.charts.chart(north.clinic.id, north.patient.id).checkins
     assert len(saved) - 1 == codes.count(303) < 20
     api = client.post(
@@ -262,7 +262,10 @@ def test_a_normal_ablative_course_raises_no_alert_and_shows_each_day_in_its_band
     csrf = form_of(client.get(f"/r/{token}").text)["csrf_token"]
     assert north.patient.fitzpatrick_type is not None
     course = expected_course(
-        sqlite_runtime.rules, Modality.ABLATIVE_CO2, Area.FULL_FACE, north.patient.fitzpatrick_type
+        sqlite_runtime.context.rules,
+        Modality.ABLATIVE_CO2,
+        Area.FULL_FACE,
+        north.patient.fitzpatrick_type,
     )
     for day in (1, 2, 3, 5, 7, 10, 14):
         middle = {
@@ -279,7 +282,7 @@ def test_a_normal_ablative_course_raises_no_alert_and_shows_each_day_in_its_band
         assert body["day"] == day
         assert {b["position"] for b in body["bands"]} == {"within"}
         assert body["instruction"] == "none"
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         assert uow.alerts.for_session(north.clinic.id, session.id) == []
         assert uow.notifications.in_clinic(north.clinic.id) == []
     page = client.get(f"/r/{token}")
@@ -296,18 +299,18 @@ def test_yellow_crust_with_pain_on_day_3_alerts_the_clinic_by_email_and_tells_th
     north: SeededClinic,
     mailbox: tuple[Mailbox, int],
 ) -> None:
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         uow.clinics.update(replace(north.clinic, email="frontdesk@north.example"))
         uow.commit()
     session = add_session(sqlite_runtime, north, 3, Modality.ABLATIVE_CO2, Area.FULL_FACE)
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         due = uow.appointments.add(
             Appointment(
                 0,
                 north.clinic.id,
                 north.patient.id,
                 AppointmentKind.CHECKIN,
-                sqlite_runtime.today(),
+                sqlite_runtime.context.clock.today(),
                 after_session_id=session.id,
             )
         )
@@ -322,7 +325,7 @@ def test_yellow_crust_with_pain_on_day_3_alerts_the_clinic_by_email_and_tells_th
     assert 'href="tel:+442000000000"' in page.text
     assert "+44 20 0000 0000" in page.text
 
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         alerts = uow.alerts.for_session(north.clinic.id, session.id)
         queued = uow.notifications.in_clinic(north.clinic.id)
         appointments = uow.appointments.for_patient(north.clinic.id, north.patient.id)
@@ -338,7 +341,7 @@ def test_yellow_crust_with_pain_on_day_3_alerts_the_clinic_by_email_and_tells_th
 
     box, port = mailbox
     report = outbox.deliver_due(
-        sqlite_runtime.uow,
+        sqlite_runtime.context.uow,
         SmtpMailer(SmtpSettings("127.0.0.1", port)),
         "resurface@north.example",
         dt.datetime.now(dt.UTC),
@@ -355,7 +358,7 @@ def test_yellow_crust_with_pain_on_day_3_alerts_the_clinic_by_email_and_tells_th
         f"/r/{token}", data=form | scores(pain=7) | {"red_flags": "yellow_crust_or_pus"}
     )
     assert again.status_code == 303
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         assert len(uow.alerts.for_session(north.clinic.id, session.id)) == 1
 
 
@@ -372,7 +375,7 @@ def test_a_refused_submission_keeps_everything_the_patient_entered(
     assert "Tight around the mouth" in answer.text
     assert re.search(r'id="f-fever"[^>]*checked', answer.text)
     assert re.search(r'name="redness"[^>]*value="4"', answer.text)
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         assert len(uow.charts.chart(north.clinic.id, north.patient.id).checkins) == 1
     api = client.post(
         f"/api/v1/recovery/{token}/checkins",
@@ -396,7 +399,7 @@ def test_the_api_needs_the_page_token_and_a_resent_checkin_is_kept_once(
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["duplicate"] is True
     assert again.json()["checkin"]["id"] == first.json()["checkin"]["id"]
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         assert len(uow.charts.chart(north.clinic.id, north.patient.id).checkins) == 2
 
 

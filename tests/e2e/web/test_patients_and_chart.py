@@ -40,7 +40,7 @@ def test_reading_a_chart_is_audited_with_who_and_from_where(
 ) -> None:
     sign_in(client, north.usernames[Role.CLINICIAN])
     client.get(f"/api/v1/patients/{north.patient.id}/chart")
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         events = uow.audit.for_patient(north.clinic.id, north.patient.id)
     read = [e for e in events if e.entry.action == "chart_read"]
     assert len(read) == 1

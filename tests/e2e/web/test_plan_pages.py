@@ -25,7 +25,7 @@ GOALS = (
 
 def new_patient(runtime: Runtime, seeded: SeededClinic, goals: tuple[Goal, ...] = GOALS) -> int:
     """A patient with a consultation and no plan yet."""
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         clinician = uow.users.by_username(seeded.usernames[Role.CLINICIAN])
         assert clinician is not None
         patient = uow.patients.add(
@@ -49,7 +49,7 @@ def new_patient(runtime: Runtime, seeded: SeededClinic, goals: tuple[Goal, ...] 
 
 
 def set_cosign(runtime: Runtime, clinic_id: int, on: bool) -> None:
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         clinic = uow.clinics.get(clinic_id)
         assert clinic is not None
         from dataclasses import replace
@@ -88,7 +88,7 @@ def test_the_page_shows_the_engines_proposal_plainly_before_anything_is_saved(
     assert "density ×0.6" in neck
     assert "antiviral prophylaxis" in html  # HSV history -> a pre-treatment step
     assert "Sources (" in html
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         assert uow.charts.chart(north.clinic.id, patient_id).plans == ()
 
 
@@ -141,7 +141,7 @@ def test_propose_accept_and_override_without_then_with_a_reason(
     assert neck["proposed_modality"] == "fractional_ablative_co2"  # the proposal is kept
     assert neck["chosen_modality"] == "nonablative_fractional_1550"
     assert neck["decision"] == "overridden"
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         trail = uow.audit.for_patient(north.clinic.id, patient_id)
     overrides = [e.entry for e in trail if e.entry.action == "overridden"]
     assert overrides and "reason: Patient cannot take a week off work" in overrides[0].detail

@@ -19,7 +19,7 @@ from tests.support.clinic import SeededClinic
 def add_alert(
     runtime: Runtime, clinic: SeededClinic, code: AlertCode, urgency: Urgency, day: int
 ) -> ClinicAlert:
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         alert = uow.alerts.add(
             ClinicAlert(
                 0,
@@ -94,7 +94,7 @@ def test_acknowledge_and_close_with_a_note(
     assert closed.status_code == 303
     html = client.get(f"/patients/{north.patient.id}/recovery").text
     assert "No open alerts." in html and "1 closed alert" in html
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         actions = [e.entry.action for e in uow.audit.for_patient(north.clinic.id, north.patient.id)]
     assert "alert_acknowledged" in actions and "alert_closed" in actions
 
@@ -118,7 +118,7 @@ def test_missing_note_and_stale_version_keep_what_was_typed(
     assert stale.status_code == 409
     assert "changed by someone else" in stale.text
     assert ">Antivirals started</textarea>" in stale.text
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         unchanged = uow.alerts.get(north.clinic.id, alert.id)
     assert unchanged is not None and unchanged.status.value == "open"
 

@@ -20,8 +20,8 @@ from tests.support.clinic import SeededClinic
 def store_photo(
     runtime: Runtime, clinic: SeededClinic, data: bytes, taken: dt.datetime, region: str
 ) -> Photo:
-    key = runtime.photos.put(data)
-    with runtime.uow() as uow:
+    key = runtime.context.photos.put(data)
+    with runtime.context.uow() as uow:
         photo = uow.charts.add_photo(
             Photo(
                 0, clinic.clinic.id, clinic.patient.id, region, taken,
@@ -109,7 +109,7 @@ def test_gais_rating_is_saved_and_bad_input_keeps_the_note(
         headers={"X-CSRF-Token": csrf},
     )
     assert api.status_code == 422 and api.json()["errors"][0]["field"] == "value"
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         (rating,) = uow.outcomes.for_patient(north.clinic.id, north.patient.id)
         actions = [e.entry.action for e in uow.audit.for_patient(north.clinic.id, north.patient.id)]
     assert (rating.scale, rating.value, rating.label) == ("gais", 2, "much improved")

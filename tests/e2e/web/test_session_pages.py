@@ -101,7 +101,7 @@ def test_first_session_beyond_the_neck_limit_needs_a_reason_then_schedules_follo
     assert 'aria-invalid="true"' in text and 'id="areas-1-beyond_limits_reason-error"' in text
     assert field(text, "areas[1].energy_mj") == "35"  # everything typed is kept
     assert field(text, "device") == "Fraxel CO2 unit 2" and "pinpoint bleeding" in text
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         assert uow.charts.chart(north.clinic.id, patient_id).sessions == ()
 
     typed["areas[1].beyond_limits_reason"] = "Thick sun-damaged neck skin, test spot tolerated"
@@ -112,13 +112,13 @@ def test_first_session_beyond_the_neck_limit_needs_a_reason_then_schedules_follo
     assert "Reason: Thick sun-damaged neck skin, test spot tolerated" in page
     assert "35 mJ" in page and "pinpoint bleeding" in page
 
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         booked = uow.appointments.for_patient(north.clinic.id, patient_id)
     checkins = [a for a in booked if a.kind is AppointmentKind.CHECKIN]
     sessions = [a for a in booked if a.kind is AppointmentKind.SESSION]
     today = dt.date.today()
     days = [(a.due_on - today).days for a in checkins]
-    rules = sqlite_runtime.rules.recovery.checkin_days
+    rules = sqlite_runtime.context.rules.recovery.checkin_days
     assert days == list(next(v for k, v in rules.items() if k.value == "fractional_ablative"))
     assert len(sessions) == 1 and sessions[0].due_on > today + dt.timedelta(weeks=3)
     assert f"day {days[0]}" in page and sessions[0].due_on.strftime("%d %b %Y") in page
@@ -165,7 +165,7 @@ def test_a_due_session_appointment_for_today_is_marked_done(
     client: TestClient, north: SeededClinic, sqlite_runtime: Runtime
 ) -> None:
     today = dt.date.today()
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         due = uow.appointments.add(
             Appointment(0, north.clinic.id, north.patient.id, AppointmentKind.SESSION, today)
         )
@@ -185,7 +185,7 @@ def test_a_due_session_appointment_for_today_is_marked_done(
         headers={"X-CSRF-Token": token},
     )
     assert saved.status_code == 201
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         booked = {a.id: a for a in uow.appointments.for_patient(north.clinic.id, north.patient.id)}
     assert booked[due.id].status.value == "done"
 

@@ -17,7 +17,7 @@ def test_demo_loads_once_with_every_stage_in_both_clinics(runtime: Runtime) -> N
     second = demo.load_demo(runtime.context)
     assert (first.created, first.clinics, first.patients) == (True, 2, 20)
     assert not second.created
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         clinics = uow.clinics.all()
         assert len(clinics) == 2
         for clinic in clinics:
@@ -36,7 +36,7 @@ def test_demo_check_ins_follow_the_expected_course_but_for_one_warning_sign(
 ) -> None:
     demo.load_demo(runtime.context)
     outside, flagged = 0, 0
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         for clinic in uow.clinics.all():
             for patient in uow.patients.in_clinic(clinic.id):
                 chart = uow.charts.chart(clinic.id, patient.id)
@@ -46,7 +46,7 @@ def test_demo_check_ins_follow_the_expected_course_but_for_one_warning_sign(
                     area = session.areas[0]
                     assert patient.fitzpatrick_type is not None
                     course = expected_course(
-                        runtime.rules, area.modality, area.area, patient.fitzpatrick_type
+                        runtime.context.rules, area.modality, area.area, patient.fitzpatrick_type
                     )
                     day = record.checkin.day_after(session.performed_on)
                     for score, value in record.checkin.scores.items():
@@ -56,7 +56,7 @@ def test_demo_check_ins_follow_the_expected_course_but_for_one_warning_sign(
                             assert score is Score.PAIN
                     flagged += RedFlag.YELLOW_CRUST_OR_PUS in record.checkin.red_flags
                 for photo in chart.photos:
-                    assert runtime.photos.exists(photo.storage_key)
+                    assert runtime.context.photos.exists(photo.storage_key)
     assert flagged == 1
     assert outside <= 1
 
@@ -64,7 +64,7 @@ def test_demo_check_ins_follow_the_expected_course_but_for_one_warning_sign(
 def test_demo_shows_the_follow_up_a_clinic_lives_with(runtime: Runtime) -> None:
     today = runtime.context.clock.today()
     demo.load_demo(runtime.context)
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         harbour = uow.clinics.by_slug("harbour")
         northgate = uow.clinics.by_slug("northgate")
         assert harbour is not None and northgate is not None

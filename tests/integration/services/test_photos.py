@@ -32,24 +32,26 @@ def _jpeg_with_gps(pixels: np.ndarray) -> bytes:
 
 
 def test_upload_strips_gps_keeps_original_hash_and_saves_measurement(runtime: Runtime) -> None:
-    north = seed_clinic(runtime.uow, "north")
-    south = seed_clinic(runtime.uow, "south")
-    with runtime.uow() as uow:
+    north = seed_clinic(runtime.context.uow, "north")
+    south = seed_clinic(runtime.context.uow, "south")
+    with runtime.context.uow() as uow:
         user = uow.users.by_username(north.usernames[Role.CLINICIAN])
         assert user is not None
     actor = Actor(user.id, user.clinic_id, Role.CLINICIAN, user.display_name)
     original = _jpeg_with_gps(samples.astronaut())
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(0x8825)  # the test photo has GPS
     uploaded = photos.upload_photo(runtime.context, actor, north.patient.id, "full_face", original)
-    stored = runtime.photos.get(uploaded.photo.storage_key)
+    stored = runtime.context.photos.get(uploaded.photo.storage_key)
     assert not Image.open(io.BytesIO(stored)).getexif().get_ifd(0x8825)
     assert uploaded.photo.sha256 == hashlib.sha256(original).hexdigest()
     view = photos.read_analysis(runtime.context, actor, uploaded.photo.id)
     assert view.measurement is not None
     assert {r.name for r in view.measurement.regions} >= {"forehead", "perioral"}
-    assert view.measurement.overlay_key and runtime.photos.exists(view.measurement.overlay_key)
+    assert view.measurement.overlay_key and runtime.context.photos.exists(
+        view.measurement.overlay_key
+    )
 
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         south_user = uow.users.by_username(south.usernames[Role.CLINICIAN])
         assert south_user is not None
     stranger = Actor(south_user.id, south_user.clinic_id, Role.CLINICIAN, "south")
@@ -58,8 +60,8 @@ def test_upload_strips_gps_keeps_original_hash_and_saves_measurement(runtime: Ru
 
 
 def test_a_face_photo_without_a_face_is_measured_whole_and_says_so(runtime: Runtime) -> None:
-    north = seed_clinic(runtime.uow, "north")
-    with runtime.uow() as uow:
+    north = seed_clinic(runtime.context.uow, "north")
+    with runtime.context.uow() as uow:
         user = uow.users.by_username(north.usernames[Role.CLINICIAN])
         assert user is not None
     actor = Actor(user.id, user.clinic_id, Role.CLINICIAN, user.display_name)
@@ -75,8 +77,8 @@ def test_a_face_photo_without_a_face_is_measured_whole_and_says_so(runtime: Runt
 
 
 def test_an_upload_over_the_clinic_limit_is_refused(runtime: Runtime) -> None:
-    north = seed_clinic(runtime.uow, "north")
-    with runtime.uow() as uow:
+    north = seed_clinic(runtime.context.uow, "north")
+    with runtime.context.uow() as uow:
         user = uow.users.by_username(north.usernames[Role.CLINICIAN])
         assert user is not None
     actor = Actor(user.id, user.clinic_id, Role.CLINICIAN, user.display_name)

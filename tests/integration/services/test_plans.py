@@ -24,14 +24,14 @@ NOW = dt.datetime(2026, 5, 4, 9, 30, tzinfo=dt.UTC)
 
 
 def actor(runtime: Runtime, seeded: SeededClinic, role: Role) -> Actor:
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         user = uow.users.by_username(seeded.usernames[role])
         assert user is not None
     return Actor(user.id, user.clinic_id, user.role, user.display_name, "test")
 
 
 def patient_with_goals(runtime: Runtime, seeded: SeededClinic, *goals: Goal) -> int:
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         patient = uow.patients.add(
             Patient(0, seeded.clinic.id, "Sam", "Plan", dt.date(1980, 1, 1), Sex.FEMALE)
         )
@@ -48,7 +48,7 @@ HANDS = Goal(Concern.PIGMENTATION, Area.HANDS, Severity.MILD)
 
 
 def test_two_clinicians_deciding_on_one_version_the_second_is_refused(runtime: Runtime) -> None:
-    seeded = seed_clinic(runtime.uow, "north")
+    seeded = seed_clinic(runtime.context.uow, "north")
     ctx = runtime.context.at(NOW)
     clinician = actor(runtime, seeded, Role.CLINICIAN)
     director = actor(runtime, seeded, Role.ADMIN)
@@ -59,14 +59,14 @@ def test_two_clinicians_deciding_on_one_version_the_second_is_refused(runtime: R
     second = plans.Decision(plan.version, "override", chosen_sessions=5, override_reason="x")
     with pytest.raises(VersionConflict):
         plans.decide_item(ctx, director, plan.id, 0, second)
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         stored = uow.charts.plan(seeded.clinic.id, plan.id)
     assert stored is not None and stored.items[0].decision is ItemDecision.ACCEPTED
     assert stored.items[0].decided_by == clinician.user_id
 
 
 def test_the_proposal_is_kept_and_the_override_recorded(sqlite_runtime: Runtime) -> None:
-    seeded = seed_clinic(sqlite_runtime.uow, "north")
+    seeded = seed_clinic(sqlite_runtime.context.uow, "north")
     ctx = sqlite_runtime.context.at(NOW)
     clinician = actor(sqlite_runtime, seeded, Role.CLINICIAN)
     patient_id = patient_with_goals(sqlite_runtime, seeded, PERIORAL, HANDS)
@@ -94,14 +94,14 @@ def test_the_proposal_is_kept_and_the_override_recorded(sqlite_runtime: Runtime)
 
 
 def test_a_new_proposal_supersedes_one_still_waiting(sqlite_runtime: Runtime) -> None:
-    seeded = seed_clinic(sqlite_runtime.uow, "north")
+    seeded = seed_clinic(sqlite_runtime.context.uow, "north")
     ctx = sqlite_runtime.context.at(NOW)
     clinician = actor(sqlite_runtime, seeded, Role.CLINICIAN)
     patient_id = patient_with_goals(sqlite_runtime, seeded, PERIORAL)
     old = plans.propose_plan(ctx, clinician, patient_id)
     new = plans.propose_plan(ctx, clinician, patient_id)
     view = plans.plan_view(ctx, clinician, patient_id)
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         cancelled = uow.charts.plan(seeded.clinic.id, old.id)
     assert cancelled is not None and cancelled.status is PlanStatus.CANCELLED
     assert view.plan is not None and view.plan.id == new.id
@@ -110,9 +110,9 @@ def test_a_new_proposal_supersedes_one_still_waiting(sqlite_runtime: Runtime) ->
 def test_cosign_required_keeps_the_plan_proposed_until_the_director_signs(
     sqlite_runtime: Runtime,
 ) -> None:
-    seeded = seed_clinic(sqlite_runtime.uow, "north")
+    seeded = seed_clinic(sqlite_runtime.context.uow, "north")
     ctx = sqlite_runtime.context.at(NOW)
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         uow.clinics.update(replace(seeded.clinic, require_cosign=True))
         uow.commit()
     clinician = actor(sqlite_runtime, seeded, Role.CLINICIAN)
@@ -125,17 +125,17 @@ def test_cosign_required_keeps_the_plan_proposed_until_the_director_signs(
         plans.cosign_plan(ctx, clinician, plan.id, decided.version)
     signed = plans.cosign_plan(ctx, director, plan.id, decided.version)
     assert signed.status is PlanStatus.ACCEPTED and signed.cosigned_by == director.user_id
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         actions = [e.entry.action for e in uow.audit.for_patient(seeded.clinic.id, patient_id)]
     assert {"create", "accepted", "cosign"} <= set(actions)
 
 
 def test_no_consultation_no_plan_and_other_clinics_are_not_found(sqlite_runtime: Runtime) -> None:
-    north = seed_clinic(sqlite_runtime.uow, "north")
+    north = seed_clinic(sqlite_runtime.context.uow, "north")
     ctx = sqlite_runtime.context.at(NOW)
-    south = seed_clinic(sqlite_runtime.uow, "south")
+    south = seed_clinic(sqlite_runtime.context.uow, "south")
     clinician = actor(sqlite_runtime, north, Role.CLINICIAN)
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         bare = uow.patients.add(Patient(0, north.clinic.id, "No", "Consult", TODAY, Sex.MALE))
         uow.commit()
     with pytest.raises(InvalidInput) as error:

@@ -24,20 +24,20 @@ from tests.support.clinic import SeededClinic, seed_clinic
 
 @pytest.fixture
 def north(sqlite_runtime: Runtime) -> SeededClinic:
-    return seed_clinic(sqlite_runtime.uow, "north")
+    return seed_clinic(sqlite_runtime.context.uow, "north")
 
 
 def actor_of(runtime: Runtime, clinic: SeededClinic, role: Role) -> Actor:
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         user = uow.users.by_username(clinic.usernames[role])
         assert user is not None
     return Actor(user.id, clinic.clinic.id, role, user.display_name)
 
 
 def store(runtime: Runtime, clinic: SeededClinic, data: bytes, days_ago: int) -> Photo:
-    key = runtime.photos.put(data)
+    key = runtime.context.photos.put(data)
     taken = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         photo = uow.charts.add_photo(
             Photo(
                 0, clinic.clinic.id, clinic.patient.id, "perioral", taken,
@@ -95,7 +95,7 @@ def test_results_measure_baseline_against_later_photos(
 def test_a_chosen_pair_must_be_the_patients_own(
     sqlite_runtime: Runtime, north: SeededClinic
 ) -> None:
-    south = seed_clinic(sqlite_runtime.uow, "south")
+    south = seed_clinic(sqlite_runtime.context.uow, "south")
     mine = store(sqlite_runtime, north, render_skin(5), 41)
     theirs = store(sqlite_runtime, south, render_skin(6), 3)
     clinician = actor_of(sqlite_runtime, north, Role.CLINICIAN)
@@ -112,7 +112,7 @@ def test_a_chosen_pair_must_be_the_patients_own(
 def test_gais_ratings_use_the_rule_base_labels(
     sqlite_runtime: Runtime, north: SeededClinic
 ) -> None:
-    labels = [g.label for g in results.gais_grades(sqlite_runtime.rules)]
+    labels = [g.label for g in results.gais_grades(sqlite_runtime.context.rules)]
     assert labels == ["very much improved", "much improved", "improved", "no change", "worse"]
     clinician = actor_of(sqlite_runtime, north, Role.CLINICIAN)
     ctx = sqlite_runtime.context.at(dt.datetime(2026, 3, 2, 11, 0, tzinfo=dt.UTC))
@@ -131,5 +131,5 @@ def test_gais_ratings_use_the_rule_base_labels(
     staff = actor_of(sqlite_runtime, north, Role.STAFF)
     with pytest.raises(PermissionDenied):
         results.record_outcome(ctx, staff, north.patient.id, 2)
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         assert len(uow.outcomes.for_patient(north.clinic.id, north.patient.id)) == 1

@@ -19,7 +19,7 @@ from tests.support.clinic import SeededClinic, seed_clinic
 
 
 def actor(runtime: Runtime, seeded: SeededClinic, role: Role) -> Actor:
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         user = uow.users.by_username(seeded.usernames[role])
         assert user is not None
     return Actor(user.id, user.clinic_id, user.role, user.display_name, "test")
@@ -33,7 +33,7 @@ def entry(today: dt.date, **settings: object) -> SessionEntry:
 
 @pytest.fixture
 def north(sqlite_runtime: Runtime) -> SeededClinic:
-    return seed_clinic(sqlite_runtime.uow, "north")
+    return seed_clinic(sqlite_runtime.context.uow, "north")
 
 
 def test_the_second_session_completes_the_plan_and_books_check_ins(
@@ -56,7 +56,7 @@ def test_darker_skin_lowers_the_density_limit(sqlite_runtime: Runtime, north: Se
     today = ctx.clock.today()
     clinician = actor(sqlite_runtime, north, Role.CLINICIAN)
     fair = sessions.session_draft(ctx, clinician, north.patient.id)
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         chart = uow.charts.chart(north.clinic.id, north.patient.id)
         from dataclasses import replace
 

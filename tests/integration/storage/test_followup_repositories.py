@@ -39,14 +39,14 @@ def _alert(seeded: SeededClinic, urgency: Urgency, minutes: int) -> ClinicAlert:
 
 
 def test_alerts_are_scoped_newest_first_and_version_checked(runtime: Runtime) -> None:
-    north = seed_clinic(runtime.uow, "north")
-    south = seed_clinic(runtime.uow, "south")
-    with runtime.uow() as uow:
+    north = seed_clinic(runtime.context.uow, "north")
+    south = seed_clinic(runtime.context.uow, "south")
+    with runtime.context.uow() as uow:
         first = uow.alerts.add(_alert(north, Urgency.SOON, 0))
         second = uow.alerts.add(_alert(north, Urgency.URGENT, 5))
         uow.alerts.add(_alert(south, Urgency.URGENT, 1))
         uow.commit()
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         assert [a.id for a in uow.alerts.open_in_clinic(north.clinic.id)] == [second.id, first.id]
         assert uow.alerts.get(south.clinic.id, first.id) is None
         acknowledged = replace(
@@ -55,9 +55,9 @@ def test_alerts_are_scoped_newest_first_and_version_checked(runtime: Runtime) ->
         saved = uow.alerts.update(acknowledged)
         uow.commit()
     assert saved.version == 2
-    with runtime.uow() as uow, pytest.raises(VersionConflict):
+    with runtime.context.uow() as uow, pytest.raises(VersionConflict):
         uow.alerts.update(replace(first, status=AlertStatus.CLOSED))
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         stored = uow.alerts.get(north.clinic.id, first.id)
         assert stored is not None and stored.note == "called patient"
         uow.alerts.update(replace(stored, status=AlertStatus.CLOSED, closed_at=NOW))
@@ -66,9 +66,9 @@ def test_alerts_are_scoped_newest_first_and_version_checked(runtime: Runtime) ->
 
 
 def test_due_appointments_in_date_order(runtime: Runtime) -> None:
-    north = seed_clinic(runtime.uow, "north")
+    north = seed_clinic(runtime.context.uow, "north")
     pid, cid = north.patient.id, north.clinic.id
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         late = uow.appointments.add(
             Appointment(0, cid, pid, AppointmentKind.SESSION, dt.date(2026, 12, 20))
         )
@@ -80,7 +80,7 @@ def test_due_appointments_in_date_order(runtime: Runtime) -> None:
         )
         uow.appointments.set_status(cid, done.id, AppointmentStatus.DONE)
         uow.commit()
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         assert [a.id for a in uow.appointments.due(cid, dt.date(2026, 11, 30))] == [early.id]
         assert [a.id for a in uow.appointments.for_patient(cid, pid)] == [
             early.id,
@@ -90,8 +90,8 @@ def test_due_appointments_in_date_order(runtime: Runtime) -> None:
 
 
 def test_recovery_links_are_found_by_token_hash_and_revoked_once(runtime: Runtime) -> None:
-    north = seed_clinic(runtime.uow, "north")
-    with runtime.uow() as uow:
+    north = seed_clinic(runtime.context.uow, "north")
+    with runtime.context.uow() as uow:
         user = uow.users.by_username(north.usernames[Role.CLINICIAN])
         assert user is not None
         link = uow.recovery_links.add(
@@ -107,20 +107,20 @@ def test_recovery_links_are_found_by_token_hash_and_revoked_once(runtime: Runtim
             )
         )
         uow.commit()
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         found = uow.recovery_links.by_token_hash("f" * 64)
         assert found is not None and found.usable(NOW)
         assert uow.recovery_links.revoke(north.clinic.id, link.id, NOW) is True
         assert uow.recovery_links.revoke(north.clinic.id, link.id, NOW) is False
         uow.commit()
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         revoked = uow.recovery_links.by_token_hash("f" * 64)
         assert revoked is not None and not revoked.usable(NOW)
 
 
 def test_the_outbox_offers_pending_and_due_retries_only(runtime: Runtime) -> None:
-    north = seed_clinic(runtime.uow, "north")
-    with runtime.uow() as uow:
+    north = seed_clinic(runtime.context.uow, "north")
+    with runtime.context.uow() as uow:
         pending = uow.notifications.add(
             Notification(
                 0,
@@ -153,7 +153,7 @@ def test_the_outbox_offers_pending_and_due_retries_only(runtime: Runtime) -> Non
             )
         )
         uow.commit()
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         assert [n.id for n in uow.notifications.ready_to_send(NOW)] == [pending.id]
         due = uow.notifications.ready_to_send(NOW + dt.timedelta(minutes=11))
         assert [n.id for n in due] == [pending.id, later.id]
@@ -161,9 +161,9 @@ def test_the_outbox_offers_pending_and_due_retries_only(runtime: Runtime) -> Non
 
 
 def test_outcomes_and_photo_measurements_round_trip(runtime: Runtime) -> None:
-    north = seed_clinic(runtime.uow, "north")
+    north = seed_clinic(runtime.context.uow, "north")
     cid, pid = north.clinic.id, north.patient.id
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         user = uow.users.by_username(north.usernames[Role.CLINICIAN])
         assert user is not None
         uow.outcomes.add(
@@ -186,7 +186,7 @@ def test_outcomes_and_photo_measurements_round_trip(runtime: Runtime) -> None:
             )
         )
         uow.commit()
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         assert [o.label for o in uow.outcomes.for_patient(cid, pid)] == ["much improved"]
         measured = uow.measurements.for_photo(cid, north.record_ids["photo"])
         assert measured is not None
@@ -195,8 +195,8 @@ def test_outcomes_and_photo_measurements_round_trip(runtime: Runtime) -> None:
 
 
 def test_only_one_sender_claims_a_due_message(runtime: Runtime) -> None:
-    north = seed_clinic(runtime.uow, "north")
-    with runtime.uow() as uow:
+    north = seed_clinic(runtime.context.uow, "north")
+    with runtime.context.uow() as uow:
         message = uow.notifications.add(
             Notification(
                 0,
@@ -210,10 +210,10 @@ def test_only_one_sender_claims_a_due_message(runtime: Runtime) -> None:
         )
         uow.commit()
     lease = NOW + dt.timedelta(minutes=10)
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         assert uow.notifications.claim(message.id, NOW, lease) is True
         uow.commit()
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         assert uow.notifications.claim(message.id, NOW, lease) is False
         assert uow.notifications.ready_to_send(NOW) == []
         # A sender that died while sending leaves the message due again after the lease.

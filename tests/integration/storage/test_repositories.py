@@ -22,8 +22,8 @@ from tests.support.clinic import seed_clinic
 
 
 def test_every_chart_record_round_trips(runtime: Runtime) -> None:
-    seeded = seed_clinic(runtime.uow, "north")
-    with runtime.uow() as uow:
+    seeded = seed_clinic(runtime.context.uow, "north")
+    with runtime.context.uow() as uow:
         chart = uow.charts.chart(seeded.clinic.id, seeded.patient.id)
     consultation = chart.consultations[0]
     assert consultation.goals[0].area == "perioral"
@@ -41,9 +41,9 @@ def test_every_chart_record_round_trips(runtime: Runtime) -> None:
 
 
 def test_records_of_another_clinic_read_as_absent(runtime: Runtime) -> None:
-    north = seed_clinic(runtime.uow, "north")
-    south = seed_clinic(runtime.uow, "south")
-    with runtime.uow() as uow:
+    north = seed_clinic(runtime.context.uow, "north")
+    south = seed_clinic(runtime.context.uow, "south")
+    with runtime.context.uow() as uow:
         finders = {
             "patient": uow.patients.get,
             "consultation": uow.charts.consultation,
@@ -63,57 +63,57 @@ def test_records_of_another_clinic_read_as_absent(runtime: Runtime) -> None:
 
 
 def test_patient_search_matches_parts_of_either_name(runtime: Runtime) -> None:
-    seeded = seed_clinic(runtime.uow, "north")
-    with runtime.uow() as uow:
+    seeded = seed_clinic(runtime.context.uow, "north")
+    with runtime.context.uow() as uow:
         assert len(uow.patients.in_clinic(seeded.clinic.id, "rob")) == 1
         assert len(uow.patients.in_clinic(seeded.clinic.id, "TESTER rob")) == 1
         assert uow.patients.in_clinic(seeded.clinic.id, "nobody") == []
 
 
 def test_a_stale_patient_write_is_refused_and_the_newer_one_kept(runtime: Runtime) -> None:
-    seeded = seed_clinic(runtime.uow, "north")
+    seeded = seed_clinic(runtime.context.uow, "north")
     first = replace(seeded.patient, phone="0111")
     second = replace(seeded.patient, phone="0222")
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         saved = uow.patients.update(first)
         uow.commit()
     assert saved.version == 2
     with (
-        runtime.uow() as uow,
+        runtime.context.uow() as uow,
         pytest.raises(VersionConflict, match="version 1, it is now version 2"),
     ):
         uow.patients.update(second)
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         kept = uow.patients.get(seeded.clinic.id, seeded.patient.id)
     assert kept is not None and kept.phone == "0111"
 
 
 def test_a_stale_plan_decision_is_refused(runtime: Runtime) -> None:
-    seeded = seed_clinic(runtime.uow, "north")
-    with runtime.uow() as uow:
+    seeded = seed_clinic(runtime.context.uow, "north")
+    with runtime.context.uow() as uow:
         plan = uow.charts.plan(seeded.clinic.id, seeded.record_ids["plan"])
         assert plan is not None
         uow.charts.update_plan(replace(plan, status=PlanStatus.COMPLETED))
         uow.commit()
-    with runtime.uow() as uow, pytest.raises(VersionConflict):
+    with runtime.context.uow() as uow, pytest.raises(VersionConflict):
         uow.charts.update_plan(replace(plan, status=PlanStatus.CANCELLED))
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         stored = uow.charts.plan(seeded.clinic.id, plan.id)
     assert stored is not None and stored.status is PlanStatus.COMPLETED and stored.version == 2
 
 
 def test_nothing_is_kept_without_commit(runtime: Runtime) -> None:
-    seeded = seed_clinic(runtime.uow, "north")
-    with runtime.uow() as uow:
+    seeded = seed_clinic(runtime.context.uow, "north")
+    with runtime.context.uow() as uow:
         uow.patients.update(replace(seeded.patient, fitzpatrick_type=FitzpatrickType.V))
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         kept = uow.patients.get(seeded.clinic.id, seeded.patient.id)
     assert kept is not None and kept.fitzpatrick_type is FitzpatrickType.II
 
 
 def test_series_facts_count_sessions_and_planned_total(runtime: Runtime) -> None:
-    seeded = seed_clinic(runtime.uow, "north")
-    with runtime.uow() as uow:
+    seeded = seed_clinic(runtime.context.uow, "north")
+    with runtime.context.uow() as uow:
         facts = uow.patients.series_facts(seeded.clinic.id)[seeded.patient.id]
     assert (facts.sessions_planned, facts.sessions_done) == (2, 1)
     assert facts.last_modality is Modality.FRACTIONAL_ABLATIVE_CO2
@@ -124,39 +124,39 @@ def _actor(clinic_id: int) -> Actor:
 
 
 def test_audit_chain_verifies_and_finds_the_first_tampered_event(runtime: Runtime) -> None:
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         for n in range(5):
             audit.record(uow, _actor(1), "read", "patient", n, patient_id=n)
         uow.commit()
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         report = audit.verify_trail(uow)
     assert report.intact and report.events == 5
     with runtime.engine.begin() as connection:
         connection.execute(
             update(audit_events).where(audit_events.c.seq == 3).values(actor="someone else")
         )
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         report = audit.verify_trail(uow)
     assert report.broken is not None and report.broken.seq == 3
     assert "changed" in report.broken.reason
 
 
 def test_audit_finds_events_cut_off_the_end(runtime: Runtime) -> None:
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         for n in range(3):
             audit.record(uow, _actor(1), "read", "patient", n)
         uow.commit()
     with runtime.engine.begin() as connection:
         connection.execute(audit_events.delete().where(audit_events.c.seq == 3))
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         report = audit.verify_trail(uow)
     assert report.broken is not None and report.broken.seq == 3
 
 
 def test_audit_events_roll_back_with_their_unit_of_work(runtime: Runtime) -> None:
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         audit.record(uow, _actor(1), "read", "patient", 1)
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         assert list(uow.audit.in_order()) == []
         assert uow.audit.head() == (0, "0" * 64)
 
@@ -164,16 +164,16 @@ def test_audit_events_roll_back_with_their_unit_of_work(runtime: Runtime) -> Non
 def test_web_sessions_expire(runtime: Runtime) -> None:
     from resurface.services.ports import WebSession
 
-    seeded = seed_clinic(runtime.uow, "north")
+    seeded = seed_clinic(runtime.context.uow, "north")
     now = dt.datetime.now(dt.UTC)
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         user = uow.users.by_username(seeded.usernames[Role.STAFF])
         assert user is not None
         uow.web_sessions.add(WebSession("h" * 64, user.id, user.clinic_id, "c", now, now))
         uow.commit()
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         assert uow.web_sessions.get("h" * 64) is not None
         assert uow.web_sessions.delete_expired(now + dt.timedelta(seconds=1)) == 1
         uow.commit()
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         assert uow.web_sessions.get("h" * 64) is None

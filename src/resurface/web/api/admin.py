@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from resurface.domain.people import Clinic, Role, User
 from resurface.services import clinic_settings, users
-from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep, RuntimeDep
+from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
 router = APIRouter(tags=["clinic administration"])
 
@@ -78,15 +78,11 @@ def add_user(ctx: ContextDep, session: CheckedSessionDep, body: UserIn) -> UserO
 
 
 @router.get("/clinic", response_model=ClinicOut)
-def clinic(runtime: RuntimeDep, actor: ActorDep) -> ClinicOut:
-    with runtime.uow() as uow:
-        return ClinicOut.of(clinic_settings.clinic_settings(uow, actor))
+def clinic(ctx: ContextDep, actor: ActorDep) -> ClinicOut:
+    return ClinicOut.of(clinic_settings.clinic_settings(ctx, actor))
 
 
 @router.put("/clinic", response_model=ClinicOut)
-def update_clinic(
-    runtime: RuntimeDep, session: CheckedSessionDep, body: ClinicSettingsIn
-) -> ClinicOut:
-    with runtime.uow() as uow:
-        updated = clinic_settings.set_require_cosign(uow, session.actor, body.require_cosign)
+def update_clinic(ctx: ContextDep, session: CheckedSessionDep, body: ClinicSettingsIn) -> ClinicOut:
+    updated = clinic_settings.set_require_cosign(ctx, session.actor, body.require_cosign)
     return ClinicOut.of(updated)

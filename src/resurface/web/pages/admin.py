@@ -1,4 +1,4 @@
-"""Clinic administration: the clinic's users."""
+"""Clinic administration: the clinic's users and its settings."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from resurface.domain.errors import InvalidInput
 from resurface.domain.people import Role
-from resurface.services import users
+from resurface.services import clinic_settings, users
 from resurface.services.context import Context
 from resurface.services.errors import Conflict
 from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
@@ -66,3 +66,23 @@ def add_user(
         errors = {"username": str(error)}
         return _users_page(request, ctx, session, errors=errors, form=form, status=409)
     return RedirectResponse("/admin/users", status_code=303)
+
+
+# --- the clinic's settings --------------------------------------------------------------------
+
+
+@router.get("/clinic")
+def clinic_page(request: Request, ctx: ContextDep, session: SessionDep) -> Response:
+    clinic = clinic_settings.clinic_settings(ctx, session.actor)
+    saved = request.query_params.get("saved") == "1"
+    return page(request, "clinic_settings.html", session, clinic=clinic, saved=saved)
+
+
+@router.post("/clinic")
+def save_clinic(
+    ctx: ContextDep,
+    session: CheckedSessionDep,
+    require_cosign: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    clinic_settings.set_require_cosign(ctx, session.actor, require_cosign == "on")
+    return RedirectResponse("/admin/clinic?saved=1", status_code=303)

@@ -1,21 +1,20 @@
-"""Pages: the assessment (each area graded on the rule base's scales) with baseline photo upload,
-and a photo's analysis (photo, overlay and metrics side by side)."""
+"""Pages: the assessment desk, where each area is graded on the rule base's scales and baseline
+photos are uploaded (the upload itself is in ``pages/photos``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from resurface.bootstrap import Runtime
 from resurface.domain.codes import Area
 from resurface.domain.errors import InvalidInput
-from resurface.services import assessments, photos
+from resurface.services import assessments
 from resurface.services.assessments import GradeEntry, baseline_scales, suggested_scale
 from resurface.services.context import Context
-from resurface.web.deps import CheckedSessionDep, ContextDep, RuntimeDep, Session, SessionDep
+from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
 from resurface.web.pages.render import page
 
 router = APIRouter()
@@ -45,7 +44,7 @@ def new_assessment(
     patient_id: int,
     assessment: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
-    return _desk(request, ctx, session, patient_id, assessment)
+    return desk_page(request, ctx, session, patient_id, assessment)
 
 
 @router.post("/patients/{patient_id}/assessments/new")
@@ -85,58 +84,7 @@ async def record(
         else:
             target = f"/patients/{patient_id}/assessments/new?assessment={saved.id}#photos"
             return RedirectResponse(target, status_code=303)
-    return _desk(request, ctx, session, patient_id, None, values=values, errors=errors)
-
-
-@router.post("/patients/{patient_id}/photos")
-def upload(
-    request: Request,
-    ctx: ContextDep,
-    runtime: RuntimeDep,
-    session: CheckedSessionDep,
-    patient_id: int,
-    region: Annotated[str, Form()],
-    file: Annotated[UploadFile, File()],
-    assessment_id: Annotated[str, Form()] = "",
-) -> Response:
-    linked = int(assessment_id) if assessment_id.isdigit() else None
-    data = file.file.read(ctx.limits.upload_bytes + 1)
-    try:
-        uploaded = photos.upload_photo(
-            ctx, session.actor, patient_id, region, data, assessment_id=linked
-        )
-    except InvalidInput as error:
-        values = {"region": region}
-        errors = {f"photo_{error.field}": error.message}
-        return _desk(request, runtime, session, patient_id, linked, values=values, errors=errors)
-    notes = "?no_face=1" if uploaded.notes and uploaded.notes[0] == photos.NO_FACE_NOTE else ""
-    return RedirectResponse(f"/photos/{uploaded.photo.id}/analysis{notes}", status_code=303)
-
-
-@router.get("/photos/{photo_id}/overlay.png")
-def overlay(ctx: ContextDep, session: SessionDep, photo_id: int) -> Response:
-    data = photos.read_overlay(ctx, session.actor, photo_id)
-    return Response(data, media_type="image/png", headers={"Cache-Control": "private"})
-
-
-@router.get("/photos/{photo_id}/analysis")
-def analysis(
-    request: Request,
-    ctx: ContextDep,
-    session: SessionDep,
-    photo_id: int,
-    no_face: Annotated[int, Query(ge=0, le=1)] = 0,
-) -> Response:
-    view = photos.read_analysis(ctx, session.actor, photo_id)
-    notes = [photos.NO_FACE_NOTE] if no_face else []
-    return page(
-        request,
-        "photo_analysis.html",
-        session,
-        view=view,
-        notes=notes,
-        metric_words=METRIC_WORDS,
-    )
+    return desk_page(request, ctx, session, patient_id, None, values=values, errors=errors)
 
 
 def _grade_key(field: str) -> str:
@@ -145,9 +93,9 @@ def _grade_key(field: str) -> str:
     return f"grade|{parts[1]}|{parts[2]}" if len(parts) == 3 and parts[0] == "grade" else field
 
 
-def _desk(
+def desk_page(
     request: Request,
-    source: Context | Runtime,
+    ctx: Context,
     session: Session,
     patient_id: int,
     assessment_id: int | None,
@@ -155,9 +103,7 @@ def _desk(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    """The assessment desk page. ``source`` is the context; the photo-upload route (moving to
-    pages/photos.py) still hands over the runtime until it is converted."""
-    ctx = source.context if isinstance(source, Runtime) else source
+    """The assessment desk page, with the form filled in and every refused field marked."""
     desk = assessments.assessment_desk(ctx, session.actor, patient_id, assessment_id)
     areas = desk.areas or tuple(Area)
     suggested: dict[str, str] = {}

@@ -18,9 +18,9 @@ from pydantic import Field as PydanticField
 
 from resurface.domain.codes import Modality
 from resurface.domain.errors import InvalidInput, VersionConflict
-from resurface.services import clinic_settings, plans
+from resurface.services import plans
 from resurface.services.errors import Conflict
-from resurface.web.deps import CheckedSessionDep, ContextDep, RuntimeDep, Session, SessionDep
+from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
 from resurface.web.pages.render import page
 
 router = APIRouter()
@@ -155,25 +155,3 @@ def _whole_number(text: str, field: str) -> int | None:
     if not text.isdigit():
         raise InvalidInput(field, f"must be a whole number, got {text!r}")
     return int(text)
-
-
-# --- clinic settings ----------------------------------------------------------------------------
-
-
-@router.get("/admin/clinic")
-def clinic_page(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
-    with runtime.uow() as uow:
-        clinic = clinic_settings.clinic_settings(uow, session.actor)
-    saved = request.query_params.get("saved") == "1"
-    return page(request, "clinic_settings.html", session, clinic=clinic, saved=saved)
-
-
-@router.post("/admin/clinic")
-def save_clinic(
-    runtime: RuntimeDep,
-    session: CheckedSessionDep,
-    require_cosign: Annotated[str, Form(max_length=10)] = "",
-) -> Response:
-    with runtime.uow() as uow:
-        clinic_settings.set_require_cosign(uow, session.actor, require_cosign == "on")
-    return RedirectResponse("/admin/clinic?saved=1", status_code=303)

@@ -23,7 +23,7 @@ NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def north(sqlite_runtime: Runtime) -> SeededClinic:
-    return seed_clinic(sqlite_runtime.uow, "north")
+    return seed_clinic(sqlite_runtime.context.uow, "north")
 
 
 def at_now(runtime: Runtime) -> Context:
@@ -31,7 +31,7 @@ def at_now(runtime: Runtime) -> Context:
 
 
 def actor_of(runtime: Runtime, clinic: SeededClinic, role: Role) -> Actor:
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         user = uow.users.by_username(clinic.usernames[role])
         assert user is not None
     return Actor(user.id, clinic.clinic.id, role, user.display_name)
@@ -40,7 +40,7 @@ def actor_of(runtime: Runtime, clinic: SeededClinic, role: Role) -> Actor:
 def raise_alert(
     runtime: Runtime, clinic: SeededClinic, urgency: Urgency, minutes: int = 0
 ) -> ClinicAlert:
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         alert = uow.alerts.add(
             ClinicAlert(
                 0, clinic.clinic.id, clinic.patient.id, clinic.record_ids["session"],
@@ -78,16 +78,16 @@ def test_acknowledge_then_close_keeps_both_notes(
 ) -> None:
     alert = raise_alert(sqlite_runtime, north, Urgency.URGENT)
     clinician = actor_of(sqlite_runtime, north, Role.CLINICIAN)
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         seen = alerts.acknowledge(at_now(sqlite_runtime), clinician, alert.id, 1, " Called her ")
     assert seen.status is AlertStatus.ACKNOWLEDGED and seen.version == 2
     assert seen.acknowledged_by == clinician.user_id and seen.acknowledged_at == NOW
     with pytest.raises(Conflict, match="already acknowledged"):
         alerts.acknowledge(at_now(sqlite_runtime), clinician, alert.id, 2, "again")
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         closed = alerts.close(at_now(sqlite_runtime), clinician, alert.id, 2, "Healing well")
     assert closed.status is AlertStatus.CLOSED
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         stored = uow.alerts.get(north.clinic.id, alert.id)
         events = [e.entry for e in uow.audit.for_patient(north.clinic.id, north.patient.id)]
     assert stored is not None
@@ -104,7 +104,7 @@ def test_stale_version_and_empty_note_change_nothing(
 ) -> None:
     alert = raise_alert(sqlite_runtime, north, Urgency.SOON)
     clinician = actor_of(sqlite_runtime, north, Role.CLINICIAN)
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         with pytest.raises(VersionConflict, match="version 3"):
             alerts.acknowledge(at_now(sqlite_runtime), clinician, alert.id, 3, "seen")
         with pytest.raises(InvalidInput) as error:
@@ -112,7 +112,7 @@ def test_stale_version_and_empty_note_change_nothing(
     assert error.value.field == "note"
     with pytest.raises(InvalidInput, match="longer than"):
         alerts.close(at_now(sqlite_runtime), clinician, alert.id, 1, "x" * 2001)
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         stored = uow.alerts.get(north.clinic.id, alert.id)
     assert stored is not None and stored.status is AlertStatus.OPEN and stored.version == 1
 
@@ -120,15 +120,15 @@ def test_stale_version_and_empty_note_change_nothing(
 def test_other_clinics_and_front_desk_cannot_act(
     sqlite_runtime: Runtime, north: SeededClinic
 ) -> None:
-    south = seed_clinic(sqlite_runtime.uow, "south")
+    south = seed_clinic(sqlite_runtime.context.uow, "south")
     alert = raise_alert(sqlite_runtime, north, Urgency.URGENT)
     outsider = actor_of(sqlite_runtime, south, Role.ADMIN)
-    with sqlite_runtime.uow():
+    with sqlite_runtime.context.uow():
         with pytest.raises(NotFound):
             alerts.acknowledge(at_now(sqlite_runtime), outsider, alert.id, 1, "seen")
         assert alerts.list_alerts(at_now(sqlite_runtime), outsider).total == 0
     staff = actor_of(sqlite_runtime, north, Role.STAFF)
-    with sqlite_runtime.uow():
+    with sqlite_runtime.context.uow():
         with pytest.raises(PermissionDenied):
             alerts.list_alerts(at_now(sqlite_runtime), staff)
         with pytest.raises(PermissionDenied):
@@ -140,9 +140,9 @@ def test_list_pages_and_filters_by_status(sqlite_runtime: Runtime, north: Seeded
     raise_alert(sqlite_runtime, north, Urgency.URGENT, 1)
     raise_alert(sqlite_runtime, north, Urgency.SOON, 2)
     clinician = actor_of(sqlite_runtime, north, Role.CLINICIAN)
-    with sqlite_runtime.uow():
+    with sqlite_runtime.context.uow():
         alerts.close(at_now(sqlite_runtime), clinician, first.id, 1, "false alarm")
-    with sqlite_runtime.uow():
+    with sqlite_runtime.context.uow():
         page = alerts.list_alerts(at_now(sqlite_runtime), clinician, page=1, per_page=1)
         assert page.total == 2 and page.pages == 2
         assert page.items[0].alert.urgency is Urgency.URGENT

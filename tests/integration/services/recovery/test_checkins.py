@@ -43,7 +43,7 @@ def test_good_answers_become_a_checkin_of_today() -> None:
 
 @pytest.fixture
 def north(sqlite_runtime: Runtime) -> SeededClinic:
-    return seed_clinic(sqlite_runtime.uow, "north")
+    return seed_clinic(sqlite_runtime.context.uow, "north")
 
 
 def test_a_worse_sign_supersedes_the_milder_alert_and_the_same_one_is_not_repeated(
@@ -54,7 +54,7 @@ def test_a_worse_sign_supersedes_the_milder_alert_and_the_same_one_is_not_repeat
     keys = LinkSigner(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
     now = dt.datetime.now(dt.UTC)
 
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         user = uow.users.by_username(north.usernames[Role.CLINICIAN])
         assert user is not None
         issued = links.create_link(
@@ -85,7 +85,7 @@ def test_a_worse_sign_supersedes_the_milder_alert_and_the_same_one_is_not_repeat
     assert worse.result.instruction is Instruction.CALL_NOW
     again = send(pain=5, itch=2)
     assert not again.duplicate and again.new_alerts == ()
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         stored = uow.alerts.for_session(north.clinic.id, north.record_ids["session"])
     assert [(a.urgency, a.status) for a in stored] == [
         (Urgency.SOON, AlertStatus.CLOSED),

@@ -40,11 +40,11 @@ class Mailbox:
 
 @pytest.fixture
 def north(sqlite_runtime: Runtime) -> SeededClinic:
-    return seed_clinic(sqlite_runtime.uow, "north")
+    return seed_clinic(sqlite_runtime.context.uow, "north")
 
 
 def _queue(runtime: Runtime, clinic_id: int, now: dt.datetime) -> Notification:
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         saved = uow.notifications.add(
             Notification(
                 0,
@@ -61,7 +61,7 @@ def _queue(runtime: Runtime, clinic_id: int, now: dt.datetime) -> Notification:
 
 
 def _stored(runtime: Runtime, clinic_id: int) -> Notification:
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         (found,) = uow.notifications.in_clinic(clinic_id)
     return found
 
@@ -74,7 +74,7 @@ def test_a_stopped_mail_server_is_recorded_and_retried_later_until_it_is_back(
     port = free_port()
     mailer = SmtpMailer(SmtpSettings("127.0.0.1", port, timeout_seconds=2))
 
-    report = outbox.deliver_due(sqlite_runtime.uow, mailer, "r@x", now)
+    report = outbox.deliver_due(sqlite_runtime.context.uow, mailer, "r@x", now)
     failed = _stored(sqlite_runtime, north.clinic.id)
     assert (report.sent, report.failed) == (0, 1)
     assert failed.status is NotificationStatus.FAILED
@@ -82,10 +82,10 @@ def test_a_stopped_mail_server_is_recorded_and_retried_later_until_it_is_back(
     assert failed.next_attempt_at == now + retry_delay(1)
 
     # Before the retry time nothing is tried; after it, a second failure waits longer.
-    early = outbox.deliver_due(sqlite_runtime.uow, mailer, "r@x", now)
+    early = outbox.deliver_due(sqlite_runtime.context.uow, mailer, "r@x", now)
     assert (early.sent, early.failed) == (0, 0)
     later = now + retry_delay(1)
-    outbox.deliver_due(sqlite_runtime.uow, mailer, "r@x", later)
+    outbox.deliver_due(sqlite_runtime.context.uow, mailer, "r@x", later)
     second = _stored(sqlite_runtime, north.clinic.id)
     assert second.attempts == 2 and second.next_attempt_at == later + retry_delay(2)
     assert retry_delay(2) > retry_delay(1)
@@ -95,7 +95,7 @@ def test_a_stopped_mail_server_is_recorded_and_retried_later_until_it_is_back(
     controller.start()
     try:
         back = later + retry_delay(2)
-        report = outbox.deliver_due(sqlite_runtime.uow, mailer, "r@x", back)
+        report = outbox.deliver_due(sqlite_runtime.context.uow, mailer, "r@x", back)
     finally:
         controller.stop()
     sent = _stored(sqlite_runtime, north.clinic.id)
@@ -103,7 +103,7 @@ def test_a_stopped_mail_server_is_recorded_and_retried_later_until_it_is_back(
     assert sent.status is NotificationStatus.SENT and sent.attempts == 3 and sent.sent_at == back
     assert [m["Subject"] for m in box.messages] == ["Urgent recovery alert"]
     # Sent once: another round sends nothing.
-    again = outbox.deliver_due(sqlite_runtime.uow, mailer, "r@x", back)
+    again = outbox.deliver_due(sqlite_runtime.context.uow, mailer, "r@x", back)
     assert (again.sent, again.failed) == (0, 0)
 
 
@@ -117,14 +117,14 @@ def test_retry_waits_double_and_stop_growing_at_six_hours() -> None:
 def test_the_clinic_address_is_used_and_admins_without_e_mail_are_not_guessed(
     sqlite_runtime: Runtime, north: SeededClinic
 ) -> None:
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         assert outbox.clinic_recipients(uow, north.clinic) == []
         clinic = replace(north.clinic, email="desk@north.example")
         assert outbox.clinic_recipients(uow, clinic) == ["desk@north.example"]
 
 
 def _due_checkin(runtime: Runtime, north: SeededClinic, day: dt.date, email_: str) -> None:
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         uow.patients.update(replace(north.patient, email=email_))
         uow.appointments.add(
             Appointment(
@@ -145,7 +145,7 @@ def test_a_reminder_with_a_fresh_link_is_queued_once_after_the_usual_time(
     today = dt.datetime.now(dt.UTC).date()
     _due_checkin(sqlite_runtime, north, today, "robin@example.org")
     keys = LinkSigner(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         (earlier,) = uow.charts.chart(north.clinic.id, north.patient.id).checkins
     usual = reminders.usual_time([earlier.submitted_at])
     assert usual is not None
@@ -154,10 +154,10 @@ def test_a_reminder_with_a_fresh_link_is_queued_once_after_the_usual_time(
     if before.date() != today or after.date() != today:
         pytest.skip("the seeded check-in's time of day is too close to midnight")
 
-    assert reminders.queue_reminders(sqlite_runtime.uow, keys, before) == 0
-    assert reminders.queue_reminders(sqlite_runtime.uow, keys, after) == 1
-    assert reminders.queue_reminders(sqlite_runtime.uow, keys, after) == 0  # once a day
-    with sqlite_runtime.uow() as uow:
+    assert reminders.queue_reminders(sqlite_runtime.context.uow, keys, before) == 0
+    assert reminders.queue_reminders(sqlite_runtime.context.uow, keys, after) == 1
+    assert reminders.queue_reminders(sqlite_runtime.context.uow, keys, after) == 0  # once a day
+    with sqlite_runtime.context.uow() as uow:
         (reminder,) = uow.notifications.in_clinic(north.clinic.id)
         assert reminder.kind is NotificationKind.CHECKIN_REMINDER
         assert reminder.recipient == "robin@example.org"
@@ -173,8 +173,8 @@ def test_no_reminder_without_an_address_or_when_the_clinic_revoked_the_link(
     keys = LinkSigner(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
     late = dt.datetime.combine(today, dt.time(23, 59), dt.UTC)
     _due_checkin(sqlite_runtime, north, today, "")
-    assert reminders.queue_reminders(sqlite_runtime.uow, keys, late) == 0
-    with sqlite_runtime.uow() as uow:
+    assert reminders.queue_reminders(sqlite_runtime.context.uow, keys, late) == 0
+    with sqlite_runtime.context.uow() as uow:
         uow.patients.update(replace(north.patient, email="robin@example.org", version=2))
         session = uow.charts.session(north.clinic.id, north.record_ids["session"])
         assert session is not None
@@ -183,7 +183,7 @@ def test_no_reminder_without_an_address_or_when_the_clinic_revoked_the_link(
         issued = issue_for_reminder(uow, keys, session, late - dt.timedelta(days=1))
         uow.recovery_links.revoke(north.clinic.id, issued.link.id, late - dt.timedelta(hours=1))
         uow.commit()
-    assert reminders.queue_reminders(sqlite_runtime.uow, keys, late) == 0
+    assert reminders.queue_reminders(sqlite_runtime.context.uow, keys, late) == 0
 
 
 def test_usual_time_is_the_median_time_of_day() -> None:
@@ -216,9 +216,11 @@ def test_no_reminder_in_the_clinics_night_even_when_it_is_noon_in_utc(
     _due_checkin(sqlite_runtime, north, local_day, "robin@example.org")
     with sqlite_runtime.engine.begin() as connection:  # no earlier check-ins: no usual time
         connection.exec_driver_sql("DELETE FROM checkins")
-    assert reminders.queue_reminders(sqlite_runtime.uow, keys, noon_utc, zone=auckland) == 0
+    assert reminders.queue_reminders(sqlite_runtime.context.uow, keys, noon_utc, zone=auckland) == 0
     local_noon = dt.datetime.combine(local_day, dt.time(12, 5), auckland)
-    assert reminders.queue_reminders(sqlite_runtime.uow, keys, local_noon, zone=auckland) == 1
+    assert (
+        reminders.queue_reminders(sqlite_runtime.context.uow, keys, local_noon, zone=auckland) == 1
+    )
 
 
 class _Outbox:

@@ -29,10 +29,10 @@ N1550 = Modality.NONABLATIVE_FRACTIONAL_1550
 
 def test_two_areas_one_course_on_every_page(sqlite_runtime: Runtime) -> None:
     runtime = sqlite_runtime
-    north = seed_clinic(runtime.uow, "north")
+    north = seed_clinic(runtime.context.uow, "north")
     now = dt.datetime.now(dt.UTC)
     today = now.date()
-    rules = runtime.rules
+    rules = runtime.context.rules
     skin = FitzpatrickType.II  # the seeded patient's recorded type
     perioral = expected_course(rules, FCO2, Area.PERIORAL, skin).band(0, Score.PAIN)
     neck = expected_course(rules, N1550, Area.NECK, skin).band(0, Score.PAIN)
@@ -41,7 +41,7 @@ def test_two_areas_one_course_on_every_page(sqlite_runtime: Runtime) -> None:
     pain = between[0]
 
     keys = LinkSigner(runtime.settings.secret_key, "https://clinic.example", 42)
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         user = uow.users.by_username(north.usernames[Role.CLINICIAN])
         assert user is not None
         actor = auth.actor_of(user, "t")
@@ -64,7 +64,7 @@ def test_two_areas_one_course_on_every_page(sqlite_runtime: Runtime) -> None:
     submitted = checkins.submit_checkin(ctx, issued.token, Answers(scores=scores), source="test")
     page = checkins.recovery_view(ctx, issued.token, source="test")
     chart = clinician_view.read_recovery(ctx, actor, north.patient.id, session.id)
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         alerts = uow.alerts.for_session(north.clinic.id, session.id)
 
     # The patient's page: usual for day 0, on the perioral course.

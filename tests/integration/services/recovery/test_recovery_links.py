@@ -22,11 +22,11 @@ NOW = dt.datetime(2025, 6, 1, 10, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def north(sqlite_runtime: Runtime) -> SeededClinic:
-    return seed_clinic(sqlite_runtime.uow, "north")
+    return seed_clinic(sqlite_runtime.context.uow, "north")
 
 
 def _actor(runtime: Runtime, clinic: SeededClinic, role: Role) -> Actor:
-    with runtime.uow() as uow:
+    with runtime.context.uow() as uow:
         user = uow.users.by_username(clinic.usernames[role])
     assert user is not None
     return auth.actor_of(user, "test")
@@ -38,13 +38,13 @@ def test_a_link_opens_its_session_until_it_expires_or_is_revoked(
     keys = LinkSigner(sqlite_runtime.settings.secret_key, "https://clinic.example/", 42)
     actor = _actor(sqlite_runtime, north, Role.CLINICIAN)
     pid, sid = north.patient.id, north.record_ids["session"]
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         issued = links.create_link(
             replace(sqlite_runtime.context.at(NOW), links=keys), actor, pid, sid
         )
     assert issued.url == f"https://clinic.example/r/{issued.token}"
     assert issued.link.token_hash != issued.token  # only the hash is stored
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         access = links.access_in(uow, keys.secret, issued.token, NOW)
         assert (access.session.id, access.patient.id) == (sid, pid)
         page = links.link_page(replace(sqlite_runtime.context.at(NOW), links=keys), actor, pid, sid)
@@ -53,11 +53,11 @@ def test_a_link_opens_its_session_until_it_expires_or_is_revoked(
             links.access_in(uow, keys.secret, issued.token, NOW + dt.timedelta(days=42))
         with pytest.raises(LinkNotUsable):
             links.access_in(uow, "another-secret-" * 3, issued.token, NOW)
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         links.revoke_link(
             replace(sqlite_runtime.context.at(NOW), links=keys), actor, issued.link.id, pid, sid
         )
-    with sqlite_runtime.uow() as uow:
+    with sqlite_runtime.context.uow() as uow:
         with pytest.raises(LinkNotUsable) as refused:
             links.access_in(uow, keys.secret, issued.token, NOW)
         assert str(refused.value) == links.LINK_NOT_USABLE
@@ -74,10 +74,10 @@ def test_a_link_opens_its_session_until_it_expires_or_is_revoked(
 def test_staff_may_not_issue_links_and_other_clinics_cannot_see_them(
     sqlite_runtime: Runtime, north: SeededClinic
 ) -> None:
-    south = seed_clinic(sqlite_runtime.uow, "south")
+    south = seed_clinic(sqlite_runtime.context.uow, "south")
     keys = LinkSigner(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
     pid, sid = north.patient.id, north.record_ids["session"]
-    with sqlite_runtime.uow():
+    with sqlite_runtime.context.uow():
         with pytest.raises(PermissionDenied):
             links.create_link(
                 replace(sqlite_runtime.context.at(NOW), links=keys),
