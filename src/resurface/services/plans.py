@@ -39,7 +39,7 @@ from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context
 from resurface.services.errors import Conflict, NotFound
-from resurface.services.patients import find_patient
+from resurface.services.patients import find_patient_audited
 from resurface.services.ports import UnitOfWork
 
 Json = dict[str, Any]
@@ -118,7 +118,7 @@ def plan_view(ctx: Context, actor: Actor, patient_id: int) -> PlanView:
     fresh proposal from the engine."""
     with ctx.uow() as uow:
         require(actor, Permission.VIEW_CHART)
-        patient = _patient(uow, actor, patient_id)
+        patient = find_patient_audited(uow, actor, patient_id)
         chart = uow.charts.chart(actor.clinic_id, patient.id)
         consultation = chart.consultations[-1] if chart.consultations else None
         plan = plan_being_decided(chart.plans) or current_plan(chart.plans)
@@ -181,7 +181,7 @@ def propose_plan(ctx: Context, actor: Actor, patient_id: int) -> TreatmentPlan:
     """
     with ctx.uow() as uow:
         require(actor, Permission.WRITE_CHART)
-        patient = _patient(uow, actor, patient_id)
+        patient = find_patient_audited(uow, actor, patient_id)
         chart = uow.charts.chart(actor.clinic_id, patient.id)
         if not chart.consultations:
             raise InvalidInput("consultation", "record a consultation before proposing a plan")
@@ -310,15 +310,6 @@ def cosign_plan(ctx: Context, actor: Actor, plan_id: int, version: int) -> Treat
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def _patient(uow: UnitOfWork, actor: Actor, patient_id: int) -> Patient:
-    try:
-        return find_patient(uow, actor, patient_id)
-    except NotFound:
-        audit.record(uow, actor, "read_not_found", "patient", patient_id)
-        uow.commit()
-        raise
 
 
 def _plan(uow: UnitOfWork, actor: Actor, plan_id: int, version: int) -> TreatmentPlan:

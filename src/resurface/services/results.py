@@ -32,9 +32,9 @@ from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context
 from resurface.services.errors import NotFound
-from resurface.services.patients import find_patient
+from resurface.services.patients import find_patient_audited
 from resurface.services.photos import with_face_fallback
-from resurface.services.ports import PhotoStore, UnitOfWork
+from resurface.services.ports import PhotoStore
 
 GAIS = "gais"
 NOTE_MAX = 2000
@@ -125,7 +125,7 @@ def read_results(
     """Baseline and latest photo of the first region (or the chosen pair), measured."""
     require(actor, Permission.VIEW_CHART)
     with ctx.uow() as uow:
-        patient = _patient(uow, actor, patient_id)
+        patient = find_patient_audited(uow, actor, patient_id)
         chart = uow.charts.chart(actor.clinic_id, patient.id)
         regions = _regions(chart.photos)
         before, after = _pair(chart.photos, regions, before_id, after_id, ctx.photos)
@@ -160,7 +160,7 @@ def comparison_png(
     """The comparison overlay of two of the patient's photos of one region."""
     require(actor, Permission.VIEW_CHART)
     with ctx.uow() as uow:
-        patient = _patient(uow, actor, patient_id)
+        patient = find_patient_audited(uow, actor, patient_id)
         chart = uow.charts.chart(actor.clinic_id, patient.id)
         regions = _regions(chart.photos)
         before, after = _pair(chart.photos, regions, before_id, after_id, ctx.photos)
@@ -193,7 +193,7 @@ def record_outcome(
     if len(note) > NOTE_MAX:
         raise InvalidInput("note", f"is longer than {NOTE_MAX} characters")
     with ctx.uow() as uow:
-        patient = _patient(uow, actor, patient_id)
+        patient = find_patient_audited(uow, actor, patient_id)
         if session_id is not None and uow.charts.session(actor.clinic_id, session_id) is None:
             raise InvalidInput("session_id", f"no session {session_id} for this patient")
         saved = uow.outcomes.add(
@@ -211,15 +211,6 @@ def record_outcome(
 
 
 # --- choosing photos ---------------------------------------------------------------------------
-
-
-def _patient(uow: UnitOfWork, actor: Actor, patient_id: int) -> Patient:
-    try:
-        return find_patient(uow, actor, patient_id)
-    except NotFound:
-        audit.record(uow, actor, "read_not_found", "patient", patient_id)
-        uow.commit()
-        raise
 
 
 def _regions(photos: Sequence[Photo]) -> tuple[RegionPhotos, ...]:

@@ -34,7 +34,7 @@ from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context
 from resurface.services.errors import NotFound
-from resurface.services.patients import find_patient
+from resurface.services.patients import find_patient, find_patient_audited
 from resurface.services.ports import UnitOfWork
 
 # Sanity bounds on typed input (not clinical rules: the clinical limits are in the rule base).
@@ -240,12 +240,7 @@ def session_view(ctx: Context, actor: Actor, session_id: int) -> SessionView:
 def _context(
     uow: UnitOfWork, actor: Actor, rules: RuleBase, patient_id: int
 ) -> tuple[Patient, TreatmentPlan, tuple[TreatmentSession, ...], ScreeningResult]:
-    try:
-        patient = find_patient(uow, actor, patient_id)
-    except NotFound:
-        audit.record(uow, actor, "read_not_found", "patient", patient_id)
-        uow.commit()
-        raise
+    patient = find_patient_audited(uow, actor, patient_id)
     chart = uow.charts.chart(actor.clinic_id, patient.id)
     plan = plan_in_treatment(chart.plans)
     if plan is None:

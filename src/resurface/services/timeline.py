@@ -15,6 +15,7 @@ from resurface.domain.chart import (
     TreatmentPlan,
     TreatmentSession,
 )
+from resurface.domain.plans import decided_area
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,14 @@ def _assessment(record: Assessment) -> TimelineEntry:
 def _plan(record: TreatmentPlan) -> TimelineEntry:
     lines = []
     for item in record.items:
-        sessions = f"{item.sessions_min}–{item.sessions_max} sessions"
-        line = f"{item.area.label}, {_words(item.concern)}: {item.modality.label}, {sessions}"
+        decided = decided_area(item)
+        count = decided.sessions
+        sessions = (
+            f"{count.min} session{'s' if count.min != 1 else ''}"
+            if count.min == count.max
+            else f"{count.min}–{count.max} sessions"
+        )
+        line = f"{item.area.label}, {_words(item.concern)}: {decided.modality.label}, {sessions}"
         if item.override_reason:
             line += f" (overridden: {item.override_reason})"
         lines.append(line)

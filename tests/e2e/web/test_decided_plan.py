@@ -73,3 +73,5 @@ def test_an_override_is_the_one_answer_everywhere(
     assert row["sessions_planned"] == 2 and row["sessions_done"] == 0
     chart = client.get(f"/api/v1/patients/{patient_id}/chart").json()
     assert chart["stage"] == row["stage"]
+    (plan_entry,) = [e for e in chart["timeline"] if e["kind"] == "plan"]
+    assert any(f"{chosen.label}, 2 sessions" in line for line in plan_entry["lines"])

@@ -23,7 +23,7 @@ from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context
 from resurface.services.errors import NotFound
-from resurface.services.patients import find_patient
+from resurface.services.patients import find_patient_audited
 from resurface.services.ports import UnitOfWork
 from resurface.services.recovery.alerts import by_urgency
 
@@ -109,7 +109,7 @@ def _read(
     following the same course as the patient's page (the most demanding treated area), or
     ``area`` when the clinician picks one."""
     require(actor, Permission.VIEW_CHART)
-    patient = _patient(uow, actor, patient_id)
+    patient = find_patient_audited(uow, actor, patient_id)
     chart = uow.charts.chart(actor.clinic_id, patient.id)
     sessions = tuple(sorted(chart.sessions, key=lambda s: (s.performed_on, s.id), reverse=True))
     session = _chosen(sessions, session_id)
@@ -161,15 +161,6 @@ def _read(
     )
 
 
-def _patient(uow: UnitOfWork, actor: Actor, patient_id: int) -> Patient:
-    try:
-        return find_patient(uow, actor, patient_id)
-    except NotFound:
-        audit.record(uow, actor, "read_not_found", "patient", patient_id)
-        uow.commit()
-        raise
-
-
 def _chosen(
     sessions: tuple[TreatmentSession, ...], session_id: int | None
 ) -> TreatmentSession | None:
@@ -201,7 +192,3 @@ def _series(
         if score in row.record.checkin.scores and row.day >= 0
     )
     return ScoreSeries(score, band, readings)
-
-
-RecoveryView = RecoveryChart
-"""The former name, kept only for ``web/api/followup_schemas.py`` until the lead regroups it."""

@@ -11,7 +11,7 @@ from resurface.domain.appointments import Appointment
 from resurface.domain.chart import Photo
 from resurface.domain.outcomes import OutcomeRating
 from resurface.services.home import HomeView
-from resurface.services.recovery.clinician_view import RecoveryView
+from resurface.services.recovery.clinician_view import RecoveryChart
 from resurface.services.results import ItemResponse, MetricChange, ResultsView
 
 
@@ -116,7 +116,7 @@ class RecoveryOut(BaseModel):
     alerts: list[AlertOut]
 
     @classmethod
-    def of(cls, view: RecoveryView) -> RecoveryOut:
+    def of(cls, view: RecoveryChart) -> RecoveryOut:
         course = view.course
         return cls(
             patient_id=view.patient.id,
