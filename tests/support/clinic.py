@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -60,7 +61,7 @@ def seed_clinic(
     with uow_factory() as uow:
         for role, username in names.items():
             display = f"{role.value} of {slug}"
-            uow.users.add(User(0, clinic.id, username, display, role, hash_password(PASSWORD)))
+            uow.users.add(User(0, clinic.id, username, display, role, _password_hash()))
         uow.commit()
     with uow_factory() as uow:
         clinician = uow.users.by_username(names[Role.CLINICIAN])
@@ -210,3 +211,9 @@ def _patient_with_chart(
         "photo": photo.id,
     }
     return patient, ids
+
+
+@functools.cache
+def _password_hash() -> str:
+    """argon2 costs a noticeable fraction of a second: every seeded user shares one hash."""
+    return hash_password(PASSWORD)

@@ -7,12 +7,12 @@ from dataclasses import replace
 
 import pytest
 
-from resurface.bootstrap import Runtime
 from resurface.domain.alerts import AlertStatus
 from resurface.domain.codes import AlertCode, RedFlag, Score, Urgency
 from resurface.domain.errors import InvalidInput
 from resurface.domain.people import Role
 from resurface.services import auth
+from resurface.services.context import Context
 from resurface.services.recovery import checkins, links
 from resurface.services.recovery.checkins import Answers, Instruction, parse_answers
 from resurface.services.recovery.links import LinkSigner
@@ -42,23 +42,23 @@ def test_good_answers_become_a_checkin_of_today() -> None:
 
 
 @pytest.fixture
-def north(sqlite_runtime: Runtime) -> SeededClinic:
-    return seed_clinic(sqlite_runtime.context.uow, "north")
+def north(ctx: Context) -> SeededClinic:
+    return seed_clinic(ctx.uow, "north")
 
 
 def test_a_worse_sign_supersedes_the_milder_alert_and_the_same_one_is_not_repeated(
-    sqlite_runtime: Runtime, north: SeededClinic
+    ctx: Context, north: SeededClinic
 ) -> None:
     """Seeded: fractional CO2 five days ago. Yellow crust without pain is "soon"; with pain it
     becomes urgent, which closes the milder alert of the same code."""
-    keys = LinkSigner(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
+    keys = LinkSigner(ctx.links.secret, "https://clinic.example", 42)
     now = dt.datetime.now(dt.UTC)
 
-    with sqlite_runtime.context.uow() as uow:
+    with ctx.uow() as uow:
         user = uow.users.by_username(north.usernames[Role.CLINICIAN])
         assert user is not None
         issued = links.create_link(
-            replace(sqlite_runtime.context.at(now), links=keys),
+            replace(ctx.at(now), links=keys),
             auth.actor_of(user, "t"),
             north.patient.id,
             north.record_ids["session"],
@@ -69,8 +69,8 @@ def test_a_worse_sign_supersedes_the_milder_alert_and_the_same_one_is_not_repeat
             scores={"redness": 3, "swelling": 1, "irritation": 1, "pain": pain, "itch": itch},
             red_flags=["yellow_crust_or_pus"],
         )
-        ctx = replace(sqlite_runtime.context.at(now), links=keys)
-        return checkins.submit_checkin(ctx, issued.token, answers, source="test")
+        pinned = replace(ctx.at(now), links=keys)
+        return checkins.submit_checkin(pinned, issued.token, answers, source="test")
 
     mild = send(pain=0)
     assert [(a.code, a.urgency) for a in mild.new_alerts] == [
@@ -85,7 +85,7 @@ def test_a_worse_sign_supersedes_the_milder_alert_and_the_same_one_is_not_repeat
     assert worse.result.instruction is Instruction.CALL_NOW
     again = send(pain=5, itch=2)
     assert not again.duplicate and again.new_alerts == ()
-    with sqlite_runtime.context.uow() as uow:
+    with ctx.uow() as uow:
         stored = uow.alerts.for_session(north.clinic.id, north.record_ids["session"])
     assert [(a.urgency, a.status) for a in stored] == [
         (Urgency.SOON, AlertStatus.CLOSED),

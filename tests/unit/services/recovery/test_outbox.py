@@ -13,14 +13,15 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from resurface.bootstrap import Runtime
 from resurface.domain.appointments import Appointment, AppointmentKind
 from resurface.domain.messages import Notification, NotificationKind, NotificationStatus
 from resurface.mail import SmtpMailer, SmtpSettings
+from resurface.services.context import Context
 from resurface.services.recovery import outbox, reminders
 from resurface.services.recovery.links import LinkSigner, hash_token
 from resurface.services.recovery.outbox import retry_delay
 from tests.support.clinic import SeededClinic, seed_clinic
+from tests.support.fakes import FakeDatabase
 
 
 def free_port() -> int:
@@ -39,12 +40,12 @@ class Mailbox:
 
 
 @pytest.fixture
-def north(sqlite_runtime: Runtime) -> SeededClinic:
-    return seed_clinic(sqlite_runtime.context.uow, "north")
+def north(ctx: Context) -> SeededClinic:
+    return seed_clinic(ctx.uow, "north")
 
 
-def _queue(runtime: Runtime, clinic_id: int, now: dt.datetime) -> Notification:
-    with runtime.context.uow() as uow:
+def _queue(ctx: Context, clinic_id: int, now: dt.datetime) -> Notification:
+    with ctx.uow() as uow:
         saved = uow.notifications.add(
             Notification(
                 0,
@@ -60,33 +61,33 @@ def _queue(runtime: Runtime, clinic_id: int, now: dt.datetime) -> Notification:
     return saved
 
 
-def _stored(runtime: Runtime, clinic_id: int) -> Notification:
-    with runtime.context.uow() as uow:
+def _stored(ctx: Context, clinic_id: int) -> Notification:
+    with ctx.uow() as uow:
         (found,) = uow.notifications.in_clinic(clinic_id)
     return found
 
 
 def test_a_stopped_mail_server_is_recorded_and_retried_later_until_it_is_back(
-    sqlite_runtime: Runtime, north: SeededClinic
+    ctx: Context, north: SeededClinic
 ) -> None:
     now = dt.datetime(2025, 6, 1, 9, 0, tzinfo=dt.UTC)
-    _queue(sqlite_runtime, north.clinic.id, now)
+    _queue(ctx, north.clinic.id, now)
     port = free_port()
     mailer = SmtpMailer(SmtpSettings("127.0.0.1", port, timeout_seconds=2))
 
-    report = outbox.deliver_due(sqlite_runtime.context.uow, mailer, "r@x", now)
-    failed = _stored(sqlite_runtime, north.clinic.id)
+    report = outbox.deliver_due(ctx.uow, mailer, "r@x", now)
+    failed = _stored(ctx, north.clinic.id)
     assert (report.sent, report.failed) == (0, 1)
     assert failed.status is NotificationStatus.FAILED
     assert failed.attempts == 1 and "Connection" in failed.last_error
     assert failed.next_attempt_at == now + retry_delay(1)
 
     # Before the retry time nothing is tried; after it, a second failure waits longer.
-    early = outbox.deliver_due(sqlite_runtime.context.uow, mailer, "r@x", now)
+    early = outbox.deliver_due(ctx.uow, mailer, "r@x", now)
     assert (early.sent, early.failed) == (0, 0)
     later = now + retry_delay(1)
-    outbox.deliver_due(sqlite_runtime.context.uow, mailer, "r@x", later)
-    second = _stored(sqlite_runtime, north.clinic.id)
+    outbox.deliver_due(ctx.uow, mailer, "r@x", later)
+    second = _stored(ctx, north.clinic.id)
     assert second.attempts == 2 and second.next_attempt_at == later + retry_delay(2)
     assert retry_delay(2) > retry_delay(1)
 
@@ -95,15 +96,15 @@ def test_a_stopped_mail_server_is_recorded_and_retried_later_until_it_is_back(
     controller.start()
     try:
         back = later + retry_delay(2)
-        report = outbox.deliver_due(sqlite_runtime.context.uow, mailer, "r@x", back)
+        report = outbox.deliver_due(ctx.uow, mailer, "r@x", back)
     finally:
         controller.stop()
-    sent = _stored(sqlite_runtime, north.clinic.id)
+    sent = _stored(ctx, north.clinic.id)
     assert (report.sent, report.failed) == (1, 0)
     assert sent.status is NotificationStatus.SENT and sent.attempts == 3 and sent.sent_at == back
     assert [m["Subject"] for m in box.messages] == ["Urgent recovery alert"]
     # Sent once: another round sends nothing.
-    again = outbox.deliver_due(sqlite_runtime.context.uow, mailer, "r@x", back)
+    again = outbox.deliver_due(ctx.uow, mailer, "r@x", back)
     assert (again.sent, again.failed) == (0, 0)
 
 
@@ -115,16 +116,16 @@ def test_retry_waits_double_and_stop_growing_at_six_hours() -> None:
 
 
 def test_the_clinic_address_is_used_and_admins_without_e_mail_are_not_guessed(
-    sqlite_runtime: Runtime, north: SeededClinic
+    ctx: Context, north: SeededClinic
 ) -> None:
-    with sqlite_runtime.context.uow() as uow:
+    with ctx.uow() as uow:
         assert outbox.clinic_recipients(uow, north.clinic) == []
         clinic = replace(north.clinic, email="desk@north.example")
         assert outbox.clinic_recipients(uow, clinic) == ["desk@north.example"]
 
 
-def _due_checkin(runtime: Runtime, north: SeededClinic, day: dt.date, email_: str) -> None:
-    with runtime.context.uow() as uow:
+def _due_checkin(ctx: Context, north: SeededClinic, day: dt.date, email_: str) -> None:
+    with ctx.uow() as uow:
         uow.patients.update(replace(north.patient, email=email_))
         uow.appointments.add(
             Appointment(
@@ -140,12 +141,12 @@ def _due_checkin(runtime: Runtime, north: SeededClinic, day: dt.date, email_: st
 
 
 def test_a_reminder_with_a_fresh_link_is_queued_once_after_the_usual_time(
-    sqlite_runtime: Runtime, north: SeededClinic
+    ctx: Context, north: SeededClinic
 ) -> None:
     today = dt.datetime.now(dt.UTC).date()
-    _due_checkin(sqlite_runtime, north, today, "robin@example.org")
-    keys = LinkSigner(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
-    with sqlite_runtime.context.uow() as uow:
+    _due_checkin(ctx, north, today, "robin@example.org")
+    keys = LinkSigner(ctx.links.secret, "https://clinic.example", 42)
+    with ctx.uow() as uow:
         (earlier,) = uow.charts.chart(north.clinic.id, north.patient.id).checkins
     usual = reminders.usual_time([earlier.submitted_at])
     assert usual is not None
@@ -154,10 +155,10 @@ def test_a_reminder_with_a_fresh_link_is_queued_once_after_the_usual_time(
     if before.date() != today or after.date() != today:
         pytest.skip("the seeded check-in's time of day is too close to midnight")
 
-    assert reminders.queue_reminders(sqlite_runtime.context.uow, keys, before) == 0
-    assert reminders.queue_reminders(sqlite_runtime.context.uow, keys, after) == 1
-    assert reminders.queue_reminders(sqlite_runtime.context.uow, keys, after) == 0  # once a day
-    with sqlite_runtime.context.uow() as uow:
+    assert reminders.queue_reminders(ctx.uow, keys, before) == 0
+    assert reminders.queue_reminders(ctx.uow, keys, after) == 1
+    assert reminders.queue_reminders(ctx.uow, keys, after) == 0  # once a day
+    with ctx.uow() as uow:
         (reminder,) = uow.notifications.in_clinic(north.clinic.id)
         assert reminder.kind is NotificationKind.CHECKIN_REMINDER
         assert reminder.recipient == "robin@example.org"
@@ -167,14 +168,14 @@ def test_a_reminder_with_a_fresh_link_is_queued_once_after_the_usual_time(
 
 
 def test_no_reminder_without_an_address_or_when_the_clinic_revoked_the_link(
-    sqlite_runtime: Runtime, north: SeededClinic
+    ctx: Context, north: SeededClinic
 ) -> None:
     today = dt.datetime.now(dt.UTC).date()
-    keys = LinkSigner(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
+    keys = LinkSigner(ctx.links.secret, "https://clinic.example", 42)
     late = dt.datetime.combine(today, dt.time(23, 59), dt.UTC)
-    _due_checkin(sqlite_runtime, north, today, "")
-    assert reminders.queue_reminders(sqlite_runtime.context.uow, keys, late) == 0
-    with sqlite_runtime.context.uow() as uow:
+    _due_checkin(ctx, north, today, "")
+    assert reminders.queue_reminders(ctx.uow, keys, late) == 0
+    with ctx.uow() as uow:
         uow.patients.update(replace(north.patient, email="robin@example.org", version=2))
         session = uow.charts.session(north.clinic.id, north.record_ids["session"])
         assert session is not None
@@ -183,7 +184,7 @@ def test_no_reminder_without_an_address_or_when_the_clinic_revoked_the_link(
         issued = issue_for_reminder(uow, keys, session, late - dt.timedelta(days=1))
         uow.recovery_links.revoke(north.clinic.id, issued.link.id, late - dt.timedelta(hours=1))
         uow.commit()
-    assert reminders.queue_reminders(sqlite_runtime.context.uow, keys, late) == 0
+    assert reminders.queue_reminders(ctx.uow, keys, late) == 0
 
 
 def test_usual_time_is_the_median_time_of_day() -> None:
@@ -205,22 +206,19 @@ def test_usual_time_is_read_in_the_clinics_time_zone() -> None:
 
 
 def test_no_reminder_in_the_clinics_night_even_when_it_is_noon_in_utc(
-    sqlite_runtime: Runtime, north: SeededClinic
+    ctx: Context, db: FakeDatabase, north: SeededClinic
 ) -> None:
     from zoneinfo import ZoneInfo
 
     auckland = ZoneInfo("Pacific/Auckland")
-    keys = LinkSigner(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
+    keys = LinkSigner(ctx.links.secret, "https://clinic.example", 42)
     noon_utc = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)  # 00:00 on 11 June in Auckland
     local_day = noon_utc.astimezone(auckland).date()
-    _due_checkin(sqlite_runtime, north, local_day, "robin@example.org")
-    with sqlite_runtime.engine.begin() as connection:  # no earlier check-ins: no usual time
-        connection.exec_driver_sql("DELETE FROM checkins")
-    assert reminders.queue_reminders(sqlite_runtime.context.uow, keys, noon_utc, zone=auckland) == 0
+    _due_checkin(ctx, north, local_day, "robin@example.org")
+    db.state.checkins.clear()  # no earlier check-ins: no usual time
+    assert reminders.queue_reminders(ctx.uow, keys, noon_utc, zone=auckland) == 0
     local_noon = dt.datetime.combine(local_day, dt.time(12, 5), auckland)
-    assert (
-        reminders.queue_reminders(sqlite_runtime.context.uow, keys, local_noon, zone=auckland) == 1
-    )
+    assert reminders.queue_reminders(ctx.uow, keys, local_noon, zone=auckland) == 1
 
 
 class _Outbox:
@@ -234,14 +232,14 @@ class _Outbox:
 
 
 def test_one_round_queues_nothing_new_and_delivers_what_is_due_through_the_context_mailer(
-    sqlite_runtime: Runtime, north: SeededClinic
+    ctx: Context, north: SeededClinic
 ) -> None:
     now = dt.datetime(2025, 6, 1, 9, 0, tzinfo=dt.UTC)
-    _queue(sqlite_runtime, north.clinic.id, now)
-    waiting = outbox.run_once(replace(sqlite_runtime.context.at(now), mailer=None), sender="r@x")
+    _queue(ctx, north.clinic.id, now)
+    waiting = outbox.run_once(replace(ctx.at(now), mailer=None), sender="r@x")
     assert (waiting.mail_server, waiting.sent) == (False, 0)
-    assert _stored(sqlite_runtime, north.clinic.id).status is NotificationStatus.PENDING
+    assert _stored(ctx, north.clinic.id).status is NotificationStatus.PENDING
     mailer = _Outbox()
-    report = outbox.run_once(replace(sqlite_runtime.context.at(now), mailer=mailer), sender="r@x")
+    report = outbox.run_once(replace(ctx.at(now), mailer=mailer), sender="r@x")
     assert (report.mail_server, report.sent, report.failed) == (True, 1, 0)
     assert mailer.sent[0]["From"] == "r@x"

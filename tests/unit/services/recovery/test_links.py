@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from resurface.bootstrap import Runtime
 from resurface.domain.people import Role
 from resurface.services import auth
 from resurface.services.access import Actor
+from resurface.services.context import Context
 from resurface.services.errors import NotFound, PermissionDenied
 from resurface.services.recovery import links
 from resurface.services.recovery.links import LinkNotUsable, LinkSigner, Throttled
@@ -21,81 +21,72 @@ NOW = dt.datetime(2025, 6, 1, 10, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def north(sqlite_runtime: Runtime) -> SeededClinic:
-    return seed_clinic(sqlite_runtime.context.uow, "north")
+def north(ctx: Context) -> SeededClinic:
+    return seed_clinic(ctx.uow, "north")
 
 
-def _actor(runtime: Runtime, clinic: SeededClinic, role: Role) -> Actor:
-    with runtime.context.uow() as uow:
+def _actor(ctx: Context, clinic: SeededClinic, role: Role) -> Actor:
+    with ctx.uow() as uow:
         user = uow.users.by_username(clinic.usernames[role])
     assert user is not None
     return auth.actor_of(user, "test")
 
 
 def test_a_link_opens_its_session_until_it_expires_or_is_revoked(
-    sqlite_runtime: Runtime, north: SeededClinic
+    ctx: Context, north: SeededClinic
 ) -> None:
-    keys = LinkSigner(sqlite_runtime.settings.secret_key, "https://clinic.example/", 42)
-    actor = _actor(sqlite_runtime, north, Role.CLINICIAN)
+    keys = LinkSigner(ctx.links.secret, "https://clinic.example/", 42)
+    actor = _actor(ctx, north, Role.CLINICIAN)
     pid, sid = north.patient.id, north.record_ids["session"]
-    with sqlite_runtime.context.uow() as uow:
-        issued = links.create_link(
-            replace(sqlite_runtime.context.at(NOW), links=keys), actor, pid, sid
-        )
+    with ctx.uow() as uow:
+        issued = links.create_link(replace(ctx.at(NOW), links=keys), actor, pid, sid)
     assert issued.url == f"https://clinic.example/r/{issued.token}"
     assert issued.link.token_hash != issued.token  # only the hash is stored
-    with sqlite_runtime.context.uow() as uow:
+    with ctx.uow() as uow:
         access = links.access_in(uow, keys.secret, issued.token, NOW)
         assert (access.session.id, access.patient.id) == (sid, pid)
-        page = links.link_page(replace(sqlite_runtime.context.at(NOW), links=keys), actor, pid, sid)
+        page = links.link_page(replace(ctx.at(NOW), links=keys), actor, pid, sid)
         assert page.active is not None and page.active.token == issued.token
         with pytest.raises(LinkNotUsable):
             links.access_in(uow, keys.secret, issued.token, NOW + dt.timedelta(days=42))
         with pytest.raises(LinkNotUsable):
             links.access_in(uow, "another-secret-" * 3, issued.token, NOW)
-    with sqlite_runtime.context.uow() as uow:
-        links.revoke_link(
-            replace(sqlite_runtime.context.at(NOW), links=keys), actor, issued.link.id, pid, sid
-        )
-    with sqlite_runtime.context.uow() as uow:
+    with ctx.uow() as uow:
+        links.revoke_link(replace(ctx.at(NOW), links=keys), actor, issued.link.id, pid, sid)
+    with ctx.uow() as uow:
         with pytest.raises(LinkNotUsable) as refused:
             links.access_in(uow, keys.secret, issued.token, NOW)
         assert str(refused.value) == links.LINK_NOT_USABLE
-        assert (
-            links.link_page(
-                replace(sqlite_runtime.context.at(NOW), links=keys), actor, pid, sid
-            ).active
-            is None
-        )
+        assert links.link_page(replace(ctx.at(NOW), links=keys), actor, pid, sid).active is None
         actions = [e.entry.action for e in uow.audit.for_patient(north.clinic.id, pid)]
     assert "create" in actions and "revoke" in actions
 
 
 def test_staff_may_not_issue_links_and_other_clinics_cannot_see_them(
-    sqlite_runtime: Runtime, north: SeededClinic
+    ctx: Context, north: SeededClinic
 ) -> None:
-    south = seed_clinic(sqlite_runtime.context.uow, "south")
-    keys = LinkSigner(sqlite_runtime.settings.secret_key, "https://clinic.example", 42)
+    south = seed_clinic(ctx.uow, "south")
+    keys = LinkSigner(ctx.links.secret, "https://clinic.example", 42)
     pid, sid = north.patient.id, north.record_ids["session"]
-    with sqlite_runtime.context.uow():
+    with ctx.uow():
         with pytest.raises(PermissionDenied):
             links.create_link(
-                replace(sqlite_runtime.context.at(NOW), links=keys),
-                _actor(sqlite_runtime, north, Role.STAFF),
+                replace(ctx.at(NOW), links=keys),
+                _actor(ctx, north, Role.STAFF),
                 pid,
                 sid,
             )
         with pytest.raises(NotFound):
             links.create_link(
-                replace(sqlite_runtime.context.at(NOW), links=keys),
-                _actor(sqlite_runtime, south, Role.CLINICIAN),
+                replace(ctx.at(NOW), links=keys),
+                _actor(ctx, south, Role.CLINICIAN),
                 pid,
                 sid,
             )
         with pytest.raises(NotFound):  # the session is not this patient's
             links.create_link(
-                replace(sqlite_runtime.context.at(NOW), links=keys),
-                _actor(sqlite_runtime, north, Role.CLINICIAN),
+                replace(ctx.at(NOW), links=keys),
+                _actor(ctx, north, Role.CLINICIAN),
                 pid,
                 south.record_ids["session"],
             )

@@ -8,7 +8,6 @@ import hashlib
 
 import pytest
 
-from resurface.bootstrap import Runtime
 from resurface.demo.photos import HEIGHT, WIDTH, render_skin
 from resurface.domain.chart import Photo
 from resurface.domain.codes import Area
@@ -17,27 +16,28 @@ from resurface.domain.people import Role
 from resurface.domain.reestimate import ResponseStatus
 from resurface.services import results
 from resurface.services.access import Actor
+from resurface.services.context import Context
 from resurface.services.errors import NotFound, PermissionDenied
 from resurface.services.results import Measured, MetricChange, metric_change_pct
 from tests.support.clinic import SeededClinic, seed_clinic
 
 
 @pytest.fixture
-def north(sqlite_runtime: Runtime) -> SeededClinic:
-    return seed_clinic(sqlite_runtime.context.uow, "north")
+def north(ctx: Context) -> SeededClinic:
+    return seed_clinic(ctx.uow, "north")
 
 
-def actor_of(runtime: Runtime, clinic: SeededClinic, role: Role) -> Actor:
-    with runtime.context.uow() as uow:
+def actor_of(ctx: Context, clinic: SeededClinic, role: Role) -> Actor:
+    with ctx.uow() as uow:
         user = uow.users.by_username(clinic.usernames[role])
         assert user is not None
     return Actor(user.id, clinic.clinic.id, role, user.display_name)
 
 
-def store(runtime: Runtime, clinic: SeededClinic, data: bytes, days_ago: int) -> Photo:
-    key = runtime.context.photos.put(data)
+def store(ctx: Context, clinic: SeededClinic, data: bytes, days_ago: int) -> Photo:
+    key = ctx.photos.put(data)
     taken = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
-    with runtime.context.uow() as uow:
+    with ctx.uow() as uow:
         photo = uow.charts.add_photo(
             Photo(
                 0, clinic.clinic.id, clinic.patient.id, "perioral", taken,
@@ -66,14 +66,12 @@ def test_the_change_is_taken_over_the_regions_of_the_area() -> None:
     assert metric_change_pct(measured, Area.CHEEKS, "spot_area_pct") is None
 
 
-def test_results_measure_baseline_against_later_photos(
-    sqlite_runtime: Runtime, north: SeededClinic
-) -> None:
-    baseline = store(sqlite_runtime, north, render_skin(5), 41)
-    before_session = store(sqlite_runtime, north, render_skin(5, response=0.1), 20)
-    latest = store(sqlite_runtime, north, render_skin(5, response=0.7), 1)
-    clinician = actor_of(sqlite_runtime, north, Role.CLINICIAN)
-    view = results.read_results(sqlite_runtime.context, clinician, north.patient.id)
+def test_results_measure_baseline_against_later_photos(ctx: Context, north: SeededClinic) -> None:
+    baseline = store(ctx, north, render_skin(5), 41)
+    before_session = store(ctx, north, render_skin(5, response=0.1), 20)
+    latest = store(ctx, north, render_skin(5, response=0.7), 1)
+    clinician = actor_of(ctx, north, Role.CLINICIAN)
+    view = results.read_results(ctx, clinician, north.patient.id)
     assert (view.before, view.after) == (baseline, latest)
     assert view.measured is not None and not view.measure_error
     density = [c for c in view.measured.changes if c.metric == "wrinkle_density"]
@@ -92,30 +90,22 @@ def test_results_measure_baseline_against_later_photos(
     assert response.remaining_now == max(estimate.new_total - 1, 0)
 
 
-def test_a_chosen_pair_must_be_the_patients_own(
-    sqlite_runtime: Runtime, north: SeededClinic
-) -> None:
-    south = seed_clinic(sqlite_runtime.context.uow, "south")
-    mine = store(sqlite_runtime, north, render_skin(5), 41)
-    theirs = store(sqlite_runtime, south, render_skin(6), 3)
-    clinician = actor_of(sqlite_runtime, north, Role.CLINICIAN)
+def test_a_chosen_pair_must_be_the_patients_own(ctx: Context, north: SeededClinic) -> None:
+    south = seed_clinic(ctx.uow, "south")
+    mine = store(ctx, north, render_skin(5), 41)
+    theirs = store(ctx, south, render_skin(6), 3)
+    clinician = actor_of(ctx, north, Role.CLINICIAN)
     with pytest.raises(NotFound):
-        results.read_results(
-            sqlite_runtime.context, clinician, north.patient.id, mine.id, theirs.id
-        )
+        results.read_results(ctx, clinician, north.patient.id, mine.id, theirs.id)
     with pytest.raises(InvalidInput):
-        results.comparison_png(
-            sqlite_runtime.context, clinician, north.patient.id, mine.id, mine.id
-        )
+        results.comparison_png(ctx, clinician, north.patient.id, mine.id, mine.id)
 
 
-def test_gais_ratings_use_the_rule_base_labels(
-    sqlite_runtime: Runtime, north: SeededClinic
-) -> None:
-    labels = [g.label for g in results.gais_grades(sqlite_runtime.context.rules)]
+def test_gais_ratings_use_the_rule_base_labels(ctx: Context, north: SeededClinic) -> None:
+    labels = [g.label for g in results.gais_grades(ctx.rules)]
     assert labels == ["very much improved", "much improved", "improved", "no change", "worse"]
-    clinician = actor_of(sqlite_runtime, north, Role.CLINICIAN)
-    ctx = sqlite_runtime.context.at(dt.datetime(2026, 3, 2, 11, 0, tzinfo=dt.UTC))
+    clinician = actor_of(ctx, north, Role.CLINICIAN)
+    ctx = ctx.at(dt.datetime(2026, 3, 2, 11, 0, tzinfo=dt.UTC))
     saved = results.record_outcome(
         ctx, clinician, north.patient.id, 3, "softer lines", north.record_ids["session"]
     )
@@ -128,8 +118,8 @@ def test_gais_ratings_use_the_rule_base_labels(
     with pytest.raises(InvalidInput) as error:
         results.record_outcome(ctx, clinician, north.patient.id, 2, "", 999)
     assert error.value.field == "session_id"
-    staff = actor_of(sqlite_runtime, north, Role.STAFF)
+    staff = actor_of(ctx, north, Role.STAFF)
     with pytest.raises(PermissionDenied):
         results.record_outcome(ctx, staff, north.patient.id, 2)
-    with sqlite_runtime.context.uow() as uow:
+    with ctx.uow() as uow:
         assert len(uow.outcomes.for_patient(north.clinic.id, north.patient.id)) == 1

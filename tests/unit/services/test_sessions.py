@@ -6,20 +6,20 @@ import datetime as dt
 
 import pytest
 
-from resurface.bootstrap import Runtime
 from resurface.domain.appointments import AppointmentKind
 from resurface.domain.codes import FitzpatrickType
 from resurface.domain.errors import InvalidInput
 from resurface.domain.people import Role
 from resurface.services import sessions
 from resurface.services.access import Actor
+from resurface.services.context import Context
 from resurface.services.errors import PermissionDenied
 from resurface.services.sessions import AreaEntry, SessionEntry
 from tests.support.clinic import SeededClinic, seed_clinic
 
 
-def actor(runtime: Runtime, seeded: SeededClinic, role: Role) -> Actor:
-    with runtime.context.uow() as uow:
+def actor(ctx: Context, seeded: SeededClinic, role: Role) -> Actor:
+    with ctx.uow() as uow:
         user = uow.users.by_username(seeded.usernames[role])
         assert user is not None
     return Actor(user.id, user.clinic_id, user.role, user.display_name, "test")
@@ -32,16 +32,16 @@ def entry(today: dt.date, **settings: object) -> SessionEntry:
 
 
 @pytest.fixture
-def north(sqlite_runtime: Runtime) -> SeededClinic:
-    return seed_clinic(sqlite_runtime.context.uow, "north")
+def north(ctx: Context) -> SeededClinic:
+    return seed_clinic(ctx.uow, "north")
 
 
 def test_the_second_session_completes_the_plan_and_books_check_ins(
-    sqlite_runtime: Runtime, north: SeededClinic
+    ctx: Context, north: SeededClinic
 ) -> None:
-    ctx = sqlite_runtime.context
+    ctx = ctx
     today = ctx.clock.today()
-    clinician = actor(sqlite_runtime, north, Role.CLINICIAN)
+    clinician = actor(ctx, north, Role.CLINICIAN)
     recorded = sessions.record_session(ctx, clinician, north.patient.id, entry(today))
     assert recorded.session.plan_id == north.record_ids["plan"]
     assert recorded.next_session is None and recorded.sessions_remaining == 0
@@ -51,12 +51,12 @@ def test_the_second_session_completes_the_plan_and_books_check_ins(
     assert len(view.checkins) == len(recorded.checkins)
 
 
-def test_darker_skin_lowers_the_density_limit(sqlite_runtime: Runtime, north: SeededClinic) -> None:
-    ctx = sqlite_runtime.context
+def test_darker_skin_lowers_the_density_limit(ctx: Context, north: SeededClinic) -> None:
+    ctx = ctx
     today = ctx.clock.today()
-    clinician = actor(sqlite_runtime, north, Role.CLINICIAN)
+    clinician = actor(ctx, north, Role.CLINICIAN)
     fair = sessions.session_draft(ctx, clinician, north.patient.id)
-    with sqlite_runtime.context.uow() as uow:
+    with ctx.uow() as uow:
         chart = uow.charts.chart(north.clinic.id, north.patient.id)
         from dataclasses import replace
 
@@ -74,12 +74,10 @@ def test_darker_skin_lowers_the_density_limit(sqlite_runtime: Runtime, north: Se
     assert density.limit == dark_density and density.field == "areas[0].density_pct"
 
 
-def test_missing_and_impossible_values_are_all_named(
-    sqlite_runtime: Runtime, north: SeededClinic
-) -> None:
-    ctx = sqlite_runtime.context
+def test_missing_and_impossible_values_are_all_named(ctx: Context, north: SeededClinic) -> None:
+    ctx = ctx
     today = ctx.clock.today()
-    clinician = actor(sqlite_runtime, north, Role.CLINICIAN)
+    clinician = actor(ctx, north, Role.CLINICIAN)
     bad = SessionEntry(
         today + dt.timedelta(days=1),
         " ",
@@ -98,9 +96,9 @@ def test_missing_and_impossible_values_are_all_named(
     } <= fields
 
 
-def test_staff_may_not_record_sessions(sqlite_runtime: Runtime, north: SeededClinic) -> None:
-    ctx = sqlite_runtime.context
+def test_staff_may_not_record_sessions(ctx: Context, north: SeededClinic) -> None:
+    ctx = ctx
     today = ctx.clock.today()
-    staff = actor(sqlite_runtime, north, Role.STAFF)
+    staff = actor(ctx, north, Role.STAFF)
     with pytest.raises(PermissionDenied):
         sessions.record_session(ctx, staff, north.patient.id, entry(today))
