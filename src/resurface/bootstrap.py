@@ -51,7 +51,7 @@ class Runtime:
 def build(settings: Settings) -> Runtime:
     engine = database.make_engine(settings.sqlalchemy_url)
     context = Context(
-        uow=lambda: SqlUnitOfWork(engine),
+        units=lambda: SqlUnitOfWork(engine),
         rules=load_rule_base(settings.protocols_dir),
         photos=FilePhotoStore(settings.photos_dir),
         links=LinkSigner(settings.secret_key, settings.public_url, settings.recovery_link_days),

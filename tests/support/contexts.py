@@ -62,7 +62,7 @@ def fake_context(
     is pinned to ``now`` (``None``: the real time) in the clinic's ``zone``."""
     db = database if database is not None else FakeDatabase()
     ctx = Context(
-        uow=db.unit_of_work,
+        units=db.unit_of_work,
         rules=rules if rules is not None else shipped_rules(),
         photos=FakePhotoStore(),
         links=LinkSigner(SECRET, PUBLIC_URL, LINK_DAYS),

@@ -43,6 +43,7 @@ from resurface.domain.measurements import PhotoMeasurement
 from resurface.domain.messages import Notification, NotificationStatus
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Clinic, Patient, User
+from resurface.services.clock import Clock
 from resurface.services.ports import SeriesFacts, WebSession
 
 
@@ -587,6 +588,7 @@ class FakeUnitOfWork:
 
     def __init__(self, database: FakeDatabase | None = None) -> None:
         self.database = database if database is not None else FakeDatabase()
+        self.clock = Clock()
         self.state = self.database.state.copy()
         self.committed = 0
         self.clinics = FakeClinics(self)

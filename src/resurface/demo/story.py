@@ -98,7 +98,7 @@ def load_demo(ctx: Context) -> DemoReport:
             count += 1
     with ctx.uow() as uow:
         detail = f"{count} patients"
-        audit.record(uow, None, "demo_loaded", "clinic", "*", detail=detail, at=ctx.clock.now())
+        audit.record(uow, None, "demo_loaded", "clinic", "*", detail=detail)
         uow.commit()
     return DemoReport(True, len(CLINICS), count)
 

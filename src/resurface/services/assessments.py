@@ -103,7 +103,6 @@ def record_assessment(
             saved.id,
             patient_id=patient.id,
             detail=detail,
-            at=ctx.clock.now(),
         )
         uow.commit()
         return saved
@@ -117,7 +116,7 @@ def assessment_desk(
     require(actor, Permission.VIEW_CHART)
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        patient = find_patient_audited(uow, actor, patient_id, at=now)
+        patient = find_patient_audited(uow, actor, patient_id)
         chart = uow.charts.chart(actor.clinic_id, patient.id)
         consultation = chart.consultations[-1] if chart.consultations else None
         assessment = None

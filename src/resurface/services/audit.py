@@ -29,13 +29,12 @@ def record(
     """Append one event in the caller's unit of work: it commits or rolls back with the change.
 
     ``who`` is the signed-in user, or None for the system itself (installation, demo load, a
-    refused sign-in). ``at`` is the caller's clock (``ctx.clock.now()``), so a story told on a
-    pinned clock is audited on that clock; callers not yet given a clock fall back to the wall
-    clock, which is why it still has a default while the use cases move to the Context.
+    refused sign-in). The event is stamped ``at``, or else by the clock of the context that
+    opened ``uow``: records and their audit events read one clock.
     """
     uow.audit.append(
         AuditEntry(
-            at=at if at is not None else dt.datetime.now(dt.UTC),
+            at=at if at is not None else uow.clock.now(),
             actor=who.name if who else "system",
             action=action,
             record_type=record_type,

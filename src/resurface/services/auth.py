@@ -124,5 +124,5 @@ def session_actor(ctx: Context, token: str, source: str) -> tuple[Actor, str]:
 def sign_out(ctx: Context, actor: Actor, token: str) -> None:
     with ctx.uow() as uow:
         uow.web_sessions.delete(token_hash(token))
-        audit.record(uow, actor, "sign_out", "user", actor.user_id, at=ctx.clock.now())
+        audit.record(uow, actor, "sign_out", "user", actor.user_id)
         uow.commit()

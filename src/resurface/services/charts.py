@@ -57,7 +57,7 @@ def read_chart(ctx: Context, actor: Actor, patient_id: int) -> ChartView:
     require(actor, Permission.VIEW_CHART)
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        patient = find_patient_audited(uow, actor, patient_id, at=now)
+        patient = find_patient_audited(uow, actor, patient_id)
         audit.record(uow, actor, "chart_read", "patient", patient.id, patient_id=patient.id, at=now)
         chart = uow.charts.chart(actor.clinic_id, patient.id)
         facts = uow.patients.series_facts(actor.clinic_id).get(patient.id)
@@ -69,7 +69,7 @@ def read_chart(ctx: Context, actor: Actor, patient_id: int) -> ChartView:
 def read_chart_record(ctx: Context, actor: Actor, kind: RecordKind, record_id: int) -> ChartRecord:
     """One record of a chart by id. Another clinic's record is NotFound, as if it did not exist."""
     with ctx.uow() as uow:
-        return read_record(uow, actor, kind, record_id, at=ctx.clock.now())
+        return read_record(uow, actor, kind, record_id)
 
 
 def read_record(

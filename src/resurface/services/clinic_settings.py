@@ -19,7 +19,7 @@ def clinic_settings(ctx: Context, actor: Actor) -> Clinic:
     require(actor, _MANAGE)
     with ctx.uow() as uow:
         clinic = _clinic(uow, actor)
-        audit.record(uow, actor, "read", "clinic", clinic.id, at=ctx.clock.now())
+        audit.record(uow, actor, "read", "clinic", clinic.id)
         uow.commit()
     return clinic
 
@@ -32,7 +32,7 @@ def set_require_cosign(ctx: Context, actor: Actor, required: bool) -> Clinic:
         updated = uow.clinics.update(replace(clinic, require_cosign=required))
         state = "on" if required else "off"
         detail = f"require_cosign {state}"
-        audit.record(uow, actor, "update", "clinic", clinic.id, detail=detail, at=ctx.clock.now())
+        audit.record(uow, actor, "update", "clinic", clinic.id, detail=detail)
         uow.commit()
     return updated
 

@@ -14,29 +14,11 @@ from dataclasses import dataclass, field, replace
 
 from resurface.domain.rulebase import RuleBase
 from resurface.services.auth import LoginPolicy
+from resurface.services.clock import Clock
 from resurface.services.ports import Mailer, PhotoStore, UnitOfWork
 from resurface.services.recovery.links import LinkSigner
 
 __all__ = ["Clock", "Context", "Limits", "LinkSigner"]
-
-
-@dataclass(frozen=True)
-class Clock:
-    """The clinic's clock: ``now()`` is an aware UTC instant, ``today()`` the date in the clinic's
-    time zone. ``fixed`` pins the clock (tests, and the demo's story told on chosen days)."""
-
-    zone: dt.tzinfo = dt.UTC
-    fixed: dt.datetime | None = None
-
-    def now(self) -> dt.datetime:
-        return self.fixed if self.fixed is not None else dt.datetime.now(dt.UTC)
-
-    def today(self) -> dt.date:
-        return self.now().astimezone(self.zone).date()
-
-    def at(self, moment: dt.datetime) -> Clock:
-        """The same clock pinned to ``moment``."""
-        return Clock(self.zone, moment)
 
 
 @dataclass(frozen=True)
@@ -48,7 +30,7 @@ class Limits:
 
 @dataclass(frozen=True)
 class Context:
-    uow: Callable[[], UnitOfWork]
+    units: Callable[[], UnitOfWork]
     rules: RuleBase
     photos: PhotoStore
     links: LinkSigner
@@ -56,6 +38,12 @@ class Context:
     clock: Clock = field(default_factory=Clock)
     limits: Limits = field(default_factory=Limits)
     mailer: Mailer | None = None
+
+    def uow(self) -> UnitOfWork:
+        """A new unit of work that reads this context's clock (audit events are stamped by it)."""
+        unit = self.units()
+        unit.clock = self.clock
+        return unit
 
     def at(self, moment: dt.datetime) -> Context:
         """The same context with its clock pinned to ``moment``."""

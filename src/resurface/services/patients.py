@@ -92,17 +92,15 @@ def find_patient(uow: UnitOfWork, actor: Actor, patient_id: int) -> Patient:
     return patient
 
 
-def find_patient_audited(
-    uow: UnitOfWork, actor: Actor, patient_id: int, *, at: dt.datetime | None = None
-) -> Patient:
+def find_patient_audited(uow: UnitOfWork, actor: Actor, patient_id: int) -> Patient:
     """The patient whose record is being opened, inside the caller's unit of work.
 
     A patient not found (or another clinic's) is audited as ``read_not_found`` and that event is
     committed before NotFound is raised, so probing for records leaves a trace even though the
-    caller's transaction goes no further. Pass ``at=ctx.clock.now()``."""
+    caller's transaction goes no further."""
     patient = uow.patients.get(actor.clinic_id, patient_id)
     if patient is None:
-        audit.record(uow, actor, "read_not_found", "patient", patient_id, at=at)
+        audit.record(uow, actor, "read_not_found", "patient", patient_id)
         uow.commit()
         raise NotFound("patient", patient_id)
     return patient

@@ -28,6 +28,7 @@ from resurface.domain.measurements import PhotoMeasurement
 from resurface.domain.messages import Notification
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Clinic, Patient, User
+from resurface.services.clock import Clock
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,10 @@ class PhotoMeasurements(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction. Nothing is kept unless ``commit`` is called; leaving rolls back."""
+    """One transaction. Nothing is kept unless ``commit`` is called; leaving rolls back.
+    ``clock`` is the clinic's clock of the context that opened it."""
+
+    clock: Clock
 
     @property
     def clinics(self) -> Clinics: ...

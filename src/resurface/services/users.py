@@ -89,7 +89,7 @@ def _add_user(
         User(0, clinic.id, username, display_name.strip(), role, hash_password(password), email)
     )
     detail = f"{username} ({role})"
-    audit.record(uow, actor, "user_added", "user", user.id, detail=detail, at=ctx.clock.now())
+    audit.record(uow, actor, "user_added", "user", user.id, detail=detail)
     return user
 
 

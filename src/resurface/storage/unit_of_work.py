@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from resurface.services.clock import Clock
 from resurface.storage.repositories import (
     SqlAlerts,
     SqlAppointments,
@@ -39,8 +40,9 @@ class SqlUnitOfWork:
     outcomes: SqlOutcomeRatings
     measurements: SqlPhotoMeasurements
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
         self._engine = engine
+        self.clock = clock or Clock()
         self._connection: Connection | None = None
 
     def __enter__(self) -> Self:
