@@ -11,7 +11,7 @@ and, when triage found a warning sign, what to do.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -19,7 +19,7 @@ from resurface.domain.aftercare import AftercareAdvice, aftercare_for_day
 from resurface.domain.alerts import AlertStatus, ClinicAlert, supersede
 from resurface.domain.appointments import AppointmentKind, AppointmentStatus
 from resurface.domain.band_position import Position, ScorePosition, overall
-from resurface.domain.chart import CheckInRecord, Photo
+from resurface.domain.chart import Chart, CheckInRecord, Photo
 from resurface.domain.checkin import SCORE_MAX, SCORE_MIN, CheckIn
 from resurface.domain.codes import RedFlag, Score, Urgency
 from resurface.domain.errors import FieldProblem, InvalidInput
@@ -150,10 +150,10 @@ def _view(
     token: str,
     today: dt.date,
 ) -> PatientPage:
-    treatment = treatment_of(uow, access)
-    records = _session_checkins(uow, access)
-    photos = _photos_by_checkin(uow, access)
-    results = _results(rules, treatment, records, photos)
+    chart = uow.charts.chart(access.clinic.id, access.patient.id)
+    treatment = treatment_of(access, chart)
+    records = _session_checkins(chart, access.session.id)
+    results = _results(rules, treatment, records, _photos_by_checkin(chart, access.session.id))
     day_today = max((today - treatment.treated_on).days, 0)
     return PatientPage(
         clinic_name=access.clinic.name,
@@ -169,25 +169,25 @@ def _view(
     )
 
 
-def treatment_of(uow: UnitOfWork, access: PatientAccess) -> Treatment:
+def treatment_of(access: PatientAccess, chart: Chart) -> Treatment:
     """The course this session's recovery follows - the same one the clinician's chart shows."""
     if not access.session.areas:
         raise NotFound("treated area of session", access.session.id)
-    chart = uow.charts.chart(access.clinic.id, access.patient.id)
     return course_for(access.session, access.patient, chart.consultations)
 
 
-def _session_checkins(uow: UnitOfWork, access: PatientAccess) -> list[CheckInRecord]:
-    chart = uow.charts.chart(access.clinic.id, access.patient.id)
-    records = [r for r in chart.checkins if r.session_id == access.session.id]
+def _session_checkins(chart: Chart, session_id: int) -> list[CheckInRecord]:
+    return _in_order(r for r in chart.checkins if r.session_id == session_id)
+
+
+def _in_order(records: Iterable[CheckInRecord]) -> list[CheckInRecord]:
     return sorted(records, key=lambda r: (r.checkin.date, r.submitted_at, r.id))
 
 
-def _photos_by_checkin(uow: UnitOfWork, access: PatientAccess) -> dict[int, list[int]]:
-    chart = uow.charts.chart(access.clinic.id, access.patient.id)
+def _photos_by_checkin(chart: Chart, session_id: int) -> dict[int, list[int]]:
     found: dict[int, list[int]] = {}
     for photo in chart.photos:
-        if photo.checkin_id is not None and photo.session_id == access.session.id:
+        if photo.checkin_id is not None and photo.session_id == session_id:
             found.setdefault(photo.checkin_id, []).append(photo.id)
     return found
 
@@ -300,18 +300,22 @@ def submit_checkin(ctx: Context, token: str, answers: Answers, *, source: str) -
     with ctx.uow() as uow:
         access = access_in(uow, ctx.links.secret, token, now)
         checkin = parse_answers(answers, access.session.performed_on, today)
-        records = _session_checkins(uow, access)
+        chart = uow.charts.chart(access.clinic.id, access.patient.id)  # read once
+        treatment = treatment_of(access, chart)
+        records = _session_checkins(chart, access.session.id)
+        photos = _photos_by_checkin(chart, access.session.id)
         same = next((r for r in records if r.checkin == checkin), None)
         if same is not None and answers.photo is None:
             # A resend (an offline queue flushed twice, a double tap): keep one copy.
-            return Submitted(_result_of(uow, ctx.rules, access, same.id), (), 0, duplicate=True)
+            result = _result_of(ctx.rules, treatment, records, photos, same.id)
+            return Submitted(result, (), 0, duplicate=True)
         stored = _stored_photo(answers.photo, ctx.photos, ctx.limits.upload_bytes)
         record = uow.charts.add_checkin(
             CheckInRecord(0, access.clinic.id, access.patient.id, access.session.id, checkin, now)
         )
-        treatment = treatment_of(uow, access)
+        records = _in_order([*records, record])
         if stored is not None:
-            uow.charts.add_photo(
+            photo = uow.charts.add_photo(
                 replace(
                     stored,
                     clinic_id=access.clinic.id,
@@ -322,7 +326,8 @@ def submit_checkin(ctx: Context, token: str, answers: Answers, *, source: str) -
                     checkin_id=record.id,
                 )
             )
-        shown = _shown_by(ctx.rules, treatment, [*records, record], record)
+            photos.setdefault(record.id, []).append(photo.id)
+        shown = _shown_by(ctx.rules, treatment, records, record)
         day = shown.day
         new_alerts, queued = _raise_alerts(
             uow, access, record, shown.alerts, ctx.links.public_url, now
@@ -332,7 +337,7 @@ def submit_checkin(ctx: Context, token: str, answers: Answers, *, source: str) -
         record_patient_event(
             uow, access, "create", "checkin", record.id, source=source, now=now, detail=detail
         )
-        result = _result_of(uow, ctx.rules, access, record.id)
+        result = _result_of(ctx.rules, treatment, records, photos, record.id)
         uow.commit()
         return Submitted(result, new_alerts, queued, duplicate=False)
 
@@ -346,12 +351,13 @@ def _shown_by(
 
 
 def _result_of(
-    uow: UnitOfWork, rules: RuleBase, access: PatientAccess, record_id: int
+    rules: RuleBase,
+    treatment: Treatment,
+    records: list[CheckInRecord],
+    photos: Mapping[int, list[int]],
+    record_id: int,
 ) -> CheckInResult:
-    treatment = treatment_of(uow, access)
-    results = _results(
-        rules, treatment, _session_checkins(uow, access), _photos_by_checkin(uow, access)
-    )
+    results = _results(rules, treatment, records, photos)
     return next(r for r in results if r.record.id == record_id)
 
 
