@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from resurface.domain.codes import (
     Area,
@@ -250,13 +251,36 @@ def pre_treatment_steps(
     return tuple(chosen.values())
 
 
-def build_schedule(recommendations: Sequence[Recommendation]) -> tuple[ScheduledSession, ...]:
+class _Count(Protocol):
+    @property
+    def expected(self) -> int: ...
+
+
+class _Weeks(Protocol):
+    @property
+    def min(self) -> float: ...
+
+
+class Schedulable(Protocol):
+    """What a schedule needs of a treatment: the engine's proposal or the clinician's decision."""
+
+    @property
+    def area(self) -> Area: ...
+    @property
+    def modality(self) -> Modality: ...
+    @property
+    def sessions(self) -> _Count: ...
+    @property
+    def interval_weeks(self) -> _Weeks: ...
+
+
+def build_schedule(recommendations: Sequence[Schedulable]) -> tuple[ScheduledSession, ...]:
     """One schedule for every goal: areas treated with the same modality share sessions.
 
     Sessions with one modality are spaced by the longest minimum interval among its areas, so no
     area is treated sooner than its own minimum; the next modality starts one interval later.
     """
-    groups: dict[Modality, list[Recommendation]] = {}
+    groups: dict[Modality, list[Schedulable]] = {}
     for recommendation in recommendations:
         groups.setdefault(recommendation.modality, []).append(recommendation)
     sessions: list[ScheduledSession] = []

@@ -15,12 +15,12 @@ share a ``created_on`` day).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from resurface.domain.chart import ItemDecision, PlanItem, PlanStatus, Span, TreatmentPlan
 from resurface.domain.codes import Area, Concern, Modality
+from resurface.domain.planning import build_schedule
 
 IN_TREATMENT = (PlanStatus.ACCEPTED, PlanStatus.COMPLETED)
 
@@ -93,23 +93,17 @@ def decide(plan: TreatmentPlan, start: dt.date | None = None) -> DecidedPlan:
 def schedule(
     areas: Iterable[DecidedArea], start: dt.date | None = None
 ) -> tuple[DecidedSession, ...]:
-    """The same rule as ``planning.build_schedule``, on the decided values: areas treated with
-    the same modality share sessions, spaced by the longest minimum interval among them; the
-    next modality starts one interval later."""
-    groups: dict[Modality, list[DecidedArea]] = {}
-    for area in areas:
-        groups.setdefault(area.modality, []).append(area)
-    sessions: list[DecidedSession] = []
-    week = 0
-    for modality, group in groups.items():
-        interval = max(math.ceil(a.interval_weeks.min) for a in group)
-        count = max(a.sessions.expected for a in group)
-        for number in range(1, count + 1):
-            treated = tuple(dict.fromkeys(a.area for a in group if a.sessions.expected >= number))
-            on = start + dt.timedelta(weeks=week) if start is not None else None
-            sessions.append(DecidedSession(len(sessions) + 1, week, modality, treated, on))
-            week += interval
-    return tuple(sessions)
+    """The schedule of ``planning.build_schedule`` on the decided values, dated from ``start``."""
+    return tuple(
+        DecidedSession(
+            s.session,
+            s.week,
+            s.modality,
+            s.areas,
+            start + dt.timedelta(weeks=s.week) if start is not None else None,
+        )
+        for s in build_schedule(tuple(areas))
+    )
 
 
 def plan_in_treatment(plans: Iterable[TreatmentPlan]) -> TreatmentPlan | None:
