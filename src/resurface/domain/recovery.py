@@ -71,9 +71,10 @@ class CourseBasis:
     treated_on: dt.date
 
     def in_words(self) -> str:
-        """E.g. "perioral, fractional ablative co2, skin type III" - stated next to every band."""
-        area = self.area.value.replace("_", " ")
-        modality = self.modality.value.replace("_", " ")
+        """E.g. "around the mouth, fractional ablative CO₂ (10,600 nm), skin type III": stated
+        next to every band, on the clinician's chart and the patient's page alike."""
+        area = self.area.label
+        modality = self.modality.label
         skin = f"skin type {self.skin_type.value}"
         if not self.skin_type_recorded:
             skin += " (not recorded yet)"

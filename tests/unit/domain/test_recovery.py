@@ -86,5 +86,7 @@ def test_without_any_type_the_course_is_type_i_and_says_so() -> None:
 
 def test_the_basis_in_plain_words() -> None:
     basis = course_for(session((Area.PERIORAL, FCO2)), patient(FitzpatrickType.III), ())
-    assert basis.in_words() == "perioral, fractional ablative co2, skin type III"
+    assert (
+        basis.in_words() == "around the mouth, fractional ablative CO₂ (10,600 nm), skin type III"
+    )
     assert basis.treated_on == TREATED

@@ -80,4 +80,5 @@ def test_two_areas_one_course_on_every_page(sqlite_runtime: Runtime) -> None:
     # No alert was raised for a pain that is usual on this course.
     assert submitted.new_alerts == () and alerts == []
     # Both pages state the course in the same plain words.
-    assert page.treatment.in_words() == "perioral, fractional ablative co2, skin type II"
+    words = "around the mouth, fractional ablative CO₂ (10,600 nm), skin type II"
+    assert page.treatment.in_words() == words
