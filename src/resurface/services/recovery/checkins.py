@@ -40,27 +40,6 @@ from resurface.services.recovery.links import (
     record_patient_event,
 )
 
-SCORE_QUESTIONS: dict[Score, str] = {
-    Score.REDNESS: "Redness",
-    Score.SWELLING: "Swelling",
-    Score.IRRITATION: "Burning or irritation (like sunburn)",
-    Score.PAIN: "Pain",
-    Score.ITCH: "Itch",
-}
-"""The five sliders, in plain words. 0 is none, 10 the worst the patient can imagine."""
-
-RED_FLAG_QUESTIONS: dict[RedFlag, str] = {
-    RedFlag.YELLOW_CRUST_OR_PUS: "Yellow crusts, pus, or a discharge that stings",
-    RedFlag.BLISTERS_OR_COLD_SORES: "Painful blisters, cold sores, or small open sores in a group",
-    RedFlag.FEVER: "Fever or chills, or you feel unwell",
-    RedFlag.SPREADING_REDNESS: "Redness that is spreading, or skin getting hotter and more painful",
-    RedFlag.WHITE_PUSTULES: "White spots or pimples that itch",
-    RedFlag.DARK_PATCHES: "Dark patches appearing on the treated skin",
-    RedFlag.RAISED_OR_FIRM_AREAS: "Raised, firm or thickened areas",
-    RedFlag.RAW_AREAS_AFTER_DAY_10: "Raw or open areas still not healed, 10 or more days after",
-}
-"""The warning-sign questions of the clinical reference, as yes/no questions in plain words."""
-
 NOTE_MAX = 2000
 
 
@@ -473,8 +452,6 @@ def patient_photo(ctx: Context, token: str, photo_id: int, *, source: str) -> tu
 
 
 __all__ = [
-    "RED_FLAG_QUESTIONS",
-    "SCORE_QUESTIONS",
     "Answers",
     "CheckInResult",
     "Instruction",
