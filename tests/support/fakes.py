@@ -44,7 +44,7 @@ from resurface.domain.messages import Notification, NotificationStatus
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Clinic, Patient, User
 from resurface.services.clock import Clock
-from resurface.services.ports import SeriesFacts, WebSession
+from resurface.services.ports import FileReference, SeriesFacts, StoredFile, WebSession
 
 
 class _InClinic(Protocol):
@@ -345,6 +345,16 @@ class FakeCharts(_Repository):
     def photo(self, clinic_id: int, record_id: int) -> Photo | None:
         return _scoped(self._tables.photos, clinic_id, record_id)
 
+    def file_references(self) -> list[FileReference]:
+        return [
+            FileReference(p.storage_key, "photo", p.id, p.clinic_id)
+            for p in self._tables.photos.values()
+        ] + [
+            FileReference(m.overlay_key, "photo_measurement", m.id, m.clinic_id)
+            for m in self._tables.measurements.values()
+            if m.overlay_key is not None
+        ]
+
 
 class FakeAuditTrail(_Repository):
     def append(self, entry: AuditEntry) -> AuditEvent:
@@ -630,15 +640,31 @@ _KEY = re.compile(r"^[0-9a-f]{64}$")
 
 
 class FakePhotoStore:
-    """Content-addressed bytes in a dict, keyed like ``FilePhotoStore`` (SHA-256 hex)."""
+    """Content-addressed bytes in a dict, keyed like ``FilePhotoStore`` (SHA-256 hex), each
+    written at the moment ``written_at`` says (the clock's now by default)."""
 
-    def __init__(self) -> None:
+    def __init__(self, written_at: dt.datetime | None = None) -> None:
         self.blobs: dict[str, bytes] = {}
+        self.written: dict[str, dt.datetime] = {}
+        self.written_at = written_at
 
     def put(self, data: bytes) -> str:
         key = hashlib.sha256(data).hexdigest()
         self.blobs.setdefault(key, data)
+        self.written.setdefault(key, self.written_at or dt.datetime.now(dt.UTC))
         return key
+
+    def files(self) -> Iterator[StoredFile]:
+        for key in sorted(self.blobs):
+            yield StoredFile(f"{key[:2]}/{key[2:4]}/{key}", key, self.written[key])
+
+    def intact(self, key: str) -> bool:
+        return hashlib.sha256(self.blobs[key]).hexdigest() == key
+
+    def delete(self, name: str) -> None:
+        key = name.rsplit("/", 1)[-1]
+        self.blobs.pop(key, None)
+        self.written.pop(key, None)
 
     def get(self, key: str) -> bytes:
         if not _KEY.match(key):

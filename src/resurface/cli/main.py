@@ -7,7 +7,18 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from resurface.cli import audit, clinical, db, demo, imaging, notify, patient, serve, user
+from resurface.cli import (
+    audit,
+    clinical,
+    db,
+    demo,
+    imaging,
+    notify,
+    patient,
+    photos,
+    serve,
+    user,
+)
 from resurface.cli.context import CliContext
 from resurface.domain.errors import DomainError
 from resurface.imaging.errors import ImagingError
@@ -34,7 +45,7 @@ def _root(ctx: typer.Context) -> None:
     ctx.obj = CliContext()
 
 
-for module in (db, demo, serve, user, patient, audit, clinical, imaging, notify):
+for module in (db, demo, serve, user, patient, audit, photos, clinical, imaging, notify):
     module.register(app)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import typer
 
 from resurface.cli.context import CliContext
@@ -24,8 +26,23 @@ def serve(
     from resurface.web import create_app
 
     context: CliContext = ctx.obj
+    _tidy_photo_store(context)
     web_app = create_app(context.settings, context.runtime)
     if show_logins:
         typer.echo(logins_text())
     typer.echo(f"Resurface is at http://{host}:{port}/  (Ctrl-C stops it)")
     uvicorn.run(web_app, host=host, port=port, log_level="warning")
+
+
+def _tidy_photo_store(context: CliContext) -> None:
+    """Before serving, no upload is in flight: remove the files a crash left without a record,
+    and say when a record's file is missing or damaged."""
+    from resurface.cli.photos import report_lines
+    from resurface.services.photo_store_check import check_photo_store
+
+    report = check_photo_store(
+        context.runtime.context, remove_orphans=True, in_flight=dt.timedelta(0)
+    )
+    if report.removed or not report.consistent:
+        for line in report_lines(report):
+            typer.echo(line, err=True)

@@ -98,6 +98,7 @@ class Charts(Protocol):
     def session(self, clinic_id: int, record_id: int) -> TreatmentSession | None: ...
     def checkin(self, clinic_id: int, record_id: int) -> CheckInRecord | None: ...
     def photo(self, clinic_id: int, record_id: int) -> Photo | None: ...
+    def file_references(self) -> list[FileReference]: ...
 
 
 class AuditTrail(Protocol):
@@ -204,11 +205,38 @@ class UnitOfWork(Protocol):
 
 
 class PhotoStore(Protocol):
-    """Content-addressed bytes: the key is derived from the content, so a put is idempotent."""
+    """Content-addressed bytes: the key is derived from the content, so a put is idempotent.
+
+    A photo's bytes are stored before the record that names them is committed, so a crash in
+    between leaves a file no record names; ``files``, ``intact`` and ``delete`` let a check find
+    and remove those, and find records whose file is missing or damaged."""
 
     def put(self, data: bytes) -> str: ...
     def get(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
+    def files(self) -> Iterator[StoredFile]: ...
+    def intact(self, key: str) -> bool: ...
+    def delete(self, name: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file in the photo store: its name there, its key, and when it was written (UTC).
+    ``key`` is ``None`` for an upload cut off before it got its name, or a stray file."""
+
+    name: str
+    key: str | None
+    written_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class FileReference:
+    """A record that names a file in the photo store."""
+
+    key: str
+    record_type: str
+    record_id: int
+    clinic_id: int
 
 
 __all__ = [
@@ -217,6 +245,7 @@ __all__ = [
     "AuditTrail",
     "Charts",
     "Clinics",
+    "FileReference",
     "Notifications",
     "OutcomeRatings",
     "Patients",
@@ -224,6 +253,7 @@ __all__ = [
     "PhotoStore",
     "RecoveryLinks",
     "SeriesFacts",
+    "StoredFile",
     "UnitOfWork",
     "Users",
     "WebSession",

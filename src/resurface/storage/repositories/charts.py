@@ -37,11 +37,13 @@ from resurface.domain.codes import (
 )
 from resurface.domain.errors import VersionConflict
 from resurface.domain.intake import Goal, MedicalHistory
+from resurface.services.ports import FileReference
 from resurface.storage.repositories._base import Repository, now
 from resurface.storage.tables import (
     assessments,
     checkins,
     consultations,
+    photo_measurements,
     photos,
     plan_items,
     session_areas,
@@ -461,3 +463,19 @@ class SqlCharts(Repository):
     def photo(self, clinic_id: int, record_id: int) -> Photo | None:
         row = self._one(photos, clinic_id, record_id)
         return _photo(row) if row else None
+
+    def file_references(self) -> list[FileReference]:
+        """Every record, in every clinic, that names a file in the photo store."""
+        stored = select(photos.c.storage_key, photos.c.id, photos.c.clinic_id)
+        overlays = select(
+            photo_measurements.c.overlay_key,
+            photo_measurements.c.id,
+            photo_measurements.c.clinic_id,
+        ).where(photo_measurements.c.overlay_key.is_not(None))
+        return [
+            FileReference(key, "photo", record_id, clinic_id)
+            for key, record_id, clinic_id in self.connection.execute(stored)
+        ] + [
+            FileReference(key, "photo_measurement", record_id, clinic_id)
+            for key, record_id, clinic_id in self.connection.execute(overlays)
+        ]
