@@ -66,12 +66,12 @@ def seed_clinic(
     with uow_factory() as uow:
         clinician = uow.users.by_username(names[Role.CLINICIAN])
         assert clinician is not None
-        patient, ids = _patient_with_chart(uow, clinic.id, clinician.id, slug, today)
+        patient, ids = patient_with_chart(uow, clinic.id, clinician.id, slug, today)
         uow.commit()
     return SeededClinic(clinic, names, patient, ids)
 
 
-def _patient_with_chart(
+def patient_with_chart(
     uow: UnitOfWork, clinic_id: int, clinician_id: int, slug: str, today: dt.date
 ) -> tuple[Patient, dict[str, int]]:
     patient = uow.patients.add(

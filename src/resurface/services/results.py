@@ -194,8 +194,10 @@ def record_outcome(
         raise InvalidInput("note", f"is longer than {NOTE_MAX} characters")
     with ctx.uow() as uow:
         patient = find_patient_audited(uow, actor, patient_id)
-        if session_id is not None and uow.charts.session(actor.clinic_id, session_id) is None:
-            raise InvalidInput("session_id", f"no session {session_id} for this patient")
+        if session_id is not None:
+            rated = uow.charts.session(actor.clinic_id, session_id)
+            if rated is None or rated.patient_id != patient.id:
+                raise InvalidInput("session_id", f"no session {session_id} for this patient")
         saved = uow.outcomes.add(
             OutcomeRating(
                 0, actor.clinic_id, patient.id, rated_on or ctx.clock.today(), GAIS, value,

@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from resurface.storage.types import UtcDateTime
+from resurface.storage.types import RecordId, UtcDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -50,7 +50,7 @@ def _patient() -> Column[int]:
 clinics = Table(
     "clinics",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", RecordId, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("slug", String(60), nullable=False, unique=True),
     Column("phone", String(40), nullable=False, server_default=""),
@@ -62,7 +62,7 @@ clinics = Table(
 users = Table(
     "users",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", RecordId, primary_key=True),
     _clinic(),
     Column("username", String(80), nullable=False, unique=True),
     Column("display_name", String(200), nullable=False),
@@ -78,7 +78,7 @@ users = Table(
 patients = Table(
     "patients",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", RecordId, primary_key=True),
     _clinic(),
     Column("given_name", String(120), nullable=False),
     Column("family_name", String(120), nullable=False),
@@ -95,7 +95,7 @@ patients = Table(
 consultations = Table(
     "consultations",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", RecordId, primary_key=True),
     _clinic(),
     _patient(),
     Column("clinician_id", ForeignKey("users.id"), nullable=False),
@@ -114,7 +114,7 @@ consultations = Table(
 assessments = Table(
     "assessments",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", RecordId, primary_key=True),
     _clinic(),
     _patient(),
     Column("clinician_id", ForeignKey("users.id"), nullable=False),
@@ -128,7 +128,7 @@ assessments = Table(
 treatment_plans = Table(
     "treatment_plans",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", RecordId, primary_key=True),
     _clinic(),
     _patient(),
     Column("clinician_id", ForeignKey("users.id"), nullable=False),
@@ -146,7 +146,7 @@ treatment_plans = Table(
 plan_items = Table(
     "plan_items",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", RecordId, primary_key=True),
     Column("plan_id", ForeignKey("treatment_plans.id"), nullable=False, index=True),
     Column("position", Integer, nullable=False),
     Column("area", String(20), nullable=False),
@@ -171,7 +171,7 @@ plan_items = Table(
 treatment_sessions = Table(
     "treatment_sessions",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", RecordId, primary_key=True),
     _clinic(),
     _patient(),
     Column("plan_id", ForeignKey("treatment_plans.id")),
@@ -186,7 +186,7 @@ treatment_sessions = Table(
 session_areas = Table(
     "session_areas",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", RecordId, primary_key=True),
     Column("session_id", ForeignKey("treatment_sessions.id"), nullable=False, index=True),
     Column("position", Integer, nullable=False),
     Column("area", String(20), nullable=False),
@@ -206,7 +206,7 @@ session_areas = Table(
 photos = Table(
     "photos",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", RecordId, primary_key=True),
     _clinic(),
     _patient(),
     Column("region", String(40), nullable=False),
@@ -225,7 +225,7 @@ photos = Table(
 checkins = Table(
     "checkins",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", RecordId, primary_key=True),
     _clinic(),
     _patient(),
     Column("session_id", ForeignKey("treatment_sessions.id"), nullable=False, index=True),
@@ -249,9 +249,9 @@ audit_events = Table(
     Column("action", String(60), nullable=False),
     Column("record_type", String(40), nullable=False),
     Column("record_id", String(40), nullable=False),
-    Column("clinic_id", Integer, index=True),
-    Column("user_id", Integer),
-    Column("patient_id", Integer),
+    Column("clinic_id", RecordId, index=True),
+    Column("user_id", RecordId),
+    Column("patient_id", RecordId),
     Column("source", String(100), nullable=False),
     Column("detail", Text, nullable=False),
     Column("previous_hash", String(64), nullable=False),
@@ -282,7 +282,7 @@ web_sessions = Table(
 photo_measurements = Table(
     "photo_measurements",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", RecordId, primary_key=True),
     _clinic(),
     Column("photo_id", ForeignKey("photos.id"), nullable=False, unique=True),
     Column("analysed_at", UtcDateTime(), nullable=False),
@@ -295,7 +295,7 @@ photo_measurements = Table(
 appointments = Table(
     "appointments",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", RecordId, primary_key=True),
     _clinic(),
     _patient(),
     Column("kind", String(10), nullable=False),
@@ -310,7 +310,7 @@ appointments = Table(
 alerts = Table(
     "alerts",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", RecordId, primary_key=True),
     _clinic(),
     _patient(),
     Column("session_id", ForeignKey("treatment_sessions.id"), nullable=False),
@@ -334,7 +334,7 @@ alerts = Table(
 recovery_links = Table(
     "recovery_links",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", RecordId, primary_key=True),
     _clinic(),
     _patient(),
     Column("session_id", ForeignKey("treatment_sessions.id"), nullable=False, index=True),
@@ -348,7 +348,7 @@ recovery_links = Table(
 notifications = Table(
     "notifications",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", RecordId, primary_key=True),
     _clinic(),
     Column("patient_id", ForeignKey("patients.id")),
     Column("alert_id", ForeignKey("alerts.id")),
@@ -368,7 +368,7 @@ notifications = Table(
 outcome_ratings = Table(
     "outcome_ratings",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", RecordId, primary_key=True),
     _clinic(),
     _patient(),
     Column("session_id", ForeignKey("treatment_sessions.id")),

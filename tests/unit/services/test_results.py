@@ -19,7 +19,7 @@ from resurface.services.access import Actor
 from resurface.services.context import Context
 from resurface.services.errors import NotFound, PermissionDenied
 from resurface.services.results import Measured, MetricChange, metric_change_pct
-from tests.support.clinic import SeededClinic, seed_clinic
+from tests.support.clinic import SeededClinic, patient_with_chart, seed_clinic
 
 
 @pytest.fixture
@@ -123,3 +123,17 @@ def test_gais_ratings_use_the_rule_base_labels(ctx: Context, north: SeededClinic
         results.record_outcome(ctx, staff, north.patient.id, 2)
     with ctx.uow() as uow:
         assert len(uow.outcomes.for_patient(north.clinic.id, north.patient.id)) == 1
+
+
+def test_a_rating_cannot_name_another_patients_session(ctx: Context, north: SeededClinic) -> None:
+    clinician = actor_of(ctx, north, Role.CLINICIAN)
+    with ctx.uow() as uow:
+        _, theirs = patient_with_chart(
+            uow, north.clinic.id, clinician.user_id, "other", dt.date(2026, 3, 2)
+        )
+        uow.commit()
+    with pytest.raises(InvalidInput) as error:
+        results.record_outcome(ctx, clinician, north.patient.id, 2, "", theirs["session"])
+    assert error.value.field == "session_id"
+    with ctx.uow() as uow:
+        assert uow.outcomes.for_patient(north.clinic.id, north.patient.id) == []

@@ -41,7 +41,7 @@ from resurface.services.ports import (
     WebSession,
     WebSessions,
 )
-from tests.support.clinic import _patient_with_chart
+from tests.support.clinic import patient_with_chart
 from tests.support.contexts import (
     NOW,
     PASSWORD,
@@ -179,7 +179,7 @@ def test_the_database_refuses_what_its_unique_constraints_refuse() -> None:
 def test_another_clinics_records_read_as_absent() -> None:
     with FakeUnitOfWork() as uow:
         here, there = uow.clinics.add(_clinic("here")), uow.clinics.add(_clinic("there"))
-        patient, ids = _patient_with_chart(uow, here.id, 1, "here", dt.date(2026, 3, 1))
+        patient, ids = patient_with_chart(uow, here.id, 1, "here", dt.date(2026, 3, 1))
         assert uow.patients.get(there.id, patient.id) is None
         assert uow.patients.get(here.id, patient.id) == patient
         assert uow.charts.plan(there.id, ids["plan"]) is None
@@ -219,7 +219,7 @@ def test_a_patient_saved_from_a_stale_version_is_refused() -> None:
 def test_series_facts_count_sessions_of_the_latest_accepted_plan() -> None:
     with FakeUnitOfWork() as uow:
         clinic = uow.clinics.add(_clinic())
-        patient, _ = _patient_with_chart(uow, clinic.id, 1, "x", dt.date(2026, 3, 1))
+        patient, _ = patient_with_chart(uow, clinic.id, 1, "x", dt.date(2026, 3, 1))
         waiting = uow.patients.add(_patient(clinic.id, "Waiting"))
         facts = uow.patients.series_facts(clinic.id)
         assert uow.patients.series_facts(clinic.id + 1) == {}
@@ -232,7 +232,7 @@ def test_series_facts_count_sessions_of_the_latest_accepted_plan() -> None:
 def test_a_plan_saved_from_a_stale_version_is_refused() -> None:
     with FakeUnitOfWork() as uow:
         clinic = uow.clinics.add(_clinic())
-        _, ids = _patient_with_chart(uow, clinic.id, 1, "x", dt.date(2026, 3, 1))
+        _, ids = patient_with_chart(uow, clinic.id, 1, "x", dt.date(2026, 3, 1))
         plan = uow.charts.plan(clinic.id, ids["plan"])
         assert plan is not None
         saved = uow.charts.update_plan(replace(plan, cosigned_by=7))
