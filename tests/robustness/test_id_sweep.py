@@ -96,7 +96,7 @@ def _n(route: RouteInfo) -> dict[str, int]:
 
 
 def _foreign_ids(route: RouteInfo, south: SeededClinic) -> dict[str, object] | None:
-    values: dict[str, object] = _n(route)
+    values: dict[str, object] = dict(_n(route))
     for parameter in route.parameters:
         if parameter == "n":
             continue
