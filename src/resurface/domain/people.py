@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from resurface.domain.codes import FitzpatrickType
+from resurface.domain.dates import birth_date_problem
+from resurface.domain.errors import FieldProblem
+from resurface.domain.text import text_problems
 
 
 class Role(StrEnum):
@@ -69,3 +72,36 @@ class Patient:
     def age_on(self, day: dt.date) -> int:
         had_birthday = (day.month, day.day) >= (self.date_of_birth.month, self.date_of_birth.day)
         return day.year - self.date_of_birth.year - (0 if had_birthday else 1)
+
+
+NAME_MAX = 120
+PHONE_MAX = 40
+EMAIL_MAX = 200
+
+
+def patient_details_problems(patient: Patient, today: dt.date) -> list[FieldProblem]:
+    """Everything wrong with a patient's details as typed, every field at once: names given,
+    every value one line of storable text within its length, a plausible date of birth."""
+    problems = [
+        FieldProblem(field, "is required")
+        for field, value in (
+            ("given_name", patient.given_name),
+            ("family_name", patient.family_name),
+        )
+        if not value.strip()
+    ]
+    lengths = {
+        "given_name": NAME_MAX,
+        "family_name": NAME_MAX,
+        "phone": PHONE_MAX,
+        "email": EMAIL_MAX,
+    }
+    values = {field: getattr(patient, field) for field in lengths}
+    problems += [
+        FieldProblem(field, f"is longer than {most} characters")
+        for field, most in lengths.items()
+        if len(values[field].strip()) > most
+    ]
+    problems += text_problems(one_line=values)
+    born = birth_date_problem(patient.date_of_birth, today)
+    return problems + ([born] if born else [])

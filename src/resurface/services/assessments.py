@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING
 
 from resurface.domain.chart import Assessment, Consultation, Grade, Photo
 from resurface.domain.codes import Area, Concern
+from resurface.domain.dates import record_date_problem
 from resurface.domain.errors import InvalidInput
 from resurface.domain.measurements import PhotoMeasurement
 from resurface.domain.people import Patient
 from resurface.domain.rulebase import GradedScale, RuleBase
 from resurface.domain.scales import grade_by_code, scale_named
+from resurface.domain.text import check_text
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import NotFound
@@ -84,10 +86,12 @@ def record_assessment(
     require(actor, Permission.WRITE_CHART)
     today = ctx.clock.today()
     on = assessed_on or today
-    if on > today:
-        raise InvalidInput("assessed_on", "is in the future")
+    dated = record_date_problem("assessed_on", on, today)
+    if dated is not None:
+        raise InvalidInput.of([dated])
     if len(notes) > MAX_NOTES:
         raise InvalidInput("notes", f"is longer than {MAX_NOTES} characters")
+    check_text(free_text={"notes": notes})
     grades = _grades(ctx.rules, entries)
     with ctx.uow() as uow:
         patient = find_patient(uow, actor, patient_id)

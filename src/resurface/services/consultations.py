@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING
 
 from resurface.domain.chart import Consultation, ScreeningFinding
 from resurface.domain.codes import FitzpatrickType, Modality, ScreeningAction
+from resurface.domain.dates import record_date_problem
 from resurface.domain.errors import InvalidInput
 from resurface.domain.intake import Goal, MedicalHistory
-from resurface.domain.people import Clinic, Patient
+from resurface.domain.people import Clinic, Patient, patient_details_problems
 from resurface.domain.planning import PatientFacts, PreTreatmentStep, propose_treatment
 from resurface.domain.rulebase import RuleBase
 from resurface.domain.scales import fitzpatrick_type_from_answers
+from resurface.domain.text import check_text
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import NotFound
@@ -315,14 +317,9 @@ def _score(consultation: Consultation) -> int | None:
 
 
 def _check_new_patient(uow: UnitOfWork, actor: Actor, patient: Patient, today: dt.date) -> None:
-    if not patient.given_name.strip():
-        raise InvalidInput("given_name", "is required")
-    if not patient.family_name.strip():
-        raise InvalidInput("family_name", "is required")
-    if patient.date_of_birth > today:
-        raise InvalidInput("date_of_birth", "is in the future")
-    if patient.date_of_birth.year < today.year - 130:
-        raise InvalidInput("date_of_birth", "is more than 130 years ago")
+    problems = patient_details_problems(patient, today)
+    if problems:
+        raise InvalidInput.of(problems)
     twin = uow.patients.find(
         actor.clinic_id,
         patient.given_name.strip(),
@@ -345,10 +342,12 @@ class _Decided:
 def _decide(rules: RuleBase, patient: Patient, intake: Intake, today: dt.date) -> _Decided:
     """Check the intake and screen it; the result is a consultation ready to save."""
     held_on = intake.held_on or today
-    if held_on > today:
-        raise InvalidInput("held_on", "is in the future")
+    dated = record_date_problem("held_on", held_on, today, patient.date_of_birth)
+    if dated is not None:
+        raise InvalidInput.of([dated])
     if len(intake.notes) > MAX_NOTES:
         raise InvalidInput("notes", f"is longer than {MAX_NOTES} characters")
+    check_text(free_text={"notes": intake.notes})
     _check_goals(intake.goals)
     _check_history(intake.history)
     skin_type, answers = _skin_type(rules, intake)

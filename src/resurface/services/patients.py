@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from resurface.domain.errors import InvalidInput
 from resurface.domain.journey import Progress, Stage, stage_of
-from resurface.domain.people import Patient
+from resurface.domain.people import Patient, patient_details_problems
 from resurface.domain.recovery import modality_healing_days
 from resurface.domain.rulebase import RuleBase
+from resurface.domain.text import check_text
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import NotFound
@@ -55,6 +56,7 @@ def list_patients(ctx: Context, actor: Actor, query: PatientQuery) -> Page[Patie
     require(actor, Permission.VIEW_PATIENT_LIST)
     if len(query.text) > 100:
         raise InvalidInput("q", "search text is longer than 100 characters")
+    check_text(one_line={"q": query.text})
     today = ctx.clock.today()
     with ctx.uow() as uow:
         facts = uow.patients.series_facts(actor.clinic_id)
@@ -117,12 +119,9 @@ def add_patient(uow: UnitOfWork, ctx: Context, actor: Actor, patient: Patient) -
     """Check and add a patient to the actor's clinic, audited, inside the caller's unit of work
     (registration with a consultation adds both in one transaction); the caller commits."""
     require(actor, Permission.REGISTER_PATIENT)
-    if not patient.given_name.strip():
-        raise InvalidInput("given_name", "is required")
-    if not patient.family_name.strip():
-        raise InvalidInput("family_name", "is required")
-    if patient.date_of_birth > ctx.clock.today():
-        raise InvalidInput("date_of_birth", "is in the future")
+    problems = patient_details_problems(patient, ctx.clock.today())
+    if problems:
+        raise InvalidInput.of(problems)
     saved = uow.patients.add(
         Patient(
             id=0,
@@ -131,8 +130,8 @@ def add_patient(uow: UnitOfWork, ctx: Context, actor: Actor, patient: Patient) -
             family_name=patient.family_name.strip(),
             date_of_birth=patient.date_of_birth,
             sex=patient.sex,
-            phone=patient.phone,
-            email=patient.email,
+            phone=patient.phone.strip(),
+            email=patient.email.strip(),
             fitzpatrick_type=patient.fitzpatrick_type,
         )
     )

@@ -35,6 +35,7 @@ from resurface.domain.rulebase import RuleBase
 from resurface.domain.rulebase import Span as RuleSpan
 from resurface.domain.screening import screen
 from resurface.domain.settings_limits import settings_limits
+from resurface.domain.text import check_text
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context
@@ -368,6 +369,7 @@ def _decided(item: PlanItem, decision: Decision, actor: Actor) -> PlanItem:
             "to override, choose another modality or another number of sessions "
             f"(proposed: {item.proposed_modality.value}, {item.sessions_expected} sessions)",
         )
+    check_text(free_text={"override_reason": decision.override_reason})
     reason = " ".join(decision.override_reason.split())
     if not reason:
         raise InvalidInput("override_reason", "give the reason for overriding the proposal")

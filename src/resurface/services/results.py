@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from resurface.domain.chart import Chart, Photo
 from resurface.domain.codes import Area, Concern, Modality
+from resurface.domain.dates import record_date_problem
 from resurface.domain.errors import InvalidInput
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Patient
@@ -24,6 +25,7 @@ from resurface.domain.reestimate import (
     reestimate_sessions,
 )
 from resurface.domain.rulebase import Grade, RuleBase
+from resurface.domain.text import check_text
 from resurface.imaging.compare import Comparison, compare
 from resurface.imaging.errors import ImagingError
 from resurface.imaging.ingest import decode_photo
@@ -192,6 +194,11 @@ def record_outcome(
         raise InvalidInput("value", f"choose one of {choices}")
     if len(note) > NOTE_MAX:
         raise InvalidInput("note", f"is longer than {NOTE_MAX} characters")
+    check_text(free_text={"note": note})
+    if rated_on is not None and (
+        dated := record_date_problem("rated_on", rated_on, ctx.clock.today())
+    ):
+        raise InvalidInput.of([dated])
     with ctx.uow() as uow:
         patient = find_patient_audited(uow, actor, patient_id)
         if session_id is not None:

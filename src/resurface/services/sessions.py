@@ -17,6 +17,7 @@ from typing import TypeVar
 from resurface.domain.appointments import Appointment, AppointmentKind, AppointmentStatus
 from resurface.domain.chart import AreaSettings, Consultation, TreatmentPlan, TreatmentSession
 from resurface.domain.codes import Area, Modality
+from resurface.domain.dates import record_date_problem
 from resurface.domain.errors import FieldProblem, InvalidInput
 from resurface.domain.intake import MedicalHistory
 from resurface.domain.people import Patient
@@ -30,6 +31,7 @@ from resurface.domain.settings_limits import (
     check_settings,
     settings_limits,
 )
+from resurface.domain.text import text_problems
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context
@@ -299,8 +301,9 @@ def _checked(
     rules: RuleBase, found: ScreeningResult, entry: SessionEntry, today: dt.date
 ) -> tuple[AreaSettings, ...]:
     problems: list[FieldProblem] = []
-    if entry.performed_on > today:
-        problems.append(FieldProblem("performed_on", "is in the future"))
+    dated = record_date_problem("performed_on", entry.performed_on, today)
+    problems += [dated] if dated else []
+    problems += text_problems(one_line={"device": entry.device}, free_text={"notes": entry.notes})
     device = " ".join(entry.device.split())
     if not device:
         problems.append(FieldProblem("device", "name the laser device used"))
@@ -379,6 +382,7 @@ def _checked_area(
             problems.append(
                 FieldProblem(f"{prefix}.{name}", f"is longer than {MAX_TEXT} characters")
             )
+        problems += text_problems(free_text={f"{prefix}.{name}": text})
     if len(problems) > before:
         return None
     reason = " ".join(typed.beyond_limits_reason.split())

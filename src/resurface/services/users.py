@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from resurface.domain.errors import FieldProblem, InvalidInput
 from resurface.domain.people import Clinic, Role, User
+from resurface.domain.text import text_problems
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import Conflict, NotFound
@@ -27,6 +28,7 @@ def check_new_user(username: str, display_name: str, password: str) -> None:
         problems.append(FieldProblem("username", message))
     if not display_name.strip():
         problems.append(FieldProblem("display_name", "is required"))
+    problems += text_problems(one_line={"display_name": display_name})
     if len(password) < MIN_LENGTH:
         problems.append(FieldProblem("password", f"must be at least {MIN_LENGTH} characters"))
     if problems:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from resurface.domain.alerts import AlertStatus, ClinicAlert
 from resurface.domain.errors import InvalidInput, VersionConflict
+from resurface.domain.text import check_text
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context
@@ -145,6 +146,7 @@ def _note(note: str) -> str:
         raise InvalidInput("note", "say what was done (e.g. called the patient, booked a review)")
     if len(text) > NOTE_MAX:
         raise InvalidInput("note", f"is longer than {NOTE_MAX} characters")
+    check_text(free_text={"note": text})
     return text
 
 

@@ -25,6 +25,7 @@ from resurface.domain.codes import RedFlag, Score, Urgency
 from resurface.domain.errors import FieldProblem, InvalidInput
 from resurface.domain.recovery import CourseBasis, course_for
 from resurface.domain.rulebase import RuleBase
+from resurface.domain.text import text_problems
 from resurface.domain.triage import Alert, DayResult, triage_by_day
 from resurface.imaging.errors import ImagingError
 from resurface.imaging.ingest import ingest_photo
@@ -234,6 +235,7 @@ def parse_answers(answers: Answers, treated_on: dt.date, today: dt.date) -> Chec
     note = answers.note.strip()
     if len(note) > NOTE_MAX:
         errors["note"] = f"keep the note under {NOTE_MAX} characters (it has {len(note)})"
+    errors |= {p.field: p.message for p in text_problems(free_text={"note": note})}
     date = _date(answers.date, today, treated_on, errors)
     if errors:
         raise _invalid(errors)
