@@ -90,6 +90,7 @@ class _State:
     notifications: dict[int, Notification] = field(default_factory=dict)
     outcomes: dict[int, OutcomeRating] = field(default_factory=dict)
     measurements: dict[int, PhotoMeasurement] = field(default_factory=dict)
+    request_keys: dict[tuple[str, str], int | None] = field(default_factory=dict)
 
     def copy(self) -> _State:
         """Records are frozen, so copying the containers is enough."""
@@ -345,6 +346,9 @@ class FakeCharts(_Repository):
     def photo(self, clinic_id: int, record_id: int) -> Photo | None:
         return _scoped(self._tables.photos, clinic_id, record_id)
 
+    def hold_session(self, clinic_id: int, session_id: int) -> None:
+        """Units of work run one at a time in tests: nothing to wait for."""
+
     def file_references(self) -> list[FileReference]:
         return [
             FileReference(p.storage_key, "photo", p.id, p.clinic_id)
@@ -580,6 +584,21 @@ class FakePhotoMeasurements(_Repository):
         )
 
 
+class FakeRequestKeys(_Repository):
+    """One unit of work at a time in tests, so a claim never has to wait."""
+
+    def claim(self, scope: str, key: str, at: dt.datetime) -> int | None:
+        if (scope, key) in self._tables.request_keys:
+            earlier = self._tables.request_keys[(scope, key)]
+            assert earlier is not None, "a committed key always names its record"
+            return earlier
+        self._tables.request_keys[(scope, key)] = None
+        return None
+
+    def settle(self, scope: str, key: str, record_id: int) -> None:
+        self._tables.request_keys[(scope, key)] = record_id
+
+
 class FakeDatabase:
     """The committed state that the units of work it opens share."""
 
@@ -613,6 +632,7 @@ class FakeUnitOfWork:
         self.notifications = FakeNotifications(self)
         self.outcomes = FakeOutcomeRatings(self)
         self.measurements = FakePhotoMeasurements(self)
+        self.request_keys = FakeRequestKeys(self)
 
     def __enter__(self) -> Self:
         self.state = self.database.state.copy()

@@ -80,28 +80,26 @@ EMAIL_MAX = 200
 
 
 def patient_details_problems(patient: Patient, today: dt.date) -> list[FieldProblem]:
-    """Everything wrong with a patient's details as typed, every field at once: names given,
-    every value one line of storable text within its length, a plausible date of birth."""
-    problems = [
-        FieldProblem(field, "is required")
-        for field, value in (
-            ("given_name", patient.given_name),
-            ("family_name", patient.family_name),
-        )
-        if not value.strip()
-    ]
+    """Everything wrong with a patient's details as typed, every field at once and in the
+    form's order: names given, each value one line of storable text within its length, a
+    plausible date of birth."""
     lengths = {
         "given_name": NAME_MAX,
         "family_name": NAME_MAX,
         "phone": PHONE_MAX,
         "email": EMAIL_MAX,
     }
-    values = {field: getattr(patient, field) for field in lengths}
-    problems += [
-        FieldProblem(field, f"is longer than {most} characters")
-        for field, most in lengths.items()
-        if len(values[field].strip()) > most
-    ]
-    problems += text_problems(one_line=values)
+    problems = {}
+    for field, most in lengths.items():
+        value: str = getattr(patient, field)
+        if field.endswith("_name") and not value.strip():
+            problems[field] = FieldProblem(field, "is required")
+        elif len(value.strip()) > most:
+            problems[field] = FieldProblem(field, f"is longer than {most} characters")
+        else:
+            problems.update((p.field, p) for p in text_problems(one_line={field: value}))
     born = birth_date_problem(patient.date_of_birth, today)
-    return problems + ([born] if born else [])
+    if born is not None:
+        problems[born.field] = born
+    order = ("given_name", "family_name", "date_of_birth", "phone", "email")
+    return [problems[field] for field in order if field in problems]

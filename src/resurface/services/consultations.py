@@ -26,8 +26,9 @@ from resurface.domain.text import check_text
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import NotFound
-from resurface.services.patients import add_patient, find_patient
+from resurface.services.patients import add_patient, find_patient, find_patient_audited
 from resurface.services.ports import UnitOfWork
+from resurface.services.request_keys import checked_key, scope
 
 if TYPE_CHECKING:
     from resurface.services.context import Context
@@ -197,33 +198,71 @@ class ConsultationView:
 
 
 def register_with_consultation(
-    ctx: Context, actor: Actor, patient: Patient, intake: Intake | None
+    ctx: Context,
+    actor: Actor,
+    patient: Patient,
+    intake: Intake | None,
+    *,
+    request_key: str = "",
 ) -> tuple[Patient, ConsultationView | None]:
     """Register a new patient and, if given, record the first consultation.
 
     Everything is checked before anything is saved, so a refused consultation leaves no
     half-registered patient behind. Staff may register; only chart writers may add the intake.
+    A resend under the same ``request_key`` is given the patient the first request registered.
     """
     require(actor, Permission.REGISTER_PATIENT)
     if intake is not None:
         require(actor, Permission.WRITE_CHART)
-    today = ctx.clock.today()
+    key = checked_key(request_key)
     with ctx.uow() as uow:
-        _check_new_patient(uow, actor, patient, today)
-        decided = None
-        if intake is not None:
-            probe = replace(patient, clinic_id=actor.clinic_id)
-            decided = _decide(ctx.rules, probe, intake, today)
-            patient = replace(patient, fitzpatrick_type=decided.consultation.fitzpatrick_type)
-        saved = add_patient(uow, ctx, actor, patient)
-        if decided is None:
-            uow.commit()
-            return saved, None
-        consultation = replace(decided.consultation, patient_id=saved.id)
-        consultation = _save(uow, actor, consultation, ctx.clock.now())
-        view = _view(uow, actor, saved, consultation, decided.pre_treatment)
+        keys = scope("patient", "user", actor.user_id)
+        earlier = uow.request_keys.claim(keys, key, ctx.clock.now()) if key else None
+        if earlier is None:
+            return _register(uow, ctx, actor, patient, intake, (keys, key))
+    return _registered(ctx, actor, earlier)
+
+
+def _register(
+    uow: UnitOfWork,
+    ctx: Context,
+    actor: Actor,
+    patient: Patient,
+    intake: Intake | None,
+    request: tuple[str, str],
+) -> tuple[Patient, ConsultationView | None]:
+    """Check everything, then save the patient (and the consultation); ``request`` is the
+    request key's (scope, key), settled on the new patient when a key was given."""
+    today = ctx.clock.today()
+    _check_new_patient(uow, actor, patient, today)
+    decided = None
+    if intake is not None:
+        probe = replace(patient, clinic_id=actor.clinic_id)
+        decided = _decide(ctx.rules, probe, intake, today)
+        patient = replace(patient, fitzpatrick_type=decided.consultation.fitzpatrick_type)
+    saved = add_patient(uow, ctx, actor, patient)
+    if request[1]:
+        uow.request_keys.settle(*request, saved.id)
+    if decided is None:
         uow.commit()
-        return saved, view
+        return saved, None
+    consultation = replace(decided.consultation, patient_id=saved.id)
+    consultation = _save(uow, actor, consultation, ctx.clock.now())
+    view = _view(uow, actor, saved, consultation, decided.pre_treatment)
+    uow.commit()
+    return saved, view
+
+
+def _registered(
+    ctx: Context, actor: Actor, patient_id: int
+) -> tuple[Patient, ConsultationView | None]:
+    """What registering ``patient_id`` answered: the patient, and the first consultation."""
+    with ctx.uow() as uow:
+        patient = find_patient_audited(uow, actor, patient_id)
+        consultations = uow.charts.chart(actor.clinic_id, patient.id).consultations
+        uow.commit()
+    first = min(consultations, key=lambda c: c.id, default=None)
+    return patient, read_consultation(ctx, actor, first.id) if first else None
 
 
 def record_consultation(

@@ -99,6 +99,10 @@ class Charts(Protocol):
     def checkin(self, clinic_id: int, record_id: int) -> CheckInRecord | None: ...
     def photo(self, clinic_id: int, record_id: int) -> Photo | None: ...
     def file_references(self) -> list[FileReference]: ...
+    def hold_session(self, clinic_id: int, session_id: int) -> None:
+        """Hold the session until the unit of work ends: its check-ins are taken one at a time,
+        so two sent at once cannot both open the same alert. The first write of the unit."""
+        ...
 
 
 class AuditTrail(Protocol):
@@ -133,6 +137,20 @@ class Alerts(Protocol):
     def for_patient(self, clinic_id: int, patient_id: int) -> list[ClinicAlert]: ...
     def for_session(self, clinic_id: int, session_id: int) -> list[ClinicAlert]: ...
     def update(self, record: ClinicAlert) -> ClinicAlert: ...
+
+
+class RequestKeys(Protocol):
+    """Keys that make a create safe to send twice. ``claim`` is the first write of its unit of
+    work: it waits for a request in flight under the same key to finish, so of two requests at
+    once exactly one makes the record; the other is given that record's id."""
+
+    def claim(self, scope: str, key: str, at: dt.datetime) -> int | None:
+        """Keep ``key`` for this request (``None``), or the id the earlier request recorded."""
+        ...
+
+    def settle(self, scope: str, key: str, record_id: int) -> None:
+        """Note the record this request made under ``key``."""
+        ...
 
 
 class RecoveryLinks(Protocol):
@@ -192,6 +210,8 @@ class UnitOfWork(Protocol):
     def outcomes(self) -> OutcomeRatings: ...
     @property
     def measurements(self) -> PhotoMeasurements: ...
+    @property
+    def request_keys(self) -> RequestKeys: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -252,6 +272,7 @@ __all__ = [
     "PhotoMeasurements",
     "PhotoStore",
     "RecoveryLinks",
+    "RequestKeys",
     "SeriesFacts",
     "StoredFile",
     "UnitOfWork",

@@ -380,3 +380,15 @@ outcome_ratings = Table(
     Column("note", Text, nullable=False, server_default=""),
     _stamp(),
 )
+
+
+request_keys = Table(
+    "request_keys",
+    metadata,
+    Column("scope", String(80), primary_key=True),
+    Column("key", String(100), primary_key=True),
+    Column("record_id", RecordId),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+"""A create that a client may send twice (an offline phone, a double tap) carries a key; the
+first request under a key keeps it, with the record it made, and a resend gets that record."""

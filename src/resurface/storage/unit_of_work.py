@@ -19,6 +19,7 @@ from resurface.storage.repositories import (
     SqlPatients,
     SqlPhotoMeasurements,
     SqlRecoveryLinks,
+    SqlRequestKeys,
     SqlUsers,
     SqlWebSessions,
 )
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
     notifications: SqlNotifications
     outcomes: SqlOutcomeRatings
     measurements: SqlPhotoMeasurements
+    request_keys: SqlRequestKeys
 
     def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
         self._engine = engine
@@ -61,6 +63,7 @@ class SqlUnitOfWork:
         self.notifications = SqlNotifications(connection)
         self.outcomes = SqlOutcomeRatings(connection)
         self.measurements = SqlPhotoMeasurements(connection)
+        self.request_keys = SqlRequestKeys(connection)
         return self
 
     def __exit__(

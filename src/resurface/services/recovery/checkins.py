@@ -40,6 +40,7 @@ from resurface.services.recovery.links import (
     patient_csrf,
     record_patient_event,
 )
+from resurface.services.request_keys import checked_key, scope
 
 NOTE_MAX = 2000
 
@@ -53,6 +54,8 @@ class Answers:
     note: str = ""
     date: str | dt.date | None = None
     photo: bytes | None = None
+    request_key: str = ""
+    """Sent again with a resend (the phone's offline queue): the first check-in is kept."""
 
 
 class Instruction(StrEnum):
@@ -278,17 +281,27 @@ def _date(
 def submit_checkin(ctx: Context, token: str, answers: Answers, *, source: str) -> Submitted:
     """Save, triage and audit one check-in sent through ``token``; ``source`` is the client."""
     now, today = ctx.clock.now(), ctx.clock.today()
+    key = checked_key(answers.request_key)
     with ctx.uow() as uow:
         access = access_in(uow, ctx.links.secret, token, now)
         checkin = parse_answers(answers, access.session.performed_on, today)
+        # One check-in of a session at a time: a resend sent alongside its original, or two
+        # warning signs at once, find what the other stored (one record, one alert).
+        uow.charts.hold_session(access.clinic.id, access.session.id)
+        keys = scope("checkin", "session", access.session.id)
+        earlier = uow.request_keys.claim(keys, key, now) if key else None
         chart = uow.charts.chart(access.clinic.id, access.patient.id)  # read once
         treatment = treatment_of(access, chart)
         records = _session_checkins(chart, access.session.id)
         photos = _photos_by_checkin(chart, access.session.id)
         same = next((r for r in records if r.checkin == checkin), None)
-        if same is not None and answers.photo is None:
-            # A resend (an offline queue flushed twice, a double tap): keep one copy.
-            result = _result_of(ctx.rules, treatment, records, photos, same.id)
+        if earlier is None and same is not None and answers.photo is None:
+            earlier = same.id  # the same answers again, without a key: keep one copy
+        if earlier is not None:
+            if key:
+                uow.request_keys.settle(keys, key, earlier)
+                uow.commit()
+            result = _result_of(ctx.rules, treatment, records, photos, earlier)
             return Submitted(result, (), 0, duplicate=True)
         stored = _stored_photo(answers.photo, ctx.photos, ctx.limits.upload_bytes)
         record = uow.charts.add_checkin(
@@ -318,6 +331,8 @@ def submit_checkin(ctx: Context, token: str, answers: Answers, *, source: str) -
         record_patient_event(
             uow, access, "create", "checkin", record.id, source=source, now=now, detail=detail
         )
+        if key:
+            uow.request_keys.settle(keys, key, record.id)
         result = _result_of(ctx.rules, treatment, records, photos, record.id)
         uow.commit()
         return Submitted(result, new_alerts, queued, duplicate=False)

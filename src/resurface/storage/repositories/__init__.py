@@ -10,6 +10,7 @@ from resurface.storage.repositories.measurements import SqlPhotoMeasurements
 from resurface.storage.repositories.messages import SqlNotifications
 from resurface.storage.repositories.outcomes import SqlOutcomeRatings
 from resurface.storage.repositories.patients import SqlPatients
+from resurface.storage.repositories.request_keys import SqlRequestKeys
 from resurface.storage.repositories.users import SqlUsers
 from resurface.storage.repositories.web_sessions import SqlWebSessions
 
@@ -24,6 +25,7 @@ __all__ = [
     "SqlPatients",
     "SqlPhotoMeasurements",
     "SqlRecoveryLinks",
+    "SqlRequestKeys",
     "SqlUsers",
     "SqlWebSessions",
 ]

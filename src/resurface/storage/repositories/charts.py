@@ -464,6 +464,17 @@ class SqlCharts(Repository):
         row = self._one(photos, clinic_id, record_id)
         return _photo(row) if row else None
 
+    def hold_session(self, clinic_id: int, session_id: int) -> None:
+        # A write that changes nothing: it takes the row lock on PostgreSQL and the database's
+        # write lock on SQLite until the transaction ends (SELECT … FOR UPDATE does not exist
+        # on SQLite).
+        table = treatment_sessions
+        self.connection.execute(
+            update(table)
+            .where(table.c.id == session_id, table.c.clinic_id == clinic_id)
+            .values(id=table.c.id)
+        )
+
     def file_references(self) -> list[FileReference]:
         """Every record, in every clinic, that names a file in the photo store."""
         stored = select(photos.c.storage_key, photos.c.id, photos.c.clinic_id)

@@ -91,3 +91,31 @@ def test_a_worse_sign_supersedes_the_milder_alert_and_the_same_one_is_not_repeat
         (Urgency.SOON, AlertStatus.CLOSED),
         (Urgency.URGENT, AlertStatus.OPEN),
     ]
+
+
+def test_a_resend_under_the_same_key_gets_the_first_checkin_even_if_edited(
+    ctx: Context, north: SeededClinic
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    with ctx.uow() as uow:
+        user = uow.users.by_username(north.usernames[Role.CLINICIAN])
+        assert user is not None
+    issued = links.create_link(
+        ctx.at(now), auth.actor_of(user, "t"), north.patient.id, north.record_ids["session"]
+    )
+
+    def send(note: str, key: str) -> checkins.Submitted:
+        scores = {"redness": 3, "swelling": 1, "irritation": 1, "pain": 1, "itch": 1}
+        answers = Answers(scores=scores, note=note, request_key=key)
+        return checkins.submit_checkin(ctx.at(now), issued.token, answers, source="test")
+
+    first = send("tight skin", "queue-7")
+    again = send("tight skin, sent again", "queue-7")
+    other = send("tight skin, sent again", "queue-8")
+    assert (first.duplicate, again.duplicate, other.duplicate) == (False, True, False)
+    assert again.result.record.id == first.result.record.id
+    assert again.result.record.checkin.note == "tight skin"
+    assert other.result.record.id != first.result.record.id
+    with pytest.raises(InvalidInput) as refused:
+        send("x", "not a key!")
+    assert refused.value.field == "Idempotency-Key"
