@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     login_lockout_minutes: float = Field(default=15.0, gt=0)
     protocols_dir: Path | None = None
     max_upload_mb: float = Field(default=40.0, gt=0)
+    max_body_kb: int = Field(
+        default=1024, ge=16, description="the largest form or JSON body (photos aside)"
+    )
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="how patients reach this server (links, QR)"
     )

@@ -16,6 +16,7 @@ from resurface.domain.codes import Modality
 from resurface.web import errors
 from resurface.web.api import router as api_router
 from resurface.web.background import OutboxLoop
+from resurface.web.limits import BodyLimit
 from resurface.web.pages import router as pages_router
 from resurface.web.security import SECURITY_HEADERS
 
@@ -51,6 +52,11 @@ def create_app(settings: Settings, runtime: bootstrap.Runtime | None = None) -> 
     app.include_router(pages_router)
     errors.install(app)
     app.middleware("http")(_security_headers)
+    app.add_middleware(
+        BodyLimit,
+        body_bytes=settings.max_body_kb * 1024,
+        upload_bytes=int(settings.max_upload_mb * 1024 * 1024),
+    )
     return app
 
 

@@ -1,0 +1,56 @@
+"""Bodies a client should never send are refused with a problem, never a 500 and never parsed
+at length: too large (before parsing), deeply nested, not JSON, booleans for numbers."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from resurface.domain.people import Role
+from tests.e2e.web.conftest import sign_in
+from tests.support.clinic import SeededClinic
+
+
+def _post(client: TestClient, csrf: str, url: str, content: bytes) -> tuple[int, str]:
+    response = client.post(
+        url, content=content, headers={"X-CSRF-Token": csrf, "Content-Type": "application/json"}
+    )
+    return response.status_code, response.headers.get("content-type", "")
+
+
+def test_a_body_over_the_cap_is_refused_before_it_is_parsed(
+    client: TestClient, north: SeededClinic
+) -> None:
+    csrf = sign_in(client, north.usernames[Role.CLINICIAN])
+    huge = b'{"given_name": "' + b"a" * (3 * 1024 * 1024) + b'"}'
+    status, kind = _post(client, csrf, "/api/v1/patients", huge)
+    assert (status, kind) == (413, "application/problem+json")
+
+
+def test_a_streamed_body_without_a_length_is_cut_off_at_the_cap(
+    client: TestClient, north: SeededClinic
+) -> None:
+    csrf = sign_in(client, north.usernames[Role.CLINICIAN])
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"given_name": "'
+        for _ in range(64):
+            yield b"a" * 65536
+        yield b'"}'
+
+    response = client.post(
+        "/api/v1/patients",
+        content=chunks(),
+        headers={"X-CSRF-Token": csrf, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_deeply_nested_and_broken_json_are_invalid_input(
+    client: TestClient, north: SeededClinic
+) -> None:
+    csrf = sign_in(client, north.usernames[Role.CLINICIAN])
+    for content in (b"[" * 100_000 + b"]" * 100_000, b'{"given_name": ', b"\xff\xfe", b"null"):
+        status, kind = _post(client, csrf, "/api/v1/patients", content)
+        assert status in (400, 413, 422), (content[:20], status)
+        assert kind == "application/problem+json"
