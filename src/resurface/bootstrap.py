@@ -5,6 +5,8 @@ the CLI build a ``Runtime`` from settings and hand its ``context`` to the use ca
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -61,10 +63,21 @@ def build(settings: Settings) -> Runtime:
             session_length=dt.timedelta(hours=settings.session_hours),
         ),
         clock=Clock(settings.zone),
-        limits=Limits(upload_bytes=int(settings.max_upload_mb * 1024 * 1024)),
+        limits=Limits(
+            upload_bytes=int(settings.max_upload_mb * 1024 * 1024),
+            photo_pixels=int(settings.max_photo_megapixels * 1_000_000),
+        ),
         mailer=smtp_mailer(settings),
+        photo_work=_photo_slots(settings.photo_workers),
     )
     return Runtime(settings, engine, context)
+
+
+def _photo_slots(count: int) -> Callable[[], threading.BoundedSemaphore]:
+    """The process's slots for photo work: an upload waits for one, so peak memory holds at
+    most ``count`` photos being decoded and measured (``make bench`` measures it)."""
+    slots = threading.BoundedSemaphore(count)
+    return lambda: slots
 
 
 def smtp_mailer(settings: Settings) -> SmtpMailer | None:

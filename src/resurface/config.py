@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     login_lockout_minutes: float = Field(default=15.0, gt=0)
     protocols_dir: Path | None = None
     max_upload_mb: float = Field(default=40.0, gt=0)
+    max_photo_megapixels: float = Field(
+        default=60.0, gt=0, le=200, description="larger photos are refused (decompression bombs)"
+    )
+    photo_workers: int = Field(
+        default=1, ge=1, le=8, description="photos decoded and measured at once (memory bound)"
+    )
     max_body_kb: int = Field(
         default=1024, ge=16, description="the largest form or JSON body (photos aside)"
     )

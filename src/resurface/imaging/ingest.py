@@ -26,11 +26,26 @@ try:  # HEIC/HEIF from phones; optional at run time, declared in pyproject.
 except ImportError:  # pragma: no cover - the dependency is installed everywhere we run
     pass
 
-__all__ = ["DEFAULT_MAX_PIXELS", "DecodedPhoto", "IngestedPhoto", "decode_photo", "ingest_photo"]
+__all__ = [
+    "ANALYSIS_MAX_PIXELS",
+    "DEFAULT_MAX_PIXELS",
+    "STORE_MAX_PIXELS",
+    "DecodedPhoto",
+    "IngestedPhoto",
+    "decode_photo",
+    "ingest_photo",
+]
 
 #: 60 megapixels: larger than any clinic camera (a 61 MP full-frame sensor is the largest common one
 #: once rounded down), far below what would exhaust memory when decoded.
 DEFAULT_MAX_PIXELS = 60_000_000
+#: 24 megapixels: a larger photo is kept (and measured) reduced to this, by area averaging, so
+#: a 60 MP upload costs the server about what a 24 MP one does. A face filling the frame stays
+#: above 30 px/mm, three times the resolution analysis works at.
+STORE_MAX_PIXELS = 24_000_000
+#: 12 megapixels (4000 × 3000): a face filling the frame is still at 20 px/mm or more, twice
+#: the resolution analysis works at; measuring all 24 MP would double the memory for nothing.
+ANALYSIS_MAX_PIXELS = 12_000_000
 
 _JPEG_QUALITY = 95
 _MEDIA_TYPES = {
@@ -78,7 +93,8 @@ class IngestedPhoto:
     Attributes
     ----------
     rgb : ndarray, shape (H, W, 3), uint8
-        Upright sRGB pixels.
+        Upright sRGB pixels for analysis: the whole photo, reduced by area averaging to at most
+        ``ANALYSIS_MAX_PIXELS`` (analysis works at about 10 px/mm, far below what that keeps).
     stored_bytes : bytes
         Re-encoded copy with the orientation baked in and no EXIF, GPS, XMP, ICC or text chunks.
         JPEG stays JPEG (quality 95); PNG stays PNG; TIFF, HEIC and the rest become PNG.
@@ -87,7 +103,7 @@ class IngestedPhoto:
     sha256_original : str
         Hex SHA-256 of the bytes as uploaded (for audit: the original is never stored).
     width, height : int
-        Size in pixels.
+        Size in pixels of the stored copy (a photo over ``STORE_MAX_PIXELS`` is kept reduced).
     """
 
     rgb: NDArray[np.uint8] = field(repr=False)
@@ -99,7 +115,11 @@ class IngestedPhoto:
 
 
 def decode_photo(
-    data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, reduce: int = 1
+    data: bytes,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    reduce: int = 1,
+    keep_pixels: int | None = None,
 ) -> DecodedPhoto:
     """Decode a photo to upright sRGB pixels, refusing bombs, non-images and truncated files.
 
@@ -113,6 +133,9 @@ def decode_photo(
     reduce : int, optional
         Decode at 1/``reduce`` of the size when the codec can do so cheaply (JPEG's DCT scaling:
         1, 2, 4 or 8). Analysis asks for this when it works at a lower resolution anyway.
+    keep_pixels : int, optional
+        Reduce a larger image to about this many pixels (JPEG decodes at a lower scale first,
+        so the full image is never in memory).
 
     Returns
     -------
@@ -132,7 +155,12 @@ def decode_photo(
     full_w, full_h = _upright_size(image)
     if reduce > 1 and image.format == "JPEG":
         image.draft("RGB", (image.width // reduce, image.height // reduce))
+    factor = min(1.0, (keep_pixels / (full_w * full_h)) ** 0.5) if keep_pixels else 1.0
+    if factor < 1 and image.format == "JPEG":
+        image.draft("RGB", (int(image.width * factor), int(image.height * factor)))
     rgb_image = _to_srgb(_load(image))
+    if factor < 1:
+        rgb_image = _reduced(rgb_image, keep_pixels or 0)
     rgb = np.asarray(rgb_image, dtype=np.uint8)
     return DecodedPhoto(
         rgb=rgb,
@@ -163,7 +191,7 @@ def ingest_photo(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Ingest
     NotAnImage, ImageTooLarge
         As :func:`decode_photo`.
     """
-    decoded = decode_photo(data, max_pixels=max_pixels)
+    decoded = decode_photo(data, max_pixels=max_pixels, keep_pixels=STORE_MAX_PIXELS)
     # A fresh image from bare pixels carries no info dict: no EXIF, GPS, XMP, ICC or text.
     clean = Image.fromarray(decoded.rgb, mode="RGB")
     buffer = io.BytesIO()
@@ -174,13 +202,22 @@ def ingest_photo(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Ingest
         clean.save(buffer, format="PNG", optimize=False, compress_level=6)
         media_type = "image/png"
     return IngestedPhoto(
-        rgb=decoded.rgb,
+        rgb=np.asarray(_reduced(clean, ANALYSIS_MAX_PIXELS), dtype=np.uint8),
         stored_bytes=buffer.getvalue(),
         media_type=media_type,
         sha256_original=decoded.sha256_original,
-        width=decoded.width,
-        height=decoded.height,
+        width=clean.width,
+        height=clean.height,
     )
+
+
+def _reduced(image: Image.Image, pixels: int) -> Image.Image:
+    """The image, reduced by area averaging when it has more than ``pixels``."""
+    factor = (pixels / (image.width * image.height)) ** 0.5
+    if factor >= 1:
+        return image
+    size = (max(1, int(image.width * factor)), max(1, int(image.height * factor)))
+    return image.resize(size, Image.Resampling.BOX)
 
 
 def media_type_of(format_name: str) -> str:
@@ -228,12 +265,13 @@ def _load(image: Image.Image) -> Image.Image:
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         image.load()
-        upright = ImageOps.exif_transpose(image)
+        if image.getexif().get(0x0112, 1) != 1:  # turned: a turned copy (else no copy)
+            image = ImageOps.exif_transpose(image)
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise NotAnImage(f"the image is truncated or corrupt: {error}") from None
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = previous
-    return upright if upright is not None else image
+    return image
 
 
 def _to_srgb(image: Image.Image) -> Image.Image:
@@ -256,4 +294,4 @@ def _to_srgb(image: Image.Image) -> Image.Image:
                 return converted
         except (ImageCms.PyCMSError, OSError):
             pass  # a broken profile: treat the pixels as sRGB, as browsers do
-    return image.convert("RGB")
+    return image if image.mode == "RGB" else image.convert("RGB")

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 
 from resurface.domain.rulebase import RuleBase
+from resurface.imaging.ingest import DEFAULT_MAX_PIXELS
 from resurface.services.auth import LoginPolicy
 from resurface.services.clock import Clock
 from resurface.services.ports import Mailer, PhotoStore, UnitOfWork
@@ -26,6 +28,7 @@ class Limits:
     """How much one request may bring in."""
 
     upload_bytes: int = 40 * 1024 * 1024
+    photo_pixels: int = DEFAULT_MAX_PIXELS
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,9 @@ class Context:
     clock: Clock = field(default_factory=Clock)
     limits: Limits = field(default_factory=Limits)
     mailer: Mailer | None = None
+    photo_work: Callable[[], AbstractContextManager[object]] = nullcontext
+    """Held while a photo is decoded and measured; bootstrap makes it a slot shared by the
+    process, so however many uploads arrive at once, memory holds one photo at work."""
 
     def uow(self) -> UnitOfWork:
         """A new unit of work that reads this context's clock (audit events are stamped by it)."""

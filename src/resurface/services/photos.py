@@ -30,7 +30,7 @@ from resurface.imaging.ingest import IngestedPhoto, ingest_photo
 from resurface.imaging.overlay import overlay_png
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
-from resurface.services.context import Context
+from resurface.services.context import Context, Limits
 from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient
 
@@ -83,14 +83,19 @@ def upload_photo(
         The patient or the assessment is not in the actor's clinic.
     """
     require(actor, Permission.WRITE_CHART)
+    area = _area(region)
     with ctx.uow() as uow:
         patient = find_patient(uow, actor, patient_id)
-        area = _area(region)
         if assessment_id is not None:
             assessment = uow.charts.assessment(actor.clinic_id, assessment_id)
             if assessment is None or assessment.patient_id != patient.id:
                 raise NotFound("assessment", assessment_id)
-        ingested = _ingest(data, ctx.limits.upload_bytes)
+    notes: list[str] = []
+    with ctx.photo_work():  # decoded and measured outside any transaction, one at a time
+        ingested = _ingest(data, ctx.limits)
+        analysis = _analyse(ingested, area, notes)
+        overlay = overlay_png(analysis) if analysis is not None else None
+    with ctx.uow() as uow:
         taken = ctx.clock.now()
         photo = uow.charts.add_photo(
             Photo(
@@ -110,12 +115,9 @@ def upload_photo(
         audit.record(
             uow, actor, "create", "photo", photo.id, patient_id=patient.id, detail=area.value
         )
-        notes: list[str] = []
-        analysis = _analyse(ingested, area, notes)
         measurement = None
-        if analysis is not None:
-            overlay = ctx.photos.put(overlay_png(analysis))
-            measured = measurement_of(analysis, photo, taken, overlay)
+        if analysis is not None and overlay is not None:
+            measured = measurement_of(analysis, photo, taken, ctx.photos.put(overlay))
             measurement = uow.measurements.add(measured)
             audit.record(
                 uow, actor, "create", "photo_measurement", measurement.id, patient_id=patient.id
@@ -163,12 +165,12 @@ def _area(region: str) -> Area:
         raise InvalidInput("region", f"must be one of {choices}") from None
 
 
-def _ingest(data: bytes, most: int) -> IngestedPhoto:
-    if len(data) > most:
-        limit = most // (1024 * 1024)
+def _ingest(data: bytes, limits: Limits) -> IngestedPhoto:
+    if len(data) > limits.upload_bytes:
+        limit = limits.upload_bytes // (1024 * 1024)
         raise InvalidInput("file", f"is larger than {limit} MB")
     try:
-        return ingest_photo(data)
+        return ingest_photo(data, max_pixels=limits.photo_pixels)
     except ImagingError as error:
         raise InvalidInput("file", str(error)) from None
 

@@ -28,8 +28,8 @@ from resurface.domain.rulebase import RuleBase
 from resurface.domain.text import text_problems
 from resurface.domain.triage import Alert, DayResult, triage_by_day
 from resurface.imaging.errors import ImagingError
-from resurface.imaging.ingest import ingest_photo
-from resurface.services.context import Context
+from resurface.imaging.ingest import IngestedPhoto, ingest_photo
+from resurface.services.context import Context, Limits
 from resurface.services.errors import NotFound
 from resurface.services.ports import PhotoStore, UnitOfWork
 from resurface.services.recovery import outbox
@@ -282,6 +282,8 @@ def submit_checkin(ctx: Context, token: str, answers: Answers, *, source: str) -
     """Save, triage and audit one check-in sent through ``token``; ``source`` is the client."""
     now, today = ctx.clock.now(), ctx.clock.today()
     key = checked_key(answers.request_key)
+    with ctx.photo_work():  # decoded before any lock is taken, one photo at a time
+        ingested = _ingested(answers.photo, ctx.limits)
     with ctx.uow() as uow:
         access = access_in(uow, ctx.links.secret, token, now)
         checkin = parse_answers(answers, access.session.performed_on, today)
@@ -303,7 +305,7 @@ def submit_checkin(ctx: Context, token: str, answers: Answers, *, source: str) -
                 uow.commit()
             result = _result_of(ctx.rules, treatment, records, photos, earlier)
             return Submitted(result, (), 0, duplicate=True)
-        stored = _stored_photo(answers.photo, ctx.photos, ctx.limits.upload_bytes)
+        stored = _stored_photo(ingested, ctx.photos)
         record = uow.charts.add_checkin(
             CheckInRecord(0, access.clinic.id, access.patient.id, access.session.id, checkin, now)
         )
@@ -361,17 +363,23 @@ def _invalid(errors: Mapping[str, str]) -> InvalidInput:
     return InvalidInput.of([FieldProblem(field, message) for field, message in errors.items()])
 
 
-def _stored_photo(data: bytes | None, photos: PhotoStore, max_bytes: int) -> Photo | None:
-    """Decode, strip metadata and store; a Photo with the details still to fill in."""
+def _ingested(data: bytes | None, limits: Limits) -> IngestedPhoto | None:
+    """The patient's photo decoded, its metadata stripped; ``None`` when none was sent."""
     if not data:
         return None
-    if len(data) > max_bytes:
-        limit = max_bytes // (1024 * 1024)
+    if len(data) > limits.upload_bytes:
+        limit = limits.upload_bytes // (1024 * 1024)
         raise InvalidInput("photo", f"is too large; the limit is {limit} MB")
     try:
-        ingested = ingest_photo(data)
+        return ingest_photo(data, max_pixels=limits.photo_pixels)
     except ImagingError as error:
         raise InvalidInput("photo", f"could not be read as a photo ({error})") from None
+
+
+def _stored_photo(ingested: IngestedPhoto | None, photos: PhotoStore) -> Photo | None:
+    """Store the photo; a Photo with the details still to fill in."""
+    if ingested is None:
+        return None
     key = photos.put(ingested.stored_bytes)
     return Photo(
         id=0,
