@@ -238,9 +238,19 @@ class DeviceDefaults:
 
 
 @dataclass(frozen=True)
+class PlausibleRanges:
+    """What a resurfacing laser can deliver at all, per recorded setting (``energy_mj`` ...):
+    outside it a value is a typing error, not a setting beyond the limits."""
+
+    ranges: Mapping[str, tuple[float, float]]
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
 class SettingsRules:
     device_defaults: Mapping[Modality, DeviceDefaults]
     area_factors: Mapping[Area, SettingsFactors]
+    plausible: PlausibleRanges
 
 
 # --- recovery and triage ------------------------------------------------------------------------

@@ -155,6 +155,7 @@ def _settings(file: SettingsFile) -> SettingsRules:
     return SettingsRules(
         device_defaults={m: d.to_domain(m) for m, d in file.device_defaults.items()},
         area_factors={a: f.to_domain(provenance) for a, f in areas.entries.items()},
+        plausible=file.plausible_ranges.to_domain(),
     )
 
 

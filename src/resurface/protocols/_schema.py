@@ -39,6 +39,7 @@ from resurface.domain.rulebase import (
     Indication,
     ModalityFamily,
     ModalityProfile,
+    PlausibleRanges,
     PreTreatmentRule,
     Provenance,
     RedFlagRule,
@@ -387,8 +388,37 @@ class AreaFactorsModel(WithEntries):
     entries: dict[Area, FactorModel]
 
 
+PositiveRange = tuple[Annotated[float, Field(gt=0)], Annotated[float, Field(gt=0)]]
+
+
+class PlausibleModel(Sourced):
+    energy_mj: PositiveRange
+    fluence_j_cm2: PositiveRange
+    spot_size_mm: PositiveRange
+    pulse_duration_ms: PositiveRange
+
+    @model_validator(mode="after")
+    def _low_below_high(self) -> PlausibleModel:
+        for name, (low, high) in self.ranges().items():
+            if low >= high:
+                raise ValueError(f"{name}: the low end must be below the high end")
+        return self
+
+    def ranges(self) -> dict[str, tuple[float, float]]:
+        return {
+            "energy_mj": self.energy_mj,
+            "fluence_j_cm2": self.fluence_j_cm2,
+            "spot_size_mm": self.spot_size_mm,
+            "pulse_duration_ms": self.pulse_duration_ms,
+        }
+
+    def to_domain(self) -> PlausibleRanges:
+        return PlausibleRanges(self.ranges(), self.provenance())
+
+
 class SettingsFile(Strict):
     device_defaults: dict[Modality, DeviceModel]
+    plausible_ranges: PlausibleModel
     area_factors: AreaFactorsModel
 
 

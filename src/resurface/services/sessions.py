@@ -367,9 +367,21 @@ def _checked_area(
         "spot_size_mm": typed.spot_size_mm,
         "density_pct": typed.density_pct,
     }
+    plausible = rules.settings.plausible.ranges
     for name, value in numbers.items():
-        if value is not None and (not math.isfinite(value) or value < 0):
+        if value is None:
+            continue
+        if not math.isfinite(value) or value < 0:
             problems.append(FieldProblem(f"{prefix}.{name}", "must be a number, 0 or more"))
+        elif name in plausible and not plausible[name][0] <= value <= plausible[name][1]:
+            least, most = plausible[name]
+            problems.append(
+                FieldProblem(
+                    f"{prefix}.{name}",
+                    f"{value:g} is outside what a resurfacing laser delivers ({least:g} to "
+                    f"{most:g}); check the value",
+                )
+            )
     if typed.density_pct is not None and typed.density_pct > 100:
         problems.append(FieldProblem(f"{prefix}.density_pct", "is a percentage: 0 to 100"))
     if typed.passes is not None and not 1 <= typed.passes <= MAX_PASSES:

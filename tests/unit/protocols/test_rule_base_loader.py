@@ -92,6 +92,12 @@ def test_a_delicate_area_factor_above_one_is_refused(clinic_copy: Path) -> None:
         load_rule_base(clinic_copy)
 
 
+def test_a_plausible_range_upside_down_is_refused(clinic_copy: Path) -> None:
+    edit(clinic_copy, "settings_limits.yaml", "energy_mj: [0.1, 500]", "energy_mj: [500, 0.1]")
+    with pytest.raises(ProtocolError, match=r"settings_limits\.yaml: plausible_ranges.*energy_mj"):
+        load_rule_base(clinic_copy)
+
+
 def test_broken_yaml_gives_the_line(clinic_copy: Path) -> None:
     edit(clinic_copy, "aftercare.yaml", "fully_ablative:\n", "fully_ablative: [\n")
     with pytest.raises(ProtocolError, match=r"aftercare\.yaml: line \d+: not valid YAML"):

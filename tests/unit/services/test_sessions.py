@@ -102,3 +102,31 @@ def test_staff_may_not_record_sessions(ctx: Context, north: SeededClinic) -> Non
     staff = actor(ctx, north, Role.STAFF)
     with pytest.raises(PermissionDenied):
         sessions.record_session(ctx, staff, north.patient.id, entry(today))
+
+
+def test_impossible_settings_are_refused_even_with_a_reason(
+    ctx: Context, north: SeededClinic
+) -> None:
+    clinician = actor(ctx, north, Role.CLINICIAN)
+    typed = AreaEntry(
+        "perioral",
+        "fractional_ablative_co2",
+        energy_mj=1e308,
+        density_pct=10,
+        passes=1,
+        spot_size_mm=1e300,
+        pulse_duration_ms=0,
+        beyond_limits_reason="the device allows it",
+    )
+    entry = SessionEntry(ctx.clock.today(), "CO2 device", (typed,))
+    with pytest.raises(InvalidInput) as refused:
+        sessions.record_session(ctx, clinician, north.patient.id, entry)
+    fields = [p.field for p in refused.value.problems]
+    assert fields == [
+        "areas[0].energy_mj",
+        "areas[0].pulse_duration_ms",
+        "areas[0].spot_size_mm",
+    ]
+    assert "outside what a resurfacing laser delivers (0.1 to 500)" in refused.value.message
+    draft = sessions.session_draft(ctx, clinician, north.patient.id)
+    assert all(a.settings.energy_mj != 1e308 for a in draft.areas)
