@@ -54,3 +54,15 @@ def test_deeply_nested_and_broken_json_are_invalid_input(
         status, kind = _post(client, csrf, "/api/v1/patients", content)
         assert status in (400, 413, 422), (content[:20], status)
         assert kind == "application/problem+json"
+
+
+def test_a_method_the_route_does_not_take_says_which_it_does(
+    client: TestClient, north: SeededClinic
+) -> None:
+    sign_in(client, north.usernames[Role.CLINICIAN])
+    refused = client.delete("/api/v1/patients")
+    assert refused.status_code == 405
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert set(refused.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+    page = client.put(f"/patients/{north.patient.id}")
+    assert page.status_code == 405 and "GET" in page.headers["allow"]

@@ -6,6 +6,7 @@ WebError
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -13,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from resurface.domain.errors import DomainError, InvalidInput, ProtocolError, VersionConflict
 from resurface.imaging.errors import ImagingError
@@ -109,8 +111,13 @@ def install(app: FastAPI) -> None:
         assert isinstance(error, HTTPException)
         detail = str(error.detail)
         if is_api(request):
-            return problem(error.status_code, detail, detail, request.url.path)
-        return await render_error(request, error.status_code, detail, "")
+            response: Response = problem(error.status_code, detail, detail, request.url.path)
+        else:
+            response = await render_error(request, error.status_code, detail, "")
+        response.headers.update(error.headers or {})
+        if error.status_code == 405:
+            response.headers["Allow"] = ", ".join(sorted(allowed_methods(request)))
+        return response
 
     for kind in (DomainError, ServiceError, ImagingError, WebError):
         app.add_exception_handler(kind, on_error)
@@ -127,3 +134,20 @@ async def render_error(request: Request, status: int, title: str, detail: str) -
         status_code=status,
     )
     return response
+
+
+def allowed_methods(request: Request) -> set[str]:
+    """Every method some route takes at this path (Starlette's 405 names only the first route's,
+    and a resource's GET and POST may be two routes)."""
+    methods: set[str] = set()
+    for route in _routes(request.app.routes):
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return methods or {"GET"}
+
+
+def _routes(routes: list[Any]) -> Iterator[Any]:
+    for route in routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        yield from (contexts() if contexts is not None else (route,))
