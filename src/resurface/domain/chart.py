@@ -176,6 +176,10 @@ class TreatmentSession:
     plan_id: int | None = None
     notes: str = ""
     version: int = 1
+    guards_passed: tuple[str, ...] = ()
+    """What stood in the way when it was recorded (beyond the plan, too soon ...), in words."""
+    proceed_reason: str = ""
+    """The clinician's reason for going on past ``guards_passed``."""
 
 
 @dataclass(frozen=True)

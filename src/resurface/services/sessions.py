@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from resurface.domain.alerts import ClinicAlert
 from resurface.domain.appointments import Appointment, AppointmentKind, AppointmentStatus
 from resurface.domain.chart import AreaSettings, Consultation, TreatmentPlan, TreatmentSession
 from resurface.domain.codes import Area, Modality
@@ -25,6 +26,7 @@ from resurface.domain.plans import decide, plan_in_treatment
 from resurface.domain.rulebase import RuleBase
 from resurface.domain.scheduling import FollowUp, follow_up
 from resurface.domain.screening import ScreeningResult, screen
+from resurface.domain.session_guards import SessionGuard, session_guards
 from resurface.domain.settings_limits import (
     RecordedSettings,
     SettingsLimits,
@@ -71,6 +73,8 @@ class SessionEntry:
     device: str
     areas: tuple[AreaEntry, ...]
     notes: str = ""
+    proceed_reason: str = ""
+    """Why the session goes ahead past its guards (beyond the plan, too soon ...)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,8 @@ class SessionDraft:
     areas: tuple[DraftArea, ...]
     previous: TreatmentSession | None
     today: dt.date
+    guards: tuple[SessionGuard, ...] = ()
+    """What stands in the way of a session today; recording needs a reason to pass them."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,13 @@ def session_draft(ctx: Context, actor: Actor, patient_id: int) -> SessionDraft:
     """The form's starting point: the decided plan's areas with the last settings used there."""
     require(actor, Permission.WRITE_CHART)
     with ctx.uow() as uow:
-        patient, plan, chart_sessions, found = _context(uow, actor, ctx.rules, patient_id)
+        known = _context(uow, actor, ctx.rules, patient_id)
+        patient, plan, chart_sessions, found = (
+            known.patient,
+            known.plan,
+            known.sessions,
+            known.found,
+        )
         previous = chart_sessions[-1] if chart_sessions else None
         areas = []
         for area, modality in _plan_areas(plan):
@@ -165,6 +177,7 @@ def session_draft(ctx: Context, actor: Actor, patient_id: int) -> SessionDraft:
             areas=tuple(areas),
             previous=previous,
             today=ctx.clock.today(),
+            guards=known.guards(ctx.clock.today()),
         )
 
 
@@ -177,9 +190,16 @@ def record_session(
     """Check and save the session, then schedule its check-ins and the next session."""
     require(actor, Permission.WRITE_CHART)
     with ctx.uow() as uow:
-        patient, plan, chart_sessions, found = _context(uow, actor, ctx.rules, patient_id)
+        known = _context(uow, actor, ctx.rules, patient_id)
+        patient, plan, chart_sessions, found = (
+            known.patient,
+            known.plan,
+            known.sessions,
+            known.found,
+        )
         today = ctx.clock.today()
-        areas = _checked(ctx.rules, found, entry, today)
+        guards = known.guards(entry.performed_on)
+        areas = _checked(ctx.rules, found, entry, today, _guard_problems(guards, entry))
         session = uow.charts.add_session(
             TreatmentSession(
                 id=0,
@@ -191,16 +211,18 @@ def record_session(
                 areas=areas,
                 plan_id=plan.id,
                 notes=entry.notes.strip(),
+                guards_passed=tuple(g.message for g in guards),
+                proceed_reason=" ".join(entry.proceed_reason.split()) if guards else "",
             )
         )
-        beyond = [
-            f"{a.area.value}: {a.beyond_limits_reason}" for a in areas if a.beyond_limits_reason
-        ]
-        detail = "; ".join(f"{a.area.value} {a.modality.value}" for a in areas)
-        if beyond:
-            detail += " | beyond limits: " + "; ".join(beyond)
         audit.record(
-            uow, actor, "create", "session", session.id, patient_id=patient.id, detail=detail
+            uow,
+            actor,
+            "create",
+            "session",
+            session.id,
+            patient_id=patient.id,
+            detail=_audit_detail(areas, session),
         )
         plan_next = follow_up(ctx.rules.recovery, plan, (*chart_sessions, session), session, today)
         checkins, next_session = _schedule(uow, actor, patient.id, plan, session, plan_next)
@@ -208,13 +230,33 @@ def record_session(
         return RecordedSession(session, checkins, next_session, plan_next.sessions_remaining)
 
 
-def _audit_detail(areas: Sequence[AreaSettings]) -> str:
-    """What the audit trail says of a session: areas, modalities, and any reason beyond limits."""
+def _audit_detail(areas: Sequence[AreaSettings], session: TreatmentSession) -> str:
+    """What the audit trail says of a session: areas, modalities, any reason beyond limits and
+    the reason to go on past its guards."""
     beyond = [f"{a.area.value}: {a.beyond_limits_reason}" for a in areas if a.beyond_limits_reason]
     detail = "; ".join(f"{a.area.value} {a.modality.value}" for a in areas)
     if beyond:
         detail += " | beyond limits: " + "; ".join(beyond)
+    if session.guards_passed:
+        detail += f" | past {len(session.guards_passed)} guard(s): {session.proceed_reason}"
     return detail
+
+
+def _guard_problems(guards: Sequence[SessionGuard], entry: SessionEntry) -> list[FieldProblem]:
+    """An urgent alert not yet acknowledged stops the session; any other guard needs a reason."""
+    problems = [
+        FieldProblem("guards", f"{g.message} Acknowledge it on the recovery page first.")
+        for g in guards
+        if g.must_acknowledge
+    ]
+    reason = " ".join(entry.proceed_reason.split())
+    problems += text_problems(free_text={"proceed_reason": entry.proceed_reason})
+    if guards and not problems and not reason:
+        listed = " ".join(g.message for g in guards)
+        problems.append(FieldProblem("proceed_reason", f"{listed} Give the reason to go on."))
+    elif len(reason) > MAX_TEXT:
+        problems.append(FieldProblem("proceed_reason", f"is longer than {MAX_TEXT} characters"))
+    return problems
 
 
 def session_view(ctx: Context, actor: Actor, session_id: int) -> SessionView:
@@ -239,16 +281,32 @@ def session_view(ctx: Context, actor: Actor, session_id: int) -> SessionView:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _context(
-    uow: UnitOfWork, actor: Actor, rules: RuleBase, patient_id: int
-) -> tuple[Patient, TreatmentPlan, tuple[TreatmentSession, ...], ScreeningResult]:
+@dataclass(frozen=True)
+class _Known:
+    """What a session is recorded against: the patient, the plan in treatment, the sessions,
+    the screening's precautions, the latest consultation and the patient's alerts."""
+
+    patient: Patient
+    plan: TreatmentPlan
+    sessions: tuple[TreatmentSession, ...]
+    found: ScreeningResult
+    consultation: Consultation | None
+    alerts: tuple[ClinicAlert, ...]
+
+    def guards(self, on: dt.date) -> tuple[SessionGuard, ...]:
+        return session_guards(decide(self.plan), self.sessions, on, self.alerts, self.consultation)
+
+
+def _context(uow: UnitOfWork, actor: Actor, rules: RuleBase, patient_id: int) -> _Known:
     patient = find_patient_audited(uow, actor, patient_id)
     chart = uow.charts.chart(actor.clinic_id, patient.id)
     plan = plan_in_treatment(chart.plans)
     if plan is None:
         raise InvalidInput("plan", "accept a treatment plan before recording a session")
     consultation = chart.consultations[-1] if chart.consultations else None
-    return patient, plan, chart.sessions, _screening(rules, patient, consultation)
+    alerts = tuple(uow.alerts.for_patient(actor.clinic_id, patient.id))
+    found = _screening(rules, patient, consultation)
+    return _Known(patient, plan, chart.sessions, found, consultation, alerts)
 
 
 def _screening(
@@ -298,9 +356,13 @@ def _code(kind: type[_E], value: str, name: str, problems: list[FieldProblem]) -
 
 
 def _checked(
-    rules: RuleBase, found: ScreeningResult, entry: SessionEntry, today: dt.date
+    rules: RuleBase,
+    found: ScreeningResult,
+    entry: SessionEntry,
+    today: dt.date,
+    problems: list[FieldProblem],
 ) -> tuple[AreaSettings, ...]:
-    problems: list[FieldProblem] = []
+    """The areas' settings as checked; raises with ``problems`` and every other one found."""
     dated = record_date_problem("performed_on", entry.performed_on, today)
     problems += [dated] if dated else []
     problems += text_problems(one_line={"device": entry.device}, free_text={"notes": entry.notes})

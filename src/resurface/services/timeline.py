@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from resurface.domain.chart import (
     AreaSettings,
@@ -25,6 +25,8 @@ class TimelineEntry:
     record_id: int
     title: str
     lines: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+    """What the clinic must see at a glance: settings beyond limits, guards gone past."""
 
 
 def _words(code: str) -> str:
@@ -77,7 +79,15 @@ def _settings(area: AreaSettings) -> str:
 def _session(record: TreatmentSession, number: int) -> TimelineEntry:
     lines = [_settings(area) for area in record.areas] + [f"Device: {record.device}"]
     title = f"Treatment session {number}"
-    return TimelineEntry(record.performed_on, "session", record.id, title, tuple(lines))
+    warnings = [
+        f"Beyond the limits for the {area.area.label.lower()}: {area.beyond_limits_reason}"
+        for area in record.areas
+        if area.beyond_limits_reason
+    ]
+    if record.guards_passed:
+        warnings += [*record.guards_passed, f"Went ahead because: {record.proceed_reason}"]
+    entry = TimelineEntry(record.performed_on, "session", record.id, title, tuple(lines))
+    return replace(entry, warnings=tuple(warnings))
 
 
 def _checkin(record: CheckInRecord, session_on: dt.date | None) -> TimelineEntry:

@@ -179,6 +179,8 @@ treatment_sessions = Table(
     Column("performed_on", Date, nullable=False),
     Column("device", String(200), nullable=False),
     Column("notes", Text, nullable=False, server_default=""),
+    Column("guards_passed", Text, nullable=False, server_default=""),
+    Column("proceed_reason", Text, nullable=False, server_default=""),
     _stamp(),
     _version(),
 )

@@ -151,12 +151,17 @@ def test_the_api_answers_422_naming_the_setting_and_the_limit(
     density = next(e for e in errors if e["field"] == "areas[0].density_pct")
     assert density["limit"] == 30
     assert any(e["field"] == "areas[0].beyond_limits_reason" for e in errors)
+    # The seeded first session was 5 days ago: too soon for the plan's 4-8 week interval.
+    assert any(e["field"] == "proceed_reason" and "5 days" in e["message"] for e in errors)
 
     body["areas"][0]["beyond_limits_reason"] = "deep scars, discussed with patient"  # type: ignore[index]
+    body["proceed_reason"] = "leaves the country next month"
     saved = client.post(url, json=body, headers={"X-CSRF-Token": token})
     assert saved.status_code == 201, saved.text
     result = saved.json()
     assert result["session"]["areas"][0]["beyond_limits_reason"].startswith("deep scars")
+    assert result["session"]["proceed_reason"] == "leaves the country next month"
+    assert "5 days earlier" in result["session"]["guards_passed"][0]
     assert result["sessions_remaining"] == 0 and result["next_session"] is None
     assert len(result["checkins"]) == 7
 
@@ -178,6 +183,7 @@ def test_a_due_session_appointment_for_today_is_marked_done(
             {"area": "perioral", "modality": "fractional_ablative_co2", "energy_mj": 15,
              "density_pct": 10, "passes": 2},
         ],
+        "proceed_reason": "the seeded first session was 5 days ago; booked by the director",
     }  # fmt: skip
     saved = client.post(
         f"/api/v1/patients/{north.patient.id}/sessions",
@@ -238,3 +244,38 @@ def test_other_clinics_get_404_and_staff_get_403_on_every_session_route(
             assert response.status_code == status, (username, url, response.text[:300])
             assert "Tester-south" not in response.text
         client.post("/logout", data={"csrf_token": token})
+
+
+def test_a_session_too_soon_is_stopped_on_the_form_then_saved_with_the_reason_shown(
+    client: TestClient, north: SeededClinic
+) -> None:
+    token = sign_in(client, north.usernames[Role.CLINICIAN])
+    url = f"/patients/{north.patient.id}/sessions/new"
+    form_page = client.get(url).text
+    assert "Before you record this session" in form_page and "5 days earlier" in form_page
+    assert (
+        "Record session 2 of 2" in form_page
+        and "Plan " + str(north.record_ids["plan"]) not in form_page
+    )
+    typed = {
+        "csrf_token": token,
+        "area_count": "1",
+        "performed_on": dt.date.today().isoformat(),
+        "device": "Test CO2",
+        "areas[0].treated": "on",
+        "areas[0].area": "perioral",
+        "areas[0].modality": "fractional_ablative_co2",
+        "areas[0].energy_mj": "15",
+        "areas[0].density_pct": "10",
+        "areas[0].passes": "2",
+    }
+    stopped = client.post(url, data=typed)
+    assert stopped.status_code == 422
+    assert 'id="proceed_reason-error"' in stopped.text and 'value="Test CO2"' in stopped.text
+    reason = "Travels abroad for three months; agreed with the medical director"
+    saved = client.post(url, data=typed | {"proceed_reason": reason})
+    assert saved.status_code == 303
+    session_page = client.get(saved.headers["location"]).text
+    assert "Recorded past these checks" in session_page and reason in session_page
+    chart = client.get(f"/patients/{north.patient.id}").text
+    assert f"Went ahead because: {reason}" in chart

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
+from resurface.domain.alerts import ClinicAlert
 from resurface.domain.appointments import AppointmentKind
-from resurface.domain.codes import FitzpatrickType
+from resurface.domain.codes import AlertCode, FitzpatrickType, Urgency
 from resurface.domain.errors import InvalidInput
 from resurface.domain.people import Role
 from resurface.services import sessions
 from resurface.services.access import Actor
 from resurface.services.context import Context
 from resurface.services.errors import PermissionDenied
+from resurface.services.recovery import alerts
 from resurface.services.sessions import AreaEntry, SessionEntry
 from tests.support.clinic import SeededClinic, seed_clinic
 
@@ -36,10 +39,15 @@ def north(ctx: Context) -> SeededClinic:
     return seed_clinic(ctx.uow, "north")
 
 
+def a_month_on(ctx: Context) -> Context:
+    """The seeded patient's first session was 5 days ago; the plan's interval is 4-8 weeks."""
+    return ctx.at(dt.datetime.now(dt.UTC) + dt.timedelta(days=30))
+
+
 def test_the_second_session_completes_the_plan_and_books_check_ins(
     ctx: Context, north: SeededClinic
 ) -> None:
-    ctx = ctx
+    ctx = a_month_on(ctx)
     today = ctx.clock.today()
     clinician = actor(ctx, north, Role.CLINICIAN)
     recorded = sessions.record_session(ctx, clinician, north.patient.id, entry(today))
@@ -52,7 +60,7 @@ def test_the_second_session_completes_the_plan_and_books_check_ins(
 
 
 def test_darker_skin_lowers_the_density_limit(ctx: Context, north: SeededClinic) -> None:
-    ctx = ctx
+    ctx = a_month_on(ctx)
     today = ctx.clock.today()
     clinician = actor(ctx, north, Role.CLINICIAN)
     fair = sessions.session_draft(ctx, clinician, north.patient.id)
@@ -75,7 +83,7 @@ def test_darker_skin_lowers_the_density_limit(ctx: Context, north: SeededClinic)
 
 
 def test_missing_and_impossible_values_are_all_named(ctx: Context, north: SeededClinic) -> None:
-    ctx = ctx
+    ctx = a_month_on(ctx)
     today = ctx.clock.today()
     clinician = actor(ctx, north, Role.CLINICIAN)
     bad = SessionEntry(
@@ -97,7 +105,7 @@ def test_missing_and_impossible_values_are_all_named(ctx: Context, north: Seeded
 
 
 def test_staff_may_not_record_sessions(ctx: Context, north: SeededClinic) -> None:
-    ctx = ctx
+    ctx = a_month_on(ctx)
     today = ctx.clock.today()
     staff = actor(ctx, north, Role.STAFF)
     with pytest.raises(PermissionDenied):
@@ -107,6 +115,7 @@ def test_staff_may_not_record_sessions(ctx: Context, north: SeededClinic) -> Non
 def test_impossible_settings_are_refused_even_with_a_reason(
     ctx: Context, north: SeededClinic
 ) -> None:
+    ctx = a_month_on(ctx)
     clinician = actor(ctx, north, Role.CLINICIAN)
     typed = AreaEntry(
         "perioral",
@@ -130,3 +139,47 @@ def test_impossible_settings_are_refused_even_with_a_reason(
     assert "outside what a resurfacing laser delivers (0.1 to 500)" in refused.value.message
     draft = sessions.session_draft(ctx, clinician, north.patient.id)
     assert all(a.settings.energy_mj != 1e308 for a in draft.areas)
+
+
+def test_a_session_too_soon_is_stopped_then_recorded_with_the_reason(
+    ctx: Context, north: SeededClinic
+) -> None:
+    clinician = actor(ctx, north, Role.CLINICIAN)
+    today = ctx.clock.today()
+    draft = sessions.session_draft(ctx, clinician, north.patient.id)
+    assert [g.guard.value for g in draft.guards] == ["too_soon"]
+    with pytest.raises(InvalidInput) as stopped:
+        sessions.record_session(ctx, clinician, north.patient.id, entry(today))
+    assert stopped.value.field == "proceed_reason"
+    assert "5 days earlier" in stopped.value.message
+    reason = "Patient travels abroad next month; discussed with the medical director."
+    typed = entry(today)
+    recorded = sessions.record_session(
+        ctx, clinician, north.patient.id, replace(typed, proceed_reason=reason)
+    )
+    view = sessions.session_view(ctx, clinician, recorded.session.id)
+    assert view.session.proceed_reason == reason
+    assert view.session.guards_passed and "5 days earlier" in view.session.guards_passed[0]
+
+
+def test_an_urgent_alert_must_be_acknowledged_before_a_session(
+    ctx: Context, north: SeededClinic
+) -> None:
+    ctx = a_month_on(ctx)
+    clinician = actor(ctx, north, Role.CLINICIAN)
+    with ctx.uow() as uow:
+        alert = uow.alerts.add(
+            ClinicAlert(
+                0, north.clinic.id, north.patient.id, north.record_ids["session"],
+                AlertCode.POSSIBLE_INFECTION, Urgency.URGENT, 3, "yellow crust with pain", "",
+                ctx.clock.now(),
+            )
+        )  # fmt: skip
+        uow.commit()
+    typed = replace(entry(ctx.clock.today()), proceed_reason="reviewed in person")
+    with pytest.raises(InvalidInput) as stopped:
+        sessions.record_session(ctx, clinician, north.patient.id, typed)
+    assert stopped.value.field == "guards" and "Acknowledge it" in stopped.value.message
+    alerts.acknowledge(ctx, clinician, alert.id, alert.version, "saw the patient: healing well")
+    recorded = sessions.record_session(ctx, clinician, north.patient.id, typed)
+    assert recorded.session.proceed_reason == "reviewed in person"

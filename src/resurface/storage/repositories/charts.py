@@ -215,6 +215,8 @@ def _session(row: Any, areas: list[AreaSettings]) -> TreatmentSession:
         plan_id=row.plan_id,
         notes=row.notes,
         version=row.version,
+        guards_passed=tuple(line for line in row.guards_passed.split("\n") if line),
+        proceed_reason=row.proceed_reason,
     )
 
 
@@ -409,6 +411,8 @@ class SqlCharts(Repository):
             "performed_on": record.performed_on,
             "device": record.device,
             "notes": record.notes,
+            "guards_passed": "\n".join(record.guards_passed),
+            "proceed_reason": record.proceed_reason,
             "created_at": now(),
         }
         session_id = self._insert(treatment_sessions, values)

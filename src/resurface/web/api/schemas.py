@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from resurface.domain.chart import (
     Assessment,
@@ -247,6 +247,10 @@ class SessionOut(BaseModel):
     areas: list[AreaSettingsOut]
     notes: str
     version: int
+    guards_passed: list[str] = Field(
+        description="what stood in the way when it was recorded (beyond the plan, too soon ...)"
+    )
+    proceed_reason: str = Field(description="the clinician's reason to go on past them")
 
     @classmethod
     def of(cls, record: TreatmentSession) -> SessionOut:
@@ -260,6 +264,8 @@ class SessionOut(BaseModel):
             areas=[AreaSettingsOut(**asdict(area)) for area in record.areas],
             notes=record.notes,
             version=record.version,
+            guards_passed=list(record.guards_passed),
+            proceed_reason=record.proceed_reason,
         )
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from resurface.domain.appointments import Appointment
+from resurface.domain.session_guards import SessionGuard
 from resurface.domain.settings_limits import SettingsLimits
 from resurface.services.sessions import (
     AreaEntry,
@@ -72,6 +73,20 @@ class DraftAreaOut(BaseModel):
         )
 
 
+class GuardOut(BaseModel):
+    guard: str
+    message: str
+    must_acknowledge: bool = Field(
+        description="an urgent alert to acknowledge first; a reason is not enough"
+    )
+
+    @classmethod
+    def of(cls, guard: SessionGuard) -> GuardOut:
+        return cls(
+            guard=guard.guard.value, message=guard.message, must_acknowledge=guard.must_acknowledge
+        )
+
+
 class SessionDraftOut(BaseModel):
     """Where the next session starts: the accepted plan's areas, the last settings used there
     (empty numbers on the first session) and each area's limits."""
@@ -83,6 +98,7 @@ class SessionDraftOut(BaseModel):
     sessions_planned: int
     device: str
     areas: list[DraftAreaOut]
+    guards: list[GuardOut]
 
     @classmethod
     def of(cls, draft: SessionDraft) -> SessionDraftOut:
@@ -94,6 +110,7 @@ class SessionDraftOut(BaseModel):
             sessions_planned=draft.sessions_planned,
             device=draft.device,
             areas=[DraftAreaOut.of(a) for a in draft.areas],
+            guards=[GuardOut.of(g) for g in draft.guards],
         )
 
 
@@ -126,6 +143,11 @@ class SessionIn(BaseModel):
     device: Annotated[str, Field(max_length=200)]
     areas: list[AreaIn]
     notes: Text = ""
+    proceed_reason: Text = Field(
+        default="",
+        description="why the session goes ahead past the draft's guards (beyond the plan, too "
+        "soon, an acknowledged urgent alert, deferred treatment); required when there are any",
+    )
 
     def to_entry(self) -> SessionEntry:
         return SessionEntry(
@@ -133,6 +155,7 @@ class SessionIn(BaseModel):
             device=self.device,
             areas=tuple(AreaEntry(**a.model_dump()) for a in self.areas),
             notes=self.notes,
+            proceed_reason=self.proceed_reason,
         )
 
 

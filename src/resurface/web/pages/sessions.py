@@ -175,7 +175,11 @@ def _entry(form: dict[str, str], errors: dict[str, str]) -> tuple[SessionEntry, 
     except ValueError:
         errors["performed_on"] = "give the date as YYYY-MM-DD"
     entry = SessionEntry(
-        performed_on, form.get("device", ""), tuple(areas), notes=form.get("notes", "")
+        performed_on,
+        form.get("device", ""),
+        tuple(areas),
+        notes=form.get("notes", ""),
+        proceed_reason=form.get("proceed_reason", ""),
     )
     return entry, positions
 
