@@ -18,6 +18,7 @@ import hmac
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from resurface.domain.appointments import AppointmentKind
 from resurface.domain.audit import AuditEntry
 from resurface.domain.chart import TreatmentSession
 from resurface.domain.links import RecoveryLink
@@ -85,6 +86,10 @@ class PatientAccess:
 # --- tokens -----------------------------------------------------------------------------------
 
 
+CHECKIN_GRACE = dt.timedelta(days=7)
+"""How long after the last booked check-in the link still works."""
+
+
 def token_for(secret: str, link: RecoveryLink) -> str:
     created = link.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
     message = (
@@ -124,13 +129,30 @@ def _new_link(
         token_hash="",
         created_by=created_by,
         created_at=now,
-        expires_at=now + dt.timedelta(days=keys.days),
+        expires_at=_expiry(uow, keys, session, now),
     )
     token = token_for(keys.secret, draft)
     saved = uow.recovery_links.add(
         RecoveryLink(**{**draft.__dict__, "token_hash": hash_token(token)})
     )
     return IssuedLink(saved, token, url_for(keys.public_url, token))
+
+
+def _expiry(
+    uow: UnitOfWork, keys: LinkSigner, session: TreatmentSession, now: dt.datetime
+) -> dt.datetime:
+    """The link works for the configured days, and at least until a week after the last
+    check-in the session booked (a late answer to the day-90 check-in still gets through)."""
+    booked = [
+        a.due_on
+        for a in uow.appointments.for_patient(session.clinic_id, session.patient_id)
+        if a.after_session_id == session.id and a.kind is AppointmentKind.CHECKIN
+    ]
+    expires = now + dt.timedelta(days=keys.days)
+    if booked:
+        last = dt.datetime.combine(max(booked), dt.time(23, 59), tzinfo=dt.UTC)
+        expires = max(expires, last + CHECKIN_GRACE)
+    return expires
 
 
 # --- the clinic's side ------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from resurface.domain.appointments import Appointment, AppointmentKind
 from resurface.domain.people import Role
 from resurface.services import auth
 from resurface.services.access import Actor
@@ -101,3 +102,24 @@ def test_the_throttle_allows_the_limit_per_window_then_refuses_with_a_wait() -> 
     assert 0 < refused.value.retry_after <= 7 * 60 + 1
     throttle.hit("other link", NOW)  # counted per key
     throttle.hit("link", NOW + dt.timedelta(minutes=10, seconds=1))  # the oldest has left
+
+
+def test_a_link_lives_until_a_week_after_the_last_checkin_its_session_booked(
+    ctx: Context, north: SeededClinic
+) -> None:
+    keys = LinkSigner(ctx.links.secret, "https://clinic.example/", 42)
+    actor = _actor(ctx, north, Role.CLINICIAN)
+    pid, sid = north.patient.id, north.record_ids["session"]
+    with ctx.uow() as uow:
+        for day in (1, 7, 30, 90):
+            due = NOW.date() + dt.timedelta(days=day)
+            uow.appointments.add(
+                Appointment(0, north.clinic.id, pid, AppointmentKind.CHECKIN, due, sid)
+            )
+        uow.commit()
+    issued = links.create_link(replace(ctx.at(NOW), links=keys), actor, pid, sid)
+    day_90 = NOW + dt.timedelta(days=90)
+    assert issued.link.expires_at >= day_90 + dt.timedelta(days=7)
+    with ctx.uow() as uow:
+        late = links.access_in(uow, keys.secret, issued.token, day_90 + dt.timedelta(days=3))
+    assert late.session.id == sid
