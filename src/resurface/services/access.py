@@ -50,6 +50,19 @@ class Actor:
         return permission in _GRANTS[self.role]
 
 
+_WHO = {Role.STAFF: "Front desk staff", Role.CLINICIAN: "A clinician", Role.ADMIN: "An admin"}
+_WHAT = {
+    Permission.VIEW_PATIENT_LIST: "see the patient list",
+    Permission.REGISTER_PATIENT: "register patients",
+    Permission.VIEW_CHART: "see the clinical chart",
+    Permission.WRITE_CHART: "write in the clinical chart",
+    Permission.COSIGN_PLAN: "co-sign a treatment plan (the medical director does)",
+    Permission.MANAGE_USERS: "manage users",
+    Permission.MANAGE_CLINIC: "change the clinic's settings",
+    Permission.VIEW_AUDIT: "read the audit trail",
+}
+
+
 def require(actor: Actor, permission: Permission) -> None:
     if not actor.may(permission):
-        raise PermissionDenied(f"a {actor.role.value} may not {permission.value.replace('_', ' ')}")
+        raise PermissionDenied(f"{_WHO[actor.role]} may not {_WHAT[permission]}")

@@ -18,6 +18,8 @@ from starlette.routing import Match
 
 from resurface.domain.errors import DomainError, InvalidInput, ProtocolError, VersionConflict
 from resurface.imaging.errors import ImagingError
+from resurface.services import auth
+from resurface.services.access import Actor, Permission
 from resurface.services.errors import (
     AccountLocked,
     AuthenticationFailed,
@@ -27,6 +29,7 @@ from resurface.services.errors import (
     PermissionDenied,
     ServiceError,
 )
+from resurface.web.security import SESSION_COOKIE, client_address
 
 PROBLEM = "application/problem+json"
 
@@ -126,14 +129,33 @@ def install(app: FastAPI) -> None:
 
 
 async def render_error(request: Request, status: int, title: str, detail: str) -> Response:
+    """The error page, with the navigation and sign-out of whoever is signed in."""
     templates = request.app.state.templates
+    actor, csrf_token = _signed_in(request)
     response: Response = templates.TemplateResponse(
         request,
         "error.html",
-        {"status": status, "title": title, "detail": detail},
+        {
+            "status": status,
+            "title": title,
+            "detail": detail,
+            "actor": actor,
+            "csrf_token": csrf_token,
+            "Permission": Permission,
+        },
         status_code=status,
     )
     return response
+
+
+def _signed_in(request: Request) -> tuple[Actor | None, str]:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None, ""
+    try:
+        return auth.session_actor(request.app.state.runtime.context, token, client_address(request))
+    except (NotSignedIn, ServiceError):
+        return None, ""
 
 
 def allowed_methods(request: Request) -> set[str]:

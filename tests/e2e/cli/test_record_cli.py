@@ -82,7 +82,7 @@ def test_patient_show_prints_the_timeline_and_is_scoped_to_the_clinic(demo_dir: 
 def test_front_desk_cannot_open_a_chart_from_the_command_line(demo_dir: Path) -> None:
     refused = resurface(demo_dir, "patient", "show", "1", "--user", "harbour.desk")
     assert refused.returncode == 2
-    assert refused.stderr.strip() == "error: a staff may not view chart"
+    assert refused.stderr.strip() == "error: Front desk staff may not see the clinical chart"
 
 
 def test_user_add_prompts_for_the_password_and_the_user_can_act(demo_dir: Path) -> None:

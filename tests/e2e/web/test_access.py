@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -19,6 +21,11 @@ RECORD_URLS = {
     "checkin": ["/api/v1/checkins/{id}"],
     "photo": ["/api/v1/photos/{id}", "/api/v1/photos/{id}/content", "/photos/{id}"],
 }
+
+
+def _without_token(page: str) -> str:
+    """The page without the sign-out form's CSRF token (random, and may hold any digit)."""
+    return re.sub(r'name="csrf_token" value="[^"]*"', "", page)
 
 
 def test_a_clinician_reads_every_kind_of_record_of_their_own_clinic(
@@ -48,9 +55,9 @@ def test_no_record_of_another_clinic_can_be_reached_by_id(
             assert "Tester-south" not in body and "Robin" not in body
             assert "Clinic south" not in body and "south" not in body.replace(url, "")
             # A foreign id is answered exactly like an id that does not exist.
-            assert body.replace(str(south.record_ids[kind]), "N") == missing.text.replace(
-                "999999", "N"
-            )
+            assert _without_token(body).replace(str(south.record_ids[kind]), "N") == _without_token(
+                missing.text
+            ).replace("999999", "N")
 
 
 def test_patient_list_shows_only_the_own_clinic(
@@ -150,3 +157,17 @@ def test_a_new_user_form_marks_every_refused_field_at_once(
     assert "at least 10 characters" in response.text
     assert response.text.count('aria-invalid="true"') == 2
     assert "Kept Display Name" in response.text
+
+
+def test_a_refused_or_missing_page_keeps_the_navigation_and_sign_out(
+    client: TestClient, north: SeededClinic
+) -> None:
+    sign_in(client, north.usernames[Role.STAFF])
+    refused = client.get(f"/patients/{north.patient.id}/recovery")
+    assert refused.status_code == 403
+    assert "Front desk staff may not see the clinical chart." in refused.text
+    assert 'aria-label="Main"' in refused.text and "Sign out" in refused.text
+    client.cookies.clear()
+    sign_in(client, north.usernames[Role.CLINICIAN])
+    missing = client.get("/patients/999999")
+    assert missing.status_code == 404 and "Sign out" in missing.text

@@ -15,7 +15,7 @@ def test_front_desk_staff_may_list_but_not_read_charts_or_manage_users() -> None
     staff = _actor(Role.STAFF)
     require(staff, Permission.VIEW_PATIENT_LIST)
     for permission in (Permission.VIEW_CHART, Permission.WRITE_CHART, Permission.MANAGE_USERS):
-        with pytest.raises(PermissionDenied, match="a staff may not"):
+        with pytest.raises(PermissionDenied, match="Front desk staff may not"):
             require(staff, permission)
 
 
