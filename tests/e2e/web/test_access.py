@@ -171,3 +171,13 @@ def test_a_refused_or_missing_page_keeps_the_navigation_and_sign_out(
     sign_in(client, north.usernames[Role.CLINICIAN])
     missing = client.get("/patients/999999")
     assert missing.status_code == 404 and "Sign out" in missing.text
+
+
+def test_the_new_user_form_starts_on_the_least_powerful_role(
+    client: TestClient, north: SeededClinic
+) -> None:
+    sign_in(client, north.usernames[Role.ADMIN])
+    page = client.get("/admin/users").text
+    options = re.findall(r'<option value="(\w+)"( selected)?>', page)
+    assert options[0] == ("staff", " selected")
+    assert [value for value, _ in options] == ["staff", "clinician", "admin"]

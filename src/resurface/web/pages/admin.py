@@ -18,6 +18,15 @@ from resurface.web.pages.render import page
 router = APIRouter(prefix="/admin")
 
 
+# The new-user form offers the least powerful role first, and starts on it.
+ROLES_LEAST_FIRST = (Role.STAFF, Role.CLINICIAN, Role.ADMIN)
+ROLE_NAMES = {
+    Role.STAFF: "front desk",
+    Role.CLINICIAN: "clinician",
+    Role.ADMIN: "admin (medical director)",
+}
+
+
 def _users_page(
     request: Request,
     ctx: Context,
@@ -36,9 +45,10 @@ def _users_page(
         session,
         status_code=status,
         users=staff,
-        roles=list(Role),
+        roles=ROLES_LEAST_FIRST,
+        role_names=ROLE_NAMES,
         errors=errors or {},
-        form=form or {},
+        form={"role": Role.STAFF.value} | (form or {}),
     )
 
 
