@@ -42,13 +42,15 @@ _STATUS = {
 
 @dataclass(frozen=True)
 class Alert:
-    """``message`` is for clinic staff; ``patient_message`` is plain words for the patient."""
+    """``message`` is for clinic staff; ``patient_message`` is plain words for the patient: what
+    was found (``patient_finding``) and what to do about it."""
 
     code: AlertCode
     urgency: Urgency
     day: int
     message: str
     patient_message: str
+    patient_finding: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,7 @@ def _alert(rules: TriageRules, spec: AlertSpec, day: int, detail: str) -> Alert:
     text = rules.texts[spec.code]
     message = f"{text.staff.rstrip('.')} ({detail})."
     patient = f"{text.patient} {rules.patient_action[spec.urgency]}"
-    return Alert(spec.code, spec.urgency, day, message, patient)
+    return Alert(spec.code, spec.urgency, day, message, patient, text.patient)
 
 
 def _score_alerts(

@@ -236,13 +236,19 @@ def _urgent_checkin(page: Page, browser: Browser, base: str, pid: int, sid: int)
         phone = phone_context.new_page()
         phone.goto(f"{base}/r/{token}")
         expect(phone.get_by_role("heading", name="How is your skin today?")).to_be_visible()
-        for name, value in {"redness": 7, "swelling": 5, "irritation": 6, "pain": 8}.items():
-            phone.locator(f'input[name="{name}"]').fill(str(value))
+        for name, value in {
+            "redness": 7,
+            "swelling": 5,
+            "irritation": 6,
+            "pain": 8,
+            "itch": 2,
+        }.items():
+            phone.locator(f"#q-{name} .pick").nth(value).click()
         phone.get_by_label("Yellow crusts, pus, or a discharge that stings").check()
         phone.get_by_label("Anything else to tell the clinic?").fill("Yellow crust on the chin")
         phone.get_by_role("button", name="Send my check-in").click()
         urgent = phone.get_by_role("alert")
-        expect(urgent.get_by_role("heading", name="Call the clinic now")).to_be_visible()
+        expect(urgent.get_by_role("heading", name="Please call the clinic now")).to_be_visible()
         expect(urgent.get_by_role("link", name=re.compile(r"^Call Clinic north"))).to_be_visible()
         phone.screenshot(path=screenshot_path("journey-13-patient-told-to-call"), full_page=True)
     finally:
@@ -270,7 +276,7 @@ def _alert_acknowledged(page: Page, base: str, patient_id: int) -> None:
     expect(alert).to_contain_text("Possible infection")
     checkin = page.get_by_role("row").filter(has_text="yellow crust or pus")
     expect(checkin.get_by_role("cell")).to_have_text(
-        ["0", re.compile(r"\d+ \w+"), "7", "5", "6", "8", "0", "yellow crust or pus"]
+        ["0", re.compile(r"\d+ \w+"), "7", "5", "6", "8", "2", "yellow crust or pus"]
     )
     shot(page, "15-recovery-chart-and-alert")
 

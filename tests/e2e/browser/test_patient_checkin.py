@@ -63,8 +63,9 @@ def phone(browser: Browser) -> Iterator[Page]:
 
 
 def _fill(page: Page, values: dict[str, int]) -> None:
+    """Tap each score's number, as a patient does."""
     for name, value in values.items():
-        page.locator(f'input[name="{name}"]').fill(str(value))
+        page.locator(f"#q-{name} .pick").nth(value).click()
 
 
 def test_fill_and_send_a_checkin_then_see_the_band_and_the_aftercare(
@@ -77,11 +78,13 @@ def test_fill_and_send_a_checkin_then_see_the_band_and_the_aftercare(
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     phone.screenshot(path=screenshot_path("patient-checkin-1-open"), full_page=True)
 
+    # Nothing is chosen until the patient chooses.
+    expect(phone.locator('input[name="redness"]:checked')).to_have_count(0)
     _fill(phone, {"redness": 4, "swelling": 1, "irritation": 1, "pain": 1, "itch": 1})
-    expect(phone.locator("#o-redness")).to_have_text("4")
+    expect(phone.locator('input[name="redness"][value="4"]')).to_be_checked()
     phone.get_by_label("Anything else to tell the clinic?").fill("Feels warm in the evening")
-    thumb = phone.locator('input[name="redness"]').bounding_box()
-    assert thumb is not None and thumb["height"] >= 44
+    target = phone.locator("#q-redness .pick").nth(4).bounding_box()
+    assert target is not None and target["height"] >= 44 and target["width"] >= 24
     phone.screenshot(path=screenshot_path("patient-checkin-2-filled"), full_page=True)
 
     phone.get_by_role("button", name="Send my check-in").click()

@@ -287,7 +287,7 @@ def test_a_normal_ablative_course_raises_no_alert_and_shows_each_day_in_its_band
         assert uow.notifications.in_clinic(north.clinic.id) == []
     page = client.get(f"/r/{token}")
     assert "Your scores are within what is usual for day 14" in page.text
-    assert "Call the clinic now" not in page.text
+    assert "call the clinic now" not in page.text.lower()
     assert page.text.count('class="day-entry') == 7
     recovery = client.get(f"/api/v1/recovery/{token}").json()
     assert [c["day"] for c in recovery["checkins"]] == [14, 10, 7, 5, 3, 2, 1]
@@ -321,7 +321,11 @@ def test_yellow_crust_with_pain_on_day_3_alerts_the_clinic_by_email_and_tells_th
     sent = client.post(f"/r/{token}", data=data | {"red_flags": "yellow_crust_or_pus"})
     assert sent.status_code == 303
     page = client.get(sent.headers["location"])
-    assert "Call the clinic now" in page.text
+    result = page.text.split('id="result"', 1)[1].split("</section>", 1)[0]
+    # One voice: the instruction once, nothing reassuring beside it.
+    assert result.lower().count("call the clinic now") == 1
+    assert "Your skin may be infected." in result
+    assert "within what is usual" not in result
     assert 'href="tel:+442000000000"' in page.text
     assert "+44 20 0000 0000" in page.text
 
@@ -431,3 +435,21 @@ def test_a_checkin_photo_is_stored_without_exif_and_shown_only_through_the_link(
         files={"photo": ("x.jpg", b"not a photo", "image/jpeg")},
     )
     assert bad.status_code == 422 and "could not be read as a photo" in bad.text
+
+
+def test_a_question_left_unanswered_is_not_saved_as_zero_and_the_form_says_which(
+    client: TestClient, sqlite_runtime: Runtime, north: SeededClinic
+) -> None:
+    token = hand_over_link(client, north, north.record_ids["session"])
+    page = client.get(f"/r/{token}").text
+    assert 'type="radio" name="pain" value="0" checked' not in page
+    assert not re.search(r'name="pain" value="\d+" checked', page), "nothing is chosen at first"
+    form = form_of(page)
+    answered = {"redness": "3", "swelling": "2", "irritation": "1"}  # pain and itch skipped
+    refused = client.post(f"/r/{token}", data=form | answered)
+    assert refused.status_code == 422
+    assert "Not answered yet:" in refused.text and 'href="#q-pain"' in refused.text
+    assert 'href="#q-itch"' in refused.text and 'href="#q-redness"' not in refused.text
+    assert re.search(r'name="redness" value="3" checked', refused.text)
+    with sqlite_runtime.context.uow() as uow:
+        assert len(uow.charts.chart(north.clinic.id, north.patient.id).checkins) == 1

@@ -213,7 +213,8 @@ def _instruction(alerts: Sequence[Alert]) -> tuple[Instruction, tuple[str, ...]]
     else:
         level = Instruction.NONE
     ordered = sorted(alerts, key=lambda a: -a.urgency.rank)
-    return level, tuple(dict.fromkeys(a.patient_message for a in ordered))
+    # What was found, each once; the page says what to do once, from the instruction.
+    return level, tuple(dict.fromkeys(a.patient_finding or a.patient_message for a in ordered))
 
 
 # --- submitting --------------------------------------------------------------------------------
@@ -225,7 +226,9 @@ def parse_answers(answers: Answers, treated_on: dt.date, today: dt.date) -> Chec
     scores: dict[Score, int] = {}
     for score in Score:
         value = _score(answers.scores.get(score.value))
-        if value is None:
+        if answers.scores.get(score.value) in (None, ""):
+            errors[score.value] = f"not answered: choose a number from {SCORE_MIN} to {SCORE_MAX}"
+        elif value is None:
             errors[score.value] = f"choose a number from {SCORE_MIN} to {SCORE_MAX}"
         else:
             scores[score] = value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Annotated, Any
 
 import segno
@@ -96,6 +97,8 @@ def _view_page(
         values=values or {},
         errors=errors or {},
         sent=sent,
+        # A refused form keeps its key: sending it again is the same check-in.
+        request_key=(values or {}).get("request_key") or secrets.token_urlsafe(16),
         instructions=checkins.Instruction,
         phone_href=_tel(view.clinic_phone),
     )
@@ -146,6 +149,7 @@ async def submit_checkin(request: Request, ctx: ContextDep, token: str) -> Respo
             note=values["note"],
             date=values["date"] or None,
             photo=data or None,
+            request_key=values["request_key"],
         )
         submitted = checkins.submit_checkin(ctx, token, answers, source=client_address(request))
     except Throttled as error:
@@ -169,6 +173,7 @@ def _form_values(form: Any) -> dict[str, Any]:
     values["red_flags"] = [str(v) for v in form.getlist("red_flags")][: len(RedFlag)]
     values["note"] = str(form.get("note") or "")[:4000]
     values["date"] = str(form.get("date") or "").strip()[:20]
+    values["request_key"] = str(form.get("request_key") or "").strip()[:100]
     return values
 
 

@@ -1,4 +1,4 @@
-// The patient's check-in form: show slider values, keep a draft on the phone, and never lose a
+// The patient's check-in form: keep a draft on the phone, and never lose a
 // check-in when the network is gone (it is queued and sent when the phone is back online).
 // Also the clinic's "print the hand-out" button. No inline script: the page's CSP forbids it.
 (function () {
@@ -41,14 +41,13 @@
     status.hidden = !text;
   }
 
-  function showValue(slider) {
-    var output = document.getElementById("o-" + slider.name);
-    if (output) { output.textContent = slider.value; }
-  }
-
   function answers() {
+    // A question left unanswered is sent as null: the clinic is told it was not answered.
     var scores = {};
-    scoreNames.forEach(function (name) { scores[name] = Number(form.elements[name].value); });
+    scoreNames.forEach(function (name) {
+      var chosen = form.elements[name].value;
+      scores[name] = chosen === "" ? null : Number(chosen);
+    });
     var flags = [];
     form.querySelectorAll('input[name="red_flags"]:checked').forEach(function (box) { flags.push(box.value); });
     return {
@@ -61,9 +60,8 @@
 
   function restore(draft) {
     scoreNames.forEach(function (name) {
-      if (draft.scores && draft.scores[name] !== undefined) {
-        form.elements[name].value = draft.scores[name];
-        showValue(form.elements[name]);
+      if (draft.scores && draft.scores[name] !== undefined && draft.scores[name] !== null) {
+        form.elements[name].value = String(draft.scores[name]);
       }
     });
     form.querySelectorAll('input[name="red_flags"]').forEach(function (box) {
@@ -72,10 +70,6 @@
     form.elements.note.value = draft.note || "";
   }
 
-  form.querySelectorAll('input[type="range"]').forEach(function (slider) {
-    showValue(slider);
-    slider.addEventListener("input", function () { showValue(slider); });
-  });
 
   // A draft from another day is not today's answer; the server's values (after a refusal) win.
   var draft = read(draftKey, null);
@@ -120,7 +114,8 @@
       fetch(form.dataset.api, {
         method: "POST",
         credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": item.csrf },
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": item.csrf,
+                   "Idempotency-Key": item.key || "" },
         body: JSON.stringify(item.answers)
       }).then(function (response) {
         if (response.status === 429 || response.status >= 500) {
@@ -166,7 +161,10 @@
       })
       .catch(function () {
         button.disabled = false;
-        queue({ answers: answers(), csrf: form.elements.csrf_token.value });
+        // The request key goes with it: if the first try did reach the clinic, the resend is
+        // answered with that check-in instead of saving a second one.
+        queue({ answers: answers(), csrf: form.elements.csrf_token.value,
+                key: form.elements.request_key.value });
         write(draftKey, null);
         offlineMessage(hadPhoto);
       });
