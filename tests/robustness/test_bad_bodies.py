@@ -66,3 +66,21 @@ def test_a_method_the_route_does_not_take_says_which_it_does(
     assert set(refused.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
     page = client.put(f"/patients/{north.patient.id}")
     assert page.status_code == 405 and "GET" in page.headers["allow"]
+
+
+def test_booleans_are_not_numbers_and_a_number_is_not_a_date(
+    client: TestClient, north: SeededClinic
+) -> None:
+    csrf = sign_in(client, north.usernames[Role.CLINICIAN])
+    headers = {"X-CSRF-Token": csrf}
+    born_at_zero = client.post(
+        "/api/v1/patients",
+        json={"given_name": "A", "family_name": "B", "date_of_birth": 0, "sex": "female"},
+        headers=headers,
+    )
+    assert born_at_zero.status_code == 422
+    assert born_at_zero.json()["errors"][0]["field"] == "date_of_birth"
+    rated = client.post(
+        f"/api/v1/patients/{north.patient.id}/outcomes", json={"value": True}, headers=headers
+    )
+    assert rated.status_code == 422 and rated.json()["errors"][0]["field"] == "value"

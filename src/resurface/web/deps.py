@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 
 from resurface.bootstrap import Runtime
 from resurface.services import auth
@@ -79,3 +79,15 @@ def get_actor(session: SessionDep) -> Actor:
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
+
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        max_length=100,
+        description="Send the same key again with a resend: the first request's record is "
+        "answered, not a second one (letters, digits, '.', ':', '-' or '_').",
+    ),
+]
+"""A create a client may resend carries this header (``""``: none)."""

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from resurface.domain.people import Clinic, Role, User
 from resurface.services import clinic_settings, users
+from resurface.web.api.schemas import Flag
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
 router = APIRouter(tags=["clinic administration"])
@@ -61,7 +62,7 @@ class ClinicOut(BaseModel):
 
 
 class ClinicSettingsIn(BaseModel):
-    require_cosign: bool
+    require_cosign: Flag
 
 
 @router.get("/users", response_model=list[UserOut])

@@ -16,7 +16,15 @@ from resurface.domain.planning import PreTreatmentStep
 from resurface.services.assessments import GradeEntry
 from resurface.services.consultations import Intake
 from resurface.services.photos import UploadedPhoto
-from resurface.web.api.schemas import ConsultationOut, PatientOut, PhotoOut
+from resurface.web.api.schemas import (
+    ConsultationOut,
+    Flag,
+    IsoDate,
+    Number,
+    PatientOut,
+    PhotoOut,
+    Whole,
+)
 
 
 class Strict(BaseModel):
@@ -32,16 +40,16 @@ class GoalIn(Strict):
 class HistoryIn(Strict):
     """The medical-history questionnaire; a missing answer means "no"."""
 
-    pregnant: bool = False
-    active_infection: bool = False
-    isotretinoin_months_since_last_dose: Annotated[float, Field(ge=0, le=1200)] | None = None
-    hsv_history: bool = False
-    keloid_history: bool = False
-    photosensitizing_drugs: bool = False
-    radiation_to_area: bool = False
-    vitiligo: bool = False
-    recent_tan: bool = False
-    immunosuppressed: bool = False
+    pregnant: Flag = False
+    active_infection: Flag = False
+    isotretinoin_months_since_last_dose: Annotated[Number, Field(ge=0, le=1200)] | None = None
+    hsv_history: Flag = False
+    keloid_history: Flag = False
+    photosensitizing_drugs: Flag = False
+    radiation_to_area: Flag = False
+    vitiligo: Flag = False
+    recent_tan: Flag = False
+    immunosuppressed: Flag = False
 
 
 class ConsultationIn(Strict):
@@ -50,9 +58,9 @@ class ConsultationIn(Strict):
 
     goals: Annotated[list[GoalIn], Field(min_length=1, max_length=20)]
     history: HistoryIn = Field(default_factory=HistoryIn)
-    fitzpatrick_answers: list[int] | None = None
+    fitzpatrick_answers: list[Whole] | None = None
     fitzpatrick_type: FitzpatrickType | None = None
-    held_on: dt.date | None = None
+    held_on: IsoDate | None = None
     notes: Annotated[str, Field(max_length=4000)] = ""
 
     def intake(self) -> Intake:
@@ -71,7 +79,7 @@ class ConsultationIn(Strict):
 class PatientIn(Strict):
     given_name: Annotated[str, Field(min_length=1, max_length=100)]
     family_name: Annotated[str, Field(min_length=1, max_length=100)]
-    date_of_birth: dt.date
+    date_of_birth: IsoDate
     sex: Sex = Sex.UNKNOWN
     phone: Annotated[str, Field(max_length=40)] = ""
     email: Annotated[str, Field(max_length=200)] = ""
@@ -122,7 +130,7 @@ class GradeIn(Strict):
 
 class AssessmentIn(Strict):
     grades: Annotated[list[GradeIn], Field(min_length=1, max_length=100)]
-    assessed_on: dt.date | None = None
+    assessed_on: IsoDate | None = None
     notes: Annotated[str, Field(max_length=4000)] = ""
 
     def entries(self) -> list[GradeEntry]:

@@ -18,18 +18,24 @@ from resurface.web.api.consultation_schemas import (
     RegisteredOut,
 )
 from resurface.web.api.schemas import ConsultationOut, PatientOut
-from resurface.web.deps import CheckedSessionDep, ContextDep
+from resurface.web.deps import CheckedSessionDep, ContextDep, IdempotencyKey
 
 router = APIRouter(tags=["consultations"])
 
 
 @router.post("/patients", response_model=RegisteredOut, status_code=201)
-def register(ctx: ContextDep, session: CheckedSessionDep, body: PatientIn) -> RegisteredOut:
+def register(
+    ctx: ContextDep,
+    session: CheckedSessionDep,
+    body: PatientIn,
+    request_key: IdempotencyKey = "",
+) -> RegisteredOut:
     """Register a patient. With ``consultation``, also record and screen the first consultation
-    (needs a role that may write the chart; front-desk staff may register only)."""
+    (needs a role that may write the chart; front-desk staff may register only). A resend with
+    the same ``Idempotency-Key`` is answered with the patient the first request registered."""
     intake = body.consultation.intake() if body.consultation else None
     patient, view = consultations.register_with_consultation(
-        ctx, session.actor, body.patient(), intake
+        ctx, session.actor, body.patient(), intake, request_key=request_key
     )
     return RegisteredOut(
         patient=PatientOut.of(patient), consultation=_result(view) if view else None

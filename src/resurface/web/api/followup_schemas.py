@@ -13,6 +13,7 @@ from resurface.domain.outcomes import OutcomeRating
 from resurface.services.home import HomeView
 from resurface.services.recovery.clinician_view import RecoveryChart
 from resurface.services.results import ItemResponse, MetricChange, ResultsView
+from resurface.web.api.schemas import IsoDate, Whole
 
 
 class AlertOut(BaseModel):
@@ -64,7 +65,7 @@ class AlertPage(BaseModel):
 
 
 class AlertAction(BaseModel):
-    version: int = Field(description="the version of the alert you acted on")
+    version: Whole = Field(description="the version of the alert you acted on")
     note: str = Field(max_length=2000, description="what was done")
 
 
@@ -331,10 +332,10 @@ class ResultsOut(BaseModel):
 
 
 class OutcomeIn(BaseModel):
-    value: int = Field(description="GAIS 1 very much improved ... 5 worse")
-    rated_on: dt.date | None = Field(default=None, description="defaults to today")
+    value: Whole = Field(description="GAIS 1 very much improved ... 5 worse")
+    rated_on: IsoDate | None = Field(default=None, description="defaults to today")
     note: str = Field(default="", max_length=2000)
-    session_id: int | None = None
+    session_id: Whole | None = None
 
 
 class AppointmentOut(BaseModel):

@@ -12,7 +12,7 @@ from resurface.domain.errors import InvalidInput
 from resurface.services.errors import LINK_NOT_USABLE, LinkNotUsable, Throttled
 from resurface.services.recovery import checkins, links
 from resurface.web.api.recovery_schemas import CheckInIn, CheckInOut, RecoveryOut, SubmittedOut
-from resurface.web.deps import ContextDep
+from resurface.web.deps import ContextDep, IdempotencyKey
 from resurface.web.errors import problem
 from resurface.web.patient_link import (
     PATIENT_HEADERS,
@@ -55,7 +55,13 @@ def read_recovery(request: Request, ctx: ContextDep, token: str) -> Response:
 
 
 @router.post("/recovery/{token}/checkins", status_code=201, response_model=SubmittedOut)
-def send_checkin(request: Request, ctx: ContextDep, token: str, body: CheckInIn) -> Response:
+def send_checkin(
+    request: Request,
+    ctx: ContextDep,
+    token: str,
+    body: CheckInIn,
+    request_key: IdempotencyKey = "",
+) -> Response:
     now = ctx.clock.now()
     try:
         count_request(request, now)
@@ -71,6 +77,7 @@ def send_checkin(request: Request, ctx: ContextDep, token: str, body: CheckInIn)
             red_flags=[flag.value for flag in body.red_flags],
             note=body.note,
             date=body.date,
+            request_key=request_key,
         )
         submitted = checkins.submit_checkin(ctx, token, answers, source=client_address(request))
     except Throttled as error:

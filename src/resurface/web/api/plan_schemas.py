@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from resurface.domain.chart import TreatmentPlan
 from resurface.domain.codes import Modality
-from resurface.web.api.schemas import PlanOut
+from resurface.web.api.schemas import PlanOut, Whole
 
 
 class PlanDetailOut(PlanOut):
@@ -33,14 +33,14 @@ class DecisionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int
+    version: Whole
     decision: Literal["accept", "override"]
     chosen_modality: Modality | None = None
-    chosen_sessions: int | None = None
+    chosen_sessions: Whole | None = None
     override_reason: Annotated[str, Field(max_length=2000)] = ""
 
 
 class CosignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: int
+    version: Whole

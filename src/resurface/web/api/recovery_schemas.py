@@ -9,16 +9,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from resurface.domain.aftercare import AftercareAdvice
 from resurface.domain.codes import RedFlag
 from resurface.services.recovery.checkins import CheckInResult, PatientPage
+from resurface.web.api.schemas import IsoDate, Whole
 
 
 class ScoresIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    redness: int = Field(ge=0, le=10)
-    swelling: int = Field(ge=0, le=10)
-    irritation: int = Field(ge=0, le=10)
-    pain: int = Field(ge=0, le=10)
-    itch: int = Field(ge=0, le=10)
+    redness: Whole = Field(ge=0, le=10)
+    swelling: Whole = Field(ge=0, le=10)
+    irritation: Whole = Field(ge=0, le=10)
+    pain: Whole = Field(ge=0, le=10)
+    itch: Whole = Field(ge=0, le=10)
 
 
 class CheckInIn(BaseModel):
@@ -26,7 +27,7 @@ class CheckInIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    date: dt.date | None = None
+    date: IsoDate | None = None
     scores: ScoresIn
     red_flags: list[RedFlag] = Field(default_factory=list)
     note: str = Field(default="", max_length=2000)
@@ -115,6 +116,9 @@ class RecoveryOut(BaseModel):
     checkins: list[CheckInOut]
     """Newest first."""
     link_expires_at: dt.datetime
+    form_token: str = Field(
+        description="send it as the X-CSRF-Token header with a check-in through this link"
+    )
 
     @classmethod
     def of(cls, view: PatientPage) -> RecoveryOut:
@@ -130,6 +134,7 @@ class RecoveryOut(BaseModel):
             aftercare_today=AftercareOut.of(view.aftercare_today),
             checkins=[CheckInOut.of(entry) for entry in view.entries],
             link_expires_at=view.link_expires_at,
+            form_token=view.csrf_token,
         )
 
 

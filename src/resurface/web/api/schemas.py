@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, Strict
 
 from resurface.domain.chart import (
     Assessment,
@@ -18,6 +19,26 @@ from resurface.domain.chart import (
 from resurface.domain.people import Patient
 from resurface.services.patients import PatientSummary
 from resurface.services.timeline import TimelineEntry
+
+# Input types: a JSON number is a number and nothing else (``true`` is not 1, ``"3"`` is not 3),
+# and a date is written as one ("2026-12-05"; 0 is not 1 January 1970).
+Whole = Annotated[int, Strict()]
+Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+Flag = Annotated[bool, Strict()]
+
+
+def _iso_date(value: object) -> object:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError("use a date like 2026-12-05")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 class PatientOut(BaseModel):

@@ -17,7 +17,7 @@ from resurface.services.sessions import (
     SessionDraft,
     SessionEntry,
 )
-from resurface.web.api.schemas import AreaSettingsOut, SessionOut
+from resurface.web.api.schemas import AreaSettingsOut, IsoDate, Number, SessionOut, Whole
 
 
 class LimitsOut(BaseModel):
@@ -114,7 +114,6 @@ class SessionDraftOut(BaseModel):
         )
 
 
-Number = Annotated[float, Field(allow_inf_nan=False)]
 Text = Annotated[str, Field(max_length=2000)]
 
 
@@ -123,13 +122,13 @@ class AreaIn(BaseModel):
 
     area: str
     modality: str
-    wavelength_nm: int | None = None
+    wavelength_nm: Whole | None = None
     energy_mj: Number | None = None
     fluence_j_cm2: Number | None = None
     pulse_duration_ms: Number | None = None
     spot_size_mm: Number | None = None
     density_pct: Number | None = None
-    passes: int | None = None
+    passes: Whole | None = None
     immediate_response: Text = ""
     beyond_limits_reason: Text = ""
 
@@ -139,7 +138,7 @@ class SessionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    performed_on: dt.date
+    performed_on: IsoDate
     device: Annotated[str, Field(max_length=200)]
     areas: list[AreaIn]
     notes: Text = ""

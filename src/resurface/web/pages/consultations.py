@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -63,7 +64,11 @@ async def register(request: Request, ctx: ContextDep, session: CheckedSessionDep
         return _form(request, ctx, session, "patient_new.html", {}, form, parsed.errors)
     try:
         patient, view = consultations.register_with_consultation(
-            ctx, session.actor, parsed.patient, parsed.intake
+            ctx,
+            session.actor,
+            parsed.patient,
+            parsed.intake,
+            request_key=str(form.get("request_key") or "")[:100],
         )
     except InvalidInput as error:
         errors = error.by_field()
@@ -157,6 +162,8 @@ def _form(
     errors: dict[str, str] | None = None,
 ) -> Response:
     values = {key: str(value) for key, value in form.multi_items()} if form else {}
+    # A double click on "Save" sends the form twice under one key: one patient is registered.
+    values.setdefault("request_key", secrets.token_urlsafe(16))
     rows = max(GOAL_ROWS, len(_goal_indexes(form)) + 1 if form else GOAL_ROWS)
     questionnaire = ctx.rules.scales.fitzpatrick
     answers = list(range(questionnaire.answer_min, questionnaire.answer_max + 1))
