@@ -44,6 +44,7 @@ from resurface.domain.messages import Notification, NotificationStatus
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Clinic, Patient, User
 from resurface.services.clock import Clock
+from resurface.services.errors import PhotoFileMissing
 from resurface.services.ports import FileReference, SeriesFacts, StoredFile, WebSession
 
 
@@ -690,7 +691,7 @@ class FakePhotoStore:
         if not _KEY.match(key):
             raise ValueError(f"not a photo key: {key!r}")
         if key not in self.blobs:
-            raise FileNotFoundError(key)
+            raise PhotoFileMissing()
         return self.blobs[key]
 
     def exists(self, key: str) -> bool:

@@ -2,7 +2,8 @@
 
 ServiceError
 ├── NotFound               no such record in the caller's clinic (also for other clinics' records)
-│   └── LinkNotUsable      a patient's link token refused, for whatever reason (says nothing more)
+│   ├── LinkNotUsable      a patient's link token refused, for whatever reason (says nothing more)
+│   └── PhotoFileMissing   a photo's record is there but its file is not (``photos check``)
 ├── Throttled              too many requests in a short time; try again in ``retry_after`` seconds
 ├── PermissionDenied       the caller's role may not do this
 ├── AuthenticationFailed   wrong user name or password
@@ -22,6 +23,16 @@ class NotFound(ServiceError):
         super().__init__(f"{record} {record_id} not found")
         self.record = record
         self.record_id = record_id
+
+
+class PhotoFileMissing(NotFound):
+    def __init__(self) -> None:
+        ServiceError.__init__(
+            self,
+            "the photo's file is missing from the photo store; `resurface photos check` names it",
+        )
+        self.record = "photo file"
+        self.record_id = None
 
 
 class PermissionDenied(ServiceError):

@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from resurface.services.errors import PhotoFileMissing
 from resurface.services.ports import StoredFile
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
@@ -41,7 +42,10 @@ class FilePhotoStore:
         return key
 
     def get(self, key: str) -> bytes:
-        return self._path(key).read_bytes()
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            raise PhotoFileMissing() from None
 
     def exists(self, key: str) -> bool:
         return bool(_KEY.match(key)) and self._path(key).is_file()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from resurface.services.errors import PhotoFileMissing
 from resurface.storage.photo_store import FilePhotoStore
 
 
@@ -61,3 +62,8 @@ def test_delete_refuses_a_path_outside_the_store(tmp_path: Path) -> None:
         store.delete("../../etc/passwd")
     with pytest.raises(ValueError, match="not a file of the photo store"):
         store.delete("resurface.db")
+
+
+def test_a_missing_file_is_a_clear_not_found(tmp_path: Path) -> None:
+    with pytest.raises(PhotoFileMissing, match="photos check"):
+        FilePhotoStore(tmp_path).get("0" * 64)

@@ -21,6 +21,7 @@ from resurface.domain.messages import Notification, NotificationKind, Notificati
 from resurface.domain.people import Clinic, Patient, Role, Sex
 from resurface.services import audit
 from resurface.services.auth import actor_of
+from resurface.services.errors import PhotoFileMissing
 from resurface.services.passwords import verify_password
 from resurface.services.ports import (
     Alerts,
@@ -339,7 +340,7 @@ def test_the_photo_store_is_content_addressed() -> None:
     assert store.put(b"pixels") == key
     assert store.exists(key) and store.get(key) == b"pixels"
     assert not store.exists("0" * 64)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(PhotoFileMissing):
         store.get("0" * 64)
 
 

@@ -19,10 +19,11 @@ from resurface.web.api import (
     results,
     sessions,
 )
+from resurface.web.api.problems import PROBLEM_RESPONSES
 
 router = APIRouter()
 router.include_router(health.router)
-v1 = APIRouter(prefix="/api/v1")
+v1 = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 for module in (
     me,
     home,
