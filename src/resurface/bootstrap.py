@@ -8,6 +8,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,7 +20,7 @@ from resurface.services.auth import LoginPolicy
 from resurface.services.consultations import ConsultationView
 from resurface.services.context import Clock, Context, Limits
 from resurface.services.recovery.links import LinkSigner
-from resurface.storage import database
+from resurface.storage import backup, database
 from resurface.storage.photo_store import FilePhotoStore
 from resurface.storage.unit_of_work import SqlUnitOfWork
 
@@ -107,3 +108,27 @@ def schema_revision(settings: Settings) -> str | None:
         return database.current_revision(engine)
     finally:
         engine.dispose()
+
+
+# --- backups (the CLI reaches storage only through here) ----------------------------------------
+
+BackupError = backup.BackupError
+
+
+def create_backup(settings: Settings, into: Path | None, passphrase: str | None) -> Path:
+    """A backup of the database and the photo store in a new folder (default data_dir/backups)."""
+    folder = into if into is not None else settings.data_dir / "backups"
+    return backup.create(_store(settings), folder, passphrase, dt.datetime.now(dt.UTC))
+
+
+def verify_backup(folder: Path, passphrase: str | None) -> backup.Checked:
+    return backup.verify(folder, passphrase)
+
+
+def restore_backup(settings: Settings, folder: Path, passphrase: str | None) -> backup.Checked:
+    """Restore into the configured, empty database and photo store."""
+    return backup.restore(folder, _store(settings), passphrase)
+
+
+def _store(settings: Settings) -> backup.Store:
+    return backup.Store(settings.sqlalchemy_url, settings.photos_dir)

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from resurface.cli import (
     audit,
+    backup,
     clinical,
     db,
     demo,
@@ -45,7 +46,7 @@ def _root(ctx: typer.Context) -> None:
     ctx.obj = CliContext()
 
 
-for module in (db, demo, serve, user, patient, audit, photos, clinical, imaging, notify):
+for module in (db, demo, serve, user, patient, audit, photos, backup, clinical, imaging, notify):
     module.register(app)
 
 
