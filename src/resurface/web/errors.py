@@ -78,8 +78,13 @@ def problem(status: int, title: str, detail: str, instance: str, **extra: Any) -
 
 
 def _field_errors(error: Exception) -> dict[str, Any]:
+    """Every refused field, with the limit a setting went beyond when there is one."""
     if isinstance(error, InvalidInput):
-        return {"errors": [{"field": p.field, "message": p.message} for p in error.problems]}
+        return {
+            "errors": [
+                {k: v for k, v in vars(p).items() if v not in ("", None)} for p in error.problems
+            ]
+        }
     return {}
 
 

@@ -73,4 +73,4 @@ def test_health_and_openapi(client: TestClient) -> None:
     assert health["status"] == "ok"
     assert health["schema_revision"] == head
     paths = client.get("/api/v1/openapi.json").json()["paths"]
-    assert "/api/v1/patients" in paths and "/api/v1/plans/{record_id}" in paths
+    assert "/api/v1/patients" in paths and "/api/v1/plans/{plan_id}" in paths

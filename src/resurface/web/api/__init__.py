@@ -4,7 +4,9 @@ from fastapi import APIRouter
 
 from resurface.web.api import (
     admin,
+    alerts,
     assessments,
+    checkins,
     consultations,
     health,
     home,
@@ -13,7 +15,6 @@ from resurface.web.api import (
     patients,
     photos,
     plans,
-    records,
     recovery,
     recovery_links,
     results,
@@ -34,11 +35,12 @@ for module in (
     plans,
     sessions,
     recovery,
+    alerts,
+    checkins,
     results,
     patient_recovery,
     recovery_links,
     admin,
-    records,
 ):
     v1.include_router(module.router)
 router.include_router(v1)

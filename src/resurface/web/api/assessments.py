@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from resurface.domain.chart import Assessment
 from resurface.services import assessments
-from resurface.web.api.consultation_schemas import AssessmentIn
-from resurface.web.api.schemas import AssessmentOut
-from resurface.web.deps import CheckedSessionDep, ContextDep
+from resurface.services.charts import RecordKind
+from resurface.web.api.chart_records import read_record
+from resurface.web.api.schemas.assessments import AssessmentIn, AssessmentOut
+from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
 router = APIRouter(tags=["assessments"])
 
@@ -26,3 +28,9 @@ def record(
         notes=body.notes,
     )
     return AssessmentOut.of(saved)
+
+
+@router.get("/assessments/{assessment_id}", response_model=AssessmentOut)
+def assessment(ctx: ContextDep, actor: ActorDep, assessment_id: int) -> AssessmentOut:
+    record = read_record(ctx, actor, RecordKind.ASSESSMENT, assessment_id, Assessment)
+    return AssessmentOut.of(record)

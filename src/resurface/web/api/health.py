@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from resurface.web.api.schemas import Health
+from resurface.web.api.schemas.health import Health
 from resurface.web.deps import RuntimeDep
 
 router = APIRouter(tags=["monitoring"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from resurface.services import home
-from resurface.web.api.followup_schemas import HomeOut
+from resurface.web.api.schemas.home import HomeOut
 from resurface.web.deps import ActorDep, ContextDep
 
 router = APIRouter(tags=["home"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from resurface.web.api.schemas import MeOut
+from resurface.web.api.schemas.me import MeOut
 from resurface.web.deps import SessionDep
 
 router = APIRouter(tags=["session"])

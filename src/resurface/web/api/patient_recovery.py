@@ -11,7 +11,12 @@ from fastapi.responses import JSONResponse
 from resurface.domain.errors import InvalidInput
 from resurface.services.errors import LINK_NOT_USABLE, LinkNotUsable, Throttled
 from resurface.services.recovery import checkins, links
-from resurface.web.api.recovery_schemas import CheckInIn, CheckInOut, RecoveryOut, SubmittedOut
+from resurface.web.api.schemas.patient_recovery import (
+    CheckInIn,
+    PatientCheckInOut,
+    PatientRecoveryOut,
+    SubmittedOut,
+)
 from resurface.web.deps import ContextDep, IdempotencyKey
 from resurface.web.errors import problem
 from resurface.web.patient_link import (
@@ -40,7 +45,7 @@ def _throttled(error: Throttled) -> Response:
     return response
 
 
-@router.get("/recovery/{token}", response_model=RecoveryOut)
+@router.get("/recovery/{token}", response_model=PatientRecoveryOut)
 def read_recovery(request: Request, ctx: ContextDep, token: str) -> Response:
     now = ctx.clock.now()
     try:
@@ -50,7 +55,7 @@ def read_recovery(request: Request, ctx: ContextDep, token: str) -> Response:
         return _throttled(error)
     except LinkNotUsable:
         return _not_usable(request, now)
-    body = RecoveryOut.of(view).model_dump(mode="json")
+    body = PatientRecoveryOut.of(view).model_dump(mode="json")
     return JSONResponse(body, headers=PATIENT_HEADERS)
 
 
@@ -90,6 +95,8 @@ def send_checkin(
         return problem(422, "Invalid input", detail, _INSTANCE, errors=fields)
     if submitted.queued_notifications:
         wake_outbox(request)
-    out = SubmittedOut(checkin=CheckInOut.of(submitted.result), duplicate=submitted.duplicate)
+    out = SubmittedOut(
+        checkin=PatientCheckInOut.of(submitted.result), duplicate=submitted.duplicate
+    )
     status = 200 if submitted.duplicate else 201
     return JSONResponse(out.model_dump(mode="json"), status_code=status, headers=PATIENT_HEADERS)

@@ -1,4 +1,5 @@
-"""Patients: the list (search, stage filter, pages) and one patient's chart."""
+"""API: patients. The list (search, stage filter, pages), registering one (with the first
+consultation when the role may write the chart), one patient, and the chart."""
 
 from __future__ import annotations
 
@@ -7,20 +8,26 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from resurface.domain.journey import Stage
-from resurface.services import charts, patients
-from resurface.web.api.schemas import (
+from resurface.domain.people import Patient
+from resurface.services import charts, consultations, patients
+from resurface.services.charts import RecordKind
+from resurface.web.api.chart_records import read_record
+from resurface.web.api.schemas.common import Page
+from resurface.web.api.schemas.consultations import ConsultationResultOut
+from resurface.web.api.schemas.patients import (
     ChartOut,
+    PatientIn,
     PatientOut,
-    PatientPage,
     PatientSummaryOut,
+    RegisteredOut,
     TimelineEntryOut,
 )
-from resurface.web.deps import ActorDep, ContextDep
+from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep, IdempotencyKey
 
 router = APIRouter(prefix="/patients", tags=["patients"])
 
 
-@router.get("", response_model=PatientPage)
+@router.get("", response_model=Page[PatientSummaryOut])
 def list_patients(
     ctx: ContextDep,
     actor: ActorDep,
@@ -28,10 +35,10 @@ def list_patients(
     stage: Stage | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 25,
-) -> PatientPage:
+) -> Page[PatientSummaryOut]:
     query = patients.PatientQuery(text=q, stage=stage, page=page, per_page=per_page)
     found = patients.list_patients(ctx, actor, query)
-    return PatientPage(
+    return Page[PatientSummaryOut](
         items=[PatientSummaryOut.of(s) for s in found.items],
         total=found.total,
         page=found.page,
@@ -48,3 +55,28 @@ def chart(ctx: ContextDep, actor: ActorDep, patient_id: int) -> ChartOut:
         stage=view.stage.value,
         timeline=[TimelineEntryOut.of(entry) for entry in view.timeline],
     )
+
+
+@router.post("", response_model=RegisteredOut, status_code=201)
+def register(
+    ctx: ContextDep,
+    session: CheckedSessionDep,
+    body: PatientIn,
+    request_key: IdempotencyKey = "",
+) -> RegisteredOut:
+    """Register a patient. With ``consultation``, also record and screen the first consultation
+    (needs a role that may write the chart; front-desk staff may register only). A resend with
+    the same ``Idempotency-Key`` is answered with the patient the first request registered."""
+    intake = body.consultation.intake() if body.consultation else None
+    patient, view = consultations.register_with_consultation(
+        ctx, session.actor, body.patient(), intake, request_key=request_key
+    )
+    return RegisteredOut(
+        patient=PatientOut.of(patient),
+        consultation=ConsultationResultOut.of(view) if view else None,
+    )
+
+
+@router.get("/{patient_id}", response_model=PatientOut)
+def patient(ctx: ContextDep, actor: ActorDep, patient_id: int) -> PatientOut:
+    return PatientOut.of(read_record(ctx, actor, RecordKind.PATIENT, patient_id, Patient))

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Response, UploadFile
 
-from resurface.services import photos
+from resurface.domain.chart import Photo
+from resurface.services import charts, photos
+from resurface.services.charts import RecordKind
 from resurface.services.errors import NotFound
-from resurface.web.api.consultation_schemas import MeasurementOut, UploadedPhotoOut
+from resurface.web.api.chart_records import read_record
+from resurface.web.api.schemas.photos import MeasurementOut, PhotoOut, UploadedPhotoOut
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
 router = APIRouter(tags=["photos"])
@@ -40,3 +43,15 @@ def measurement(ctx: ContextDep, actor: ActorDep, photo_id: int) -> MeasurementO
     if view.measurement is None:
         raise NotFound("photo measurement", photo_id)
     return MeasurementOut.of(view.measurement)
+
+
+@router.get("/photos/{photo_id}", response_model=PhotoOut)
+def photo(ctx: ContextDep, actor: ActorDep, photo_id: int) -> PhotoOut:
+    return PhotoOut.of(read_record(ctx, actor, RecordKind.PHOTO, photo_id, Photo))
+
+
+@router.get("/photos/{photo_id}/content", response_class=Response)
+def photo_content(ctx: ContextDep, actor: ActorDep, photo_id: int) -> Response:
+    """The stored photo (metadata stripped), as uploaded by the clinic or the patient."""
+    record, data = charts.read_photo_bytes(ctx, actor, photo_id)
+    return Response(data, media_type=record.media_type, headers={"Cache-Control": "private"})

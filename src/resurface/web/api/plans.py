@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from resurface.domain.chart import TreatmentPlan
 from resurface.services import plans
-from resurface.web.api.plan_schemas import CosignIn, DecisionIn, PlanDetailOut
-from resurface.web.deps import CheckedSessionDep, ContextDep
+from resurface.services.charts import RecordKind
+from resurface.web.api.chart_records import read_record
+from resurface.web.api.schemas.plans import CosignIn, DecisionIn, PlanDetailOut, PlanOut
+from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
 router = APIRouter(tags=["plans"])
 
@@ -36,3 +39,8 @@ def cosign(
     ctx: ContextDep, session: CheckedSessionDep, plan_id: int, body: CosignIn
 ) -> PlanDetailOut:
     return PlanDetailOut.of_plan(plans.cosign_plan(ctx, session.actor, plan_id, body.version))
+
+
+@router.get("/plans/{plan_id}", response_model=PlanOut)
+def plan(ctx: ContextDep, actor: ActorDep, plan_id: int) -> PlanOut:
+    return PlanOut.of(read_record(ctx, actor, RecordKind.PLAN, plan_id, TreatmentPlan))

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from resurface.services import results
-from resurface.web.api.followup_schemas import OutcomeIn, OutcomeOut, ResultsOut
+from resurface.web.api.schemas.results import OutcomeIn, OutcomeOut, ResultsOut
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
 router = APIRouter(tags=["results"])

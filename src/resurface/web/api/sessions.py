@@ -4,41 +4,39 @@ the limit (every such setting is listed in ``errors``)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter
 
-from resurface.domain.errors import InvalidInput
+from resurface.domain.chart import TreatmentSession
 from resurface.services import sessions
-from resurface.web.api.session_schemas import RecordedSessionOut, SessionDraftOut, SessionIn
+from resurface.services.charts import RecordKind
+from resurface.web.api.chart_records import read_record
+from resurface.web.api.schemas.sessions import (
+    RecordedSessionOut,
+    SessionDraftOut,
+    SessionIn,
+    SessionOut,
+)
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
-from resurface.web.errors import problem
 
-router = APIRouter(prefix="/patients/{patient_id}/sessions", tags=["sessions"])
+router = APIRouter(tags=["sessions"])
 
 
-@router.get("/draft", response_model=SessionDraftOut)
+@router.get("/patients/{patient_id}/sessions/draft", response_model=SessionDraftOut)
 def draft(ctx: ContextDep, actor: ActorDep, patient_id: int) -> SessionDraftOut:
     return SessionDraftOut.of(sessions.session_draft(ctx, actor, patient_id))
 
 
-@router.post(
-    "",
-    response_model=RecordedSessionOut,
-    status_code=201,
-    responses={422: {"description": "a field to fix, or a setting beyond its limit"}},
-)
+@router.post("/patients/{patient_id}/sessions", response_model=RecordedSessionOut, status_code=201)
 def record(
-    request: Request,
-    ctx: ContextDep,
-    session: CheckedSessionDep,
-    patient_id: int,
-    body: SessionIn,
-) -> RecordedSessionOut | Response:
-    try:
-        recorded = sessions.record_session(ctx, session.actor, patient_id, body.to_entry())
-    except InvalidInput as rejected:  # every field, with the limit a setting went beyond
-        errors = [
-            {k: v for k, v in vars(p).items() if v not in ("", None)} for p in rejected.problems
-        ]
-        detail = "; ".join(f"{p.field}: {p.message}" for p in rejected.problems)
-        return problem(422, "Invalid input", detail, request.url.path, errors=errors)
+    ctx: ContextDep, session: CheckedSessionDep, patient_id: int, body: SessionIn
+) -> RecordedSessionOut:
+    """A 422 names every field to fix; a setting beyond its limit also gives ``setting``,
+    ``recorded``, ``limit`` and ``unit``."""
+    recorded = sessions.record_session(ctx, session.actor, patient_id, body.to_entry())
     return RecordedSessionOut.of(recorded)
+
+
+@router.get("/sessions/{session_id}", response_model=SessionOut)
+def session(ctx: ContextDep, actor: ActorDep, session_id: int) -> SessionOut:
+    record = read_record(ctx, actor, RecordKind.SESSION, session_id, TreatmentSession)
+    return SessionOut.of(record)

@@ -1,20 +1,18 @@
-"""The JSON shapes of the patient's recovery link API (``/api/v1/recovery/{token}``)."""
+"""The patient recovery API's shapes."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from resurface.domain.aftercare import AftercareAdvice
 from resurface.domain.codes import RedFlag
 from resurface.services.recovery.checkins import CheckInResult, PatientPage
-from resurface.web.api.schemas import IsoDate, Whole
+from resurface.web.api.schemas.common import InputModel, IsoDate, Whole
 
 
-class ScoresIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ScoresIn(InputModel):
     redness: Whole = Field(ge=0, le=10)
     swelling: Whole = Field(ge=0, le=10)
     irritation: Whole = Field(ge=0, le=10)
@@ -22,10 +20,8 @@ class ScoresIn(BaseModel):
     itch: Whole = Field(ge=0, le=10)
 
 
-class CheckInIn(BaseModel):
+class CheckInIn(InputModel):
     """One check-in. ``date`` defaults to today; a check-in saved offline sends its own day."""
-
-    model_config = ConfigDict(extra="forbid")
 
     date: IsoDate | None = None
     scores: ScoresIn
@@ -33,7 +29,7 @@ class CheckInIn(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
-class BandOut(BaseModel):
+class PatientBandOut(BaseModel):
     score: str
     value: int
     expected_low: float
@@ -41,21 +37,21 @@ class BandOut(BaseModel):
     position: str
 
 
-class CheckInOut(BaseModel):
+class PatientCheckInOut(BaseModel):
     id: int
     date: dt.date
     day: int
     scores: dict[str, int]
     red_flags: list[str]
     note: str
-    bands: list[BandOut]
+    bands: list[PatientBandOut]
     overall: str
     instruction: str
     patient_messages: list[str]
     photo_ids: list[int]
 
     @classmethod
-    def of(cls, result: CheckInResult) -> CheckInOut:
+    def of(cls, result: CheckInResult) -> PatientCheckInOut:
         checkin = result.record.checkin
         return cls(
             id=result.record.id,
@@ -65,7 +61,7 @@ class CheckInOut(BaseModel):
             red_flags=sorted(flag.value for flag in checkin.red_flags),
             note=checkin.note,
             bands=[
-                BandOut(
+                PatientBandOut(
                     score=p.score.value,
                     value=p.value,
                     expected_low=p.band.low,
@@ -103,7 +99,7 @@ class AftercareOut(BaseModel):
         )
 
 
-class RecoveryOut(BaseModel):
+class PatientRecoveryOut(BaseModel):
     clinic_name: str
     clinic_phone: str
     treated_on: dt.date
@@ -113,7 +109,7 @@ class RecoveryOut(BaseModel):
     day_today: int
     checked_in_today: bool
     aftercare_today: AftercareOut
-    checkins: list[CheckInOut]
+    checkins: list[PatientCheckInOut]
     """Newest first."""
     link_expires_at: dt.datetime
     form_token: str = Field(
@@ -121,7 +117,7 @@ class RecoveryOut(BaseModel):
     )
 
     @classmethod
-    def of(cls, view: PatientPage) -> RecoveryOut:
+    def of(cls, view: PatientPage) -> PatientRecoveryOut:
         return cls(
             clinic_name=view.clinic_name,
             clinic_phone=view.clinic_phone,
@@ -132,13 +128,13 @@ class RecoveryOut(BaseModel):
             day_today=view.day_today,
             checked_in_today=view.checked_in_today,
             aftercare_today=AftercareOut.of(view.aftercare_today),
-            checkins=[CheckInOut.of(entry) for entry in view.entries],
+            checkins=[PatientCheckInOut.of(entry) for entry in view.entries],
             link_expires_at=view.link_expires_at,
             form_token=view.csrf_token,
         )
 
 
 class SubmittedOut(BaseModel):
-    checkin: CheckInOut
+    checkin: PatientCheckInOut
     duplicate: bool
     """True when the same check-in had already been received (it was not saved twice)."""

@@ -1,13 +1,17 @@
-"""API shapes of a treatment session: the carried-forward draft with limits, and recording."""
+"""The sessions API's shapes."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from resurface.domain.appointments import Appointment
+from resurface.domain.chart import (
+    TreatmentSession,
+)
 from resurface.domain.session_guards import SessionGuard
 from resurface.domain.settings_limits import SettingsLimits
 from resurface.services.sessions import (
@@ -17,7 +21,53 @@ from resurface.services.sessions import (
     SessionDraft,
     SessionEntry,
 )
-from resurface.web.api.schemas import AreaSettingsOut, IsoDate, Number, SessionOut, Whole
+from resurface.web.api.schemas.common import InputModel, IsoDate, Number, Text, Whole
+
+
+class AreaSettingsOut(BaseModel):
+    area: str
+    modality: str
+    wavelength_nm: int
+    passes: int
+    energy_mj: float | None
+    fluence_j_cm2: float | None
+    pulse_duration_ms: float | None
+    spot_size_mm: float | None
+    density_pct: float | None
+    immediate_response: str
+    beyond_limits_reason: str
+
+
+class SessionOut(BaseModel):
+    id: int
+    patient_id: int
+    clinician_id: int
+    plan_id: int | None
+    performed_on: dt.date
+    device: str
+    areas: list[AreaSettingsOut]
+    notes: str
+    version: int
+    guards_passed: list[str] = Field(
+        description="what stood in the way when it was recorded (beyond the plan, too soon ...)"
+    )
+    proceed_reason: str = Field(description="the clinician's reason to go on past them")
+
+    @classmethod
+    def of(cls, record: TreatmentSession) -> SessionOut:
+        return cls(
+            id=record.id,
+            patient_id=record.patient_id,
+            clinician_id=record.clinician_id,
+            plan_id=record.plan_id,
+            performed_on=record.performed_on,
+            device=record.device,
+            areas=[AreaSettingsOut(**asdict(area)) for area in record.areas],
+            notes=record.notes,
+            version=record.version,
+            guards_passed=list(record.guards_passed),
+            proceed_reason=record.proceed_reason,
+        )
 
 
 class LimitsOut(BaseModel):
@@ -114,12 +164,7 @@ class SessionDraftOut(BaseModel):
         )
 
 
-Text = Annotated[str, Field(max_length=2000)]
-
-
-class AreaIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AreaIn(InputModel):
     area: str
     modality: str
     wavelength_nm: Whole | None = None
@@ -133,10 +178,8 @@ class AreaIn(BaseModel):
     beyond_limits_reason: Text = ""
 
 
-class SessionIn(BaseModel):
+class SessionIn(InputModel):
     """A session as performed. A setting beyond its limit needs ``beyond_limits_reason``."""
-
-    model_config = ConfigDict(extra="forbid")
 
     performed_on: IsoDate
     device: Annotated[str, Field(max_length=200)]
@@ -158,7 +201,7 @@ class SessionIn(BaseModel):
         )
 
 
-class AppointmentOut(BaseModel):
+class ScheduledOut(BaseModel):
     id: int
     kind: str
     due_on: dt.date
@@ -167,7 +210,7 @@ class AppointmentOut(BaseModel):
     plan_id: int | None
 
     @classmethod
-    def of(cls, appointment: Appointment) -> AppointmentOut:
+    def of(cls, appointment: Appointment) -> ScheduledOut:
         return cls(
             id=appointment.id,
             kind=appointment.kind.value,
@@ -180,17 +223,15 @@ class AppointmentOut(BaseModel):
 
 class RecordedSessionOut(BaseModel):
     session: SessionOut
-    checkins: list[AppointmentOut]
-    next_session: AppointmentOut | None
+    checkins: list[ScheduledOut]
+    next_session: ScheduledOut | None
     sessions_remaining: int
 
     @classmethod
     def of(cls, recorded: RecordedSession) -> RecordedSessionOut:
         return cls(
             session=SessionOut.of(recorded.session),
-            checkins=[AppointmentOut.of(a) for a in recorded.checkins],
-            next_session=AppointmentOut.of(recorded.next_session)
-            if recorded.next_session
-            else None,
+            checkins=[ScheduledOut.of(a) for a in recorded.checkins],
+            next_session=ScheduledOut.of(recorded.next_session) if recorded.next_session else None,
             sessions_remaining=recorded.sessions_remaining,
         )

@@ -1,0 +1,18 @@
+"""API: one recovery check-in of the chart (the patient's answers as the clinic reads them)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from resurface.domain.chart import CheckInRecord
+from resurface.services.charts import RecordKind
+from resurface.web.api.chart_records import read_record
+from resurface.web.api.schemas.checkins import CheckInOut
+from resurface.web.deps import ActorDep, ContextDep
+
+router = APIRouter(tags=["check-ins"])
+
+
+@router.get("/checkins/{checkin_id}", response_model=CheckInOut)
+def checkin(ctx: ContextDep, actor: ActorDep, checkin_id: int) -> CheckInOut:
+    return CheckInOut.of(read_record(ctx, actor, RecordKind.CHECKIN, checkin_id, CheckInRecord))

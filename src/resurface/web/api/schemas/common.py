@@ -1,0 +1,48 @@
+"""What the API's shapes share: strict input types, the input base model, the page of a list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
+
+# Input types: a JSON number is a number and nothing else (``true`` is not 1, ``"3"`` is not 3),
+# and a date is written as one ("2026-12-05"; 0 is not 1 January 1970).
+Whole = Annotated[int, Strict()]
+Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+Flag = Annotated[bool, Strict()]
+Text = Annotated[str, Field(max_length=2000)]
+
+
+def _iso_date(value: object) -> object:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError("use a date like 2026-12-05")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
+class InputModel(BaseModel):
+    """What a client sends: a field the API does not know is refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list, and where it stands in the whole."""
+
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+    pages: int

@@ -1,0 +1,80 @@
+"""The photos API's shapes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+
+from pydantic import BaseModel
+
+from resurface.domain.chart import (
+    Photo,
+)
+from resurface.domain.measurements import PhotoMeasurement
+from resurface.services.photos import UploadedPhoto
+
+
+class PhotoOut(BaseModel):
+    id: int
+    patient_id: int
+    region: str
+    captured_at: dt.datetime
+    sha256: str
+    media_type: str
+    width: int
+    height: int
+    assessment_id: int | None
+    session_id: int | None
+    checkin_id: int | None
+    content_url: str
+
+    @classmethod
+    def of(cls, record: Photo) -> PhotoOut:
+        values = asdict(record)
+        del values["storage_key"], values["clinic_id"]
+        return cls(**values, content_url=f"/api/v1/photos/{record.id}/content")
+
+
+class RegionMeasurementOut(BaseModel):
+    name: str
+    area_mm2: float | None
+    metrics: dict[str, float | int | str]
+
+
+class MeasurementOut(BaseModel):
+    photo_id: int
+    analysed_at: dt.datetime
+    px_per_mm: float | None
+    length_unit: str
+    regions: list[RegionMeasurementOut]
+    overlay_url: str | None
+
+    @classmethod
+    def of(cls, record: PhotoMeasurement) -> MeasurementOut:
+        return cls(
+            photo_id=record.photo_id,
+            analysed_at=record.analysed_at,
+            px_per_mm=record.px_per_mm,
+            length_unit=record.length_unit,
+            regions=[
+                RegionMeasurementOut(name=r.name, area_mm2=r.area_mm2, metrics=dict(r.metrics))
+                for r in record.regions
+            ],
+            overlay_url=f"/photos/{record.photo_id}/overlay.png" if record.overlay_key else None,
+        )
+
+
+class UploadedPhotoOut(BaseModel):
+    photo: PhotoOut
+    measurement: MeasurementOut | None
+    notes: list[str]
+    analysis_url: str
+
+    @classmethod
+    def of(cls, uploaded: UploadedPhoto) -> UploadedPhotoOut:
+        return cls(
+            photo=PhotoOut.of(uploaded.photo),
+            measurement=MeasurementOut.of(uploaded.measurement) if uploaded.measurement else None,
+            notes=list(uploaded.notes),
+            analysis_url=f"/photos/{uploaded.photo.id}/analysis",
+        )
