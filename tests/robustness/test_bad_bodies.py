@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from resurface.domain.people import Role
 from tests.e2e.web.conftest import sign_in
+from tests.e2e.web.test_patient_recovery import SCORES, hand_over_link
 from tests.support.clinic import SeededClinic
 
 
@@ -84,3 +85,17 @@ def test_booleans_are_not_numbers_and_a_number_is_not_a_date(
         f"/api/v1/patients/{north.patient.id}/outcomes", json={"value": True}, headers=headers
     )
     assert rated.status_code == 422 and rated.json()["errors"][0]["field"] == "value"
+
+
+def test_a_checkin_score_of_true_is_refused_not_stored_as_1(
+    client: TestClient, north: SeededClinic
+) -> None:
+    token = hand_over_link(client, north, north.record_ids["session"])
+    form_token = client.get(f"/api/v1/recovery/{token}").json()["form_token"]
+    scores: dict[str, object] = dict.fromkeys(SCORES, 2) | {"pain": True}
+    sent = client.post(
+        f"/api/v1/recovery/{token}/checkins",
+        json={"scores": scores},
+        headers={"X-CSRF-Token": form_token},
+    )
+    assert sent.status_code == 422 and sent.json()["errors"][0]["field"] == "scores.pain"
