@@ -4,9 +4,12 @@ API client can do what the phone page does without scraping it."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import re
 
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from resurface.bootstrap import Runtime
 from resurface.domain.people import Role
@@ -72,3 +75,37 @@ def test_an_api_client_checks_in_with_the_form_token_and_a_key(
         chart = uow.charts.chart(north.clinic.id, north.patient.id)
     assert [c.checkin.note for c in chart.checkins].count("from the queue") == 1
     assert all(c.checkin.note != "edited, same key" for c in chart.checkins)
+
+
+def test_a_session_and_a_photo_resent_with_their_keys_are_stored_once(
+    client: TestClient, runtime: Runtime, north: SeededClinic
+) -> None:
+    csrf = sign_in(client, north.usernames[Role.CLINICIAN])
+    headers = {"X-CSRF-Token": csrf, "Idempotency-Key": "session-form-1"}
+    body = {
+        "performed_on": dt.date.today().isoformat(),
+        "device": "Test CO2",
+        "areas": [{"area": "perioral", "modality": "fractional_ablative_co2",
+                   "energy_mj": 15, "density_pct": 10, "passes": 2}],
+        "proceed_reason": "the seeded first session was 5 days ago",
+    }  # fmt: skip
+    url = f"/api/v1/patients/{north.patient.id}/sessions"
+    first, again = (client.post(url, json=body, headers=headers) for _ in range(2))
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert again.json()["session"]["id"] == first.json()["session"]["id"]
+    assert again.json()["checkins"] == first.json()["checkins"]
+
+    photo_headers = {"X-CSRF-Token": csrf, "Idempotency-Key": "camera-upload-9"}
+    png = io.BytesIO()
+    Image.new("RGB", (64, 48), (190, 140, 120)).save(png, format="PNG")
+    upload = {"file": ("neck.png", png.getvalue(), "image/png")}
+    photo_url = f"/api/v1/patients/{north.patient.id}/photos"
+    sent = [
+        client.post(photo_url, data={"region": "neck"}, files=upload, headers=photo_headers)
+        for _ in range(2)
+    ]
+    assert [s.status_code for s in sent] == [201, 201]
+    assert sent[0].json()["photo"]["id"] == sent[1].json()["photo"]["id"]
+    with runtime.context.uow() as uow:
+        chart = uow.charts.chart(north.clinic.id, north.patient.id)
+    assert len(chart.sessions) == 2 and len(chart.photos) == 2  # the seeded ones and one each

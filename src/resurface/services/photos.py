@@ -33,6 +33,8 @@ from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context, Limits
 from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient
+from resurface.services.ports import UnitOfWork
+from resurface.services.request_keys import checked_key, scope
 
 T = TypeVar("T")
 
@@ -72,8 +74,10 @@ def upload_photo(
     data: bytes,
     *,
     assessment_id: int | None = None,
+    request_key: str = "",
 ) -> UploadedPhoto:
-    """Store a photo of one region of the patient, analyse it, and keep the measurement.
+    """Store a photo of one region of the patient, analyse it, and keep the measurement. A
+    resend under the same ``request_key`` is given the photo the first upload stored.
 
     Raises
     ------
@@ -84,6 +88,7 @@ def upload_photo(
     """
     require(actor, Permission.WRITE_CHART)
     area = _area(region)
+    key = checked_key(request_key)
     with ctx.uow() as uow:
         patient = find_patient(uow, actor, patient_id)
         if assessment_id is not None:
@@ -97,6 +102,10 @@ def upload_photo(
         overlay = overlay_png(analysis) if analysis is not None else None
     with ctx.uow() as uow:
         taken = ctx.clock.now()
+        keys = scope("photo", "patient", patient.id)
+        earlier = uow.request_keys.claim(keys, key, taken) if key else None
+        if earlier is not None:
+            return _uploaded(uow, actor, earlier)
         photo = uow.charts.add_photo(
             Photo(
                 id=0,
@@ -122,8 +131,20 @@ def upload_photo(
             audit.record(
                 uow, actor, "create", "photo_measurement", measurement.id, patient_id=patient.id
             )
+        if key:
+            uow.request_keys.settle(keys, key, photo.id)
         uow.commit()
         return UploadedPhoto(photo, measurement, tuple(notes))
+
+
+def _uploaded(uow: UnitOfWork, actor: Actor, photo_id: int) -> UploadedPhoto:
+    """What the first upload under a request key answered: its photo and measurement."""
+    photo = uow.charts.photo(actor.clinic_id, photo_id)
+    if photo is None:
+        raise NotFound("photo", photo_id)
+    audit.record(uow, actor, "read", "photo", photo.id, patient_id=photo.patient_id)
+    uow.commit()
+    return UploadedPhoto(photo, uow.measurements.for_photo(actor.clinic_id, photo.id))
 
 
 def read_analysis(ctx: Context, actor: Actor, photo_id: int) -> PhotoAnalysisView:

@@ -40,6 +40,7 @@ from resurface.services.context import Context
 from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient, find_patient_audited
 from resurface.services.ports import UnitOfWork
+from resurface.services.request_keys import checked_key, scope
 
 # Sanity bounds on typed input (not clinical rules: the clinical limits are in the rule base).
 MAX_TEXT = 2000
@@ -75,6 +76,8 @@ class SessionEntry:
     notes: str = ""
     proceed_reason: str = ""
     """Why the session goes ahead past its guards (beyond the plan, too soon ...)."""
+    request_key: str = ""
+    """Sent again with a resend (a double click, a retry): the first session is kept."""
 
 
 @dataclass(frozen=True)
@@ -189,14 +192,15 @@ def record_session(
 ) -> RecordedSession:
     """Check and save the session, then schedule its check-ins and the next session."""
     require(actor, Permission.WRITE_CHART)
+    key = checked_key(entry.request_key)
     with ctx.uow() as uow:
+        keys = scope("session", "patient", patient_id)
+        earlier = uow.request_keys.claim(keys, key, ctx.clock.now()) if key else None
         known = _context(uow, actor, ctx.rules, patient_id)
-        patient, plan, chart_sessions, found = (
-            known.patient,
-            known.plan,
-            known.sessions,
-            known.found,
-        )
+        if earlier is not None:
+            return _recorded(uow, known, earlier, ctx.rules, ctx.clock.today())
+        patient, plan = known.patient, known.plan
+        chart_sessions, found = known.sessions, known.found
         today = ctx.clock.today()
         guards = known.guards(entry.performed_on)
         areas = _checked(ctx.rules, found, entry, today, _guard_problems(guards, entry))
@@ -226,8 +230,27 @@ def record_session(
         )
         plan_next = follow_up(ctx.rules.recovery, plan, (*chart_sessions, session), session, today)
         checkins, next_session = _schedule(uow, actor, patient.id, plan, session, plan_next)
+        if key:
+            uow.request_keys.settle(keys, key, session.id)
         uow.commit()
         return RecordedSession(session, checkins, next_session, plan_next.sessions_remaining)
+
+
+def _recorded(
+    uow: UnitOfWork, known: _Known, session_id: int, rules: RuleBase, today: dt.date
+) -> RecordedSession:
+    """What recording ``session_id`` answered: the session and what it scheduled."""
+    session = next(s for s in known.sessions if s.id == session_id)
+    booked = [
+        a
+        for a in uow.appointments.for_patient(session.clinic_id, session.patient_id)
+        if a.after_session_id == session.id
+    ]
+    checkins = tuple(a for a in booked if a.kind is AppointmentKind.CHECKIN)
+    next_session = next((a for a in booked if a.kind is AppointmentKind.SESSION), None)
+    plan_next = follow_up(rules.recovery, known.plan, known.sessions, session, today)
+    uow.commit()  # the audited read of the chart
+    return RecordedSession(session, checkins, next_session, plan_next.sessions_remaining)
 
 
 def _audit_detail(areas: Sequence[AreaSettings], session: TreatmentSession) -> str:

@@ -13,7 +13,7 @@ from resurface.services.charts import RecordKind
 from resurface.services.errors import NotFound
 from resurface.web.api.chart_records import read_record
 from resurface.web.api.schemas.photos import MeasurementOut, PhotoOut, UploadedPhotoOut
-from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
+from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep, IdempotencyKey
 
 router = APIRouter(tags=["photos"])
 
@@ -26,12 +26,19 @@ def upload(
     region: Annotated[str, Form(description="the area photographed, e.g. cheeks or neck")],
     file: Annotated[UploadFile, File(description="JPEG, PNG, TIFF or HEIC")],
     assessment_id: Annotated[int | None, Form()] = None,
+    request_key: IdempotencyKey = "",
 ) -> UploadedPhotoOut:
     """Store the photo (EXIF and GPS removed; the original's SHA-256 kept), analyse it and return
     the photo with its per-region metrics."""
     data = file.file.read(ctx.limits.upload_bytes + 1)
     uploaded = photos.upload_photo(
-        ctx, session.actor, patient_id, region, data, assessment_id=assessment_id
+        ctx,
+        session.actor,
+        patient_id,
+        region,
+        data,
+        assessment_id=assessment_id,
+        request_key=request_key,
     )
     return UploadedPhotoOut.of(uploaded)
 

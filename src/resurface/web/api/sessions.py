@@ -4,6 +4,8 @@ the limit (every such setting is listed in ``errors``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import APIRouter
 
 from resurface.domain.chart import TreatmentSession
@@ -16,7 +18,7 @@ from resurface.web.api.schemas.sessions import (
     SessionIn,
     SessionOut,
 )
-from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
+from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep, IdempotencyKey
 
 router = APIRouter(tags=["sessions"])
 
@@ -28,11 +30,16 @@ def draft(ctx: ContextDep, actor: ActorDep, patient_id: int) -> SessionDraftOut:
 
 @router.post("/patients/{patient_id}/sessions", response_model=RecordedSessionOut, status_code=201)
 def record(
-    ctx: ContextDep, session: CheckedSessionDep, patient_id: int, body: SessionIn
+    ctx: ContextDep,
+    session: CheckedSessionDep,
+    patient_id: int,
+    body: SessionIn,
+    request_key: IdempotencyKey = "",
 ) -> RecordedSessionOut:
     """A 422 names every field to fix; a setting beyond its limit also gives ``setting``,
     ``recorded``, ``limit`` and ``unit``."""
-    recorded = sessions.record_session(ctx, session.actor, patient_id, body.to_entry())
+    entry = replace(body.to_entry(), request_key=request_key)
+    recorded = sessions.record_session(ctx, session.actor, patient_id, entry)
     return RecordedSessionOut.of(recorded)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -124,6 +125,8 @@ def _defaults(draft: SessionDraft) -> dict[str, str]:
         "device": draft.device,
         "notes": "",
         "area_count": str(len(draft.areas)),
+        # A double click on "Save" sends the form twice under one key: one session is kept.
+        "request_key": secrets.token_urlsafe(16),
     }
     for index, area in enumerate(draft.areas):
         prefix = f"areas[{index}]"
@@ -180,6 +183,7 @@ def _entry(form: dict[str, str], errors: dict[str, str]) -> tuple[SessionEntry, 
         tuple(areas),
         notes=form.get("notes", ""),
         proceed_reason=form.get("proceed_reason", ""),
+        request_key=form.get("request_key", "")[:100],
     )
     return entry, positions
 
