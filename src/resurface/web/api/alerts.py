@@ -27,13 +27,7 @@ def list_alerts(
     per_page: Annotated[int, Query(ge=1, le=200)] = 25,
 ) -> Page[AlertOut]:
     found = alerts.list_alerts(ctx, actor, status, page, per_page)
-    return Page[AlertOut](
-        items=[AlertOut.of(v.alert, v.patient_name) for v in found.items],
-        total=found.total,
-        page=found.page,
-        per_page=found.per_page,
-        pages=found.pages,
-    )
+    return Page[AlertOut].of(found, [AlertOut.of(v.alert, v.patient_name) for v in found.items])
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response_model=AlertOut)

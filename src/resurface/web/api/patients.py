@@ -38,13 +38,7 @@ def list_patients(
 ) -> Page[PatientSummaryOut]:
     query = patients.PatientQuery(text=q, stage=stage, page=page, per_page=per_page)
     found = patients.list_patients(ctx, actor, query)
-    return Page[PatientSummaryOut](
-        items=[PatientSummaryOut.of(s) for s in found.items],
-        total=found.total,
-        page=found.page,
-        per_page=found.per_page,
-        pages=found.pages,
-    )
+    return Page[PatientSummaryOut].of(found, [PatientSummaryOut.of(s) for s in found.items])
 
 
 @router.get("/{patient_id}/chart", response_model=ChartOut)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
+
+from resurface.services import paging
 
 # Input types: a JSON number is a number and nothing else (``true`` is not 1, ``"3"`` is not 3),
 # and a date is written as one ("2026-12-05"; 0 is not 1 January 1970).
@@ -46,3 +48,11 @@ class Page(BaseModel, Generic[T]):
     page: int
     per_page: int
     pages: int
+
+    @classmethod
+    def of(cls, found: paging.Page[Any], items: list[T]) -> Page[T]:
+        """The page ``found`` by a use case, its items already in their API shape."""
+        pages = found.pages
+        return cls(
+            items=items, total=found.total, page=found.page, per_page=found.per_page, pages=pages
+        )
