@@ -23,6 +23,7 @@ from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient_audited, stage_for
 from resurface.services.ports import UnitOfWork
+from resurface.services.recovery.alerts import AlertInContext, in_context
 from resurface.services.timeline import TimelineEntry, timeline_of
 
 if TYPE_CHECKING:
@@ -50,6 +51,8 @@ class ChartView:
     stage: Stage
     chart: Chart
     timeline: tuple[TimelineEntry, ...]
+    open_alerts: tuple[AlertInContext, ...] = ()
+    """Alerts not yet closed, for the banner at the top of the chart."""
 
 
 def read_chart(ctx: Context, actor: Actor, patient_id: int) -> ChartView:
@@ -62,8 +65,11 @@ def read_chart(ctx: Context, actor: Actor, patient_id: int) -> ChartView:
         chart = uow.charts.chart(actor.clinic_id, patient.id)
         facts = uow.patients.series_facts(actor.clinic_id).get(patient.id)
         stage = stage_for(facts, ctx.clock.today(), ctx.rules)
+        alerts = in_context(
+            uow.alerts.for_patient(actor.clinic_id, patient.id), chart, patient.phone
+        )
         uow.commit()
-        return ChartView(patient, stage, chart, timeline_of(chart))
+        return ChartView(patient, stage, chart, timeline_of(chart), alerts)
 
 
 def read_chart_record(ctx: Context, actor: Actor, kind: RecordKind, record_id: int) -> ChartRecord:

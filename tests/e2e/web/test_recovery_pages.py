@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 from fastapi.testclient import TestClient
 
@@ -12,6 +13,8 @@ from resurface.bootstrap import Runtime
 from resurface.domain.alerts import ClinicAlert
 from resurface.domain.codes import AlertCode, Urgency
 from resurface.domain.people import Role
+from resurface.services import auth
+from resurface.services.recovery import checkins, links
 from tests.e2e.web.conftest import csrf_of, sign_in
 from tests.support.clinic import SeededClinic
 
@@ -180,3 +183,33 @@ def test_staff_may_not_see_recovery(client: TestClient, north: SeededClinic) -> 
     assert client.get(f"/patients/{north.patient.id}/recovery").status_code == 403
     assert client.get(f"/api/v1/patients/{north.patient.id}/recovery").status_code == 403
     assert client.get("/api/v1/alerts").status_code == 403
+
+
+def test_an_open_alert_is_on_the_chart_and_the_recovery_page_with_the_patients_words(
+    client: TestClient, sqlite_runtime: Runtime, north: SeededClinic
+) -> None:
+    with sqlite_runtime.context.uow() as uow:
+        uow.patients.update(replace(north.patient, phone="+44 20 7946 0000"))
+        uow.commit()
+    ctx = sqlite_runtime.context
+    with ctx.uow() as uow:
+        user = uow.users.by_username(north.usernames[Role.CLINICIAN])
+    assert user is not None
+    issued = links.create_link(
+        ctx, auth.actor_of(user, "t"), north.patient.id, north.record_ids["session"]
+    )
+    note = "Yellow crust on the upper lip this evening, and I feel hot."
+    answers = checkins.Answers(
+        scores={"redness": 6, "swelling": 4, "irritation": 4, "pain": 6, "itch": 1},
+        red_flags=["yellow_crust_or_pus", "fever"],
+        note=note,
+    )
+    checkins.submit_checkin(ctx, issued.token, answers, source="test")
+
+    sign_in(client, north.usernames[Role.CLINICIAN])
+    chart = client.get(f"/patients/{north.patient.id}").text
+    assert "open alert" in chart and note in chart and "+44 20 7946 0000" in chart
+    assert f'href="/patients/{north.patient.id}/recovery#alert-' in chart
+    recovery = client.get(f"/patients/{north.patient.id}/recovery").text
+    card = recovery.split('class="card alert alert-open"', 1)[1].split("</article>", 1)[0]
+    assert note in card and 'href="tel:+442079460000"' in card

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from resurface.domain.alerts import AlertStatus, ClinicAlert
+from resurface.domain.chart import Chart
 from resurface.domain.errors import InvalidInput, VersionConflict
 from resurface.domain.text import check_text
 from resurface.services import audit
@@ -28,6 +29,38 @@ NOTE_MAX = 2000
 class AlertView:
     alert: ClinicAlert
     patient_name: str
+
+
+@dataclass(frozen=True)
+class AlertInContext:
+    """An alert not yet closed, with what the clinic needs to act on it: the patient's own words
+    and photos from the check-in that raised it, and the phone number to call them on."""
+
+    alert: ClinicAlert
+    note: str
+    photo_ids: tuple[int, ...]
+    phone: str
+
+
+def in_context(
+    alerts: Iterable[ClinicAlert], chart: Chart, phone: str
+) -> tuple[AlertInContext, ...]:
+    """Every alert not yet closed, in urgency order, with its check-in's note and photos."""
+    notes = {record.id: record.checkin.note for record in chart.checkins}
+    photos: dict[int, list[int]] = {}
+    for photo in chart.photos:
+        if photo.checkin_id is not None:
+            photos.setdefault(photo.checkin_id, []).append(photo.id)
+    return tuple(
+        AlertInContext(
+            alert,
+            notes.get(alert.checkin_id, "") if alert.checkin_id else "",
+            tuple(photos.get(alert.checkin_id, ())) if alert.checkin_id else (),
+            phone,
+        )
+        for alert in by_urgency(alerts)
+        if alert.status is not AlertStatus.CLOSED
+    )
 
 
 def by_urgency(alerts: Iterable[ClinicAlert]) -> list[ClinicAlert]:

@@ -25,7 +25,7 @@ from resurface.services.context import Context
 from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient_audited
 from resurface.services.ports import UnitOfWork
-from resurface.services.recovery.alerts import by_urgency
+from resurface.services.recovery.alerts import AlertInContext, by_urgency, in_context
 
 MIN_DAYS_SHOWN = 30
 DAYS_AFTER_LAST_CHECKIN = 5
@@ -79,6 +79,8 @@ class RecoveryChart:
     checkins: tuple[CheckInRow, ...]
     alerts: tuple[ClinicAlert, ...]
     """The patient's alerts: open first, then urgent before soon before routine."""
+    open_alerts: tuple[AlertInContext, ...] = ()
+    """The alerts not yet closed, with the patient's note, photos and phone number."""
     basis: CourseBasis | None = None
     """What the course follows (the same as the patient's page and triage, unless the clinician
     picked another treated area); None without a session."""
@@ -113,7 +115,9 @@ def _read(
     chart = uow.charts.chart(actor.clinic_id, patient.id)
     sessions = tuple(sorted(chart.sessions, key=lambda s: (s.performed_on, s.id), reverse=True))
     session = _chosen(sessions, session_id)
-    alerts = tuple(by_urgency(uow.alerts.for_patient(actor.clinic_id, patient.id)))
+    found = uow.alerts.for_patient(actor.clinic_id, patient.id)
+    alerts = tuple(by_urgency(found))
+    live = in_context(found, chart, patient.phone)
     audit.record(
         uow, actor, "recovery_read", "session" if session else "patient",
         session.id if session else patient.id, patient_id=patient.id,
@@ -123,7 +127,7 @@ def _read(
     if session is None:
         return RecoveryChart(
             patient, sessions, None, None, None, skin_type, skin_type is not None, None,
-            MIN_DAYS_SHOWN, None, (), (), (), alerts, None,
+            MIN_DAYS_SHOWN, None, (), (), (), alerts, live, None,
         )  # fmt: skip
     basis = _basis(session, patient, chart, area)
     course = expected_course_for(rules, basis)
@@ -157,6 +161,7 @@ def _read(
         ),
         checkins=checkins,
         alerts=alerts,
+        open_alerts=live,
         basis=basis,
     )
 
