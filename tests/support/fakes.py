@@ -347,6 +347,10 @@ class FakeCharts(_Repository):
     def photo(self, clinic_id: int, record_id: int) -> Photo | None:
         return _scoped(self._tables.photos, clinic_id, record_id)
 
+    def accept_photo(self, record: Photo) -> Photo:
+        self._tables.photos[record.id] = record
+        return record
+
     def hold_session(self, clinic_id: int, session_id: int) -> None:
         """Units of work run one at a time in tests: nothing to wait for."""
 

@@ -211,6 +211,19 @@ class Photo:
     assessment_id: int | None = None
     session_id: int | None = None
     checkin_id: int | None = None
+    accepted_by: int | None = None
+    """The clinician who accepted a photo the patient sent as a clinical photo."""
+    accepted_at: dt.datetime | None = None
+
+    @property
+    def sent_by_patient(self) -> bool:
+        return self.checkin_id is not None
+
+    @property
+    def is_clinical(self) -> bool:
+        """Taken by the clinic, or sent by the patient and deliberately accepted: only these are
+        compared on Results and used to re-estimate the sessions."""
+        return not self.sent_by_patient or self.accepted_by is not None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from resurface.domain.chart import Photo
@@ -145,6 +145,28 @@ def _uploaded(uow: UnitOfWork, actor: Actor, photo_id: int) -> UploadedPhoto:
     audit.record(uow, actor, "read", "photo", photo.id, patient_id=photo.patient_id)
     uow.commit()
     return UploadedPhoto(photo, uow.measurements.for_photo(actor.clinic_id, photo.id))
+
+
+def accept_patient_photo(ctx: Context, actor: Actor, photo_id: int) -> Photo:
+    """A clinician makes a photo the patient sent with a check-in a clinical photo: from now on
+    Results may compare it and the re-estimate may use it. Audited; once is enough."""
+    require(actor, Permission.WRITE_CHART)
+    with ctx.uow() as uow:
+        photo = uow.charts.photo(actor.clinic_id, photo_id)
+        if photo is None:
+            raise NotFound("photo", photo_id)
+        if not photo.sent_by_patient:
+            raise InvalidInput("photo", "only a photo the patient sent needs accepting")
+        if photo.accepted_by is not None:
+            return photo
+        accepted = uow.charts.accept_photo(
+            replace(photo, accepted_by=actor.user_id, accepted_at=ctx.clock.now())
+        )
+        audit.record(
+            uow, actor, "accept_as_clinical", "photo", photo.id, patient_id=photo.patient_id
+        )
+        uow.commit()
+        return accepted
 
 
 def read_analysis(ctx: Context, actor: Actor, photo_id: int) -> PhotoAnalysisView:

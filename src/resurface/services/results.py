@@ -129,8 +129,9 @@ def read_results(
     with ctx.uow() as uow:
         patient = find_patient_audited(uow, actor, patient_id)
         chart = uow.charts.chart(actor.clinic_id, patient.id)
-        regions = _regions(chart.photos)
-        before, after = _pair(chart.photos, regions, before_id, after_id, ctx.photos)
+        clinical = _clinical(chart.photos)
+        regions = _regions(clinical)
+        before, after = _pair(clinical, regions, before_id, after_id, ctx.photos)
         outcomes = tuple(uow.outcomes.for_patient(actor.clinic_id, patient.id))
         detail = f"before={before.id if before else '-'} after={after.id if after else '-'}"
         audit.record(
@@ -164,8 +165,9 @@ def comparison_png(
     with ctx.uow() as uow:
         patient = find_patient_audited(uow, actor, patient_id)
         chart = uow.charts.chart(actor.clinic_id, patient.id)
-        regions = _regions(chart.photos)
-        before, after = _pair(chart.photos, regions, before_id, after_id, ctx.photos)
+        clinical = _clinical(chart.photos)
+        regions = _regions(clinical)
+        before, after = _pair(clinical, regions, before_id, after_id, ctx.photos)
         if before is None or after is None:
             raise InvalidInput("after", "choose two different photos of the same region")
         audit.record(
@@ -220,6 +222,11 @@ def record_outcome(
 
 
 # --- choosing photos ---------------------------------------------------------------------------
+
+
+def _clinical(photos: Sequence[Photo]) -> list[Photo]:
+    """The photos Results may compare: the clinic's, and the patient's only once accepted."""
+    return [p for p in photos if p.is_clinical]
 
 
 def _regions(photos: Sequence[Photo]) -> tuple[RegionPhotos, ...]:
@@ -351,7 +358,7 @@ def _responses(photos: PhotoStore, rules: RuleBase, chart: Chart) -> tuple[ItemR
         series = sorted(
             (
                 p
-                for p in chart.photos
+                for p in _clinical(chart.photos)
                 if p.region == item.area.value and photos.exists(p.storage_key)
             ),
             key=lambda p: (p.captured_at, p.id),

@@ -106,6 +106,9 @@ def _checkin(record: CheckInRecord, session_on: dt.date | None) -> TimelineEntry
 def _photo(record: Photo) -> TimelineEntry:
     lines = (f"{record.width}×{record.height} px",)
     title = f"Photo: {_words(record.region)}"
+    if record.sent_by_patient:
+        accepted = ", accepted as a clinical photo" if record.is_clinical else ""
+        title = f"Photo sent by the patient{accepted}"
     return TimelineEntry(record.captured_at.date(), "photo", record.id, title, lines)
 
 

@@ -221,6 +221,8 @@ photos = Table(
     Column("assessment_id", ForeignKey("assessments.id")),
     Column("session_id", ForeignKey("treatment_sessions.id")),
     Column("checkin_id", ForeignKey("checkins.id")),
+    Column("accepted_by", ForeignKey("users.id")),
+    Column("accepted_at", UtcDateTime()),
     _stamp(),
 )
 

@@ -457,3 +457,41 @@ def test_a_question_left_unanswered_is_not_saved_as_zero_and_the_form_says_which
     assert re.search(r'name="redness" value="3" checked', refused.text)
     with sqlite_runtime.context.uow() as uow:
         assert len(uow.charts.chart(north.clinic.id, north.patient.id).checkins) == 1
+
+
+def test_the_patients_photo_stays_off_results_until_a_clinician_accepts_it(
+    client: TestClient, north: SeededClinic
+) -> None:
+    token = hand_over_link(client, north, north.record_ids["session"])
+    form = form_of(client.get(f"/r/{token}").text)
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 140, 120)).save(picture, "JPEG")
+    sent = client.post(
+        f"/r/{token}",
+        data=form | scores(redness=7, pain=6) | {"red_flags": "yellow_crust_or_pus"},
+        files={"photo": ("lip.jpg", picture.getvalue(), "image/jpeg")},
+    )
+    assert sent.status_code == 303
+
+    csrf = sign_in(client, north.usernames[Role.CLINICIAN])
+    recovery = client.get(f"/patients/{north.patient.id}/recovery").text
+    accept = re.search(r'action="/photos/(\d+)/accept"', recovery)
+    assert accept, "the alert shows the patient's photo with a way to accept it"
+    photo_id = int(accept.group(1))
+    assert "not compared on Results" in recovery
+    chart = client.get(f"/patients/{north.patient.id}").text
+    assert "Photo sent by the patient" in chart
+    api = client.get(f"/api/v1/photos/{photo_id}").json()
+    assert api["sent_by_patient"] and not api["clinical"]
+    results = client.get(f"/api/v1/patients/{north.patient.id}/results").json()
+    offered = {ref["id"] for refs in results["regions"].values() for ref in refs}
+    assert photo_id not in offered, "Results offers only clinical photos"
+
+    accepted = client.post(f"/photos/{photo_id}/accept", data={"csrf_token": csrf})
+    assert accepted.status_code == 303
+    assert client.get(f"/api/v1/photos/{photo_id}").json()["clinical"] is True
+    results = client.get(f"/api/v1/patients/{north.patient.id}/results").json()
+    assert photo_id in {ref["id"] for refs in results["regions"].values() for ref in refs}
+    again = client.get(f"/patients/{north.patient.id}/recovery").text
+    assert f'action="/photos/{photo_id}/accept"' not in again
+    assert "accepted as a clinical photo" in again

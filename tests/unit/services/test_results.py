@@ -14,7 +14,7 @@ from resurface.domain.codes import Area
 from resurface.domain.errors import InvalidInput
 from resurface.domain.people import Role
 from resurface.domain.reestimate import ResponseStatus
-from resurface.services import results
+from resurface.services import photos, results
 from resurface.services.access import Actor
 from resurface.services.context import Context
 from resurface.services.errors import NotFound, PermissionDenied
@@ -34,7 +34,10 @@ def actor_of(ctx: Context, clinic: SeededClinic, role: Role) -> Actor:
     return Actor(user.id, clinic.clinic.id, role, user.display_name)
 
 
-def store(ctx: Context, clinic: SeededClinic, data: bytes, days_ago: int) -> Photo:
+def store(
+    ctx: Context, clinic: SeededClinic, data: bytes, days_ago: int, checkin_id: int | None = None
+) -> Photo:
+    """A photo of the perioral area, taken by the clinic (or sent with ``checkin_id``)."""
     key = ctx.photos.put(data)
     taken = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
     with ctx.uow() as uow:
@@ -42,6 +45,7 @@ def store(ctx: Context, clinic: SeededClinic, data: bytes, days_ago: int) -> Pho
             Photo(
                 0, clinic.clinic.id, clinic.patient.id, "perioral", taken,
                 hashlib.sha256(data).hexdigest(), key, "image/png", WIDTH, HEIGHT,
+                checkin_id=checkin_id,
             )
         )  # fmt: skip
         uow.commit()
@@ -137,3 +141,28 @@ def test_a_rating_cannot_name_another_patients_session(ctx: Context, north: Seed
     assert error.value.field == "session_id"
     with ctx.uow() as uow:
         assert uow.outcomes.for_patient(north.clinic.id, north.patient.id) == []
+
+
+def test_a_photo_the_patient_sent_is_compared_only_once_a_clinician_accepts_it(
+    ctx: Context, north: SeededClinic
+) -> None:
+    baseline = store(ctx, north, render_skin(5), 41)
+    clinics_latest = store(ctx, north, render_skin(5, response=0.3), 10)
+    sent = store(
+        ctx, north, render_skin(5, response=0.9), 1, checkin_id=north.record_ids["checkin"]
+    )
+    clinician = actor_of(ctx, north, Role.CLINICIAN)
+    view = results.read_results(ctx, clinician, north.patient.id)
+    assert (view.before, view.after) == (baseline, clinics_latest)
+    assert all(p.photo.id != sent.id for r in view.responses for p in r.points)
+    with pytest.raises(NotFound):
+        results.read_results(ctx, clinician, north.patient.id, baseline.id, sent.id)
+
+    accepted = photos.accept_patient_photo(ctx, clinician, sent.id)
+    assert accepted.accepted_by == clinician.user_id and accepted.is_clinical
+    assert results.read_results(ctx, clinician, north.patient.id).after == accepted
+    with pytest.raises(InvalidInput):
+        photos.accept_patient_photo(ctx, clinician, baseline.id)
+    staff = actor_of(ctx, north, Role.STAFF)
+    with pytest.raises(PermissionDenied):
+        photos.accept_patient_photo(ctx, staff, sent.id)

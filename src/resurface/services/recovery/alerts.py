@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from resurface.domain.alerts import AlertStatus, ClinicAlert
-from resurface.domain.chart import Chart
+from resurface.domain.chart import Chart, Photo
 from resurface.domain.errors import InvalidInput, VersionConflict
 from resurface.domain.text import check_text
 from resurface.services import audit
@@ -38,7 +38,7 @@ class AlertInContext:
 
     alert: ClinicAlert
     note: str
-    photo_ids: tuple[int, ...]
+    photos: tuple[Photo, ...]
     phone: str
 
 
@@ -47,10 +47,10 @@ def in_context(
 ) -> tuple[AlertInContext, ...]:
     """Every alert not yet closed, in urgency order, with its check-in's note and photos."""
     notes = {record.id: record.checkin.note for record in chart.checkins}
-    photos: dict[int, list[int]] = {}
+    photos: dict[int, list[Photo]] = {}
     for photo in chart.photos:
         if photo.checkin_id is not None:
-            photos.setdefault(photo.checkin_id, []).append(photo.id)
+            photos.setdefault(photo.checkin_id, []).append(photo)
     return tuple(
         AlertInContext(
             alert,

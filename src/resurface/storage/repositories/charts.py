@@ -255,6 +255,8 @@ def _photo(row: Any) -> Photo:
         assessment_id=row.assessment_id,
         session_id=row.session_id,
         checkin_id=row.checkin_id,
+        accepted_by=row.accepted_by,
+        accepted_at=row.accepted_at,
     )
 
 
@@ -467,6 +469,14 @@ class SqlCharts(Repository):
     def photo(self, clinic_id: int, record_id: int) -> Photo | None:
         row = self._one(photos, clinic_id, record_id)
         return _photo(row) if row else None
+
+    def accept_photo(self, record: Photo) -> Photo:
+        self.connection.execute(
+            update(photos)
+            .where(photos.c.id == record.id, photos.c.clinic_id == record.clinic_id)
+            .values(accepted_by=record.accepted_by, accepted_at=record.accepted_at)
+        )
+        return record
 
     def hold_session(self, clinic_id: int, session_id: int) -> None:
         # A write that changes nothing: it takes the row lock on PostgreSQL and the database's

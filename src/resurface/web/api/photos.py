@@ -62,3 +62,9 @@ def photo_content(ctx: ContextDep, actor: ActorDep, photo_id: int) -> Response:
     """The stored photo (metadata stripped), as uploaded by the clinic or the patient."""
     record, data = charts.read_photo_bytes(ctx, actor, photo_id)
     return Response(data, media_type=record.media_type, headers={"Cache-Control": "private"})
+
+
+@router.post("/photos/{photo_id}/accept", response_model=PhotoOut)
+def accept(ctx: ContextDep, session: CheckedSessionDep, photo_id: int) -> PhotoOut:
+    """Make a photo the patient sent a clinical photo (compared on Results from now on)."""
+    return PhotoOut.of(photos.accept_patient_photo(ctx, session.actor, photo_id))

@@ -65,3 +65,12 @@ def analysis(
         notes=notes,
         metric_words=METRIC_WORDS,
     )
+
+
+@router.post("/photos/{photo_id}/accept")
+def accept(ctx: ContextDep, session: CheckedSessionDep, photo_id: int) -> Response:
+    """From the recovery page: the patient's photo becomes a clinical photo."""
+    accepted = photos.accept_patient_photo(ctx, session.actor, photo_id)
+    return RedirectResponse(
+        f"/patients/{accepted.patient_id}/recovery#photo-{accepted.id}", status_code=303
+    )

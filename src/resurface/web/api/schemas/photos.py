@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from resurface.domain.chart import (
     Photo,
@@ -26,13 +26,22 @@ class PhotoOut(BaseModel):
     assessment_id: int | None
     session_id: int | None
     checkin_id: int | None
+    sent_by_patient: bool = Field(description="sent with a check-in through the patient's link")
+    accepted_by: int | None = Field(description="the clinician who made it a clinical photo")
+    accepted_at: dt.datetime | None
+    clinical: bool = Field(description="compared on Results and used to re-estimate sessions")
     content_url: str
 
     @classmethod
     def of(cls, record: Photo) -> PhotoOut:
         values = asdict(record)
         del values["storage_key"], values["clinic_id"]
-        return cls(**values, content_url=f"/api/v1/photos/{record.id}/content")
+        return cls(
+            **values,
+            sent_by_patient=record.sent_by_patient,
+            clinical=record.is_clinical,
+            content_url=f"/api/v1/photos/{record.id}/content",
+        )
 
 
 class RegionMeasurementOut(BaseModel):
