@@ -21,7 +21,7 @@ from resurface.domain.codes import Area, Modality
 from resurface.domain.dates import record_date_problem
 from resurface.domain.errors import FieldProblem, InvalidInput
 from resurface.domain.intake import MedicalHistory
-from resurface.domain.people import Patient
+from resurface.domain.people import Patient, Role, User
 from resurface.domain.plans import decide, plan_in_treatment
 from resurface.domain.rulebase import RuleBase
 from resurface.domain.scheduling import FollowUp, follow_up
@@ -78,6 +78,8 @@ class SessionEntry:
     """Why the session goes ahead past its guards (beyond the plan, too soon ...)."""
     request_key: str = ""
     """Sent again with a resend (a double click, a retry): the first session is kept."""
+    performed_by: int | None = None
+    """The clinician who performed it (a user id of the clinic); default: who records it."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,10 @@ class SessionDraft:
     today: dt.date
     guards: tuple[SessionGuard, ...] = ()
     """What stands in the way of a session today; recording needs a reason to pass them."""
+    clinicians: tuple[User, ...] = ()
+    """Who may be named as having performed it: the clinic's active clinicians and admins."""
+    performed_by: int = 0
+    """Who the form names first: the clinician recording it."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,8 @@ class SessionView:
     patient: Patient
     session: TreatmentSession
     appointments: tuple[Appointment, ...] = field(default=())
+    performed_by: str = ""
+    """The name of the clinician who performed it."""
 
     @property
     def checkins(self) -> tuple[Appointment, ...]:
@@ -181,6 +189,8 @@ def session_draft(ctx: Context, actor: Actor, patient_id: int) -> SessionDraft:
             previous=previous,
             today=ctx.clock.today(),
             guards=known.guards(ctx.clock.today()),
+            clinicians=_clinicians(uow, actor),
+            performed_by=actor.user_id,
         )
 
 
@@ -203,13 +213,15 @@ def record_session(
         chart_sessions, found = known.sessions, known.found
         today = ctx.clock.today()
         guards = known.guards(entry.performed_on)
-        areas = _checked(ctx.rules, found, entry, today, _guard_problems(guards, entry))
+        problems = _guard_problems(guards, entry)
+        performer = _performer(uow, actor, entry.performed_by, problems)
+        areas = _checked(ctx.rules, found, entry, today, problems)
         session = uow.charts.add_session(
             TreatmentSession(
                 id=0,
                 clinic_id=actor.clinic_id,
                 patient_id=patient.id,
-                clinician_id=actor.user_id,
+                clinician_id=performer,
                 performed_on=entry.performed_on,
                 device=" ".join(entry.device.split()),
                 areas=areas,
@@ -265,6 +277,22 @@ def _audit_detail(areas: Sequence[AreaSettings], session: TreatmentSession) -> s
     return detail
 
 
+def _clinicians(uow: UnitOfWork, actor: Actor) -> tuple[User, ...]:
+    users = uow.users.in_clinic(actor.clinic_id)
+    return tuple(u for u in users if u.active and u.role in (Role.CLINICIAN, Role.ADMIN))
+
+
+def _performer(
+    uow: UnitOfWork, actor: Actor, chosen: int | None, problems: list[FieldProblem]
+) -> int:
+    """Who performed the session: the one chosen, if a clinician of the clinic, else the actor."""
+    if chosen is None or chosen == actor.user_id:
+        return actor.user_id
+    if chosen not in {u.id for u in _clinicians(uow, actor)}:
+        problems.append(FieldProblem("performed_by", "choose one of the clinic's clinicians"))
+    return chosen
+
+
 def _guard_problems(guards: Sequence[SessionGuard], entry: SessionEntry) -> list[FieldProblem]:
     """An urgent alert not yet acknowledged stops the session; any other guard needs a reason."""
     problems = [
@@ -296,9 +324,11 @@ def session_view(ctx: Context, actor: Actor, session_id: int) -> SessionView:
             for a in uow.appointments.for_patient(actor.clinic_id, patient.id)
             if a.after_session_id == session.id
         )
+        clinician = uow.users.get(actor.clinic_id, session.clinician_id)
         audit.record(uow, actor, "read", "session", session.id, patient_id=patient.id)
         uow.commit()
-        return SessionView(patient, session, appointments)
+        name = clinician.display_name if clinician else ""
+        return SessionView(patient, session, appointments, name)
 
 
 # --- helpers ------------------------------------------------------------------------------------

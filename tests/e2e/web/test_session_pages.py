@@ -279,3 +279,34 @@ def test_a_session_too_soon_is_stopped_on_the_form_then_saved_with_the_reason_sh
     assert "Recorded past these checks" in session_page and reason in session_page
     chart = client.get(f"/patients/{north.patient.id}").text
     assert f"Went ahead because: {reason}" in chart
+
+
+def test_the_session_names_who_performed_it_chosen_among_the_clinics_clinicians(
+    client: TestClient, north: SeededClinic, sqlite_runtime: Runtime
+) -> None:
+    token = sign_in(client, north.usernames[Role.CLINICIAN])
+    with sqlite_runtime.context.uow() as uow:
+        users = {u.role: u for u in uow.users.in_clinic(north.clinic.id)}
+    url = f"/patients/{north.patient.id}/sessions/new"
+    form_page = client.get(url).text
+    assert f'<option value="{users[Role.CLINICIAN].id}" selected>' in form_page
+    assert f'<option value="{users[Role.STAFF].id}"' not in form_page
+    typed = {
+        "csrf_token": token,
+        "area_count": "1",
+        "performed_on": dt.date.today().isoformat(),
+        "device": "Test CO2",
+        "areas[0].treated": "on",
+        "areas[0].area": "perioral",
+        "areas[0].modality": "fractional_ablative_co2",
+        "areas[0].energy_mj": "15",
+        "areas[0].density_pct": "10",
+        "areas[0].passes": "2",
+        "proceed_reason": "booked early by the medical director",
+    }
+    refused = client.post(url, data=typed | {"performed_by": str(users[Role.STAFF].id)})
+    assert refused.status_code == 422 and 'id="performed_by-error"' in refused.text
+    saved = client.post(url, data=typed | {"performed_by": str(users[Role.ADMIN].id)})
+    assert saved.status_code == 303
+    shown = client.get(saved.headers["location"]).text
+    assert f"Performed by <strong>{users[Role.ADMIN].display_name}</strong>" in shown

@@ -127,6 +127,7 @@ def _defaults(draft: SessionDraft) -> dict[str, str]:
         "area_count": str(len(draft.areas)),
         # A double click on "Save" sends the form twice under one key: one session is kept.
         "request_key": secrets.token_urlsafe(16),
+        "performed_by": str(draft.performed_by),
     }
     for index, area in enumerate(draft.areas):
         prefix = f"areas[{index}]"
@@ -184,6 +185,7 @@ def _entry(form: dict[str, str], errors: dict[str, str]) -> tuple[SessionEntry, 
         notes=form.get("notes", ""),
         proceed_reason=form.get("proceed_reason", ""),
         request_key=form.get("request_key", "")[:100],
+        performed_by=int(chosen) if (chosen := form.get("performed_by", "")).isdigit() else None,
     )
     return entry, positions
 

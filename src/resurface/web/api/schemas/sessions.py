@@ -191,6 +191,10 @@ class SessionIn(InputModel):
         "soon, an acknowledged urgent alert, deferred treatment); required when there are any",
     )
 
+    performed_by: Whole | None = Field(
+        default=None, description="user id of the clinician who performed it; default: you"
+    )
+
     def to_entry(self) -> SessionEntry:
         return SessionEntry(
             performed_on=self.performed_on,
@@ -198,6 +202,7 @@ class SessionIn(InputModel):
             areas=tuple(AreaEntry(**a.model_dump()) for a in self.areas),
             notes=self.notes,
             proceed_reason=self.proceed_reason,
+            performed_by=self.performed_by,
         )
 
 
