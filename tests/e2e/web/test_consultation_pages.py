@@ -86,6 +86,17 @@ def test_rejected_form_keeps_input_and_names_the_field(
     assert 'name="hsv_history" value="yes" checked' in response.text
 
 
+def test_a_goal_row_error_is_numbered_as_the_form_numbers_it(
+    client: TestClient, north: SeededClinic
+) -> None:
+    sign_in(client, north.usernames[Role.CLINICIAN])
+    csrf = csrf_of(client.get("/patients/new").text)
+    response = client.post("/patients/new", data=_form(csrf, **{"goal-1-severity": ""}))
+    assert response.status_code == 422
+    assert "<li>Goal 2: choose the severity too</li>" in response.text
+    assert "goal 1:" not in response.text.lower()
+
+
 def test_deferred_patient_is_told_to_wait(client: TestClient, north: SeededClinic) -> None:
     sign_in(client, north.usernames[Role.CLINICIAN])
     page = client.get(f"/patients/{north.patient.id}/consultations/new")

@@ -1,0 +1,20 @@
+"""Form errors name fields as the person filling in the form sees them, rows counted from 1."""
+
+from __future__ import annotations
+
+import pytest
+
+from resurface.web.app import field_label
+
+
+@pytest.mark.parametrize(
+    ("field", "shown"),
+    [
+        ("goal-0", "Goal 1"),
+        ("goal-2", "Goal 3"),
+        ("areas[1].energy_mj", "Area 2: energy mj"),
+        ("date_of_birth", "Date of birth"),
+    ],
+)
+def test_a_field_is_named_as_the_form_shows_it(field: str, shown: str) -> None:
+    assert field_label(field) == shown
