@@ -72,5 +72,9 @@ def test_health_and_openapi(client: TestClient) -> None:
     head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
     assert health["status"] == "ok"
     assert health["schema_revision"] == head
-    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    document = client.get("/api/v1/openapi.json").json()
+    paths = document["paths"]
     assert "/api/v1/patients" in paths and "/api/v1/plans/{plan_id}" in paths
+    # Every schema has a name of its own (no module-qualified duplicates such as
+    # resurface__web__api__recovery_schemas__BandOut).
+    assert not [name for name in document["components"]["schemas"] if "resurface__" in name]
