@@ -257,18 +257,7 @@ def test_a_session_too_soon_is_stopped_on_the_form_then_saved_with_the_reason_sh
         "Record session 2 of 2" in form_page
         and "Plan " + str(north.record_ids["plan"]) not in form_page
     )
-    typed = {
-        "csrf_token": token,
-        "area_count": "1",
-        "performed_on": dt.date.today().isoformat(),
-        "device": "Test CO2",
-        "areas[0].treated": "on",
-        "areas[0].area": "perioral",
-        "areas[0].modality": "fractional_ablative_co2",
-        "areas[0].energy_mj": "15",
-        "areas[0].density_pct": "10",
-        "areas[0].passes": "2",
-    }
+    typed = _typed_session(token)
     stopped = client.post(url, data=typed)
     assert stopped.status_code == 422
     assert 'id="proceed_reason-error"' in stopped.text and 'value="Test CO2"' in stopped.text
@@ -291,8 +280,19 @@ def test_the_session_names_who_performed_it_chosen_among_the_clinics_clinicians(
     form_page = client.get(url).text
     assert f'<option value="{users[Role.CLINICIAN].id}" selected>' in form_page
     assert f'<option value="{users[Role.STAFF].id}"' not in form_page
-    typed = {
-        "csrf_token": token,
+    typed = _typed_session(token) | {"proceed_reason": "booked early by the medical director"}
+    refused = client.post(url, data=typed | {"performed_by": str(users[Role.STAFF].id)})
+    assert refused.status_code == 422 and 'id="performed_by-error"' in refused.text
+    saved = client.post(url, data=typed | {"performed_by": str(users[Role.ADMIN].id)})
+    assert saved.status_code == 303
+    shown = client.get(saved.headers["location"]).text
+    assert f"Performed by <strong>{users[Role.ADMIN].display_name}</strong>" in shown
+
+
+def _typed_session(csrf: str) -> dict[str, str]:
+    """The session form as a clinician fills it in for the seeded perioral CO2 plan."""
+    return {
+        "csrf_token": csrf,
         "area_count": "1",
         "performed_on": dt.date.today().isoformat(),
         "device": "Test CO2",
@@ -302,11 +302,4 @@ def test_the_session_names_who_performed_it_chosen_among_the_clinics_clinicians(
         "areas[0].energy_mj": "15",
         "areas[0].density_pct": "10",
         "areas[0].passes": "2",
-        "proceed_reason": "booked early by the medical director",
     }
-    refused = client.post(url, data=typed | {"performed_by": str(users[Role.STAFF].id)})
-    assert refused.status_code == 422 and 'id="performed_by-error"' in refused.text
-    saved = client.post(url, data=typed | {"performed_by": str(users[Role.ADMIN].id)})
-    assert saved.status_code == 303
-    shown = client.get(saved.headers["location"]).text
-    assert f"Performed by <strong>{users[Role.ADMIN].display_name}</strong>" in shown
