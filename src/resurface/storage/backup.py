@@ -116,7 +116,12 @@ class _Damaged(Exception):
 
 def create(store: Store, into: Path, passphrase: str | None, now: dt.datetime) -> Path:
     """Make a backup of ``store`` in a new folder under ``into``; returns the folder."""
-    into.mkdir(parents=True, exist_ok=True)
+    if into.exists() and not into.is_dir():
+        raise BackupError(f"cannot make a backup in {into}: not a folder")
+    try:
+        into.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BackupError(f"cannot make a backup in {into}: {error.strerror}") from None
     final = into / f"resurface-backup-{now:%Y%m%dT%H%M%SZ}"
     if final.exists():
         raise BackupError(f"{final} already exists; wait a second and try again")
