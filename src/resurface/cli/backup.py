@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 
@@ -55,14 +56,12 @@ def verify(
 
     with _refused():
         checked = bootstrap.verify_backup(folder, _passphrase(passphrase_file))
-    files = checked.manifest.get("files")
-    count = len(files) if isinstance(files, list) else 0
     if checked.problems:
         for problem in checked.problems:
             typer.echo(f"backup BROKEN: {problem}", err=True)
         raise typer.Exit(1)
     typer.echo(
-        f"backup whole: {count} files, made {checked.manifest.get('created_at')} "
+        f"backup whole: {len(checked.entries)} files, made {checked.manifest.get('created_at')} "
         f"at schema {checked.manifest.get('schema_revision')}"
     )
 
@@ -79,8 +78,10 @@ def restore(
     context: CliContext = ctx.obj
     with _refused():
         checked = bootstrap.restore_backup(context.settings, folder, _passphrase(passphrase_file))
+    photos = sum(not entry.is_database for entry in checked.entries)
     typer.echo(
-        f"restored {folder} (schema {checked.manifest.get('schema_revision')}); "
+        f"restored {folder}: {sum(checked.rows.values())} rows in {len(checked.rows)} tables, "
+        f"{photos} photos, at schema revision {checked.manifest.get('schema_revision')}; "
         "run `resurface db upgrade` to bring the schema up to date"
     )
 
@@ -90,9 +91,9 @@ def _passphrase(path: Path | None) -> str | None:
         try:
             lines = path.read_text().splitlines()
         except OSError as error:
-            raise typer.BadParameter(f"cannot read {path}: {error.strerror}") from None
+            _fail(f"cannot read the passphrase file {path}: {error.strerror}")
         if not lines or not lines[0]:
-            raise typer.BadParameter(f"{path} holds no passphrase")
+            _fail(f"the passphrase file {path} holds no passphrase")
         return lines[0]
     return os.environ.get(PASSPHRASE_ENV) or None
 
@@ -105,5 +106,11 @@ def _refused() -> Iterator[None]:
     try:
         yield
     except bootstrap.BackupError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
+        _fail(str(error))
+    except OSError as error:  # a folder that cannot be made or read: say which
+        _fail(f"{error.filename}: {error.strerror}" if error.filename else str(error))
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)

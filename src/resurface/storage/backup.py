@@ -14,6 +14,10 @@ Encryption uses age (the ``pyrage`` binding of the Rust ``rage``): each backup g
 X25519 key, every file is encrypted to it (``.age`` suffix), and the key itself is encrypted
 with the passphrase (scrypt). Any file can be read back with the standard ``age`` tool. The
 manifest holds hashes and counts only, never patient data, and stays readable.
+
+A backup is read as untrusted input: the manifest names only the files a backup can hold
+(the database copy and ``photos/ab/cd/<key>``), every file is checked against its hashes before
+it is used, and a restore writes nothing until the whole backup has been read and checked.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -33,6 +38,7 @@ from pathlib import Path
 import pyrage
 from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from resurface import __version__
 from resurface.storage import database
@@ -43,6 +49,9 @@ MANIFEST = "manifest.json"
 KEY_FILE = "key.age"
 SQLITE_FILE = "database.sqlite3"
 PGDUMP_FILE = "database.pgdump"
+_DATABASE_FILES = {"sqlite": SQLITE_FILE, "postgresql": PGDUMP_FILE}
+_PHOTO_PATH = re.compile(r"^photos/([0-9a-f]{2})/([0-9a-f]{2})/(\1\2[0-9a-f]{60})$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class BackupError(Exception):
@@ -57,17 +66,49 @@ class Store:
     photos_dir: Path
 
     @property
+    def kind(self) -> str:
+        return (
+            "sqlite" if make_url(self.database_url).get_backend_name() == "sqlite" else "postgresql"
+        )
+
+    @property
     def is_sqlite(self) -> bool:
-        return make_url(self.database_url).get_backend_name() == "sqlite"
+        return self.kind == "sqlite"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file of a backup, as its manifest lists it."""
+
+    path: str  # where it belongs: the database copy, or photos/ab/cd/<key>
+    stored: str  # its name in the backup folder: ``path``, or ``path.age`` when encrypted
+    size: int  # of the plain file
+    sha256: str  # of the plain file
+    stored_sha256: str  # of the file as stored (the ciphertext when encrypted)
+
+    @property
+    def is_database(self) -> bool:
+        return self.path in (SQLITE_FILE, PGDUMP_FILE)
 
 
 @dataclass(frozen=True)
 class Checked:
-    """What ``verify`` found: the manifest, and every problem (none: the backup is whole)."""
+    """What ``verify`` found: the manifest, its files, and every problem (none: the backup is
+    whole)."""
 
     folder: Path
     manifest: dict[str, object]
+    entries: tuple[Entry, ...]
     problems: tuple[str, ...]
+
+    @property
+    def rows(self) -> dict[str, int]:
+        rows = self.manifest.get("rows")
+        return {str(k): int(v) for k, v in rows.items()} if isinstance(rows, dict) else {}
+
+
+class _Damaged(Exception):
+    """One file of a backup is not what its manifest says (the message is a problem line)."""
 
 
 # --- create -------------------------------------------------------------------------------------
@@ -75,7 +116,12 @@ class Checked:
 
 def create(store: Store, into: Path, passphrase: str | None, now: dt.datetime) -> Path:
     """Make a backup of ``store`` in a new folder under ``into``; returns the folder."""
-    into.mkdir(parents=True, exist_ok=True)
+    if into.exists() and not into.is_dir():
+        raise BackupError(f"cannot make a backup in {into}: not a folder")
+    try:
+        into.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BackupError(f"cannot make a backup in {into}: {error.strerror}") from None
     final = into / f"resurface-backup-{now:%Y%m%dT%H%M%SZ}"
     if final.exists():
         raise BackupError(f"{final} already exists; wait a second and try again")
@@ -88,7 +134,7 @@ def create(store: Store, into: Path, passphrase: str | None, now: dt.datetime) -
             "format": FORMAT,
             "created_at": now.isoformat(),
             "resurface": __version__,
-            "database": "sqlite" if store.is_sqlite else "postgresql",
+            "database": store.kind,
             "schema_revision": _revision(store.database_url),
             "encrypted": passphrase is not None,
             "rows": row_counts(store.database_url),
@@ -106,17 +152,29 @@ def _dump_database(store: Store, work: Path, sealer: _Sealer) -> dict[str, objec
     with tempfile.TemporaryDirectory() as scratch:
         if store.is_sqlite:
             copy = Path(scratch) / SQLITE_FILE
-            source = sqlite3.connect(_sqlite_path(store.database_url))
+            _sqlite_copy(Path(_sqlite_path(store.database_url)), copy)
+        else:
+            copy = Path(scratch) / PGDUMP_FILE
+            _run(["pg_dump", "--format=custom", f"--file={copy}", _libpq(store.database_url)])
+        return sealer.add(copy, Path(copy.name))
+
+
+def _sqlite_copy(source_path: Path, copy: Path) -> None:
+    if not source_path.is_file():
+        # sqlite3.connect would create an empty database there: a backup of nothing.
+        raise BackupError(f"no database at {source_path}; nothing to back up")
+    try:
+        source = sqlite3.connect(source_path)
+        try:
             target = sqlite3.connect(copy)
             try:
                 source.backup(target)
             finally:
                 target.close()
-                source.close()
-        else:
-            copy = Path(scratch) / PGDUMP_FILE
-            _run(["pg_dump", "--format=custom", f"--file={copy}", _libpq(store.database_url)])
-        return sealer.add(copy, Path(copy.name))
+        finally:
+            source.close()
+    except sqlite3.Error as error:
+        raise BackupError(f"cannot copy the database {source_path}: {error}") from None
 
 
 def _photos(store: Store) -> Iterator[tuple[Path, str]]:
@@ -131,28 +189,90 @@ def _photos(store: Store) -> Iterator[tuple[Path, str]]:
 
 
 def verify(folder: Path, passphrase: str | None) -> Checked:
-    """Check every file against the manifest and that the database copy opens."""
+    """Check every file against the manifest (as stored, and decrypted when encrypted) and that
+    the database copy opens; list what is missing, changed or not in the manifest."""
     manifest = _manifest(folder)
     opener = _Opener.of(folder, manifest, passphrase)
-    problems: list[str] = []
-    listed = {str(entry["path"]) for entry in _files(manifest)}
-    for entry in _files(manifest):
-        stored = folder / str(entry["stored"])
-        if not stored.is_file():
-            problems.append(f"missing: {entry['path']}")
+    entries, problems = _entries(manifest)
+    for entry in entries:
+        try:
+            data = _read(folder, entry, opener)
+        except _Damaged as damaged:
+            problems.append(str(damaged))
             continue
-        if _sha256(stored.read_bytes()) != entry["stored_sha256"]:
-            problems.append(f"changed: {entry['path']}")
-            continue
-        if entry["path"] in (SQLITE_FILE, PGDUMP_FILE):
-            problems += _database_problems(str(entry["path"]), opener.read(stored))
+        if entry.is_database:
+            problems += _database_problems(entry.path, data)
+    listed = {entry.stored for entry in entries}
     present = {
-        str(p.relative_to(folder)).removesuffix(".age")
+        str(p.relative_to(folder))
         for p in folder.rglob("*")
         if p.is_file() and p.name not in (MANIFEST, KEY_FILE)
     }
-    problems += [f"not in the manifest: {path}" for path in sorted(present - listed)]
-    return Checked(folder, manifest, tuple(problems))
+    problems += [f"not in the manifest: {name}" for name in sorted(present - listed)]
+    return Checked(folder, manifest, tuple(entries), tuple(problems))
+
+
+def _entries(manifest: dict[str, object]) -> tuple[list[Entry], list[str]]:
+    """The manifest's files that a backup may hold, and a problem line for every other one."""
+    kind = manifest.get("database")
+    files = manifest.get("files")
+    if kind not in _DATABASE_FILES or not isinstance(files, list):
+        return [], [f"{MANIFEST} names no database kind or no files"]
+    rows = manifest.get("rows")
+    if not isinstance(rows, dict) or not all(
+        isinstance(count, int) and not isinstance(count, bool) for count in rows.values()
+    ):
+        return [], [f"{MANIFEST} has no row counts"]
+    suffix = ".age" if manifest.get("encrypted") else ""
+    entries: list[Entry] = []
+    problems: list[str] = []
+    for number, raw in enumerate(files, start=1):
+        entry = _entry(raw)
+        where = f"{MANIFEST}: file {number}"
+        if entry is None:
+            problems.append(f"{where} is not a path, size and two SHA-256 hashes")
+        elif entry.path != _DATABASE_FILES[str(kind)] and not _PHOTO_PATH.match(entry.path):
+            problems.append(f"{where}: {entry.path!r} is not a file a backup holds")
+        elif entry.stored != entry.path + suffix:
+            problems.append(
+                f"{where}: stored as {entry.stored!r}, expected {entry.path + suffix!r}"
+            )
+        elif any(e.path == entry.path for e in entries):
+            problems.append(f"{where}: {entry.path} is listed twice")
+        else:
+            entries.append(entry)
+    if not any(entry.is_database for entry in entries):
+        problems.append(f"{MANIFEST} lists no database copy ({_DATABASE_FILES[str(kind)]})")
+    return entries, problems
+
+
+def _entry(raw: object) -> Entry | None:
+    if not isinstance(raw, dict):
+        return None
+    path, stored, size = raw.get("path"), raw.get("stored"), raw.get("size")
+    sha, stored_sha = raw.get("sha256"), raw.get("stored_sha256")
+    if not (isinstance(path, str) and isinstance(stored, str)):
+        return None
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        return None
+    if not all(isinstance(h, str) and _SHA256.match(h) for h in (sha, stored_sha)):
+        return None
+    return Entry(path, stored, size, str(sha), str(stored_sha))
+
+
+def _read(folder: Path, entry: Entry, opener: _Opener) -> bytes:
+    """The plain content of one file, checked against both of its hashes."""
+    stored = folder / entry.stored
+    try:
+        data = stored.read_bytes()
+    except FileNotFoundError:
+        raise _Damaged(f"missing: {entry.path}") from None
+    if _sha256(data) != entry.stored_sha256:
+        raise _Damaged(f"changed: {entry.path}")
+    plain = opener.open(data, entry.path)
+    if len(plain) != entry.size or _sha256(plain) != entry.sha256:
+        raise _Damaged(f"changed: {entry.path} (its content differs from the manifest)")
+    return plain
 
 
 def _database_problems(name: str, data: bytes) -> list[str]:
@@ -179,23 +299,54 @@ def _database_problems(name: str, data: bytes) -> list[str]:
 
 
 def restore(folder: Path, store: Store, passphrase: str | None) -> Checked:
-    """Restore a whole backup into an empty ``store``; nothing is written unless it verifies."""
+    """Restore a whole backup into an empty ``store``.
+
+    Nothing is written unless the backup verifies and the target is empty; the photos are
+    decrypted and checked beside the photo store first and moved into it only once the
+    database is loaded (PostgreSQL in one transaction), so a failed restore leaves the target
+    empty and can be run again.
+    """
     checked = verify(folder, passphrase)
     if checked.problems:
         raise BackupError("the backup is not whole: " + "; ".join(checked.problems))
+    kind = str(checked.manifest["database"])
+    if kind != store.kind:
+        raise BackupError(
+            "the backup is of a SQLite database; unset RESURFACE_DATABASE_URL to restore into "
+            "DATA_DIR/resurface.db"
+            if kind == "sqlite"
+            else "the backup is of a PostgreSQL database; set RESURFACE_DATABASE_URL to an "
+            "empty PostgreSQL database"
+        )
     _refuse_unless_empty(store)
     opener = _Opener.of(folder, checked.manifest, passphrase)
-    entries = _files(checked.manifest)
-    database_entry = next(e for e in entries if e["path"] in (SQLITE_FILE, PGDUMP_FILE))
-    if (database_entry["path"] == SQLITE_FILE) != store.is_sqlite:
-        kind = "SQLite" if database_entry["path"] == SQLITE_FILE else "PostgreSQL"
-        raise BackupError(f"the backup is of a {kind} database; set RESURFACE_DATABASE_URL to one")
-    for entry in entries:
-        if entry is not database_entry:
-            name = str(entry["path"]).removeprefix("photos/")
-            _write_atomically(store.photos_dir / name, opener.read(folder / str(entry["stored"])))
-    _load_database(store, opener.read(folder / str(database_entry["stored"])))
+    store.photos_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".restoring-", dir=store.photos_dir.parent))
+    try:
+        photos = [entry for entry in checked.entries if not entry.is_database]
+        for entry in photos:
+            _write_atomically(staging / entry.path, _checked_read(folder, entry, opener))
+        (database_entry,) = (entry for entry in checked.entries if entry.is_database)
+        _load_database(store, _checked_read(folder, database_entry, opener))
+        for entry in photos:
+            target = store.photos_dir / entry.path.removeprefix("photos/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / entry.path, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    restored = row_counts(store.database_url)
+    if restored != checked.rows:
+        raise BackupError(
+            f"restored, but the row counts differ from the manifest: {restored} != {checked.rows}"
+        )
     return checked
+
+
+def _checked_read(folder: Path, entry: Entry, opener: _Opener) -> bytes:
+    try:
+        return _read(folder, entry, opener)
+    except _Damaged as damaged:
+        raise BackupError(f"the backup changed while it was restored: {damaged}") from None
 
 
 def _refuse_unless_empty(store: Store) -> None:
@@ -206,6 +357,9 @@ def _refuse_unless_empty(store: Store) -> None:
     engine = database.make_engine(store.database_url)
     try:
         tables = inspect(engine).get_table_names()
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        raise BackupError(f"cannot open the database to restore into: {reason}") from None
     finally:
         engine.dispose()
     if tables:
@@ -220,7 +374,17 @@ def _load_database(store: Store, data: bytes) -> None:
         dump = Path(scratch) / PGDUMP_FILE
         dump.write_bytes(data)
         target = _libpq(store.database_url)
-        _run(["pg_restore", "--no-owner", "--no-privileges", f"--dbname={target}", str(dump)])
+        _run(
+            [
+                "pg_restore",
+                "--single-transaction",  # all or nothing: a failed load leaves the database empty
+                "--exit-on-error",
+                "--no-owner",
+                "--no-privileges",
+                f"--dbname={target}",
+                str(dump),
+            ]
+        )
 
 
 # --- encryption -----------------------------------------------------------------------------------
@@ -267,15 +431,21 @@ class _Opener:
             raise BackupError("the backup is encrypted: give its passphrase (--passphrase-file)")
         try:
             secret = pyrage.passphrase.decrypt((folder / KEY_FILE).read_bytes(), passphrase)
-        except pyrage.DecryptError:
-            raise BackupError("wrong passphrase for this backup") from None
+            return cls(pyrage.x25519.Identity.from_str(secret.decode()))
         except FileNotFoundError:
             raise BackupError(f"{KEY_FILE} is missing from the backup") from None
-        return cls(pyrage.x25519.Identity.from_str(secret.decode()))
+        except (pyrage.DecryptError, pyrage.IdentityError, UnicodeDecodeError):
+            raise BackupError(
+                f"wrong passphrase for this backup (or its {KEY_FILE} is damaged)"
+            ) from None
 
-    def read(self, stored: Path) -> bytes:
-        data = stored.read_bytes()
-        return pyrage.decrypt(data, [self.identity]) if self.identity else data
+    def open(self, data: bytes, path: str) -> bytes:
+        if self.identity is None:
+            return data
+        try:
+            return bytes(pyrage.decrypt(data, [self.identity]))
+        except pyrage.DecryptError:
+            raise _Damaged(f"changed: {path} (cannot be decrypted)") from None
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -284,18 +454,13 @@ class _Opener:
 def _manifest(folder: Path) -> dict[str, object]:
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise BackupError(f"{folder} is not a Resurface backup (no {MANIFEST})") from None
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise BackupError(f"{MANIFEST} cannot be read: {error}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(f"{MANIFEST} is not a format {FORMAT} manifest")
     return manifest
-
-
-def _files(manifest: dict[str, object]) -> list[dict[str, object]]:
-    files = manifest.get("files")
-    return [f for f in files if isinstance(f, dict)] if isinstance(files, list) else []
 
 
 def _revision(url: str) -> str | None:

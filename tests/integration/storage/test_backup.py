@@ -4,17 +4,21 @@ refused and nothing is written."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import pyrage
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from resurface import bootstrap
 from resurface.domain.people import Role
 from resurface.services import audit
-from resurface.storage import database
+from resurface.storage import backup, database
 from resurface.storage.backup import BackupError
 from resurface.storage.tables import metadata
 from resurface.web import create_app
@@ -113,3 +117,114 @@ def test_restore_refuses_a_clinic_that_has_data(
     with pytest.raises(BackupError, match="empty"):
         bootstrap.restore_backup(runtime.settings, folder, None)
     assert _rows(runtime.settings.sqlalchemy_url) == before
+
+
+def _rewrite_manifest(folder: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text())
+    change(manifest)
+    path.write_text(json.dumps(manifest))
+
+
+def test_a_manifest_naming_a_file_outside_the_photo_store_is_refused_and_nothing_is_written(
+    runtime: bootstrap.Runtime,
+    clinic: SeededClinic,
+    empty_target: bootstrap.Runtime,
+    tmp_path: Path,
+) -> None:
+    folder = bootstrap.create_backup(runtime.settings, tmp_path / "backups", None)
+    photo = next(p for p in (folder / "photos").rglob("*") if p.is_file())
+    outside = tmp_path / "outside.txt"
+    photo.rename(outside)
+    # A crafted manifest whose file lies outside the backup and belongs outside the photo store.
+    escape = "photos/../../escaped.txt"
+
+    def point_outside(manifest: dict[str, Any]) -> None:
+        entry = next(e for e in manifest["files"] if e["path"] == str(photo.relative_to(folder)))
+        entry["path"], entry["stored"] = escape, "../outside.txt"
+
+    _rewrite_manifest(folder, point_outside)
+
+    (problem,) = bootstrap.verify_backup(folder, None).problems
+    assert problem.startswith("manifest.json: file ")
+    assert problem.endswith(f"{escape!r} is not a file a backup holds")
+    with pytest.raises(BackupError, match="not whole"):
+        bootstrap.restore_backup(empty_target.settings, folder, None)
+    assert not (empty_target.settings.data_dir / "escaped.txt").exists()
+    assert not (empty_target.settings.data_dir.parent / "escaped.txt").exists()
+    assert not empty_target.settings.photos_dir.exists()
+
+
+def test_an_encrypted_file_is_checked_against_its_plain_hash_too(
+    runtime: bootstrap.Runtime, clinic: SeededClinic, tmp_path: Path
+) -> None:
+    """Someone with the backup's key swaps a photo and fixes the stored hash: still named."""
+    folder = bootstrap.create_backup(runtime.settings, tmp_path / "backups", PASSPHRASE)
+    key = pyrage.passphrase.decrypt((folder / "key.age").read_bytes(), PASSPHRASE).decode()
+    recipient = pyrage.x25519.Identity.from_str(key).to_public()
+    stored = next((folder / "photos").rglob("*.age"))
+    swapped = pyrage.encrypt(b"another photo", [recipient])
+    stored.write_bytes(swapped)
+    name = str(stored.relative_to(folder))
+
+    def fix_stored_hash(manifest: dict[str, Any]) -> None:
+        entry = next(e for e in manifest["files"] if e["stored"] == name)
+        entry["stored_sha256"] = hashlib.sha256(swapped).hexdigest()
+
+    _rewrite_manifest(folder, fix_stored_hash)
+    problems = bootstrap.verify_backup(folder, PASSPHRASE).problems
+    assert problems == (f"changed: {name[:-4]} (its content differs from the manifest)",)
+
+
+def test_a_wrong_passphrase_restores_nothing(
+    runtime: bootstrap.Runtime,
+    clinic: SeededClinic,
+    empty_target: bootstrap.Runtime,
+    tmp_path: Path,
+) -> None:
+    folder = bootstrap.create_backup(runtime.settings, tmp_path / "backups", PASSPHRASE)
+    with pytest.raises(BackupError, match="wrong passphrase"):
+        bootstrap.restore_backup(empty_target.settings, folder, "not the passphrase")
+    assert not empty_target.settings.photos_dir.exists()
+    assert backup.row_counts(empty_target.settings.sqlalchemy_url) == {}
+
+
+@pytest.mark.postgres
+def test_a_database_load_that_fails_leaves_the_target_empty_and_can_be_run_again(
+    postgres: PostgresServer, postgres_template: str, tmp_path: Path
+) -> None:
+    source = bootstrap.build(
+        make_settings(tmp_path / "clinic", postgres.create(template=postgres_template))
+    )
+    try:
+        seed_clinic(source.context.uow, "north")
+        source.context.photos.put(b"a photo")
+        folder = bootstrap.create_backup(source.settings, tmp_path / "backups", None)
+    finally:
+        source.dispose()
+    target_url = postgres.create()
+    target = make_settings(tmp_path / "restored", target_url)
+    _execute(target_url, "DROP SCHEMA public")  # pg_restore cannot create the tables
+
+    with pytest.raises(BackupError, match="pg_restore failed"):
+        bootstrap.restore_backup(target, folder, None)
+    assert backup.row_counts(target_url) == {}
+    assert not any(p.is_file() for p in target.data_dir.rglob("*"))
+
+    _execute(target_url, "CREATE SCHEMA public")
+    checked = bootstrap.restore_backup(target, folder, None)
+    assert backup.row_counts(target_url) == checked.rows and checked.rows["patients"] == 1
+    assert _photos(target.photos_dir) == {
+        entry.path.removeprefix("photos/"): b"a photo"
+        for entry in checked.entries
+        if not entry.is_database
+    }
+
+
+def _execute(url: str, sql: str) -> None:
+    engine = database.make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(sql))
+    finally:
+        engine.dispose()
