@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from email.message import EmailMessage
 from types import TracebackType
-from typing import Protocol, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar, cast
 
 from resurface.domain.alerts import AlertStatus, ClinicAlert
 from resurface.domain.appointments import Appointment, AppointmentStatus
@@ -36,7 +36,9 @@ from resurface.domain.chart import (
     PlanStatus,
     TreatmentPlan,
     TreatmentSession,
+    standing,
 )
+from resurface.domain.corrections import Correction, RecordKind
 from resurface.domain.errors import VersionConflict
 from resurface.domain.links import RecoveryLink
 from resurface.domain.measurements import PhotoMeasurement
@@ -92,6 +94,7 @@ class _State:
     outcomes: dict[int, OutcomeRating] = field(default_factory=dict)
     measurements: dict[int, PhotoMeasurement] = field(default_factory=dict)
     request_keys: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    corrections: dict[int, Correction] = field(default_factory=dict)
 
     def copy(self) -> _State:
         """Records are frozen, so copying the containers is enough."""
@@ -248,7 +251,7 @@ class FakePatients(_Repository):
         planned: dict[int, int] = {}
         for key in sorted(self._tables.plans):
             plan = self._tables.plans[key]
-            if plan.clinic_id != clinic_id or not plan.items:
+            if plan.clinic_id != clinic_id or not plan.items or plan.entered_in_error:
                 continue
             if plan.status not in (PlanStatus.ACCEPTED, PlanStatus.COMPLETED):
                 continue
@@ -261,7 +264,7 @@ class FakePatients(_Repository):
     def _sessions_by_patient(self, clinic_id: int) -> dict[int, list[TreatmentSession]]:
         grouped: dict[int, list[TreatmentSession]] = {}
         for session in self._tables.sessions.values():
-            if session.clinic_id == clinic_id:
+            if session.clinic_id == clinic_id and not session.entered_in_error:
                 grouped.setdefault(session.patient_id, []).append(session)
         return grouped
 
@@ -271,14 +274,77 @@ class FakeCharts(_Repository):
 
     def chart(self, clinic_id: int, patient_id: int) -> Chart:
         t = self._tables
-        return Chart(
-            consultations=tuple(_of_patient(t.consultations, clinic_id, patient_id)),
-            assessments=tuple(_of_patient(t.assessments, clinic_id, patient_id)),
-            plans=tuple(_of_patient(t.plans, clinic_id, patient_id)),
-            sessions=tuple(_of_patient(t.sessions, clinic_id, patient_id)),
-            checkins=tuple(_of_patient(t.checkins, clinic_id, patient_id)),
-            photos=tuple(_of_patient(t.photos, clinic_id, patient_id)),
+        return standing(
+            Chart(
+                consultations=tuple(_of_patient(t.consultations, clinic_id, patient_id)),
+                assessments=tuple(_of_patient(t.assessments, clinic_id, patient_id)),
+                plans=tuple(_of_patient(t.plans, clinic_id, patient_id)),
+                sessions=tuple(_of_patient(t.sessions, clinic_id, patient_id)),
+                checkins=tuple(_of_patient(t.checkins, clinic_id, patient_id)),
+                photos=tuple(_of_patient(t.photos, clinic_id, patient_id)),
+            )
         )
+
+    def _amended(self, table: dict[int, Any], label: str, record: Any) -> Any:
+        current = _scoped(table, record.clinic_id, record.id)
+        if current is None or current.version != record.version:
+            raise VersionConflict(
+                label, record.id, record.version, current.version if current else 0
+            )
+        stored = replace(record, version=record.version + 1)
+        table[record.id] = stored
+        return stored
+
+    def amend_consultation(self, record: Consultation) -> Consultation:
+        kept = self._tables.consultations[record.id]
+        return cast(
+            Consultation,
+            self._amended(
+                self._tables.consultations,
+                "consultation",
+                replace(record, entered_in_error=kept.entered_in_error),
+            ),
+        )
+
+    def amend_assessment(self, record: Assessment) -> Assessment:
+        return cast(Assessment, self._amended(self._tables.assessments, "assessment", record))
+
+    def amend_session(self, record: TreatmentSession) -> TreatmentSession:
+        return cast(
+            TreatmentSession, self._amended(self._tables.sessions, "treatment session", record)
+        )
+
+    def amend_photo(self, record: Photo) -> Photo:
+        current = self._tables.photos.get(record.id) or record
+        return cast(
+            Photo,
+            self._amended(
+                self._tables.photos,
+                "photo",
+                replace(current, region=record.region, version=record.version),
+            ),
+        )
+
+    def mark_entered_in_error(
+        self, kind: RecordKind, clinic_id: int, record_id: int, version: int, reason: str
+    ) -> None:
+        table = self._table(kind)
+        current = _scoped(table, clinic_id, record_id)
+        if current is None:
+            raise VersionConflict(kind.label, record_id, version, 0)
+        self._amended(table, kind.label, replace(current, version=version, entered_in_error=reason))
+
+    def _table(self, kind: RecordKind) -> dict[int, Any]:
+        t = self._tables
+        tables: dict[RecordKind, dict[int, Any]] = {
+            RecordKind.CONSULTATION: t.consultations,
+            RecordKind.ASSESSMENT: t.assessments,
+            RecordKind.PLAN: t.plans,
+            RecordKind.SESSION: t.sessions,
+            RecordKind.CHECKIN: t.checkins,
+            RecordKind.PHOTO: t.photos,
+        }
+        return tables[kind]
 
     def add_consultation(self, record: Consultation) -> Consultation:
         stored = replace(record, id=_next_id(self._tables.consultations), version=1)
@@ -559,6 +625,20 @@ class FakeNotifications(_Repository):
         return True
 
 
+class FakeCorrections(_Repository):
+    def add(self, record: Correction) -> Correction:
+        stored = replace(record, id=_next_id(self._tables.corrections))
+        self._tables.corrections[stored.id] = stored
+        return stored
+
+    def for_record(self, clinic_id: int, kind: RecordKind, record_id: int) -> list[Correction]:
+        return [
+            c
+            for _, c in sorted(self._tables.corrections.items())
+            if c.clinic_id == clinic_id and c.record is kind and c.record_id == record_id
+        ]
+
+
 class FakeOutcomeRatings(_Repository):
     def add(self, record: OutcomeRating) -> OutcomeRating:
         stored = replace(record, id=_next_id(self._tables.outcomes))
@@ -638,6 +718,7 @@ class FakeUnitOfWork:
         self.outcomes = FakeOutcomeRatings(self)
         self.measurements = FakePhotoMeasurements(self)
         self.request_keys = FakeRequestKeys(self)
+        self.corrections = FakeCorrections(self)
 
     def __enter__(self) -> Self:
         self.state = self.database.state.copy()

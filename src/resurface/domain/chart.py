@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from resurface.domain.checkin import CheckIn
 from resurface.domain.codes import (
@@ -51,6 +51,8 @@ class Consultation:
     fitzpatrick_answers: tuple[int, ...] | None = None
     notes: str = ""
     version: int = 1
+    entered_in_error: str = ""
+    """Why the record was marked entered in error; empty while it stands."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Assessment:
     grades: tuple[Grade, ...]
     notes: str = ""
     version: int = 1
+    entered_in_error: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,7 @@ class TreatmentPlan:
     proposal: Mapping[str, Any] = field(default_factory=dict)
     """The engine's whole proposal as shown to the clinician (JSON), kept beside the decision."""
     version: int = 1
+    entered_in_error: str = ""
 
     @property
     def sessions_planned(self) -> int:
@@ -180,6 +184,7 @@ class TreatmentSession:
     """What stood in the way when it was recorded (beyond the plan, too soon ...), in words."""
     proceed_reason: str = ""
     """The clinician's reason for going on past ``guards_passed``."""
+    entered_in_error: str = ""
 
 
 @dataclass(frozen=True)
@@ -192,6 +197,8 @@ class CheckInRecord:
     session_id: int
     checkin: CheckIn
     submitted_at: dt.datetime
+    version: int = 1
+    entered_in_error: str = ""
 
 
 @dataclass(frozen=True)
@@ -214,6 +221,8 @@ class Photo:
     accepted_by: int | None = None
     """The clinician who accepted a photo the patient sent as a clinical photo."""
     accepted_at: dt.datetime | None = None
+    version: int = 1
+    entered_in_error: str = ""
 
     @property
     def sent_by_patient(self) -> bool:
@@ -226,9 +235,15 @@ class Photo:
         return not self.sent_by_patient or self.accepted_by is not None
 
 
+ChartRecord = Consultation | Assessment | TreatmentPlan | TreatmentSession | CheckInRecord | Photo
+
+
 @dataclass(frozen=True)
 class Chart:
-    """Everything recorded for one patient, oldest first within each kind."""
+    """Everything recorded for one patient, oldest first within each kind.
+
+    The kinds hold the records that stand; ``entered_in_error`` holds those marked as entered by
+    mistake, kept to be shown struck through and used for nothing else."""
 
     consultations: tuple[Consultation, ...] = ()
     assessments: tuple[Assessment, ...] = ()
@@ -236,3 +251,35 @@ class Chart:
     sessions: tuple[TreatmentSession, ...] = ()
     checkins: tuple[CheckInRecord, ...] = ()
     photos: tuple[Photo, ...] = ()
+    entered_in_error: tuple[ChartRecord, ...] = ()
+
+
+_R = TypeVar("_R", Consultation, Assessment, TreatmentPlan, TreatmentSession, CheckInRecord, Photo)
+
+
+def _stands(records: tuple[_R, ...]) -> tuple[_R, ...]:
+    return tuple(r for r in records if not r.entered_in_error)
+
+
+def standing(chart: Chart) -> Chart:
+    """The chart with every record marked entered in error moved to ``entered_in_error``: what
+    the clinic decides on (plans, results, re-estimation, alerts) never sees them."""
+
+    kinds: tuple[tuple[ChartRecord, ...], ...] = (
+        chart.consultations,
+        chart.assessments,
+        chart.plans,
+        chart.sessions,
+        chart.checkins,
+        chart.photos,
+    )
+    struck = tuple(r for records in kinds for r in records if r.entered_in_error)
+    return Chart(
+        consultations=_stands(chart.consultations),
+        assessments=_stands(chart.assessments),
+        plans=_stands(chart.plans),
+        sessions=_stands(chart.sessions),
+        checkins=_stands(chart.checkins),
+        photos=_stands(chart.photos),
+        entered_in_error=chart.entered_in_error + struck,
+    )

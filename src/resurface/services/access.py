@@ -12,6 +12,7 @@ from resurface.services.errors import PermissionDenied
 class Permission(StrEnum):
     VIEW_PATIENT_LIST = "view_patient_list"
     REGISTER_PATIENT = "register_patient"
+    EDIT_PATIENT_DETAILS = "edit_patient_details"
     VIEW_CHART = "view_chart"
     WRITE_CHART = "write_chart"
     COSIGN_PLAN = "cosign_plan"
@@ -22,11 +23,18 @@ class Permission(StrEnum):
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
     # Front desk: books and registers patients; no clinical record (minimum necessary).
-    Role.STAFF: frozenset({Permission.VIEW_PATIENT_LIST, Permission.REGISTER_PATIENT}),
+    Role.STAFF: frozenset(
+        {
+            Permission.VIEW_PATIENT_LIST,
+            Permission.REGISTER_PATIENT,
+            Permission.EDIT_PATIENT_DETAILS,
+        }
+    ),
     Role.CLINICIAN: frozenset(
         {
             Permission.VIEW_PATIENT_LIST,
             Permission.REGISTER_PATIENT,
+            Permission.EDIT_PATIENT_DETAILS,
             Permission.VIEW_CHART,
             Permission.WRITE_CHART,
         }
@@ -54,6 +62,7 @@ _WHO = {Role.STAFF: "Front desk staff", Role.CLINICIAN: "A clinician", Role.ADMI
 _WHAT = {
     Permission.VIEW_PATIENT_LIST: "see the patient list",
     Permission.REGISTER_PATIENT: "register patients",
+    Permission.EDIT_PATIENT_DETAILS: "correct a patient's details",
     Permission.VIEW_CHART: "see the clinical chart",
     Permission.WRITE_CHART: "write in the clinical chart",
     Permission.COSIGN_PLAN: "co-sign a treatment plan (the medical director does)",

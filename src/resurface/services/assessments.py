@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from resurface.domain.chart import Assessment, Consultation, Grade, Photo
 from resurface.domain.codes import Area, Concern
+from resurface.domain.corrections import RecordKind, reason_problems
 from resurface.domain.dates import record_date_problem
 from resurface.domain.errors import InvalidInput
 from resurface.domain.measurements import PhotoMeasurement
@@ -22,6 +23,7 @@ from resurface.domain.scales import grade_by_code, scale_named
 from resurface.domain.text import check_text
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
+from resurface.services.corrections import HistoryEntry, check_reason, history, keep_earlier
 from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient, find_patient_audited
 
@@ -32,6 +34,7 @@ __all__ = [
     "OUTCOME_SCALES",
     "AssessmentDesk",
     "GradeEntry",
+    "amend_assessment",
     "assessment_desk",
     "baseline_scales",
     "record_assessment",
@@ -61,6 +64,8 @@ class AssessmentDesk:
     areas: tuple[Area, ...]
     assessment: Assessment | None
     photos: tuple[tuple[Photo, PhotoMeasurement | None], ...]
+    history: tuple[HistoryEntry, ...] = ()
+    """The assessment's earlier versions, newest first."""
 
 
 def baseline_scales(rules: RuleBase) -> tuple[GradedScale, ...]:
@@ -84,15 +89,8 @@ def record_assessment(
 ) -> Assessment:
     """Grade the patient's areas and save the assessment."""
     require(actor, Permission.WRITE_CHART)
-    today = ctx.clock.today()
-    on = assessed_on or today
-    dated = record_date_problem("assessed_on", on, today)
-    if dated is not None:
-        raise InvalidInput.of([dated])
-    if len(notes) > MAX_NOTES:
-        raise InvalidInput("notes", f"is longer than {MAX_NOTES} characters")
-    check_text(free_text={"notes": notes})
-    grades = _grades(ctx.rules, entries)
+    on = assessed_on or ctx.clock.today()
+    grades = _checked(ctx, entries, on, notes)
     with ctx.uow() as uow:
         patient = find_patient(uow, actor, patient_id)
         saved = uow.charts.add_assessment(
@@ -112,6 +110,60 @@ def record_assessment(
         return saved
 
 
+def amend_assessment(
+    ctx: Context,
+    actor: Actor,
+    assessment_id: int,
+    version: int,
+    entries: Sequence[GradeEntry],
+    *,
+    assessed_on: dt.date,
+    notes: str,
+    reason: str,
+) -> Assessment:
+    """Reopen an assessment and correct its grades, date or notes; the earlier version is kept
+    with the reason."""
+    require(actor, Permission.WRITE_CHART)
+    problems = reason_problems(reason)
+    if problems:
+        raise InvalidInput.of(problems)
+    grades = _checked(ctx, entries, assessed_on, notes)
+    with ctx.uow() as uow:
+        assessment = uow.charts.assessment(actor.clinic_id, assessment_id)
+        if assessment is None or assessment.entered_in_error:
+            audit.record(uow, actor, "write_not_found", "assessment", assessment_id)
+            uow.commit()
+            raise NotFound("assessment", assessment_id)
+        check_reason(reason, version, assessment, "assessment")
+        amended = replace(assessment, assessed_on=assessed_on, grades=grades, notes=notes.strip())
+        described = (described_assessment(assessment), described_assessment(amended))
+        if described[0] == described[1]:
+            raise InvalidInput("reason", "nothing was changed")
+        saved = uow.charts.amend_assessment(amended)
+        keep_earlier(uow, actor, RecordKind.ASSESSMENT, assessment, described, reason)
+        uow.commit()
+        return saved
+
+
+def described_assessment(assessment: Assessment) -> dict[str, str]:
+    words = {"Date": assessment.assessed_on.strftime("%d %b %Y"), "Notes": assessment.notes}
+    for grade in assessment.grades:
+        words[f"{grade.area.label}, {grade.scale.replace('_', ' ')}"] = grade.label
+    return words
+
+
+def _checked(
+    ctx: Context, entries: Sequence[GradeEntry], on: dt.date, notes: str
+) -> tuple[Grade, ...]:
+    dated = record_date_problem("assessed_on", on, ctx.clock.today())
+    if dated is not None:
+        raise InvalidInput.of([dated])
+    if len(notes) > MAX_NOTES:
+        raise InvalidInput("notes", f"is longer than {MAX_NOTES} characters")
+    check_text(free_text={"notes": notes})
+    return _grades(ctx.rules, entries)
+
+
 def assessment_desk(
     ctx: Context, actor: Actor, patient_id: int, assessment_id: int | None = None
 ) -> AssessmentDesk:
@@ -125,8 +177,8 @@ def assessment_desk(
         consultation = chart.consultations[-1] if chart.consultations else None
         assessment = None
         if assessment_id is not None:
-            assessment = next((a for a in chart.assessments if a.id == assessment_id), None)
-            if assessment is None:
+            assessment = uow.charts.assessment(actor.clinic_id, assessment_id)
+            if assessment is None or assessment.patient_id != patient.id:
                 audit.record(uow, actor, "read_not_found", "assessment", assessment_id, at=now)
                 uow.commit()
                 raise NotFound("assessment", assessment_id)
@@ -136,9 +188,10 @@ def assessment_desk(
             for photo in chart.photos
             if assessment is not None and photo.assessment_id == assessment.id
         )
+        found = history(uow, actor, RecordKind.ASSESSMENT, assessment.id) if assessment else ()
         audit.record(uow, actor, "chart_read", "patient", patient.id, patient_id=patient.id, at=now)
         uow.commit()
-        return AssessmentDesk(patient, consultation, areas, assessment, photos)
+        return AssessmentDesk(patient, consultation, areas, assessment, photos, found)
 
 
 def _grades(rules: RuleBase, entries: Sequence[GradeEntry]) -> tuple[Grade, ...]:

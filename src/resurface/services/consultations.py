@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from resurface.domain.chart import Consultation, ScreeningFinding
 from resurface.domain.codes import FitzpatrickType, Modality, ScreeningAction
+from resurface.domain.corrections import RecordKind, reason_problems
 from resurface.domain.dates import record_date_problem
 from resurface.domain.errors import InvalidInput
 from resurface.domain.intake import Goal, MedicalHistory
@@ -25,6 +26,7 @@ from resurface.domain.scales import fitzpatrick_type_from_answers
 from resurface.domain.text import check_text
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
+from resurface.services.corrections import HistoryEntry, check_reason, history, keep_earlier
 from resurface.services.errors import NotFound
 from resurface.services.patients import add_patient, find_patient, find_patient_audited
 from resurface.services.ports import UnitOfWork
@@ -39,6 +41,7 @@ __all__ = [
     "ConsultationView",
     "FitzpatrickItem",
     "Intake",
+    "amend_consultation",
     "read_consultation",
     "record_consultation",
     "register_with_consultation",
@@ -180,6 +183,8 @@ class ConsultationView:
     clinician_name: str
     pre_treatment: tuple[PreTreatmentStep, ...]
     fitzpatrick_score: int | None
+    history: tuple[HistoryEntry, ...] = ()
+    """The consultation's earlier versions, newest first."""
 
     def findings(self, action: ScreeningAction) -> tuple[ScreeningFinding, ...]:
         return tuple(f for f in self.consultation.findings if f.action is action)
@@ -293,6 +298,68 @@ def record_consultation(
         return view
 
 
+def amend_consultation(
+    ctx: Context, actor: Actor, consultation_id: int, version: int, intake: Intake, reason: str
+) -> Consultation:
+    """Correct a consultation (goals, history, skin type, date, notes): it is screened again as
+    when it was recorded, and the earlier version is kept with the reason. A plan already made
+    from it stays as decided; the clinician makes a new one if the correction calls for it."""
+    require(actor, Permission.WRITE_CHART)
+    problems = reason_problems(reason)
+    if problems:
+        raise InvalidInput.of(problems)
+    with ctx.uow() as uow:
+        consultation = uow.charts.consultation(actor.clinic_id, consultation_id)
+        if consultation is None or consultation.entered_in_error:
+            audit.record(uow, actor, "write_not_found", "consultation", consultation_id)
+            uow.commit()
+            raise NotFound("consultation", consultation_id)
+        patient = find_patient(uow, actor, consultation.patient_id)
+        decided = _decide(ctx.rules, patient, intake, ctx.clock.today()).consultation
+        check_reason(reason, version, consultation, "consultation")
+        amended = replace(
+            decided,
+            id=consultation.id,
+            clinic_id=consultation.clinic_id,
+            clinician_id=consultation.clinician_id,
+            version=consultation.version,
+        )
+        described = (described_consultation(consultation), described_consultation(amended))
+        if described[0] == described[1]:
+            raise InvalidInput("reason", "nothing was changed")
+        saved = uow.charts.amend_consultation(amended)
+        keep_earlier(uow, actor, RecordKind.CONSULTATION, consultation, described, reason)
+        latest = uow.charts.chart(actor.clinic_id, patient.id).consultations[-1]
+        if latest.id == saved.id and patient.fitzpatrick_type is not saved.fitzpatrick_type:
+            uow.patients.update(replace(patient, fitzpatrick_type=saved.fitzpatrick_type))
+        uow.commit()
+        return saved
+
+
+def described_consultation(consultation: Consultation) -> dict[str, str]:
+    history = consultation.history
+    answered = [
+        name.replace("_", " ")
+        for name in MedicalHistory.question_names()
+        if getattr(history, name) not in (False, None)
+    ]
+    words = {
+        "Date": consultation.held_on.strftime("%d %b %Y"),
+        "Goals": "; ".join(
+            f"{g.concern.replace('_', ' ')}, {g.area.label} ({g.severity})"
+            for g in consultation.goals
+        ),
+        "History": ", ".join(answered) or "nothing of note",
+        "Skin type": consultation.fitzpatrick_type.value,
+        "Screening": "eligible" if consultation.eligible else "deferred",
+        "Notes": consultation.notes,
+    }
+    if history.isotretinoin_months_since_last_dose is not None:
+        months = history.isotretinoin_months_since_last_dose
+        words["History"] += f" (isotretinoin {months:g} months ago)"
+    return words
+
+
 def read_consultation(ctx: Context, actor: Actor, consultation_id: int) -> ConsultationView:
     """One consultation with what its result page and consent form need. Audited."""
     require(actor, Permission.VIEW_CHART)
@@ -308,6 +375,7 @@ def read_consultation(ctx: Context, actor: Actor, consultation_id: int) -> Consu
             uow.commit()
             raise NotFound("consultation", consultation_id)
         clinician = uow.users.get(actor.clinic_id, consultation.clinician_id)
+        found = history(uow, actor, RecordKind.CONSULTATION, consultation.id)
         audit.record(
             uow, actor, "read", "consultation", consultation.id, patient_id=patient.id, at=now
         )
@@ -329,6 +397,7 @@ def read_consultation(ctx: Context, actor: Actor, consultation_id: int) -> Consu
         clinician_name=clinician.display_name if clinician else "",
         pre_treatment=proposal.pre_treatment,
         fitzpatrick_score=_score(consultation),
+        history=found,
     )
 
 

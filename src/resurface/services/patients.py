@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from resurface.domain.corrections import RecordKind, reason_problems
 from resurface.domain.errors import InvalidInput
 from resurface.domain.journey import Progress, Stage, stage_of
 from resurface.domain.people import Patient, patient_details_problems
@@ -14,6 +15,7 @@ from resurface.domain.rulebase import RuleBase
 from resurface.domain.text import check_text
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
+from resurface.services.corrections import HistoryEntry, check_reason, history, keep_earlier
 from resurface.services.errors import NotFound
 from resurface.services.paging import Page, paginate
 from resurface.services.ports import SeriesFacts, UnitOfWork
@@ -106,6 +108,66 @@ def find_patient_audited(uow: UnitOfWork, actor: Actor, patient_id: int) -> Pati
         uow.commit()
         raise NotFound("patient", patient_id)
     return patient
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    """The patient's details as the front desk sees them, with their history of corrections."""
+
+    patient: Patient
+    history: tuple[HistoryEntry, ...]
+
+
+def patient_details(ctx: Context, actor: Actor, patient_id: int) -> PatientDetails:
+    """Contact details and demographics: what the front desk keeps right. Audited."""
+    require(actor, Permission.EDIT_PATIENT_DETAILS)
+    with ctx.uow() as uow:
+        patient = find_patient_audited(uow, actor, patient_id)
+        found = history(uow, actor, RecordKind.PATIENT, patient.id)
+        audit.record(uow, actor, "read_details", "patient", patient.id, patient_id=patient.id)
+        uow.commit()
+        return PatientDetails(patient, found)
+
+
+def amend_details(
+    ctx: Context, actor: Actor, patient_id: int, version: int, details: Patient, reason: str
+) -> Patient:
+    """Correct the patient's name, date of birth, sex, phone or e-mail; the earlier version is
+    kept with the reason. ``version`` is the one the corrector saw."""
+    require(actor, Permission.EDIT_PATIENT_DETAILS)
+    problems = patient_details_problems(details, ctx.clock.today()) + reason_problems(reason)
+    if problems:
+        raise InvalidInput.of(problems)
+    with ctx.uow() as uow:
+        patient = find_patient_audited(uow, actor, patient_id)
+        check_reason(reason, version, patient, "patient")
+        amended = replace(
+            patient,
+            given_name=details.given_name.strip(),
+            family_name=details.family_name.strip(),
+            date_of_birth=details.date_of_birth,
+            sex=details.sex,
+            phone=details.phone.strip(),
+            email=details.email.strip(),
+        )
+        if _described(amended) == _described(patient):
+            raise InvalidInput("reason", "nothing was changed")
+        saved = uow.patients.update(amended)
+        described = (_described(patient), _described(saved))
+        keep_earlier(uow, actor, RecordKind.PATIENT, patient, described, reason)
+        uow.commit()
+        return saved
+
+
+def _described(patient: Patient) -> dict[str, str]:
+    return {
+        "Given name": patient.given_name,
+        "Family name": patient.family_name,
+        "Date of birth": patient.date_of_birth.strftime("%d %b %Y"),
+        "Sex": patient.sex.value,
+        "Phone": patient.phone,
+        "E-mail": patient.email,
+    }
 
 
 def register_patient(ctx: Context, actor: Actor, patient: Patient) -> Patient:

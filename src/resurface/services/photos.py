@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from resurface.domain.chart import Photo
 from resurface.domain.codes import Area
+from resurface.domain.corrections import RecordKind, reason_problems
 from resurface.domain.errors import InvalidInput
 from resurface.domain.measurements import (
     FACE_REGIONS,
@@ -31,6 +32,7 @@ from resurface.imaging.overlay import overlay_png
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context, Limits
+from resurface.services.corrections import HistoryEntry, check_reason, history, keep_earlier
 from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient
 from resurface.services.ports import UnitOfWork
@@ -44,6 +46,7 @@ __all__ = [
     "measurement_of",
     "read_analysis",
     "read_overlay",
+    "refile_photo",
     "upload_photo",
 ]
 
@@ -64,6 +67,8 @@ class PhotoAnalysisView:
     photo: Photo
     patient: Patient
     measurement: PhotoMeasurement | None
+    history: tuple[HistoryEntry, ...] = ()
+    """The photo's earlier versions (a region corrected, entered in error), newest first."""
 
 
 def upload_photo(
@@ -169,6 +174,35 @@ def accept_patient_photo(ctx: Context, actor: Actor, photo_id: int) -> Photo:
         return accepted
 
 
+def refile_photo(
+    ctx: Context, actor: Actor, photo_id: int, version: int, region: str, reason: str
+) -> Photo:
+    """File a photo under the region it shows (it was filed under the wrong one); the earlier
+    version is kept with the reason. Results compare it under its new region from now on."""
+    require(actor, Permission.WRITE_CHART)
+    problems = reason_problems(reason)
+    try:
+        area = _area(region)
+    except InvalidInput as error:
+        problems = [*error.problems, *problems]
+    if problems:
+        raise InvalidInput.of(problems)
+    with ctx.uow() as uow:
+        photo = uow.charts.photo(actor.clinic_id, photo_id)
+        if photo is None or photo.entered_in_error:
+            audit.record(uow, actor, "write_not_found", "photo", photo_id)
+            uow.commit()
+            raise NotFound("photo", photo_id)
+        check_reason(reason, version, photo, "photo")
+        if photo.region == area.value:
+            raise InvalidInput("region", "the photo is already filed under this region")
+        saved = uow.charts.amend_photo(replace(photo, region=area.value))
+        words = ({"Region": Area(photo.region).label}, {"Region": area.label})
+        keep_earlier(uow, actor, RecordKind.PHOTO, photo, words, reason)
+        uow.commit()
+        return saved
+
+
 def read_analysis(ctx: Context, actor: Actor, photo_id: int) -> PhotoAnalysisView:
     """A photo, its patient and its stored measurement (``None`` if it was not analysed)."""
     require(actor, Permission.VIEW_CHART)
@@ -180,9 +214,10 @@ def read_analysis(ctx: Context, actor: Actor, photo_id: int) -> PhotoAnalysisVie
             uow.commit()
             raise NotFound("photo", photo_id)
         measurement = uow.measurements.for_photo(actor.clinic_id, photo.id)
+        found = history(uow, actor, RecordKind.PHOTO, photo.id)
         audit.record(uow, actor, "read", "photo_measurement", photo.id, patient_id=patient.id)
         uow.commit()
-        return PhotoAnalysisView(photo, patient, measurement)
+        return PhotoAnalysisView(photo, patient, measurement, found)
 
 
 def read_overlay(ctx: Context, actor: Actor, photo_id: int) -> bytes:

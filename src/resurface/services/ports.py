@@ -23,6 +23,7 @@ from resurface.domain.chart import (
     TreatmentSession,
 )
 from resurface.domain.codes import Modality
+from resurface.domain.corrections import Correction, RecordKind
 from resurface.domain.links import RecoveryLink
 from resurface.domain.measurements import PhotoMeasurement
 from resurface.domain.messages import Notification
@@ -99,6 +100,20 @@ class Charts(Protocol):
     def checkin(self, clinic_id: int, record_id: int) -> CheckInRecord | None: ...
     def photo(self, clinic_id: int, record_id: int) -> Photo | None: ...
     def file_references(self) -> list[FileReference]: ...
+    def amend_consultation(self, record: Consultation) -> Consultation: ...
+    def amend_assessment(self, record: Assessment) -> Assessment: ...
+    def amend_session(self, record: TreatmentSession) -> TreatmentSession: ...
+    def amend_photo(self, record: Photo) -> Photo:
+        """Save the photo's region. Every ``amend_*`` saves the record if it is still at
+        ``record.version`` (else ``VersionConflict``) and returns it at the next version."""
+        ...
+
+    def mark_entered_in_error(
+        self, kind: RecordKind, clinic_id: int, record_id: int, version: int, reason: str
+    ) -> None:
+        """Mark the record entered in error with ``reason`` if still at ``version``."""
+        ...
+
     def accept_photo(self, record: Photo) -> Photo:
         """Save ``record.accepted_by``/``accepted_at`` (a patient's photo made clinical)."""
         ...
@@ -106,6 +121,15 @@ class Charts(Protocol):
     def hold_session(self, clinic_id: int, session_id: int) -> None:
         """Hold the session until the unit of work ends: its check-ins are taken one at a time,
         so two sent at once cannot both open the same alert. The first write of the unit."""
+        ...
+
+
+class Corrections(Protocol):
+    """The history of corrected records; another clinic's history reads as empty."""
+
+    def add(self, record: Correction) -> Correction: ...
+    def for_record(self, clinic_id: int, kind: RecordKind, record_id: int) -> list[Correction]:
+        """Oldest first."""
         ...
 
 
@@ -216,6 +240,8 @@ class UnitOfWork(Protocol):
     def measurements(self) -> PhotoMeasurements: ...
     @property
     def request_keys(self) -> RequestKeys: ...
+    @property
+    def corrections(self) -> Corrections: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -272,6 +298,7 @@ __all__ = [
     "AuditTrail",
     "Charts",
     "Clinics",
+    "Corrections",
     "FileReference",
     "Notifications",
     "OutcomeRatings",

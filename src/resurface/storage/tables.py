@@ -39,6 +39,11 @@ def _version() -> Column[int]:
     return Column("version", Integer, nullable=False, server_default="1")
 
 
+def _in_error() -> Column[str]:
+    """Why the record was marked entered in error; empty while it stands."""
+    return Column("entered_in_error", Text, nullable=False, server_default="")
+
+
 def _clinic() -> Column[int]:
     return Column("clinic_id", ForeignKey("clinics.id"), nullable=False, index=True)
 
@@ -109,6 +114,7 @@ consultations = Table(
     Column("notes", Text, nullable=False, server_default=""),
     _stamp(),
     _version(),
+    _in_error(),
 )
 
 assessments = Table(
@@ -123,6 +129,7 @@ assessments = Table(
     Column("notes", Text, nullable=False, server_default=""),
     _stamp(),
     _version(),
+    _in_error(),
 )
 
 treatment_plans = Table(
@@ -141,6 +148,7 @@ treatment_plans = Table(
     Column("proposal", JSON, nullable=False, server_default="{}"),
     _stamp(),
     _version(),
+    _in_error(),
 )
 
 plan_items = Table(
@@ -183,6 +191,7 @@ treatment_sessions = Table(
     Column("proceed_reason", Text, nullable=False, server_default=""),
     _stamp(),
     _version(),
+    _in_error(),
 )
 
 session_areas = Table(
@@ -224,6 +233,8 @@ photos = Table(
     Column("accepted_by", ForeignKey("users.id")),
     Column("accepted_at", UtcDateTime()),
     _stamp(),
+    _version(),
+    _in_error(),
 )
 
 checkins = Table(
@@ -242,6 +253,8 @@ checkins = Table(
     Column("red_flags", JSON, nullable=False),
     Column("note", Text, nullable=False, server_default=""),
     Column("submitted_at", UtcDateTime(), nullable=False),
+    _version(),
+    _in_error(),
 )
 
 audit_events = Table(
@@ -384,6 +397,26 @@ outcome_ratings = Table(
     Column("note", Text, nullable=False, server_default=""),
     _stamp(),
 )
+
+record_corrections = Table(
+    "record_corrections",
+    metadata,
+    Column("id", RecordId, primary_key=True),
+    _clinic(),
+    Column("patient_id", ForeignKey("patients.id"), nullable=False),
+    Column("record_type", String(20), nullable=False),
+    Column("record_id", RecordId, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("changes", JSON, nullable=False),
+    Column("earlier", JSON, nullable=False),
+    Column("corrected_by", ForeignKey("users.id"), nullable=False),
+    Column("corrected_at", UtcDateTime(), nullable=False),
+    Index("ix_record_corrections_record", "clinic_id", "record_type", "record_id"),
+)
+"""The history of corrected records: each amendment or *entered in error* keeps the version it
+replaced, what changed, who, when and why."""
 
 
 request_keys = Table(

@@ -14,6 +14,7 @@ from resurface.storage.repositories import (
     SqlAuditTrail,
     SqlCharts,
     SqlClinics,
+    SqlCorrections,
     SqlNotifications,
     SqlOutcomeRatings,
     SqlPatients,
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
     outcomes: SqlOutcomeRatings
     measurements: SqlPhotoMeasurements
     request_keys: SqlRequestKeys
+    corrections: SqlCorrections
 
     def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
         self._engine = engine
@@ -64,6 +66,7 @@ class SqlUnitOfWork:
         self.outcomes = SqlOutcomeRatings(connection)
         self.measurements = SqlPhotoMeasurements(connection)
         self.request_keys = SqlRequestKeys(connection)
+        self.corrections = SqlCorrections(connection)
         return self
 
     def __exit__(

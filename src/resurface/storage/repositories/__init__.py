@@ -5,6 +5,7 @@ from resurface.storage.repositories.appointments import SqlAppointments
 from resurface.storage.repositories.audit import SqlAuditTrail
 from resurface.storage.repositories.charts import SqlCharts
 from resurface.storage.repositories.clinics import SqlClinics
+from resurface.storage.repositories.corrections import SqlCorrections
 from resurface.storage.repositories.links import SqlRecoveryLinks
 from resurface.storage.repositories.measurements import SqlPhotoMeasurements
 from resurface.storage.repositories.messages import SqlNotifications
@@ -20,6 +21,7 @@ __all__ = [
     "SqlAuditTrail",
     "SqlCharts",
     "SqlClinics",
+    "SqlCorrections",
     "SqlNotifications",
     "SqlOutcomeRatings",
     "SqlPatients",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 
 from resurface.domain.chart import (
     AreaSettings,
@@ -22,6 +22,7 @@ from resurface.domain.chart import (
     Span,
     TreatmentPlan,
     TreatmentSession,
+    standing,
 )
 from resurface.domain.checkin import CheckIn
 from resurface.domain.codes import (
@@ -35,6 +36,7 @@ from resurface.domain.codes import (
     ScreeningAction,
     Severity,
 )
+from resurface.domain.corrections import RecordKind
 from resurface.domain.errors import VersionConflict
 from resurface.domain.intake import Goal, MedicalHistory
 from resurface.services.ports import FileReference
@@ -50,6 +52,15 @@ from resurface.storage.tables import (
     treatment_plans,
     treatment_sessions,
 )
+
+_TABLES = {
+    RecordKind.CONSULTATION: consultations,
+    RecordKind.ASSESSMENT: assessments,
+    RecordKind.PLAN: treatment_plans,
+    RecordKind.SESSION: treatment_sessions,
+    RecordKind.CHECKIN: checkins,
+    RecordKind.PHOTO: photos,
+}
 
 # --- consultations -------------------------------------------------------------------------
 
@@ -94,6 +105,7 @@ def _consultation(row: Any) -> Consultation:
         fitzpatrick_answers=tuple(row.fitzpatrick_answers) if row.fitzpatrick_answers else None,
         notes=row.notes,
         version=row.version,
+        entered_in_error=row.entered_in_error,
     )
 
 
@@ -112,7 +124,15 @@ def _assessment(row: Any) -> Assessment:
         ),
         notes=row.notes,
         version=row.version,
+        entered_in_error=row.entered_in_error,
     )
+
+
+def _grades_json(record: Assessment) -> list[dict[str, Any]]:
+    return [
+        {"area": g.area.value, "scale": g.scale, "value": g.value, "label": g.label}
+        for g in record.grades
+    ]
 
 
 # --- plans ---------------------------------------------------------------------------------
@@ -174,6 +194,7 @@ def _plan(row: Any, items: list[PlanItem]) -> TreatmentPlan:
         cosigned_at=row.cosigned_at,
         proposal=row.proposal or {},
         version=row.version,
+        entered_in_error=row.entered_in_error,
     )
 
 
@@ -217,6 +238,7 @@ def _session(row: Any, areas: list[AreaSettings]) -> TreatmentSession:
         version=row.version,
         guards_passed=tuple(line for line in row.guards_passed.split("\n") if line),
         proceed_reason=row.proceed_reason,
+        entered_in_error=row.entered_in_error,
     )
 
 
@@ -237,6 +259,8 @@ def _checkin(row: Any) -> CheckInRecord:
             note=row.note,
         ),
         submitted_at=row.submitted_at,
+        version=row.version,
+        entered_in_error=row.entered_in_error,
     )
 
 
@@ -257,6 +281,8 @@ def _photo(row: Any) -> Photo:
         checkin_id=row.checkin_id,
         accepted_by=row.accepted_by,
         accepted_at=row.accepted_at,
+        version=row.version,
+        entered_in_error=row.entered_in_error,
     )
 
 
@@ -264,22 +290,25 @@ class SqlCharts(Repository):
     """Chart records. Every read is scoped by clinic: another clinic's id reads as absent."""
 
     def chart(self, clinic_id: int, patient_id: int) -> Chart:
-        return Chart(
-            consultations=tuple(
-                _consultation(r) for r in self._rows(consultations, clinic_id, patient_id)
-            ),
-            assessments=tuple(
-                _assessment(r) for r in self._rows(assessments, clinic_id, patient_id)
-            ),
-            plans=tuple(
-                self._plan_with_items(r) for r in self._rows(treatment_plans, clinic_id, patient_id)
-            ),
-            sessions=tuple(
-                self._session_with_areas(r)
-                for r in self._rows(treatment_sessions, clinic_id, patient_id)
-            ),
-            checkins=tuple(_checkin(r) for r in self._rows(checkins, clinic_id, patient_id)),
-            photos=tuple(_photo(r) for r in self._rows(photos, clinic_id, patient_id)),
+        return standing(
+            Chart(
+                consultations=tuple(
+                    _consultation(r) for r in self._rows(consultations, clinic_id, patient_id)
+                ),
+                assessments=tuple(
+                    _assessment(r) for r in self._rows(assessments, clinic_id, patient_id)
+                ),
+                plans=tuple(
+                    self._plan_with_items(r)
+                    for r in self._rows(treatment_plans, clinic_id, patient_id)
+                ),
+                sessions=tuple(
+                    self._session_with_areas(r)
+                    for r in self._rows(treatment_sessions, clinic_id, patient_id)
+                ),
+                checkins=tuple(_checkin(r) for r in self._rows(checkins, clinic_id, patient_id)),
+                photos=tuple(_photo(r) for r in self._rows(photos, clinic_id, patient_id)),
+            )
         )
 
     def _rows(self, table: Table, clinic_id: int, patient_id: int) -> list[Any]:
@@ -293,6 +322,29 @@ class SqlCharts(Repository):
     def _one(self, table: Table, clinic_id: int, record_id: int) -> Any:
         query = select(table).where(table.c.id == record_id, table.c.clinic_id == clinic_id)
         return self.connection.execute(query).first()
+
+    def _amend(
+        self, table: Table, record: str, record_id: int, clinic_id: int, version: int, **values: Any
+    ) -> None:
+        """Save ``values`` if the record is still at ``version``, and move it to the next."""
+        result = self.connection.execute(
+            update(table)
+            .where(
+                table.c.id == record_id,
+                table.c.clinic_id == clinic_id,
+                table.c.version == version,
+            )
+            .values(**values, version=table.c.version + 1)
+        )
+        if result.rowcount != 1:
+            current = self._one(table, clinic_id, record_id)
+            raise VersionConflict(record, record_id, version, current.version if current else 0)
+
+    def mark_entered_in_error(
+        self, kind: RecordKind, clinic_id: int, record_id: int, version: int, reason: str
+    ) -> None:
+        table = _TABLES[kind]
+        self._amend(table, kind.label, record_id, clinic_id, version, entered_in_error=reason)
 
     # consultations
     def add_consultation(self, record: Consultation) -> Consultation:
@@ -314,6 +366,26 @@ class SqlCharts(Repository):
         }
         return replace(record, id=self._insert(consultations, values), version=1)
 
+    def amend_consultation(self, record: Consultation) -> Consultation:
+        self._amend(
+            consultations,
+            "consultation",
+            record.id,
+            record.clinic_id,
+            record.version,
+            held_on=record.held_on,
+            goals=[_goal_json(goal) for goal in record.goals],
+            history=asdict(record.history),
+            fitzpatrick_type=record.fitzpatrick_type.value,
+            fitzpatrick_answers=list(record.fitzpatrick_answers)
+            if record.fitzpatrick_answers
+            else None,
+            eligible=record.eligible,
+            findings=[_finding_json(f) for f in record.findings],
+            notes=record.notes,
+        )
+        return replace(record, version=record.version + 1)
+
     def consultation(self, clinic_id: int, record_id: int) -> Consultation | None:
         row = self._one(consultations, clinic_id, record_id)
         return _consultation(row) if row else None
@@ -325,14 +397,24 @@ class SqlCharts(Repository):
             "patient_id": record.patient_id,
             "clinician_id": record.clinician_id,
             "assessed_on": record.assessed_on,
-            "grades": [
-                {"area": g.area.value, "scale": g.scale, "value": g.value, "label": g.label}
-                for g in record.grades
-            ],
+            "grades": _grades_json(record),
             "notes": record.notes,
             "created_at": now(),
         }
         return replace(record, id=self._insert(assessments, values), version=1)
+
+    def amend_assessment(self, record: Assessment) -> Assessment:
+        self._amend(
+            assessments,
+            "assessment",
+            record.id,
+            record.clinic_id,
+            record.version,
+            assessed_on=record.assessed_on,
+            grades=_grades_json(record),
+            notes=record.notes,
+        )
+        return replace(record, version=record.version + 1)
 
     def assessment(self, clinic_id: int, record_id: int) -> Assessment | None:
         row = self._one(assessments, clinic_id, record_id)
@@ -418,15 +500,37 @@ class SqlCharts(Repository):
             "created_at": now(),
         }
         session_id = self._insert(treatment_sessions, values)
-        if record.areas:
+        self._write_areas(session_id, record.areas)
+        return replace(record, id=session_id, version=1)
+
+    def amend_session(self, record: TreatmentSession) -> TreatmentSession:
+        """Save the session's date, performer, device, notes and every area's settings."""
+        self._amend(
+            treatment_sessions,
+            "treatment session",
+            record.id,
+            record.clinic_id,
+            record.version,
+            clinician_id=record.clinician_id,
+            performed_on=record.performed_on,
+            device=record.device,
+            notes=record.notes,
+        )
+        self.connection.execute(
+            delete(session_areas).where(session_areas.c.session_id == record.id)
+        )
+        self._write_areas(record.id, record.areas)
+        return replace(record, version=record.version + 1)
+
+    def _write_areas(self, session_id: int, areas: tuple[AreaSettings, ...]) -> None:
+        if areas:
             self.connection.execute(
                 insert(session_areas),
                 [
                     _area_values(area, pos) | {"session_id": session_id}
-                    for pos, area in enumerate(record.areas)
+                    for pos, area in enumerate(areas)
                 ],
             )
-        return replace(record, id=session_id, version=1)
 
     def _session_with_areas(self, row: Any) -> TreatmentSession:
         query = (
@@ -469,6 +573,13 @@ class SqlCharts(Repository):
     def photo(self, clinic_id: int, record_id: int) -> Photo | None:
         row = self._one(photos, clinic_id, record_id)
         return _photo(row) if row else None
+
+    def amend_photo(self, record: Photo) -> Photo:
+        """Save the photo's region (a photo filed under the wrong one)."""
+        self._amend(
+            photos, "photo", record.id, record.clinic_id, record.version, region=record.region
+        )
+        return replace(record, version=record.version + 1)
 
     def accept_photo(self, record: Photo) -> Photo:
         self.connection.execute(

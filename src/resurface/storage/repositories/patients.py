@@ -132,6 +132,7 @@ class SqlPatients(Repository):
             .where(
                 treatment_plans.c.clinic_id == clinic_id,
                 treatment_plans.c.status.in_(IN_TREATMENT),
+                treatment_plans.c.entered_in_error == "",
             )
             .group_by(treatment_plans.c.patient_id, treatment_plans.c.id)
             .order_by(treatment_plans.c.id)
@@ -148,7 +149,10 @@ class SqlPatients(Repository):
                 func.max(treatment_sessions.c.performed_on),
                 func.max(treatment_sessions.c.id),
             )
-            .where(treatment_sessions.c.clinic_id == clinic_id)
+            .where(
+                treatment_sessions.c.clinic_id == clinic_id,
+                treatment_sessions.c.entered_in_error == "",
+            )
             .group_by(treatment_sessions.c.patient_id)
         )
         rows = self.connection.execute(counts).all()
