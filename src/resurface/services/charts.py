@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from resurface.domain.chart import (
-    Assessment,
-    Chart,
-    CheckInRecord,
-    Consultation,
-    Photo,
-    TreatmentPlan,
-    TreatmentSession,
-)
+from resurface.domain.chart import Chart, Photo
+from resurface.domain.corrections import RecordKind
 from resurface.domain.journey import Stage
 from resurface.domain.people import Patient
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
+from resurface.services.corrections import Record, lookup
 from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient_audited, stage_for
 from resurface.services.ports import UnitOfWork
@@ -28,21 +21,6 @@ from resurface.services.timeline import TimelineEntry, timeline_of
 
 if TYPE_CHECKING:
     from resurface.services.context import Context
-
-
-class RecordKind(StrEnum):
-    PATIENT = "patient"
-    CONSULTATION = "consultation"
-    ASSESSMENT = "assessment"
-    PLAN = "plan"
-    SESSION = "session"
-    CHECKIN = "checkin"
-    PHOTO = "photo"
-
-
-ChartRecord = (
-    Patient | Consultation | Assessment | TreatmentPlan | TreatmentSession | CheckInRecord | Photo
-)
 
 
 @dataclass(frozen=True)
@@ -72,7 +50,7 @@ def read_chart(ctx: Context, actor: Actor, patient_id: int) -> ChartView:
         return ChartView(patient, stage, chart, timeline_of(chart), alerts)
 
 
-def read_chart_record(ctx: Context, actor: Actor, kind: RecordKind, record_id: int) -> ChartRecord:
+def read_chart_record(ctx: Context, actor: Actor, kind: RecordKind, record_id: int) -> Record:
     """One record of a chart by id. Another clinic's record is NotFound, as if it did not exist."""
     with ctx.uow() as uow:
         return read_record(uow, actor, kind, record_id)
@@ -85,11 +63,11 @@ def read_record(
     record_id: int,
     *,
     at: dt.datetime | None = None,
-) -> ChartRecord:
+) -> Record:
     """``read_chart_record`` inside the caller's unit of work (which it commits: reads are
     audited)."""
     require(actor, Permission.VIEW_CHART)
-    record = _lookup(uow, actor.clinic_id, kind, record_id)
+    record = lookup(uow, actor.clinic_id, kind, record_id)
     if record is None:
         audit.record(uow, actor, "read_not_found", kind.value, record_id, at=at)
         uow.commit()
@@ -107,18 +85,4 @@ def read_photo_bytes(ctx: Context, actor: Actor, photo_id: int) -> tuple[Photo, 
     return record, ctx.photos.get(record.storage_key)
 
 
-def _lookup(
-    uow: UnitOfWork, clinic_id: int, kind: RecordKind, record_id: int
-) -> ChartRecord | None:
-    charts = uow.charts
-    finders = {
-        RecordKind.PATIENT: uow.patients.get,
-        RecordKind.CONSULTATION: charts.consultation,
-        RecordKind.ASSESSMENT: charts.assessment,
-        RecordKind.PLAN: charts.plan,
-        RecordKind.SESSION: charts.session,
-        RecordKind.CHECKIN: charts.checkin,
-        RecordKind.PHOTO: charts.photo,
-    }
-    found: ChartRecord | None = finders[kind](clinic_id, record_id)
-    return found
+__all__ = ["ChartView", "RecordKind", "read_chart", "read_chart_record", "read_record"]

@@ -58,6 +58,28 @@ def history(
     return tuple(HistoryEntry(c, names.get(c.corrected_by, "")) for c in reversed(found))
 
 
+def record_history(
+    ctx: Context, actor: Actor, kind: RecordKind, record_id: int
+) -> tuple[HistoryEntry, ...]:
+    """A record's corrections, newest first: a chart read, except that the front desk may read
+    the history of the patient details it keeps. Audited."""
+    permission = (
+        Permission.EDIT_PATIENT_DETAILS if kind is RecordKind.PATIENT else Permission.VIEW_CHART
+    )
+    require(actor, permission)
+    with ctx.uow() as uow:
+        record = lookup(uow, actor.clinic_id, kind, record_id)
+        if record is None:
+            audit.record(uow, actor, "read_not_found", kind.value, record_id)
+            uow.commit()
+            raise NotFound(kind.label, record_id)
+        patient_id = record.id if isinstance(record, Patient) else record.patient_id
+        found = history(uow, actor, kind, record.id)
+        audit.record(uow, actor, "read_history", kind.value, record.id, patient_id=patient_id)
+        uow.commit()
+        return found
+
+
 def check_reason(reason: str, version_seen: int, record: Record, label: str) -> None:
     """Refuse a correction without its reason, or made on a version since replaced."""
     problems = reason_problems(reason)
@@ -128,10 +150,11 @@ def enter_in_error(
         return kept
 
 
-def find_record(uow: UnitOfWork, actor: Actor, kind: RecordKind, record_id: int) -> ChartRecord:
-    """A chart record of the actor's clinic; another clinic's, or none, is audited and not found."""
+def lookup(uow: UnitOfWork, clinic_id: int, kind: RecordKind, record_id: int) -> Record | None:
+    """A record of ``kind`` in the clinic, whatever its state; another clinic's is ``None``."""
     charts = uow.charts
     finders = {
+        RecordKind.PATIENT: uow.patients.get,
         RecordKind.CONSULTATION: charts.consultation,
         RecordKind.ASSESSMENT: charts.assessment,
         RecordKind.PLAN: charts.plan,
@@ -139,8 +162,14 @@ def find_record(uow: UnitOfWork, actor: Actor, kind: RecordKind, record_id: int)
         RecordKind.CHECKIN: charts.checkin,
         RecordKind.PHOTO: charts.photo,
     }
-    record: ChartRecord | None = finders[kind](actor.clinic_id, record_id)
-    if record is None:
+    found: Record | None = finders[kind](clinic_id, record_id)
+    return found
+
+
+def find_record(uow: UnitOfWork, actor: Actor, kind: RecordKind, record_id: int) -> ChartRecord:
+    """A chart record of the actor's clinic; another clinic's, or none, is audited and not found."""
+    record = lookup(uow, actor.clinic_id, kind, record_id)
+    if record is None or isinstance(record, Patient):
         audit.record(uow, actor, "write_not_found", kind.value, record_id)
         uow.commit()
         raise NotFound(kind.label, record_id)

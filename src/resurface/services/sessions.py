@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from resurface.domain.alerts import ClinicAlert
 from resurface.domain.appointments import Appointment, AppointmentKind, AppointmentStatus
 from resurface.domain.chart import AreaSettings, Consultation, TreatmentPlan, TreatmentSession
 from resurface.domain.codes import Area, Modality
+from resurface.domain.corrections import RecordKind, reason_problems
 from resurface.domain.dates import record_date_problem
 from resurface.domain.errors import FieldProblem, InvalidInput
 from resurface.domain.intake import MedicalHistory
@@ -34,9 +35,10 @@ from resurface.domain.settings_limits import (
     settings_limits,
 )
 from resurface.domain.text import text_problems
-from resurface.services import audit
+from resurface.services import audit, corrections
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context
+from resurface.services.corrections import HistoryEntry, check_reason, keep_earlier
 from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient, find_patient_audited
 from resurface.services.ports import UnitOfWork
@@ -128,6 +130,8 @@ class SessionView:
     appointments: tuple[Appointment, ...] = field(default=())
     performed_by: str = ""
     """The name of the clinician who performed it."""
+    history: tuple[HistoryEntry, ...] = ()
+    """Its earlier versions, newest first."""
 
     @property
     def checkins(self) -> tuple[Appointment, ...]:
@@ -310,6 +314,77 @@ def _guard_problems(guards: Sequence[SessionGuard], entry: SessionEntry) -> list
     return problems
 
 
+def amend_session(
+    ctx: Context, actor: Actor, session_id: int, version: int, entry: SessionEntry, reason: str
+) -> TreatmentSession:
+    """Correct a recorded session (its date, device, performer, notes or any area's settings),
+    checked against the limits as when it was recorded; the earlier version is kept with the
+    reason. The guards of the day it was recorded are not asked again."""
+    require(actor, Permission.WRITE_CHART)
+    with ctx.uow() as uow:
+        session = uow.charts.session(actor.clinic_id, session_id)
+        if session is None or session.entered_in_error:
+            audit.record(uow, actor, "write_not_found", "session", session_id)
+            uow.commit()
+            raise NotFound("session", session_id)
+        patient = find_patient(uow, actor, session.patient_id)
+        chart = uow.charts.chart(actor.clinic_id, patient.id)
+        consultation = chart.consultations[-1] if chart.consultations else None
+        found = _screening(ctx.rules, patient, consultation)
+        problems = reason_problems(reason)
+        performer = _performer(uow, actor, entry.performed_by or session.clinician_id, problems)
+        areas = _checked(ctx.rules, found, entry, ctx.clock.today(), problems)
+        check_reason(reason, version, session, "treatment session")
+        amended = replace(
+            session,
+            clinician_id=performer,
+            performed_on=entry.performed_on,
+            device=" ".join(entry.device.split()),
+            areas=areas,
+            notes=entry.notes.strip(),
+        )
+        names = {u.id: u.display_name for u in uow.users.in_clinic(actor.clinic_id)}
+        described = (described_session(session, names), described_session(amended, names))
+        if described[0] == described[1]:
+            raise InvalidInput("reason", "nothing was changed")
+        saved = uow.charts.amend_session(amended)
+        keep_earlier(uow, actor, RecordKind.SESSION, session, described, reason)
+        uow.commit()
+        return saved
+
+
+def described_session(session: TreatmentSession, names: dict[int, str]) -> dict[str, str]:
+    """A session in words, one line per thing a correction may change."""
+    words = {
+        "Date": session.performed_on.strftime("%d %b %Y"),
+        "Performed by": names.get(session.clinician_id, ""),
+        "Device": session.device,
+        "Notes": session.notes,
+    }
+    for area in session.areas:
+        words[f"{area.area.label} ({area.modality.label})"] = area_settings_words(area)
+    return words
+
+
+def area_settings_words(area: AreaSettings) -> str:
+    """An area's settings as a clinician reads them: ``1550 nm, 20 mJ, density 10 %, 2 passes``."""
+    parts = [f"{area.wavelength_nm} nm"]
+    if area.energy_mj is not None:
+        parts.append(f"{area.energy_mj:g} mJ")
+    if area.fluence_j_cm2 is not None:
+        parts.append(f"{area.fluence_j_cm2:g} J/cm²")
+    if area.pulse_duration_ms is not None:
+        parts.append(f"pulse {area.pulse_duration_ms:g} ms")
+    if area.spot_size_mm is not None:
+        parts.append(f"spot {area.spot_size_mm:g} mm")
+    if area.density_pct is not None:
+        parts.append(f"density {area.density_pct:g} %")
+    parts.append(f"{area.passes} pass{'es' if area.passes != 1 else ''}")
+    if area.beyond_limits_reason:
+        parts.append(f"beyond limits: {area.beyond_limits_reason}")
+    return ", ".join(parts)
+
+
 def session_view(ctx: Context, actor: Actor, session_id: int) -> SessionView:
     require(actor, Permission.VIEW_CHART)
     with ctx.uow() as uow:
@@ -325,10 +400,11 @@ def session_view(ctx: Context, actor: Actor, session_id: int) -> SessionView:
             if a.after_session_id == session.id
         )
         clinician = uow.users.get(actor.clinic_id, session.clinician_id)
+        earlier = corrections.history(uow, actor, RecordKind.SESSION, session.id)
         audit.record(uow, actor, "read", "session", session.id, patient_id=patient.id)
         uow.commit()
         name = clinician.display_name if clinician else ""
-        return SessionView(patient, session, appointments, name)
+        return SessionView(patient, session, appointments, name, earlier)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -613,6 +689,7 @@ __all__ = [
     "SessionDraft",
     "SessionEntry",
     "SessionView",
+    "amend_session",
     "record_session",
     "session_draft",
     "session_view",

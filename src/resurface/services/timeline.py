@@ -9,6 +9,7 @@ from resurface.domain.chart import (
     AreaSettings,
     Assessment,
     Chart,
+    ChartRecord,
     CheckInRecord,
     Consultation,
     Photo,
@@ -27,6 +28,8 @@ class TimelineEntry:
     lines: tuple[str, ...]
     warnings: tuple[str, ...] = ()
     """What the clinic must see at a glance: settings beyond limits, guards gone past."""
+    entered_in_error: str = ""
+    """Why the record was marked entered in error: it is shown struck through."""
 
 
 def _words(code: str) -> str:
@@ -112,8 +115,29 @@ def _photo(record: Photo) -> TimelineEntry:
     return TimelineEntry(record.captured_at.date(), "photo", record.id, title, lines)
 
 
+def _struck(record: ChartRecord, session_dates: dict[int, dt.date]) -> TimelineEntry:
+    entry: TimelineEntry
+    if isinstance(record, Consultation):
+        entry = _consultation(record)
+    elif isinstance(record, Assessment):
+        entry = _assessment(record)
+    elif isinstance(record, TreatmentPlan):
+        entry = _plan(record)
+    elif isinstance(record, TreatmentSession):
+        entry = replace(_session(record, 0), title="Treatment session")
+    elif isinstance(record, CheckInRecord):
+        entry = _checkin(record, session_dates.get(record.session_id))
+    else:
+        entry = _photo(record)
+    return replace(entry, entered_in_error=record.entered_in_error)
+
+
 def timeline_of(chart: Chart) -> tuple[TimelineEntry, ...]:
+    """Every record, newest first; those entered in error struck through, numbered by none."""
     session_dates = {s.id: s.performed_on for s in chart.sessions}
+    session_dates |= {
+        r.id: r.performed_on for r in chart.entered_in_error if isinstance(r, TreatmentSession)
+    }
     entries = [
         *(_consultation(r) for r in chart.consultations),
         *(_assessment(r) for r in chart.assessments),
@@ -121,5 +145,6 @@ def timeline_of(chart: Chart) -> tuple[TimelineEntry, ...]:
         *(_session(r, n) for n, r in enumerate(chart.sessions, start=1)),
         *(_checkin(r, session_dates.get(r.session_id)) for r in chart.checkins),
         *(_photo(r) for r in chart.photos),
+        *(_struck(r, session_dates) for r in chart.entered_in_error),
     ]
     return tuple(sorted(entries, key=lambda e: (e.on, e.kind, e.record_id), reverse=True))

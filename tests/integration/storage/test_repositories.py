@@ -12,11 +12,11 @@ from sqlalchemy import update
 from resurface.bootstrap import Runtime
 from resurface.domain.chart import ItemDecision, PlanStatus
 from resurface.domain.codes import FitzpatrickType, Modality, RedFlag, Score
+from resurface.domain.corrections import RecordKind
 from resurface.domain.errors import VersionConflict
 from resurface.domain.people import Role
 from resurface.services import audit
 from resurface.services.access import Actor
-from resurface.services.charts import RecordKind
 from resurface.storage.tables import audit_events
 from tests.support.clinic import seed_clinic
 

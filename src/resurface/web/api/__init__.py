@@ -8,6 +8,7 @@ from resurface.web.api import (
     assessments,
     checkins,
     consultations,
+    corrections,
     health,
     home,
     me,
@@ -41,6 +42,7 @@ for module in (
     patient_recovery,
     recovery_links,
     admin,
+    corrections,
 ):
     v1.include_router(module.router)
 router.include_router(v1)

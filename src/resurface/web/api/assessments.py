@@ -5,10 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from resurface.domain.chart import Assessment
+from resurface.domain.corrections import RecordKind
 from resurface.services import assessments
-from resurface.services.charts import RecordKind
 from resurface.web.api.chart_records import read_record
-from resurface.web.api.schemas.assessments import AssessmentIn, AssessmentOut
+from resurface.web.api.schemas.assessments import (
+    AssessmentCorrectionIn,
+    AssessmentIn,
+    AssessmentOut,
+)
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
 router = APIRouter(tags=["assessments"])
@@ -34,3 +38,22 @@ def record(
 def assessment(ctx: ContextDep, actor: ActorDep, assessment_id: int) -> AssessmentOut:
     record = read_record(ctx, actor, RecordKind.ASSESSMENT, assessment_id, Assessment)
     return AssessmentOut.of(record)
+
+
+@router.patch("/assessments/{assessment_id}", response_model=AssessmentOut)
+def amend(
+    ctx: ContextDep, session: CheckedSessionDep, assessment_id: int, body: AssessmentCorrectionIn
+) -> AssessmentOut:
+    """Reopen and correct the assessment: send it whole, with the ``version`` you corrected and
+    the ``reason``. The earlier version is kept (``GET /assessments/{id}/history``)."""
+    saved = assessments.amend_assessment(
+        ctx,
+        session.actor,
+        assessment_id,
+        body.version,
+        body.entries(),
+        assessed_on=body.assessed_on,
+        notes=body.notes,
+        reason=body.reason,
+    )
+    return AssessmentOut.of(saved)

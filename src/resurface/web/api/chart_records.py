@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from resurface.domain.corrections import RecordKind
 from resurface.services import charts
-from resurface.services.charts import RecordKind
 from resurface.web.deps import ActorDep, ContextDep
 
 R = TypeVar("R")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from resurface.domain.chart import CheckInRecord
-from resurface.services.charts import RecordKind
+from resurface.domain.corrections import RecordKind
 from resurface.web.api.chart_records import read_record
 from resurface.web.api.schemas.checkins import CheckInOut
 from resurface.web.deps import ActorDep, ContextDep

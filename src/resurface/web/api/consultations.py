@@ -9,10 +9,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from resurface.domain.chart import Consultation
+from resurface.domain.corrections import RecordKind
 from resurface.services import consultations
-from resurface.services.charts import RecordKind
 from resurface.web.api.chart_records import read_record
 from resurface.web.api.schemas.consultations import (
+    ConsultationCorrectionIn,
     ConsultationIn,
     ConsultationOut,
     ConsultationResultOut,
@@ -37,3 +38,18 @@ def record(
 def consultation(ctx: ContextDep, actor: ActorDep, consultation_id: int) -> ConsultationOut:
     record = read_record(ctx, actor, RecordKind.CONSULTATION, consultation_id, Consultation)
     return ConsultationOut.of(record)
+
+
+@router.patch("/consultations/{consultation_id}", response_model=ConsultationOut)
+def amend(
+    ctx: ContextDep,
+    session: CheckedSessionDep,
+    consultation_id: int,
+    body: ConsultationCorrectionIn,
+) -> ConsultationOut:
+    """Correct the consultation: send it whole, with the ``version`` you corrected and the
+    ``reason``. It is screened again; the earlier version is kept."""
+    saved = consultations.amend_consultation(
+        ctx, session.actor, consultation_id, body.version, body.intake(), body.reason
+    )
+    return ConsultationOut.of(saved)

@@ -7,15 +7,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from resurface.domain.corrections import RecordKind
 from resurface.domain.journey import Stage
 from resurface.domain.people import Patient
 from resurface.services import charts, consultations, patients
-from resurface.services.charts import RecordKind
 from resurface.web.api.chart_records import read_record
 from resurface.web.api.schemas.common import Page
 from resurface.web.api.schemas.consultations import ConsultationResultOut
 from resurface.web.api.schemas.patients import (
     ChartOut,
+    PatientCorrectionIn,
+    PatientDetailsOut,
     PatientIn,
     PatientOut,
     PatientSummaryOut,
@@ -74,3 +76,22 @@ def register(
 @router.get("/{patient_id}", response_model=PatientOut)
 def patient(ctx: ContextDep, actor: ActorDep, patient_id: int) -> PatientOut:
     return PatientOut.of(read_record(ctx, actor, RecordKind.PATIENT, patient_id, Patient))
+
+
+@router.get("/{patient_id}/details", response_model=PatientDetailsOut)
+def details(ctx: ContextDep, actor: ActorDep, patient_id: int) -> PatientDetailsOut:
+    """Contact details and demographics with their corrections (the front desk may read)."""
+    return PatientDetailsOut.of(patients.patient_details(ctx, actor, patient_id))
+
+
+@router.patch("/{patient_id}", response_model=PatientDetailsOut)
+def amend(
+    ctx: ContextDep, session: CheckedSessionDep, patient_id: int, body: PatientCorrectionIn
+) -> PatientDetailsOut:
+    """Correct the patient's details (the fields given), with the ``version`` you corrected and
+    the ``reason``. The earlier version is kept."""
+    actor = session.actor
+    current = patients.patient_details(ctx, actor, patient_id).patient
+    corrected = body.applied_to(current)
+    patients.amend_details(ctx, actor, patient_id, body.version, corrected, body.reason)
+    return PatientDetailsOut.of(patients.patient_details(ctx, actor, patient_id))

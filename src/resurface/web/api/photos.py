@@ -8,11 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Response, UploadFile
 
 from resurface.domain.chart import Photo
+from resurface.domain.corrections import RecordKind
 from resurface.services import charts, photos
-from resurface.services.charts import RecordKind
 from resurface.services.errors import NotFound
 from resurface.web.api.chart_records import read_record
-from resurface.web.api.schemas.photos import MeasurementOut, PhotoOut, UploadedPhotoOut
+from resurface.web.api.schemas.photos import (
+    MeasurementOut,
+    PhotoCorrectionIn,
+    PhotoOut,
+    UploadedPhotoOut,
+)
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep, IdempotencyKey
 
 router = APIRouter(tags=["photos"])
@@ -68,3 +73,15 @@ def photo_content(ctx: ContextDep, actor: ActorDep, photo_id: int) -> Response:
 def accept(ctx: ContextDep, session: CheckedSessionDep, photo_id: int) -> PhotoOut:
     """Make a photo the patient sent a clinical photo (compared on Results from now on)."""
     return PhotoOut.of(photos.accept_patient_photo(ctx, session.actor, photo_id))
+
+
+@router.patch("/photos/{photo_id}", response_model=PhotoOut)
+def refile(
+    ctx: ContextDep, session: CheckedSessionDep, photo_id: int, body: PhotoCorrectionIn
+) -> PhotoOut:
+    """File the photo under the region it shows, with the ``version`` you corrected and the
+    ``reason``; the earlier version is kept."""
+    saved = photos.refile_photo(
+        ctx, session.actor, photo_id, body.version, body.region, body.reason
+    )
+    return PhotoOut.of(saved)

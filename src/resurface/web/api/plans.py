@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from resurface.domain.chart import TreatmentPlan
+from resurface.domain.corrections import RecordKind
 from resurface.services import plans
-from resurface.services.charts import RecordKind
 from resurface.web.api.chart_records import read_record
 from resurface.web.api.schemas.plans import CosignIn, DecisionIn, PlanDetailOut, PlanOut
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep

@@ -9,11 +9,12 @@ from dataclasses import replace
 from fastapi import APIRouter
 
 from resurface.domain.chart import TreatmentSession
+from resurface.domain.corrections import RecordKind
 from resurface.services import sessions
-from resurface.services.charts import RecordKind
 from resurface.web.api.chart_records import read_record
 from resurface.web.api.schemas.sessions import (
     RecordedSessionOut,
+    SessionCorrectionIn,
     SessionDraftOut,
     SessionIn,
     SessionOut,
@@ -47,3 +48,15 @@ def record(
 def session(ctx: ContextDep, actor: ActorDep, session_id: int) -> SessionOut:
     record = read_record(ctx, actor, RecordKind.SESSION, session_id, TreatmentSession)
     return SessionOut.of(record)
+
+
+@router.patch("/sessions/{session_id}", response_model=SessionOut)
+def amend(
+    ctx: ContextDep, session: CheckedSessionDep, session_id: int, body: SessionCorrectionIn
+) -> SessionOut:
+    """Correct a recorded session: send it whole, with the ``version`` you corrected and the
+    ``reason``. Settings are checked against the limits again; the earlier version is kept."""
+    saved = sessions.amend_session(
+        ctx, session.actor, session_id, body.version, body.to_entry(), body.reason
+    )
+    return SessionOut.of(saved)

@@ -18,12 +18,12 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from resurface.domain.codes import Area, Concern, FitzpatrickType, ScreeningAction, Severity
+from resurface.domain.corrections import RecordKind
 from resurface.domain.errors import InvalidInput
 from resurface.domain.intake import Goal, MedicalHistory
 from resurface.domain.people import Patient, Sex
 from resurface.services import charts, consultations
 from resurface.services.access import Permission, require
-from resurface.services.charts import RecordKind
 from resurface.services.consultations import FITZPATRICK_ITEMS, HISTORY_QUESTIONS, Intake
 from resurface.services.context import Context
 from resurface.web.deps import CheckedSessionDep, ContextDep, RuntimeDep, Session, SessionDep

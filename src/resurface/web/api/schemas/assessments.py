@@ -12,7 +12,7 @@ from resurface.domain.chart import (
 )
 from resurface.domain.codes import Area
 from resurface.services.assessments import GradeEntry
-from resurface.web.api.schemas.common import InputModel, IsoDate
+from resurface.web.api.schemas.common import InputModel, IsoDate, Text, Whole
 
 
 class GradeOut(BaseModel):
@@ -30,6 +30,9 @@ class AssessmentOut(BaseModel):
     grades: list[GradeOut]
     notes: str
     version: int
+    entered_in_error: str = Field(
+        description="why the record was marked entered in error; empty while it stands"
+    )
 
     @classmethod
     def of(cls, record: Assessment) -> AssessmentOut:
@@ -44,6 +47,7 @@ class AssessmentOut(BaseModel):
             ],
             notes=record.notes,
             version=record.version,
+            entered_in_error=record.entered_in_error,
         )
 
 
@@ -60,3 +64,11 @@ class AssessmentIn(InputModel):
 
     def entries(self) -> list[GradeEntry]:
         return [GradeEntry(g.area, g.scale, g.grade) for g in self.grades]
+
+
+class AssessmentCorrectionIn(AssessmentIn):
+    """The corrected assessment, whole (grades, date, notes), with the version and the reason."""
+
+    assessed_on: IsoDate
+    version: Whole
+    reason: Text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from resurface.domain.chart import (
     CheckInRecord,
@@ -20,6 +20,10 @@ class CheckInOut(BaseModel):
     red_flags: list[str]
     note: str
     submitted_at: dt.datetime
+    version: int
+    entered_in_error: str = Field(
+        description="why the record was marked entered in error; empty while it stands"
+    )
 
     @classmethod
     def of(cls, record: CheckInRecord) -> CheckInOut:
@@ -32,4 +36,6 @@ class CheckInOut(BaseModel):
             red_flags=sorted(flag.value for flag in record.checkin.red_flags),
             note=record.checkin.note,
             submitted_at=record.submitted_at,
+            version=record.version,
+            entered_in_error=record.entered_in_error,
         )

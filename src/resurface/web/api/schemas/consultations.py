@@ -15,7 +15,7 @@ from resurface.domain.codes import Area, Concern, FitzpatrickType, Severity
 from resurface.domain.intake import Goal, MedicalHistory
 from resurface.domain.planning import PreTreatmentStep
 from resurface.services.consultations import ConsultationView, Intake
-from resurface.web.api.schemas.common import Flag, InputModel, IsoDate, Number, Whole
+from resurface.web.api.schemas.common import Flag, InputModel, IsoDate, Number, Text, Whole
 
 
 class GoalOut(BaseModel):
@@ -45,6 +45,9 @@ class ConsultationOut(BaseModel):
     findings: list[FindingOut]
     notes: str
     version: int
+    entered_in_error: str = Field(
+        description="why the record was marked entered in error; empty while it stands"
+    )
 
     @classmethod
     def of(cls, record: Consultation) -> ConsultationOut:
@@ -74,6 +77,7 @@ class ConsultationOut(BaseModel):
             ],
             notes=record.notes,
             version=record.version,
+            entered_in_error=record.entered_in_error,
         )
 
 
@@ -147,3 +151,11 @@ class ConsultationResultOut(BaseModel):
             pre_treatment=[PreTreatmentOut.of(step) for step in view.pre_treatment],
             consent_pdf_url=f"/consultations/{view.consultation.id}/consent.pdf",
         )
+
+
+class ConsultationCorrectionIn(ConsultationIn):
+    """The corrected consultation, whole; it is screened again. With the version and reason."""
+
+    held_on: IsoDate
+    version: Whole
+    reason: Text

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from resurface.domain.people import Patient, Sex
-from resurface.services.patients import PatientSummary
+from resurface.services.patients import PatientDetails, PatientSummary
 from resurface.services.timeline import TimelineEntry
-from resurface.web.api.schemas.common import InputModel, IsoDate
+from resurface.web.api.schemas.common import InputModel, IsoDate, Text, Whole
 from resurface.web.api.schemas.consultations import ConsultationIn, ConsultationResultOut
+from resurface.web.api.schemas.corrections import CorrectionOut
 
 
 class PatientOut(BaseModel):
@@ -64,6 +66,8 @@ class TimelineEntryOut(BaseModel):
     record_id: int
     title: str
     lines: list[str]
+    warnings: list[str]
+    entered_in_error: str = Field(description="why it was marked entered in error, if it was")
 
     @classmethod
     def of(cls, entry: TimelineEntry) -> TimelineEntryOut:
@@ -73,6 +77,8 @@ class TimelineEntryOut(BaseModel):
             record_id=entry.record_id,
             title=entry.title,
             lines=list(entry.lines),
+            warnings=list(entry.warnings),
+            entered_in_error=entry.entered_in_error,
         )
 
 
@@ -107,3 +113,49 @@ class PatientIn(InputModel):
 class RegisteredOut(BaseModel):
     patient: PatientOut
     consultation: ConsultationResultOut | None
+
+
+class PatientDetailsOut(BaseModel):
+    """Contact details and demographics: what the front desk keeps right (no clinical data)."""
+
+    id: int
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date
+    sex: str
+    phone: str
+    email: str
+    version: int
+    history: list[CorrectionOut]
+
+    @classmethod
+    def of(cls, details: PatientDetails) -> PatientDetailsOut:
+        p = details.patient
+        return cls(
+            id=p.id,
+            given_name=p.given_name,
+            family_name=p.family_name,
+            date_of_birth=p.date_of_birth,
+            sex=p.sex.value,
+            phone=p.phone,
+            email=p.email,
+            version=p.version,
+            history=[CorrectionOut.of(entry) for entry in details.history],
+        )
+
+
+class PatientCorrectionIn(InputModel):
+    """The details to correct (any left out stay as they are), the version and the reason."""
+
+    given_name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    family_name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    date_of_birth: IsoDate | None = None
+    sex: Sex | None = None
+    phone: Annotated[str, Field(max_length=40)] | None = None
+    email: Annotated[str, Field(max_length=200)] | None = None
+    version: Whole
+    reason: Text
+
+    def applied_to(self, patient: Patient) -> Patient:
+        given = self.model_dump(exclude_unset=True, exclude={"version", "reason"})
+        return replace(patient, **{k: v for k, v in given.items() if v is not None})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -12,6 +13,7 @@ from resurface.domain.chart import (
 )
 from resurface.domain.measurements import PhotoMeasurement
 from resurface.services.photos import UploadedPhoto
+from resurface.web.api.schemas.common import InputModel, Text, Whole
 
 
 class PhotoOut(BaseModel):
@@ -31,6 +33,10 @@ class PhotoOut(BaseModel):
     accepted_at: dt.datetime | None
     clinical: bool = Field(description="compared on Results and used to re-estimate sessions")
     content_url: str
+    version: int
+    entered_in_error: str = Field(
+        description="why the record was marked entered in error; empty while it stands"
+    )
 
     @classmethod
     def of(cls, record: Photo) -> PhotoOut:
@@ -87,3 +93,11 @@ class UploadedPhotoOut(BaseModel):
             notes=list(uploaded.notes),
             analysis_url=f"/photos/{uploaded.photo.id}/analysis",
         )
+
+
+class PhotoCorrectionIn(InputModel):
+    """File the photo under the region it shows, with the version and the reason."""
+
+    region: Annotated[str, Field(max_length=40, description="an area, e.g. cheeks")]
+    version: Whole
+    reason: Text

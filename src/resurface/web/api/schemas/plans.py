@@ -48,6 +48,9 @@ class PlanOut(BaseModel):
     sources: list[str]
     cosigned_by: int | None
     version: int
+    entered_in_error: str = Field(
+        description="why the record was marked entered in error; empty while it stands"
+    )
 
     @classmethod
     def of(cls, record: TreatmentPlan) -> PlanOut:
@@ -72,6 +75,7 @@ class PlanOut(BaseModel):
             sources=list(record.sources),
             cosigned_by=record.cosigned_by,
             version=record.version,
+            entered_in_error=record.entered_in_error,
         )
 
 

@@ -48,6 +48,9 @@ class SessionOut(BaseModel):
     areas: list[AreaSettingsOut]
     notes: str
     version: int
+    entered_in_error: str = Field(
+        description="why the record was marked entered in error; empty while it stands"
+    )
     guards_passed: list[str] = Field(
         description="what stood in the way when it was recorded (beyond the plan, too soon ...)"
     )
@@ -65,6 +68,7 @@ class SessionOut(BaseModel):
             areas=[AreaSettingsOut(**asdict(area)) for area in record.areas],
             notes=record.notes,
             version=record.version,
+            entered_in_error=record.entered_in_error,
             guards_passed=list(record.guards_passed),
             proceed_reason=record.proceed_reason,
         )
@@ -239,4 +243,26 @@ class RecordedSessionOut(BaseModel):
             checkins=[ScheduledOut.of(a) for a in recorded.checkins],
             next_session=ScheduledOut.of(recorded.next_session) if recorded.next_session else None,
             sessions_remaining=recorded.sessions_remaining,
+        )
+
+
+class SessionCorrectionIn(InputModel):
+    """The corrected session, whole (date, device, every area's settings, notes, performer),
+    with the version and the reason. Settings beyond limits need their reason as when recorded."""
+
+    performed_on: IsoDate
+    device: Annotated[str, Field(max_length=200)]
+    areas: list[AreaIn]
+    notes: Text = ""
+    performed_by: Whole | None = None
+    version: Whole
+    reason: Text
+
+    def to_entry(self) -> SessionEntry:
+        return SessionEntry(
+            performed_on=self.performed_on,
+            device=self.device,
+            areas=tuple(AreaEntry(**a.model_dump()) for a in self.areas),
+            notes=self.notes,
+            performed_by=self.performed_by,
         )
