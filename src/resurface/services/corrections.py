@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from resurface.domain.alerts import AlertStatus, ClinicAlert
 from resurface.domain.appointments import AppointmentStatus
-from resurface.domain.chart import ChartRecord
+from resurface.domain.chart import ChartRecord, CheckInRecord
 from resurface.domain.corrections import (
     Change,
     Correction,
@@ -33,6 +33,7 @@ from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import Conflict, NotFound
 from resurface.services.ports import UnitOfWork
+from resurface.services.timeline import TimelineEntry, entry_for
 
 if TYPE_CHECKING:
     from resurface.services.context import Context
@@ -56,6 +57,35 @@ def history(
     names = {u.id: u.display_name for u in uow.users.in_clinic(actor.clinic_id)}
     found = uow.corrections.for_record(actor.clinic_id, kind, record_id)
     return tuple(HistoryEntry(c, names.get(c.corrected_by, "")) for c in reversed(found))
+
+
+@dataclass(frozen=True)
+class RecordToCorrect:
+    """A chart record as the page that corrects it shows it."""
+
+    kind: RecordKind
+    record: ChartRecord
+    patient: Patient
+    entry: TimelineEntry
+
+
+def record_to_correct(
+    ctx: Context, actor: Actor, kind: RecordKind, record_id: int
+) -> RecordToCorrect:
+    """The record about to be marked entered in error, in the timeline's words. Audited."""
+    require(actor, Permission.WRITE_CHART)
+    with ctx.uow() as uow:
+        record = find_record(uow, actor, kind, record_id)
+        patient = uow.patients.get(actor.clinic_id, record.patient_id)
+        if patient is None:
+            raise NotFound("patient", record.patient_id)
+        session_on = None
+        if isinstance(record, CheckInRecord):
+            session = uow.charts.session(actor.clinic_id, record.session_id)
+            session_on = session.performed_on if session else None
+        audit.record(uow, actor, "read", kind.value, record.id, patient_id=patient.id)
+        uow.commit()
+        return RecordToCorrect(kind, record, patient, entry_for(record, session_on))
 
 
 def record_history(

@@ -116,6 +116,17 @@ class SessionDraft:
 
 
 @dataclass(frozen=True)
+class CorrectionDraft:
+    """A recorded session as its correction form starts: its settings, each area's limits."""
+
+    patient: Patient
+    session: TreatmentSession
+    areas: tuple[DraftArea, ...]
+    clinicians: tuple[User, ...]
+    today: dt.date
+
+
+@dataclass(frozen=True)
 class RecordedSession:
     session: TreatmentSession
     checkins: tuple[Appointment, ...]
@@ -314,6 +325,34 @@ def _guard_problems(guards: Sequence[SessionGuard], entry: SessionEntry) -> list
     return problems
 
 
+def correction_draft(ctx: Context, actor: Actor, session_id: int) -> CorrectionDraft:
+    """The session to correct, with the limits its areas are checked against. Audited."""
+    require(actor, Permission.WRITE_CHART)
+    with ctx.uow() as uow:
+        session = _standing_session(uow, actor, session_id)
+        patient = find_patient(uow, actor, session.patient_id)
+        chart = uow.charts.chart(actor.clinic_id, patient.id)
+        consultation = chart.consultations[-1] if chart.consultations else None
+        found = _screening(ctx.rules, patient, consultation)
+        areas = tuple(
+            DraftArea(a, _limits(ctx.rules, found, a.modality, a.area)) for a in session.areas
+        )
+        audit.record(uow, actor, "read", "session", session.id, patient_id=patient.id)
+        uow.commit()
+        clinicians = _clinicians(uow, actor)
+        return CorrectionDraft(patient, session, areas, clinicians, ctx.clock.today())
+
+
+def _standing_session(uow: UnitOfWork, actor: Actor, session_id: int) -> TreatmentSession:
+    """A session of the clinic that stands; one entered in error is not corrected any more."""
+    session = uow.charts.session(actor.clinic_id, session_id)
+    if session is None or session.entered_in_error:
+        audit.record(uow, actor, "write_not_found", "session", session_id)
+        uow.commit()
+        raise NotFound("session", session_id)
+    return session
+
+
 def amend_session(
     ctx: Context, actor: Actor, session_id: int, version: int, entry: SessionEntry, reason: str
 ) -> TreatmentSession:
@@ -322,11 +361,7 @@ def amend_session(
     reason. The guards of the day it was recorded are not asked again."""
     require(actor, Permission.WRITE_CHART)
     with ctx.uow() as uow:
-        session = uow.charts.session(actor.clinic_id, session_id)
-        if session is None or session.entered_in_error:
-            audit.record(uow, actor, "write_not_found", "session", session_id)
-            uow.commit()
-            raise NotFound("session", session_id)
+        session = _standing_session(uow, actor, session_id)
         patient = find_patient(uow, actor, session.patient_id)
         chart = uow.charts.chart(actor.clinic_id, patient.id)
         consultation = chart.consultations[-1] if chart.consultations else None
@@ -683,6 +718,7 @@ def _schedule(
 
 __all__ = [
     "AreaEntry",
+    "CorrectionDraft",
     "DraftArea",
     "FieldProblem",
     "RecordedSession",
@@ -690,6 +726,7 @@ __all__ = [
     "SessionEntry",
     "SessionView",
     "amend_session",
+    "correction_draft",
     "record_session",
     "session_draft",
     "session_view",

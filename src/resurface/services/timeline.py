@@ -115,7 +115,9 @@ def _photo(record: Photo) -> TimelineEntry:
     return TimelineEntry(record.captured_at.date(), "photo", record.id, title, lines)
 
 
-def _struck(record: ChartRecord, session_dates: dict[int, dt.date]) -> TimelineEntry:
+def entry_for(record: ChartRecord, session_on: dt.date | None = None) -> TimelineEntry:
+    """One record as the timeline shows it (a session unnumbered); ``session_on`` is the date
+    of a check-in's session."""
     entry: TimelineEntry
     if isinstance(record, Consultation):
         entry = _consultation(record)
@@ -126,10 +128,15 @@ def _struck(record: ChartRecord, session_dates: dict[int, dt.date]) -> TimelineE
     elif isinstance(record, TreatmentSession):
         entry = replace(_session(record, 0), title="Treatment session")
     elif isinstance(record, CheckInRecord):
-        entry = _checkin(record, session_dates.get(record.session_id))
+        entry = _checkin(record, session_on)
     else:
         entry = _photo(record)
     return replace(entry, entered_in_error=record.entered_in_error)
+
+
+def _struck(record: ChartRecord, session_dates: dict[int, dt.date]) -> TimelineEntry:
+    session_on = session_dates.get(record.session_id) if isinstance(record, CheckInRecord) else None
+    return entry_for(record, session_on)
 
 
 def timeline_of(chart: Chart) -> tuple[TimelineEntry, ...]:

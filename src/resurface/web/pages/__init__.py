@@ -6,6 +6,7 @@ from resurface.web.pages import (
     admin,
     assessments,
     consultations,
+    corrections,
     home,
     patient_recovery,
     patients,
@@ -31,6 +32,7 @@ for module in (
     results,
     patient_recovery,
     admin,
+    corrections,
 ):
     router.include_router(module.router)
 

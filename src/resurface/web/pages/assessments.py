@@ -9,8 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
+from resurface.domain.chart import Assessment
 from resurface.domain.codes import Area
-from resurface.domain.errors import InvalidInput
+from resurface.domain.errors import InvalidInput, VersionConflict
 from resurface.services import assessments
 from resurface.services.assessments import GradeEntry, baseline_scales, suggested_scale
 from resurface.services.context import Context
@@ -47,13 +48,10 @@ def new_assessment(
     return desk_page(request, ctx, session, patient_id, assessment)
 
 
-@router.post("/patients/{patient_id}/assessments/new")
-async def record(
-    request: Request, ctx: ContextDep, session: CheckedSessionDep, patient_id: int
-) -> Response:
-    form = await request.form()
-    values = {k: str(v) for k, v in form.multi_items()}
-    errors: dict[str, str] = {}
+def _typed(
+    values: dict[str, str], errors: dict[str, str]
+) -> tuple[list[GradeEntry], dt.date | None]:
+    """The grades and the date as typed; what cannot be read is put in ``errors``."""
     entries = []
     for key, code in values.items():
         if key.startswith("grade|") and code.strip():
@@ -68,6 +66,17 @@ async def record(
             assessed_on = dt.date.fromisoformat(text)
         except ValueError:
             errors["assessed_on"] = "is not a date (year-month-day)"
+    return entries, assessed_on
+
+
+@router.post("/patients/{patient_id}/assessments/new")
+async def record(
+    request: Request, ctx: ContextDep, session: CheckedSessionDep, patient_id: int
+) -> Response:
+    form = await request.form()
+    values = {k: str(v) for k, v in form.multi_items()}
+    errors: dict[str, str] = {}
+    entries, assessed_on = _typed(values, errors)
     if not errors:
         try:
             saved = assessments.record_assessment(
@@ -85,6 +94,48 @@ async def record(
             target = f"/patients/{patient_id}/assessments/new?assessment={saved.id}#photos"
             return RedirectResponse(target, status_code=303)
     return desk_page(request, ctx, session, patient_id, None, values=values, errors=errors)
+
+
+@router.post("/patients/{patient_id}/assessments/{assessment_id}/amend")
+async def amend(
+    request: Request,
+    ctx: ContextDep,
+    session: CheckedSessionDep,
+    patient_id: int,
+    assessment_id: int,
+) -> Response:
+    """Save the corrected grades with the reason; refused, the form comes back as typed."""
+    form = await request.form()
+    values = {k: str(v) for k, v in form.multi_items()}
+    errors: dict[str, str] = {}
+    entries, assessed_on = _typed(values, errors)
+    if assessed_on is None and "assessed_on" not in errors:
+        errors["assessed_on"] = "is required"
+    version = int(v) if (v := values.get("version", "")).isdigit() else 0
+    if not errors and assessed_on is not None:
+        try:
+            assessments.amend_assessment(
+                ctx,
+                session.actor,
+                assessment_id,
+                version,
+                entries,
+                assessed_on=assessed_on,
+                notes=values.get("notes", ""),
+                reason=values.get("reason", ""),
+            )
+        except InvalidInput as error:
+            for field, message in error.by_field().items():
+                errors[_grade_key(field)] = message
+        except VersionConflict as conflict:
+            errors = {"version": f"{conflict} Below are the grades as they are now."}
+            return desk_page(request, ctx, session, patient_id, assessment_id, errors=errors)
+        else:
+            target = (
+                f"/patients/{patient_id}/assessments/new?assessment={assessment_id}&corrected=1"
+            )
+            return RedirectResponse(target, status_code=303)
+    return desk_page(request, ctx, session, patient_id, assessment_id, values=values, errors=errors)
 
 
 def _grade_key(field: str) -> str:
@@ -105,6 +156,8 @@ def desk_page(
 ) -> Response:
     """The assessment desk page, with the form filled in and every refused field marked."""
     desk = assessments.assessment_desk(ctx, session.actor, patient_id, assessment_id)
+    if values is None and desk.assessment is not None:
+        values = _saved_values(ctx, desk.assessment)
     areas = desk.areas or tuple(Area)
     suggested: dict[str, str] = {}
     if desk.consultation:
@@ -120,7 +173,23 @@ def desk_page(
         "errors": errors or {},
         "today": ctx.clock.today(),
         "metric_words": METRIC_WORDS,
+        "corrected": request.query_params.get("corrected") == "1",
     }
-    return page(
-        request, "assessment_new.html", session, status_code=422 if errors else 200, **context
-    )
+    status = 409 if errors and "version" in errors else 422 if errors else 200
+    return page(request, "assessment_new.html", session, status_code=status, **context)
+
+
+def _saved_values(ctx: Context, assessment: Assessment) -> dict[str, str]:
+    """A saved assessment as its correction form starts: each grade by its code."""
+    scales = ctx.rules.scales.scales
+    values = {
+        "assessed_on": assessment.assessed_on.isoformat(),
+        "notes": assessment.notes,
+        "version": str(assessment.version),
+    }
+    for grade in assessment.grades:
+        scale = scales.get(grade.scale)
+        if scale is not None and 0 < grade.value <= len(scale.grades):
+            code = scale.grades[grade.value - 1].code
+            values[f"grade|{grade.area.value}|{grade.scale}"] = code
+    return values

@@ -17,9 +17,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
+from resurface.domain.chart import Consultation
 from resurface.domain.codes import Area, Concern, FitzpatrickType, ScreeningAction, Severity
 from resurface.domain.corrections import RecordKind
-from resurface.domain.errors import InvalidInput
+from resurface.domain.errors import InvalidInput, VersionConflict
 from resurface.domain.intake import Goal, MedicalHistory
 from resurface.domain.people import Patient, Sex
 from resurface.services import charts, consultations
@@ -57,7 +58,7 @@ async def register(request: Request, ctx: ContextDep, session: CheckedSessionDep
     _may_register(session)
     form = await request.form()
     with_intake = session.actor.may(Permission.WRITE_CHART)
-    parsed = _parse_patient(form)
+    parsed = parse_patient(form)
     if with_intake:
         parsed.intake = _parse_intake(form, parsed.errors, _items(ctx))
     if parsed.errors or parsed.patient is None:
@@ -118,7 +119,76 @@ def consultation(
         view=view,
         printed_on=ctx.clock.today(),
         ScreeningAction=ScreeningAction,
+        corrected=request.query_params.get("corrected") == "1",
     )
+
+
+@router.get("/consultations/{consultation_id}/amend")
+def correct_consultation(
+    request: Request, ctx: ContextDep, session: SessionDep, consultation_id: int
+) -> Response:
+    require(session.actor, Permission.WRITE_CHART)
+    view = consultations.read_consultation(ctx, session.actor, consultation_id)
+    context = {"patient": view.patient, "consultation_id": consultation_id}
+    values = saved_values(view.consultation)
+    return _form(request, ctx, session, "consultation_amend.html", context, values=values)
+
+
+@router.post("/consultations/{consultation_id}/amend")
+async def amend(
+    request: Request, ctx: ContextDep, session: CheckedSessionDep, consultation_id: int
+) -> Response:
+    require(session.actor, Permission.WRITE_CHART)
+    form = await request.form()
+    errors: dict[str, str] = {}
+    intake = _parse_intake(form, errors, _items(ctx))
+    version = int(v) if isinstance(v := form.get("version"), str) and v.isdigit() else 0
+    reason = form.get("reason")
+    view = consultations.read_consultation(ctx, session.actor, consultation_id)
+    context = {"patient": view.patient, "consultation_id": consultation_id}
+    template = "consultation_amend.html"
+    if not errors and intake is not None:
+        try:
+            consultations.amend_consultation(
+                ctx, session.actor, consultation_id, version, intake, str(reason or "")
+            )
+        except InvalidInput as error:
+            errors = error.by_field()
+        except VersionConflict as conflict:
+            errors = {"version": f"{conflict} Below is the consultation as it is now."}
+            values = saved_values(view.consultation)
+            return _form(request, ctx, session, template, context, errors=errors, values=values)
+        else:
+            return RedirectResponse(
+                f"/consultations/{consultation_id}?corrected=1", status_code=303
+            )
+    return _form(request, ctx, session, template, context, form, errors)
+
+
+def saved_values(consultation: Consultation) -> dict[str, str]:
+    """A saved consultation as the consultation form's fields start."""
+    values = {
+        "held_on": consultation.held_on.isoformat(),
+        "notes": consultation.notes,
+        "version": str(consultation.version),
+    }
+    if consultation.fitzpatrick_answers is None:
+        values["fitzpatrick_type"] = consultation.fitzpatrick_type.value
+    for i, goal in enumerate(consultation.goals):
+        values |= {
+            f"goal-{i}-concern": goal.concern.value,
+            f"goal-{i}-area": goal.area.value,
+            f"goal-{i}-severity": goal.severity.value,
+        }
+    for name in MedicalHistory.question_names():
+        answer = getattr(consultation.history, name)
+        if isinstance(answer, bool):
+            values[name] = "yes" if answer else ""
+        elif answer is not None:
+            values[name] = f"{answer:g}"
+    for number, answer in enumerate(consultation.fitzpatrick_answers or (), start=1):
+        values[f"fitz-{number}"] = str(answer)
+    return values
 
 
 @router.get("/consultations/{consultation_id}/consent.pdf")
@@ -160,11 +230,19 @@ def _form(
     context: dict[str, Any],
     form: FormData | None = None,
     errors: dict[str, str] | None = None,
+    *,
+    values: dict[str, str] | None = None,
 ) -> Response:
-    values = {key: str(value) for key, value in form.multi_items()} if form else {}
+    """The form with what was typed (``form``), or else the ``values`` it starts with."""
+    if form is not None:
+        values = {key: str(value) for key, value in form.multi_items()}
+    values = dict(values or {})
     # A double click on "Save" sends the form twice under one key: one patient is registered.
     values.setdefault("request_key", secrets.token_urlsafe(16))
-    rows = max(GOAL_ROWS, len(_goal_indexes(form)) + 1 if form else GOAL_ROWS)
+    typed_goals = (
+        len(_goal_indexes(form)) if form else sum(1 for k in values if k.endswith("-concern"))
+    )
+    rows = max(GOAL_ROWS, typed_goals + 1)
     questionnaire = ctx.rules.scales.fitzpatrick
     answers = list(range(questionnaire.answer_min, questionnaire.answer_max + 1))
     items = []
@@ -183,7 +261,7 @@ def _form(
         request,
         template,
         session,
-        status_code=422 if errors else 200,
+        status_code=(409 if "version" in errors else 422) if errors else 200,
         values=values,
         errors=errors or {},
         goal_rows=min(rows, MAX_GOAL_ROWS),
@@ -211,7 +289,7 @@ def _text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _parse_patient(form: FormData) -> Parsed:
+def parse_patient(form: FormData) -> Parsed:
     parsed = Parsed()
     given, family = _text(form, "given_name"), _text(form, "family_name")
     for name, value in (("given_name", given), ("family_name", family)):

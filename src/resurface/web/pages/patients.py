@@ -1,16 +1,20 @@
-"""The patient list and the read-only chart timeline."""
+"""The patient list, the chart timeline, and the patient's details as the front desk keeps them."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import RedirectResponse
 
-from resurface.domain.errors import InvalidInput
+from resurface.domain.errors import InvalidInput, VersionConflict
 from resurface.domain.journey import Stage
+from resurface.domain.people import Sex
 from resurface.services import charts, patients
 from resurface.services.access import Permission
-from resurface.web.deps import ContextDep, SessionDep
+from resurface.services.context import Context
+from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
+from resurface.web.pages.consultations import parse_patient
 from resurface.web.pages.render import page
 
 router = APIRouter()
@@ -55,6 +59,71 @@ def _stage(value: str) -> Stage | None:
 def chart(request: Request, ctx: ContextDep, session: SessionDep, patient_id: int) -> Response:
     view = charts.read_chart(ctx, session.actor, patient_id)
     return page(request, "chart.html", session, view=view, today=ctx.clock.today())
+
+
+@router.get("/patients/{patient_id:int}/details")
+def details(request: Request, ctx: ContextDep, session: SessionDep, patient_id: int) -> Response:
+    return _details_page(request, ctx, session, patient_id)
+
+
+@router.post("/patients/{patient_id:int}/details")
+async def amend_details(
+    request: Request, ctx: ContextDep, session: CheckedSessionDep, patient_id: int
+) -> Response:
+    """Save the corrected details with the reason; refused, the form comes back as typed."""
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    parsed = parse_patient(form)
+    errors = dict(parsed.errors)
+    version = int(v) if (v := values.get("version", "")).isdigit() else 0
+    if not errors and parsed.patient is not None:
+        try:
+            patients.amend_details(
+                ctx, session.actor, patient_id, version, parsed.patient, values.get("reason", "")
+            )
+        except InvalidInput as error:
+            errors = error.by_field()
+        except VersionConflict as conflict:
+            notice = f"{conflict} Below are the details as they are now."
+            return _details_page(request, ctx, session, patient_id, errors={"version": notice})
+        else:
+            return RedirectResponse(f"/patients/{patient_id}/details?saved=1", status_code=303)
+    return _details_page(request, ctx, session, patient_id, values, errors)
+
+
+def _details_page(
+    request: Request,
+    ctx: Context,
+    session: Session,
+    patient_id: int,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    found = patients.patient_details(ctx, session.actor, patient_id)
+    p = found.patient
+    current = {
+        "given_name": p.given_name,
+        "family_name": p.family_name,
+        "date_of_birth": p.date_of_birth.isoformat(),
+        "sex": p.sex.value,
+        "phone": p.phone,
+        "email": p.email,
+        "version": str(p.version),
+        "reason": "",
+    }
+    status = 409 if errors and "version" in errors else 422 if errors else 200
+    return page(
+        request,
+        "patient_details.html",
+        session,
+        status_code=status,
+        details=found,
+        values=current | (values or {}),
+        errors=errors or {},
+        sexes=list(Sex),
+        today=ctx.clock.today(),
+        saved=request.query_params.get("saved") == "1",
+    )
 
 
 @router.get("/photos/{photo_id:int}")

@@ -8,9 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
 
-from resurface.domain.errors import InvalidInput
+from resurface.domain.codes import Area
+from resurface.domain.errors import InvalidInput, VersionConflict
 from resurface.services import photos
-from resurface.web.deps import CheckedSessionDep, ContextDep, SessionDep
+from resurface.services.context import Context
+from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
 from resurface.web.pages.assessments import METRIC_WORDS, desk_page
 from resurface.web.pages.render import page
 
@@ -55,15 +57,34 @@ def analysis(
     photo_id: int,
     no_face: Annotated[int, Query(ge=0, le=1)] = 0,
 ) -> Response:
-    view = photos.read_analysis(ctx, session.actor, photo_id)
     notes = [photos.NO_FACE_NOTE] if no_face else []
+    return _analysis_page(request, ctx, session, photo_id, notes=notes)
+
+
+def _analysis_page(
+    request: Request,
+    ctx: Context,
+    session: Session,
+    photo_id: int,
+    *,
+    notes: list[str] | None = None,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    view = photos.read_analysis(ctx, session.actor, photo_id)
+    status = 409 if errors and "version" in errors else 422 if errors else 200
     return page(
         request,
         "photo_analysis.html",
         session,
+        status_code=status,
         view=view,
-        notes=notes,
+        notes=notes or [],
         metric_words=METRIC_WORDS,
+        areas=list(Area),
+        values={"region": view.photo.region, "reason": ""} | (values or {}),
+        errors=errors or {},
+        corrected=request.query_params.get("corrected") == "1",
     )
 
 
@@ -74,3 +95,27 @@ def accept(ctx: ContextDep, session: CheckedSessionDep, photo_id: int) -> Respon
     return RedirectResponse(
         f"/patients/{accepted.patient_id}/recovery#photo-{accepted.id}", status_code=303
     )
+
+
+@router.post("/photos/{photo_id}/region")
+def refile(
+    request: Request,
+    ctx: ContextDep,
+    session: CheckedSessionDep,
+    photo_id: int,
+    region: Annotated[str, Form()],
+    version: Annotated[int, Form()],
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """File the photo under the region it shows, with the reason."""
+    try:
+        photos.refile_photo(ctx, session.actor, photo_id, version, region, reason)
+    except InvalidInput as error:
+        values = {"region": region, "reason": reason}
+        return _analysis_page(
+            request, ctx, session, photo_id, values=values, errors=error.by_field()
+        )
+    except VersionConflict as conflict:
+        errors = {"version": f"{conflict} Below is the photo as it is now."}
+        return _analysis_page(request, ctx, session, photo_id, errors=errors)
+    return RedirectResponse(f"/photos/{photo_id}/analysis?corrected=1", status_code=303)

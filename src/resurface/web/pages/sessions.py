@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from resurface.domain.chart import AreaSettings
-from resurface.domain.errors import InvalidInput
+from resurface.domain.errors import InvalidInput, VersionConflict
 from resurface.services import sessions
 from resurface.services.sessions import AreaEntry, SessionDraft, SessionEntry
 from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
@@ -79,7 +79,84 @@ def show_session(
 ) -> Response:
     view = sessions.session_view(ctx, session.actor, session_id)
     saved = request.query_params.get("saved") == "1"
-    return page(request, "session.html", session, view=view, saved=saved)
+    corrected = request.query_params.get("corrected") == "1"
+    return page(request, "session.html", session, view=view, saved=saved, corrected=corrected)
+
+
+@router.get("/sessions/{session_id}/amend")
+def correct_session(
+    request: Request, ctx: ContextDep, session: SessionDep, session_id: int
+) -> Response:
+    return _correction_page(request, ctx, session, session_id)
+
+
+@router.post("/sessions/{session_id}/amend")
+def amend(
+    request: Request,
+    ctx: ContextDep,
+    session: CheckedSessionDep,
+    session_id: int,
+    form: FormDep,
+) -> Response:
+    """Save the corrected session with its reason; a refused correction comes back filled in,
+    every problem on its field; one made on a version since corrected comes back as it is now."""
+    errors: dict[str, str] = {}
+    entry, positions = _entry(form, errors)
+    version = int(v) if (v := form.get("version", "")).isdigit() else 0
+    reason = form.get("reason", "")
+    if errors:
+        return _correction_page(request, ctx, session, session_id, form, errors, status=422)
+    try:
+        sessions.amend_session(ctx, session.actor, session_id, version, entry, reason)
+    except InvalidInput as rejected:
+        for problem in rejected.problems:
+            errors.setdefault(_form_field(problem.field, positions), problem.message)
+        return _correction_page(request, ctx, session, session_id, form, errors, status=422)
+    except VersionConflict as conflict:
+        errors["version"] = f"{conflict} Below is the session as it is now."
+        return _correction_page(request, ctx, session, session_id, None, errors, status=409)
+    return RedirectResponse(f"/sessions/{session_id}?corrected=1", status_code=303)
+
+
+def _correction_page(
+    request: Request,
+    ctx: ContextDep,
+    session: Session,
+    session_id: int,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    draft = sessions.correction_draft(ctx, session.actor, session_id)
+    recorded = draft.session
+    values = {
+        "performed_on": recorded.performed_on.isoformat(),
+        "device": recorded.device,
+        "notes": recorded.notes,
+        "area_count": str(len(draft.areas)),
+        "performed_by": str(recorded.clinician_id),
+        "version": str(recorded.version),
+        "reason": "",
+    }
+    for index, area in enumerate(draft.areas):
+        values |= _area_values(f"areas[{index}]", area.settings, carried=True)
+        values[f"areas[{index}].immediate_response"] = area.settings.immediate_response
+        values[f"areas[{index}].beyond_limits_reason"] = area.settings.beyond_limits_reason
+    if form is not None:
+        values |= form
+        for index in range(len(draft.areas)):
+            values.setdefault(f"areas[{index}].treated", "")
+    return page(
+        request,
+        "session_form.html",
+        session,
+        status_code=status,
+        draft=draft,
+        correcting=True,
+        values=values,
+        errors=errors or {},
+        submitted=form is not None,
+    )
 
 
 # --- the form -----------------------------------------------------------------------------------
@@ -130,20 +207,25 @@ def _defaults(draft: SessionDraft) -> dict[str, str]:
         "performed_by": str(draft.performed_by),
     }
     for index, area in enumerate(draft.areas):
-        prefix = f"areas[{index}]"
-        settings: AreaSettings = area.settings
-        values |= {
-            f"{prefix}.treated": "on",
-            f"{prefix}.area": settings.area.value,
-            f"{prefix}.modality": settings.modality.value,
-            f"{prefix}.immediate_response": "",
-            f"{prefix}.beyond_limits_reason": "",
-        }
-        for name in NUMBERS:
-            number = getattr(settings, name)
-            if name == "passes" and area.carried_from is None:
-                number = None
-            values[f"{prefix}.{name}"] = "" if number is None else f"{number:g}"
+        carried = area.carried_from is not None
+        values |= _area_values(f"areas[{index}]", area.settings, carried=carried)
+    return values
+
+
+def _area_values(prefix: str, settings: AreaSettings, *, carried: bool) -> dict[str, str]:
+    """An area's fields as the form starts them; passes only when carried from a session."""
+    values = {
+        f"{prefix}.treated": "on",
+        f"{prefix}.area": settings.area.value,
+        f"{prefix}.modality": settings.modality.value,
+        f"{prefix}.immediate_response": "",
+        f"{prefix}.beyond_limits_reason": "",
+    }
+    for name in NUMBERS:
+        number = getattr(settings, name)
+        if name == "passes" and not carried:
+            number = None
+        values[f"{prefix}.{name}"] = "" if number is None else f"{number:g}"
     return values
 
 
