@@ -397,7 +397,7 @@ def described_session(session: TreatmentSession, names: dict[int, str]) -> dict[
         "Notes": session.notes,
     }
     for area in session.areas:
-        words[f"{area.area.label} ({area.modality.label})"] = area_settings_words(area)
+        words[f"{area.area.label} · {area.modality.label}"] = area_settings_words(area)
     return words
 
 
