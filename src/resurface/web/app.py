@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,6 +16,7 @@ from resurface.domain.codes import Modality
 from resurface.web import errors
 from resurface.web.api import router as api_router
 from resurface.web.background import OutboxLoop
+from resurface.web.labels import field_label
 from resurface.web.limits import BodyLimit
 from resurface.web.pages import router as pages_router
 from resurface.web.security import SECURITY_HEADERS
@@ -66,21 +66,6 @@ def _templates() -> Jinja2Templates:
     templates.env.filters["words"] = words
     templates.env.filters["field_label"] = field_label
     return templates
-
-
-_ROW = re.compile(r"^(goal|areas)[-\[](\d+)\]?[.-]?(.*)$")
-
-
-def field_label(name: str) -> str:
-    """A form field's name as the person filling it in sees it, rows counted from 1:
-    ``goal-0`` -> "Goal 1", ``areas[1].energy_mj`` -> "Area 2: energy mj"."""
-    row = _ROW.match(name)
-    if row:
-        kind, index, rest = row.groups()
-        label = f"{'Goal' if kind == 'goal' else 'Area'} {int(index) + 1}"
-        return f"{label}: {rest.replace('_', ' ')}" if rest else label
-    text = name.replace("_", " ").replace("-", " ")
-    return text[:1].upper() + text[1:]
 
 
 def words(code: object) -> str:

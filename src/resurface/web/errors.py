@@ -6,7 +6,7 @@ WebError
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -29,6 +29,7 @@ from resurface.services.errors import (
     PermissionDenied,
     ServiceError,
 )
+from resurface.web.labels import field_label
 from resurface.web.security import SESSION_COOKIE, client_address
 
 PROBLEM = "application/problem+json"
@@ -88,6 +89,25 @@ def _field_errors(error: Exception) -> dict[str, Any]:
     return {}
 
 
+_PLAIN = {
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "float_parsing": "must be a number",
+    "date_from_datetime_parsing": "must be a date like 2026-12-05",
+    "date_parsing": "must be a date like 2026-12-05",
+    "missing": "is missing",
+    "greater_than_equal": "is too small",
+    "less_than_equal": "is too large",
+    "enum": "is not one of the choices",
+    "string_too_long": "is too long",
+}
+
+
+def _plain(error: Mapping[str, Any]) -> str:
+    """A validation error as a page says it to a person (the API keeps pydantic's words)."""
+    return _PLAIN.get(str(error.get("type")), str(error.get("msg", "is not valid")))
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
@@ -113,7 +133,11 @@ def install(app: FastAPI) -> None:
         detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
         if is_api(request):
             return problem(422, "Invalid input", detail, request.url.path, errors=fields)
-        return await render_error(request, 422, "Invalid input", detail)
+        said = "; ".join(
+            f"{field_label(f['field'])}: {_plain(e)}"
+            for f, e in zip(fields, error.errors(), strict=True)
+        )
+        return await render_error(request, 422, "This address is not right", said)
 
     async def on_http(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)

@@ -14,6 +14,16 @@ from resurface.web.pages.render import page
 
 router = APIRouter()
 
+RESPONSE_WORDS = {
+    "not_started": "no follow-up photo yet",
+    "target_reached": "goal reached",
+    "ahead": "ahead of the plan",
+    "on_track": "on track",
+    "behind": "slower than planned",
+    "no_response": "no measured change yet",
+}
+"""The re-estimate's status as the clinic reads it beside the sessions done."""
+
 
 @router.get("/patients/{patient_id}/results")
 def results_page(
@@ -83,4 +93,5 @@ def _render(
         view=view,
         form=form or {"value": "", "note": "", "errors": {}},
         today=ctx.clock.today(),
+        response_words=RESPONSE_WORDS,
     )

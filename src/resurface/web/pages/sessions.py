@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse
 
 from resurface.domain.chart import AreaSettings
 from resurface.domain.errors import InvalidInput, VersionConflict
-from resurface.services import sessions
+from resurface.services import patients, sessions
 from resurface.services.sessions import AreaEntry, SessionDraft, SessionEntry
 from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
 from resurface.web.pages.render import page
@@ -176,8 +176,14 @@ def _form_page(
     except InvalidInput as error:
         if error.field not in ("plan", "consultation"):
             raise
+        patient = patients.patient_details(ctx, session.actor, patient_id).patient
         return page(
-            request, "session_blocked.html", session, patient_id=patient_id, reason=error.message
+            request,
+            "session_blocked.html",
+            session,
+            patient_id=patient_id,
+            patient_name=patient.full_name,
+            reason=error.message,
         )
     values = _defaults(draft)
     if form is not None:

@@ -1,0 +1,19 @@
+"""A form field's name as the person filling the form in sees it."""
+
+from __future__ import annotations
+
+import re
+
+_ROW = re.compile(r"^(goal|areas)[-\[](\d+)\]?[.-]?(.*)$")
+
+
+def field_label(name: str) -> str:
+    """A form field's name as the person filling it in sees it, rows counted from 1:
+    ``goal-0`` -> "Goal 1", ``areas[1].energy_mj`` -> "Area 2: energy mj"."""
+    row = _ROW.match(name)
+    if row:
+        kind, index, rest = row.groups()
+        label = f"{'Goal' if kind == 'goal' else 'Area'} {int(index) + 1}"
+        return f"{label}: {rest.replace('_', ' ')}" if rest else label
+    text = name.replace("_", " ").replace("-", " ")
+    return text[:1].upper() + text[1:]
