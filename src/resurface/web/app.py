@@ -69,6 +69,13 @@ def _templates() -> Jinja2Templates:
 
 
 _ROW = re.compile(r"^(goal|areas)[-\[](\d+)\]?[.-]?(.*)$")
+# Fields whose form label is not their name in words.
+_LABELS = {
+    "display_name": "Full name",
+    "timezone": "Time zone",
+    "public_url": "Public address",
+    "active": "May sign in",
+}
 
 
 def field_label(name: str) -> str:
@@ -79,6 +86,8 @@ def field_label(name: str) -> str:
         kind, index, rest = row.groups()
         label = f"{'Goal' if kind == 'goal' else 'Area'} {int(index) + 1}"
         return f"{label}: {rest.replace('_', ' ')}" if rest else label
+    if name in _LABELS:
+        return _LABELS[name]
     text = name.replace("_", " ").replace("-", " ")
     return text[:1].upper() + text[1:]
 
