@@ -5,10 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 from typing import Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from resurface.domain.people import time_zone_problem
 
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # noqa: S105
 
@@ -68,12 +70,8 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_time_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r}; use a name like Europe/London"
-            ) from None
+        if time_zone_problem(value) is not None:  # the same test as a clinic's own time zone
+            raise ValueError(f"unknown time zone {value!r}; use a name like Europe/London")
         return value
 
     @property

@@ -131,7 +131,7 @@ class FakeClinics(_Repository):
     def add(self, clinic: Clinic) -> Clinic:
         if self.by_slug(clinic.slug) is not None:
             raise DuplicateKey(f"clinic slug {clinic.slug!r}")
-        stored = replace(clinic, id=_next_id(self._tables.clinics))
+        stored = replace(clinic, id=_next_id(self._tables.clinics), version=1)
         self._tables.clinics[stored.id] = stored
         return stored
 
@@ -145,17 +145,15 @@ class FakeClinics(_Repository):
         return [self._tables.clinics[key] for key in sorted(self._tables.clinics)]
 
     def update(self, clinic: Clinic) -> Clinic:
-        """Name, contact details and settings; the slug stays as it was (as in SQL)."""
-        stored = self._tables.clinics.get(clinic.id)
-        if stored is not None:
-            self._tables.clinics[clinic.id] = replace(
-                stored,
-                name=clinic.name,
-                phone=clinic.phone,
-                email=clinic.email,
-                require_cosign=clinic.require_cosign,
-            )
-        return clinic
+        """Profile and settings if nobody saved them since ``clinic.version`` was read; the slug
+        stays as it was (as in SQL)."""
+        current = self._tables.clinics.get(clinic.id)
+        if current is None or current.version != clinic.version:
+            actual = current.version if current else 0
+            raise VersionConflict("clinic", clinic.id, clinic.version, actual)
+        saved = replace(clinic, slug=current.slug, version=clinic.version + 1)
+        self._tables.clinics[clinic.id] = saved
+        return replace(clinic, version=saved.version)
 
 
 class FakeUsers(_Repository):
@@ -175,6 +173,15 @@ class FakeUsers(_Repository):
     def in_clinic(self, clinic_id: int) -> list[User]:
         found = [u for u in self._tables.users.values() if u.clinic_id == clinic_id]
         return sorted(found, key=lambda u: u.display_name)
+
+    def update(self, user: User) -> User:
+        """Display name, role and whether the user may sign in, as in SQL (in their clinic)."""
+        stored = _scoped(self._tables.users, user.clinic_id, user.id)
+        if stored is not None:
+            self._tables.users[user.id] = replace(
+                stored, display_name=user.display_name, role=user.role, active=user.active
+            )
+        return user
 
     def set_login_state(
         self, user_id: int, failed_logins: int, locked_until: dt.datetime | None
@@ -467,6 +474,12 @@ class FakeWebSessions(_Repository):
 
     def delete(self, token_hash: str) -> None:
         self._tables.web_sessions.pop(token_hash, None)
+
+    def delete_for_user(self, user_id: int) -> int:
+        ended = [k for k, s in self._tables.web_sessions.items() if s.user_id == user_id]
+        for key in ended:
+            del self._tables.web_sessions[key]
+        return len(ended)
 
     def delete_expired(self, now: dt.datetime) -> int:
         expired = [k for k, s in self._tables.web_sessions.items() if s.expires_at <= now]

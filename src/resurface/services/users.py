@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from resurface.domain.errors import FieldProblem, InvalidInput
-from resurface.domain.people import Clinic, Role, User
-from resurface.domain.text import text_problems
+from resurface.domain.people import Clinic, Role, User, display_name_problems, user_change_problems
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import Conflict, NotFound
@@ -26,9 +26,7 @@ def check_new_user(username: str, display_name: str, password: str) -> None:
     if not _USERNAME.match(username):
         message = "use 2–40 lower-case letters, digits, dots, dashes or underscores"
         problems.append(FieldProblem("username", message))
-    if not display_name.strip():
-        problems.append(FieldProblem("display_name", "is required"))
-    problems += text_problems(one_line={"display_name": display_name})
+    problems += display_name_problems(display_name)
     if len(password) < MIN_LENGTH:
         problems.append(FieldProblem("password", f"must be at least {MIN_LENGTH} characters"))
     if problems:
@@ -121,6 +119,73 @@ def clinic_users(ctx: Context, actor: Actor) -> list[User]:
     require(actor, Permission.MANAGE_USERS)
     with ctx.uow() as uow:
         return uow.users.in_clinic(actor.clinic_id)
+
+
+def colleague(ctx: Context, actor: Actor, user_id: int) -> User:
+    """One user of the actor's clinic (another clinic's user is NotFound, like no user)."""
+    require(actor, Permission.MANAGE_USERS)
+    with ctx.uow() as uow:
+        return _colleague(uow, actor, user_id)
+
+
+def _colleague(uow: UnitOfWork, actor: Actor, user_id: int) -> User:
+    user = uow.users.get(actor.clinic_id, user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    return user
+
+
+@dataclass(frozen=True)
+class UserChange:
+    """What the medical director changes about a user; None leaves it as it is."""
+
+    display_name: str | None = None
+    role: Role | None = None
+    active: bool | None = None
+
+
+def change_user(ctx: Context, actor: Actor, user_id: int, change: UserChange) -> User:
+    """Rename a user, change their role, or stop (and allow again) their signing in.
+
+    A deactivated user's web sessions end at once. A change that would leave the clinic with no
+    active admin is refused, naming the field. Audited with what changed; a change that changes
+    nothing saves and audits nothing."""
+    require(actor, Permission.MANAGE_USERS)
+    with ctx.uow() as uow:
+        user = _colleague(uow, actor, user_id)
+        changed = replace(
+            user,
+            display_name=(
+                user.display_name if change.display_name is None else change.display_name.strip()
+            ),
+            role=user.role if change.role is None else change.role,
+            active=user.active if change.active is None else change.active,
+        )
+        problems = user_change_problems(user, changed, uow.users.in_clinic(actor.clinic_id))
+        if problems:
+            raise InvalidInput.of(problems)
+        what = _changes(user, changed)
+        if not what:
+            return user
+        saved = uow.users.update(changed)
+        if user.active and not changed.active:
+            ended = uow.web_sessions.delete_for_user(user.id)
+            what.append(f"{ended} web session(s) ended")
+        detail = f"{user.username}: " + "; ".join(what)
+        audit.record(uow, actor, "user_changed", "user", user.id, detail=detail)
+        uow.commit()
+        return saved
+
+
+def _changes(before: User, after: User) -> list[str]:
+    changes = []
+    if before.display_name != after.display_name:
+        changes.append(f"display name {before.display_name!r} -> {after.display_name!r}")
+    if before.role is not after.role:
+        changes.append(f"role {before.role.value} -> {after.role.value}")
+    if before.active != after.active:
+        changes.append("reactivated" if after.active else "deactivated")
+    return changes
 
 
 def active_user(ctx: Context, username: str) -> User:

@@ -61,6 +61,11 @@ clinics = Table(
     Column("phone", String(40), nullable=False, server_default=""),
     Column("email", String(200), nullable=False, server_default=""),
     Column("require_cosign", Boolean, nullable=False, server_default="0"),
+    Column("address", Text, nullable=False, server_default=""),
+    # Empty: the server's setting (RESURFACE_TIMEZONE, RESURFACE_PUBLIC_URL).
+    Column("timezone", String(64), nullable=False, server_default=""),
+    Column("public_url", String(300), nullable=False, server_default=""),
+    _version(),
     _stamp(),
 )
 

@@ -14,6 +14,8 @@ from resurface.web.app import field_label
         ("goal-2", "Goal 3"),
         ("areas[1].energy_mj", "Area 2: energy mj"),
         ("date_of_birth", "Date of birth"),
+        ("timezone", "Time zone"),
+        ("public_url", "Public address"),
     ],
 )
 def test_a_field_is_named_as_the_form_shows_it(field: str, shown: str) -> None:

@@ -117,7 +117,8 @@ def recovery_view(ctx: Context, token: str, *, source: str) -> PatientPage:
     now = ctx.clock.now()
     with ctx.uow() as uow:
         access = access_in(uow, ctx.links.secret, token, now)
-        view = _view(uow, ctx.rules, access, ctx.links.secret, token, ctx.clock.today())
+        today = ctx.clock.today_of(access.clinic)
+        view = _view(uow, ctx.rules, access, ctx.links.secret, token, today)
         record_patient_event(
             uow, access, "read", "recovery_page", access.session.id, source=source, now=now
         )
@@ -283,12 +284,13 @@ def _date(
 
 def submit_checkin(ctx: Context, token: str, answers: Answers, *, source: str) -> Submitted:
     """Save, triage and audit one check-in sent through ``token``; ``source`` is the client."""
-    now, today = ctx.clock.now(), ctx.clock.today()
+    now = ctx.clock.now()
     key = checked_key(answers.request_key)
     with ctx.photo_work():  # decoded before any lock is taken, one photo at a time
         ingested = _ingested(answers.photo, ctx.limits)
     with ctx.uow() as uow:
         access = access_in(uow, ctx.links.secret, token, now)
+        today = ctx.clock.today_of(access.clinic)  # the patient's day is the clinic's
         checkin = parse_answers(answers, access.session.performed_on, today)
         # One check-in of a session at a time: a resend sent alongside its original, or two
         # warning signs at once, find what the other stored (one record, one alert).
@@ -329,7 +331,7 @@ def submit_checkin(ctx: Context, token: str, answers: Answers, *, source: str) -
         shown = _shown_by(ctx.rules, treatment, records, record)
         day = shown.day
         new_alerts, queued = _raise_alerts(
-            uow, access, record, shown.alerts, ctx.links.public_url, now
+            uow, access, record, shown.alerts, ctx.links.for_clinic(access.clinic).public_url, now
         )
         _mark_appointment_done(uow, access, checkin.date)
         detail = f"day {day}" + (f", {len(new_alerts)} new alert(s)" if new_alerts else "")

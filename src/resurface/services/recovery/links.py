@@ -15,14 +15,14 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from resurface.domain.appointments import AppointmentKind
 from resurface.domain.audit import AuditEntry
 from resurface.domain.chart import TreatmentSession
 from resurface.domain.links import RecoveryLink
-from resurface.domain.people import Clinic, Patient
+from resurface.domain.people import Clinic, Patient, clinic_public_url
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import LINK_NOT_USABLE, LinkNotUsable, NotFound, Throttled
@@ -44,6 +44,10 @@ class LinkSigner:
     secret: str
     public_url: str
     days: int
+
+    def for_clinic(self, clinic: Clinic) -> LinkSigner:
+        """The signer for one clinic's links: its own public address when it set one."""
+        return replace(self, public_url=clinic_public_url(clinic, self.public_url))
 
     def token_for(self, link: RecoveryLink) -> str:
         return token_for(self.secret, link)
@@ -135,7 +139,14 @@ def _new_link(
     saved = uow.recovery_links.add(
         RecoveryLink(**{**draft.__dict__, "token_hash": hash_token(token)})
     )
-    return IssuedLink(saved, token, url_for(keys.public_url, token))
+    return IssuedLink(
+        saved, token, url_for(_clinic_keys(uow, keys, session.clinic_id).public_url, token)
+    )
+
+
+def _clinic_keys(uow: UnitOfWork, keys: LinkSigner, clinic_id: int) -> LinkSigner:
+    clinic = uow.clinics.get(clinic_id)
+    return keys.for_clinic(clinic) if clinic is not None else keys
 
 
 def _expiry(
@@ -188,7 +199,7 @@ def _link_page(
     patient, session = _session_of(uow, actor, patient_id, session_id)
     links = tuple(uow.recovery_links.for_session(actor.clinic_id, session.id))
     usable = [link for link in links if link.usable(now)]
-    active = _issued(keys, usable[-1]) if usable else None
+    active = _issued(_clinic_keys(uow, keys, actor.clinic_id), usable[-1]) if usable else None
     audit.record(uow, actor, "read_links", "session", session.id, patient_id=patient.id)
     uow.commit()
     return LinkPage(patient, session, active, links, now)

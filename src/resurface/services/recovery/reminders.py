@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from resurface.domain.appointments import Appointment, AppointmentKind
 from resurface.domain.chart import Chart, TreatmentSession
 from resurface.domain.messages import Notification, NotificationKind
-from resurface.domain.people import Clinic, Patient
+from resurface.domain.people import Clinic, Patient, clinic_zone
 from resurface.services.ports import UnitOfWork
 from resurface.services.recovery.links import LinkSigner, issue_for_reminder
 
@@ -43,17 +43,16 @@ def queue_reminders(
 ) -> int:
     """Queue today's reminders that are due by ``now``; returns how many were queued.
 
-    "Today" and the usual time are the clinic's (``zone``), so a reminder never goes out at night.
+    "Today" and the usual time are the clinic's (its own time zone, else ``zone``, the server's),
+    so a reminder never goes out at night.
     """
-    today = now.astimezone(zone).date()
     queued = 0
     with uow_factory() as uow:
         for clinic in uow.clinics.all():
+            local = now.astimezone(clinic_zone(clinic, zone))
             sent = uow.notifications.in_clinic(clinic.id, limit=1000)
-            for appointment in uow.appointments.due(clinic.id, today):
-                reminder = _reminder(
-                    uow, keys, clinic, appointment, sent, now.astimezone(zone), default_time
-                )
+            for appointment in uow.appointments.due(clinic.id, local.date()):
+                reminder = _reminder(uow, keys, clinic, appointment, sent, local, default_time)
                 if reminder is not None:
                     sent.append(uow.notifications.add(reminder))
                     queued += 1

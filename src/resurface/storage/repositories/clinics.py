@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from resurface.domain.errors import VersionConflict
 from resurface.domain.people import Clinic
 from resurface.storage.repositories._base import Repository, now
 from resurface.storage.tables import clinics
@@ -18,20 +19,30 @@ def _clinic(row: Any) -> Clinic:
         phone=row.phone,
         email=row.email,
         require_cosign=row.require_cosign,
+        address=row.address,
+        timezone=row.timezone,
+        public_url=row.public_url,
+        version=row.version,
     )
+
+
+def _values(clinic: Clinic) -> dict[str, Any]:
+    """What an edit may change: everything but the id and the slug (the clinic's key)."""
+    return {
+        "name": clinic.name,
+        "phone": clinic.phone,
+        "email": clinic.email,
+        "require_cosign": clinic.require_cosign,
+        "address": clinic.address,
+        "timezone": clinic.timezone,
+        "public_url": clinic.public_url,
+    }
 
 
 class SqlClinics(Repository):
     def add(self, clinic: Clinic) -> Clinic:
-        values = {
-            "name": clinic.name,
-            "slug": clinic.slug,
-            "phone": clinic.phone,
-            "email": clinic.email,
-            "require_cosign": clinic.require_cosign,
-            "created_at": now(),
-        }
-        return replace(clinic, id=self._insert(clinics, values))
+        values = _values(clinic) | {"slug": clinic.slug, "created_at": now()}
+        return replace(clinic, id=self._insert(clinics, values), version=1)
 
     def get(self, clinic_id: int) -> Clinic | None:
         row = self.connection.execute(select(clinics).where(clinics.c.id == clinic_id)).first()
@@ -46,15 +57,15 @@ class SqlClinics(Repository):
         return [_clinic(row) for row in rows]
 
     def update(self, clinic: Clinic) -> Clinic:
-        """Save the clinic's name, contact details and settings."""
-        self.connection.execute(
+        """Save the clinic's profile and settings if nobody saved them since ``clinic.version``
+        was read; the slug stays as it was."""
+        result = self.connection.execute(
             update(clinics)
-            .where(clinics.c.id == clinic.id)
-            .values(
-                name=clinic.name,
-                phone=clinic.phone,
-                email=clinic.email,
-                require_cosign=clinic.require_cosign,
-            )
+            .where(clinics.c.id == clinic.id, clinics.c.version == clinic.version)
+            .values(**_values(clinic), version=clinics.c.version + 1)
         )
-        return clinic
+        if result.rowcount != 1:
+            current = self.get(clinic.id)
+            actual = current.version if current else 0
+            raise VersionConflict("clinic", clinic.id, clinic.version, actual)
+        return replace(clinic, version=clinic.version + 1)

@@ -53,6 +53,15 @@ class SqlUsers(Repository):
         query = select(users).where(users.c.clinic_id == clinic_id).order_by(users.c.display_name)
         return [_user(row) for row in self.connection.execute(query)]
 
+    def update(self, user: User) -> User:
+        """Save the user's display name, role and whether they may sign in (in their clinic)."""
+        self.connection.execute(
+            update(users)
+            .where(users.c.id == user.id, users.c.clinic_id == user.clinic_id)
+            .values(display_name=user.display_name, role=user.role.value, active=user.active)
+        )
+        return user
+
     def set_login_state(
         self, user_id: int, failed_logins: int, locked_until: dt.datetime | None
     ) -> None:

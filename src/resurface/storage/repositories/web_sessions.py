@@ -44,6 +44,13 @@ class SqlWebSessions(Repository):
     def delete(self, token_hash: str) -> None:
         self.connection.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash))
 
+    def delete_for_user(self, user_id: int) -> int:
+        """End every session of the user; how many there were."""
+        result = self.connection.execute(
+            delete(web_sessions).where(web_sessions.c.user_id == user_id)
+        )
+        return result.rowcount
+
     def delete_expired(self, now: dt.datetime) -> int:
         result = self.connection.execute(
             delete(web_sessions).where(web_sessions.c.expires_at <= now)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from resurface.services import clinic_settings, users
-from resurface.web.api.schemas.admin import ClinicOut, ClinicSettingsIn, UserIn, UserOut
+from resurface.web.api.schemas.admin import (
+    ClinicOut,
+    ClinicProfileIn,
+    ClinicSettingsIn,
+    UserChangeIn,
+    UserIn,
+    UserOut,
+)
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
 router = APIRouter(tags=["clinic administration"])
@@ -24,6 +31,20 @@ def add_user(ctx: ContextDep, session: CheckedSessionDep, body: UserIn) -> UserO
     return UserOut.of(added)
 
 
+@router.get("/users/{user_id}", response_model=UserOut)
+def user(ctx: ContextDep, actor: ActorDep, user_id: int) -> UserOut:
+    return UserOut.of(users.colleague(ctx, actor, user_id))
+
+
+@router.patch("/users/{user_id}", response_model=UserOut)
+def change_user(
+    ctx: ContextDep, session: CheckedSessionDep, user_id: int, body: UserChangeIn
+) -> UserOut:
+    """Rename a user, change their role, deactivate or reactivate them. A change that would
+    leave the clinic with no active admin is refused (422, naming the field)."""
+    return UserOut.of(users.change_user(ctx, session.actor, user_id, body.change()))
+
+
 @router.get("/clinic", response_model=ClinicOut)
 def clinic(ctx: ContextDep, actor: ActorDep) -> ClinicOut:
     return ClinicOut.of(clinic_settings.clinic_settings(ctx, actor))
@@ -33,3 +54,12 @@ def clinic(ctx: ContextDep, actor: ActorDep) -> ClinicOut:
 def update_clinic(ctx: ContextDep, session: CheckedSessionDep, body: ClinicSettingsIn) -> ClinicOut:
     updated = clinic_settings.set_require_cosign(ctx, session.actor, body.require_cosign)
     return ClinicOut.of(updated)
+
+
+@router.patch("/clinic", response_model=ClinicOut)
+def edit_clinic_profile(
+    ctx: ContextDep, session: CheckedSessionDep, body: ClinicProfileIn
+) -> ClinicOut:
+    """Edit the clinic's profile. Every refused field is named at once (422); an edit of a
+    version someone else has saved over since is refused (409)."""
+    return ClinicOut.of(clinic_settings.update_profile(ctx, session.actor, body.edit()))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from resurface.domain.errors import InvalidInput
-from resurface.domain.people import Role
+from resurface.domain.errors import InvalidInput, VersionConflict
+from resurface.domain.people import PROFILE_FIELDS, Clinic, Role, User
 from resurface.services import clinic_settings, users
 from resurface.services.context import Context
 from resurface.services.errors import Conflict
@@ -49,6 +51,7 @@ def _users_page(
         role_names=ROLE_NAMES,
         errors=errors or {},
         form={"role": Role.STAFF.value} | (form or {}),
+        saved=request.query_params.get("saved") == "1",
     )
 
 
@@ -78,14 +81,114 @@ def add_user(
     return RedirectResponse("/admin/users", status_code=303)
 
 
+def _user_page(
+    request: Request,
+    session: Session,
+    user: User,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    """One user's name, role and whether they may sign in, as a form; ``form`` is what was typed
+    when the change was refused."""
+    typed = form or {
+        "display_name": user.display_name,
+        "role": user.role.value,
+        "active": "on" if user.active else "",
+    }
+    return page(
+        request,
+        "user_edit.html",
+        session,
+        status_code=status,
+        user=user,
+        roles=ROLES_LEAST_FIRST,
+        role_names=ROLE_NAMES,
+        errors=errors or {},
+        form=typed,
+        yourself=user.id == session.actor.user_id,
+    )
+
+
+@router.get("/users/{user_id}")
+def user_form(request: Request, ctx: ContextDep, session: SessionDep, user_id: int) -> Response:
+    return _user_page(request, session, users.colleague(ctx, session.actor, user_id))
+
+
+@router.post("/users/{user_id}")
+def change_user(
+    request: Request,
+    ctx: ContextDep,
+    session: CheckedSessionDep,
+    user_id: int,
+    role: Annotated[Role, Form()],
+    display_name: Annotated[str, Form(max_length=1000)] = "",
+    active: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    # An empty name is refused by the rule beside the other fields, not as a missing form field.
+    form = {"display_name": display_name, "role": role.value, "active": active}
+    change = users.UserChange(display_name=display_name, role=role, active=active == "on")
+    try:
+        changed = users.change_user(ctx, session.actor, user_id, change)
+    except InvalidInput as error:
+        user = users.colleague(ctx, session.actor, user_id)
+        errors = error.by_field()
+        return _user_page(request, session, user, errors=errors, form=form, status=422)
+    if changed.id == session.actor.user_id and changed.role is not Role.ADMIN:
+        return RedirectResponse("/", status_code=303)  # no longer sees the users page
+    return RedirectResponse("/admin/users?saved=1", status_code=303)
+
+
 # --- the clinic's settings --------------------------------------------------------------------
+
+_STALE_PROFILE = (
+    "Someone else saved the clinic's profile while you were editing it. Nothing of yours was "
+    "saved: the form shows the profile as it is now - make your change again."
+)
+
+
+@functools.cache
+def _time_zones() -> tuple[str, ...]:
+    """Every IANA time zone name, for the form's suggestions."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def _clinic_page(
+    request: Request,
+    ctx: Context,
+    session: Session,
+    clinic: Clinic,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    notice: str = "",
+    status: int = 200,
+) -> Response:
+    """The clinic's profile and settings; ``form`` is what was typed when the profile was
+    refused (``version`` included: the edit still applies to the version it began on)."""
+    values = {field: getattr(clinic, field) for field in PROFILE_FIELDS}
+    values["version"] = str(clinic.version)
+    return page(
+        request,
+        "clinic_settings.html",
+        session,
+        status_code=status,
+        clinic=clinic,
+        form=values | (form or {}),
+        errors=errors or {},
+        notice=notice,
+        saved=request.query_params.get("saved"),
+        server_zone=str(ctx.clock.zone),
+        server_url=ctx.links.public_url,
+        time_zones=_time_zones(),
+    )
 
 
 @router.get("/clinic")
 def clinic_page(request: Request, ctx: ContextDep, session: SessionDep) -> Response:
     clinic = clinic_settings.clinic_settings(ctx, session.actor)
-    saved = request.query_params.get("saved") == "1"
-    return page(request, "clinic_settings.html", session, clinic=clinic, saved=saved)
+    return _clinic_page(request, ctx, session, clinic)
 
 
 @router.post("/clinic")
@@ -96,3 +199,39 @@ def save_clinic(
 ) -> Response:
     clinic_settings.set_require_cosign(ctx, session.actor, require_cosign == "on")
     return RedirectResponse("/admin/clinic?saved=1", status_code=303)
+
+
+@router.post("/clinic/profile")
+def save_profile(
+    request: Request,
+    ctx: ContextDep,
+    session: CheckedSessionDep,
+    version: Annotated[int, Form(ge=1)],
+    name: Annotated[str, Form(max_length=1000)] = "",
+    phone: Annotated[str, Form(max_length=1000)] = "",
+    email: Annotated[str, Form(max_length=1000)] = "",
+    address: Annotated[str, Form(max_length=2000)] = "",
+    timezone: Annotated[str, Form(max_length=1000)] = "",
+    public_url: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    # Bounded generously here so that an over-long value comes back on its field, with the others.
+    typed = {
+        "name": name,
+        "phone": phone,
+        "email": email,
+        "address": address,
+        "timezone": timezone,
+        "public_url": public_url,
+    }
+    edit = clinic_settings.ProfileEdit(version=version, **typed)
+    try:
+        clinic_settings.update_profile(ctx, session.actor, edit)
+    except InvalidInput as error:
+        clinic = clinic_settings.clinic_settings(ctx, session.actor)
+        form = typed | {"version": str(version)}
+        errors = error.by_field()
+        return _clinic_page(request, ctx, session, clinic, errors=errors, form=form, status=422)
+    except VersionConflict:
+        clinic = clinic_settings.clinic_settings(ctx, session.actor)
+        return _clinic_page(request, ctx, session, clinic, notice=_STALE_PROFILE, status=409)
+    return RedirectResponse("/admin/clinic?saved=profile", status_code=303)

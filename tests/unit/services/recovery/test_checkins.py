@@ -119,3 +119,40 @@ def test_a_resend_under_the_same_key_gets_the_first_checkin_even_if_edited(
     with pytest.raises(InvalidInput) as refused:
         send("x", "not a key!")
     assert refused.value.field == "Idempotency-Key"
+
+
+def test_the_patients_day_and_the_alert_e_mail_follow_the_clinics_own_settings(
+    ctx: Context, north: SeededClinic
+) -> None:
+    """The server runs on UTC; the clinic is in Auckland, where it is already tomorrow."""
+    with ctx.uow() as uow:
+        uow.clinics.update(
+            replace(
+                north.clinic,
+                email="desk@north.example.nz",
+                timezone="Pacific/Auckland",
+                public_url="https://north.example.nz",
+            )
+        )
+        uow.commit()
+    keys = LinkSigner(ctx.links.secret, "https://server.example", 42)
+    now = dt.datetime.combine(dt.datetime.now(dt.UTC).date(), dt.time(13, 0), dt.UTC)
+    pinned = replace(ctx.at(now), links=keys)
+    with ctx.uow() as uow:
+        user = uow.users.by_username(north.usernames[Role.CLINICIAN])
+    assert user is not None
+    issued = links.create_link(
+        pinned, auth.actor_of(user, "t"), north.patient.id, north.record_ids["session"]
+    )
+    assert issued.url.startswith("https://north.example.nz/r/")
+    answers = Answers(
+        scores={"redness": 3, "swelling": 1, "irritation": 1, "pain": 5, "itch": 1},
+        red_flags=["yellow_crust_or_pus"],
+    )
+    sent = checkins.submit_checkin(pinned, issued.token, answers, source="test")
+    assert sent.queued_notifications >= 1
+    assert sent.result.record.checkin.date == now.date() + dt.timedelta(days=1)
+    with ctx.uow() as uow:
+        mails = uow.notifications.in_clinic(north.clinic.id)
+    chart = f"https://north.example.nz/patients/{north.patient.id}"
+    assert mails and all(chart in mail.body for mail in mails)

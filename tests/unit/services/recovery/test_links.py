@@ -123,3 +123,24 @@ def test_a_link_lives_until_a_week_after_the_last_checkin_its_session_booked(
     with ctx.uow() as uow:
         late = links.access_in(uow, keys.secret, issued.token, day_90 + dt.timedelta(days=3))
     assert late.session.id == sid
+
+
+def test_a_clinic_with_its_own_public_address_hands_out_links_on_it(
+    ctx: Context, north: SeededClinic
+) -> None:
+    keys = LinkSigner(ctx.links.secret, "https://server.example", 42)
+    with ctx.uow() as uow:
+        uow.clinics.update(replace(north.clinic, public_url="https://north.example.org/rs/"))
+        uow.commit()
+    actor = _actor(ctx, north, Role.CLINICIAN)
+    pid, sid = north.patient.id, north.record_ids["session"]
+    at_now = replace(ctx.at(NOW), links=keys)
+    issued = links.create_link(at_now, actor, pid, sid)
+    assert issued.url == f"https://north.example.org/rs/r/{issued.token}"
+    page = links.link_page(at_now, actor, pid, sid)
+    assert page.active is not None and page.active.url == issued.url
+    south = seed_clinic(ctx.uow, "south")  # no address of its own: the server's
+    south_link = links.create_link(
+        at_now, _actor(ctx, south, Role.CLINICIAN), south.patient.id, south.record_ids["session"]
+    )
+    assert south_link.url.startswith("https://server.example/r/")

@@ -243,3 +243,28 @@ def test_one_round_queues_nothing_new_and_delivers_what_is_due_through_the_conte
     report = outbox.run_once(replace(ctx.at(now), mailer=mailer), sender="r@x")
     assert (report.mail_server, report.sent, report.failed) == (True, 1, 0)
     assert mailer.sent[0]["From"] == "r@x"
+
+
+def test_the_clinics_own_time_zone_and_address_win_over_the_servers(
+    ctx: Context, db: FakeDatabase, north: SeededClinic
+) -> None:
+    """The server runs on UTC; the clinic set Pacific/Auckland and its own public address."""
+    with ctx.uow() as uow:
+        uow.clinics.update(
+            replace(
+                north.clinic, timezone="Pacific/Auckland", public_url="https://north.example.nz"
+            )
+        )
+        uow.commit()
+    keys = LinkSigner(ctx.links.secret, "https://server.example", 42)
+    noon_utc = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)  # 00:00 on 11 June in Auckland
+    local_day = dt.date(2026, 6, 11)
+    _due_checkin(ctx, north, local_day, "robin@example.org")
+    db.state.checkins.clear()  # no earlier check-ins: reminded at noon, clinic time
+    assert reminders.queue_reminders(ctx.uow, keys, noon_utc, zone=dt.UTC) == 0
+    local_noon = dt.datetime(2026, 6, 11, 0, 5, tzinfo=dt.UTC)  # 12:05 in Auckland
+    assert reminders.queue_reminders(ctx.uow, keys, local_noon, zone=dt.UTC) == 1
+    with ctx.uow() as uow:
+        (reminder,) = uow.notifications.in_clinic(north.clinic.id)
+    assert "https://north.example.nz/r/" in reminder.body
+    assert "server.example" not in reminder.body

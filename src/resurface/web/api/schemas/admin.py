@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, Field
 
+from resurface.domain import people
 from resurface.domain.people import Clinic, Role, User
-from resurface.web.api.schemas.common import Flag, InputModel
+from resurface.services.clinic_settings import ProfileEdit
+from resurface.services.users import UserChange
+from resurface.web.api.schemas.common import Flag, InputModel, Whole
 
 
 class UserOut(BaseModel):
@@ -36,13 +41,31 @@ class UserIn(InputModel):
     email: str = Field(default="", max_length=200)
 
 
+class UserChangeIn(InputModel):
+    """What changes about a user; a field left out stays as it is. ``active: false`` stops the
+    user signing in and ends their sessions."""
+
+    display_name: Annotated[str, Field(max_length=people.DISPLAY_NAME_MAX)] | None = None
+    role: Role | None = None
+    active: Flag | None = None
+
+    def change(self) -> UserChange:
+        return UserChange(display_name=self.display_name, role=self.role, active=self.active)
+
+
 class ClinicOut(BaseModel):
     id: int
     name: str
     slug: str
     phone: str
     email: str
+    address: str
+    timezone: str = Field(description="IANA time zone; empty: the server's setting")
+    public_url: str = Field(
+        description="the address patients' links start with; empty: the server's"
+    )
     require_cosign: bool
+    version: int
 
     @classmethod
     def of(cls, clinic: Clinic) -> ClinicOut:
@@ -52,9 +75,37 @@ class ClinicOut(BaseModel):
             slug=clinic.slug,
             phone=clinic.phone,
             email=clinic.email,
+            address=clinic.address,
+            timezone=clinic.timezone,
+            public_url=clinic.public_url,
             require_cosign=clinic.require_cosign,
+            version=clinic.version,
         )
 
 
 class ClinicSettingsIn(InputModel):
     require_cosign: Flag
+
+
+class ClinicProfileIn(InputModel):
+    """The clinic's profile as edited; a field left out stays as it is. ``version`` is the
+    clinic's version the edit was made on (from ``GET /clinic``): if someone saved since, 409."""
+
+    version: Annotated[Whole, Field(ge=1)]
+    name: Annotated[str, Field(max_length=people.CLINIC_NAME_MAX)] | None = None
+    phone: Annotated[str, Field(max_length=people.PHONE_MAX)] | None = None
+    email: Annotated[str, Field(max_length=people.EMAIL_MAX)] | None = None
+    address: Annotated[str, Field(max_length=people.ADDRESS_MAX)] | None = None
+    timezone: Annotated[str, Field(max_length=people.TIMEZONE_MAX)] | None = None
+    public_url: Annotated[str, Field(max_length=people.PUBLIC_URL_MAX)] | None = None
+
+    def edit(self) -> ProfileEdit:
+        return ProfileEdit(
+            version=self.version,
+            name=self.name,
+            phone=self.phone,
+            email=self.email,
+            address=self.address,
+            timezone=self.timezone,
+            public_url=self.public_url,
+        )
