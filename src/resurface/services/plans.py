@@ -22,6 +22,7 @@ from resurface.domain.chart import (
     TreatmentPlan,
 )
 from resurface.domain.codes import Modality
+from resurface.domain.corrections import RecordKind, reason_problems
 from resurface.domain.errors import InvalidInput, VersionConflict
 from resurface.domain.people import Patient
 from resurface.domain.planning import (
@@ -39,6 +40,7 @@ from resurface.domain.text import check_text
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context
+from resurface.services.corrections import HistoryEntry, history, keep_earlier
 from resurface.services.errors import Conflict, NotFound
 from resurface.services.patients import find_patient_audited
 from resurface.services.ports import UnitOfWork
@@ -64,6 +66,8 @@ class Decision:
     chosen_modality: str = ""
     chosen_sessions: int | None = None
     override_reason: str = ""
+    correction_reason: str = ""
+    """Why a decision of an accepted plan is corrected (needed only then)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ class PlanView:
     require_cosign: bool
     people: dict[int, str] = field(default_factory=dict)
     """Names of the clinic's users, for "decided by" and "co-signed by"."""
+    history: tuple[HistoryEntry, ...] = ()
+    """The plan's corrections, newest first."""
 
     @property
     def schedule(self) -> tuple[DecidedSession, ...] | list[Json]:
@@ -139,9 +145,10 @@ def plan_view(ctx: Context, actor: Actor, patient_id: int) -> PlanView:
             audit.record(uow, actor, "plan_preview", "patient", patient.id, patient_id=patient.id)
         clinic = uow.clinics.get(actor.clinic_id)
         people = {u.id: u.display_name for u in uow.users.in_clinic(actor.clinic_id)}
+        earlier = history(uow, actor, RecordKind.PLAN, plan.id) if plan else ()
         uow.commit()
         require_cosign = clinic.require_cosign if clinic else False
-        return PlanView(patient, consultation, plan, proposal, require_cosign, people)
+        return PlanView(patient, consultation, plan, proposal, require_cosign, people, earlier)
 
 
 def proposal_json(rules: RuleBase, consultation: Consultation, proposal: TreatmentProposal) -> Json:
@@ -251,18 +258,28 @@ def plan_view_of(ctx: Context, actor: Actor, plan_id: int) -> PlanView:
 def decide_item(
     ctx: Context, actor: Actor, plan_id: int, position: int, decision: Decision
 ) -> TreatmentPlan:
-    """Accept or override item ``position`` (0-based), on the plan version the clinician saw."""
+    """Accept or override item ``position`` (0-based), on the plan version the clinician saw.
+
+    A decision of the accepted plan is corrected the same way, with ``correction_reason``: the
+    plan stays accepted and its earlier version is kept in its history."""
     with ctx.uow() as uow:
         require(actor, Permission.WRITE_CHART)
         plan = _plan(uow, actor, plan_id, decision.version)
-        if plan.status is not PlanStatus.PROPOSED:
+        correcting = plan.status is PlanStatus.ACCEPTED
+        if not correcting and plan.status is not PlanStatus.PROPOSED:
             raise Conflict(f"the plan is {plan.status.value}; propose a new plan to change it")
+        if correcting:
+            problems = reason_problems(decision.correction_reason, "correction_reason")
+            if problems:
+                raise InvalidInput.of(problems)
         if not 0 <= position < len(plan.items):
             raise NotFound("plan item", position + 1)
         item = plan.items[position]
         decided = _decided(item, decision, actor)
         items = (*plan.items[:position], decided, *plan.items[position + 1 :])
         updated = replace(plan, items=items)
+        if correcting:
+            return _corrected(uow, actor, plan, updated, decision.correction_reason)
         clinic = uow.clinics.get(actor.clinic_id)
         all_decided = all(i.decision is not ItemDecision.PENDING for i in items)
         if all_decided and not (clinic and clinic.require_cosign):
@@ -281,6 +298,30 @@ def decide_item(
             _accepted(uow, actor, saved)
         uow.commit()
         return saved
+
+
+def _corrected(
+    uow: UnitOfWork, actor: Actor, plan: TreatmentPlan, corrected: TreatmentPlan, reason: str
+) -> TreatmentPlan:
+    described = (described_plan(plan), described_plan(corrected))
+    if described[0] == described[1]:
+        raise InvalidInput("correction_reason", "nothing was changed")
+    saved = uow.charts.update_plan(corrected)
+    keep_earlier(uow, actor, RecordKind.PLAN, plan, described, reason)
+    uow.commit()
+    return saved
+
+
+def described_plan(plan: TreatmentPlan) -> dict[str, str]:
+    """Each item's decision in words: ``around the mouth, wrinkles: fractional ablative CO2 ×2``."""
+    words = {}
+    for item in plan.items:
+        what = f"{item.area.label}, {item.concern.replace('_', ' ')}"
+        decided = f"{item.modality.label}, {item.sessions_planned} sessions"
+        if item.decision is ItemDecision.OVERRIDDEN:
+            decided += f" (overridden: {item.override_reason})"
+        words[what] = decided if item.decision is not ItemDecision.PENDING else "not decided"
+    return words
 
 
 def cosign_plan(ctx: Context, actor: Actor, plan_id: int, version: int) -> TreatmentPlan:

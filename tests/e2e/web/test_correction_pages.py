@@ -197,3 +197,39 @@ def test_the_front_desk_gets_no_clinical_correction_page_and_the_other_clinic_no
     sign_in(client, north.usernames[Role.CLINICIAN])
     assert client.get(url.format(**south.record_ids)).status_code == 404
     assert client.get(f"/patients/{south.patient.id}/details").status_code == 404
+
+
+def test_an_accepted_plans_decision_is_corrected_on_the_plan_page(
+    client: TestClient, north: SeededClinic
+) -> None:
+    csrf = sign_in(client, north.usernames[Role.CLINICIAN])
+    headers = {"X-CSRF-Token": csrf}
+    proposed = client.post(f"/api/v1/patients/{north.patient.id}/plans", headers=headers).json()
+    plan_id, version = proposed["id"], proposed["version"]
+    for n in range(1, len(proposed["items"]) + 1):
+        accepted = client.post(
+            f"/api/v1/plans/{plan_id}/items/{n}/decision",
+            json={"version": version, "decision": "accept"},
+            headers=headers,
+        )
+        assert accepted.status_code == 200, accepted.text
+        version = accepted.json()["version"]
+    page = client.get(f"/patients/{north.patient.id}/plan")
+    assert "Correct the decision on item 1" in page.text
+    form = {
+        "csrf_token": csrf_of(page.text),
+        "version": str(version),
+        "decision": "override",
+        "chosen_modality": "",
+        "chosen_sessions": "3",
+        "override_reason": "deep lines",
+        "correction_reason": "",
+    }
+    url = f"/plans/{plan_id}/items/1"
+    refused = client.post(url, data=form)
+    assert refused.status_code == 422
+    assert 'id="item-1-correction-error"' in refused.text
+    saved = client.post(url, data=form | {"correction_reason": REASON})
+    assert saved.status_code == 303
+    after = client.get(f"/patients/{north.patient.id}/plan")
+    assert "History of corrections" in after.text and REASON in after.text

@@ -319,3 +319,29 @@ def test_every_role_may_correct_patient_details_but_only_of_its_own_clinic(
     other = client.patch(f"/api/v1/patients/{south.patient.id}", json=body, headers=headers)
     assert other.status_code == 404
     assert client.get(f"/api/v1/patients/{south.patient.id}/details").status_code == 404
+
+
+def test_a_decision_of_the_accepted_plan_is_corrected_with_a_reason(
+    client: TestClient, north: SeededClinic
+) -> None:
+    csrf = sign_in(client, north.usernames[Role.CLINICIAN])
+    plan_id = north.record_ids["plan"]
+    url = f"/api/v1/plans/{plan_id}/items/1/decision"
+    decision = {
+        "version": 1,
+        "decision": "override",
+        "chosen_sessions": 3,
+        "override_reason": "deep lines: three sessions",
+    }
+    headers = {"X-CSRF-Token": csrf}
+    refused = client.post(url, json=decision, headers=headers)
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["correction_reason"]
+    corrected = client.post(url, json=decision | {"correction_reason": REASON}, headers=headers)
+    assert corrected.status_code == 200, corrected.text
+    assert _get(client, f"/api/v1/plans/{plan_id}")["status"] == "accepted"
+    [entry] = _get(client, f"/api/v1/plans/{plan_id}/history")
+    [change] = entry["changes"]
+    assert change["before"].endswith("2 sessions") and "3 sessions" in change["after"]
+    draft = _get(client, f"/api/v1/patients/{north.patient.id}/sessions/draft")
+    assert draft["sessions_planned"] == 3

@@ -30,6 +30,7 @@ def decide(
         chosen_modality=body.chosen_modality.value if body.chosen_modality else "",
         chosen_sessions=body.chosen_sessions,
         override_reason=body.override_reason,
+        correction_reason=body.correction_reason,
     )
     return PlanDetailOut.of_plan(plans.decide_item(ctx, session.actor, plan_id, n - 1, decision))
 

@@ -80,6 +80,7 @@ class DecisionForm(BaseModel):
     chosen_modality: str = PydanticField("", max_length=60)
     chosen_sessions: str = PydanticField("", max_length=10)
     override_reason: str = PydanticField("", max_length=2000)
+    correction_reason: str = PydanticField("", max_length=2000)
 
 
 @router.post("/plans/{plan_id}/items/{n}")
@@ -99,6 +100,7 @@ def decide(
             chosen_modality=typed.chosen_modality,
             chosen_sessions=_whole_number(typed.chosen_sessions, "chosen_sessions"),
             override_reason=typed.override_reason,
+            correction_reason=typed.correction_reason,
         )
         plan = plans.decide_item(ctx, session.actor, plan_id, n - 1, choice)
     except (InvalidInput, VersionConflict, Conflict) as error:

@@ -105,6 +105,11 @@ class DecisionIn(InputModel):
     chosen_modality: Modality | None = None
     chosen_sessions: Whole | None = None
     override_reason: Annotated[str, Field(max_length=2000)] = ""
+    correction_reason: Annotated[str, Field(max_length=2000)] = Field(
+        default="",
+        description="why a decision of the accepted plan is corrected; needed only then (the "
+        "earlier version is kept in GET /plans/{id}/history)",
+    )
 
 
 class CosignIn(InputModel):
