@@ -16,6 +16,7 @@ from resurface.domain.chart import (
     TreatmentPlan,
     TreatmentSession,
 )
+from resurface.domain.codes import Area
 from resurface.domain.plans import decided_area
 
 
@@ -36,6 +37,11 @@ def _words(code: str) -> str:
     return code.replace("_", " ")
 
 
+def _region(region: str) -> str:
+    """A photo's region as the clinic says it (an area), or its name in words."""
+    return Area(region).label if region in Area._value2member_map_ else _words(region)
+
+
 def _consultation(record: Consultation) -> TimelineEntry:
     goals = "; ".join(f"{_words(g.concern)} — {g.area.label} ({g.severity})" for g in record.goals)
     screening = "eligible" if record.eligible else "not eligible now (deferred)"
@@ -45,7 +51,9 @@ def _consultation(record: Consultation) -> TimelineEntry:
 
 
 def _assessment(record: Assessment) -> TimelineEntry:
-    lines = tuple(f"{g.area.label}: {_words(g.scale)} — {g.label}" for g in record.grades)
+    lines = tuple(
+        f"{g.area.label}: {_words(g.scale).capitalize()} — {g.label}" for g in record.grades
+    )
     return TimelineEntry(record.assessed_on, "assessment", record.id, "Assessment", lines)
 
 
@@ -108,7 +116,7 @@ def _checkin(record: CheckInRecord, session_on: dt.date | None) -> TimelineEntry
 
 def _photo(record: Photo) -> TimelineEntry:
     lines = (f"{record.width}×{record.height} px",)
-    title = f"Photo: {_words(record.region)}"
+    title = f"Photo: {_region(record.region)}"
     if record.sent_by_patient:
         accepted = ", accepted as a clinical photo" if record.is_clinical else ""
         title = f"Photo sent by the patient{accepted}"

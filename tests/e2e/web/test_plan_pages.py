@@ -85,7 +85,7 @@ def test_the_page_shows_the_engines_proposal_plainly_before_anything_is_saved(
     # the neck is delicate: its limit is lower than the full-face default (40 mJ, 30 %)
     neck = html[html.index("Neck · texture") :]
     assert re.search(r"energy ≤ 28(\.0)? mJ", neck), neck[:1500]
-    assert "density ×0.6" in neck
+    assert "lower than on the full face: 70 % of its energy, 60 % of its density" in neck
     assert "antiviral prophylaxis" in html  # HSV history -> a pre-treatment step
     assert "Sources (" in html
     with sqlite_runtime.context.uow() as uow:
