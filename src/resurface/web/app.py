@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from resurface import __version__, bootstrap
 from resurface.config import Settings
-from resurface.domain.codes import Modality
+from resurface.domain.codes import Area, Modality
 from resurface.web import errors
 from resurface.web.api import router as api_router
 from resurface.web.background import OutboxLoop
@@ -69,12 +69,13 @@ def _templates() -> Jinja2Templates:
 
 
 def words(code: object) -> str:
-    """A code in plain words for a page: modalities by their name, others with spaces."""
+    """A code in plain words for a page: modalities and areas by their names, others with
+    spaces."""
     text = str(code)
-    try:
-        return Modality(text).label
-    except ValueError:
-        return text.replace("_", " ")
+    for kind in (Modality, Area):
+        if text in kind._value2member_map_:
+            return str(kind(text).label)
+    return text.replace("_", " ")
 
 
 async def _security_headers(

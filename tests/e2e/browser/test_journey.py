@@ -116,9 +116,9 @@ def _assessment(page: Page, tmp_path: Path) -> None:
     page.get_by_role("link", name="Next: assessment and photos").click()
     expect(page.get_by_role("heading", name=f"Assessment: {FULL_NAME}")).to_be_visible()
     wrinkles = "Fitzpatrick wrinkle and elastosis classification"
-    page.get_by_role("group", name="Perioral").get_by_label(wrinkles).select_option("II")
+    page.get_by_role("group", name="Around the mouth").get_by_label(wrinkles).select_option("II")
     page.get_by_role("group", name="Neck").get_by_label(wrinkles).select_option("I")
-    page.get_by_role("group", name="Perioral").get_by_label("Glogau").select_option("III")
+    page.get_by_role("group", name="Around the mouth").get_by_label("Glogau").select_option("III")
     page.get_by_role("button", name="Save grades").click()
     saved = page.get_by_role("region", name=re.compile(r"^Grades saved on"))
     expect(saved.get_by_role("row")).to_have_count(4)  # header + three grades
@@ -129,7 +129,7 @@ def _assessment(page: Page, tmp_path: Path) -> None:
     shot(page, "04-assessment-graded")
     page.get_by_role("button", name="Upload and analyse").click()
 
-    expect(page.get_by_role("heading", name="Photo analysis: perioral")).to_be_visible()
+    expect(page.get_by_role("heading", name="Photo analysis: around the mouth")).to_be_visible()
     overlay = page.get_by_role("img", name=re.compile(r"^Analysis overlay"))
     expect(overlay).to_be_visible()
     assert overlay.evaluate("img => img.complete && img.naturalWidth > 0")
@@ -181,7 +181,7 @@ def _session(page: Page, base: str, patient_id: int) -> int:
     expect(page).to_have_url(f"{base}/patients/{patient_id}/sessions/new")
     expect(page.get_by_role("heading", name=re.compile(r"^Record session 1 of"))).to_be_visible()
     page.get_by_label("Device").fill("Clinic CO2 unit")
-    perioral = page.get_by_role("group", name=re.compile(r"^Perioral"))
+    perioral = page.get_by_role("group", name=re.compile(r"^Around the mouth"))
     neck = page.get_by_role("group", name=re.compile(r"^Neck"))
     for area, energy, density in ((perioral, "20", "15"), (neck, "14", "10")):
         area.get_by_label("Energy (mJ)").fill(energy)
@@ -276,7 +276,17 @@ def _alert_acknowledged(page: Page, base: str, patient_id: int) -> None:
     expect(alert).to_contain_text("Possible infection")
     checkin = page.get_by_role("row").filter(has_text="yellow crust or pus")
     expect(checkin.get_by_role("cell")).to_have_text(
-        ["0", re.compile(r"\d+ \w+"), "7", "5", "6", "8", "2", "yellow crust or pus"]
+        [
+            "0",
+            re.compile(r"\d+ \w+"),
+            "7",
+            "5",
+            "6",
+            "8",
+            "2",
+            "yellow crust or pus",
+            "Entered in error?",
+        ]
     )
     shot(page, "15-recovery-chart-and-alert")
 
@@ -297,8 +307,8 @@ def _results(
 
     page.goto(f"{base}/patients/{patient_id}/results")
     expect(page.get_by_role("heading", name=f"Results: {FULL_NAME}")).to_be_visible()
-    expect(page.get_by_role("img", name=re.compile(r"^Before: perioral"))).to_be_visible()
-    expect(page.get_by_role("img", name=re.compile(r"^After: perioral"))).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile(r"^Before: around the mouth"))).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile(r"^After: around the mouth"))).to_be_visible()
     changes = page.locator("table.changes tbody tr")
     expect(changes.first).to_be_visible()
     assert changes.count() >= 6

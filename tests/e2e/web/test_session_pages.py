@@ -42,7 +42,7 @@ def test_the_form_carries_the_last_sessions_settings_forward(
     sign_in(client, north.usernames[Role.CLINICIAN])
     html = client.get(f"/patients/{north.patient.id}/sessions/new").text
     assert "Record session 2 of 2" in html
-    assert "Perioral · fractional ablative CO₂ (10,600 nm)" in html
+    assert "Around the mouth · fractional ablative CO₂ (10,600 nm)" in html
     assert field(html, "areas[0].energy_mj") == "15"
     assert field(html, "areas[0].density_pct") == "10"
     assert field(html, "areas[0].passes") == "2"
