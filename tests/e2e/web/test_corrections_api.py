@@ -273,7 +273,17 @@ WRITES = [
     ("PATCH", "/api/v1/photos/{photo}", {"region": "cheeks", "version": 1, "reason": REASON}),
     ("POST", "/api/v1/sessions/{session}/entered-in-error", {"version": 1, "reason": REASON}),
     ("POST", "/api/v1/checkins/{checkin}/entered-in-error", {"version": 1, "reason": REASON}),
+    ("POST", "/api/v1/plans/{plan}/entered-in-error", {"version": 1, "reason": REASON}),
+    ("POST", "/api/v1/photos/{photo}/entered-in-error", {"version": 1, "reason": REASON}),
+    ("POST", "/api/v1/consultations/{consultation}/entered-in-error", CORRECTION),
+    ("POST", "/api/v1/assessments/{assessment}/entered-in-error", CORRECTION),
     ("GET", "/api/v1/sessions/{session}/history", None),
+    ("GET", "/api/v1/photos/{photo}/history", None),
+    (
+        "POST",
+        "/api/v1/plans/{plan}/items/1/decision",
+        {"version": 1, "decision": "accept", "correction_reason": REASON},
+    ),
 ]
 
 
