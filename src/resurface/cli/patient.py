@@ -42,10 +42,16 @@ def list_(
                 "id": s.patient.id,
                 "name": s.patient.full_name,
                 "date_of_birth": s.patient.date_of_birth.isoformat(),
-                "stage": s.stage.value,
-                "sessions_done": s.sessions_done,
-                "sessions_planned": s.sessions_planned,
             }
+            | (
+                {
+                    "stage": s.stage.value,
+                    "sessions_done": s.sessions_done,
+                    "sessions_planned": s.sessions_planned,
+                }
+                if s.stage is not None
+                else {"phone": s.patient.phone, "email": s.patient.email}
+            )
             for s in found.items
         ]
         typer.echo(json.dumps({"total": found.total, "page": found.page, "patients": rows}))
@@ -53,9 +59,10 @@ def list_(
     typer.echo(f"{'ID':>5}  {'Name':<28} {'Born':<10}  {'Stage':<18} Sessions")
     for s in found.items:
         sessions = f"{s.sessions_done}/{s.sessions_planned}" if s.sessions_planned else "-"
+        shown = s.stage.label if s.stage is not None else "-"
         typer.echo(
             f"{s.patient.id:>5}  {s.patient.full_name:<28} {s.patient.date_of_birth}  "
-            f"{s.stage.label:<18} {sessions}"
+            f"{shown:<18} {sessions}"
         )
     typer.echo(f"{found.total} patients (page {found.page} of {found.pages})")
 

@@ -34,8 +34,11 @@ class PatientQuery:
 
 @dataclass(frozen=True)
 class PatientSummary:
+    """A row of the patient list. The front desk gets no clinical facts: ``stage`` is None and
+    the session counts are zero (minimum necessary)."""
+
     patient: Patient
-    stage: Stage
+    stage: Stage | None
     sessions_done: int
     sessions_planned: int
     last_session_on: dt.date | None
@@ -59,11 +62,17 @@ def list_patients(ctx: Context, actor: Actor, query: PatientQuery) -> Page[Patie
     if len(query.text) > 100:
         raise InvalidInput("q", "search text is longer than 100 characters")
     check_text(one_line={"q": query.text})
+    clinical = actor.may(Permission.VIEW_CHART)
+    if query.stage is not None:
+        require(actor, Permission.VIEW_CHART)  # a stage is a clinical fact
     today = ctx.clock.today()
     with ctx.uow() as uow:
-        facts = uow.patients.series_facts(actor.clinic_id)
+        facts = uow.patients.series_facts(actor.clinic_id) if clinical else {}
         summaries = []
         for patient in uow.patients.in_clinic(actor.clinic_id, query.text):
+            if not clinical:
+                summaries.append(PatientSummary(_contact(patient), None, 0, 0, None))
+                continue
             series = facts.get(patient.id)
             stage = stage_for(series, today, ctx.rules)
             if query.stage is None or stage is query.stage:
@@ -74,6 +83,11 @@ def list_patients(ctx: Context, actor: Actor, query: PatientQuery) -> Page[Patie
         audit.record(uow, actor, "patient_list", "patient", "*", detail=detail, at=at)
         uow.commit()
         return page
+
+
+def _contact(patient: Patient) -> Patient:
+    """The patient as the front desk sees them: no skin type."""
+    return replace(patient, fitzpatrick_type=None)
 
 
 def _summary(patient: Patient, stage: Stage, series: SeriesFacts | None) -> PatientSummary:

@@ -51,7 +51,7 @@ def test_upgrade_and_demo_load_again_change_nothing(demo_dir: Path) -> None:
 
 def test_patient_list_filters_by_stage_and_name(demo_dir: Path) -> None:
     listed = resurface(
-        demo_dir, "patient", "list", "--user", "harbour.desk", "--stage", "recovering", "--json"
+        demo_dir, "patient", "list", "--user", "harbour.nurse", "--stage", "recovering", "--json"
     )
     rows = json.loads(listed.stdout)["patients"]
     assert rows and {row["stage"] for row in rows} == {"recovering"}
@@ -61,6 +61,11 @@ def test_patient_list_filters_by_stage_and_name(demo_dir: Path) -> None:
         ).stdout
     )
     assert [row["name"] for row in named["patients"]] == ["Ruth Calder"]
+    assert "stage" not in named["patients"][0] and "phone" in named["patients"][0]
+    refused = resurface(
+        demo_dir, "patient", "list", "--user", "harbour.desk", "--stage", "recovering"
+    )
+    assert refused.returncode != 0 and "may not see the clinical chart" in refused.stderr
 
 
 def test_patient_show_prints_the_timeline_and_is_scoped_to_the_clinic(demo_dir: Path) -> None:

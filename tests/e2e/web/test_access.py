@@ -64,7 +64,7 @@ def test_patient_list_shows_only_the_own_clinic(
     client: TestClient, north: SeededClinic, south: SeededClinic
 ) -> None:
     sign_in(client, north.usernames[Role.STAFF])
-    names = [p["patient"]["family_name"] for p in client.get("/api/v1/patients").json()["items"]]
+    names = [p["family_name"] for p in client.get("/api/v1/patients").json()["items"]]
     assert names == ["Tester-north"]
     assert "Tester-south" not in client.get("/patients?q=Tester").text
 
@@ -181,3 +181,18 @@ def test_the_new_user_form_starts_on_the_least_powerful_role(
     options = re.findall(r'<option value="(\w+)" ?( selected)?>', page)
     assert options[0] == ("staff", " selected")
     assert [value for value, _ in options] == ["staff", "clinician", "admin"]
+
+
+def test_the_front_desk_list_carries_no_clinical_fields(
+    client: TestClient, north: SeededClinic
+) -> None:
+    sign_in(client, north.usernames[Role.STAFF])
+    [item] = client.get("/api/v1/patients").json()["items"]
+    assert set(item) == {"id", "given_name", "family_name", "date_of_birth", "phone", "email"}
+    page = client.get("/patients").text
+    assert "Stage" not in page and "Sessions" not in page and "Last session" not in page
+    refused = client.get("/api/v1/patients?stage=recovering")
+    assert refused.status_code == 403
+    sign_in(client, north.usernames[Role.CLINICIAN])
+    [clinical] = client.get("/api/v1/patients").json()["items"]
+    assert clinical["stage"] and clinical["patient"]["fitzpatrick_type"] == "II"

@@ -11,11 +11,13 @@ from resurface.domain.corrections import RecordKind
 from resurface.domain.journey import Stage
 from resurface.domain.people import Patient
 from resurface.services import charts, consultations, patients
+from resurface.services.access import Permission
 from resurface.web.api.chart_records import read_record
 from resurface.web.api.schemas.common import Page
 from resurface.web.api.schemas.consultations import ConsultationResultOut
 from resurface.web.api.schemas.patients import (
     ChartOut,
+    PatientContactOut,
     PatientCorrectionIn,
     PatientDetailsOut,
     PatientIn,
@@ -29,7 +31,7 @@ from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep, Idempote
 router = APIRouter(prefix="/patients", tags=["patients"])
 
 
-@router.get("", response_model=Page[PatientSummaryOut])
+@router.get("", response_model=Page[PatientSummaryOut] | Page[PatientContactOut])
 def list_patients(
     ctx: ContextDep,
     actor: ActorDep,
@@ -37,9 +39,13 @@ def list_patients(
     stage: Stage | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 25,
-) -> Page[PatientSummaryOut]:
+) -> Page[PatientSummaryOut] | Page[PatientContactOut]:
     query = patients.PatientQuery(text=q, stage=stage, page=page, per_page=per_page)
+    """Clinical roles get each patient's stage and sessions; the front desk gets names, birth
+    dates and contact details only."""
     found = patients.list_patients(ctx, actor, query)
+    if not actor.may(Permission.VIEW_CHART):
+        return Page[PatientContactOut].of(found, [PatientContactOut.of(s) for s in found.items])
     return Page[PatientSummaryOut].of(found, [PatientSummaryOut.of(s) for s in found.items])
 
 

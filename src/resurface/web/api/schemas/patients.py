@@ -51,12 +51,36 @@ class PatientSummaryOut(BaseModel):
 
     @classmethod
     def of(cls, summary: PatientSummary) -> PatientSummaryOut:
+        assert summary.stage is not None, "a clinical summary has a stage"
         return cls(
             patient=PatientOut.of(summary.patient),
             stage=summary.stage.value,
             sessions_done=summary.sessions_done,
             sessions_planned=summary.sessions_planned,
             last_session_on=summary.last_session_on,
+        )
+
+
+class PatientContactOut(BaseModel):
+    """A patient as the front desk lists them: name, birth date and contact, nothing clinical."""
+
+    id: int
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date
+    phone: str
+    email: str
+
+    @classmethod
+    def of(cls, summary: PatientSummary) -> PatientContactOut:
+        p = summary.patient
+        return cls(
+            id=p.id,
+            given_name=p.given_name,
+            family_name=p.family_name,
+            date_of_birth=p.date_of_birth,
+            phone=p.phone,
+            email=p.email,
         )
 
 
