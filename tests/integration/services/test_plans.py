@@ -16,7 +16,7 @@ from resurface.domain.intake import Goal, MedicalHistory
 from resurface.domain.people import Patient, Role, Sex
 from resurface.services import plans
 from resurface.services.access import Actor
-from resurface.services.errors import Conflict, NotFound, PermissionDenied
+from resurface.services.errors import NotFound, PermissionDenied
 from tests.support.clinic import SeededClinic, seed_clinic
 
 TODAY = dt.date(2026, 5, 4)
@@ -89,8 +89,9 @@ def test_the_proposal_is_kept_and_the_override_recorded(sqlite_runtime: Runtime)
         ctx, clinician, plan.id, 1, plans.Decision(decided.version, "accept")
     )
     assert accepted.status is PlanStatus.ACCEPTED
-    with pytest.raises(Conflict):
+    with pytest.raises(InvalidInput) as unexplained:  # an accepted plan is corrected with a reason
         plans.decide_item(ctx, clinician, plan.id, 1, plans.Decision(accepted.version, "accept"))
+    assert unexplained.value.field == "correction_reason"
 
 
 def test_a_new_proposal_supersedes_one_still_waiting(sqlite_runtime: Runtime) -> None:
