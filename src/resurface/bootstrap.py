@@ -21,6 +21,7 @@ from resurface.services.consultations import ConsultationView
 from resurface.services.context import Clock, Context, Limits
 from resurface.services.recovery.links import LinkSigner
 from resurface.storage import backup, database
+from resurface.storage.audit_anchor import FileAuditAnchor
 from resurface.storage.photo_store import FilePhotoStore
 from resurface.storage.unit_of_work import SqlUnitOfWork
 
@@ -53,8 +54,9 @@ class Runtime:
 
 def build(settings: Settings) -> Runtime:
     engine = database.make_engine(settings.sqlalchemy_url)
+    anchor = FileAuditAnchor(settings.audit_folder)
     context = Context(
-        units=lambda: SqlUnitOfWork(engine),
+        units=lambda: SqlUnitOfWork(engine, audit_key=anchor.key()),
         rules=load_rule_base(settings.protocols_dir),
         photos=FilePhotoStore(settings.photos_dir),
         links=LinkSigner(settings.secret_key, settings.public_url, settings.recovery_link_days),
@@ -70,6 +72,7 @@ def build(settings: Settings) -> Runtime:
         ),
         mailer=smtp_mailer(settings),
         photo_work=_photo_slots(settings.photo_workers),
+        anchor=anchor,
     )
     return Runtime(settings, engine, context)
 
@@ -131,4 +134,4 @@ def restore_backup(settings: Settings, folder: Path, passphrase: str | None) -> 
 
 
 def _store(settings: Settings) -> backup.Store:
-    return backup.Store(settings.sqlalchemy_url, settings.photos_dir)
+    return backup.Store(settings.sqlalchemy_url, settings.photos_dir, settings.audit_folder)

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     environment: Environment = Environment.DEVELOPMENT
     data_dir: Path = Path("var")
     database_url: str = Field(default="", description="SQLAlchemy URL; SQLite in data_dir if empty")
+    audit_dir: Path | None = Field(
+        default=None,
+        description="the audit chain's keys and signed checkpoints (default DATA_DIR/audit)",
+    )
     secret_key: str = DEVELOPMENT_SECRET
     session_hours: float = Field(default=8.0, gt=0)
     login_max_failures: int = Field(default=5, ge=1)
@@ -85,6 +89,11 @@ class Settings(BaseSettings):
     @property
     def photos_dir(self) -> Path:
         return self.data_dir / "photos"
+
+    @property
+    def audit_folder(self) -> Path:
+        """Where the audit chain's keys and checkpoints are kept, outside the database."""
+        return self.audit_dir or self.data_dir / "audit"
 
     @property
     def secure_cookies(self) -> bool:

@@ -20,7 +20,14 @@ def verify(ctx: typer.Context) -> None:
     context: CliContext = ctx.obj
     report = audit.check_trail(context.runtime.context)
     if report.broken is None:
-        typer.echo(f"audit trail intact: {report.events} events")
+        last = report.last_checkpoint
+        anchored = (
+            f"; {report.checkpoints} checkpoints, the last at event {last.seq} "
+            f"({last.at:%Y-%m-%d %H:%M} UTC)"
+            if last is not None
+            else "; no checkpoint yet (a running server or `resurface audit checkpoint` writes one)"
+        )
+        typer.echo(f"audit trail intact: {report.events} events{anchored}")
         return
     typer.echo(
         f"audit trail BROKEN at event {report.broken.seq}: {report.broken.reason} "
@@ -28,3 +35,28 @@ def verify(ctx: typer.Context) -> None:
         err=True,
     )
     raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def write_checkpoint(ctx: typer.Context) -> None:
+    """Sign the trail's head into the checkpoints kept outside the database (a running server
+    does this every minute)."""
+    context: CliContext = ctx.obj
+    point = audit.write_checkpoint(context.runtime.context)
+    if point is None:
+        typer.echo("nothing new since the last checkpoint")
+        return
+    typer.echo(f"checkpoint written: event {point.seq} ({point.at:%Y-%m-%d %H:%M} UTC)")
+
+
+@audit_app.command("rotate-key")
+def rotate_key(ctx: typer.Context) -> None:
+    """Add a new chain key (the old ones stay, to check the events they keyed). Restart the
+    server afterwards: new events are chained with the new key from then on."""
+    context: CliContext = ctx.obj
+    anchor = context.runtime.context.anchor
+    if anchor is None:
+        typer.echo("this installation keeps no audit keys", err=True)
+        raise typer.Exit(2)
+    key = anchor.rotate()
+    typer.echo(f"new audit key {key.id}; restart the server to chain new events with it")

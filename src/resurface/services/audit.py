@@ -7,9 +7,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from resurface.domain.audit import AuditEntry, AuditEvent, BrokenLink, first_broken_link
+from resurface.domain.audit import (
+    AuditEntry,
+    AuditEvent,
+    BrokenLink,
+    Checkpoint,
+    checkpoint,
+    checkpoint_problem,
+    first_broken_link,
+)
 from resurface.services.access import Actor
-from resurface.services.ports import UnitOfWork
+from resurface.services.ports import AuditAnchor, UnitOfWork
 
 if TYPE_CHECKING:
     from resurface.services.context import Context
@@ -52,6 +60,8 @@ def record(
 class TrailReport:
     events: int
     broken: BrokenLink | None
+    checkpoints: int = 0
+    last_checkpoint: Checkpoint | None = None
 
     @property
     def intact(self) -> bool:
@@ -59,24 +69,53 @@ class TrailReport:
 
 
 def check_trail(ctx: Context) -> TrailReport:
-    """The use case behind ``resurface audit verify``: read the whole trail and check it."""
+    """The use case behind ``resurface audit verify``: read the whole trail and check it against
+    the keys and checkpoints kept outside the database."""
     with ctx.uow() as uow:
-        return verify_trail(uow)
+        return verify_trail(uow, ctx.anchor)
 
 
-def verify_trail(uow: UnitOfWork) -> TrailReport:
-    """Check every event's hash and link; also that none were cut off the end."""
+def verify_trail(uow: UnitOfWork, anchor: AuditAnchor | None = None) -> TrailReport:
+    """Check every event's hash and link, that none were cut off the end, and that the chain
+    still holds what every checkpoint saw (no rewrite, truncation or rollback)."""
+    keys = anchor.keys() if anchor else {}
+    points = anchor.checkpoints() if anchor else []
+    wanted = {point.seq for point in points}
+    stored: dict[int, str] = {}
     count = 0
 
     def counted() -> Iterator[AuditEvent]:
         nonlocal count
         for event in uow.audit.in_order():
             count += 1
+            if event.seq in wanted:
+                stored[event.seq] = event.hash
             yield event
 
-    broken = first_broken_link(counted())
+    broken = first_broken_link(counted(), keys)
     if broken is None:
         head_seq, _ = uow.audit.head()
         if head_seq != count:
             broken = BrokenLink(count + 1, f"events {count + 1} to {head_seq} were removed")
-    return TrailReport(count, broken)
+    for point in points if broken is None else ():
+        problem = checkpoint_problem(point, keys, stored, count)
+        if problem is not None:
+            broken = BrokenLink(min(point.seq, count + 1), problem)
+            break
+    return TrailReport(count, broken, len(points), points[-1] if points else None)
+
+
+def write_checkpoint(ctx: Context) -> Checkpoint | None:
+    """Sign the chain's head into the checkpoints outside the database, if it moved since the
+    last one (None: nothing new, or no anchor)."""
+    anchor = ctx.anchor
+    if anchor is None:
+        return None
+    with ctx.uow() as uow:
+        seq, head_hash = uow.audit.head()
+    last = anchor.last_checkpoint()
+    if seq == 0 or (last is not None and last.seq == seq):
+        return None
+    point = checkpoint(anchor.key(), seq, head_hash, ctx.clock.now())
+    anchor.add_checkpoint(point)
+    return point

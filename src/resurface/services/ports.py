@@ -12,7 +12,7 @@ from typing import Protocol, Self
 
 from resurface.domain.alerts import ClinicAlert
 from resurface.domain.appointments import Appointment, AppointmentStatus
-from resurface.domain.audit import AuditEntry, AuditEvent
+from resurface.domain.audit import AuditEntry, AuditEvent, ChainKey, Checkpoint
 from resurface.domain.chart import (
     Assessment,
     Chart,
@@ -134,6 +134,27 @@ class Corrections(Protocol):
     def for_record(self, clinic_id: int, kind: RecordKind, record_id: int) -> list[Correction]:
         """Oldest first."""
         ...
+
+
+class AuditAnchor(Protocol):
+    """What anchors the audit trail outside the database: the keys that chain it, and signed
+    checkpoints of its head."""
+
+    def key(self) -> ChainKey:
+        """The key new events are chained with."""
+        ...
+
+    def keys(self) -> dict[str, ChainKey]:
+        """Every key the chain was ever keyed with, by id."""
+        ...
+
+    def rotate(self) -> ChainKey: ...
+    def checkpoints(self) -> list[Checkpoint]:
+        """Oldest first."""
+        ...
+
+    def last_checkpoint(self) -> Checkpoint | None: ...
+    def add_checkpoint(self, point: Checkpoint) -> None: ...
 
 
 class AuditTrail(Protocol):
@@ -299,6 +320,7 @@ class FileReference:
 __all__ = [
     "Alerts",
     "Appointments",
+    "AuditAnchor",
     "AuditTrail",
     "Charts",
     "Clinics",

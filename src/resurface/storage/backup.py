@@ -51,6 +51,7 @@ SQLITE_FILE = "database.sqlite3"
 PGDUMP_FILE = "database.pgdump"
 _DATABASE_FILES = {"sqlite": SQLITE_FILE, "postgresql": PGDUMP_FILE}
 _PHOTO_PATH = re.compile(r"^photos/([0-9a-f]{2})/([0-9a-f]{2})/(\1\2[0-9a-f]{60})$")
+_AUDIT_PATH = re.compile(r"^audit/(keys|checkpoints-\d{4}-\d{2}\.log)$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -64,6 +65,9 @@ class Store:
 
     database_url: str
     photos_dir: Path
+    audit_dir: Path | None = None
+    """The audit chain's keys and checkpoints (without them the restored trail cannot be
+    checked)."""
 
     @property
     def kind(self) -> str:
@@ -80,7 +84,7 @@ class Store:
 class Entry:
     """One file of a backup, as its manifest lists it."""
 
-    path: str  # where it belongs: the database copy, or photos/ab/cd/<key>
+    path: str  # where it belongs: the database copy, photos/ab/cd/<key> or audit/<file>
     stored: str  # its name in the backup folder: ``path``, or ``path.age`` when encrypted
     size: int  # of the plain file
     sha256: str  # of the plain file
@@ -130,6 +134,7 @@ def create(store: Store, into: Path, passphrase: str | None, now: dt.datetime) -
         sealer = _Sealer.new(work, passphrase)
         files = [_dump_database(store, work, sealer)]
         files += [sealer.add(path, Path("photos") / name) for path, name in _photos(store)]
+        files += [sealer.add(path, Path("audit") / path.name) for path in _audit_files(store)]
         manifest = {
             "format": FORMAT,
             "created_at": now.isoformat(),
@@ -185,6 +190,16 @@ def _photos(store: Store) -> Iterator[tuple[Path, str]]:
             yield path, str(path.relative_to(store.photos_dir))
 
 
+def _audit_files(store: Store) -> list[Path]:
+    if store.audit_dir is None or not store.audit_dir.is_dir():
+        return []
+    return sorted(
+        path
+        for path in store.audit_dir.iterdir()
+        if path.is_file() and _AUDIT_PATH.match(f"audit/{path.name}")
+    )
+
+
 # --- verify -------------------------------------------------------------------------------------
 
 
@@ -231,7 +246,9 @@ def _entries(manifest: dict[str, object]) -> tuple[list[Entry], list[str]]:
         where = f"{MANIFEST}: file {number}"
         if entry is None:
             problems.append(f"{where} is not a path, size and two SHA-256 hashes")
-        elif entry.path != _DATABASE_FILES[str(kind)] and not _PHOTO_PATH.match(entry.path):
+        elif entry.path != _DATABASE_FILES[str(kind)] and not (
+            _PHOTO_PATH.match(entry.path) or _AUDIT_PATH.match(entry.path)
+        ):
             problems.append(f"{where}: {entry.path!r} is not a file a backup holds")
         elif entry.stored != entry.path + suffix:
             problems.append(
@@ -323,13 +340,13 @@ def restore(folder: Path, store: Store, passphrase: str | None) -> Checked:
     store.photos_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".restoring-", dir=store.photos_dir.parent))
     try:
-        photos = [entry for entry in checked.entries if not entry.is_database]
-        for entry in photos:
+        files = [entry for entry in checked.entries if not entry.is_database]
+        for entry in files:
             _write_atomically(staging / entry.path, _checked_read(folder, entry, opener))
         (database_entry,) = (entry for entry in checked.entries if entry.is_database)
         _load_database(store, _checked_read(folder, database_entry, opener))
-        for entry in photos:
-            target = store.photos_dir / entry.path.removeprefix("photos/")
+        for entry in files:
+            target = _target(store, entry)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / entry.path, target)
     finally:
@@ -340,6 +357,14 @@ def restore(folder: Path, store: Store, passphrase: str | None) -> Checked:
             f"restored, but the row counts differ from the manifest: {restored} != {checked.rows}"
         )
     return checked
+
+
+def _target(store: Store, entry: Entry) -> Path:
+    """Where a restored file goes: the photo store, or the audit folder."""
+    if entry.path.startswith("audit/"):
+        audit_dir = store.audit_dir or store.photos_dir.parent / "audit"
+        return audit_dir / entry.path.removeprefix("audit/")
+    return store.photos_dir / entry.path.removeprefix("photos/")
 
 
 def _checked_read(folder: Path, entry: Entry, opener: _Opener) -> bytes:

@@ -278,6 +278,7 @@ audit_events = Table(
     Column("detail", Text, nullable=False),
     Column("previous_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("key_id", String(16), nullable=False, server_default=""),
     Index("ix_audit_events_clinic_patient", "clinic_id", "patient_id"),
 )
 

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from resurface.domain.audit import ChainKey
 from resurface.services.clock import Clock
 from resurface.storage.repositories import (
     SqlAlerts,
@@ -44,9 +45,12 @@ class SqlUnitOfWork:
     request_keys: SqlRequestKeys
     corrections: SqlCorrections
 
-    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+    def __init__(
+        self, engine: Engine, clock: Clock | None = None, audit_key: ChainKey | None = None
+    ) -> None:
         self._engine = engine
         self.clock = clock or Clock()
+        self._audit_key = audit_key
         self._connection: Connection | None = None
 
     def __enter__(self) -> Self:
@@ -57,7 +61,7 @@ class SqlUnitOfWork:
         self.users = SqlUsers(connection)
         self.patients = SqlPatients(connection)
         self.charts = SqlCharts(connection)
-        self.audit = SqlAuditTrail(connection)
+        self.audit = SqlAuditTrail(connection, self._audit_key)
         self.web_sessions = SqlWebSessions(connection)
         self.appointments = SqlAppointments(connection)
         self.alerts = SqlAlerts(connection)

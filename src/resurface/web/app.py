@@ -15,7 +15,7 @@ from resurface.config import Settings
 from resurface.domain.codes import Area, Modality
 from resurface.web import errors
 from resurface.web.api import router as api_router
-from resurface.web.background import OutboxLoop
+from resurface.web.background import CheckpointLoop, OutboxLoop
 from resurface.web.labels import field_label
 from resurface.web.limits import BodyLimit
 from resurface.web.pages import router as pages_router
@@ -33,9 +33,12 @@ def create_app(settings: Settings, runtime: bootstrap.Runtime | None = None) -> 
         _app.state.outbox = outbox
         if outbox is not None:
             outbox.start()
+        checkpoints = CheckpointLoop(runtime)
+        checkpoints.start()
         yield
         if outbox is not None:
             await outbox.stop()
+        await checkpoints.stop()
         runtime.dispose()
 
     app = FastAPI(

@@ -1,5 +1,6 @@
-"""The outbox loop the web app runs while it is up: queue due check-in reminders and deliver
-pending e-mail every ``interval`` seconds, or at once when a route wakes it (an urgent alert)."""
+"""What the web app runs in the background while it is up: the outbox loop (queue due check-in
+reminders and deliver pending e-mail every ``interval`` seconds, or at once when a route wakes it
+for an urgent alert) and the audit checkpoints."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import contextlib
 import logging
 
 from resurface.bootstrap import Runtime
+from resurface.services import audit
 from resurface.services.recovery import outbox
 
 log = logging.getLogger("resurface.outbox")
+checkpoint_log = logging.getLogger("resurface.audit")
 
 DEFAULT_INTERVAL_SECONDS = 60.0
 
@@ -53,3 +56,37 @@ class OutboxLoop:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
             self._wake.clear()
+
+
+CHECKPOINT_INTERVAL_SECONDS = 60.0
+
+
+class CheckpointLoop:
+    """Sign the audit trail's head into the checkpoints outside the database every ``interval``
+    seconds while the app is up, and once more when it stops."""
+
+    def __init__(self, runtime: Runtime, interval: float = CHECKPOINT_INTERVAL_SECONDS) -> None:
+        self.runtime = runtime
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="resurface-audit-checkpoints")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._checkpoint()
+
+    async def _run(self) -> None:
+        while True:
+            await self._checkpoint()
+            await asyncio.sleep(self.interval)
+
+    async def _checkpoint(self) -> None:
+        try:
+            await asyncio.to_thread(audit.write_checkpoint, self.runtime.context)
+        except Exception:  # keep the loop alive; the next round tries again
+            checkpoint_log.exception("audit checkpoint failed")

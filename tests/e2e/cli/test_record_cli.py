@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -161,6 +162,7 @@ def test_audit_verify_reports_the_first_broken_link(demo_dir: Path, tmp_path: Pa
         sqlite3.connect(copy / "resurface.db") as target,
     ):
         source.backup(target)
+    shutil.copytree(demo_dir / "audit", copy / "audit")  # the chain's keys
     with sqlite3.connect(copy / "resurface.db") as connection:
         connection.execute("UPDATE audit_events SET actor = 'nobody' WHERE seq = 2")
     broken = resurface(copy, "audit", "verify")

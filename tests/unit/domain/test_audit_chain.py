@@ -3,7 +3,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from resurface.domain.audit import GENESIS_HASH, AuditEntry, chain, first_broken_link
+from resurface.domain.audit import (
+    GENESIS_HASH,
+    AuditEntry,
+    AuditEvent,
+    ChainKey,
+    chain,
+    checkpoint,
+    checkpoint_problem,
+    first_broken_link,
+)
 
 
 def _trail(n: int) -> list:
@@ -41,3 +50,41 @@ def test_naive_and_utc_times_hash_alike() -> None:
     aware = AuditEntry(dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "dr", "read", "patient", "1")
     naive = replace(aware, at=dt.datetime(2026, 1, 1))
     assert chain(1, aware, GENESIS_HASH).hash == chain(1, naive, GENESIS_HASH).hash
+
+
+def _events(keys: list[ChainKey | None]) -> list[AuditEvent]:
+    """One event per key (None: an event from before the chain was keyed), chained in order."""
+    events: list[AuditEvent] = []
+    previous = GENESIS_HASH
+    for seq, key in enumerate(keys, start=1):
+        entry = AuditEntry(dt.datetime(2026, 3, 2, 9, seq, tzinfo=dt.UTC), "a", "read", "x", "1")
+        events.append(chain(seq, entry, previous, key))
+        previous = events[-1].hash
+    return events
+
+
+KEY = ChainKey.of(b"k" * 32)
+OTHER = ChainKey.of(b"o" * 32)
+
+
+def test_a_keyed_chain_verifies_only_with_its_keys_and_after_unkeyed_events() -> None:
+    events = _events([None, None, KEY, OTHER])
+    assert first_broken_link(events, {KEY.id: KEY, OTHER.id: OTHER}) is None
+    unknown = first_broken_link(events, {KEY.id: KEY})
+    assert unknown is not None and unknown.seq == 4 and "does not hold" in unknown.reason
+    mixed = first_broken_link(_events([KEY, None]), {KEY.id: KEY})
+    assert mixed is not None and mixed.seq == 2 and "not signed" in mixed.reason
+
+
+def test_a_checkpoint_names_rollback_rewrite_and_forgery() -> None:
+    events = _events([KEY, KEY, KEY])
+    keys = {KEY.id: KEY}
+    stored = {e.seq: e.hash for e in events}
+    at = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
+    point = checkpoint(KEY, 3, events[-1].hash, at)
+    assert checkpoint_problem(point, keys, stored, 3) is None
+    assert "rolled back" in (checkpoint_problem(point, keys, stored, 2) or "")
+    assert "is not the one" in (checkpoint_problem(point, keys, {3: "f" * 64}, 3) or "")
+    forged = replace(point, mac="0" * 64)
+    assert "not genuine" in (checkpoint_problem(forged, keys, stored, 3) or "")
+    assert "not genuine" in (checkpoint_problem(point, {}, stored, 3) or "")

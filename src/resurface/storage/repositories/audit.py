@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
-from resurface.domain.audit import AuditEntry, AuditEvent, chain
+from resurface.domain.audit import AuditEntry, AuditEvent, ChainKey, chain
 from resurface.storage.repositories._base import Repository
 from resurface.storage.tables import audit_events, audit_head
 
@@ -30,10 +30,14 @@ def _event(row: Any) -> AuditEvent:
         source=row.source,
         detail=row.detail,
     )
-    return AuditEvent(row.seq, entry, row.previous_hash, row.hash)
+    return AuditEvent(row.seq, entry, row.previous_hash, row.hash, row.key_id)
 
 
 class SqlAuditTrail(Repository):
+    def __init__(self, connection: Connection, key: ChainKey | None = None) -> None:
+        super().__init__(connection)
+        self.key = key
+
     def append(self, entry: AuditEntry) -> AuditEvent:
         self.connection.execute(
             update(audit_head).where(audit_head.c.id == _HEAD).values(seq=audit_head.c.seq + 1)
@@ -41,7 +45,7 @@ class SqlAuditTrail(Repository):
         head = self.connection.execute(
             select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == _HEAD)
         ).one()
-        event = chain(head.seq, entry, head.hash)
+        event = chain(head.seq, entry, head.hash, self.key)
         self.connection.execute(
             insert(audit_events).values(
                 seq=event.seq,
@@ -57,6 +61,7 @@ class SqlAuditTrail(Repository):
                 detail=entry.detail,
                 previous_hash=event.previous_hash,
                 hash=event.hash,
+                key_id=event.key_id,
             )
         )
         self.connection.execute(
