@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from resurface.domain.chart import Photo
+from resurface.domain.chart import Photo, PhotoPurpose
 from resurface.domain.codes import Area
 from resurface.domain.errors import InvalidInput
 from resurface.domain.measurements import (
@@ -73,11 +73,13 @@ def upload_photo(
     region: str,
     data: bytes,
     *,
+    purpose: PhotoPurpose = PhotoPurpose.BASELINE,
     assessment_id: int | None = None,
     request_key: str = "",
 ) -> UploadedPhoto:
-    """Store a photo of one region of the patient, analyse it, and keep the measurement. A
-    resend under the same ``request_key`` is given the photo the first upload stored.
+    """Store a photo of one region of the patient, taken as a baseline or as a follow-up,
+    analyse it, and keep the measurement. A resend under the same ``request_key`` is given the
+    photo the first upload stored.
 
     Raises
     ------
@@ -119,11 +121,11 @@ def upload_photo(
                 width=ingested.width,
                 height=ingested.height,
                 assessment_id=assessment_id,
+                purpose=purpose,
             )
         )
-        audit.record(
-            uow, actor, "create", "photo", photo.id, patient_id=patient.id, detail=area.value
-        )
+        detail = f"{area.value} {purpose.value}"
+        audit.record(uow, actor, "create", "photo", photo.id, patient_id=patient.id, detail=detail)
         measurement = None
         if analysis is not None and overlay is not None:
             measured = measurement_of(analysis, photo, taken, ctx.photos.put(overlay))

@@ -15,6 +15,7 @@ from resurface.domain.chart import (
     TreatmentPlan,
     TreatmentSession,
 )
+from resurface.domain.photo_series import label_of, series_by_region
 from resurface.domain.plans import decided_area
 
 
@@ -103,9 +104,10 @@ def _checkin(record: CheckInRecord, session_on: dt.date | None) -> TimelineEntry
     return TimelineEntry(checkin.date, "checkin", record.id, title, tuple(lines))
 
 
-def _photo(record: Photo) -> TimelineEntry:
+def _photo(record: Photo, label: str) -> TimelineEntry:
     lines = (f"{record.width}×{record.height} px",)
-    title = f"Photo: {_words(record.region)}"
+    kind = f"{label.capitalize()} photo" if label else "Photo"
+    title = f"{kind}: {_words(record.region)}"
     if record.sent_by_patient:
         accepted = ", accepted as a clinical photo" if record.is_clinical else ""
         title = f"Photo sent by the patient{accepted}"
@@ -114,12 +116,13 @@ def _photo(record: Photo) -> TimelineEntry:
 
 def timeline_of(chart: Chart) -> tuple[TimelineEntry, ...]:
     session_dates = {s.id: s.performed_on for s in chart.sessions}
+    baselines = {s.region: s.baseline for s in series_by_region(chart.photos)}
     entries = [
         *(_consultation(r) for r in chart.consultations),
         *(_assessment(r) for r in chart.assessments),
         *(_plan(r) for r in chart.plans),
         *(_session(r, n) for n, r in enumerate(chart.sessions, start=1)),
         *(_checkin(r, session_dates.get(r.session_id)) for r in chart.checkins),
-        *(_photo(r) for r in chart.photos),
+        *(_photo(r, label_of(r, baselines[r.region])) for r in chart.photos),
     ]
     return tuple(sorted(entries, key=lambda e: (e.on, e.kind, e.record_id), reverse=True))

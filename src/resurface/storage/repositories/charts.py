@@ -16,6 +16,7 @@ from resurface.domain.chart import (
     Grade,
     ItemDecision,
     Photo,
+    PhotoPurpose,
     PlanItem,
     PlanStatus,
     ScreeningFinding,
@@ -257,6 +258,7 @@ def _photo(row: Any) -> Photo:
         checkin_id=row.checkin_id,
         accepted_by=row.accepted_by,
         accepted_at=row.accepted_at,
+        purpose=PhotoPurpose(row.purpose),
     )
 
 
