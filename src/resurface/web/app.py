@@ -68,16 +68,18 @@ def _templates() -> Jinja2Templates:
     return templates
 
 
-_ROW = re.compile(r"^(goal|areas)[-\[](\d+)\]?[.-]?(.*)$")
+_ROW = re.compile(r"^(goal|areas|photos)[-\[](\d+)\]?[.-]?(.*)$")
+_ROW_WORD = {"goal": "Goal", "areas": "Area", "photos": "Photo"}
 
 
 def field_label(name: str) -> str:
     """A form field's name as the person filling it in sees it, rows counted from 1:
-    ``goal-0`` -> "Goal 1", ``areas[1].energy_mj`` -> "Area 2: energy mj"."""
+    ``goal-0`` -> "Goal 1", ``areas[1].energy_mj`` -> "Area 2: energy mj",
+    ``photos-0-file`` -> "Photo 1: file"."""
     row = _ROW.match(name)
     if row:
         kind, index, rest = row.groups()
-        label = f"{'Goal' if kind == 'goal' else 'Area'} {int(index) + 1}"
+        label = f"{_ROW_WORD[kind]} {int(index) + 1}"
         return f"{label}: {rest.replace('_', ' ')}" if rest else label
     text = name.replace("_", " ").replace("-", " ")
     return text[:1].upper() + text[1:]
