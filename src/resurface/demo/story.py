@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from resurface.demo.cast import CLINICS, DEMO_PASSWORD, PATIENTS, DemoClinic, DemoPatient
 from resurface.demo.photos import render_skin
 from resurface.domain.appointments import Appointment
-from resurface.domain.chart import PlanStatus, Span, TreatmentPlan
+from resurface.domain.chart import PhotoPurpose, PlanStatus, Span, TreatmentPlan
 from resurface.domain.codes import RedFlag, Score
 from resurface.domain.journey import Stage
 from resurface.domain.people import Clinic, Patient, Role, User
@@ -199,6 +199,7 @@ class _Story:
             patient.id,
             demo.goals[0].area.value,
             data,
+            purpose=PhotoPurpose.BASELINE if assessment_id else PhotoPurpose.FOLLOW_UP,
             assessment_id=assessment_id,
         )
 

@@ -201,6 +201,18 @@ class CheckInRecord:
     entered_in_error: str = ""
 
 
+class PhotoPurpose(StrEnum):
+    """Why a photo was taken: to record the skin before treatment, or to measure the change
+    since (at a review, before a later session, or sent by the patient with a check-in)."""
+
+    BASELINE = "baseline"
+    FOLLOW_UP = "follow_up"
+
+    @property
+    def label(self) -> str:
+        return "follow-up" if self is PhotoPurpose.FOLLOW_UP else "baseline"
+
+
 @dataclass(frozen=True)
 class Photo:
     """A stored photo. ``sha256`` is of the original upload; the stored copy has no EXIF."""
@@ -223,6 +235,7 @@ class Photo:
     accepted_at: dt.datetime | None = None
     version: int = 1
     entered_in_error: str = ""
+    purpose: PhotoPurpose = PhotoPurpose.BASELINE
 
     @property
     def sent_by_patient(self) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from resurface.domain.chart import Assessment, Consultation, Grade, Photo
+from resurface.domain.chart import Assessment, Consultation, Grade, Photo, PhotoPurpose
 from resurface.domain.codes import Area, Concern
 from resurface.domain.corrections import RecordKind, reason_problems
 from resurface.domain.dates import record_date_problem
@@ -186,12 +186,24 @@ def assessment_desk(
         photos = tuple(
             (photo, uow.measurements.for_photo(actor.clinic_id, photo.id))
             for photo in chart.photos
-            if assessment is not None and photo.assessment_id == assessment.id
+            if _of_this_visit(photo, assessment)
         )
         found = history(uow, actor, RecordKind.ASSESSMENT, assessment.id) if assessment else ()
         audit.record(uow, actor, "chart_read", "patient", patient.id, patient_id=patient.id, at=now)
         uow.commit()
         return AssessmentDesk(patient, consultation, areas, assessment, photos, found)
+
+
+def _of_this_visit(photo: Photo, assessment: Assessment | None) -> bool:
+    """The assessment's photos; before its grades are saved, the baseline photos not filed
+    with an assessment (uploaded at this page before the grades)."""
+    if assessment is not None:
+        return photo.assessment_id == assessment.id
+    return (
+        photo.assessment_id is None
+        and photo.purpose is PhotoPurpose.BASELINE
+        and (not photo.sent_by_patient)
+    )
 
 
 def _grades(rules: RuleBase, entries: Sequence[GradeEntry]) -> tuple[Grade, ...]:

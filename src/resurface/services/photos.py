@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from resurface.domain.chart import Photo
+from resurface.domain.chart import Photo, PhotoPurpose
 from resurface.domain.codes import Area
 from resurface.domain.corrections import RecordKind, reason_problems
 from resurface.domain.errors import InvalidInput
@@ -25,6 +25,8 @@ from resurface.domain.measurements import (
     region_to_measure,
 )
 from resurface.domain.people import Patient
+from resurface.domain.photo_series import RegionSeries, series_by_region
+from resurface.domain.plans import current_plan
 from resurface.imaging.analysis import PhotoAnalysis, RegionSpec, analyze
 from resurface.imaging.errors import ImagingError, NoFaceFound
 from resurface.imaging.ingest import IngestedPhoto, ingest_photo
@@ -34,21 +36,32 @@ from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context, Limits
 from resurface.services.corrections import HistoryEntry, check_reason, history, keep_earlier
 from resurface.services.errors import NotFound
-from resurface.services.patients import find_patient
+from resurface.services.patients import find_patient, find_patient_audited
 from resurface.services.ports import UnitOfWork
 from resurface.services.request_keys import checked_key, scope
 
 T = TypeVar("T")
 
 __all__ = [
+    "MAX_PHOTOS_AT_ONCE",
+    "FollowUpDesk",
     "PhotoAnalysisView",
+    "PhotoRow",
     "UploadedPhoto",
+    "UploadedPhotos",
+    "follow_up_desk",
     "measurement_of",
     "read_analysis",
     "read_overlay",
     "refile_photo",
     "upload_photo",
+    "upload_photos",
 ]
+
+MAX_PHOTOS_AT_ONCE = 8
+"""Rows in one upload form: every photo of a visit, and few enough that the whole form fits in
+one request under the upload limit."""
+_BATCH_KEY_MAX = 90
 
 NO_FACE_NOTE = (
     "No face was found in this photo, so the whole frame was measured instead of the face regions."
@@ -63,12 +76,52 @@ class UploadedPhoto:
 
 
 @dataclass(frozen=True)
+class PhotoRow:
+    """One photo of an upload form: its region and its file (``b""`` when none was chosen)."""
+
+    region: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class UploadedPhotos:
+    """What became of each row of an upload form, by its position (0 = the first row)."""
+
+    saved: Mapping[int, UploadedPhoto]
+    refused: Mapping[int, InvalidInput]
+
+
+@dataclass(frozen=True)
+class FollowUpDesk:
+    """The follow-up photos page: each region's photos (baseline first) with their measurement,
+    and the areas of the current plan (offered first in the region choice)."""
+
+    patient: Patient
+    areas: tuple[Area, ...]
+    series: tuple[RegionSeries, ...]
+    measurements: Mapping[int, PhotoMeasurement | None]
+
+    @property
+    def follow_ups(self) -> int:
+        return sum(1 for s in self.series for p in s.photos if p.purpose is PhotoPurpose.FOLLOW_UP)
+
+
+@dataclass(frozen=True)
 class PhotoAnalysisView:
     photo: Photo
     patient: Patient
     measurement: PhotoMeasurement | None
     history: tuple[HistoryEntry, ...] = ()
     """The photo's earlier versions (a region corrected, entered in error), newest first."""
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the clinician should know about how the photo was measured."""
+        if self.measurement is None:
+            return ()
+        measured = tuple(r.name for r in self.measurement.regions)
+        face = self.photo.region in {a.value for a in Area if a.is_face}
+        return (NO_FACE_NOTE,) if face and measured == (WHOLE_FRAME,) else ()
 
 
 def upload_photo(
@@ -78,11 +131,13 @@ def upload_photo(
     region: str,
     data: bytes,
     *,
+    purpose: PhotoPurpose = PhotoPurpose.BASELINE,
     assessment_id: int | None = None,
     request_key: str = "",
 ) -> UploadedPhoto:
-    """Store a photo of one region of the patient, analyse it, and keep the measurement. A
-    resend under the same ``request_key`` is given the photo the first upload stored.
+    """Store a photo of one region of the patient, taken as a baseline or as a follow-up,
+    analyse it, and keep the measurement. A resend under the same ``request_key`` is given the
+    photo the first upload stored.
 
     Raises
     ------
@@ -124,11 +179,11 @@ def upload_photo(
                 width=ingested.width,
                 height=ingested.height,
                 assessment_id=assessment_id,
+                purpose=purpose,
             )
         )
-        audit.record(
-            uow, actor, "create", "photo", photo.id, patient_id=patient.id, detail=area.value
-        )
+        detail = f"{area.value} {purpose.value}"
+        audit.record(uow, actor, "create", "photo", photo.id, patient_id=patient.id, detail=detail)
         measurement = None
         if analysis is not None and overlay is not None:
             measured = measurement_of(analysis, photo, taken, ctx.photos.put(overlay))
@@ -140,6 +195,66 @@ def upload_photo(
             uow.request_keys.settle(keys, key, photo.id)
         uow.commit()
         return UploadedPhoto(photo, measurement, tuple(notes))
+
+
+def upload_photos(
+    ctx: Context,
+    actor: Actor,
+    patient_id: int,
+    rows: Mapping[int, PhotoRow],
+    *,
+    purpose: PhotoPurpose = PhotoPurpose.BASELINE,
+    assessment_id: int | None = None,
+    request_key: str = "",
+) -> UploadedPhotos:
+    """Several photos, each of its own region, from one form: each is stored and analysed as
+    ``upload_photo`` does, on its own. A refused row does not stop the others; the form may be
+    sent again and a row already saved under ``request_key`` is not saved twice (each row's key
+    is ``request_key`` and its position).
+
+    Raises
+    ------
+    InvalidInput
+        No row has a file, or there are more than ``MAX_PHOTOS_AT_ONCE``; nothing is saved.
+    NotFound
+        The patient or the assessment is not in the actor's clinic; nothing is saved.
+    """
+    require(actor, Permission.WRITE_CHART)
+    key = checked_key(request_key, "request_key")
+    if len(key) > _BATCH_KEY_MAX:  # room for ":<position>" within a request key's 100 characters
+        raise InvalidInput("request_key", f"use at most {_BATCH_KEY_MAX} characters")
+    chosen = {position: row for position, row in sorted(rows.items()) if row.data}
+    if not chosen:
+        raise InvalidInput("file", "choose a photo")
+    if len(chosen) > MAX_PHOTOS_AT_ONCE:
+        raise InvalidInput("file", f"send at most {MAX_PHOTOS_AT_ONCE} photos at once")
+    saved: dict[int, UploadedPhoto] = {}
+    refused: dict[int, InvalidInput] = {}
+    for position, row in chosen.items():
+        try:
+            saved[position] = upload_photo(
+                ctx, actor, patient_id, row.region, row.data, purpose=purpose,
+                assessment_id=assessment_id, request_key=f"{key}:{position}" if key else "",
+            )  # fmt: skip
+        except InvalidInput as error:
+            refused[position] = error
+    return UploadedPhotos(saved, refused)
+
+
+def follow_up_desk(ctx: Context, actor: Actor, patient_id: int) -> FollowUpDesk:
+    """The patient, the current plan's areas, and every clinical photo by region with its
+    measurement. Audited as a chart read."""
+    require(actor, Permission.VIEW_CHART)
+    with ctx.uow() as uow:
+        patient = find_patient_audited(uow, actor, patient_id)
+        chart = uow.charts.chart(actor.clinic_id, patient.id)
+        plan = current_plan(chart.plans)
+        areas = tuple(dict.fromkeys(item.area for item in plan.items)) if plan else ()
+        clinical = [p for p in chart.photos if p.is_clinical]
+        measurements = {p.id: uow.measurements.for_photo(actor.clinic_id, p.id) for p in clinical}
+        audit.record(uow, actor, "chart_read", "patient", patient.id, patient_id=patient.id)
+        uow.commit()
+    return FollowUpDesk(patient, areas, series_by_region(clinical), measurements)
 
 
 def _uploaded(uow: UnitOfWork, actor: Actor, photo_id: int) -> UploadedPhoto:
@@ -236,6 +351,8 @@ def read_overlay(ctx: Context, actor: Actor, photo_id: int) -> bytes:
 
 
 def _area(region: str) -> Area:
+    if not region.strip():
+        raise InvalidInput("region", "choose the region of this photo")
     try:
         return Area(region.strip())
     except ValueError:

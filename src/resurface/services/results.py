@@ -17,6 +17,7 @@ from resurface.domain.dates import record_date_problem
 from resurface.domain.errors import InvalidInput
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Patient
+from resurface.domain.photo_series import RegionSeries, baseline_of, series_by_region
 from resurface.domain.plans import current_plan, decide
 from resurface.domain.reestimate import (
     SessionReestimate,
@@ -68,13 +69,6 @@ class Measured:
 
 
 @dataclass(frozen=True)
-class RegionPhotos:
-    region: str
-    photos: tuple[Photo, ...]
-    """Oldest first."""
-
-
-@dataclass(frozen=True)
 class ResponsePoint:
     photo: Photo
     sessions_before: int
@@ -103,7 +97,7 @@ class ItemResponse:
 @dataclass(frozen=True)
 class ResultsView:
     patient: Patient
-    regions: tuple[RegionPhotos, ...]
+    regions: tuple[RegionSeries, ...]
     before: Photo | None
     after: Photo | None
     measured: Measured | None
@@ -111,6 +105,12 @@ class ResultsView:
     responses: tuple[ItemResponse, ...]
     outcomes: tuple[OutcomeRating, ...]
     gais: tuple[Grade, ...]
+
+    def label(self, photo: Photo) -> str:
+        """The photo's label in its region ("baseline", "follow-up" or none), as
+        ``domain.photo_series.label_of`` gives it."""
+        series = next((r for r in self.regions if r.region == photo.region), None)
+        return series.label(photo) if series is not None else ""
 
 
 def gais_grades(rules: RuleBase) -> tuple[Grade, ...]:
@@ -130,7 +130,7 @@ def read_results(
         patient = find_patient_audited(uow, actor, patient_id)
         chart = uow.charts.chart(actor.clinic_id, patient.id)
         clinical = _clinical(chart.photos)
-        regions = _regions(clinical)
+        regions = series_by_region(clinical)
         before, after = _pair(clinical, regions, before_id, after_id, ctx.photos)
         outcomes = tuple(uow.outcomes.for_patient(actor.clinic_id, patient.id))
         detail = f"before={before.id if before else '-'} after={after.id if after else '-'}"
@@ -166,7 +166,7 @@ def comparison_png(
         patient = find_patient_audited(uow, actor, patient_id)
         chart = uow.charts.chart(actor.clinic_id, patient.id)
         clinical = _clinical(chart.photos)
-        regions = _regions(clinical)
+        regions = series_by_region(clinical)
         before, after = _pair(clinical, regions, before_id, after_id, ctx.photos)
         if before is None or after is None:
             raise InvalidInput("after", "choose two different photos of the same region")
@@ -229,22 +229,15 @@ def _clinical(photos: Sequence[Photo]) -> list[Photo]:
     return [p for p in photos if p.is_clinical]
 
 
-def _regions(photos: Sequence[Photo]) -> tuple[RegionPhotos, ...]:
-    by_region: dict[str, list[Photo]] = {}
-    for photo in sorted(photos, key=lambda p: (p.captured_at, p.id)):
-        by_region.setdefault(photo.region, []).append(photo)
-    return tuple(RegionPhotos(region, tuple(items)) for region, items in by_region.items())
-
-
 def _pair(
     photos: Sequence[Photo],
-    regions: tuple[RegionPhotos, ...],
+    regions: tuple[RegionSeries, ...],
     before_id: int | None,
     after_id: int | None,
     store: PhotoStore,
 ) -> tuple[Photo | None, Photo | None]:
-    """The chosen photos; by default the baseline and the latest photo of the region (of those
-    whose file is in the photo store)."""
+    """The chosen photos; by default the region's baseline (its earliest photo when it has
+    none) and its latest photo, of those whose file is in the photo store."""
     by_id = {p.id: p for p in photos}
     for chosen in (before_id, after_id):
         if chosen is not None and chosen not in by_id:
@@ -252,18 +245,16 @@ def _pair(
     before = by_id[before_id] if before_id is not None else None
     after = by_id[after_id] if after_id is not None else None
     stored = [
-        RegionPhotos(r.region, tuple(p for p in r.photos if store.exists(p.storage_key)))
-        for r in regions
+        kept for r in regions if (kept := tuple(p for p in r.photos if store.exists(p.storage_key)))
     ]
-    stored = [r for r in stored if r.photos]
     anchor = before or after
     if anchor is None:
-        usable = [r for r in stored if len(r.photos) > 1] or stored
+        usable = [kept for kept in stored if len(kept) > 1] or stored
         if not usable:
             return None, None
-        anchor = usable[0].photos[0]
-    same = next((r.photos for r in stored if r.region == anchor.region), (anchor,))
-    before = before or same[0]
+        anchor = usable[0][0]
+    same = next((kept for kept in stored if kept[0].region == anchor.region), (anchor,))
+    before = before or baseline_of(same) or same[0]
     after = after or same[-1]
     if after.region != before.region:
         raise InvalidInput("after", f"choose a photo of the same region ({before.region})")
@@ -355,18 +346,16 @@ def _responses(photos: PhotoStore, rules: RuleBase, chart: Chart) -> tuple[ItemR
     out = []
     for item in decide(plan).areas:
         metric = metric_for_concern(rules.response, item.concern)
-        series = sorted(
-            (
-                p
-                for p in _clinical(chart.photos)
-                if p.region == item.area.value and photos.exists(p.storage_key)
-            ),
-            key=lambda p: (p.captured_at, p.id),
-        )
-        baseline = series[0] if series else None
+        stored = [
+            p
+            for p in _clinical(chart.photos)
+            if p.region == item.area.value and photos.exists(p.storage_key)
+        ]
+        series = series_by_region(stored)
+        baseline = series[0].baseline if series else None
         points: list[ResponsePoint] = []
         if baseline is not None and metric is not None:
-            for later in series[1:]:
+            for later in series[0].after_baseline:
                 sessions_before = sum(1 for s in done if s.performed_on < later.captured_at.date())
                 pct = _pct(photos, rules, baseline, later, item.area, metric)
                 better = None if pct is None else improvement_pct(rules.response, metric, pct)

@@ -17,6 +17,7 @@ from resurface.domain.chart import (
     TreatmentSession,
 )
 from resurface.domain.codes import Area
+from resurface.domain.photo_series import label_of, series_by_region
 from resurface.domain.plans import decided_area
 
 
@@ -114,9 +115,10 @@ def _checkin(record: CheckInRecord, session_on: dt.date | None) -> TimelineEntry
     return TimelineEntry(checkin.date, "checkin", record.id, title, tuple(lines))
 
 
-def _photo(record: Photo) -> TimelineEntry:
+def _photo(record: Photo, label: str) -> TimelineEntry:
     lines = (f"{record.width}×{record.height} px",)
-    title = f"Photo: {_region(record.region)}"
+    kind = f"{label.capitalize()} photo" if label else "Photo"
+    title = f"{kind}: {_region(record.region)}"
     if record.sent_by_patient:
         accepted = ", accepted as a clinical photo" if record.is_clinical else ""
         title = f"Photo sent by the patient{accepted}"
@@ -138,7 +140,7 @@ def entry_for(record: ChartRecord, session_on: dt.date | None = None) -> Timelin
     elif isinstance(record, CheckInRecord):
         entry = _checkin(record, session_on)
     else:
-        entry = _photo(record)
+        entry = _photo(record, record.purpose.label)
     return replace(entry, entered_in_error=record.entered_in_error)
 
 
@@ -153,13 +155,14 @@ def timeline_of(chart: Chart) -> tuple[TimelineEntry, ...]:
     session_dates |= {
         r.id: r.performed_on for r in chart.entered_in_error if isinstance(r, TreatmentSession)
     }
+    baselines = {s.region: s.baseline for s in series_by_region(chart.photos)}
     entries = [
         *(_consultation(r) for r in chart.consultations),
         *(_assessment(r) for r in chart.assessments),
         *(_plan(r) for r in chart.plans),
         *(_session(r, n) for n, r in enumerate(chart.sessions, start=1)),
         *(_checkin(r, session_dates.get(r.session_id)) for r in chart.checkins),
-        *(_photo(r) for r in chart.photos),
+        *(_photo(r, label_of(r, baselines[r.region])) for r in chart.photos),
         *(_struck(r, session_dates) for r in chart.entered_in_error),
     ]
     return tuple(sorted(entries, key=lambda e: (e.on, e.kind, e.record_id), reverse=True))

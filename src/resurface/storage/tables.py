@@ -237,6 +237,7 @@ photos = Table(
     Column("checkin_id", ForeignKey("checkins.id")),
     Column("accepted_by", ForeignKey("users.id")),
     Column("accepted_at", UtcDateTime()),
+    Column("purpose", String(20), nullable=False, server_default="baseline"),
     _stamp(),
     _version(),
     _in_error(),

@@ -67,7 +67,12 @@ def face_jpeg(path: Path, *, brightness: float = 1.0) -> Path:
 
 
 def upload_photo_by_api(
-    context: BrowserContext, base: str, patient_id: int, region: str, photo: Path
+    context: BrowserContext,
+    base: str,
+    patient_id: int,
+    region: str,
+    photo: Path,
+    purpose: str = "baseline",
 ) -> APIResponse:
     """POST /api/v1/patients/{id}/photos with the signed-in context's cookie and CSRF token."""
     me = context.request.get(f"{base}/api/v1/me")
@@ -78,6 +83,7 @@ def upload_photo_by_api(
         headers={"X-CSRF-Token": token},
         multipart={
             "region": region,
+            "purpose": purpose,
             "file": {"name": photo.name, "mimeType": "image/jpeg", "buffer": photo.read_bytes()},
         },
     )

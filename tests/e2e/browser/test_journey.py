@@ -124,10 +124,13 @@ def _assessment(page: Page, tmp_path: Path) -> None:
     expect(saved.get_by_role("row")).to_have_count(4)  # header + three grades
     expect(saved).to_contain_text("class II")
 
-    page.get_by_label("Region").select_option("perioral")
-    page.get_by_label("Photo", exact=True).set_input_files(face_jpeg(tmp_path / "baseline.jpg"))
+    row = page.get_by_role("group", name="Photo 1")
+    row.get_by_label("Region").select_option("perioral")
+    row.get_by_label("File").set_input_files(face_jpeg(tmp_path / "baseline.jpg"))
     shot(page, "04-assessment-graded")
-    page.get_by_role("button", name="Upload and analyse").click()
+    page.get_by_role("button", name="Upload and analyse baseline photos").click()
+    expect(page.get_by_text("1 photo saved and analysed.")).to_be_visible()
+    page.locator(".photo-list").get_by_role("link", name="Analysis").click()
 
     expect(page.get_by_role("heading", name="Photo analysis: around the mouth")).to_be_visible()
     overlay = page.get_by_role("img", name=re.compile(r"^Analysis overlay"))
@@ -302,7 +305,7 @@ def _results(
     page: Page, context: BrowserContext, base: str, patient_id: int, tmp_path: Path
 ) -> None:
     later = face_jpeg(tmp_path / "later.jpg", brightness=1.08)
-    uploaded = upload_photo_by_api(context, base, patient_id, "perioral", later)
+    uploaded = upload_photo_by_api(context, base, patient_id, "perioral", later, "follow_up")
     assert uploaded.status == 201, uploaded.text()
 
     page.goto(f"{base}/patients/{patient_id}/results")

@@ -13,7 +13,12 @@ from tests.e2e.web.conftest import sign_in
 from tests.support.clinic import SeededClinic
 
 RECORD_URLS = {
-    "patient": ["/api/v1/patients/{id}", "/api/v1/patients/{id}/chart", "/patients/{id}"],
+    "patient": [
+        "/api/v1/patients/{id}",
+        "/api/v1/patients/{id}/chart",
+        "/patients/{id}",
+        "/patients/{id}/photos/follow-up",
+    ],
     "consultation": ["/api/v1/consultations/{id}"],
     "assessment": ["/api/v1/assessments/{id}"],
     "plan": ["/api/v1/plans/{id}"],

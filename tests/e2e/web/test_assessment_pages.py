@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 from fastapi.testclient import TestClient
@@ -44,22 +45,26 @@ def test_grade_then_upload_shows_metrics_and_overlay(
     desk = client.get(saved.headers["location"])
     assert "III advanced: wrinkles at rest" in desk.text
     assert 'capture="environment"' in desk.text
+    assert '<h2 id="photos-heading">Baseline photos</h2>' in desk.text
     refused = client.post(
         f"/patients/{pid}/photos",
-        data={"csrf_token": csrf_of(desk.text), "region": "neck"},
-        files={"file": ("notes.txt", b"not a photo at all", "text/plain")},
+        data={"csrf_token": csrf_of(desk.text), "photos-0-region": "neck"},
+        files={"photos-0-file": ("notes.txt", b"not a photo at all", "text/plain")},
     )
     assert refused.status_code == 422 and "not a photo" in refused.text
+    assert 'id="photos-0-file-error"' in refused.text and "Photo 1: file" in refused.text
     uploaded = client.post(
         f"/patients/{pid}/photos",
-        data={"csrf_token": csrf_of(desk.text), "region": "neck"},
-        files={"file": ("neck.jpg", _skin_jpeg(), "image/jpeg")},
+        data={"csrf_token": csrf_of(desk.text), "photos-0-region": "neck"},
+        files={"photos-0-file": ("neck.jpg", _skin_jpeg(), "image/jpeg")},
     )
     assert uploaded.status_code == 303, uploaded.text
-    analysis = client.get(uploaded.headers["location"])
+    back = client.get(uploaded.headers["location"])
+    assert "1 photo saved and analysed." in back.text
+    (photo_id,) = re.findall(r'<a href="/photos/(\d+)/analysis">Analysis</a>', back.text)
+    analysis = client.get(f"/photos/{photo_id}/analysis")
     assert analysis.status_code == 200
     assert "Wrinkle length" in analysis.text and "Redness (mean a*)" in analysis.text
-    photo_id = uploaded.headers["location"].split("/")[2]
     overlay = client.get(f"/photos/{photo_id}/overlay.png")
     assert overlay.status_code == 200 and overlay.content.startswith(b"\x89PNG")
     measurement = client.get(f"/api/v1/photos/{photo_id}/measurement").json()
@@ -122,8 +127,8 @@ def test_staff_and_other_clinics_are_kept_out(
     assert (
         client.post(
             f"/patients/{pid}/photos",
-            data={"csrf_token": token, "region": "neck"},
-            files={"file": ("neck.jpg", _skin_jpeg(), "image/jpeg")},
+            data={"csrf_token": token, "photos-0-region": "neck"},
+            files={"photos-0-file": ("neck.jpg", _skin_jpeg(), "image/jpeg")},
         ).status_code
         == 404
     )

@@ -25,7 +25,7 @@ def test_the_chart_timeline_shows_every_kind_of_record_newest_first(
         "Treatment plan (accepted)",
         "Treatment session 1",
         "Check-in, day 3 after treatment",
-        "Photo: around the mouth",
+        "Baseline photo: around the mouth",
     ):
         assert title in text, title
     timeline = text[text.index('class="timeline"') :]

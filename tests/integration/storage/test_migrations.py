@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
+from resurface import bootstrap
+from resurface.domain.chart import Photo
 from resurface.storage import database
 from resurface.storage.tables import metadata
+from tests.conftest import make_settings
+from tests.support.clinic import seed_clinic
 
 
 def _differences(url: str) -> list[object]:
@@ -48,3 +56,36 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url: str) -> None:
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_upgrading_to_photo_purposes_keeps_the_first_photo_of_a_region_its_baseline(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Before 0009 the first photo of a region was its baseline by position; afterwards that
+    photo is a baseline and every later one (and every photo a patient sent) a follow-up."""
+    built = bootstrap.build(make_settings(tmp_path, database_url))
+    north = seed_clinic(built.context.uow, "north")  # its perioral photo came first
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
+    with built.context.uow() as uow:
+        add = uow.charts.add_photo
+        blank = Photo(0, north.clinic.id, north.patient.id, "perioral", later, "c" * 64,
+                      "d" * 64, "image/png", 10, 10)  # fmt: skip
+        second = add(blank)
+        neck = add(replace(blank, region="neck"))
+        sent = add(replace(blank, region="chest", checkin_id=north.record_ids["checkin"]))
+        uow.commit()
+    built.dispose()
+    database.downgrade(database_url, "0008")
+    database.upgrade(database_url)
+    engine = database.make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, purpose FROM photos")).all()
+    finally:
+        engine.dispose()
+    assert dict(rows) == {
+        north.record_ids["photo"]: "baseline",
+        second.id: "follow_up",
+        neck.id: "baseline",
+        sent.id: "follow_up",
+    }

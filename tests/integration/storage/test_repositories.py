@@ -129,14 +129,14 @@ def test_audit_chain_verifies_and_finds_the_first_tampered_event(runtime: Runtim
             audit.record(uow, _actor(1), "read", "patient", n, patient_id=n)
         uow.commit()
     with runtime.context.uow() as uow:
-        report = audit.verify_trail(uow)
+        report = audit.verify_trail(uow, runtime.context.anchor)
     assert report.intact and report.events == 5
     with runtime.engine.begin() as connection:
         connection.execute(
             update(audit_events).where(audit_events.c.seq == 3).values(actor="someone else")
         )
     with runtime.context.uow() as uow:
-        report = audit.verify_trail(uow)
+        report = audit.verify_trail(uow, runtime.context.anchor)
     assert report.broken is not None and report.broken.seq == 3
     assert "changed" in report.broken.reason
 
@@ -149,7 +149,7 @@ def test_audit_finds_events_cut_off_the_end(runtime: Runtime) -> None:
     with runtime.engine.begin() as connection:
         connection.execute(audit_events.delete().where(audit_events.c.seq == 3))
     with runtime.context.uow() as uow:
-        report = audit.verify_trail(uow)
+        report = audit.verify_trail(uow, runtime.context.anchor)
     assert report.broken is not None and report.broken.seq == 3
 
 

@@ -1,4 +1,5 @@
-"""Uploading a photo: the pixel budget, and the photo work slot held while it is decoded."""
+"""Uploading photos: the pixel budget, the photo work slot held while one is decoded, several
+photos from one form (each row on its own, resent without saving twice), and the follow-up desk."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from dataclasses import replace
 import pytest
 from PIL import Image
 
+from resurface.domain.chart import PhotoPurpose
 from resurface.domain.errors import InvalidInput
 from resurface.services import photos
 from resurface.services.context import Context, Limits
+from resurface.services.errors import NotFound, PermissionDenied
 from tests.support.contexts import seed_clinic
 from tests.support.fakes import FakeDatabase
 
@@ -50,3 +53,112 @@ def test_the_photo_is_decoded_and_measured_inside_the_work_slot(
     uploaded = photos.upload_photo(counted, north.clinician, north.patient.id, "neck", _png(64, 48))
     assert held == ["taken", "given back"]
     assert uploaded.photo.width == 64 and db.state.photos
+
+
+def _rows(*rows: tuple[str, bytes]) -> dict[int, photos.PhotoRow]:
+    return {i: photos.PhotoRow(region, data) for i, (region, data) in enumerate(rows)}
+
+
+def test_several_photos_are_saved_each_with_its_region_and_purpose(
+    ctx: Context, db: FakeDatabase
+) -> None:
+    north = seed_clinic(db)
+    rows = _rows(("cheeks", _png(64, 48)), ("", b""), ("neck", _png(48, 64)))
+    uploaded = photos.upload_photos(
+        ctx, north.clinician, north.patient.id, rows, purpose=PhotoPurpose.FOLLOW_UP
+    )
+    assert not uploaded.refused and sorted(uploaded.saved) == [0, 2]  # the empty row is skipped
+    stored = sorted(db.state.photos.values(), key=lambda p: p.id)
+    assert [(p.region, p.purpose) for p in stored] == [
+        ("cheeks", PhotoPurpose.FOLLOW_UP),
+        ("neck", PhotoPurpose.FOLLOW_UP),
+    ]
+
+
+def test_a_bad_photo_is_refused_on_its_row_and_a_resend_saves_nothing_twice(
+    ctx: Context, db: FakeDatabase
+) -> None:
+    north = seed_clinic(db)
+    good, bad = ("cheeks", _png(64, 48)), ("neck", b"not a photo at all")
+    first = photos.upload_photos(
+        ctx, north.clinician, north.patient.id, _rows(good, bad, ("hands", _png(40, 40))),
+        request_key="form-1",
+    )  # fmt: skip
+    assert sorted(first.saved) == [0, 2] and list(first.refused) == [1]
+    assert first.refused[1].field == "file" and "not a photo" in first.refused[1].message
+    assert len(db.state.photos) == 2
+    # The same form sent again, its bad row now mended: only that row is new.
+    again = photos.upload_photos(
+        ctx, north.clinician, north.patient.id,
+        _rows(good, ("neck", _png(30, 30)), ("hands", _png(40, 40))), request_key="form-1",
+    )  # fmt: skip
+    assert not again.refused
+    assert again.saved[0].photo.id == first.saved[0].photo.id
+    assert again.saved[2].photo.id == first.saved[2].photo.id
+    assert len(db.state.photos) == 3
+
+
+def test_a_row_without_a_region_is_refused_on_its_region(ctx: Context, db: FakeDatabase) -> None:
+    north = seed_clinic(db)
+    uploaded = photos.upload_photos(
+        ctx, north.clinician, north.patient.id, _rows(("", _png(20, 20)))
+    )
+    assert uploaded.refused[0].field == "region" and not db.state.photos
+
+
+def test_an_empty_form_or_too_many_photos_saves_nothing(ctx: Context, db: FakeDatabase) -> None:
+    north = seed_clinic(db)
+    with pytest.raises(InvalidInput) as empty:
+        photos.upload_photos(ctx, north.clinician, north.patient.id, _rows(("neck", b"")))
+    assert empty.value.field == "file"
+    many = _rows(*[("neck", _png(20, 20))] * (photos.MAX_PHOTOS_AT_ONCE + 1))
+    with pytest.raises(InvalidInput, match="at most"):
+        photos.upload_photos(ctx, north.clinician, north.patient.id, many)
+    assert not db.state.photos
+
+
+def test_front_desk_cannot_upload_and_another_clinic_is_not_found(
+    ctx: Context, db: FakeDatabase
+) -> None:
+    north, south = seed_clinic(db, "north"), seed_clinic(db, "south")
+    rows = _rows(("neck", _png(20, 20)))
+    with pytest.raises(PermissionDenied):
+        photos.upload_photos(ctx, north.front_desk, north.patient.id, rows)
+    with pytest.raises(NotFound):
+        photos.upload_photos(ctx, south.clinician, north.patient.id, rows)
+    with pytest.raises(PermissionDenied):
+        photos.follow_up_desk(ctx, north.front_desk, north.patient.id)
+    with pytest.raises(NotFound):
+        photos.follow_up_desk(ctx, south.clinician, north.patient.id)
+    assert not db.state.photos
+
+
+def test_the_follow_up_desk_shows_each_region_with_its_baseline(
+    ctx: Context, db: FakeDatabase
+) -> None:
+    north = seed_clinic(db)
+    pid = north.patient.id
+    baseline = photos.upload_photo(ctx, north.clinician, pid, "cheeks", _png(32, 32)).photo
+    later = photos.upload_photo(
+        ctx, north.clinician, pid, "cheeks", _png(32, 32), purpose=PhotoPurpose.FOLLOW_UP
+    ).photo
+    neck = photos.upload_photo(
+        ctx, north.clinician, pid, "neck", _png(32, 32), purpose=PhotoPurpose.FOLLOW_UP
+    ).photo
+    desk = photos.follow_up_desk(ctx, north.clinician, pid)
+    cheeks, neck_series = desk.series
+    assert cheeks.baseline == baseline and [p.id for p in cheeks.photos] == [baseline.id, later.id]
+    assert cheeks.label(later) == "follow-up" and cheeks.label(baseline) == "baseline"
+    assert neck_series.baseline is None and neck_series.label(neck) == "follow-up"
+    assert desk.follow_ups == 2 and set(desk.measurements) == {baseline.id, later.id, neck.id}
+
+
+def test_a_face_photo_measured_over_the_whole_frame_says_so_on_its_analysis(
+    ctx: Context, db: FakeDatabase
+) -> None:
+    north = seed_clinic(db)
+    cheeks = photos.upload_photo(ctx, north.clinician, north.patient.id, "cheeks", _png(64, 48))
+    neck = photos.upload_photo(ctx, north.clinician, north.patient.id, "neck", _png(64, 48))
+    assert cheeks.notes == (photos.NO_FACE_NOTE,) and not neck.notes
+    assert photos.read_analysis(ctx, north.clinician, cheeks.photo.id).notes == cheeks.notes
+    assert photos.read_analysis(ctx, north.clinician, neck.photo.id).notes == ()

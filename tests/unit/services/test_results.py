@@ -9,7 +9,7 @@ import hashlib
 import pytest
 
 from resurface.demo.photos import HEIGHT, WIDTH, render_skin
-from resurface.domain.chart import Photo
+from resurface.domain.chart import Photo, PhotoPurpose
 from resurface.domain.codes import Area
 from resurface.domain.errors import InvalidInput
 from resurface.domain.people import Role
@@ -35,7 +35,12 @@ def actor_of(ctx: Context, clinic: SeededClinic, role: Role) -> Actor:
 
 
 def store(
-    ctx: Context, clinic: SeededClinic, data: bytes, days_ago: int, checkin_id: int | None = None
+    ctx: Context,
+    clinic: SeededClinic,
+    data: bytes,
+    days_ago: int,
+    checkin_id: int | None = None,
+    purpose: PhotoPurpose = PhotoPurpose.BASELINE,
 ) -> Photo:
     """A photo of the perioral area, taken by the clinic (or sent with ``checkin_id``)."""
     key = ctx.photos.put(data)
@@ -45,7 +50,7 @@ def store(
             Photo(
                 0, clinic.clinic.id, clinic.patient.id, "perioral", taken,
                 hashlib.sha256(data).hexdigest(), key, "image/png", WIDTH, HEIGHT,
-                checkin_id=checkin_id,
+                checkin_id=checkin_id, purpose=purpose,
             )
         )  # fmt: skip
         uow.commit()
@@ -92,6 +97,30 @@ def test_results_measure_baseline_against_later_photos(ctx: Context, north: Seed
     assert estimate.completed == 1 and estimate.status is not ResponseStatus.NOT_STARTED
     assert estimate.improvement_pct == pytest.approx(response.points[1].improvement_pct, abs=0.1)
     assert response.remaining_now == max(estimate.new_total - 1, 0)
+
+
+def test_a_follow_up_photo_is_not_shown_as_the_baseline(ctx: Context, north: SeededClinic) -> None:
+    follow_up = PhotoPurpose.FOLLOW_UP
+    first = store(ctx, north, render_skin(5), 30, purpose=follow_up)  # treated elsewhere before
+    latest = store(ctx, north, render_skin(5, response=0.5), 1, purpose=follow_up)
+    clinician = actor_of(ctx, north, Role.CLINICIAN)
+    view = results.read_results(ctx, clinician, north.patient.id)
+    (perioral,) = view.regions
+    assert perioral.baseline is not None and perioral.baseline.id == north.record_ids["photo"]
+    # The seeded baseline has no file: the stored photos are compared, neither called baseline.
+    assert (view.before, view.after) == (first, latest)
+    assert view.label(first) == view.label(latest) == "follow-up"
+    (response,) = view.responses
+    assert response.baseline is None and not response.points  # no change since baseline known
+    baseline = store(ctx, north, render_skin(5), 40)
+    view = results.read_results(ctx, clinician, north.patient.id)
+    assert (view.before, view.after) == (baseline, latest)
+    assert [view.label(p) for p in (baseline, first, latest)] == [
+        "baseline",
+        "follow-up",
+        "follow-up",
+    ]
+    assert [p.photo for p in view.responses[0].points] == [first, latest]
 
 
 def test_a_chosen_pair_must_be_the_patients_own(ctx: Context, north: SeededClinic) -> None:

@@ -13,6 +13,8 @@ from resurface.web.app import field_label
         ("goal-0", "Goal 1"),
         ("goal-2", "Goal 3"),
         ("areas[1].energy_mj", "Area 2: energy mj"),
+        ("photos-0-file", "Photo 1: file"),
+        ("photos-2-region", "Photo 3: region"),
         ("date_of_birth", "Date of birth"),
         ("timezone", "Time zone"),
         ("public_url", "Public address"),

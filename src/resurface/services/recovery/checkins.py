@@ -19,7 +19,7 @@ from resurface.domain.aftercare import AftercareAdvice, aftercare_for_day
 from resurface.domain.alerts import AlertStatus, ClinicAlert, supersede
 from resurface.domain.appointments import AppointmentKind, AppointmentStatus
 from resurface.domain.band_position import Position, ScorePosition, overall
-from resurface.domain.chart import Chart, CheckInRecord, Photo
+from resurface.domain.chart import Chart, CheckInRecord, Photo, PhotoPurpose
 from resurface.domain.checkin import SCORE_MAX, SCORE_MIN, CheckIn
 from resurface.domain.codes import RedFlag, Score, Urgency
 from resurface.domain.errors import FieldProblem, InvalidInput
@@ -397,6 +397,7 @@ def _stored_photo(ingested: IngestedPhoto | None, photos: PhotoStore) -> Photo |
         media_type=ingested.media_type,
         width=ingested.width,
         height=ingested.height,
+        purpose=PhotoPurpose.FOLLOW_UP,  # sent after treatment: never a region's baseline
     )
 
 

@@ -16,6 +16,7 @@ from resurface.domain.chart import (
     Grade,
     ItemDecision,
     Photo,
+    PhotoPurpose,
     PlanItem,
     PlanStatus,
     ScreeningFinding,
@@ -283,6 +284,7 @@ def _photo(row: Any) -> Photo:
         accepted_at=row.accepted_at,
         version=row.version,
         entered_in_error=row.entered_in_error,
+        purpose=PhotoPurpose(row.purpose),
     )
 
 

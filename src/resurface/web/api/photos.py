@@ -1,5 +1,6 @@
 """API: upload a photo of one region (stored without EXIF, analysed at once) and read its
-measurement back."""
+measurement back. One photo per request: a client with several photos of a visit sends one
+request for each, each with its own Idempotency-Key."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
 
-from resurface.domain.chart import Photo
+from resurface.domain.chart import Photo, PhotoPurpose
 from resurface.domain.corrections import RecordKind
 from resurface.services import charts, photos
 from resurface.services.errors import NotFound
@@ -31,10 +32,18 @@ def upload(
     region: Annotated[str, Form(description="the area photographed, e.g. cheeks or neck")],
     file: Annotated[UploadFile, File(description="JPEG, PNG, TIFF or HEIC")],
     assessment_id: Annotated[int | None, Form()] = None,
+    purpose: Annotated[
+        PhotoPurpose,
+        Form(
+            description="baseline: before treatment (the earliest baseline photo of a region is "
+            "what later photos are measured against); follow_up: at a review or before a later "
+            "session, to measure the change"
+        ),
+    ] = PhotoPurpose.BASELINE,
     request_key: IdempotencyKey = "",
 ) -> UploadedPhotoOut:
     """Store the photo (EXIF and GPS removed; the original's SHA-256 kept), analyse it and return
-    the photo with its per-region metrics."""
+    the photo with its per-region metrics. Several photos are sent one request each."""
     data = file.file.read(ctx.limits.upload_bytes + 1)
     uploaded = photos.upload_photo(
         ctx,
@@ -42,6 +51,7 @@ def upload(
         patient_id,
         region,
         data,
+        purpose=purpose,
         assessment_id=assessment_id,
         request_key=request_key,
     )

@@ -9,13 +9,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from resurface.domain.chart import Assessment
+from resurface.domain.chart import Assessment, PhotoPurpose
 from resurface.domain.codes import Area
 from resurface.domain.errors import InvalidInput, VersionConflict
 from resurface.services import assessments
 from resurface.services.assessments import GradeEntry, baseline_scales, suggested_scale
 from resurface.services.context import Context
+from resurface.services.photos import MAX_PHOTOS_AT_ONCE
 from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
+from resurface.web.pages.photo_form import SentPhotos, blank_form, sent_form
 from resurface.web.pages.render import page
 
 router = APIRouter()
@@ -44,8 +46,9 @@ def new_assessment(
     session: SessionDep,
     patient_id: int,
     assessment: Annotated[int | None, Query(ge=1)] = None,
+    saved: Annotated[int, Query(ge=0, le=MAX_PHOTOS_AT_ONCE)] = 0,
 ) -> Response:
-    return desk_page(request, ctx, session, patient_id, assessment)
+    return desk_page(request, ctx, session, patient_id, assessment, saved=saved)
 
 
 def _typed(
@@ -153,12 +156,18 @@ def desk_page(
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
+    sent_photos: SentPhotos | None = None,
+    saved: int = 0,
 ) -> Response:
-    """The assessment desk page, with the form filled in and every refused field marked."""
+    """The assessment desk page, with the grades form or the photo form filled in as sent and
+    every refused field marked."""
     desk = assessments.assessment_desk(ctx, session.actor, patient_id, assessment_id)
     if values is None and desk.assessment is not None:
         values = _saved_values(ctx, desk.assessment)
     areas = desk.areas or tuple(Area)
+    upload = blank_form(PhotoPurpose.BASELINE, desk.areas, assessment_id)
+    if sent_photos is not None:
+        upload = sent_form(upload, *sent_photos)
     suggested: dict[str, str] = {}
     if desk.consultation:
         for goal in desk.consultation.goals:
@@ -174,6 +183,9 @@ def desk_page(
         "today": ctx.clock.today(),
         "metric_words": METRIC_WORDS,
         "corrected": request.query_params.get("corrected") == "1",
+        "upload": upload,
+        "saved": saved,
+        "max_bytes": ctx.limits.upload_bytes,
     }
     status = 409 if errors and "version" in errors else 422 if errors else 200
     return page(request, "assessment_new.html", session, status_code=status, **context)

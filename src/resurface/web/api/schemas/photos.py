@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from resurface.domain.chart import (
     Photo,
+    PhotoPurpose,
 )
 from resurface.domain.measurements import PhotoMeasurement
 from resurface.services.photos import UploadedPhoto
@@ -32,6 +33,7 @@ class PhotoOut(BaseModel):
     accepted_by: int | None = Field(description="the clinician who made it a clinical photo")
     accepted_at: dt.datetime | None
     clinical: bool = Field(description="compared on Results and used to re-estimate sessions")
+    purpose: PhotoPurpose = Field(description="taken as a baseline or as a follow-up")
     content_url: str
     version: int
     entered_in_error: str = Field(

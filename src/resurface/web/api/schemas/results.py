@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from resurface.domain.chart import Photo
+from resurface.domain.chart import Photo, PhotoPurpose
 from resurface.domain.outcomes import OutcomeRating
 from resurface.services.results import ItemResponse, MetricChange, ResultsView
 from resurface.web.api.schemas.common import InputModel, IsoDate, Whole
@@ -42,6 +42,8 @@ class PhotoRefOut(BaseModel):
     id: int
     region: str
     captured_at: dt.datetime
+    purpose: PhotoPurpose
+    baseline: bool = Field(description="the region's baseline: later photos are measured from it")
 
 
 class ResponsePointOut(BaseModel):
@@ -150,10 +152,16 @@ class ResultsOut(BaseModel):
 
     @classmethod
     def of(cls, view: ResultsView) -> ResultsOut:
+        baselines = {r.baseline.id for r in view.regions if r.baseline is not None}
+
+        def photo_ref(p: Photo) -> PhotoRefOut:
+            return PhotoRefOut(
+                id=p.id, region=p.region, captured_at=p.captured_at, purpose=p.purpose,
+                baseline=p.id in baselines,
+            )  # fmt: skip
+
         def ref(p: Photo | None) -> PhotoRefOut | None:
-            if p is None:
-                return None
-            return PhotoRefOut(id=p.id, region=p.region, captured_at=p.captured_at)
+            return None if p is None else photo_ref(p)
 
         m = view.measured
         png = None
@@ -164,13 +172,7 @@ class ResultsOut(BaseModel):
             )
         return cls(
             patient_id=view.patient.id,
-            regions={
-                r.region: [
-                    PhotoRefOut(id=p.id, region=p.region, captured_at=p.captured_at)
-                    for p in r.photos
-                ]
-                for r in view.regions
-            },
+            regions={r.region: [photo_ref(p) for p in r.photos] for r in view.regions},
             before=ref(view.before),
             after=ref(view.after),
             comparison_png=png,
