@@ -21,6 +21,7 @@ from resurface.storage.repositories import (
     SqlPhotoMeasurements,
     SqlRecoveryLinks,
     SqlRequestKeys,
+    SqlThrottles,
     SqlUsers,
     SqlWebSessions,
 )
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
     measurements: SqlPhotoMeasurements
     request_keys: SqlRequestKeys
     corrections: SqlCorrections
+    throttles: SqlThrottles
 
     def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
         self._engine = engine
@@ -67,6 +69,7 @@ class SqlUnitOfWork:
         self.measurements = SqlPhotoMeasurements(connection)
         self.request_keys = SqlRequestKeys(connection)
         self.corrections = SqlCorrections(connection)
+        self.throttles = SqlThrottles(connection)
         return self
 
     def __exit__(
