@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from resurface.web.errors import every_route, server_error
+from resurface.web.security import SECURITY_HEADERS
 
 log = logging.getLogger("resurface.access")
 errors_log = logging.getLogger("resurface.errors")
@@ -99,6 +100,9 @@ class AccessLog:
                 raise
             status = 500
             response = await server_error(Request(scope), request_id, path_template(scope))
+            # Made outside the header middleware, so it adds the headers every answer carries.
+            for name, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
             await response(scope, receive, send_with_id)
         finally:
             _log_line(scope, state, status, started, request_id)

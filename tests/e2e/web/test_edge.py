@@ -202,6 +202,7 @@ def test_an_unhandled_error_is_logged_with_its_request_id_and_shown_to_quote(
     assert "the database fell over" not in api.text
     page_id = page.headers[REQUEST_ID_HEADER]
     assert page.status_code == 500 and page_id in page.text
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
     assert "the database fell over" not in page.text
     failures = [r for r in access_log.records if r.name == "resurface.errors"]
     assert [r.exc_info is not None for r in failures] == [True, True]
