@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from pathlib import Path
 from typing import Self
@@ -59,6 +60,13 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_starttls: bool = False
     timezone: str = Field(default="UTC", description="the clinic's time zone, e.g. Europe/London")
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "comma-separated IP addresses or networks (CIDR) of the reverse proxies whose "
+            "X-Forwarded-For and X-Forwarded-Proto headers are believed; empty: none"
+        ),
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret_outside_development(self) -> Self:
@@ -77,6 +85,24 @@ class Settings(BaseSettings):
         if time_zone_problem(value) is not None:  # the same test as a clinic's own time zone
             raise ValueError(f"unknown time zone {value!r}; use a name like Europe/London")
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, value: str) -> str:
+        for item in _items(value):
+            try:
+                _address_or_network(item)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network; RESURFACE_TRUSTED_PROXIES takes "
+                    "addresses like 127.0.0.1 or networks like 10.0.0.0/8, separated by commas"
+                ) from None
+        return value
+
+    @property
+    def proxies(self) -> list[str]:
+        """The trusted proxies' addresses and networks; empty when proxy headers are ignored."""
+        return [_address_or_network(item) for item in _items(self.trusted_proxies)]
 
     @property
     def zone(self) -> ZoneInfo:
@@ -98,3 +124,14 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.environment is not Environment.DEVELOPMENT
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _address_or_network(item: str) -> str:
+    """``10.1.2.3/8`` is read as its network, ``10.0.0.0/8``; a plain address stays one."""
+    if "/" in item:
+        return str(ipaddress.ip_network(item, strict=False))
+    return str(ipaddress.ip_address(item))

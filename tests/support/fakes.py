@@ -95,6 +95,7 @@ class _State:
     measurements: dict[int, PhotoMeasurement] = field(default_factory=dict)
     request_keys: dict[tuple[str, str], int | None] = field(default_factory=dict)
     corrections: dict[int, Correction] = field(default_factory=dict)
+    throttle_events: list[tuple[str, str, dt.datetime]] = field(default_factory=list)
 
     def copy(self) -> _State:
         """Records are frozen, so copying the containers is enough."""
@@ -697,6 +698,23 @@ class FakeRequestKeys(_Repository):
         self._tables.request_keys[(scope, key)] = record_id
 
 
+class FakeThrottles(_Repository):
+    def recent(self, scope: str, key: str, since: dt.datetime) -> tuple[int, dt.datetime | None]:
+        times = [
+            at for s, k, at in self._tables.throttle_events if (s, k) == (scope, key) and at > since
+        ]
+        return len(times), min(times, default=None)
+
+    def add(self, scope: str, key: str, at: dt.datetime) -> None:
+        self._tables.throttle_events.append((scope, key, at))
+
+    def forget_before(self, at: dt.datetime) -> int:
+        kept = [event for event in self._tables.throttle_events if event[2] >= at]
+        removed = len(self._tables.throttle_events) - len(kept)
+        self._tables.throttle_events = kept
+        return removed
+
+
 class FakeDatabase:
     """The committed state that the units of work it opens share."""
 
@@ -732,6 +750,7 @@ class FakeUnitOfWork:
         self.measurements = FakePhotoMeasurements(self)
         self.request_keys = FakeRequestKeys(self)
         self.corrections = FakeCorrections(self)
+        self.throttles = FakeThrottles(self)
 
     def __enter__(self) -> Self:
         self.state = self.database.state.copy()

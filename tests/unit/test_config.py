@@ -33,3 +33,15 @@ def test_an_unknown_time_zone_is_refused_by_name() -> None:
     with pytest.raises(ValidationError, match="unknown time zone 'Mars/Olympus'"):
         Settings(timezone="Mars/Olympus")
     assert Settings(timezone="Europe/London").zone.key == "Europe/London"
+
+
+def test_no_proxy_is_trusted_unless_named() -> None:
+    assert Settings().proxies == []
+    named = Settings(trusted_proxies=" 127.0.0.1, 10.1.2.3/8 ,::1,")
+    assert named.proxies == ["127.0.0.1", "10.0.0.0/8", "::1"]
+
+
+@pytest.mark.parametrize("value", ["*", "nginx", "127.0.0.1, localhost", "10.0.0.0/33"])
+def test_a_trusted_proxy_must_be_an_address_or_a_network(value: str) -> None:
+    with pytest.raises(ValidationError, match="RESURFACE_TRUSTED_PROXIES takes addresses"):
+        Settings(trusted_proxies=value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
+import logging
 
 import typer
 
@@ -21,6 +22,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
     show_logins: bool = typer.Option(False, help="Print the demo clinics' sign-ins first."),
+    access_log: bool = typer.Option(True, help="Log one line per request to stderr."),
 ) -> None:
     """Serve the web app (pages and /api/v1) until stopped with Ctrl-C."""
     import uvicorn
@@ -29,13 +31,34 @@ def serve(
     from resurface.web import create_app
 
     context: CliContext = ctx.obj
+    log_to_stderr(access_log=access_log)
     fewer_memory_arenas()
     _tidy_photo_store(context)
     web_app = create_app(context.settings, context.runtime)
     if show_logins:
         typer.echo(logins_text())
     typer.echo(f"Resurface is at http://{host}:{port}/  (Ctrl-C stops it)")
-    uvicorn.run(web_app, host=host, port=port, log_level="warning")
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1.
+    # The app believes it only from RESURFACE_TRUSTED_PROXIES (see create_app).
+    uvicorn.run(
+        web_app,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=False,
+        server_header=False,
+        access_log=False,
+    )
+
+
+def log_to_stderr(*, access_log: bool) -> None:
+    """Resurface's own log (the access log, errors with their request id) on stderr."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("resurface")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logging.getLogger("resurface.access").disabled = not access_log
 
 
 def _tidy_photo_store(context: CliContext) -> None:

@@ -436,3 +436,18 @@ request_keys = Table(
 )
 """A create that a client may send twice (an offline phone, a double tap) carries a key; the
 first request under a key keeps it, with the record it made, and a resend gets that record."""
+
+throttle_events = Table(
+    "throttle_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("scope", String(40), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Index("ix_throttle_events_scope_key_at", "scope", "key", "at"),
+    Index("ix_throttle_events_at", "at"),
+)
+"""What the throttles count (a refused patient-link token per client, a use of one link, …):
+one row per event, shared by every server process and kept across a restart. ``key`` is an HMAC
+of the client's address or the link (keyed with the server's secret), never the address itself.
+Rows older than any limit's window are tidied away."""

@@ -22,6 +22,7 @@ from resurface.storage.repositories import (
     SqlPhotoMeasurements,
     SqlRecoveryLinks,
     SqlRequestKeys,
+    SqlThrottles,
     SqlUsers,
     SqlWebSessions,
 )
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
     measurements: SqlPhotoMeasurements
     request_keys: SqlRequestKeys
     corrections: SqlCorrections
+    throttles: SqlThrottles
 
     def __init__(
         self, engine: Engine, clock: Clock | None = None, audit_key: ChainKey | None = None
@@ -71,6 +73,7 @@ class SqlUnitOfWork:
         self.measurements = SqlPhotoMeasurements(connection)
         self.request_keys = SqlRequestKeys(connection)
         self.corrections = SqlCorrections(connection)
+        self.throttles = SqlThrottles(connection)
         return self
 
     def __exit__(

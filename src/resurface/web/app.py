@@ -9,17 +9,19 @@ from pathlib import Path
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from resurface import __version__, bootstrap
-from resurface.config import Settings
+from resurface.config import Environment, Settings
 from resurface.domain.codes import Area, Modality
 from resurface.web import errors
+from resurface.web.access_log import AccessLog
 from resurface.web.api import router as api_router
-from resurface.web.background import CheckpointLoop, OutboxLoop
+from resurface.web.background import CheckpointLoop, OutboxLoop, TidyLoop
 from resurface.web.labels import field_label
 from resurface.web.limits import BodyLimit
 from resurface.web.pages import router as pages_router
-from resurface.web.security import SECURITY_HEADERS
+from resurface.web.security import security_headers
 
 HERE = Path(__file__).parent
 
@@ -35,7 +37,10 @@ def create_app(settings: Settings, runtime: bootstrap.Runtime | None = None) -> 
             outbox.start()
         checkpoints = CheckpointLoop(runtime)
         checkpoints.start()
+        tidy = TidyLoop(runtime)
+        tidy.start()
         yield
+        await tidy.stop()
         if outbox is not None:
             await outbox.stop()
         await checkpoints.stop()
@@ -55,12 +60,17 @@ def create_app(settings: Settings, runtime: bootstrap.Runtime | None = None) -> 
     app.include_router(api_router)
     app.include_router(pages_router)
     errors.install(app)
-    app.middleware("http")(_security_headers)
+    app.middleware("http")(_security_headers(hsts=settings.environment != Environment.DEVELOPMENT))
     app.add_middleware(
         BodyLimit,
         body_bytes=settings.max_body_kb * 1024,
         upload_bytes=int(settings.max_upload_mb * 1024 * 1024),
     )
+    app.add_middleware(AccessLog)
+    if settings.proxies:
+        # Outermost, so everything inside sees the client's address and scheme. Only these
+        # peers are believed; `resurface serve` turns uvicorn's own (trust 127.0.0.1) off.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxies)
     return app
 
 
@@ -81,12 +91,17 @@ def words(code: object) -> str:
     return text.replace("_", " ")
 
 
-async def _security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    for name, value in SECURITY_HEADERS.items():
-        if name == "Cache-Control" and request.url.path.startswith("/static/"):
-            continue
-        response.headers.setdefault(name, value)
-    return response
+_Middleware = Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]
+
+
+def _security_headers(*, hsts: bool) -> _Middleware:
+    async def add_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        headers = security_headers(scheme=request.url.scheme, path=request.url.path, hsts=hsts)
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return add_headers

@@ -1,6 +1,7 @@
 """What the web app runs in the background while it is up: the outbox loop (queue due check-in
 reminders and deliver pending e-mail every ``interval`` seconds, or at once when a route wakes it
-for an urgent alert) and the audit checkpoints."""
+for an urgent alert), the audit checkpoints, and the tidy (forget throttle counts older than any
+limit's window)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import contextlib
 import logging
 
 from resurface.bootstrap import Runtime
-from resurface.services import audit
+from resurface.services import audit, throttles
 from resurface.services.recovery import outbox
 
 log = logging.getLogger("resurface.outbox")
@@ -90,3 +91,35 @@ class CheckpointLoop:
             await asyncio.to_thread(audit.write_checkpoint, self.runtime.context)
         except Exception:  # keep the loop alive; the next round tries again
             checkpoint_log.exception("audit checkpoint failed")
+
+
+TIDY_INTERVAL_SECONDS = 600.0
+
+
+class TidyLoop:
+    """Forgets old throttle counts every ``interval`` seconds while the app is up (and once at
+    start). Each server process runs one; deleting rows that are already gone is harmless."""
+
+    def __init__(self, runtime: Runtime, interval: float = TIDY_INTERVAL_SECONDS) -> None:
+        self.runtime = runtime
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="resurface-tidy")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                forgotten = await asyncio.to_thread(throttles.tidy, self.runtime.context)
+                if forgotten:
+                    log.info("tidy: %d old throttle counts forgotten", forgotten)
+            except Exception:  # keep the loop alive; the next round tries again
+                log.exception("tidy round failed")
+            await asyncio.sleep(self.interval)

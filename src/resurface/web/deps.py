@@ -51,6 +51,7 @@ def get_session(request: Request, ctx: ContextDep) -> Session:
     if not token:
         raise NotSignedIn("please sign in")
     actor, csrf_token = auth.session_actor(ctx, token, client_address(request))
+    request.state.user_id = actor.user_id  # for the access log
     return Session(actor, csrf_token, token)
 
 

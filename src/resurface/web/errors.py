@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
@@ -157,10 +157,18 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, on_http)
 
 
-async def render_error(request: Request, status: int, title: str, detail: str) -> Response:
+async def render_error(
+    request: Request,
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    request_id: str = "",
+    look_up_session: bool = True,
+) -> Response:
     """The error page, with the navigation and sign-out of whoever is signed in."""
     templates = request.app.state.templates
-    actor, csrf_token = _signed_in(request)
+    actor, csrf_token = _signed_in(request) if look_up_session else (None, "")
     response: Response = templates.TemplateResponse(
         request,
         "error.html",
@@ -171,10 +179,34 @@ async def render_error(request: Request, status: int, title: str, detail: str) -
             "actor": actor,
             "csrf_token": csrf_token,
             "Permission": Permission,
+            "request_id": request_id,
         },
         status_code=status,
     )
     return response
+
+
+_SERVER_ERROR = "something went wrong on the server; what you sent may not have been saved"
+
+
+async def server_error(request: Request, request_id: str, path_template: str) -> Response:
+    """The answer to an error nothing else handled: the request id to quote, nothing else of
+    the error (the traceback is in the server's log under the same id). The page does not look
+    up who is signed in: the database may be what failed."""
+    if is_api(request):
+        detail = f"{_SERVER_ERROR}; quote request id {request_id} when you report it"
+        return problem(500, "Server error", detail, path_template, request_id=request_id)
+    try:
+        return await render_error(
+            request,
+            500,
+            "Server error",
+            _SERVER_ERROR,
+            request_id=request_id,
+            look_up_session=False,
+        )
+    except Exception:  # the page itself failed: say it plainly
+        return PlainTextResponse(f"Server error. Request id: {request_id}", status_code=500)
 
 
 def _signed_in(request: Request) -> tuple[Actor | None, str]:
@@ -191,14 +223,15 @@ def allowed_methods(request: Request) -> set[str]:
     """Every method some route takes at this path (Starlette's 405 names only the first route's,
     and a resource's GET and POST may be two routes)."""
     methods: set[str] = set()
-    for route in _routes(request.app.routes):
+    for route in every_route(request.app.routes):
         match, _ = route.matches(request.scope)
         if match is not Match.NONE:
             methods |= set(getattr(route, "methods", None) or ())
     return methods or {"GET"}
 
 
-def _routes(routes: list[Any]) -> Iterator[Any]:
+def every_route(routes: list[Any]) -> Iterator[Any]:
+    """Every route as the app serves it (an included router's routes with their full paths)."""
     for route in routes:
         contexts = getattr(route, "effective_route_contexts", None)
         yield from (contexts() if contexts is not None else (route,))

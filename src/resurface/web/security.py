@@ -23,6 +23,24 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
+HSTS_HEADER = "Strict-Transport-Security"
+HSTS_VALUE = "max-age=31536000"
+"""Browsers that reached the server over HTTPS come back only over HTTPS for a year. Sent on
+HTTPS answers outside development only (a browser ignores it over HTTP anyway). No
+``includeSubDomains``: the clinic's other sites under the same domain are not ours to pin."""
+
+
+def security_headers(*, scheme: str, path: str, hsts: bool) -> dict[str, str]:
+    """The headers every answer carries: static files may be cached; HTTPS ones pin HTTPS."""
+    headers = {
+        name: value
+        for name, value in SECURITY_HEADERS.items()
+        if not (name == "Cache-Control" and path.startswith("/static/"))
+    }
+    if hsts and scheme == "https":
+        headers[HSTS_HEADER] = HSTS_VALUE
+    return headers
+
 
 def tokens_match(expected: str | None, given: str | None) -> bool:
     return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
@@ -39,4 +57,6 @@ def set_cookie(response: Response, name: str, value: str, *, secure: bool, max_a
 
 
 def client_address(request: Request) -> str:
+    """The client's IP address: the connection's peer, or, when that peer is one of
+    ``RESURFACE_TRUSTED_PROXIES``, the address the proxy says it serves (see ``create_app``)."""
     return request.client.host if request.client else "unknown"

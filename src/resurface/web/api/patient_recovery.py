@@ -3,14 +3,12 @@ offline queue uses it). The token is the only credential; every refusal looks th
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from resurface.domain.errors import InvalidInput
 from resurface.services.errors import LINK_NOT_USABLE, LinkNotUsable, Throttled
-from resurface.services.recovery import checkins, links
+from resurface.services.recovery import checkins, link_limits
 from resurface.web.api.schemas.patient_recovery import (
     CheckInIn,
     PatientCheckInOut,
@@ -19,13 +17,7 @@ from resurface.web.api.schemas.patient_recovery import (
 )
 from resurface.web.deps import ContextDep, IdempotencyKey
 from resurface.web.errors import problem
-from resurface.web.patient_link import (
-    PATIENT_HEADERS,
-    count_refusal,
-    count_request,
-    count_submission,
-    wake_outbox,
-)
+from resurface.web.patient_link import PATIENT_HEADERS, wake_outbox
 from resurface.web.security import CSRF_HEADER, client_address, tokens_match
 
 router = APIRouter(tags=["patient recovery"])
@@ -34,8 +26,7 @@ _INSTANCE = "/api/v1/recovery"
 """Problems name the resource, never the token (a refusal must not echo it)."""
 
 
-def _not_usable(request: Request, now: dt.datetime) -> Response:
-    count_refusal(request, now)
+def _not_usable() -> Response:
     return problem(404, "Not found", LINK_NOT_USABLE, _INSTANCE)
 
 
@@ -47,14 +38,13 @@ def _throttled(error: Throttled) -> Response:
 
 @router.get("/recovery/{token}", response_model=PatientRecoveryOut)
 def read_recovery(request: Request, ctx: ContextDep, token: str) -> Response:
-    now = ctx.clock.now()
     try:
-        count_request(request, now)
+        link_limits.admit(ctx, token, client_address(request))
         view = checkins.recovery_view(ctx, token, source=client_address(request))
     except Throttled as error:
         return _throttled(error)
     except LinkNotUsable:
-        return _not_usable(request, now)
+        return _not_usable()
     body = PatientRecoveryOut.of(view).model_dump(mode="json")
     return JSONResponse(body, headers=PATIENT_HEADERS)
 
@@ -67,16 +57,14 @@ def send_checkin(
     body: CheckInIn,
     request_key: IdempotencyKey = "",
 ) -> Response:
-    now = ctx.clock.now()
     try:
-        count_request(request, now)
+        # The token first: a wrong token must look like any other wrong token.
+        link_limits.admit(ctx, token, client_address(request))
         if not tokens_match(ctx.links.patient_csrf(token), request.headers.get(CSRF_HEADER)):
-            # Checked after the token: a wrong token must look like any other wrong token.
-            links.open_link(ctx, token)
             return problem(
                 403, "Security token missing", "send the page's X-CSRF-Token header", _INSTANCE
             )
-        count_submission(request, token, now)
+        link_limits.count_checkin(ctx, token)
         answers = checkins.Answers(
             scores=body.scores.model_dump(),
             red_flags=[flag.value for flag in body.red_flags],
@@ -88,7 +76,7 @@ def send_checkin(
     except Throttled as error:
         return _throttled(error)
     except LinkNotUsable:
-        return _not_usable(request, now)
+        return _not_usable()
     except InvalidInput as error:
         fields = [{"field": p.field, "message": p.message} for p in error.problems]
         detail = "; ".join(f"{p.field}: {p.message}" for p in error.problems)

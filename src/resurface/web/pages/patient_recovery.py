@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Annotated, Any
 
@@ -15,17 +14,11 @@ from starlette.datastructures import UploadFile
 from resurface.domain.codes import RedFlag, Score
 from resurface.domain.errors import InvalidInput
 from resurface.services.errors import LinkNotUsable, Throttled
-from resurface.services.recovery import checkins, links
+from resurface.services.recovery import checkins, link_limits, links
 from resurface.services.recovery.checkins import Answers
 from resurface.web.deps import CheckedSessionDep, ContextDep, SessionDep
 from resurface.web.pages.render import page
-from resurface.web.patient_link import (
-    PATIENT_HEADERS,
-    count_refusal,
-    count_request,
-    count_submission,
-    wake_outbox,
-)
+from resurface.web.patient_link import PATIENT_HEADERS, wake_outbox
 from resurface.web.security import CSRF_FIELD, client_address, tokens_match
 
 router = APIRouter()
@@ -63,8 +56,7 @@ def _patient_page(
     return response
 
 
-def _not_usable(request: Request, now: dt.datetime) -> Response:
-    count_refusal(request, now)
+def _not_usable(request: Request) -> Response:
     return _patient_page(request, "patient_link_invalid.html", status_code=404)
 
 
@@ -110,23 +102,21 @@ def _tel(phone: str) -> str:
 
 @router.get("/r/{token}")
 def recovery_page(request: Request, ctx: ContextDep, token: str, sent: int = 0) -> Response:
-    now = ctx.clock.now()
     try:
-        count_request(request, now)
+        link_limits.admit(ctx, token, client_address(request))
         return _view_page(request, ctx, token, sent=bool(sent))
     except Throttled as error:
         return _throttled(request, error)
     except LinkNotUsable:
-        return _not_usable(request, now)
+        return _not_usable(request)
 
 
 @router.post("/r/{token}")
 async def submit_checkin(request: Request, ctx: ContextDep, token: str) -> Response:
-    now = ctx.clock.now()
     form = await request.form()
     values = _form_values(form)
     try:
-        count_request(request, now)
+        link_limits.admit(ctx, token, client_address(request))
         given = form.get(CSRF_FIELD)
         if not tokens_match(
             ctx.links.patient_csrf(token),
@@ -140,7 +130,7 @@ async def submit_checkin(request: Request, ctx: ContextDep, token: str) -> Respo
                 values=values,
                 errors={"form": "The form had expired: please check your answers and send again."},
             )
-        count_submission(request, token, now)
+        link_limits.count_checkin(ctx, token)
         photo = form.get("photo")
         data = await photo.read() if isinstance(photo, UploadFile) else None
         answers = Answers(
@@ -155,7 +145,7 @@ async def submit_checkin(request: Request, ctx: ContextDep, token: str) -> Respo
     except Throttled as error:
         return _throttled(request, error)
     except LinkNotUsable:
-        return _not_usable(request, now)
+        return _not_usable(request)
     except InvalidInput as error:
         return _view_page(
             request, ctx, token, status_code=422, values=values, errors=error.by_field()
@@ -179,14 +169,13 @@ def _form_values(form: Any) -> dict[str, Any]:
 
 @router.get("/r/{token}/photos/{photo_id}")
 def patient_photo(request: Request, ctx: ContextDep, token: str, photo_id: int) -> Response:
-    now = ctx.clock.now()
     try:
-        count_request(request, now)
+        link_limits.admit(ctx, token, client_address(request))
         record, data = checkins.patient_photo(ctx, token, photo_id, source=client_address(request))
     except Throttled as error:
         return _throttled(request, error)
     except LinkNotUsable:
-        return _not_usable(request, now)
+        return _not_usable(request)
     return Response(
         data, media_type=record.media_type, headers={"Cache-Control": "private", **PATIENT_HEADERS}
     )

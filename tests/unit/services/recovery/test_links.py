@@ -14,8 +14,7 @@ from resurface.services.access import Actor
 from resurface.services.context import Context
 from resurface.services.errors import NotFound, PermissionDenied
 from resurface.services.recovery import links
-from resurface.services.recovery.links import LinkNotUsable, LinkSigner, Throttled
-from resurface.web.patient_link import Throttle
+from resurface.services.recovery.links import LinkNotUsable, LinkSigner
 from tests.support.clinic import SeededClinic, seed_clinic
 
 NOW = dt.datetime(2025, 6, 1, 10, 0, tzinfo=dt.UTC)
@@ -91,17 +90,6 @@ def test_staff_may_not_issue_links_and_other_clinics_cannot_see_them(
                 pid,
                 south.record_ids["session"],
             )
-
-
-def test_the_throttle_allows_the_limit_per_window_then_refuses_with_a_wait() -> None:
-    throttle = Throttle(3, dt.timedelta(minutes=10))
-    for minute in range(3):
-        throttle.hit("link", NOW + dt.timedelta(minutes=minute))
-    with pytest.raises(Throttled) as refused:
-        throttle.hit("link", NOW + dt.timedelta(minutes=3))
-    assert 0 < refused.value.retry_after <= 7 * 60 + 1
-    throttle.hit("other link", NOW)  # counted per key
-    throttle.hit("link", NOW + dt.timedelta(minutes=10, seconds=1))  # the oldest has left
 
 
 def test_a_link_lives_until_a_week_after_the_last_checkin_its_session_booked(
