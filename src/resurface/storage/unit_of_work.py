@@ -21,6 +21,8 @@ from resurface.storage.repositories import (
     SqlPhotoMeasurements,
     SqlRecoveryLinks,
     SqlRequestKeys,
+    SqlSecondFactors,
+    SqlSignInFailures,
     SqlUsers,
     SqlWebSessions,
 )
@@ -43,6 +45,8 @@ class SqlUnitOfWork:
     measurements: SqlPhotoMeasurements
     request_keys: SqlRequestKeys
     corrections: SqlCorrections
+    sign_in_failures: SqlSignInFailures
+    second_factors: SqlSecondFactors
 
     def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
         self._engine = engine
@@ -67,6 +71,8 @@ class SqlUnitOfWork:
         self.measurements = SqlPhotoMeasurements(connection)
         self.request_keys = SqlRequestKeys(connection)
         self.corrections = SqlCorrections(connection)
+        self.sign_in_failures = SqlSignInFailures(connection)
+        self.second_factors = SqlSecondFactors(connection)
         return self
 
     def __exit__(

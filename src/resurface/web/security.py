@@ -40,3 +40,8 @@ def set_cookie(response: Response, name: str, value: str, *, secure: bool, max_a
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def user_agent(request: Request) -> str:
+    """The browser as it names itself, for the user's list of their sessions (never trusted)."""
+    return request.headers.get("user-agent", "")[:200]
