@@ -32,9 +32,7 @@ def test_failure_counts_are_saved_over_and_cleared(runtime: Runtime) -> None:
         uow.commit()
     with runtime.context.uow() as uow:
         assert uow.sign_in_failures.get("account:north.admin") is None
-        assert uow.sign_in_failures.get("client:10.0.0.1") == FailureCount(
-            "client:10.0.0.1", 1, T0
-        )
+        assert uow.sign_in_failures.get("client:10.0.0.1") == FailureCount("client:10.0.0.1", 1, T0)
 
 
 def test_a_second_factors_step_is_used_once_and_it_can_be_removed(runtime: Runtime) -> None:
@@ -70,7 +68,9 @@ def test_sessions_keep_their_stage_browser_and_last_seen_time(runtime: Runtime) 
             "w" * 64, user.id, user.clinic_id, "c", T0, later, "10.0.0.1",
             user_agent="Firefox", stage=SessionStage.SECOND_FACTOR,
         )  # fmt: skip
-        older = WebSession("o" * 64, user.id, user.clinic_id, "c", T0 - dt.timedelta(hours=1), later)
+        older = WebSession(
+            "o" * 64, user.id, user.clinic_id, "c", T0 - dt.timedelta(hours=1), later
+        )
         uow.web_sessions.add(waiting)
         uow.web_sessions.add(older)
         uow.commit()

@@ -46,7 +46,7 @@ def test_a_count_nobody_added_to_for_an_hour_starts_again() -> None:
 
 def test_the_wait_runs_out() -> None:
     count = None
-    for n in range(5):
+    for _ in range(5):
         count = after_failure(BACKOFF, count, "k", T0)
     assert seconds_to_wait(count, T0 + dt.timedelta(seconds=29)) == 1
     assert seconds_to_wait(count, T0 + dt.timedelta(seconds=30)) == 0

@@ -52,7 +52,9 @@ def test_signing_out_everywhere_else_keeps_this_session(
 def test_signing_out_one_session(ctx: Context, harbour: SeededClinic) -> None:
     desk, phone = _sign_in(ctx, "10.0.0.1"), _sign_in(ctx, "10.0.0.2")
     (other,) = [
-        s for s in account_sessions.my_sessions(ctx.at(T0), harbour.clinician, desk) if not s.current
+        s
+        for s in account_sessions.my_sessions(ctx.at(T0), harbour.clinician, desk)
+        if not s.current
     ]
     account_sessions.end_session(ctx.at(T0), harbour.clinician, other.ref)
     with pytest.raises(NotSignedIn):

@@ -59,9 +59,7 @@ def test_after_the_wait_the_right_password_signs_in(ctx: Context, harbour: Seede
     assert all(a.startswith("401") for a in _answers(later, "harbour.clinician", 4))
 
 
-def test_one_address_trying_many_names_is_made_to_wait(
-    ctx: Context, harbour: SeededClinic
-) -> None:
+def test_one_address_trying_many_names_is_made_to_wait(ctx: Context, harbour: SeededClinic) -> None:
     for n in range(20):
         with pytest.raises(AuthenticationFailed):
             auth.sign_in(ctx.at(T0), f"name{n}", "x", "10.9.9.9")
