@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from resurface.services import account_sessions
-from resurface.web.api.schemas.me import MeOut, SessionOut, SessionsEnded
+from resurface.web.api.schemas.me import MeOut, MySessionOut, SessionsEnded
 from resurface.web.deps import CheckedOwnSessionDep, ContextDep, OwnSessionDep
 
 router = APIRouter(tags=["session"])
@@ -27,11 +27,11 @@ def me(session: OwnSessionDep) -> MeOut:
     )
 
 
-@router.get("/me/sessions", response_model=list[SessionOut])
-def my_sessions(ctx: ContextDep, session: OwnSessionDep) -> list[SessionOut]:
+@router.get("/me/sessions", response_model=list[MySessionOut])
+def my_sessions(ctx: ContextDep, session: OwnSessionDep) -> list[MySessionOut]:
     """Where the signed-in user is signed in: this session first, then the newest."""
     found = account_sessions.my_sessions(ctx, session.actor, session.token)
-    return [SessionOut.of(s) for s in found]
+    return [MySessionOut.of(s) for s in found]
 
 
 @router.delete("/me/sessions", response_model=SessionsEnded)

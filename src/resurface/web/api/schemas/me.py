@@ -21,7 +21,7 @@ class MeOut(BaseModel):
     )
 
 
-class SessionOut(BaseModel):
+class MySessionOut(BaseModel):
     """One of the signed-in user's sessions (never its token)."""
 
     id: str = Field(description="names the session for DELETE /api/v1/me/sessions/{id}")
@@ -36,7 +36,7 @@ class SessionOut(BaseModel):
     )
 
     @classmethod
-    def of(cls, summary: SessionSummary) -> SessionOut:
+    def of(cls, summary: SessionSummary) -> MySessionOut:
         return cls(
             id=summary.ref,
             started_at=summary.started_at,
