@@ -174,7 +174,9 @@ def test_the_director_sets_the_idle_time_on_the_clinic_page(
     data = {"csrf_token": csrf_of(page.text), "require_second_factor": "on"}
     refused = client.post("/admin/clinic/sign-in", data=data | {"idle_minutes": "two"})
     assert refused.status_code == 422
+    assert "<title>Clinic settings · Resurface</title>" in refused.text
     assert 'id="idle_minutes-error">must be a whole number of minutes' in refused.text
+    assert "Please correct" not in refused.text  # the profile's fields are not at fault
     assert 'value="two"' in refused.text  # the form comes back as typed
     assert re.search(r'id="require_second_factor"[^>]*checked', refused.text)
     too_short = client.post("/admin/clinic/sign-in", data=data | {"idle_minutes": "2"})
