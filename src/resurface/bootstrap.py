@@ -14,12 +14,14 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from resurface.config import Settings
+from resurface.domain.signin import Backoff
 from resurface.mail import SmtpMailer, SmtpSettings
 from resurface.protocols import load_rule_base
 from resurface.services.auth import LoginPolicy
 from resurface.services.consultations import ConsultationView
-from resurface.services.context import Clock, Context, Limits
+from resurface.services.context import Clock, Context, Limits, SecretBox
 from resurface.services.recovery.links import LinkSigner
+from resurface.services.sign_in_throttle import Throttle
 from resurface.storage import backup, database
 from resurface.storage.audit_anchor import FileAuditAnchor
 from resurface.storage.photo_store import FilePhotoStore
@@ -60,11 +62,8 @@ def build(settings: Settings) -> Runtime:
         rules=load_rule_base(settings.protocols_dir),
         photos=FilePhotoStore(settings.photos_dir),
         links=LinkSigner(settings.secret_key, settings.public_url, settings.recovery_link_days),
-        login_policy=LoginPolicy(
-            max_failures=settings.login_max_failures,
-            lockout=dt.timedelta(minutes=settings.login_lockout_minutes),
-            session_length=dt.timedelta(hours=settings.session_hours),
-        ),
+        login_policy=login_policy(settings),
+        secret_box=SecretBox(settings.secret_key),
         clock=Clock(settings.zone),
         limits=Limits(
             upload_bytes=int(settings.max_upload_mb * 1024 * 1024),
@@ -75,6 +74,20 @@ def build(settings: Settings) -> Runtime:
         anchor=anchor,
     )
     return Runtime(settings, engine, context)
+
+
+def login_policy(settings: Settings) -> LoginPolicy:
+    """Attempts wait after ``login_max_failures`` failures for one name (``login_client_max_
+    failures`` from one address): first 30 seconds, doubling up to ``login_lockout_minutes``."""
+    longest = dt.timedelta(minutes=settings.login_lockout_minutes)
+    first = min(dt.timedelta(seconds=30), longest)
+    return LoginPolicy(
+        session_length=dt.timedelta(hours=settings.session_hours),
+        throttle=Throttle(
+            account=Backoff(settings.login_max_failures, first, longest),
+            client=Backoff(settings.login_client_max_failures, first, longest),
+        ),
+    )
 
 
 def _photo_slots(count: int) -> Callable[[], threading.BoundedSemaphore]:

@@ -36,8 +36,15 @@ class Settings(BaseSettings):
     )
     secret_key: str = DEVELOPMENT_SECRET
     session_hours: float = Field(default=8.0, gt=0)
-    login_max_failures: int = Field(default=5, ge=1)
-    login_lockout_minutes: float = Field(default=15.0, gt=0)
+    login_max_failures: int = Field(
+        default=5, ge=1, description="failed sign-ins for one name before attempts wait"
+    )
+    login_client_max_failures: int = Field(
+        default=20, ge=1, description="failed sign-ins from one address before attempts wait"
+    )
+    login_lockout_minutes: float = Field(
+        default=15.0, gt=0, description="the longest wait (30 s, doubling with each failure)"
+    )
     protocols_dir: Path | None = None
     max_upload_mb: float = Field(default=40.0, gt=0)
     max_photo_megapixels: float = Field(

@@ -19,7 +19,7 @@ from resurface.domain.rulebase import RuleBase
 from resurface.protocols import load_rule_base
 from resurface.services.access import Actor
 from resurface.services.auth import LoginPolicy, actor_of
-from resurface.services.context import Clock, Context
+from resurface.services.context import Clock, Context, SecretBox
 from resurface.services.ports import Mailer
 from resurface.services.recovery.links import LinkSigner
 from tests.support.fakes import FakeDatabase, FakePhotoStore
@@ -39,9 +39,7 @@ PASSWORD_HASH = (
 )
 """argon2id of ``PASSWORD`` with argon2-cffi's default parameters, computed once by hand."""
 
-LOGIN_POLICY = LoginPolicy(
-    max_failures=5, lockout=dt.timedelta(minutes=15), session_length=dt.timedelta(hours=8)
-)
+LOGIN_POLICY = LoginPolicy(session_length=dt.timedelta(hours=8))
 
 
 @functools.cache
@@ -67,6 +65,7 @@ def fake_context(
         photos=FakePhotoStore(),
         links=LinkSigner(SECRET, PUBLIC_URL, LINK_DAYS),
         login_policy=LOGIN_POLICY,
+        secret_box=SecretBox(SECRET),
         clock=Clock(zone, now),
         mailer=mailer,
     )

@@ -45,9 +45,16 @@ from resurface.domain.measurements import PhotoMeasurement
 from resurface.domain.messages import Notification, NotificationStatus
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Clinic, Patient, User
+from resurface.domain.signin import FailureCount
 from resurface.services.clock import Clock
 from resurface.services.errors import PhotoFileMissing
-from resurface.services.ports import FileReference, SeriesFacts, StoredFile, WebSession
+from resurface.services.ports import (
+    FileReference,
+    SecondFactor,
+    SeriesFacts,
+    StoredFile,
+    WebSession,
+)
 
 
 class _InClinic(Protocol):
@@ -96,6 +103,8 @@ class _State:
     request_keys: dict[tuple[str, str], int | None] = field(default_factory=dict)
     corrections: dict[int, Correction] = field(default_factory=dict)
     throttle_events: list[tuple[str, str, dt.datetime]] = field(default_factory=list)
+    sign_in_failures: dict[str, FailureCount] = field(default_factory=dict)
+    second_factors: dict[int, SecondFactor] = field(default_factory=dict)
 
     def copy(self) -> _State:
         """Records are frozen, so copying the containers is enough."""
@@ -161,7 +170,7 @@ class FakeUsers(_Repository):
     def add(self, user: User) -> User:
         if self.by_username(user.username) is not None:
             raise DuplicateKey(f"user name {user.username!r}")
-        stored = replace(user, id=_next_id(self._tables.users), failed_logins=0, locked_until=None)
+        stored = replace(user, id=_next_id(self._tables.users))
         self._tables.users[stored.id] = stored
         return replace(user, id=stored.id)
 
@@ -183,15 +192,6 @@ class FakeUsers(_Repository):
                 stored, display_name=user.display_name, role=user.role, active=user.active
             )
         return user
-
-    def set_login_state(
-        self, user_id: int, failed_logins: int, locked_until: dt.datetime | None
-    ) -> None:
-        stored = self._tables.users.get(user_id)
-        if stored is not None:
-            self._tables.users[user_id] = replace(
-                stored, failed_logins=failed_logins, locked_until=locked_until
-            )
 
 
 class FakePatients(_Repository):
@@ -473,6 +473,15 @@ class FakeWebSessions(_Repository):
     def get(self, token_hash: str) -> WebSession | None:
         return self._tables.web_sessions.get(token_hash)
 
+    def of_user(self, user_id: int) -> list[WebSession]:
+        found = [s for s in self._tables.web_sessions.values() if s.user_id == user_id]
+        return sorted(found, key=lambda s: (-s.created_at.timestamp(), s.token_hash))
+
+    def seen(self, token_hash: str, at: dt.datetime) -> None:
+        stored = self._tables.web_sessions.get(token_hash)
+        if stored is not None:
+            self._tables.web_sessions[token_hash] = replace(stored, last_seen_at=at)
+
     def delete(self, token_hash: str) -> None:
         self._tables.web_sessions.pop(token_hash, None)
 
@@ -487,6 +496,37 @@ class FakeWebSessions(_Repository):
         for key in expired:
             del self._tables.web_sessions[key]
         return len(expired)
+
+
+class FakeSignInFailures(_Repository):
+    def get(self, key: str) -> FailureCount | None:
+        return self._tables.sign_in_failures.get(key)
+
+    def save(self, count: FailureCount) -> None:
+        self._tables.sign_in_failures[count.key] = count
+
+    def clear(self, key: str) -> None:
+        self._tables.sign_in_failures.pop(key, None)
+
+
+class FakeSecondFactors(_Repository):
+    def get(self, user_id: int) -> SecondFactor | None:
+        return self._tables.second_factors.get(user_id)
+
+    def add(self, record: SecondFactor) -> None:
+        if record.user_id in self._tables.second_factors:
+            raise DuplicateKey(f"second factor of user {record.user_id}")
+        self._tables.second_factors[record.user_id] = record
+
+    def use_step(self, user_id: int, step: int) -> bool:
+        stored = self._tables.second_factors.get(user_id)
+        if stored is None or stored.last_step >= step:
+            return False
+        self._tables.second_factors[user_id] = replace(stored, last_step=step)
+        return True
+
+    def delete(self, user_id: int) -> bool:
+        return self._tables.second_factors.pop(user_id, None) is not None
 
 
 class FakeAppointments(_Repository):
@@ -751,6 +791,8 @@ class FakeUnitOfWork:
         self.request_keys = FakeRequestKeys(self)
         self.corrections = FakeCorrections(self)
         self.throttles = FakeThrottles(self)
+        self.sign_in_failures = FakeSignInFailures(self)
+        self.second_factors = FakeSecondFactors(self)
 
     def __enter__(self) -> Self:
         self.state = self.database.state.copy()

@@ -44,6 +44,10 @@ class Clinic:
     timezone: str = ""
     public_url: str = ""
     version: int = 1
+    idle_minutes: int = 30
+    """Signed-in users who do nothing for this long are signed out (besides the absolute limit)."""
+    require_second_factor: bool = False
+    """Medical directors (admins) must sign in with a code from an authenticator app too."""
 
 
 @dataclass(frozen=True)
@@ -56,11 +60,6 @@ class User:
     password_hash: str
     email: str = ""
     active: bool = True
-    failed_logins: int = 0
-    locked_until: dt.datetime | None = None
-
-    def is_locked(self, now: dt.datetime) -> bool:
-        return self.locked_until is not None and now < self.locked_until
 
 
 @dataclass(frozen=True)

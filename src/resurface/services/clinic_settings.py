@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from resurface.domain.errors import InvalidInput, VersionConflict
 from resurface.domain.people import PROFILE_FIELDS, Clinic, clinic_profile_problems
+from resurface.domain.signin import idle_minutes_problem
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import NotFound
@@ -61,6 +62,30 @@ def set_require_cosign(ctx: Context, actor: Actor, required: bool) -> Clinic:
         updated = uow.clinics.update(replace(clinic, require_cosign=required))
         state = "on" if required else "off"
         detail = f"require_cosign {state}"
+        audit.record(uow, actor, "update", "clinic", clinic.id, detail=detail)
+        uow.commit()
+    return updated
+
+
+def set_sign_in_rules(
+    ctx: Context, actor: Actor, idle_minutes: int, require_second_factor: bool
+) -> Clinic:
+    """How long users may do nothing before they are signed out, and whether medical directors
+    must sign in with a second factor (those without one are sent to turn it on)."""
+    require(actor, _MANAGE)
+    problem = idle_minutes_problem(idle_minutes)
+    if problem is not None:
+        raise InvalidInput.of([problem])
+    with ctx.uow() as uow:
+        clinic = _clinic(uow, actor)
+        changed = replace(
+            clinic, idle_minutes=idle_minutes, require_second_factor=require_second_factor
+        )
+        if changed == clinic:
+            return clinic
+        updated = uow.clinics.update(changed)
+        state = "on" if require_second_factor else "off"
+        detail = f"idle_minutes {idle_minutes}; require_second_factor {state}"
         audit.record(uow, actor, "update", "clinic", clinic.id, detail=detail)
         uow.commit()
     return updated

@@ -1,6 +1,6 @@
 """What every use case needs besides its own input, built once in ``bootstrap``: a way to open a
 unit of work, the clinic's clock, the rule base, the photo store, the recovery-link signer, the
-mailer and the limits.
+sign-in policy and secret box, the mailer and the limits.
 
 A use case reads ``def do_something(ctx: Context, actor: Actor, ...own input...)``, opens its own
 transaction with ``with ctx.uow() as uow:`` and commits it. Routes and commands only translate.
@@ -19,8 +19,9 @@ from resurface.services.auth import LoginPolicy
 from resurface.services.clock import Clock
 from resurface.services.ports import AuditAnchor, Mailer, PhotoStore, UnitOfWork
 from resurface.services.recovery.links import LinkSigner
+from resurface.services.second_factor import SecretBox
 
-__all__ = ["Clock", "Context", "Limits", "LinkSigner"]
+__all__ = ["Clock", "Context", "Limits", "LinkSigner", "SecretBox"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class Context:
     photos: PhotoStore
     links: LinkSigner
     login_policy: LoginPolicy
+    secret_box: SecretBox
+    """Seals second-factor secrets with a key derived from the server's secret."""
     clock: Clock = field(default_factory=Clock)
     limits: Limits = field(default_factory=Limits)
     mailer: Mailer | None = None

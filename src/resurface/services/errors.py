@@ -5,9 +5,10 @@ ServiceError
 │   ├── LinkNotUsable      a patient's link token refused, for whatever reason (says nothing more)
 │   └── PhotoFileMissing   a photo's record is there but its file is not (``photos check``)
 ├── Throttled              too many requests in a short time; try again in ``retry_after`` seconds
+│   └── SignInThrottled    (services.sign_in_throttle) repeated failed sign-ins make the next wait
 ├── PermissionDenied       the caller's role may not do this
 ├── AuthenticationFailed   wrong user name or password
-│   └── AccountLocked      too many failed attempts; try again later
+│   └── NotSignedIn        no session, or it expired or sat idle too long
 └── Conflict               the record already exists or changed meanwhile
 """
 
@@ -43,16 +44,16 @@ class AuthenticationFailed(ServiceError):
     pass
 
 
-class AccountLocked(AuthenticationFailed):
-    pass
-
-
 class NotSignedIn(AuthenticationFailed):
-    """No session behind the request; ``expired`` when there was one and it ran out."""
+    """No session behind the request; ``expired`` when there was one and it ran out,
+    ``idle_minutes`` when it ended because nothing was done for that long."""
 
-    def __init__(self, message: str = "please sign in", *, expired: bool = False) -> None:
+    def __init__(
+        self, message: str = "please sign in", *, expired: bool = False, idle_minutes: int = 0
+    ) -> None:
         super().__init__(message)
         self.expired = expired
+        self.idle_minutes = idle_minutes
 
 
 class Conflict(ServiceError):

@@ -29,6 +29,7 @@ from resurface.domain.measurements import PhotoMeasurement
 from resurface.domain.messages import Notification
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Clinic, Patient, User
+from resurface.domain.signin import FailureCount, SessionStage
 from resurface.services.clock import Clock
 
 
@@ -51,6 +52,26 @@ class WebSession:
     created_at: dt.datetime
     expires_at: dt.datetime
     source: str = ""
+    last_seen_at: dt.datetime | None = None
+    """When a request last came with it (written at most once a minute); None: when it began."""
+    user_agent: str = ""
+    stage: SessionStage = SessionStage.SIGNED_IN
+
+    @property
+    def last_seen(self) -> dt.datetime:
+        return self.last_seen_at or self.created_at
+
+
+@dataclass(frozen=True)
+class SecondFactor:
+    """A user's TOTP second factor: the secret as sealed by ``second_factor.SecretBox`` and the
+    last time step whose code was accepted (a code is good once)."""
+
+    user_id: int
+    clinic_id: int
+    sealed_secret: str
+    enrolled_at: dt.datetime
+    last_step: int = 0
 
 
 class Clinics(Protocol):
@@ -69,9 +90,6 @@ class Users(Protocol):
     def by_username(self, username: str) -> User | None: ...
     def in_clinic(self, clinic_id: int) -> list[User]: ...
     def update(self, user: User) -> User: ...
-    def set_login_state(
-        self, user_id: int, failed_logins: int, locked_until: dt.datetime | None
-    ) -> None: ...
 
 
 class Patients(Protocol):
@@ -169,9 +187,36 @@ class AuditTrail(Protocol):
 class WebSessions(Protocol):
     def add(self, session: WebSession) -> None: ...
     def get(self, token_hash: str) -> WebSession | None: ...
+    def of_user(self, user_id: int) -> list[WebSession]:
+        """The user's sessions, the most recently begun first."""
+        ...
+
+    def seen(self, token_hash: str, at: dt.datetime) -> None: ...
     def delete(self, token_hash: str) -> None: ...
     def delete_for_user(self, user_id: int) -> int: ...
     def delete_expired(self, now: dt.datetime) -> int: ...
+
+
+class SignInFailures(Protocol):
+    """Failed sign-ins per key (``domain.signin.account_key`` / ``client_key``)."""
+
+    def get(self, key: str) -> FailureCount | None: ...
+    def save(self, count: FailureCount) -> None:
+        """Insert or replace the count under its key."""
+        ...
+
+    def clear(self, key: str) -> None: ...
+
+
+class SecondFactors(Protocol):
+    def get(self, user_id: int) -> SecondFactor | None: ...
+    def add(self, record: SecondFactor) -> None: ...
+    def use_step(self, user_id: int, step: int) -> bool:
+        """Record that the code of ``step`` was accepted, if no code of that step or a later one
+        was: False means the code was already used (a replay)."""
+        ...
+
+    def delete(self, user_id: int) -> bool: ...
 
 
 class Appointments(Protocol):
@@ -283,6 +328,10 @@ class UnitOfWork(Protocol):
     def corrections(self) -> Corrections: ...
     @property
     def throttles(self) -> Throttles: ...
+    @property
+    def sign_in_failures(self) -> SignInFailures: ...
+    @property
+    def second_factors(self) -> SecondFactors: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -349,7 +398,10 @@ __all__ = [
     "PhotoStore",
     "RecoveryLinks",
     "RequestKeys",
+    "SecondFactor",
+    "SecondFactors",
     "SeriesFacts",
+    "SignInFailures",
     "StoredFile",
     "UnitOfWork",
     "Users",

@@ -66,6 +66,8 @@ clinics = Table(
     Column("timezone", String(64), nullable=False, server_default=""),
     Column("public_url", String(300), nullable=False, server_default=""),
     _version(),
+    Column("idle_minutes", Integer, nullable=False, server_default="30"),
+    Column("require_second_factor", Boolean, nullable=False, server_default="0"),
     _stamp(),
 )
 
@@ -80,8 +82,6 @@ users = Table(
     Column("role", String(20), nullable=False),
     Column("password_hash", String(255), nullable=False),
     Column("active", Boolean, nullable=False, server_default="1"),
-    Column("failed_logins", Integer, nullable=False, server_default="0"),
-    Column("locked_until", UtcDateTime()),
     _stamp(),
 )
 
@@ -301,6 +301,32 @@ web_sessions = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
     Column("source", String(100), nullable=False, server_default=""),
+    Column("last_seen_at", UtcDateTime(), nullable=False),
+    Column("user_agent", String(200), nullable=False, server_default=""),
+    # signed_in, or second_factor: the password was right, the authenticator code is awaited.
+    Column("stage", String(20), nullable=False, server_default="signed_in"),
+)
+
+# Failed sign-ins, counted per account name as typed and per client address (domain.signin).
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", UtcDateTime(), nullable=False),
+    Column("refused_until", UtcDateTime()),
+)
+
+# A user's TOTP second factor: the secret sealed with a key derived from the server's secret.
+second_factors = Table(
+    "second_factors",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    _clinic(),
+    Column("sealed_secret", String(500), nullable=False),
+    Column("enrolled_at", UtcDateTime(), nullable=False),
+    # The last time step whose code was accepted: a code is accepted once.
+    Column("last_step", Integer, nullable=False, server_default="0"),
 )
 
 photo_measurements = Table(

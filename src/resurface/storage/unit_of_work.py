@@ -22,6 +22,8 @@ from resurface.storage.repositories import (
     SqlPhotoMeasurements,
     SqlRecoveryLinks,
     SqlRequestKeys,
+    SqlSecondFactors,
+    SqlSignInFailures,
     SqlThrottles,
     SqlUsers,
     SqlWebSessions,
@@ -46,6 +48,8 @@ class SqlUnitOfWork:
     request_keys: SqlRequestKeys
     corrections: SqlCorrections
     throttles: SqlThrottles
+    sign_in_failures: SqlSignInFailures
+    second_factors: SqlSecondFactors
 
     def __init__(
         self, engine: Engine, clock: Clock | None = None, audit_key: ChainKey | None = None
@@ -74,6 +78,8 @@ class SqlUnitOfWork:
         self.request_keys = SqlRequestKeys(connection)
         self.corrections = SqlCorrections(connection)
         self.throttles = SqlThrottles(connection)
+        self.sign_in_failures = SqlSignInFailures(connection)
+        self.second_factors = SqlSecondFactors(connection)
         return self
 
     def __exit__(

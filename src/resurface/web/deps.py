@@ -13,7 +13,7 @@ from resurface.services import auth
 from resurface.services.access import Actor
 from resurface.services.context import Context
 from resurface.services.errors import NotSignedIn
-from resurface.web.errors import CsrfRejected
+from resurface.web.errors import CsrfRejected, SecondFactorRequired
 from resurface.web.security import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -44,22 +44,34 @@ class Session:
     actor: Actor
     csrf_token: str
     token: str
+    must_enrol: bool = False
+    """The clinic requires a second factor of this medical director, who has none yet."""
 
 
-def get_session(request: Request, ctx: ContextDep) -> Session:
+def get_own_session(request: Request, ctx: ContextDep) -> Session:
+    """The signed-in session, even of a medical director who must still turn on the second
+    factor: only their enrolment page, "my sessions" and sign-out take it."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise NotSignedIn("please sign in")
-    actor, csrf_token = auth.session_actor(ctx, token, client_address(request))
-    request.state.user_id = actor.user_id  # for the access log
-    return Session(actor, csrf_token, token)
+    found = auth.session_actor(ctx, token, client_address(request))
+    request.state.user_id = found.actor.user_id  # for the access log
+    return Session(found.actor, found.csrf_token, token, found.must_enrol)
+
+
+OwnSessionDep = Annotated[Session, Depends(get_own_session)]
+
+
+def get_session(session: OwnSessionDep) -> Session:
+    if session.must_enrol:
+        raise SecondFactorRequired()
+    return session
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-async def get_checked_session(request: Request, session: SessionDep) -> Session:
-    """The session, for a request that changes something: its CSRF token must come with it."""
+async def _with_csrf(request: Request, session: Session) -> Session:
     given = request.headers.get(CSRF_HEADER)
     if given is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -72,7 +84,19 @@ async def get_checked_session(request: Request, session: SessionDep) -> Session:
     return session
 
 
+async def get_checked_session(request: Request, session: SessionDep) -> Session:
+    """The session, for a request that changes something: its CSRF token must come with it."""
+    return await _with_csrf(request, session)
+
+
 CheckedSessionDep = Annotated[Session, Depends(get_checked_session)]
+
+
+async def get_checked_own_session(request: Request, session: OwnSessionDep) -> Session:
+    return await _with_csrf(request, session)
+
+
+CheckedOwnSessionDep = Annotated[Session, Depends(get_checked_own_session)]
 
 
 def get_actor(session: SessionDep) -> Actor:

@@ -1,7 +1,9 @@
 """Errors become RFC 9457 problem responses on the API and readable pages in the browser.
 
 WebError
-└── CsrfRejected    a form or API call that changes something came without its CSRF token
+├── CsrfRejected           a form or API call that changes something came without its CSRF token
+└── SecondFactorRequired   the clinic requires a second factor of this medical director, who has
+                           none yet: every page but enrolment sends them there
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ from resurface.imaging.errors import ImagingError
 from resurface.services import auth
 from resurface.services.access import Actor, Permission
 from resurface.services.errors import (
-    AccountLocked,
     AuthenticationFailed,
     Conflict,
     NotFound,
     NotSignedIn,
     PermissionDenied,
     ServiceError,
+    Throttled,
 )
 from resurface.web.labels import field_label
 from resurface.web.security import SESSION_COOKIE, client_address
@@ -44,6 +46,17 @@ class CsrfRejected(WebError):
         super().__init__("the form's security token is missing or stale; reload the page and retry")
 
 
+ENROL_PAGE = "/account/second-factor"
+
+
+class SecondFactorRequired(WebError):
+    def __init__(self) -> None:
+        super().__init__(
+            "your clinic requires medical directors to sign in with a second factor; "
+            f"turn it on at {ENROL_PAGE} first"
+        )
+
+
 _STATUS: list[tuple[type[Exception], int, str]] = [
     (InvalidInput, 422, "Invalid input"),
     (VersionConflict, 409, "Changed by someone else"),
@@ -52,12 +65,13 @@ _STATUS: list[tuple[type[Exception], int, str]] = [
     (ImagingError, 422, "Photo cannot be analysed"),
     (NotFound, 404, "Not found"),
     (PermissionDenied, 403, "Not allowed"),
-    (AccountLocked, 429, "Account locked"),
+    (Throttled, 429, "Too many attempts"),
     (NotSignedIn, 401, "Not signed in"),
     (AuthenticationFailed, 401, "Sign-in failed"),
     (Conflict, 409, "Conflict"),
     (ServiceError, 400, "Request refused"),
     (CsrfRejected, 403, "Security token missing"),
+    (SecondFactorRequired, 403, "Second factor required"),
 ]
 
 
@@ -114,12 +128,21 @@ def install(app: FastAPI) -> None:
     async def on_error(request: Request, error: Exception) -> Response:
         status, title = status_of(error)
         if is_api(request):
-            return problem(status, title, str(error), request.url.path, **_field_errors(error))
-        if isinstance(error, NotSignedIn):
+            response: Response = problem(
+                status, title, str(error), request.url.path, **_field_errors(error)
+            )
+        elif isinstance(error, NotSignedIn):
             target = quote(request.url.path)
             expired = "&expired=1" if error.expired else ""
-            return RedirectResponse(f"/login?next={target}{expired}", status_code=303)
-        return await render_error(request, status, title, str(error))
+            idle = f"&idle={error.idle_minutes}" if error.idle_minutes else ""
+            return RedirectResponse(f"/login?next={target}{expired}{idle}", status_code=303)
+        elif isinstance(error, SecondFactorRequired):
+            return RedirectResponse(ENROL_PAGE, status_code=303)
+        else:
+            response = await render_error(request, status, title, str(error))
+        if isinstance(error, Throttled):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     async def on_validation(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)
@@ -214,9 +237,12 @@ def _signed_in(request: Request) -> tuple[Actor | None, str]:
     if not token:
         return None, ""
     try:
-        return auth.session_actor(request.app.state.runtime.context, token, client_address(request))
+        found = auth.session_actor(
+            request.app.state.runtime.context, token, client_address(request)
+        )
     except (NotSignedIn, ServiceError):
         return None, ""
+    return (None, "") if found.must_enrol else (found.actor, found.csrf_token)
 
 
 def allowed_methods(request: Request) -> set[str]:

@@ -60,3 +60,8 @@ def client_address(request: Request) -> str:
     """The client's IP address: the connection's peer, or, when that peer is one of
     ``RESURFACE_TRUSTED_PROXIES``, the address the proxy says it serves (see ``create_app``)."""
     return request.client.host if request.client else "unknown"
+
+
+def user_agent(request: Request) -> str:
+    """The browser as it names itself, for the user's list of their sessions (never trusted)."""
+    return request.headers.get("user-agent", "")[:200]

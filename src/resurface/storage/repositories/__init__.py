@@ -12,6 +12,7 @@ from resurface.storage.repositories.messages import SqlNotifications
 from resurface.storage.repositories.outcomes import SqlOutcomeRatings
 from resurface.storage.repositories.patients import SqlPatients
 from resurface.storage.repositories.request_keys import SqlRequestKeys
+from resurface.storage.repositories.sign_in import SqlSecondFactors, SqlSignInFailures
 from resurface.storage.repositories.throttles import SqlThrottles
 from resurface.storage.repositories.users import SqlUsers
 from resurface.storage.repositories.web_sessions import SqlWebSessions
@@ -29,6 +30,8 @@ __all__ = [
     "SqlPhotoMeasurements",
     "SqlRecoveryLinks",
     "SqlRequestKeys",
+    "SqlSecondFactors",
+    "SqlSignInFailures",
     "SqlThrottles",
     "SqlUsers",
     "SqlWebSessions",

@@ -23,6 +23,8 @@ def _clinic(row: Any) -> Clinic:
         timezone=row.timezone,
         public_url=row.public_url,
         version=row.version,
+        idle_minutes=row.idle_minutes,
+        require_second_factor=row.require_second_factor,
     )
 
 
@@ -36,6 +38,8 @@ def _values(clinic: Clinic) -> dict[str, Any]:
         "address": clinic.address,
         "timezone": clinic.timezone,
         "public_url": clinic.public_url,
+        "idle_minutes": clinic.idle_minutes,
+        "require_second_factor": clinic.require_second_factor,
     }
 
 

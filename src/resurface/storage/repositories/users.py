@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 from typing import Any
 
@@ -21,8 +20,6 @@ def _user(row: Any) -> User:
         password_hash=row.password_hash,
         email=row.email,
         active=row.active,
-        failed_logins=row.failed_logins,
-        locked_until=row.locked_until,
     )
 
 
@@ -61,12 +58,3 @@ class SqlUsers(Repository):
             .values(display_name=user.display_name, role=user.role.value, active=user.active)
         )
         return user
-
-    def set_login_state(
-        self, user_id: int, failed_logins: int, locked_until: dt.datetime | None
-    ) -> None:
-        self.connection.execute(
-            update(users)
-            .where(users.c.id == user_id)
-            .values(failed_logins=failed_logins, locked_until=locked_until)
-        )

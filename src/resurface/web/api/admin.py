@@ -9,6 +9,7 @@ from resurface.web.api.schemas.admin import (
     ClinicOut,
     ClinicProfileIn,
     ClinicSettingsIn,
+    SignInRulesIn,
     UserChangeIn,
     UserIn,
     UserOut,
@@ -53,6 +54,18 @@ def clinic(ctx: ContextDep, actor: ActorDep) -> ClinicOut:
 @router.put("/clinic", response_model=ClinicOut)
 def update_clinic(ctx: ContextDep, session: CheckedSessionDep, body: ClinicSettingsIn) -> ClinicOut:
     updated = clinic_settings.set_require_cosign(ctx, session.actor, body.require_cosign)
+    return ClinicOut.of(updated)
+
+
+@router.put("/clinic/sign-in", response_model=ClinicOut)
+def update_sign_in_rules(
+    ctx: ContextDep, session: CheckedSessionDep, body: SignInRulesIn
+) -> ClinicOut:
+    """Set the idle time after which users are signed out, and whether medical directors must
+    use a second factor (those without one are then sent to turn it on before anything else)."""
+    updated = clinic_settings.set_sign_in_rules(
+        ctx, session.actor, body.idle_minutes, body.require_second_factor
+    )
     return ClinicOut.of(updated)
 
 

@@ -1,17 +1,21 @@
-"""GET /api/v1/me: who is signed in, and the CSRF token for calls that change things."""
+"""GET /api/v1/me: who is signed in, and the CSRF token for calls that change things; and their
+own sessions: list them, end one, end every other."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from resurface.web.api.schemas.me import MeOut
-from resurface.web.deps import SessionDep
+from fastapi import APIRouter, Path, Response
+
+from resurface.services import account_sessions
+from resurface.web.api.schemas.me import MeOut, MySessionOut, SessionsEnded
+from resurface.web.deps import CheckedOwnSessionDep, ContextDep, OwnSessionDep
 
 router = APIRouter(tags=["session"])
 
 
 @router.get("/me", response_model=MeOut)
-def me(session: SessionDep) -> MeOut:
+def me(session: OwnSessionDep) -> MeOut:
     actor = session.actor
     return MeOut(
         user_id=actor.user_id,
@@ -19,4 +23,30 @@ def me(session: SessionDep) -> MeOut:
         name=actor.name,
         role=actor.role.value,
         csrf_token=session.csrf_token,
+        must_enrol_second_factor=session.must_enrol,
     )
+
+
+@router.get("/me/sessions", response_model=list[MySessionOut])
+def my_sessions(ctx: ContextDep, session: OwnSessionDep) -> list[MySessionOut]:
+    """Where the signed-in user is signed in: this session first, then the newest."""
+    found = account_sessions.my_sessions(ctx, session.actor, session.token)
+    return [MySessionOut.of(s) for s in found]
+
+
+@router.delete("/me/sessions", response_model=SessionsEnded)
+def end_other_sessions(ctx: ContextDep, session: CheckedOwnSessionDep) -> SessionsEnded:
+    """Sign out everywhere else: every session of the user but this one ends."""
+    ended = account_sessions.end_other_sessions(ctx, session.actor, session.token)
+    return SessionsEnded(ended=ended)
+
+
+@router.delete("/me/sessions/{session_id}", status_code=204)
+def end_session(
+    ctx: ContextDep,
+    session: CheckedOwnSessionDep,
+    session_id: Annotated[str, Path(max_length=40, pattern=r"^[0-9a-f]+$")],
+) -> Response:
+    """Sign out one of the user's sessions (this one included); 404 if it is not theirs."""
+    account_sessions.end_session(ctx, session.actor, session_id)
+    return Response(status_code=204)

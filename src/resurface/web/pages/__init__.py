@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from resurface.web.pages import (
+    account_sessions,
     admin,
     assessments,
     consultations,
@@ -14,6 +15,7 @@ from resurface.web.pages import (
     plans,
     recovery,
     results,
+    second_factor,
     sessions,
     signin,
 )
@@ -33,6 +35,8 @@ for module in (
     patient_recovery,
     admin,
     corrections,
+    account_sessions,
+    second_factor,
 ):
     router.include_router(module.router)
 

@@ -169,6 +169,8 @@ def _clinic_page(
     refused (``version`` included: the edit still applies to the version it began on)."""
     values = {field: getattr(clinic, field) for field in PROFILE_FIELDS}
     values["version"] = str(clinic.version)
+    values["idle_minutes"] = str(clinic.idle_minutes)
+    values["require_second_factor"] = "on" if clinic.require_second_factor else ""
     return page(
         request,
         "clinic_settings.html",
@@ -235,3 +237,26 @@ def save_profile(
         clinic = clinic_settings.clinic_settings(ctx, session.actor)
         return _clinic_page(request, ctx, session, clinic, notice=_STALE_PROFILE, status=409)
     return RedirectResponse("/admin/clinic?saved=profile", status_code=303)
+
+
+@router.post("/clinic/sign-in")
+def save_sign_in_rules(
+    request: Request,
+    ctx: ContextDep,
+    session: CheckedSessionDep,
+    idle_minutes: Annotated[str, Form(max_length=100)] = "",
+    require_second_factor: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    typed = {"idle_minutes": idle_minutes, "require_second_factor": require_second_factor}
+    minutes = idle_minutes.strip()
+    try:
+        if not minutes.isdigit() or len(minutes) > 6:
+            raise InvalidInput("idle_minutes", "must be a whole number of minutes")
+        clinic_settings.set_sign_in_rules(
+            ctx, session.actor, int(minutes), require_second_factor == "on"
+        )
+    except InvalidInput as error:
+        clinic = clinic_settings.clinic_settings(ctx, session.actor)
+        errors = error.by_field()
+        return _clinic_page(request, ctx, session, clinic, errors=errors, form=typed, status=422)
+    return RedirectResponse("/admin/clinic?saved=sign-in", status_code=303)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from resurface.domain import people
 from resurface.domain.people import Clinic, Role, User
+from resurface.domain.signin import IDLE_MINUTES_LEAST, IDLE_MINUTES_MOST
 from resurface.services.clinic_settings import ProfileEdit
 from resurface.services.users import UserChange
 from resurface.web.api.schemas.common import Flag, InputModel, Whole
@@ -65,6 +66,10 @@ class ClinicOut(BaseModel):
         description="the address patients' links start with; empty: the server's"
     )
     require_cosign: bool
+    idle_minutes: int = Field(description="users doing nothing this long are signed out")
+    require_second_factor: bool = Field(
+        description="medical directors must sign in with an authenticator code too"
+    )
     version: int
 
     @classmethod
@@ -79,12 +84,22 @@ class ClinicOut(BaseModel):
             timezone=clinic.timezone,
             public_url=clinic.public_url,
             require_cosign=clinic.require_cosign,
+            idle_minutes=clinic.idle_minutes,
+            require_second_factor=clinic.require_second_factor,
             version=clinic.version,
         )
 
 
 class ClinicSettingsIn(InputModel):
     require_cosign: Flag
+
+
+class SignInRulesIn(InputModel):
+    """How long users may do nothing before they are signed out (minutes), and whether medical
+    directors must sign in with a code from an authenticator app as well."""
+
+    idle_minutes: Annotated[Whole, Field(ge=IDLE_MINUTES_LEAST, le=IDLE_MINUTES_MOST)]
+    require_second_factor: Flag
 
 
 class ClinicProfileIn(InputModel):
