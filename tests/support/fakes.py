@@ -27,6 +27,7 @@ from typing import Any, Protocol, Self, TypeVar, cast
 from resurface.domain.alerts import AlertStatus, ClinicAlert
 from resurface.domain.appointments import Appointment, AppointmentStatus
 from resurface.domain.audit import GENESIS_HASH, AuditEntry, AuditEvent, chain
+from resurface.domain.break_glass import BreakGlass
 from resurface.domain.chart import (
     Assessment,
     Chart,
@@ -95,6 +96,7 @@ class _State:
     measurements: dict[int, PhotoMeasurement] = field(default_factory=dict)
     request_keys: dict[tuple[str, str], int | None] = field(default_factory=dict)
     corrections: dict[int, Correction] = field(default_factory=dict)
+    break_glass: dict[int, BreakGlass] = field(default_factory=dict)
 
     def copy(self) -> _State:
         """Records are frozen, so copying the containers is enough."""
@@ -182,6 +184,15 @@ class FakeUsers(_Repository):
                 stored, display_name=user.display_name, role=user.role, active=user.active
             )
         return user
+
+    def set_password(
+        self, clinic_id: int, user_id: int, password_hash: str, *, must_change: bool
+    ) -> None:
+        stored = _scoped(self._tables.users, clinic_id, user_id)
+        if stored is not None:
+            self._tables.users[user_id] = replace(
+                stored, password_hash=password_hash, must_change_password=must_change
+            )
 
     def set_login_state(
         self, user_id: int, failed_logins: int, locked_until: dt.datetime | None
@@ -475,8 +486,10 @@ class FakeWebSessions(_Repository):
     def delete(self, token_hash: str) -> None:
         self._tables.web_sessions.pop(token_hash, None)
 
-    def delete_for_user(self, user_id: int) -> int:
-        ended = [k for k, s in self._tables.web_sessions.items() if s.user_id == user_id]
+    def delete_for_user(self, user_id: int, *, keep: str = "") -> int:
+        ended = [
+            k for k, s in self._tables.web_sessions.items() if s.user_id == user_id and k != keep
+        ]
         for key in ended:
             del self._tables.web_sessions[key]
         return len(ended)
@@ -652,6 +665,32 @@ class FakeCorrections(_Repository):
         ]
 
 
+class FakeBreakGlass(_Repository):
+    def add(self, record: BreakGlass) -> BreakGlass:
+        stored = replace(record, id=_next_id(self._tables.break_glass))
+        self._tables.break_glass[stored.id] = stored
+        return stored
+
+    def open_for(
+        self, clinic_id: int, user_id: int, patient_id: int, now: dt.datetime
+    ) -> BreakGlass | None:
+        found = [
+            g
+            for g in self._tables.break_glass.values()
+            if (g.clinic_id, g.user_id, g.patient_id) == (clinic_id, user_id, patient_id)
+            and g.is_open(now)
+        ]
+        return max(found, key=lambda g: (g.expires_at, g.id), default=None)
+
+    def since(self, clinic_id: int, since: dt.datetime) -> list[BreakGlass]:
+        found = [
+            g
+            for g in self._tables.break_glass.values()
+            if g.clinic_id == clinic_id and g.opened_at >= since
+        ]
+        return sorted(found, key=lambda g: (g.opened_at, g.id), reverse=True)
+
+
 class FakeOutcomeRatings(_Repository):
     def add(self, record: OutcomeRating) -> OutcomeRating:
         stored = replace(record, id=_next_id(self._tables.outcomes))
@@ -732,6 +771,7 @@ class FakeUnitOfWork:
         self.measurements = FakePhotoMeasurements(self)
         self.request_keys = FakeRequestKeys(self)
         self.corrections = FakeCorrections(self)
+        self.break_glass = FakeBreakGlass(self)
 
     def __enter__(self) -> Self:
         self.state = self.database.state.copy()

@@ -44,6 +44,8 @@ class Clinic:
     timezone: str = ""
     public_url: str = ""
     version: int = 1
+    break_glass_minutes: int = 60
+    """How long the front desk's emergency access to one chart lasts (see ``break_glass``)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class User:
     active: bool = True
     failed_logins: int = 0
     locked_until: dt.datetime | None = None
+    must_change_password: bool = False
+    """Set by a password reset: until the user chooses a new password they may do nothing else."""
 
     def is_locked(self, now: dt.datetime) -> bool:
         return self.locked_until is not None and now < self.locked_until

@@ -6,6 +6,7 @@ ServiceError
 │   └── PhotoFileMissing   a photo's record is there but its file is not (``photos check``)
 ├── Throttled              too many requests in a short time; try again in ``retry_after`` seconds
 ├── PermissionDenied       the caller's role may not do this
+│   └── PasswordChangeRequired  after a reset, the user must choose a new password first
 ├── AuthenticationFailed   wrong user name or password
 │   └── AccountLocked      too many failed attempts; try again later
 └── Conflict               the record already exists or changed meanwhile
@@ -37,6 +38,17 @@ class PhotoFileMissing(NotFound):
 
 class PermissionDenied(ServiceError):
     pass
+
+
+CHANGE_FIRST = (
+    "your password was reset: choose a new one first (the Password page, or "
+    "POST /api/v1/me/password); until then you may only change it or sign out"
+)
+
+
+class PasswordChangeRequired(PermissionDenied):
+    def __init__(self) -> None:
+        super().__init__(CHANGE_FIRST)
 
 
 class AuthenticationFailed(ServiceError):

@@ -67,6 +67,8 @@ clinics = Table(
     Column("public_url", String(300), nullable=False, server_default=""),
     _version(),
     _stamp(),
+    # How long the front desk's emergency ("break-glass") access to one chart lasts.
+    Column("break_glass_minutes", Integer, nullable=False, server_default="60"),
 )
 
 users = Table(
@@ -83,6 +85,8 @@ users = Table(
     Column("failed_logins", Integer, nullable=False, server_default="0"),
     Column("locked_until", UtcDateTime()),
     _stamp(),
+    # Set by a password reset: until the user chooses their own, they may do nothing else.
+    Column("must_change_password", Boolean, nullable=False, server_default="0"),
 )
 
 patients = Table(
@@ -299,6 +303,18 @@ web_sessions = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
     Column("source", String(100), nullable=False, server_default=""),
+)
+
+break_glass = Table(
+    "break_glass",
+    metadata,
+    Column("id", RecordId, primary_key=True),
+    _clinic(),
+    _patient(),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
 )
 
 photo_measurements = Table(

@@ -12,6 +12,7 @@ from resurface.storage.repositories import (
     SqlAlerts,
     SqlAppointments,
     SqlAuditTrail,
+    SqlBreakGlass,
     SqlCharts,
     SqlClinics,
     SqlCorrections,
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
     measurements: SqlPhotoMeasurements
     request_keys: SqlRequestKeys
     corrections: SqlCorrections
+    break_glass: SqlBreakGlass
 
     def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
         self._engine = engine
@@ -67,6 +69,7 @@ class SqlUnitOfWork:
         self.measurements = SqlPhotoMeasurements(connection)
         self.request_keys = SqlRequestKeys(connection)
         self.corrections = SqlCorrections(connection)
+        self.break_glass = SqlBreakGlass(connection)
         return self
 
     def __exit__(

@@ -12,7 +12,7 @@ from resurface.bootstrap import Runtime
 from resurface.services import auth
 from resurface.services.access import Actor
 from resurface.services.context import Context
-from resurface.services.errors import NotSignedIn
+from resurface.services.errors import NotSignedIn, PasswordChangeRequired
 from resurface.web.errors import CsrfRejected
 from resurface.web.security import (
     CSRF_FIELD,
@@ -46,11 +46,20 @@ class Session:
     token: str
 
 
+WHILE_PASSWORD_MUST_CHANGE = frozenset(
+    {"/account/password", "/api/v1/me/password", "/api/v1/me", "/logout"}
+)
+"""What a user whose password was reset may reach before choosing a new one: the password page
+and API, who they are (the API's CSRF token) and signing out."""
+
+
 def get_session(request: Request, ctx: ContextDep) -> Session:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise NotSignedIn("please sign in")
     actor, csrf_token = auth.session_actor(ctx, token, client_address(request))
+    if actor.must_change_password and request.url.path not in WHILE_PASSWORD_MUST_CHANGE:
+        raise PasswordChangeRequired()
     return Session(actor, csrf_token, token)
 
 

@@ -26,6 +26,7 @@ from resurface.services.errors import (
     Conflict,
     NotFound,
     NotSignedIn,
+    PasswordChangeRequired,
     PermissionDenied,
     ServiceError,
 )
@@ -33,6 +34,7 @@ from resurface.web.labels import field_label
 from resurface.web.security import SESSION_COOKIE, client_address
 
 PROBLEM = "application/problem+json"
+PASSWORD_PAGE = "/account/password"  # noqa: S105 - an address, not a password
 
 
 class WebError(Exception):
@@ -51,6 +53,7 @@ _STATUS: list[tuple[type[Exception], int, str]] = [
     (DomainError, 422, "Not allowed by the clinical rules"),
     (ImagingError, 422, "Photo cannot be analysed"),
     (NotFound, 404, "Not found"),
+    (PasswordChangeRequired, 403, "Password change required"),
     (PermissionDenied, 403, "Not allowed"),
     (AccountLocked, 429, "Account locked"),
     (NotSignedIn, 401, "Not signed in"),
@@ -119,6 +122,8 @@ def install(app: FastAPI) -> None:
             target = quote(request.url.path)
             expired = "&expired=1" if error.expired else ""
             return RedirectResponse(f"/login?next={target}{expired}", status_code=303)
+        if isinstance(error, PasswordChangeRequired):
+            return RedirectResponse(PASSWORD_PAGE + "?required=1", status_code=303)
         return await render_error(request, status, title, str(error))
 
     async def on_validation(request: Request, error: Exception) -> Response:

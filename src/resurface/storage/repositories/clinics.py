@@ -23,6 +23,7 @@ def _clinic(row: Any) -> Clinic:
         timezone=row.timezone,
         public_url=row.public_url,
         version=row.version,
+        break_glass_minutes=row.break_glass_minutes,
     )
 
 
@@ -36,6 +37,7 @@ def _values(clinic: Clinic) -> dict[str, Any]:
         "address": clinic.address,
         "timezone": clinic.timezone,
         "public_url": clinic.public_url,
+        "break_glass_minutes": clinic.break_glass_minutes,
     }
 
 

@@ -23,6 +23,7 @@ def _user(row: Any) -> User:
         active=row.active,
         failed_logins=row.failed_logins,
         locked_until=row.locked_until,
+        must_change_password=row.must_change_password,
     )
 
 
@@ -61,6 +62,16 @@ class SqlUsers(Repository):
             .values(display_name=user.display_name, role=user.role.value, active=user.active)
         )
         return user
+
+    def set_password(
+        self, clinic_id: int, user_id: int, password_hash: str, *, must_change: bool
+    ) -> None:
+        """A new password (its hash), and whether it must be changed at the next sign-in."""
+        self.connection.execute(
+            update(users)
+            .where(users.c.id == user_id, users.c.clinic_id == clinic_id)
+            .values(password_hash=password_hash, must_change_password=must_change)
+        )
 
     def set_login_state(
         self, user_id: int, failed_logins: int, locked_until: dt.datetime | None

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from resurface.web.pages import (
+    account,
     admin,
     assessments,
     consultations,
@@ -21,6 +22,7 @@ from resurface.web.pages import (
 router = APIRouter(include_in_schema=False)
 for module in (
     signin,
+    account,
     home,
     patients,
     consultations,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from resurface.domain import people
 from resurface.domain.people import Clinic, Role, User
+from resurface.services.accounts import PasswordReset
 from resurface.services.clinic_settings import ProfileEdit
 from resurface.services.users import UserChange
 from resurface.web.api.schemas.common import Flag, InputModel, Whole
@@ -20,6 +22,9 @@ class UserOut(BaseModel):
     role: Role
     email: str
     active: bool
+    must_change_password: bool = Field(
+        description="the password was reset: the user must choose a new one at sign-in"
+    )
 
     @classmethod
     def of(cls, user: User) -> UserOut:
@@ -30,6 +35,25 @@ class UserOut(BaseModel):
             role=user.role,
             email=user.email,
             active=user.active,
+            must_change_password=user.must_change_password,
+        )
+
+
+class PasswordResetOut(BaseModel):
+    user: UserOut
+    temporary_password: str = Field(
+        description="shown this once and kept nowhere: pass it on to the user, who must change "
+        "it at their next sign-in"
+    )
+    sessions_ended: int
+
+    @classmethod
+    def of(cls, reset: PasswordReset) -> PasswordResetOut:
+        user = replace(reset.user, must_change_password=True)
+        return cls(
+            user=UserOut.of(user),
+            temporary_password=reset.temporary_password,
+            sessions_ended=reset.sessions_ended,
         )
 
 
@@ -65,6 +89,9 @@ class ClinicOut(BaseModel):
         description="the address patients' links start with; empty: the server's"
     )
     require_cosign: bool
+    break_glass_minutes: int = Field(
+        description="how long the front desk's emergency access to a chart lasts"
+    )
     version: int
 
     @classmethod
@@ -79,12 +106,14 @@ class ClinicOut(BaseModel):
             timezone=clinic.timezone,
             public_url=clinic.public_url,
             require_cosign=clinic.require_cosign,
+            break_glass_minutes=clinic.break_glass_minutes,
             version=clinic.version,
         )
 
 
 class ClinicSettingsIn(InputModel):
     require_cosign: Flag
+    break_glass_minutes: Whole | None = Field(default=None, description="5-240; left out: as it is")
 
 
 class ClinicProfileIn(InputModel):
