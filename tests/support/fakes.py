@@ -27,6 +27,7 @@ from typing import Any, Protocol, Self, TypeVar, cast
 from resurface.domain.alerts import AlertStatus, ClinicAlert
 from resurface.domain.appointments import Appointment, AppointmentStatus
 from resurface.domain.audit import GENESIS_HASH, AuditEntry, AuditEvent, chain
+from resurface.domain.break_glass import BreakGlass
 from resurface.domain.chart import (
     Assessment,
     Chart,
@@ -105,6 +106,7 @@ class _State:
     throttle_events: list[tuple[str, str, dt.datetime]] = field(default_factory=list)
     sign_in_failures: dict[str, FailureCount] = field(default_factory=dict)
     second_factors: dict[int, SecondFactor] = field(default_factory=dict)
+    break_glass: dict[int, BreakGlass] = field(default_factory=dict)
 
     def copy(self) -> _State:
         """Records are frozen, so copying the containers is enough."""
@@ -192,6 +194,15 @@ class FakeUsers(_Repository):
                 stored, display_name=user.display_name, role=user.role, active=user.active
             )
         return user
+
+    def set_password(
+        self, clinic_id: int, user_id: int, password_hash: str, *, must_change: bool
+    ) -> None:
+        stored = _scoped(self._tables.users, clinic_id, user_id)
+        if stored is not None:
+            self._tables.users[user_id] = replace(
+                stored, password_hash=password_hash, must_change_password=must_change
+            )
 
 
 class FakePatients(_Repository):
@@ -485,8 +496,10 @@ class FakeWebSessions(_Repository):
     def delete(self, token_hash: str) -> None:
         self._tables.web_sessions.pop(token_hash, None)
 
-    def delete_for_user(self, user_id: int) -> int:
-        ended = [k for k, s in self._tables.web_sessions.items() if s.user_id == user_id]
+    def delete_for_user(self, user_id: int, *, keep: str = "") -> int:
+        ended = [
+            k for k, s in self._tables.web_sessions.items() if s.user_id == user_id and k != keep
+        ]
         for key in ended:
             del self._tables.web_sessions[key]
         return len(ended)
@@ -693,6 +706,32 @@ class FakeCorrections(_Repository):
         ]
 
 
+class FakeBreakGlass(_Repository):
+    def add(self, record: BreakGlass) -> BreakGlass:
+        stored = replace(record, id=_next_id(self._tables.break_glass))
+        self._tables.break_glass[stored.id] = stored
+        return stored
+
+    def open_for(
+        self, clinic_id: int, user_id: int, patient_id: int, now: dt.datetime
+    ) -> BreakGlass | None:
+        found = [
+            g
+            for g in self._tables.break_glass.values()
+            if (g.clinic_id, g.user_id, g.patient_id) == (clinic_id, user_id, patient_id)
+            and g.is_open(now)
+        ]
+        return max(found, key=lambda g: (g.expires_at, g.id), default=None)
+
+    def since(self, clinic_id: int, since: dt.datetime) -> list[BreakGlass]:
+        found = [
+            g
+            for g in self._tables.break_glass.values()
+            if g.clinic_id == clinic_id and g.opened_at >= since
+        ]
+        return sorted(found, key=lambda g: (g.opened_at, g.id), reverse=True)
+
+
 class FakeOutcomeRatings(_Repository):
     def add(self, record: OutcomeRating) -> OutcomeRating:
         stored = replace(record, id=_next_id(self._tables.outcomes))
@@ -793,6 +832,7 @@ class FakeUnitOfWork:
         self.throttles = FakeThrottles(self)
         self.sign_in_failures = FakeSignInFailures(self)
         self.second_factors = FakeSecondFactors(self)
+        self.break_glass = FakeBreakGlass(self)
 
     def __enter__(self) -> Self:
         self.state = self.database.state.copy()

@@ -8,7 +8,7 @@ import typer
 
 from resurface.cli.context import CliContext
 from resurface.domain.people import Role
-from resurface.services import users
+from resurface.services import accounts, users
 
 user_app = typer.Typer(help="The people who sign in.", no_args_is_help=True)
 
@@ -41,3 +41,17 @@ def _password() -> str:
     if sys.stdin.isatty():
         return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
     return sys.stdin.readline().rstrip("\n")
+
+
+@user_app.command("reset-password")
+def reset_password(
+    ctx: typer.Context,
+    username: str = typer.Argument(..., help="The user's sign-in name."),
+) -> None:
+    """Give a user a temporary password, printed once, that they must change at their next
+    sign-in; their web sessions end. For a clinic whose only medical director is locked out:
+    otherwise the medical director resets passwords on the user's page."""
+    context: CliContext = ctx.obj
+    reset = accounts.reset_password_by_operator(context.runtime.context, username)
+    typer.echo(f"temporary password for {reset.user.username}: {reset.temporary_password}")
+    typer.echo("it is shown this once; the user must choose their own when they sign in with it")

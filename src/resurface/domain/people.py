@@ -48,6 +48,8 @@ class Clinic:
     """Signed-in users who do nothing for this long are signed out (besides the absolute limit)."""
     require_second_factor: bool = False
     """Medical directors (admins) must sign in with a code from an authenticator app too."""
+    break_glass_minutes: int = 60
+    """How long the front desk's emergency access to one chart lasts (see ``break_glass``)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class User:
     password_hash: str
     email: str = ""
     active: bool = True
+    must_change_password: bool = False
+    """Set by a password reset: until the user chooses a new password they may do nothing else."""
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,9 @@ class Actor:
     role: Role
     name: str
     source: str = ""
+    must_change_password: bool = False
+    """After a password reset: the actor may only change their password or sign out (the web
+    edge refuses everything else until then)."""
 
     def may(self, permission: Permission) -> bool:
         return permission in _GRANTS[self.role]

@@ -78,7 +78,9 @@ def token_hash(token: str) -> str:
 
 
 def actor_of(user: User, source: str) -> Actor:
-    return Actor(user.id, user.clinic_id, user.role, user.display_name, source)
+    return Actor(
+        user.id, user.clinic_id, user.role, user.display_name, source, user.must_change_password
+    )
 
 
 def sign_in(

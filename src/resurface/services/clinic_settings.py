@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from resurface.domain.break_glass import minutes_problem
 from resurface.domain.errors import InvalidInput, VersionConflict
 from resurface.domain.people import PROFILE_FIELDS, Clinic, clinic_profile_problems
 from resurface.domain.signin import idle_minutes_problem
@@ -86,6 +87,23 @@ def set_sign_in_rules(
         updated = uow.clinics.update(changed)
         state = "on" if require_second_factor else "off"
         detail = f"idle_minutes {idle_minutes}; require_second_factor {state}"
+        audit.record(uow, actor, "update", "clinic", clinic.id, detail=detail)
+        uow.commit()
+    return updated
+
+
+def set_break_glass_minutes(ctx: Context, actor: Actor, minutes: int) -> Clinic:
+    """How long the front desk's emergency access to a chart lasts (``domain.break_glass``)."""
+    require(actor, _MANAGE)
+    problem = minutes_problem(minutes)
+    if problem is not None:
+        raise InvalidInput.of([problem])
+    with ctx.uow() as uow:
+        clinic = _clinic(uow, actor)
+        if clinic.break_glass_minutes == minutes:
+            return clinic
+        updated = uow.clinics.update(replace(clinic, break_glass_minutes=minutes))
+        detail = f"break_glass_minutes {clinic.break_glass_minutes} -> {minutes}"
         audit.record(uow, actor, "update", "clinic", clinic.id, detail=detail)
         uow.commit()
     return updated

@@ -7,6 +7,7 @@ ServiceError
 ├── Throttled              too many requests in a short time; try again in ``retry_after`` seconds
 │   └── SignInThrottled    (services.sign_in_throttle) repeated failed sign-ins make the next wait
 ├── PermissionDenied       the caller's role may not do this
+│   └── PasswordChangeRequired  after a reset, the user must choose a new password first
 ├── AuthenticationFailed   wrong user name or password
 │   └── NotSignedIn        no session, or it expired or sat idle too long
 └── Conflict               the record already exists or changed meanwhile
@@ -38,6 +39,17 @@ class PhotoFileMissing(NotFound):
 
 class PermissionDenied(ServiceError):
     pass
+
+
+CHANGE_FIRST = (
+    "your password was reset: choose a new one first (the Password page, or "
+    "POST /api/v1/me/password); until then you may only change it or sign out"
+)
+
+
+class PasswordChangeRequired(PermissionDenied):
+    def __init__(self) -> None:
+        super().__init__(CHANGE_FIRST)
 
 
 class AuthenticationFailed(ServiceError):

@@ -13,6 +13,7 @@ from resurface.domain.chart import TreatmentSession
 from resurface.domain.people import Patient
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
+from resurface.services.break_glass import EmergencyAccessSeen, recent_accesses
 from resurface.services.ports import UnitOfWork
 from resurface.services.recovery.alerts import by_urgency
 
@@ -57,6 +58,8 @@ class HomeView:
     alerts: tuple[HomeAlert, ...]
     checkins_due: tuple[DueItem, ...]
     sessions_due: tuple[DueItem, ...]
+    emergency_accesses: tuple[EmergencyAccessSeen, ...] = ()
+    """The front desk's emergency chart accesses of the last week (the medical director's)."""
 
 
 def clinic_home(ctx: Context, actor: Actor) -> HomeView:
@@ -104,6 +107,7 @@ def _home(uow: UnitOfWork, actor: Actor, today: dt.date, now: dt.datetime) -> Ho
         sessions_due=tuple(
             DueItem(patients[a.patient_id], a) for a in sessions if a.due_on != today
         ),
+        emergency_accesses=recent_accesses(uow, actor, now),
     )
 
 

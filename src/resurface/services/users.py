@@ -10,27 +10,33 @@ from resurface.domain.errors import FieldProblem, InvalidInput
 from resurface.domain.people import Clinic, Role, User, display_name_problems, user_change_problems
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
-from resurface.services.errors import Conflict, NotFound
-from resurface.services.passwords import MIN_LENGTH, hash_password
+from resurface.services.errors import NotFound
+from resurface.services.passwords import hash_password, password_problems
 from resurface.services.ports import UnitOfWork
 
 if TYPE_CHECKING:
     from resurface.services.context import Context
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+USERNAME_UNAVAILABLE = "this user name cannot be used; choose another"
+"""The one answer for a user name that exists, in this clinic or in another: user names are
+unique across the server (signing in asks for nothing else), and saying "taken" would tell one
+clinic's medical director the names of another clinic's users."""
 
 
-def check_new_user(username: str, display_name: str, password: str) -> None:
-    """Every problem with a new user's details at once, so the form can mark each field."""
+def new_user_problems(
+    username: str, display_name: str, password: str, clinic_name: str = ""
+) -> list[FieldProblem]:
+    """Every problem with a new user's details at once, so the form can mark each field; the
+    password must meet the policy (:func:`passwords.password_problems`), judged against the
+    user's names and the clinic's."""
     problems = []
     if not _USERNAME.match(username):
         message = "use 2–40 lower-case letters, digits, dots, dashes or underscores"
         problems.append(FieldProblem("username", message))
     problems += display_name_problems(display_name)
-    if len(password) < MIN_LENGTH:
-        problems.append(FieldProblem("password", f"must be at least {MIN_LENGTH} characters"))
-    if problems:
-        raise InvalidInput.of(problems)
+    problems += password_problems(password, user_inputs=(username, display_name, clinic_name))
+    return problems
 
 
 def clinic_by_slug(ctx: Context, slug: str) -> Clinic:
@@ -82,9 +88,11 @@ def _add_user(
             raise NotFound("clinic", clinic_slug)
     if clinic is None:
         raise NotFound("clinic", clinic_slug)
-    check_new_user(username, display_name, password)
-    if uow.users.by_username(username) is not None:
-        raise Conflict(f"the user name {username!r} is taken")
+    problems = new_user_problems(username, display_name, password, clinic.name)
+    if not any(p.field == "username" for p in problems) and uow.users.by_username(username):
+        problems.insert(0, FieldProblem("username", USERNAME_UNAVAILABLE))
+    if problems:
+        raise InvalidInput.of(problems)
     user = uow.users.add(
         User(0, clinic.id, username, display_name.strip(), role, hash_password(password), email)
     )

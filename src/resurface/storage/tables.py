@@ -69,6 +69,8 @@ clinics = Table(
     Column("idle_minutes", Integer, nullable=False, server_default="30"),
     Column("require_second_factor", Boolean, nullable=False, server_default="0"),
     _stamp(),
+    # How long the front desk's emergency ("break-glass") access to one chart lasts.
+    Column("break_glass_minutes", Integer, nullable=False, server_default="60"),
 )
 
 users = Table(
@@ -83,6 +85,8 @@ users = Table(
     Column("password_hash", String(255), nullable=False),
     Column("active", Boolean, nullable=False, server_default="1"),
     _stamp(),
+    # Set by a password reset: until the user chooses their own, they may do nothing else.
+    Column("must_change_password", Boolean, nullable=False, server_default="0"),
 )
 
 patients = Table(
@@ -327,6 +331,18 @@ second_factors = Table(
     Column("enrolled_at", UtcDateTime(), nullable=False),
     # The last time step whose code was accepted: a code is accepted once.
     Column("last_step", Integer, nullable=False, server_default="0"),
+)
+
+break_glass = Table(
+    "break_glass",
+    metadata,
+    Column("id", RecordId, primary_key=True),
+    _clinic(),
+    _patient(),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
 )
 
 photo_measurements = Table(

@@ -13,6 +13,7 @@ from resurface.storage.repositories import (
     SqlAlerts,
     SqlAppointments,
     SqlAuditTrail,
+    SqlBreakGlass,
     SqlCharts,
     SqlClinics,
     SqlCorrections,
@@ -50,6 +51,7 @@ class SqlUnitOfWork:
     throttles: SqlThrottles
     sign_in_failures: SqlSignInFailures
     second_factors: SqlSecondFactors
+    break_glass: SqlBreakGlass
 
     def __init__(
         self, engine: Engine, clock: Clock | None = None, audit_key: ChainKey | None = None
@@ -80,6 +82,7 @@ class SqlUnitOfWork:
         self.throttles = SqlThrottles(connection)
         self.sign_in_failures = SqlSignInFailures(connection)
         self.second_factors = SqlSecondFactors(connection)
+        self.break_glass = SqlBreakGlass(connection)
         return self
 
     def __exit__(

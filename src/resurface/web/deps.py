@@ -12,7 +12,7 @@ from resurface.bootstrap import Runtime
 from resurface.services import auth
 from resurface.services.access import Actor
 from resurface.services.context import Context
-from resurface.services.errors import NotSignedIn
+from resurface.services.errors import NotSignedIn, PasswordChangeRequired
 from resurface.web.errors import CsrfRejected, SecondFactorRequired
 from resurface.web.security import (
     CSRF_FIELD,
@@ -48,6 +48,13 @@ class Session:
     """The clinic requires a second factor of this medical director, who has none yet."""
 
 
+WHILE_PASSWORD_MUST_CHANGE = frozenset(
+    {"/account/password", "/api/v1/me/password", "/api/v1/me", "/logout"}
+)
+"""What a user whose password was reset may reach before choosing a new one: the password page
+and API, who they are (the API's CSRF token) and signing out."""
+
+
 def get_own_session(request: Request, ctx: ContextDep) -> Session:
     """The signed-in session, even of a medical director who must still turn on the second
     factor: only their enrolment page, "my sessions" and sign-out take it."""
@@ -56,7 +63,10 @@ def get_own_session(request: Request, ctx: ContextDep) -> Session:
         raise NotSignedIn("please sign in")
     found = auth.session_actor(ctx, token, client_address(request))
     request.state.user_id = found.actor.user_id  # for the access log
-    return Session(found.actor, found.csrf_token, token, found.must_enrol)
+    actor = found.actor
+    if actor.must_change_password and request.url.path not in WHILE_PASSWORD_MUST_CHANGE:
+        raise PasswordChangeRequired()
+    return Session(actor, found.csrf_token, token, found.must_enrol)
 
 
 OwnSessionDep = Annotated[Session, Depends(get_own_session)]

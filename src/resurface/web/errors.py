@@ -27,6 +27,7 @@ from resurface.services.errors import (
     Conflict,
     NotFound,
     NotSignedIn,
+    PasswordChangeRequired,
     PermissionDenied,
     ServiceError,
     Throttled,
@@ -35,6 +36,7 @@ from resurface.web.labels import field_label
 from resurface.web.security import SESSION_COOKIE, client_address
 
 PROBLEM = "application/problem+json"
+PASSWORD_PAGE = "/account/password"  # noqa: S105 - an address, not a password
 
 
 class WebError(Exception):
@@ -64,6 +66,7 @@ _STATUS: list[tuple[type[Exception], int, str]] = [
     (DomainError, 422, "Not allowed by the clinical rules"),
     (ImagingError, 422, "Photo cannot be analysed"),
     (NotFound, 404, "Not found"),
+    (PasswordChangeRequired, 403, "Password change required"),
     (PermissionDenied, 403, "Not allowed"),
     (Throttled, 429, "Too many attempts"),
     (NotSignedIn, 401, "Not signed in"),
@@ -136,6 +139,8 @@ def install(app: FastAPI) -> None:
             expired = "&expired=1" if error.expired else ""
             idle = f"&idle={error.idle_minutes}" if error.idle_minutes else ""
             return RedirectResponse(f"/login?next={target}{expired}{idle}", status_code=303)
+        elif isinstance(error, PasswordChangeRequired):
+            return RedirectResponse(PASSWORD_PAGE + "?required=1", status_code=303)
         elif isinstance(error, SecondFactorRequired):
             return RedirectResponse(ENROL_PAGE, status_code=303)
         else:

@@ -111,6 +111,15 @@ def test_user_add_prompts_for_the_password_and_the_user_can_act(demo_dir: Path) 
     assert json.loads(listed.stdout)["total"] == 10
 
 
+def test_the_operator_resets_a_password_that_must_then_be_changed(demo_dir: Path) -> None:
+    reset = resurface(demo_dir, "user", "reset-password", "harbour.nurse")
+    assert reset.returncode == 0, reset.stderr
+    temporary = reset.stdout.split("temporary password for harbour.nurse: ")[1].split()[0]
+    assert len(temporary) == 19 and temporary.count("-") == 3
+    unknown = resurface(demo_dir, "user", "reset-password", "nobody.here")
+    assert unknown.returncode != 0 and "not found" in unknown.stderr
+
+
 def test_user_add_refuses_bad_input_with_one_line(demo_dir: Path) -> None:
     short = resurface(
         demo_dir,
@@ -124,7 +133,19 @@ def test_user_add_refuses_bad_input_with_one_line(demo_dir: Path) -> None:
         stdin="short\n",
     )
     assert short.returncode == 2
-    assert short.stderr.strip().endswith("password: must be at least 10 characters")
+    assert short.stderr.strip().endswith("password: must be at least 12 characters")
+    weak = resurface(
+        demo_dir,
+        "user",
+        "add",
+        "harbour.weak",
+        "--clinic",
+        "harbour",
+        "--name",
+        "Weak",
+        stdin="harbour.weak2026\n",
+    )
+    assert weak.returncode == 2 and "password: is too easy to guess" in weak.stderr
     taken = resurface(
         demo_dir,
         "user",
@@ -134,9 +155,10 @@ def test_user_add_refuses_bad_input_with_one_line(demo_dir: Path) -> None:
         "harbour",
         "--name",
         "Again",
-        stdin="long enough pw\n",
+        stdin="tangerine viaduct oboe\n",
     )
-    assert taken.returncode == 2 and "is taken" in taken.stderr
+    assert taken.returncode == 2
+    assert "username: this user name cannot be used; choose another" in taken.stderr
     nowhere = resurface(
         demo_dir,
         "user",

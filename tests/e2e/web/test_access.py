@@ -126,7 +126,7 @@ def test_an_admin_adds_a_user_who_can_then_sign_in(client: TestClient, north: Se
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
-    [("username", "Bad Name!", "username"), ("password", "short", "at least 10 characters")],
+    [("username", "Bad Name!", "username"), ("password", "short", "at least 12 characters")],
 )
 def test_a_rejected_new_user_keeps_what_was_typed(
     client: TestClient, north: SeededClinic, field: str, value: str, message: str
@@ -159,7 +159,7 @@ def test_a_new_user_form_marks_every_refused_field_at_once(
     response = client.post("/admin/users", data=data)
     assert response.status_code == 422
     assert "lower-case letters" in response.text
-    assert "at least 10 characters" in response.text
+    assert "at least 12 characters" in response.text
     assert response.text.count('aria-invalid="true"') == 2
     assert "Kept Display Name" in response.text
 

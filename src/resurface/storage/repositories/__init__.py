@@ -3,6 +3,7 @@
 from resurface.storage.repositories.alerts import SqlAlerts
 from resurface.storage.repositories.appointments import SqlAppointments
 from resurface.storage.repositories.audit import SqlAuditTrail
+from resurface.storage.repositories.break_glass import SqlBreakGlass
 from resurface.storage.repositories.charts import SqlCharts
 from resurface.storage.repositories.clinics import SqlClinics
 from resurface.storage.repositories.corrections import SqlCorrections
@@ -21,6 +22,7 @@ __all__ = [
     "SqlAlerts",
     "SqlAppointments",
     "SqlAuditTrail",
+    "SqlBreakGlass",
     "SqlCharts",
     "SqlClinics",
     "SqlCorrections",

@@ -25,6 +25,7 @@ def _clinic(row: Any) -> Clinic:
         version=row.version,
         idle_minutes=row.idle_minutes,
         require_second_factor=row.require_second_factor,
+        break_glass_minutes=row.break_glass_minutes,
     )
 
 
@@ -40,6 +41,7 @@ def _values(clinic: Clinic) -> dict[str, Any]:
         "public_url": clinic.public_url,
         "idle_minutes": clinic.idle_minutes,
         "require_second_factor": clinic.require_second_factor,
+        "break_glass_minutes": clinic.break_glass_minutes,
     }
 
 

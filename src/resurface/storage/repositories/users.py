@@ -20,6 +20,7 @@ def _user(row: Any) -> User:
         password_hash=row.password_hash,
         email=row.email,
         active=row.active,
+        must_change_password=row.must_change_password,
     )
 
 
@@ -58,3 +59,13 @@ class SqlUsers(Repository):
             .values(display_name=user.display_name, role=user.role.value, active=user.active)
         )
         return user
+
+    def set_password(
+        self, clinic_id: int, user_id: int, password_hash: str, *, must_change: bool
+    ) -> None:
+        """A new password (its hash), and whether it must be changed at the next sign-in."""
+        self.connection.execute(
+            update(users)
+            .where(users.c.id == user_id, users.c.clinic_id == clinic_id)
+            .values(password_hash=password_hash, must_change_password=must_change)
+        )

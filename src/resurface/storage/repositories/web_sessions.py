@@ -66,10 +66,12 @@ class SqlWebSessions(Repository):
     def delete(self, token_hash: str) -> None:
         self.connection.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash))
 
-    def delete_for_user(self, user_id: int) -> int:
-        """End every session of the user; how many there were."""
+    def delete_for_user(self, user_id: int, *, keep: str = "") -> int:
+        """End every session of the user but the one whose hash is ``keep``; how many ended."""
         result = self.connection.execute(
-            delete(web_sessions).where(web_sessions.c.user_id == user_id)
+            delete(web_sessions).where(
+                web_sessions.c.user_id == user_id, web_sessions.c.token_hash != keep
+            )
         )
         return result.rowcount
 

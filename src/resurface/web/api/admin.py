@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from resurface.services import clinic_settings, users
+from resurface.services import accounts, clinic_settings, users
 from resurface.web.api.schemas.admin import (
     ClinicOut,
     ClinicProfileIn,
     ClinicSettingsIn,
+    PasswordResetOut,
     SignInRulesIn,
     UserChangeIn,
     UserIn,
@@ -46,6 +47,18 @@ def change_user(
     return UserOut.of(users.change_user(ctx, session.actor, user_id, body.change()))
 
 
+@router.post("/users/{user_id}/password-reset", response_model=PasswordResetOut)
+def reset_password(
+    ctx: ContextDep, session: CheckedSessionDep, user_id: int, response: Response
+) -> PasswordResetOut:
+    """Give a user of your clinic a temporary password, answered this once: they must change it
+    at their next sign-in, and every session of theirs ends now. Your own password is changed
+    with POST /api/v1/me/password instead (422)."""
+    reset = accounts.reset_password(ctx, session.actor, user_id)
+    response.headers["Cache-Control"] = "no-store"
+    return PasswordResetOut.of(reset)
+
+
 @router.get("/clinic", response_model=ClinicOut)
 def clinic(ctx: ContextDep, actor: ActorDep) -> ClinicOut:
     return ClinicOut.of(clinic_settings.clinic_settings(ctx, actor))
@@ -53,6 +66,10 @@ def clinic(ctx: ContextDep, actor: ActorDep) -> ClinicOut:
 
 @router.put("/clinic", response_model=ClinicOut)
 def update_clinic(ctx: ContextDep, session: CheckedSessionDep, body: ClinicSettingsIn) -> ClinicOut:
+    """The clinic's settings: plan co-signature, and how long emergency chart access lasts
+    (``break_glass_minutes``, 5-240; 422 naming the field otherwise)."""
+    if body.break_glass_minutes is not None:
+        clinic_settings.set_break_glass_minutes(ctx, session.actor, body.break_glass_minutes)
     updated = clinic_settings.set_require_cosign(ctx, session.actor, body.require_cosign)
     return ClinicOut.of(updated)
 

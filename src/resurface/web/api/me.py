@@ -1,5 +1,5 @@
-"""GET /api/v1/me: who is signed in, and the CSRF token for calls that change things; and their
-own sessions: list them, end one, end every other."""
+"""GET /api/v1/me: who is signed in, and the CSRF token for calls that change things; their own
+sessions (list them, end one, end every other); POST /api/v1/me/password: change one's password."""
 
 from __future__ import annotations
 
@@ -7,9 +7,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from resurface.services import account_sessions
-from resurface.web.api.schemas.me import MeOut, MySessionOut, SessionsEnded
-from resurface.web.deps import CheckedOwnSessionDep, ContextDep, OwnSessionDep
+from resurface.services import account_sessions, accounts
+from resurface.web.api.schemas.me import (
+    MeOut,
+    MySessionOut,
+    PasswordChangedOut,
+    PasswordChangeIn,
+    SessionsEnded,
+)
+from resurface.web.deps import (
+    CheckedOwnSessionDep,
+    CheckedSessionDep,
+    ContextDep,
+    OwnSessionDep,
+)
 
 router = APIRouter(tags=["session"])
 
@@ -24,6 +35,7 @@ def me(session: OwnSessionDep) -> MeOut:
         role=actor.role.value,
         csrf_token=session.csrf_token,
         must_enrol_second_factor=session.must_enrol,
+        must_change_password=session.actor.must_change_password,
     )
 
 
@@ -50,3 +62,16 @@ def end_session(
     """Sign out one of the user's sessions (this one included); 404 if it is not theirs."""
     account_sessions.end_session(ctx, session.actor, session_id)
     return Response(status_code=204)
+
+
+@router.post("/me/password", response_model=PasswordChangedOut)
+def change_password(
+    ctx: ContextDep, session: CheckedSessionDep, body: PasswordChangeIn
+) -> PasswordChangedOut:
+    """Change your own password: the current one must be right and the new one at least 12
+    characters and hard to guess (422 names each refused field). Your other web sessions end;
+    this one stays signed in."""
+    ended = accounts.change_own_password(
+        ctx, session.actor, session.token, body.current_password, body.new_password
+    )
+    return PasswordChangedOut(other_sessions_ended=ended)

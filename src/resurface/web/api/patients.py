@@ -10,12 +10,14 @@ from fastapi import APIRouter, Query
 from resurface.domain.corrections import RecordKind
 from resurface.domain.journey import Stage
 from resurface.domain.people import Patient
-from resurface.services import charts, consultations, patients
+from resurface.services import break_glass, charts, consultations, patients
 from resurface.services.access import Permission
 from resurface.web.api.chart_records import read_record
 from resurface.web.api.schemas.common import Page
 from resurface.web.api.schemas.consultations import ConsultationResultOut
 from resurface.web.api.schemas.patients import (
+    BreakGlassIn,
+    BreakGlassOut,
     ChartOut,
     PatientContactOut,
     PatientCorrectionIn,
@@ -56,6 +58,24 @@ def chart(ctx: ContextDep, actor: ActorDep, patient_id: int) -> ChartOut:
         patient=PatientOut.of(view.patient),
         stage=view.stage.value,
         timeline=[TimelineEntryOut.of(entry) for entry in view.timeline],
+        emergency_access_until=view.emergency.expires_at if view.emergency else None,
+    )
+
+
+@router.post("/{patient_id}/break-glass", response_model=BreakGlassOut, status_code=201)
+def open_break_glass(
+    ctx: ContextDep, session: CheckedSessionDep, patient_id: int, body: BreakGlassIn
+) -> BreakGlassOut:
+    """Emergency access for the front desk: GET /patients/{id}/chart answers them, read-only,
+    until ``expires_at`` (the clinic's time limit). Every read is audited with the reason and
+    the medical directors are e-mailed now. Clinicians and admins see charts already (403)."""
+    access = break_glass.open_break_glass(ctx, session.actor, patient_id, body.reason)
+    return BreakGlassOut(
+        id=access.id,
+        patient_id=access.patient_id,
+        reason=access.reason,
+        opened_at=access.opened_at,
+        expires_at=access.expires_at,
     )
 
 

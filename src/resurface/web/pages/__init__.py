@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from resurface.web.pages import (
+    account,
     account_sessions,
     admin,
     assessments,
@@ -23,6 +24,7 @@ from resurface.web.pages import (
 router = APIRouter(include_in_schema=False)
 for module in (
     signin,
+    account,
     home,
     patients,
     consultations,

@@ -11,9 +11,9 @@ from fastapi.responses import RedirectResponse
 
 from resurface.domain.errors import InvalidInput, VersionConflict
 from resurface.domain.people import PROFILE_FIELDS, Clinic, Role, User
-from resurface.services import clinic_settings, users
+from resurface.services import accounts, clinic_settings, users
 from resurface.services.context import Context
-from resurface.services.errors import Conflict
+from resurface.services.passwords import MIN_LENGTH
 from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
 from resurface.web.pages.render import page
 
@@ -52,6 +52,7 @@ def _users_page(
         errors=errors or {},
         form={"role": Role.STAFF.value} | (form or {}),
         saved=request.query_params.get("saved") == "1",
+        min_length=MIN_LENGTH,
     )
 
 
@@ -75,9 +76,6 @@ def add_user(
         users.add_colleague(ctx, session.actor, username, display_name, role, password)
     except InvalidInput as error:
         return _users_page(request, ctx, session, errors=error.by_field(), form=form, status=422)
-    except Conflict as error:
-        errors = {"username": str(error)}
-        return _users_page(request, ctx, session, errors=errors, form=form, status=409)
     return RedirectResponse("/admin/users", status_code=303)
 
 
@@ -89,9 +87,10 @@ def _user_page(
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
     status: int = 200,
+    reset: accounts.PasswordReset | None = None,
 ) -> Response:
     """One user's name, role and whether they may sign in, as a form; ``form`` is what was typed
-    when the change was refused."""
+    when the change was refused. After a password reset, the temporary password, this once."""
     typed = form or {
         "display_name": user.display_name,
         "role": user.role.value,
@@ -108,6 +107,7 @@ def _user_page(
         errors=errors or {},
         form=typed,
         yourself=user.id == session.actor.user_id,
+        reset=reset,
     )
 
 
@@ -138,6 +138,24 @@ def change_user(
     if changed.id == session.actor.user_id and changed.role is not Role.ADMIN:
         return RedirectResponse("/", status_code=303)  # no longer sees the users page
     return RedirectResponse("/admin/users?saved=1", status_code=303)
+
+
+@router.post("/users/{user_id}/password-reset")
+def reset_password(
+    request: Request, ctx: ContextDep, session: CheckedSessionDep, user_id: int
+) -> Response:
+    """The temporary password is on this answer and nowhere else: never cached, never redirected
+    to (a reload does not show it again)."""
+    try:
+        reset = accounts.reset_password(ctx, session.actor, user_id)
+    except InvalidInput as error:
+        user = users.colleague(ctx, session.actor, user_id)
+        errors = {"reset": error.message}
+        return _user_page(request, session, user, errors=errors, status=422)
+    user = users.colleague(ctx, session.actor, user_id)
+    response = _user_page(request, session, user, reset=reset)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # --- the clinic's settings --------------------------------------------------------------------
@@ -171,6 +189,7 @@ def _clinic_page(
     values["version"] = str(clinic.version)
     values["idle_minutes"] = str(clinic.idle_minutes)
     values["require_second_factor"] = "on" if clinic.require_second_factor else ""
+    values["break_glass_minutes"] = str(clinic.break_glass_minutes)
     return page(
         request,
         "clinic_settings.html",
@@ -201,6 +220,26 @@ def save_clinic(
 ) -> Response:
     clinic_settings.set_require_cosign(ctx, session.actor, require_cosign == "on")
     return RedirectResponse("/admin/clinic?saved=1", status_code=303)
+
+
+@router.post("/clinic/break-glass")
+def save_break_glass(
+    request: Request,
+    ctx: ContextDep,
+    session: CheckedSessionDep,
+    break_glass_minutes: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    typed = break_glass_minutes.strip()
+    try:
+        if not typed.isdigit():
+            raise InvalidInput("break_glass_minutes", "must be a whole number of minutes")
+        clinic_settings.set_break_glass_minutes(ctx, session.actor, int(typed))
+    except InvalidInput as error:
+        clinic = clinic_settings.clinic_settings(ctx, session.actor)
+        form = {"break_glass_minutes": break_glass_minutes}
+        errors = error.by_field()
+        return _clinic_page(request, ctx, session, clinic, errors=errors, form=form, status=422)
+    return RedirectResponse("/admin/clinic?saved=break-glass", status_code=303)
 
 
 @router.post("/clinic/profile")

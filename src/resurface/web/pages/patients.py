@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from resurface.domain.errors import InvalidInput, VersionConflict
 from resurface.domain.journey import Stage
 from resurface.domain.people import Sex
-from resurface.services import charts, patients
+from resurface.services import break_glass, charts, patients
 from resurface.services.access import Permission
 from resurface.services.context import Context
 from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
@@ -58,7 +58,56 @@ def _stage(value: str) -> Stage | None:
 @router.get("/patients/{patient_id:int}")
 def chart(request: Request, ctx: ContextDep, session: SessionDep, patient_id: int) -> Response:
     view = charts.read_chart(ctx, session.actor, patient_id)
-    return page(request, "chart.html", session, view=view, today=ctx.clock.today())
+    now = ctx.clock.now()
+    return page(request, "chart.html", session, view=view, today=ctx.clock.today(), now=now)
+
+
+@router.get("/patients/{patient_id:int}/break-glass")
+def break_glass_form(
+    request: Request, ctx: ContextDep, session: SessionDep, patient_id: int
+) -> Response:
+    return _break_glass_page(request, ctx, session, patient_id)
+
+
+@router.post("/patients/{patient_id:int}/break-glass")
+def open_break_glass(
+    request: Request,
+    ctx: ContextDep,
+    session: CheckedSessionDep,
+    patient_id: int,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Open the chart in an emergency; refused, the form comes back with the reason as typed."""
+    try:
+        break_glass.open_break_glass(ctx, session.actor, patient_id, reason)
+    except InvalidInput as error:
+        errors = error.by_field()
+        return _break_glass_page(request, ctx, session, patient_id, reason, errors)
+    return RedirectResponse(f"/patients/{patient_id}", status_code=303)
+
+
+def _break_glass_page(
+    request: Request,
+    ctx: Context,
+    session: Session,
+    patient_id: int,
+    reason: str = "",
+    errors: dict[str, str] | None = None,
+) -> Response:
+    if session.actor.may(Permission.VIEW_CHART):
+        return RedirectResponse(f"/patients/{patient_id}", status_code=303)
+    found = patients.patient_details(ctx, session.actor, patient_id)
+    return page(
+        request,
+        "break_glass.html",
+        session,
+        status_code=422 if errors else 200,
+        patient=found.patient,
+        status=break_glass.emergency_status(ctx, session.actor, patient_id),
+        now=ctx.clock.now(),
+        reason=reason,
+        errors=errors or {},
+    )
 
 
 @router.get("/patients/{patient_id:int}/details")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -9,6 +10,7 @@ from pydantic import BaseModel, Field
 from resurface.domain import people
 from resurface.domain.people import Clinic, Role, User
 from resurface.domain.signin import IDLE_MINUTES_LEAST, IDLE_MINUTES_MOST
+from resurface.services.accounts import PasswordReset
 from resurface.services.clinic_settings import ProfileEdit
 from resurface.services.users import UserChange
 from resurface.web.api.schemas.common import Flag, InputModel, Whole
@@ -21,6 +23,9 @@ class UserOut(BaseModel):
     role: Role
     email: str
     active: bool
+    must_change_password: bool = Field(
+        description="the password was reset: the user must choose a new one at sign-in"
+    )
 
     @classmethod
     def of(cls, user: User) -> UserOut:
@@ -31,6 +36,25 @@ class UserOut(BaseModel):
             role=user.role,
             email=user.email,
             active=user.active,
+            must_change_password=user.must_change_password,
+        )
+
+
+class PasswordResetOut(BaseModel):
+    user: UserOut
+    temporary_password: str = Field(
+        description="shown this once and kept nowhere: pass it on to the user, who must change "
+        "it at their next sign-in"
+    )
+    sessions_ended: int
+
+    @classmethod
+    def of(cls, reset: PasswordReset) -> PasswordResetOut:
+        user = replace(reset.user, must_change_password=True)
+        return cls(
+            user=UserOut.of(user),
+            temporary_password=reset.temporary_password,
+            sessions_ended=reset.sessions_ended,
         )
 
 
@@ -70,6 +94,9 @@ class ClinicOut(BaseModel):
     require_second_factor: bool = Field(
         description="medical directors must sign in with an authenticator code too"
     )
+    break_glass_minutes: int = Field(
+        description="how long the front desk's emergency access to a chart lasts"
+    )
     version: int
 
     @classmethod
@@ -86,12 +113,14 @@ class ClinicOut(BaseModel):
             require_cosign=clinic.require_cosign,
             idle_minutes=clinic.idle_minutes,
             require_second_factor=clinic.require_second_factor,
+            break_glass_minutes=clinic.break_glass_minutes,
             version=clinic.version,
         )
 
 
 class ClinicSettingsIn(InputModel):
     require_cosign: Flag
+    break_glass_minutes: Whole | None = Field(default=None, description="5-240; left out: as it is")
 
 
 class SignInRulesIn(InputModel):

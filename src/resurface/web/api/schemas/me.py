@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from resurface.services.account_sessions import SessionSummary
+from resurface.web.api.schemas.common import InputModel
 
 
 class MeOut(BaseModel):
@@ -18,6 +19,10 @@ class MeOut(BaseModel):
     must_enrol_second_factor: bool = Field(
         description="the clinic requires a second factor of this medical director, who has none "
         "yet: everything but /api/v1/me and their sessions answers 403 until it is on"
+    )
+    must_change_password: bool = Field(
+        default=False,
+        description="after a reset: only POST /api/v1/me/password (and sign-out) work until then",
     )
 
 
@@ -51,3 +56,12 @@ class MySessionOut(BaseModel):
 
 class SessionsEnded(BaseModel):
     ended: int
+
+
+class PasswordChangeIn(InputModel):
+    current_password: str = Field(max_length=1000)
+    new_password: str = Field(max_length=1000)
+
+
+class PasswordChangedOut(BaseModel):
+    other_sessions_ended: int = Field(description="your other web sessions, now signed out")

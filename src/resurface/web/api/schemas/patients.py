@@ -110,6 +110,22 @@ class ChartOut(BaseModel):
     patient: PatientOut
     stage: str
     timeline: list[TimelineEntryOut]
+    emergency_access_until: dt.datetime | None = Field(
+        default=None,
+        description="read by the front desk under emergency (break-glass) access, which ends then",
+    )
+
+
+class BreakGlassIn(InputModel):
+    reason: str = Field(max_length=2000, description="what the emergency is (10-500 characters)")
+
+
+class BreakGlassOut(BaseModel):
+    id: int
+    patient_id: int
+    reason: str
+    opened_at: dt.datetime
+    expires_at: dt.datetime
 
 
 class PatientIn(InputModel):
