@@ -109,3 +109,32 @@ def test_a_session_and_a_photo_resent_with_their_keys_are_stored_once(
     with runtime.context.uow() as uow:
         chart = uow.charts.chart(north.clinic.id, north.patient.id)
     assert len(chart.sessions) == 2 and len(chart.photos) == 2  # the seeded ones and one each
+
+
+def test_a_key_first_used_on_a_patient_that_does_not_exist_still_records_the_session(
+    client: TestClient, north: SeededClinic
+) -> None:
+    """Found by Schemathesis: the refusal (an audited read_not_found) committed the key without
+    a record, and the next request under the key failed with a 500."""
+    csrf = sign_in(client, north.usernames[Role.CLINICIAN])
+    headers = {"X-CSRF-Token": csrf, "Idempotency-Key": "reused-after-a-404"}
+    body = {
+        "performed_on": dt.date.today().isoformat(),
+        "device": "Test CO2",
+        "areas": [
+            {
+                "area": "perioral",
+                "modality": "fractional_ablative_co2",
+                "energy_mj": 12.0,
+                "density_pct": 10.0,
+                "passes": 1,
+            }
+        ],
+        "proceed_reason": "the patient asked to go on",
+    }
+    missing = client.post("/api/v1/patients/999999/sessions", json=body, headers=headers)
+    assert missing.status_code == 404
+    recorded = client.post(
+        f"/api/v1/patients/{north.patient.id}/sessions", json=body, headers=headers
+    )
+    assert recorded.status_code == 201, recorded.text

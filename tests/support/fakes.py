@@ -26,7 +26,14 @@ from typing import Any, Protocol, Self, TypeVar, cast
 
 from resurface.domain.alerts import AlertStatus, ClinicAlert
 from resurface.domain.appointments import Appointment, AppointmentStatus
-from resurface.domain.audit import GENESIS_HASH, AuditEntry, AuditEvent, chain
+from resurface.domain.audit import (
+    GENESIS_HASH,
+    REFUSED_ACTIONS,
+    AuditEntry,
+    AuditEvent,
+    AuditFilter,
+    chain,
+)
 from resurface.domain.break_glass import BreakGlass
 from resurface.domain.chart import (
     Assessment,
@@ -467,12 +474,33 @@ class FakeAuditTrail(_Repository):
             if event.entry.clinic_id == clinic_id and event.entry.patient_id == patient_id
         ]
 
+    def search(
+        self, clinic_id: int, wanted: AuditFilter, offset: int, limit: int
+    ) -> tuple[list[AuditEvent], int]:
+        found = [e for e in reversed(self._tables.audit) if _matches(e, clinic_id, wanted)]
+        return found[offset : offset + limit], len(found)
+
     def head(self) -> tuple[int, str]:
         """The sequence number and hash of the last event ever appended."""
         if not self._tables.audit:
             return 0, GENESIS_HASH
         last = self._tables.audit[-1]
         return last.seq, last.hash
+
+
+def _matches(event: AuditEvent, clinic_id: int, wanted: AuditFilter) -> bool:
+    """What the SQL search's conditions say, for one event."""
+    entry, day = event.entry, event.entry.at.astimezone(dt.UTC).date()
+    checks = (
+        entry.clinic_id == clinic_id,
+        wanted.patient_id is None or entry.patient_id == wanted.patient_id,
+        wanted.user_id is None or entry.user_id == wanted.user_id,
+        not wanted.action or entry.action == wanted.action,
+        wanted.since is None or day >= wanted.since,
+        wanted.until is None or day <= wanted.until,
+        wanted.refused is None or (entry.action in REFUSED_ACTIONS) == wanted.refused,
+    )
+    return all(checks)
 
 
 class FakeWebSessions(_Repository):
@@ -766,10 +794,10 @@ class FakeRequestKeys(_Repository):
     """One unit of work at a time in tests, so a claim never has to wait."""
 
     def claim(self, scope: str, key: str, at: dt.datetime) -> int | None:
-        if (scope, key) in self._tables.request_keys:
-            earlier = self._tables.request_keys[(scope, key)]
-            assert earlier is not None, "a committed key always names its record"
+        earlier = self._tables.request_keys.get((scope, key))
+        if earlier is not None:
             return earlier
+        # New, or left unsettled by a request refused after an audited read: this one takes it.
         self._tables.request_keys[(scope, key)] = None
         return None
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import sys
+
 import typer
 
 from resurface.cli.context import CliContext
-from resurface.services import audit
+from resurface.domain.audit import AuditFilter
+from resurface.services import audit, audit_review
 
 audit_app = typer.Typer(help="The audit trail of every chart read and write.", no_args_is_help=True)
 
@@ -60,3 +65,34 @@ def rotate_key(ctx: typer.Context) -> None:
         raise typer.Exit(2)
     key = anchor.rotate()
     typer.echo(f"new audit key {key.id}; restart the server to chain new events with it")
+
+
+@audit_app.command("events")
+def events(
+    ctx: typer.Context,
+    user: str = typer.Option(..., help="Who is reviewing: a medical director's user name."),
+    patient: int | None = typer.Option(None, min=1, help="Only this patient's record."),
+    action: str = typer.Option("", help="Only this action, e.g. chart_read."),
+    since: str = typer.Option("", help="From this day (YYYY-MM-DD)."),
+    until: str = typer.Option("", help="To this day (YYYY-MM-DD)."),
+    refused: bool = typer.Option(False, "--refused", help="Only refused attempts."),
+) -> None:
+    """The clinic's audit events as CSV on standard output, newest first (audited)."""
+    context: CliContext = ctx.obj
+    actor = context.acting_as(user)
+    wanted = AuditFilter(
+        patient, None, action, _day(since, "--since"), _day(until, "--until"), refused or None
+    )
+    writer = csv.writer(sys.stdout)
+    writer.writerow(audit_review.EXPORT_COLUMNS)
+    writer.writerows(audit_review.export_rows(context.runtime.context, actor, wanted))
+
+
+def _day(text: str, option: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        typer.echo(f"error: {option} {text!r} is not a date (YYYY-MM-DD)", err=True)
+        raise typer.Exit(2) from None

@@ -80,6 +80,26 @@ def checkpoint(key: ChainKey, seq: int, head_hash: str, at: dt.datetime) -> Chec
     return Checkpoint(seq, head_hash, at, key.id, checkpoint_mac(key, seq, head_hash, at))
 
 
+REFUSED_ACTIONS = frozenset(
+    {"refused", "read_not_found", "write_not_found", "sign_in_refused", "sign_in_failed"}
+)
+"""Actions that record an attempt that was refused (a role's limit, an id of another clinic or
+none, a failed sign-in): the audit review's "refused" outcome."""
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the audit review asks for; empty fields ask for everything."""
+
+    patient_id: int | None = None
+    user_id: int | None = None
+    action: str = ""
+    since: dt.date | None = None
+    until: dt.date | None = None
+    refused: bool | None = None
+    """True: refused attempts only; False: allowed ones only."""
+
+
 @dataclass(frozen=True)
 class BrokenLink:
     seq: int

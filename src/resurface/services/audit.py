@@ -56,6 +56,14 @@ def record(
     )
 
 
+def record_refusal(ctx: Context, who: Actor, what: str, reason: str) -> None:
+    """A refused attempt (a role asking for what it may not): an event of its own, committed
+    although the request goes no further, so the audit review shows it."""
+    with ctx.uow() as uow:
+        record(uow, who, "refused", "request", what, detail=reason)
+        uow.commit()
+
+
 @dataclass(frozen=True)
 class TrailReport:
     events: int

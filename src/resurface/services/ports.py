@@ -12,7 +12,7 @@ from typing import Protocol, Self
 
 from resurface.domain.alerts import ClinicAlert
 from resurface.domain.appointments import Appointment, AppointmentStatus
-from resurface.domain.audit import AuditEntry, AuditEvent, ChainKey, Checkpoint
+from resurface.domain.audit import AuditEntry, AuditEvent, AuditFilter, ChainKey, Checkpoint
 from resurface.domain.break_glass import BreakGlass
 from resurface.domain.chart import (
     Assessment,
@@ -183,6 +183,12 @@ class AuditTrail(Protocol):
     def append(self, entry: AuditEntry) -> AuditEvent: ...
     def in_order(self) -> Iterator[AuditEvent]: ...
     def for_patient(self, clinic_id: int, patient_id: int) -> list[AuditEvent]: ...
+    def search(
+        self, clinic_id: int, wanted: AuditFilter, offset: int, limit: int
+    ) -> tuple[list[AuditEvent], int]:
+        """The clinic's events that match, newest first, one page of them, and how many match."""
+        ...
+
     def head(self) -> tuple[int, str]:
         """The sequence number and hash of the last event ever appended."""
         ...

@@ -20,7 +20,7 @@ from starlette.routing import Match
 
 from resurface.domain.errors import DomainError, InvalidInput, ProtocolError, VersionConflict
 from resurface.imaging.errors import ImagingError
-from resurface.services import auth
+from resurface.services import audit, auth
 from resurface.services.access import Actor, Permission
 from resurface.services.errors import (
     AuthenticationFailed,
@@ -130,6 +130,8 @@ def install(app: FastAPI) -> None:
 
     async def on_error(request: Request, error: Exception) -> Response:
         status, title = status_of(error)
+        if isinstance(error, PermissionDenied):
+            _record_refusal(request, str(error))
         if is_api(request):
             response: Response = problem(
                 status, title, str(error), request.url.path, **_field_errors(error)
@@ -235,6 +237,18 @@ async def server_error(request: Request, request_id: str, path_template: str) ->
         )
     except Exception:  # the page itself failed: say it plainly
         return PlainTextResponse(f"Server error. Request id: {request_id}", status_code=500)
+
+
+def _record_refusal(request: Request, reason: str) -> None:
+    """Audit a refused request of a signed-in user: method and route (never the query)."""
+    actor, _ = _signed_in(request)
+    if actor is None:
+        return
+    from resurface.web.access_log import path_template  # it imports this module
+
+    what = f"{request.method} {path_template(request.scope)}"
+    context = request.app.state.runtime.context
+    audit.record_refusal(context, actor, what[:40], f"{what}: {reason}")
 
 
 def _signed_in(request: Request) -> tuple[Actor | None, str]:

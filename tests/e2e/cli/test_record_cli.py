@@ -230,3 +230,16 @@ def test_unknown_acting_user_and_bad_settings_are_one_line_errors(tmp_path: Path
 def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
     result = resurface(tmp_path, *command, "--help")
     assert result.returncode == 0 and "Usage:" in result.stdout
+
+
+def test_audit_events_are_exported_for_the_medical_director_only(demo_dir: Path) -> None:
+    exported = resurface(demo_dir, "audit", "events", "--user", "harbour.admin")
+    assert exported.returncode == 0, exported.stderr
+    header, *rows = exported.stdout.splitlines()
+    assert header.startswith("seq,at,who,user_id,action,outcome")
+    assert rows
+    assert "northgate" not in exported.stdout  # one clinic's trail only
+    refused = resurface(demo_dir, "audit", "events", "--user", "harbour.nurse")
+    assert refused.returncode != 0 and "may not read the audit trail" in refused.stderr
+    bad = resurface(demo_dir, "audit", "events", "--user", "harbour.admin", "--since", "May 1")
+    assert bad.returncode == 2 and "--since 'May 1' is not a date" in bad.stderr

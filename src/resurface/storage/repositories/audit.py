@@ -4,12 +4,20 @@ so two transactions can never chain onto the same previous event."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
-from resurface.domain.audit import AuditEntry, AuditEvent, ChainKey, chain
+from resurface.domain.audit import (
+    REFUSED_ACTIONS,
+    AuditEntry,
+    AuditEvent,
+    AuditFilter,
+    ChainKey,
+    chain,
+)
 from resurface.storage.repositories._base import Repository
 from resurface.storage.tables import audit_events, audit_head
 
@@ -93,8 +101,37 @@ class SqlAuditTrail(Repository):
         )
         return [_event(row) for row in self.connection.execute(query)]
 
+    def search(
+        self, clinic_id: int, wanted: AuditFilter, offset: int, limit: int
+    ) -> tuple[list[AuditEvent], int]:
+        table = audit_events
+        conditions = [table.c.clinic_id == clinic_id]
+        if wanted.patient_id is not None:
+            conditions.append(table.c.patient_id == wanted.patient_id)
+        if wanted.user_id is not None:
+            conditions.append(table.c.user_id == wanted.user_id)
+        if wanted.action:
+            conditions.append(table.c.action == wanted.action)
+        if wanted.since is not None:
+            conditions.append(table.c.at >= _start_of(wanted.since))
+        if wanted.until is not None:
+            conditions.append(table.c.at < _start_of(wanted.until + dt.timedelta(days=1)))
+        if wanted.refused is not None:
+            refused = table.c.action.in_(sorted(REFUSED_ACTIONS))
+            conditions.append(refused if wanted.refused else ~refused)
+        total = self.connection.execute(
+            select(func.count()).select_from(table).where(*conditions)
+        ).scalar_one()
+        query = select(table).where(*conditions).order_by(table.c.seq.desc())
+        rows = self.connection.execute(query.offset(offset).limit(limit))
+        return [_event(row) for row in rows], int(total)
+
     def head(self) -> tuple[int, str]:
         row = self.connection.execute(
             select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == _HEAD)
         ).one()
         return int(row.seq), str(row.hash)
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)

@@ -21,6 +21,19 @@ class SqlRequestKeys(Repository):
         inserted = self.connection.execute(statement.returning(request_keys.c.key)).first()
         if inserted is not None:
             return None
+        # A request that committed under this key without making its record (it was refused
+        # after an audited read) leaves the key unsettled: this request takes it over.
+        unsettled = self.connection.execute(
+            update(request_keys)
+            .where(
+                request_keys.c.scope == scope,
+                request_keys.c.key == key,
+                request_keys.c.record_id.is_(None),
+            )
+            .values(created_at=at)
+        )
+        if unsettled.rowcount == 1:
+            return None
         row = self.connection.execute(
             select(request_keys.c.record_id).where(
                 request_keys.c.scope == scope, request_keys.c.key == key

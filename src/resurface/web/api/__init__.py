@@ -6,6 +6,7 @@ from resurface.web.api import (
     admin,
     alerts,
     assessments,
+    audit,
     checkins,
     consultations,
     corrections,
@@ -42,6 +43,7 @@ for module in (
     patient_recovery,
     recovery_links,
     admin,
+    audit,
     corrections,
 ):
     v1.include_router(module.router)
