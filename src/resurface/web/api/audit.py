@@ -8,7 +8,7 @@ import datetime as dt
 import io
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from resurface.domain.audit import AuditFilter
 from resurface.services import audit_review
@@ -33,48 +33,34 @@ def audit_filter(
     return AuditFilter(patient_id, user_id, action, since, until, refused)
 
 
+FilterDep = Annotated[AuditFilter, Depends(audit_filter)]
+
+
 @router.get("/audit/events", response_model=Page[AuditEventOut])
 def events(
     ctx: ContextDep,
     actor: ActorDep,
-    patient_id: Annotated[int | None, Query(ge=1)] = None,
-    user_id: Annotated[int | None, Query(ge=1)] = None,
-    action: Annotated[str, Query(max_length=60)] = "",
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-    outcome: Outcome | None = None,
+    wanted: FilterDep,
     page: Annotated[int, Query(ge=1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[AuditEventOut]:
     """The clinic's events, newest first (medical director only)."""
-    wanted = audit_filter(patient_id, user_id, action, since, until, outcome)
     found = audit_review.review(ctx, actor, wanted, page, per_page)
     return Page[AuditEventOut].of(found, [AuditEventOut.of(e) for e in found.items])
 
 
 @router.get("/audit/events.csv", response_class=Response)
-def events_csv(
-    ctx: ContextDep,
-    actor: ActorDep,
-    patient_id: Annotated[int | None, Query(ge=1)] = None,
-    user_id: Annotated[int | None, Query(ge=1)] = None,
-    action: Annotated[str, Query(max_length=60)] = "",
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-    outcome: Outcome | None = None,
-) -> Response:
+def events_csv(ctx: ContextDep, actor: ActorDep, wanted: FilterDep) -> Response:
     """The same events as a CSV file."""
-    wanted = audit_filter(patient_id, user_id, action, since, until, outcome)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(audit_review.EXPORT_COLUMNS)
     writer.writerows(audit_review.export_rows(ctx, actor, wanted))
-    text = out.getvalue()
     headers = {
         "Content-Disposition": 'attachment; filename="audit.csv"',
         "Cache-Control": "private, no-store",
     }
-    return Response(text, media_type="text/csv", headers=headers)
+    return Response(out.getvalue(), media_type="text/csv", headers=headers)
 
 
 @router.get("/patients/{patient_id}/readers", response_model=list[ReaderOut])
