@@ -10,11 +10,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 from sqlalchemy.engine import make_url
 
 from resurface import bootstrap
 from resurface.config import Environment, Settings
 from resurface.storage import database
+from tests.support.redis_server import a_redis
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -121,3 +123,17 @@ def sqlite_runtime(sqlite_url: str, tmp_path: Path) -> Iterator[bootstrap.Runtim
     built = bootstrap.build(make_settings(tmp_path, sqlite_url))
     yield built
     built.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with a_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture
+def redis_url(redis_server: str) -> str:
+    """The address of a Redis emptied for this test."""
+    with redis.Redis.from_url(redis_server) as connection:
+        connection.flushdb()
+    return redis_server

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import redis
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,6 +26,7 @@ from resurface.services.sign_in_throttle import Throttle
 from resurface.storage import backup, database
 from resurface.storage.audit_anchor import FileAuditAnchor
 from resurface.storage.photo_store import FilePhotoStore
+from resurface.storage.repositories import redis_limits
 from resurface.storage.unit_of_work import SqlUnitOfWork
 
 
@@ -36,6 +38,8 @@ class Runtime:
     settings: Settings
     engine: Engine
     context: Context
+    limits: redis.Redis | None = None
+    """Where the limits' counts are kept when not in the database (``RESURFACE_REDIS_URL``)."""
 
     def consent_pdf(self, view: ConsultationView) -> bytes:
         """The consultation's consent form as a PDF (built by ``reports.consent``)."""
@@ -50,15 +54,28 @@ class Runtime:
         except SQLAlchemyError:
             return False, None
 
+    def limits_status(self) -> str:
+        """``database`` when the limits are counted there; else whether Redis answers."""
+        if self.limits is None:
+            return "database"
+        try:
+            self.limits.ping()
+        except redis.RedisError:
+            return "unreachable"
+        return "reachable"
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.limits is not None:
+            self.limits.close()
 
 
 def build(settings: Settings) -> Runtime:
     engine = database.make_engine(settings.sqlalchemy_url)
     anchor = FileAuditAnchor(settings.audit_folder)
+    limits = redis_limits.client(settings.redis_url) if settings.redis_url else None
     context = Context(
-        units=lambda: SqlUnitOfWork(engine, audit_key=anchor.key()),
+        units=lambda: SqlUnitOfWork(engine, audit_key=anchor.key(), limits=limits),
         rules=load_rule_base(settings.protocols_dir),
         photos=FilePhotoStore(settings.photos_dir),
         links=LinkSigner(settings.secret_key, settings.public_url, settings.recovery_link_days),
@@ -73,7 +90,7 @@ def build(settings: Settings) -> Runtime:
         photo_work=_photo_slots(settings.photo_workers),
         anchor=anchor,
     )
-    return Runtime(settings, engine, context)
+    return Runtime(settings, engine, context, limits)
 
 
 def login_policy(settings: Settings) -> LoginPolicy:

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from resurface.domain.people import time_zone_problem
 
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # noqa: S105
 
 
@@ -75,6 +76,14 @@ class Settings(BaseSettings):
         ),
     )
 
+    redis_url: str = Field(
+        default="",
+        description=(
+            "redis://, rediss:// or unix:// address of a Redis that keeps the limits' counts "
+            "(failed sign-ins, refused link tokens) for every server process; empty: the database"
+        ),
+    )
+
     @model_validator(mode="after")
     def _refuse_default_secret_outside_development(self) -> Self:
         if self.environment is not Environment.DEVELOPMENT and (
@@ -104,6 +113,17 @@ class Settings(BaseSettings):
                     f"{item!r} is not an IP address or network; RESURFACE_TRUSTED_PROXIES takes "
                     "addresses like 127.0.0.1 or networks like 10.0.0.0/8, separated by commas"
                 ) from None
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_address(cls, value: str) -> str:
+        if value and not value.startswith(REDIS_SCHEMES):
+            raise ValueError(
+                "RESURFACE_REDIS_URL must start with redis://, rediss:// or unix:// "
+                "(for example redis://127.0.0.1:6379/0), or be empty to keep the limits in the "
+                "database"
+            )
         return value
 
     @property

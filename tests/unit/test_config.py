@@ -45,3 +45,14 @@ def test_no_proxy_is_trusted_unless_named() -> None:
 def test_a_trusted_proxy_must_be_an_address_or_a_network(value: str) -> None:
     with pytest.raises(ValidationError, match="RESURFACE_TRUSTED_PROXIES takes addresses"):
         Settings(trusted_proxies=value)
+
+
+def test_the_limits_stay_in_the_database_unless_a_redis_is_named() -> None:
+    assert Settings().redis_url == ""
+    assert Settings(redis_url="redis://10.0.0.5:6379/2").redis_url == "redis://10.0.0.5:6379/2"
+
+
+@pytest.mark.parametrize("value", ["localhost:6379", "http://redis:6379", "redis"])
+def test_a_redis_address_must_name_its_scheme(value: str) -> None:
+    with pytest.raises(ValidationError, match="RESURFACE_REDIS_URL must start with redis://"):
+        Settings(redis_url=value)

@@ -10,7 +10,8 @@ ServiceError
 │   └── PasswordChangeRequired  after a reset, the user must choose a new password first
 ├── AuthenticationFailed   wrong user name or password
 │   └── NotSignedIn        no session, or it expired or sat idle too long
-└── Conflict               the record already exists or changed meanwhile
+├── Conflict               the record already exists or changed meanwhile
+└── Unavailable            a service Resurface needs does not answer (the limits' Redis)
 """
 
 from __future__ import annotations
@@ -93,3 +94,8 @@ class Throttled(ServiceError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"too many requests; try again in {retry_after} seconds")
         self.retry_after = retry_after
+
+
+class Unavailable(ServiceError):
+    """A service Resurface needs (the Redis that keeps the limits) does not answer; nothing was
+    done, and the same request can be tried again in a moment."""

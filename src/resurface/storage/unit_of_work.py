@@ -5,10 +5,12 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+import redis
 from sqlalchemy import Connection, Engine
 
 from resurface.domain.audit import ChainKey
 from resurface.services.clock import Clock
+from resurface.services.ports import SignInFailures, Throttles
 from resurface.storage.repositories import (
     SqlAlerts,
     SqlAppointments,
@@ -29,10 +31,14 @@ from resurface.storage.repositories import (
     SqlUsers,
     SqlWebSessions,
 )
+from resurface.storage.repositories.redis_limits import RedisSignInFailures, RedisThrottles
 
 
 class SqlUnitOfWork:
-    """Rolls back unless ``commit`` was called; repositories share its one transaction."""
+    """Rolls back unless ``commit`` was called; repositories share its one transaction.
+
+    With ``limits`` (a Redis client, ``RESURFACE_REDIS_URL``) the limits' counts (``throttles``,
+    ``sign_in_failures``) live in Redis instead, outside the transaction."""
 
     clinics: SqlClinics
     users: SqlUsers
@@ -48,15 +54,20 @@ class SqlUnitOfWork:
     measurements: SqlPhotoMeasurements
     request_keys: SqlRequestKeys
     corrections: SqlCorrections
-    throttles: SqlThrottles
-    sign_in_failures: SqlSignInFailures
+    throttles: Throttles
+    sign_in_failures: SignInFailures
     second_factors: SqlSecondFactors
     break_glass: SqlBreakGlass
 
     def __init__(
-        self, engine: Engine, clock: Clock | None = None, audit_key: ChainKey | None = None
+        self,
+        engine: Engine,
+        clock: Clock | None = None,
+        audit_key: ChainKey | None = None,
+        limits: redis.Redis | None = None,
     ) -> None:
         self._engine = engine
+        self._limits = limits
         self.clock = clock or Clock()
         self._audit_key = audit_key
         self._connection: Connection | None = None
@@ -79,8 +90,12 @@ class SqlUnitOfWork:
         self.measurements = SqlPhotoMeasurements(connection)
         self.request_keys = SqlRequestKeys(connection)
         self.corrections = SqlCorrections(connection)
-        self.throttles = SqlThrottles(connection)
-        self.sign_in_failures = SqlSignInFailures(connection)
+        if self._limits is None:
+            self.throttles = SqlThrottles(connection)
+            self.sign_in_failures = SqlSignInFailures(connection)
+        else:
+            self.throttles = RedisThrottles(self._limits)
+            self.sign_in_failures = RedisSignInFailures(self._limits)
         self.second_factors = SqlSecondFactors(connection)
         self.break_glass = SqlBreakGlass(connection)
         return self

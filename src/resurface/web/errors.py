@@ -31,6 +31,7 @@ from resurface.services.errors import (
     PermissionDenied,
     ServiceError,
     Throttled,
+    Unavailable,
 )
 from resurface.web.labels import field_label
 from resurface.web.security import SESSION_COOKIE, client_address
@@ -72,6 +73,7 @@ _STATUS: list[tuple[type[Exception], int, str]] = [
     (NotSignedIn, 401, "Not signed in"),
     (AuthenticationFailed, 401, "Sign-in failed"),
     (Conflict, 409, "Conflict"),
+    (Unavailable, 503, "Temporarily unavailable"),
     (ServiceError, 400, "Request refused"),
     (CsrfRejected, 403, "Security token missing"),
     (SecondFactorRequired, 403, "Second factor required"),

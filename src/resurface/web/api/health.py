@@ -1,4 +1,5 @@
-"""GET /healthz: is the app up and can it reach its database?"""
+"""GET /healthz: is the app up and can it reach its database (and Redis, when the limits are
+kept there)?"""
 
 from __future__ import annotations
 
@@ -14,8 +15,14 @@ router = APIRouter(tags=["monitoring"])
 @router.get("/healthz", response_model=Health)
 def healthz(runtime: RuntimeDep) -> JSONResponse:
     reachable, revision = runtime.database_status()
-    if not reachable:
-        body = Health(status="unavailable", database="unreachable", schema_revision=None)
+    limits = runtime.limits_status()
+    if not reachable or limits == "unreachable":
+        body = Health(
+            status="unavailable",
+            database="reachable" if reachable else "unreachable",
+            schema_revision=revision,
+            limits=limits,
+        )
         return JSONResponse(body.model_dump(), status_code=503)
-    body = Health(status="ok", database="reachable", schema_revision=revision)
+    body = Health(status="ok", database="reachable", schema_revision=revision, limits=limits)
     return JSONResponse(body.model_dump())

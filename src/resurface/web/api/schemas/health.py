@@ -9,3 +9,6 @@ class Health(BaseModel):
     status: str
     database: str
     schema_revision: str | None
+    limits: str
+    """Where failed sign-ins and refused links are counted: ``database``, or Redis
+    ``reachable`` / ``unreachable``."""
