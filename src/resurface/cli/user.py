@@ -8,7 +8,7 @@ import typer
 
 from resurface.cli.context import CliContext
 from resurface.domain.people import Role
-from resurface.services import accounts, users
+from resurface.services import accounts, second_factor, users
 
 user_app = typer.Typer(help="The people who sign in.", no_args_is_help=True)
 
@@ -55,3 +55,20 @@ def reset_password(
     reset = accounts.reset_password_by_operator(context.runtime.context, username)
     typer.echo(f"temporary password for {reset.user.username}: {reset.temporary_password}")
     typer.echo("it is shown this once; the user must choose their own when they sign in with it")
+
+
+@user_app.command("remove-second-factor")
+def remove_second_factor(
+    ctx: typer.Context,
+    username: str = typer.Argument(..., help="The user's sign-in name."),
+    reason: str = typer.Option(..., help="Why, for the audit trail (a lost or replaced phone)."),
+) -> None:
+    """Remove a user's second factor (a lost or replaced phone); their web sessions end and
+    they turn it on again with the new phone. For a clinic whose only medical director lost
+    theirs: otherwise the medical director removes it on the user's page."""
+    context: CliContext = ctx.obj
+    removal = second_factor.remove_lost_by_operator(context.runtime.context, username, reason)
+    typer.echo(
+        f"second factor of {removal.user.username} removed; "
+        f"{removal.sessions_ended} web session(s) ended"
+    )

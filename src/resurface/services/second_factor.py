@@ -6,6 +6,11 @@ and as text) and keeps it only when the user types a code their app made from it
 stored sealed (Fernet: AES-128-CBC with HMAC-SHA256) with a key derived from the server's secret
 (``RESURFACE_SECRET_KEY``), so a copy of the database alone gives no one the codes; it is never
 shown again. Each code is accepted once.
+
+A user who lost or replaced their phone cannot turn it off themselves: the medical director
+removes it from the user's page (with a reason, audited; the user's sessions end) and the user
+enrols again with the new phone. For a clinic whose only medical director lost theirs, the
+server's operator does the same with ``resurface user remove-second-factor``.
 """
 
 from __future__ import annotations
@@ -21,9 +26,11 @@ from typing import TYPE_CHECKING
 import pyotp
 from cryptography.fernet import Fernet, InvalidToken
 
-from resurface.domain.errors import InvalidInput
+from resurface.domain.errors import FieldProblem, InvalidInput
+from resurface.domain.people import User
+from resurface.domain.text import text_problems
 from resurface.services import audit
-from resurface.services.access import Actor
+from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import Conflict, NotFound
 from resurface.services.ports import SecondFactor, UnitOfWork
 from resurface.services.sign_in_throttle import count_failure, refuse_if_waiting
@@ -189,3 +196,79 @@ def turn_off(ctx: Context, actor: Actor, code: str) -> None:
         uow.second_factors.delete(actor.user_id)
         audit.record(uow, actor, "second_factor_off", "user", actor.user_id, at=now)
         uow.commit()
+
+
+REMOVAL_REASON_MAX = 300
+REMOVE_YOURSELF = "turn your own second factor off on your account page, with a code from it"
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A second factor removed for a lost or replaced phone: whose, and how many of their
+    sessions ended."""
+
+    user: User
+    sessions_ended: int
+
+
+def remove_lost(ctx: Context, actor: Actor, user_id: int, reason: str) -> Removal:
+    """The medical director removes the second factor of a user of their clinic (not their own)
+    who lost or replaced their phone, because of ``reason``; every session of the user ends."""
+    require(actor, Permission.MANAGE_USERS)
+    said = _removal_reason(reason)
+    with ctx.uow() as uow:
+        user = uow.users.get(actor.clinic_id, user_id)
+        if user is None:
+            raise NotFound("user", user_id)
+        if user.id == actor.user_id:
+            raise InvalidInput("user_id", REMOVE_YOURSELF)
+        removal = _remove(uow, actor, user, said, ctx.clock.now())
+        uow.commit()
+    return removal
+
+
+def remove_lost_by_operator(ctx: Context, username: str, reason: str) -> Removal:
+    """The server's operator removes any user's second factor (``resurface user
+    remove-second-factor``): the way back in for a clinic's only medical director."""
+    said = _removal_reason(reason)
+    with ctx.uow() as uow:
+        user = uow.users.by_username(username)
+        if user is None:
+            raise NotFound("user", username)
+        removal = _remove(uow, None, user, said, ctx.clock.now())
+        uow.commit()
+    return removal
+
+
+def _removal_reason(reason: str) -> str:
+    problems = text_problems(free_text={"reason": reason})
+    said = " ".join(reason.split())
+    if not said:
+        problems.append(FieldProblem("reason", "say why it is removed (a lost or new phone)"))
+    elif len(said) > REMOVAL_REASON_MAX:
+        problems.append(FieldProblem("reason", f"is longer than {REMOVAL_REASON_MAX} characters"))
+    if problems:
+        raise InvalidInput.of(problems)
+    return said
+
+
+def _remove(
+    uow: UnitOfWork, actor: Actor | None, user: User, reason: str, now: dt.datetime
+) -> Removal:
+    if not uow.second_factors.delete(user.id):
+        raise Conflict(f"{user.display_name} has no second factor to remove")
+    ended = uow.web_sessions.delete_for_user(user.id)
+    detail = f"{user.username}: removed ({reason}); {ended} web session(s) ended"
+    audit.record(uow, actor, "second_factor_removed", "user", user.id, detail=detail, at=now)
+    return Removal(user, ended)
+
+
+def enrolled_since_of(ctx: Context, actor: Actor, user_id: int) -> dt.datetime | None:
+    """When a user of the medical director's clinic turned the second factor on; None if off."""
+    require(actor, Permission.MANAGE_USERS)
+    with ctx.uow() as uow:
+        user = uow.users.get(actor.clinic_id, user_id)
+        if user is None:
+            raise NotFound("user", user_id)
+        factor = uow.second_factors.get(user.id)
+    return factor.enrolled_at if factor else None

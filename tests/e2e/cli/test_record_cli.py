@@ -120,6 +120,28 @@ def test_the_operator_resets_a_password_that_must_then_be_changed(demo_dir: Path
     assert unknown.returncode != 0 and "not found" in unknown.stderr
 
 
+def test_the_operator_removes_a_lost_second_factor(demo_dir: Path) -> None:
+    with sqlite3.connect(demo_dir / "resurface.db") as db:
+        user_id, clinic_id = db.execute(
+            "SELECT id, clinic_id FROM users WHERE username = 'harbour.admin'"
+        ).fetchone()
+        db.execute(
+            "INSERT INTO second_factors (user_id, clinic_id, sealed_secret, enrolled_at, last_step)"
+            " VALUES (?, ?, 'sealed', '2026-12-01 09:00:00.000000', 0)",
+            (user_id, clinic_id),
+        )
+    args = ("user", "remove-second-factor", "harbour.admin")
+    unsaid = resurface(demo_dir, *args, "--reason", "  ")
+    assert unsaid.returncode != 0 and "say why it is removed" in unsaid.stderr
+    removed = resurface(demo_dir, *args, "--reason", "Only director; phone lost abroad")
+    assert removed.returncode == 0, removed.stderr
+    assert "second factor of harbour.admin removed" in removed.stdout
+    again = resurface(demo_dir, *args, "--reason", "again")
+    assert again.returncode != 0 and "has no second factor" in again.stderr
+    with sqlite3.connect(demo_dir / "resurface.db") as db:
+        assert db.execute("SELECT count(*) FROM second_factors").fetchone() == (0,)
+
+
 def test_user_add_refuses_bad_input_with_one_line(demo_dir: Path) -> None:
     short = resurface(
         demo_dir,

@@ -305,3 +305,113 @@ def test_the_sessions_page_signs_out_everywhere_else(
     after = client.get(done.headers["location"]).text
     assert "Signed out everywhere else." in after and after.count('name="ref"') == 1
     assert second_client.get("/patients").status_code == 303
+
+
+# --- a lost phone --------------------------------------------------------------------------------
+
+WHO = ["admin", "clinician", "staff", "other clinic's admin", "other clinic's staff"]
+
+
+def _user_id(runtime: Runtime, username: str) -> int:
+    with runtime.context.uow() as uow:
+        user = uow.users.by_username(username)
+    assert user is not None
+    return user.id
+
+
+def _factor_on(runtime: Runtime, user_id: int) -> bool:
+    with runtime.context.uow() as uow:
+        return uow.second_factors.get(user_id) is not None
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_who_may_remove_a_colleagues_lost_second_factor(
+    who: str,
+    client: TestClient,
+    second_client: TestClient,
+    north: SeededClinic,
+    south: SeededClinic,
+    sqlite_runtime: Runtime,
+) -> None:
+    target = north.usernames[Role.STAFF if who == "clinician" else Role.CLINICIAN]  # not oneself
+    sign_in(second_client, target)
+    _enrol(second_client)
+    target_id = _user_id(sqlite_runtime, target)
+    clinic = south if who.startswith("other clinic's ") else north
+    csrf = sign_in(client, clinic.usernames[Role(who.removeprefix("other clinic's "))])
+    expected = {"admin": 200, "other clinic's admin": 404}.get(who, 403)
+    api = client.post(
+        f"/api/v1/users/{target_id}/second-factor-removal",
+        json={"reason": "Phone lost on the train"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert api.status_code == expected, api.text
+    assert _factor_on(sqlite_runtime, target_id) is (expected != 200)
+    if expected == 200:
+        assert api.json()["sessions_ended"] == 1
+        assert second_client.get("/patients").status_code == 303  # signed out at once
+        again = client.post(
+            f"/api/v1/users/{target_id}/second-factor-removal",
+            json={"reason": "again"},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert again.status_code == 409 and "has no second factor" in again.json()["detail"]
+    else:
+        assert api.headers["content-type"] == "application/problem+json"
+        page = client.post(
+            f"/admin/users/{target_id}/second-factor-removal",
+            data={"csrf_token": csrf, "reason": "Phone lost"},
+        )
+        assert page.status_code == expected
+        assert _factor_on(sqlite_runtime, target_id)
+
+
+def test_the_medical_director_removes_a_lost_second_factor_from_the_users_page(
+    client: TestClient, second_client: TestClient, north: SeededClinic, sqlite_runtime: Runtime
+) -> None:
+    target = north.usernames[Role.CLINICIAN]
+    sign_in(second_client, target)
+    _enrol(second_client)
+    target_id = _user_id(sqlite_runtime, target)
+    sign_in(client, north.usernames[Role.ADMIN])
+    page = client.get(f"/admin/users/{target_id}")
+    assert "signs in with a code from an authenticator app, on since" in page.text
+    data = {"csrf_token": csrf_of(page.text), "reason": "   "}
+    refused = client.post(f"/admin/users/{target_id}/second-factor-removal", data=data)
+    assert refused.status_code == 422
+    assert 'id="reason-error"' in refused.text and "say why it is removed" in refused.text
+    with sqlite_runtime.context.uow() as uow:
+        shown = uow.users.get(north.clinic.id, target_id)
+    assert shown is not None and f'value="{shown.display_name}"' in refused.text  # form kept
+    assert _factor_on(sqlite_runtime, target_id)
+    data["reason"] = "Replaced her phone; old one wiped"
+    done = client.post(f"/admin/users/{target_id}/second-factor-removal", data=data)
+    assert done.status_code == 200
+    assert "second factor is removed and 1 open session(s) of theirs were signed out" in done.text
+    assert not _factor_on(sqlite_runtime, target_id)
+    assert "signs in with a password only" in client.get(f"/admin/users/{target_id}").text
+    # The user signs in with the password alone and may turn it on again with the new phone.
+    second_client.cookies.clear()
+    sign_in(second_client, target)
+    _enrol(second_client)
+    with sqlite_runtime.context.uow() as uow:
+        removed = [
+            e.entry for e in uow.audit.in_order() if e.entry.action == "second_factor_removed"
+        ]
+    assert len(removed) == 1 and removed[0].clinic_id == north.clinic.id
+    assert "Replaced her phone; old one wiped" in removed[0].detail
+
+
+def test_a_medical_director_cannot_remove_their_own_second_factor_without_a_code(
+    client: TestClient, north: SeededClinic, sqlite_runtime: Runtime
+) -> None:
+    csrf = sign_in(client, north.usernames[Role.ADMIN])
+    _enrol(client)
+    own = _user_id(sqlite_runtime, north.usernames[Role.ADMIN])
+    refused = client.post(
+        f"/api/v1/users/{own}/second-factor-removal",
+        json={"reason": "lost"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert refused.status_code == 422 and "with a code from it" in refused.text
+    assert _factor_on(sqlite_runtime, own)

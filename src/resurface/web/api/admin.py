@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from resurface.services import accounts, clinic_settings, users
+from resurface.services import accounts, clinic_settings, second_factor, users
 from resurface.web.api.schemas.admin import (
     ClinicOut,
     ClinicProfileIn,
     ClinicSettingsIn,
     PasswordResetOut,
+    SecondFactorRemovalIn,
+    SecondFactorRemovalOut,
     SignInRulesIn,
     UserChangeIn,
     UserIn,
@@ -57,6 +59,17 @@ def reset_password(
     reset = accounts.reset_password(ctx, session.actor, user_id)
     response.headers["Cache-Control"] = "no-store"
     return PasswordResetOut.of(reset)
+
+
+@router.post("/users/{user_id}/second-factor-removal", response_model=SecondFactorRemovalOut)
+def remove_second_factor(
+    ctx: ContextDep, session: CheckedSessionDep, user_id: int, body: SecondFactorRemovalIn
+) -> SecondFactorRemovalOut:
+    """Remove the second factor of a user of your clinic who lost or replaced their phone, with
+    a reason: every session of theirs ends, and they turn it on again with the new phone. 409 if
+    they have none; your own is turned off on your account page, with a code (422)."""
+    removal = second_factor.remove_lost(ctx, session.actor, user_id, body.reason)
+    return SecondFactorRemovalOut.of(removal)
 
 
 @router.get("/clinic", response_model=ClinicOut)

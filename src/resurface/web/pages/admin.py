@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from resurface.domain.errors import InvalidInput, VersionConflict
 from resurface.domain.people import PROFILE_FIELDS, Clinic, Role, User
-from resurface.services import accounts, clinic_settings, users
+from resurface.services import accounts, clinic_settings, second_factor, users
 from resurface.services.context import Context
 from resurface.services.passwords import MIN_LENGTH
 from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
@@ -81,6 +81,7 @@ def add_user(
 
 def _user_page(
     request: Request,
+    ctx: Context,
     session: Session,
     user: User,
     *,
@@ -88,14 +89,15 @@ def _user_page(
     form: dict[str, str] | None = None,
     status: int = 200,
     reset: accounts.PasswordReset | None = None,
+    removal: second_factor.Removal | None = None,
 ) -> Response:
     """One user's name, role and whether they may sign in, as a form; ``form`` is what was typed
     when the change was refused. After a password reset, the temporary password, this once."""
-    typed = form or {
+    typed = {
         "display_name": user.display_name,
         "role": user.role.value,
         "active": "on" if user.active else "",
-    }
+    } | (form or {})
     return page(
         request,
         "user_edit.html",
@@ -108,12 +110,14 @@ def _user_page(
         form=typed,
         yourself=user.id == session.actor.user_id,
         reset=reset,
+        removal=removal,
+        second_factor_since=second_factor.enrolled_since_of(ctx, session.actor, user.id),
     )
 
 
 @router.get("/users/{user_id}")
 def user_form(request: Request, ctx: ContextDep, session: SessionDep, user_id: int) -> Response:
-    return _user_page(request, session, users.colleague(ctx, session.actor, user_id))
+    return _user_page(request, ctx, session, users.colleague(ctx, session.actor, user_id))
 
 
 @router.post("/users/{user_id}")
@@ -134,7 +138,7 @@ def change_user(
     except InvalidInput as error:
         user = users.colleague(ctx, session.actor, user_id)
         errors = error.by_field()
-        return _user_page(request, session, user, errors=errors, form=form, status=422)
+        return _user_page(request, ctx, session, user, errors=errors, form=form, status=422)
     if changed.id == session.actor.user_id and changed.role is not Role.ADMIN:
         return RedirectResponse("/", status_code=303)  # no longer sees the users page
     return RedirectResponse("/admin/users?saved=1", status_code=303)
@@ -151,11 +155,30 @@ def reset_password(
     except InvalidInput as error:
         user = users.colleague(ctx, session.actor, user_id)
         errors = {"reset": error.message}
-        return _user_page(request, session, user, errors=errors, status=422)
+        return _user_page(request, ctx, session, user, errors=errors, status=422)
     user = users.colleague(ctx, session.actor, user_id)
-    response = _user_page(request, session, user, reset=reset)
+    response = _user_page(request, ctx, session, user, reset=reset)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@router.post("/users/{user_id}/second-factor-removal")
+def remove_second_factor(
+    request: Request,
+    ctx: ContextDep,
+    session: CheckedSessionDep,
+    user_id: int,
+    reason: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """For a user who lost or replaced their phone: they enrol again with the new one."""
+    try:
+        removal = second_factor.remove_lost(ctx, session.actor, user_id, reason)
+    except InvalidInput as error:
+        user = users.colleague(ctx, session.actor, user_id)
+        form = {"reason": reason}
+        errors = error.by_field()
+        return _user_page(request, ctx, session, user, errors=errors, form=form, status=422)
+    return _user_page(request, ctx, session, removal.user, removal=removal)
 
 
 # --- the clinic's settings --------------------------------------------------------------------

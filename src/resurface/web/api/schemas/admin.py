@@ -12,6 +12,7 @@ from resurface.domain.people import Clinic, Role, User
 from resurface.domain.signin import IDLE_MINUTES_LEAST, IDLE_MINUTES_MOST
 from resurface.services.accounts import PasswordReset
 from resurface.services.clinic_settings import ProfileEdit
+from resurface.services.second_factor import Removal
 from resurface.services.users import UserChange
 from resurface.web.api.schemas.common import Flag, InputModel, Whole
 
@@ -153,3 +154,18 @@ class ClinicProfileIn(InputModel):
             timezone=self.timezone,
             public_url=self.public_url,
         )
+
+
+class SecondFactorRemovalIn(InputModel):
+    reason: str = Field(
+        max_length=1000, description="why (a lost or replaced phone); kept in the audit trail"
+    )
+
+
+class SecondFactorRemovalOut(BaseModel):
+    user: UserOut
+    sessions_ended: int
+
+    @classmethod
+    def of(cls, removal: Removal) -> SecondFactorRemovalOut:
+        return cls(user=UserOut.of(removal.user), sessions_ended=removal.sessions_ended)
