@@ -100,6 +100,7 @@ def login_policy(settings: Settings) -> LoginPolicy:
     first = min(dt.timedelta(seconds=30), longest)
     return LoginPolicy(
         session_length=dt.timedelta(hours=settings.session_hours),
+        temporary_password=dt.timedelta(hours=settings.temporary_password_hours),
         throttle=Throttle(
             account=Backoff(settings.login_max_failures, first, longest),
             client=Backoff(settings.login_client_max_failures, first, longest),

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     )
     secret_key: str = DEVELOPMENT_SECRET
     session_hours: float = Field(default=8.0, gt=0)
+    temporary_password_hours: float = Field(
+        default=72.0, gt=0, le=720, description="how long a reset's temporary password works"
+    )
     login_max_failures: int = Field(
         default=5, ge=1, description="failed sign-ins for one name before attempts wait"
     )

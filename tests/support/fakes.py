@@ -203,12 +203,20 @@ class FakeUsers(_Repository):
         return user
 
     def set_password(
-        self, clinic_id: int, user_id: int, password_hash: str, *, must_change: bool
+        self,
+        clinic_id: int,
+        user_id: int,
+        password_hash: str,
+        *,
+        temporary_until: dt.datetime | None = None,
     ) -> None:
         stored = _scoped(self._tables.users, clinic_id, user_id)
         if stored is not None:
             self._tables.users[user_id] = replace(
-                stored, password_hash=password_hash, must_change_password=must_change
+                stored,
+                password_hash=password_hash,
+                must_change_password=temporary_until is not None,
+                temporary_password_until=temporary_until,
             )
 
 

@@ -64,6 +64,12 @@ class User:
     active: bool = True
     must_change_password: bool = False
     """Set by a password reset: until the user chooses a new password they may do nothing else."""
+    temporary_password_until: dt.datetime | None = None
+    """When the temporary password a reset gave stops working (None: no temporary password)."""
+
+    def temporary_password_expired(self, now: dt.datetime) -> bool:
+        until = self.temporary_password_until
+        return self.must_change_password and until is not None and until <= now
 
 
 @dataclass(frozen=True)

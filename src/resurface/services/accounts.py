@@ -8,6 +8,7 @@ ends every session of the user at once. Both are audited; no password is ever wr
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,7 @@ class PasswordReset:
     user: User
     temporary_password: str
     sessions_ended: int
+    valid_until: dt.datetime
 
 
 def change_own_password(
@@ -76,7 +78,7 @@ def change_own_password(
                 audit.record(uow, actor, "password_change_refused", "user", user.id, detail=detail)
                 uow.commit()
             raise InvalidInput.of(problems)
-        uow.users.set_password(user.clinic_id, user.id, hash_password(new), must_change=False)
+        uow.users.set_password(user.clinic_id, user.id, hash_password(new))
         ended = uow.web_sessions.delete_for_user(user.id, keep=token_hash(session_token))
         detail = f"{user.username}: {ended} other web session(s) ended"
         audit.record(uow, actor, "password_changed", "user", user.id, detail=detail)
@@ -93,7 +95,7 @@ def reset_password(ctx: Context, actor: Actor, user_id: int) -> PasswordReset:
             raise NotFound("user", user_id)
         if user.id == actor.user_id:
             raise InvalidInput("user_id", RESET_YOURSELF)
-        reset = _reset(uow, actor, user)
+        reset = _reset(uow, actor, user, ctx.clock.now(), ctx.login_policy.temporary_password)
         uow.commit()
         return reset
 
@@ -105,20 +107,23 @@ def reset_password_by_operator(ctx: Context, username: str) -> PasswordReset:
         user = uow.users.by_username(username)
         if user is None:
             raise NotFound("user", username)
-        reset = _reset(uow, None, user)
+        reset = _reset(uow, None, user, ctx.clock.now(), ctx.login_policy.temporary_password)
         uow.commit()
         return reset
 
 
-def _reset(uow: UnitOfWork, actor: Actor | None, user: User) -> PasswordReset:
+def _reset(
+    uow: UnitOfWork, actor: Actor | None, user: User, now: dt.datetime, valid_for: dt.timedelta
+) -> PasswordReset:
     clinic = uow.clinics.get(user.clinic_id)
     inputs = (user.username, user.display_name, clinic.name if clinic else "")
     temporary = temporary_password()
     while password_problems(temporary, user_inputs=inputs):  # practically never
         temporary = temporary_password()
-    uow.users.set_password(user.clinic_id, user.id, hash_password(temporary), must_change=True)
+    until = now + valid_for
+    uow.users.set_password(user.clinic_id, user.id, hash_password(temporary), temporary_until=until)
     uow.sign_in_failures.clear(account_key(user.username))  # a fresh start with the new one
     ended = uow.web_sessions.delete_for_user(user.id)
     detail = f"{user.username}: temporary password issued; {ended} web session(s) ended"
     audit.record(uow, actor, "password_reset", "user", user.id, detail=detail)
-    return PasswordReset(user, temporary, ended)
+    return PasswordReset(user, temporary, ended, until)

@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from resurface.services.context import Context
 
 WRONG_PASSWORD = "wrong user name or password"  # noqa: S105 - a message, not a password
+TEMPORARY_EXPIRED = (
+    "this temporary password has expired; ask your medical director to reset your password again"
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class LoginPolicy:
     throttle: Throttle = field(default_factory=Throttle)
     code_time: dt.timedelta = dt.timedelta(minutes=5)
     """How long, after the right password, the authenticator code may still be typed."""
+    temporary_password: dt.timedelta = dt.timedelta(hours=72)
+    """How long a reset's temporary password works (``RESURFACE_TEMPORARY_PASSWORD_HOURS``)."""
     seen_every: dt.timedelta = dt.timedelta(minutes=1)
     """A session's last-seen time is written at most this often (one write per minute, not one
     per request); the idle limit is therefore exact to within this."""
@@ -101,6 +106,11 @@ def sign_in(
         if not verify_password(user.password_hash, password):
             count_failure(uow, policy.throttle, username, source, "wrong password", now)
             raise AuthenticationFailed(WRONG_PASSWORD)
+        if user.temporary_password_expired(now):
+            detail = f"temporary password expired; {source}"
+            audit.record(uow, None, "sign_in_refused", "user", user.id, detail=detail, at=now)
+            uow.commit()
+            raise AuthenticationFailed(TEMPORARY_EXPIRED)
         uow.web_sessions.delete_expired(now)
         if uow.second_factors.get(user.id) is not None:
             audit.record(uow, actor_of(user, source), "sign_in_password", "user", user.id, at=now)

@@ -92,8 +92,16 @@ class Users(Protocol):
     def in_clinic(self, clinic_id: int) -> list[User]: ...
     def update(self, user: User) -> User: ...
     def set_password(
-        self, clinic_id: int, user_id: int, password_hash: str, *, must_change: bool
-    ) -> None: ...
+        self,
+        clinic_id: int,
+        user_id: int,
+        password_hash: str,
+        *,
+        temporary_until: dt.datetime | None = None,
+    ) -> None:
+        """A new password; with ``temporary_until``, a temporary one (``must_change_password``)
+        that stops working then."""
+        ...
 
 
 class Patients(Protocol):

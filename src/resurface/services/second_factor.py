@@ -261,14 +261,3 @@ def _remove(
     detail = f"{user.username}: removed ({reason}); {ended} web session(s) ended"
     audit.record(uow, actor, "second_factor_removed", "user", user.id, detail=detail, at=now)
     return Removal(user, ended)
-
-
-def enrolled_since_of(ctx: Context, actor: Actor, user_id: int) -> dt.datetime | None:
-    """When a user of the medical director's clinic turned the second factor on; None if off."""
-    require(actor, Permission.MANAGE_USERS)
-    with ctx.uow() as uow:
-        user = uow.users.get(actor.clinic_id, user_id)
-        if user is None:
-            raise NotFound("user", user_id)
-        factor = uow.second_factors.get(user.id)
-    return factor.enrolled_at if factor else None

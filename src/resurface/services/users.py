@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -134,6 +135,28 @@ def colleague(ctx: Context, actor: Actor, user_id: int) -> User:
     require(actor, Permission.MANAGE_USERS)
     with ctx.uow() as uow:
         return _colleague(uow, actor, user_id)
+
+
+@dataclass(frozen=True)
+class ColleagueView:
+    """What the medical director's page of one user shows: the user, since when their second
+    factor is on (None: off), and the clinic's time zone and the time to show times in."""
+
+    user: User
+    second_factor_since: dt.datetime | None
+    zone: dt.tzinfo
+    now: dt.datetime
+
+
+def colleague_view(ctx: Context, actor: Actor, user_id: int) -> ColleagueView:
+    require(actor, Permission.MANAGE_USERS)
+    with ctx.uow() as uow:
+        user = _colleague(uow, actor, user_id)
+        clinic = uow.clinics.get(actor.clinic_id)
+        factor = uow.second_factors.get(user.id)
+    zone = ctx.clock.zone_of(clinic) if clinic else ctx.clock.zone
+    since = factor.enrolled_at if factor else None
+    return ColleagueView(user, since, zone, ctx.clock.now())
 
 
 def _colleague(uow: UnitOfWork, actor: Actor, user_id: int) -> User:

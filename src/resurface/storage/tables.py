@@ -87,6 +87,8 @@ users = Table(
     _stamp(),
     # Set by a password reset: until the user chooses their own, they may do nothing else.
     Column("must_change_password", Boolean, nullable=False, server_default="0"),
+    # ...and the temporary password stops working at this time.
+    Column("temporary_password_until", UtcDateTime(timezone=True), nullable=True),
 )
 
 patients = Table(

@@ -3,15 +3,18 @@ endpoint tried by every role and by another clinic's user."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from resurface.bootstrap import Runtime
 from resurface.domain.people import Role, User
 from resurface.services.users import USERNAME_UNAVAILABLE
-from tests.e2e.web.conftest import sign_in
+from resurface.storage.tables import users
+from tests.e2e.web.conftest import csrf_of, sign_in
 from tests.support.clinic import PASSWORD, SeededClinic
 
 PROBLEM = "application/problem+json"
@@ -50,6 +53,7 @@ def test_who_may_reset_a_password(
         assert api.headers["cache-control"] == "no-store"
         assert body["user"]["must_change_password"] is True
         assert len(body["temporary_password"]) == 19
+        assert dt.datetime.fromisoformat(body["valid_until"]) > dt.datetime.now(dt.UTC)
     else:
         assert api.headers["content-type"] == PROBLEM
     page = client.post(f"/admin/users/{target.id}/password-reset", data={"csrf_token": csrf})
@@ -293,3 +297,28 @@ def test_the_director_sets_how_long_emergency_access_lasts(
     )
     assert saved.status_code == 303
     assert client.get("/api/v1/clinic").json()["break_glass_minutes"] == 20
+
+
+def test_an_expired_temporary_password_is_refused_by_name_and_shown_on_the_users_page(
+    client: TestClient, north: SeededClinic, sqlite_runtime: Runtime
+) -> None:
+    csrf = sign_in(client, north.usernames[Role.ADMIN])
+    target = _user(sqlite_runtime, north.usernames[Role.CLINICIAN])
+    page = client.post(f"/admin/users/{target.id}/password-reset", data={"csrf_token": csrf})
+    temporary = TEMPORARY.search(page.text)
+    assert temporary and "after that it no longer works" in page.text
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    with sqlite_runtime.engine.begin() as connection:
+        connection.execute(
+            update(users).where(users.c.id == target.id).values(temporary_password_until=past)
+        )
+    shown = client.get(f"/admin/users/{target.id}")
+    assert (
+        "temporary password expired on" in shown.text and "reset the password again" in shown.text
+    )
+    client.cookies.clear()
+    form = client.get("/login")
+    data = {"username": target.username, "password": temporary.group(1)}
+    refused = client.post("/login", data=data | {"csrf_token": csrf_of(form.text)})
+    assert refused.status_code == 401
+    assert "This temporary password has expired; ask your medical director" in refused.text

@@ -23,12 +23,18 @@ def test_a_password_is_set_only_in_the_users_clinic_with_its_must_change_flag(
     with runtime.context.uow() as uow:
         staff = uow.users.by_username(north.usernames[Role.STAFF])
         assert staff is not None and staff.must_change_password is False
-        uow.users.set_password(staff.clinic_id, staff.id, "new-hash", must_change=True)
-        uow.users.set_password(south.clinic.id, staff.id, "wrong-clinic", must_change=False)
+        uow.users.set_password(staff.clinic_id, staff.id, "new-hash", temporary_until=NOW)
+        uow.users.set_password(south.clinic.id, staff.id, "wrong-clinic")
         uow.commit()
     with runtime.context.uow() as uow:
         stored = uow.users.get(north.clinic.id, staff.id)
-    assert stored == replace(staff, password_hash="new-hash", must_change_password=True)
+    temporary = replace(staff, must_change_password=True, temporary_password_until=NOW)
+    assert stored == replace(temporary, password_hash="new-hash")
+    with runtime.context.uow() as uow:
+        uow.users.set_password(staff.clinic_id, staff.id, "own-hash")
+        uow.commit()
+    with runtime.context.uow() as uow:
+        assert uow.users.get(north.clinic.id, staff.id) == replace(staff, password_hash="own-hash")
 
 
 def test_a_users_other_sessions_end_and_the_kept_one_stays(runtime: Runtime) -> None:

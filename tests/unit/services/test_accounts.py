@@ -4,6 +4,8 @@ about other clinics."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from resurface.domain.errors import InvalidInput
@@ -158,3 +160,30 @@ def test_a_name_in_another_clinic_is_refused_exactly_like_one_in_this_clinic(
         answers.append([(p.field, p.message) for p in refused.value.problems])
     assert answers[0] == answers[1] == [("username", USERNAME_UNAVAILABLE)]
     assert "northgate" not in USERNAME_UNAVAILABLE
+
+
+def test_a_temporary_password_stops_working_after_its_time_and_says_so(
+    ctx: Context, harbour: SeededClinic
+) -> None:
+    start = ctx.at(dt.datetime(2026, 12, 4, 17, 0, tzinfo=dt.UTC))
+    reset = accounts.reset_password(start, harbour.admin, harbour.clinician.user_id)
+    assert reset.valid_until == dt.datetime(2026, 12, 7, 17, 0, tzinfo=dt.UTC)  # 72 hours
+    just_in_time = ctx.at(reset.valid_until - dt.timedelta(seconds=1))
+    assert auth.sign_in(just_in_time, "harbour.clinician", reset.temporary_password, "ward")
+    too_late = ctx.at(reset.valid_until)
+    with pytest.raises(AuthenticationFailed, match="temporary password has expired"):
+        auth.sign_in(too_late, "harbour.clinician", reset.temporary_password, "ward")
+    with pytest.raises(AuthenticationFailed, match="wrong user name or password"):
+        auth.sign_in(too_late, "harbour.clinician", "not the temporary one", "ward")
+    assert ("sign_in_refused", "temporary password expired; ward") in _actions(
+        ctx, "sign_in_refused"
+    )
+    # A new reset gives a new temporary password with a new time; once changed, no expiry.
+    again = accounts.reset_password(too_late, harbour.admin, harbour.clinician.user_id)
+    later = too_late.at(again.valid_until - dt.timedelta(minutes=1))
+    signed_in = auth.sign_in(later, "harbour.clinician", again.temporary_password, "ward")
+    accounts.change_own_password(
+        later, signed_in.actor, signed_in.token, again.temporary_password, NEW, NEW
+    )
+    much_later = later.at(again.valid_until + dt.timedelta(days=30))
+    assert auth.sign_in(much_later, "harbour.clinician", NEW, "ward")

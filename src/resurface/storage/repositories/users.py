@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from typing import Any
 
@@ -21,6 +22,7 @@ def _user(row: Any) -> User:
         email=row.email,
         active=row.active,
         must_change_password=row.must_change_password,
+        temporary_password_until=row.temporary_password_until,
     )
 
 
@@ -61,11 +63,21 @@ class SqlUsers(Repository):
         return user
 
     def set_password(
-        self, clinic_id: int, user_id: int, password_hash: str, *, must_change: bool
+        self,
+        clinic_id: int,
+        user_id: int,
+        password_hash: str,
+        *,
+        temporary_until: dt.datetime | None = None,
     ) -> None:
-        """A new password (its hash), and whether it must be changed at the next sign-in."""
+        """A new password (its hash); with ``temporary_until``, a temporary one that must be
+        changed at the next sign-in and stops working then."""
         self.connection.execute(
             update(users)
             .where(users.c.id == user_id, users.c.clinic_id == clinic_id)
-            .values(password_hash=password_hash, must_change_password=must_change)
+            .values(
+                password_hash=password_hash,
+                must_change_password=temporary_until is not None,
+                temporary_password_until=temporary_until,
+            )
         )

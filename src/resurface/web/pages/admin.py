@@ -111,7 +111,7 @@ def _user_page(
         yourself=user.id == session.actor.user_id,
         reset=reset,
         removal=removal,
-        second_factor_since=second_factor.enrolled_since_of(ctx, session.actor, user.id),
+        view=users.colleague_view(ctx, session.actor, user.id),
     )
 
 

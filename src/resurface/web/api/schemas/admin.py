@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from typing import Annotated
 
@@ -48,6 +49,7 @@ class PasswordResetOut(BaseModel):
         "it at their next sign-in"
     )
     sessions_ended: int
+    valid_until: dt.datetime = Field(description="the temporary password stops working then")
 
     @classmethod
     def of(cls, reset: PasswordReset) -> PasswordResetOut:
@@ -56,6 +58,7 @@ class PasswordResetOut(BaseModel):
             user=UserOut.of(user),
             temporary_password=reset.temporary_password,
             sessions_ended=reset.sessions_ended,
+            valid_until=reset.valid_until,
         )
 
 
