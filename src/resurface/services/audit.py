@@ -56,11 +56,17 @@ def record(
     )
 
 
-def record_refusal(ctx: Context, who: Actor, what: str, reason: str) -> None:
+def record_refusal(
+    ctx: Context, who: Actor, what: str, reason: str, patient_id: int | None = None
+) -> None:
     """A refused attempt (a role asking for what it may not): an event of its own, committed
-    although the request goes no further, so the audit review shows it."""
+    although the request goes no further, so the audit review shows it. ``patient_id``, the
+    patient the request named, is kept when that patient is one of the user's clinic, so the
+    patient's "who saw my record" shows the attempt too."""
     with ctx.uow() as uow:
-        record(uow, who, "refused", "request", what, detail=reason)
+        if patient_id is not None and uow.patients.get(who.clinic_id, patient_id) is None:
+            patient_id = None
+        record(uow, who, "refused", "request", what, patient_id=patient_id, detail=reason)
         uow.commit()
 
 

@@ -250,7 +250,9 @@ def _record_refusal(request: Request, reason: str) -> None:
 
     what = f"{request.method} {path_template(request.scope)}"
     context = request.app.state.runtime.context
-    audit.record_refusal(context, actor, what[:40], f"{what}: {reason}")
+    named = str(request.path_params.get("patient_id", ""))
+    patient_id = int(named) if named.isascii() and named.isdigit() and len(named) < 12 else None
+    audit.record_refusal(context, actor, what[:40], f"{what}: {reason}", patient_id)
 
 
 def _signed_in(request: Request) -> tuple[Actor | None, str]:

@@ -16,19 +16,22 @@ from tests.support.clinic import SeededClinic
 
 
 def test_the_director_sees_reads_and_refusals_and_who_saw_a_record(
-    client: TestClient, north: SeededClinic
+    client: TestClient, north: SeededClinic, south: SeededClinic
 ) -> None:
     sign_in(client, north.usernames[Role.STAFF])
     assert client.get(f"/api/v1/patients/{north.patient.id}/chart").status_code == 403
+    assert client.get(f"/api/v1/patients/{south.patient.id}/chart").status_code == 403
     sign_in(client, north.usernames[Role.CLINICIAN])
     assert client.get(f"/patients/{north.patient.id}").status_code == 200
 
     sign_in(client, north.usernames[Role.ADMIN])
     refused = client.get("/api/v1/audit/events", params={"outcome": "refused"}).json()
-    [refusal] = [e for e in refused["items"] if e["action"] == "refused"]
+    [other, refusal] = [e for e in refused["items"] if e["action"] == "refused"]  # newest first
     assert refusal["who"] == "staff of north" and refusal["outcome"] == "refused"
     assert "GET /api/v1/patients/{patient_id}/chart" in refusal["detail"]
     assert "may not see the clinical chart" in refusal["detail"]
+    assert refusal["patient_id"] == north.patient.id  # on the patient's own trail
+    assert other["patient_id"] is None  # another clinic's patient is never named
 
     reads = client.get(
         "/api/v1/audit/events", params={"patient_id": north.patient.id, "outcome": "allowed"}
