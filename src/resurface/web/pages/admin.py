@@ -90,6 +90,7 @@ def _user_page(
     status: int = 200,
     reset: accounts.PasswordReset | None = None,
     removal: second_factor.Removal | None = None,
+    removal_errors: dict[str, str] | None = None,
 ) -> Response:
     """One user's name, role and whether they may sign in, as a form; ``form`` is what was typed
     when the change was refused. After a password reset, the temporary password, this once."""
@@ -111,6 +112,7 @@ def _user_page(
         yourself=user.id == session.actor.user_id,
         reset=reset,
         removal=removal,
+        removal_errors=removal_errors or {},
         view=users.colleague_view(ctx, session.actor, user.id),
     )
 
@@ -176,8 +178,9 @@ def remove_second_factor(
     except InvalidInput as error:
         user = users.colleague(ctx, session.actor, user_id)
         form = {"reason": reason}
-        errors = error.by_field()
-        return _user_page(request, ctx, session, user, errors=errors, form=form, status=422)
+        return _user_page(
+            request, ctx, session, user, removal_errors=error.by_field(), form=form, status=422
+        )
     return _user_page(request, ctx, session, removal.user, removal=removal)
 
 
