@@ -577,6 +577,10 @@ class FakeSecondFactors(_Repository):
     def delete(self, user_id: int) -> bool:
         return self._tables.second_factors.pop(user_id, None) is not None
 
+    def users_in(self, clinic_id: int) -> frozenset[int]:
+        factors = self._tables.second_factors.values()
+        return frozenset(f.user_id for f in factors if f.clinic_id == clinic_id)
+
 
 class FakeAppointments(_Repository):
     def add(self, record: Appointment) -> Appointment:

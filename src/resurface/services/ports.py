@@ -238,6 +238,9 @@ class SecondFactors(Protocol):
         ...
 
     def delete(self, user_id: int) -> bool: ...
+    def users_in(self, clinic_id: int) -> frozenset[int]:
+        """The ids of the clinic's users who have a second factor."""
+        ...
 
 
 class BreakGlassAccess(Protocol):

@@ -130,6 +130,22 @@ def clinic_users(ctx: Context, actor: Actor) -> list[User]:
         return uow.users.in_clinic(actor.clinic_id)
 
 
+@dataclass(frozen=True)
+class Roster:
+    """The clinic's users, and which of them sign in with a second factor."""
+
+    users: list[User]
+    with_second_factor: frozenset[int]
+
+
+def roster(ctx: Context, actor: Actor) -> Roster:
+    require(actor, Permission.MANAGE_USERS)
+    with ctx.uow() as uow:
+        return Roster(
+            uow.users.in_clinic(actor.clinic_id), uow.second_factors.users_in(actor.clinic_id)
+        )
+
+
 def colleague(ctx: Context, actor: Actor, user_id: int) -> User:
     """One user of the actor's clinic (another clinic's user is NotFound, like no user)."""
     require(actor, Permission.MANAGE_USERS)

@@ -374,6 +374,9 @@ def test_the_medical_director_removes_a_lost_second_factor_from_the_users_page(
     _enrol(second_client)
     target_id = _user_id(sqlite_runtime, target)
     sign_in(client, north.usernames[Role.ADMIN])
+    listed = client.get("/admin/users").text
+    row = listed[listed.index(target) : listed.index("</tr>", listed.index(target))]
+    assert "active, with a code" in row
     page = client.get(f"/admin/users/{target_id}")
     assert "signs in with a code from an authenticator app, on since" in page.text
     data = {"csrf_token": csrf_of(page.text), "reason": "   "}

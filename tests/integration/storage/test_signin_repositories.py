@@ -45,6 +45,8 @@ def test_a_second_factors_step_is_used_once_and_it_can_be_removed(runtime: Runti
         uow.commit()
     with runtime.context.uow() as uow:
         assert uow.second_factors.get(user.id) == factor
+        assert uow.second_factors.users_in(north.clinic.id) == {user.id}
+        assert uow.second_factors.users_in(north.clinic.id + 1) == frozenset()
         assert uow.second_factors.use_step(user.id, 101)
         assert not uow.second_factors.use_step(user.id, 101)  # a replay
         assert not uow.second_factors.use_step(user.id, 100)  # an older code

@@ -96,3 +96,7 @@ class SqlSecondFactors(Repository):
             delete(second_factors).where(second_factors.c.user_id == user_id)
         )
         return result.rowcount == 1
+
+    def users_in(self, clinic_id: int) -> frozenset[int]:
+        query = select(second_factors.c.user_id).where(second_factors.c.clinic_id == clinic_id)
+        return frozenset(self.connection.execute(query).scalars())

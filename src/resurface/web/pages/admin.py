@@ -40,13 +40,14 @@ def _users_page(
 ) -> Response:
     """The clinic's users and the form to add one; ``errors`` (field -> message) marks every
     field that was refused, all at once."""
-    staff = users.clinic_users(ctx, session.actor)
+    roster = users.roster(ctx, session.actor)
     return page(
         request,
         "users.html",
         session,
         status_code=status,
-        users=staff,
+        users=roster.users,
+        with_code=roster.with_second_factor,
         roles=ROLES_LEAST_FIRST,
         role_names=ROLE_NAMES,
         errors=errors or {},
