@@ -265,3 +265,12 @@ def test_audit_events_are_exported_for_the_medical_director_only(demo_dir: Path)
     assert refused.returncode != 0 and "may not read the audit trail" in refused.stderr
     bad = resurface(demo_dir, "audit", "events", "--user", "harbour.admin", "--since", "May 1")
     assert bad.returncode == 2 and "--since 'May 1' is not a date" in bad.stderr
+
+
+def test_a_database_not_yet_set_up_is_named_with_what_to_do(tmp_path: Path) -> None:
+    for command in (("audit", "verify"), ("photos", "check"), ("patient", "list", "--user", "x")):
+        done = resurface(tmp_path, *command)
+        assert done.returncode == 3, done.stderr
+        assert "Traceback" not in done.stderr
+        assert done.stderr.startswith("error: the database cannot be used (no such table: ")
+        assert "run `resurface db upgrade`" in done.stderr
