@@ -98,3 +98,49 @@ def follow_up(
     basis = treated_pending or [p for p in progress if p.item.area in treated] or pending
     weeks = max(math.ceil(p.item.interval_weeks.min) for p in basis)
     return FollowUp(dates, performed + dt.timedelta(weeks=weeks), progress)
+
+
+@dataclass(frozen=True)
+class SessionWindow:
+    """When the next session of a plan may be booked: from ``earliest`` to ``latest`` inclusive
+    (the plan's interval after the last session), and how many sessions are still to come."""
+
+    earliest: dt.date
+    latest: dt.date
+    remaining: int
+
+    def holds(self, day: dt.date) -> bool:
+        return self.earliest <= day <= self.latest
+
+
+def next_session_window(
+    plan: TreatmentPlan, sessions: Sequence[TreatmentSession]
+) -> SessionWindow | None:
+    """The window of the plan's next session after its latest recorded one, or None when the
+    plan has no session yet or none to go. The same items as ``follow_up`` set the interval:
+    its minimum opens the window (as ``follow_up`` books), its maximum closes it."""
+    mine = sorted((s for s in sessions if s.plan_id == plan.id), key=lambda s: s.performed_on)
+    if not mine:
+        return None
+    last = mine[-1]
+    progress = item_progress(plan, mine)
+    pending = [p for p in progress if p.remaining > 0]
+    if not pending:
+        return None
+    treated: set[Area] = {a.area for a in last.areas}
+    treated_pending = [p for p in pending if p.item.area in treated]
+    basis = treated_pending or [p for p in progress if p.item.area in treated] or pending
+    low = max(math.ceil(p.item.interval_weeks.min) for p in basis)
+    high = max(low, max(math.ceil(p.item.interval_weeks.max) for p in basis))
+    remaining = max(p.remaining for p in pending)
+    performed = last.performed_on
+    return SessionWindow(
+        performed + dt.timedelta(weeks=low), performed + dt.timedelta(weeks=high), remaining
+    )
+
+
+def series_days(window: SessionWindow, interval_weeks: int) -> tuple[dt.date, ...]:
+    """The days a series of the remaining sessions would fall on: the first at the window's
+    opening, each next one the plan's interval later."""
+    step = dt.timedelta(weeks=max(interval_weeks, 1))
+    return tuple(window.earliest + step * i for i in range(window.remaining))

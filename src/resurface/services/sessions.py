@@ -677,7 +677,7 @@ def _schedule(
     """Book the check-ins and the next session; a session appointment it fulfils is done, a
     later one it replaces is cancelled."""
     for old in uow.appointments.for_patient(actor.clinic_id, patient_id):
-        if old.kind is AppointmentKind.SESSION and old.status is AppointmentStatus.DUE:
+        if old.kind is AppointmentKind.SESSION and old.status is AppointmentStatus.BOOKED:
             fulfilled = old.due_on <= session.performed_on
             status = AppointmentStatus.DONE if fulfilled else AppointmentStatus.CANCELLED
             uow.appointments.set_status(actor.clinic_id, old.id, status)

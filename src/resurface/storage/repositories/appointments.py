@@ -33,7 +33,7 @@ class SqlAppointments(Repository):
             select(appointments)
             .where(
                 appointments.c.clinic_id == clinic_id,
-                appointments.c.status == AppointmentStatus.DUE.value,
+                appointments.c.status == AppointmentStatus.BOOKED.value,
                 appointments.c.due_on <= until,
             )
             .order_by(appointments.c.due_on, appointments.c.id)
