@@ -4,7 +4,7 @@ unit tests use in-memory fakes. Records go in with ``id=0`` and come back with t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from types import TracebackType
@@ -23,6 +23,7 @@ from resurface.domain.chart import (
     TreatmentPlan,
     TreatmentSession,
 )
+from resurface.domain.clinic_setup import Closure, Device, OpeningHours, Room
 from resurface.domain.codes import Modality
 from resurface.domain.corrections import Correction, RecordKind
 from resurface.domain.links import RecoveryLink
@@ -247,11 +248,66 @@ class BreakGlassAccess(Protocol):
 
 class Appointments(Protocol):
     def add(self, record: Appointment) -> Appointment: ...
+    def get(self, clinic_id: int, appointment_id: int) -> Appointment | None: ...
     def for_patient(self, clinic_id: int, patient_id: int) -> list[Appointment]: ...
     def due(self, clinic_id: int, until: dt.date) -> list[Appointment]: ...
+    def between(
+        self,
+        clinic_id: int,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        provider_id: int | None = None,
+        room_id: int | None = None,
+        patient_id: int | None = None,
+    ) -> list[Appointment]:
+        """Timed appointments of any status overlapping ``[start, end)``, by start."""
+        ...
+
+    def day_entries(self, clinic_id: int, first: dt.date, last: dt.date) -> list[Appointment]:
+        """Booked visits without a time on ``first``..``last`` (sessions still to be timed)."""
+        ...
+
+    def clashing(
+        self,
+        clinic_id: int,
+        start: dt.datetime,
+        end: dt.datetime,
+        provider_id: int | None,
+        room_id: int | None,
+        device_id: int | None,
+        exclude_id: int = 0,
+    ) -> list[Appointment]:
+        """Active appointments overlapping ``[start, end)`` holding the provider, room or device."""
+        ...
+
+    def save(self, record: Appointment) -> Appointment:
+        """Write over the version ``record`` was read at; ``VersionConflict`` when stale."""
+        ...
+
     def set_status(
         self, clinic_id: int, appointment_id: int, status: AppointmentStatus
     ) -> None: ...
+
+
+class ClinicSetupRecords(Protocol):
+    def rooms(self, clinic_id: int) -> list[Room]: ...
+    def add_room(self, record: Room) -> Room: ...
+    def save_room(self, record: Room) -> bool: ...
+    def devices(self, clinic_id: int) -> list[Device]: ...
+    def add_device(self, record: Device) -> Device: ...
+    def save_device(self, record: Device) -> bool: ...
+    def hours(self, clinic_id: int) -> dict[int, OpeningHours]: ...
+    def set_hours(self, clinic_id: int, hours: Mapping[int, OpeningHours]) -> None: ...
+    def closures(self, clinic_id: int, since: dt.date | None = None) -> list[Closure]: ...
+    def add_closure(self, record: Closure) -> Closure: ...
+    def remove_closure(self, clinic_id: int, closure_id: int) -> bool: ...
+    def working_days(self, clinic_id: int) -> dict[int, frozenset[int]]: ...
+    def set_working_days(
+        self, clinic_id: int, user_id: int, days: frozenset[int] | None
+    ) -> None: ...
+    def lengths(self, clinic_id: int) -> dict[str, int]: ...
+    def set_length(self, clinic_id: int, kind: str, minutes: int) -> None: ...
 
 
 class Alerts(Protocol):
@@ -339,6 +395,8 @@ class UnitOfWork(Protocol):
     @property
     def appointments(self) -> Appointments: ...
     @property
+    def clinic_setup(self) -> ClinicSetupRecords: ...
+    @property
     def alerts(self) -> Alerts: ...
     @property
     def recovery_links(self) -> RecoveryLinks: ...
@@ -416,6 +474,7 @@ __all__ = [
     "AuditAnchor",
     "AuditTrail",
     "Charts",
+    "ClinicSetupRecords",
     "Clinics",
     "Corrections",
     "FileReference",

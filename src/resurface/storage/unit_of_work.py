@@ -16,6 +16,7 @@ from resurface.storage.repositories import (
     SqlBreakGlass,
     SqlCharts,
     SqlClinics,
+    SqlClinicSetup,
     SqlCorrections,
     SqlNotifications,
     SqlOutcomeRatings,
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
     audit: SqlAuditTrail
     web_sessions: SqlWebSessions
     appointments: SqlAppointments
+    clinic_setup: SqlClinicSetup
     alerts: SqlAlerts
     recovery_links: SqlRecoveryLinks
     notifications: SqlNotifications
@@ -72,6 +74,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditTrail(connection, self._audit_key)
         self.web_sessions = SqlWebSessions(connection)
         self.appointments = SqlAppointments(connection)
+        self.clinic_setup = SqlClinicSetup(connection)
         self.alerts = SqlAlerts(connection)
         self.recovery_links = SqlRecoveryLinks(connection)
         self.notifications = SqlNotifications(connection)
