@@ -69,8 +69,8 @@ def test_the_clash_query_finds_overlaps_on_provider_room_or_device_only(runtime:
         assert found(seeded.clinic.id + 999, at(10), at(11), anna, None, None) == []
         day = uow.appointments.between(seeded.clinic.id, at(0), at(23))
         assert len(day) == 4 and day[0].starts_at == at(10)
-        assert [a.id for a in uow.appointments.between(seeded.clinic.id, at(0), at(23),
-                                                       room_id=room2.id)][-1] == other.id  # fmt: skip
+        in_room2 = uow.appointments.between(seeded.clinic.id, at(0), at(23), room_id=room2.id)
+        assert [a.id for a in in_room2][-1] == other.id
 
 
 def test_a_stale_version_is_refused_and_the_fresh_one_moves(runtime: Runtime) -> None:

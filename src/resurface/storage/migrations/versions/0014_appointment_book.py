@@ -135,7 +135,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for new, old in _BACK.items():
-        op.execute(f"UPDATE appointments SET status = '{old}' WHERE status = '{new}'")
+        op.execute(
+            sa.text("UPDATE appointments SET status = :old WHERE status = :new").bindparams(
+                old=old, new=new
+            )
+        )
     # wave 1 knew two kinds; every other visit reads as a session due on its day
     op.execute("UPDATE appointments SET kind = 'session' WHERE kind <> 'checkin'")
     with op.batch_alter_table("appointments", schema=None) as batch_op:
