@@ -139,8 +139,19 @@ def next_session_window(
     )
 
 
-def series_days(window: SessionWindow, interval_weeks: int) -> tuple[dt.date, ...]:
-    """The days a series of the remaining sessions would fall on: the first at the window's
-    opening, each next one the plan's interval later."""
-    step = dt.timedelta(weeks=max(interval_weeks, 1))
-    return tuple(window.earliest + step * i for i in range(window.remaining))
+def remaining_sessions(plan: TreatmentPlan, sessions: Sequence[TreatmentSession]) -> int:
+    """Sessions still to come under the plan (areas are treated together: the largest rest)."""
+    return max((p.remaining for p in item_progress(plan, sessions)), default=0)
+
+
+def series_interval(plan: TreatmentPlan, sessions: Sequence[TreatmentSession]) -> dt.timedelta:
+    """How far apart a series of the plan's remaining sessions is booked: the longest minimum
+    interval of the items still to go, as the proposed schedule spaces them."""
+    pending = [p for p in item_progress(plan, sessions) if p.remaining > 0]
+    weeks = max((math.ceil(p.item.interval_weeks.min) for p in pending), default=1)
+    return dt.timedelta(weeks=max(weeks, 1))
+
+
+def series_days(first: dt.date, count: int, interval: dt.timedelta) -> tuple[dt.date, ...]:
+    """The days of a series of ``count`` sessions from ``first``, ``interval`` apart."""
+    return tuple(first + interval * i for i in range(count))
