@@ -91,6 +91,8 @@ def book(ctx: Context, actor: Actor, request: BookingRequest) -> Appointment:
         untimed = _untimed_session(uow, actor, patient.id) if request.kind is (
             AppointmentKind.SESSION) else None  # fmt: skip
         plan_id = request.plan_id or (untimed.plan_id if untimed else None)
+        if request.kind is AppointmentKind.SESSION and plan_id is None:
+            plan_id = decided_plan_id(uow, actor, patient.id)
         draft = Appointment(
             untimed.id if untimed else 0, clinic.id, patient.id, request.kind, request.day,
             after_session_id=untimed.after_session_id if untimed else None, plan_id=plan_id,
@@ -260,6 +262,13 @@ def _window_problems(uow: UnitOfWork, draft: Appointment) -> list[FieldProblem]:
             "say why it is booked outside",
         )
     ]
+
+
+def decided_plan_id(uow: UnitOfWork, actor: Actor, patient_id: int) -> int | None:
+    """The patient's decided plan a treatment session belongs to (the latest), if any."""
+    chart = standing(uow.charts.chart(actor.clinic_id, patient_id))
+    decided = [p for p in chart.plans if p.status is PlanStatus.ACCEPTED]
+    return max(decided, key=lambda p: (p.created_on, p.id)).id if decided else None
 
 
 def _untimed_session(uow: UnitOfWork, actor: Actor, patient_id: int) -> Appointment | None:

@@ -161,3 +161,12 @@ def _entry(
         room=room.name if room else "",
         device=device.name if device else "",
     )
+
+
+def clinic_today(ctx: Context, actor: Actor) -> dt.date:
+    """Today in the clinic's time zone: where the book opens."""
+    with ctx.uow() as uow:
+        clinic = uow.clinics.get(actor.clinic_id)
+        if clinic is None:
+            raise NotFound("clinic", actor.clinic_id)
+        return ctx.clock.today_of(clinic)
