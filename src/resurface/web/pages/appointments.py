@@ -33,7 +33,8 @@ router = APIRouter(prefix="/book")
 
 STEP = 15
 """Minutes per row of the day grid."""
-BY = ("provider", "room", "device")
+MAX_COLUMNS = 30
+"""The day grid's placement classes (book-grid.css) go to 30 columns."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def columns_of(view: BookView, by: str, first_id: int | None) -> tuple[Column, .
 def day_grid(view: BookView, day: dt.date, by: str, first_id: int | None) -> DayGrid:
     """The day as rows of ``STEP`` minutes from the earliest opening (or the earliest
     appointment) to the latest closing, and one column per provider, room or device."""
-    columns = columns_of(view, by, first_id)
+    columns = columns_of(view, by, first_id)[:MAX_COLUMNS]
     hours = view.hours_of(day)
     entries = [e for e in view.on(day) if e.appointment.status is not AppointmentStatus.CANCELLED]
     opens = hours.opens if hours else dt.time(9)
