@@ -15,9 +15,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from resurface import bootstrap
 from resurface.config import Environment
+from resurface.domain.appointments import AppointmentKind
 from resurface.domain.people import Role
 from resurface.services.access import Actor
-from resurface.domain.appointments import AppointmentKind
 from resurface.services.scheduling import book, setup
 from tests.conftest import make_settings
 from tests.e2e.browser.journey_support import TABLET, sign_in

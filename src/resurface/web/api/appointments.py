@@ -11,14 +11,14 @@ from fastapi import APIRouter, Query
 
 from resurface.services.scheduling import book, plan_booking, views
 from resurface.web.api.schemas.appointments import (
-    AppointmentOut,
+    BookedAppointmentOut,
+    BookedSeriesOut,
     BookingIn,
     BookOut,
     CancelIn,
     MoveIn,
     PlanWindowOut,
     SeriesIn,
-    SeriesOut,
     StatusIn,
 )
 from resurface.web.api.schemas.common import IsoDate
@@ -49,10 +49,10 @@ def list_appointments(
     return BookOut.of(view)
 
 
-@router.post("", response_model=AppointmentOut, status_code=201)
-def create(ctx: ContextDep, session: CheckedSessionDep, body: BookingIn) -> AppointmentOut:
+@router.post("", response_model=BookedAppointmentOut, status_code=201)
+def create(ctx: ContextDep, session: CheckedSessionDep, body: BookingIn) -> BookedAppointmentOut:
     made = book.book(ctx, session.actor, body.to_request())
-    return AppointmentOut.of(views.entry_of(ctx, session.actor, made.id))
+    return BookedAppointmentOut.of(views.entry_of(ctx, session.actor, made.id))
 
 
 @router.get("/plan-window", response_model=PlanWindowOut)
@@ -71,38 +71,38 @@ def plan_window(
     return PlanWindowOut.of(found)
 
 
-@router.post("/series", response_model=SeriesOut, status_code=201)
-def series(ctx: ContextDep, session: CheckedSessionDep, body: SeriesIn) -> SeriesOut:
+@router.post("/series", response_model=BookedSeriesOut, status_code=201)
+def series(ctx: ContextDep, session: CheckedSessionDep, body: SeriesIn) -> BookedSeriesOut:
     """Book the plan's remaining sessions in one step: all of them, or none."""
     made = plan_booking.book_series(ctx, session.actor, body.to_request())
-    return SeriesOut(ids=[a.id for a in made], days=[a.due_on for a in made])
+    return BookedSeriesOut(ids=[a.id for a in made], days=[a.due_on for a in made])
 
 
-@router.get("/{appointment_id}", response_model=AppointmentOut)
-def one(ctx: ContextDep, actor: ActorDep, appointment_id: int) -> AppointmentOut:
-    return AppointmentOut.of(views.entry_of(ctx, actor, appointment_id))
+@router.get("/{appointment_id}", response_model=BookedAppointmentOut)
+def one(ctx: ContextDep, actor: ActorDep, appointment_id: int) -> BookedAppointmentOut:
+    return BookedAppointmentOut.of(views.entry_of(ctx, actor, appointment_id))
 
 
-@router.patch("/{appointment_id}", response_model=AppointmentOut)
+@router.patch("/{appointment_id}", response_model=BookedAppointmentOut)
 def move(
     ctx: ContextDep, session: CheckedSessionDep, appointment_id: int, body: MoveIn
-) -> AppointmentOut:
+) -> BookedAppointmentOut:
     """Move (day, time, provider, room, device) or resize (minutes); fields left out stay."""
     moved = book.move(ctx, session.actor, appointment_id, body.to_request())
-    return AppointmentOut.of(views.entry_of(ctx, session.actor, moved.id))
+    return BookedAppointmentOut.of(views.entry_of(ctx, session.actor, moved.id))
 
 
-@router.post("/{appointment_id}/cancel", response_model=AppointmentOut)
+@router.post("/{appointment_id}/cancel", response_model=BookedAppointmentOut)
 def cancel(
     ctx: ContextDep, session: CheckedSessionDep, appointment_id: int, body: CancelIn
-) -> AppointmentOut:
+) -> BookedAppointmentOut:
     done = book.cancel(ctx, session.actor, appointment_id, body.version, body.reason)
-    return AppointmentOut.of(views.entry_of(ctx, session.actor, done.id))
+    return BookedAppointmentOut.of(views.entry_of(ctx, session.actor, done.id))
 
 
-@router.post("/{appointment_id}/status", response_model=AppointmentOut)
+@router.post("/{appointment_id}/status", response_model=BookedAppointmentOut)
 def mark(
     ctx: ContextDep, session: CheckedSessionDep, appointment_id: int, body: StatusIn
-) -> AppointmentOut:
+) -> BookedAppointmentOut:
     done = book.mark(ctx, session.actor, appointment_id, body.version, body.status)
-    return AppointmentOut.of(views.entry_of(ctx, session.actor, done.id))
+    return BookedAppointmentOut.of(views.entry_of(ctx, session.actor, done.id))

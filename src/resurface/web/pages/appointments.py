@@ -6,8 +6,9 @@ booking comes back filled in, with every clash and bad field named."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
@@ -19,7 +20,7 @@ from resurface.domain.appointments import (
     BookingClash,
     week_of,
 )
-from resurface.domain.errors import InvalidInput, VersionConflict
+from resurface.domain.errors import FieldProblem, InvalidInput, VersionConflict
 from resurface.services import patients as patient_service
 from resurface.services.access import Permission
 from resurface.services.context import Context
@@ -30,6 +31,7 @@ from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDe
 from resurface.web.pages.render import page
 
 router = APIRouter(prefix="/book")
+T = TypeVar("T")
 
 STEP = 15
 """Minutes per row of the day grid."""
@@ -243,17 +245,19 @@ def create_booking(
         "outside_window_reason": outside_window_reason,
     }
     try:
+        read = _Fields()
         request_ = book.BookingRequest(
-            patient_id=_need_int(patient_id, "patient_id"),
-            kind=_kind(kind),
-            day=_need_date(day),
-            time=_need_time(time),
-            provider_id=_need_int(provider_id, "provider_id"),
+            patient_id=read.whole(patient_id, "patient_id"),
+            kind=read.kind(kind),
+            day=read.day(day),
+            time=read.time(time),
+            provider_id=read.whole(provider_id, "provider_id"),
             room_id=_int(room_id),
             device_id=_int(device_id),
-            minutes=_minutes(minutes),
+            minutes=read.minutes(minutes),
             outside_window_reason=outside_window_reason,
         )
+        read.check()
         made = book.book(ctx, session.actor, request_)
     except InvalidInput as error:
         return _form_page(request, ctx, session, form, errors=error.by_field(), status=422)
@@ -261,6 +265,39 @@ def create_booking(
         messages = [c.message for c in clash.clashes]
         return _form_page(request, ctx, session, form, clashes=messages, status=409)
     return RedirectResponse(f"/book?day={made.due_on}&saved=booked", status_code=303)
+
+
+class _Fields:
+    """Reads a form's fields, collecting every problem so the page names them all at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[FieldProblem] = []
+
+    def _try(self, read: Callable[[], T], fallback: T) -> T:
+        try:
+            return read()
+        except InvalidInput as error:
+            self.problems.extend(error.problems)
+            return fallback
+
+    def whole(self, value: str, field: str) -> int:
+        return self._try(lambda: _need_int(value, field), 0)
+
+    def day(self, value: str) -> dt.date:
+        return self._try(lambda: _need_date(value), dt.date.min)
+
+    def time(self, value: str) -> dt.time:
+        return self._try(lambda: _need_time(value), dt.time(0))
+
+    def kind(self, value: str) -> AppointmentKind:
+        return self._try(lambda: _kind(value), AppointmentKind.OTHER)
+
+    def minutes(self, value: str) -> int | None:
+        return self._try(lambda: _minutes(value), None)
+
+    def check(self) -> None:
+        if self.problems:
+            raise InvalidInput.of(self.problems)
 
 
 def _need_int(value: str, field: str) -> int:
@@ -324,19 +361,18 @@ def create_series(
         "outside_window_reason": outside_window_reason,
     }
     try:
-        made = plan_booking.book_series(
-            ctx,
-            session.actor,
-            plan_booking.SeriesRequest(
-                _need_int(patient_id, "patient_id"),
-                _need_date(day),
-                _need_time(time),
-                _need_int(provider_id, "provider_id"),
-                _int(room_id),
-                _int(device_id),
-                outside_window_reason,
-            ),
+        read = _Fields()
+        series = plan_booking.SeriesRequest(
+            read.whole(patient_id, "patient_id"),
+            read.day(day),
+            read.time(time),
+            read.whole(provider_id, "provider_id"),
+            _int(room_id),
+            _int(device_id),
+            outside_window_reason,
         )
+        read.check()
+        made = plan_booking.book_series(ctx, session.actor, series)
     except InvalidInput as error:
         return _form_page(request, ctx, session, form, errors=error.by_field(), status=422)
     except BookingClash as clash:
@@ -438,22 +474,20 @@ def move(
         "outside_window_reason": outside_window_reason,
     }
     try:
-        moved = book.move(
-            ctx,
-            session.actor,
-            appointment_id,
-            book.MoveRequest(
-                version,
-                _need_date(day),
-                _need_time(time),
-                _minutes(minutes),
-                _int(provider_id),
-                _int(room_id),
-                _int(device_id),
-                clear_device=not device_id,
-                outside_window_reason=outside_window_reason,
-            ),
+        read = _Fields()
+        wanted = book.MoveRequest(
+            version,
+            read.day(day),
+            read.time(time),
+            read.minutes(minutes),
+            _int(provider_id),
+            _int(room_id),
+            _int(device_id),
+            clear_device=not device_id,
+            outside_window_reason=outside_window_reason,
         )
+        read.check()
+        moved = book.move(ctx, session.actor, appointment_id, wanted)
     except InvalidInput as error:
         return _appointment_page(
             request, ctx, session, appointment_id, form=form, errors=error.by_field(), status=422

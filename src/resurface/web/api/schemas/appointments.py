@@ -26,7 +26,7 @@ def _time(text: str) -> dt.time:
     return dt.time.fromisoformat(text)
 
 
-class AppointmentOut(BaseModel):
+class BookedAppointmentOut(BaseModel):
     id: int
     patient_id: int
     patient_name: str
@@ -53,7 +53,7 @@ class AppointmentOut(BaseModel):
     version: int
 
     @classmethod
-    def of(cls, entry: BookEntry) -> AppointmentOut:
+    def of(cls, entry: BookEntry) -> BookedAppointmentOut:
         a = entry.appointment
         timed = a.starts_at is not None
         return cls(
@@ -73,8 +73,8 @@ class BookOut(BaseModel):
     first: dt.date
     last: dt.date
     time_zone: str
-    items: list[AppointmentOut]
-    to_time: list[AppointmentOut] = Field(
+    items: list[BookedAppointmentOut]
+    to_time: list[BookedAppointmentOut] = Field(
         description="booked sessions on these days still to be given a time"
     )
 
@@ -82,8 +82,8 @@ class BookOut(BaseModel):
     def of(cls, view: BookView) -> BookOut:
         return cls(
             first=view.first, last=view.last, time_zone=str(view.zone),
-            items=[AppointmentOut.of(e) for e in view.entries],
-            to_time=[AppointmentOut.of(e) for e in view.to_time],
+            items=[BookedAppointmentOut.of(e) for e in view.entries],
+            to_time=[BookedAppointmentOut.of(e) for e in view.to_time],
         )  # fmt: skip
 
 
@@ -172,7 +172,7 @@ class SeriesIn(InputModel):
         )  # fmt: skip
 
 
-class SeriesOut(BaseModel):
+class BookedSeriesOut(BaseModel):
     ids: list[int]
     days: list[dt.date]
 
