@@ -110,6 +110,8 @@ class Appointment:
     device_id: int | None = None
     cancel_reason: str = ""
     outside_window_reason: str = ""
+    reminded_at: dt.datetime | None = None
+    """When the patient's e-mail reminder was queued (once only)."""
     version: int = 1
 
     @property

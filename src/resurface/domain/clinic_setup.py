@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from resurface.domain.errors import FieldProblem, InvalidInput
 
@@ -125,3 +126,27 @@ def check_weekdays(days: frozenset[int]) -> None:
 def check_minutes(minutes: int, field_name: str = "minutes") -> None:
     if not 5 <= minutes <= MINUTES_MAX:
         raise InvalidInput(field_name, f"between 5 and {MINUTES_MAX} minutes")
+
+
+class FeedSubject(StrEnum):
+    PROVIDER = "provider"
+    ROOM = "room"
+
+
+@dataclass(frozen=True)
+class CalendarFeed:
+    """A private calendar address for one clinician's or room's appointments. Only a hash of
+    its secret is kept; revoking it (or making a new one) stops the old address at once."""
+
+    id: int
+    clinic_id: int
+    subject: FeedSubject
+    subject_id: int
+    token_hash: str
+    created_by: int
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

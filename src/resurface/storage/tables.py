@@ -410,12 +410,33 @@ working_days = Table(
 )
 """The weekdays (digits 0-6, Monday 0) a clinician works; no row: not restricted."""
 
+book_settings = Table(
+    "book_settings",
+    metadata,
+    Column("clinic_id", ForeignKey("clinics.id"), primary_key=True),
+    Column("reminder_hours", Integer, nullable=False),
+)
+"""How long before an appointment the patient is reminded by e-mail (0: no reminders)."""
+
 appointment_lengths = Table(
     "appointment_lengths",
     metadata,
     Column("clinic_id", ForeignKey("clinics.id"), primary_key=True),
     Column("kind", String(20), primary_key=True),
     Column("minutes", Integer, nullable=False),
+)
+
+calendar_feeds = Table(
+    "calendar_feeds",
+    metadata,
+    Column("id", RecordId, primary_key=True),
+    _clinic(),
+    Column("subject", String(10), nullable=False),
+    Column("subject_id", Integer, nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_by", ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime()),
 )
 
 appointments = Table(
@@ -438,6 +459,7 @@ appointments = Table(
     Column("device_id", ForeignKey("devices.id")),
     Column("cancel_reason", Text, nullable=False, server_default=""),
     Column("outside_window_reason", Text, nullable=False, server_default=""),
+    Column("reminded_at", UtcDateTime()),
     _version(),
     Index("ix_appointments_clinic_due", "clinic_id", "status", "due_on"),
     # the clash check and the day and week views: a time range of one clinic

@@ -187,5 +187,6 @@ def _appointment(row: Any) -> Appointment:
         device_id=row.device_id,
         cancel_reason=row.cancel_reason,
         outside_window_reason=row.outside_window_reason,
+        reminded_at=row.reminded_at,
         version=row.version,
     )

@@ -6,13 +6,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
-from resurface.domain.clinic_setup import Closure, Device, OpeningHours, Room
+from resurface.domain.clinic_setup import (
+    CalendarFeed,
+    Closure,
+    Device,
+    FeedSubject,
+    OpeningHours,
+    Room,
+)
 from resurface.storage.repositories._base import Repository, now
 from resurface.storage.tables import (
     appointment_lengths,
+    book_settings,
+    calendar_feeds,
     closures,
     devices,
     opening_hours,
@@ -136,3 +146,59 @@ class SqlClinicSetup(Repository):
         self.connection.execute(
             insert(appointment_lengths).values(clinic_id=clinic_id, kind=kind, minutes=minutes)
         )
+
+    # --- reminders and calendar feeds ---
+
+    def reminder_hours(self, clinic_id: int) -> int | None:
+        """The clinic's own lead time for e-mail reminders; None: not set."""
+        query = select(book_settings.c.reminder_hours).where(book_settings.c.clinic_id == clinic_id)
+        return self.connection.execute(query).scalar_one_or_none()
+
+    def set_reminder_hours(self, clinic_id: int, hours: int) -> None:
+        self.connection.execute(delete(book_settings).where(book_settings.c.clinic_id == clinic_id))
+        self.connection.execute(
+            insert(book_settings).values(clinic_id=clinic_id, reminder_hours=hours)
+        )
+
+    def feeds(self, clinic_id: int) -> list[CalendarFeed]:
+        query = (
+            select(calendar_feeds)
+            .where(calendar_feeds.c.clinic_id == clinic_id)
+            .order_by(calendar_feeds.c.id)
+        )
+        return [_feed(r) for r in self.connection.execute(query)]
+
+    def feed_by_hash(self, token_hash: str) -> CalendarFeed | None:
+        query = select(calendar_feeds).where(calendar_feeds.c.token_hash == token_hash)
+        row = self.connection.execute(query).first()
+        return _feed(row) if row is not None else None
+
+    def add_feed(self, record: CalendarFeed) -> CalendarFeed:
+        values = {
+            "clinic_id": record.clinic_id,
+            "subject": record.subject.value,
+            "subject_id": record.subject_id,
+            "token_hash": record.token_hash,
+            "created_by": record.created_by,
+            "created_at": record.created_at,
+        }
+        return replace(record, id=self._insert(calendar_feeds, values))
+
+    def revoke_feed(self, clinic_id: int, feed_id: int, at: dt.datetime) -> bool:
+        result = self.connection.execute(
+            update(calendar_feeds)
+            .where(
+                calendar_feeds.c.id == feed_id,
+                calendar_feeds.c.clinic_id == clinic_id,
+                calendar_feeds.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=at)
+        )
+        return result.rowcount == 1
+
+
+def _feed(row: Any) -> CalendarFeed:
+    return CalendarFeed(
+        row.id, row.clinic_id, FeedSubject(row.subject), row.subject_id, row.token_hash,
+        row.created_by, row.created_at, row.revoked_at,
+    )  # fmt: skip

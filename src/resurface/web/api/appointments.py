@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
-from resurface.services.scheduling import book, plan_booking, views
+from resurface.interop.icalendar_files import ics
+from resurface.services.scheduling import book, feeds, plan_booking, views
 from resurface.web.api.schemas.appointments import (
     BookedAppointmentOut,
     BookedSeriesOut,
@@ -106,3 +107,14 @@ def mark(
 ) -> BookedAppointmentOut:
     done = book.mark(ctx, session.actor, appointment_id, body.version, body.status)
     return BookedAppointmentOut.of(views.entry_of(ctx, session.actor, done.id))
+
+
+@router.get(
+    "/patients/{patient_id}.ics",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}},
+)
+def patient_ics(ctx: ContextDep, actor: ActorDep, patient_id: int) -> Response:
+    """The patient's own appointments from today on, as an iCalendar file to give them."""
+    calendar = feeds.patient_calendar(ctx, actor, patient_id)
+    return Response(ics(calendar, now=ctx.clock.now()), media_type="text/calendar; charset=utf-8")

@@ -30,7 +30,7 @@ UTC = resurface.storage.types.UtcDateTime(timezone=True)
 _BACK = {"booked": "due", "arrived": "due", "in_treatment": "due", "no_show": "cancelled"}
 
 
-def _named(table: str, *columns: sa.Column[object]) -> None:
+def _named(table: str, *columns: sa.schema.SchemaItem) -> None:
     op.create_table(
         table,
         sa.Column("id", sa.Integer(), nullable=False),
@@ -96,6 +96,28 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("working_days", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_working_days_clinic_id"), ["clinic_id"], unique=False)
+    op.create_table(
+        "book_settings",
+        sa.Column("clinic_id", sa.Integer(), nullable=False),
+        sa.Column("reminder_hours", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["clinic_id"], ["clinics.id"], name=op.f("fk_book_settings_clinic_id_clinics")
+        ),
+        sa.PrimaryKeyConstraint("clinic_id", name=op.f("pk_book_settings")),
+    )
+    _named(
+        "calendar_feeds",
+        sa.Column("subject", sa.String(length=10), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=False),
+        sa.Column("created_at", UTC, nullable=False),
+        sa.Column("revoked_at", UTC, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by"], ["users.id"], name=op.f("fk_calendar_feeds_created_by_users")
+        ),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_calendar_feeds_token_hash")),
+    )
 
     # Nothing refers to appointments, so SQLite may rebuild it to widen the two codes.
     with op.batch_alter_table("appointments", schema=None) as batch_op:
@@ -117,6 +139,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("outside_window_reason", sa.Text(), server_default="", nullable=False)
         )
+        batch_op.add_column(sa.Column("reminded_at", UTC, nullable=True))
         batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
         batch_op.create_foreign_key(
             batch_op.f("fk_appointments_provider_id_users"), "users", ["provider_id"], ["id"]
@@ -153,6 +176,7 @@ def downgrade() -> None:
         )
         for column in (
             "version",
+            "reminded_at",
             "outside_window_reason",
             "cancel_reason",
             "device_id",
@@ -172,6 +196,10 @@ def downgrade() -> None:
     with op.batch_alter_table("working_days", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_working_days_clinic_id"))
     op.drop_table("working_days")
+    with op.batch_alter_table("calendar_feeds", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_calendar_feeds_clinic_id"))
+    op.drop_table("calendar_feeds")
+    op.drop_table("book_settings")
     op.drop_table("appointment_lengths")
     op.drop_table("opening_hours")
     for table in ("closures", "devices", "rooms"):
