@@ -596,7 +596,9 @@ class FakeAppointments(_Repository):
         found = [
             a
             for a in self._tables.appointments.values()
-            if a.clinic_id == clinic_id and a.status is AppointmentStatus.DUE and a.due_on <= until
+            if a.clinic_id == clinic_id
+            and a.status is AppointmentStatus.BOOKED
+            and a.due_on <= until
         ]
         return sorted(found, key=lambda a: (a.due_on, a.id))
 

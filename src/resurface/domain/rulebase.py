@@ -386,6 +386,17 @@ class AftercareRules:
     provenance: Mapping[ModalityFamily, Provenance]
 
 
+@dataclass(frozen=True)
+class BookRules:
+    """Default lengths of appointments, in minutes, by kind (``AppointmentKind`` values); the
+    clinic's own settings replace them."""
+
+    durations: Mapping[str, int]
+
+    def minutes(self, kind: str) -> int:
+        return self.durations.get(kind, 30)
+
+
 # --- the whole rule base ------------------------------------------------------------------------
 
 
@@ -399,3 +410,4 @@ class RuleBase:
     triage: TriageRules
     response: ResponseRules
     aftercare: AftercareRules
+    book: BookRules = field(default_factory=lambda: BookRules({}))

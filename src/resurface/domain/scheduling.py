@@ -98,3 +98,60 @@ def follow_up(
     basis = treated_pending or [p for p in progress if p.item.area in treated] or pending
     weeks = max(math.ceil(p.item.interval_weeks.min) for p in basis)
     return FollowUp(dates, performed + dt.timedelta(weeks=weeks), progress)
+
+
+@dataclass(frozen=True)
+class SessionWindow:
+    """When the next session of a plan may be booked: from ``earliest`` to ``latest`` inclusive
+    (the plan's interval after the last session), and how many sessions are still to come."""
+
+    earliest: dt.date
+    latest: dt.date
+    remaining: int
+
+    def holds(self, day: dt.date) -> bool:
+        return self.earliest <= day <= self.latest
+
+
+def next_session_window(
+    plan: TreatmentPlan, sessions: Sequence[TreatmentSession]
+) -> SessionWindow | None:
+    """The window of the plan's next session after its latest recorded one, or None when the
+    plan has no session yet or none to go. The same items as ``follow_up`` set the interval:
+    its minimum opens the window (as ``follow_up`` books), its maximum closes it."""
+    mine = sorted((s for s in sessions if s.plan_id == plan.id), key=lambda s: s.performed_on)
+    if not mine:
+        return None
+    last = mine[-1]
+    progress = item_progress(plan, mine)
+    pending = [p for p in progress if p.remaining > 0]
+    if not pending:
+        return None
+    treated: set[Area] = {a.area for a in last.areas}
+    treated_pending = [p for p in pending if p.item.area in treated]
+    basis = treated_pending or [p for p in progress if p.item.area in treated] or pending
+    low = max(math.ceil(p.item.interval_weeks.min) for p in basis)
+    high = max(low, max(math.ceil(p.item.interval_weeks.max) for p in basis))
+    remaining = max(p.remaining for p in pending)
+    performed = last.performed_on
+    return SessionWindow(
+        performed + dt.timedelta(weeks=low), performed + dt.timedelta(weeks=high), remaining
+    )
+
+
+def remaining_sessions(plan: TreatmentPlan, sessions: Sequence[TreatmentSession]) -> int:
+    """Sessions still to come under the plan (areas are treated together: the largest rest)."""
+    return max((p.remaining for p in item_progress(plan, sessions)), default=0)
+
+
+def series_interval(plan: TreatmentPlan, sessions: Sequence[TreatmentSession]) -> dt.timedelta:
+    """How far apart a series of the plan's remaining sessions is booked: the longest minimum
+    interval of the items still to go, as the proposed schedule spaces them."""
+    pending = [p for p in item_progress(plan, sessions) if p.remaining > 0]
+    weeks = max((math.ceil(p.item.interval_weeks.min) for p in pending), default=1)
+    return dt.timedelta(weeks=max(weeks, 1))
+
+
+def series_days(first: dt.date, count: int, interval: dt.timedelta) -> tuple[dt.date, ...]:
+    """The days of a series of ``count`` sessions from ``first``, ``interval`` apart."""
+    return tuple(first + interval * i for i in range(count))

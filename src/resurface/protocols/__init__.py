@@ -15,10 +15,12 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from resurface.domain.appointments import VISIT_KINDS
 from resurface.domain.codes import AlertCode, Concern, Modality, Score, Urgency
 from resurface.domain.errors import ProtocolError
 from resurface.domain.rulebase import (
     AftercareRules,
+    BookRules,
     ModalityFamily,
     PlanningRules,
     RecoveryProfile,
@@ -33,6 +35,7 @@ from resurface.domain.rulebase import (
 from resurface.protocols._provenance import check_numbers_are_sourced, key_path
 from resurface.protocols._schema import (
     AftercareFile,
+    AppointmentsFile,
     ModalitiesFile,
     RecoveryFile,
     ResponseFile,
@@ -54,6 +57,7 @@ PROTOCOL_FILES = (
     "triage.yaml",
     "response.yaml",
     "aftercare.yaml",
+    "appointments.yaml",
 )
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -77,6 +81,7 @@ def load_rule_base(directory: Path | None = None) -> RuleBase:
     triage = _load(folder, "triage.yaml", TriageFile)
     response = _load(folder, "response.yaml", ResponseFile)
     aftercare = _load(folder, "aftercare.yaml", AftercareFile)
+    book = _load(folder, "appointments.yaml", AppointmentsFile)
     return RuleBase(
         scales=_scales(scales),
         screening=_screening(screening),
@@ -86,6 +91,7 @@ def load_rule_base(directory: Path | None = None) -> RuleBase:
         triage=_triage(triage),
         response=_response(response),
         aftercare=_aftercare(aftercare),
+        book=_book(book),
     )
 
 
@@ -111,6 +117,15 @@ def _load(folder: Path, name: str, model: type[_M]) -> _M:
         first = error.errors()[0]
         parts = [p for p in first["loc"] if p not in ("entries", "[key]")]
         raise ProtocolError(name, key_path(parts), first["msg"]) from None
+
+
+def _book(file: AppointmentsFile) -> BookRules:
+    kinds = [k.value for k in VISIT_KINDS]
+    _require("appointments.yaml", "durations", file.durations, kinds)
+    unknown = sorted(set(file.durations) - set(kinds))
+    if unknown:
+        raise ProtocolError("appointments.yaml", f"durations.{unknown[0]}", "not a kind of visit")
+    return BookRules({kind: entry.minutes for kind, entry in file.durations.items()})
 
 
 def _require(file: str, key: str, present: Container[object], wanted: Iterable[object]) -> None:

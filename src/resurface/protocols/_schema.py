@@ -626,3 +626,14 @@ class AftercareFile(Strict):
 
     def families(self) -> dict[ModalityFamily, FamilyModel]:
         return {family: getattr(self, family.value) for family in ModalityFamily}
+
+
+class DurationModel(Strict):
+    minutes: Annotated[int, Field(ge=5, le=480)]
+    expert_opinion: bool | None = None
+    note: str | None = None
+    source: str | list[str] | None = None
+
+
+class AppointmentsFile(Strict):
+    durations: dict[str, DurationModel]

@@ -19,6 +19,8 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_CLINIC = "manage_clinic"
     VIEW_AUDIT = "view_audit"
+    BOOK = "book"
+    """Book, move and cancel appointments; mark arrivals and no-shows."""
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
@@ -28,6 +30,7 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_PATIENT_LIST,
             Permission.REGISTER_PATIENT,
             Permission.EDIT_PATIENT_DETAILS,
+            Permission.BOOK,
         }
     ),
     Role.CLINICIAN: frozenset(
@@ -37,6 +40,7 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.EDIT_PATIENT_DETAILS,
             Permission.VIEW_CHART,
             Permission.WRITE_CHART,
+            Permission.BOOK,
         }
     ),
     # The clinic's medical director: everything a clinician may do, plus the clinic's running.
@@ -72,6 +76,7 @@ _WHAT = {
     Permission.MANAGE_USERS: "manage users",
     Permission.MANAGE_CLINIC: "change the clinic's settings",
     Permission.VIEW_AUDIT: "read the audit trail",
+    Permission.BOOK: "book appointments",
 }
 
 

@@ -220,7 +220,7 @@ def _what_follows(uow: UnitOfWork, actor: Actor, kind: RecordKind, record: Chart
     if kind in (RecordKind.SESSION, RecordKind.PLAN):
         for booked in uow.appointments.for_patient(actor.clinic_id, record.patient_id):
             ours = booked.after_session_id if kind is RecordKind.SESSION else booked.plan_id
-            if ours == record.id and booked.status is AppointmentStatus.DUE:
+            if ours == record.id and booked.status is AppointmentStatus.BOOKED:
                 uow.appointments.set_status(actor.clinic_id, booked.id, AppointmentStatus.CANCELLED)
 
 

@@ -675,10 +675,16 @@ def _schedule(
     plan_next: FollowUp,
 ) -> tuple[tuple[Appointment, ...], Appointment | None]:
     """Book the check-ins and the next session; a session appointment it fulfils is done, a
-    later one it replaces is cancelled."""
+    later one without a time it replaces is cancelled. Sessions the book holds at a time later
+    on stay booked (a series), and then no day entry is added for the next one."""
+    timed_ahead = False
     for old in uow.appointments.for_patient(actor.clinic_id, patient_id):
-        if old.kind is AppointmentKind.SESSION and old.status is AppointmentStatus.DUE:
-            fulfilled = old.due_on <= session.performed_on
+        if old.kind is not AppointmentKind.SESSION or not old.active:
+            continue
+        fulfilled = old.due_on <= session.performed_on
+        if old.starts_at is not None and not fulfilled:
+            timed_ahead = True
+        elif fulfilled or old.status is AppointmentStatus.BOOKED:
             status = AppointmentStatus.DONE if fulfilled else AppointmentStatus.CANCELLED
             uow.appointments.set_status(actor.clinic_id, old.id, status)
     checkins = tuple(
@@ -690,7 +696,7 @@ def _schedule(
         for day in plan_next.checkins
     )
     next_session = None
-    if plan_next.next_session is not None:
+    if plan_next.next_session is not None and not timed_ahead:
         next_session = uow.appointments.add(
             Appointment(
                 0,

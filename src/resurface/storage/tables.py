@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
     UniqueConstraint,
 )
 
@@ -360,19 +361,111 @@ photo_measurements = Table(
     Column("overlay_key", String(64)),
 )
 
+# --- the appointment book and the clinic's set-up for it ---------------------------------------
+
+rooms = Table(
+    "rooms",
+    metadata,
+    Column("id", RecordId, primary_key=True),
+    _clinic(),
+    Column("name", String(60), nullable=False),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    _stamp(),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", RecordId, primary_key=True),
+    _clinic(),
+    Column("name", String(60), nullable=False),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    _stamp(),
+)
+
+opening_hours = Table(
+    "opening_hours",
+    metadata,
+    Column("clinic_id", ForeignKey("clinics.id"), primary_key=True),
+    Column("weekday", Integer, primary_key=True),
+    Column("opens", Time, nullable=False),
+    Column("closes", Time, nullable=False),
+)
+
+closures = Table(
+    "closures",
+    metadata,
+    Column("id", RecordId, primary_key=True),
+    _clinic(),
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    _stamp(),
+)
+
+working_days = Table(
+    "working_days",
+    metadata,
+    Column("user_id", ForeignKey("users.id"), primary_key=True),
+    _clinic(),
+    Column("weekdays", String(7), nullable=False),
+)
+"""The weekdays (digits 0-6, Monday 0) a clinician works; no row: not restricted."""
+
+book_settings = Table(
+    "book_settings",
+    metadata,
+    Column("clinic_id", ForeignKey("clinics.id"), primary_key=True),
+    Column("reminder_hours", Integer, nullable=False),
+)
+"""How long before an appointment the patient is reminded by e-mail (0: no reminders)."""
+
+appointment_lengths = Table(
+    "appointment_lengths",
+    metadata,
+    Column("clinic_id", ForeignKey("clinics.id"), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("minutes", Integer, nullable=False),
+)
+
+calendar_feeds = Table(
+    "calendar_feeds",
+    metadata,
+    Column("id", RecordId, primary_key=True),
+    _clinic(),
+    Column("subject", String(10), nullable=False),
+    Column("subject_id", Integer, nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_by", ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime()),
+)
+
 appointments = Table(
     "appointments",
     metadata,
     Column("id", RecordId, primary_key=True),
     _clinic(),
     _patient(),
-    Column("kind", String(10), nullable=False),
+    Column("kind", String(20), nullable=False),
     Column("due_on", Date, nullable=False),
     Column("after_session_id", ForeignKey("treatment_sessions.id")),
     Column("plan_id", ForeignKey("treatment_plans.id")),
-    Column("status", String(10), nullable=False),
+    Column("status", String(15), nullable=False),
     _stamp(),
+    Column("starts_at", UtcDateTime()),
+    Column("ends_at", UtcDateTime()),
+    Column("minutes", Integer, nullable=False, server_default="0"),
+    Column("provider_id", ForeignKey("users.id")),
+    Column("room_id", ForeignKey("rooms.id")),
+    Column("device_id", ForeignKey("devices.id")),
+    Column("cancel_reason", Text, nullable=False, server_default=""),
+    Column("outside_window_reason", Text, nullable=False, server_default=""),
+    Column("reminded_at", UtcDateTime()),
+    _version(),
     Index("ix_appointments_clinic_due", "clinic_id", "status", "due_on"),
+    # the clash check and the day and week views: a time range of one clinic
+    Index("ix_appointments_clinic_starts", "clinic_id", "starts_at", "ends_at"),
 )
 
 alerts = Table(

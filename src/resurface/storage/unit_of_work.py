@@ -18,6 +18,7 @@ from resurface.storage.repositories import (
     SqlBreakGlass,
     SqlCharts,
     SqlClinics,
+    SqlClinicSetup,
     SqlCorrections,
     SqlNotifications,
     SqlOutcomeRatings,
@@ -47,6 +48,7 @@ class SqlUnitOfWork:
     audit: SqlAuditTrail
     web_sessions: SqlWebSessions
     appointments: SqlAppointments
+    clinic_setup: SqlClinicSetup
     alerts: SqlAlerts
     recovery_links: SqlRecoveryLinks
     notifications: SqlNotifications
@@ -83,6 +85,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditTrail(connection, self._audit_key)
         self.web_sessions = SqlWebSessions(connection)
         self.appointments = SqlAppointments(connection)
+        self.clinic_setup = SqlClinicSetup(connection)
         self.alerts = SqlAlerts(connection)
         self.recovery_links = SqlRecoveryLinks(connection)
         self.notifications = SqlNotifications(connection)

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse,
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from resurface.domain.appointments import BookingClash, TransitionRefused
 from resurface.domain.errors import DomainError, InvalidInput, ProtocolError, VersionConflict
 from resurface.imaging.errors import ImagingError
 from resurface.services import audit, auth
@@ -63,6 +64,8 @@ class SecondFactorRequired(WebError):
 _STATUS: list[tuple[type[Exception], int, str]] = [
     (InvalidInput, 422, "Invalid input"),
     (VersionConflict, 409, "Changed by someone else"),
+    (BookingClash, 409, "Clashes with the appointment book"),
+    (TransitionRefused, 409, "Not possible in the appointment's status"),
     (ProtocolError, 500, "Protocol file error"),
     (DomainError, 422, "Not allowed by the clinical rules"),
     (ImagingError, 422, "Photo cannot be analysed"),
@@ -99,6 +102,13 @@ def problem(status: int, title: str, detail: str, instance: str, **extra: Any) -
 
 def _field_errors(error: Exception) -> dict[str, Any]:
     """Every refused field, with the limit a setting went beyond when there is one."""
+    if isinstance(error, BookingClash):
+        return {
+            "clashes": [
+                {"kind": c.kind.value, "message": c.message, "appointment_id": c.appointment_id}
+                for c in error.clashes
+            ]
+        }
     if isinstance(error, InvalidInput):
         return {
             "errors": [

@@ -39,7 +39,7 @@ def day(sqlite_runtime: Runtime, north: SeededClinic) -> dict[str, Patient]:
             name: str,
             kind: AppointmentKind,
             days: int,
-            status: AppointmentStatus = AppointmentStatus.DUE,
+            status: AppointmentStatus = AppointmentStatus.BOOKED,
         ) -> None:
             due = today + dt.timedelta(days)
             uow.appointments.add(

@@ -96,3 +96,44 @@ def test_sessions_of_another_plan_do_not_count() -> None:
     other = TreatmentSession(9, 1, 1, 1, DAY, "dev", (AreaSettings(Area.PERIORAL, CO2, 10600),))
     first = session(1, DAY + dt.timedelta(days=1), (Area.PERIORAL, CO2))
     assert follow_up(RULES, the_plan, [other, first], first).sessions_remaining == 1
+
+
+# --- the appointment book: the next session's window and a series ---------------------------
+
+
+def test_the_next_session_window_runs_from_the_minimum_to_the_maximum_interval() -> None:
+    from resurface.domain.scheduling import next_session_window, remaining_sessions
+
+    plan = _book_plan(sessions=3, weeks=(4, 8))
+    first = _book_session(plan, dt.date(2026, 3, 2))
+    window = next_session_window(plan, [first])
+    assert window is not None
+    assert (window.earliest, window.latest, window.remaining) == (
+        dt.date(2026, 3, 30), dt.date(2026, 4, 27), 2,
+    )  # fmt: skip
+    assert window.holds(dt.date(2026, 4, 10)) and not window.holds(dt.date(2026, 3, 29))
+    assert remaining_sessions(plan, [first]) == 2
+    assert next_session_window(plan, []) is None
+    done = [_book_session(plan, dt.date(2026, 3, 2) + dt.timedelta(weeks=4 * i)) for i in range(3)]
+    assert next_session_window(plan, done) is None
+
+
+def test_a_series_is_spaced_by_the_plans_minimum_interval() -> None:
+    from resurface.domain.scheduling import series_days, series_interval
+
+    plan = _book_plan(sessions=3, weeks=(4.5, 8))
+    assert series_interval(plan, []) == dt.timedelta(weeks=5)
+    days = series_days(dt.date(2026, 3, 2), 3, dt.timedelta(weeks=5))
+    assert days == (dt.date(2026, 3, 2), dt.date(2026, 4, 6), dt.date(2026, 5, 11))
+
+
+def _book_plan(sessions: int, weeks: tuple[float, float]) -> TreatmentPlan:
+    one = PlanItem(
+        Area.PERIORAL, Concern.WRINKLES, Severity.MODERATE, CO2, 1, sessions, sessions + 1,
+        Span(*weeks), Span(2, 5), decision=ItemDecision.ACCEPTED,
+    )  # fmt: skip
+    return plan(one)
+
+
+def _book_session(the_plan: TreatmentPlan, on: dt.date) -> TreatmentSession:
+    return session(on.toordinal(), on, (Area.PERIORAL, CO2))

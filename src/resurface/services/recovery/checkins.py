@@ -455,7 +455,7 @@ def _mark_appointment_done(uow: UnitOfWork, access: PatientAccess, day: dt.date)
             appointment.kind is AppointmentKind.CHECKIN
             and appointment.after_session_id == access.session.id
             and appointment.due_on == day
-            and appointment.status is AppointmentStatus.DUE
+            and appointment.status is AppointmentStatus.BOOKED
         ):
             uow.appointments.set_status(access.clinic.id, appointment.id, AppointmentStatus.DONE)
 

@@ -5,6 +5,7 @@ from resurface.storage.repositories.appointments import SqlAppointments
 from resurface.storage.repositories.audit import SqlAuditTrail
 from resurface.storage.repositories.break_glass import SqlBreakGlass
 from resurface.storage.repositories.charts import SqlCharts
+from resurface.storage.repositories.clinic_setup import SqlClinicSetup
 from resurface.storage.repositories.clinics import SqlClinics
 from resurface.storage.repositories.corrections import SqlCorrections
 from resurface.storage.repositories.links import SqlRecoveryLinks
@@ -24,6 +25,7 @@ __all__ = [
     "SqlAuditTrail",
     "SqlBreakGlass",
     "SqlCharts",
+    "SqlClinicSetup",
     "SqlClinics",
     "SqlCorrections",
     "SqlNotifications",

@@ -1,4 +1,5 @@
-"""Appointments: check-ins and sessions due, scoped by clinic."""
+"""The appointment book, scoped by clinic: day entries (check-ins, sessions to be timed) and
+timed appointments; the clash check's one query."""
 
 from __future__ import annotations
 
@@ -6,25 +7,45 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, or_, select, update
 
-from resurface.domain.appointments import Appointment, AppointmentKind, AppointmentStatus
+from resurface.domain.appointments import (
+    ACTIVE,
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+)
+from resurface.domain.errors import VersionConflict
 from resurface.storage.repositories._base import Repository, now, values_of
 from resurface.storage.tables import (
     appointments,
 )
 
+_ACTIVE = sorted(s.value for s in ACTIVE)
+
 
 class SqlAppointments(Repository):
     def add(self, record: Appointment) -> Appointment:
-        values = values_of(record) | {"created_at": now()}
-        return replace(record, id=self._insert(appointments, values))
+        values = values_of(record, "version") | {
+            "created_at": now(),
+            "ends_at": record.ends_at,
+            "version": 1,
+        }
+        return replace(record, id=self._insert(appointments, values), version=1)
+
+    def get(self, clinic_id: int, appointment_id: int) -> Appointment | None:
+        row = self.connection.execute(
+            select(appointments).where(
+                appointments.c.id == appointment_id, appointments.c.clinic_id == clinic_id
+            )
+        ).first()
+        return _appointment(row) if row is not None else None
 
     def for_patient(self, clinic_id: int, patient_id: int) -> list[Appointment]:
         query = (
             select(appointments)
             .where(appointments.c.clinic_id == clinic_id, appointments.c.patient_id == patient_id)
-            .order_by(appointments.c.due_on, appointments.c.id)
+            .order_by(appointments.c.due_on, appointments.c.starts_at, appointments.c.id)
         )
         return [_appointment(row) for row in self.connection.execute(query)]
 
@@ -33,19 +54,120 @@ class SqlAppointments(Repository):
             select(appointments)
             .where(
                 appointments.c.clinic_id == clinic_id,
-                appointments.c.status == AppointmentStatus.DUE.value,
+                appointments.c.status == AppointmentStatus.BOOKED.value,
                 appointments.c.due_on <= until,
             )
             .order_by(appointments.c.due_on, appointments.c.id)
         )
         return [_appointment(row) for row in self.connection.execute(query)]
 
+    def between(
+        self,
+        clinic_id: int,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        provider_id: int | None = None,
+        room_id: int | None = None,
+        patient_id: int | None = None,
+    ) -> list[Appointment]:
+        """Timed appointments of any status that overlap ``[start, end)``, by start."""
+        query = _overlapping(clinic_id, start, end)
+        if provider_id is not None:
+            query = query.where(appointments.c.provider_id == provider_id)
+        if room_id is not None:
+            query = query.where(appointments.c.room_id == room_id)
+        if patient_id is not None:
+            query = query.where(appointments.c.patient_id == patient_id)
+        query = query.order_by(appointments.c.starts_at, appointments.c.id)
+        return [_appointment(row) for row in self.connection.execute(query)]
+
+    def day_entries(self, clinic_id: int, first: dt.date, last: dt.date) -> list[Appointment]:
+        """Booked entries without a time on ``first``..``last`` (sessions to be given a time)."""
+        query = (
+            select(appointments)
+            .where(
+                appointments.c.clinic_id == clinic_id,
+                appointments.c.status == AppointmentStatus.BOOKED.value,
+                appointments.c.due_on >= first,
+                appointments.c.due_on <= last,
+                appointments.c.starts_at.is_(None),
+                appointments.c.kind != AppointmentKind.CHECKIN.value,
+            )
+            .order_by(appointments.c.due_on, appointments.c.id)
+        )
+        return [_appointment(row) for row in self.connection.execute(query)]
+
+    def clashing(
+        self,
+        clinic_id: int,
+        start: dt.datetime,
+        end: dt.datetime,
+        provider_id: int | None,
+        room_id: int | None,
+        device_id: int | None,
+        exclude_id: int = 0,
+    ) -> list[Appointment]:
+        """Active appointments overlapping ``[start, end)`` that hold the same provider, room or
+        device: one query on ``ix_appointments_clinic_starts``."""
+        holders = [
+            column == value
+            for column, value in (
+                (appointments.c.provider_id, provider_id),
+                (appointments.c.room_id, room_id),
+                (appointments.c.device_id, device_id),
+            )
+            if value is not None
+        ]
+        if not holders:
+            return []
+        query = (
+            _overlapping(clinic_id, start, end)
+            .where(
+                appointments.c.status.in_(_ACTIVE),
+                appointments.c.id != exclude_id,
+                or_(*holders),
+            )
+            .order_by(appointments.c.starts_at, appointments.c.id)
+        )
+        return [_appointment(row) for row in self.connection.execute(query)]
+
+    def save(self, record: Appointment) -> Appointment:
+        """Write ``record`` over the stored version it was read at; a stale one is refused."""
+        values = values_of(record, "version", "clinic_id", "patient_id") | {
+            "ends_at": record.ends_at,
+            "version": record.version + 1,
+        }
+        result = self.connection.execute(
+            update(appointments)
+            .where(
+                appointments.c.id == record.id,
+                appointments.c.clinic_id == record.clinic_id,
+                appointments.c.version == record.version,
+            )
+            .values(**values)
+        )
+        if result.rowcount != 1:
+            current = self.get(record.clinic_id, record.id)
+            raise VersionConflict(
+                "appointment", record.id, record.version, current.version if current else 0
+            )
+        return replace(record, version=record.version + 1)
+
     def set_status(self, clinic_id: int, appointment_id: int, status: AppointmentStatus) -> None:
         self.connection.execute(
             update(appointments)
             .where(appointments.c.id == appointment_id, appointments.c.clinic_id == clinic_id)
-            .values(status=status.value)
+            .values(status=status.value, version=appointments.c.version + 1)
         )
+
+
+def _overlapping(clinic_id: int, start: dt.datetime, end: dt.datetime) -> Select[Any]:
+    return select(appointments).where(
+        appointments.c.clinic_id == clinic_id,
+        appointments.c.starts_at < end,
+        appointments.c.ends_at > start,
+    )
 
 
 def _appointment(row: Any) -> Appointment:
@@ -58,4 +180,13 @@ def _appointment(row: Any) -> Appointment:
         after_session_id=row.after_session_id,
         plan_id=row.plan_id,
         status=AppointmentStatus(row.status),
+        starts_at=row.starts_at,
+        minutes=row.minutes,
+        provider_id=row.provider_id,
+        room_id=row.room_id,
+        device_id=row.device_id,
+        cancel_reason=row.cancel_reason,
+        outside_window_reason=row.outside_window_reason,
+        reminded_at=row.reminded_at,
+        version=row.version,
     )

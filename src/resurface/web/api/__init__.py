@@ -5,9 +5,11 @@ from fastapi import APIRouter
 from resurface.web.api import (
     admin,
     alerts,
+    appointments,
     assessments,
     audit,
     checkins,
+    clinic_setup,
     consultations,
     corrections,
     health,
@@ -45,6 +47,8 @@ for module in (
     admin,
     audit,
     corrections,
+    appointments,
+    clinic_setup,
 ):
     v1.include_router(module.router)
 router.include_router(v1)

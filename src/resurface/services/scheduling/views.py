@@ -1,0 +1,172 @@
+"""The book as people read it: a day or a week of a clinic, one column per provider, room or
+device; a patient's appointments. Names only - no clinical detail - so the front desk reads the
+same view. Every read is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from resurface.domain.appointments import Appointment, day_bounds
+from resurface.domain.clinic_setup import ClinicSetup, OpeningHours
+from resurface.domain.errors import InvalidInput
+from resurface.domain.people import Clinic, Patient
+from resurface.services import audit
+from resurface.services.access import Actor, Permission, require
+from resurface.services.errors import NotFound
+from resurface.services.ports import UnitOfWork
+from resurface.services.scheduling.setup import lengths, load_setup
+
+if TYPE_CHECKING:
+    from resurface.domain.appointments import AppointmentKind
+    from resurface.services.context import Context
+
+MAX_DAYS = 42
+"""The longest range one read of the book covers (six weeks)."""
+
+
+@dataclass(frozen=True)
+class BookEntry:
+    appointment: Appointment
+    patient: Patient
+    start: dt.datetime
+    """Clinic-local."""
+    end: dt.datetime
+    provider: str
+    room: str
+    device: str
+
+
+@dataclass(frozen=True)
+class BookView:
+    clinic: Clinic
+    zone: dt.tzinfo
+    first: dt.date
+    last: dt.date
+    today: dt.date
+    now: dt.datetime
+    """Clinic-local."""
+    entries: tuple[BookEntry, ...]
+    to_time: tuple[BookEntry, ...]
+    """Booked sessions still without a time on these days (from before the book, or recorded
+    sessions' next session)."""
+    setup: ClinicSetup
+    lengths: Mapping[AppointmentKind, int]
+
+    @property
+    def days(self) -> tuple[dt.date, ...]:
+        count = (self.last - self.first).days + 1
+        return tuple(self.first + dt.timedelta(days=i) for i in range(count))
+
+    def hours_of(self, day: dt.date) -> OpeningHours | None:
+        if self.setup.closure_on(day) is not None:
+            return None
+        return self.setup.hours.get(day.weekday())
+
+    def on(self, day: dt.date) -> tuple[BookEntry, ...]:
+        return tuple(e for e in self.entries if e.start.date() == day)
+
+
+def read_book(
+    ctx: Context,
+    actor: Actor,
+    first: dt.date,
+    last: dt.date,
+    *,
+    provider_id: int | None = None,
+    room_id: int | None = None,
+    patient_id: int | None = None,
+) -> BookView:
+    """The book from ``first`` to ``last`` (clinic-local days, inclusive)."""
+    require(actor, Permission.BOOK)
+    if last < first:
+        raise InvalidInput("last", "must be on or after the first day")
+    if (last - first).days >= MAX_DAYS:
+        raise InvalidInput("last", f"at most {MAX_DAYS} days at a time")
+    with ctx.uow() as uow:
+        clinic = uow.clinics.get(actor.clinic_id)
+        if clinic is None:
+            raise NotFound("clinic", actor.clinic_id)
+        zone = ctx.clock.zone_of(clinic)
+        if patient_id is not None and uow.patients.get(clinic.id, patient_id) is None:
+            raise NotFound("patient", patient_id)
+        setup = load_setup(uow, clinic, zone)
+        start, _ = day_bounds(first, zone)
+        _, end = day_bounds(last, zone)
+        found = uow.appointments.between(
+            clinic.id, start, end, provider_id=provider_id, room_id=room_id, patient_id=patient_id
+        )
+        untimed = [
+            a for a in uow.appointments.day_entries(clinic.id, first, last)
+            if patient_id in (None, a.patient_id)
+        ]  # fmt: skip
+        patients = _patients(uow, clinic.id, [*found, *untimed])
+        detail = f"{first}..{last}"
+        audit.record(
+            uow, actor, "book_read", "clinic", clinic.id, patient_id=patient_id, detail=detail
+        )
+        uow.commit()
+        now = ctx.clock.now().astimezone(zone)
+        return BookView(
+            clinic=clinic, zone=zone, first=first, last=last, today=now.date(), now=now,
+            entries=tuple(_entry(a, patients, setup, zone) for a in found),
+            to_time=tuple(_entry(a, patients, setup, zone) for a in untimed),
+            setup=setup, lengths=lengths(uow, clinic.id, ctx.rules.book),
+        )  # fmt: skip
+
+
+def entry_of(ctx: Context, actor: Actor, appointment_id: int) -> BookEntry:
+    """One appointment, as the book shows it (the form to move or cancel it starts here)."""
+    require(actor, Permission.BOOK)
+    with ctx.uow() as uow:
+        clinic = uow.clinics.get(actor.clinic_id)
+        found = uow.appointments.get(actor.clinic_id, appointment_id)
+        if clinic is None or found is None:
+            raise NotFound("appointment", appointment_id)
+        zone = ctx.clock.zone_of(clinic)
+        setup = load_setup(uow, clinic, zone)
+        patients = _patients(uow, clinic.id, [found])
+        audit.record(uow, actor, "read", "appointment", found.id, patient_id=found.patient_id)
+        uow.commit()
+        return _entry(found, patients, setup, zone)
+
+
+def _patients(uow: UnitOfWork, clinic_id: int, found: list[Appointment]) -> dict[int, Patient]:
+    wanted = {a.patient_id for a in found}
+    if not wanted:
+        return {}
+    if len(wanted) <= 3:
+        return {p.id: p for pid in wanted if (p := uow.patients.get(clinic_id, pid)) is not None}
+    return {p.id: p for p in uow.patients.in_clinic(clinic_id) if p.id in wanted}
+
+
+def _entry(
+    appointment: Appointment, patients: dict[int, Patient], setup: ClinicSetup, zone: dt.tzinfo
+) -> BookEntry:
+    start = (
+        appointment.starts_at.astimezone(zone)
+        if appointment.starts_at
+        else dt.datetime.combine(appointment.due_on, dt.time(0), tzinfo=zone)
+    )
+    room = setup.rooms.get(appointment.room_id) if appointment.room_id else None
+    device = setup.devices.get(appointment.device_id) if appointment.device_id else None
+    return BookEntry(
+        appointment=appointment,
+        patient=patients[appointment.patient_id],
+        start=start,
+        end=start + dt.timedelta(minutes=appointment.minutes),
+        provider=setup.providers.get(appointment.provider_id or 0, ""),
+        room=room.name if room else "",
+        device=device.name if device else "",
+    )
+
+
+def clinic_today(ctx: Context, actor: Actor) -> dt.date:
+    """Today in the clinic's time zone: where the book opens."""
+    with ctx.uow() as uow:
+        clinic = uow.clinics.get(actor.clinic_id)
+        if clinic is None:
+            raise NotFound("clinic", actor.clinic_id)
+        return ctx.clock.today_of(clinic)

@@ -1,0 +1,142 @@
+"""The book's pages over HTTP: a refused booking comes back filled in with every error and
+clash; the set-up page is the medical director's and saves what it shows; the front desk's book
+and Today show no clinical detail; another clinic's appointment is not found."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from resurface.domain.people import Role
+from tests.e2e.web.conftest import sign_in
+from tests.e2e.web.test_appointments_api import DAY, booking, set_up
+from tests.support.clinic import SeededClinic
+
+
+def test_a_refused_booking_keeps_what_was_typed_and_names_every_problem(
+    client: TestClient, north: SeededClinic
+) -> None:
+    ids = set_up(client, north)
+    csrf = sign_in(client, north.usernames[Role.STAFF])
+    made = client.post("/api/v1/appointments", json=booking(ids), headers={"X-CSRF-Token": csrf})
+    assert made.status_code == 201
+    form = {
+        "csrf_token": csrf, "patient_id": str(north.patient.id), "kind": "review",
+        "day": DAY.isoformat(), "time": "10:15", "provider_id": str(ids["clinician"]),
+        "room_id": str(ids["room1"]), "minutes": "30",
+    }  # fmt: skip
+    clash = client.post("/book/new", data=form)
+    assert clash.status_code == 409
+    assert "clinician of north is already booked 10:00-10:30" in clash.text
+    assert 'value="10:15"' in clash.text and f'value="{DAY}"' in clash.text
+    bad = client.post("/book/new", data=form | {"time": "", "provider_id": "", "minutes": "x"})
+    assert bad.status_code == 422
+    for field in ("time", "provider_id", "minutes"):
+        assert f'id="{field}-error"' in bad.text, field
+    ok = client.post("/book/new", data=form | {"time": "10:30"})
+    assert ok.status_code == 303 and ok.headers["location"] == f"/book?day={DAY}&saved=booked"
+    day = client.get(f"/book?day={DAY}")
+    assert day.status_code == 200 and "10:30–11:00" in day.text
+    week = client.get(f"/book?day={DAY}&view=week&by=room")
+    assert "Room 1" in week.text and "10:30" in week.text
+    for clinical in ("perioral", "wrinkles", "fractional"):
+        assert clinical not in day.text.lower() and clinical not in week.text.lower()
+
+
+def test_moving_and_cancelling_through_the_appointment_page(
+    client: TestClient, north: SeededClinic
+) -> None:
+    ids = set_up(client, north)
+    csrf = sign_in(client, north.usernames[Role.STAFF])
+    first = client.post("/api/v1/appointments", json=booking(ids), headers={"X-CSRF-Token": csrf})
+    second = client.post(
+        "/api/v1/appointments", json=booking(ids, "12:00"), headers={"X-CSRF-Token": csrf}
+    ).json()
+    url = f"/book/appointments/{second['id']}"
+    page = client.get(url)
+    assert page.status_code == 200 and "Move or change the length" in page.text
+    move = {
+        "csrf_token": csrf, "version": "1", "day": DAY.isoformat(), "time": "10:00",
+        "minutes": "30", "provider_id": str(ids["clinician"]), "room_id": str(ids["room1"]),
+    }  # fmt: skip
+    refused = client.post(f"{url}/move", data=move)
+    assert refused.status_code == 409 and "Room 1 is already booked" in refused.text
+    moved = client.post(f"{url}/move", data=move | {"time": "10:30"})
+    assert moved.status_code == 303
+    stale = client.post(f"{url}/move", data=move | {"time": "11:30"})
+    assert stale.status_code == 409 and "changed by someone else" in stale.text
+    no_reason = client.post(f"{url}/cancel", data={"csrf_token": csrf, "version": "2"})
+    assert no_reason.status_code == 422 and "reason-error" in no_reason.text
+    cancelled = client.post(f"{url}/cancel", data={"csrf_token": csrf, "version": "2",
+                                                   "reason": "moving house"})  # fmt: skip
+    assert cancelled.status_code == 303
+    arrived = client.post(
+        f"/book/appointments/{first.json()['id']}/status",
+        data={"csrf_token": csrf, "version": "1", "status": "arrived"},
+    )
+    assert arrived.status_code == 303
+    assert "arrived" in client.get(f"/book/appointments/{first.json()['id']}").text
+
+
+def test_today_shows_the_days_appointments_with_their_times(
+    client: TestClient, north: SeededClinic
+) -> None:
+    import datetime as dt
+
+    ids = set_up(client, north)
+    csrf = sign_in(client, north.usernames[Role.STAFF])
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    made = client.post("/api/v1/appointments", json=booking(ids, "09:00", day=today),
+                       headers={"X-CSRF-Token": csrf})  # fmt: skip
+    assert made.status_code == 201, made.text
+    home = client.get("/")
+    assert "Appointments today" in home.text and "09:00–09:30" in home.text
+    assert "Room 1" in home.text
+    sign_in(client, north.usernames[Role.CLINICIAN])
+    assert re.search(r"<h3>Your day</h3>", client.get("/").text)
+
+
+def test_the_set_up_page_is_the_medical_directors_and_saves(
+    client: TestClient, north: SeededClinic
+) -> None:
+    for role in (Role.STAFF, Role.CLINICIAN):
+        sign_in(client, north.usernames[role])
+        assert client.get("/admin/book-setup").status_code == 403
+    csrf = sign_in(client, north.usernames[Role.ADMIN])
+    assert client.get("/admin/book-setup").status_code == 200
+    hours = {"csrf_token": csrf, "open_0": "1", "opens_0": "09:00", "closes_0": "17:00",
+             "open_1": "1", "opens_1": "18:00", "closes_1": "08:00"}  # fmt: skip
+    refused = client.post("/admin/book-setup/hours", data=hours)
+    assert refused.status_code == 422 and "Tuesday must close after it opens" in refused.text
+    saved = client.post("/admin/book-setup/hours", data=hours | {"opens_1": "08:00",
+                                                                 "closes_1": "18:00"})  # fmt: skip
+    assert saved.status_code == 303
+    client.post("/admin/book-setup/rooms", data={"csrf_token": csrf, "name": "Laser suite"})
+    client.post("/admin/book-setup/devices", data={"csrf_token": csrf, "name": "Erbium"})
+    closure = {"csrf_token": csrf, "first_day": "2030-12-24", "last_day": "2030-12-26",
+               "reason": "Christmas"}  # fmt: skip
+    assert client.post("/admin/book-setup/closures", data=closure).status_code == 303
+    lengths = {"csrf_token": csrf, "length_consultation": "50", "length_session": "60",
+               "length_review": "20", "length_photo_follow_up": "15",
+               "length_other": "3"}  # fmt: skip
+    bad_length = client.post("/admin/book-setup/lengths", data=lengths)
+    assert bad_length.status_code == 422 and "length_other-error" in bad_length.text
+    page = client.get("/admin/book-setup").text
+    assert 'value="08:00"' in page and "Laser suite" in page and "Erbium" in page
+    assert "Christmas" in page and 'value="50"' in page
+
+
+def test_another_clinics_appointment_page_is_not_found(
+    client: TestClient, north: SeededClinic, south: SeededClinic
+) -> None:
+    south_ids = set_up(client, south)
+    csrf = sign_in(client, south.usernames[Role.STAFF])
+    theirs = client.post("/api/v1/appointments", json=booking(south_ids),
+                         headers={"X-CSRF-Token": csrf}).json()  # fmt: skip
+    csrf = sign_in(client, north.usernames[Role.ADMIN])
+    page = client.get(f"/book/appointments/{theirs['id']}")
+    assert page.status_code == 404 and "Tester-south" not in page.text
+    move = client.post(f"/book/appointments/{theirs['id']}/cancel",
+                       data={"csrf_token": csrf, "version": "1", "reason": "x"})  # fmt: skip
+    assert move.status_code == 404
