@@ -12,7 +12,7 @@ from pathlib import Path
 
 import redis
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
 from resurface.config import Settings
 from resurface.domain.signin import Backoff
@@ -28,6 +28,18 @@ from resurface.storage.audit_anchor import FileAuditAnchor
 from resurface.storage.photo_store import FilePhotoStore
 from resurface.storage.repositories import redis_limits
 from resurface.storage.unit_of_work import SqlUnitOfWork
+
+DatabaseUnusable = (OperationalError, ProgrammingError)
+"""What the database raises when it is missing, unreachable or not migrated to this version."""
+
+
+def database_message(error: OperationalError | ProgrammingError) -> str:
+    """What the database said (its first line), and what to do."""
+    said = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+    return (
+        f"the database cannot be used ({said}); if it is new or from an earlier version, run "
+        "`resurface db upgrade`; otherwise check RESURFACE_DATABASE_URL"
+    )
 
 
 @dataclass

@@ -6,8 +6,8 @@ import sys
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from resurface import bootstrap
 from resurface.cli import (
     audit,
     backup,
@@ -68,19 +68,9 @@ def main() -> None:
     except ValidationError as error:
         typer.echo(f"error: {_settings_message(error)}", err=True)
         sys.exit(EXIT_INVALID)
-    except (OperationalError, ProgrammingError) as error:
-        typer.echo(f"error: {_database_message(error)}", err=True)
+    except bootstrap.DatabaseUnusable as error:
+        typer.echo(f"error: {bootstrap.database_message(error)}", err=True)
         sys.exit(EXIT_DATABASE)
-
-
-def _database_message(error: OperationalError | ProgrammingError) -> str:
-    """A database that is missing, unreachable or not migrated to this version: what the
-    database said (its first line), and what to do."""
-    said = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
-    return (
-        f"the database cannot be used ({said}); if it is new or from an earlier version, run "
-        "`resurface db upgrade`; otherwise check RESURFACE_DATABASE_URL"
-    )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ time by the front desk, since nobody recorded one - and those done or cancelled 
 status. The downgrade turns booked entries back into due ones; entries with a time keep their day.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-05 20:00:00
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 import resurface.storage.types
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
