@@ -48,7 +48,7 @@ from resurface.domain.chart import (
 )
 from resurface.domain.corrections import Correction, RecordKind
 from resurface.domain.errors import VersionConflict
-from resurface.domain.links import RecoveryLink
+from resurface.domain.links import PatientLink, RecoveryLink
 from resurface.domain.measurements import PhotoMeasurement
 from resurface.domain.messages import Notification, NotificationStatus
 from resurface.domain.outcomes import OutcomeRating
@@ -105,6 +105,7 @@ class _State:
     appointments: dict[int, Appointment] = field(default_factory=dict)
     alerts: dict[int, ClinicAlert] = field(default_factory=dict)
     recovery_links: dict[int, RecoveryLink] = field(default_factory=dict)
+    patient_links: dict[int, PatientLink] = field(default_factory=dict)
     notifications: dict[int, Notification] = field(default_factory=dict)
     outcomes: dict[int, OutcomeRating] = field(default_factory=dict)
     measurements: dict[int, PhotoMeasurement] = field(default_factory=dict)
@@ -677,6 +678,34 @@ class FakeRecoveryLinks(_Repository):
         return True
 
 
+class FakePatientLinks(_Repository):
+    def add(self, record: PatientLink) -> PatientLink:
+        if self.by_token_hash(record.token_hash) is not None:
+            raise DuplicateKey("patient link token hash")
+        stored = replace(record, id=_next_id(self._tables.patient_links))
+        self._tables.patient_links[stored.id] = stored
+        return stored
+
+    def by_token_hash(self, token_hash: str) -> PatientLink | None:
+        links = self._tables.patient_links.values()
+        return next((link for link in links if link.token_hash == token_hash), None)
+
+    def for_patient(self, clinic_id: int, patient_id: int) -> list[PatientLink]:
+        table = self._tables.patient_links
+        return [
+            table[key]
+            for key in sorted(table)
+            if table[key].clinic_id == clinic_id and table[key].patient_id == patient_id
+        ]
+
+    def revoke(self, clinic_id: int, link_id: int, at: dt.datetime) -> bool:
+        current = _scoped(self._tables.patient_links, clinic_id, link_id)
+        if current is None or current.revoked_at is not None:
+            return False
+        self._tables.patient_links[link_id] = replace(current, revoked_at=at)
+        return True
+
+
 def _due(record: Notification, at: dt.datetime) -> bool:
     if record.status is NotificationStatus.SENT:
         return False
@@ -852,6 +881,7 @@ class FakeUnitOfWork:
         self.appointments = FakeAppointments(self)
         self.alerts = FakeAlerts(self)
         self.recovery_links = FakeRecoveryLinks(self)
+        self.patient_links = FakePatientLinks(self)
         self.notifications = FakeNotifications(self)
         self.outcomes = FakeOutcomeRatings(self)
         self.measurements = FakePhotoMeasurements(self)

@@ -25,7 +25,7 @@ from resurface.domain.chart import (
 )
 from resurface.domain.codes import Modality
 from resurface.domain.corrections import Correction, RecordKind
-from resurface.domain.links import RecoveryLink
+from resurface.domain.links import PatientLink, RecoveryLink
 from resurface.domain.measurements import PhotoMeasurement
 from resurface.domain.messages import Notification
 from resurface.domain.outcomes import OutcomeRating
@@ -298,6 +298,13 @@ class RecoveryLinks(Protocol):
     def revoke(self, clinic_id: int, link_id: int, at: dt.datetime) -> bool: ...
 
 
+class PatientLinks(Protocol):
+    def add(self, record: PatientLink) -> PatientLink: ...
+    def by_token_hash(self, token_hash: str) -> PatientLink | None: ...
+    def for_patient(self, clinic_id: int, patient_id: int) -> list[PatientLink]: ...
+    def revoke(self, clinic_id: int, link_id: int, at: dt.datetime) -> bool: ...
+
+
 class Notifications(Protocol):
     def add(self, record: Notification) -> Notification: ...
     def ready_to_send(self, at: dt.datetime, limit: int = 50) -> list[Notification]: ...
@@ -342,6 +349,8 @@ class UnitOfWork(Protocol):
     def alerts(self) -> Alerts: ...
     @property
     def recovery_links(self) -> RecoveryLinks: ...
+    @property
+    def patient_links(self) -> PatientLinks: ...
     @property
     def notifications(self) -> Notifications: ...
     @property
@@ -421,6 +430,7 @@ __all__ = [
     "FileReference",
     "Notifications",
     "OutcomeRatings",
+    "PatientLinks",
     "Patients",
     "PhotoMeasurements",
     "PhotoStore",

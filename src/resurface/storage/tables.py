@@ -411,6 +411,19 @@ recovery_links = Table(
     Column("revoked_at", UtcDateTime()),
 )
 
+patient_links = Table(
+    "patient_links",
+    metadata,
+    Column("id", RecordId, primary_key=True),
+    _clinic(),
+    _patient(),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_by", ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime()),
+)
+
 notifications = Table(
     "notifications",
     metadata,

@@ -19,6 +19,7 @@ from resurface.storage.repositories import (
     SqlCorrections,
     SqlNotifications,
     SqlOutcomeRatings,
+    SqlPatientLinks,
     SqlPatients,
     SqlPhotoMeasurements,
     SqlRecoveryLinks,
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
     appointments: SqlAppointments
     alerts: SqlAlerts
     recovery_links: SqlRecoveryLinks
+    patient_links: SqlPatientLinks
     notifications: SqlNotifications
     outcomes: SqlOutcomeRatings
     measurements: SqlPhotoMeasurements
@@ -74,6 +76,7 @@ class SqlUnitOfWork:
         self.appointments = SqlAppointments(connection)
         self.alerts = SqlAlerts(connection)
         self.recovery_links = SqlRecoveryLinks(connection)
+        self.patient_links = SqlPatientLinks(connection)
         self.notifications = SqlNotifications(connection)
         self.outcomes = SqlOutcomeRatings(connection)
         self.measurements = SqlPhotoMeasurements(connection)

@@ -7,7 +7,7 @@ from resurface.storage.repositories.break_glass import SqlBreakGlass
 from resurface.storage.repositories.charts import SqlCharts
 from resurface.storage.repositories.clinics import SqlClinics
 from resurface.storage.repositories.corrections import SqlCorrections
-from resurface.storage.repositories.links import SqlRecoveryLinks
+from resurface.storage.repositories.links import SqlPatientLinks, SqlRecoveryLinks
 from resurface.storage.repositories.measurements import SqlPhotoMeasurements
 from resurface.storage.repositories.messages import SqlNotifications
 from resurface.storage.repositories.outcomes import SqlOutcomeRatings
@@ -28,6 +28,7 @@ __all__ = [
     "SqlCorrections",
     "SqlNotifications",
     "SqlOutcomeRatings",
+    "SqlPatientLinks",
     "SqlPatients",
     "SqlPhotoMeasurements",
     "SqlRecoveryLinks",
