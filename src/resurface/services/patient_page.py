@@ -85,6 +85,8 @@ class StaffGuide:
     patient: Patient
     guide: PatientGuide
     phone_missing: bool
+    page_url: str | None = None
+    """The patient's active link, for the QR code on the printed guide."""
 
 
 @dataclass(frozen=True)
@@ -201,17 +203,25 @@ def patient_home(ctx: Context, token: str, *, source: str) -> PatientHome:
     return home
 
 
-def patient_guide_of(ctx: Context, token: str, *, source: str) -> PatientGuide:
+@dataclass(frozen=True)
+class GuideView:
+    guide: PatientGuide
+    page_url: str | None
+    """The patient's page, for the QR code on the printed guide."""
+
+
+def patient_guide_of(ctx: Context, token: str, *, source: str) -> GuideView:
     """The personal guide through the patient's link (page and PDF)."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
         access, today = _opened(uow, ctx, token, now)
         guide = patient_guide(ctx.rules, guide_facts(uow, access.clinic, access.patient, today))
+        url = patient_links.page_url(ctx.links.for_clinic(access.clinic).public_url, token)
         patient_links.record_patient_event(
             uow, access, "read", "patient_guide", access.patient.id, source=source, now=now
         )
         uow.commit()
-    return guide
+    return GuideView(guide, url)
 
 
 def patient_aftercare(ctx: Context, token: str, session_id: int, *, source: str) -> AftercareSheet:
@@ -247,9 +257,23 @@ def staff_guide(ctx: Context, actor: Actor, patient_id: int) -> StaffGuide:
         patient = find_patient_audited(uow, actor, patient_id)
         clinic = _clinic(uow, actor.clinic_id)
         facts = guide_facts(uow, clinic, patient, ctx.clock.today_of(clinic))
+        url = _active_url(uow, ctx, clinic, patient)
         audit.record(uow, actor, "read", "patient_guide", patient.id, patient_id=patient.id)
         uow.commit()
-    return StaffGuide(patient, patient_guide(ctx.rules, facts), not clinic.phone.strip())
+    guide = patient_guide(ctx.rules, facts)
+    return StaffGuide(patient, guide, not clinic.phone.strip(), url)
+
+
+def _active_url(uow: UnitOfWork, ctx: Context, clinic: Clinic, patient: Patient) -> str | None:
+    """The patient's newest working link, if any (re-derived from its row, never stored)."""
+    now = ctx.clock.now()
+    usable = [
+        link for link in uow.patient_links.for_patient(clinic.id, patient.id) if link.usable(now)
+    ]
+    if not usable:
+        return None
+    keys = ctx.links.for_clinic(clinic)
+    return patient_links.page_url(keys.public_url, patient_links.token_for(keys.secret, usable[-1]))
 
 
 def aftercare_sheet(ctx: Context, actor: Actor, patient_id: int, session_id: int) -> AftercareSheet:
@@ -263,20 +287,7 @@ def aftercare_sheet(ctx: Context, actor: Actor, patient_id: int, session_id: int
             uow.commit()
             raise NotFound("session", session_id)
         clinic = _clinic(uow, actor.clinic_id)
-        now = ctx.clock.now()
-        usable = [
-            link
-            for link in uow.patient_links.for_patient(clinic.id, patient.id)
-            if link.usable(now)
-        ]
-        keys = ctx.links.for_clinic(clinic)
-        url = (
-            patient_links.page_url(
-                keys.public_url, patient_links.token_for(keys.secret, usable[-1])
-            )
-            if usable
-            else None
-        )
+        url = _active_url(uow, ctx, clinic, patient)
         sheet = _sheet(ctx.rules, clinic, patient, session, url)
         audit.record(uow, actor, "read", "aftercare_sheet", session.id, patient_id=patient.id)
         uow.commit()

@@ -60,7 +60,11 @@ def guide(request: Request, ctx: ContextDep, token: str) -> Response:
     except LinkNotUsable:
         return not_usable(request)
     return patient_response(
-        request, "patient_guide.html", guide=view, token=token, phone_href=tel(view.clinic_phone)
+        request,
+        "patient_guide.html",
+        guide=view.guide,
+        token=token,
+        phone_href=tel(view.guide.clinic_phone),
     )
 
 
@@ -73,7 +77,7 @@ def guide_pdf(request: Request, runtime: RuntimeDep, ctx: ContextDep, token: str
         return throttled(request, error)
     except LinkNotUsable:
         return not_usable(request)
-    return _pdf(runtime.guide_pdf(view), "your-guide.pdf", patient=True)
+    return _pdf(runtime.guide_pdf(view.guide, view.page_url), "your-guide.pdf", patient=True)
 
 
 @router.get("/p/{token}/sessions/{session_id}")
@@ -214,7 +218,7 @@ def staff_guide_pdf(
 ) -> Response:
     view = patient_page.staff_guide(ctx, session.actor, patient_id)
     name = _file_name(view.patient.family_name)
-    return _pdf(runtime.guide_pdf(view.guide), f"guide-{name}.pdf")
+    return _pdf(runtime.guide_pdf(view.guide, view.page_url), f"guide-{name}.pdf")
 
 
 @router.get("/patients/{patient_id}/sessions/{session_id}/aftercare")

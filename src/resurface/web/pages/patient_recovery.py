@@ -181,18 +181,26 @@ async def checkin_sent(request: Request, ctx: ContextDep, through: Through) -> R
             photo=data or None,
             request_key=values["request_key"],
         )
-        submitted = checkins.submit_checkin(ctx, token, answers, source=client_address(request))
+        submitted = checkins.submit_checkin(
+            ctx, token, answers, source=client_address(request), session_id=through.session_id
+        )
     except Throttled as error:
         return throttled(request, error)
     except LinkNotUsable:
         return not_usable(request)
     except InvalidInput as error:
         return view_page(
-            request, ctx, token, status_code=422, values=values, errors=error.by_field()
+            request,
+            ctx,
+            token,
+            status_code=422,
+            values=values,
+            errors=error.by_field(),
+            through=through,
         )
     if submitted.queued_notifications:
         wake_outbox(request)
-    return RedirectResponse(f"/r/{token}?sent=1#result", status_code=303)
+    return RedirectResponse(f"{through.base}?sent=1#result", status_code=303)
 
 
 def _form_values(form: Any) -> dict[str, Any]:
