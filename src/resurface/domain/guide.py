@@ -60,6 +60,23 @@ class TreatmentDate:
     on: dt.date | None
     status: DateStatus
     areas: str
+    weeks_after_first: int | None = None
+    """For a treatment still to be booked: how long after the first one it is planned."""
+
+    @property
+    def when(self) -> str:
+        """The date in the patient's words."""
+        if self.on is not None:
+            day = self.on.strftime("%d %B %Y").lstrip("0")
+            suffix = {
+                DateStatus.DONE: " (done)",
+                DateStatus.BOOKED: " (booked)",
+                DateStatus.ESTIMATED: " (about; to be booked)",
+            }.get(self.status, "")
+            return day + suffix
+        if self.weeks_after_first:
+            return f"to be booked, about {self.weeks_after_first} weeks after the first"
+        return "to be booked"
 
 
 @dataclass(frozen=True)
@@ -473,7 +490,8 @@ def treatment_dates(
             on = previous + dt.timedelta(weeks=gap)
             entry = TreatmentDate(index + 1, on, DateStatus.ESTIMATED, areas)
         else:
-            entry = TreatmentDate(index + 1, None, DateStatus.TO_BOOK, areas)
+            weeks = planned[index].week if index < len(planned) else None
+            entry = TreatmentDate(index + 1, None, DateStatus.TO_BOOK, areas, weeks)
         previous = entry.on
         dates.append(entry)
     return tuple(dates)

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from resurface.bootstrap import Runtime
 from resurface.domain.appointments import Appointment, AppointmentKind
 from resurface.domain.chart import AreaSettings, TreatmentSession
-from resurface.domain.codes import Area, Modality
+from resurface.domain.codes import Area
 from resurface.domain.links import PatientLink
 from resurface.domain.messages import NotificationKind
 from resurface.domain.people import Patient, Role, Sex
@@ -281,7 +281,9 @@ def test_forged_tampered_expired_revoked_and_foreign_tokens_are_refused_alike(
     foreign = {
         "south's session": f"/p/{token}/sessions/{south.record_ids['session']}",
         "south's aftercare": f"/p/{token}/sessions/{south.record_ids['session']}/aftercare.pdf",
-        "north's session via south's link": f"/p/{south_token}/sessions/{north.record_ids['session']}",
+        "north's session via south's link": (
+            f"/p/{south_token}/sessions/{north.record_ids['session']}"
+        ),
         "a photo of no check-in": (
             f"/p/{token}/sessions/{north.record_ids['session']}/photos/{north.record_ids['photo']}"
         ),
@@ -425,6 +427,7 @@ def test_the_guide_pdf_is_the_patients_own_and_plain(
         assert f"{done} (done)" in text and f"{booked} (booked)" in text
     if spec is SPECS[1]:
         assert "most people need 1 to 3 treatments" in text
+        assert "to be booked, about 6 weeks after the first" in text
 
 
 def test_staff_see_the_same_guide_with_its_evidence_and_the_aftercare_sheet(

@@ -172,7 +172,7 @@ def test_every_passage_keeps_its_sources_for_the_evidence_view(rules: RuleBase) 
 def test_the_link_expires_after_the_longest_series_plus_recovery_and_margin(
     rules: RuleBase,
 ) -> None:
-    consultation, items = consultation_for(SPECS[1], rules, TODAY)
+    _, items = consultation_for(SPECS[1], rules, TODAY)
     plan = decide(plan_of(items, TODAY))
     last = last_possible_session(plan, TODAY)
     assert last == TODAY + dt.timedelta(weeks=16)  # 3 sessions 8 weeks apart
@@ -191,7 +191,7 @@ def test_templates_keep_unknown_placeholders_and_lists_read_as_words() -> None:
 
 
 def test_treatment_dates_keep_a_booking_beyond_the_plan(rules: RuleBase) -> None:
-    consultation, items = consultation_for(SPECS[0], rules, TODAY)
+    _, items = consultation_for(SPECS[0], rules, TODAY)
     plan = decide(plan_of(items, TODAY))
     dates = treatment_dates(plan, (TODAY,), TODAY + dt.timedelta(weeks=30))
     assert [d.status for d in dates] == [DateStatus.DONE, DateStatus.BOOKED]
