@@ -166,7 +166,7 @@ def _one_area(area: Area) -> str:
     if area is Area.FULL_FACE:
         return "the whole face"
     if area in (Area.PERIORBITAL, Area.PERIORAL):
-        return f"the skin {area.label}"
+        return f"the area {area.label}"
     return f"the {area.label}"
 
 

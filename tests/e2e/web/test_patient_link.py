@@ -193,7 +193,7 @@ def test_the_patient_page_shows_guide_visits_and_checks_in_on_each_session(
     guide = client.get(f"/p/{token}/guide")
     assert guide.status_code == 200
     assert "fractional ablative laser treatment" in guide.text
-    assert "the skin around the mouth" in guide.text
+    assert "the area around the mouth" in guide.text
     assert "Sources:" not in guide.text  # the evidence is for staff only
     assert_plain(guide.text)
 
