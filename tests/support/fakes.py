@@ -53,6 +53,7 @@ from resurface.domain.measurements import PhotoMeasurement
 from resurface.domain.messages import Notification, NotificationStatus
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Clinic, Patient, User
+from resurface.domain.sharing import SharedResult
 from resurface.domain.signin import FailureCount
 from resurface.services.clock import Clock
 from resurface.services.errors import PhotoFileMissing
@@ -106,6 +107,7 @@ class _State:
     alerts: dict[int, ClinicAlert] = field(default_factory=dict)
     recovery_links: dict[int, RecoveryLink] = field(default_factory=dict)
     patient_links: dict[int, PatientLink] = field(default_factory=dict)
+    result_shares: dict[int, SharedResult] = field(default_factory=dict)
     notifications: dict[int, Notification] = field(default_factory=dict)
     outcomes: dict[int, OutcomeRating] = field(default_factory=dict)
     measurements: dict[int, PhotoMeasurement] = field(default_factory=dict)
@@ -706,6 +708,28 @@ class FakePatientLinks(_Repository):
         return True
 
 
+class FakeResultShares(_Repository):
+    def add(self, record: SharedResult) -> SharedResult:
+        stored = replace(record, id=_next_id(self._tables.result_shares))
+        self._tables.result_shares[stored.id] = stored
+        return stored
+
+    def for_patient(self, clinic_id: int, patient_id: int) -> list[SharedResult]:
+        table = self._tables.result_shares
+        return [
+            table[key]
+            for key in sorted(table)
+            if table[key].clinic_id == clinic_id and table[key].patient_id == patient_id
+        ]
+
+    def withdraw(self, clinic_id: int, share_id: int, by: int, at: dt.datetime) -> bool:
+        current = _scoped(self._tables.result_shares, clinic_id, share_id)
+        if current is None or current.withdrawn_at is not None:
+            return False
+        self._tables.result_shares[share_id] = replace(current, withdrawn_by=by, withdrawn_at=at)
+        return True
+
+
 def _due(record: Notification, at: dt.datetime) -> bool:
     if record.status is NotificationStatus.SENT:
         return False
@@ -882,6 +906,7 @@ class FakeUnitOfWork:
         self.alerts = FakeAlerts(self)
         self.recovery_links = FakeRecoveryLinks(self)
         self.patient_links = FakePatientLinks(self)
+        self.result_shares = FakeResultShares(self)
         self.notifications = FakeNotifications(self)
         self.outcomes = FakeOutcomeRatings(self)
         self.measurements = FakePhotoMeasurements(self)

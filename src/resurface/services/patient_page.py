@@ -5,7 +5,7 @@ The guide is one pure function (``domain.guide.patient_guide``); this module onl
 it is written from: the clinic's profile, the latest consultation (screening), the decided plan
 in treatment, the sessions done under it and the next session booked.
 
-Results are not shown to the patient: the clinic has no way yet to choose which results to share.
+Results reach the patient only when a clinician shares them (``services.result_sharing``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from resurface.domain.people import Clinic, Patient
 from resurface.domain.plans import decide, plan_in_treatment
 from resurface.domain.recovery import course_for
 from resurface.domain.rulebase import ModalityFamily, RuleBase
-from resurface.services import audit
+from resurface.services import audit, result_sharing
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context
 from resurface.services.errors import NotFound
@@ -39,6 +39,7 @@ from resurface.services.ports import UnitOfWork
 from resurface.services.recovery import patient_links
 from resurface.services.recovery.links import patient_csrf
 from resurface.services.recovery.patient_links import PatientLinkAccess
+from resurface.services.result_sharing import SharedPair
 
 
 class VisitKind(StrEnum):
@@ -76,6 +77,8 @@ class PatientHome:
     recovering: tuple[Recovering, ...]
     link_expires_at: dt.datetime
     csrf_token: str
+    results: tuple[SharedPair, ...] = ()
+    """The before/after comparisons the clinic chose to share, newest first."""
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,7 @@ def patient_home(ctx: Context, token: str, *, source: str) -> PatientHome:
             recovering=_recovering(ctx.rules, chart, access.patient, today),
             link_expires_at=access.link.expires_at,
             csrf_token=patient_csrf(ctx.links.secret, token),
+            results=result_sharing.shared_with(uow, access),
         )
         patient_links.record_patient_event(
             uow, access, "read", "patient_page", access.patient.id, source=source, now=now

@@ -30,6 +30,7 @@ from resurface.domain.measurements import PhotoMeasurement
 from resurface.domain.messages import Notification
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Clinic, Patient, User
+from resurface.domain.sharing import SharedResult
 from resurface.domain.signin import FailureCount, SessionStage
 from resurface.services.clock import Clock
 
@@ -298,6 +299,12 @@ class RecoveryLinks(Protocol):
     def revoke(self, clinic_id: int, link_id: int, at: dt.datetime) -> bool: ...
 
 
+class ResultShares(Protocol):
+    def add(self, record: SharedResult) -> SharedResult: ...
+    def for_patient(self, clinic_id: int, patient_id: int) -> list[SharedResult]: ...
+    def withdraw(self, clinic_id: int, share_id: int, by: int, at: dt.datetime) -> bool: ...
+
+
 class PatientLinks(Protocol):
     def add(self, record: PatientLink) -> PatientLink: ...
     def by_token_hash(self, token_hash: str) -> PatientLink | None: ...
@@ -351,6 +358,8 @@ class UnitOfWork(Protocol):
     def recovery_links(self) -> RecoveryLinks: ...
     @property
     def patient_links(self) -> PatientLinks: ...
+    @property
+    def result_shares(self) -> ResultShares: ...
     @property
     def notifications(self) -> Notifications: ...
     @property
@@ -436,6 +445,7 @@ __all__ = [
     "PhotoStore",
     "RecoveryLinks",
     "RequestKeys",
+    "ResultShares",
     "SecondFactor",
     "SecondFactors",
     "SeriesFacts",

@@ -24,6 +24,7 @@ from resurface.storage.repositories import (
     SqlPhotoMeasurements,
     SqlRecoveryLinks,
     SqlRequestKeys,
+    SqlResultShares,
     SqlSecondFactors,
     SqlSignInFailures,
     SqlThrottles,
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
     alerts: SqlAlerts
     recovery_links: SqlRecoveryLinks
     patient_links: SqlPatientLinks
+    result_shares: SqlResultShares
     notifications: SqlNotifications
     outcomes: SqlOutcomeRatings
     measurements: SqlPhotoMeasurements
@@ -77,6 +79,7 @@ class SqlUnitOfWork:
         self.alerts = SqlAlerts(connection)
         self.recovery_links = SqlRecoveryLinks(connection)
         self.patient_links = SqlPatientLinks(connection)
+        self.result_shares = SqlResultShares(connection)
         self.notifications = SqlNotifications(connection)
         self.outcomes = SqlOutcomeRatings(connection)
         self.measurements = SqlPhotoMeasurements(connection)

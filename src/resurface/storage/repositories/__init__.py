@@ -7,7 +7,11 @@ from resurface.storage.repositories.break_glass import SqlBreakGlass
 from resurface.storage.repositories.charts import SqlCharts
 from resurface.storage.repositories.clinics import SqlClinics
 from resurface.storage.repositories.corrections import SqlCorrections
-from resurface.storage.repositories.links import SqlPatientLinks, SqlRecoveryLinks
+from resurface.storage.repositories.links import (
+    SqlPatientLinks,
+    SqlRecoveryLinks,
+    SqlResultShares,
+)
 from resurface.storage.repositories.measurements import SqlPhotoMeasurements
 from resurface.storage.repositories.messages import SqlNotifications
 from resurface.storage.repositories.outcomes import SqlOutcomeRatings
@@ -33,6 +37,7 @@ __all__ = [
     "SqlPhotoMeasurements",
     "SqlRecoveryLinks",
     "SqlRequestKeys",
+    "SqlResultShares",
     "SqlSecondFactors",
     "SqlSignInFailures",
     "SqlThrottles",

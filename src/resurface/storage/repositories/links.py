@@ -1,5 +1,5 @@
 """Patients' links: looked up by token hash; recovery links listed per session, patient links per
-patient, within the clinic."""
+patient, within the clinic; and the results shared through the patient's link."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import select, update
 
 from resurface.domain.links import PatientLink, RecoveryLink
+from resurface.domain.sharing import SharedResult
 from resurface.storage.repositories._base import Repository, values_of
-from resurface.storage.tables import patient_links, recovery_links
+from resurface.storage.tables import patient_links, recovery_links, result_shares
 
 
 class SqlRecoveryLinks(Repository):
@@ -102,4 +103,43 @@ def _patient_link(row: Any) -> PatientLink:
         created_at=row.created_at,
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
+    )
+
+
+class SqlResultShares(Repository):
+    def add(self, record: SharedResult) -> SharedResult:
+        return replace(record, id=self._insert(result_shares, values_of(record)))
+
+    def for_patient(self, clinic_id: int, patient_id: int) -> list[SharedResult]:
+        query = (
+            select(result_shares)
+            .where(result_shares.c.clinic_id == clinic_id, result_shares.c.patient_id == patient_id)
+            .order_by(result_shares.c.id)
+        )
+        return [_share(row) for row in self.connection.execute(query)]
+
+    def withdraw(self, clinic_id: int, share_id: int, by: int, at: dt.datetime) -> bool:
+        result = self.connection.execute(
+            update(result_shares)
+            .where(
+                result_shares.c.id == share_id,
+                result_shares.c.clinic_id == clinic_id,
+                result_shares.c.withdrawn_at.is_(None),
+            )
+            .values(withdrawn_by=by, withdrawn_at=at)
+        )
+        return result.rowcount == 1
+
+
+def _share(row: Any) -> SharedResult:
+    return SharedResult(
+        id=row.id,
+        clinic_id=row.clinic_id,
+        patient_id=row.patient_id,
+        before_photo_id=row.before_photo_id,
+        after_photo_id=row.after_photo_id,
+        shared_by=row.shared_by,
+        shared_at=row.shared_at,
+        withdrawn_by=row.withdrawn_by,
+        withdrawn_at=row.withdrawn_at,
     )

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from resurface.domain.errors import InvalidInput
-from resurface.services import patient_page
+from resurface.services import patient_page, result_sharing
 from resurface.services.errors import LinkNotUsable, Throttled
 from resurface.services.recovery import link_limits, patient_links
 from resurface.web.deps import CheckedSessionDep, ContextDep, RuntimeDep, SessionDep
@@ -104,6 +104,25 @@ def checkin_photo(
     request: Request, ctx: ContextDep, token: str, session_id: int, photo_id: int
 ) -> Response:
     return photo_sent(request, ctx, Through(token, session_id), photo_id)
+
+
+@router.get("/p/{token}/results/{share_id}/{which}")
+def shared_photo(
+    request: Request, ctx: ContextDep, token: str, share_id: int, which: str
+) -> Response:
+    """A photo of a result the clinic shared with the patient."""
+    try:
+        link_limits.admit_patient(ctx, token, client_address(request))
+        photo, data = result_sharing.shared_photo(
+            ctx, token, share_id, which[:10], source=client_address(request)
+        )
+    except Throttled as error:
+        return throttled(request, error)
+    except LinkNotUsable:
+        return not_usable(request)
+    return Response(
+        data, media_type=photo.media_type, headers={"Cache-Control": "private", **PATIENT_HEADERS}
+    )
 
 
 @router.get("/p/{token}/sessions/{session_id}/aftercare.pdf")
