@@ -23,7 +23,7 @@ from resurface.domain.codes import (
     PreTreatment,
     ScreeningAction,
 )
-from resurface.domain.planning import pre_treatment_steps
+from resurface.domain.planning import best_indication, pre_treatment_steps
 from resurface.domain.plans import DecidedArea, DecidedPlan, SessionCount, schedule
 from resurface.domain.reestimate import improvement_target
 from resurface.domain.rulebase import ModalityFamily, Provenance, RuleBase
@@ -302,8 +302,13 @@ def _how_many(rules: RuleBase, plan: DecidedPlan, consultation: Consultation | N
         concern = rules.guide.concerns[item.concern].name
         area = area_phrase([item.area])
         count: SessionCount = item.sessions
+        indication = best_indication(rules.planning, item.modality, item.concern, item.area)
+        ranges = indication.sessions.provenance.labels if indication is not None else ()
+        if item.overridden:
+            ranges = (*ranges, "the clinician's decision (plan override)")
         if count.max <= 1:
-            passages.append(Passage(fill(texts.one, concern=concern, areas=area), cite))
+            text = fill(texts.one, concern=concern, areas=area)
+            passages.append(Passage(text, ranges + cite))
             continue
         passages.append(
             Passage(
@@ -315,7 +320,7 @@ def _how_many(rules: RuleBase, plan: DecidedPlan, consultation: Consultation | N
                     max=count.max,
                     expected=count.expected,
                 ),
-                cite,
+                ranges + cite,
             )
         )
         passages.append(Passage(texts.severity, cite))
@@ -323,7 +328,8 @@ def _how_many(rules: RuleBase, plan: DecidedPlan, consultation: Consultation | N
             text = fill(texts.delicate_area, areas=_capital(area))
             passages.append(Passage(text, _sources(rules.planning.area_healing_provenance)))
         low, high = _span(item.interval_weeks.min, item.interval_weeks.max)
-        passages.append(Passage(fill(texts.interval, min=low, max=high), cite))
+        spacing = _interval_sources(rules, item)
+        passages.append(Passage(fill(texts.interval, min=low, max=high), spacing + cite))
     if skin_type is not None and skin_type.number >= darker_from.number:
         passages.append(
             Passage(texts.darker_skin, _sources(rules.planning.gentler_first_provenance))
@@ -331,6 +337,14 @@ def _how_many(rules: RuleBase, plan: DecidedPlan, consultation: Consultation | N
     if plan.sessions_planned > 1:
         passages.append(Passage(texts.reestimate, cite))
     return Section("sessions", "How many treatments, and when", tuple(_unique(passages)))
+
+
+def _interval_sources(rules: RuleBase, item: DecidedArea) -> tuple[str, ...]:
+    """Where the interval comes from: the indication's own, else the modality's."""
+    indication = best_indication(rules.planning, item.modality, item.concern, item.area)
+    if indication is not None and indication.interval_weeks is not None:
+        return indication.interval_weeks.provenance.labels
+    return rules.planning.profiles[item.modality].interval_weeks.provenance.labels
 
 
 def _capital(text: str) -> str:

@@ -20,6 +20,7 @@ from resurface.domain.people import Role
 from resurface.services.access import Actor
 from resurface.services.recovery import patient_links
 from tests.conftest import make_settings
+from tests.e2e.browser.journey_support import sign_in
 from tests.support.browser import screenshot_path
 from tests.support.clinic import seed_clinic
 from tests.support.server import running_server
@@ -114,3 +115,33 @@ def test_the_patient_opens_their_page_reads_the_guide_and_checks_in(
     expect(phone).to_have_url(re.compile(rf"/p/{re.escape(token)}/sessions/{session_id}\?sent=1"))
     expect(phone.locator("#result")).to_contain_text("Thank you")
     phone.screenshot(path=screenshot_path("patient-page-3-checked-in"), full_page=True)
+
+
+def test_the_clinician_hands_over_the_link_and_prints_the_aftercare_sheet(
+    browser: Browser, patient_server: tuple[str, str, int]
+) -> None:
+    base, _, session_id = patient_server
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    sign_in(page, base, "north.clinician")
+    page.goto(f"{base}/patients/1/patient-link")
+    expect(page.get_by_role("heading", name="Robin Tester-north's own page")).to_be_visible()
+    handout = page.locator(".handout")
+    expect(handout).to_contain_text("Clinic north")
+    expect(handout.locator(".qr svg")).to_be_visible()
+    expect(handout.locator(".link-url")).to_contain_text("/p/")
+    page.emulate_media(media="print")
+    page.screenshot(path=screenshot_path("patient-link-handout-print"), full_page=True)
+    page.emulate_media(media="screen")
+
+    page.goto(f"{base}/patients/1/guide/evidence")
+    expect(page.locator(".evidence").first).to_be_visible()
+    page.screenshot(path=screenshot_path("guide-evidence"), full_page=True)
+
+    page.goto(f"{base}/patients/1/sessions/{session_id}/aftercare")
+    sheet = page.locator(".sheet")
+    expect(sheet).to_contain_text("Aftercare after your treatment")
+    expect(sheet.locator(".qr svg")).to_be_visible()
+    page.emulate_media(media="print")
+    page.screenshot(path=screenshot_path("aftercare-sheet-print"), full_page=True)
+    context.close()

@@ -167,6 +167,18 @@ def test_every_passage_keeps_its_sources_for_the_evidence_view(rules: RuleBase) 
     assert "Ward & Baker 2008" in what.passages[0].sources
     warnings = next(s for s in guide.sections if s.key == "warnings")
     assert all("Fife 2009" in item.sources for item in warnings.items)
+    sessions = next(s for s in guide.sections if s.key == "sessions")
+    assert "Nanni & Alster 1998" in sessions.passages[0].sources  # the indication's range
+    assert "the clinician's decision (plan override)" in sessions.passages[0].sources
+    neck = guide_for(rules, SPECS[1])
+    neck_sessions = next(s for s in neck.sections if s.key == "sessions")
+    assert all(
+        "Tierney & Hanke 2009" in p.sources
+        for p in neck_sessions.passages
+        if "treatments" in p.text and "weeks apart" not in p.text and "most people" in p.text
+    )
+    interval = next(p for p in neck_sessions.passages if "weeks apart" in p.text)
+    assert "Tierney & Hanke 2009" in interval.sources
 
 
 def test_the_link_expires_after_the_longest_series_plus_recovery_and_margin(
