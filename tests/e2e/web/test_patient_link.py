@@ -464,3 +464,25 @@ def test_staff_see_the_same_guide_with_its_evidence_and_the_aftercare_sheet(
         client.get(f"/patients/{north.patient.id}/sessions/{session_id}/aftercare").status_code
         == 403
     )
+
+
+def test_the_api_names_the_missing_email_and_queues_the_message_once_it_is_there(
+    client: TestClient, sqlite_runtime: Runtime, north: SeededClinic
+) -> None:
+    csrf = sign_in(client, north.usernames[Role.CLINICIAN])
+    url = f"/api/v1/patients/{north.patient.id}/patient-links/email"
+    refused = client.post(url, headers={"X-CSRF-Token": csrf})
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in refused.json()["errors"]] == ["email"]
+    with sqlite_runtime.context.uow() as uow:
+        patient = uow.patients.get(north.clinic.id, north.patient.id)
+        assert patient is not None
+        uow.patients.update(replace(patient, email="robin@example.org"))
+        uow.commit()
+    queued = client.post(url, headers={"X-CSRF-Token": csrf})
+    assert queued.status_code == 202 and queued.json()["recipient"] == "robin@example.org"
+    again = client.post(url, headers={"X-CSRF-Token": csrf})
+    assert again.status_code == 202
+    links = client.get(f"/api/v1/patients/{north.patient.id}/patient-links").json()["links"]
+    assert len(links) == 1, "e-mailing again sends the working link, it makes no new one"
