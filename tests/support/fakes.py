@@ -707,6 +707,11 @@ class FakePatientLinks(_Repository):
         self._tables.patient_links[link_id] = replace(current, revoked_at=at)
         return True
 
+    def extend(self, clinic_id: int, link_id: int, expires_at: dt.datetime) -> None:
+        current = _scoped(self._tables.patient_links, clinic_id, link_id)
+        if current is not None and current.revoked_at is None and current.expires_at < expires_at:
+            self._tables.patient_links[link_id] = replace(current, expires_at=expires_at)
+
 
 class FakeResultShares(_Repository):
     def add(self, record: SharedResult) -> SharedResult:

@@ -177,7 +177,7 @@ def _recovering(
 def _opened(
     uow: UnitOfWork, ctx: Context, token: str, now: dt.datetime
 ) -> tuple[PatientLinkAccess, dt.date]:
-    access = patient_links.access_in(uow, ctx.links.secret, token, now)
+    access = patient_links.access_in(uow, ctx.links.secret, token, now, ctx.rules)
     return access, ctx.clock.today_of(access.clinic)
 
 
@@ -232,7 +232,7 @@ def patient_aftercare(ctx: Context, token: str, session_id: int, *, source: str)
     """A session's aftercare sheet through the patient's link."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        access = patient_links.access_in(uow, ctx.links.secret, token, now)
+        access = patient_links.access_in(uow, ctx.links.secret, token, now, ctx.rules)
         session = patient_links.session_of(uow, access, session_id)
         keys = ctx.links.for_clinic(access.clinic)
         url = patient_links.page_url(keys.public_url, token)

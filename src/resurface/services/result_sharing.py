@@ -121,7 +121,7 @@ def shared_photo(
     token."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        access = patient_links.access_in(uow, ctx.links.secret, token, now)
+        access = patient_links.access_in(uow, ctx.links.secret, token, now, ctx.rules)
         found = next(((s, b, a) for s, b, a in _shown(uow, access) if s.id == share_id), None)
         if found is None or which not in ("before", "after"):
             raise LinkNotUsable()

@@ -119,7 +119,7 @@ def opened(
     of the patient's sessions through their patient link."""
     if session_id is None:
         return access_in(uow, ctx.links.secret, token, now)
-    return patient_links.session_access(uow, ctx.links.secret, token, session_id, now)
+    return patient_links.session_access(uow, ctx.links.secret, token, session_id, now, ctx.rules)
 
 
 def recovery_view(

@@ -61,7 +61,7 @@ def admit_patient(ctx: Context, token: str, client: str) -> None:
     now, secret = ctx.clock.now(), ctx.links.secret
     with ctx.uow() as uow:
         try:
-            access = patient_links.access_in(uow, secret, token, now)
+            access = patient_links.access_in(uow, secret, token, now, ctx.rules)
         except LinkNotUsable:
             throttles.hit_in(uow, secret, REFUSED_TOKENS, client, now)
             uow.commit()

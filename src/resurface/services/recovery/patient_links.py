@@ -86,17 +86,39 @@ def _issued(keys: LinkSigner, link: PatientLink) -> IssuedPatientLink:
     return IssuedPatientLink(link, token, page_url(keys.public_url, token))
 
 
-def series_expiry(rules: RuleBase, chart: Chart, now: dt.datetime) -> dt.datetime:
-    """When a link issued ``now`` stops working: the last possible session of the decided plan,
-    counted from its first session (done, else booked, else today), plus the recovery course
-    and the clinic's margin."""
+def series_expiry(rules: RuleBase, chart: Chart, issued_at: dt.datetime) -> dt.datetime:
+    """When a link issued at ``issued_at`` stops working: the last possible session of the
+    decided plan, counted from its first session (done, else the issue day), plus the recovery
+    course and the clinic's margin; without a decided plan, the margin from the issue."""
     plan = plan_in_treatment(chart.plans)
     last: dt.date | None = None
     if plan is not None:
         done = sorted(s.performed_on for s in chart.sessions if s.plan_id == plan.id)
-        anchor = done[0] if done else now.date()
+        anchor = done[0] if done else issued_at.date()
         last = last_possible_session(decide(plan), anchor)
-    return patient_link_expiry(now, last, rules.recovery.course_days, rules.guide.link_margin_days)
+    return patient_link_expiry(
+        issued_at, last, rules.recovery.course_days, rules.guide.link_margin_days
+    )
+
+
+def _renewed(
+    uow: UnitOfWork, rules: RuleBase, link: PatientLink, now: dt.datetime
+) -> PatientLink | None:
+    """A link handed over before the plan was decided (or before the series grew) follows the
+    series: past its stored expiry it is extended to the series' end when that is later, provided
+    the link still worked when the plan in treatment was made. A revoked link stays revoked.
+    ``None``: the link has really expired."""
+    if link.revoked_at is not None:
+        return None
+    chart = standing(uow.charts.chart(link.clinic_id, link.patient_id))
+    plan = plan_in_treatment(chart.plans)
+    if plan is None or plan.created_on > link.expires_at.date():
+        return None  # a link that lapsed is not revived by a later plan: hand over a new one
+    later = series_expiry(rules, chart, link.created_at)
+    if later <= now:
+        return None
+    uow.patient_links.extend(link.clinic_id, link.id, later)
+    return PatientLink(**{**link.__dict__, "expires_at": later})
 
 
 # --- the clinic's side ------------------------------------------------------------------------
@@ -240,15 +262,21 @@ def _clinic(uow: UnitOfWork, clinic_id: int) -> Clinic:
 # --- the patient's side -----------------------------------------------------------------------
 
 
-def access_in(uow: UnitOfWork, secret: str, token: str, now: dt.datetime) -> PatientLinkAccess:
-    """The patient a token opens now, or :class:`LinkNotUsable` whatever the reason."""
+def access_in(
+    uow: UnitOfWork, secret: str, token: str, now: dt.datetime, rules: RuleBase
+) -> PatientLinkAccess:
+    """The patient a token opens now, or :class:`LinkNotUsable` whatever the reason. A link past
+    its stored expiry is renewed when the patient's series now runs longer (the caller commits)."""
     if not 20 <= len(token) <= 100:
         raise LinkNotUsable()
     link = uow.patient_links.by_token_hash(hash_token(token))
-    if link is None or not link.usable(now):
+    if link is None or not hmac.compare_digest(token_for(secret, link), token):
         raise LinkNotUsable()
-    if not hmac.compare_digest(token_for(secret, link), token):
-        raise LinkNotUsable()
+    if not link.usable(now):
+        renewed = _renewed(uow, rules, link, now)
+        if renewed is None:
+            raise LinkNotUsable()
+        link = renewed
     clinic = uow.clinics.get(link.clinic_id)
     patient = uow.patients.get(link.clinic_id, link.patient_id)
     if clinic is None or patient is None:
@@ -257,11 +285,11 @@ def access_in(uow: UnitOfWork, secret: str, token: str, now: dt.datetime) -> Pat
 
 
 def session_access(
-    uow: UnitOfWork, secret: str, token: str, session_id: int, now: dt.datetime
+    uow: UnitOfWork, secret: str, token: str, session_id: int, now: dt.datetime, rules: RuleBase
 ) -> PatientAccess:
     """One of the patient's own sessions through their patient link (for its check-ins). A
     session of someone else, or one entered in error, is refused like a bad token."""
-    access = access_in(uow, secret, token, now)
+    access = access_in(uow, secret, token, now, rules)
     session = session_of(uow, access, session_id)
     return PatientAccess(access.link, access.clinic, access.patient, session)
 

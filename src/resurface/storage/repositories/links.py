@@ -63,6 +63,19 @@ def _link(row: Any) -> RecoveryLink:
 
 
 class SqlPatientLinks(Repository):
+    def extend(self, clinic_id: int, link_id: int, expires_at: dt.datetime) -> None:
+        """A later expiry for a link that is not revoked (the series runs longer)."""
+        self.connection.execute(
+            update(patient_links)
+            .where(
+                patient_links.c.id == link_id,
+                patient_links.c.clinic_id == clinic_id,
+                patient_links.c.revoked_at.is_(None),
+                patient_links.c.expires_at < expires_at,
+            )
+            .values(expires_at=expires_at)
+        )
+
     def add(self, record: PatientLink) -> PatientLink:
         return replace(record, id=self._insert(patient_links, values_of(record)))
 
