@@ -9,7 +9,17 @@ import re
 
 import pytest
 
-from resurface.domain.codes import Area, Concern, Contraindication, Modality, PreTreatment
+from resurface.domain.chart import ItemDecision, PlanItem
+from resurface.domain.chart import Span as ChartSpan
+from resurface.domain.codes import (
+    Area,
+    Concern,
+    Contraindication,
+    FitzpatrickType,
+    Modality,
+    PreTreatment,
+    Severity,
+)
 from resurface.domain.guide import (
     DateStatus,
     GuideFacts,
@@ -20,6 +30,7 @@ from resurface.domain.guide import (
     treatment_dates,
     words,
 )
+from resurface.domain.intake import Goal, MedicalHistory
 from resurface.domain.links import patient_link_expiry
 from resurface.domain.plans import decide
 from resurface.domain.rulebase import RuleBase
@@ -207,3 +218,36 @@ def test_treatment_dates_keep_a_booking_beyond_the_plan(rules: RuleBase) -> None
     plan = decide(plan_of(items, TODAY))
     dates = treatment_dates(plan, (TODAY,), TODAY + dt.timedelta(weeks=30))
     assert [d.status for d in dates] == [DateStatus.DONE, DateStatus.BOOKED]
+
+
+def test_every_indication_of_the_rule_base_gives_a_plain_guide(rules: RuleBase) -> None:
+    """Each modality x concern x area the rule base knows, for a patient with cold sores and a
+    darker skin type (the most preparation steps): no placeholder, code or citation is left."""
+    checked = 0
+    for indication in rules.planning.indications:
+        for concern in indication.concerns:
+            for area in indication.areas or (Area.FULL_FACE, Area.PERIORBITAL):
+                spec = CaseSpec(
+                    "any",
+                    Goal(concern, area, Severity.MODERATE),
+                    MedicalHistory(hsv_history=True),
+                    FitzpatrickType.IV,
+                    None,
+                    "",
+                    "",
+                    (),
+                )
+                consultation, _ = consultation_for(spec, rules, TODAY)
+                item = PlanItem(
+                    area, concern, Severity.MODERATE, indication.modality,
+                    int(indication.sessions.min), int(indication.sessions.min),
+                    int(indication.sessions.max), ChartSpan(4, 8), ChartSpan(2, 5),
+                    decision=ItemDecision.ACCEPTED,
+                )  # fmt: skip
+                plan = decide(plan_of((item,), TODAY))
+                facts = GuideFacts("Clinic North", PHONE, "Robin", consultation, plan)
+                guide = patient_guide(rules, facts)
+                assert_plain(rules, guide.patient_text())
+                assert rules.guide.concerns[concern].name in guide.patient_text()
+                checked += 1
+    assert checked > 30
