@@ -15,12 +15,14 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
 from resurface.config import Settings
+from resurface.domain.guide import PatientGuide
 from resurface.domain.signin import Backoff
 from resurface.mail import SmtpMailer, SmtpSettings
 from resurface.protocols import load_rule_base
 from resurface.services.auth import LoginPolicy
 from resurface.services.consultations import ConsultationView
 from resurface.services.context import Clock, Context, Limits, SecretBox
+from resurface.services.patient_page import AftercareSheet
 from resurface.services.recovery.links import LinkSigner
 from resurface.services.sign_in_throttle import Throttle
 from resurface.storage import backup, database
@@ -58,6 +60,18 @@ class Runtime:
         from resurface.reports import consent
 
         return consent.consent_pdf(view, self.context.clock.today())
+
+    def guide_pdf(self, guide: PatientGuide, page_url: str | None = None) -> bytes:
+        """The patient's personal guide as a PDF (built by ``reports.guide``)."""
+        from resurface.reports import guide as report
+
+        return report.guide_pdf(guide, self.context.clock.today(), page_url)
+
+    def aftercare_pdf(self, sheet: AftercareSheet) -> bytes:
+        """A session's aftercare sheet as a PDF (built by ``reports.guide``)."""
+        from resurface.reports import guide as report
+
+        return report.aftercare_pdf(sheet, self.context.clock.today())
 
     def database_status(self) -> tuple[bool, str | None]:
         """Whether the database answers, and the schema revision it is at."""

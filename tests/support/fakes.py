@@ -48,11 +48,12 @@ from resurface.domain.chart import (
 )
 from resurface.domain.corrections import Correction, RecordKind
 from resurface.domain.errors import VersionConflict
-from resurface.domain.links import RecoveryLink
+from resurface.domain.links import PatientLink, RecoveryLink
 from resurface.domain.measurements import PhotoMeasurement
 from resurface.domain.messages import Notification, NotificationStatus
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Clinic, Patient, User
+from resurface.domain.sharing import SharedResult
 from resurface.domain.signin import FailureCount
 from resurface.services.clock import Clock
 from resurface.services.errors import PhotoFileMissing
@@ -105,6 +106,8 @@ class _State:
     appointments: dict[int, Appointment] = field(default_factory=dict)
     alerts: dict[int, ClinicAlert] = field(default_factory=dict)
     recovery_links: dict[int, RecoveryLink] = field(default_factory=dict)
+    patient_links: dict[int, PatientLink] = field(default_factory=dict)
+    result_shares: dict[int, SharedResult] = field(default_factory=dict)
     notifications: dict[int, Notification] = field(default_factory=dict)
     outcomes: dict[int, OutcomeRating] = field(default_factory=dict)
     measurements: dict[int, PhotoMeasurement] = field(default_factory=dict)
@@ -691,6 +694,61 @@ class FakeRecoveryLinks(_Repository):
         return True
 
 
+class FakePatientLinks(_Repository):
+    def add(self, record: PatientLink) -> PatientLink:
+        if self.by_token_hash(record.token_hash) is not None:
+            raise DuplicateKey("patient link token hash")
+        stored = replace(record, id=_next_id(self._tables.patient_links))
+        self._tables.patient_links[stored.id] = stored
+        return stored
+
+    def by_token_hash(self, token_hash: str) -> PatientLink | None:
+        links = self._tables.patient_links.values()
+        return next((link for link in links if link.token_hash == token_hash), None)
+
+    def for_patient(self, clinic_id: int, patient_id: int) -> list[PatientLink]:
+        table = self._tables.patient_links
+        return [
+            table[key]
+            for key in sorted(table)
+            if table[key].clinic_id == clinic_id and table[key].patient_id == patient_id
+        ]
+
+    def revoke(self, clinic_id: int, link_id: int, at: dt.datetime) -> bool:
+        current = _scoped(self._tables.patient_links, clinic_id, link_id)
+        if current is None or current.revoked_at is not None:
+            return False
+        self._tables.patient_links[link_id] = replace(current, revoked_at=at)
+        return True
+
+    def extend(self, clinic_id: int, link_id: int, expires_at: dt.datetime) -> None:
+        current = _scoped(self._tables.patient_links, clinic_id, link_id)
+        if current is not None and current.revoked_at is None and current.expires_at < expires_at:
+            self._tables.patient_links[link_id] = replace(current, expires_at=expires_at)
+
+
+class FakeResultShares(_Repository):
+    def add(self, record: SharedResult) -> SharedResult:
+        stored = replace(record, id=_next_id(self._tables.result_shares))
+        self._tables.result_shares[stored.id] = stored
+        return stored
+
+    def for_patient(self, clinic_id: int, patient_id: int) -> list[SharedResult]:
+        table = self._tables.result_shares
+        return [
+            table[key]
+            for key in sorted(table)
+            if table[key].clinic_id == clinic_id and table[key].patient_id == patient_id
+        ]
+
+    def withdraw(self, clinic_id: int, share_id: int, by: int, at: dt.datetime) -> bool:
+        current = _scoped(self._tables.result_shares, clinic_id, share_id)
+        if current is None or current.withdrawn_at is not None:
+            return False
+        self._tables.result_shares[share_id] = replace(current, withdrawn_by=by, withdrawn_at=at)
+        return True
+
+
 def _due(record: Notification, at: dt.datetime) -> bool:
     if record.status is NotificationStatus.SENT:
         return False
@@ -866,6 +924,8 @@ class FakeUnitOfWork:
         self.appointments = FakeAppointments(self)
         self.alerts = FakeAlerts(self)
         self.recovery_links = FakeRecoveryLinks(self)
+        self.patient_links = FakePatientLinks(self)
+        self.result_shares = FakeResultShares(self)
         self.notifications = FakeNotifications(self)
         self.outcomes = FakeOutcomeRatings(self)
         self.measurements = FakePhotoMeasurements(self)

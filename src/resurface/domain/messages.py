@@ -10,6 +10,8 @@ from enum import StrEnum
 class NotificationKind(StrEnum):
     URGENT_ALERT = "urgent_alert"
     CHECKIN_REMINDER = "checkin_reminder"
+    PATIENT_LINK = "patient_link"
+    """The patient's own link for the whole series, e-mailed when the clinic hands it over."""
     BREAK_GLASS = "break_glass"
     """The front desk opened a chart in an emergency: the medical director is told."""
 

@@ -397,6 +397,92 @@ class BookRules:
         return self.durations.get(kind, 30)
 
 
+# --- the patient's guide ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConcernGuide:
+    """A concern in the patient's words: its name, what is measured, what treatment does."""
+
+    name: str
+    measure: str
+    text: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class FamilyGuide:
+    """One kind of treatment explained to the patient."""
+
+    name: str
+    explained: str
+    day_of: str
+    normal: str
+    makeup_from_day: int
+    sun: str
+    judge_results: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class SessionTexts:
+    one: str
+    range: str
+    severity: str
+    delicate_area: str
+    darker_skin: str
+    reestimate: str
+    interval: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class DeferredTexts:
+    heading: str
+    general: str
+    reasons: Mapping[Contraindication, str]
+    other: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class WarningTexts:
+    signs: tuple[str, ...]
+    call: str
+    call_without_phone: str
+    emergency: str
+    questions: str
+    questions_without_phone: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class ResultTexts:
+    expect: str
+    studied: str
+    unstudied: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class GuideRules:
+    """Every text of the patient's guide (clinic-editable templates) and the patient link's
+    margin after the series. Sources are for staff only."""
+
+    link_margin_days: int
+    link_provenance: Provenance
+    concerns: Mapping[Concern, ConcernGuide]
+    families: Mapping[ModalityFamily, FamilyGuide]
+    sessions: SessionTexts
+    preparation: Mapping[PreTreatment, str]
+    preparation_provenance: Provenance
+    deferred: DeferredTexts
+    warnings: WarningTexts
+    results: ResultTexts
+    pending: str
+    """Shown while the patient has no decided plan yet."""
+
+
 # --- the whole rule base ------------------------------------------------------------------------
 
 
@@ -410,4 +496,5 @@ class RuleBase:
     triage: TriageRules
     response: ResponseRules
     aftercare: AftercareRules
+    guide: GuideRules
     book: BookRules = field(default_factory=lambda: BookRules({}))

@@ -16,26 +16,34 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from resurface.domain.appointments import VISIT_KINDS
-from resurface.domain.codes import AlertCode, Concern, Modality, Score, Urgency
+from resurface.domain.codes import AlertCode, Concern, Modality, PreTreatment, Score, Urgency
 from resurface.domain.errors import ProtocolError
 from resurface.domain.rulebase import (
     AftercareRules,
     BookRules,
+    ConcernGuide,
+    DeferredTexts,
+    FamilyGuide,
+    GuideRules,
     ModalityFamily,
     PlanningRules,
     RecoveryProfile,
     RecoveryRules,
     ResponseRules,
+    ResultTexts,
     RuleBase,
     ScaleRules,
     ScreeningRules,
+    SessionTexts,
     SettingsRules,
     TriageRules,
+    WarningTexts,
 )
 from resurface.protocols._provenance import check_numbers_are_sourced, key_path
 from resurface.protocols._schema import (
     AftercareFile,
     AppointmentsFile,
+    GuideFile,
     ModalitiesFile,
     RecoveryFile,
     ResponseFile,
@@ -58,6 +66,7 @@ PROTOCOL_FILES = (
     "response.yaml",
     "aftercare.yaml",
     "appointments.yaml",
+    "guide.yaml",
 )
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -82,6 +91,7 @@ def load_rule_base(directory: Path | None = None) -> RuleBase:
     response = _load(folder, "response.yaml", ResponseFile)
     aftercare = _load(folder, "aftercare.yaml", AftercareFile)
     book = _load(folder, "appointments.yaml", AppointmentsFile)
+    guide = _load(folder, "guide.yaml", GuideFile)
     return RuleBase(
         scales=_scales(scales),
         screening=_screening(screening),
@@ -92,6 +102,7 @@ def load_rule_base(directory: Path | None = None) -> RuleBase:
         response=_response(response),
         aftercare=_aftercare(aftercare),
         book=_book(book),
+        guide=_guide(guide),
     )
 
 
@@ -232,3 +243,66 @@ def _aftercare(file: AftercareFile) -> AftercareRules:
         phases={f: tuple(p.to_domain() for p in model.phases) for f, model in families.items()},
         provenance={f: model.provenance() for f, model in families.items()},
     )
+
+
+def _guide(file: GuideFile) -> GuideRules:
+    _require("guide.yaml", "concerns", file.concerns, Concern)
+    _require("guide.yaml", "families", file.families, ModalityFamily)
+    _require("guide.yaml", "preparation", file.preparation.entries, PreTreatment)
+    s, d, w, r = file.sessions, file.deferred, file.warnings, file.results
+    return GuideRules(
+        link_margin_days=file.patient_link.margin_days,
+        link_provenance=file.patient_link.provenance(),
+        concerns={
+            c: ConcernGuide(g.name, g.measure, _flat(g.text), g.provenance())
+            for c, g in file.concerns.items()
+        },
+        families={
+            f: FamilyGuide(
+                g.name,
+                _flat(g.explained),
+                _flat(g.day_of),
+                _flat(g.normal),
+                g.makeup_from_day,
+                _flat(g.sun),
+                _flat(g.judge_results),
+                g.provenance(),
+            )
+            for f, g in file.families.items()
+        },
+        sessions=SessionTexts(
+            one=_flat(s.one),
+            range=_flat(s.range),
+            severity=_flat(s.severity),
+            delicate_area=_flat(s.delicate_area),
+            darker_skin=_flat(s.darker_skin),
+            reestimate=_flat(s.reestimate),
+            interval=_flat(s.interval),
+            provenance=s.provenance(),
+        ),
+        preparation={code: _flat(text) for code, text in file.preparation.entries.items()},
+        preparation_provenance=file.preparation.provenance(),
+        deferred=DeferredTexts(
+            d.heading,
+            _flat(d.general),
+            {code: _flat(text) for code, text in d.reasons.items()},
+            _flat(d.other),
+            d.provenance(),
+        ),
+        warnings=WarningTexts(
+            tuple(_flat(sign) for sign in w.signs),
+            _flat(w.call),
+            _flat(w.call_without_phone),
+            _flat(w.emergency),
+            _flat(w.questions),
+            _flat(w.questions_without_phone),
+            w.provenance(),
+        ),
+        results=ResultTexts(_flat(r.expect), _flat(r.studied), _flat(r.unstudied), r.provenance()),
+        pending=_flat(file.pending.text),
+    )
+
+
+def _flat(text: str) -> str:
+    """Folded YAML keeps a trailing newline; the patient reads one line of words."""
+    return " ".join(text.split())

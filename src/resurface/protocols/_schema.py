@@ -637,3 +637,78 @@ class DurationModel(Strict):
 
 class AppointmentsFile(Strict):
     durations: dict[str, DurationModel]
+
+
+# --- guide.yaml -------------------------------------------------------------------------------
+
+
+class LinkModel(Sourced):
+    margin_days: int = Field(ge=0, le=3650)
+
+
+class ConcernGuideModel(Sourced):
+    name: str = Field(min_length=1)
+    measure: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+
+
+class FamilyGuideModel(Sourced):
+    name: str = Field(min_length=1)
+    explained: str = Field(min_length=1)
+    day_of: str = Field(min_length=1)
+    normal: str = Field(min_length=1)
+    makeup_from_day: int = Field(ge=0, le=365)
+    sun: str = Field(min_length=1)
+    judge_results: str = Field(min_length=1)
+
+
+class SessionTextsModel(Sourced):
+    one: str
+    range: str
+    severity: str
+    delicate_area: str
+    darker_skin: str
+    reestimate: str
+    interval: str
+
+
+class PreparationModel(WithEntries):
+    entries: dict[PreTreatment, str] = Field(default_factory=dict)
+
+
+class DeferredModel(Sourced):
+    heading: str
+    general: str
+    reasons: dict[Contraindication, str] = Field(default_factory=dict)
+    other: str
+
+
+class WarningsModel(Sourced):
+    signs: list[str] = Field(min_length=1)
+    call: str
+    call_without_phone: str
+    emergency: str
+    questions: str
+    questions_without_phone: str
+
+
+class ResultsModel(Sourced):
+    expect: str
+    studied: str
+    unstudied: str
+
+
+class PendingModel(Sourced):
+    text: str = Field(min_length=1)
+
+
+class GuideFile(Strict):
+    patient_link: LinkModel
+    pending: PendingModel
+    concerns: dict[Concern, ConcernGuideModel]
+    families: dict[ModalityFamily, FamilyGuideModel]
+    sessions: SessionTextsModel
+    preparation: PreparationModel
+    deferred: DeferredModel
+    warnings: WarningsModel
+    results: ResultsModel

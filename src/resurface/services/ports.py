@@ -26,11 +26,12 @@ from resurface.domain.chart import (
 from resurface.domain.clinic_setup import CalendarFeed, Closure, Device, OpeningHours, Room
 from resurface.domain.codes import Modality
 from resurface.domain.corrections import Correction, RecordKind
-from resurface.domain.links import RecoveryLink
+from resurface.domain.links import PatientLink, RecoveryLink
 from resurface.domain.measurements import PhotoMeasurement
 from resurface.domain.messages import Notification
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Clinic, Patient, User
+from resurface.domain.sharing import SharedResult
 from resurface.domain.signin import FailureCount, SessionStage
 from resurface.services.clock import Clock
 
@@ -371,6 +372,22 @@ class RecoveryLinks(Protocol):
     def revoke(self, clinic_id: int, link_id: int, at: dt.datetime) -> bool: ...
 
 
+class ResultShares(Protocol):
+    def add(self, record: SharedResult) -> SharedResult: ...
+    def for_patient(self, clinic_id: int, patient_id: int) -> list[SharedResult]: ...
+    def withdraw(self, clinic_id: int, share_id: int, by: int, at: dt.datetime) -> bool: ...
+
+
+class PatientLinks(Protocol):
+    def add(self, record: PatientLink) -> PatientLink: ...
+    def by_token_hash(self, token_hash: str) -> PatientLink | None: ...
+    def for_patient(self, clinic_id: int, patient_id: int) -> list[PatientLink]: ...
+    def revoke(self, clinic_id: int, link_id: int, at: dt.datetime) -> bool: ...
+    def extend(self, clinic_id: int, link_id: int, expires_at: dt.datetime) -> None:
+        """A later expiry for a link that is not revoked (the series runs longer)."""
+        ...
+
+
 class Notifications(Protocol):
     def add(self, record: Notification) -> Notification: ...
     def ready_to_send(self, at: dt.datetime, limit: int = 50) -> list[Notification]: ...
@@ -417,6 +434,10 @@ class UnitOfWork(Protocol):
     def alerts(self) -> Alerts: ...
     @property
     def recovery_links(self) -> RecoveryLinks: ...
+    @property
+    def patient_links(self) -> PatientLinks: ...
+    @property
+    def result_shares(self) -> ResultShares: ...
     @property
     def notifications(self) -> Notifications: ...
     @property
@@ -497,11 +518,13 @@ __all__ = [
     "FileReference",
     "Notifications",
     "OutcomeRatings",
+    "PatientLinks",
     "Patients",
     "PhotoMeasurements",
     "PhotoStore",
     "RecoveryLinks",
     "RequestKeys",
+    "ResultShares",
     "SecondFactor",
     "SecondFactors",
     "SeriesFacts",

@@ -26,6 +26,7 @@ from resurface.domain.reestimate import (
     reestimate_sessions,
 )
 from resurface.domain.rulebase import Grade, RuleBase
+from resurface.domain.sharing import SharedResult
 from resurface.domain.text import check_text
 from resurface.imaging.compare import Comparison, compare
 from resurface.imaging.errors import ImagingError
@@ -38,6 +39,7 @@ from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient_audited
 from resurface.services.photos import with_face_fallback
 from resurface.services.ports import PhotoStore
+from resurface.services.result_sharing import active_share
 
 GAIS = "gais"
 NOTE_MAX = 2000
@@ -105,6 +107,8 @@ class ResultsView:
     responses: tuple[ItemResponse, ...]
     outcomes: tuple[OutcomeRating, ...]
     gais: tuple[Grade, ...]
+    shared: SharedResult | None = None
+    """The before/after pair shown, when the clinic shares it with the patient."""
 
     def label(self, photo: Photo) -> str:
         """The photo's label in its region ("baseline", "follow-up" or none), as
@@ -133,6 +137,11 @@ def read_results(
         regions = series_by_region(clinical)
         before, after = _pair(clinical, regions, before_id, after_id, ctx.photos)
         outcomes = tuple(uow.outcomes.for_patient(actor.clinic_id, patient.id))
+        shared = (
+            active_share(uow, actor.clinic_id, patient.id, before.id, after.id)
+            if before is not None and after is not None
+            else None
+        )
         detail = f"before={before.id if before else '-'} after={after.id if after else '-'}"
         audit.record(
             uow, actor, "results_read", "patient", patient.id, patient_id=patient.id, detail=detail
@@ -154,6 +163,7 @@ def read_results(
         _responses(ctx.photos, ctx.rules, chart),
         outcomes,
         gais_grades(ctx.rules),
+        shared,
     )
 
 

@@ -506,6 +506,33 @@ recovery_links = Table(
     Column("revoked_at", UtcDateTime()),
 )
 
+patient_links = Table(
+    "patient_links",
+    metadata,
+    Column("id", RecordId, primary_key=True),
+    _clinic(),
+    _patient(),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_by", ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime()),
+)
+
+result_shares = Table(
+    "result_shares",
+    metadata,
+    Column("id", RecordId, primary_key=True),
+    _clinic(),
+    _patient(),
+    Column("before_photo_id", ForeignKey("photos.id"), nullable=False),
+    Column("after_photo_id", ForeignKey("photos.id"), nullable=False),
+    Column("shared_by", ForeignKey("users.id"), nullable=False),
+    Column("shared_at", UtcDateTime(), nullable=False),
+    Column("withdrawn_by", ForeignKey("users.id")),
+    Column("withdrawn_at", UtcDateTime()),
+)
+
 notifications = Table(
     "notifications",
     metadata,

@@ -22,10 +22,12 @@ from resurface.storage.repositories import (
     SqlCorrections,
     SqlNotifications,
     SqlOutcomeRatings,
+    SqlPatientLinks,
     SqlPatients,
     SqlPhotoMeasurements,
     SqlRecoveryLinks,
     SqlRequestKeys,
+    SqlResultShares,
     SqlSecondFactors,
     SqlSignInFailures,
     SqlThrottles,
@@ -51,6 +53,8 @@ class SqlUnitOfWork:
     clinic_setup: SqlClinicSetup
     alerts: SqlAlerts
     recovery_links: SqlRecoveryLinks
+    patient_links: SqlPatientLinks
+    result_shares: SqlResultShares
     notifications: SqlNotifications
     outcomes: SqlOutcomeRatings
     measurements: SqlPhotoMeasurements
@@ -88,6 +92,8 @@ class SqlUnitOfWork:
         self.clinic_setup = SqlClinicSetup(connection)
         self.alerts = SqlAlerts(connection)
         self.recovery_links = SqlRecoveryLinks(connection)
+        self.patient_links = SqlPatientLinks(connection)
+        self.result_shares = SqlResultShares(connection)
         self.notifications = SqlNotifications(connection)
         self.outcomes = SqlOutcomeRatings(connection)
         self.measurements = SqlPhotoMeasurements(connection)

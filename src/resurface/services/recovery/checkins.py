@@ -32,7 +32,7 @@ from resurface.imaging.ingest import IngestedPhoto, ingest_photo
 from resurface.services.context import Context, Limits
 from resurface.services.errors import NotFound
 from resurface.services.ports import PhotoStore, UnitOfWork
-from resurface.services.recovery import outbox
+from resurface.services.recovery import outbox, patient_links
 from resurface.services.recovery.links import (
     LinkNotUsable,
     PatientAccess,
@@ -112,11 +112,23 @@ class Submitted:
 # --- the page ----------------------------------------------------------------------------------
 
 
-def recovery_view(ctx: Context, token: str, *, source: str) -> PatientPage:
+def opened(
+    uow: UnitOfWork, ctx: Context, token: str, session_id: int | None, now: dt.datetime
+) -> PatientAccess:
+    """The session ``token`` opens: a recovery link's own session, or (``session_id`` given) one
+    of the patient's sessions through their patient link."""
+    if session_id is None:
+        return access_in(uow, ctx.links.secret, token, now)
+    return patient_links.session_access(uow, ctx.links.secret, token, session_id, now, ctx.rules)
+
+
+def recovery_view(
+    ctx: Context, token: str, *, source: str, session_id: int | None = None
+) -> PatientPage:
     """The patient's page for ``token``; ``source`` (the client's address) goes in the audit."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        access = access_in(uow, ctx.links.secret, token, now)
+        access = opened(uow, ctx, token, session_id, now)
         today = ctx.clock.today_of(access.clinic)
         view = _view(uow, ctx.rules, access, ctx.links.secret, token, today)
         record_patient_event(
@@ -282,14 +294,16 @@ def _date(
     return day
 
 
-def submit_checkin(ctx: Context, token: str, answers: Answers, *, source: str) -> Submitted:
+def submit_checkin(
+    ctx: Context, token: str, answers: Answers, *, source: str, session_id: int | None = None
+) -> Submitted:
     """Save, triage and audit one check-in sent through ``token``; ``source`` is the client."""
     now = ctx.clock.now()
     key = checked_key(answers.request_key)
     with ctx.photo_work():  # decoded before any lock is taken, one photo at a time
         ingested = _ingested(answers.photo, ctx.limits)
     with ctx.uow() as uow:
-        access = access_in(uow, ctx.links.secret, token, now)
+        access = opened(uow, ctx, token, session_id, now)
         today = ctx.clock.today_of(access.clinic)  # the patient's day is the clinic's
         checkin = parse_answers(answers, access.session.performed_on, today)
         # One check-in of a session at a time: a resend sent alongside its original, or two
@@ -463,12 +477,14 @@ def _mark_appointment_done(uow: UnitOfWork, access: PatientAccess, day: dt.date)
 # --- the patient's photos ----------------------------------------------------------------------
 
 
-def patient_photo(ctx: Context, token: str, photo_id: int, *, source: str) -> tuple[Photo, bytes]:
+def patient_photo(
+    ctx: Context, token: str, photo_id: int, *, source: str, session_id: int | None = None
+) -> tuple[Photo, bytes]:
     """A photo the patient sent with a check-in of this link's session; anything else is refused
     exactly like a bad token."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        access = access_in(uow, ctx.links.secret, token, now)
+        access = opened(uow, ctx, token, session_id, now)
         photo = uow.charts.photo(access.clinic.id, photo_id)
         if (
             photo is None

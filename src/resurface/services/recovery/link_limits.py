@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from resurface.services import throttles
 from resurface.services.errors import LinkNotUsable
+from resurface.services.recovery import patient_links
 from resurface.services.recovery.links import access_in, hash_token
 from resurface.services.throttles import Limit
 
@@ -46,6 +47,21 @@ def admit(ctx: Context, token: str, client: str) -> None:
     with ctx.uow() as uow:
         try:
             access = access_in(uow, secret, token, now)
+        except LinkNotUsable:
+            throttles.hit_in(uow, secret, REFUSED_TOKENS, client, now)
+            uow.commit()
+            raise
+        throttles.hit_in(uow, secret, LINK_USES, access.link.token_hash, now)
+        uow.commit()
+
+
+def admit_patient(ctx: Context, token: str, client: str) -> None:
+    """:func:`admit` for the patient's link of the whole series (``/p/{token}``): the same
+    limits, counted the same way (per client for bad tokens, per link for working ones)."""
+    now, secret = ctx.clock.now(), ctx.links.secret
+    with ctx.uow() as uow:
+        try:
+            access = patient_links.access_in(uow, secret, token, now, ctx.rules)
         except LinkNotUsable:
             throttles.hit_in(uow, secret, REFUSED_TOKENS, client, now)
             uow.commit()

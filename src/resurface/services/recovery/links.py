@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from resurface.domain.appointments import AppointmentKind
 from resurface.domain.audit import AuditEntry
 from resurface.domain.chart import TreatmentSession
-from resurface.domain.links import RecoveryLink
+from resurface.domain.links import PatientLink, RecoveryLink
 from resurface.domain.people import Clinic, Patient, clinic_public_url
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
@@ -79,9 +79,10 @@ class LinkPage:
 
 @dataclass(frozen=True)
 class PatientAccess:
-    """What a valid token opens: one session of one patient of one clinic."""
+    """What a valid token opens: one session of one patient of one clinic (through the session's
+    recovery link, or through the patient's link for the whole series)."""
 
-    link: RecoveryLink
+    link: RecoveryLink | PatientLink
     clinic: Clinic
     patient: Patient
     session: TreatmentSession
@@ -325,7 +326,7 @@ def record_patient_event(
     uow.audit.append(
         AuditEntry(
             at=now,
-            actor=f"patient via recovery link {access.link.id}",
+            actor=f"patient via {_kind(access.link)} {access.link.id}",
             action=action,
             record_type=record_type,
             record_id=str(record_id),
@@ -335,6 +336,10 @@ def record_patient_event(
             detail=detail,
         )
     )
+
+
+def _kind(link: RecoveryLink | PatientLink) -> str:
+    return "patient link" if isinstance(link, PatientLink) else "recovery link"
 
 
 __all__ = [

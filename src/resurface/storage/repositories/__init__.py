@@ -8,7 +8,11 @@ from resurface.storage.repositories.charts import SqlCharts
 from resurface.storage.repositories.clinic_setup import SqlClinicSetup
 from resurface.storage.repositories.clinics import SqlClinics
 from resurface.storage.repositories.corrections import SqlCorrections
-from resurface.storage.repositories.links import SqlRecoveryLinks
+from resurface.storage.repositories.links import (
+    SqlPatientLinks,
+    SqlRecoveryLinks,
+    SqlResultShares,
+)
 from resurface.storage.repositories.measurements import SqlPhotoMeasurements
 from resurface.storage.repositories.messages import SqlNotifications
 from resurface.storage.repositories.outcomes import SqlOutcomeRatings
@@ -30,10 +34,12 @@ __all__ = [
     "SqlCorrections",
     "SqlNotifications",
     "SqlOutcomeRatings",
+    "SqlPatientLinks",
     "SqlPatients",
     "SqlPhotoMeasurements",
     "SqlRecoveryLinks",
     "SqlRequestKeys",
+    "SqlResultShares",
     "SqlSecondFactors",
     "SqlSignInFailures",
     "SqlThrottles",

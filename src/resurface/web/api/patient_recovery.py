@@ -57,9 +57,40 @@ def send_checkin(
     body: CheckInIn,
     request_key: IdempotencyKey = "",
 ) -> Response:
+    return _send(request, ctx, token, body, request_key, None)
+
+
+@router.post(
+    "/patient/{token}/sessions/{session_id}/checkins",
+    status_code=201,
+    response_model=SubmittedOut,
+)
+def send_checkin_through_patient_link(
+    request: Request,
+    ctx: ContextDep,
+    token: str,
+    session_id: int,
+    body: CheckInIn,
+    request_key: IdempotencyKey = "",
+) -> Response:
+    """A check-in on one of the patient's sessions, through their link of the whole series."""
+    return _send(request, ctx, token, body, request_key, session_id)
+
+
+def _send(
+    request: Request,
+    ctx: ContextDep,
+    token: str,
+    body: CheckInIn,
+    request_key: str,
+    session_id: int | None,
+) -> Response:
     try:
         # The token first: a wrong token must look like any other wrong token.
-        link_limits.admit(ctx, token, client_address(request))
+        if session_id is None:
+            link_limits.admit(ctx, token, client_address(request))
+        else:
+            link_limits.admit_patient(ctx, token, client_address(request))
         if not tokens_match(ctx.links.patient_csrf(token), request.headers.get(CSRF_HEADER)):
             return problem(
                 403, "Security token missing", "send the page's X-CSRF-Token header", _INSTANCE
@@ -72,7 +103,9 @@ def send_checkin(
             date=body.date,
             request_key=request_key,
         )
-        submitted = checkins.submit_checkin(ctx, token, answers, source=client_address(request))
+        submitted = checkins.submit_checkin(
+            ctx, token, answers, source=client_address(request), session_id=session_id
+        )
     except Throttled as error:
         return _throttled(error)
     except LinkNotUsable:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import segno
@@ -47,7 +48,7 @@ RED_FLAG_QUESTIONS: dict[RedFlag, str] = {
 """The warning-sign questions of the clinical reference, as yes/no questions in plain words."""
 
 
-def _patient_page(
+def patient_page(
     request: Request, template: str, status_code: int = 200, **context: Any
 ) -> Response:
     context |= {"scores": SCORE_QUESTIONS, "flags": RED_FLAG_QUESTIONS}
@@ -56,19 +57,46 @@ def _patient_page(
     return response
 
 
-def _not_usable(request: Request) -> Response:
-    return _patient_page(request, "patient_link_invalid.html", status_code=404)
+def not_usable(request: Request) -> Response:
+    return patient_page(request, "patient_link_invalid.html", status_code=404)
 
 
-def _throttled(request: Request, error: Throttled) -> Response:
-    response = _patient_page(
+def throttled(request: Request, error: Throttled) -> Response:
+    response = patient_page(
         request, "patient_throttled.html", status_code=429, retry_after=error.retry_after
     )
     response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 
-def _view_page(
+@dataclass(frozen=True)
+class Through:
+    """How the check-in page was reached: a session's recovery link (``/r/{token}``), or the
+    patient's link of the whole series and one of their sessions (``/p/{token}/sessions/{id}``)."""
+
+    token: str
+    session_id: int | None = None
+
+    @property
+    def base(self) -> str:
+        if self.session_id is None:
+            return f"/r/{self.token}"
+        return f"/p/{self.token}/sessions/{self.session_id}"
+
+    @property
+    def api(self) -> str:
+        if self.session_id is None:
+            return f"/api/v1/recovery/{self.token}/checkins"
+        return f"/api/v1/patient/{self.token}/sessions/{self.session_id}/checkins"
+
+    def admit(self, ctx: ContextDep, client: str) -> None:
+        if self.session_id is None:
+            link_limits.admit(ctx, self.token, client)
+        else:
+            link_limits.admit_patient(ctx, self.token, client)
+
+
+def view_page(
     request: Request,
     ctx: ContextDep,
     token: str,
@@ -77,14 +105,19 @@ def _view_page(
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     sent: bool = False,
+    through: Through | None = None,
 ) -> Response:
-    view = checkins.recovery_view(ctx, token, source=client_address(request))
-    return _patient_page(
+    way = through or Through(token)
+    view = checkins.recovery_view(
+        ctx, token, source=client_address(request), session_id=way.session_id
+    )
+    return patient_page(
         request,
         "patient_recovery.html",
         status_code=status_code,
         view=view,
         token=token,
+        through=way,
         patient_csrf=view.csrf_token,
         values=values or {},
         errors=errors or {},
@@ -92,11 +125,11 @@ def _view_page(
         # A refused form keeps its key: sending it again is the same check-in.
         request_key=(values or {}).get("request_key") or secrets.token_urlsafe(16),
         instructions=checkins.Instruction,
-        phone_href=_tel(view.clinic_phone),
+        phone_href=tel(view.clinic_phone),
     )
 
 
-def _tel(phone: str) -> str:
+def tel(phone: str) -> str:
     return "tel:" + "".join(c for c in phone if c.isdigit() or c == "+")
 
 
@@ -104,31 +137,38 @@ def _tel(phone: str) -> str:
 def recovery_page(request: Request, ctx: ContextDep, token: str, sent: int = 0) -> Response:
     try:
         link_limits.admit(ctx, token, client_address(request))
-        return _view_page(request, ctx, token, sent=bool(sent))
+        return view_page(request, ctx, token, sent=bool(sent))
     except Throttled as error:
-        return _throttled(request, error)
+        return throttled(request, error)
     except LinkNotUsable:
-        return _not_usable(request)
+        return not_usable(request)
 
 
 @router.post("/r/{token}")
 async def submit_checkin(request: Request, ctx: ContextDep, token: str) -> Response:
+    return await checkin_sent(request, ctx, Through(token))
+
+
+async def checkin_sent(request: Request, ctx: ContextDep, through: Through) -> Response:
+    """A check-in sent from the page's form, through either kind of link."""
+    token = through.token
     form = await request.form()
     values = _form_values(form)
     try:
-        link_limits.admit(ctx, token, client_address(request))
+        through.admit(ctx, client_address(request))
         given = form.get(CSRF_FIELD)
         if not tokens_match(
             ctx.links.patient_csrf(token),
             given if isinstance(given, str) else None,
         ):
-            return _view_page(
+            return view_page(
                 request,
                 ctx,
                 token,
                 status_code=403,
                 values=values,
                 errors={"form": "The form had expired: please check your answers and send again."},
+                through=through,
             )
         link_limits.count_checkin(ctx, token)
         photo = form.get("photo")
@@ -141,18 +181,26 @@ async def submit_checkin(request: Request, ctx: ContextDep, token: str) -> Respo
             photo=data or None,
             request_key=values["request_key"],
         )
-        submitted = checkins.submit_checkin(ctx, token, answers, source=client_address(request))
+        submitted = checkins.submit_checkin(
+            ctx, token, answers, source=client_address(request), session_id=through.session_id
+        )
     except Throttled as error:
-        return _throttled(request, error)
+        return throttled(request, error)
     except LinkNotUsable:
-        return _not_usable(request)
+        return not_usable(request)
     except InvalidInput as error:
-        return _view_page(
-            request, ctx, token, status_code=422, values=values, errors=error.by_field()
+        return view_page(
+            request,
+            ctx,
+            token,
+            status_code=422,
+            values=values,
+            errors=error.by_field(),
+            through=through,
         )
     if submitted.queued_notifications:
         wake_outbox(request)
-    return RedirectResponse(f"/r/{token}?sent=1#result", status_code=303)
+    return RedirectResponse(f"{through.base}?sent=1#result", status_code=303)
 
 
 def _form_values(form: Any) -> dict[str, Any]:
@@ -169,13 +217,24 @@ def _form_values(form: Any) -> dict[str, Any]:
 
 @router.get("/r/{token}/photos/{photo_id}")
 def patient_photo(request: Request, ctx: ContextDep, token: str, photo_id: int) -> Response:
+    return photo_sent(request, ctx, Through(token), photo_id)
+
+
+def photo_sent(request: Request, ctx: ContextDep, through: Through, photo_id: int) -> Response:
+    """A photo the patient sent with a check-in, through either kind of link."""
     try:
-        link_limits.admit(ctx, token, client_address(request))
-        record, data = checkins.patient_photo(ctx, token, photo_id, source=client_address(request))
+        through.admit(ctx, client_address(request))
+        record, data = checkins.patient_photo(
+            ctx,
+            through.token,
+            photo_id,
+            source=client_address(request),
+            session_id=through.session_id,
+        )
     except Throttled as error:
-        return _throttled(request, error)
+        return throttled(request, error)
     except LinkNotUsable:
-        return _not_usable(request)
+        return not_usable(request)
     return Response(
         data, media_type=record.media_type, headers={"Cache-Control": "private", **PATIENT_HEADERS}
     )
@@ -184,7 +243,7 @@ def patient_photo(request: Request, ctx: ContextDep, token: str, photo_id: int) 
 # --- the clinic's side: hand over, replace, revoke --------------------------------------------
 
 
-def _qr_svg(url: str) -> Markup:
+def qr_svg(url: str) -> Markup:
     """The link as an SVG QR code (drawn here, no network). Sized by CSS, so no inline style."""
     svg = segno.make(url, error="m").svg_inline(scale=1, dark="#000", light="#fff", omitsize=True)
     return Markup(svg)  # noqa: S704 - segno's own SVG, built from our URL only
@@ -195,7 +254,7 @@ def link_page(
     request: Request, ctx: ContextDep, session: SessionDep, patient_id: int, session_id: int
 ) -> Response:
     view = links.link_page(ctx, session.actor, patient_id, session_id)
-    qr = _qr_svg(view.active.url) if view.active else None
+    qr = qr_svg(view.active.url) if view.active else None
     return page(request, "recovery_link.html", session, view=view, qr=qr)
 
 

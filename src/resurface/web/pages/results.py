@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from resurface.domain.errors import InvalidInput
-from resurface.services import results
+from resurface.services import result_sharing, results
 from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
 from resurface.web.pages.render import page
 
@@ -64,6 +64,40 @@ def record_outcome(
         form: dict[str, object] = {"value": value, "note": note, "errors": error.by_field()}
         return _render(request, ctx, session, patient_id, form=form, status=422)
     return RedirectResponse(f"/patients/{patient_id}/results#outcomes", status_code=303)
+
+
+@router.post("/patients/{patient_id}/results/share")
+def share_result(
+    request: Request,
+    ctx: ContextDep,
+    session: CheckedSessionDep,
+    patient_id: int,
+    before: Annotated[int, Form()],
+    after: Annotated[int, Form()],
+) -> Response:
+    """The clinician's "share with patient" switch of the comparison shown."""
+    try:
+        result_sharing.share_result(ctx, session.actor, patient_id, before, after)
+    except InvalidInput as error:
+        form: dict[str, object] = {"value": "", "note": "", "errors": error.by_field()}
+        return _render(request, ctx, session, patient_id, before, after, form=form, status=422)
+    return RedirectResponse(
+        f"/patients/{patient_id}/results?before={before}&after={after}#sharing", status_code=303
+    )
+
+
+@router.post("/patients/{patient_id}/results/shares/{share_id}/withdraw")
+def withdraw_share(
+    ctx: ContextDep,
+    session: CheckedSessionDep,
+    patient_id: int,
+    share_id: int,
+    before: Annotated[int | None, Form()] = None,
+    after: Annotated[int | None, Form()] = None,
+) -> Response:
+    result_sharing.withdraw_share(ctx, session.actor, patient_id, share_id)
+    pair = f"?before={before}&after={after}" if before and after else ""
+    return RedirectResponse(f"/patients/{patient_id}/results{pair}#sharing", status_code=303)
 
 
 def _whole(value: str) -> int:
