@@ -14,11 +14,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from resurface.config import Settings
+from resurface.domain.consent import ConsentDocument
 from resurface.domain.signin import Backoff
 from resurface.mail import SmtpMailer, SmtpSettings
 from resurface.protocols import load_rule_base
 from resurface.services.auth import LoginPolicy
-from resurface.services.consultations import ConsultationView
 from resurface.services.context import Clock, Context, Limits, SecretBox
 from resurface.services.recovery.links import LinkSigner
 from resurface.services.sign_in_throttle import Throttle
@@ -36,12 +36,6 @@ class Runtime:
     settings: Settings
     engine: Engine
     context: Context
-
-    def consent_pdf(self, view: ConsultationView) -> bytes:
-        """The consultation's consent form as a PDF (built by ``reports.consent``)."""
-        from resurface.reports import consent
-
-        return consent.consent_pdf(view, self.context.clock.today())
 
     def database_status(self) -> tuple[bool, str | None]:
         """Whether the database answers, and the schema revision it is at."""
@@ -72,8 +66,15 @@ def build(settings: Settings) -> Runtime:
         mailer=smtp_mailer(settings),
         photo_work=_photo_slots(settings.photo_workers),
         anchor=anchor,
+        printer=_print_consent,
     )
     return Runtime(settings, engine, context)
+
+
+def _print_consent(document: ConsentDocument) -> bytes:
+    from resurface.reports import consent  # WeasyPrint loads slowly: only when a consent is signed
+
+    return consent.signed_consent_pdf(document)
 
 
 def login_policy(settings: Settings) -> LoginPolicy:

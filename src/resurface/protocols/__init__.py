@@ -30,6 +30,7 @@ from resurface.domain.rulebase import (
     SettingsRules,
     TriageRules,
 )
+from resurface.protocols._consent_schema import ConsentFile
 from resurface.protocols._provenance import check_numbers_are_sourced, key_path
 from resurface.protocols._schema import (
     AftercareFile,
@@ -54,6 +55,7 @@ PROTOCOL_FILES = (
     "triage.yaml",
     "response.yaml",
     "aftercare.yaml",
+    "consent.yaml",
 )
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -77,6 +79,8 @@ def load_rule_base(directory: Path | None = None) -> RuleBase:
     triage = _load(folder, "triage.yaml", TriageFile)
     response = _load(folder, "response.yaml", ResponseFile)
     aftercare = _load(folder, "aftercare.yaml", AftercareFile)
+    consent = _load(folder, "consent.yaml", ConsentFile)
+    _require("consent.yaml", "templates", consent.templates, Modality)
     return RuleBase(
         scales=_scales(scales),
         screening=_screening(screening),
@@ -86,6 +90,7 @@ def load_rule_base(directory: Path | None = None) -> RuleBase:
         triage=_triage(triage),
         response=_response(response),
         aftercare=_aftercare(aftercare),
+        consent=consent.to_domain(),
     )
 
 

@@ -16,6 +16,7 @@ from resurface.storage.repositories import (
     SqlBreakGlass,
     SqlCharts,
     SqlClinics,
+    SqlConsents,
     SqlCorrections,
     SqlNotifications,
     SqlOutcomeRatings,
@@ -52,6 +53,7 @@ class SqlUnitOfWork:
     sign_in_failures: SqlSignInFailures
     second_factors: SqlSecondFactors
     break_glass: SqlBreakGlass
+    consents: SqlConsents
 
     def __init__(
         self, engine: Engine, clock: Clock | None = None, audit_key: ChainKey | None = None
@@ -83,6 +85,7 @@ class SqlUnitOfWork:
         self.sign_in_failures = SqlSignInFailures(connection)
         self.second_factors = SqlSecondFactors(connection)
         self.break_glass = SqlBreakGlass(connection)
+        self.consents = SqlConsents(connection)
         return self
 
     def __exit__(

@@ -6,6 +6,7 @@ from resurface.storage.repositories.audit import SqlAuditTrail
 from resurface.storage.repositories.break_glass import SqlBreakGlass
 from resurface.storage.repositories.charts import SqlCharts
 from resurface.storage.repositories.clinics import SqlClinics
+from resurface.storage.repositories.consents import SqlConsents
 from resurface.storage.repositories.corrections import SqlCorrections
 from resurface.storage.repositories.links import SqlRecoveryLinks
 from resurface.storage.repositories.measurements import SqlPhotoMeasurements
@@ -25,6 +26,7 @@ __all__ = [
     "SqlBreakGlass",
     "SqlCharts",
     "SqlClinics",
+    "SqlConsents",
     "SqlCorrections",
     "SqlNotifications",
     "SqlOutcomeRatings",

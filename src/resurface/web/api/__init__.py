@@ -8,6 +8,7 @@ from resurface.web.api import (
     assessments,
     audit,
     checkins,
+    consents,
     consultations,
     corrections,
     health,
@@ -45,6 +46,7 @@ for module in (
     admin,
     audit,
     corrections,
+    consents,
 ):
     v1.include_router(module.router)
 router.include_router(v1)

@@ -8,6 +8,7 @@ from resurface.web.pages import (
     admin,
     assessments,
     audit,
+    consents,
     consultations,
     corrections,
     home,
@@ -39,6 +40,7 @@ for module in (
     admin,
     audit,
     corrections,
+    consents,
     account_sessions,
     second_factor,
 ):
