@@ -34,12 +34,12 @@ def consent_html(document: ConsentDocument) -> str:
 
 def signed_consent_pdf(document: ConsentDocument) -> bytes:
     """The signed consent as PDF bytes (A4). Nothing is fetched: every resource is inline."""
-    from weasyprint import HTML  # imported late: WeasyPrint is slow to load and only needed here
+    # imported late: WeasyPrint is slow to load and only needed here
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
 
-    def no_fetch(url: str, *args: object, **kwargs: object) -> dict[str, object]:
-        raise ValueError(f"the consent PDF fetches nothing: {url[:40]}")
-
-    html = HTML(string=consent_html(document), base_url=str(_TEMPLATES), url_fetcher=no_fetch)
+    inline_only = URLFetcher(allowed_protocols={"data"})  # the signature; nothing from a network
+    html = HTML(string=consent_html(document), base_url=str(_TEMPLATES), url_fetcher=inline_only)
     pdf = html.write_pdf()
     assert pdf is not None
     return bytes(pdf)

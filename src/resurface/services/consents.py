@@ -233,8 +233,7 @@ def _sign(
         signature_svg=signature_svg(strokes),
         via=via,
         witness=witness,
-        reference=f"{offer.clinic.slug}-{offer.patient.id}-{offer.text.modality.value}-"
-        f"{now.astimezone(dt.UTC):%Y%m%d%H%M%S}",
+        reference=f"{offer.clinic.slug}-{offer.patient.id}-{now.astimezone(dt.UTC):%Y%m%d%H%M%S}",
     )
     pdf = ctx.printer(document)
     key = ctx.photos.put(pdf)

@@ -26,7 +26,8 @@ printed: list[ConsentDocument] = []
 
 def _printer(document: ConsentDocument) -> bytes:
     printed.append(document)
-    return f"%PDF {document.patient_name} {document.text.treatment} {document.signed_at_local}".encode()
+    text = f"%PDF {document.patient_name} {document.text.treatment} {document.signed_at_local}"
+    return text.encode()
 
 
 @pytest.fixture
