@@ -89,7 +89,7 @@ def test_only_the_areas_of_the_modality_are_named() -> None:
     )
     text = consent_text(shipped_rules().consent, decide(plan), Modality.FRACTIONAL_ABLATIVE_CO2)
     assert text.areas == "the neck" and text.concerns == "loose skin"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="does not use"):
         consent_text(shipped_rules().consent, decide(plan), Modality.ABLATIVE_ERBIUM)
 
 
