@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from resurface.domain.chart import (
     Consultation,
@@ -28,6 +29,9 @@ from resurface.domain.codes import (
 from resurface.domain.intake import Goal, MedicalHistory
 from resurface.domain.people import Patient, Sex
 from resurface.services.ports import UnitOfWork
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 STROKES = [
     [[0.05, 0.6], [0.12, 0.3], [0.2, 0.7], [0.28, 0.35], [0.36, 0.65], [0.45, 0.4]],
@@ -120,3 +124,21 @@ def patient_to_consent(
         )
         uow.commit()
     return patient, plan.id
+
+
+def draw_signature(page: Page) -> None:
+    """Draw two strokes across the pad with the mouse, as a finger would."""
+    pad = page.locator("canvas#signature")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    assert box is not None and box["width"] > 200
+    x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
+    for stroke in (
+        [(0.08, 0.7), (0.15, 0.2), (0.22, 0.75), (0.3, 0.25), (0.38, 0.7), (0.45, 0.3)],
+        [(0.52, 0.55), (0.65, 0.45), (0.78, 0.6), (0.92, 0.5)],
+    ):
+        page.mouse.move(x0 + stroke[0][0] * w, y0 + stroke[0][1] * h)
+        page.mouse.down()
+        for x, y in stroke[1:]:
+            page.mouse.move(x0 + x * w, y0 + y * h, steps=4)
+        page.mouse.up()
