@@ -57,8 +57,18 @@ class ConsentRisk:
 
 @dataclass(frozen=True)
 class ConsentBenefit:
+    """What the treatment can do; ``concerns``/``areas`` (empty: any) say for whom it is told."""
+
     text: str
     provenance: Provenance = field(default_factory=Provenance)
+    concerns: tuple[Concern, ...] = ()
+    areas: tuple[Area, ...] = ()
+
+    def applies(self, concerns: Iterable[Concern], areas: Iterable[Area]) -> bool:
+        wanted, treated = set(concerns), set(areas)
+        return (not self.concerns or bool(wanted & set(self.concerns))) and (
+            not self.areas or bool(treated & set(self.areas))
+        )
 
 
 @dataclass(frozen=True)
@@ -147,7 +157,9 @@ def consent_text(rules: ConsentRules, decided: DecidedPlan, modality: Modality) 
     items = [a for a in decided.areas if a.modality is modality]
     if not items:
         raise ValueError(f"the plan does not use {modality.value}")
-    evidence = [EvidenceLine(b.text, b.provenance.labels) for b in template.benefits] + [
+    concerns, areas = [a.concern for a in items], [a.area for a in items]
+    benefits = [b for b in template.benefits if b.applies(concerns, areas)]
+    evidence = [EvidenceLine(b.text, b.provenance.labels) for b in benefits] + [
         EvidenceLine(
             f"{risk.name}{_when(rate)}: {_rate_words(rate, rules)}", rate.provenance.labels
         )
@@ -164,7 +176,7 @@ def consent_text(rules: ConsentRules, decided: DecidedPlan, modality: Modality) 
         concerns=_listed(concern_words(a.concern) for a in items),
         sessions=_sessions_words(items),
         procedure=template.procedure,
-        benefits=tuple(b.text for b in template.benefits),
+        benefits=tuple(b.text for b in benefits),
         expected=tuple(_line(r, rules) for r in template.expected),
         risks=tuple(_line(r, rules) for r in template.risks),
         alternatives=template.alternatives,

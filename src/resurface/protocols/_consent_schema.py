@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from resurface.domain.codes import Modality
+from resurface.domain.codes import Area, Concern, Modality
 from resurface.domain.consent import (
     ConsentBenefit,
     ConsentRisk,
@@ -68,10 +68,15 @@ class RiskModel(Strict):
 
 
 class BenefitModel(Sourced):
+    """A benefit told to every patient of the modality, or only to those with one of
+    ``concerns`` on one of ``areas`` (when given)."""
+
     text: Words
+    concerns: list[Concern] = Field(default_factory=list)
+    areas: list[Area] = Field(default_factory=list)
 
     def to_domain(self) -> ConsentBenefit:
-        return ConsentBenefit(self.text, self.provenance())
+        return ConsentBenefit(self.text, self.provenance(), tuple(self.concerns), tuple(self.areas))
 
 
 class TemplateModel(Strict):
@@ -79,6 +84,7 @@ class TemplateModel(Strict):
     treatment: Words
     procedure: Annotated[str, Field(min_length=1, max_length=2000)]
     benefits: list[BenefitModel] = Field(min_length=1)
+    """At least one should apply to any patient (one without ``concerns`` and ``areas``)."""
     expected: list[RiskModel] = Field(min_length=1)
     risks: list[RiskModel] = Field(min_length=1)
     alternatives: list[Words] = Field(min_length=1)

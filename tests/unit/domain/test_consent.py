@@ -142,3 +142,19 @@ def test_the_newest_photo_decision_is_in_force() -> None:
     assert photos_allowed_for([withdrawn, given, marketing], PhotoUse.MARKETING)
     assert not photos_allowed_for([], PhotoUse.RECORD)
     assert photo_consent_in_force([given, withdrawn])[PhotoUse.TEACHING] is withdrawn
+
+
+def test_only_the_benefits_for_the_patients_concerns_and_areas_are_told() -> None:
+    rules = shipped_rules().consent
+    frac = Modality.FRACTIONAL_ABLATIVE_CO2
+    lips = consent_text(
+        rules, decide(_plan((Area.PERIORAL, Concern.WRINKLES, frac, 1, 2, 3))), frac
+    )
+    neck = consent_text(rules, decide(_plan((Area.NECK, Concern.LAXITY, frac, 1, 2, 3))), frac)
+    scars = consent_text(
+        rules, decide(_plan((Area.CHEEKS, Concern.ACNE_SCARS, frac, 2, 2, 3))), frac
+    )
+    assert not any("neck" in b or "Acne" in b for b in lips.benefits)
+    assert any("On the neck" in b for b in neck.benefits)
+    assert any("Acne scars" in b for b in scars.benefits)
+    assert all(len(t.benefits) >= 1 for t in (lips, neck, scars))
