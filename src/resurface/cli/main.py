@@ -11,6 +11,7 @@ from resurface.cli import (
     audit,
     backup,
     clinical,
+    consent,
     db,
     demo,
     imaging,
@@ -46,7 +47,20 @@ def _root(ctx: typer.Context) -> None:
     ctx.obj = CliContext()
 
 
-for module in (db, demo, serve, user, patient, audit, photos, backup, clinical, imaging, notify):
+for module in (
+    db,
+    demo,
+    serve,
+    user,
+    patient,
+    audit,
+    photos,
+    backup,
+    clinical,
+    imaging,
+    notify,
+    consent,
+):
     module.register(app)
 
 
