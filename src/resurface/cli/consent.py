@@ -47,10 +47,10 @@ def list_consents(
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    for row in rows:
+    for c in overview.signed:
         typer.echo(
-            f"{row['id']}  {row['signed_at'][:16]}  {row['modality']}  v{row['template_version']}"
-            f"  {row['via']}  {row['pdf_sha256']}"
+            f"{c.id}  {c.signed_at:%Y-%m-%d %H:%M}  {c.modality.value}  v{c.template_version}"
+            f"  {c.via.value}  {c.pdf_sha256}"
         )
     if not rows:
         typer.echo("no signed consent")

@@ -490,3 +490,9 @@ def photos_allowed_for(decisions: Iterable[PhotoConsent], use: PhotoUse) -> bool
     """Whether the patient's photos may be used for ``use`` now (never without a decision)."""
     decision = photo_consent_in_force(decisions).get(use)
     return decision is not None and decision.granted
+
+
+def photo_uses(decisions: Iterable[PhotoConsent]) -> dict[PhotoUse, bool]:
+    """Each use and whether the patient's photos may serve it now (shown on every photo)."""
+    in_force = photo_consent_in_force(decisions)
+    return {use: use in in_force and in_force[use].granted for use in PhotoUse}

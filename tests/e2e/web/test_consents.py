@@ -273,3 +273,40 @@ def test_a_withdrawal_takes_the_photos_out_of_the_teaching_set(
     )
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} == {"use", "granted"}
+
+
+def test_photo_consent_is_recorded_and_withdrawn_on_the_page_and_shown_on_every_photo(
+    client: TestClient, north: SeededClinic
+) -> None:
+    sign_in(client, north.usernames[Role.CLINICIAN])
+    pid, photo_id = north.patient.id, north.record_ids["photo"]
+    page = client.get(f"/patients/{pid}/consents").text
+    assert "Photo consent" in page and page.count("Not given") == 3
+    assert "Teaching: no" in client.get(f"/patients/{pid}").text  # on the chart's thumbnail
+    for use in ("record", "teaching"):
+        done = client.post(
+            f"/patients/{pid}/photo-consents",
+            data={"csrf_token": csrf_of(page), "use": use, "granted": "1"},
+        )
+        assert done.status_code == 303
+    chart = client.get(f"/patients/{pid}").text
+    assert "The medical record: yes" in chart and "Teaching: yes" in chart
+    assert "Marketing: no" in chart
+    analysis = client.get(f"/photos/{photo_id}/analysis").text
+    assert "Teaching: yes" in analysis and "Marketing: no" in analysis
+    assert client.get("/admin/photo-sets/teaching").status_code == 403  # the director's
+
+    client.cookies.clear()
+    sign_in(client, north.usernames[Role.ADMIN])
+    teaching = client.get("/admin/photo-sets/teaching").text
+    assert f'src="/photos/{photo_id}"' in teaching and "Tester" not in teaching
+    page = client.get(f"/patients/{pid}/consents").text
+    withdrawn = client.post(
+        f"/patients/{pid}/photo-consents",
+        data={"csrf_token": csrf_of(page), "use": "teaching", "granted": "0"},
+    )
+    assert withdrawn.status_code == 303
+    assert f'src="/photos/{photo_id}"' not in client.get("/admin/photo-sets/teaching").text
+    assert "Teaching: no" in client.get(f"/photos/{photo_id}/analysis").text
+    page = client.get(f"/patients/{pid}/consents").text
+    assert "Withdrawn" in page and "Every decision (3)" in page

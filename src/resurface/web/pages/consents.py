@@ -12,8 +12,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 
+from resurface.domain.consent import PhotoUse
 from resurface.domain.errors import InvalidInput
-from resurface.services import consents
+from resurface.services import consents, photo_consents
 from resurface.services.consents import ConsentOffer, Signature
 from resurface.services.errors import Conflict, LinkNotUsable, Throttled
 from resurface.web.deps import CheckedSessionDep, ContextDep, SessionDep
@@ -40,7 +41,31 @@ def consents_page(
     request: Request, ctx: ContextDep, session: SessionDep, patient_id: int, signed: int = 0
 ) -> Response:
     overview = consents.consents_overview(ctx, session.actor, patient_id)
-    return page(request, "consents.html", session, view=overview, just_signed=signed)
+    photo = photo_consents.photo_consents(ctx, session.actor, patient_id)
+    return page(
+        request, "consents.html", session,
+        view=overview, photo=photo, photo_uses=list(PhotoUse), just_signed=signed,
+    )  # fmt: skip
+
+
+@router.post("/patients/{patient_id}/photo-consents")
+async def record_photo_consent(
+    request: Request, ctx: ContextDep, session: CheckedSessionDep, patient_id: int
+) -> Response:
+    """Give or withdraw the patient's consent to one use of their photos."""
+    form = await request.form()
+    use, granted = form.get("use"), form.get("granted")
+    photo_consents.record_photo_consent(
+        ctx, session.actor, patient_id, use if isinstance(use, str) else "", granted == "1"
+    )
+    return RedirectResponse(f"/patients/{patient_id}/consents#photo-consent", status_code=303)
+
+
+@router.get("/admin/photo-sets/{use}")
+def photo_set_page(request: Request, ctx: ContextDep, session: SessionDep, use: str) -> Response:
+    """The medical director's teaching or marketing set: only photos whose patients consented."""
+    found = photo_consents.consented_photos(ctx, session.actor, use)
+    return page(request, "photo_set.html", session, use=PhotoUse(use), photos=found)
 
 
 @router.get("/patients/{patient_id}/consents/{modality}/sign")
