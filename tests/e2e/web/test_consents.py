@@ -43,6 +43,14 @@ def test_a_clinician_has_the_patient_sign_on_the_clinic_tablet(
     sign_in(client, north.usernames[Role.CLINICIAN])
     overview = client.get(f"/patients/{patient_id}/consents").text
     assert "Not signed" in overview and "fully ablative CO₂ (10,600 nm)" in overview
+    link_page = client.post(
+        f"/patients/{patient_id}/consents/ablative_co2/link",
+        data={"csrf_token": csrf_of(overview)},
+    )
+    assert link_page.status_code == 200 and "<svg" in link_page.text
+    assert re.search(r'value="https?://[^"]+/consent/[\w-]{40,}"', link_page.text)
+    evidence = client.get(f"/patients/{patient_id}/consents/ablative_co2/evidence").text
+    assert "Nanni &amp; Alster 1998" in evidence and "Wall 1999" in evidence
     url = f"/patients/{patient_id}/consents/ablative_co2/sign"
     form = client.get(url)
     assert form.status_code == 200
@@ -177,7 +185,22 @@ def test_the_patient_signs_on_their_phone_through_a_link_that_works_once(
     assert "your consent is signed" in client.get(signed.headers["location"]).text
     assert client.get(path).status_code == 404  # used up
     assert client.get(path[:-3] + "abc").status_code == 404  # forged
-    sign_in(client, north.usernames[Role.CLINICIAN])
+    token = sign_in(client, north.usernames[Role.CLINICIAN])
+    headers = {"X-CSRF-Token": token}
+    used = client.post(
+        f"/api/v1/patients/{patient_id}/consent-links/{issued['id']}/revoke", headers=headers
+    )
+    assert used.status_code == 409  # used up: nothing to revoke
+    second = client.post(
+        f"/api/v1/patients/{patient_id}/consent-links",
+        json={"modality": "ablative_co2"},
+        headers=headers,
+    ).json()
+    revoked = client.post(
+        f"/api/v1/patients/{patient_id}/consent-links/{second['id']}/revoke", headers=headers
+    )
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"]
+    assert client.get("/" + second["url"].split("/", 3)[3]).status_code == 404
     listed = client.get(f"/api/v1/patients/{patient_id}/consents").json()
     assert listed["signed"][0]["via"] == "patient_link"
 

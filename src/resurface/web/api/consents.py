@@ -11,6 +11,7 @@ from fastapi import APIRouter, Response
 from resurface.domain.consent import PhotoUse
 from resurface.services import consents, photo_consents
 from resurface.web.api.schemas.consents import (
+    ConsentLinkOut,
     ConsentOut,
     ConsentsOut,
     ExportedPhotoOut,
@@ -56,6 +57,14 @@ def create_consent_link(
         url=issued.url,
         expires_at=issued.link.expires_at,
     )
+
+
+@router.post("/patients/{patient_id}/consent-links/{link_id}/revoke", response_model=ConsentLinkOut)
+def revoke_consent_link(
+    ctx: ContextDep, session: CheckedSessionDep, patient_id: int, link_id: int
+) -> ConsentLinkOut:
+    """The link stops working at once (409 when it was used or revoked already)."""
+    return ConsentLinkOut.of(consents.revoke_link(ctx, session.actor, patient_id, link_id))
 
 
 @router.get(

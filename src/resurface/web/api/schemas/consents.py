@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from resurface.domain.codes import Modality
-from resurface.domain.consent import PhotoConsent, PhotoUse, SignedConsent, SignedVia
+from resurface.domain.consent import ConsentLink, PhotoConsent, PhotoUse, SignedConsent, SignedVia
 from resurface.services.consents import ConsentsOverview, Signature, Verified
 from resurface.services.photo_consents import ExportedPhoto, PhotoConsentView
 from resurface.web.api.schemas.common import Flag, InputModel
@@ -141,6 +141,26 @@ class IssuedLinkOut(BaseModel):
     modality: Modality
     url: str
     expires_at: dt.datetime
+
+
+class ConsentLinkOut(BaseModel):
+    id: int
+    modality: Modality
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+    consent_id: int | None = Field(description="the consent signed through it (used up)")
+
+    @classmethod
+    def of(cls, link: ConsentLink) -> ConsentLinkOut:
+        return cls(
+            id=link.id,
+            modality=link.modality,
+            created_at=link.created_at,
+            expires_at=link.expires_at,
+            revoked_at=link.revoked_at,
+            consent_id=link.consent_id,
+        )
 
 
 class PhotoConsentIn(InputModel):
