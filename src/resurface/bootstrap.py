@@ -15,12 +15,12 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
 from resurface.config import Settings
+from resurface.domain.consent import ConsentDocument
 from resurface.domain.guide import PatientGuide
 from resurface.domain.signin import Backoff
 from resurface.mail import SmtpMailer, SmtpSettings
 from resurface.protocols import load_rule_base
 from resurface.services.auth import LoginPolicy
-from resurface.services.consultations import ConsultationView
 from resurface.services.context import Clock, Context, Limits, SecretBox
 from resurface.services.patient_page import AftercareSheet
 from resurface.services.recovery.links import LinkSigner
@@ -54,12 +54,6 @@ class Runtime:
     context: Context
     limits: redis.Redis | None = None
     """Where the limits' counts are kept when not in the database (``RESURFACE_REDIS_URL``)."""
-
-    def consent_pdf(self, view: ConsultationView) -> bytes:
-        """The consultation's consent form as a PDF (built by ``reports.consent``)."""
-        from resurface.reports import consent
-
-        return consent.consent_pdf(view, self.context.clock.today())
 
     def guide_pdf(self, guide: PatientGuide, page_url: str | None = None) -> bytes:
         """The patient's personal guide as a PDF (built by ``reports.guide``)."""
@@ -115,8 +109,15 @@ def build(settings: Settings) -> Runtime:
         mailer=smtp_mailer(settings),
         photo_work=_photo_slots(settings.photo_workers),
         anchor=anchor,
+        printer=_print_consent,
     )
     return Runtime(settings, engine, context, limits)
+
+
+def _print_consent(document: ConsentDocument) -> bytes:
+    from resurface.reports import consent  # WeasyPrint loads slowly: only when a consent is signed
+
+    return consent.signed_consent_pdf(document)
 
 
 def login_policy(settings: Settings) -> LoginPolicy:

@@ -24,6 +24,7 @@ KIND_OF_PARAMETER = {
     "session_id": "session",
     "photo_id": "photo",
     "checkin_id": "checkin",
+    "consent_id": "consent",
 }
 KIND_OF_COLLECTION = {
     "patients": "patient",

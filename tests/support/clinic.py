@@ -34,6 +34,7 @@ from resurface.domain.codes import (
     ScreeningAction,
     Severity,
 )
+from resurface.domain.consent import SignedConsent, SignedVia
 from resurface.domain.intake import Goal, MedicalHistory
 from resurface.domain.people import Clinic, Patient, Role, Sex, User
 from resurface.services.passwords import hash_password
@@ -201,8 +202,25 @@ def patient_with_chart(
             assessment_id=assessment.id,
         )
     )
+    consent = uow.consents.add_signed(
+        SignedConsent(
+            0,
+            clinic_id,
+            patient.id,
+            plan.id,
+            Modality.FRACTIONAL_ABLATIVE_CO2,
+            "1",
+            "c" * 64,
+            f"Robin Tester-{slug}",
+            dt.datetime.now(dt.UTC) - dt.timedelta(days=6),
+            "d" * 64,
+            SignedVia.CLINIC_DEVICE,
+            clinician_id,
+        )
+    )
     ids = {
         "patient": patient.id,
+        "consent": consent.id,
         "consultation": consultation.id,
         "assessment": assessment.id,
         "plan": plan.id,

@@ -46,6 +46,7 @@ from resurface.domain.chart import (
     TreatmentSession,
     standing,
 )
+from resurface.domain.consent import ConsentLink, PhotoConsent, SignedConsent
 from resurface.domain.corrections import Correction, RecordKind
 from resurface.domain.errors import VersionConflict
 from resurface.domain.links import PatientLink, RecoveryLink
@@ -117,6 +118,9 @@ class _State:
     sign_in_failures: dict[str, FailureCount] = field(default_factory=dict)
     second_factors: dict[int, SecondFactor] = field(default_factory=dict)
     break_glass: dict[int, BreakGlass] = field(default_factory=dict)
+    signed_consents: dict[int, SignedConsent] = field(default_factory=dict)
+    consent_links: dict[int, ConsentLink] = field(default_factory=dict)
+    photo_consents: dict[int, PhotoConsent] = field(default_factory=dict)
 
     def copy(self) -> _State:
         """Records are frozen, so copying the containers is enough."""
@@ -458,14 +462,21 @@ class FakeCharts(_Repository):
         """Units of work run one at a time in tests: nothing to wait for."""
 
     def file_references(self) -> list[FileReference]:
-        return [
-            FileReference(p.storage_key, "photo", p.id, p.clinic_id)
-            for p in self._tables.photos.values()
-        ] + [
-            FileReference(m.overlay_key, "photo_measurement", m.id, m.clinic_id)
-            for m in self._tables.measurements.values()
-            if m.overlay_key is not None
-        ]
+        return (
+            [
+                FileReference(p.storage_key, "photo", p.id, p.clinic_id)
+                for p in self._tables.photos.values()
+            ]
+            + [
+                FileReference(m.overlay_key, "photo_measurement", m.id, m.clinic_id)
+                for m in self._tables.measurements.values()
+                if m.overlay_key is not None
+            ]
+            + [
+                FileReference(c.pdf_sha256, "signed_consent", c.id, c.clinic_id)
+                for c in self._tables.signed_consents.values()
+            ]
+        )
 
 
 class FakeAuditTrail(_Repository):
@@ -832,6 +843,68 @@ class FakeBreakGlass(_Repository):
         return sorted(found, key=lambda g: (g.opened_at, g.id), reverse=True)
 
 
+class FakeConsents(_Repository):
+    def add_signed(self, record: SignedConsent) -> SignedConsent:
+        stored = replace(record, id=_next_id(self._tables.signed_consents))
+        self._tables.signed_consents[stored.id] = stored
+        return stored
+
+    def signed(self, clinic_id: int, consent_id: int) -> SignedConsent | None:
+        return _scoped(self._tables.signed_consents, clinic_id, consent_id)
+
+    def signed_for_patient(self, clinic_id: int, patient_id: int) -> list[SignedConsent]:
+        found = [
+            c
+            for c in self._tables.signed_consents.values()
+            if (c.clinic_id, c.patient_id) == (clinic_id, patient_id)
+        ]
+        return sorted(found, key=lambda c: (c.signed_at, c.id))
+
+    def add_link(self, record: ConsentLink) -> ConsentLink:
+        stored = replace(record, id=_next_id(self._tables.consent_links))
+        self._tables.consent_links[stored.id] = stored
+        return stored
+
+    def link_by_hash(self, token_hash: str) -> ConsentLink | None:
+        found = [k for k in self._tables.consent_links.values() if k.token_hash == token_hash]
+        return found[0] if found else None
+
+    def links_for_patient(self, clinic_id: int, patient_id: int) -> list[ConsentLink]:
+        found = [
+            k
+            for k in self._tables.consent_links.values()
+            if (k.clinic_id, k.patient_id) == (clinic_id, patient_id)
+        ]
+        return sorted(found, key=lambda k: (k.created_at, k.id))
+
+    def close_link(
+        self, link_id: int, *, consent_id: int | None = None, revoked_at: dt.datetime | None = None
+    ) -> bool:
+        link = self._tables.consent_links.get(link_id)
+        if link is None or link.consent_id is not None or link.revoked_at is not None:
+            return False
+        closed = replace(
+            link,
+            consent_id=consent_id if consent_id is not None else link.consent_id,
+            revoked_at=revoked_at if revoked_at is not None else link.revoked_at,
+        )
+        self._tables.consent_links[link_id] = closed
+        return True
+
+    def add_photo_consent(self, record: PhotoConsent) -> PhotoConsent:
+        stored = replace(record, id=_next_id(self._tables.photo_consents))
+        self._tables.photo_consents[stored.id] = stored
+        return stored
+
+    def photo_consents(self, clinic_id: int, patient_id: int | None = None) -> list[PhotoConsent]:
+        found = [
+            d
+            for d in self._tables.photo_consents.values()
+            if d.clinic_id == clinic_id and (patient_id is None or d.patient_id == patient_id)
+        ]
+        return sorted(found, key=lambda d: (d.recorded_at, d.id))
+
+
 class FakeOutcomeRatings(_Repository):
     def add(self, record: OutcomeRating) -> OutcomeRating:
         stored = replace(record, id=_next_id(self._tables.outcomes))
@@ -935,6 +1008,7 @@ class FakeUnitOfWork:
         self.sign_in_failures = FakeSignInFailures(self)
         self.second_factors = FakeSecondFactors(self)
         self.break_glass = FakeBreakGlass(self)
+        self.consents = FakeConsents(self)
 
     def __enter__(self) -> Self:
         self.state = self.database.state.copy()

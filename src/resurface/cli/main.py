@@ -12,6 +12,7 @@ from resurface.cli import (
     audit,
     backup,
     clinical,
+    consent,
     db,
     demo,
     imaging,
@@ -48,7 +49,20 @@ def _root(ctx: typer.Context) -> None:
     ctx.obj = CliContext()
 
 
-for module in (db, demo, serve, user, patient, audit, photos, backup, clinical, imaging, notify):
+for module in (
+    db,
+    demo,
+    serve,
+    user,
+    patient,
+    audit,
+    photos,
+    backup,
+    clinical,
+    imaging,
+    notify,
+    consent,
+):
     module.register(app)
 
 

@@ -27,6 +27,7 @@ from resurface.domain.recovery import ExpectedCourse, expected_course
 from resurface.services import (
     assessments,
     audit,
+    consents,
     consultations,
     photos,
     plans,
@@ -121,6 +122,13 @@ def _open_clinic(ctx: Context, demo: DemoClinic) -> list[User]:
     return staff
 
 
+_DEMO_SIGNATURE = (
+    "[[[0.06,0.62],[0.1,0.4],[0.14,0.25],[0.18,0.45],[0.22,0.7],[0.27,0.5],[0.31,0.35]],"
+    "[[0.36,0.55],[0.45,0.48],[0.55,0.58],[0.66,0.5],[0.78,0.56],[0.9,0.5]]]"
+)
+"""A scribble drawn on the pad (points from 0 to 1), the same for every demo patient."""
+
+
 def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=dt.UTC)
 
@@ -148,6 +156,7 @@ class _Story:
         plan = self._plan(patient, demo, start + dt.timedelta(days=1))
         if demo.stage is Stage.PLANNED:
             return
+        self._consent(patient, plan, start + dt.timedelta(days=1))
         last = self._sessions(patient, demo, plan.sessions_planned, plan.items[0].interval_weeks)
         if demo.stage is Stage.FINISHED:
             self._results(patient, demo, last + dt.timedelta(days=60))
@@ -223,6 +232,13 @@ class _Story:
         if plan.status is PlanStatus.PROPOSED:  # the clinic requires co-signature
             plan = plans.cosign_plan(self._ctx(_at(on, 17)), self.director, plan.id, plan.version)
         return plan
+
+    def _consent(self, patient: Patient, plan: TreatmentPlan, on: dt.date) -> None:
+        """The patient signs the consent to each treatment of the plan on the clinic's tablet."""
+        ctx = self._ctx(_at(on, 17, 30))
+        for modality in dict.fromkeys(item.modality for item in plan.items):
+            signature = consents.Signature(patient.full_name, _DEMO_SIGNATURE)
+            consents.sign_at_clinic(ctx, self.clinician, patient.id, modality.value, signature)
 
     def _sessions(
         self, patient: Patient, demo: DemoPatient, planned: int, interval: Span

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from resurface.domain.codes import (
     AlertCode,
@@ -25,6 +26,9 @@ from resurface.domain.codes import (
     Severity,
     Urgency,
 )
+
+if TYPE_CHECKING:  # domain.consent reads Provenance from here
+    from resurface.domain.consent import ConsentRules
 
 # --- provenance -------------------------------------------------------------------------------
 
@@ -496,5 +500,6 @@ class RuleBase:
     triage: TriageRules
     response: ResponseRules
     aftercare: AftercareRules
+    consent: ConsentRules
     guide: GuideRules
     book: BookRules = field(default_factory=lambda: BookRules({}))

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from resurface.domain.alerts import AlertStatus, ClinicAlert
 from resurface.domain.chart import Consultation, TreatmentSession
-from resurface.domain.codes import ScreeningAction, Urgency
+from resurface.domain.codes import Modality, ScreeningAction, Urgency
 from resurface.domain.plans import DecidedPlan
 
 
@@ -23,6 +23,7 @@ class Guard(StrEnum):
     TOO_SOON = "too_soon"
     URGENT_ALERT = "urgent_alert"
     TREATMENT_DEFERRED = "treatment_deferred"
+    NO_CONSENT = "no_consent"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class SessionGuard:
     message: str
     must_acknowledge: bool = False
     """Not passed with a reason: the urgent alert is acknowledged first."""
+    needs_consent: bool = False
+    """Not passed with a reason: the patient signs the consent first."""
 
 
 def session_guards(
@@ -39,15 +42,19 @@ def session_guards(
     on: dt.date,
     alerts: Sequence[ClinicAlert],
     consultation: Consultation | None,
+    unconsented: Sequence[Modality] = (),
 ) -> tuple[SessionGuard, ...]:
     """What stands in the way of recording a session of ``decided`` on ``on``; ``sessions`` are
-    the patient's recorded sessions, ``alerts`` their alerts, ``consultation`` the latest."""
+    the patient's recorded sessions, ``alerts`` their alerts, ``consultation`` the latest,
+    ``unconsented`` the modalities about to be used for the first time without a signed consent
+    (``consent.consents_missing``)."""
     done = [s for s in sessions if s.plan_id == decided.plan.id]
     found = [
         *_beyond_plan(decided, len(done)),
         *_too_soon(decided, done, on),
         *_urgent(alerts),
         *_deferred(consultation),
+        *_no_consent(unconsented),
     ]
     return tuple(found)
 
@@ -101,4 +108,16 @@ def _deferred(consultation: Consultation | None) -> list[SessionGuard]:
         SessionGuard(Guard.TREATMENT_DEFERRED, f"The screening deferred treatment: {f.reason}")
         for f in consultation.findings
         if f.action is ScreeningAction.DEFER
+    ]
+
+
+def _no_consent(unconsented: Sequence[Modality]) -> list[SessionGuard]:
+    return [
+        SessionGuard(
+            Guard.NO_CONSENT,
+            f"No signed consent to {m.label} treatment: the first session of a treatment needs "
+            "the patient's signed consent.",
+            needs_consent=True,
+        )
+        for m in unconsented
     ]

@@ -39,6 +39,7 @@ from resurface.domain.rulebase import (
     TriageRules,
     WarningTexts,
 )
+from resurface.protocols._consent_schema import ConsentFile
 from resurface.protocols._provenance import check_numbers_are_sourced, key_path
 from resurface.protocols._schema import (
     AftercareFile,
@@ -67,6 +68,7 @@ PROTOCOL_FILES = (
     "aftercare.yaml",
     "appointments.yaml",
     "guide.yaml",
+    "consent.yaml",
 )
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -92,6 +94,8 @@ def load_rule_base(directory: Path | None = None) -> RuleBase:
     aftercare = _load(folder, "aftercare.yaml", AftercareFile)
     book = _load(folder, "appointments.yaml", AppointmentsFile)
     guide = _load(folder, "guide.yaml", GuideFile)
+    consent = _load(folder, "consent.yaml", ConsentFile)
+    _require("consent.yaml", "templates", consent.templates, Modality)
     return RuleBase(
         scales=_scales(scales),
         screening=_screening(screening),
@@ -103,6 +107,7 @@ def load_rule_base(directory: Path | None = None) -> RuleBase:
         aftercare=_aftercare(aftercare),
         book=_book(book),
         guide=_guide(guide),
+        consent=consent.to_domain(),
     )
 
 

@@ -1,56 +1,45 @@
-"""The consent form of a consultation as a PDF, for the patient to read and sign.
-
-Built from the consultation read model (``services.consultations.ConsultationView``): the patient,
-the goals, the screening findings in plain words, the steps before treatment and signature lines.
-"""
+"""The signed consent as a PDF: the clinic, the patient, the consent text for their plan in plain
+words (no codes, no citations), the typed name, the drawn signature and when and how it was
+signed. Rendered by WeasyPrint from a self-contained HTML document (no network)."""
 
 from __future__ import annotations
 
-import datetime as dt
+import base64
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from resurface.domain.codes import Modality, ScreeningAction
-from resurface.services.consultations import ConsultationView
+from resurface.domain.consent import ConsentDocument
 
-__all__ = ["consent_html", "consent_pdf"]
+__all__ = ["consent_html", "signed_consent_pdf"]
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
-ACTION_WORDS = {
-    ScreeningAction.DEFER: "Treatment is put off",
-    ScreeningAction.AVOID_MODALITY: "These treatments are not used",
-    ScreeningAction.PRECAUTION: "Extra care is taken",
-}
-
 
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]))
-    env.filters["words"] = lambda code: str(code).replace("_", " ")
-    env.filters["modality"] = _modality_words
-    return env
+    return Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]))
 
 
-def _modality_words(modality: Modality) -> str:
-    words = modality.value.replace("_", " ")
-    return words.replace("co2", "CO₂").replace("nonablative", "non-ablative")
-
-
-def consent_html(view: ConsultationView, printed_on: dt.date | None = None) -> str:
-    """The consent form as a self-contained HTML document (styles inline in ``<style>``)."""
-    template = _environment().get_template("consent.html")
-    return template.render(
-        view=view,
-        actions=ACTION_WORDS,
-        printed_on=printed_on or dt.datetime.now(dt.UTC).date(),
+def consent_html(document: ConsentDocument) -> str:
+    """The signed consent as a self-contained HTML document (the signature as a data URL)."""
+    signature = base64.b64encode(document.signature_svg.encode()).decode()
+    return (
+        _environment()
+        .get_template("consent.html")
+        .render(
+            doc=document, text=document.text, signature=f"data:image/svg+xml;base64,{signature}"
+        )
     )
 
 
-def consent_pdf(view: ConsultationView, printed_on: dt.date | None = None) -> bytes:
-    """The consent form as PDF bytes (A4)."""
-    from weasyprint import HTML  # imported late: WeasyPrint is slow to load and only needed here
+def signed_consent_pdf(document: ConsentDocument) -> bytes:
+    """The signed consent as PDF bytes (A4). Nothing is fetched: every resource is inline."""
+    # imported late: WeasyPrint is slow to load and only needed here
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
 
-    pdf = HTML(string=consent_html(view, printed_on), base_url=str(_TEMPLATES)).write_pdf()
+    inline_only = URLFetcher(allowed_protocols={"data"})  # the signature; nothing from a network
+    html = HTML(string=consent_html(document), base_url=str(_TEMPLATES), url_fetcher=inline_only)
+    pdf = html.write_pdf()
     assert pdf is not None
     return bytes(pdf)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from resurface.domain.break_glass import BreakGlass
 from resurface.domain.chart import Chart, Photo
+from resurface.domain.consent import PhotoUse, photo_uses
 from resurface.domain.corrections import RecordKind
 from resurface.domain.journey import Stage
 from resurface.domain.people import Patient
@@ -35,6 +36,8 @@ class ChartView:
     """Alerts not yet closed, for the banner at the top of the chart."""
     emergency: BreakGlass | None = None
     """The front desk's emergency access this read was made under (read-only, time-limited)."""
+    photo_uses: dict[PhotoUse, bool] = field(default_factory=dict)
+    """Which uses the patient's photos may serve now (their photo consent), shown on each."""
 
 
 def read_chart(ctx: Context, actor: Actor, patient_id: int) -> ChartView:
@@ -57,8 +60,9 @@ def read_chart(ctx: Context, actor: Actor, patient_id: int) -> ChartView:
         alerts = in_context(
             uow.alerts.for_patient(actor.clinic_id, patient.id), chart, patient.phone
         )
+        uses = photo_uses(uow.consents.photo_consents(actor.clinic_id, patient.id))
         uow.commit()
-        return ChartView(patient, stage, chart, timeline_of(chart), alerts, emergency)
+        return ChartView(patient, stage, chart, timeline_of(chart), alerts, emergency, uses)
 
 
 def read_chart_record(ctx: Context, actor: Actor, kind: RecordKind, record_id: int) -> Record:

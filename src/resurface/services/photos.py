@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from resurface.domain.chart import Photo, PhotoPurpose
 from resurface.domain.codes import Area
+from resurface.domain.consent import PhotoUse, photo_uses
 from resurface.domain.corrections import RecordKind, reason_problems
 from resurface.domain.errors import InvalidInput
 from resurface.domain.measurements import (
@@ -113,6 +114,8 @@ class PhotoAnalysisView:
     measurement: PhotoMeasurement | None
     history: tuple[HistoryEntry, ...] = ()
     """The photo's earlier versions (a region corrected, entered in error), newest first."""
+    uses: dict[PhotoUse, bool] = field(default_factory=dict)
+    """Which uses the photo may serve now (the patient's photo consent)."""
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -330,9 +333,10 @@ def read_analysis(ctx: Context, actor: Actor, photo_id: int) -> PhotoAnalysisVie
             raise NotFound("photo", photo_id)
         measurement = uow.measurements.for_photo(actor.clinic_id, photo.id)
         found = history(uow, actor, RecordKind.PHOTO, photo.id)
+        uses = photo_uses(uow.consents.photo_consents(actor.clinic_id, patient.id))
         audit.record(uow, actor, "read", "photo_measurement", photo.id, patient_id=patient.id)
         uow.commit()
-        return PhotoAnalysisView(photo, patient, measurement, found)
+        return PhotoAnalysisView(photo, patient, measurement, found, uses)
 
 
 def read_overlay(ctx: Context, actor: Actor, photo_id: int) -> bytes:

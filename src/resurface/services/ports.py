@@ -25,6 +25,12 @@ from resurface.domain.chart import (
 )
 from resurface.domain.clinic_setup import CalendarFeed, Closure, Device, OpeningHours, Room
 from resurface.domain.codes import Modality
+from resurface.domain.consent import (
+    ConsentDocument,
+    ConsentLink,
+    PhotoConsent,
+    SignedConsent,
+)
 from resurface.domain.corrections import Correction, RecordKind
 from resurface.domain.links import PatientLink, RecoveryLink
 from resurface.domain.measurements import PhotoMeasurement
@@ -258,6 +264,33 @@ class BreakGlassAccess(Protocol):
         ...
 
 
+class Consents(Protocol):
+    """Signed consents (never changed), signing links, and photo-consent decisions (appended)."""
+
+    def add_signed(self, record: SignedConsent) -> SignedConsent: ...
+    def signed(self, clinic_id: int, consent_id: int) -> SignedConsent | None: ...
+    def signed_for_patient(self, clinic_id: int, patient_id: int) -> list[SignedConsent]: ...
+    def add_link(self, record: ConsentLink) -> ConsentLink: ...
+    def link_by_hash(self, token_hash: str) -> ConsentLink | None: ...
+    def links_for_patient(self, clinic_id: int, patient_id: int) -> list[ConsentLink]: ...
+    def close_link(
+        self, link_id: int, *, consent_id: int | None = None, revoked_at: dt.datetime | None = None
+    ) -> bool:
+        """Mark a link used or revoked; False when it was closed already."""
+        ...
+
+    def add_photo_consent(self, record: PhotoConsent) -> PhotoConsent: ...
+    def photo_consents(self, clinic_id: int, patient_id: int | None = None) -> list[PhotoConsent]:
+        """One patient's decisions, or every patient's of the clinic, oldest first."""
+        ...
+
+
+class ConsentPrinter(Protocol):
+    def __call__(self, document: ConsentDocument) -> bytes:
+        """The signed consent as PDF bytes (rendered without network)."""
+        ...
+
+
 class Appointments(Protocol):
     def add(self, record: Appointment) -> Appointment: ...
     def get(self, clinic_id: int, appointment_id: int) -> Appointment | None: ...
@@ -456,6 +489,8 @@ class UnitOfWork(Protocol):
     def second_factors(self) -> SecondFactors: ...
     @property
     def break_glass(self) -> BreakGlassAccess: ...
+    @property
+    def consents(self) -> Consents: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -514,6 +549,8 @@ __all__ = [
     "Charts",
     "ClinicSetupRecords",
     "Clinics",
+    "ConsentPrinter",
+    "Consents",
     "Corrections",
     "FileReference",
     "Notifications",

@@ -18,6 +18,7 @@ from resurface.domain.alerts import ClinicAlert
 from resurface.domain.appointments import Appointment, AppointmentKind, AppointmentStatus
 from resurface.domain.chart import AreaSettings, Consultation, TreatmentPlan, TreatmentSession
 from resurface.domain.codes import Area, Modality
+from resurface.domain.consent import SignedConsent, consents_missing
 from resurface.domain.corrections import RecordKind, reason_problems
 from resurface.domain.dates import record_date_problem
 from resurface.domain.errors import FieldProblem, InvalidInput
@@ -227,7 +228,7 @@ def record_session(
         patient, plan = known.patient, known.plan
         chart_sessions, found = known.sessions, known.found
         today = ctx.clock.today()
-        guards = known.guards(entry.performed_on)
+        guards = known.guards(entry.performed_on, _entry_modalities(entry))
         problems = _guard_problems(guards, entry)
         performer = _performer(uow, actor, entry.performed_by, problems)
         areas = _checked(ctx.rules, found, entry, today, problems)
@@ -308,12 +309,23 @@ def _performer(
     return chosen
 
 
+def _entry_modalities(entry: SessionEntry) -> list[Modality]:
+    """The modalities the typed areas name (those that are codes at all)."""
+    known = {m.value: m for m in Modality}
+    return [known[a.modality] for a in entry.areas if a.modality in known]
+
+
 def _guard_problems(guards: Sequence[SessionGuard], entry: SessionEntry) -> list[FieldProblem]:
-    """An urgent alert not yet acknowledged stops the session; any other guard needs a reason."""
+    """An urgent alert not yet acknowledged, or a treatment without its signed consent, stops
+    the session; any other guard needs a reason."""
     problems = [
         FieldProblem("guards", f"{g.message} Acknowledge it on the recovery page first.")
         for g in guards
         if g.must_acknowledge
+    ] + [
+        FieldProblem("guards", f"{g.message} Have the patient sign it on the Consents page first.")
+        for g in guards
+        if g.needs_consent
     ]
     reason = " ".join(entry.proceed_reason.split())
     problems += text_problems(free_text={"proceed_reason": entry.proceed_reason})
@@ -456,9 +468,17 @@ class _Known:
     found: ScreeningResult
     consultation: Consultation | None
     alerts: tuple[ClinicAlert, ...]
+    consents: tuple[SignedConsent, ...] = ()
 
-    def guards(self, on: dt.date) -> tuple[SessionGuard, ...]:
-        return session_guards(decide(self.plan), self.sessions, on, self.alerts, self.consultation)
+    def guards(self, on: dt.date, modalities: Sequence[Modality] = ()) -> tuple[SessionGuard, ...]:
+        """The guards of a session on ``on`` with ``modalities`` (default: the plan's)."""
+        decided = decide(self.plan)
+        used = modalities or [a.modality for a in decided.areas]
+        treated = [a.modality for s in self.sessions if not s.entered_in_error for a in s.areas]
+        unconsented = consents_missing(used, self.consents, treated)
+        return session_guards(
+            decided, self.sessions, on, self.alerts, self.consultation, unconsented
+        )
 
 
 def _context(uow: UnitOfWork, actor: Actor, rules: RuleBase, patient_id: int) -> _Known:
@@ -470,7 +490,8 @@ def _context(uow: UnitOfWork, actor: Actor, rules: RuleBase, patient_id: int) ->
     consultation = chart.consultations[-1] if chart.consultations else None
     alerts = tuple(uow.alerts.for_patient(actor.clinic_id, patient.id))
     found = _screening(rules, patient, consultation)
-    return _Known(patient, plan, chart.sessions, found, consultation, alerts)
+    signed = tuple(uow.consents.signed_for_patient(actor.clinic_id, patient.id))
+    return _Known(patient, plan, chart.sessions, found, consultation, alerts, signed)
 
 
 def _screening(

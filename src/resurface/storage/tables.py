@@ -615,3 +615,50 @@ throttle_events = Table(
 one row per event, shared by every server process and kept across a restart. ``key`` is an HMAC
 of the client's address or the link (keyed with the server's secret), never the address itself.
 Rows older than any limit's window are tidied away."""
+
+signed_consents = Table(
+    "signed_consents",
+    metadata,
+    Column("id", RecordId, primary_key=True),
+    _clinic(),
+    _patient(),
+    Column("plan_id", ForeignKey("treatment_plans.id"), nullable=False),
+    Column("modality", String(40), nullable=False),
+    Column("template_version", String(40), nullable=False),
+    Column("template_digest", String(64), nullable=False),
+    Column("signed_name", String(200), nullable=False),
+    Column("signed_at", UtcDateTime(), nullable=False),
+    Column("pdf_sha256", String(64), nullable=False),
+    Column("via", String(20), nullable=False),
+    Column("recorded_by", ForeignKey("users.id")),
+    Column("link_id", ForeignKey("consent_links.id")),
+)
+
+consent_links = Table(
+    "consent_links",
+    metadata,
+    Column("id", RecordId, primary_key=True),
+    _clinic(),
+    _patient(),
+    Column("plan_id", ForeignKey("treatment_plans.id"), nullable=False),
+    Column("modality", String(40), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_by", ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime()),
+    Column("consent_id", Integer),
+)
+
+photo_consents = Table(
+    "photo_consents",
+    metadata,
+    Column("id", RecordId, primary_key=True),
+    _clinic(),
+    _patient(),
+    Column("use", String(20), nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("recorded_by", ForeignKey("users.id"), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+)

@@ -19,6 +19,7 @@ from resurface.storage.repositories import (
     SqlCharts,
     SqlClinics,
     SqlClinicSetup,
+    SqlConsents,
     SqlCorrections,
     SqlNotifications,
     SqlOutcomeRatings,
@@ -64,6 +65,7 @@ class SqlUnitOfWork:
     sign_in_failures: SignInFailures
     second_factors: SqlSecondFactors
     break_glass: SqlBreakGlass
+    consents: SqlConsents
 
     def __init__(
         self,
@@ -107,6 +109,7 @@ class SqlUnitOfWork:
             self.sign_in_failures = RedisSignInFailures(self._limits)
         self.second_factors = SqlSecondFactors(connection)
         self.break_glass = SqlBreakGlass(connection)
+        self.consents = SqlConsents(connection)
         return self
 
     def __exit__(

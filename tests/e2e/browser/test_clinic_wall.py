@@ -60,7 +60,7 @@ def _patient_urls(server: ClinicServer, photos: tuple[int, int]) -> list[str]:
     return [
         f"/patients/{pid}",
         f"/consultations/{cid}",
-        f"/consultations/{cid}/consent.pdf",
+        f"/patients/{pid}/consents",
         f"/patients/{pid}/consultations/new",
         f"/patients/{pid}/assessments/new",
         f"/patients/{pid}/assessments/new?assessment={ids['assessment']}",

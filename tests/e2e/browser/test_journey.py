@@ -22,6 +22,7 @@ from tests.e2e.browser.journey_support import (
     upload_photo_by_api,
 )
 from tests.support.browser import launch, screenshot_path
+from tests.support.consents import draw_signature
 
 pytestmark = pytest.mark.browser
 
@@ -62,6 +63,7 @@ def test_one_patient_from_consultation_to_results(
     patient_id = _consultation(page, server.base)
     _assessment(page, tmp_path)
     _plan(page, server.base, patient_id)
+    _consent(page, server.base, patient_id)
     session_id = _session(page, server.base, patient_id)
     _urgent_checkin(page, browser, server.base, patient_id, session_id)
     _alert_acknowledged(page, server.base, patient_id)
@@ -99,12 +101,7 @@ def _consultation(page: Page, base: str) -> int:
     expect(finding.locator(".source")).to_contain_text(re.compile(r"Source: \S+"))
     shot(page, "03-screening-result")
 
-    pdf_href = page.get_by_role("link", name="Consent as PDF").get_attribute("href")
-    assert pdf_href is not None
-    pdf = page.request.get(f"{base}{pdf_href}")
-    assert pdf.ok
-    assert pdf.headers["content-type"] == "application/pdf"
-    assert pdf.body().startswith(b"%PDF")
+    expect(page.get_by_role("link", name="Consent", exact=True)).to_be_visible()
 
     chart = page.get_by_role("link", name="Chart", exact=True).get_attribute("href")
     match = re.fullmatch(r"/patients/(\d+)", chart or "")
@@ -177,6 +174,24 @@ def _plan(page: Page, base: str, patient_id: int) -> None:
     expect(page.locator("#item-2")).to_contain_text("Reason: Patient can only come twice")
     expect(page.locator("#status-title")).to_contain_text("Accepted")
     shot(page, "08-plan-accepted")
+
+
+def _consent(page: Page, base: str, patient_id: int) -> None:
+    """The session form refuses a first session without consent; the patient signs on the
+    clinic's tablet (the clinician hands it over), and the session can be recorded."""
+    page.goto(f"{base}/patients/{patient_id}/sessions/new")
+    guards = page.locator("section.guards")
+    expect(guards).to_contain_text("No signed consent to fractional ablative CO₂")
+    expect(page.get_by_role("button", name="Save session and schedule follow-up")).to_be_disabled()
+    guards.get_by_role("link", name="Have the patient sign it on the Consents page").click()
+    page.get_by_role("link", name="Sign on this device").first.click()
+    expect(page.locator(".consent-treatment")).to_have_text("Fractional CO₂ laser resurfacing")
+    page.get_by_label("Type your full name").fill(f"{GIVEN} {FAMILY}")
+    draw_signature(page)
+    shot(page, "08b-consent-signing")
+    page.get_by_role("button", name="I agree and sign").click()
+    expect(page.get_by_role("status")).to_contain_text("The consent is signed")
+    page.goto(f"{base}/patients/{patient_id}/plan")
 
 
 def _session(page: Page, base: str, patient_id: int) -> int:

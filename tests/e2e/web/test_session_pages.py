@@ -14,6 +14,19 @@ from resurface.domain.people import Role
 from tests.e2e.web.conftest import sign_in
 from tests.e2e.web.test_plan_pages import new_patient, propose
 from tests.support.clinic import SeededClinic
+from tests.support.consents import STROKES
+
+
+def sign_consent(client: TestClient, token: str, patient_id: int, modality: str) -> None:
+    """The patient signs the consent to ``modality`` on the clinic's device (the API)."""
+    with_name = client.get(f"/api/v1/patients/{patient_id}").json()
+    name = f"{with_name['given_name']} {with_name['family_name']}"
+    signed = client.post(
+        f"/api/v1/patients/{patient_id}/consents",
+        json={"modality": modality, "signed_name": name, "strokes": STROKES},
+        headers={"X-CSRF-Token": token},
+    )
+    assert signed.status_code == 201, signed.text
 
 
 def accepted_plan(client: TestClient, token: str, patient_id: int) -> dict[str, object]:
@@ -62,6 +75,13 @@ def test_first_session_beyond_the_neck_limit_needs_a_reason_then_schedules_follo
     token = sign_in(client, north.usernames[Role.CLINICIAN])
     accepted_plan(client, token, patient_id)
     html = client.get(f"/patients/{patient_id}/sessions/new").text
+    # No first session without the patient's signed consent: said on the form, not passable.
+    assert "No signed consent to fractional ablative CO₂ (10,600 nm) treatment" in html
+    assert f'href="/patients/{patient_id}/consents"' in html
+    assert re.search(r'<button type="submit" class="primary" disabled', html)
+    sign_consent(client, token, patient_id, "fractional_ablative_co2")
+    html = client.get(f"/patients/{patient_id}/sessions/new").text
+    assert "No signed consent" not in html
     assert "Record session 1 of" in html
     assert field(html, "areas[1].energy_mj") == ""  # first session: empty numbers, limits shown
     assert "Neck · fractional ablative CO₂ (10,600 nm)" in html

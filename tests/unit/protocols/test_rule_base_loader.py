@@ -147,3 +147,23 @@ def test_every_cited_source_appears_in_the_clinical_reference() -> None:
             reference[m.end() : m.end() + 60] for m in re.finditer(re.escape(author), reference)
         ]
         assert any(year in after for after in near), f"{citation!r} is not in CLINICAL.md"
+
+
+def test_every_modality_has_a_consent_template() -> None:
+    assert set(load_rule_base().consent.templates) == set(Modality)
+
+
+def test_a_consent_rate_without_a_source_is_refused(clinic_copy: Path) -> None:
+    edit(clinic_copy, "consent.yaml", "{percent: 37, source: [Nanni & Alster 1998]}",
+         "{percent: 37}")  # fmt: skip
+    with pytest.raises(ProtocolError) as error:
+        load_rule_base(clinic_copy)
+    assert error.value.file == "consent.yaml"
+    assert "37" in str(error.value)
+
+
+def test_a_consent_rate_left_to_the_clinic_needs_the_flag(clinic_copy: Path) -> None:
+    edit(clinic_copy, "consent.yaml",
+         "{percent: 37, source: [Nanni & Alster 1998]}", "{when: later}")  # fmt: skip
+    with pytest.raises(ProtocolError, match="clinic's to set"):
+        load_rule_base(clinic_copy)

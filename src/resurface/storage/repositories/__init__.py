@@ -7,6 +7,7 @@ from resurface.storage.repositories.break_glass import SqlBreakGlass
 from resurface.storage.repositories.charts import SqlCharts
 from resurface.storage.repositories.clinic_setup import SqlClinicSetup
 from resurface.storage.repositories.clinics import SqlClinics
+from resurface.storage.repositories.consents import SqlConsents
 from resurface.storage.repositories.corrections import SqlCorrections
 from resurface.storage.repositories.links import (
     SqlPatientLinks,
@@ -31,6 +32,7 @@ __all__ = [
     "SqlCharts",
     "SqlClinicSetup",
     "SqlClinics",
+    "SqlConsents",
     "SqlCorrections",
     "SqlNotifications",
     "SqlOutcomeRatings",

@@ -50,6 +50,7 @@ from resurface.storage.tables import (
     photos,
     plan_items,
     session_areas,
+    signed_consents,
     treatment_plans,
     treatment_sessions,
 )
@@ -610,10 +611,20 @@ class SqlCharts(Repository):
             photo_measurements.c.id,
             photo_measurements.c.clinic_id,
         ).where(photo_measurements.c.overlay_key.is_not(None))
-        return [
-            FileReference(key, "photo", record_id, clinic_id)
-            for key, record_id, clinic_id in self.connection.execute(stored)
-        ] + [
-            FileReference(key, "photo_measurement", record_id, clinic_id)
-            for key, record_id, clinic_id in self.connection.execute(overlays)
-        ]
+        consents = select(
+            signed_consents.c.pdf_sha256, signed_consents.c.id, signed_consents.c.clinic_id
+        )
+        return (
+            [
+                FileReference(key, "photo", record_id, clinic_id)
+                for key, record_id, clinic_id in self.connection.execute(stored)
+            ]
+            + [
+                FileReference(key, "photo_measurement", record_id, clinic_id)
+                for key, record_id, clinic_id in self.connection.execute(overlays)
+            ]
+            + [
+                FileReference(key, "signed_consent", record_id, clinic_id)
+                for key, record_id, clinic_id in self.connection.execute(consents)
+            ]
+        )

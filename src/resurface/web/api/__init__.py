@@ -10,6 +10,7 @@ from resurface.web.api import (
     audit,
     checkins,
     clinic_setup,
+    consents,
     consultations,
     corrections,
     health,
@@ -51,6 +52,7 @@ for module in (
     corrections,
     appointments,
     clinic_setup,
+    consents,
 ):
     v1.include_router(module.router)
 router.include_router(v1)

@@ -11,6 +11,7 @@ from resurface.web.pages import (
     audit,
     calendar_feeds,
     clinic_setup,
+    consents,
     consultations,
     corrections,
     home,
@@ -47,6 +48,7 @@ for module in (
     calendar_feeds,
     audit,
     corrections,
+    consents,
     account_sessions,
     second_factor,
 ):

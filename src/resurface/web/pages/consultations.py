@@ -1,5 +1,5 @@
 """Pages: register a new patient with the first consultation, record a consultation, and its
-result with the printable consent form (also as a PDF).
+result (the consent is signed on the patient's consent page).
 
 A rejected form is shown again with everything the user typed and the message next to the field.
 """
@@ -27,7 +27,7 @@ from resurface.services import charts, consultations
 from resurface.services.access import Permission, require
 from resurface.services.consultations import FITZPATRICK_ITEMS, HISTORY_QUESTIONS, Intake
 from resurface.services.context import Context
-from resurface.web.deps import CheckedSessionDep, ContextDep, RuntimeDep, Session, SessionDep
+from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
 from resurface.web.pages.render import page
 
 router = APIRouter()
@@ -189,22 +189,6 @@ def saved_values(consultation: Consultation) -> dict[str, str]:
     for number, answer in enumerate(consultation.fitzpatrick_answers or (), start=1):
         values[f"fitz-{number}"] = str(answer)
     return values
-
-
-@router.get("/consultations/{consultation_id}/consent.pdf")
-def consent_pdf(
-    runtime: RuntimeDep, ctx: ContextDep, session: SessionDep, consultation_id: int
-) -> Response:
-    view = consultations.read_consultation(ctx, session.actor, consultation_id)
-    name = re.sub(r"[^A-Za-z0-9]+", "-", view.patient.family_name).strip("-") or "patient"
-    return Response(
-        runtime.consent_pdf(view),
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="consent-{name}-{consultation_id}.pdf"',
-            "Cache-Control": "private, no-store",
-        },
-    )
 
 
 # -- helpers -------------------------------------------------------------------------------------

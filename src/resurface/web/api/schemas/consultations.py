@@ -138,18 +138,22 @@ class PreTreatmentOut(BaseModel):
 
 class ConsultationResultOut(BaseModel):
     """The saved consultation with its screening, the steps before treatment and where to
-    find the consent form."""
+    find the patient's consents (none is offered while the screening defers treatment)."""
 
     consultation: ConsultationOut
     pre_treatment: list[PreTreatmentOut]
-    consent_pdf_url: str
+    consents_url: str | None
 
     @classmethod
     def of(cls, view: ConsultationView) -> ConsultationResultOut:
         return cls(
             consultation=ConsultationOut.of(view.consultation),
             pre_treatment=[PreTreatmentOut.of(step) for step in view.pre_treatment],
-            consent_pdf_url=f"/consultations/{view.consultation.id}/consent.pdf",
+            consents_url=(
+                f"/api/v1/patients/{view.patient.id}/consents"
+                if view.consultation.eligible
+                else None
+            ),
         )
 
 
