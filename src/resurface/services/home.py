@@ -72,27 +72,29 @@ def clinic_home(ctx: Context, actor: Actor) -> HomeView:
 
 
 def _home(uow: UnitOfWork, actor: Actor, today: dt.date, now: dt.datetime) -> HomeView:
+    """Reads only the rows the page shows: the appointments due, today's sessions and the open
+    alerts, then the names of just those patients (no query grows with the clinic's patients)."""
     clinical = actor.may(Permission.VIEW_CHART)
-    patients = {p.id: p for p in uow.patients.in_clinic(actor.clinic_id)}
-    due = [
-        a
-        for a in uow.appointments.due(actor.clinic_id, today + dt.timedelta(SESSIONS_AHEAD_DAYS))
-        if a.patient_id in patients
-    ]
+    due = uow.appointments.due(actor.clinic_id, today + dt.timedelta(SESSIONS_AHEAD_DAYS))
     sessions = [a for a in due if a.kind is AppointmentKind.SESSION]
     checkins = [a for a in due if a.kind is AppointmentKind.CHECKIN and a.due_on <= today]
-    recorded = _recorded_today(uow, actor, today, now, patients) if clinical else {}
+    recorded = _recorded_today(uow, actor, today, now) if clinical else {}
+    open_alerts = by_urgency(uow.alerts.open_in_clinic(actor.clinic_id)) if clinical else []
+    shown = {a.patient_id for a in [*sessions, *checkins]} | set(recorded)
+    shown |= {alert.patient_id for alert in open_alerts}
+    patients = uow.patients.by_ids(actor.clinic_id, shown)
+    sessions = [a for a in sessions if a.patient_id in patients]
+    checkins = [a for a in checkins if a.patient_id in patients]
     booked_today = {a.patient_id: a for a in sessions if a.due_on == today}
     today_ids = sorted(
-        set(booked_today) | set(recorded), key=lambda pid: patients[pid].family_name.lower()
+        (set(booked_today) | set(recorded)) & set(patients),
+        key=lambda pid: patients[pid].family_name.lower(),
     )
-    alerts: tuple[HomeAlert, ...] = ()
-    if clinical:
-        alerts = tuple(
-            HomeAlert(patients[a.patient_id], a)
-            for a in by_urgency(uow.alerts.open_in_clinic(actor.clinic_id))
-            if a.patient_id in patients
-        )
+    alerts = tuple(
+        HomeAlert(patients[alert.patient_id], alert)
+        for alert in open_alerts
+        if alert.patient_id in patients
+    )
     detail = f"clinical={clinical}"
     audit.record(uow, actor, "home_read", "clinic", actor.clinic_id, detail=detail, at=now)
     return HomeView(
@@ -112,31 +114,22 @@ def _home(uow: UnitOfWork, actor: Actor, today: dt.date, now: dt.datetime) -> Ho
 
 
 def _recorded_today(
-    uow: UnitOfWork,
-    actor: Actor,
-    today: dt.date,
-    now: dt.datetime,
-    patients: dict[int, Patient],
+    uow: UnitOfWork, actor: Actor, today: dt.date, now: dt.datetime
 ) -> dict[int, TreatmentSession]:
-    """Sessions recorded today; only patients whose last session is today have one."""
-    facts = uow.patients.series_facts(actor.clinic_id)
+    """Sessions recorded today (one query with their areas), each read audited. A patient with
+    two sessions today shows the later one."""
     found: dict[int, TreatmentSession] = {}
-    for patient_id, series in facts.items():
-        if series.last_session_on != today or patient_id not in patients:
-            continue
-        chart = uow.charts.chart(actor.clinic_id, patient_id)
-        for session in chart.sessions:
-            if session.performed_on == today:
-                found[patient_id] = session
-                audit.record(
-                    uow,
-                    actor,
-                    "home_session_read",
-                    "session",
-                    session.id,
-                    patient_id=patient_id,
-                    at=now,
-                )
+    for session in uow.charts.sessions_on(actor.clinic_id, today):
+        found[session.patient_id] = session
+        audit.record(
+            uow,
+            actor,
+            "home_session_read",
+            "session",
+            session.id,
+            patient_id=session.patient_id,
+            at=now,
+        )
     return found
 
 
