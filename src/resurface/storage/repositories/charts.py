@@ -343,8 +343,6 @@ class SqlCharts(Repository):
         rows = self.connection.execute(
             select(table).where(*found, table.c.entered_in_error == "").order_by(table.c.id)
         ).all()
-        if not rows:
-            return []
         areas: defaultdict[int, list[Any]] = defaultdict(list)
         query = (
             select(session_areas)
