@@ -155,9 +155,7 @@ class SqlPatients(Repository):
         offset: int,
         limit: int,
     ) -> tuple[list[PatientRow], int]:
-        conditions = [patients.c.clinic_id == clinic_id, *self._matching(search)]
-        if stage is not None:
-            conditions.append(_at_stage(stage, window))
+        conditions = self.conditions(clinic_id, search, stage, window)
         total = self.connection.execute(
             select(func.count()).select_from(patients).where(*conditions)
         ).scalar_one()
@@ -170,6 +168,15 @@ class SqlPatients(Repository):
         )
         rows = [PatientRow(_patient(r), _series(r)) for r in self.connection.execute(query)]
         return rows, int(total)
+
+    def conditions(
+        self, clinic_id: int, search: str, stage: Stage | None, window: StageWindow
+    ) -> list[ColumnElement[bool]]:
+        """The ``WHERE`` of the listing (the tests read its query plan)."""
+        conditions = [patients.c.clinic_id == clinic_id, *self._matching(search)]
+        if stage is not None:
+            conditions.append(_at_stage(stage, window))
+        return conditions
 
     def by_ids(self, clinic_id: int, patient_ids: Collection[int]) -> dict[int, Patient]:
         wanted = sorted(set(patient_ids))
