@@ -684,6 +684,15 @@ class FakeAlerts(_Repository):
             ]
         )
 
+    def closed_in_clinic(self, clinic_id: int) -> list[ClinicAlert]:
+        return _newest_first(
+            [
+                a
+                for a in self._tables.alerts.values()
+                if a.clinic_id == clinic_id and a.status is AlertStatus.CLOSED
+            ]
+        )
+
     def for_patient(self, clinic_id: int, patient_id: int) -> list[ClinicAlert]:
         return _newest_first(_of_patient(self._tables.alerts, clinic_id, patient_id))
 

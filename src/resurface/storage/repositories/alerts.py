@@ -38,6 +38,14 @@ class SqlAlerts(Repository):
         )
         return [_alert(row) for row in self.connection.execute(query)]
 
+    def closed_in_clinic(self, clinic_id: int) -> list[ClinicAlert]:
+        query = (
+            select(alerts)
+            .where(alerts.c.clinic_id == clinic_id, alerts.c.status == AlertStatus.CLOSED.value)
+            .order_by(alerts.c.raised_at.desc(), alerts.c.id.desc())
+        )
+        return [_alert(row) for row in self.connection.execute(query)]
+
     def for_patient(self, clinic_id: int, patient_id: int) -> list[ClinicAlert]:
         query = (
             select(alerts)
