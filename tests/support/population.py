@@ -5,7 +5,9 @@ rows with bulk inserts (no audit, no services: a chart's copy is what a clinic w
 years of work, not a use case). Each copy gets a new name and a place on the journey, by its
 number modulo 10: 0–1 consultation only, 2–3 planned, 4–5 mid-series, 6–7 recovering, 8–9
 finished, with the series kept with the patient exactly as the chart repository keeps it.
-Every 50th copy is "current": a check-in due today, a session booked this week, an open alert.
+One copy in 50 (ten in a row in every 500) is "current": its last session was two days ago if
+it is recovering, and a treated one has a check-in due today, a session booked this week and an
+open alert; the others' sessions are more than a year old, as in a clinic's years of records.
 A heavy patient has 20 sessions, 500 check-ins and 100 photos.
 """
 
@@ -91,6 +93,10 @@ def grow(
         ids.settle()
         if connection.dialect.name == "postgresql":
             connection.execute(text("ANALYZE"))
+    if engine.dialect.name == "sqlite":
+        # Fold the bulk write into the database file, as SQLite's own checkpoints would in time.
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return Grown(first, count, heavy_id)
 
 
@@ -203,7 +209,8 @@ def _copy(
     planned = int(template.patient["series_planned"]) if stage >= 2 else 0
     if sessions is not None:
         planned = max(planned, sessions)
-    recent = stage in (6, 7) or sessions is not None
+    current = (n // 10) % 50 == 0
+    recent = (current and stage in (6, 7)) or sessions is not None
     performed = [
         today - dt.timedelta(days=2 if recent and k == done - 1 else _LONG_AGO + 30 * (done - k))
         for k in range(done)
@@ -256,7 +263,7 @@ def _copy(
         for photo in template.rows[photos]:
             taken = {"id": ids.take(photos), "assessment_id": None, "checkin_id": None}
             _add(rows, photos, photo | owned | taken)
-    if performed and n % 50 == 0:
+    if performed and current:
         _current(ids, rows, pid, session_id, plan_id, today, clinic_id)
     return pid
 

@@ -133,7 +133,15 @@ patients = Table(
     Index("ix_patients_clinic_family_key", "clinic_id", "family_key"),
     Index("ix_patients_clinic_given_key", "clinic_id", "given_key"),
     Index("ix_patients_clinic_last_session_on", "clinic_id", "last_session_on"),
-    Index("ix_patients_clinic_series", "clinic_id", "series_planned", "series_done"),
+    # Every column the stage is decided on: a stage's patients are counted from the index alone.
+    Index(
+        "ix_patients_clinic_series",
+        "clinic_id",
+        "series_planned",
+        "series_done",
+        "last_session_on",
+        "last_modality",
+    ),
 )
 
 consultations = Table(

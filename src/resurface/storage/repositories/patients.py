@@ -155,13 +155,19 @@ class SqlPatients(Repository):
         offset: int,
         limit: int,
     ) -> tuple[list[PatientRow], int]:
-        conditions = self.conditions(clinic_id, search, stage, window)
+        # The recovering are few (the last days' sessions): counted by the last session's day.
+        recovering = stage is Stage.RECOVERING
+        conditions = self.conditions(clinic_id, search, stage, window, series_index=not recovering)
         total = self.connection.execute(
             select(func.count()).select_from(patients).where(*conditions)
         ).scalar_one()
+        # The page's query does not offer the series index: the page is found by walking the
+        # patients in name order (or, for the few recovering, by the day of their last
+        # session), not by sorting a whole stage. SQLite keeps no statistics to see that.
+        paged = self.conditions(clinic_id, search, stage, window, series_index=False)
         query = (
             select(patients)
-            .where(*conditions)
+            .where(*paged)
             .order_by(patients.c.family_name, patients.c.given_name, patients.c.id)
             .offset(offset)
             .limit(limit)
@@ -170,12 +176,20 @@ class SqlPatients(Repository):
         return rows, int(total)
 
     def conditions(
-        self, clinic_id: int, search: str, stage: Stage | None, window: StageWindow
+        self,
+        clinic_id: int,
+        search: str,
+        stage: Stage | None,
+        window: StageWindow,
+        *,
+        series_index: bool = True,
     ) -> list[ColumnElement[bool]]:
-        """The ``WHERE`` of the listing (the tests read its query plan)."""
+        """The ``WHERE`` of the listing (the tests read its query plan); without
+        ``series_index`` the stage's terms are written so that no index on the series serves
+        them (the last session's day still can)."""
         conditions = [patients.c.clinic_id == clinic_id, *self._matching(search)]
         if stage is not None:
-            conditions.append(_at_stage(stage, window))
+            conditions.append(_at_stage(stage, window, _Series(series_index)))
         return conditions
 
     def by_ids(self, clinic_id: int, patient_ids: Collection[int]) -> dict[int, Patient]:
@@ -225,7 +239,17 @@ def _starts(column: Any, word: str) -> ColumnElement[bool]:
     return and_(column >= word, column < upper, column.like(f"{_escaped(word)}%", escape="\\"))
 
 
-def _recovering(window: StageWindow) -> ColumnElement[bool]:
+class _Series:
+    """The series columns as the stage's terms use them: plain, or ``+ 0`` so that no index
+    serves them (SQLite and PostgreSQL alike then look elsewhere for an index)."""
+
+    def __init__(self, indexed: bool) -> None:
+        p = patients.c
+        self.planned: ColumnElement[int] = p.series_planned if indexed else p.series_planned + 0
+        self.done: ColumnElement[int] = p.series_done if indexed else p.series_done + 0
+
+
+def _recovering(window: StageWindow, series: _Series) -> ColumnElement[bool]:
     """Inside the recovery window of the last session's modality (``domain.journey.stage_of``:
     ``today - last_session_on <= recovery_days``); the first bound lets the index serve it."""
     p = patients.c
@@ -233,26 +257,26 @@ def _recovering(window: StageWindow) -> ColumnElement[bool]:
     until = {m.value: window.today - dt.timedelta(days=d) for m, d in window.recovery_days.items()}
     since = case(until, value=p.last_modality, else_=window.today) if until else window.today
     return and_(
-        p.series_done > 0,
+        series.done > 0,
         p.last_session_on >= window.today - dt.timedelta(days=longest),
         p.last_session_on >= since,
     )
 
 
-def _at_stage(stage: Stage, window: StageWindow) -> ColumnElement[bool]:
+def _at_stage(stage: Stage, window: StageWindow, series: _Series) -> ColumnElement[bool]:
     """The patients ``domain.journey.stage_of`` puts at ``stage`` (tests hold the two to agree)."""
-    p = patients.c
+    planned, done = series.planned, series.done
     if stage is Stage.CONSULTATION:
-        return p.series_planned == 0
+        return planned == 0
     if stage is Stage.PLANNED:
-        return and_(p.series_planned > 0, p.series_done == 0)
-    recovering = _recovering(window)
+        return and_(planned > 0, done == 0)
+    recovering = _recovering(window, series)
     if stage is Stage.RECOVERING:
-        return and_(p.series_planned > 0, recovering)
-    treated = and_(p.series_planned > 0, p.series_done > 0, ~recovering)
+        return and_(planned > 0, recovering)
+    treated = and_(planned > 0, done > 0, ~recovering)
     if stage is Stage.FINISHED:
-        return and_(treated, p.series_done >= p.series_planned)
-    return and_(treated, p.series_done < p.series_planned)
+        return and_(treated, done >= planned)
+    return and_(treated, done < planned)
 
 
 def refresh_series(connection: Connection, clinic_id: int, patient_id: int) -> None:

@@ -126,7 +126,8 @@ def upgrade() -> None:
             "ix_patients_clinic_last_session_on", ["clinic_id", "last_session_on"]
         )
         batch_op.create_index(
-            "ix_patients_clinic_series", ["clinic_id", "series_planned", "series_done"]
+            "ix_patients_clinic_series",
+            ["clinic_id", "series_planned", "series_done", "last_session_on", "last_modality"],
         )
     with op.batch_alter_table("treatment_sessions", schema=None, recreate="never") as batch_op:
         batch_op.create_index(
