@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 SESSIONS_AHEAD_DAYS = 7
 """How far ahead the home page lists booked sessions (a week: the front desk's planning horizon)."""
 
+HOME_LIST_MOST = 50
+"""Rows each list of the home page shows (the most urgent, or the oldest, first); the others are
+counted: a busy clinic's day stays one page, whatever the size of its caseload."""
+
 
 @dataclass(frozen=True)
 class DueItem:
@@ -60,6 +64,10 @@ class HomeView:
     sessions_due: tuple[DueItem, ...]
     emergency_accesses: tuple[EmergencyAccessSeen, ...] = ()
     """The front desk's emergency chart accesses of the last week (the medical director's)."""
+    alerts_total: int = 0
+    checkins_due_total: int = 0
+    sessions_due_total: int = 0
+    """How many there are of each list, of which the first ``HOME_LIST_MOST`` are shown."""
 
 
 def clinic_home(ctx: Context, actor: Actor) -> HomeView:
@@ -72,28 +80,26 @@ def clinic_home(ctx: Context, actor: Actor) -> HomeView:
 
 
 def _home(uow: UnitOfWork, actor: Actor, today: dt.date, now: dt.datetime) -> HomeView:
-    """Reads only the rows the page shows: the appointments due, today's sessions and the open
-    alerts, then the names of just those patients (no query grows with the clinic's patients)."""
+    """Reads the appointments due, today's sessions and the open alerts, then the names of just
+    the patients the page shows (each list its first ``HOME_LIST_MOST``, the rest counted)."""
     clinical = actor.may(Permission.VIEW_CHART)
     due = uow.appointments.due(actor.clinic_id, today + dt.timedelta(SESSIONS_AHEAD_DAYS))
     sessions = [a for a in due if a.kind is AppointmentKind.SESSION]
-    checkins = [a for a in due if a.kind is AppointmentKind.CHECKIN and a.due_on <= today]
+    booked_today = {a.patient_id: a for a in sessions if a.due_on == today}
+    coming = [a for a in sessions if a.due_on != today]
+    checkins = _oldest_per_patient(
+        [a for a in due if a.kind is AppointmentKind.CHECKIN and a.due_on <= today]
+    )
     recorded = _recorded_today(uow, actor, today, now) if clinical else {}
     open_alerts = by_urgency(uow.alerts.open_in_clinic(actor.clinic_id)) if clinical else []
-    shown = {a.patient_id for a in [*sessions, *checkins]} | set(recorded)
-    shown |= {alert.patient_id for alert in open_alerts}
-    patients = uow.patients.by_ids(actor.clinic_id, shown)
-    sessions = [a for a in sessions if a.patient_id in patients]
-    checkins = [a for a in checkins if a.patient_id in patients]
-    booked_today = {a.patient_id: a for a in sessions if a.due_on == today}
+    shown_alerts = open_alerts[:HOME_LIST_MOST]
+    shown_checkins, shown_coming = checkins[:HOME_LIST_MOST], coming[:HOME_LIST_MOST]
+    ids = {a.patient_id for a in [*shown_checkins, *shown_coming]}
+    ids |= {alert.patient_id for alert in shown_alerts} | set(booked_today) | set(recorded)
+    patients = uow.patients.by_ids(actor.clinic_id, ids)
     today_ids = sorted(
         (set(booked_today) | set(recorded)) & set(patients),
         key=lambda pid: patients[pid].family_name.lower(),
-    )
-    alerts = tuple(
-        HomeAlert(patients[alert.patient_id], alert)
-        for alert in open_alerts
-        if alert.patient_id in patients
     )
     detail = f"clinical={clinical}"
     audit.record(uow, actor, "home_read", "clinic", actor.clinic_id, detail=detail, at=now)
@@ -104,12 +110,19 @@ def _home(uow: UnitOfWork, actor: Actor, today: dt.date, now: dt.datetime) -> Ho
             SessionToday(patients[pid], booked_today.get(pid), recorded.get(pid))
             for pid in today_ids
         ),
-        alerts=alerts,
-        checkins_due=tuple(_unique_per_patient(checkins, patients)),
+        alerts=tuple(
+            HomeAlert(patients[a.patient_id], a) for a in shown_alerts if a.patient_id in patients
+        ),
+        checkins_due=tuple(
+            DueItem(patients[a.patient_id], a) for a in shown_checkins if a.patient_id in patients
+        ),
         sessions_due=tuple(
-            DueItem(patients[a.patient_id], a) for a in sessions if a.due_on != today
+            DueItem(patients[a.patient_id], a) for a in shown_coming if a.patient_id in patients
         ),
         emergency_accesses=recent_accesses(uow, actor, now),
+        alerts_total=len(open_alerts),
+        checkins_due_total=len(checkins),
+        sessions_due_total=len(coming),
     )
 
 
@@ -133,11 +146,9 @@ def _recorded_today(
     return found
 
 
-def _unique_per_patient(
-    appointments: list[Appointment], patients: dict[int, Patient]
-) -> list[DueItem]:
+def _oldest_per_patient(appointments: list[Appointment]) -> list[Appointment]:
     """One line per patient: the oldest check-in still due (the rest follow from it)."""
     seen: dict[int, Appointment] = {}
     for appointment in appointments:  # oldest first
         seen.setdefault(appointment.patient_id, appointment)
-    return [DueItem(patients[pid], a) for pid, a in seen.items()]
+    return list(seen.values())

@@ -126,3 +126,21 @@ def test_main_reads_run_as_many_statements_for_a_big_clinic_as_for_a_small_one(
         home = client.get("/api/v1/home").json()
     assert len(home["sessions_today"]) == 21  # the grown clinic really had those sessions
     assert after == before
+
+
+def test_today_shows_the_first_of_each_long_list_and_counts_the_rest(
+    counted: tuple[Runtime, Statements],
+) -> None:
+    runtime, _ = counted
+    today = dt.datetime.now(dt.UTC).date()
+    north = seed_clinic(runtime.context.uow, "north")
+    grow(runtime.engine, north.clinic.id, north.patient.id, 5000, today)  # 60 treated current
+    app = create_app(runtime.settings, runtime)
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        sign_in(client, north.usernames[Role.CLINICIAN])
+        home = client.get("/api/v1/home").json()
+        page = client.get("/").text
+    assert home["alerts_total"] == home["checkins_due_total"] == home["sessions_due_total"] == 60
+    assert len(home["alerts"]) == len(home["checkins_due"]) == len(home["sessions_due"]) == 50
+    assert 'Check-ins due <span class="count">(60)</span>' in page
+    assert "and 10 more, due more recently" in page
