@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 import re
 import smtplib
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from email.message import EmailMessage
 from types import TracebackType
@@ -49,19 +49,22 @@ from resurface.domain.chart import (
 from resurface.domain.consent import ConsentLink, PhotoConsent, SignedConsent
 from resurface.domain.corrections import Correction, RecordKind
 from resurface.domain.errors import VersionConflict
+from resurface.domain.journey import Progress, Stage, stage_of
 from resurface.domain.links import PatientLink, RecoveryLink
 from resurface.domain.measurements import PhotoMeasurement
 from resurface.domain.messages import Notification, NotificationStatus
 from resurface.domain.outcomes import OutcomeRating
-from resurface.domain.people import Clinic, Patient, User
+from resurface.domain.people import SEARCH_WORD_MIN, Clinic, Patient, User, name_key, search_words
 from resurface.domain.sharing import SharedResult
 from resurface.domain.signin import FailureCount
 from resurface.services.clock import Clock
 from resurface.services.errors import PhotoFileMissing
 from resurface.services.ports import (
     FileReference,
+    PatientRow,
     SecondFactor,
     SeriesFacts,
+    StageWindow,
     StoredFile,
     WebSession,
 )
@@ -271,7 +274,40 @@ class FakePatients(_Repository):
         self._tables.patients[patient.id] = saved
         return saved
 
-    def series_facts(self, clinic_id: int) -> dict[int, SeriesFacts]:
+    def series(self, clinic_id: int, patient_id: int) -> SeriesFacts:
+        return self._series_facts(clinic_id).get(patient_id, SeriesFacts(0, 0, None, None))
+
+    def listing(
+        self,
+        clinic_id: int,
+        search: str,
+        stage: Stage | None,
+        window: StageWindow,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[PatientRow], int]:
+        """What the SQL listing answers, worked out one patient at a time."""
+        facts = self._series_facts(clinic_id)
+        words = search_words(search)
+        rows = []
+        for patient in sorted(
+            self._tables.patients.values(), key=lambda p: (p.family_name, p.given_name, p.id)
+        ):
+            series = facts.get(patient.id, SeriesFacts(0, 0, None, None))
+            if patient.clinic_id != clinic_id or not all(_name_has(patient, w) for w in words):
+                continue
+            if stage is None or _stage(series, window) is stage:
+                rows.append(PatientRow(patient, series))
+        return rows[offset : offset + limit], len(rows)
+
+    def by_ids(self, clinic_id: int, patient_ids: Collection[int]) -> dict[int, Patient]:
+        return {
+            pid: p
+            for pid in patient_ids
+            if (p := _scoped(self._tables.patients, clinic_id, pid)) is not None
+        }
+
+    def _series_facts(self, clinic_id: int) -> dict[int, SeriesFacts]:
         planned = self._sessions_planned(clinic_id)
         facts: dict[int, SeriesFacts] = {}
         for patient_id, sessions in self._sessions_by_patient(clinic_id).items():
@@ -310,8 +346,35 @@ class FakePatients(_Repository):
         return grouped
 
 
+def _name_has(patient: Patient, word: str) -> bool:
+    given, family = name_key(patient.given_name), name_key(patient.family_name)
+    if len(word) >= SEARCH_WORD_MIN:
+        return word in f"{given} {family}"
+    return given.startswith(word) or family.startswith(word)
+
+
+def _stage(series: SeriesFacts, window: StageWindow) -> Stage:
+    progress = Progress(
+        has_accepted_plan=series.sessions_planned > 0,
+        sessions_planned=series.sessions_planned,
+        sessions_done=series.sessions_done,
+        last_session_on=series.last_session_on,
+        recovery_days=window.recovery_days.get(series.last_modality, 0)
+        if series.last_modality
+        else 0,
+    )
+    return stage_of(progress, window.today)
+
+
 class FakeCharts(_Repository):
     """Chart records. Every lookup is scoped by clinic: another clinic's id reads as absent."""
+
+    def sessions_on(self, clinic_id: int, day: dt.date) -> list[TreatmentSession]:
+        return [
+            s
+            for _, s in sorted(self._tables.sessions.items())
+            if s.clinic_id == clinic_id and s.performed_on == day and not s.entered_in_error
+        ]
 
     def chart(self, clinic_id: int, patient_id: int) -> Chart:
         t = self._tables
@@ -480,14 +543,18 @@ class FakeCharts(_Repository):
 
 
 class FakeAuditTrail(_Repository):
-    def append(self, entry: AuditEntry) -> AuditEvent:
+    def append(self, entry: AuditEntry) -> None:
         seq, previous_hash = self.head()
-        event = chain(seq + 1, entry, previous_hash)
-        self._tables.audit.append(event)
-        return event
+        self._tables.audit.append(chain(seq + 1, entry, previous_hash))
 
     def in_order(self) -> Iterator[AuditEvent]:
         return iter(sorted(self._tables.audit, key=lambda e: e.seq))
+
+    def since(self, seq: int) -> Iterator[AuditEvent]:
+        return (event for event in self.in_order() if event.seq > seq)
+
+    def at(self, seq: int) -> AuditEvent | None:
+        return next((event for event in self._tables.audit if event.seq == seq), None)
 
     def for_patient(self, clinic_id: int, patient_id: int) -> list[AuditEvent]:
         return [
@@ -642,6 +709,15 @@ class FakeAlerts(_Repository):
                 a
                 for a in self._tables.alerts.values()
                 if a.clinic_id == clinic_id and a.status is not AlertStatus.CLOSED
+            ]
+        )
+
+    def closed_in_clinic(self, clinic_id: int) -> list[ClinicAlert]:
+        return _newest_first(
+            [
+                a
+                for a in self._tables.alerts.values()
+                if a.clinic_id == clinic_id and a.status is AlertStatus.CLOSED
             ]
         )
 

@@ -20,10 +20,24 @@ def register(app: typer.Typer) -> None:
 
 
 @audit_app.command("verify")
-def verify(ctx: typer.Context) -> None:
+def verify(
+    ctx: typer.Context,
+    incremental: bool = typer.Option(
+        False,
+        "--incremental",
+        help="Check only the events since the last checkpoint (seconds for a busy clinic); "
+        "without it the whole trail is checked.",
+    ),
+) -> None:
     """Check the hash chain; report the first broken link (exit 1) or that it is intact."""
     context: CliContext = ctx.obj
-    report = audit.check_trail(context.runtime.context)
+    report = audit.check_trail(context.runtime.context, incremental=incremental)
+    if report.broken is None and report.from_seq:
+        typer.echo(
+            f"audit trail intact since the checkpoint at event {report.from_seq}: "
+            f"{report.events} events after it (`resurface audit verify` checks them all)"
+        )
+        return
     if report.broken is None:
         last = report.last_checkpoint
         anchored = (

@@ -25,7 +25,9 @@ def register(app: typer.Typer) -> None:
 def list_(
     ctx: typer.Context,
     user: str = USER_OPTION,
-    search: str = typer.Option("", help="Part of a name."),
+    search: str = typer.Option(
+        "", help="Words of a name (3 letters or more: anywhere in it; fewer: its start)."
+    ),
     stage: Stage | None = typer.Option(None, help="Only patients at this stage."),
     page: int = typer.Option(1, min=1),
     per_page: int = typer.Option(50, min=1, max=200),

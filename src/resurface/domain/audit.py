@@ -138,14 +138,18 @@ def chain(
 
 
 def first_broken_link(
-    events: Iterable[AuditEvent], keys: Mapping[str, ChainKey] | None = None
+    events: Iterable[AuditEvent],
+    keys: Mapping[str, ChainKey] | None = None,
+    *,
+    after: AuditEvent | None = None,
 ) -> BrokenLink | None:
     """Walk the chain in order; return the first event that does not fit, or None if intact.
-    ``keys`` are the chain keys by id (every key the chain was ever keyed with)."""
+    ``keys`` are the chain keys by id (every key the chain was ever keyed with). ``after``: the
+    event ``events`` continue from (an incremental check starts at a checkpointed event)."""
     known = keys or {}
-    expected_previous = GENESIS_HASH
-    expected_seq = 1
-    keyed = False
+    expected_previous = after.hash if after else GENESIS_HASH
+    expected_seq = after.seq + 1 if after else 1
+    keyed = bool(after and after.key_id)
     for event in events:
         if event.seq != expected_seq:
             return BrokenLink(expected_seq, f"event {expected_seq} is missing")
@@ -164,6 +168,14 @@ def first_broken_link(
         expected_previous = event.hash
         expected_seq += 1
     return None
+
+
+def unchanged(event: AuditEvent, keys: Mapping[str, ChainKey]) -> bool:
+    """Whether ``event``'s hash is still that of its content and the hash it follows."""
+    key = keys.get(event.key_id) if event.key_id else None
+    if event.key_id and key is None:
+        return False
+    return event_hash(event.seq, event.entry, event.previous_hash, key) == event.hash
 
 
 def checkpoint_problem(

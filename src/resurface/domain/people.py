@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -95,6 +96,25 @@ class Patient:
 
 
 NAME_MAX = 120
+
+SEARCH_WORD_MIN = 3
+"""A search word this long or longer matches anywhere in a name (a trigram index serves it);
+a shorter one matches the start of the given or family name (an ordered index serves it)."""
+
+
+def name_key(text: str) -> str:
+    """``text`` as the patient search compares it: accents dropped, case folded, spaces single.
+    "Zoë Ó Súilleabháin" and "zoe o suilleabhain" have the same key."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(unicodedata.normalize("NFKC", bare).split())
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a patient search, each as :func:`name_key` has it."""
+    return name_key(text).split()
+
+
 PHONE_MAX = 40
 EMAIL_MAX = 200
 

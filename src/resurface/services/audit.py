@@ -15,6 +15,7 @@ from resurface.domain.audit import (
     checkpoint,
     checkpoint_problem,
     first_broken_link,
+    unchanged,
 )
 from resurface.services.access import Actor
 from resurface.services.ports import AuditAnchor, UnitOfWork
@@ -73,20 +74,58 @@ def record_refusal(
 @dataclass(frozen=True)
 class TrailReport:
     events: int
+    """Events checked: all of them, or those after ``from_seq``."""
     broken: BrokenLink | None
     checkpoints: int = 0
     last_checkpoint: Checkpoint | None = None
+    from_seq: int = 0
+    """0: the whole trail was checked; else the checkpointed event the check started from."""
 
     @property
     def intact(self) -> bool:
         return self.broken is None
 
 
-def check_trail(ctx: Context) -> TrailReport:
+def check_trail(ctx: Context, *, incremental: bool = False) -> TrailReport:
     """The use case behind ``resurface audit verify``: read the whole trail and check it against
-    the keys and checkpoints kept outside the database."""
+    the keys and checkpoints kept outside the database; ``incremental``: only what was written
+    since the last checkpoint (the whole trail if there is none)."""
     with ctx.uow() as uow:
+        if incremental and ctx.anchor is not None:
+            return verify_since_checkpoint(uow, ctx.anchor)
         return verify_trail(uow, ctx.anchor)
+
+
+def verify_since_checkpoint(uow: UnitOfWork, anchor: AuditAnchor) -> TrailReport:
+    """Check the trail from the last signed checkpoint on: the checkpoint is genuine, the event it
+    saw is still there, unchanged, and every event after it links to it and is intact, up to
+    the head. (A change before the checkpoint is for the full check to find.)"""
+    keys, points = anchor.keys(), anchor.checkpoints()
+    if not points:
+        return verify_trail(uow, anchor)
+    point = points[-1]
+    head_seq, _ = uow.audit.head()
+    start = uow.audit.at(point.seq) if point.seq else None
+    stored = {point.seq: start.hash} if start is not None else {}
+    problem = checkpoint_problem(point, keys, stored, head_seq)
+    if problem is None and start is not None and not unchanged(start, keys):
+        problem = f"event {point.seq}, which the last checkpoint saw, was changed"
+    if problem is not None:
+        refused = BrokenLink(point.seq, problem)
+        return TrailReport(0, refused, len(points), point, from_seq=point.seq)
+    count = 0
+
+    def counted() -> Iterator[AuditEvent]:
+        nonlocal count
+        for event in uow.audit.since(point.seq):
+            count += 1
+            yield event
+
+    broken = first_broken_link(counted(), keys, after=start)
+    if broken is None and point.seq + count != head_seq:
+        first = point.seq + count + 1
+        broken = BrokenLink(first, f"events {first} to {head_seq} were removed")
+    return TrailReport(count, broken, len(points), point, from_seq=point.seq)
 
 
 def verify_trail(uow: UnitOfWork, anchor: AuditAnchor | None = None) -> TrailReport:

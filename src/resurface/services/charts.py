@@ -55,7 +55,7 @@ def read_chart(ctx: Context, actor: Actor, patient_id: int) -> ChartView:
             uow, actor, action, "patient", patient.id, patient_id=patient.id, detail=detail, at=now
         )
         chart = uow.charts.chart(actor.clinic_id, patient.id)
-        facts = uow.patients.series_facts(actor.clinic_id).get(patient.id)
+        facts = uow.patients.series(actor.clinic_id, patient.id)
         stage = stage_for(facts, ctx.clock.today(), ctx.rules)
         alerts = in_context(
             uow.alerts.for_patient(actor.clinic_id, patient.id), chart, patient.phone

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 SESSIONS_AHEAD_DAYS = 7
 """How far ahead the home page lists booked sessions (a week: the front desk's planning horizon)."""
 
+HOME_LIST_MOST = 50
+"""Rows each list of the home page shows (the most urgent, or the oldest, first); the others are
+counted: a busy clinic's day stays one page, whatever the size of its caseload."""
+
 
 @dataclass(frozen=True)
 class DueItem:
@@ -60,6 +64,10 @@ class HomeView:
     sessions_due: tuple[DueItem, ...]
     emergency_accesses: tuple[EmergencyAccessSeen, ...] = ()
     """The front desk's emergency chart accesses of the last week (the medical director's)."""
+    alerts_total: int = 0
+    checkins_due_total: int = 0
+    sessions_due_total: int = 0
+    """How many there are of each list, of which the first ``HOME_LIST_MOST`` are shown."""
 
 
 def clinic_home(ctx: Context, actor: Actor) -> HomeView:
@@ -72,27 +80,27 @@ def clinic_home(ctx: Context, actor: Actor) -> HomeView:
 
 
 def _home(uow: UnitOfWork, actor: Actor, today: dt.date, now: dt.datetime) -> HomeView:
+    """Reads the appointments due, today's sessions and the open alerts, then the names of just
+    the patients the page shows (each list its first ``HOME_LIST_MOST``, the rest counted)."""
     clinical = actor.may(Permission.VIEW_CHART)
-    patients = {p.id: p for p in uow.patients.in_clinic(actor.clinic_id)}
-    due = [
-        a
-        for a in uow.appointments.due(actor.clinic_id, today + dt.timedelta(SESSIONS_AHEAD_DAYS))
-        if a.patient_id in patients
-    ]
+    due = uow.appointments.due(actor.clinic_id, today + dt.timedelta(SESSIONS_AHEAD_DAYS))
     sessions = [a for a in due if a.kind is AppointmentKind.SESSION]
-    checkins = [a for a in due if a.kind is AppointmentKind.CHECKIN and a.due_on <= today]
-    recorded = _recorded_today(uow, actor, today, now, patients) if clinical else {}
     booked_today = {a.patient_id: a for a in sessions if a.due_on == today}
-    today_ids = sorted(
-        set(booked_today) | set(recorded), key=lambda pid: patients[pid].family_name.lower()
+    coming = [a for a in sessions if a.due_on != today]
+    checkins = _oldest_per_patient(
+        [a for a in due if a.kind is AppointmentKind.CHECKIN and a.due_on <= today]
     )
-    alerts: tuple[HomeAlert, ...] = ()
-    if clinical:
-        alerts = tuple(
-            HomeAlert(patients[a.patient_id], a)
-            for a in by_urgency(uow.alerts.open_in_clinic(actor.clinic_id))
-            if a.patient_id in patients
-        )
+    recorded = _recorded_today(uow, actor, today, now) if clinical else {}
+    open_alerts = by_urgency(uow.alerts.open_in_clinic(actor.clinic_id)) if clinical else []
+    shown_alerts = open_alerts[:HOME_LIST_MOST]
+    shown_checkins, shown_coming = checkins[:HOME_LIST_MOST], coming[:HOME_LIST_MOST]
+    ids = {a.patient_id for a in [*shown_checkins, *shown_coming]}
+    ids |= {alert.patient_id for alert in shown_alerts} | set(booked_today) | set(recorded)
+    patients = uow.patients.by_ids(actor.clinic_id, ids)
+    today_ids = sorted(
+        (set(booked_today) | set(recorded)) & set(patients),
+        key=lambda pid: patients[pid].family_name.lower(),
+    )
     detail = f"clinical={clinical}"
     audit.record(uow, actor, "home_read", "clinic", actor.clinic_id, detail=detail, at=now)
     return HomeView(
@@ -102,49 +110,45 @@ def _home(uow: UnitOfWork, actor: Actor, today: dt.date, now: dt.datetime) -> Ho
             SessionToday(patients[pid], booked_today.get(pid), recorded.get(pid))
             for pid in today_ids
         ),
-        alerts=alerts,
-        checkins_due=tuple(_unique_per_patient(checkins, patients)),
+        alerts=tuple(
+            HomeAlert(patients[a.patient_id], a) for a in shown_alerts if a.patient_id in patients
+        ),
+        checkins_due=tuple(
+            DueItem(patients[a.patient_id], a) for a in shown_checkins if a.patient_id in patients
+        ),
         sessions_due=tuple(
-            DueItem(patients[a.patient_id], a) for a in sessions if a.due_on != today
+            DueItem(patients[a.patient_id], a) for a in shown_coming if a.patient_id in patients
         ),
         emergency_accesses=recent_accesses(uow, actor, now),
+        alerts_total=len(open_alerts),
+        checkins_due_total=len(checkins),
+        sessions_due_total=len(coming),
     )
 
 
 def _recorded_today(
-    uow: UnitOfWork,
-    actor: Actor,
-    today: dt.date,
-    now: dt.datetime,
-    patients: dict[int, Patient],
+    uow: UnitOfWork, actor: Actor, today: dt.date, now: dt.datetime
 ) -> dict[int, TreatmentSession]:
-    """Sessions recorded today; only patients whose last session is today have one."""
-    facts = uow.patients.series_facts(actor.clinic_id)
+    """Sessions recorded today (one query with their areas), each read audited. A patient with
+    two sessions today shows the later one."""
     found: dict[int, TreatmentSession] = {}
-    for patient_id, series in facts.items():
-        if series.last_session_on != today or patient_id not in patients:
-            continue
-        chart = uow.charts.chart(actor.clinic_id, patient_id)
-        for session in chart.sessions:
-            if session.performed_on == today:
-                found[patient_id] = session
-                audit.record(
-                    uow,
-                    actor,
-                    "home_session_read",
-                    "session",
-                    session.id,
-                    patient_id=patient_id,
-                    at=now,
-                )
+    for session in uow.charts.sessions_on(actor.clinic_id, today):
+        found[session.patient_id] = session
+        audit.record(
+            uow,
+            actor,
+            "home_session_read",
+            "session",
+            session.id,
+            patient_id=session.patient_id,
+            at=now,
+        )
     return found
 
 
-def _unique_per_patient(
-    appointments: list[Appointment], patients: dict[int, Patient]
-) -> list[DueItem]:
+def _oldest_per_patient(appointments: list[Appointment]) -> list[Appointment]:
     """One line per patient: the oldest check-in still due (the rest follow from it)."""
     seen: dict[int, Appointment] = {}
     for appointment in appointments:  # oldest first
         seen.setdefault(appointment.patient_id, appointment)
-    return [DueItem(patients[pid], a) for pid, a in seen.items()]
+    return list(seen.values())

@@ -25,11 +25,30 @@ class Page(Generic[T]):
     def pages(self) -> int:
         return max(1, ceil(self.total / self.per_page))
 
+    def links(self, ends: int = 3, around: int = 2) -> list[int | None]:
+        """The page numbers to link to: the first and last ``ends``, and ``around`` either side
+        of this one; None where numbers are left out. A list of 4,000 pages shows 13 links,
+        not 4,000."""
+        wanted = {*range(1, ends + 1), *range(self.pages - ends + 1, self.pages + 1)}
+        wanted |= set(range(self.page - around, self.page + around + 1))
+        shown = sorted(n for n in wanted if 1 <= n <= self.pages)
+        found: list[int | None] = []
+        for n in shown:
+            if found and found[-1] is not None and n > found[-1] + 1:
+                found.append(None)
+            found.append(n)
+        return found
 
-def paginate(items: Sequence[T], page: int, per_page: int) -> Page[T]:
+
+def check_page(page: int, per_page: int) -> None:
+    """InvalidInput unless ``page`` and ``per_page`` ask for a page that can exist."""
     if page < 1:
         raise InvalidInput("page", "must be 1 or more")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise InvalidInput("per_page", f"must be 1 to {MAX_PER_PAGE}")
+
+
+def paginate(items: Sequence[T], page: int, per_page: int) -> Page[T]:
+    check_page(page, per_page)
     start = (page - 1) * per_page
     return Page(tuple(items[start : start + per_page]), len(items), page, per_page)

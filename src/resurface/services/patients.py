@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from resurface.domain.codes import Modality
 from resurface.domain.corrections import RecordKind, reason_problems
 from resurface.domain.errors import InvalidInput
 from resurface.domain.journey import Progress, Stage, stage_of
@@ -17,8 +18,8 @@ from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.corrections import HistoryEntry, check_reason, history, keep_earlier
 from resurface.services.errors import NotFound
-from resurface.services.paging import Page, paginate
-from resurface.services.ports import SeriesFacts, UnitOfWork
+from resurface.services.paging import Page, check_page
+from resurface.services.ports import SeriesFacts, StageWindow, UnitOfWork
 
 if TYPE_CHECKING:
     from resurface.services.context import Context
@@ -57,32 +58,44 @@ def stage_for(facts: SeriesFacts | None, today: dt.date, rules: RuleBase) -> Sta
     return stage_of(progress, today)
 
 
+def stage_window(today: dt.date, rules: RuleBase) -> StageWindow:
+    """What the storage needs to find patients at a stage on ``today`` (see ``stage_for``)."""
+    healing = {m: modality_healing_days(rules, m) for m in Modality if m in rules.planning.profiles}
+    return StageWindow(today, healing)
+
+
 def list_patients(ctx: Context, actor: Actor, query: PatientQuery) -> Page[PatientSummary]:
+    """One page of the clinic's patients; the storage finds, counts and pages them (by name,
+    stage and search words) so the work follows the page, not the size of the clinic."""
     require(actor, Permission.VIEW_PATIENT_LIST)
     if len(query.text) > 100:
         raise InvalidInput("q", "search text is longer than 100 characters")
     check_text(one_line={"q": query.text})
+    check_page(query.page, query.per_page)
     clinical = actor.may(Permission.VIEW_CHART)
     if query.stage is not None:
         require(actor, Permission.VIEW_CHART)  # a stage is a clinical fact
     today = ctx.clock.today()
     with ctx.uow() as uow:
-        facts = uow.patients.series_facts(actor.clinic_id) if clinical else {}
-        summaries = []
-        for patient in uow.patients.in_clinic(actor.clinic_id, query.text):
-            if not clinical:
-                summaries.append(PatientSummary(_contact(patient), None, 0, 0, None))
-                continue
-            series = facts.get(patient.id)
-            stage = stage_for(series, today, ctx.rules)
-            if query.stage is None or stage is query.stage:
-                summaries.append(_summary(patient, stage, series))
-        page = paginate(summaries, query.page, query.per_page)
+        rows, total = uow.patients.listing(
+            actor.clinic_id,
+            query.text,
+            query.stage,
+            stage_window(today, ctx.rules),
+            (query.page - 1) * query.per_page,
+            query.per_page,
+        )
+        summaries = tuple(
+            _summary(row.patient, stage_for(row.series, today, ctx.rules), row.series)
+            if clinical
+            else PatientSummary(_contact(row.patient), None, 0, 0, None)
+            for row in rows
+        )
         detail = f"q={query.text!r} stage={query.stage or 'any'} page={query.page}"
         at = ctx.clock.now()
         audit.record(uow, actor, "patient_list", "patient", "*", detail=detail, at=at)
         uow.commit()
-        return page
+        return Page(summaries, total, query.page, query.per_page)
 
 
 def _contact(patient: Patient) -> Patient:

@@ -4,7 +4,7 @@ unit tests use in-memory fakes. Records go in with ``id=0`` and come back with t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from types import TracebackType
@@ -32,6 +32,7 @@ from resurface.domain.consent import (
     SignedConsent,
 )
 from resurface.domain.corrections import Correction, RecordKind
+from resurface.domain.journey import Stage
 from resurface.domain.links import PatientLink, RecoveryLink
 from resurface.domain.measurements import PhotoMeasurement
 from resurface.domain.messages import Notification
@@ -50,6 +51,24 @@ class SeriesFacts:
     sessions_done: int
     last_session_on: dt.date | None
     last_modality: Modality | None
+
+
+@dataclass(frozen=True)
+class StageWindow:
+    """What the storage needs to find the patients at a stage in one query: the clinic's today
+    and how many days after a session of each modality the patient counts as recovering
+    (``domain.recovery.modality_healing_days``). A modality missing here recovers in 0 days."""
+
+    today: dt.date
+    recovery_days: Mapping[Modality, int]
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    """A patient of the list with the facts its stage is worked out from."""
+
+    patient: Patient
+    series: SeriesFacts
 
 
 @dataclass(frozen=True)
@@ -117,7 +136,29 @@ class Patients(Protocol):
     def get(self, clinic_id: int, patient_id: int) -> Patient | None: ...
     def in_clinic(self, clinic_id: int, name_contains: str = "") -> list[Patient]: ...
     def update(self, patient: Patient) -> Patient: ...
-    def series_facts(self, clinic_id: int) -> dict[int, SeriesFacts]: ...
+    def series(self, clinic_id: int, patient_id: int) -> SeriesFacts:
+        """The patient's treatment series as kept with the patient (zeros if not found)."""
+        ...
+
+    def listing(
+        self,
+        clinic_id: int,
+        search: str,
+        stage: Stage | None,
+        window: StageWindow,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[PatientRow], int]:
+        """One page of the clinic's patients by family name, given name, id, and how many match.
+        Every word of ``search`` (``domain.people.search_words``) must be in the given or family
+        name, anywhere if it is ``SEARCH_WORD_MIN`` long or longer, else at its start; ``stage``,
+        if given, is the stage ``domain.journey.stage_of`` gives on ``window.today``."""
+        ...
+
+    def by_ids(self, clinic_id: int, patient_ids: Collection[int]) -> dict[int, Patient]:
+        """The clinic's patients among ``patient_ids`` (the few a page shows)."""
+        ...
+
     def find(
         self, clinic_id: int, given_name: str, family_name: str, date_of_birth: dt.date
     ) -> Patient | None: ...
@@ -127,6 +168,10 @@ class Charts(Protocol):
     """Chart records. Every lookup is scoped by clinic: another clinic's id reads as absent."""
 
     def chart(self, clinic_id: int, patient_id: int) -> Chart: ...
+    def sessions_on(self, clinic_id: int, day: dt.date) -> list[TreatmentSession]:
+        """The clinic's sessions performed on ``day`` (not entered in error), by id."""
+        ...
+
     def add_consultation(self, record: Consultation) -> Consultation: ...
     def add_assessment(self, record: Assessment) -> Assessment: ...
     def add_plan(self, record: TreatmentPlan) -> TreatmentPlan: ...
@@ -196,7 +241,16 @@ class AuditAnchor(Protocol):
 
 
 class AuditTrail(Protocol):
-    def append(self, entry: AuditEntry) -> AuditEvent: ...
+    def append(self, entry: AuditEntry) -> None:
+        """Add ``entry`` to the trail with the unit of work's changes: it is chained and written
+        when the unit of work commits (and forgotten if it does not)."""
+        ...
+
+    def since(self, seq: int) -> Iterator[AuditEvent]:
+        """The events after ``seq``, in order (the incremental check starts at a checkpoint)."""
+        ...
+
+    def at(self, seq: int) -> AuditEvent | None: ...
     def in_order(self) -> Iterator[AuditEvent]: ...
     def for_patient(self, clinic_id: int, patient_id: int) -> list[AuditEvent]: ...
     def search(
@@ -365,6 +419,10 @@ class Alerts(Protocol):
     def add(self, record: ClinicAlert) -> ClinicAlert: ...
     def get(self, clinic_id: int, alert_id: int) -> ClinicAlert | None: ...
     def open_in_clinic(self, clinic_id: int) -> list[ClinicAlert]: ...
+    def closed_in_clinic(self, clinic_id: int) -> list[ClinicAlert]:
+        """The clinic's closed alerts, newest first (one query, not one per patient)."""
+        ...
+
     def for_patient(self, clinic_id: int, patient_id: int) -> list[ClinicAlert]: ...
     def for_session(self, clinic_id: int, session_id: int) -> list[ClinicAlert]: ...
     def update(self, record: ClinicAlert) -> ClinicAlert: ...
@@ -556,6 +614,7 @@ __all__ = [
     "Notifications",
     "OutcomeRatings",
     "PatientLinks",
+    "PatientRow",
     "Patients",
     "PhotoMeasurements",
     "PhotoStore",
@@ -566,6 +625,7 @@ __all__ = [
     "SecondFactors",
     "SeriesFacts",
     "SignInFailures",
+    "StageWindow",
     "StoredFile",
     "UnitOfWork",
     "Users",

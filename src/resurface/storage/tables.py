@@ -21,6 +21,21 @@ from sqlalchemy import (
 
 from resurface.storage.types import RecordId, UtcDateTime
 
+OUTSIDE_THE_MODELS = frozenset(
+    {
+        # SQLite: the FTS5 trigram index of the patients' name keys and its shadow tables
+        "patient_names",
+        "patient_names_data",
+        "patient_names_idx",
+        "patient_names_docsize",
+        "patient_names_config",
+        # PostgreSQL: the pg_trgm index over the same keys (an expression index)
+        "ix_patients_name_trigrams",
+    }
+)
+"""Search indexes migration 0017 makes with each database's own tools, which SQLAlchemy's
+models cannot state; schema comparisons leave them out."""
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -106,7 +121,30 @@ patients = Table(
     Column("fitzpatrick_type", String(3)),
     _stamp(),
     _version(),
-    Index("ix_patients_clinic_family_name", "clinic_id", "family_name"),
+    # The names as the search compares them (``domain.people.name_key``), kept by the repository.
+    # On PostgreSQL a trigram index (pg_trgm) over "given_key family_key" serves substring search;
+    # on SQLite the FTS5 trigram table ``patient_names`` does (see migration 0017).
+    Column("given_key", String(480), nullable=False, server_default=""),
+    Column("family_key", String(480), nullable=False, server_default=""),
+    # The treatment series, kept by the chart repository whenever a plan or session changes, so
+    # the list filters by stage in one indexed query (see ``SeriesFacts``).
+    Column("series_planned", Integer, nullable=False, server_default="0"),
+    Column("series_done", Integer, nullable=False, server_default="0"),
+    Column("last_session_on", Date),
+    Column("last_modality", String(40)),
+    Index("ix_patients_clinic_name", "clinic_id", "family_name", "given_name", "id"),
+    Index("ix_patients_clinic_family_key", "clinic_id", "family_key"),
+    Index("ix_patients_clinic_given_key", "clinic_id", "given_key"),
+    Index("ix_patients_clinic_last_session_on", "clinic_id", "last_session_on"),
+    # Every column the stage is decided on: a stage's patients are counted from the index alone.
+    Index(
+        "ix_patients_clinic_series",
+        "clinic_id",
+        "series_planned",
+        "series_done",
+        "last_session_on",
+        "last_modality",
+    ),
 )
 
 consultations = Table(
@@ -204,6 +242,7 @@ treatment_sessions = Table(
     _stamp(),
     _version(),
     _in_error(),
+    Index("ix_treatment_sessions_clinic_performed_on", "clinic_id", "performed_on"),
 )
 
 session_areas = Table(

@@ -119,16 +119,19 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         assert self._connection is not None
+        self.audit.forget()
         self._connection.rollback()
         self._connection.close()
         self._connection = None
 
     def commit(self) -> None:
         assert self._connection is not None, "commit outside the unit of work"
+        self.audit.flush()  # the audit lock is taken here, last, and held only to the commit
         self._connection.commit()
         self._connection.begin()
 
     def rollback(self) -> None:
         assert self._connection is not None, "rollback outside the unit of work"
+        self.audit.forget()
         self._connection.rollback()
         self._connection.begin()

@@ -181,3 +181,57 @@ def _columns(data_dir: Path) -> list[str]:
 def _at(text: object) -> dt.datetime:
     moment = dt.datetime.fromisoformat(str(text))
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _incremental(data_dir: Path) -> subprocess.CompletedProcess[str]:
+    return resurface(data_dir, "audit", "verify", "--incremental")
+
+
+def test_the_incremental_check_reads_only_the_events_since_the_last_checkpoint(
+    clinic: Path,
+) -> None:
+    _append(clinic, 3)
+    report = _incremental(clinic)
+    assert report.returncode == 0, report.stderr
+    assert report.stdout.startswith("audit trail intact since the checkpoint at event 5: 3 events")
+
+
+def test_the_incremental_check_finds_an_event_since_the_checkpoint_changed_or_cut_off(
+    clinic: Path,
+) -> None:
+    _append(clinic, 3)
+    _sql(clinic, "UPDATE audit_events SET actor = 'someone else' WHERE seq = 7")
+    changed = _incremental(clinic)
+    assert changed.returncode == 1
+    assert "BROKEN at event 7: its content was changed" in changed.stderr
+    _sql(clinic, "DELETE FROM audit_events WHERE seq > 6")  # the head is left at 8
+    cut = _incremental(clinic)
+    assert cut.returncode == 1 and "events 7 to 8 were removed" in cut.stderr
+
+
+def test_the_incremental_check_finds_a_database_rolled_back(clinic: Path, tmp_path: Path) -> None:
+    older = tmp_path / "older.db"
+    shutil.copyfile(clinic / "resurface.db", older)
+    _append(clinic, 3)
+    assert resurface(clinic, "audit", "checkpoint").stdout.startswith("checkpoint written: event 8")
+    shutil.copyfile(older, clinic / "resurface.db")
+    report = _incremental(clinic)
+    assert report.returncode == 1
+    assert "events 6 to 8 were removed or the database was rolled back" in report.stderr
+
+
+def test_the_incremental_check_finds_the_checkpointed_event_rewritten(clinic: Path) -> None:
+    _rewrite_as_plain(clinic, from_seq=5)
+    report = _incremental(clinic)
+    assert report.returncode == 1
+    assert "event 5 is not the one the checkpoint of" in report.stderr
+
+
+def test_the_incremental_check_refuses_a_forged_checkpoint(clinic: Path) -> None:
+    [log] = (clinic / "audit").glob("checkpoints-*.log")
+    point = json.loads(log.read_text().splitlines()[-1])
+    forged = point | {"seq": 3, "hash": _rows(clinic)[2][-2], "mac": "0" * 64}
+    with log.open("a") as appended:
+        appended.write(json.dumps(forged) + "\n")
+    report = _incremental(clinic)
+    assert report.returncode == 1 and "is not genuine" in report.stderr

@@ -114,7 +114,7 @@ def test_nothing_is_kept_without_commit(runtime: Runtime) -> None:
 def test_series_facts_count_sessions_and_planned_total(runtime: Runtime) -> None:
     seeded = seed_clinic(runtime.context.uow, "north")
     with runtime.context.uow() as uow:
-        facts = uow.patients.series_facts(seeded.clinic.id)[seeded.patient.id]
+        facts = uow.patients.series(seeded.clinic.id, seeded.patient.id)
     assert (facts.sessions_planned, facts.sessions_done) == (2, 1)
     assert facts.last_modality is Modality.FRACTIONAL_ABLATIVE_CO2
 

@@ -96,7 +96,7 @@ def test_a_session_entered_in_error_counts_for_nothing_and_ends_its_recovery(
         assert uow.alerts.get(north.clinic.id, alert.id).status is AlertStatus.CLOSED  # type: ignore[union-attr]
         [appointment] = uow.appointments.for_patient(north.clinic.id, north.patient.id)
         assert appointment.id == booked.id and appointment.status is AppointmentStatus.CANCELLED
-        facts = uow.patients.series_facts(north.clinic.id)[north.patient.id]
+        facts = uow.patients.series(north.clinic.id, north.patient.id)
         assert facts.sessions_done == 0
 
 

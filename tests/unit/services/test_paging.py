@@ -52,3 +52,12 @@ def test_pages_follow_the_repositorys_order() -> None:
     second = paginate(patients, 2, 2)
     assert [p.family_name for p in second.items] == ["Cole", "Tester-harbour"]
     assert second.total == 4 and second.pages == 2
+
+
+def test_a_long_list_links_to_its_ends_and_the_pages_near_this_one() -> None:
+    many: Page[int] = Page((), total=100_000, page=2000, per_page=25)
+    assert many.pages == 4000
+    assert many.links() == [1, 2, 3, None, 1998, 1999, 2000, 2001, 2002, None, 3998, 3999, 4000]
+    assert Page((), total=100, page=1, per_page=25).links() == [1, 2, 3, 4]
+    assert Page((), total=250, page=2, per_page=25).links() == [1, 2, 3, 4, None, 8, 9, 10]
+    assert Page((), total=0, page=1, per_page=25).links() == [1]

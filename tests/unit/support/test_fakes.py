@@ -222,12 +222,11 @@ def test_series_facts_count_sessions_of_the_latest_accepted_plan() -> None:
         clinic = uow.clinics.add(_clinic())
         patient, _ = patient_with_chart(uow, clinic.id, 1, "x", dt.date(2026, 3, 1))
         waiting = uow.patients.add(_patient(clinic.id, "Waiting"))
-        facts = uow.patients.series_facts(clinic.id)
-        assert uow.patients.series_facts(clinic.id + 1) == {}
-    assert facts == {
-        patient.id: SeriesFacts(2, 1, dt.date(2026, 2, 24), Modality.FRACTIONAL_ABLATIVE_CO2)
-    }
-    assert waiting.id not in facts
+        facts = uow.patients.series(clinic.id, patient.id)
+        nothing = SeriesFacts(0, 0, None, None)
+        assert uow.patients.series(clinic.id + 1, patient.id) == nothing
+        assert uow.patients.series(clinic.id, waiting.id) == nothing
+    assert facts == SeriesFacts(2, 1, dt.date(2026, 2, 24), Modality.FRACTIONAL_ABLATIVE_CO2)
 
 
 def test_a_plan_saved_from_a_stale_version_is_refused() -> None:

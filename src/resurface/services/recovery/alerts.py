@@ -95,16 +95,16 @@ def _list(
     if status is not AlertStatus.CLOSED:
         found = uow.alerts.open_in_clinic(actor.clinic_id)
     else:
-        found = [
-            alert
-            for patient in uow.patients.in_clinic(actor.clinic_id)
-            for alert in uow.alerts.for_patient(actor.clinic_id, patient.id)
-        ]
+        found = uow.alerts.closed_in_clinic(actor.clinic_id)
     if status is not None:
         found = [a for a in found if a.status is status]
-    names = {p.id: p.full_name for p in uow.patients.in_clinic(actor.clinic_id)}
-    views = [AlertView(a, names.get(a.patient_id, "")) for a in by_urgency(found)]
-    result = paginate(views, page, per_page)
+    shown = paginate(by_urgency(found), page, per_page)
+    names = uow.patients.by_ids(actor.clinic_id, {a.patient_id for a in shown.items})
+    views = tuple(
+        AlertView(a, names[a.patient_id].full_name if a.patient_id in names else "")
+        for a in shown.items
+    )
+    result = Page(views, shown.total, shown.page, shown.per_page)
     detail = f"status={status.value if status else 'not closed'} page={page}"
     audit.record(uow, actor, "alert_list", "alert", "*", detail=detail)
     uow.commit()

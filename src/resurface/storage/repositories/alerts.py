@@ -15,6 +15,10 @@ from resurface.storage.tables import (
     alerts,
 )
 
+_NOT_CLOSED = [status.value for status in AlertStatus if status is not AlertStatus.CLOSED]
+"""Named, not ``!= closed``, so the (clinic, status) index finds the open alerts without
+reading every alert the clinic ever had."""
+
 
 class SqlAlerts(Repository):
     def add(self, record: ClinicAlert) -> ClinicAlert:
@@ -29,7 +33,15 @@ class SqlAlerts(Repository):
     def open_in_clinic(self, clinic_id: int) -> list[ClinicAlert]:
         query = (
             select(alerts)
-            .where(alerts.c.clinic_id == clinic_id, alerts.c.status != AlertStatus.CLOSED.value)
+            .where(alerts.c.clinic_id == clinic_id, alerts.c.status.in_(_NOT_CLOSED))
+            .order_by(alerts.c.raised_at.desc(), alerts.c.id.desc())
+        )
+        return [_alert(row) for row in self.connection.execute(query)]
+
+    def closed_in_clinic(self, clinic_id: int) -> list[ClinicAlert]:
+        query = (
+            select(alerts)
+            .where(alerts.c.clinic_id == clinic_id, alerts.c.status == AlertStatus.CLOSED.value)
             .order_by(alerts.c.raised_at.desc(), alerts.c.id.desc())
         )
         return [_alert(row) for row in self.connection.execute(query)]

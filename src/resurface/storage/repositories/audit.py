@@ -1,6 +1,11 @@
-"""The audit trail table. Appends are serialised through the single ``audit_head`` row, which
-every appender updates first: that takes a write lock on SQLite and a row lock on PostgreSQL,
-so two transactions can never chain onto the same previous event."""
+"""The audit trail table. Events are chained through the single ``audit_head`` row, which every
+writer updates first: that takes a write lock on SQLite and a row lock on PostgreSQL, so two
+transactions can never chain onto the same previous event.
+
+A unit of work does not take that lock when it records an event: it keeps its events and writes
+them all at once just before it commits (:meth:`SqlAuditTrail.flush`), so the lock is held for
+four statements, not for the reads of the request; a page read on SQLite stays a read until
+then, and nothing waits on a chart being read."""
 
 from __future__ import annotations
 
@@ -45,40 +50,45 @@ class SqlAuditTrail(Repository):
     def __init__(self, connection: Connection, key: ChainKey | None = None) -> None:
         super().__init__(connection)
         self.key = key
+        self.pending: list[AuditEntry] = []
 
-    def append(self, entry: AuditEntry) -> AuditEvent:
+    def append(self, entry: AuditEntry) -> None:
+        self.pending.append(entry)
+
+    def flush(self) -> None:
+        """Chain and write the events recorded since the last flush, in one short section under
+        the head row's lock: take the lock, read the head, insert every event, move the head."""
+        if not self.pending:
+            return
+        entries, self.pending = self.pending, []
         self.connection.execute(
-            update(audit_head).where(audit_head.c.id == _HEAD).values(seq=audit_head.c.seq + 1)
+            update(audit_head)
+            .where(audit_head.c.id == _HEAD)
+            .values(seq=audit_head.c.seq + len(entries))
         )
         head = self.connection.execute(
             select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == _HEAD)
         ).one()
-        event = chain(head.seq, entry, head.hash, self.key)
+        previous, events = head.hash, []
+        for seq, entry in enumerate(entries, start=head.seq - len(entries) + 1):
+            event = chain(seq, entry, previous, self.key)
+            events.append(event)
+            previous = event.hash
+        self.connection.execute(insert(audit_events), [_values(event) for event in events])
         self.connection.execute(
-            insert(audit_events).values(
-                seq=event.seq,
-                at=entry.at,
-                actor=entry.actor,
-                action=entry.action,
-                record_type=entry.record_type,
-                record_id=entry.record_id,
-                clinic_id=entry.clinic_id,
-                user_id=entry.user_id,
-                patient_id=entry.patient_id,
-                source=entry.source,
-                detail=entry.detail,
-                previous_hash=event.previous_hash,
-                hash=event.hash,
-                key_id=event.key_id,
-            )
+            update(audit_head).where(audit_head.c.id == _HEAD).values(hash=previous)
         )
-        self.connection.execute(
-            update(audit_head).where(audit_head.c.id == _HEAD).values(hash=event.hash)
-        )
-        return event
+
+    def forget(self) -> None:
+        """Drop the events not yet written (the unit of work rolled back)."""
+        self.pending = []
 
     def in_order(self) -> Iterator[AuditEvent]:
-        last = 0
+        return self.since(0)
+
+    def since(self, seq: int) -> Iterator[AuditEvent]:
+        self.flush()
+        last = seq
         while True:
             query = (
                 select(audit_events)
@@ -93,7 +103,13 @@ class SqlAuditTrail(Repository):
                 yield _event(row)
             last = rows[-1].seq
 
+    def at(self, seq: int) -> AuditEvent | None:
+        self.flush()
+        row = self.connection.execute(select(audit_events).where(audit_events.c.seq == seq)).first()
+        return _event(row) if row else None
+
     def for_patient(self, clinic_id: int, patient_id: int) -> list[AuditEvent]:
+        self.flush()
         query = (
             select(audit_events)
             .where(audit_events.c.clinic_id == clinic_id, audit_events.c.patient_id == patient_id)
@@ -104,6 +120,7 @@ class SqlAuditTrail(Repository):
     def search(
         self, clinic_id: int, wanted: AuditFilter, offset: int, limit: int
     ) -> tuple[list[AuditEvent], int]:
+        self.flush()
         table = audit_events
         conditions = [table.c.clinic_id == clinic_id]
         if wanted.patient_id is not None:
@@ -127,10 +144,31 @@ class SqlAuditTrail(Repository):
         return [_event(row) for row in rows], int(total)
 
     def head(self) -> tuple[int, str]:
+        self.flush()
         row = self.connection.execute(
             select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == _HEAD)
         ).one()
         return int(row.seq), str(row.hash)
+
+
+def _values(event: AuditEvent) -> dict[str, Any]:
+    entry = event.entry
+    return {
+        "seq": event.seq,
+        "at": entry.at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "record_type": entry.record_type,
+        "record_id": entry.record_id,
+        "clinic_id": entry.clinic_id,
+        "user_id": entry.user_id,
+        "patient_id": entry.patient_id,
+        "source": entry.source,
+        "detail": entry.detail,
+        "previous_hash": event.previous_hash,
+        "hash": event.hash,
+        "key_id": event.key_id,
+    }
 
 
 def _start_of(day: dt.date) -> dt.datetime:

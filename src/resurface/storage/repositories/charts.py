@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -42,6 +44,7 @@ from resurface.domain.errors import VersionConflict
 from resurface.domain.intake import Goal, MedicalHistory
 from resurface.services.ports import FileReference
 from resurface.storage.repositories._base import Repository, now
+from resurface.storage.repositories.patients import refresh_series
 from resurface.storage.tables import (
     assessments,
     checkins,
@@ -293,6 +296,10 @@ class SqlCharts(Repository):
     """Chart records. Every read is scoped by clinic: another clinic's id reads as absent."""
 
     def chart(self, clinic_id: int, patient_id: int) -> Chart:
+        """The whole chart in a fixed number of queries: one per table, plan items and session
+        areas each in one query for all the patient's plans and sessions."""
+        items = self._lines(plan_items, treatment_plans, clinic_id, patient_id)
+        areas = self._lines(session_areas, treatment_sessions, clinic_id, patient_id)
         return standing(
             Chart(
                 consultations=tuple(
@@ -302,17 +309,51 @@ class SqlCharts(Repository):
                     _assessment(r) for r in self._rows(assessments, clinic_id, patient_id)
                 ),
                 plans=tuple(
-                    self._plan_with_items(r)
+                    _plan(r, [_item(i) for i in items[r.id]])
                     for r in self._rows(treatment_plans, clinic_id, patient_id)
                 ),
                 sessions=tuple(
-                    self._session_with_areas(r)
+                    _session(r, [_area(a) for a in areas[r.id]])
                     for r in self._rows(treatment_sessions, clinic_id, patient_id)
                 ),
                 checkins=tuple(_checkin(r) for r in self._rows(checkins, clinic_id, patient_id)),
                 photos=tuple(_photo(r) for r in self._rows(photos, clinic_id, patient_id)),
             )
         )
+
+    def _lines(
+        self, lines: Table, parent: Table, clinic_id: int, patient_id: int
+    ) -> defaultdict[int, list[Any]]:
+        """The lines (plan items, session areas) of all the patient's plans or sessions, by
+        parent id, in position order."""
+        key = lines.c.plan_id if "plan_id" in lines.c else lines.c.session_id
+        query = (
+            select(lines)
+            .join(parent, parent.c.id == key)
+            .where(parent.c.clinic_id == clinic_id, parent.c.patient_id == patient_id)
+            .order_by(key, lines.c.position)
+        )
+        grouped: defaultdict[int, list[Any]] = defaultdict(list)
+        for row in self.connection.execute(query):
+            grouped[row._mapping[key]].append(row)
+        return grouped
+
+    def sessions_on(self, clinic_id: int, day: dt.date) -> list[TreatmentSession]:
+        table = treatment_sessions
+        found = table.c.clinic_id == clinic_id, table.c.performed_on == day
+        rows = self.connection.execute(
+            select(table).where(*found, table.c.entered_in_error == "").order_by(table.c.id)
+        ).all()
+        areas: defaultdict[int, list[Any]] = defaultdict(list)
+        query = (
+            select(session_areas)
+            .join(table, table.c.id == session_areas.c.session_id)
+            .where(*found, table.c.entered_in_error == "")
+            .order_by(session_areas.c.session_id, session_areas.c.position)
+        )
+        for row in self.connection.execute(query):
+            areas[row.session_id].append(row)
+        return [_session(r, [_area(a) for a in areas[r.id]]) for r in rows]
 
     def _rows(self, table: Table, clinic_id: int, patient_id: int) -> list[Any]:
         query = (
@@ -348,6 +389,9 @@ class SqlCharts(Repository):
     ) -> None:
         table = _TABLES[kind]
         self._amend(table, kind.label, record_id, clinic_id, version, entered_in_error=reason)
+        if kind in (RecordKind.PLAN, RecordKind.SESSION):
+            row = self._one(table, clinic_id, record_id)
+            refresh_series(self.connection, clinic_id, row.patient_id)
 
     # consultations
     def add_consultation(self, record: Consultation) -> Consultation:
@@ -440,6 +484,7 @@ class SqlCharts(Repository):
         }
         plan_id = self._insert(treatment_plans, values)
         self._write_items(plan_id, record.items)
+        refresh_series(self.connection, record.clinic_id, record.patient_id)
         return replace(record, id=plan_id, version=1)
 
     def update_plan(self, record: TreatmentPlan) -> TreatmentPlan:
@@ -469,6 +514,7 @@ class SqlCharts(Repository):
                 .where(plan_items.c.plan_id == record.id, plan_items.c.position == position)
                 .values(**_item_values(item, position))
             )
+        refresh_series(self.connection, record.clinic_id, record.patient_id)
         return replace(record, version=record.version + 1)
 
     def _write_items(self, plan_id: int, items: tuple[PlanItem, ...]) -> None:
@@ -504,6 +550,7 @@ class SqlCharts(Repository):
         }
         session_id = self._insert(treatment_sessions, values)
         self._write_areas(session_id, record.areas)
+        refresh_series(self.connection, record.clinic_id, record.patient_id)
         return replace(record, id=session_id, version=1)
 
     def amend_session(self, record: TreatmentSession) -> TreatmentSession:
@@ -523,6 +570,7 @@ class SqlCharts(Repository):
             delete(session_areas).where(session_areas.c.session_id == record.id)
         )
         self._write_areas(record.id, record.areas)
+        refresh_series(self.connection, record.clinic_id, record.patient_id)
         return replace(record, version=record.version + 1)
 
     def _write_areas(self, session_id: int, areas: tuple[AreaSettings, ...]) -> None:

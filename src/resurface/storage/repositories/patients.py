@@ -1,17 +1,31 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    update,
+)
 
 from resurface.domain.chart import ItemDecision
 from resurface.domain.codes import FitzpatrickType, Modality
 from resurface.domain.errors import VersionConflict
-from resurface.domain.people import Patient, Sex
+from resurface.domain.journey import Stage
+from resurface.domain.people import SEARCH_WORD_MIN, Patient, Sex, name_key, search_words
 from resurface.domain.plans import IN_TREATMENT
-from resurface.services.ports import SeriesFacts
+from resurface.services.ports import PatientRow, SeriesFacts, StageWindow
 from resurface.storage.repositories._base import Repository, now
 from resurface.storage.tables import (
     patients,
@@ -46,7 +60,26 @@ def _values(patient: Patient) -> dict[str, Any]:
         "phone": patient.phone,
         "email": patient.email,
         "fitzpatrick_type": patient.fitzpatrick_type.value if patient.fitzpatrick_type else None,
+        "given_key": name_key(patient.given_name),
+        "family_key": name_key(patient.family_name),
     }
+
+
+def _series(row: Any) -> SeriesFacts:
+    return SeriesFacts(
+        row.series_planned,
+        row.series_done,
+        row.last_session_on,
+        Modality(row.last_modality) if row.last_modality else None,
+    )
+
+
+_ID_CHUNK = 500
+"""Ids per ``IN (…)``: only the few rows a page shows are looked up by id, in chunks, so no
+query ever binds a parameter per patient of the clinic."""
+
+_SQLITE_NAMES = table("patient_names")
+"""The FTS5 trigram index of the name keys on SQLite (migration 0017; triggers keep it)."""
 
 
 class SqlPatients(Repository):
@@ -103,73 +136,213 @@ class SqlPatients(Repository):
             raise VersionConflict("patient", patient.id, patient.version, actual)
         return replace(patient, version=patient.version + 1)
 
-    def series_facts(self, clinic_id: int) -> dict[int, SeriesFacts]:
-        planned = self._sessions_planned(clinic_id)
-        facts: dict[int, SeriesFacts] = {}
-        for patient_id, done, last_on, last_modality in self._sessions_done(clinic_id):
-            facts[patient_id] = SeriesFacts(
-                planned.get(patient_id, 0), done, last_on, last_modality
-            )
-        for patient_id, count in planned.items():
-            facts.setdefault(patient_id, SeriesFacts(count, 0, None, None))
-        return facts
+    def series(self, clinic_id: int, patient_id: int) -> SeriesFacts:
+        query = select(
+            patients.c.series_planned,
+            patients.c.series_done,
+            patients.c.last_session_on,
+            patients.c.last_modality,
+        ).where(patients.c.id == patient_id, patients.c.clinic_id == clinic_id)
+        row = self.connection.execute(query).first()
+        return _series(row) if row else SeriesFacts(0, 0, None, None)
 
-    def _sessions_planned(self, clinic_id: int) -> dict[int, int]:
-        """Sessions in each patient's plan in treatment (``domain.plans.plan_in_treatment``: the
-        newest accepted or completed), counted as ``domain.plans.decided_area`` does: an
-        override's chosen count, else the engine's expected count; the largest item."""
-        overridden = plan_items.c.decision == ItemDecision.OVERRIDDEN
-        per_item = case(
-            (
-                overridden,
-                func.coalesce(plan_items.c.chosen_sessions, plan_items.c.sessions_expected),
-            ),
-            else_=plan_items.c.sessions_expected,
-        )
+    def listing(
+        self,
+        clinic_id: int,
+        search: str,
+        stage: Stage | None,
+        window: StageWindow,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[PatientRow], int]:
+        # The recovering are few (the last days' sessions): counted by the last session's day.
+        recovering = stage is Stage.RECOVERING
+        conditions = self.conditions(clinic_id, search, stage, window, series_index=not recovering)
+        total = self.connection.execute(
+            select(func.count()).select_from(patients).where(*conditions)
+        ).scalar_one()
+        # The page's query does not offer the series index: the page is found by walking the
+        # patients in name order (or, for the few recovering, by the day of their last
+        # session), not by sorting a whole stage. SQLite keeps no statistics to see that.
+        paged = self.conditions(clinic_id, search, stage, window, series_index=False)
         query = (
-            select(treatment_plans.c.patient_id, treatment_plans.c.id, func.max(per_item))
-            .join(plan_items, plan_items.c.plan_id == treatment_plans.c.id)
-            .where(
-                treatment_plans.c.clinic_id == clinic_id,
-                treatment_plans.c.status.in_(IN_TREATMENT),
-                treatment_plans.c.entered_in_error == "",
-            )
-            .group_by(treatment_plans.c.patient_id, treatment_plans.c.id)
-            .order_by(treatment_plans.c.id)
+            select(patients)
+            .where(*paged)
+            .order_by(patients.c.family_name, patients.c.given_name, patients.c.id)
+            .offset(offset)
+            .limit(limit)
         )
-        return {row[0]: int(row[2]) for row in self.connection.execute(query)}
+        rows = [PatientRow(_patient(r), _series(r)) for r in self.connection.execute(query)]
+        return rows, int(total)
 
-    def _sessions_done(
-        self, clinic_id: int
-    ) -> list[tuple[int, int, dt.date | None, Modality | None]]:
-        counts = (
-            select(
-                treatment_sessions.c.patient_id,
-                func.count(treatment_sessions.c.id),
-                func.max(treatment_sessions.c.performed_on),
-                func.max(treatment_sessions.c.id),
+    def conditions(
+        self,
+        clinic_id: int,
+        search: str,
+        stage: Stage | None,
+        window: StageWindow,
+        *,
+        series_index: bool = True,
+    ) -> list[ColumnElement[bool]]:
+        """The ``WHERE`` of the listing (the tests read its query plan); without
+        ``series_index`` the stage's terms are written so that no index on the series serves
+        them (the last session's day still can)."""
+        conditions = [patients.c.clinic_id == clinic_id, *self._matching(search)]
+        if stage is not None:
+            conditions.append(_at_stage(stage, window, _Series(series_index)))
+        return conditions
+
+    def by_ids(self, clinic_id: int, patient_ids: Collection[int]) -> dict[int, Patient]:
+        wanted = sorted(set(patient_ids))
+        found: dict[int, Patient] = {}
+        for start in range(0, len(wanted), _ID_CHUNK):
+            chunk = wanted[start : start + _ID_CHUNK]
+            query = select(patients).where(
+                patients.c.clinic_id == clinic_id, patients.c.id.in_(chunk)
             )
-            .where(
-                treatment_sessions.c.clinic_id == clinic_id,
-                treatment_sessions.c.entered_in_error == "",
+            found.update((row.id, _patient(row)) for row in self.connection.execute(query))
+        return found
+
+    def _matching(self, search: str) -> list[ColumnElement[bool]]:
+        """One condition per word of ``search``, each served by an index."""
+        conditions: list[ColumnElement[bool]] = []
+        long_words = []
+        for word in search_words(search):
+            if len(word) >= SEARCH_WORD_MIN:
+                long_words.append(word)
+            else:
+                starts = _starts(patients.c.family_key, word), _starts(patients.c.given_key, word)
+                conditions.append(or_(*starts))
+        if not long_words:
+            return conditions
+        if self.connection.dialect.name == "sqlite":
+            phrase = " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
+            hits: Select[Any] = (
+                select(literal_column("rowid"))
+                .select_from(_SQLITE_NAMES)
+                .where(literal_column("patient_names").op("MATCH")(phrase))
             )
-            .group_by(treatment_sessions.c.patient_id)
+            conditions.append(patients.c.id.in_(hits))
+        else:
+            both: ColumnElement[str] = literal_column("(given_key || ' ' || family_key)")
+            conditions.extend(both.like(f"%{_escaped(w)}%", escape="\\") for w in long_words)
+        return conditions
+
+
+def _escaped(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _starts(column: Any, word: str) -> ColumnElement[bool]:
+    """``column`` starts with ``word``: a range an ordered index serves, and the exact test."""
+    upper = word[:-1] + chr(ord(word[-1]) + 1)
+    return and_(column >= word, column < upper, column.like(f"{_escaped(word)}%", escape="\\"))
+
+
+class _Series:
+    """The series columns as the stage's terms use them: plain, or ``+ 0`` so that no index
+    serves them (SQLite and PostgreSQL alike then look elsewhere for an index)."""
+
+    def __init__(self, indexed: bool) -> None:
+        p = patients.c
+        self.planned: ColumnElement[int] = p.series_planned if indexed else p.series_planned + 0
+        self.done: ColumnElement[int] = p.series_done if indexed else p.series_done + 0
+
+
+def _recovering(window: StageWindow, series: _Series) -> ColumnElement[bool]:
+    """Inside the recovery window of the last session's modality (``domain.journey.stage_of``:
+    ``today - last_session_on <= recovery_days``); the first bound lets the index serve it."""
+    p = patients.c
+    longest = max(window.recovery_days.values(), default=0)
+    until = {m.value: window.today - dt.timedelta(days=d) for m, d in window.recovery_days.items()}
+    since = case(until, value=p.last_modality, else_=window.today) if until else window.today
+    return and_(
+        series.done > 0,
+        p.last_session_on >= window.today - dt.timedelta(days=longest),
+        p.last_session_on >= since,
+    )
+
+
+def _at_stage(stage: Stage, window: StageWindow, series: _Series) -> ColumnElement[bool]:
+    """The patients ``domain.journey.stage_of`` puts at ``stage`` (tests hold the two to agree)."""
+    planned, done = series.planned, series.done
+    if stage is Stage.CONSULTATION:
+        return planned == 0
+    if stage is Stage.PLANNED:
+        return and_(planned > 0, done == 0)
+    recovering = _recovering(window, series)
+    if stage is Stage.RECOVERING:
+        return and_(planned > 0, recovering)
+    treated = and_(planned > 0, done > 0, ~recovering)
+    if stage is Stage.FINISHED:
+        return and_(treated, done >= planned)
+    return and_(treated, done < planned)
+
+
+def refresh_series(connection: Connection, clinic_id: int, patient_id: int) -> None:
+    """Work out the patient's series again from the plans and sessions and keep it with the
+    patient. The patient's row is locked first, so two transactions changing the same chart at
+    once count each other's sessions (PostgreSQL re-reads after the lock; SQLite has one writer)."""
+    where = (patients.c.id == patient_id, patients.c.clinic_id == clinic_id)
+    connection.execute(update(patients).where(*where).values(series_done=patients.c.series_done))
+    planned_query = _planned(clinic_id).where(treatment_plans.c.patient_id == patient_id)
+    planned = connection.execute(planned_query).all()
+    done_query = _done(clinic_id).where(treatment_sessions.c.patient_id == patient_id)
+    done = connection.execute(done_query).first()
+    last_modality = None
+    if done is not None:
+        last_modality = connection.execute(
+            select(session_areas.c.modality).where(
+                session_areas.c.session_id == done[3], session_areas.c.position == 0
+            )
+        ).scalar()
+    connection.execute(
+        update(patients)
+        .where(*where)
+        .values(
+            series_planned=int(planned[-1][2]) if planned else 0,
+            series_done=int(done[1]) if done else 0,
+            last_session_on=done[2] if done else None,
+            last_modality=last_modality,
         )
-        rows = self.connection.execute(counts).all()
-        last_ids = [row[3] for row in rows]
-        modality = dict(
-            self.connection.execute(
-                select(session_areas.c.session_id, session_areas.c.modality).where(
-                    session_areas.c.session_id.in_(last_ids), session_areas.c.position == 0
-                )
-            ).all()
+    )
+
+
+def _planned(clinic_id: int) -> Select[Any]:
+    """Sessions in each patient's plan in treatment (``domain.plans.plan_in_treatment``: the
+    newest accepted or completed), counted as ``domain.plans.decided_area`` does: an
+    override's chosen count, else the engine's expected count; the largest item. By plan id:
+    the last row of a patient is the plan in treatment."""
+    overridden = plan_items.c.decision == ItemDecision.OVERRIDDEN
+    per_item = case(
+        (overridden, func.coalesce(plan_items.c.chosen_sessions, plan_items.c.sessions_expected)),
+        else_=plan_items.c.sessions_expected,
+    )
+    return (
+        select(treatment_plans.c.patient_id, treatment_plans.c.id, func.max(per_item))
+        .join(plan_items, plan_items.c.plan_id == treatment_plans.c.id)
+        .where(
+            treatment_plans.c.clinic_id == clinic_id,
+            treatment_plans.c.status.in_(IN_TREATMENT),
+            treatment_plans.c.entered_in_error == "",
         )
-        return [
-            (
-                row[0],
-                int(row[1]),
-                row[2],
-                Modality(modality[row[3]]) if row[3] in modality else None,
-            )
-            for row in rows
-        ]
+        .group_by(treatment_plans.c.patient_id, treatment_plans.c.id)
+        .order_by(treatment_plans.c.id)
+    )
+
+
+def _done(clinic_id: int) -> Select[Any]:
+    """Per patient: sessions done, the last one's date and the newest session's id."""
+    return (
+        select(
+            treatment_sessions.c.patient_id,
+            func.count(treatment_sessions.c.id),
+            func.max(treatment_sessions.c.performed_on),
+            func.max(treatment_sessions.c.id),
+        )
+        .where(
+            treatment_sessions.c.clinic_id == clinic_id,
+            treatment_sessions.c.entered_in_error == "",
+        )
+        .group_by(treatment_sessions.c.patient_id)
+    )

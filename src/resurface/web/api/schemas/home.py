@@ -41,6 +41,12 @@ class HomeOut(BaseModel):
     alerts: list[AlertOut] | None = Field(description="null for front-desk staff")
     checkins_due: list[AppointmentOut]
     sessions_due: list[AppointmentOut]
+    alerts_total: int | None = Field(
+        description="how many open alerts there are (the list holds the first 50); "
+        "null for front-desk staff"
+    )
+    checkins_due_total: int = Field(description="the list holds the first 50")
+    sessions_due_total: int = Field(description="the list holds the first 50")
 
     @classmethod
     def of(cls, view: HomeView) -> HomeOut:
@@ -70,4 +76,7 @@ class HomeOut(BaseModel):
             sessions_due=[
                 AppointmentOut.of(d.appointment, d.patient.full_name) for d in view.sessions_due
             ],
+            alerts_total=view.alerts_total if view.clinical else None,
+            checkins_due_total=view.checkins_due_total,
+            sessions_due_total=view.sessions_due_total,
         )

@@ -1,0 +1,203 @@
+"""How the main reads cost as a clinic grows: 1,000, 10,000 and 100,000 patients, on SQLite and
+PostgreSQL side by side.
+
+The clinic is grown by bulk inserts (``tests.support.population``: copies of one patient's chart
+at every stage of the journey, 2 % of them current, and a heavy patient with 20 sessions, 500
+check-ins and 100 photos), then each read is sent through the real app in this process
+(FastAPI's TestClient, signed in as the clinician): the time is the server's work for one
+request, median of ``REPEATS`` after two warm-ups, with the number of SQL statements it ran.
+Everything is made in a temporary folder and a throw-away PostgreSQL database, both removed at
+the end.
+
+Sizes: ``RESURFACE_BENCH_SIZES`` (default ``1000,10000,100000``). PostgreSQL:
+``RESURFACE_BENCH_POSTGRES_URL`` (default the local server); skipped if it cannot be reached.
+Prints a table and writes ``bench/results/clinic_size.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import re
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+from tests.support.clinic import PASSWORD, seed_clinic
+from tests.support.population import grow
+
+from resurface import bootstrap
+from resurface.config import Environment, Settings
+from resurface.domain.people import Role
+from resurface.web import create_app
+
+RESULTS = Path(__file__).parent / "results" / "clinic_size.json"
+REPEATS = 9
+SECRET = "bench-secret-key-that-is-long-enough-0123456789"
+DEFAULT_SIZES = "1000,10000,100000"
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _reads(patient: int, heavy: int) -> dict[str, str]:
+    return {
+        "Today": "/",
+        "list": "/patients",
+        "list, stage": "/patients?stage=recovering",
+        "list, search": "/patients?q=calder",
+        "chart": f"/patients/{patient}",
+        "chart API": f"/api/v1/patients/{patient}/chart",
+        "heavy chart": f"/patients/{heavy}",
+    }
+
+
+@contextmanager
+def _sqlite() -> Iterator[tuple[str, Path]]:
+    with tempfile.TemporaryDirectory(prefix="resurface-bench-") as folder:
+        yield f"sqlite:///{Path(folder) / 'resurface.db'}", Path(folder)
+
+
+@contextmanager
+def _postgres() -> Iterator[tuple[str, Path]]:
+    admin = os.environ.get("RESURFACE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
+    name = f"resurface_bench_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        with tempfile.TemporaryDirectory(prefix="resurface-bench-") as folder:
+            url = make_url(admin).set(database=name).render_as_string(hide_password=False)
+            yield url, Path(folder)
+    finally:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+def _postgres_reachable() -> bool:
+    admin = os.environ.get("RESURFACE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
+    engine = create_engine(admin)
+    try:
+        with engine.connect():
+            return True
+    except Exception:  # any failure to connect means "not here"
+        return False
+    finally:
+        engine.dispose()
+
+
+class _Statements:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, *_args: Any) -> None:
+        self.count += 1
+
+
+def _measure(client: TestClient, statements: _Statements, path: str) -> dict[str, float]:
+    for _ in range(2):
+        assert client.get(path).status_code == 200, path
+    times, counts = [], []
+    for _ in range(REPEATS):
+        before = statements.count
+        started = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        counts.append(statements.count - before)
+        assert response.status_code == 200, (path, response.status_code)
+    return {
+        "median_ms": round(statistics.median(times), 1),
+        "statements": max(counts),
+    }
+
+
+def _sign_in(client: TestClient, username: str) -> None:
+    form = client.get("/login")
+    match = CSRF.search(form.text)
+    assert match is not None
+    response = client.post(
+        "/login", data={"username": username, "password": PASSWORD, "csrf_token": match[1]}
+    )
+    assert response.status_code == 303, response.text
+
+
+def _backend(url: str, folder: Path, sizes: list[int]) -> dict[int, dict[str, Any]]:
+    settings = Settings(
+        environment=Environment.TEST, secret_key=SECRET, data_dir=folder, database_url=url
+    )
+    bootstrap.migrate(settings)
+    runtime = bootstrap.build(settings)
+    statements = _Statements()
+    event.listen(runtime.engine, "before_cursor_execute", statements)
+    found: dict[int, dict[str, Any]] = {}
+    try:
+        today = dt.datetime.now(dt.UTC).date()
+        clinic = seed_clinic(runtime.context.uow, "bench", today)
+        heavy: int | None = None
+        have = 1
+        app = create_app(settings, runtime)
+        with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+            _sign_in(client, clinic.usernames[Role.CLINICIAN])
+            for size in sizes:
+                started = time.perf_counter()
+                grown = grow(runtime.engine, clinic.clinic.id, clinic.patient.id,
+                             size - have, today, heavy=heavy is None)  # fmt: skip
+                heavy = heavy or grown.heavy_id
+                have = size + 1
+                growing = time.perf_counter() - started
+                assert heavy is not None
+                reads = _reads(clinic.patient.id, heavy)
+                found[size] = {
+                    "generated_s": round(growing, 1),
+                    "reads": {name: _measure(client, statements, p) for name, p in reads.items()},
+                }
+                print(f"  {runtime.engine.dialect.name} {size}: grown in {growing:.1f} s")
+    finally:
+        runtime.dispose()
+    return found
+
+
+def run() -> None:
+    sizes = [int(s) for s in os.environ.get("RESURFACE_BENCH_SIZES", DEFAULT_SIZES).split(",")]
+    backends = {"SQLite": _sqlite}
+    if _postgres_reachable():
+        backends["PostgreSQL"] = _postgres
+    results: dict[str, dict[int, dict[str, Any]]] = {}
+    for name, place in backends.items():
+        with place() as (url, folder):
+            results[name] = _backend(url, folder, sizes)
+    _print(results, sizes)
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {"machine": platform.platform(), "repeats": REPEATS, "clinic_size": results},
+            indent=2,
+        )
+        + "\n"
+    )
+
+
+def _print(results: dict[str, dict[int, dict[str, Any]]], sizes: list[int]) -> None:
+    names = list(next(iter(next(iter(results.values())).values()))["reads"])
+    header = f"{'read':<14}" + "".join(
+        f"{f'{backend[:6]} {size // 1000}k':>16}" for size in sizes for backend in results
+    )
+    print("\nMedian server time, ms (SQL statements), per read and clinic size")
+    print(header)
+    for read in names:
+        cells = []
+        for size in sizes:
+            for backend in results:
+                cell = results[backend][size]["reads"][read]
+                cells.append(f"{cell['median_ms']:>9} ({cell['statements']:>3})")
+        print(f"{read:<14}" + "".join(f"{c:>16}" for c in cells))

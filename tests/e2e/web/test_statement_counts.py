@@ -1,0 +1,146 @@
+"""Each main page and API read runs the same number of SQL statements whatever the size of the
+clinic: measured on a small clinic, then again after it has grown tenfold and twenty of its
+patients had a session today (the home page used to read each of their charts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event, select, update
+
+from resurface.bootstrap import Runtime
+from resurface.domain.people import Role
+from resurface.services.access import Actor
+from resurface.services.recovery import links
+from resurface.storage.tables import patients, treatment_sessions
+from resurface.web import create_app
+from tests.e2e.web.conftest import sign_in
+from tests.support.clinic import seed_clinic
+from tests.support.population import grow
+
+
+class Statements:
+    """Counts the statements the engine sends (SQLAlchemy's cursor event)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, *_args: Any) -> None:
+        self.count += 1
+
+
+@pytest.fixture
+def counted(runtime: Runtime) -> Iterator[tuple[Runtime, Statements]]:
+    statements = Statements()
+    event.listen(runtime.engine, "before_cursor_execute", statements)
+    yield runtime, statements
+    event.remove(runtime.engine, "before_cursor_execute", statements)
+
+
+def _pages(heavy: int, patient: int, token: str) -> dict[str, str]:
+    return {
+        "home page": "/",
+        "home API": "/api/v1/home",
+        "patient list": "/patients",
+        "list API": "/api/v1/patients",
+        "list by stage": "/patients?stage=recovering",
+        "list by stage, page 2": "/patients?stage=finished&page=2",
+        "search": "/patients?q=calder",
+        "search, short word": "/patients?q=ba",
+        "chart page": f"/patients/{patient}",
+        "chart API": f"/api/v1/patients/{patient}/chart",
+        "heavy chart page": f"/patients/{heavy}",
+        "heavy chart API": f"/api/v1/patients/{heavy}/chart",
+        "heavy recovery page": f"/patients/{heavy}/recovery",
+        "heavy patient's check-in page": f"/r/{token}",
+    }
+
+
+def _counts(client: TestClient, statements: Statements, pages: dict[str, str]) -> dict[str, int]:
+    found = {}
+    for name, path in pages.items():
+        client.get(path)  # warm: a first request may set up what later ones reuse
+        before = statements.count
+        response = client.get(path)
+        assert response.status_code == 200, (name, response.status_code, response.text[:300])
+        found[name] = statements.count - before
+    return found
+
+
+def _sessions_today(runtime: Runtime, clinic_id: int, first_id: int, how_many: int) -> None:
+    """Move the last session of ``how_many`` treated patients to today (series kept)."""
+    today = dt.datetime.now(dt.UTC).date()
+    with runtime.engine.begin() as connection:
+        treated = connection.execute(
+            select(patients.c.id)
+            .where(
+                patients.c.clinic_id == clinic_id,
+                patients.c.id >= first_id,
+                patients.c.series_done > 0,
+            )
+            .order_by(patients.c.id)
+            .limit(how_many)
+        ).scalars()
+        for patient_id in treated:
+            last = connection.execute(
+                select(treatment_sessions.c.id)
+                .where(treatment_sessions.c.patient_id == patient_id)
+                .order_by(treatment_sessions.c.id.desc())
+                .limit(1)
+            ).scalar_one()
+            session = treatment_sessions.c.id == last
+            connection.execute(update(treatment_sessions).where(session).values(performed_on=today))
+            connection.execute(
+                update(patients).where(patients.c.id == patient_id).values(last_session_on=today)
+            )
+
+
+def test_main_reads_run_as_many_statements_for_a_big_clinic_as_for_a_small_one(
+    counted: tuple[Runtime, Statements],
+) -> None:
+    runtime, statements = counted
+    today = dt.datetime.now(dt.UTC).date()
+    north = seed_clinic(runtime.context.uow, "north")
+    small = grow(runtime.engine, north.clinic.id, north.patient.id, 30, today, heavy=True)
+    assert small.heavy_id is not None
+    _sessions_today(runtime, north.clinic.id, small.first_id, 1)
+    with runtime.context.uow() as uow:
+        clinician = uow.users.by_username(north.usernames[Role.CLINICIAN])
+        assert clinician is not None
+        heavy_chart = uow.charts.chart(north.clinic.id, small.heavy_id)
+    assert (len(heavy_chart.sessions), len(heavy_chart.checkins)) == (20, 500)
+    actor = Actor(clinician.id, north.clinic.id, Role.CLINICIAN, "test", "127.0.0.1")
+    issued = links.create_link(runtime.context, actor, small.heavy_id, heavy_chart.sessions[-1].id)
+    pages = _pages(small.heavy_id, north.patient.id, issued.token)
+    app = create_app(runtime.settings, runtime)
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        sign_in(client, north.usernames[Role.CLINICIAN])
+        before = _counts(client, statements, pages)
+        grown = grow(runtime.engine, north.clinic.id, north.patient.id, 300, today)
+        _sessions_today(runtime, north.clinic.id, grown.first_id, 20)
+        after = _counts(client, statements, pages)
+        home = client.get("/api/v1/home").json()
+    assert len(home["sessions_today"]) == 21  # the grown clinic really had those sessions
+    assert after == before
+
+
+def test_today_shows_the_first_of_each_long_list_and_counts_the_rest(
+    counted: tuple[Runtime, Statements],
+) -> None:
+    runtime, _ = counted
+    today = dt.datetime.now(dt.UTC).date()
+    north = seed_clinic(runtime.context.uow, "north")
+    grow(runtime.engine, north.clinic.id, north.patient.id, 5000, today)  # 60 treated current
+    app = create_app(runtime.settings, runtime)
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        sign_in(client, north.usernames[Role.CLINICIAN])
+        home = client.get("/api/v1/home").json()
+        page = client.get("/").text
+    assert home["alerts_total"] == home["checkins_due_total"] == home["sessions_due_total"] == 60
+    assert len(home["alerts"]) == len(home["checkins_due"]) == len(home["sessions_due"]) == 50
+    assert 'Check-ins due <span class="count">(60)</span>' in page
+    assert "and 10 more, due more recently" in page

@@ -1,0 +1,177 @@
+"""The patient list's query on SQLite and PostgreSQL: the series kept with each patient by the
+chart's writes, the stage filter agreeing with ``domain.journey.stage_of``, name search through
+an index (anywhere in a name, accents and case ignored), paging and counting in SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from sqlalchemy import select
+
+from resurface.bootstrap import Runtime
+from resurface.domain.chart import PlanStatus, TreatmentSession
+from resurface.domain.codes import Modality
+from resurface.domain.corrections import RecordKind
+from resurface.domain.journey import Stage
+from resurface.domain.people import Patient, Sex
+from resurface.services.patients import stage_for, stage_window
+from resurface.services.ports import SeriesFacts
+from resurface.storage.tables import patients
+from tests.support.clinic import seed_clinic
+
+TODAY = dt.date.today()
+
+
+def _names(rows: list[object]) -> list[str]:
+    return [row.patient.full_name for row in rows]  # type: ignore[attr-defined]
+
+
+def _patient(clinic_id: int, given: str, family: str) -> Patient:
+    return Patient(0, clinic_id, given, family, dt.date(1980, 1, 2), Sex.FEMALE)
+
+
+def test_the_series_follows_every_plan_and_session_write(runtime: Runtime) -> None:
+    north = seed_clinic(runtime.context.uow, "north", TODAY)
+    clinic, pid = north.clinic.id, north.patient.id
+    co2 = Modality.FRACTIONAL_ABLATIVE_CO2
+    with runtime.context.uow() as uow:
+        assert uow.patients.series(clinic, pid) == SeriesFacts(2, 1, TODAY - dt.timedelta(5), co2)
+        session = uow.charts.session(clinic, north.record_ids["session"])
+        assert session is not None
+        second = uow.charts.add_session(replace(session, id=0, performed_on=TODAY))
+        assert uow.patients.series(clinic, pid) == SeriesFacts(2, 2, TODAY, co2)
+        erbium = replace(second.areas[0], modality=Modality.FRACTIONAL_ABLATIVE_ERBIUM)
+        uow.charts.amend_session(replace(second, areas=(erbium,)))
+        assert uow.patients.series(clinic, pid).last_modality is erbium.modality
+        uow.charts.mark_entered_in_error(RecordKind.SESSION, clinic, second.id, 2, "wrong")
+        assert uow.patients.series(clinic, pid) == SeriesFacts(2, 1, TODAY - dt.timedelta(5), co2)
+        plan = uow.charts.plan(clinic, north.record_ids["plan"])
+        assert plan is not None
+        uow.charts.update_plan(replace(plan, status=PlanStatus.CANCELLED))
+        assert uow.patients.series(clinic, pid).sessions_planned == 0
+        uow.commit()
+    with runtime.context.uow() as uow:
+        assert uow.patients.series(clinic, pid).sessions_planned == 0
+        assert uow.patients.series(clinic + 99, pid) == SeriesFacts(0, 0, None, None)
+
+
+def test_the_stage_filter_finds_the_patients_stage_of_puts_there(runtime: Runtime) -> None:
+    """Patients at every stage, with sessions of modalities that heal over different times and
+    on the edges of their recovery windows: each stage's query finds exactly the patients the
+    domain's rule puts there."""
+    north = seed_clinic(runtime.context.uow, "north", TODAY)
+    clinic = north.clinic.id
+    rules = runtime.context.rules
+    window = stage_window(TODAY, rules)
+    with runtime.context.uow() as uow:
+        plan = uow.charts.plan(clinic, north.record_ids["plan"])
+        session = uow.charts.session(clinic, north.record_ids["session"])
+        assert plan is not None and session is not None
+        made = 0
+        for modality in (Modality.FRACTIONAL_ABLATIVE_CO2, Modality.NONABLATIVE_FRACTIONAL_1550):
+            healing = window.recovery_days[modality]
+            for days_ago in (0, healing, healing + 1, 400):
+                for sessions in (1, 2, 3):
+                    made += 1
+                    patient = uow.patients.add(_patient(clinic, "Stage", f"Case {made:03d}"))
+                    new_plan = uow.charts.add_plan(replace(plan, id=0, patient_id=patient.id))
+                    for k in range(sessions):
+                        area = replace(session.areas[0], modality=modality)
+                        day = TODAY - dt.timedelta(days=days_ago + 30 * (sessions - 1 - k))
+                        uow.charts.add_session(
+                            TreatmentSession(0, clinic, patient.id, session.clinician_id, day,
+                                             "Test", areas=(area,), plan_id=new_plan.id)
+                        )  # fmt: skip
+        planned_only = uow.patients.add(_patient(clinic, "Stage", "Planned"))
+        uow.charts.add_plan(replace(plan, id=0, patient_id=planned_only.id))
+        uow.patients.add(_patient(clinic, "Stage", "Consulted"))
+        uow.commit()
+    with runtime.context.uow() as uow:
+        everyone, total = uow.patients.listing(clinic, "", None, window, 0, 200)
+        assert total == made + 3
+        expected = {
+            stage: sorted(
+                r.patient.id for r in everyone if stage_for(r.series, TODAY, rules) is stage
+            )
+            for stage in Stage
+        }
+        for stage in Stage:
+            found, count = uow.patients.listing(clinic, "", stage, window, 0, 200)
+            assert sorted(r.patient.id for r in found) == expected[stage], stage
+            assert count == len(expected[stage])
+    assert all(expected[stage] for stage in Stage)  # every stage was reached
+
+
+def test_search_finds_words_anywhere_in_a_name_ignoring_accents_and_case(
+    runtime: Runtime,
+) -> None:
+    north = seed_clinic(runtime.context.uow, "north", TODAY)
+    south = seed_clinic(runtime.context.uow, "south", TODAY)
+    clinic = north.clinic.id
+    window = stage_window(TODAY, runtime.context.rules)
+    with runtime.context.uow() as uow:
+        for given, family in (("Zoë", "Álvarez"), ("Ana", "Mccalder"), ("Calla", "Brennan"),
+                              ("Seán", "Ó Súilleabháin"), ("Per%cy", "Under_score")):  # fmt: skip
+            uow.patients.add(_patient(clinic, given, family))
+        uow.patients.add(_patient(south.clinic.id, "Zoe", "Alvarez"))
+        uow.commit()
+
+    def search(words: str) -> list[str]:
+        with runtime.context.uow() as uow:
+            rows, total = uow.patients.listing(clinic, words, None, window, 0, 50)
+        assert total == len(rows)
+        return _names(rows)
+
+    assert search("alvarez") == search("ÁLVAREZ") == search("lvar") == ["Zoë Álvarez"]
+    assert search("zoe alv") == ["Zoë Álvarez"]  # every word must match
+    assert search("zoe brennan") == []
+    assert search("calder") == ["Ana Mccalder"]  # inside the family name
+    assert search("cal") == ["Calla Brennan", "Ana Mccalder"]  # given or family name
+    assert search("ca") == ["Calla Brennan"]  # a short word matches the start of a name
+    assert search("suilleabh sean") == ["Seán Ó Súilleabháin"]
+    assert search("o suil") == ["Seán Ó Súilleabháin"]
+    assert search("su") == []  # a short word is the start of the name, not of its second word
+    assert search("r%c") == ["Per%cy Under_score"]  # % and _ are letters, not wildcards
+    assert search("r_s") == ["Per%cy Under_score"]
+    assert search("y_u") == search("r%d") == search("%") == []
+
+
+def test_the_list_pages_and_counts_in_sql(runtime: Runtime) -> None:
+    north = seed_clinic(runtime.context.uow, "north", TODAY)
+    clinic = north.clinic.id
+    window = stage_window(TODAY, runtime.context.rules)
+    with runtime.context.uow() as uow:
+        for n in range(11):
+            uow.patients.add(_patient(clinic, "Paged", f"Person {n:02d}"))
+        uow.commit()
+    with runtime.context.uow() as uow:
+        first, total = uow.patients.listing(clinic, "paged", None, window, 0, 5)
+        last, _ = uow.patients.listing(clinic, "paged", None, window, 10, 5)
+        beyond, again = uow.patients.listing(clinic, "paged", None, window, 15, 5)
+    assert total == again == 11
+    assert _names(first) == [f"Paged Person {n:02d}" for n in range(5)]
+    assert _names(last) == ["Paged Person 10"] and beyond == []
+
+
+def test_a_name_search_is_served_by_an_index(runtime: Runtime) -> None:
+    """The plan of the search query uses the trigram index (FTS5 on SQLite, pg_trgm on
+    PostgreSQL), not a scan of the clinic's patients."""
+    north = seed_clinic(runtime.context.uow, "north", TODAY)
+    window = stage_window(TODAY, runtime.context.rules)
+    with runtime.context.uow() as uow:
+        connection = uow.patients.connection
+        # The search's own condition (the clinic's is served by another index anyway).
+        [_, searched] = uow.patients.conditions(north.clinic.id, "tester", None, window)
+        query = select(patients.c.id).where(searched)
+        sql = query.compile(connection, compile_kwargs={"literal_binds": True})
+        if connection.dialect.name == "sqlite":
+            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all()
+            plan = "\n".join(str(row[-1]) for row in rows)
+            assert "VIRTUAL TABLE INDEX" in plan, plan
+            assert "SCAN patients" not in plan, plan
+        else:
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = "\n".join(r[0] for r in connection.exec_driver_sql(f"EXPLAIN {sql}").all())
+            assert "ix_patients_name_trigrams" in plan, plan
+        assert connection.execute(query).scalars().all() == [north.patient.id]
