@@ -35,14 +35,17 @@ from resurface.imaging.colour import (
 )
 from resurface.imaging.errors import EmptyRegion
 from resurface.imaging.landmarks import detect_face_landmarks
-from resurface.imaging.pigmentation import detect_spots
+from resurface.imaging.pigmentation import detect_spots, skin_reference
 from resurface.imaging.redness import DEFAULT_RED_A_STAR_MIN, red_mask
 from resurface.imaging.regions import (
     RegionShape,
+    SkinModel,
     face_regions,
+    model_skin_mask,
     polygon_region,
     rasterize,
     skin_mask,
+    skin_model,
     whole_region,
 )
 from resurface.imaging.scale import px_per_mm_from_iris
@@ -73,6 +76,8 @@ DEFAULT_ANALYSIS_PX_PER_MM = 10.0
 DEFAULT_MAX_SIDE_PX = 3000
 _MIN_REGION_MM2 = 4.0
 _MIN_SIDE_PX = 16
+#: The skin model is taken this far inside the cheek regions.
+_CHEEK_CORE_MM = 3.0
 
 METRIC_NAMES = (
     "a_star_mean",
@@ -176,6 +181,8 @@ class AnalysisMaps:
         Region outlines in analysed pixels (empty arrays for the whole frame).
     wrinkles, spots, red : ndarray of bool
         Wrinkle centrelines, spot pixels and red pixels.
+    hair : ndarray of bool
+        Hairs found in the regions (left out of the wrinkles).
     """
 
     rgb: NDArray[np.uint8] = field(repr=False)
@@ -184,6 +191,7 @@ class AnalysisMaps:
     wrinkles: BoolArray = field(repr=False)
     spots: BoolArray = field(repr=False)
     red: BoolArray = field(repr=False)
+    hair: BoolArray = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +213,8 @@ class PhotoAnalysis:
     calibration : Calibration
     regions : tuple of RegionResult
     maps : AnalysisMaps
+    skin_model : SkinModel or None
+        The photo's own skin colour that decided which pixels of the regions were skin.
     """
 
     width: int
@@ -216,6 +226,7 @@ class PhotoAnalysis:
     calibration: Calibration
     regions: tuple[RegionResult, ...]
     maps: AnalysisMaps = field(repr=False)
+    skin_model: SkinModel | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,6 +404,49 @@ def analyze(
     return measure_frame(frame, linear, calibration=calibration, red_a_star_min=red_a_star_min)
 
 
+def photo_skin(
+    lab: FloatArray,
+    shapes: Sequence[RegionShape],
+    drawn: Sequence[BoolArray],
+    *,
+    px_per_mm: float,
+    valid: BoolArray | None = None,
+) -> tuple[BoolArray, SkinModel | None]:
+    """The photo's skin pixels inside the regions, and the skin model they were judged by.
+
+    The generic skin test (:func:`resurface.imaging.regions.skin_mask`) finds skin-coloured
+    pixels; the photo's own skin colour is then taken from the central cheeks (the skin least
+    often covered by hair, shadow or make-up; 3 mm inside each cheek region), or, without a face,
+    from the regions' own skin-coloured pixels, and every region keeps only the pixels of that
+    colour (:func:`resurface.imaging.regions.model_skin_mask`).
+    """
+    union = np.logical_or.reduce(list(drawn)) if drawn else np.zeros(lab.shape[:2], bool)
+    skin = np.zeros(lab.shape[:2], bool)
+    if not union.any():
+        return skin, None
+    bx, by, bw, bh = cv2.boundingRect(union.view(np.uint8))
+    box = (slice(by, by + bh), slice(bx, bx + bw))
+    lab_box = np.ascontiguousarray(lab[box])
+    generic = skin_mask(lab_box, px_per_mm=px_per_mm) & union[box]
+    if valid is not None:
+        generic &= valid[box]
+    cheeks = [m[box] for s, m in zip(shapes, drawn, strict=True) if s.name.startswith("cheek_")]
+    model = None
+    if cheeks:
+        inner = np.logical_or.reduce(cheeks).view(np.uint8)
+        distance = cv2.distanceTransform(inner, cv2.DIST_L2, 3)
+        reference = (distance >= _CHEEK_CORE_MM * px_per_mm) & generic
+        model = skin_model(lab_box, reference, source="cheeks")
+    if model is None:
+        model = skin_model(lab_box, generic, source="region")
+    if model is None:
+        return skin, None
+    inside = union[box] if valid is None else union[box] & valid[box]
+    kept = model_skin_mask(lab_box, model, px_per_mm=px_per_mm, within=generic)
+    skin[box] = kept & inside
+    return skin, model
+
+
 def measure_frame(
     frame: Frame,
     linear: FloatArray,
@@ -410,15 +464,16 @@ def measure_frame(
     """
     ppmm = frame.work_px_per_mm
     lab = lab_from_linear(linear)
-    skin = skin_mask(lab, px_per_mm=ppmm)
-    if valid is not None:
-        skin &= valid
     shape_hw = (linear.shape[0], linear.shape[1])
+    drawn = [
+        rasterize(shape, shape_hw, scale=frame.scale, px_per_mm=ppmm) for shape in frame.shapes
+    ]
+    skin, skin_colour = photo_skin(lab, frame.shapes, drawn, px_per_mm=ppmm, valid=valid)
     masks: list[BoolArray] = []
     kept: list[RegionShape] = []
     min_px = _MIN_REGION_MM2 * ppmm * ppmm
-    for shape in frame.shapes:
-        mask = rasterize(shape, shape_hw, scale=frame.scale, px_per_mm=ppmm) & skin
+    for shape, region_px in zip(frame.shapes, drawn, strict=True):
+        mask = region_px & skin
         if np.count_nonzero(mask) < min_px:
             if frame.required:
                 raise EmptyRegion(f"region {shape.name!r} contains no skin to measure")
@@ -455,7 +510,9 @@ def measure_frame(
             wrinkles=maps.wrinkle_length > 0,
             spots=maps.spots,
             red=maps.red,
+            hair=maps.hair,
         ),
+        skin_model=skin_colour,
     )
 
 
@@ -467,6 +524,7 @@ class _Maps:
     spots: BoolArray
     spot_centroids: FloatArray
     wrinkle_length: FloatArray
+    hair: BoolArray
     texture: FloatArray
     ita: FloatArray
 
@@ -502,9 +560,17 @@ def _feature_maps(
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * erode + 1, 2 * erode + 1))
     inner = cv2.erode((union_box & skin_box).astype(np.uint8), kernel).astype(bool)
 
-    wrinkles = wrinkle_map(l_filled, px_per_mm=ppmm, valid=inner)
     # Edges of non-skin (a card, hair) are dark against skin: no spot or line is sought there.
-    spots = detect_spots(l_filled, px_per_mm=ppmm, valid=inner)
+    reference = skin_reference(l_filled, px_per_mm=ppmm, valid=inner)
+    wrinkles = wrinkle_map(l_filled, px_per_mm=ppmm, valid=inner, reference=reference)
+    hair_band = cv2.dilate(wrinkles.hair.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+    spots = detect_spots(
+        l_filled,
+        px_per_mm=ppmm,
+        valid=inner & ~hair_band,
+        reference=reference,
+        ridges=wrinkles.centreline,
+    )
     red = red_mask(np.ascontiguousarray(lab_box[..., 1]), px_per_mm=ppmm, a_star_min=red_a_star_min)
 
     def full(array: NDArray[np.generic], fill: float | bool) -> NDArray[np.generic]:
@@ -520,6 +586,7 @@ def _feature_maps(
         spots=np.asarray(full(spots.mask, False), bool),
         spot_centroids=centroids,
         wrinkle_length=np.asarray(full(wrinkles.length_px, 0.0), np.float32),
+        hair=np.asarray(full(wrinkles.hair, False), bool),
         texture=np.asarray(full(band_pass(l_filled, px_per_mm=ppmm), 0.0), np.float32),
         ita=np.asarray(full(ita_map(l_filled, b_filled, px_per_mm=ppmm), 0.0), np.float32),
     )
