@@ -70,9 +70,18 @@ def overlay_png(analysis: PhotoAnalysis) -> bytes:
 
 
 def comparison_overlay_png(comparison: Comparison) -> bytes:
-    """Before (left) and aligned after (right) overlays side by side, as PNG."""
+    """Before (left) and after (right) overlays side by side, as PNG.
+
+    Each overlay is drawn on its own photo where it was measured; the after overlay is then
+    turned, scaled and shifted into the before photo's frame, so the two can be compared at a
+    glance.
+    """
     left = overlay_rgb(comparison.before)
-    right = overlay_rgb(comparison.after)
+    h, w = left.shape[:2]
+    right = cv2.warpAffine(
+        overlay_rgb(comparison.after), comparison.transform, (w, h), flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255),
+    )  # fmt: skip
     gap = np.full((left.shape[0], 8, 3), 255, np.uint8)
     return _png(np.hstack([left, gap, right]))
 
