@@ -198,12 +198,17 @@ def render_phantom(spec: PhantomSpec = PhantomSpec()) -> Phantom:
         spot_area += np.pi * radius * radius
 
     total_hair = 0.0
+    # Hair, pores and highlights have streams of their own: adding or removing them leaves the
+    # lesions and each other where they were.
+    hair_rng = np.random.default_rng([spec.seed, 3])
+    pore_rng = np.random.default_rng([spec.seed, 4])
+    glint_rng = np.random.default_rng([spec.seed, 5])
     if spec.hair_count:
         hair_mask = np.zeros((h, w), np.uint8)
         for _ in range(spec.hair_count):
-            length = rng.uniform(*spec.hair_length_mm)
-            cx, cy = _place(rng, taken, length / 2 + 0.8, zone)
-            angle = rng.uniform(0, np.pi)
+            length = hair_rng.uniform(*spec.hair_length_mm)
+            cx, cy = _place(hair_rng, taken, length / 2 + 0.8, zone)
+            angle = hair_rng.uniform(0, np.pi)
             total_hair += length
             ends = np.array(
                 [[cx - length / 2 * np.cos(angle), cy - length / 2 * np.sin(angle)],
@@ -218,8 +223,8 @@ def render_phantom(spec: PhantomSpec = PhantomSpec()) -> Phantom:
         )
     for _ in range(spec.pore_count):
         # Pores fall anywhere, on lines and spots too (where they deepen them).
-        radius = rng.uniform(*spec.pore_diameter_mm) / 2
-        cx, cy = rng.uniform(zone[0], zone[2]), rng.uniform(zone[1], zone[3])
+        radius = pore_rng.uniform(*spec.pore_diameter_mm) / 2
+        cx, cy = pore_rng.uniform(zone[0], zone[2]), pore_rng.uniform(zone[1], zone[3])
         box, alpha = _disc(cx * ppmm, cy * ppmm, radius * ppmm, (h, w))
         l_star[box] -= spec.pore_contrast_l * alpha
 
@@ -237,8 +242,8 @@ def render_phantom(spec: PhantomSpec = PhantomSpec()) -> Phantom:
     linear = linear_from_lab(lab)
     for _ in range(spec.highlight_count):
         # Specular reflection: the light source's own colour (white) added on top of the skin.
-        radius = rng.uniform(*spec.highlight_radius_mm)
-        cx, cy = _place(rng, taken, 3 * radius, zone)
+        radius = glint_rng.uniform(*spec.highlight_radius_mm)
+        cx, cy = _place(glint_rng, taken, 3 * radius, zone)
         box, _ = _disc(cx * ppmm, cy * ppmm, 3 * radius * ppmm, (h, w))
         yy, xx = np.mgrid[box[0], box[1]].astype(np.float32)
         glow = np.exp(-((xx - cx * ppmm) ** 2 + (yy - cy * ppmm) ** 2) / (2 * (radius * ppmm) ** 2))

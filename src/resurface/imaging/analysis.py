@@ -78,6 +78,11 @@ _MIN_REGION_MM2 = 4.0
 _MIN_SIDE_PX = 16
 #: The skin model is taken this far inside the cheek regions.
 _CHEEK_CORE_MM = 3.0
+#: Spots and lines are sought this far (mm) inside the measured skin.
+_FEATURE_EDGE_MM = 1.0
+_LINE_EDGE_MM = 1.5
+#: Non-skin narrower than about twice this (mm) is a strand of hair, not an edge.
+_STRAND_MM = 0.3
 
 METRIC_NAMES = (
     "a_star_mean",
@@ -556,13 +561,21 @@ def _feature_maps(
     fill_b = float(np.median(b_star[union_box]))
     l_filled = np.where(skin_box, l_star, fill_l).astype(np.float32)
     b_filled = np.where(skin_box, b_star, fill_b).astype(np.float32)
-    erode = max(round(0.6 * ppmm), 1)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * erode + 1, 2 * erode + 1))
-    inner = cv2.erode((union_box & skin_box).astype(np.uint8), kernel).astype(bool)
+    # Distance (mm) from the nearest pixel that is not measured skin: the shading at the edge of
+    # hair, lips, lids and the face is one-sided, but within the filters' reach (3.5 σ of the
+    # coarsest line scale, about 2 mm) it still reads as lines and dots.
+    # Thin strands of non-skin (single hairs, filled with skin lightness) have no such edge.
+    measured = (union_box & skin_box).view(np.uint8)
+    strand = max(round(_STRAND_MM * ppmm), 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * strand + 1, 2 * strand + 1))
+    solid = cv2.morphologyEx(1 - measured, cv2.MORPH_OPEN, kernel) | (1 - union_box.view(np.uint8))
+    inside_mm = cv2.distanceTransform(1 - solid, cv2.DIST_L2, 5) / np.float32(ppmm)
+    inner = inside_mm >= _FEATURE_EDGE_MM
+    lines_inner = inside_mm >= _LINE_EDGE_MM
 
     # Edges of non-skin (a card, hair) are dark against skin: no spot or line is sought there.
-    reference = skin_reference(l_filled, px_per_mm=ppmm, valid=inner)
-    wrinkles = wrinkle_map(l_filled, px_per_mm=ppmm, valid=inner, reference=reference)
+    reference = skin_reference(l_filled, px_per_mm=ppmm, valid=inner, zones=[m[box] for m in masks])
+    wrinkles = wrinkle_map(l_filled, px_per_mm=ppmm, valid=lines_inner, reference=reference)
     hair_band = cv2.dilate(wrinkles.hair.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
     spots = detect_spots(
         l_filled,

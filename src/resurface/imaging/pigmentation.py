@@ -47,11 +47,15 @@ FloatArray = NDArray[np.float32]
 BoolArray = NDArray[np.bool_]
 
 _BACKGROUND_PX_PER_MM = 2.0
+#: Texture is the detail finer than this (Gaussian σ, mm).
+_TEXTURE_MM = 1.0
+#: The skin's spread is taken over this neighbourhood (Gaussian σ, mm).
+_SIGMA_WINDOW_MM = 4.0
 #: A spot's peak is at least this fraction of (L*_background + 16) darker: about 15 % less
 #: reflectance (4 L* on skin of L* 62, 2.4 on skin of L* 30, 4.8 on skin of L* 78).
 SPOT_MIN_RELATIVE_CONTRAST = 0.05
-#: ... and at least this many robust σ of the local texture.
-SPOT_MIN_SIGMAS = 4.0
+#: ... and at least this many robust σ of the skin's texture.
+SPOT_MIN_SIGMAS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +67,18 @@ class SkinReference:
     background : ndarray, float32
         Large-scale L* (median over 12 mm, :func:`background_l_star`).
     sigma : ndarray, float32
-        Local robust standard deviation of fine L* detail (1.4826·median |L* − background| over
-        8 mm, [3]), at least 0.3 L*.
+        Local standard deviation of L* − background over the skin within about 4 mm, at least
+        0.3 L*: the spread spots are judged against. It is robust: deviations are clipped at
+        three times their median before they are averaged (1.2533 × the mean |x| estimates σ of
+        Gaussian detail), so the spots and lines themselves barely raise it [3].
+    fine_sigma : ndarray, float32
+        The same for the fine texture (L* − its 1 mm Gaussian mean): the spread lines are
+        judged against.
     """
 
     background: FloatArray = field(repr=False)
     sigma: FloatArray = field(repr=False)
+    fine_sigma: FloatArray = field(repr=False)
 
     def scale(self) -> FloatArray:
         """(L*_background + 16): thresholds are fractions of it."""
@@ -76,9 +86,13 @@ class SkinReference:
 
 
 def skin_reference(
-    l_star: FloatArray, *, px_per_mm: float, valid: BoolArray | None = None, smooth_mm: float = 0.1
+    l_star: FloatArray,
+    *,
+    px_per_mm: float,
+    valid: BoolArray | None = None,
+    smooth_mm: float = 0.1,
 ) -> SkinReference:
-    """Background lightness and local texture σ of a lightness image.
+    """Background lightness and texture σ of a lightness image.
 
     Parameters
     ----------
@@ -86,7 +100,7 @@ def skin_reference(
         L* with non-skin already filled with typical skin lightness.
     px_per_mm : float
     valid : ndarray of bool, optional
-        Skin pixels; the others do not count towards σ.
+        Skin pixels; only they count towards σ.
     smooth_mm : float, optional
         Smoothing against sensor noise (as used by :func:`detect_spots`).
 
@@ -96,30 +110,40 @@ def skin_reference(
     """
     smooth = cv2.GaussianBlur(l_star, (0, 0), max(smooth_mm * px_per_mm, 0.5))
     background = background_l_star(smooth, px_per_mm=px_per_mm)
-    deviation = np.abs(smooth - background)
-    # Median of |deviation| over 8 mm, at 2 px/mm (0.04 L* steps).
-    h, w = l_star.shape
-    factor = min(1.0, _BACKGROUND_PX_PER_MM / px_per_mm)
-    small_size = (max(round(w * factor), 1), max(round(h * factor), 1))
-    if valid is None:
-        small = cv2.resize(deviation, small_size, interpolation=cv2.INTER_AREA)
-    else:
-        weight = valid.astype(np.float32)
-        total = cv2.resize(deviation * weight, small_size, interpolation=cv2.INTER_AREA)
-        share = cv2.resize(weight, small_size, interpolation=cv2.INTER_AREA)
-        small = total / np.maximum(share, np.float32(1e-3))
-        # Where the skin is unknown, half of the cells are put above and half below any σ, so
-        # they leave the window's median where its skin puts it.
-        checker = (np.indices(small.shape).sum(axis=0) % 2).astype(bool)
-        small = np.where(share >= 0.5, small, np.where(checker, 0.0, 10.0)).astype(np.float32)
-    quantised = np.clip(small * 25.0, 0, 255).astype(np.uint8)
-    ksize = max(round(8.0 * px_per_mm * factor) | 1, 3)
-    median = cv2.medianBlur(quantised, ksize).astype(np.float32) / 25.0
-    median = cv2.GaussianBlur(median, (0, 0), max(ksize / 6.0, 0.5))
-    # σ is 1.4826 × the median |deviation| [3]. The 2 px/mm cells average |deviation| over
-    # 0.5 mm, less than the size of skin relief (0.3-1.5 mm), which they leave nearly unchanged.
-    sigma = cv2.resize(median, (w, h), interpolation=cv2.INTER_LINEAR) * np.float32(1.4826)
-    return SkinReference(background=background, sigma=np.maximum(sigma, np.float32(0.3)))
+    # Spots are judged against the background, so their σ is that of |L* − background|; lines
+    # are judged by a band-pass filter, so theirs is that of the fine detail about a 1 mm mean
+    # (shading that the background does not follow, as beside a fringe, is not line texture).
+    local = cv2.GaussianBlur(smooth, (0, 0), max(_TEXTURE_MM * px_per_mm, 0.5))
+    skin = np.ones(l_star.shape, bool) if valid is None else valid
+    weight = skin.astype(np.float32)
+    share = _blur(weight, _SIGMA_WINDOW_MM * px_per_mm)
+    sigmas = []
+    for deviation in (np.abs(smooth - background), np.abs(smooth - local)):
+        # Local mean of |deviation| over the skin, with outliers (the spots and lines themselves)
+        # clipped at three times the median: 1.2533 × the mean |x| of Gaussian detail is σ.
+        cap = np.float32(3.0 * _median(deviation[skin]))
+        clipped = np.minimum(deviation, cap) * weight
+        mean = _blur(clipped, _SIGMA_WINDOW_MM * px_per_mm) / np.maximum(share, np.float32(1e-3))
+        sigmas.append(np.maximum(mean * np.float32(1.2533), np.float32(0.3)))
+    return SkinReference(background=background, sigma=sigmas[0], fine_sigma=sigmas[1])
+
+
+def _median(values: FloatArray) -> float:
+    if values.size == 0:
+        return 0.0
+    if values.size > 400_000:  # a regular subsample estimates the median to well below 1 %
+        values = values[:: values.size // 200_000]
+    return float(np.median(values))
+
+
+def _blur(image: FloatArray, sigma_px: float) -> FloatArray:
+    """Wide Gaussian blur at reduced resolution (the result is smooth anyway)."""
+    h, w = image.shape
+    factor = min(1.0, 3.0 / max(sigma_px, 1e-6))
+    size = (max(round(w * factor), 1), max(round(h * factor), 1))
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), max(sigma_px * size[0] / w, 0.5))
+    return np.asarray(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR), np.float32)
 
 
 @dataclass(frozen=True, slots=True)

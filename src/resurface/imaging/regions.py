@@ -400,7 +400,8 @@ class SkinModel:
 
 
 #: Darkest accepted skin, as a fraction of the reference L*: hair is 40-60 % darker than the skin
-#: it grows from; spots, lines and pores 5-30 %.
+#: it grows from, the shadow of a fringe 25-35 %; spots, lines and pores 5-20 % (darker lesions
+#: come back as filled holes).
 _MIN_L_FRACTION = 0.62
 _SIGMA_K = 4.0
 #: Non-skin holes smaller than this and compact are lesions, not hair or background: kept.
@@ -450,7 +451,7 @@ def model_skin_mask(
 ) -> BoolArray:
     """Pixels whose colour is this photo's skin, lesions included.
 
-    A pixel is skin when its L* is above 62 % of the reference's and within
+    A pixel is skin when its L* is above 72 % of the reference's and within
     4σ + 15 of it above, its b* within 4σ (at least 7) and its a* within 4σ (at least 5) below
     and 4σ + 15 above (red skin is skin) [3]. Lightness is judged relative to the skin's own,
     so that the same rule holds from very light to dark skin. Non-skin holes that are compact

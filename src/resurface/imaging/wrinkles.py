@@ -288,7 +288,7 @@ def wrinkle_map(
     scale = reference.scale()
     # Depth in units of the line threshold at each pixel: a line must reach 1 somewhere.
     unit = np.maximum(
-        np.float32(min_relative_depth) * scale, np.float32(min_sigmas) * reference.sigma
+        np.float32(min_relative_depth) * scale, np.float32(min_sigmas) * reference.fine_sigma
     )
     relative = depth / unit
     extend = np.float32(extend_relative_depth / min_relative_depth)
