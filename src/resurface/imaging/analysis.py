@@ -574,7 +574,7 @@ def _feature_maps(
     lines_inner = inside_mm >= _LINE_EDGE_MM
 
     # Edges of non-skin (a card, hair) are dark against skin: no spot or line is sought there.
-    reference = skin_reference(l_filled, px_per_mm=ppmm, valid=inner, zones=[m[box] for m in masks])
+    reference = skin_reference(l_filled, px_per_mm=ppmm, valid=inner)
     wrinkles = wrinkle_map(l_filled, px_per_mm=ppmm, valid=lines_inner, reference=reference)
     hair_band = cv2.dilate(wrinkles.hair.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
     spots = detect_spots(
