@@ -25,6 +25,7 @@ from resurface.domain.codes import (
     Severity,
     Urgency,
 )
+from resurface.domain.photo_metrics import RepeatabilityRules
 
 # --- provenance -------------------------------------------------------------------------------
 
@@ -399,3 +400,4 @@ class RuleBase:
     triage: TriageRules
     response: ResponseRules
     aftercare: AftercareRules
+    repeatability: RepeatabilityRules = field(default_factory=RepeatabilityRules)

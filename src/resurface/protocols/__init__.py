@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from resurface.domain.codes import AlertCode, Concern, Modality, Score, Urgency
 from resurface.domain.errors import ProtocolError
+from resurface.domain.photo_metrics import METRIC_ORDER, RepeatabilityRules
 from resurface.domain.rulebase import (
     AftercareRules,
     ModalityFamily,
@@ -35,6 +36,7 @@ from resurface.protocols._schema import (
     AftercareFile,
     ModalitiesFile,
     RecoveryFile,
+    RepeatabilityFile,
     ResponseFile,
     ScalesFile,
     ScreeningFile,
@@ -54,6 +56,7 @@ PROTOCOL_FILES = (
     "triage.yaml",
     "response.yaml",
     "aftercare.yaml",
+    "repeatability.yaml",
 )
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -77,6 +80,7 @@ def load_rule_base(directory: Path | None = None) -> RuleBase:
     triage = _load(folder, "triage.yaml", TriageFile)
     response = _load(folder, "response.yaml", ResponseFile)
     aftercare = _load(folder, "aftercare.yaml", AftercareFile)
+    repeatability = _load(folder, "repeatability.yaml", RepeatabilityFile)
     return RuleBase(
         scales=_scales(scales),
         screening=_screening(screening),
@@ -86,7 +90,22 @@ def load_rule_base(directory: Path | None = None) -> RuleBase:
         triage=_triage(triage),
         response=_response(response),
         aftercare=_aftercare(aftercare),
+        repeatability=_repeatability(repeatability),
     )
+
+
+def _repeatability(file: RepeatabilityFile) -> RepeatabilityRules:
+    table = file.minimal_detectable_change
+    _require("repeatability.yaml", "minimal_detectable_change.metrics", table.metrics, [
+        m for m in METRIC_ORDER if m != "ita_category"
+    ])  # fmt: skip
+    changes = {
+        (metric, kind): change
+        for metric, model in table.metrics.items()
+        for kind, change in model.to_domain().items()
+    }
+    provenance = table.provenance()
+    return RepeatabilityRules(changes, provenance.sources + provenance.expert_notes)
 
 
 def _load(folder: Path, name: str, model: type[_M]) -> _M:

@@ -17,6 +17,7 @@ from resurface.domain.dates import record_date_problem
 from resurface.domain.errors import InvalidInput
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Patient
+from resurface.domain.photo_metrics import ChangeVerdict, metric_label, region_label
 from resurface.domain.photo_series import RegionSeries, baseline_of, series_by_region
 from resurface.domain.plans import current_plan, decide
 from resurface.domain.reestimate import (
@@ -52,7 +53,15 @@ class MetricChange:
     change: float | int | str | None
     change_pct: float | None
     better: bool | None
-    """True when the change is an improvement (the metric is one where lower is better)."""
+    """True when the change is an improvement beyond the minimal detectable change, False when
+    it is a worsening beyond it, None otherwise."""
+    verdict: str = ChangeVerdict.NO_MEASURABLE_CHANGE.value
+    """better, worse, changed (no better direction) or no measurable change."""
+    label: str = ""
+    """The metric's name for people (``domain.photo_metrics.metric_label``)."""
+    region_label: str = ""
+    detectable: str = ""
+    """The minimal detectable change it was judged against, e.g. ``±8.6 %``."""
 
 
 @dataclass(frozen=True)
@@ -292,20 +301,32 @@ def _measure(photos: PhotoStore, rules: RuleBase, before: Photo, after: Photo) -
 
 
 def _changes(rules: RuleBase, comparison: Comparison) -> tuple[MetricChange, ...]:
+    """Every metric of every region, judged against its minimal detectable change: a change
+    that repeat photos of unchanged skin also show is "no measurable change"."""
     lower_better = rules.response.lower_is_better
+    unit = comparison.before.length_unit
     out = []
     for region in comparison.regions:
         before, after = region.before.as_dict(), region.after.as_dict()
         for metric, value in before.items():
             pct = region.change_pct[metric]
             pct_value = float(pct) if isinstance(pct, int | float) else None
-            better = None
-            if metric in lower_better and pct_value is not None and pct_value != 0:
-                better = pct_value < 0
+            then, now = value, after[metric]
+            verdict = ChangeVerdict.NO_MEASURABLE_CHANGE
+            detectable = rules.repeatability.minimal_change(metric, region.name)
+            if isinstance(then, int | float) and isinstance(now, int | float):
+                direction = True if metric in lower_better else None
+                verdict = rules.repeatability.verdict(
+                    metric, region.name, float(then), float(now), lower_is_better=direction
+                )
+            elif then != now:
+                verdict = ChangeVerdict.CHANGED
+            better = {ChangeVerdict.BETTER: True, ChangeVerdict.WORSE: False}.get(verdict)
             out.append(
                 MetricChange(
-                    region.name, metric, value, after[metric], region.change[metric],
-                    pct_value, better,
+                    region.name, metric, then, now, region.change[metric], pct_value, better,
+                    verdict.value, metric_label(metric, unit), region_label(region.name),
+                    detectable.describe() if detectable is not None else "",
                 )
             )  # fmt: skip
     return tuple(out)

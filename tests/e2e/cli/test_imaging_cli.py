@@ -61,7 +61,7 @@ def test_analyze_json_has_the_issues_shape(photos: Path, tmp_path: Path) -> None
 def test_analyze_table_and_units_without_scale(photos: Path) -> None:
     table = run("analyze", str(photos / "before.png"), "--region", "whole")
     assert table.returncode == 0, table.stderr
-    assert "spot area %" in table.stdout and "wrinkle length px" in table.stdout
+    assert "Spot area (%)" in table.stdout and "Wrinkle length (px)" in table.stdout
 
 
 def test_polygon_region(photos: Path, tmp_path: Path) -> None:

@@ -19,7 +19,14 @@ class MetricChangeOut(BaseModel):
     after: float | int | str
     change: float | int | str | None
     change_pct: float | None
-    improved: bool | None
+    improved: bool | None = Field(
+        description="true/false only beyond the metric's minimal detectable change"
+    )
+    verdict: str = Field(description="better, worse, changed or no measurable change")
+    label: str = Field(description="the metric's name for people, with its unit")
+    minimal_detectable_change: str = Field(
+        description="what repeat photos of unchanged skin differ by (protocols/repeatability.yaml)"
+    )
 
     @classmethod
     def of(cls, c: MetricChange) -> MetricChangeOut:
@@ -31,6 +38,9 @@ class MetricChangeOut(BaseModel):
             change=_rounded(c.change),
             change_pct=None if c.change_pct is None else round(c.change_pct, 2),
             improved=c.better,
+            verdict=c.verdict,
+            label=c.label,
+            minimal_detectable_change=c.detectable,
         )
 
 
