@@ -34,7 +34,7 @@ from resurface.imaging.colour import (
     linear_from_srgb8,
 )
 from resurface.imaging.errors import EmptyRegion
-from resurface.imaging.landmarks import detect_face_landmarks
+from resurface.imaging.landmarks import Pose, detect_face_mesh, face_pose
 from resurface.imaging.pigmentation import detect_spots, skin_reference
 from resurface.imaging.redness import DEFAULT_RED_A_STAR_MIN, red_mask
 from resurface.imaging.regions import (
@@ -220,6 +220,8 @@ class PhotoAnalysis:
     maps : AnalysisMaps
     skin_model : SkinModel or None
         The photo's own skin colour that decided which pixels of the regions were skin.
+    pose : Pose or None
+        Face pose, degrees (None without a face).
     """
 
     width: int
@@ -232,6 +234,7 @@ class PhotoAnalysis:
     regions: tuple[RegionResult, ...]
     maps: AnalysisMaps = field(repr=False)
     skin_model: SkinModel | None = None
+    pose: Pose | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +260,8 @@ class Frame:
         Face-mesh landmarks in original pixels.
     width, height : int
         Size of the original photo.
+    pose : Pose or None
+        Face pose from the mesh (None without a face).
     """
 
     rgb: NDArray[np.uint8] = field(repr=False)
@@ -269,6 +274,7 @@ class Frame:
     landmarks_px: FloatArray | None = field(repr=False)
     width: int
     height: int
+    pose: Pose | None = None
 
     @property
     def length_unit(self) -> str:
@@ -319,9 +325,12 @@ def prepare_frame(
         raise ValueError(f"px_per_mm must be a positive number, not {px_per_mm}")
     h, w = rgb.shape[:2]
     landmarks = None
+    pose = None
     scale_source = "given" if px_per_mm is not None else "none"
     if isinstance(region, str) and region == "auto":
-        landmarks = detect_face_landmarks(rgb)
+        mesh = detect_face_mesh(rgb)
+        pose = face_pose(mesh)
+        landmarks = np.ascontiguousarray(mesh[:, :2])
         shapes = face_regions(landmarks)
         if px_per_mm is None:
             px_per_mm, scale_source = px_per_mm_from_iris(landmarks), "iris"
@@ -358,6 +367,7 @@ def prepare_frame(
         landmarks_px=landmarks,
         width=w,
         height=h,
+        pose=pose,
     )
 
 
@@ -518,6 +528,7 @@ def measure_frame(
             hair=maps.hair,
         ),
         skin_model=skin_colour,
+        pose=frame.pose,
     )
 
 

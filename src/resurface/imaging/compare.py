@@ -93,6 +93,9 @@ class Comparison:
         After analysis pixels -> before analysis pixels.
     colour_normalisation : str
         ``"grey_card"``, ``"surround"`` or ``"none"``.
+    light_gains : tuple of float or None
+        How much the after photo's light was corrected to match the before photo's (linear RGB
+        gains; None when nothing in the frame could tell).
     """
 
     before: PhotoAnalysis
@@ -101,6 +104,7 @@ class Comparison:
     alignment: str
     transform: FloatArray = field(repr=False)
     colour_normalisation: str
+    light_gains: tuple[float, float, float] | None = None
 
 
 def compare(
@@ -159,6 +163,8 @@ def compare(
     linear_before = apply_calibration(linear_before, cal_before)
     linear_after = apply_calibration(linear_after, cal_after)
     normalisation = "grey_card"
+    (b0, b1, b2), (a0, a1, a2) = cal_before.gains, cal_after.gains
+    light_gains: tuple[float, float, float] | None = (a0 / b0, a1 / b1, a2 / b2)
     if cal_before is NO_CALIBRATION or cal_after is NO_CALIBRATION:
         # Matching colour needs the same backdrop pixels in both: only here is the after photo
         # resampled onto the before photo, and only to estimate three gains.
@@ -178,6 +184,7 @@ def compare(
             card_box_px=cal_after.card_box_px,
         )  # fmt: skip
         linear_after = apply_calibration(linear_after, gains)
+        light_gains = gains.gains if normalisation == "surround" else None
 
     measured_before = measure_frame(before, linear_before, calibration=cal_before)
     measured_after = measure_frame(after, linear_after, calibration=cal_after)
@@ -194,6 +201,7 @@ def compare(
         alignment=alignment,
         transform=transform,
         colour_normalisation=normalisation,
+        light_gains=light_gains,
     )
 
 

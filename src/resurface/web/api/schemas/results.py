@@ -8,6 +8,8 @@ from pydantic import BaseModel, Field
 
 from resurface.domain.chart import Photo, PhotoPurpose
 from resurface.domain.outcomes import OutcomeRating
+from resurface.imaging.landmarks import Pose
+from resurface.imaging.quality import CaptureQuality, Comparability
 from resurface.services.results import ItemResponse, MetricChange, ResultsView
 from resurface.web.api.schemas.common import InputModel, IsoDate, Whole
 
@@ -46,6 +48,57 @@ class MetricChangeOut(BaseModel):
 
 def _rounded(value: float | int | str | None) -> float | int | str | None:
     return round(value, 4) if isinstance(value, float) else value
+
+
+class PoseOut(BaseModel):
+    yaw: float
+    pitch: float
+    roll: float
+
+    @classmethod
+    def of(cls, pose: Pose | None) -> PoseOut | None:
+        return None if pose is None else cls(yaw=pose.yaw, pitch=pose.pitch, roll=pose.roll)
+
+
+class CaptureQualityOut(BaseModel):
+    """The capture verdict of one photo."""
+
+    px_per_mm: float | None
+    not_measurable: list[str] = Field(description="metrics this resolution cannot measure")
+    sharpness: float
+    in_focus: bool
+    clipped_fraction: float
+    exposure_ok: bool
+    pose: PoseOut | None = Field(description="degrees; null without a face")
+    grey_card: bool
+    problems: list[str]
+
+    @classmethod
+    def of(cls, q: CaptureQuality | None) -> CaptureQualityOut | None:
+        if q is None:
+            return None
+        return cls(
+            px_per_mm=None if q.px_per_mm is None else round(q.px_per_mm, 2),
+            not_measurable=list(q.not_measurable), sharpness=q.sharpness, in_focus=q.in_focus,
+            clipped_fraction=q.clipped_fraction, exposure_ok=q.exposure_ok,
+            pose=PoseOut.of(q.pose), grey_card=q.grey_card, problems=list(q.problems),
+        )  # fmt: skip
+
+
+class ComparabilityOut(BaseModel):
+    comparable: bool
+    reasons: list[str]
+    pose_difference: PoseOut | None = Field(description="after minus before, degrees")
+    light_change_pct: float | None
+
+    @classmethod
+    def of(cls, c: Comparability | None) -> ComparabilityOut | None:
+        if c is None:
+            return None
+        return cls(
+            comparable=c.comparable, reasons=list(c.reasons),
+            pose_difference=PoseOut.of(c.pose_difference), light_change_pct=c.light_change_pct,
+        )  # fmt: skip
 
 
 class PhotoRefOut(BaseModel):
@@ -155,6 +208,9 @@ class ResultsOut(BaseModel):
     alignment: str | None
     colour_normalisation: str | None
     measure_error: str
+    before_quality: CaptureQualityOut | None = None
+    after_quality: CaptureQualityOut | None = None
+    comparability: ComparabilityOut | None = None
     changes: list[MetricChangeOut]
     reestimates: list[ReestimateOut]
     outcomes: list[OutcomeOut]
@@ -189,6 +245,9 @@ class ResultsOut(BaseModel):
             alignment=m.alignment if m else None,
             colour_normalisation=m.colour_normalisation if m else None,
             measure_error=view.measure_error,
+            before_quality=CaptureQualityOut.of(m.before_quality) if m else None,
+            after_quality=CaptureQualityOut.of(m.after_quality) if m else None,
+            comparability=ComparabilityOut.of(m.comparability) if m else None,
             changes=[MetricChangeOut.of(c) for c in m.changes] if m else [],
             reestimates=[ReestimateOut.of(r) for r in view.responses],
             outcomes=[OutcomeOut.of(o) for o in view.outcomes],
