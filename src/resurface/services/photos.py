@@ -31,7 +31,7 @@ from resurface.imaging.analysis import PhotoAnalysis, RegionSpec, analyze
 from resurface.imaging.errors import ImagingError, NoFaceFound
 from resurface.imaging.ingest import IngestedPhoto, ingest_photo
 from resurface.imaging.overlay import overlay_png
-from resurface.imaging.quality import measurable_metrics
+from resurface.imaging.quality import capture_quality, measurable_metrics
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context, Limits
@@ -397,6 +397,10 @@ def _analyse(ingested: IngestedPhoto, area: Area, notes: list[str]) -> PhotoAnal
         return None
     if spec == WHOLE_FRAME and area.is_face:
         notes.append(NO_FACE_NOTE)
+    quality = capture_quality(analysis)
+    if quality.problems:
+        # Said right after the shot, so that a retake can happen in the room.
+        notes.append("Capture quality: " + "; ".join(quality.problems) + ".")
     return analysis
 
 
