@@ -17,7 +17,7 @@ from resurface.imaging.quality import (
 )
 from resurface.protocols import load_rule_base
 from resurface.services.results import NOT_COMPARABLE, NOT_MEASURABLE, _changes
-from tests.support.phantoms import PhantomSpec, capture, render_phantom
+from tests.support.phantoms import PhantomSpec, _card_box, capture, render_phantom
 
 
 def _face(factor: float, angle: float = 0.0) -> np.ndarray:
@@ -91,3 +91,17 @@ def test_not_measurable_metrics_are_never_a_change() -> None:
     result = compare(face, face)
     rows = _changes(load_rule_base(), result, {"wrinkle_density"})
     assert {r.verdict for r in rows if r.metric == "wrinkle_density"} == {NOT_MEASURABLE}
+
+
+def test_only_a_plain_grey_card_is_found() -> None:
+    # The README's advice: a plain 18 % card works; one with white and black patches does not.
+    phantom = render_phantom(PhantomSpec())
+    plain = capture_quality(analyze(phantom.rgb, region="whole", px_per_mm=10.0))
+    assert plain.grey_card
+    patched = phantom.rgb.copy()
+    rows, cols = _card_box(phantom.spec)
+    third = (cols.stop - cols.start) // 3
+    patched[rows, cols.start : cols.start + third] = 243  # a white patch
+    patched[rows, cols.stop - third : cols.stop] = 52  # and a black one
+    verdict = capture_quality(analyze(patched, region="whole", px_per_mm=10.0))
+    assert not verdict.grey_card
