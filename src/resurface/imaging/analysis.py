@@ -625,32 +625,38 @@ def _region_result(
     frame: Frame,
 ) -> RegionResult:
     n_px = int(np.count_nonzero(mask))
-    l_mean = mean_std(maps.lab[..., 0][mask])[0]
-    a_mean = mean_std(maps.lab[..., 1][mask])[0]
-    b_mean = mean_std(maps.lab[..., 2][mask])[0]
+    full_mask = mask
+    # Every reduction runs inside the region's bounding box, not over the whole frame.
+    bx, by, bw, bh = cv2.boundingRect(mask.view(np.uint8))
+    box = (slice(by, by + bh), slice(bx, bx + bw))
+    mask = mask[box]
+    lab = maps.lab[box]
+    l_mean = mean_std(lab[..., 0][mask])[0]
+    a_mean = mean_std(lab[..., 1][mask])[0]
+    b_mean = mean_std(lab[..., 2][mask])[0]
     ita = float(ita_deg(l_mean, b_mean))
     area_units = n_px * unit_per_px * unit_per_px
-    length = float(maps.wrinkle_length[mask].sum()) * unit_per_px
+    length = float(maps.wrinkle_length[box][mask].sum()) * unit_per_px
     centroids = np.round(maps.spot_centroids).astype(np.int64)
     inside = 0
     if centroids.size:
-        cx = np.clip(centroids[:, 0], 0, mask.shape[1] - 1)
-        cy = np.clip(centroids[:, 1], 0, mask.shape[0] - 1)
-        inside = int(np.count_nonzero(mask[cy, cx]))
+        cx = np.clip(centroids[:, 0], 0, full_mask.shape[1] - 1)
+        cy = np.clip(centroids[:, 1], 0, full_mask.shape[0] - 1)
+        inside = int(np.count_nonzero(full_mask[cy, cx]))
     metrics = RegionMetrics(
         a_star_mean=a_mean,
-        erythema_index=mean_std(maps.erythema[mask])[0],
-        red_area_pct=100.0 * np.count_nonzero(maps.red[mask]) / n_px,
+        erythema_index=mean_std(maps.erythema[box][mask])[0],
+        red_area_pct=100.0 * np.count_nonzero(maps.red[box][mask]) / n_px,
         l_star_mean=l_mean,
         b_star_mean=b_mean,
         ita_deg=ita,
         ita_category=ita_category(ita),
         spot_count=inside,
-        spot_area_pct=100.0 * np.count_nonzero(maps.spots[mask]) / n_px,
+        spot_area_pct=100.0 * np.count_nonzero(maps.spots[box][mask]) / n_px,
         wrinkle_length_mm=length,
         wrinkle_density=length / (area_units / 100.0),
-        texture_roughness=robust_std(maps.texture[mask]),
-        tone_evenness=mean_std(maps.ita[mask])[1],
+        texture_roughness=robust_std(maps.texture[box][mask]),
+        tone_evenness=mean_std(maps.ita[box][mask])[1],
     )
     return RegionResult(
         name=name,
