@@ -46,6 +46,19 @@ class PhantomSpec:
     texture_l: float = 0.6
     grey_card: bool = True
     seed: int = 1
+    # Nuisances with no truth of their own: none of them is a spot, a wrinkle or red skin.
+    pore_count: int = 0
+    pore_diameter_mm: tuple[float, float] = (0.15, 0.35)
+    pore_contrast_l: float = 6.0
+    hair_count: int = 0
+    hair_length_mm: tuple[float, float] = (4.0, 9.0)
+    hair_width_mm: float = 0.08
+    hair_contrast_l: float = 30.0
+    shadow: float = 0.0
+    """Fraction of the light lost from the left edge to the right edge (a shadow gradient)."""
+    highlight_count: int = 0
+    highlight_radius_mm: tuple[float, float] = (0.6, 1.5)
+    highlight_strength: float = 0.35
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,7 @@ class PhantomTruth:
     wrinkle_length_mm: float
     red_area_mm2: float
     red_area_pct: float
+    hair_length_mm: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -183,6 +197,37 @@ def render_phantom(spec: PhantomSpec = PhantomSpec()) -> Phantom:
         b_star[box] += 0.3 * spec.spot_contrast_l * alpha
         spot_area += np.pi * radius * radius
 
+    total_hair = 0.0
+    # Hair, pores and highlights have streams of their own: adding or removing them leaves the
+    # lesions and each other where they were.
+    hair_rng = np.random.default_rng([spec.seed, 3])
+    pore_rng = np.random.default_rng([spec.seed, 4])
+    glint_rng = np.random.default_rng([spec.seed, 5])
+    if spec.hair_count:
+        hair_mask = np.zeros((h, w), np.uint8)
+        for _ in range(spec.hair_count):
+            length = hair_rng.uniform(*spec.hair_length_mm)
+            cx, cy = _place(hair_rng, taken, length / 2 + 0.8, zone)
+            angle = hair_rng.uniform(0, np.pi)
+            total_hair += length
+            ends = np.array(
+                [[cx - length / 2 * np.cos(angle), cy - length / 2 * np.sin(angle)],
+                 [cx + length / 2 * np.cos(angle), cy + length / 2 * np.sin(angle)]]
+            )  # fmt: skip
+            poly = np.round(ends * ppmm * 16).astype(np.int32).reshape(-1, 1, 2)
+            cv2.polylines(hair_mask, [poly], False, 255, 1, cv2.LINE_8, 4)
+        distance = cv2.distanceTransform(255 - hair_mask, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+        s_hair = spec.hair_width_mm * ppmm / 2.3548
+        l_star -= spec.hair_contrast_l * np.exp(-(distance**2) / (2 * s_hair * s_hair)).astype(
+            np.float32
+        )
+    for _ in range(spec.pore_count):
+        # Pores fall anywhere, on lines and spots too (where they deepen them).
+        radius = pore_rng.uniform(*spec.pore_diameter_mm) / 2
+        cx, cy = pore_rng.uniform(zone[0], zone[2]), pore_rng.uniform(zone[1], zone[3])
+        box, alpha = _disc(cx * ppmm, cy * ppmm, radius * ppmm, (h, w))
+        l_star[box] -= spec.pore_contrast_l * alpha
+
     red = np.zeros((h, w), np.float32)
     red_taken = taken[:1] if spec.grey_card else []  # redness may overlie spots and lines
     for _ in range(spec.red_patch_count):
@@ -195,6 +240,18 @@ def render_phantom(spec: PhantomSpec = PhantomSpec()) -> Phantom:
 
     lab = np.dstack([l_star, a_star, b_star]).astype(np.float32)
     linear = linear_from_lab(lab)
+    for _ in range(spec.highlight_count):
+        # Specular reflection: the light source's own colour (white) added on top of the skin.
+        radius = glint_rng.uniform(*spec.highlight_radius_mm)
+        cx, cy = _place(glint_rng, taken, 3 * radius, zone)
+        box, _ = _disc(cx * ppmm, cy * ppmm, 3 * radius * ppmm, (h, w))
+        yy, xx = np.mgrid[box[0], box[1]].astype(np.float32)
+        glow = np.exp(-((xx - cx * ppmm) ** 2 + (yy - cy * ppmm) ** 2) / (2 * (radius * ppmm) ** 2))
+        linear[box] += (spec.highlight_strength * glow)[..., None]
+    if spec.shadow:
+        light = 1.0 - spec.shadow * np.linspace(0.0, 1.0, w, dtype=np.float32)
+        linear *= light[None, :, None]
+    linear = np.clip(linear, 0.0, 1.0)
     skin = np.ones((h, w), bool)
     if spec.grey_card:
         linear[_card_box(spec)] = CARD_REFLECTANCE
@@ -218,6 +275,7 @@ def render_phantom(spec: PhantomSpec = PhantomSpec()) -> Phantom:
         wrinkle_length_mm=total_line,
         red_area_mm2=red_mm2,
         red_area_pct=100.0 * red_mm2 / skin_mm2,
+        hair_length_mm=total_hair,
     )
     return Phantom(rgb=rgb, lab=true_lab, truth=truth, spec=spec)
 

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from resurface.domain.photo_metrics import METRIC_ORDER, metric_label
+
 RegionOption = Annotated[
     str,
     typer.Option(
@@ -26,21 +28,7 @@ OverlayOption = Annotated[
     typer.Option("--overlay", help="Write an overlay PNG (regions, wrinkles, spots, red areas)."),
 ]
 
-_LABELS = {
-    "a_star_mean": "a* mean",
-    "erythema_index": "erythema index",
-    "red_area_pct": "red area %",
-    "l_star_mean": "L* mean",
-    "b_star_mean": "b* mean",
-    "ita_deg": "ITA°",
-    "ita_category": "ITA category",
-    "spot_count": "spots",
-    "spot_area_pct": "spot area %",
-    "wrinkle_length_mm": "wrinkle length {unit}",
-    "wrinkle_density": "wrinkle density {unit}/cm²",
-    "texture_roughness": "texture roughness (L*)",
-    "tone_evenness": "tone unevenness (ITA° SD)",
-}
+_LABELS = METRIC_ORDER
 
 
 def analyze(
@@ -163,7 +151,7 @@ def _area(region: dict[str, Any]) -> Any:
 
 
 def _label(key: str, unit: str) -> str:
-    return _LABELS[key].format(unit=unit)
+    return metric_label(key, unit)
 
 
 def _cell(value: Any) -> str:

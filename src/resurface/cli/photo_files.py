@@ -23,6 +23,7 @@ from resurface.imaging.compare import Comparison, compare
 from resurface.imaging.errors import ImagingError
 from resurface.imaging.ingest import DecodedPhoto, decode_photo
 from resurface.imaging.overlay import comparison_overlay_png, overlay_png
+from resurface.imaging.quality import CaptureQuality, capture_quality, comparability
 from resurface.imaging.regions import parse_polygon
 
 __all__ = [
@@ -136,6 +137,7 @@ def analysis_json(analysis: PhotoAnalysis, decoded: DecodedPhoto) -> Json:
     """The JSON shape of one analysis."""
     full_px_per_mm = None if analysis.px_per_mm is None else analysis.px_per_mm / decoded.scale
     area_factor = 1.0 / (decoded.scale * decoded.scale)
+    quality = capture_quality(analysis)
     return {
         "image": {
             "width": decoded.width,
@@ -151,16 +153,47 @@ def analysis_json(analysis: PhotoAnalysis, decoded: DecodedPhoto) -> Json:
                 "name": region.name,
                 "area_mm2": _round(region.area_mm2),
                 "area_px": round(region.area_px * area_factor),
-                "metrics": _metrics(region.metrics.as_dict(), decoded.scale, analysis.length_unit),
+                "metrics": _metrics(
+                    region.metrics.as_dict(),
+                    decoded.scale,
+                    analysis.length_unit,
+                    quality.not_measurable,
+                ),
             }
             for region in analysis.regions
         ],
+        "quality": quality_json(quality),
+    }
+
+
+def quality_json(quality: CaptureQuality) -> Json:
+    """The capture verdict; metrics in ``not_measurable`` are null in ``metrics``, never 0."""
+    pose = quality.pose
+    return {
+        "ok": quality.ok,
+        "problems": list(quality.problems),
+        "analysis_px_per_mm": _round(quality.px_per_mm),
+        "not_measurable": list(quality.not_measurable),
+        "sharpness": quality.sharpness,
+        "in_focus": quality.in_focus,
+        "clipped_fraction": quality.clipped_fraction,
+        "exposure_ok": quality.exposure_ok,
+        "pose_deg": None
+        if pose is None
+        else {"yaw": pose.yaw, "pitch": pose.pitch, "roll": pose.roll},
+        "grey_card": quality.grey_card,
     }
 
 
 def comparison_json(comparison: Comparison, before: DecodedPhoto, after: DecodedPhoto) -> Json:
     """The JSON shape of a comparison."""
     unit = comparison.before.length_unit
+    before_q, after_q = capture_quality(comparison.before), capture_quality(comparison.after)
+    verdict = comparability(
+        comparison.before.pose, comparison.after.pose, comparison.light_gains,
+        grey_cards=comparison.colour_normalisation == "grey_card",
+    )  # fmt: skip
+    diff = verdict.pose_difference
     return {
         "before": {
             "width": before.width,
@@ -172,6 +205,17 @@ def comparison_json(comparison: Comparison, before: DecodedPhoto, after: Decoded
         "length_unit": unit,
         "alignment": comparison.alignment,
         "colour_normalisation": comparison.colour_normalisation,
+        "quality": {"before": quality_json(before_q), "after": quality_json(after_q)},
+        "comparable": verdict.comparable,
+        "not_comparable_because": list(verdict.reasons),
+        "pose_difference_deg": None
+        if diff is None
+        else {
+            "yaw": diff.yaw,
+            "pitch": diff.pitch,
+            "roll": diff.roll,
+        },
+        "light_change_pct": verdict.light_change_pct,
         "regions": [
             {
                 "name": change.name,
@@ -185,9 +229,17 @@ def comparison_json(comparison: Comparison, before: DecodedPhoto, after: Decoded
     }
 
 
-def _metrics(values: dict[str, float | int | str], scale: float, unit: str) -> Json:
+def _metrics(
+    values: dict[str, float | int | str],
+    scale: float,
+    unit: str,
+    not_measurable: Sequence[str] = (),
+) -> Json:
     out: Json = {}
     for key, value in values.items():
+        if key in not_measurable:
+            out[key] = None
+            continue
         if unit == "px" and scale != 1.0 and key in ("wrinkle_length_mm",):
             value = float(value) / scale
         out[key] = _round(value)

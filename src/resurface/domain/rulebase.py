@@ -26,6 +26,7 @@ from resurface.domain.codes import (
     Severity,
     Urgency,
 )
+from resurface.domain.photo_metrics import RepeatabilityRules
 
 if TYPE_CHECKING:  # domain.consent reads Provenance from here
     from resurface.domain.consent import ConsentRules
@@ -503,3 +504,4 @@ class RuleBase:
     consent: ConsentRules
     guide: GuideRules
     book: BookRules = field(default_factory=lambda: BookRules({}))
+    repeatability: RepeatabilityRules = field(default_factory=RepeatabilityRules)

@@ -34,15 +34,18 @@ from resurface.imaging.colour import (
     linear_from_srgb8,
 )
 from resurface.imaging.errors import EmptyRegion
-from resurface.imaging.landmarks import detect_face_landmarks
-from resurface.imaging.pigmentation import detect_spots
+from resurface.imaging.landmarks import Pose, detect_face_mesh, face_pose
+from resurface.imaging.pigmentation import detect_spots, skin_reference
 from resurface.imaging.redness import DEFAULT_RED_A_STAR_MIN, red_mask
 from resurface.imaging.regions import (
     RegionShape,
+    SkinModel,
     face_regions,
+    model_skin_mask,
     polygon_region,
     rasterize,
     skin_mask,
+    skin_model,
     whole_region,
 )
 from resurface.imaging.scale import px_per_mm_from_iris
@@ -73,6 +76,13 @@ DEFAULT_ANALYSIS_PX_PER_MM = 10.0
 DEFAULT_MAX_SIDE_PX = 3000
 _MIN_REGION_MM2 = 4.0
 _MIN_SIDE_PX = 16
+#: The skin model is taken this far inside the cheek regions.
+_CHEEK_CORE_MM = 3.0
+#: Spots and lines are sought this far (mm) inside the measured skin.
+_FEATURE_EDGE_MM = 1.0
+_LINE_EDGE_MM = 1.5
+#: Non-skin narrower than about twice this (mm) is a strand of hair, not an edge.
+_STRAND_MM = 0.3
 
 METRIC_NAMES = (
     "a_star_mean",
@@ -176,6 +186,8 @@ class AnalysisMaps:
         Region outlines in analysed pixels (empty arrays for the whole frame).
     wrinkles, spots, red : ndarray of bool
         Wrinkle centrelines, spot pixels and red pixels.
+    hair : ndarray of bool
+        Hairs found in the regions (left out of the wrinkles).
     """
 
     rgb: NDArray[np.uint8] = field(repr=False)
@@ -184,6 +196,7 @@ class AnalysisMaps:
     wrinkles: BoolArray = field(repr=False)
     spots: BoolArray = field(repr=False)
     red: BoolArray = field(repr=False)
+    hair: BoolArray = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +218,10 @@ class PhotoAnalysis:
     calibration : Calibration
     regions : tuple of RegionResult
     maps : AnalysisMaps
+    skin_model : SkinModel or None
+        The photo's own skin colour that decided which pixels of the regions were skin.
+    pose : Pose or None
+        Face pose, degrees (None without a face).
     """
 
     width: int
@@ -216,6 +233,8 @@ class PhotoAnalysis:
     calibration: Calibration
     regions: tuple[RegionResult, ...]
     maps: AnalysisMaps = field(repr=False)
+    skin_model: SkinModel | None = None
+    pose: Pose | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +260,8 @@ class Frame:
         Face-mesh landmarks in original pixels.
     width, height : int
         Size of the original photo.
+    pose : Pose or None
+        Face pose from the mesh (None without a face).
     """
 
     rgb: NDArray[np.uint8] = field(repr=False)
@@ -253,6 +274,7 @@ class Frame:
     landmarks_px: FloatArray | None = field(repr=False)
     width: int
     height: int
+    pose: Pose | None = None
 
     @property
     def length_unit(self) -> str:
@@ -303,9 +325,12 @@ def prepare_frame(
         raise ValueError(f"px_per_mm must be a positive number, not {px_per_mm}")
     h, w = rgb.shape[:2]
     landmarks = None
+    pose = None
     scale_source = "given" if px_per_mm is not None else "none"
     if isinstance(region, str) and region == "auto":
-        landmarks = detect_face_landmarks(rgb)
+        mesh = detect_face_mesh(rgb)
+        pose = face_pose(mesh)
+        landmarks = np.ascontiguousarray(mesh[:, :2])
         shapes = face_regions(landmarks)
         if px_per_mm is None:
             px_per_mm, scale_source = px_per_mm_from_iris(landmarks), "iris"
@@ -342,6 +367,7 @@ def prepare_frame(
         landmarks_px=landmarks,
         width=w,
         height=h,
+        pose=pose,
     )
 
 
@@ -393,6 +419,49 @@ def analyze(
     return measure_frame(frame, linear, calibration=calibration, red_a_star_min=red_a_star_min)
 
 
+def photo_skin(
+    lab: FloatArray,
+    shapes: Sequence[RegionShape],
+    drawn: Sequence[BoolArray],
+    *,
+    px_per_mm: float,
+    valid: BoolArray | None = None,
+) -> tuple[BoolArray, SkinModel | None]:
+    """The photo's skin pixels inside the regions, and the skin model they were judged by.
+
+    The generic skin test (:func:`resurface.imaging.regions.skin_mask`) finds skin-coloured
+    pixels; the photo's own skin colour is then taken from the central cheeks (the skin least
+    often covered by hair, shadow or make-up; 3 mm inside each cheek region), or, without a face,
+    from the regions' own skin-coloured pixels, and every region keeps only the pixels of that
+    colour (:func:`resurface.imaging.regions.model_skin_mask`).
+    """
+    union = np.logical_or.reduce(list(drawn)) if drawn else np.zeros(lab.shape[:2], bool)
+    skin = np.zeros(lab.shape[:2], bool)
+    if not union.any():
+        return skin, None
+    bx, by, bw, bh = cv2.boundingRect(union.view(np.uint8))
+    box = (slice(by, by + bh), slice(bx, bx + bw))
+    lab_box = np.ascontiguousarray(lab[box])
+    generic = skin_mask(lab_box, px_per_mm=px_per_mm) & union[box]
+    if valid is not None:
+        generic &= valid[box]
+    cheeks = [m[box] for s, m in zip(shapes, drawn, strict=True) if s.name.startswith("cheek_")]
+    model = None
+    if cheeks:
+        inner = np.logical_or.reduce(cheeks).view(np.uint8)
+        distance = cv2.distanceTransform(inner, cv2.DIST_L2, 3)
+        reference = (distance >= _CHEEK_CORE_MM * px_per_mm) & generic
+        model = skin_model(lab_box, reference, source="cheeks")
+    if model is None:
+        model = skin_model(lab_box, generic, source="region")
+    if model is None:
+        return skin, None
+    inside = union[box] if valid is None else union[box] & valid[box]
+    kept = model_skin_mask(lab_box, model, px_per_mm=px_per_mm, within=generic)
+    skin[box] = kept & inside
+    return skin, model
+
+
 def measure_frame(
     frame: Frame,
     linear: FloatArray,
@@ -410,15 +479,16 @@ def measure_frame(
     """
     ppmm = frame.work_px_per_mm
     lab = lab_from_linear(linear)
-    skin = skin_mask(lab, px_per_mm=ppmm)
-    if valid is not None:
-        skin &= valid
     shape_hw = (linear.shape[0], linear.shape[1])
+    drawn = [
+        rasterize(shape, shape_hw, scale=frame.scale, px_per_mm=ppmm) for shape in frame.shapes
+    ]
+    skin, skin_colour = photo_skin(lab, frame.shapes, drawn, px_per_mm=ppmm, valid=valid)
     masks: list[BoolArray] = []
     kept: list[RegionShape] = []
     min_px = _MIN_REGION_MM2 * ppmm * ppmm
-    for shape in frame.shapes:
-        mask = rasterize(shape, shape_hw, scale=frame.scale, px_per_mm=ppmm) & skin
+    for shape, region_px in zip(frame.shapes, drawn, strict=True):
+        mask = region_px & skin
         if np.count_nonzero(mask) < min_px:
             if frame.required:
                 raise EmptyRegion(f"region {shape.name!r} contains no skin to measure")
@@ -455,7 +525,10 @@ def measure_frame(
             wrinkles=maps.wrinkle_length > 0,
             spots=maps.spots,
             red=maps.red,
+            hair=maps.hair,
         ),
+        skin_model=skin_colour,
+        pose=frame.pose,
     )
 
 
@@ -467,6 +540,7 @@ class _Maps:
     spots: BoolArray
     spot_centroids: FloatArray
     wrinkle_length: FloatArray
+    hair: BoolArray
     texture: FloatArray
     ita: FloatArray
 
@@ -498,13 +572,29 @@ def _feature_maps(
     fill_b = float(np.median(b_star[union_box]))
     l_filled = np.where(skin_box, l_star, fill_l).astype(np.float32)
     b_filled = np.where(skin_box, b_star, fill_b).astype(np.float32)
-    erode = max(round(0.6 * ppmm), 1)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * erode + 1, 2 * erode + 1))
-    inner = cv2.erode((union_box & skin_box).astype(np.uint8), kernel).astype(bool)
+    # Distance (mm) from the nearest pixel that is not measured skin: the shading at the edge of
+    # hair, lips, lids and the face is one-sided, but within the filters' reach (3.5 σ of the
+    # coarsest line scale, about 2 mm) it still reads as lines and dots.
+    # Thin strands of non-skin (single hairs, filled with skin lightness) have no such edge.
+    measured = (union_box & skin_box).view(np.uint8)
+    strand = max(round(_STRAND_MM * ppmm), 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * strand + 1, 2 * strand + 1))
+    solid = cv2.morphologyEx(1 - measured, cv2.MORPH_OPEN, kernel) | (1 - union_box.view(np.uint8))
+    inside_mm = cv2.distanceTransform(1 - solid, cv2.DIST_L2, 5) / np.float32(ppmm)
+    inner = inside_mm >= _FEATURE_EDGE_MM
+    lines_inner = inside_mm >= _LINE_EDGE_MM
 
-    wrinkles = wrinkle_map(l_filled, px_per_mm=ppmm, valid=inner)
     # Edges of non-skin (a card, hair) are dark against skin: no spot or line is sought there.
-    spots = detect_spots(l_filled, px_per_mm=ppmm, valid=inner)
+    reference = skin_reference(l_filled, px_per_mm=ppmm, valid=inner)
+    wrinkles = wrinkle_map(l_filled, px_per_mm=ppmm, valid=lines_inner, reference=reference)
+    hair_band = cv2.dilate(wrinkles.hair.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+    spots = detect_spots(
+        l_filled,
+        px_per_mm=ppmm,
+        valid=inner & ~hair_band,
+        reference=reference,
+        ridges=wrinkles.centreline,
+    )
     red = red_mask(np.ascontiguousarray(lab_box[..., 1]), px_per_mm=ppmm, a_star_min=red_a_star_min)
 
     def full(array: NDArray[np.generic], fill: float | bool) -> NDArray[np.generic]:
@@ -520,6 +610,7 @@ def _feature_maps(
         spots=np.asarray(full(spots.mask, False), bool),
         spot_centroids=centroids,
         wrinkle_length=np.asarray(full(wrinkles.length_px, 0.0), np.float32),
+        hair=np.asarray(full(wrinkles.hair, False), bool),
         texture=np.asarray(full(band_pass(l_filled, px_per_mm=ppmm), 0.0), np.float32),
         ita=np.asarray(full(ita_map(l_filled, b_filled, px_per_mm=ppmm), 0.0), np.float32),
     )
@@ -534,32 +625,38 @@ def _region_result(
     frame: Frame,
 ) -> RegionResult:
     n_px = int(np.count_nonzero(mask))
-    l_mean = mean_std(maps.lab[..., 0][mask])[0]
-    a_mean = mean_std(maps.lab[..., 1][mask])[0]
-    b_mean = mean_std(maps.lab[..., 2][mask])[0]
+    full_mask = mask
+    # Every reduction runs inside the region's bounding box, not over the whole frame.
+    bx, by, bw, bh = cv2.boundingRect(mask.view(np.uint8))
+    box = (slice(by, by + bh), slice(bx, bx + bw))
+    mask = mask[box]
+    lab = maps.lab[box]
+    l_mean = mean_std(lab[..., 0][mask])[0]
+    a_mean = mean_std(lab[..., 1][mask])[0]
+    b_mean = mean_std(lab[..., 2][mask])[0]
     ita = float(ita_deg(l_mean, b_mean))
     area_units = n_px * unit_per_px * unit_per_px
-    length = float(maps.wrinkle_length[mask].sum()) * unit_per_px
+    length = float(maps.wrinkle_length[box][mask].sum()) * unit_per_px
     centroids = np.round(maps.spot_centroids).astype(np.int64)
     inside = 0
     if centroids.size:
-        cx = np.clip(centroids[:, 0], 0, mask.shape[1] - 1)
-        cy = np.clip(centroids[:, 1], 0, mask.shape[0] - 1)
-        inside = int(np.count_nonzero(mask[cy, cx]))
+        cx = np.clip(centroids[:, 0], 0, full_mask.shape[1] - 1)
+        cy = np.clip(centroids[:, 1], 0, full_mask.shape[0] - 1)
+        inside = int(np.count_nonzero(full_mask[cy, cx]))
     metrics = RegionMetrics(
         a_star_mean=a_mean,
-        erythema_index=mean_std(maps.erythema[mask])[0],
-        red_area_pct=100.0 * np.count_nonzero(maps.red[mask]) / n_px,
+        erythema_index=mean_std(maps.erythema[box][mask])[0],
+        red_area_pct=100.0 * np.count_nonzero(maps.red[box][mask]) / n_px,
         l_star_mean=l_mean,
         b_star_mean=b_mean,
         ita_deg=ita,
         ita_category=ita_category(ita),
         spot_count=inside,
-        spot_area_pct=100.0 * np.count_nonzero(maps.spots[mask]) / n_px,
+        spot_area_pct=100.0 * np.count_nonzero(maps.spots[box][mask]) / n_px,
         wrinkle_length_mm=length,
         wrinkle_density=length / (area_units / 100.0),
-        texture_roughness=robust_std(maps.texture[mask]),
-        tone_evenness=mean_std(maps.ita[mask])[1],
+        texture_roughness=robust_std(maps.texture[box][mask]),
+        tone_evenness=mean_std(maps.ita[box][mask])[1],
     )
     return RegionResult(
         name=name,

@@ -1,11 +1,16 @@
 """Compare two photos of the same patient and area: align, normalise colour, measure the change.
 
-The after photo is mapped onto the before photo with a similarity transform (rotation, uniform
-scale, shift) estimated from face-mesh landmarks, or from ORB feature matches with RANSAC when the
-photo is not a face [1, 2]. Both are then measured inside the same region masks, over the pixels
-both photos cover. Colour is normalised per photo from a grey card when one is in the frame;
-without cards, the after photo's white balance and exposure are matched to the before photo on
-the pixels that are not skin (backdrop, clothing), which the treatment does not change.
+Each photo is measured exactly as :func:`resurface.imaging.analysis.analyze` measures it: from its
+own pixels at its own geometry, never resampled onto the other, so that the same skin gives the
+same numbers (resampling blurs the edges of lashes, lids and lines and changes what is found).
+Face regions come from each photo's own face mesh. The after photo is related to the before photo
+by a similarity transform (rotation, uniform scale, shift) estimated from face-mesh landmarks, or
+from ORB feature matches with RANSAC when the photo is not a face [1, 2]; it is used only to map a
+drawn region (or the whole frame: the part both photos show) from one photo to the other, to match
+colour on the backdrop, and to draw the after overlay in the before photo's frame. Colour is
+normalised per photo from a grey card when one is in the frame; without cards, the after photo's
+white balance and exposure are matched to the before photo on the pixels that are not skin
+(backdrop, clothing), which the treatment does not change.
 
 References
 ----------
@@ -16,7 +21,7 @@ References
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,7 +43,8 @@ from resurface.imaging.calibration import (
     calibrate_from_grey_card,
 )
 from resurface.imaging.colour import lab_from_linear, linear_from_srgb8
-from resurface.imaging.regions import skin_mask
+from resurface.imaging.errors import EmptyRegion
+from resurface.imaging.regions import RegionShape, skin_mask
 
 __all__ = ["Comparison", "RegionChange", "align_similarity", "compare"]
 
@@ -79,7 +85,7 @@ class Comparison:
     Attributes
     ----------
     before, after : PhotoAnalysis
-        The after analysis is in the before photo's frame (its maps show the aligned photo).
+        Each photo measured in its own frame (as :func:`resurface.imaging.analysis.analyze`).
     regions : tuple of RegionChange
     alignment : str
         ``"landmarks"``, ``"features"`` or ``"none"`` (no reliable match; photos used as taken).
@@ -87,6 +93,9 @@ class Comparison:
         After analysis pixels -> before analysis pixels.
     colour_normalisation : str
         ``"grey_card"``, ``"surround"`` or ``"none"``.
+    light_gains : tuple of float or None
+        How much the after photo's light was corrected to match the before photo's (linear RGB
+        gains; None when nothing in the frame could tell).
     """
 
     before: PhotoAnalysis
@@ -95,6 +104,7 @@ class Comparison:
     alignment: str
     transform: FloatArray = field(repr=False)
     colour_normalisation: str
+    light_gains: tuple[float, float, float] | None = None
 
 
 def compare(
@@ -142,31 +152,42 @@ def compare(
         analysis_px_per_mm=analysis_px_per_mm,
     )
     transform, alignment = _transform(before, after, face=face)
+    if not face:
+        before, after = _shared_region(before, after, transform)
     hb, wb = before.rgb.shape[:2]
-    warped = cv2.warpAffine(
-        after.rgb, transform, (wb, hb), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-    )
-    covered = cv2.warpAffine(
-        np.full(after.rgb.shape[:2], 255, np.uint8), transform, (wb, hb), flags=cv2.INTER_NEAREST
-    )
-    valid = cv2.erode(covered, np.ones((5, 5), np.uint8)) > 0
 
     linear_before = linear_from_srgb8(before.rgb)
-    linear_after = linear_from_srgb8(warped)
-    ppmm = before.work_px_per_mm
-    cal_before = calibrate_from_grey_card(linear_before, px_per_mm=ppmm)
-    cal_after = calibrate_from_grey_card(linear_after, px_per_mm=ppmm)
+    linear_after = linear_from_srgb8(after.rgb)
+    cal_before = calibrate_from_grey_card(linear_before, px_per_mm=before.work_px_per_mm)
+    cal_after = calibrate_from_grey_card(linear_after, px_per_mm=after.work_px_per_mm)
     linear_before = apply_calibration(linear_before, cal_before)
     linear_after = apply_calibration(linear_after, cal_after)
     normalisation = "grey_card"
+    (b0, b1, b2), (a0, a1, a2) = cal_before.gains, cal_after.gains
+    light_gains: tuple[float, float, float] | None = (a0 / b0, a1 / b1, a2 / b2)
     if cal_before is NO_CALIBRATION or cal_after is NO_CALIBRATION:
-        cal_after, normalisation = _surround_gains(linear_before, linear_after, valid, ppmm)
-        linear_after = apply_calibration(linear_after, cal_after)
+        # Matching colour needs the same backdrop pixels in both: only here is the after photo
+        # resampled onto the before photo, and only to estimate three gains.
+        warped = cv2.warpAffine(
+            linear_after, transform, (wb, hb), flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        )  # fmt: skip
+        covered = cv2.warpAffine(
+            np.full(linear_after.shape[:2], 255, np.uint8), transform, (wb, hb),
+            flags=cv2.INTER_NEAREST,
+        )  # fmt: skip
+        valid = cv2.erode(covered, np.ones((5, 5), np.uint8)) > 0
+        gains, normalisation = _surround_gains(linear_before, warped, valid, before.work_px_per_mm)
+        (g0, g1, g2), (c0, c1, c2) = gains.gains, cal_after.gains
+        cal_after = Calibration(
+            method=gains.method, gains=(g0 * c0, g1 * c1, g2 * c2),
+            card_box_px=cal_after.card_box_px,
+        )  # fmt: skip
+        linear_after = apply_calibration(linear_after, gains)
+        light_gains = gains.gains if normalisation == "surround" else None
 
-    measured_before = measure_frame(before, linear_before, calibration=cal_before, valid=valid)
-    measured_after = measure_frame(
-        before, linear_after, calibration=cal_after, valid=valid, display_rgb=warped
-    )
+    measured_before = measure_frame(before, linear_before, calibration=cal_before)
+    measured_after = measure_frame(after, linear_after, calibration=cal_after)
     after_by_name = {r.name: r for r in measured_after.regions}
     changes = tuple(
         _change(r.name, r.metrics, after_by_name[r.name].metrics)
@@ -180,7 +201,100 @@ def compare(
         alignment=alignment,
         transform=transform,
         colour_normalisation=normalisation,
+        light_gains=light_gains,
     )
+
+
+def _shared_region(before: Frame, after: Frame, transform: FloatArray) -> tuple[Frame, Frame]:
+    """The drawn region (or the whole frame) cut to what both photos show, in each one's pixels.
+
+    ``transform`` maps after analysis pixels to before analysis pixels; the regions are kept in
+    full-resolution pixels of each photo.
+    """
+    to_before = _full_resolution(transform, before.scale, after.scale)
+    to_after = cv2.invertAffineTransform(to_before)
+    after_box = _rectangle(after.width, after.height)
+    after_in_before = _apply(to_before, after_box)
+    shapes_before: list[RegionShape] = []
+    shapes_after: list[RegionShape] = []
+    for shape in before.shapes:
+        outline = shape.outline_px
+        if outline is None:
+            outline = _rectangle(before.width, before.height)
+        shared = _intersect(outline, after_in_before)
+        if shared is None:
+            raise EmptyRegion(f"the two photos show no common part of region {shape.name!r}")
+        shapes_before.append(replace(shape, outline_px=shared))
+        shapes_after.append(replace(shape, outline_px=_apply(to_after, shared)))
+    return (
+        replace(before, shapes=tuple(shapes_before), required=True),
+        replace(after, shapes=tuple(shapes_after), required=True),
+    )
+
+
+def _full_resolution(transform: FloatArray, before_scale: float, after_scale: float) -> FloatArray:
+    matrix = np.vstack([transform.astype(np.float64), [0.0, 0.0, 1.0]])
+    shrink_after = np.diag([after_scale, after_scale, 1.0])
+    grow_before = np.diag([1.0 / before_scale, 1.0 / before_scale, 1.0])
+    return np.asarray((grow_before @ matrix @ shrink_after)[:2], np.float32)
+
+
+def _rectangle(width: int, height: int) -> FloatArray:
+    return np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
+
+
+def _apply(matrix: FloatArray, points: FloatArray) -> FloatArray:
+    return np.asarray(points @ matrix[:, :2].T + matrix[:, 2], np.float32)
+
+
+def _intersect(polygon: FloatArray, convex: FloatArray) -> FloatArray | None:
+    """``polygon`` clipped to the convex quadrilateral ``convex`` (None when they do not meet)."""
+    if cv2.isContourConvex(polygon.reshape(-1, 1, 2)):
+        area, shared = cv2.intersectConvexConvex(polygon, convex)
+        if area <= 0 or shared is None:
+            return None
+        return np.asarray(shared.reshape(-1, 2), np.float32)
+    # A concave drawn polygon: clip it to each edge of the convex quadrilateral (Sutherland-
+    # Hodgman), which keeps its shape.
+    points: list[tuple[float, float]] = [(float(x), float(y)) for x, y in polygon.tolist()]
+    corners = [(float(x), float(y)) for x, y in convex.tolist()]
+    orientation = 1.0 if _signed_area(convex) >= 0 else -1.0
+    for start, end in zip(corners, corners[1:] + corners[:1], strict=True):
+        points = _clip_to_edge(points, start, end, orientation)
+        if len(points) < 3:
+            return None
+    return np.asarray(points, np.float32)
+
+
+Point = tuple[float, float]
+
+
+def _clip_to_edge(points: list[Point], start: Point, end: Point, orientation: float) -> list[Point]:
+    ex, ey = end[0] - start[0], end[1] - start[1]
+
+    def side(p: Point) -> float:
+        return orientation * (ex * (p[1] - start[1]) - ey * (p[0] - start[0]))
+
+    def crossing(p: Point, q: Point) -> Point:
+        sp, sq = side(p), side(q)
+        t = sp / (sp - sq)
+        return (p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1]))
+
+    clipped: list[Point] = []
+    for i, current in enumerate(points):
+        previous = points[i - 1]
+        if side(current) >= 0:
+            if side(previous) < 0:
+                clipped.append(crossing(previous, current))
+            clipped.append(current)
+        elif side(previous) >= 0:
+            clipped.append(crossing(previous, current))
+    return clipped
+
+
+def _signed_area(points: FloatArray) -> float:
+    x, y = points[:, 0].astype(np.float64), points[:, 1].astype(np.float64)
+    return float(0.5 * (np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
 
 
 def _transform(before: Frame, after: Frame, *, face: bool) -> tuple[FloatArray, str]:

@@ -19,6 +19,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ from numpy.typing import NDArray
 from resurface.imaging._cv import cv2
 from resurface.imaging.errors import NoFaceFound
 
-__all__ = ["LANDMARK_COUNT", "detect_face_landmarks"]
+__all__ = ["LANDMARK_COUNT", "Pose", "detect_face_landmarks", "detect_face_mesh", "face_pose"]
 
 LANDMARK_COUNT = 478
 _DETECT_MAX_SIDE_PX = 1920
@@ -74,6 +75,13 @@ def _mesh() -> Any:
 def detect_face_landmarks(
     rgb: NDArray[np.uint8], *, max_side_px: int = _DETECT_MAX_SIDE_PX
 ) -> NDArray[np.float32]:
+    """The (x, y) pixel positions of :func:`detect_face_mesh`."""
+    return np.ascontiguousarray(detect_face_mesh(rgb, max_side_px=max_side_px)[:, :2])
+
+
+def detect_face_mesh(
+    rgb: NDArray[np.uint8], *, max_side_px: int = _DETECT_MAX_SIDE_PX
+) -> NDArray[np.float32]:
     """Locate the 478 face-mesh landmarks of the most prominent face.
 
     Parameters
@@ -86,8 +94,9 @@ def detect_face_landmarks(
 
     Returns
     -------
-    ndarray, shape (478, 2), float32
-        Landmark (x, y) positions in pixels of ``rgb``.
+    ndarray, shape (478, 3), float32
+        Landmark (x, y) positions in pixels of ``rgb``, and depth z in the same units (the
+        mesh's relative depth, scaled like x [1]).
 
     Raises
     ------
@@ -108,9 +117,33 @@ def detect_face_landmarks(
         raise NoFaceFound(
             "no face found in the photo; use --region whole or a polygon for other body areas"
         )
-    points = np.array([(p.x, p.y) for p in faces[0].landmark], dtype=np.float32)
+    points = np.array([(p.x, p.y, p.z) for p in faces[0].landmark], dtype=np.float32)
     if points.shape[0] < LANDMARK_COUNT:
         raise NoFaceFound("the face mesh returned no iris landmarks")
     points[:, 0] *= w
     points[:, 1] *= h
+    points[:, 2] *= w
     return points
+
+
+@dataclass(frozen=True, slots=True)
+class Pose:
+    """Face pose in degrees: yaw (turn), pitch (nod), roll (tilt)."""
+
+    yaw: float
+    pitch: float
+    roll: float
+
+
+def face_pose(mesh: NDArray[np.float32]) -> Pose:
+    """Yaw, pitch and roll (degrees) from the 3-D face-mesh landmarks of :func:`detect_face_mesh`.
+
+    Roll and yaw come from the line between the two sides of the face (landmarks 234 and 454),
+    pitch from the line from the top of the forehead to the chin (10 and 152) [1].
+    """
+    side = (mesh[454] - mesh[234]).astype(np.float64)
+    down = (mesh[152] - mesh[10]).astype(np.float64)
+    roll = np.degrees(np.arctan2(side[1], side[0]))
+    yaw = np.degrees(np.arctan2(side[2], np.hypot(side[0], side[1])))
+    pitch = np.degrees(np.arctan2(down[2], np.hypot(down[0], down[1])))
+    return Pose(round(float(yaw), 1), round(float(pitch), 1), round(float(roll), 1))

@@ -1,6 +1,9 @@
 """Overlay images for reports: region outlines, wrinkle lines, spots and red areas on the photo.
 
-Colours: region outlines white, wrinkles cyan, spot outlines yellow, red areas tinted magenta.
+Colours: region outlines white, wrinkles cyan, hair (found and left out of the wrinkles) orange,
+spot outlines yellow, red areas tinted magenta. Pixels that were not measured (outside the regions,
+or inside them but not skin: eyes, lips, nostrils, hair, background) are shown dimmed and grey, so
+the picture shows exactly which pixels every number comes from.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ __all__ = ["comparison_overlay_png", "overlay_png", "overlay_rgb"]
 _WHITE = (255, 255, 255)
 _CYAN = (0, 230, 255)
 _YELLOW = (255, 220, 0)
+_ORANGE = (255, 140, 0)
 _MAGENTA = np.array([255, 0, 200], np.float32)
 
 
@@ -27,6 +31,10 @@ def overlay_rgb(analysis: PhotoAnalysis) -> NDArray[np.uint8]:
     inside = np.logical_or.reduce(maps.region_masks) if maps.region_masks else None
     red = maps.red if inside is None else maps.red & inside
     image[red] = 0.65 * image[red] + 0.35 * _MAGENTA
+    if inside is not None:
+        outside = ~inside
+        grey = image[outside].mean(axis=1, keepdims=True)
+        image[outside] = 0.45 * (0.3 * image[outside] + 0.7 * grey)
     out = np.clip(image, 0, 255).astype(np.uint8)
     contours, _ = cv2.findContours(
         maps.spots.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
@@ -34,6 +42,8 @@ def overlay_rgb(analysis: PhotoAnalysis) -> NDArray[np.uint8]:
     cv2.drawContours(out, contours, -1, _YELLOW, 1, cv2.LINE_AA)
     lines = cv2.dilate(maps.wrinkles.astype(np.uint8), np.ones((2, 2), np.uint8)) > 0
     out[lines] = _CYAN
+    hair = cv2.dilate(maps.hair.astype(np.uint8), np.ones((2, 2), np.uint8)) > 0
+    out[hair] = _ORANGE
     thickness = max(1, round(max(out.shape[:2]) / 800))
     for region, outline in zip(analysis.regions, maps.outlines_px, strict=True):
         if outline.shape[0] < 3:
@@ -60,9 +70,18 @@ def overlay_png(analysis: PhotoAnalysis) -> bytes:
 
 
 def comparison_overlay_png(comparison: Comparison) -> bytes:
-    """Before (left) and aligned after (right) overlays side by side, as PNG."""
+    """Before (left) and after (right) overlays side by side, as PNG.
+
+    Each overlay is drawn on its own photo where it was measured; the after overlay is then
+    turned, scaled and shifted into the before photo's frame, so the two can be compared at a
+    glance.
+    """
     left = overlay_rgb(comparison.before)
-    right = overlay_rgb(comparison.after)
+    h, w = left.shape[:2]
+    right = cv2.warpAffine(
+        overlay_rgb(comparison.after), comparison.transform, (w, h), flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255),
+    )  # fmt: skip
     gap = np.full((left.shape[0], 8, 3), 255, np.uint8)
     return _png(np.hstack([left, gap, right]))
 

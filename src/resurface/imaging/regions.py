@@ -11,6 +11,14 @@ References
        CVPR Workshops 2019 (landmark topology of the 468-point canonical face mesh).
 .. [2] Kolkur S, Kalbande D, Shimpi P, Bapat C, Jatakia J. Human skin detection using RGB, HSV and
        YCbCr color models. Adv Intell Syst Res 2017;137:324-332 (skin as a hue sector).
+.. [3] Rousseeuw PJ, Croux C. Alternatives to the median absolute deviation.
+       J Am Stat Assoc 1993;88:1273-1283 (1.4826·MAD estimates σ).
+
+Every face region is also clipped to the face's outline (the mesh's silhouette) shrunk by a margin,
+and the nostrils and the whole eye with its lids and lashes (the eye ring joined to the brow) are
+cut out. Inside the regions, a per-photo skin model (:class:`SkinModel`: the robust colour of the
+central cheeks in CIELAB, or of the drawn region itself) removes hair, hairline shadows and
+background that happen to lie in a region's polygon.
 """
 
 from __future__ import annotations
@@ -28,11 +36,14 @@ from resurface.imaging.errors import EmptyRegion
 __all__ = [
     "FACE_REGION_NAMES",
     "RegionShape",
+    "SkinModel",
     "face_regions",
+    "model_skin_mask",
     "parse_polygon",
     "polygon_region",
     "rasterize",
     "skin_mask",
+    "skin_model",
     "whole_region",
 ]
 
@@ -101,12 +112,23 @@ _PERIORAL = (
     165,
     167,
 )
+# The face's silhouette (the mesh's outer ring) and the lower nose with both nostrils.
+_FACE_OVAL = (
+    10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
+    152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
+)  # fmt: skip
+_NOSE = (4, 45, 220, 115, 48, 64, 98, 97, 2, 326, 327, 294, 278, 344, 440, 275)
 _LIPS = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146)
 
 # Margins around excluded features, mm: lid and lip edges are sharp dark ridges.
 _EYE_MARGIN_MM = 2.0
 _BROW_MARGIN_MM = 2.0
 _LIP_MARGIN_MM = 2.0
+# Lashes reach 2-3 mm beyond the lid margin; the lids' own folds lie between the eye and the brow.
+_LID_MARGIN_MM = 3.0
+_NOSE_MARGIN_MM = 2.0
+#: Hair, ears and background at the face's edge: regions keep this far inside the silhouette.
+FACE_EDGE_MARGIN_MM = 6.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +145,18 @@ class RegionShape:
         Polygons cut out of the region (eyes, brows, lips).
     hole_margin_mm : tuple of float
         Margin added around each hole, mm.
+    within_px : ndarray or None
+        The region is clipped to this polygon (the face's silhouette) shrunk by
+        ``within_margin_mm``.
+    within_margin_mm : float
     """
 
     name: str
     outline_px: FloatArray | None = field(repr=False)
     holes_px: tuple[FloatArray, ...] = field(default=(), repr=False)
     hole_margin_mm: tuple[float, ...] = ()
+    within_px: FloatArray | None = field(default=None, repr=False)
+    within_margin_mm: float = 0.0
 
 
 def face_regions(landmarks_px: FloatArray) -> tuple[RegionShape, ...]:
@@ -148,25 +176,53 @@ def face_regions(landmarks_px: FloatArray) -> tuple[RegionShape, ...]:
     def ring(indices: Sequence[int]) -> FloatArray:
         return np.asarray(landmarks_px[list(indices)], np.float32)
 
-    brows = (ring(_BROW_RIGHT), ring(_BROW_LEFT))
-    brow_margins = (_BROW_MARGIN_MM, _BROW_MARGIN_MM)
+    oval = ring(_FACE_OVAL)
+    nose = ring(_NOSE)
+
+    def region(
+        name: str, outline: FloatArray, holes: Sequence[tuple[FloatArray, float]]
+    ) -> RegionShape:
+        return RegionShape(
+            name,
+            outline,
+            tuple(h for h, _ in holes),
+            tuple(m for _, m in holes),
+            within_px=oval,
+            within_margin_mm=FACE_EDGE_MARGIN_MM,
+        )
+
+    def eye(eye_ring: Sequence[int], brow_ring: Sequence[int]) -> FloatArray:
+        # The eye, its upper lid and lid fold up to the brow: one convex piece.
+        points = np.concatenate([ring(eye_ring), ring(brow_ring)])
+        hull = cv2.convexHull(points.astype(np.float32)).reshape(-1, 2)
+        return np.asarray(hull, np.float32)
+
+    brow_r, brow_l = ring(_BROW_RIGHT), ring(_BROW_LEFT)
+    eye_r, eye_l = eye(_EYE_RIGHT, _BROW_RIGHT), eye(_EYE_LEFT, _BROW_LEFT)
+    lips = ring(_LIPS)
     return (
-        RegionShape("forehead", ring(_FOREHEAD), brows, brow_margins),
-        RegionShape(
+        region("forehead", ring(_FOREHEAD), [(brow_r, _BROW_MARGIN_MM), (brow_l, _BROW_MARGIN_MM)]),
+        region(
             "periorbital_left",
             ring(_PERIORBITAL_LEFT),
-            (ring(_EYE_LEFT), ring(_BROW_LEFT)),
-            (_EYE_MARGIN_MM, _BROW_MARGIN_MM),
+            [(eye_l, _LID_MARGIN_MM), (brow_l, _BROW_MARGIN_MM), (nose, _NOSE_MARGIN_MM)],
         ),
-        RegionShape(
+        region(
             "periorbital_right",
             ring(_PERIORBITAL_RIGHT),
-            (ring(_EYE_RIGHT), ring(_BROW_RIGHT)),
-            (_EYE_MARGIN_MM, _BROW_MARGIN_MM),
+            [(eye_r, _LID_MARGIN_MM), (brow_r, _BROW_MARGIN_MM), (nose, _NOSE_MARGIN_MM)],
         ),
-        RegionShape("perioral", ring(_PERIORAL), (ring(_LIPS),), (_LIP_MARGIN_MM,)),
-        RegionShape("cheek_left", ring(_CHEEK_LEFT), (ring(_PERIORAL),), (0.0,)),
-        RegionShape("cheek_right", ring(_CHEEK_RIGHT), (ring(_PERIORAL),), (0.0,)),
+        region("perioral", ring(_PERIORAL), [(lips, _LIP_MARGIN_MM), (nose, _NOSE_MARGIN_MM)]),
+        region(
+            "cheek_left",
+            ring(_CHEEK_LEFT),
+            [(ring(_PERIORAL), 0.0), (nose, _NOSE_MARGIN_MM), (eye_l, _LID_MARGIN_MM)],
+        ),
+        region(
+            "cheek_right",
+            ring(_CHEEK_RIGHT),
+            [(ring(_PERIORAL), 0.0), (nose, _NOSE_MARGIN_MM), (eye_r, _LID_MARGIN_MM)],
+        ),
     )
 
 
@@ -240,15 +296,23 @@ def rasterize(
         return np.ones((h, w), dtype=bool)
     mask = np.zeros((h, w), np.uint8)
     cv2.fillPoly(mask, [_points(region.outline_px, scale)], 1)
+    if region.within_px is not None:
+        within = np.zeros((h, w), np.uint8)
+        outline = _points(region.within_px, scale)
+        cv2.fillPoly(within, [outline], 1)
+        radius = round(region.within_margin_mm * px_per_mm)
+        if radius > 0:
+            # A stroke 2r+1 wide along the outline takes r pixels off its inside (an erosion by a
+            # disc, without a morphology pass over the frame).
+            cv2.polylines(within, [outline], True, 0, 2 * radius + 1, cv2.LINE_8)
+        mask &= within
     margins = region.hole_margin_mm or (0.0,) * len(region.holes_px)
     for hole, margin_mm in zip(region.holes_px, margins, strict=True):
-        hole_mask = np.zeros((h, w), np.uint8)
-        cv2.fillPoly(hole_mask, [_points(hole, scale)], 1)
+        points = _points(hole, scale)
+        cv2.fillPoly(mask, [points], 0)
         radius = round(margin_mm * px_per_mm)
         if radius > 0:
-            kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-            hole_mask = cv2.dilate(hole_mask, kernel)
-        mask[hole_mask > 0] = 0
+            cv2.polylines(mask, [points], True, 0, 2 * radius + 1, cv2.LINE_8)
     return mask.astype(bool)
 
 
@@ -313,3 +377,154 @@ def skin_mask(
     keep = np.zeros(count, dtype=bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
     return np.asarray(keep[labels], dtype=bool)
+
+
+@dataclass(frozen=True, slots=True)
+class SkinModel:
+    """The colour of this photo's own skin: robust centre and spread in CIELAB.
+
+    Attributes
+    ----------
+    lab : tuple of float
+        Median L*, a*, b* of the reference skin.
+    sigma : tuple of float
+        Robust standard deviations (1.4826·MAD) of L*, a*, b* [3].
+    source : str
+        ``"cheeks"`` (central cheek skin of a face) or ``"region"`` (the regions' own skin-coloured
+        pixels, for drawn regions and the whole frame).
+    """
+
+    lab: tuple[float, float, float]
+    sigma: tuple[float, float, float]
+    source: str
+
+
+#: Darkest accepted skin, as a fraction of the reference L*: hair is 40-60 % darker than the skin
+#: it grows from, the shadow of a fringe 25-35 %; spots, lines and pores 5-20 % (darker lesions
+#: come back as filled holes).
+_MIN_L_FRACTION = 0.62
+_SIGMA_K = 4.0
+#: Non-skin holes smaller than this and compact are lesions, not hair or background: kept.
+_MAX_LESION_HOLE_MM2 = 40.0
+_MAX_HOLE_ELONGATION = 3.0
+#: Holes mostly darker than this fraction of the skin's L* are hair, not lesions.
+_HAIR_L_FRACTION = 0.5
+
+
+def skin_model(lab: FloatArray, reference: BoolArray, *, source: str) -> SkinModel | None:
+    """Robust colour statistics of the ``reference`` pixels (None when fewer than 200).
+
+    Parameters
+    ----------
+    lab : ndarray, shape (H, W, 3), float32
+    reference : ndarray of bool, shape (H, W)
+        Pixels known to be skin (central cheeks, or the generic skin mask of a region).
+    source : str
+        Recorded in the model.
+
+    Returns
+    -------
+    SkinModel or None
+    """
+    values = lab[reference]
+    if values.shape[0] < 200:
+        return None
+    if values.shape[0] > 200_000:
+        values = values[:: values.shape[0] // 100_000]
+    median = np.median(values, axis=0)
+    mad = np.median(np.abs(values - median), axis=0) * 1.4826
+    return SkinModel(
+        lab=(float(median[0]), float(median[1]), float(median[2])),
+        sigma=(float(mad[0]), float(mad[1]), float(mad[2])),
+        source=source,
+    )
+
+
+def model_skin_mask(
+    lab: FloatArray,
+    model: SkinModel,
+    *,
+    px_per_mm: float,
+    within: BoolArray | None = None,
+    smooth_mm: float = 0.25,
+    max_hole_mm2: float = _MAX_LESION_HOLE_MM2,
+) -> BoolArray:
+    """Pixels whose colour is this photo's skin, lesions included.
+
+    A pixel is skin when its L* is above 72 % of the reference's and within
+    4σ + 15 of it above, its b* within 4σ (at least 7) and its a* within 4σ (at least 5) below
+    and 4σ + 15 above (red skin is skin) [3]. Lightness is judged relative to the skin's own,
+    so that the same rule holds from very light to dark skin. Non-skin holes that are compact
+    (axis ratio ≤ 3), smaller than ``max_hole_mm2`` and mostly lighter than half the skin's L*
+    are put back: dark spots and specular highlights lie inside skin; hair strands are long and
+    thin or very dark, and the hairline, the brows and the background are large.
+
+    Parameters
+    ----------
+    lab : ndarray, shape (H, W, 3), float32
+    model : SkinModel
+    px_per_mm : float
+    within : ndarray of bool, optional
+        Only these pixels can be skin (e.g. the generic skin test inside the regions); the holes
+        are filled after this is applied.
+    smooth_mm : float, optional
+        Gaussian smoothing of a* and b* before the test, against chroma noise.
+    max_hole_mm2 : float, optional
+
+    Returns
+    -------
+    ndarray of bool, shape (H, W)
+    """
+    sigma = max(smooth_mm * px_per_mm, 0.5)
+    smooth = cv2.GaussianBlur(lab, (0, 0), sigma)
+    l0, a0, b0 = model.lab
+    sl, sa, sb = (max(s, 0.5) for s in model.sigma)
+    # Lightness unsmoothed: a hair strand a few pixels wide must not be blurred into the skin.
+    l_star, a_star, b_star = lab[..., 0], smooth[..., 1], smooth[..., 2]
+    da = a_star - np.float32(a0)
+    db = b_star - np.float32(b0)
+    a_tol = max(_SIGMA_K * sa, 5.0)
+    b_tol = max(_SIGMA_K * sb, 7.0)
+    ok = (
+        (l_star >= np.float32(min(_MIN_L_FRACTION * l0, l0 - _SIGMA_K * sl)))
+        & (l_star <= np.float32(l0 + _SIGMA_K * sl + 15.0))
+        & (da >= -a_tol)
+        & (da <= a_tol + 15.0)
+        & (np.abs(db) <= b_tol)
+    )
+    if within is not None:
+        ok &= within
+    hair_l = np.float32(_HAIR_L_FRACTION * l0)
+    return _fill_lesion_holes(ok, l_star >= hair_l, px_per_mm=px_per_mm, max_hole_mm2=max_hole_mm2)
+
+
+def _fill_lesion_holes(
+    mask: BoolArray, light: BoolArray, *, px_per_mm: float, max_hole_mm2: float
+) -> BoolArray:
+    holes = (~mask).view(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(holes, connectivity=8)
+    if count <= 1:
+        return mask
+    area = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
+    bw = stats[:, cv2.CC_STAT_WIDTH].astype(np.float64)
+    bh = stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64)
+    h, w = mask.shape
+    touches = (
+        (stats[:, cv2.CC_STAT_LEFT] == 0)
+        | (stats[:, cv2.CC_STAT_TOP] == 0)
+        | (stats[:, cv2.CC_STAT_LEFT] + bw >= w)
+        | (stats[:, cv2.CC_STAT_TOP] + bh >= h)
+    )
+    small = (area <= max_hole_mm2 * px_per_mm * px_per_mm) & ~touches
+    small[0] = False
+    if not small.any():
+        return mask
+    # Compactness from the bounding box and the fill: a thin strand fills little of its box,
+    # whatever its direction, or has a long box.
+    box_ratio = np.maximum(bw, bh) / np.maximum(np.minimum(bw, bh), 1.0)
+    fill = area / np.maximum(bw * bh, 1.0)
+    compact = (box_ratio <= _MAX_HOLE_ELONGATION) & (fill >= 0.35)
+    # Cut-off bits of hair are compact too, but far darker than any lesion.
+    light_share = np.bincount(labels.ravel(), weights=light.ravel(), minlength=count) / area
+    refill = small & compact & (light_share >= 0.5)
+    return np.asarray(mask | refill[labels], dtype=bool)

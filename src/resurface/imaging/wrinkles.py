@@ -13,7 +13,18 @@ direction.
 
 For a line of Gaussian profile and depth d (L* units) the σ²-normalised response peaks at
 σ = √2·s (s the profile's standard deviation) with value 2/(3√3)·d ≈ 0.385·d whatever the width,
-which is why thresholds are given as depths in L* units.
+which is why thresholds are given as depths in L* units. The depths are relative to the skin
+(see :mod:`resurface.imaging.pigmentation`): a fraction of (L*_background + 16), so that a fold
+that takes the same share of light away is found on light and on dark skin alike, and several
+robust σ of the local texture, so that texture is not drawn as lines on any skin.
+
+Hair is told from wrinkles by its width. The σ²-normalised response of a line of Gaussian
+profile with standard deviation s grows with the filter scale σ as σ²/(s² + σ²)^(3/2) up to
+σ = √2·s [3]: for a hair (0.05-0.1 mm wide, s ≤ 0.04 mm) the response at the finest scale
+(0.12 mm) is ≥ 1.4 times that at the next (0.2 mm), for the finest wrinkles (0.25 mm wide) about
+1.0. A line whose centreline mostly has a ratio of 1.2 or more is hair: it is reported apart
+(:attr:`WrinkleMap.hair`) and adds no wrinkle length. This needs the 0.12 mm scale, that is an
+analysis resolution of at least 6 px/mm (:data:`HAIR_MIN_PX_PER_MM`).
 
 References
 ----------
@@ -36,8 +47,17 @@ from skimage.morphology import skeletonize
 
 from resurface.imaging._cv import cv2
 from resurface.imaging._labels import label_maximum
+from resurface.imaging.pigmentation import SkinReference, skin_reference
 
-__all__ = ["DEPTH_PER_RESPONSE", "RidgeResponse", "WrinkleMap", "dark_ridges", "wrinkle_map"]
+__all__ = [
+    "DEPTH_PER_RESPONSE",
+    "HAIR_MIN_PX_PER_MM",
+    "WRINKLE_MIN_RELATIVE_DEPTH",
+    "RidgeResponse",
+    "WrinkleMap",
+    "dark_ridges",
+    "wrinkle_map",
+]
 
 FloatArray = NDArray[np.float32]
 BoolArray = NDArray[np.bool_]
@@ -46,6 +66,17 @@ BoolArray = NDArray[np.bool_]
 DEPTH_PER_RESPONSE = 3.0 * np.sqrt(3.0) / 2.0
 
 DEFAULT_SCALES_MM = (0.12, 0.2, 0.33, 0.55)
+_MIN_SIGMA_PX = 0.7
+#: Finest resolution at which hair can be told from wrinkles (the 0.12 mm scale is ≥ 0.7 px).
+HAIR_MIN_PX_PER_MM = _MIN_SIGMA_PX / DEFAULT_SCALES_MM[0]
+#: A line must somewhere be this fraction of (L*_background + 16) deep (5 L* on skin of L* 62) ...
+WRINKLE_MIN_RELATIVE_DEPTH = 0.064
+#: ... and is followed while it is half as deep (hysteresis) ...
+WRINKLE_EXTEND_RELATIVE_DEPTH = 0.032
+#: ... and at least this many (and half as many) local texture σ.
+WRINKLE_MIN_SIGMAS = 5.0
+#: Response ratio (finest / next scale) above which a line is hair.
+HAIR_RATIO = 1.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +89,14 @@ class RidgeResponse:
         Best σ²-normalised ridge response over scales (L* units; ×2.6 gives the depth).
     normal_rad : ndarray, float32
         Direction across the ridge, radians.
+    thinness : ndarray, float32 or None
+        Response at the finest scale divided by that at the next (≥ 1.2 on hair); None when the
+        finest scale is below the sampling limit.
     """
 
     strength: FloatArray = field(repr=False)
     normal_rad: FloatArray = field(repr=False)
+    thinness: FloatArray | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +111,18 @@ class WrinkleMap:
         Length each centreline pixel stands for, pixels (0 off the centrelines).
     depth_l_star : ndarray, float32
         Estimated depth (L* drop) on the centrelines.
+    hair : ndarray of bool
+        Centrelines of hairs: found like lines, but too thin to be wrinkles; not in
+        ``centreline`` nor ``length_px``.
+    hair_separated : bool
+        False when the resolution is too coarse to tell hair from wrinkles.
     """
 
     centreline: BoolArray = field(repr=False)
     length_px: FloatArray = field(repr=False)
     depth_l_star: FloatArray = field(repr=False)
+    hair: BoolArray = field(repr=False)
+    hair_separated: bool = True
 
 
 def _gaussian_kernels(sigma: float) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -130,9 +172,11 @@ def dark_ridges(
     half = cv2.pyrDown(image) if min(h, w) >= 64 else None
     best = np.zeros_like(image)
     normal = np.zeros_like(image)
+    responses: list[FloatArray] = []
     for sigma_mm in scales_mm:
         sigma = float(sigma_mm) * px_per_mm
-        if sigma < 0.7:  # below the sampling limit the derivative kernels are meaningless
+        if sigma < _MIN_SIGMA_PX:  # below the sampling limit the derivative kernels are meaningless
+            responses.append(np.zeros(0, np.float32))
             continue
         if sigma >= 2.5 and half is not None:
             # Coarse scales lose nothing at half resolution and cost a quarter as much.
@@ -144,7 +188,12 @@ def dark_ridges(
         better = response > best
         np.copyto(best, response, where=better)
         np.copyto(normal, theta, where=better)
-    return RidgeResponse(strength=best, normal_rad=normal.astype(np.float32))
+        if len(responses) < 2:
+            responses.append(response)
+    thinness = None
+    if len(responses) >= 2 and responses[0].size and responses[1].size:
+        thinness = np.asarray(responses[0] / np.maximum(responses[1], 1e-3), np.float32)
+    return RidgeResponse(strength=best, normal_rad=normal.astype(np.float32), thinness=thinness)
 
 
 def _scale_response(
@@ -194,10 +243,13 @@ def wrinkle_map(
     *,
     px_per_mm: float,
     valid: BoolArray | None = None,
+    reference: SkinReference | None = None,
     scales_mm: Sequence[float] = DEFAULT_SCALES_MM,
-    min_depth_l_star: float = 5.0,
-    extend_depth_l_star: float = 2.5,
+    min_relative_depth: float = WRINKLE_MIN_RELATIVE_DEPTH,
+    extend_relative_depth: float = WRINKLE_EXTEND_RELATIVE_DEPTH,
+    min_sigmas: float = WRINKLE_MIN_SIGMAS,
     min_length_mm: float = 3.0,
+    hair_ratio: float = HAIR_RATIO,
 ) -> WrinkleMap:
     """Wrinkle centrelines of a lightness image.
 
@@ -211,21 +263,37 @@ def wrinkle_map(
         Where lines may be found (skin inside the regions); None for everywhere.
     scales_mm : sequence of float, optional
         Filter scales σ, mm.
-    min_depth_l_star : float, optional
-        A line must somewhere be at least this deep (L* drop) to count.
-    extend_depth_l_star : float, optional
-        Once found, a line is followed while it is at least this deep (hysteresis).
+    reference : SkinReference, optional
+        Background lightness and texture σ (computed from ``l_star`` when not given).
+    min_relative_depth : float, optional
+        A line must somewhere be at least this deep, as a fraction of (L*_background + 16), and
+        ``min_sigmas`` texture σ deep.
+    extend_relative_depth : float, optional
+        Once found, a line is followed while it is at least this deep and ``min_sigmas / 2`` σ
+        deep (hysteresis).
+    min_sigmas : float, optional
     min_length_mm : float, optional
         Shorter segments are noise or pores.
+    hair_ratio : float, optional
+        Lines whose median finest-to-next scale response ratio reaches this are hair.
 
     Returns
     -------
     WrinkleMap
     """
     ridges = dark_ridges(l_star, px_per_mm=px_per_mm, scales_mm=scales_mm)
+    if reference is None:
+        reference = skin_reference(l_star, px_per_mm=px_per_mm, valid=valid)
     depth = ridges.strength * np.float32(DEPTH_PER_RESPONSE)
+    scale = reference.scale()
+    # Depth in units of the line threshold at each pixel: a line must reach 1 somewhere.
+    unit = np.maximum(
+        np.float32(min_relative_depth) * scale, np.float32(min_sigmas) * reference.fine_sigma
+    )
+    relative = depth / unit
+    extend = np.float32(extend_relative_depth / min_relative_depth)
     candidate = _non_maximum_suppression(ridges.strength, ridges.normal_rad)
-    candidate &= depth >= extend_depth_l_star
+    candidate &= relative >= extend
     if valid is not None:
         candidate &= valid
     # Suppression leaves runs 2-3 pixels wide where a line crosses the pixel grid obliquely;
@@ -233,9 +301,9 @@ def wrinkle_map(
     candidate = _thin(candidate)
     # Hysteresis: a connected piece of centreline counts only if it is somewhere deep enough.
     count, labels = cv2.connectedComponents(candidate.view(np.uint8), connectivity=8)
-    peaks = label_maximum(depth, labels, count)
+    peaks = label_maximum(relative, labels, count)
     peaks[0] = -np.inf
-    deep = peaks[labels] >= min_depth_l_star
+    deep = peaks[labels] >= 1.0
     # Where the line's normal lies near a boundary between two suppression directions (22.5°,
     # 67.5°, ...) noise flips pixels from one direction to the other and the centreline can break
     # with a one-pixel gap; a short end cut off that way would then fall below the minimum length
@@ -246,16 +314,42 @@ def wrinkle_map(
     labels[~deep] = 0
     theta = ridges.normal_rad
     weight = (1.0 / np.maximum(np.abs(np.cos(theta)), np.abs(np.sin(theta)))).astype(np.float32)
-    weight = np.where(deep, weight, 0.0).astype(np.float32)
-    lengths = np.bincount(labels.ravel(), weights=weight.ravel(), minlength=count)
-    keep = lengths >= min_length_mm * px_per_mm
-    keep[0] = False
-    centreline = keep[labels] & deep
+    lines = _long_enough(deep, labels, count, weight, min_length_mm * px_per_mm)
+    hair = np.zeros_like(lines)
+    if ridges.thinness is not None:
+        # Hair pixel by pixel (a hair may touch a line); what is left of a line must still be
+        # long enough on its own, which drops the soft ends of hairs.
+        hair = lines & (ridges.thinness >= hair_ratio)
+        rest = lines & ~hair
+        linked = cv2.dilate(rest.view(np.uint8), np.ones((3, 3), np.uint8))
+        count, labels = cv2.connectedComponents(linked, connectivity=8)
+        labels[~rest] = 0
+        lines = _long_enough(rest, labels, count, weight, min_length_mm * px_per_mm)
+        # A hair's soft ends (too few thin pixels to be a line of their own) are hair too.
+        hair = (hair | (deep & ~lines)) & _near(hair)
     return WrinkleMap(
-        centreline=centreline,
-        length_px=np.where(centreline, weight, 0.0).astype(np.float32),
-        depth_l_star=np.where(centreline, depth, 0.0).astype(np.float32),
+        centreline=lines,
+        length_px=np.where(lines, weight, 0.0).astype(np.float32),
+        depth_l_star=np.where(lines, depth, 0.0).astype(np.float32),
+        hair=hair,
+        hair_separated=ridges.thinness is not None,
     )
+
+
+def _long_enough(
+    pixels: BoolArray, labels: NDArray[np.int32], count: int, weight: FloatArray, min_px: float
+) -> BoolArray:
+    """``pixels`` of the labelled lines whose weighted length reaches ``min_px``."""
+    weights = np.where(pixels, weight, 0.0).ravel()
+    lengths = np.bincount(labels.ravel(), weights=weights, minlength=count)
+    keep = lengths >= min_px
+    keep[0] = False
+    return np.asarray(keep[labels] & pixels, dtype=bool)
+
+
+def _near(mask: BoolArray) -> BoolArray:
+    """Pixels within two pixels of ``mask``."""
+    return np.asarray(cv2.dilate(mask.view(np.uint8), np.ones((5, 5), np.uint8)), dtype=bool)
 
 
 def _thin(mask: BoolArray) -> BoolArray:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from resurface.domain.appointments import VISIT_KINDS
 from resurface.domain.codes import AlertCode, Concern, Modality, PreTreatment, Score, Urgency
 from resurface.domain.errors import ProtocolError
+from resurface.domain.photo_metrics import METRIC_ORDER, RepeatabilityRules
 from resurface.domain.rulebase import (
     AftercareRules,
     BookRules,
@@ -47,6 +48,7 @@ from resurface.protocols._schema import (
     GuideFile,
     ModalitiesFile,
     RecoveryFile,
+    RepeatabilityFile,
     ResponseFile,
     ScalesFile,
     ScreeningFile,
@@ -69,6 +71,7 @@ PROTOCOL_FILES = (
     "appointments.yaml",
     "guide.yaml",
     "consent.yaml",
+    "repeatability.yaml",
 )
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -96,6 +99,7 @@ def load_rule_base(directory: Path | None = None) -> RuleBase:
     guide = _load(folder, "guide.yaml", GuideFile)
     consent = _load(folder, "consent.yaml", ConsentFile)
     _require("consent.yaml", "templates", consent.templates, Modality)
+    repeatability = _load(folder, "repeatability.yaml", RepeatabilityFile)
     return RuleBase(
         scales=_scales(scales),
         screening=_screening(screening),
@@ -108,7 +112,22 @@ def load_rule_base(directory: Path | None = None) -> RuleBase:
         book=_book(book),
         guide=_guide(guide),
         consent=consent.to_domain(),
+        repeatability=_repeatability(repeatability),
     )
+
+
+def _repeatability(file: RepeatabilityFile) -> RepeatabilityRules:
+    table = file.minimal_detectable_change
+    _require("repeatability.yaml", "minimal_detectable_change.metrics", table.metrics, [
+        m for m in METRIC_ORDER if m != "ita_category"
+    ])  # fmt: skip
+    changes = {
+        (metric, kind): change
+        for metric, model in table.metrics.items()
+        for kind, change in model.to_domain().items()
+    }
+    provenance = table.provenance()
+    return RepeatabilityRules(changes, provenance.sources + provenance.expert_notes)
 
 
 def _load(folder: Path, name: str, model: type[_M]) -> _M:

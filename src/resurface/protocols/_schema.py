@@ -26,6 +26,7 @@ from resurface.domain.codes import (
     Urgency,
 )
 from resurface.domain.intake import MedicalHistory
+from resurface.domain.photo_metrics import REGION_KINDS, DetectableChange
 from resurface.domain.rulebase import (
     AftercarePhase,
     AlertSpec,
@@ -712,3 +713,31 @@ class GuideFile(Strict):
     deferred: DeferredModel
     warnings: WarningsModel
     results: ResultsModel
+# --- repeatability.yaml -------------------------------------------------------------------------
+
+
+class MetricChangeModel(Strict):
+    """A metric's minimal detectable change per kind of region."""
+
+    relative: bool
+    floor: float = Field(default=0.0, ge=0)
+    forehead: float = Field(gt=0)
+    periorbital: float = Field(gt=0)
+    perioral: float = Field(gt=0)
+    cheek: float = Field(gt=0)
+    drawn: float = Field(gt=0)
+
+    def to_domain(self) -> dict[str, DetectableChange]:
+        return {
+            kind: DetectableChange(float(getattr(self, kind)), self.relative, self.floor)
+            for kind in REGION_KINDS
+        }
+
+
+class RepeatabilityTable(Sourced):
+    method: str
+    metrics: dict[str, MetricChangeModel]
+
+
+class RepeatabilityFile(Strict):
+    minimal_detectable_change: RepeatabilityTable

@@ -32,6 +32,7 @@ from resurface.imaging.analysis import PhotoAnalysis, RegionSpec, analyze
 from resurface.imaging.errors import ImagingError, NoFaceFound
 from resurface.imaging.ingest import IngestedPhoto, ingest_photo
 from resurface.imaging.overlay import overlay_png
+from resurface.imaging.quality import capture_quality, measurable_metrics
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context, Limits
@@ -400,6 +401,10 @@ def _analyse(ingested: IngestedPhoto, area: Area, notes: list[str]) -> PhotoAnal
         return None
     if spec == WHOLE_FRAME and area.is_face:
         notes.append(NO_FACE_NOTE)
+    quality = capture_quality(analysis)
+    if quality.problems:
+        # Said right after the shot, so that a retake can happen in the room.
+        notes.append("Capture quality: " + "; ".join(quality.problems) + ".")
     return analysis
 
 
@@ -407,7 +412,9 @@ def measurement_of(
     analysis: PhotoAnalysis, photo: Photo, at: dt.datetime, overlay_key: str | None
 ) -> PhotoMeasurement:
     """The stored form of an analysis: per region its area and metrics, rounded to 4 places;
-    a metric that could not be computed (not finite) is left out."""
+    a metric that could not be computed (not finite), or that the photo is too coarse for
+    (``imaging.quality``), is left out: it is shown as not measurable, never as 0."""
+    unmeasurable = set(measurable_metrics(analysis.analysis_px_per_mm))
     regions = tuple(
         RegionMeasurement(
             name=region.name,
@@ -415,7 +422,7 @@ def measurement_of(
             metrics={
                 name: kept
                 for name, value in region.metrics.as_dict().items()
-                if (kept := _rounded(value)) is not None
+                if (kept := _rounded(value)) is not None and name not in unmeasurable
             },
         )
         for region in analysis.regions

@@ -17,6 +17,7 @@ from resurface.domain.dates import record_date_problem
 from resurface.domain.errors import InvalidInput
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Patient
+from resurface.domain.photo_metrics import ChangeVerdict, metric_label, region_label
 from resurface.domain.photo_series import RegionSeries, baseline_of, series_by_region
 from resurface.domain.plans import current_plan, decide
 from resurface.domain.reestimate import (
@@ -32,6 +33,7 @@ from resurface.imaging.compare import Comparison, compare
 from resurface.imaging.errors import ImagingError
 from resurface.imaging.ingest import decode_photo
 from resurface.imaging.overlay import comparison_overlay_png
+from resurface.imaging.quality import CaptureQuality, Comparability, capture_quality, comparability
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context
@@ -42,6 +44,9 @@ from resurface.services.ports import PhotoStore
 from resurface.services.result_sharing import active_share
 
 GAIS = "gais"
+NOT_MEASURABLE = "not measurable"
+"""The verdict of a metric one of the photos is too coarse for (never a change of 0)."""
+NOT_COMPARABLE = "not comparable"
 NOTE_MAX = 2000
 
 
@@ -54,7 +59,16 @@ class MetricChange:
     change: float | int | str | None
     change_pct: float | None
     better: bool | None
-    """True when the change is an improvement (the metric is one where lower is better)."""
+    """True when the change is an improvement beyond the minimal detectable change, False when
+    it is a worsening beyond it, None otherwise."""
+    verdict: str = ChangeVerdict.NO_MEASURABLE_CHANGE.value
+    """better, worse, changed (no better direction), no measurable change, not measurable (a
+    photo is too coarse for the metric) or not comparable (pose or light too different)."""
+    label: str = ""
+    """The metric's name for people (``domain.photo_metrics.metric_label``)."""
+    region_label: str = ""
+    detectable: str = ""
+    """The minimal detectable change it was judged against, e.g. ``±8.6 %``."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,10 @@ class Measured:
     overlay_png: bytes
     length_unit: str = "mm"
     """``px`` when neither photo had a scale: lengths in pixels, densities per 100 px²."""
+    before_quality: CaptureQuality | None = None
+    after_quality: CaptureQuality | None = None
+    comparability: Comparability | None = None
+    """Pose and light difference; ``comparable`` False means the change should not be trusted."""
 
 
 @dataclass(frozen=True)
@@ -291,31 +309,65 @@ def _measure(photos: PhotoStore, rules: RuleBase, before: Photo, after: Photo) -
     comparison, spec = with_face_fallback(
         before.region, lambda region: compare(before_rgb, after_rgb, region=region)
     )
+    before_quality = capture_quality(comparison.before)
+    after_quality = capture_quality(comparison.after)
+    verdict = comparability(
+        comparison.before.pose, comparison.after.pose, comparison.light_gains,
+        grey_cards=comparison.colour_normalisation == "grey_card",
+    )  # fmt: skip
+    not_measurable = set(before_quality.not_measurable) | set(after_quality.not_measurable)
     return Measured(
-        _changes(rules, comparison),
+        _changes(rules, comparison, not_measurable, comparable=verdict.comparable),
         comparison.alignment,
         comparison.colour_normalisation,
         str(spec),
         comparison_overlay_png(comparison),
         comparison.before.length_unit,
+        before_quality,
+        after_quality,
+        verdict,
     )
 
 
-def _changes(rules: RuleBase, comparison: Comparison) -> tuple[MetricChange, ...]:
+def _changes(
+    rules: RuleBase,
+    comparison: Comparison,
+    not_measurable: set[str] | frozenset[str] = frozenset(),
+    *,
+    comparable: bool = True,
+) -> tuple[MetricChange, ...]:
+    """Every metric of every region, judged against its minimal detectable change: a change
+    that repeat photos of unchanged skin also show is "no measurable change". A metric either
+    photo is too coarse for is "not measurable"; photos that are not comparable are not judged."""
     lower_better = rules.response.lower_is_better
+    unit = comparison.before.length_unit
     out = []
     for region in comparison.regions:
         before, after = region.before.as_dict(), region.after.as_dict()
         for metric, value in before.items():
             pct = region.change_pct[metric]
             pct_value = float(pct) if isinstance(pct, int | float) else None
-            better = None
-            if metric in lower_better and pct_value is not None and pct_value != 0:
-                better = pct_value < 0
+            then, now = value, after[metric]
+            verdict = ChangeVerdict.NO_MEASURABLE_CHANGE
+            detectable = rules.repeatability.minimal_change(metric, region.name)
+            if isinstance(then, int | float) and isinstance(now, int | float):
+                direction = True if metric in lower_better else None
+                verdict = rules.repeatability.verdict(
+                    metric, region.name, float(then), float(now), lower_is_better=direction
+                )
+            elif then != now:
+                verdict = ChangeVerdict.CHANGED
+            text = verdict.value
+            if metric in not_measurable:
+                text = NOT_MEASURABLE
+            elif not comparable and verdict is not ChangeVerdict.NO_MEASURABLE_CHANGE:
+                text = NOT_COMPARABLE
+            better = {"better": True, "worse": False}.get(text)
             out.append(
                 MetricChange(
-                    region.name, metric, value, after[metric], region.change[metric],
-                    pct_value, better,
+                    region.name, metric, then, now, region.change[metric], pct_value, better,
+                    text, metric_label(metric, unit), region_label(region.name),
+                    detectable.describe() if detectable is not None else "",
                 )
             )  # fmt: skip
     return tuple(out)
@@ -323,7 +375,7 @@ def _changes(rules: RuleBase, comparison: Comparison) -> tuple[MetricChange, ...
 
 def metric_change_pct(measured: Measured, area: Area, metric: str) -> float | None:
     """Percent change of ``metric`` over the measured regions that belong to ``area``."""
-    rows = [c for c in measured.changes if c.metric == metric]
+    rows = [c for c in measured.changes if c.metric == metric and c.verdict != NOT_MEASURABLE]
     names = {c.region for c in rows}
     wanted = {n for n in names if _belongs(n, area)} or names
     chosen = [c for c in rows if c.region in wanted]

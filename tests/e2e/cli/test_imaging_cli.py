@@ -56,12 +56,18 @@ def test_analyze_json_has_the_issues_shape(photos: Path, tmp_path: Path) -> None
         "wrinkle_length_mm" in body["regions"][0]["metrics"] and body["regions"][0]["area_mm2"] > 0
     )
     assert overlay.read_bytes().startswith(b"\x89PNG")
+    # A 512-pixel portrait is far too coarse for lines and spots: null and said, never 0.
+    quality = body["quality"]
+    assert "wrinkle_length_mm" in quality["not_measurable"] and not quality["ok"]
+    assert body["regions"][0]["metrics"]["wrinkle_length_mm"] is None
+    assert set(quality["pose_deg"]) == {"yaw", "pitch", "roll"}
+    assert quality["grey_card"] is False
 
 
 def test_analyze_table_and_units_without_scale(photos: Path) -> None:
     table = run("analyze", str(photos / "before.png"), "--region", "whole")
     assert table.returncode == 0, table.stderr
-    assert "spot area %" in table.stdout and "wrinkle length px" in table.stdout
+    assert "Spot area (%)" in table.stdout and "Wrinkle length (px)" in table.stdout
 
 
 def test_polygon_region(photos: Path, tmp_path: Path) -> None:

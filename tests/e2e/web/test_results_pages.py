@@ -57,7 +57,7 @@ def test_results_show_the_measured_change_and_sessions_left(
     # The seeded photo has no file in the store: the default pair is baseline and latest stored.
     assert f'src="/photos/{before.id}"' in html and f'src="/photos/{after.id}"' in html
     assert f"compare.png?before={before.id}&amp;after={after.id}" in html
-    assert "<td>wrinkle density (px per 100 px²)</td>" in html  # no scale in these photos
+    assert "<td>Wrinkle density (px per 100 px²)</td>" in html  # no scale in these photos
     assert "lengths are in pixels, not millimetres" in html
     assert 'class="badge better-badge">better' in html
     api = client.get(f"/api/v1/patients/{north.patient.id}/results").json()

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from resurface.domain.chart import Assessment, PhotoPurpose
 from resurface.domain.codes import Area
 from resurface.domain.errors import InvalidInput, VersionConflict
+from resurface.domain.photo_metrics import METRIC_ORDER, metric_label
 from resurface.services import assessments
 from resurface.services.assessments import GradeEntry, baseline_scales, suggested_scale
 from resurface.services.context import Context
@@ -22,21 +23,8 @@ from resurface.web.pages.render import page
 
 router = APIRouter()
 
-METRIC_WORDS = {
-    "a_star_mean": "Redness (mean a*)",
-    "erythema_index": "Erythema index",
-    "red_area_pct": "Red area (%)",
-    "l_star_mean": "Lightness (mean L*)",
-    "b_star_mean": "Yellowness (mean b*)",
-    "ita_deg": "ITA° (skin tone angle)",
-    "ita_category": "Tone category",
-    "spot_count": "Spots (count)",
-    "spot_area_pct": "Spot area (%)",
-    "wrinkle_length_mm": "Wrinkle length",
-    "wrinkle_density": "Wrinkle density",
-    "texture_roughness": "Texture roughness",
-    "tone_evenness": "Tone unevenness (std of L*)",
-}
+#: The metrics' names for people, as every page, report and CSV names them (lengths in mm).
+METRIC_WORDS = {name: metric_label(name) for name in METRIC_ORDER}
 
 
 @router.get("/patients/{patient_id}/assessments/new")

