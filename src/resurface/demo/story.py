@@ -39,7 +39,7 @@ from resurface.services.auth import actor_of
 from resurface.services.context import Context
 from resurface.services.passwords import hash_password
 from resurface.services.ports import UnitOfWork
-from resurface.services.recovery import checkins, links
+from resurface.services.recovery import checkins, links, patient_links
 
 if TYPE_CHECKING:
     from resurface.services.context import Context
@@ -154,6 +154,9 @@ class _Story:
         if demo.stage is Stage.CONSULTATION:
             return
         plan = self._plan(patient, demo, start + dt.timedelta(days=1))
+        # The patient's own page for the whole series, handed over once the plan is agreed.
+        ctx = self._ctx(_at(start + dt.timedelta(days=1), 17, 30))
+        patient_links.create_link(ctx, self.clinician, patient.id)
         if demo.stage is Stage.PLANNED:
             return
         self._consent(patient, plan, start + dt.timedelta(days=1))

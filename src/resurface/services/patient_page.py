@@ -289,9 +289,8 @@ def staff_guide(ctx: Context, actor: Actor, patient_id: int) -> StaffGuide:
 def _active_url(uow: UnitOfWork, ctx: Context, clinic: Clinic, patient: Patient) -> str | None:
     """The patient's newest working link, if any (re-derived from its row, never stored)."""
     now = ctx.clock.now()
-    usable = [
-        link for link in uow.patient_links.for_patient(clinic.id, patient.id) if link.usable(now)
-    ]
+    links = patient_links.current_links(uow, ctx.rules, clinic.id, patient.id, now)
+    usable = [link for link in links if link.usable(now)]
     if not usable:
         return None
     keys = ctx.links.for_clinic(clinic)

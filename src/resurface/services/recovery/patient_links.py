@@ -29,7 +29,7 @@ from resurface.domain.rulebase import RuleBase
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import LinkNotUsable, NotFound
-from resurface.services.patients import find_patient
+from resurface.services.patients import find_patient_audited
 from resurface.services.ports import UnitOfWork
 from resurface.services.recovery.links import LinkSigner, PatientAccess, hash_token, url_for
 
@@ -121,6 +121,19 @@ def _renewed(
     return PatientLink(**{**link.__dict__, "expires_at": later})
 
 
+def current_links(
+    uow: UnitOfWork, rules: RuleBase, clinic_id: int, patient_id: int, now: dt.datetime
+) -> list[PatientLink]:
+    """The patient's links as they stand now: one past its stored expiry whose series runs
+    longer is renewed (as opening it would), so the clinic sees the link the patient holds."""
+    links = []
+    for link in uow.patient_links.for_patient(clinic_id, patient_id):
+        if link.revoked_at is None and not link.usable(now):
+            link = _renewed(uow, rules, link, now) or link
+        links.append(link)
+    return links
+
+
 # --- the clinic's side ------------------------------------------------------------------------
 
 
@@ -128,10 +141,10 @@ def link_page(ctx: Context, actor: Actor, patient_id: int) -> PatientLinkPage:
     """The clinic's view of the patient's links, with the active one to hand over."""
     with ctx.uow() as uow:
         require(actor, Permission.VIEW_CHART)
-        patient = find_patient(uow, actor, patient_id)
+        patient = find_patient_audited(uow, actor, patient_id)
         clinic = _clinic(uow, actor.clinic_id)
         now = ctx.clock.now()
-        links = tuple(uow.patient_links.for_patient(actor.clinic_id, patient.id))
+        links = tuple(current_links(uow, ctx.rules, actor.clinic_id, patient.id, now))
         usable = [link for link in links if link.usable(now)]
         keys = ctx.links.for_clinic(clinic)
         active = _issued(keys, usable[-1]) if usable else None
@@ -144,7 +157,7 @@ def create_link(ctx: Context, actor: Actor, patient_id: int) -> IssuedPatientLin
     """A new link for the patient (older ones keep working until they expire or are revoked)."""
     with ctx.uow() as uow:
         require(actor, Permission.WRITE_CHART)
-        patient = find_patient(uow, actor, patient_id)
+        patient = find_patient_audited(uow, actor, patient_id)
         issued = _new_link(uow, ctx, actor, patient)
         uow.commit()
         return issued
@@ -179,7 +192,7 @@ def revoke_link(ctx: Context, actor: Actor, patient_id: int, link_id: int) -> Pa
     another clinic) is NotFound."""
     with ctx.uow() as uow:
         require(actor, Permission.WRITE_CHART)
-        patient = find_patient(uow, actor, patient_id)
+        patient = find_patient_audited(uow, actor, patient_id)
         links = uow.patient_links.for_patient(actor.clinic_id, patient.id)
         link = next((candidate for candidate in links if candidate.id == link_id), None)
         if link is None:
@@ -200,14 +213,14 @@ def email_link(ctx: Context, actor: Actor, patient_id: int) -> Notification:
     """Queue an e-mail with the patient's link (the active one, or a new one) in the outbox."""
     with ctx.uow() as uow:
         require(actor, Permission.WRITE_CHART)
-        patient = find_patient(uow, actor, patient_id)
+        patient = find_patient_audited(uow, actor, patient_id)
         if not patient.email.strip():
             raise InvalidInput("email", "the patient has no e-mail address: add one first")
         clinic = _clinic(uow, actor.clinic_id)
         now = ctx.clock.now()
         usable = [
             link
-            for link in uow.patient_links.for_patient(actor.clinic_id, patient.id)
+            for link in current_links(uow, ctx.rules, actor.clinic_id, patient.id, now)
             if link.usable(now)
         ]
         keys = ctx.links.for_clinic(clinic)

@@ -89,6 +89,21 @@ def test_a_link_handed_over_before_the_plan_follows_the_series(
         _opens(sqlite_runtime, issued.token, expires + dt.timedelta(minutes=1))
 
 
+def test_the_clinic_sees_the_renewed_link_as_working(
+    sqlite_runtime: Runtime, north: SeededClinic
+) -> None:
+    issued = _issue(sqlite_runtime, north)
+    _accept_and_treat(sqlite_runtime, north, T0.date() + dt.timedelta(days=20))
+    with sqlite_runtime.context.uow() as uow:
+        user = uow.users.by_username(north.usernames[Role.CLINICIAN])
+    assert user is not None
+    actor = Actor(user.id, north.clinic.id, Role.CLINICIAN, user.display_name)
+    later = sqlite_runtime.context.at(T0 + dt.timedelta(days=45))
+    page = patient_links.link_page(later, actor, north.patient.id)
+    assert page.active is not None and page.active.token == issued.token
+    assert page.active.link.expires_at > T0 + dt.timedelta(days=45)
+
+
 def test_without_a_decided_plan_the_link_expires_after_the_margin(
     sqlite_runtime: Runtime, north: SeededClinic
 ) -> None:
