@@ -93,6 +93,7 @@ def test_the_patient_signs_on_their_phone_and_the_clinic_checks_the_pdf(
     sign_in(page, base, north.usernames[Role.CLINICIAN])
     page.goto(f"{base}/patients/{patient_id}/consents")
     expect(page.get_by_text(re.compile(r"^Signed \d\d \w{3} \d{4}$"))).to_be_visible()
+    page.screenshot(path=screenshot_path("consent-desk-overview"), full_page=True)
     row = page.locator("tr", has_text="on the patient's own device")
     pdf_href = row.get_by_role("link", name="PDF").get_attribute("href")
     assert pdf_href is not None
