@@ -713,6 +713,8 @@ class GuideFile(Strict):
     deferred: DeferredModel
     warnings: WarningsModel
     results: ResultsModel
+
+
 # --- repeatability.yaml -------------------------------------------------------------------------
 
 
