@@ -12,6 +12,8 @@ class NotificationKind(StrEnum):
     CHECKIN_REMINDER = "checkin_reminder"
     BREAK_GLASS = "break_glass"
     """The front desk opened a chart in an emergency: the medical director is told."""
+    VISIT_REMINDER = "visit_reminder"
+    """A patient is reminded of an appointment in the book."""
 
 
 class NotificationStatus(StrEnum):

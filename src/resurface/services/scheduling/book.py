@@ -145,6 +145,7 @@ def move(ctx: Context, actor: Actor, appointment_id: int, request: MoveRequest) 
             device_id=device,
             outside_window_reason=request.outside_window_reason.strip()
             or current.outside_window_reason,
+            reminded_at=None if request.day or request.time else current.reminded_at,
         )
         check_booking(uow, ctx, clinic, moved)
         saved = uow.appointments.save(moved)

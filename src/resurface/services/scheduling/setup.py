@@ -29,6 +29,7 @@ from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import NotFound
 from resurface.services.ports import UnitOfWork
+from resurface.services.scheduling import reminders
 
 if TYPE_CHECKING:
     from resurface.services.context import Context
@@ -46,6 +47,8 @@ class SetupView:
     lengths: Mapping[AppointmentKind, int]
     """The length of each kind of visit: the clinic's own, else the rule base's default."""
     own_lengths: frozenset[AppointmentKind]
+    reminder_hours: int
+    """How long before an appointment the patient is e-mailed (0: not at all)."""
 
 
 def providers(uow: UnitOfWork, clinic_id: int) -> list[User]:
@@ -92,6 +95,7 @@ def view_setup(ctx: Context, actor: Actor) -> SetupView:
             working_days=records.working_days(clinic.id),
             lengths=lengths(uow, clinic.id, ctx.rules.book),
             own_lengths=frozenset(AppointmentKind(k) for k in own),
+            reminder_hours=reminders.reminder_hours(uow, clinic.id),
         )
 
 
@@ -206,6 +210,17 @@ def set_length(ctx: Context, actor: Actor, kind: AppointmentKind, minutes: int) 
         uow.commit()
 
 
+def set_reminder_hours(ctx: Context, actor: Actor, hours: int) -> None:
+    require(actor, Permission.MANAGE_CLINIC)
+    if not 0 <= hours <= reminders.MAX_REMINDER_HOURS:
+        raise InvalidInput("reminder_hours", f"0 (none) to {reminders.MAX_REMINDER_HOURS} hours")
+    with ctx.uow() as uow:
+        uow.clinic_setup.set_reminder_hours(actor.clinic_id, hours)
+        detail = f"{hours} hours before"
+        audit.record(uow, actor, "set_reminders", "clinic", actor.clinic_id, detail=detail)
+        uow.commit()
+
+
 def _clinic(uow: UnitOfWork, actor: Actor) -> Clinic:
     clinic = uow.clinics.get(actor.clinic_id)
     if clinic is None:
@@ -226,6 +241,7 @@ __all__ = [
     "save_room",
     "set_hours",
     "set_length",
+    "set_reminder_hours",
     "set_working_days",
     "view_setup",
 ]

@@ -154,6 +154,14 @@ class SqlAppointments(Repository):
             )
         return replace(record, version=record.version + 1)
 
+    def mark_reminded(self, clinic_id: int, appointment_id: int, at: dt.datetime) -> None:
+        """The reminder is queued: not a change of the booking, so the version stays."""
+        self.connection.execute(
+            update(appointments)
+            .where(appointments.c.id == appointment_id, appointments.c.clinic_id == clinic_id)
+            .values(reminded_at=at)
+        )
+
     def set_status(self, clinic_id: int, appointment_id: int, status: AppointmentStatus) -> None:
         self.connection.execute(
             update(appointments)
