@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from resurface.domain.appointments import (
+    ACTIVE,
     VISIT_KINDS,
     Appointment,
     AppointmentKind,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from resurface.services.context import Context
 
 REASON_MAX = 200
+_HOLDING = frozenset(s.value for s in ACTIVE)
 CLINICIAN_STATUSES = frozenset({AppointmentStatus.IN_TREATMENT, AppointmentStatus.DONE})
 
 
@@ -190,6 +192,9 @@ def mark(
         if current.kind is AppointmentKind.CHECKIN:
             raise InvalidInput("kind", "a check-in day is marked by the patient's check-in")
         check_transition(current.status, status, "")
+        if status.value in _HOLDING and not current.active and current.starts_at is not None:
+            # a no-show who turns up after all takes the slot back only if it is still free
+            check_booking(uow, ctx, clinic_of(uow, actor), replace(current, status=status))
         saved = uow.appointments.save(replace(current, status=status))
         audit.record(
             uow, actor, "mark", "appointment", saved.id, patient_id=saved.patient_id,
