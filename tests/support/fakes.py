@@ -690,6 +690,28 @@ class FakeAppointments(_Repository):
             self._tables.appointments[appointment_id] = replace(current, reminded_at=at)
 
 
+def _answer(
+    self: FakeAppointments,
+    clinic_id: int,
+    appointment_id: int,
+    *,
+    confirmed_at: dt.datetime | None,
+    change_requested_at: dt.datetime | None,
+    change_note: str,
+) -> None:
+    current = _scoped(self._tables.appointments, clinic_id, appointment_id)
+    if current is not None:
+        self._tables.appointments[appointment_id] = replace(
+            current,
+            confirmed_at=confirmed_at,
+            change_requested_at=change_requested_at,
+            change_note=change_note,
+        )
+
+
+FakeAppointments.patient_answer = _answer  # type: ignore[attr-defined]
+
+
 class FakeClinicSetup(_Repository):
     def rooms(self, clinic_id: int) -> list[Room]:
         found = [r for r in self._tables.rooms.values() if r.clinic_id == clinic_id]

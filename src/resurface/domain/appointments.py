@@ -112,6 +112,11 @@ class Appointment:
     outside_window_reason: str = ""
     reminded_at: dt.datetime | None = None
     """When the patient's e-mail reminder was queued (once only)."""
+    confirmed_at: dt.datetime | None = None
+    """When the patient said they will come (from the reminder's link)."""
+    change_requested_at: dt.datetime | None = None
+    """When the patient asked for another time, and what they wrote."""
+    change_note: str = ""
     version: int = 1
 
     @property

@@ -43,7 +43,7 @@ def run_once(ctx: Context, *, sender: str) -> DeliveryReport:
     that is due through ``ctx.mailer`` from the address ``sender``."""
     now = ctx.clock.now()
     queued = queue_reminders(ctx.uow, ctx.links, now, zone=ctx.clock.zone)
-    queued += queue_visit_reminders(ctx.uow, now, zone=ctx.clock.zone)
+    queued += queue_visit_reminders(ctx.uow, now, zone=ctx.clock.zone, links=ctx.links)
     if ctx.mailer is None:
         return DeliveryReport(0, 0, queued, mail_server=False)
     delivery = deliver_due(ctx.uow, ctx.mailer, sender, now)

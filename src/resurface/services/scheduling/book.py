@@ -137,6 +137,7 @@ def move(ctx: Context, actor: Actor, appointment_id: int, request: MoveRequest) 
         minutes = request.minutes or current.minutes or lengths(uow, clinic.id, ctx.rules.book)[
             current.kind]  # fmt: skip
         device = None if request.clear_device else (request.device_id or current.device_id)
+        retimed = bool(request.day or request.time)  # the patient's answers were for the old time
         moved = replace(
             current,
             due_on=day,
@@ -147,7 +148,9 @@ def move(ctx: Context, actor: Actor, appointment_id: int, request: MoveRequest) 
             device_id=device,
             outside_window_reason=request.outside_window_reason.strip()
             or current.outside_window_reason,
-            reminded_at=None if request.day or request.time else current.reminded_at,
+            reminded_at=None if retimed else current.reminded_at,
+            confirmed_at=None if retimed else current.confirmed_at,
+            change_requested_at=None if retimed else current.change_requested_at,
         )
         check_booking(uow, ctx, clinic, moved)
         saved = uow.appointments.save(moved)

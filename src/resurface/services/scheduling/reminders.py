@@ -13,19 +13,16 @@ from resurface.domain.appointments import Appointment, AppointmentKind, Appointm
 from resurface.domain.messages import Notification, NotificationKind
 from resurface.domain.people import Clinic, Patient, clinic_zone
 from resurface.services.ports import UnitOfWork
-
-DEFAULT_REMINDER_HOURS = 24
-"""How long before an appointment the patient is reminded unless the clinic sets its own."""
-MAX_REMINDER_HOURS = 7 * 24
-
-
-def reminder_hours(uow: UnitOfWork, clinic_id: int) -> int:
-    own = uow.clinic_setup.reminder_hours(clinic_id)
-    return DEFAULT_REMINDER_HOURS if own is None else own
+from resurface.services.recovery.links import LinkSigner
+from resurface.services.scheduling.setup import reminder_hours
+from resurface.services.scheduling.visit_links import visit_token, visit_url
 
 
 def queue_visit_reminders(
-    uow_factory: Callable[[], UnitOfWork], now: dt.datetime, zone: dt.tzinfo = dt.UTC
+    uow_factory: Callable[[], UnitOfWork],
+    now: dt.datetime,
+    zone: dt.tzinfo = dt.UTC,
+    links: LinkSigner | None = None,
 ) -> int:
     """Queue the reminders of appointments starting within each clinic's lead time from
     ``now``; returns how many were queued."""
@@ -37,7 +34,12 @@ def queue_visit_reminders(
                 continue
             ahead = uow.appointments.between(clinic.id, now, now + dt.timedelta(hours=hours))
             for appointment in ahead:
-                reminder = _reminder(uow, clinic, appointment, now, clinic_zone(clinic, zone))
+                url = (
+                    visit_url(links.public_url, clinic, visit_token(links.secret, appointment))
+                    if links is not None
+                    else ""
+                )
+                reminder = _reminder(uow, clinic, appointment, now, clinic_zone(clinic, zone), url)
                 if reminder is not None:
                     uow.notifications.add(reminder)
                     uow.appointments.mark_reminded(clinic.id, appointment.id, now)
@@ -47,7 +49,12 @@ def queue_visit_reminders(
 
 
 def _reminder(
-    uow: UnitOfWork, clinic: Clinic, appointment: Appointment, now: dt.datetime, zone: dt.tzinfo
+    uow: UnitOfWork,
+    clinic: Clinic,
+    appointment: Appointment,
+    now: dt.datetime,
+    zone: dt.tzinfo,
+    url: str,
 ) -> Notification | None:
     if (
         appointment.status is not AppointmentStatus.BOOKED
@@ -67,14 +74,21 @@ def _reminder(
         kind=NotificationKind.VISIT_REMINDER,
         recipient=patient.email.strip(),
         subject=f"{clinic.name}: your appointment on {start:%A %d %B at %H:%M}",
-        body=_body(clinic, patient, appointment, start),
+        body=_body(clinic, patient, appointment, start, url),
         created_at=now,
         patient_id=patient.id,
     )
 
 
-def _body(clinic: Clinic, patient: Patient, appointment: Appointment, start: dt.datetime) -> str:
+def _body(
+    clinic: Clinic, patient: Patient, appointment: Appointment, start: dt.datetime, url: str
+) -> str:
     place = f"\n{clinic.address}\n" if clinic.address else ""
+    answer = (
+        f"Please tell us you will come, or that you need another time, here:\n{url}\n\n"
+        if url
+        else ""
+    )
     change = (
         f"If you cannot come or need another time, please call us: {clinic.phone}\n"
         if clinic.phone
@@ -84,5 +98,5 @@ def _body(clinic: Clinic, patient: Patient, appointment: Appointment, start: dt.
         f"Hello {patient.given_name},\n\n"
         f"This is a reminder of your appointment ({appointment.kind.label.lower()}) at "
         f"{clinic.name} on {start:%A %d %B %Y at %H:%M} ({appointment.minutes} minutes).\n"
-        f"{place}\n{change}\n{clinic.name}\n"
+        f"{place}\n{answer}{change}\n{clinic.name}\n"
     )

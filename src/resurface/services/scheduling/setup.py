@@ -29,10 +29,19 @@ from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import NotFound
 from resurface.services.ports import UnitOfWork
-from resurface.services.scheduling import reminders
 
 if TYPE_CHECKING:
     from resurface.services.context import Context
+
+
+DEFAULT_REMINDER_HOURS = 24
+"""How long before an appointment the patient is reminded unless the clinic sets its own."""
+MAX_REMINDER_HOURS = 7 * 24
+
+
+def reminder_hours(uow: UnitOfWork, clinic_id: int) -> int:
+    own = uow.clinic_setup.reminder_hours(clinic_id)
+    return DEFAULT_REMINDER_HOURS if own is None else own
 
 
 @dataclass(frozen=True)
@@ -95,7 +104,7 @@ def view_setup(ctx: Context, actor: Actor) -> SetupView:
             working_days=records.working_days(clinic.id),
             lengths=lengths(uow, clinic.id, ctx.rules.book),
             own_lengths=frozenset(AppointmentKind(k) for k in own),
-            reminder_hours=reminders.reminder_hours(uow, clinic.id),
+            reminder_hours=reminder_hours(uow, clinic.id),
         )
 
 
@@ -212,8 +221,8 @@ def set_length(ctx: Context, actor: Actor, kind: AppointmentKind, minutes: int) 
 
 def set_reminder_hours(ctx: Context, actor: Actor, hours: int) -> None:
     require(actor, Permission.MANAGE_CLINIC)
-    if not 0 <= hours <= reminders.MAX_REMINDER_HOURS:
-        raise InvalidInput("reminder_hours", f"0 (none) to {reminders.MAX_REMINDER_HOURS} hours")
+    if not 0 <= hours <= MAX_REMINDER_HOURS:
+        raise InvalidInput("reminder_hours", f"0 (none) to {MAX_REMINDER_HOURS} hours")
     with ctx.uow() as uow:
         uow.clinic_setup.set_reminder_hours(actor.clinic_id, hours)
         detail = f"{hours} hours before"

@@ -166,6 +166,24 @@ class SqlAppointments(Repository):
             .values(reminded_at=at)
         )
 
+    def patient_answer(
+        self,
+        clinic_id: int,
+        appointment_id: int,
+        *,
+        confirmed_at: dt.datetime | None,
+        change_requested_at: dt.datetime | None,
+        change_note: str,
+    ) -> None:
+        """The patient's answer to a reminder: not a change of the booking, so the version
+        stays (a front desk's move in flight is not refused for it)."""
+        self.connection.execute(
+            update(appointments)
+            .where(appointments.c.id == appointment_id, appointments.c.clinic_id == clinic_id)
+            .values(confirmed_at=confirmed_at, change_requested_at=change_requested_at,
+                    change_note=change_note)
+        )  # fmt: skip
+
     def set_status(self, clinic_id: int, appointment_id: int, status: AppointmentStatus) -> None:
         self.connection.execute(
             update(appointments)
@@ -188,5 +206,6 @@ def _appointment(row: Any) -> Appointment:
         row.id, row.clinic_id, row.patient_id, _KINDS[row.kind], row.due_on,
         row.after_session_id, row.plan_id, _STATUSES[row.status], row.starts_at, row.minutes,
         row.provider_id, row.room_id, row.device_id, row.cancel_reason,
-        row.outside_window_reason, row.reminded_at, row.version,
+        row.outside_window_reason, row.reminded_at, row.confirmed_at, row.change_requested_at,
+        row.change_note, row.version,
     )  # fmt: skip

@@ -23,6 +23,7 @@ from resurface.web.pages import (
     second_factor,
     sessions,
     signin,
+    visit_links,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -47,6 +48,7 @@ for module in (
     corrections,
     account_sessions,
     second_factor,
+    visit_links,
 ):
     router.include_router(module.router)
 
