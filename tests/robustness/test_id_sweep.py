@@ -24,7 +24,6 @@ KIND_OF_PARAMETER = {
     "session_id": "session",
     "photo_id": "photo",
     "checkin_id": "checkin",
-    "appointment_id": "appointment",
 }
 KIND_OF_COLLECTION = {
     "patients": "patient",

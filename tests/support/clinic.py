@@ -7,7 +7,6 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from resurface.domain.appointments import Appointment, AppointmentKind
 from resurface.domain.chart import (
     AreaSettings,
     Assessment,
@@ -202,19 +201,6 @@ def patient_with_chart(
             assessment_id=assessment.id,
         )
     )
-    review_day = today + dt.timedelta(days=30)  # a review in the book, a month ahead
-    review = uow.appointments.add(
-        Appointment(
-            0,
-            clinic_id,
-            patient.id,
-            AppointmentKind.REVIEW,
-            review_day,
-            starts_at=dt.datetime.combine(review_day, dt.time(16), tzinfo=dt.UTC),
-            minutes=20,
-            provider_id=clinician_id,
-        )
-    )
     ids = {
         "patient": patient.id,
         "consultation": consultation.id,
@@ -223,7 +209,6 @@ def patient_with_chart(
         "session": session.id,
         "checkin": checkin.id,
         "photo": photo.id,
-        "appointment": review.id,
     }
     return patient, ids
 

@@ -25,7 +25,6 @@ RECORD_URLS = {
     "session": ["/api/v1/sessions/{id}"],
     "checkin": ["/api/v1/checkins/{id}"],
     "photo": ["/api/v1/photos/{id}", "/api/v1/photos/{id}/content", "/photos/{id}"],
-    "appointment": ["/api/v1/appointments/{id}", "/book/appointments/{id}"],
 }
 
 
