@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, cast
 
 from resurface.domain.alerts import AlertStatus, ClinicAlert
-from resurface.domain.appointments import Appointment, AppointmentStatus
+from resurface.domain.appointments import Appointment, AppointmentKind, AppointmentStatus
 from resurface.domain.audit import (
     GENESIS_HASH,
     REFUSED_ACTIONS,
@@ -46,6 +46,7 @@ from resurface.domain.chart import (
     TreatmentSession,
     standing,
 )
+from resurface.domain.clinic_setup import CalendarFeed, Closure, Device, OpeningHours, Room
 from resurface.domain.consent import ConsentLink, PhotoConsent, SignedConsent
 from resurface.domain.corrections import Correction, RecordKind
 from resurface.domain.errors import VersionConflict
@@ -121,6 +122,14 @@ class _State:
     sign_in_failures: dict[str, FailureCount] = field(default_factory=dict)
     second_factors: dict[int, SecondFactor] = field(default_factory=dict)
     break_glass: dict[int, BreakGlass] = field(default_factory=dict)
+    rooms: dict[int, Room] = field(default_factory=dict)
+    devices: dict[int, Device] = field(default_factory=dict)
+    opening_hours: dict[int, dict[int, OpeningHours]] = field(default_factory=dict)
+    closures: dict[int, Closure] = field(default_factory=dict)
+    working_days: dict[int, tuple[int, frozenset[int]]] = field(default_factory=dict)
+    lengths: dict[tuple[int, str], int] = field(default_factory=dict)
+    reminder_hours: dict[int, int] = field(default_factory=dict)
+    feeds: dict[int, CalendarFeed] = field(default_factory=dict)
     signed_consents: dict[int, SignedConsent] = field(default_factory=dict)
     consent_links: dict[int, ConsentLink] = field(default_factory=dict)
     photo_consents: dict[int, PhotoConsent] = field(default_factory=dict)
@@ -686,7 +695,209 @@ class FakeAppointments(_Repository):
     def set_status(self, clinic_id: int, appointment_id: int, status: AppointmentStatus) -> None:
         current = _scoped(self._tables.appointments, clinic_id, appointment_id)
         if current is not None:
-            self._tables.appointments[appointment_id] = replace(current, status=status)
+            self._tables.appointments[appointment_id] = replace(
+                current, status=status, version=current.version + 1
+            )
+
+    def get(self, clinic_id: int, appointment_id: int) -> Appointment | None:
+        return _scoped(self._tables.appointments, clinic_id, appointment_id)
+
+    def _overlapping(
+        self, clinic_id: int, start: dt.datetime, end: dt.datetime
+    ) -> list[Appointment]:
+        found = [
+            a
+            for a in self._tables.appointments.values()
+            if a.clinic_id == clinic_id
+            and a.starts_at is not None
+            and a.ends_at is not None
+            and a.starts_at < end
+            and a.ends_at > start
+        ]
+        return sorted(found, key=lambda a: (a.starts_at, a.id))
+
+    def between(
+        self,
+        clinic_id: int,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        provider_id: int | None = None,
+        room_id: int | None = None,
+        patient_id: int | None = None,
+    ) -> list[Appointment]:
+        return [
+            a
+            for a in self._overlapping(clinic_id, start, end)
+            if provider_id in (None, a.provider_id)
+            and room_id in (None, a.room_id)
+            and patient_id in (None, a.patient_id)
+        ]
+
+    def day_entries(self, clinic_id: int, first: dt.date, last: dt.date) -> list[Appointment]:
+        found = [
+            a
+            for a in self._tables.appointments.values()
+            if a.clinic_id == clinic_id
+            and a.status is AppointmentStatus.BOOKED
+            and a.starts_at is None
+            and a.kind is not AppointmentKind.CHECKIN
+            and first <= a.due_on <= last
+        ]
+        return sorted(found, key=lambda a: (a.due_on, a.id))
+
+    def clashing(
+        self,
+        clinic_id: int,
+        start: dt.datetime,
+        end: dt.datetime,
+        provider_id: int | None,
+        room_id: int | None,
+        device_id: int | None,
+        exclude_id: int = 0,
+    ) -> list[Appointment]:
+        return [
+            a
+            for a in self._overlapping(clinic_id, start, end)
+            if a.active
+            and a.id != exclude_id
+            and (
+                (provider_id is not None and a.provider_id == provider_id)
+                or (room_id is not None and a.room_id == room_id)
+                or (device_id is not None and a.device_id == device_id)
+            )
+        ]
+
+    def save(self, record: Appointment) -> Appointment:
+        current = _scoped(self._tables.appointments, record.clinic_id, record.id)
+        if current is None or current.version != record.version:
+            actual = current.version if current else 0
+            raise VersionConflict("appointment", record.id, record.version, actual)
+        stored = replace(record, version=record.version + 1)
+        self._tables.appointments[record.id] = stored
+        return stored
+
+    def mark_reminded(self, clinic_id: int, appointment_id: int, at: dt.datetime) -> None:
+        current = _scoped(self._tables.appointments, clinic_id, appointment_id)
+        if current is not None:
+            self._tables.appointments[appointment_id] = replace(current, reminded_at=at)
+
+
+def _answer(
+    self: FakeAppointments,
+    clinic_id: int,
+    appointment_id: int,
+    *,
+    confirmed_at: dt.datetime | None,
+    change_requested_at: dt.datetime | None,
+    change_note: str,
+) -> None:
+    current = _scoped(self._tables.appointments, clinic_id, appointment_id)
+    if current is not None:
+        self._tables.appointments[appointment_id] = replace(
+            current,
+            confirmed_at=confirmed_at,
+            change_requested_at=change_requested_at,
+            change_note=change_note,
+        )
+
+
+FakeAppointments.patient_answer = _answer  # type: ignore[attr-defined]
+
+
+class FakeClinicSetup(_Repository):
+    def rooms(self, clinic_id: int) -> list[Room]:
+        found = [r for r in self._tables.rooms.values() if r.clinic_id == clinic_id]
+        return sorted(found, key=lambda r: r.name)
+
+    def add_room(self, record: Room) -> Room:
+        stored = replace(record, id=_next_id(self._tables.rooms))
+        self._tables.rooms[stored.id] = stored
+        return stored
+
+    def save_room(self, record: Room) -> bool:
+        if _scoped(self._tables.rooms, record.clinic_id, record.id) is None:
+            return False
+        self._tables.rooms[record.id] = record
+        return True
+
+    def devices(self, clinic_id: int) -> list[Device]:
+        found = [d for d in self._tables.devices.values() if d.clinic_id == clinic_id]
+        return sorted(found, key=lambda d: d.name)
+
+    def add_device(self, record: Device) -> Device:
+        stored = replace(record, id=_next_id(self._tables.devices))
+        self._tables.devices[stored.id] = stored
+        return stored
+
+    def save_device(self, record: Device) -> bool:
+        if _scoped(self._tables.devices, record.clinic_id, record.id) is None:
+            return False
+        self._tables.devices[record.id] = record
+        return True
+
+    def hours(self, clinic_id: int) -> dict[int, OpeningHours]:
+        return dict(self._tables.opening_hours.get(clinic_id, {}))
+
+    def set_hours(self, clinic_id: int, hours: Mapping[int, OpeningHours]) -> None:
+        self._tables.opening_hours[clinic_id] = dict(hours)
+
+    def closures(self, clinic_id: int, since: dt.date | None = None) -> list[Closure]:
+        found = [
+            c
+            for c in self._tables.closures.values()
+            if c.clinic_id == clinic_id and (since is None or c.last_day >= since)
+        ]
+        return sorted(found, key=lambda c: (c.first_day, c.id))
+
+    def add_closure(self, record: Closure) -> Closure:
+        stored = replace(record, id=_next_id(self._tables.closures))
+        self._tables.closures[stored.id] = stored
+        return stored
+
+    def remove_closure(self, clinic_id: int, closure_id: int) -> bool:
+        if _scoped(self._tables.closures, clinic_id, closure_id) is None:
+            return False
+        del self._tables.closures[closure_id]
+        return True
+
+    def working_days(self, clinic_id: int) -> dict[int, frozenset[int]]:
+        return {u: days for u, (c, days) in self._tables.working_days.items() if c == clinic_id}
+
+    def set_working_days(self, clinic_id: int, user_id: int, days: frozenset[int] | None) -> None:
+        self._tables.working_days.pop(user_id, None)
+        if days is not None:
+            self._tables.working_days[user_id] = (clinic_id, days)
+
+    def lengths(self, clinic_id: int) -> dict[str, int]:
+        return {k: m for (c, k), m in self._tables.lengths.items() if c == clinic_id}
+
+    def set_length(self, clinic_id: int, kind: str, minutes: int) -> None:
+        self._tables.lengths[(clinic_id, kind)] = minutes
+
+    def reminder_hours(self, clinic_id: int) -> int | None:
+        return self._tables.reminder_hours.get(clinic_id)
+
+    def set_reminder_hours(self, clinic_id: int, hours: int) -> None:
+        self._tables.reminder_hours[clinic_id] = hours
+
+    def feeds(self, clinic_id: int) -> list[CalendarFeed]:
+        return [f for _, f in sorted(self._tables.feeds.items()) if f.clinic_id == clinic_id]
+
+    def feed_by_hash(self, token_hash: str) -> CalendarFeed | None:
+        return next((f for f in self._tables.feeds.values() if f.token_hash == token_hash), None)
+
+    def add_feed(self, record: CalendarFeed) -> CalendarFeed:
+        stored = replace(record, id=_next_id(self._tables.feeds))
+        self._tables.feeds[stored.id] = stored
+        return stored
+
+    def revoke_feed(self, clinic_id: int, feed_id: int, at: dt.datetime) -> bool:
+        current = _scoped(self._tables.feeds, clinic_id, feed_id)
+        if current is None or current.revoked_at is not None:
+            return False
+        self._tables.feeds[feed_id] = replace(current, revoked_at=at)
+        return True
 
 
 def _newest_first(alerts: list[ClinicAlert]) -> list[ClinicAlert]:
@@ -1071,6 +1282,7 @@ class FakeUnitOfWork:
         self.audit = FakeAuditTrail(self)
         self.web_sessions = FakeWebSessions(self)
         self.appointments = FakeAppointments(self)
+        self.clinic_setup = FakeClinicSetup(self)
         self.alerts = FakeAlerts(self)
         self.recovery_links = FakeRecoveryLinks(self)
         self.patient_links = FakePatientLinks(self)

@@ -112,6 +112,11 @@ class Appointment:
     outside_window_reason: str = ""
     reminded_at: dt.datetime | None = None
     """When the patient's e-mail reminder was queued (once only)."""
+    confirmed_at: dt.datetime | None = None
+    """When the patient said they will come (from the reminder's link)."""
+    change_requested_at: dt.datetime | None = None
+    """When the patient asked for another time, and what they wrote."""
+    change_note: str = ""
     version: int = 1
 
     @property
@@ -303,11 +308,13 @@ def free_slots(
     *,
     step_minutes: int = 15,
     limit: int = 12,
+    per_day: int | None = None,
 ) -> list[dt.datetime]:
     """The first ``limit`` starts (UTC) on ``days`` where a ``minutes`` booking clashes with
-    nothing, every ``step_minutes`` from opening time."""
+    nothing, every ``step_minutes`` from opening time; at most ``per_day`` on one day."""
     found: list[dt.datetime] = []
     for day in days:
+        today_count = 0
         hours = setup.hours.get(day.weekday())
         if hours is None or setup.closure_on(day) is not None:
             continue
@@ -322,8 +329,11 @@ def free_slots(
             slot = Slot(start, minutes, provider_id, room_id, device_id)
             if not clashes(slot, booked, setup):
                 found.append(start)
+                today_count += 1
                 if len(found) >= limit:
                     return found
+                if per_day is not None and today_count >= per_day:
+                    break
             moment += dt.timedelta(minutes=step_minutes)
     return found
 

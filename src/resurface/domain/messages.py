@@ -14,6 +14,8 @@ class NotificationKind(StrEnum):
     """The patient's own link for the whole series, e-mailed when the clinic hands it over."""
     BREAK_GLASS = "break_glass"
     """The front desk opened a chart in an emergency: the medical director is told."""
+    VISIT_REMINDER = "visit_reminder"
+    """A patient is reminded of an appointment in the book."""
 
 
 class NotificationStatus(StrEnum):

@@ -384,6 +384,17 @@ class Appointments(Protocol):
         """Write over the version ``record`` was read at; ``VersionConflict`` when stale."""
         ...
 
+    def mark_reminded(self, clinic_id: int, appointment_id: int, at: dt.datetime) -> None: ...
+    def patient_answer(
+        self,
+        clinic_id: int,
+        appointment_id: int,
+        *,
+        confirmed_at: dt.datetime | None,
+        change_requested_at: dt.datetime | None,
+        change_note: str,
+    ) -> None: ...
+
     def set_status(
         self, clinic_id: int, appointment_id: int, status: AppointmentStatus
     ) -> None: ...

@@ -501,6 +501,9 @@ appointments = Table(
     Column("cancel_reason", Text, nullable=False, server_default=""),
     Column("outside_window_reason", Text, nullable=False, server_default=""),
     Column("reminded_at", UtcDateTime()),
+    Column("confirmed_at", UtcDateTime()),
+    Column("change_requested_at", UtcDateTime()),
+    Column("change_note", Text, nullable=False, server_default=""),
     _version(),
     Index("ix_appointments_clinic_due", "clinic_id", "status", "due_on"),
     # the clash check and the day and week views: a time range of one clinic

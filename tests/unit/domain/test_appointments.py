@@ -271,3 +271,9 @@ def test_set_up_checks_name_the_bad_field() -> None:
 
 def test_initials_only_leave_the_clinic() -> None:
     assert initials("Sam", "Plan") == "S.P."
+
+
+def test_free_slots_spread_over_days_when_asked() -> None:
+    days = [MONDAY, MONDAY + dt.timedelta(1)]
+    found = free_slots(days, 30, ANNA, ROOM_1, None, [], setup(), limit=4, per_day=2)
+    assert [s.astimezone(LONDON).date() for s in found] == [days[0], days[0], days[1], days[1]]

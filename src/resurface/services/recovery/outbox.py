@@ -21,6 +21,7 @@ from resurface.domain.people import Clinic, Role
 from resurface.services.context import Context
 from resurface.services.ports import Mailer, UnitOfWork
 from resurface.services.recovery.reminders import queue_reminders
+from resurface.services.scheduling.reminders import queue_visit_reminders
 
 FIRST_RETRY = dt.timedelta(minutes=1)
 LONGEST_RETRY = dt.timedelta(hours=6)
@@ -38,10 +39,11 @@ class DeliveryReport:
 
 def run_once(ctx: Context, *, sender: str) -> DeliveryReport:
     """One round, for ``resurface notify run`` and the web app's loop alike: queue the check-in
-    reminders due by now (the clinic's day and time), then deliver every message that is due
-    through ``ctx.mailer`` from the address ``sender``."""
+    and appointment reminders due by now (the clinic's day and time), then deliver every message
+    that is due through ``ctx.mailer`` from the address ``sender``."""
     now = ctx.clock.now()
     queued = queue_reminders(ctx.uow, ctx.links, now, zone=ctx.clock.zone)
+    queued += queue_visit_reminders(ctx.uow, now, zone=ctx.clock.zone, links=ctx.links)
     if ctx.mailer is None:
         return DeliveryReport(0, 0, queued, mail_server=False)
     delivery = deliver_due(ctx.uow, ctx.mailer, sender, now)

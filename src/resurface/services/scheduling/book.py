@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from resurface.domain.appointments import (
+    ACTIVE,
     VISIT_KINDS,
     Appointment,
     AppointmentKind,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from resurface.services.context import Context
 
 REASON_MAX = 200
+_HOLDING = frozenset(s.value for s in ACTIVE)
 CLINICIAN_STATUSES = frozenset({AppointmentStatus.IN_TREATMENT, AppointmentStatus.DONE})
 
 
@@ -135,6 +137,7 @@ def move(ctx: Context, actor: Actor, appointment_id: int, request: MoveRequest) 
         minutes = request.minutes or current.minutes or lengths(uow, clinic.id, ctx.rules.book)[
             current.kind]  # fmt: skip
         device = None if request.clear_device else (request.device_id or current.device_id)
+        retimed = bool(request.day or request.time)  # the patient's answers were for the old time
         moved = replace(
             current,
             due_on=day,
@@ -145,6 +148,9 @@ def move(ctx: Context, actor: Actor, appointment_id: int, request: MoveRequest) 
             device_id=device,
             outside_window_reason=request.outside_window_reason.strip()
             or current.outside_window_reason,
+            reminded_at=None if retimed else current.reminded_at,
+            confirmed_at=None if retimed else current.confirmed_at,
+            change_requested_at=None if retimed else current.change_requested_at,
         )
         check_booking(uow, ctx, clinic, moved)
         saved = uow.appointments.save(moved)
@@ -189,6 +195,9 @@ def mark(
         if current.kind is AppointmentKind.CHECKIN:
             raise InvalidInput("kind", "a check-in day is marked by the patient's check-in")
         check_transition(current.status, status, "")
+        if status.value in _HOLDING and not current.active and current.starts_at is not None:
+            # a no-show who turns up after all takes the slot back only if it is still free
+            check_booking(uow, ctx, clinic_of(uow, actor), replace(current, status=status))
         saved = uow.appointments.save(replace(current, status=status))
         audit.record(
             uow, actor, "mark", "appointment", saved.id, patient_id=saved.patient_id,

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 
 from resurface.domain.appointments import Appointment, AppointmentKind, AppointmentStatus, initials
 from resurface.domain.clinic_setup import CalendarFeed, ClinicSetup, FeedSubject
-from resurface.domain.people import Clinic, Role
+from resurface.domain.people import Clinic, Patient, Role
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import LinkNotUsable, NotFound, PermissionDenied
+from resurface.services.ports import UnitOfWork
 from resurface.services.scheduling.setup import load_setup, providers
 
 if TYPE_CHECKING:
@@ -154,18 +155,22 @@ def patient_calendar(ctx: Context, actor: Actor, patient_id: int) -> Calendar:
         patient = uow.patients.get(actor.clinic_id, patient_id)
         if clinic is None or patient is None:
             raise NotFound("patient", patient_id)
-        zone = ctx.clock.zone_of(clinic)
-        setup = load_setup(uow, clinic, zone)
-        today = ctx.clock.today_of(clinic)
-        events = tuple(
-            _event(a, clinic, f"{a.kind.label} at {clinic.name}", _room(setup, a.room_id))
-            for a in uow.appointments.for_patient(clinic.id, patient.id)
-            if a.starts_at is not None and a.due_on >= today
-            and a.kind is not AppointmentKind.CHECKIN
-        )  # fmt: skip
+        calendar = patient_events(uow, ctx, clinic, patient)
         audit.record(uow, actor, "calendar_read", "patient", patient.id, patient_id=patient.id)
         uow.commit()
-        return Calendar(f"{clinic.name}: your appointments", str(zone), events)
+        return calendar
+
+
+def patient_events(uow: UnitOfWork, ctx: Context, clinic: Clinic, patient: Patient) -> Calendar:
+    zone = ctx.clock.zone_of(clinic)
+    setup = load_setup(uow, clinic, zone)
+    today = ctx.clock.today_of(clinic)
+    events = tuple(
+        _event(a, clinic, f"{a.kind.label} at {clinic.name}", _room(setup, a.room_id))
+        for a in uow.appointments.for_patient(clinic.id, patient.id)
+        if a.starts_at is not None and a.due_on >= today and a.kind is not AppointmentKind.CHECKIN
+    )
+    return Calendar(f"{clinic.name}: your appointments", str(zone), events)
 
 
 def _room(setup: ClinicSetup, room_id: int | None) -> str:

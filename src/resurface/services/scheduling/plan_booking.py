@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from resurface.services.context import Context
 
 SLOTS_SHOWN = 12
+SLOTS_A_DAY = 3
+"""Free slots proposed per day, so the proposals cover several days of the window."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def plan_window(
                     or (device_id is not None and a.device_id == device_id)
                 ]  # fmt: skip
                 slots = free_slots(days, minutes, provider_id, room_id, device_id, booked, setup,
-                                   limit=SLOTS_SHOWN)  # fmt: skip
+                                   limit=SLOTS_SHOWN, per_day=SLOTS_A_DAY)  # fmt: skip
         ahead = tuple(
             a for a in uow.appointments.for_patient(clinic.id, patient.id)
             if a.plan_id == plan.id and a.kind is AppointmentKind.SESSION and a.active

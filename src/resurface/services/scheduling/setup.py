@@ -34,6 +34,16 @@ if TYPE_CHECKING:
     from resurface.services.context import Context
 
 
+DEFAULT_REMINDER_HOURS = 24
+"""How long before an appointment the patient is reminded unless the clinic sets its own."""
+MAX_REMINDER_HOURS = 7 * 24
+
+
+def reminder_hours(uow: UnitOfWork, clinic_id: int) -> int:
+    own = uow.clinic_setup.reminder_hours(clinic_id)
+    return DEFAULT_REMINDER_HOURS if own is None else own
+
+
 @dataclass(frozen=True)
 class SetupView:
     clinic: Clinic
@@ -46,6 +56,8 @@ class SetupView:
     lengths: Mapping[AppointmentKind, int]
     """The length of each kind of visit: the clinic's own, else the rule base's default."""
     own_lengths: frozenset[AppointmentKind]
+    reminder_hours: int
+    """How long before an appointment the patient is e-mailed (0: not at all)."""
 
 
 def providers(uow: UnitOfWork, clinic_id: int) -> list[User]:
@@ -92,6 +104,7 @@ def view_setup(ctx: Context, actor: Actor) -> SetupView:
             working_days=records.working_days(clinic.id),
             lengths=lengths(uow, clinic.id, ctx.rules.book),
             own_lengths=frozenset(AppointmentKind(k) for k in own),
+            reminder_hours=reminder_hours(uow, clinic.id),
         )
 
 
@@ -206,6 +219,17 @@ def set_length(ctx: Context, actor: Actor, kind: AppointmentKind, minutes: int) 
         uow.commit()
 
 
+def set_reminder_hours(ctx: Context, actor: Actor, hours: int) -> None:
+    require(actor, Permission.MANAGE_CLINIC)
+    if not 0 <= hours <= MAX_REMINDER_HOURS:
+        raise InvalidInput("reminder_hours", f"0 (none) to {MAX_REMINDER_HOURS} hours")
+    with ctx.uow() as uow:
+        uow.clinic_setup.set_reminder_hours(actor.clinic_id, hours)
+        detail = f"{hours} hours before"
+        audit.record(uow, actor, "set_reminders", "clinic", actor.clinic_id, detail=detail)
+        uow.commit()
+
+
 def _clinic(uow: UnitOfWork, actor: Actor) -> Clinic:
     clinic = uow.clinics.get(actor.clinic_id)
     if clinic is None:
@@ -226,6 +250,7 @@ __all__ = [
     "save_room",
     "set_hours",
     "set_length",
+    "set_reminder_hours",
     "set_working_days",
     "view_setup",
 ]

@@ -22,6 +22,10 @@ from resurface.storage.tables import (
 )
 
 _ACTIVE = sorted(s.value for s in ACTIVE)
+_KINDS = {k.value: k for k in AppointmentKind}
+_STATUSES = {s.value: s for s in AppointmentStatus}
+_READ = [c for c in appointments.c if c.name not in ("created_at", "ends_at")]
+"""What a record is read from (``ends_at`` is derived, ``created_at`` not in the record)."""
 
 
 class SqlAppointments(Repository):
@@ -35,7 +39,7 @@ class SqlAppointments(Repository):
 
     def get(self, clinic_id: int, appointment_id: int) -> Appointment | None:
         row = self.connection.execute(
-            select(appointments).where(
+            select(*_READ).where(
                 appointments.c.id == appointment_id, appointments.c.clinic_id == clinic_id
             )
         ).first()
@@ -43,7 +47,7 @@ class SqlAppointments(Repository):
 
     def for_patient(self, clinic_id: int, patient_id: int) -> list[Appointment]:
         query = (
-            select(appointments)
+            select(*_READ)
             .where(appointments.c.clinic_id == clinic_id, appointments.c.patient_id == patient_id)
             .order_by(appointments.c.due_on, appointments.c.starts_at, appointments.c.id)
         )
@@ -51,7 +55,7 @@ class SqlAppointments(Repository):
 
     def due(self, clinic_id: int, until: dt.date) -> list[Appointment]:
         query = (
-            select(appointments)
+            select(*_READ)
             .where(
                 appointments.c.clinic_id == clinic_id,
                 appointments.c.status == AppointmentStatus.BOOKED.value,
@@ -85,7 +89,7 @@ class SqlAppointments(Repository):
     def day_entries(self, clinic_id: int, first: dt.date, last: dt.date) -> list[Appointment]:
         """Booked entries without a time on ``first``..``last`` (sessions to be given a time)."""
         query = (
-            select(appointments)
+            select(*_READ)
             .where(
                 appointments.c.clinic_id == clinic_id,
                 appointments.c.status == AppointmentStatus.BOOKED.value,
@@ -154,6 +158,32 @@ class SqlAppointments(Repository):
             )
         return replace(record, version=record.version + 1)
 
+    def mark_reminded(self, clinic_id: int, appointment_id: int, at: dt.datetime) -> None:
+        """The reminder is queued: not a change of the booking, so the version stays."""
+        self.connection.execute(
+            update(appointments)
+            .where(appointments.c.id == appointment_id, appointments.c.clinic_id == clinic_id)
+            .values(reminded_at=at)
+        )
+
+    def patient_answer(
+        self,
+        clinic_id: int,
+        appointment_id: int,
+        *,
+        confirmed_at: dt.datetime | None,
+        change_requested_at: dt.datetime | None,
+        change_note: str,
+    ) -> None:
+        """The patient's answer to a reminder: not a change of the booking, so the version
+        stays (a front desk's move in flight is not refused for it)."""
+        self.connection.execute(
+            update(appointments)
+            .where(appointments.c.id == appointment_id, appointments.c.clinic_id == clinic_id)
+            .values(confirmed_at=confirmed_at, change_requested_at=change_requested_at,
+                    change_note=change_note)
+        )  # fmt: skip
+
     def set_status(self, clinic_id: int, appointment_id: int, status: AppointmentStatus) -> None:
         self.connection.execute(
             update(appointments)
@@ -163,7 +193,7 @@ class SqlAppointments(Repository):
 
 
 def _overlapping(clinic_id: int, start: dt.datetime, end: dt.datetime) -> Select[Any]:
-    return select(appointments).where(
+    return select(*_READ).where(
         appointments.c.clinic_id == clinic_id,
         appointments.c.starts_at < end,
         appointments.c.ends_at > start,
@@ -171,22 +201,11 @@ def _overlapping(clinic_id: int, start: dt.datetime, end: dt.datetime) -> Select
 
 
 def _appointment(row: Any) -> Appointment:
+    # positional, in the dataclass's order: the week of a busy clinic maps 600 of these
     return Appointment(
-        id=row.id,
-        clinic_id=row.clinic_id,
-        patient_id=row.patient_id,
-        kind=AppointmentKind(row.kind),
-        due_on=row.due_on,
-        after_session_id=row.after_session_id,
-        plan_id=row.plan_id,
-        status=AppointmentStatus(row.status),
-        starts_at=row.starts_at,
-        minutes=row.minutes,
-        provider_id=row.provider_id,
-        room_id=row.room_id,
-        device_id=row.device_id,
-        cancel_reason=row.cancel_reason,
-        outside_window_reason=row.outside_window_reason,
-        reminded_at=row.reminded_at,
-        version=row.version,
-    )
+        row.id, row.clinic_id, row.patient_id, _KINDS[row.kind], row.due_on,
+        row.after_session_id, row.plan_id, _STATUSES[row.status], row.starts_at, row.minutes,
+        row.provider_id, row.room_id, row.device_id, row.cancel_reason,
+        row.outside_window_reason, row.reminded_at, row.confirmed_at, row.change_requested_at,
+        row.change_note, row.version,
+    )  # fmt: skip

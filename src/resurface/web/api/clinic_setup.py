@@ -17,6 +17,7 @@ from resurface.web.api.schemas.appointments import (
     NamedIn,
     NamedOut,
     NameIn,
+    RemindersIn,
     SetupOut,
     WorkingDaysIn,
 )
@@ -98,4 +99,11 @@ def set_length(
     ctx: ContextDep, session: CheckedSessionDep, kind: AppointmentKind, body: LengthIn
 ) -> SetupOut:
     setup.set_length(ctx, session.actor, kind, body.minutes)
+    return _view(ctx, session)
+
+
+@router.put("/reminders", response_model=SetupOut)
+def set_reminders(ctx: ContextDep, session: CheckedSessionDep, body: RemindersIn) -> SetupOut:
+    """How long before an appointment the patient is e-mailed a reminder (0: none)."""
+    setup.set_reminder_hours(ctx, session.actor, body.hours)
     return _view(ctx, session)

@@ -25,6 +25,7 @@ from resurface.web.pages import (
     second_factor,
     sessions,
     signin,
+    visit_links,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -51,6 +52,7 @@ for module in (
     consents,
     account_sessions,
     second_factor,
+    visit_links,
 ):
     router.include_router(module.router)
 

@@ -135,6 +135,10 @@ def book_page(
     found = views.read_book(ctx, actor, days[0], days[-1])
     mine = actor.user_id if actor.user_id in found.setup.providers else None
     grid = day_grid(found, shown, by, mine) if view == "day" else None
+    cells: dict[tuple[int | None, dt.date], list[BookEntry]] = {}
+    if view == "week":
+        for entry in found.entries:
+            cells.setdefault((_key_of(entry, by), entry.start.date()), []).append(entry)
     return page(
         request,
         "book.html",
@@ -149,7 +153,7 @@ def book_page(
         step=STEP,
         previous=shown - dt.timedelta(days=7 if view == "week" else 1),
         following=shown + dt.timedelta(days=7 if view == "week" else 1),
-        key_of=_key_of,
+        cells=cells,
         saved=request.query_params.get("saved", ""),
     )
 

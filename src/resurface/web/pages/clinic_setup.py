@@ -202,3 +202,24 @@ def _date(text: str, field: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(field, "give a date like 2026-12-24") from None
+
+
+@router.post("/reminders")
+def reminders(
+    request: Request,
+    ctx: ContextDep,
+    session: CheckedSessionDep,
+    hours: Annotated[str, Form(max_length=4)] = "",
+) -> Response:
+    try:
+        setup.set_reminder_hours(ctx, session.actor, _hours(hours))
+    except InvalidInput as error:
+        return _page(request, ctx, session, errors=error.by_field(), status=422)
+    return _saved()
+
+
+def _hours(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidInput("reminder_hours", "a whole number of hours") from None

@@ -132,8 +132,8 @@ def test_arrival_and_no_show_at_the_desk_treatment_and_done_by_the_clinician(boo
     gone = booking.mark(book.ctx, book.desk, late.id, 1, AppointmentStatus.NO_SHOW)
     assert gone.status is AppointmentStatus.NO_SHOW
     assert booking.book(book.ctx, book.desk, review(book, dt.time(11))).id  # the slot is free
-    back = booking.mark(book.ctx, book.desk, late.id, 2, AppointmentStatus.ARRIVED)  # came late
-    assert back.status is AppointmentStatus.ARRIVED
+    with pytest.raises(BookingClash):  # came late after all, but the slot is taken now
+        booking.mark(book.ctx, book.desk, late.id, 2, AppointmentStatus.ARRIVED)
 
 
 def test_every_write_and_read_of_the_book_is_audited(book: Book) -> None:
@@ -306,3 +306,35 @@ def test_a_series_that_clashes_books_nothing_and_names_the_day(book: Book) -> No
         sessions = [a for a in uow.appointments.for_patient(book.seeded.clinic.id, book.patient_id)
                     if a.kind is AppointmentKind.SESSION]  # fmt: skip
     assert sessions == []
+
+
+def test_recording_a_session_keeps_the_timed_series_ahead(book: Book, runtime: Runtime) -> None:
+    """The session booked at a time today is done; those booked later stay; no day entry is
+    added for the next session when one is booked at a time already."""
+    from resurface.services import sessions
+
+    with book.ctx.uow() as uow:  # a plan of four: three to go
+        from dataclasses import replace
+
+        plan = uow.charts.chart(book.seeded.clinic.id, book.patient_id).plans[0]
+        uow.charts.update_plan(replace(plan, items=(replace(plan.items[0], chosen_sessions=4),)))
+        uow.commit()
+    window = plan_booking.plan_window(book.ctx, book.desk, book.patient_id)
+    assert window.window is not None
+    first = window.window.earliest
+    while first.weekday() > 3:
+        first += dt.timedelta(days=1)
+    series = plan_booking.book_series(book.ctx, book.desk, plan_booking.SeriesRequest(
+        book.patient_id, first, dt.time(10), book.clinician.user_id, book.room1))  # fmt: skip
+    on_the_day = book.ctx.at(dt.datetime.combine(first, dt.time(11), tzinfo=dt.UTC))
+    area = sessions.AreaEntry("perioral", "fractional_ablative_co2", energy_mj=15.0,
+                              density_pct=10.0, passes=2)  # fmt: skip
+    entry = sessions.SessionEntry(first, "Test CO2", (area,), proceed_reason="test")
+    sessions.record_session(on_the_day, book.clinician, book.patient_id, entry)
+    with book.ctx.uow() as uow:
+        after = {a.id: a for a in uow.appointments.for_patient(book.seeded.clinic.id,
+                                                                book.patient_id)}  # fmt: skip
+    assert after[series[0].id].status is AppointmentStatus.DONE
+    assert [after[s.id].status for s in series[1:]] == [AppointmentStatus.BOOKED] * 2
+    untimed = [a for a in after.values() if a.kind is AppointmentKind.SESSION and not a.timed]
+    assert untimed == []

@@ -140,6 +140,9 @@ def upgrade() -> None:
             sa.Column("outside_window_reason", sa.Text(), server_default="", nullable=False)
         )
         batch_op.add_column(sa.Column("reminded_at", UTC, nullable=True))
+        batch_op.add_column(sa.Column("confirmed_at", UTC, nullable=True))
+        batch_op.add_column(sa.Column("change_requested_at", UTC, nullable=True))
+        batch_op.add_column(sa.Column("change_note", sa.Text(), server_default="", nullable=False))
         batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
         batch_op.create_foreign_key(
             batch_op.f("fk_appointments_provider_id_users"), "users", ["provider_id"], ["id"]
@@ -176,6 +179,9 @@ def downgrade() -> None:
         )
         for column in (
             "version",
+            "change_note",
+            "change_requested_at",
+            "confirmed_at",
             "reminded_at",
             "outside_window_reason",
             "cancel_reason",

@@ -213,6 +213,7 @@ class SetupOut(BaseModel):
     devices: list[NamedOut]
     clinicians: list[ClinicianDaysOut]
     lengths: dict[str, int]
+    reminder_hours: int
 
     @classmethod
     def of(cls, view: SetupView) -> SetupOut:
@@ -231,6 +232,7 @@ class SetupOut(BaseModel):
                 for u in view.clinicians
             ],
             lengths={k.value: m for k, m in view.lengths.items()},
+            reminder_hours=view.reminder_hours,
         )  # fmt: skip
 
 
@@ -267,3 +269,7 @@ class WorkingDaysIn(InputModel):
 
 class LengthIn(InputModel):
     minutes: Minutes
+
+
+class RemindersIn(InputModel):
+    hours: Annotated[int, Field(strict=True, ge=0, le=168, description="0: no reminders")]
