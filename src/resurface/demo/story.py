@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from resurface.demo import book as demo_book
 from resurface.demo.cast import CLINICS, DEMO_PASSWORD, PATIENTS, DemoClinic, DemoPatient
 from resurface.demo.photos import render_skin
 from resurface.domain.appointments import Appointment
@@ -97,6 +98,10 @@ def load_demo(ctx: Context) -> DemoReport:
             )
             story.tell(demo_patient)
             count += 1
+        with ctx.uow() as uow:
+            patients = uow.patients.in_clinic(director.clinic_id)
+        clinician_ids = [u.id for u in clinicians]
+        demo_book.open_book(ctx, actor_of(director, SOURCE), clinician_ids, patients)
     with ctx.uow() as uow:
         detail = f"{count} patients"
         audit.record(uow, None, "demo_loaded", "clinic", "*", detail=detail)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+
 from resurface.bootstrap import Runtime
 from resurface.demo import story as demo
+from resurface.domain.appointments import VISIT_KINDS, AppointmentKind
 from resurface.domain.codes import RedFlag, Score
 from resurface.domain.journey import Stage
 from resurface.domain.people import Role
 from resurface.domain.recovery import expected_course
 from resurface.services import patients
 from resurface.services.auth import actor_of
+
+WEEK = dt.timedelta(days=8)
 
 
 def test_demo_loads_once_with_every_stage_in_both_clinics(runtime: Runtime) -> None:
@@ -29,6 +35,27 @@ def test_demo_loads_once_with_every_stage_in_both_clinics(runtime: Runtime) -> N
             )
             assert page.total == 10
             assert {s.stage for s in page.items} == set(Stage)
+            _the_book_is_open(runtime, clinic.id)
+
+
+def _the_book_is_open(runtime: Runtime, clinic_id: int) -> None:
+    """Hours, rooms and lasers are set, and the coming open days hold timed visits of every kind
+    with both clinicians, none clashing."""
+    now = runtime.context.clock.now()
+    with runtime.context.uow() as uow:
+        assert sorted(uow.clinic_setup.hours(clinic_id)) == [0, 1, 2, 3, 4, 5]
+        assert len(uow.clinic_setup.rooms(clinic_id)) == 3
+        assert len(uow.clinic_setup.devices(clinic_id)) == 2
+        coming = uow.appointments.between(clinic_id, now - dt.timedelta(days=1), now + WEEK)
+    timed = [a for a in coming if a.starts_at is not None]
+    assert {a.kind for a in timed} == set(VISIT_KINDS) - {AppointmentKind.OTHER}
+    assert len({a.provider_id for a in timed}) == 2
+    assert len(timed) >= 30
+    for first, second in itertools.combinations(timed, 2):
+        assert first.starts_at and first.ends_at and second.starts_at and second.ends_at
+        overlap = first.starts_at < second.ends_at and second.starts_at < first.ends_at
+        shared = first.provider_id == second.provider_id or first.room_id == second.room_id
+        assert not (overlap and shared), (first, second)
 
 
 def test_demo_check_ins_follow_the_expected_course_but_for_one_warning_sign(
