@@ -53,7 +53,7 @@ from resurface.domain.errors import VersionConflict
 from resurface.domain.journey import Progress, Stage, stage_of
 from resurface.domain.links import PatientLink, RecoveryLink
 from resurface.domain.measurements import PhotoMeasurement
-from resurface.domain.messages import Notification, NotificationStatus
+from resurface.domain.messages import UNSENT, Notification, NotificationStatus
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import SEARCH_WORD_MIN, Clinic, Patient, User, name_key, search_words
 from resurface.domain.sharing import SharedResult
@@ -1048,7 +1048,7 @@ class FakeResultShares(_Repository):
 
 
 def _due(record: Notification, at: dt.datetime) -> bool:
-    if record.status is NotificationStatus.SENT:
+    if record.status not in UNSENT:
         return False
     return record.next_attempt_at is None or record.next_attempt_at <= at
 
@@ -1080,6 +1080,19 @@ class FakeNotifications(_Repository):
                 next_attempt_at=record.next_attempt_at,
                 sent_at=record.sent_at,
             )
+
+    def withdraw_reminders(self, clinic_id: int, appointment_id: int) -> int:
+        table = self._tables.notifications
+        waiting = [
+            key
+            for key, n in table.items()
+            if n.clinic_id == clinic_id
+            and n.appointment_id == appointment_id
+            and n.status in UNSENT
+        ]
+        for key in waiting:
+            table[key] = replace(table[key], status=NotificationStatus.WITHDRAWN)
+        return len(waiting)
 
     def claim(self, notification_id: int, now: dt.datetime, until: dt.datetime) -> bool:
         """Reserve a due message for one sender until ``until``; False if another has it."""

@@ -22,6 +22,12 @@ class NotificationStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    WITHDRAWN = "withdrawn"
+    """Not to be sent any more: a visit reminder whose appointment was cancelled or moved."""
+
+
+UNSENT = frozenset({NotificationStatus.PENDING, NotificationStatus.FAILED})
+"""The statuses the outbox still tries to deliver."""
 
 
 @dataclass(frozen=True)
@@ -42,3 +48,5 @@ class Notification:
     last_error: str = ""
     next_attempt_at: dt.datetime | None = None
     sent_at: dt.datetime | None = None
+    appointment_id: int | None = None
+    """A visit reminder's appointment."""

@@ -592,6 +592,8 @@ notifications = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("next_attempt_at", UtcDateTime()),
     Column("sent_at", UtcDateTime()),
+    # A visit reminder's appointment (no foreign key: its withdrawal needs only the id).
+    Column("appointment_id", Integer, index=True),
     Index("ix_notifications_status_next", "status", "next_attempt_at"),
 )
 

@@ -160,6 +160,30 @@ def test_the_outbox_offers_pending_and_due_retries_only(runtime: Runtime) -> Non
         assert due[1].last_error == "refused" and due[1].attempts == 1
 
 
+def test_an_appointments_waiting_reminders_are_withdrawn_and_never_sent(runtime: Runtime) -> None:
+    north = seed_clinic(runtime.context.uow, "north")
+    reminder = Notification(
+        0, north.clinic.id, NotificationKind.VISIT_REMINDER, "p@mail.test", "Visit", "body", NOW,
+        appointment_id=41,
+    )  # fmt: skip
+    with runtime.context.uow() as uow:
+        waiting = uow.notifications.add(reminder)
+        failed = uow.notifications.add(reminder)
+        uow.notifications.save_delivery(replace(failed, status=NotificationStatus.FAILED))
+        sent = uow.notifications.add(replace(reminder, status=NotificationStatus.SENT))
+        other = uow.notifications.add(replace(reminder, appointment_id=42))
+        uow.commit()
+    with runtime.context.uow() as uow:
+        assert uow.notifications.withdraw_reminders(north.clinic.id + 1, 41) == 0
+        assert uow.notifications.withdraw_reminders(north.clinic.id, 41) == 2
+        uow.commit()
+    with runtime.context.uow() as uow:
+        assert [n.id for n in uow.notifications.ready_to_send(NOW)] == [other.id]
+        statuses = {n.id: n.status for n in uow.notifications.in_clinic(north.clinic.id)}
+    assert statuses[waiting.id] is statuses[failed.id] is NotificationStatus.WITHDRAWN
+    assert statuses[sent.id] is NotificationStatus.SENT
+
+
 def test_outcomes_and_photo_measurements_round_trip(runtime: Runtime) -> None:
     north = seed_clinic(runtime.context.uow, "north")
     cid, pid = north.clinic.id, north.patient.id

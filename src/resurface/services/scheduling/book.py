@@ -154,6 +154,8 @@ def move(ctx: Context, actor: Actor, appointment_id: int, request: MoveRequest) 
         )
         check_booking(uow, ctx, clinic, moved)
         saved = uow.appointments.save(moved)
+        if retimed:  # a reminder of the old time must not go out
+            uow.notifications.withdraw_reminders(clinic.id, saved.id)
         audit.record(
             uow, actor, "move", "appointment", saved.id, patient_id=saved.patient_id,
             detail=describe(saved, zone),
@@ -172,6 +174,7 @@ def cancel(
         saved = uow.appointments.save(
             replace(current, status=AppointmentStatus.CANCELLED, cancel_reason=reason.strip())
         )
+        uow.notifications.withdraw_reminders(saved.clinic_id, saved.id)
         audit.record(
             uow, actor, "cancel", "appointment", saved.id, patient_id=saved.patient_id,
             detail=reason.strip(),

@@ -1,8 +1,9 @@
 """E-mail reminders of appointments: a clinic-set time before each booked appointment (24 hours
 unless the medical director sets another; 0 turns them off), through the same outbox as every
 other e-mail, with its retries. Queued once per booking - a move to another time queues a new
-one - and never for a cancelled appointment. The e-mail names the time, the place and the kind
-of visit, nothing clinical."""
+one - and never for a cancelled appointment; a reminder still waiting in the outbox when its
+appointment is cancelled or moved to another time is withdrawn (``services.scheduling.book``).
+The e-mail names the time, the place and the kind of visit, nothing clinical."""
 
 from __future__ import annotations
 
@@ -77,6 +78,7 @@ def _reminder(
         body=_body(clinic, patient, appointment, start, url),
         created_at=now,
         patient_id=patient.id,
+        appointment_id=appointment.id,
     )
 
 

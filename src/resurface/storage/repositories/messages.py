@@ -8,7 +8,12 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from resurface.domain.messages import Notification, NotificationKind, NotificationStatus
+from resurface.domain.messages import (
+    UNSENT,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+)
 from resurface.storage.repositories._base import Repository, values_of
 from resurface.storage.tables import (
     notifications,
@@ -24,7 +29,7 @@ class SqlNotifications(Repository):
         query = (
             select(notifications)
             .where(
-                notifications.c.status != NotificationStatus.SENT.value,
+                notifications.c.status.in_([status.value for status in UNSENT]),
                 (notifications.c.next_attempt_at.is_(None))
                 | (notifications.c.next_attempt_at <= at),
             )
@@ -49,13 +54,26 @@ class SqlNotifications(Repository):
             update(notifications)
             .where(
                 notifications.c.id == notification_id,
-                notifications.c.status != NotificationStatus.SENT.value,
+                notifications.c.status.in_([status.value for status in UNSENT]),
                 (notifications.c.next_attempt_at.is_(None))
                 | (notifications.c.next_attempt_at <= now),
             )
             .values(next_attempt_at=until)
         )
         return result.rowcount == 1
+
+    def withdraw_reminders(self, clinic_id: int, appointment_id: int) -> int:
+        """Withdraw the appointment's reminders still waiting to be sent; how many."""
+        result = self.connection.execute(
+            update(notifications)
+            .where(
+                notifications.c.clinic_id == clinic_id,
+                notifications.c.appointment_id == appointment_id,
+                notifications.c.status.in_([status.value for status in UNSENT]),
+            )
+            .values(status=NotificationStatus.WITHDRAWN.value)
+        )
+        return int(result.rowcount)
 
     def save_delivery(self, record: Notification) -> None:
         self.connection.execute(
@@ -87,4 +105,5 @@ def _notification(row: Any) -> Notification:
         last_error=row.last_error,
         next_attempt_at=row.next_attempt_at,
         sent_at=row.sent_at,
+        appointment_id=row.appointment_id,
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from resurface.domain.messages import NotificationKind
+from resurface.domain.messages import NotificationKind, NotificationStatus
 from resurface.services.scheduling import book as booking
 from resurface.services.scheduling import setup
 from resurface.services.scheduling.book import MoveRequest
@@ -50,6 +50,30 @@ def test_no_reminder_after_a_cancel_and_a_new_one_after_a_move(book: Book) -> No
     booking.move(book.ctx, book.desk, kept.id, MoveRequest(1, time=dt.time(11, 30)))
     assert queue_visit_reminders(book.ctx.uow, late) == 1  # the new time gets its own
     assert len(_reminders(book)) == 2 and "11:30" in _reminders(book)[0]  # latest first
+
+
+def test_a_reminder_waiting_in_the_outbox_is_withdrawn_by_a_cancel_or_a_move(book: Book) -> None:
+    """SMTP down (or not set yet): the reminders wait in the outbox; a cancel or a move to
+    another time withdraws the waiting one, and only the moved visit's new reminder is sent."""
+    _with_email(book)
+    cancelled = booking.book(book.ctx, book.desk, review(book, dt.time(10)))
+    moved = booking.book(book.ctx, book.desk, review(book, dt.time(11)))
+    late = dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC)
+    assert queue_visit_reminders(book.ctx.uow, late) == 2
+    booking.cancel(book.ctx, book.desk, cancelled.id, 1, "patient called")
+    booking.move(book.ctx, book.desk, moved.id, MoveRequest(1, time=dt.time(11, 30)))
+    assert queue_visit_reminders(book.ctx.uow, late) == 1
+    with book.ctx.uow() as uow:
+        waiting = uow.notifications.ready_to_send(late + dt.timedelta(minutes=1))
+        reminders = uow.notifications.in_clinic(book.seeded.clinic.id)
+    assert [n.appointment_id for n in waiting] == [moved.id]
+    assert "at 11:30" in waiting[0].subject  # the new time only
+    statuses = {(n.appointment_id, n.status) for n in reminders}
+    assert statuses == {
+        (cancelled.id, NotificationStatus.WITHDRAWN),
+        (moved.id, NotificationStatus.WITHDRAWN),
+        (moved.id, NotificationStatus.PENDING),
+    }
 
 
 def test_the_clinic_sets_the_time_or_turns_them_off(book: Book) -> None:
