@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from itertools import cycle
 
-from resurface.domain.appointments import AppointmentKind
+from resurface.domain.appointments import AppointmentKind, AppointmentStatus
 from resurface.domain.errors import DomainError
 from resurface.domain.people import Patient
 from resurface.services.access import Actor
@@ -64,9 +64,12 @@ def _room(rooms: list[int], seat: int, kind: AppointmentKind) -> int:
 
 
 def _booked(ctx: Context, actor: Actor, request: book.BookingRequest) -> int:
-    """1 when booked; 0 when the clinic's rules refuse it (a clash, a closed hour)."""
+    """1 when booked; 0 when the clinic's rules refuse it (a clash, a closed hour). A visit of
+    today that is already over is marked done, as the clinic would have."""
     try:
-        book.book(ctx, actor, request)
+        booked = book.book(ctx, actor, request)
+        if booked.ends_at is not None and booked.ends_at <= ctx.clock.now():
+            book.mark(ctx, actor, booked.id, booked.version, AppointmentStatus.DONE)
     except (DomainError, ServiceError):
         return 0
     return 1
