@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
+from resurface.domain.appointments import AppointmentStatus
 from resurface.domain.people import name_key
 from resurface.storage.tables import (
     alerts,
@@ -286,7 +287,7 @@ def _current(
             "due_on": due,
             "after_session_id": session_id,
             "plan_id": plan_id,
-            "status": "due",
+            "status": AppointmentStatus.BOOKED.value,
             "created_at": stamp,
         }
         _add(rows, appointments, appointment | owned)
