@@ -69,7 +69,9 @@ def test_a_face_photo_without_a_face_is_measured_whole_and_says_so(runtime: Runt
     uploaded = photos.upload_photo(
         runtime.context, actor, north.patient.id, "cheeks", _jpeg_with_gps(skin)
     )
-    assert uploaded.notes == (photos.NO_FACE_NOTE,)
+    no_face, quality = uploaded.notes  # the capture verdict follows, for a retake in the room
+    assert no_face == photos.NO_FACE_NOTE
+    assert quality.startswith("Capture quality: no scale: lengths are in pixels")
     assert uploaded.measurement is not None and len(uploaded.measurement.regions) == 1
     with pytest.raises(InvalidInput) as refused:
         photos.upload_photo(runtime.context, actor, north.patient.id, "cheeks", b"GIF89a")
