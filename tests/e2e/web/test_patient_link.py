@@ -132,26 +132,32 @@ def pdf_text(pdf: bytes, name: str) -> str:
 
 
 def qr_in(pdf: Path) -> str:
-    """What the QR code on the PDF's first page says (rendered at 150 dpi, read by OpenCV)."""
-    subprocess.run(
-        [
-            "pdftoppm",
-            "-png",
-            "-r",
-            "150",
-            "-f",
-            "1",
-            "-l",
-            "1",
-            "-singlefile",
-            str(pdf),
-            str(pdf.with_suffix("")) + "-qr",
-        ],
-        check=True,
-    )
-    image = cv2.imread(str(pdf.with_suffix("")) + "-qr.png")
-    found, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
-    return str(found)
+    """What the QR code on the PDF's first page says, read by OpenCV. OpenCV's detector misses
+    some codes at one resolution that it reads at another, so a few are tried."""
+    for dpi in (150, 300, 200, 100):
+        png = Path(f"{pdf.with_suffix('')}-qr-{dpi}")
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                str(dpi),
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                str(pdf),
+                str(png),
+            ],
+            check=True,
+        )
+        image = cv2.imread(f"{png}.png")
+        for detector in (cv2.QRCodeDetector(), cv2.QRCodeDetectorAruco()):
+            found, _, _ = detector.detectAndDecode(image)
+            if found:
+                return str(found)
+    return ""
 
 
 def assert_plain(text: str) -> None:
