@@ -17,7 +17,7 @@ from resurface.domain.errors import InvalidInput
 from resurface.services import consents, photo_consents
 from resurface.services.consents import ConsentOffer, Signature
 from resurface.services.errors import Conflict, LinkNotUsable, Throttled
-from resurface.web.deps import CheckedSessionDep, ContextDep, SessionDep
+from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
 from resurface.web.pages.render import page
 from resurface.web.patient_link import PATIENT_HEADERS
 from resurface.web.security import CSRF_FIELD, client_address, tokens_match
@@ -75,14 +75,7 @@ def sign_page(
     try:
         offer = consents.consent_offer(ctx, session.actor, patient_id, modality)
     except (Conflict, InvalidInput) as error:
-        return page(
-            request,
-            "consent_refused.html",
-            session,
-            409,
-            patient_id=patient_id,
-            reason=_reason(error),
-        )
+        return _refused(request, session, patient_id, error)
     return _sign_form(request, session, offer, action=request.url.path)
 
 
@@ -99,14 +92,7 @@ async def sign(
         errors = {p.field: p.message for p in error.problems}
         return _sign_form(request, session, offer, request.url.path, signature, errors, 422)
     except Conflict as error:
-        return page(
-            request,
-            "consent_refused.html",
-            session,
-            409,
-            patient_id=patient_id,
-            reason=_reason(error),
-        )
+        return _refused(request, session, patient_id, error)
     return RedirectResponse(f"/patients/{patient_id}/consents?signed=1", status_code=303)
 
 
@@ -117,14 +103,7 @@ def evidence_page(
     try:
         offer = consents.consent_offer(ctx, session.actor, patient_id, modality)
     except (Conflict, InvalidInput) as error:
-        return page(
-            request,
-            "consent_refused.html",
-            session,
-            409,
-            patient_id=patient_id,
-            reason=_reason(error),
-        )
+        return _refused(request, session, patient_id, error)
     return page(request, "consent_evidence.html", session, offer=offer)
 
 
@@ -135,14 +114,7 @@ def send_link(
     try:
         issued = consents.issue_link(ctx, session.actor, patient_id, modality)
     except (Conflict, InvalidInput) as error:
-        return page(
-            request,
-            "consent_refused.html",
-            session,
-            409,
-            patient_id=patient_id,
-            reason=_reason(error),
-        )
+        return _refused(request, session, patient_id, error)
     qr = Markup(segno.make(issued.url, error="m").svg_inline(scale=4))  # noqa: S704 - segno's own SVG
     return page(request, "consent_link.html", session, issued=issued, qr=qr, patient_id=patient_id)
 
@@ -269,3 +241,10 @@ def _reason(error: Exception) -> str:
     if isinstance(error, InvalidInput):
         return "; ".join(p.message for p in error.problems)
     return re.sub(r"\s+", " ", str(error))
+
+
+def _refused(request: Request, session: Session, patient_id: int, error: Exception) -> Response:
+    """Why no consent can be offered or signed now (treatment deferred, no plan, …), in words."""
+    return page(
+        request, "consent_refused.html", session, 409, patient_id=patient_id, reason=_reason(error)
+    )
