@@ -24,6 +24,7 @@ from resurface.services.auth import LoginPolicy
 from resurface.services.context import Clock, Context, Limits, SecretBox
 from resurface.services.patient_page import AftercareSheet
 from resurface.services.recovery.links import LinkSigner
+from resurface.services.results_report import ResultsReport
 from resurface.services.sign_in_throttle import Throttle
 from resurface.storage import backup, database
 from resurface.storage.audit_anchor import FileAuditAnchor
@@ -110,6 +111,7 @@ def build(settings: Settings) -> Runtime:
         photo_work=_photo_slots(settings.photo_workers),
         anchor=anchor,
         printer=_print_consent,
+        report_printer=_print_results_report,
     )
     return Runtime(settings, engine, context, limits)
 
@@ -118,6 +120,12 @@ def _print_consent(document: ConsentDocument) -> bytes:
     from resurface.reports import consent  # WeasyPrint loads slowly: only when a consent is signed
 
     return consent.signed_consent_pdf(document)
+
+
+def _print_results_report(report: ResultsReport) -> bytes:
+    from resurface.reports import results  # WeasyPrint loads slowly: only when a report is made
+
+    return results.results_pdf(report)
 
 
 def login_policy(settings: Settings) -> LoginPolicy:

@@ -56,6 +56,7 @@ from resurface.domain.measurements import PhotoMeasurement
 from resurface.domain.messages import UNSENT, Notification, NotificationStatus
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import SEARCH_WORD_MIN, Clinic, Patient, User, name_key, search_words
+from resurface.domain.results_report import SentReport
 from resurface.domain.sharing import SharedResult
 from resurface.domain.signin import FailureCount
 from resurface.services.clock import Clock
@@ -113,6 +114,7 @@ class _State:
     recovery_links: dict[int, RecoveryLink] = field(default_factory=dict)
     patient_links: dict[int, PatientLink] = field(default_factory=dict)
     result_shares: dict[int, SharedResult] = field(default_factory=dict)
+    sent_reports: dict[int, SentReport] = field(default_factory=dict)
     notifications: dict[int, Notification] = field(default_factory=dict)
     outcomes: dict[int, OutcomeRating] = field(default_factory=dict)
     measurements: dict[int, PhotoMeasurement] = field(default_factory=dict)
@@ -1047,6 +1049,21 @@ class FakeResultShares(_Repository):
         return True
 
 
+class FakeSentReports(_Repository):
+    def add(self, record: SentReport) -> SentReport:
+        stored = replace(record, id=_next_id(self._tables.sent_reports))
+        self._tables.sent_reports[stored.id] = stored
+        return stored
+
+    def for_patient(self, clinic_id: int, patient_id: int) -> list[SentReport]:
+        table = self._tables.sent_reports
+        return [
+            table[key]
+            for key in sorted(table)
+            if table[key].clinic_id == clinic_id and table[key].patient_id == patient_id
+        ]
+
+
 def _due(record: Notification, at: dt.datetime) -> bool:
     if record.status not in UNSENT:
         return False
@@ -1300,6 +1317,7 @@ class FakeUnitOfWork:
         self.recovery_links = FakeRecoveryLinks(self)
         self.patient_links = FakePatientLinks(self)
         self.result_shares = FakeResultShares(self)
+        self.sent_reports = FakeSentReports(self)
         self.notifications = FakeNotifications(self)
         self.outcomes = FakeOutcomeRatings(self)
         self.measurements = FakePhotoMeasurements(self)

@@ -16,6 +16,8 @@ class NotificationKind(StrEnum):
     """The front desk opened a chart in an emergency: the medical director is told."""
     VISIT_REMINDER = "visit_reminder"
     """A patient is reminded of an appointment in the book."""
+    RESULTS_REPORT = "results_report"
+    """The clinician sent the patient their results report (a link to it on their own page)."""
 
 
 class NotificationStatus(StrEnum):

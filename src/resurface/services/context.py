@@ -17,7 +17,14 @@ from resurface.domain.rulebase import RuleBase
 from resurface.imaging.ingest import DEFAULT_MAX_PIXELS
 from resurface.services.auth import LoginPolicy
 from resurface.services.clock import Clock
-from resurface.services.ports import AuditAnchor, ConsentPrinter, Mailer, PhotoStore, UnitOfWork
+from resurface.services.ports import (
+    AuditAnchor,
+    ConsentPrinter,
+    Mailer,
+    PhotoStore,
+    ResultsReportPrinter,
+    UnitOfWork,
+)
 from resurface.services.recovery.links import LinkSigner
 from resurface.services.second_factor import SecretBox
 
@@ -48,6 +55,8 @@ class Context:
     """The audit trail's keys and checkpoints, kept outside the database."""
     printer: ConsentPrinter | None = None
     """Renders a signed consent as a PDF (``reports.consent``, wired in bootstrap)."""
+    report_printer: ResultsReportPrinter | None = None
+    """Renders a results report as a PDF (``reports.results``, wired in bootstrap)."""
     photo_work: Callable[[], AbstractContextManager[object]] = nullcontext
     """Held while a photo is decoded and measured; bootstrap makes it a slot shared by the
     process, so however many uploads arrive at once, memory holds one photo at work."""

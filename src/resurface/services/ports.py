@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 from resurface.domain.alerts import ClinicAlert
 from resurface.domain.appointments import Appointment, AppointmentStatus
@@ -38,9 +38,13 @@ from resurface.domain.measurements import PhotoMeasurement
 from resurface.domain.messages import Notification
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Clinic, Patient, User
+from resurface.domain.results_report import SentReport
 from resurface.domain.sharing import SharedResult
 from resurface.domain.signin import FailureCount, SessionStage
 from resurface.services.clock import Clock
+
+if TYPE_CHECKING:  # the report's read model is a use case's answer, built on these ports
+    from resurface.services.results_report import ResultsReport
 
 
 @dataclass(frozen=True)
@@ -345,6 +349,12 @@ class ConsentPrinter(Protocol):
         ...
 
 
+class ResultsReportPrinter(Protocol):
+    def __call__(self, report: ResultsReport) -> bytes:
+        """The results report as PDF bytes (rendered without network)."""
+        ...
+
+
 class Appointments(Protocol):
     def add(self, record: Appointment) -> Appointment: ...
     def get(self, clinic_id: int, appointment_id: int) -> Appointment | None: ...
@@ -480,6 +490,11 @@ class ResultShares(Protocol):
     def withdraw(self, clinic_id: int, share_id: int, by: int, at: dt.datetime) -> bool: ...
 
 
+class SentReports(Protocol):
+    def add(self, record: SentReport) -> SentReport: ...
+    def for_patient(self, clinic_id: int, patient_id: int) -> list[SentReport]: ...
+
+
 class PatientLinks(Protocol):
     def add(self, record: PatientLink) -> PatientLink: ...
     def by_token_hash(self, token_hash: str) -> PatientLink | None: ...
@@ -544,6 +559,8 @@ class UnitOfWork(Protocol):
     def patient_links(self) -> PatientLinks: ...
     @property
     def result_shares(self) -> ResultShares: ...
+    @property
+    def sent_reports(self) -> SentReports: ...
     @property
     def notifications(self) -> Notifications: ...
     @property
@@ -636,8 +653,10 @@ __all__ = [
     "RecoveryLinks",
     "RequestKeys",
     "ResultShares",
+    "ResultsReportPrinter",
     "SecondFactor",
     "SecondFactors",
+    "SentReports",
     "SeriesFacts",
     "SignInFailures",
     "StageWindow",

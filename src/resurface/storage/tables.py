@@ -597,6 +597,22 @@ notifications = Table(
     Index("ix_notifications_status_next", "status", "next_attempt_at"),
 )
 
+sent_results_reports = Table(
+    "sent_results_reports",
+    metadata,
+    Column("id", RecordId, primary_key=True),
+    _clinic(),
+    _patient(),
+    Column("sent_by", ForeignKey("users.id"), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=False),
+    Column("recipient", String(200), nullable=False),
+    Column("pdf_sha256", String(64), nullable=False),
+    Column("notification_id", ForeignKey("notifications.id")),
+)
+"""Results reports e-mailed to patients: the PDF as sent (in the photo store under its SHA-256),
+who sent it and when, and the outbox message that told the patient."""
+
+
 outcome_ratings = Table(
     "outcome_ratings",
     metadata,

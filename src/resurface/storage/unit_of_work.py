@@ -30,6 +30,7 @@ from resurface.storage.repositories import (
     SqlRequestKeys,
     SqlResultShares,
     SqlSecondFactors,
+    SqlSentReports,
     SqlSignInFailures,
     SqlThrottles,
     SqlUsers,
@@ -56,6 +57,7 @@ class SqlUnitOfWork:
     recovery_links: SqlRecoveryLinks
     patient_links: SqlPatientLinks
     result_shares: SqlResultShares
+    sent_reports: SqlSentReports
     notifications: SqlNotifications
     outcomes: SqlOutcomeRatings
     measurements: SqlPhotoMeasurements
@@ -96,6 +98,7 @@ class SqlUnitOfWork:
         self.recovery_links = SqlRecoveryLinks(connection)
         self.patient_links = SqlPatientLinks(connection)
         self.result_shares = SqlResultShares(connection)
+        self.sent_reports = SqlSentReports(connection)
         self.notifications = SqlNotifications(connection)
         self.outcomes = SqlOutcomeRatings(connection)
         self.measurements = SqlPhotoMeasurements(connection)

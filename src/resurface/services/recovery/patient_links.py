@@ -218,13 +218,7 @@ def email_link(ctx: Context, actor: Actor, patient_id: int) -> Notification:
             raise InvalidInput("email", "the patient has no e-mail address: add one first")
         clinic = _clinic(uow, actor.clinic_id)
         now = ctx.clock.now()
-        usable = [
-            link
-            for link in current_links(uow, ctx.rules, actor.clinic_id, patient.id, now)
-            if link.usable(now)
-        ]
-        keys = ctx.links.for_clinic(clinic)
-        issued = _issued(keys, usable[-1]) if usable else _new_link(uow, ctx, actor, patient)
+        issued = working_link(uow, ctx, actor, patient)
         message = uow.notifications.add(
             Notification(
                 id=0,
@@ -249,6 +243,22 @@ def email_link(ctx: Context, actor: Actor, patient_id: int) -> Notification:
         )
         uow.commit()
         return message
+
+
+def working_link(
+    uow: UnitOfWork, ctx: Context, actor: Actor, patient: Patient
+) -> IssuedPatientLink:
+    """Inside the caller's unit of work: the patient's active link, or a new one (audited) when
+    none works; for what the clinic e-mails the patient."""
+    now = ctx.clock.now()
+    usable = [
+        link
+        for link in current_links(uow, ctx.rules, actor.clinic_id, patient.id, now)
+        if link.usable(now)
+    ]
+    if usable:
+        return _issued(ctx.links.for_clinic(_clinic(uow, actor.clinic_id)), usable[-1])
+    return _new_link(uow, ctx, actor, patient)
 
 
 def _body(clinic: Clinic, patient: Patient, issued: IssuedPatientLink) -> str:

@@ -19,6 +19,7 @@ from resurface.storage.repositories.messages import SqlNotifications
 from resurface.storage.repositories.outcomes import SqlOutcomeRatings
 from resurface.storage.repositories.patients import SqlPatients
 from resurface.storage.repositories.request_keys import SqlRequestKeys
+from resurface.storage.repositories.results_reports import SqlSentReports
 from resurface.storage.repositories.sign_in import SqlSecondFactors, SqlSignInFailures
 from resurface.storage.repositories.throttles import SqlThrottles
 from resurface.storage.repositories.users import SqlUsers
@@ -43,6 +44,7 @@ __all__ = [
     "SqlRequestKeys",
     "SqlResultShares",
     "SqlSecondFactors",
+    "SqlSentReports",
     "SqlSignInFailures",
     "SqlThrottles",
     "SqlUsers",

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from resurface.domain.errors import InvalidInput
-from resurface.services import patient_page, result_sharing
+from resurface.services import patient_page, result_sharing, results_report
 from resurface.services.errors import LinkNotUsable, Throttled
 from resurface.services.recovery import link_limits, patient_links
 from resurface.web.deps import CheckedSessionDep, ContextDep, RuntimeDep, SessionDep
@@ -123,6 +123,19 @@ def shared_photo(
     return Response(
         data, media_type=photo.media_type, headers={"Cache-Control": "private", **PATIENT_HEADERS}
     )
+
+
+@router.get("/p/{token}/results-report.pdf")
+def patient_results_report(request: Request, ctx: ContextDep, token: str) -> Response:
+    """The latest results report the clinic sent the patient, as it was sent."""
+    try:
+        link_limits.admit_patient(ctx, token, client_address(request))
+        data = results_report.patient_sent_report(ctx, token, source=client_address(request))
+    except Throttled as error:
+        return throttled(request, error)
+    except LinkNotUsable:
+        return not_usable(request)
+    return _pdf(data, "your-results.pdf", patient=True)
 
 
 @router.get("/p/{token}/sessions/{session_id}/aftercare.pdf")

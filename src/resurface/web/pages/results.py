@@ -1,4 +1,5 @@
-"""The results page: before/after photos measured, GAIS rating, sessions still needed."""
+"""The results page: before/after photos measured, GAIS rating, sessions still needed; the
+results report (patient's and chart version) to download, and sending it to the patient."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from resurface.domain.errors import InvalidInput
-from resurface.services import result_sharing, results
+from resurface.domain.results_report import ReportVersion
+from resurface.services import result_sharing, results, results_report
 from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
 from resurface.web.pages.render import page
 
@@ -100,6 +102,40 @@ def withdraw_share(
     return RedirectResponse(f"/patients/{patient_id}/results{pair}#sharing", status_code=303)
 
 
+@router.get("/patients/{patient_id}/results/report.pdf")
+def report_pdf(
+    ctx: ContextDep,
+    session: SessionDep,
+    patient_id: int,
+    version: Annotated[ReportVersion, Query()] = ReportVersion.PATIENT,
+) -> Response:
+    """The results report, the patient's version or the chart version."""
+    data = results_report.report_pdf(ctx, session.actor, patient_id, version)
+    return report_response(data, patient_id, version)
+
+
+def report_response(data: bytes, patient_id: int, version: ReportVersion) -> Response:
+    name = f"results-{patient_id}-{version.value}.pdf"
+    headers = {
+        "Content-Disposition": f'inline; filename="{name}"',
+        "Cache-Control": "private, no-store",
+    }
+    return Response(data, media_type="application/pdf", headers=headers)
+
+
+@router.post("/patients/{patient_id}/results/report/send")
+def send_report(
+    request: Request, ctx: ContextDep, session: CheckedSessionDep, patient_id: int
+) -> Response:
+    """E-mail the patient's version (only when the clinician presses send)."""
+    try:
+        results_report.send_report(ctx, session.actor, patient_id)
+    except InvalidInput as error:
+        form: dict[str, object] = {"value": "", "note": "", "errors": error.by_field()}
+        return _render(request, ctx, session, patient_id, form=form, status=422)
+    return RedirectResponse(f"/patients/{patient_id}/results#report", status_code=303)
+
+
 def _whole(value: str) -> int:
     try:
         return int(value)
@@ -128,4 +164,6 @@ def _render(
         form=form or {"value": "", "note": "", "errors": {}},
         today=ctx.clock.today(),
         response_words=RESPONSE_WORDS,
+        sent_reports=results_report.sent_reports(ctx, session.actor, patient_id),
+        zone=ctx.clock.zone,
     )

@@ -1,0 +1,492 @@
+"""The results report (a PDF in two versions) and sending the patient's version by e-mail.
+
+The report is gathered from the same answers as the Results page (``services.results``: the
+measured before/after of each region, the response across the series and the re-estimated
+sessions, GAIS), the recovery check-ins against the expected course (``domain.recovery``) and the
+appointment book. ``domain.results_report`` decides when a change across the series is beyond
+measurement noise. The chart version adds each session's laser settings, the alerts and the
+sources; the patient's version has no codes and no citations.
+
+Sending: the patient's version is rendered, kept in the photo store under its SHA-256 (what the
+patient reads is what was sent), and one e-mail is queued in the outbox with a link to it through
+the patient's own link. The e-mail itself holds no health data, as every e-mail of the outbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from resurface.domain.alerts import ClinicAlert
+from resurface.domain.chart import Chart, Photo, TreatmentSession, standing
+from resurface.domain.codes import Score
+from resurface.domain.errors import InvalidInput
+from resurface.domain.guide import area_phrase
+from resurface.domain.messages import Notification, NotificationKind
+from resurface.domain.outcomes import OutcomeRating
+from resurface.domain.people import Clinic, Patient
+from resurface.domain.photo_metrics import ChangeVerdict, metric_label
+from resurface.domain.photo_series import baseline_of
+from resurface.domain.recovery import course_for, expected_course_for
+from resurface.domain.reestimate import ResponseStatus
+from resurface.domain.results_report import (
+    ReportVersion,
+    SentReport,
+    series_noise_pct,
+    series_verdict,
+)
+from resurface.domain.rulebase import Grade, ModalityFamily, RuleBase
+from resurface.domain.sharing import region_words
+from resurface.imaging.errors import ImagingError
+from resurface.services import audit, results
+from resurface.services.access import Actor, Permission, require
+from resurface.services.context import Context
+from resurface.services.errors import LinkNotUsable, NotFound
+from resurface.services.patient_page import Visit, VisitKind, upcoming_visits
+from resurface.services.patients import find_patient_audited
+from resurface.services.ports import ResultsReportPrinter, UnitOfWork
+from resurface.services.recovery import patient_links
+from resurface.services.results import ItemResponse, MetricChange, ResultsView
+
+__all__ = [
+    "ItemProgress",
+    "RecoveryOfSession",
+    "RegionResult",
+    "ReportVersion",
+    "ResultsReport",
+    "SentReportRow",
+    "patient_sent_report",
+    "report_pdf",
+    "results_report",
+    "send_report",
+    "sent_reports",
+]
+
+HIDDEN_METRICS = frozenset({"l_star_mean", "b_star_mean"})
+"""Shown nowhere on Results either: lightness and yellowness move with the room's light."""
+
+
+@dataclass(frozen=True)
+class RegionResult:
+    """One region's baseline and latest photo side by side, with the overlay and the changes."""
+
+    region: str
+    before: Photo
+    after: Photo | None
+    before_image: bytes
+    after_image: bytes | None
+    overlay_png: bytes | None
+    changes: tuple[MetricChange, ...]
+    comparable: bool
+    problem: str
+    """Why nothing could be measured (the photos could not be compared), or empty."""
+    length_unit: str = "mm"
+    """``px`` when neither photo had a scale."""
+
+    def judged(self, verdict: str) -> tuple[MetricChange, ...]:
+        return tuple(c for c in self.changes if c.verdict == verdict)
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    on: dt.date
+    sessions_before: int
+    improvement_pct: float | None
+    verdict: ChangeVerdict
+
+
+@dataclass(frozen=True)
+class ItemProgress:
+    """The measured change of one plan item's concern across the series, and what it means for
+    the sessions still needed."""
+
+    response: ItemResponse
+    metric_label: str
+    noise_pct: float | None
+    baseline_on: dt.date | None
+    points: tuple[SeriesPoint, ...]
+    session_dates: tuple[dt.date, ...]
+
+    @property
+    def latest(self) -> SeriesPoint | None:
+        return self.points[-1] if self.points else None
+
+
+@dataclass(frozen=True)
+class RecoveryOfSession:
+    """How the recovery after one session went, from the patient's check-ins."""
+
+    session: TreatmentSession
+    treatment: str
+    checkins: int
+    last_day: int | None
+    above_expected: tuple[tuple[str, tuple[int, ...]], ...]
+    """Each score that was above its expected range, with the days."""
+    warning_days: tuple[int, ...]
+    alerts: tuple[ClinicAlert, ...]
+
+
+@dataclass(frozen=True)
+class ResultsReport:
+    version: ReportVersion
+    clinic: Clinic
+    patient: Patient
+    printed_on: dt.date
+    regions: tuple[RegionResult, ...]
+    progress: tuple[ItemProgress, ...]
+    recovery: tuple[RecoveryOfSession, ...]
+    gais: tuple[OutcomeRating, ...]
+    gais_grades: tuple[Grade, ...]
+    sessions: tuple[TreatmentSession, ...]
+    sessions_done: int
+    sessions_remaining: int | None
+    """The re-estimate's sessions still needed (the largest over the plan's items); None
+    without a plan."""
+    next_visits: tuple[Visit, ...]
+    next_steps: tuple[str, ...]
+    alerts: tuple[ClinicAlert, ...] = ()
+    """The chart version only."""
+    sources: tuple[str, ...] = ()
+    """The chart version only."""
+
+    @property
+    def chart(self) -> bool:
+        return self.version is ReportVersion.CHART
+
+    @property
+    def first_session(self) -> dt.date | None:
+        return self.sessions[0].performed_on if self.sessions else None
+
+    @property
+    def last_session(self) -> dt.date | None:
+        return self.sessions[-1].performed_on if self.sessions else None
+
+
+@dataclass(frozen=True)
+class SentReportRow:
+    """A sent report as the Results page lists it."""
+
+    report: SentReport
+    sent_by: str
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def results_report(
+    ctx: Context, actor: Actor, patient_id: int, version: ReportVersion
+) -> ResultsReport:
+    """The patient's results report in ``version``; reading it is audited."""
+    require(actor, Permission.VIEW_CHART)
+    view = results.read_results(ctx, actor, patient_id)
+    with ctx.uow() as uow:
+        patient = find_patient_audited(uow, actor, patient_id)
+        report = _gather(uow, ctx, actor.clinic_id, patient, view, version)
+        audit.record(
+            uow, actor, "read", "results_report", patient.id, patient_id=patient.id,
+            detail=f"{version.value} version",
+        )  # fmt: skip
+        uow.commit()
+    return report
+
+
+def report_pdf(ctx: Context, actor: Actor, patient_id: int, version: ReportVersion) -> bytes:
+    """The report as PDF bytes (A4, rendered without network)."""
+    return _printer(ctx)(results_report(ctx, actor, patient_id, version))
+
+
+def _gather(
+    uow: UnitOfWork,
+    ctx: Context,
+    clinic_id: int,
+    patient: Patient,
+    view: ResultsView,
+    version: ReportVersion,
+) -> ResultsReport:
+    clinic = _clinic(uow, clinic_id)
+    today = ctx.clock.today_of(clinic)
+    chart = standing(uow.charts.chart(clinic_id, patient.id))
+    sessions = tuple(sorted(chart.sessions, key=lambda s: (s.performed_on, s.id)))
+    alerts = tuple(uow.alerts.for_patient(clinic_id, patient.id))
+    visits = upcoming_visits(uow, clinic_id, patient.id, today, ctx.clock.zone_of(clinic))
+    regions = _regions(ctx, view)
+    units = {r.before.region: r.length_unit for r in regions}
+    progress = tuple(
+        _progress(ctx.rules, r, sessions, units.get(r.area.value, "mm")) for r in view.responses
+    )
+    remaining = max((r.remaining_now for r in view.responses), default=None)
+    chart_version = version is ReportVersion.CHART
+    return ResultsReport(
+        version=version,
+        clinic=clinic,
+        patient=patient,
+        printed_on=today,
+        regions=regions,
+        progress=progress,
+        recovery=tuple(_recovery(ctx.rules, chart, patient, s, alerts) for s in sessions),
+        gais=view.outcomes,
+        gais_grades=view.gais,
+        sessions=sessions,
+        sessions_done=max((r.sessions_done for r in view.responses), default=len(sessions)),
+        sessions_remaining=remaining,
+        next_visits=visits,
+        next_steps=_next_steps(clinic, view, remaining, visits),
+        alerts=alerts if chart_version else (),
+        sources=_sources(ctx.rules, view) if chart_version else (),
+    )
+
+
+def _regions(ctx: Context, view: ResultsView) -> tuple[RegionResult, ...]:
+    out = []
+    for series in view.regions:
+        stored = [p for p in series.photos if ctx.photos.exists(p.storage_key)]
+        if not stored:
+            continue
+        before = baseline_of(stored) or stored[0]
+        after = stored[-1] if stored[-1].id != before.id else None
+        out.append(_region(ctx, view, before, after))
+    return tuple(out)
+
+
+def _region(ctx: Context, view: ResultsView, before: Photo, after: Photo | None) -> RegionResult:
+    words = region_words(before.region)
+    before_image = ctx.photos.get(before.storage_key)
+    if after is None:
+        return RegionResult(words, before, None, before_image, None, None, (), True, "")
+    after_image = ctx.photos.get(after.storage_key)
+    shown = view.before is not None and view.after is not None
+    measured, problem = None, ""
+    if shown and (view.before, view.after) == (before, after):
+        measured, problem = view.measured, view.measure_error
+    else:
+        try:
+            measured = results.measure_pair(ctx, before, after)
+        except ImagingError as error:
+            problem = str(error)
+    if measured is None:
+        problem = problem or "the photos could not be measured"
+        return RegionResult(
+            words, before, after, before_image, after_image, None, (), False, problem
+        )
+    changes = tuple(c for c in measured.changes if c.metric not in HIDDEN_METRICS)
+    verdict = measured.comparability
+    comparable = verdict is None or verdict.comparable
+    problem = "" if verdict is None or verdict.comparable else "; ".join(verdict.reasons)
+    return RegionResult(
+        words, before, after, before_image, after_image, measured.overlay_png, changes,
+        comparable, problem, measured.length_unit,
+    )  # fmt: skip
+
+
+def _progress(
+    rules: RuleBase,
+    response: ItemResponse,
+    sessions: tuple[TreatmentSession, ...],
+    length_unit: str,
+) -> ItemProgress:
+    noise = (
+        series_noise_pct(rules.repeatability, response.metric, response.area)
+        if response.metric is not None
+        else None
+    )
+    points = tuple(
+        SeriesPoint(
+            p.photo.captured_at.date(),
+            p.sessions_before,
+            p.improvement_pct,
+            series_verdict(p.improvement_pct, noise),
+        )
+        for p in response.points
+    )
+    label = metric_label(response.metric, length_unit) if response.metric else ""
+    baseline = response.baseline.captured_at.date() if response.baseline else None
+    dates = tuple(s.performed_on for s in sessions if response.area in {a.area for a in s.areas})
+    return ItemProgress(response, label, noise, baseline, points, dates)
+
+
+def _recovery(
+    rules: RuleBase,
+    chart: Chart,
+    patient: Patient,
+    session: TreatmentSession,
+    alerts: tuple[ClinicAlert, ...],
+) -> RecoveryOfSession:
+    treatment = _treatment_words(rules, session)
+    checkins = sorted(
+        (c for c in chart.checkins if c.session_id == session.id), key=lambda c: c.checkin.date
+    )
+    raised = tuple(a for a in alerts if a.session_id == session.id)
+    if not session.areas:
+        return RecoveryOfSession(session, treatment, len(checkins), None, (), (), raised)
+    course = expected_course_for(rules, course_for(session, patient, chart.consultations))
+    above: dict[Score, list[int]] = {}
+    warnings: list[int] = []
+    for record in checkins:
+        day = record.checkin.day_after(session.performed_on)
+        for score, value in record.checkin.scores.items():
+            if value > course.band(day, score).high:
+                above.setdefault(score, []).append(day)
+        if record.checkin.red_flags:
+            warnings.append(day)
+    days = [c.checkin.day_after(session.performed_on) for c in checkins]
+    return RecoveryOfSession(
+        session,
+        treatment,
+        len(checkins),
+        max(days) if days else None,
+        tuple((score.value, tuple(found)) for score, found in above.items()),
+        tuple(warnings),
+        raised,
+    )
+
+
+def _treatment_words(rules: RuleBase, session: TreatmentSession) -> str:
+    """The treatment in the patient's words, as the aftercare sheet names it."""
+    if not session.areas:
+        return "a visit"
+    modalities = {a.modality for a in session.areas}
+    family = ModalityFamily.of(max(modalities, key=lambda m: (m.is_fully_ablative, m.is_ablative)))
+    return f"{rules.guide.families[family].name} on {area_phrase(a.area for a in session.areas)}"
+
+
+def _next_steps(
+    clinic: Clinic, view: ResultsView, remaining: int | None, visits: tuple[Visit, ...]
+) -> tuple[str, ...]:
+    """What comes next, from the re-estimate and the appointment book (facts, no advice)."""
+    steps: list[str] = []
+    statuses = {r.estimate.status for r in view.responses}
+    treatment = next((v for v in visits if v.kind is VisitKind.TREATMENT), None)
+    if remaining is None:
+        steps.append("No treatment is planned at the moment.")
+    elif remaining == 0:
+        steps.append("No more treatments are estimated: the expected improvement is reached.")
+    else:
+        plural = "treatment is" if remaining == 1 else "treatments are"
+        steps.append(f"About {remaining} more {plural} estimated at the rate measured so far.")
+        if treatment is not None:
+            steps.append(f"Your next treatment is booked for {_day(treatment.on)}.")
+        else:
+            steps.append("The clinic will book your next treatment with you.")
+    if statuses & {ResponseStatus.NO_RESPONSE, ResponseStatus.REVIEW_PLAN}:
+        steps.append("Your clinician will go through the plan with you at your next visit.")
+    other = next((v for v in visits if v is not treatment), None)
+    if other is not None:
+        steps.append(f"Your next visit ({other.kind.value}) is on {_day(other.on)}.")
+    if clinic.phone.strip():
+        steps.append(f"Questions? Call {clinic.name} on {clinic.phone.strip()}.")
+    return tuple(steps)
+
+
+def _sources(rules: RuleBase, view: ResultsView) -> tuple[str, ...]:
+    found: list[str] = []
+    for response in view.responses:
+        found.extend(response.estimate.sources)
+    found.extend(rules.repeatability.sources)
+    return tuple(dict.fromkeys(found))
+
+
+def _day(on: dt.date) -> str:
+    return on.strftime("%d %B %Y").lstrip("0")
+
+
+# --- sending the patient's version --------------------------------------------------------------
+
+
+def send_report(ctx: Context, actor: Actor, patient_id: int) -> SentReport:
+    """E-mail the patient's version: the PDF is kept as sent and one message is queued in the
+    outbox with a link to it through the patient's own link (the active one, or a new one)."""
+    require(actor, Permission.WRITE_CHART)
+    with ctx.uow() as uow:
+        patient = find_patient_audited(uow, actor, patient_id)
+        if not patient.email.strip():
+            raise InvalidInput(
+                "email", "the patient has no e-mail address: add one to their details first"
+            )
+        uow.commit()
+    pdf = report_pdf(ctx, actor, patient_id, ReportVersion.PATIENT)
+    key = ctx.photos.put(pdf)
+    with ctx.uow() as uow:
+        patient = find_patient_audited(uow, actor, patient_id)
+        clinic = _clinic(uow, actor.clinic_id)
+        now = ctx.clock.now()
+        issued = patient_links.working_link(uow, ctx, actor, patient)
+        message = uow.notifications.add(
+            Notification(
+                id=0,
+                clinic_id=clinic.id,
+                kind=NotificationKind.RESULTS_REPORT,
+                recipient=patient.email.strip(),
+                subject=f"{clinic.name}: your results report",
+                body=_body(clinic, patient, f"{issued.url}/results-report.pdf"),
+                created_at=now,
+                patient_id=patient.id,
+            )
+        )
+        sent = uow.sent_reports.add(
+            SentReport(
+                0, clinic.id, patient.id, actor.user_id, now, message.recipient, key, message.id
+            )
+        )
+        audit.record(
+            uow, actor, "send", "results_report", sent.id, patient_id=patient.id,
+            detail=f"to {sent.recipient}; pdf sha256 {key}; message {message.id}",
+        )  # fmt: skip
+        uow.commit()
+    return sent
+
+
+def _body(clinic: Clinic, patient: Patient, url: str) -> str:
+    call = f"\nQuestions? Call the clinic: {clinic.phone}\n" if clinic.phone.strip() else ""
+    return (
+        f"Hello {patient.given_name},\n\n"
+        "Your results report is ready. It opens through your own page:\n\n"
+        f"{url}\n\n"
+        "The link is your own: please do not share it.\n"
+        f"{call}\n"
+        f"{clinic.name}\n"
+    )
+
+
+def sent_reports(ctx: Context, actor: Actor, patient_id: int) -> tuple[SentReportRow, ...]:
+    """The reports e-mailed to the patient, newest first, with who sent them."""
+    require(actor, Permission.VIEW_CHART)
+    with ctx.uow() as uow:
+        patient = find_patient_audited(uow, actor, patient_id)
+        rows = uow.sent_reports.for_patient(actor.clinic_id, patient.id)
+        names = {u.id: u.display_name for u in uow.users.in_clinic(actor.clinic_id)}
+    return tuple(
+        SentReportRow(r, names.get(r.sent_by, f"user {r.sent_by}")) for r in reversed(rows)
+    )
+
+
+def patient_sent_report(ctx: Context, token: str, *, source: str) -> bytes:
+    """The latest report sent to the patient, through their own link; without one the link is
+    refused like a bad token."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        access = patient_links.access_in(uow, ctx.links.secret, token, now, ctx.rules)
+        sent = uow.sent_reports.for_patient(access.clinic.id, access.patient.id)
+        if not sent:
+            raise LinkNotUsable()
+        found = sent[-1]
+        patient_links.record_patient_event(
+            uow, access, "read", "results_report", found.id, source=source, now=now
+        )
+        uow.commit()
+    return ctx.photos.get(found.pdf_sha256)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _printer(ctx: Context) -> ResultsReportPrinter:
+    if ctx.report_printer is None:
+        raise RuntimeError("no results report printer is wired (bootstrap sets one)")
+    return ctx.report_printer
+
+
+def _clinic(uow: UnitOfWork, clinic_id: int) -> Clinic:
+    clinic = uow.clinics.get(clinic_id)
+    if clinic is None:
+        raise NotFound("clinic", clinic_id)
+    return clinic
