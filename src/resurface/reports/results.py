@@ -2,9 +2,8 @@
 
 Rendered from ``services.results_report.ResultsReport``. The photos and the comparison overlay
 are scaled down and inlined as data URIs; the plots of the change across the series are drawn by
-matplotlib as SVG (its object API, no global figure state, so two requests may draw at once)
-with DejaVu Sans, the font matplotlib ships, so nothing depends on the machine's fonts or the
-network. WeasyPrint may fetch only ``data:`` URLs.
+matplotlib as SVG with DejaVu Sans, the font matplotlib ships, so nothing depends on the
+machine's fonts or the network. WeasyPrint may fetch only ``data:`` URLs.
 
 matplotlib rather than ``web/svg_charts.py``: that module draws one 0-10 check-in score against
 its band by day, styled by the web page's CSS classes; the report plots percent change against
@@ -17,6 +16,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,10 @@ __all__ = ["progress_svg", "results_html", "results_pdf"]
 _TEMPLATES = Path(__file__).parent / "templates"
 PHOTO_PX = 900
 """The longest side of a photo in the report: sharp at print size, small enough to e-mail."""
+
+_PLOTTING = threading.Lock()
+"""matplotlib's settings (``rc_context``) are global to the process: one plot at a time, so two
+reports rendered at once cannot change each other's fonts."""
 
 _COLOURS = {
     ChangeVerdict.BETTER: "#1b7a3d",
@@ -73,6 +77,7 @@ def _jpeg(data: bytes) -> str:
     from PIL import Image
 
     with Image.open(io.BytesIO(data)) as image:
+        image.draft("RGB", (PHOTO_PX, PHOTO_PX))  # a JPEG decodes at a fraction of its size
         picture = image.convert("RGB")
     picture.thumbnail((PHOTO_PX, PHOTO_PX))
     out = io.BytesIO()
@@ -86,13 +91,16 @@ def progress_svg(item: ItemProgress) -> str:
     import matplotlib as mpl
     from matplotlib.figure import Figure
 
-    with mpl.rc_context(
-        {
-            "svg.fonttype": "none",
-            "svg.hashsalt": "resurface",
-            "font.family": "DejaVu Sans",
-            "font.size": 8,
-        }
+    with (
+        _PLOTTING,
+        mpl.rc_context(
+            {
+                "svg.fonttype": "none",  # text stays text: searchable, and pdftotext reads it
+                "svg.hashsalt": "resurface",  # the same report gives the same SVG
+                "font.family": "DejaVu Sans",
+                "font.size": 8,
+            }
+        ),
     ):
         figure = Figure(figsize=(6.4, 2.6), dpi=100, layout="constrained")
         _draw(figure.add_subplot(), item)

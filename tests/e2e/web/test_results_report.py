@@ -327,6 +327,10 @@ def test_sending_queues_one_message_and_the_patient_reads_the_report_as_sent(
     assert send_event.record_type == "results_report" and "maria@example.org" in send_event.detail
     assert report.pdf_sha256 in send_event.detail
 
+    listed = client.get(f"/api/v1/patients/{treated.patient_id}/results/report/sent").json()
+    assert [(r["id"], r["recipient"], r["notification_id"]) for r in listed] == [
+        (report.id, "maria@example.org", message.id)
+    ]
     html = client.get(base).text
     when = report.sent_at.astimezone(ctx.clock.zone).strftime("%d %b %Y at %H:%M")
     assert f"Sent to maria@example.org on {when} by clinician of north" in html
@@ -360,12 +364,12 @@ def test_without_a_sent_report_the_patients_link_opens_no_report(
 @pytest.mark.parametrize(
     ("role", "own_clinic", "expected"),
     [
-        (Role.CLINICIAN, True, (200, 200, 422, 422)),
-        (Role.ADMIN, True, (200, 200, 422, 422)),
-        (Role.STAFF, True, (403, 403, 403, 403)),
-        (Role.CLINICIAN, False, (404, 404, 404, 404)),
-        (Role.ADMIN, False, (404, 404, 404, 404)),
-        (Role.STAFF, False, (403, 403, 403, 403)),
+        (Role.CLINICIAN, True, (200, 200, 422, 422, 200)),
+        (Role.ADMIN, True, (200, 200, 422, 422, 200)),
+        (Role.STAFF, True, (403, 403, 403, 403, 403)),
+        (Role.CLINICIAN, False, (404, 404, 404, 404, 404)),
+        (Role.ADMIN, False, (404, 404, 404, 404, 404)),
+        (Role.STAFF, False, (403, 403, 403, 403, 403)),
     ],
 )
 def test_the_role_and_clinic_matrix_of_reading_and_sending(
@@ -375,7 +379,7 @@ def test_the_role_and_clinic_matrix_of_reading_and_sending(
     south: SeededClinic,
     role: Role,
     own_clinic: bool,
-    expected: tuple[int, int, int, int],
+    expected: tuple[int, int, int, int, int],
 ) -> None:
     """North's patient has no e-mail address: those who may send get the 422 that says so."""
     who = north if own_clinic else south
@@ -390,6 +394,7 @@ def test_the_role_and_clinic_matrix_of_reading_and_sending(
         client.post(
             f"/api/v1/patients/{patient}/results/report/send", headers={"X-CSRF-Token": csrf}
         ).status_code,
+        client.get(f"/api/v1/patients/{patient}/results/report/sent").status_code,
     )
     assert got == expected
     assert client.post(f"/patients/{patient}/results/report/send", data={}).status_code == 403
