@@ -59,7 +59,14 @@ def _environment() -> Environment:
     env.filters["short_day"] = _short_day
     env.filters["words"] = lambda code: str(code).replace("_", " ")
     env.filters["number"] = _number
+    env.filters["signed_pct"] = signed_pct
     return env
+
+
+def signed_pct(value: float) -> str:
+    """``+12 %``, ``-3 %``; a change that rounds to nothing reads ``0 %`` (never ``-0 %``)."""
+    whole = round(value)
+    return f"{whole:+d} %" if whole else "0 %"
 
 
 def _number(value: object) -> str:
@@ -156,7 +163,7 @@ def _draw(axes: Axes, item: ItemProgress) -> None:
             markerfacecolor=colour if filled else "white", markeredgewidth=1.4,
         )  # fmt: skip
         axes.annotate(
-            f"{value:+.0f} %", (x, value), xytext=(0, 7), textcoords="offset points",
+            signed_pct(value), (x, value), xytext=(0, 7), textcoords="offset points",
             ha="center", fontsize=7, color=colour,
         )  # fmt: skip
     top = max([abs(v) for v in values] + [item.noise_pct or 0.0, 10.0]) * 1.4
