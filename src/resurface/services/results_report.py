@@ -454,6 +454,8 @@ def sent_reports(ctx: Context, actor: Actor, patient_id: int) -> tuple[SentRepor
         patient = find_patient_audited(uow, actor, patient_id)
         rows = uow.sent_reports.for_patient(actor.clinic_id, patient.id)
         names = {u.id: u.display_name for u in uow.users.in_clinic(actor.clinic_id)}
+        audit.record(uow, actor, "read", "sent_results_reports", patient.id, patient_id=patient.id)
+        uow.commit()
     return tuple(
         SentReportRow(r, names.get(r.sent_by, f"user {r.sent_by}")) for r in reversed(rows)
     )

@@ -405,3 +405,5 @@ def test_the_role_and_clinic_matrix_of_reading_and_sending(
         events = [e.entry for e in uow.audit.for_patient(north.clinic.id, patient)]
     reads = [e for e in events if e.record_type == "results_report"]
     assert len(reads) == (2 if expected[0] == 200 else 0)
+    listed = [e for e in events if e.record_type == "sent_results_reports"]
+    assert len(listed) == (2 if expected[-1] == 200 else 0)  # the page sent back, and the API
