@@ -96,6 +96,8 @@ class PatientHome:
     csrf_token: str
     results: tuple[SharedPair, ...] = ()
     """The before/after comparisons the clinic chose to share, newest first."""
+    report_sent_on: dt.date | None = None
+    """When the clinic last sent the patient their results report (the one their page opens)."""
 
 
 @dataclass(frozen=True)
@@ -217,12 +219,18 @@ def patient_home(ctx: Context, token: str, *, source: str) -> PatientHome:
             link_expires_at=access.link.expires_at,
             csrf_token=patient_csrf(ctx.links.secret, token),
             results=result_sharing.shared_with(uow, access),
+            report_sent_on=_report_sent_on(uow, access, ctx.clock.zone_of(access.clinic)),
         )
         patient_links.record_patient_event(
             uow, access, "read", "patient_page", access.patient.id, source=source, now=now
         )
         uow.commit()
     return home
+
+
+def _report_sent_on(uow: UnitOfWork, access: PatientLinkAccess, zone: dt.tzinfo) -> dt.date | None:
+    sent = uow.sent_reports.for_patient(access.clinic.id, access.patient.id)
+    return sent[-1].sent_at.astimezone(zone).date() if sent else None
 
 
 @dataclass(frozen=True)

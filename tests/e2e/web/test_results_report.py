@@ -336,6 +336,9 @@ def test_sending_queues_one_message_and_the_patient_reads_the_report_as_sent(
     assert f"Sent to maria@example.org on {when} by clinician of north" in html
 
     client.cookies.clear()
+    home = client.get(f"/p/{link.group(1)}")
+    assert home.status_code == 200
+    assert f'href="/p/{link.group(1)}/results-report.pdf">Your results report (PDF)' in home.text
     mine = client.get(f"/p/{link.group(1)}/results-report.pdf")
     assert mine.status_code == 200 and mine.headers["content-type"] == "application/pdf"
     assert hashlib.sha256(mine.content).hexdigest() == report.pdf_sha256
