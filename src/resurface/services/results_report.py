@@ -397,16 +397,12 @@ def send_report(ctx: Context, actor: Actor, patient_id: int) -> SentReport:
     outbox with a link to it through the patient's own link (the active one, or a new one)."""
     require(actor, Permission.WRITE_CHART)
     with ctx.uow() as uow:
-        patient = find_patient_audited(uow, actor, patient_id)
-        if not patient.email.strip():
-            raise InvalidInput(
-                "email", "the patient has no e-mail address: add one to their details first"
-            )
-        uow.commit()
+        _addressed(find_patient_audited(uow, actor, patient_id))
+    # Rendered between the two transactions: no database connection is held while it draws.
     pdf = report_pdf(ctx, actor, patient_id, ReportVersion.PATIENT)
     key = ctx.photos.put(pdf)
     with ctx.uow() as uow:
-        patient = find_patient_audited(uow, actor, patient_id)
+        patient = _addressed(find_patient_audited(uow, actor, patient_id))
         clinic = _clinic(uow, actor.clinic_id)
         now = ctx.clock.now()
         issued = patient_links.working_link(uow, ctx, actor, patient)
@@ -433,6 +429,16 @@ def send_report(ctx: Context, actor: Actor, patient_id: int) -> SentReport:
         )  # fmt: skip
         uow.commit()
     return sent
+
+
+def _addressed(patient: Patient) -> Patient:
+    """The patient, if they have an e-mail address (checked again after the report is drawn:
+    the front desk may have removed it meanwhile)."""
+    if not patient.email.strip():
+        raise InvalidInput(
+            "email", "the patient has no e-mail address: add one to their details first"
+        )
+    return patient
 
 
 def _body(clinic: Clinic, patient: Patient, url: str) -> str:
