@@ -755,6 +755,8 @@ class FakeAppointments(_Repository):
         room_id: int | None,
         device_id: int | None,
         exclude_id: int = 0,
+        *,
+        patient_id: int | None = None,
     ) -> list[Appointment]:
         return [
             a
@@ -765,6 +767,7 @@ class FakeAppointments(_Repository):
                 (provider_id is not None and a.provider_id == provider_id)
                 or (room_id is not None and a.room_id == room_id)
                 or (device_id is not None and a.device_id == device_id)
+                or (patient_id is not None and a.patient_id == patient_id)
             )
         ]
 

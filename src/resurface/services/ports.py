@@ -376,8 +376,11 @@ class Appointments(Protocol):
         room_id: int | None,
         device_id: int | None,
         exclude_id: int = 0,
+        *,
+        patient_id: int | None = None,
     ) -> list[Appointment]:
-        """Active appointments overlapping ``[start, end)`` holding the provider, room or device."""
+        """Active appointments overlapping ``[start, end)`` holding the provider, room or device,
+        or (given ``patient_id``) with the same patient."""
         ...
 
     def save(self, record: Appointment) -> Appointment:

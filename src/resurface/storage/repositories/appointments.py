@@ -111,15 +111,18 @@ class SqlAppointments(Repository):
         room_id: int | None,
         device_id: int | None,
         exclude_id: int = 0,
+        *,
+        patient_id: int | None = None,
     ) -> list[Appointment]:
         """Active appointments overlapping ``[start, end)`` that hold the same provider, room or
-        device: one query on ``ix_appointments_clinic_starts``."""
+        device, or see the same patient: one query on ``ix_appointments_clinic_starts``."""
         holders = [
             column == value
             for column, value in (
                 (appointments.c.provider_id, provider_id),
                 (appointments.c.room_id, room_id),
                 (appointments.c.device_id, device_id),
+                (appointments.c.patient_id, patient_id),
             )
             if value is not None
         ]
