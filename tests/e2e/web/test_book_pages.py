@@ -34,6 +34,12 @@ def test_a_refused_booking_keeps_what_was_typed_and_names_every_problem(
     assert bad.status_code == 422
     for field in ("time", "provider_id", "minutes"):
         assert f'id="{field}-error"' in bad.text, field
+    elsewhere = form | {"provider_id": str(ids["director"]), "room_id": str(ids["room2"])}
+    patient_clash = client.post("/book/new", data=elsewhere)
+    assert patient_clash.status_code == 409
+    assert f"{north.patient.full_name} already has an appointment 10:00-10:30" in (
+        patient_clash.text
+    )
     ok = client.post("/book/new", data=form | {"time": "10:30"})
     assert ok.status_code == 303 and ok.headers["location"] == f"/book?day={DAY}&saved=booked"
     day = client.get(f"/book?day={DAY}")
