@@ -95,26 +95,24 @@ def read_book(
         setup = load_setup(uow, clinic, zone)
         start, _ = day_bounds(first, zone)
         _, end = day_bounds(last, zone)
-        found = uow.appointments.between(
-            clinic.id, start, end, provider_id=provider_id, room_id=room_id, patient_id=patient_id
-        )
-        untimed = [
-            a for a in uow.appointments.day_entries(clinic.id, first, last)
-            if patient_id in (None, a.patient_id)
-        ]  # fmt: skip
+        found, untimed = uow.appointments.book_of(
+            clinic.id, start, end, first, last,
+            provider_id=provider_id, room_id=room_id, patient_id=patient_id,
+        )  # fmt: skip
         patients = _patients(uow, clinic.id, [*found, *untimed])
+        kind_lengths = lengths(uow, clinic.id, ctx.rules.book)
         detail = f"{first}..{last}"
         audit.record(
             uow, actor, "book_read", "clinic", clinic.id, patient_id=patient_id, detail=detail
         )
         uow.commit()
-        now = ctx.clock.now().astimezone(zone)
-        return BookView(
-            clinic=clinic, zone=zone, first=first, last=last, today=now.date(), now=now,
-            entries=tuple(_entry(a, patients, setup, zone) for a in found),
-            to_time=tuple(_entry(a, patients, setup, zone) for a in untimed),
-            setup=setup, lengths=lengths(uow, clinic.id, ctx.rules.book),
-        )  # fmt: skip
+    now = ctx.clock.now().astimezone(zone)
+    return BookView(
+        clinic=clinic, zone=zone, first=first, last=last, today=now.date(), now=now,
+        entries=tuple(_entry(a, patients, setup, zone) for a in found),
+        to_time=tuple(_entry(a, patients, setup, zone) for a in untimed),
+        setup=setup, lengths=kind_lengths,
+    )  # fmt: skip
 
 
 def entry_of(ctx: Context, actor: Actor, appointment_id: int) -> BookEntry:
@@ -134,12 +132,7 @@ def entry_of(ctx: Context, actor: Actor, appointment_id: int) -> BookEntry:
 
 
 def _patients(uow: UnitOfWork, clinic_id: int, found: list[Appointment]) -> dict[int, Patient]:
-    wanted = {a.patient_id for a in found}
-    if not wanted:
-        return {}
-    if len(wanted) <= 3:
-        return {p.id: p for pid in wanted if (p := uow.patients.get(clinic_id, pid)) is not None}
-    return {p.id: p for p in uow.patients.in_clinic(clinic_id) if p.id in wanted}
+    return {p.id: p for p in uow.patients.several(clinic_id, {a.patient_id for a in found})}
 
 
 def _entry(

@@ -122,6 +122,13 @@ def _floor(time: dt.time) -> dt.time:
     return time.replace(minute=time.minute - time.minute % STEP, second=0, microsecond=0)
 
 
+def _given_day(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 def _day(value: str | None, fallback: dt.date) -> dt.date:
     try:
         return dt.date.fromisoformat(value) if value else fallback
@@ -140,7 +147,7 @@ def book_page(
 ) -> Response:
     """The day (a grid) or the week (a table) of the book."""
     actor = session.actor
-    shown = _day(day, views.clinic_today(ctx, actor))
+    shown = _given_day(day) or views.clinic_today(ctx, actor)
     days = week_of(shown) if view == "week" else (shown,)
     found = views.read_book(ctx, actor, days[0], days[-1])
     mine = actor.user_id if actor.user_id in found.setup.providers else None
