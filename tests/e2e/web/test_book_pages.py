@@ -146,3 +146,31 @@ def test_another_clinics_appointment_page_is_not_found(
     move = client.post(f"/book/appointments/{theirs['id']}/cancel",
                        data={"csrf_token": csrf, "version": "1", "reason": "x"})  # fmt: skip
     assert move.status_code == 404
+
+
+def test_the_chart_and_the_details_show_the_patients_coming_visits(
+    client: TestClient, north: SeededClinic
+) -> None:
+    """The clinician sees them on the chart, the front desk on the contact details: times,
+    clinician and room; not what was cancelled, and nothing clinical on the desk's page."""
+    ids = set_up(client, north)
+    csrf = sign_in(client, north.usernames[Role.STAFF])
+    headers = {"X-CSRF-Token": csrf}
+    kept = client.post("/api/v1/appointments", json=booking(ids, "10:00", room_id=ids["room2"]),
+                       headers=headers).json()  # fmt: skip
+    dropped = client.post("/api/v1/appointments", json=booking(ids, "12:00"), headers=headers)
+    cancel = {"version": 1, "reason": "moving house"}
+    url = f"/api/v1/appointments/{dropped.json()['id']}/cancel"
+    assert client.post(url, json=cancel, headers=headers).status_code == 200
+    when = f"{DAY:%a %d %b %Y}, 10:00–10:30"
+    details = client.get(f"/patients/{north.patient.id}/details")
+    assert details.status_code == 200 and "Coming appointments" in details.text
+    assert when in details.text and "Room 2" in details.text
+    assert f"/book/appointments/{kept['id']}" in details.text
+    assert "12:00" not in details.text
+    for clinical in ("perioral", "wrinkles", "fractional", "glogau"):
+        assert clinical not in details.text.lower()
+    sign_in(client, north.usernames[Role.CLINICIAN])
+    chart = client.get(f"/patients/{north.patient.id}")
+    assert chart.status_code == 200 and when in chart.text
+    assert "Review" in chart.text and "clinician of north" in chart.text

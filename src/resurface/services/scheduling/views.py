@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from resurface.domain.appointments import Appointment, day_bounds
+from resurface.domain.appointments import Appointment, AppointmentKind, day_bounds
 from resurface.domain.clinic_setup import ClinicSetup, OpeningHours
 from resurface.domain.errors import InvalidInput
 from resurface.domain.people import Clinic, Patient
@@ -20,7 +20,6 @@ from resurface.services.ports import UnitOfWork
 from resurface.services.scheduling.setup import lengths, load_setup
 
 if TYPE_CHECKING:
-    from resurface.domain.appointments import AppointmentKind
     from resurface.services.context import Context
 
 MAX_DAYS = 42
@@ -113,6 +112,36 @@ def read_book(
         to_time=tuple(_entry(a, patients, setup, zone) for a in untimed),
         setup=setup, lengths=kind_lengths,
     )  # fmt: skip
+
+
+def coming_visits(ctx: Context, actor: Actor, patient_id: int) -> tuple[BookEntry, ...]:
+    """The patient's visits from now on (booked, arrived or in treatment; the check-in days are
+    the recovery's), with times, clinician and room: names only, so the front desk reads them
+    on the patient's details and the clinician on the chart. The read is audited."""
+    require(actor, Permission.BOOK)
+    with ctx.uow() as uow:
+        clinic = uow.clinics.get(actor.clinic_id)
+        if clinic is None:
+            raise NotFound("clinic", actor.clinic_id)
+        patient = uow.patients.get(clinic.id, patient_id)
+        if patient is None:
+            raise NotFound("patient", patient_id)
+        zone = ctx.clock.zone_of(clinic)
+        now = ctx.clock.now()
+        today = now.astimezone(zone).date()
+        coming = [
+            a for a in uow.appointments.for_patient(clinic.id, patient.id)
+            if a.active and a.kind is not AppointmentKind.CHECKIN
+            and (a.ends_at > now if a.ends_at is not None else a.due_on >= today)
+        ]  # fmt: skip
+        setup = load_setup(uow, clinic, zone) if coming else None
+        audit.record(uow, actor, "book_read", "patient", patient.id, patient_id=patient.id,
+                     detail="coming visits")  # fmt: skip
+        uow.commit()
+    if setup is None:
+        return ()
+    entries = [_entry(a, {patient.id: patient}, setup, zone) for a in coming]
+    return tuple(sorted(entries, key=lambda e: (e.start, e.appointment.id)))
 
 
 def entry_of(ctx: Context, actor: Actor, appointment_id: int) -> BookEntry:
