@@ -40,6 +40,7 @@
   function draggable(item, kinds, onStart, onMove, onDrop) {
     let origin = null;
     let dragging = false;
+    const inner = item.querySelector("a");
     item.setAttribute("draggable", "false");
     item.addEventListener("dragstart", (event) => event.preventDefault());
     item.addEventListener("pointerdown", (event) => {
@@ -47,13 +48,16 @@
       origin = { x: event.clientX, y: event.clientY, id: event.pointerId };
       dragging = false;
       event.preventDefault(); // no native link drag, no text selection
-      item.setPointerCapture(event.pointerId); // the moves stay ours when they leave the item
+      // the moves stay ours when they leave the item; an item holding a link is captured only
+      // once it is dragged, or a plain click would land on the item instead of its link
+      if (!inner) item.setPointerCapture(event.pointerId);
     });
     item.addEventListener("pointermove", (event) => {
       if (!origin || event.pointerId !== origin.id) return;
       if (!dragging) {
         if (Math.hypot(event.clientX - origin.x, event.clientY - origin.y) < THRESHOLD) return;
         dragging = true;
+        if (inner) item.setPointerCapture(event.pointerId);
         item.classList.add("dragging");
         onStart(origin);
       }
