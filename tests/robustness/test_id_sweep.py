@@ -1,12 +1,19 @@
 """Every route that takes an id, taken from the router itself, answers an unknown id, an id too
 large for the database and another clinic's id in the same way: not found, nothing leaked,
-never a 500 (PostgreSQL refuses ids past 2^31, SQLite overflows past 2^63)."""
+never a 500 (PostgreSQL refuses ids past 2^31, SQLite overflows past 2^63). The other clinic has
+a chart and an appointment book (appointment, room, device, closure, calendar feed, clinician)."""
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
 
 import pytest
 from fastapi.testclient import TestClient
 
+from resurface.bootstrap import Runtime
+from resurface.domain.appointments import Appointment, AppointmentKind
+from resurface.domain.clinic_setup import CalendarFeed, Closure, Device, FeedSubject, Room
 from resurface.domain.people import Role
 from tests.e2e.web.conftest import sign_in
 from tests.robustness.routes import RouteInfo, app_routes
@@ -25,6 +32,12 @@ KIND_OF_PARAMETER = {
     "photo_id": "photo",
     "checkin_id": "checkin",
     "consent_id": "consent",
+    "appointment_id": "appointment",
+    "room_id": "room",
+    "device_id": "device",
+    "closure_id": "closure",
+    "feed_id": "feed",
+    "user_id": "user",
 }
 KIND_OF_COLLECTION = {
     "patients": "patient",
@@ -69,9 +82,37 @@ def _normalised(text: str, value: int) -> str:
     return text.replace(str(value), "N")
 
 
+def _south_book(runtime: Runtime, south: SeededClinic) -> dict[str, int]:
+    """South's appointment book: an appointment, a room, a device, a closure, a calendar feed,
+    so the book's ids are probed from north like the chart's."""
+    clinic = south.clinic.id
+    with runtime.context.uow() as uow:
+        user = uow.users.by_username(south.usernames[Role.CLINICIAN])
+        assert user is not None
+        setup = uow.clinic_setup
+        room = setup.add_room(Room(0, clinic, "Room S"))
+        device = setup.add_device(Device(0, clinic, "Laser S"))
+        closure = setup.add_closure(
+            Closure(0, clinic, dt.date(2030, 1, 1), dt.date(2030, 1, 2), "x")
+        )
+        now = runtime.context.clock.now()
+        feed = setup.add_feed(
+            CalendarFeed(0, clinic, FeedSubject.ROOM, room.id, "0" * 64, user.id, now)
+        )
+        appointment = uow.appointments.add(
+            Appointment(0, clinic, south.patient.id, AppointmentKind.REVIEW, now.date(),
+                        starts_at=now, minutes=30, provider_id=user.id, room_id=room.id)
+        )  # fmt: skip
+        uow.commit()
+    return {"appointment": appointment.id, "room": room.id, "device": device.id,
+            "closure": closure.id, "feed": feed.id, "user": user.id,
+            "patient": south.patient.id}  # fmt: skip
+
+
 def test_unknown_huge_and_foreign_ids_are_answered_alike_on_every_route(
-    client: TestClient, north: SeededClinic, south: SeededClinic
+    client: TestClient, north: SeededClinic, south: SeededClinic, runtime: Runtime
 ) -> None:
+    foreign_ids = south.record_ids | _south_book(runtime, south)
     csrf = sign_in(client, north.usernames[Role.ADMIN])
     for route in _id_routes(client):
         numbers = dict.fromkeys(route.parameters, 1)
@@ -84,7 +125,7 @@ def test_unknown_huge_and_foreign_ids_are_answered_alike_on_every_route(
             url = route.url(**dict.fromkeys(numbers, huge) | _n(route))
             status, body = _ask(client, csrf, route, url)
             assert (status, _normalised(body, huge)) == expected, f"{route.method} {url}"
-        foreign = _foreign_ids(route, south)
+        foreign = _foreign_ids(route, foreign_ids)
         if foreign is not None:
             status, body = _ask(client, csrf, route, route.url(**foreign))
             assert status == unknown[0], f"{route.method} {route.path} with a south id: {status}"
@@ -96,15 +137,15 @@ def _n(route: RouteInfo) -> dict[str, int]:
     return {"n": 1} if "n" in route.parameters else {}
 
 
-def _foreign_ids(route: RouteInfo, south: SeededClinic) -> dict[str, object] | None:
+def _foreign_ids(route: RouteInfo, south: Mapping[str, int]) -> dict[str, object] | None:
     values: dict[str, object] = dict(_n(route))
     for parameter in route.parameters:
         if parameter == "n":
             continue
         kind = _kind(route, parameter)
-        if kind is None or kind not in south.record_ids:
+        if kind is None or kind not in south:
             return None
-        values[parameter] = south.record_ids[kind]
+        values[parameter] = south[kind]
     return values
 
 

@@ -263,6 +263,9 @@ class FakePatients(_Repository):
             None,
         )
 
+    def several(self, clinic_id: int, patient_ids: Collection[int]) -> list[Patient]:
+        return [p for pid in patient_ids if (p := self.get(clinic_id, pid)) is not None]
+
     def in_clinic(self, clinic_id: int, name_contains: str = "") -> list[Patient]:
         """Every word must be in the given or the family name (any case); by family name,
         given name, id."""
@@ -736,8 +739,22 @@ class FakeAppointments(_Repository):
             and patient_id in (None, a.patient_id)
         ]
 
-    def day_entries(self, clinic_id: int, first: dt.date, last: dt.date) -> list[Appointment]:
-        found = [
+    def book_of(
+        self,
+        clinic_id: int,
+        start: dt.datetime,
+        end: dt.datetime,
+        first: dt.date,
+        last: dt.date,
+        *,
+        provider_id: int | None = None,
+        room_id: int | None = None,
+        patient_id: int | None = None,
+    ) -> tuple[list[Appointment], list[Appointment]]:
+        timed = self.between(
+            clinic_id, start, end, provider_id=provider_id, room_id=room_id, patient_id=patient_id
+        )
+        untimed = [
             a
             for a in self._tables.appointments.values()
             if a.clinic_id == clinic_id
@@ -745,8 +762,9 @@ class FakeAppointments(_Repository):
             and a.starts_at is None
             and a.kind is not AppointmentKind.CHECKIN
             and first <= a.due_on <= last
+            and patient_id in (None, a.patient_id)
         ]
-        return sorted(found, key=lambda a: (a.due_on, a.id))
+        return timed, sorted(untimed, key=lambda a: (a.due_on, a.id))
 
     def clashing(
         self,
@@ -757,6 +775,8 @@ class FakeAppointments(_Repository):
         room_id: int | None,
         device_id: int | None,
         exclude_id: int = 0,
+        *,
+        patient_id: int | None = None,
     ) -> list[Appointment]:
         return [
             a
@@ -767,6 +787,7 @@ class FakeAppointments(_Repository):
                 (provider_id is not None and a.provider_id == provider_id)
                 or (room_id is not None and a.room_id == room_id)
                 or (device_id is not None and a.device_id == device_id)
+                or (patient_id is not None and a.patient_id == patient_id)
             )
         ]
 

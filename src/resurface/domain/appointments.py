@@ -190,6 +190,7 @@ def week_of(day: dt.date) -> tuple[dt.date, ...]:
 
 class ClashKind(StrEnum):
     PROVIDER = "provider"
+    PATIENT = "patient"
     ROOM = "room"
     DEVICE = "device"
     CLOSED = "outside_hours"
@@ -200,7 +201,8 @@ class ClashKind(StrEnum):
 @dataclass(frozen=True)
 class Slot:
     """What a booking asks for. ``appointment_id`` is the appointment being moved (it does not
-    clash with itself); 0 for a new one."""
+    clash with itself); 0 for a new one. ``patient_id``: the patient, who cannot be in two
+    places at once either (``patient`` is how the clash names them)."""
 
     starts_at: dt.datetime
     minutes: int
@@ -208,6 +210,8 @@ class Slot:
     room_id: int | None
     device_id: int | None = None
     appointment_id: int = 0
+    patient_id: int | None = None
+    patient: str = "The patient"
 
     @property
     def ends_at(self) -> dt.datetime:
@@ -231,10 +235,11 @@ class BookingClash(RuleViolation):
 
 def clashes(slot: Slot, others: Iterable[Appointment], setup: ClinicSetup) -> tuple[Clash, ...]:
     """Everything ``slot`` clashes with, in the order a receptionist would want to read it:
-    the clinic's hours and closures, the clinician's day, then each double-booking.
+    the clinic's hours and closures, the clinician's day, then each double-booking (the
+    clinician, the patient, the room, the device).
 
     ``others`` may hold any appointments (the storage query narrows them to the slot's time and
-    its provider, room or device); only active timed ones overlapping the slot count."""
+    its provider, patient, room or device); only active timed ones overlapping the slot count."""
     found: list[Clash] = []
     zone = setup.zone
     start = slot.starts_at.astimezone(zone)
@@ -258,6 +263,10 @@ def clashes(slot: Slot, others: Iterable[Appointment], setup: ClinicSetup) -> tu
         if slot.provider_id is not None and other.provider_id == slot.provider_id:
             who = setup.providers.get(slot.provider_id, "The clinician")
             found.append(Clash(ClashKind.PROVIDER, f"{who} is already booked {when}", other.id))
+        if slot.patient_id is not None and other.patient_id == slot.patient_id:
+            found.append(
+                Clash(ClashKind.PATIENT, _patient_clash(slot, other, setup, when), other.id)
+            )
         if slot.room_id is not None and other.room_id == slot.room_id:
             room = setup.rooms[slot.room_id].name if slot.room_id in setup.rooms else "The room"
             found.append(Clash(ClashKind.ROOM, f"{room} is already booked {when}", other.id))
@@ -266,6 +275,13 @@ def clashes(slot: Slot, others: Iterable[Appointment], setup: ClinicSetup) -> tu
             name = device.name if device else "The device"
             found.append(Clash(ClashKind.DEVICE, f"{name} is already in use {when}", other.id))
     return tuple(found)
+
+
+def _patient_clash(slot: Slot, other: Appointment, setup: ClinicSetup, when: str) -> str:
+    with_whom = setup.providers.get(other.provider_id or 0)
+    whom = f" with {with_whom}" if with_whom else ""
+    kind = other.kind.label.lower()
+    return f"{slot.patient} already has an appointment {when} ({kind}{whom})"
 
 
 def _hours_clashes(start: dt.datetime, end: dt.datetime, setup: ClinicSetup) -> list[Clash]:
@@ -309,9 +325,11 @@ def free_slots(
     step_minutes: int = 15,
     limit: int = 12,
     per_day: int | None = None,
+    patient_id: int | None = None,
 ) -> list[dt.datetime]:
     """The first ``limit`` starts (UTC) on ``days`` where a ``minutes`` booking clashes with
-    nothing, every ``step_minutes`` from opening time; at most ``per_day`` on one day."""
+    nothing (the patient's own appointments included, given ``patient_id``), every
+    ``step_minutes`` from opening time; at most ``per_day`` on one day."""
     found: list[dt.datetime] = []
     for day in days:
         today_count = 0
@@ -326,7 +344,7 @@ def free_slots(
             except InvalidInput:
                 moment += dt.timedelta(minutes=step_minutes)
                 continue
-            slot = Slot(start, minutes, provider_id, room_id, device_id)
+            slot = Slot(start, minutes, provider_id, room_id, device_id, patient_id=patient_id)
             if not clashes(slot, booked, setup):
                 found.append(start)
                 today_count += 1

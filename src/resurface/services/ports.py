@@ -139,6 +139,10 @@ class Patients(Protocol):
     def add(self, patient: Patient) -> Patient: ...
     def get(self, clinic_id: int, patient_id: int) -> Patient | None: ...
     def in_clinic(self, clinic_id: int, name_contains: str = "") -> list[Patient]: ...
+    def several(self, clinic_id: int, patient_ids: Collection[int]) -> list[Patient]:
+        """The clinic's patients among ``patient_ids`` (a book's page of names), any order."""
+        ...
+
     def update(self, patient: Patient) -> Patient: ...
     def series(self, clinic_id: int, patient_id: int) -> SeriesFacts:
         """The patient's treatment series as kept with the patient (zeros if not found)."""
@@ -373,8 +377,21 @@ class Appointments(Protocol):
         """Timed appointments of any status overlapping ``[start, end)``, by start."""
         ...
 
-    def day_entries(self, clinic_id: int, first: dt.date, last: dt.date) -> list[Appointment]:
-        """Booked visits without a time on ``first``..``last`` (sessions still to be timed)."""
+    def book_of(
+        self,
+        clinic_id: int,
+        start: dt.datetime,
+        end: dt.datetime,
+        first: dt.date,
+        last: dt.date,
+        *,
+        provider_id: int | None = None,
+        room_id: int | None = None,
+        patient_id: int | None = None,
+    ) -> tuple[list[Appointment], list[Appointment]]:
+        """What the book shows, in one query: the timed appointments of ``between`` (by start)
+        and the booked visits without a time on ``first``..``last`` (sessions still to be
+        timed, by day; only the patient filter applies to them)."""
         ...
 
     def clashing(
@@ -386,8 +403,11 @@ class Appointments(Protocol):
         room_id: int | None,
         device_id: int | None,
         exclude_id: int = 0,
+        *,
+        patient_id: int | None = None,
     ) -> list[Appointment]:
-        """Active appointments overlapping ``[start, end)`` holding the provider, room or device."""
+        """Active appointments overlapping ``[start, end)`` holding the provider, room or device,
+        or (given ``patient_id``) with the same patient."""
         ...
 
     def save(self, record: Appointment) -> Appointment:

@@ -55,7 +55,7 @@ def test_the_front_desk_books_is_refused_a_clash_moves_and_cancels(
     assert first["room_name"] == "Room 1" and first["patient_name"].endswith("Tester-north")
     clash = client.post("/api/v1/appointments", json=booking(ids, "10:15"), headers=headers)
     assert clash.status_code == 409 and clash.headers["content-type"] == PROBLEM
-    assert [c["kind"] for c in clash.json()["clashes"]] == ["provider", "room"]
+    assert [c["kind"] for c in clash.json()["clashes"]] == ["provider", "patient", "room"]
     assert "Room 1 is already booked 10:00-10:30" in clash.json()["detail"]
     second = client.post("/api/v1/appointments", json=booking(ids, "11:00"), headers=headers).json()
     url = f"/api/v1/appointments/{second['id']}"
@@ -88,6 +88,24 @@ def test_the_front_desk_books_is_refused_a_clash_moves_and_cancels(
     ]  # fmt: skip
     by_room2 = client.get(f"/api/v1/appointments?from={DAY}&room_id={ids['room2']}").json()
     assert by_room2["items"] == []
+
+
+def test_the_patient_booked_elsewhere_at_that_time_is_a_409_naming_them(
+    client: TestClient, north: SeededClinic
+) -> None:
+    ids = set_up(client, north)
+    headers = {"X-CSRF-Token": sign_in(client, north.usernames[Role.STAFF])}
+    first = client.post("/api/v1/appointments", json=booking(ids), headers=headers).json()
+    elsewhere = booking(ids, "10:15", provider_id=ids["director"], room_id=ids["room2"])
+    clash = client.post("/api/v1/appointments", json=elsewhere, headers=headers)
+    assert clash.status_code == 409 and clash.headers["content-type"] == PROBLEM
+    problem = clash.json()
+    assert [(c["kind"], c["appointment_id"]) for c in problem["clashes"]] == [
+        ("patient", first["id"])
+    ]
+    assert problem["detail"].startswith(f"{north.patient.full_name} already has an appointment")
+    assert "10:00-10:30" in problem["detail"]
+    assert client.get(f"/api/v1/appointments?from={DAY}").json()["items"][1:] == []
 
 
 def test_bad_input_names_every_field(client: TestClient, north: SeededClinic) -> None:

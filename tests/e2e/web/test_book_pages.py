@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from resurface.domain.people import Role
@@ -34,6 +35,12 @@ def test_a_refused_booking_keeps_what_was_typed_and_names_every_problem(
     assert bad.status_code == 422
     for field in ("time", "provider_id", "minutes"):
         assert f'id="{field}-error"' in bad.text, field
+    elsewhere = form | {"provider_id": str(ids["director"]), "room_id": str(ids["room2"])}
+    patient_clash = client.post("/book/new", data=elsewhere)
+    assert patient_clash.status_code == 409
+    assert f"{north.patient.full_name} already has an appointment 10:00-10:30" in (
+        patient_clash.text
+    )
     ok = client.post("/book/new", data=form | {"time": "10:30"})
     assert ok.status_code == 303 and ok.headers["location"] == f"/book?day={DAY}&saved=booked"
     day = client.get(f"/book?day={DAY}")
@@ -140,3 +147,122 @@ def test_another_clinics_appointment_page_is_not_found(
     move = client.post(f"/book/appointments/{theirs['id']}/cancel",
                        data={"csrf_token": csrf, "version": "1", "reason": "x"})  # fmt: skip
     assert move.status_code == 404
+
+
+def test_the_chart_and_the_details_show_the_patients_coming_visits(
+    client: TestClient, north: SeededClinic
+) -> None:
+    """The clinician sees them on the chart, the front desk on the contact details: times,
+    clinician and room; not what was cancelled, and nothing clinical on the desk's page."""
+    ids = set_up(client, north)
+    csrf = sign_in(client, north.usernames[Role.STAFF])
+    headers = {"X-CSRF-Token": csrf}
+    kept = client.post("/api/v1/appointments", json=booking(ids, "10:00", room_id=ids["room2"]),
+                       headers=headers).json()  # fmt: skip
+    dropped = client.post("/api/v1/appointments", json=booking(ids, "12:00"), headers=headers)
+    cancel = {"version": 1, "reason": "moving house"}
+    url = f"/api/v1/appointments/{dropped.json()['id']}/cancel"
+    assert client.post(url, json=cancel, headers=headers).status_code == 200
+    when = f"{DAY:%a %d %b %Y}, 10:00–10:30"
+    details = client.get(f"/patients/{north.patient.id}/details")
+    assert details.status_code == 200 and "Coming appointments" in details.text
+    assert when in details.text and "Room 2" in details.text
+    assert f"/book/appointments/{kept['id']}" in details.text
+    assert "12:00" not in details.text
+    for clinical in ("perioral", "wrinkles", "fractional", "glogau"):
+        assert clinical not in details.text.lower()
+    sign_in(client, north.usernames[Role.CLINICIAN])
+    chart = client.get(f"/patients/{north.patient.id}")
+    assert chart.status_code == 200 and when in chart.text
+    assert "Review" in chart.text and "clinician of north" in chart.text
+
+
+# --- who may do what on the book's pages: every route, every role, and the other clinic -------
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_book_page_by_role(client: TestClient, north: SeededClinic, role: Role) -> None:
+    """Every role reads the book, books, moves, cancels and marks arrivals; only clinicians
+    and the director mark treatment; only the director changes the set-up."""
+    ids = set_up(client, north)
+    csrf = sign_in(client, north.usernames[role])
+    headers = {"X-CSRF-Token": csrf}
+    made = client.post("/api/v1/appointments", json=booking(ids), headers=headers).json()
+    other = client.post("/api/v1/appointments", json=booking(ids, "14:00"), headers=headers).json()
+    one = f"/book/appointments/{made['id']}"
+    for url in (f"/book?day={DAY}", f"/book?day={DAY}&view=week&by=room", "/book?by=device",
+                f"/book/new?patient_id={north.patient.id}", one, "/book/calendars",
+                f"/patients/{north.patient.id}/details",
+                f"/api/v1/appointments/patients/{north.patient.id}.ics"):  # fmt: skip
+        assert client.get(url).status_code == 200, (role, url)
+    moved = client.post(f"{one}/move", data={"csrf_token": csrf, "version": "1",
+                                             "day": DAY.isoformat(), "time": "11:00"})  # fmt: skip
+    assert moved.status_code == 303, (role, moved.text[:300])
+    arrived = client.post(f"{one}/status", data={"csrf_token": csrf, "version": "2",
+                                                 "status": "arrived"})  # fmt: skip
+    assert arrived.status_code == 303
+    treated = client.post(f"{one}/status", data={"csrf_token": csrf, "version": "3",
+                                                 "status": "in_treatment"})  # fmt: skip
+    assert treated.status_code == (403 if role is Role.STAFF else 303)
+    cancelled = client.post(f"/book/appointments/{other['id']}/cancel",
+                            data={"csrf_token": csrf, "version": "1", "reason": "ill"})  # fmt: skip
+    assert cancelled.status_code == 303
+    series = client.post("/book/series", data={
+        "csrf_token": csrf, "patient_id": str(north.patient.id), "day": DAY.isoformat(),
+        "time": "16:00", "provider_id": str(ids["clinician"])})  # fmt: skip
+    assert series.status_code != 403
+    setup_posts = [
+        ("/admin/book-setup/hours", {"open_0": "1", "opens_0": "08:00", "closes_0": "20:00"}),
+        ("/admin/book-setup/rooms", {"name": "Room 9"}),
+        (f"/admin/book-setup/rooms/{ids['room2']}", {"name": "Room 2", "active": "1"}),
+        ("/admin/book-setup/devices", {"name": "Erbium"}),
+        (f"/admin/book-setup/devices/{ids['laser']}", {"name": "CO2", "active": "1"}),
+        ("/admin/book-setup/closures", {"first_day": "2030-01-01", "last_day": "2030-01-01",
+                                        "reason": "x"}),
+        (f"/admin/book-setup/working-days/{ids['clinician']}", {"day_0": "1"}),
+        ("/admin/book-setup/lengths", {"length_review": "25"}),
+        ("/admin/book-setup/reminders", {"hours": "24"}),
+    ]  # fmt: skip
+    for url, data in setup_posts:
+        answer = client.post(url, data={"csrf_token": csrf} | data)
+        if role is Role.ADMIN:
+            assert answer.status_code in (303, 422), (url, answer.status_code)
+        else:
+            assert answer.status_code == 403, (role, url, answer.status_code)
+    assert client.get("/admin/book-setup").status_code == (200 if role is Role.ADMIN else 403)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_the_other_clinics_book_is_not_found_on_any_page(
+    client: TestClient, north: SeededClinic, south: SeededClinic, role: Role
+) -> None:
+    south_ids = set_up(client, south)
+    csrf = sign_in(client, south.usernames[Role.STAFF])
+    theirs = client.post("/api/v1/appointments", json=booking(south_ids),
+                         headers={"X-CSRF-Token": csrf}).json()  # fmt: skip
+    set_up(client, north)
+    csrf = sign_in(client, north.usernames[role])
+    one = f"/book/appointments/{theirs['id']}"
+    posts = [
+        (f"{one}/move", {"version": "1", "time": "12:00"}),
+        (f"{one}/status", {"version": "1", "status": "arrived"}),
+        (f"{one}/cancel", {"version": "1", "reason": "x"}),
+        ("/book/new", {"patient_id": str(south.patient.id), "kind": "review",
+                       "day": DAY.isoformat(), "time": "10:00",
+                       "provider_id": str(south_ids["clinician"])}),
+        ("/book/series", {"patient_id": str(south.patient.id), "day": DAY.isoformat(),
+                          "time": "10:00", "provider_id": str(south_ids["clinician"])}),
+    ]  # fmt: skip
+    for url, data in posts:
+        answer = client.post(url, data={"csrf_token": csrf} | data)
+        assert answer.status_code in (404, 422), (role, url, answer.status_code)
+        assert "Tester-south" not in answer.text
+    for url in (one, f"/api/v1/appointments/patients/{south.patient.id}.ics",
+                f"/api/v1/appointments/plan-window?patient_id={south.patient.id}"):  # fmt: skip
+        answer = client.get(url)
+        assert answer.status_code == 404, (role, url)
+        assert "Tester-south" not in answer.text
+    listed = client.get(f"/book?day={DAY}&view=week")
+    assert "Tester-south" not in listed.text
+    with_theirs = client.get(f"/book/new?patient_id={south.patient.id}")
+    assert "Tester-south" not in with_theirs.text

@@ -12,7 +12,12 @@ from sqlalchemy import text
 
 from resurface import bootstrap
 from resurface.bootstrap import Runtime
-from resurface.domain.appointments import Appointment, AppointmentKind, AppointmentStatus
+from resurface.domain.appointments import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    day_bounds,
+)
 from resurface.domain.clinic_setup import Closure, Device, OpeningHours, Room
 from resurface.domain.errors import VersionConflict
 from resurface.domain.people import Role
@@ -151,7 +156,8 @@ def test_upgrading_moves_due_check_ins_and_sessions_into_the_book(
         with built.context.uow() as uow:
             book = uow.appointments.for_patient(north.clinic.id, north.patient.id)
             due = uow.appointments.due(north.clinic.id, DAY)
-            to_time = uow.appointments.day_entries(north.clinic.id, DAY, DAY)
+            start, end = day_bounds(DAY, dt.UTC)
+            to_time = uow.appointments.book_of(north.clinic.id, start, end, DAY, DAY)[1]
     finally:
         built.dispose()
     assert sorted((a.kind.value, a.status.value) for a in book) == sorted(

@@ -112,6 +112,26 @@ def test_every_clash_is_named_at_once() -> None:
     assert kinds(found) == [ClashKind.PROVIDER, ClashKind.ROOM, ClashKind.DEVICE]
 
 
+def test_the_patient_booked_elsewhere_at_that_time_is_named_with_whom() -> None:
+    other = booked(dt.time(10))  # patient 5 with Anna in room 1
+    asked = Slot(at_local(MONDAY, dt.time(10, 30), LONDON), 30, BEN, ROOM_2,
+                 patient_id=5, patient="Mia Cole")  # fmt: skip
+    found = clashes(asked, [other], setup())
+    assert kinds(found) == [ClashKind.PATIENT]
+    assert found[0].message == (
+        "Mia Cole already has an appointment 10:00-11:00 (treatment session with Anna Grey)"
+    )
+    assert found[0].appointment_id == 99
+    another = Slot(asked.starts_at, 30, BEN, ROOM_2, patient_id=6, patient="Tom Reed")
+    assert clashes(another, [other], setup()) == ()
+
+
+def test_free_slots_leave_out_the_patients_own_appointments() -> None:
+    theirs = booked(dt.time(9), minutes=60, provider=BEN, room=ROOM_2)
+    found = free_slots([MONDAY], 30, ANNA, ROOM_1, None, [theirs], setup(), limit=1, patient_id=5)
+    assert found == [at_local(MONDAY, dt.time(10), LONDON)]
+
+
 def test_touching_appointments_do_not_clash() -> None:
     assert clashes(slot(dt.time(11)), [booked(dt.time(10))], setup()) == ()
     assert clashes(slot(dt.time(9, 30)), [booked(dt.time(10))], setup()) == ()

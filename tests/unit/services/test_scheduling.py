@@ -27,7 +27,9 @@ def test_book_refuse_a_clash_and_move_on_the_fakes() -> None:
     assert made.minutes == 20 and made.starts_at == dt.datetime(2026, 3, 3, 10, tzinfo=dt.UTC)
     with pytest.raises(BookingClash) as refused:
         book.book(ctx, clinic.front_desk, wanted)
-    assert [c.kind for c in refused.value.clashes] == [ClashKind.PROVIDER, ClashKind.ROOM]
+    assert [c.kind for c in refused.value.clashes] == [
+        ClashKind.PROVIDER, ClashKind.PATIENT, ClashKind.ROOM,
+    ]  # fmt: skip
     moved = book.move(ctx, clinic.front_desk, made.id, book.MoveRequest(1, time=dt.time(11)))
     assert moved.version == 2
     with pytest.raises(VersionConflict):

@@ -214,8 +214,8 @@ def mark(
 
 
 def check_booking(uow: UnitOfWork, ctx: Context, clinic: Clinic, draft: Appointment) -> None:
-    """Refuse unknown people, rooms and devices, a clash, or a next session outside the plan's
-    window without a reason."""
+    """Refuse unknown people, rooms and devices, a clash (the patient booked elsewhere at that
+    time included), or a next session outside the plan's window without a reason."""
     assert draft.starts_at is not None
     setup = load_setup(uow, clinic, ctx.clock.zone_of(clinic))
     problems: list[FieldProblem] = []
@@ -232,11 +232,13 @@ def check_booking(uow: UnitOfWork, ctx: Context, clinic: Clinic, draft: Appointm
     problems.extend(_window_problems(uow, draft))
     if problems:
         raise InvalidInput.of(problems)
+    patient = uow.patients.get(clinic.id, draft.patient_id)
     slot = Slot(draft.starts_at, draft.minutes, draft.provider_id, draft.room_id,
-                draft.device_id, draft.id)  # fmt: skip
+                draft.device_id, draft.id, draft.patient_id,
+                patient.full_name if patient else "The patient")  # fmt: skip
     others = uow.appointments.clashing(
         clinic.id, slot.starts_at, slot.ends_at, slot.provider_id, slot.room_id, slot.device_id,
-        draft.id,
+        draft.id, patient_id=draft.patient_id,
     )  # fmt: skip
     found = clashes(slot, others, setup)
     if found:

@@ -84,9 +84,11 @@ def plan_window(
                     a for a in uow.appointments.between(clinic.id, start, end)
                     if a.provider_id == provider_id or a.room_id == room_id
                     or (device_id is not None and a.device_id == device_id)
+                    or a.patient_id == patient.id
                 ]  # fmt: skip
                 slots = free_slots(days, minutes, provider_id, room_id, device_id, booked, setup,
-                                   limit=SLOTS_SHOWN, per_day=SLOTS_A_DAY)  # fmt: skip
+                                   limit=SLOTS_SHOWN, per_day=SLOTS_A_DAY,
+                                   patient_id=patient.id)  # fmt: skip
         ahead = tuple(
             a for a in uow.appointments.for_patient(clinic.id, patient.id)
             if a.plan_id == plan.id and a.kind is AppointmentKind.SESSION and a.active

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from resurface.domain.appointments import Appointment, day_bounds
+from resurface.domain.appointments import Appointment, AppointmentKind, day_bounds
 from resurface.domain.clinic_setup import ClinicSetup, OpeningHours
 from resurface.domain.errors import InvalidInput
 from resurface.domain.people import Clinic, Patient
@@ -20,7 +20,6 @@ from resurface.services.ports import UnitOfWork
 from resurface.services.scheduling.setup import lengths, load_setup
 
 if TYPE_CHECKING:
-    from resurface.domain.appointments import AppointmentKind
     from resurface.services.context import Context
 
 MAX_DAYS = 42
@@ -95,26 +94,54 @@ def read_book(
         setup = load_setup(uow, clinic, zone)
         start, _ = day_bounds(first, zone)
         _, end = day_bounds(last, zone)
-        found = uow.appointments.between(
-            clinic.id, start, end, provider_id=provider_id, room_id=room_id, patient_id=patient_id
-        )
-        untimed = [
-            a for a in uow.appointments.day_entries(clinic.id, first, last)
-            if patient_id in (None, a.patient_id)
-        ]  # fmt: skip
+        found, untimed = uow.appointments.book_of(
+            clinic.id, start, end, first, last,
+            provider_id=provider_id, room_id=room_id, patient_id=patient_id,
+        )  # fmt: skip
         patients = _patients(uow, clinic.id, [*found, *untimed])
+        kind_lengths = lengths(uow, clinic.id, ctx.rules.book)
         detail = f"{first}..{last}"
         audit.record(
             uow, actor, "book_read", "clinic", clinic.id, patient_id=patient_id, detail=detail
         )
         uow.commit()
-        now = ctx.clock.now().astimezone(zone)
-        return BookView(
-            clinic=clinic, zone=zone, first=first, last=last, today=now.date(), now=now,
-            entries=tuple(_entry(a, patients, setup, zone) for a in found),
-            to_time=tuple(_entry(a, patients, setup, zone) for a in untimed),
-            setup=setup, lengths=lengths(uow, clinic.id, ctx.rules.book),
-        )  # fmt: skip
+    now = ctx.clock.now().astimezone(zone)
+    return BookView(
+        clinic=clinic, zone=zone, first=first, last=last, today=now.date(), now=now,
+        entries=tuple(_entry(a, patients, setup, zone) for a in found),
+        to_time=tuple(_entry(a, patients, setup, zone) for a in untimed),
+        setup=setup, lengths=kind_lengths,
+    )  # fmt: skip
+
+
+def coming_visits(ctx: Context, actor: Actor, patient_id: int) -> tuple[BookEntry, ...]:
+    """The patient's visits from now on (booked, arrived or in treatment; the check-in days are
+    the recovery's), with times, clinician and room: names only, so the front desk reads them
+    on the patient's details and the clinician on the chart. The read is audited."""
+    require(actor, Permission.BOOK)
+    with ctx.uow() as uow:
+        clinic = uow.clinics.get(actor.clinic_id)
+        if clinic is None:
+            raise NotFound("clinic", actor.clinic_id)
+        patient = uow.patients.get(clinic.id, patient_id)
+        if patient is None:
+            raise NotFound("patient", patient_id)
+        zone = ctx.clock.zone_of(clinic)
+        now = ctx.clock.now()
+        today = now.astimezone(zone).date()
+        coming = [
+            a for a in uow.appointments.for_patient(clinic.id, patient.id)
+            if a.active and a.kind is not AppointmentKind.CHECKIN
+            and (a.ends_at > now if a.ends_at is not None else a.due_on >= today)
+        ]  # fmt: skip
+        setup = load_setup(uow, clinic, zone) if coming else None
+        audit.record(uow, actor, "book_read", "patient", patient.id, patient_id=patient.id,
+                     detail="coming visits")  # fmt: skip
+        uow.commit()
+    if setup is None:
+        return ()
+    entries = [_entry(a, {patient.id: patient}, setup, zone) for a in coming]
+    return tuple(sorted(entries, key=lambda e: (e.start, e.appointment.id)))
 
 
 def entry_of(ctx: Context, actor: Actor, appointment_id: int) -> BookEntry:
@@ -134,12 +161,7 @@ def entry_of(ctx: Context, actor: Actor, appointment_id: int) -> BookEntry:
 
 
 def _patients(uow: UnitOfWork, clinic_id: int, found: list[Appointment]) -> dict[int, Patient]:
-    wanted = {a.patient_id for a in found}
-    if not wanted:
-        return {}
-    if len(wanted) <= 3:
-        return {p.id: p for pid in wanted if (p := uow.patients.get(clinic_id, pid)) is not None}
-    return {p.id: p for p in uow.patients.in_clinic(clinic_id) if p.id in wanted}
+    return {p.id: p for p in uow.patients.several(clinic_id, {a.patient_id for a in found})}
 
 
 def _entry(

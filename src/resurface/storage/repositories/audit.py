@@ -61,13 +61,12 @@ class SqlAuditTrail(Repository):
         if not self.pending:
             return
         entries, self.pending = self.pending, []
-        self.connection.execute(
+        # the update takes the lock and hands back the head it wrote (one round trip, not two)
+        head = self.connection.execute(
             update(audit_head)
             .where(audit_head.c.id == _HEAD)
             .values(seq=audit_head.c.seq + len(entries))
-        )
-        head = self.connection.execute(
-            select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == _HEAD)
+            .returning(audit_head.c.seq, audit_head.c.hash)
         ).one()
         previous, events = head.hash, []
         for seq, entry in enumerate(entries, start=head.seq - len(entries) + 1):

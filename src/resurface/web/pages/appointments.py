@@ -61,7 +61,12 @@ class DayGrid:
     times: tuple[dt.time, ...]
     blocks: tuple[Block, ...]
     open_rows: frozenset[int]
-    """Rows inside opening hours: only these offer a slot to book."""
+    """Rows inside opening hours."""
+    past_rows: frozenset[int]
+    """Rows already over (the whole of a past day): neither booked nor dropped onto."""
+
+    def bookable(self, row: int) -> bool:
+        return row in self.open_rows and row not in self.past_rows
 
 
 def columns_of(view: BookView, by: str, first_id: int | None) -> tuple[Column, ...]:
@@ -100,7 +105,12 @@ def day_grid(view: BookView, day: dt.date, by: str, first_id: int | None) -> Day
     open_rows = frozenset(
         i for i, t in enumerate(times) if hours is not None and hours.opens <= t < hours.closes
     )
-    return DayGrid(columns, times, tuple(blocks), open_rows)
+    now = view.now.replace(tzinfo=None)
+    past_rows = frozenset(
+        i for i, t in enumerate(times)
+        if dt.datetime.combine(day, t) + dt.timedelta(minutes=STEP) <= now
+    )  # fmt: skip
+    return DayGrid(columns, times, tuple(blocks), open_rows, past_rows)
 
 
 def _key_of(entry: BookEntry, by: str) -> int | None:
@@ -110,6 +120,13 @@ def _key_of(entry: BookEntry, by: str) -> int | None:
 
 def _floor(time: dt.time) -> dt.time:
     return time.replace(minute=time.minute - time.minute % STEP, second=0, microsecond=0)
+
+
+def _given_day(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def _day(value: str | None, fallback: dt.date) -> dt.date:
@@ -130,7 +147,7 @@ def book_page(
 ) -> Response:
     """The day (a grid) or the week (a table) of the book."""
     actor = session.actor
-    shown = _day(day, views.clinic_today(ctx, actor))
+    shown = _given_day(day) or views.clinic_today(ctx, actor)
     days = week_of(shown) if view == "week" else (shown,)
     found = views.read_book(ctx, actor, days[0], days[-1])
     mine = actor.user_id if actor.user_id in found.setup.providers else None

@@ -13,6 +13,7 @@ from resurface.domain.people import Sex
 from resurface.services import break_glass, charts, patients
 from resurface.services.access import Permission
 from resurface.services.context import Context
+from resurface.services.scheduling import views
 from resurface.web.deps import CheckedSessionDep, ContextDep, Session, SessionDep
 from resurface.web.pages.consultations import parse_patient
 from resurface.web.pages.render import page
@@ -58,8 +59,11 @@ def _stage(value: str) -> Stage | None:
 @router.get("/patients/{patient_id:int}")
 def chart(request: Request, ctx: ContextDep, session: SessionDep, patient_id: int) -> Response:
     view = charts.read_chart(ctx, session.actor, patient_id)
+    coming = views.coming_visits(ctx, session.actor, patient_id)
     now = ctx.clock.now()
-    return page(request, "chart.html", session, view=view, today=ctx.clock.today(), now=now)
+    return page(
+        request, "chart.html", session, view=view, coming=coming, today=ctx.clock.today(), now=now
+    )
 
 
 @router.get("/patients/{patient_id:int}/break-glass")
@@ -167,6 +171,7 @@ def _details_page(
         session,
         status_code=status,
         details=found,
+        coming=views.coming_visits(ctx, session.actor, patient_id),
         values=current | (values or {}),
         errors=errors or {},
         sexes=list(Sex),

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 import pytest
 
 from resurface.bootstrap import Runtime
-from resurface.domain.people import Role
+from resurface.domain.people import Patient, Role, Sex
 from resurface.services.access import Actor
 from resurface.services.context import Context
 from resurface.services.scheduling import setup
@@ -31,6 +31,8 @@ class Book:
     room2: int
     laser: int
     patient_id: int
+    other_patient_id: int
+    """A second patient (no chart), for clashes that are not the patient's own."""
 
     def actor(self, role: Role) -> Actor:
         return {Role.ADMIN: self.director, Role.CLINICIAN: self.clinician, Role.STAFF: self.desk}[
@@ -59,9 +61,14 @@ def open_book(runtime: Runtime, slug: str = "north") -> Book:
     room2 = setup.add_room(ctx, director, "Room 2").id
     laser = setup.add_device(ctx, director, "CO2 laser").id
     setup.set_working_days(ctx, director, clinician.user_id, frozenset({0, 1, 2, 3}))
+    with runtime.context.uow() as uow:
+        other = uow.patients.add(
+            Patient(0, seeded.clinic.id, "Sam", f"Other-{slug}", dt.date(1980, 1, 2), Sex.MALE)
+        )
+        uow.commit()
     return Book(
         ctx, seeded, director, clinician, actor_of(runtime, seeded, Role.STAFF),
-        room1, room2, laser, seeded.patient.id,
+        room1, room2, laser, seeded.patient.id, other.id,
     )  # fmt: skip
 
 

@@ -48,18 +48,43 @@ def test_the_front_desk_books_a_review_at_the_clinics_default_length(book: Book)
 def test_a_double_booking_is_refused_naming_the_clinician_room_and_laser(book: Book) -> None:
     first = booking.book(book.ctx, book.desk, review(book, dt.time(10), device_id=book.laser,
                                                     minutes=60))  # fmt: skip
+    other = book.other_patient_id
     with pytest.raises(BookingClash) as refused:
-        booking.book(book.ctx, book.desk, review(book, dt.time(10, 30), device_id=book.laser))
+        booking.book(book.ctx, book.desk, review(book, dt.time(10, 30), device_id=book.laser,
+                                                patient_id=other))  # fmt: skip
     assert [c.kind for c in refused.value.clashes] == [
         ClashKind.PROVIDER, ClashKind.ROOM, ClashKind.DEVICE,
     ]  # fmt: skip
     assert "Room 1 is already booked 10:00-11:00" in str(refused.value)
     assert all(c.appointment_id == first.id for c in refused.value.clashes)
-    other_room = review(book, dt.time(10, 30), room_id=book.room2,
+    other_room = review(book, dt.time(10, 30), room_id=book.room2, patient_id=other,
                         provider_id=book.director.user_id, device_id=book.laser)  # fmt: skip
     with pytest.raises(BookingClash) as laser:
         booking.book(book.ctx, book.desk, other_room)
     assert [c.kind for c in laser.value.clashes] == [ClashKind.DEVICE]
+
+
+def test_the_patient_booked_twice_at_once_is_refused_naming_the_patient(book: Book) -> None:
+    """Another clinician in another room is free, but the patient is with the first one."""
+    first = booking.book(book.ctx, book.desk, review(book, dt.time(10), minutes=30))
+    elsewhere = review(book, dt.time(10, 15), provider_id=book.director.user_id,
+                       room_id=book.room2)  # fmt: skip
+    with pytest.raises(BookingClash) as refused:
+        booking.book(book.ctx, book.desk, elsewhere)
+    assert [c.kind for c in refused.value.clashes] == [ClashKind.PATIENT]
+    assert refused.value.clashes[0].appointment_id == first.id
+    name = book.seeded.patient.full_name
+    assert str(refused.value).startswith(f"{name} already has an appointment 10:00-10:30")
+    later = booking.book(book.ctx, book.desk, replace_time(elsewhere, dt.time(10, 30)))
+    with pytest.raises(BookingClash) as moved:  # a move onto the patient's other visit too
+        booking.move(book.ctx, book.desk, later.id, MoveRequest(later.version, time=dt.time(10)))
+    assert [c.kind for c in moved.value.clashes] == [ClashKind.PATIENT]
+
+
+def replace_time(request: BookingRequest, at: dt.time) -> BookingRequest:
+    from dataclasses import replace
+
+    return replace(request, time=at)
 
 
 def test_hours_closures_and_days_off_are_refused(book: Book) -> None:
@@ -99,7 +124,8 @@ def test_a_move_names_its_version_and_a_stale_one_is_refused(book: Book) -> None
 
 def test_a_move_onto_a_taken_slot_is_refused_then_a_free_one_accepted(book: Book) -> None:
     booking.book(book.ctx, book.desk, review(book, dt.time(10)))
-    other = booking.book(book.ctx, book.desk, review(book, dt.time(12)))
+    other = booking.book(book.ctx, book.desk, review(book, dt.time(12),
+                                                    patient_id=book.other_patient_id))  # fmt: skip
     with pytest.raises(BookingClash) as refused:
         booking.move(book.ctx, book.desk, other.id, MoveRequest(1, time=dt.time(10, 10)))
     assert [c.kind for c in refused.value.clashes] == [ClashKind.PROVIDER, ClashKind.ROOM]
@@ -169,7 +195,8 @@ def test_the_week_across_the_spring_change_keeps_wall_clock_times(book: Book) ->
 def test_the_book_reads_a_range_and_filters(book: Book) -> None:
     a = booking.book(book.ctx, book.desk, review(book, dt.time(10)))
     b = booking.book(book.ctx, book.desk, review(book, dt.time(10), room_id=book.room2,
-                                                provider_id=book.director.user_id))  # fmt: skip
+                                                provider_id=book.director.user_id,
+                                                patient_id=book.other_patient_id))  # fmt: skip
     whole = views.read_book(book.ctx, book.clinician, TODAY, TODAY + dt.timedelta(days=6))
     assert [e.appointment.id for e in whole.entries] == [a.id, b.id]
     assert whole.entries[0].room == "Room 1" and whole.entries[0].provider
@@ -306,6 +333,22 @@ def test_a_series_that_clashes_books_nothing_and_names_the_day(book: Book) -> No
         sessions = [a for a in uow.appointments.for_patient(book.seeded.clinic.id, book.patient_id)
                     if a.kind is AppointmentKind.SESSION]  # fmt: skip
     assert sessions == []
+
+
+def test_a_series_refuses_a_day_the_patient_is_booked_elsewhere(book: Book) -> None:
+    window = plan_booking.plan_window(book.ctx, book.desk, book.patient_id)
+    assert window.window is not None
+    first = window.window.earliest
+    while first.weekday() > 3:
+        first += dt.timedelta(days=1)
+    booking.book(book.ctx, book.desk, review(book, dt.time(10), day=first, room_id=book.room2,
+                                            provider_id=book.director.user_id))  # fmt: skip
+    request = plan_booking.SeriesRequest(book.patient_id, first, dt.time(10),
+                                         book.clinician.user_id, book.room1)  # fmt: skip
+    with pytest.raises(BookingClash) as refused:
+        plan_booking.book_series(book.ctx, book.desk, request)
+    assert [c.kind for c in refused.value.clashes] == [ClashKind.PATIENT]
+    assert str(refused.value).startswith(f"{first}: {book.seeded.patient.full_name} already has")
 
 
 def test_recording_a_session_keeps_the_timed_series_ahead(book: Book, runtime: Runtime) -> None:
