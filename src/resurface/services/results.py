@@ -134,6 +134,11 @@ class ResultsView:
     comparing: bool = False
     """The pair shown is still being compared by a background job (``measured`` is None)."""
 
+    @property
+    def waiting(self) -> bool:
+        """Something shown is still being analysed or compared in the background."""
+        return self.comparing or any(p.comparing for r in self.responses for p in r.points)
+
     def label(self, photo: Photo) -> str:
         """The photo's label in its region ("baseline", "follow-up" or none), as
         ``domain.photo_series.label_of`` gives it."""

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, or_, select, update
+from sqlalchemy import Engine, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from resurface.storage.tables import jobs
@@ -166,6 +166,12 @@ class TableJobQueue:
         )
         with self.engine.begin() as connection:
             connection.execute(statement)
+
+    def counts(self) -> dict[str, int]:
+        """How many jobs there are by status (``resurface worker --status``; tests wait on it)."""
+        query = select(jobs.c.status, func.count()).group_by(jobs.c.status)
+        with self.engine.connect() as connection:
+            return {str(status): int(count) for status, count in connection.execute(query)}
 
     def forget_finished(self, before: dt.datetime) -> int:
         """Remove succeeded jobs finished before ``before``; failed ones are kept to be read."""
