@@ -550,6 +550,11 @@ class FakeCharts(_Repository):
                 FileReference(c.pdf_sha256, "signed_consent", c.id, c.clinic_id)
                 for c in self._tables.signed_consents.values()
             ]
+            + [
+                FileReference(c.overlay_key, "photo_comparison", c.id, c.clinic_id)
+                for c in self._tables.comparisons.values()
+                if c.overlay_key is not None
+            ]
         )
 
 
