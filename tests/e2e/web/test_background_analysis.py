@@ -3,7 +3,7 @@ the web app's own worker thread (SQLite) measures it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,10 +20,10 @@ REFRESH = '<meta http-equiv="refresh"'
 
 
 @pytest.fixture
-def idle_client(sqlite_runtime: Runtime) -> Iterator[TestClient]:
+def idle_client(sqlite_runtime: Runtime) -> TestClient:
     """The app without its lifespan: no worker thread, so jobs wait until the test runs them."""
     app = create_app(sqlite_runtime.settings, sqlite_runtime)
-    yield TestClient(app, base_url="https://testserver", follow_redirects=False)
+    return TestClient(app, base_url="https://testserver", follow_redirects=False)
 
 
 def _upload(client: TestClient, token: str, patient_id: int) -> dict[str, object]:
@@ -76,5 +76,5 @@ def test_the_web_apps_worker_thread_measures_an_upload(
         status = client.get(f"/api/v1/photos/{photo_id}/analysis").json()["status"]
         if status != "pending":
             break
-        __import__("time").sleep(0.1)
+        time.sleep(0.1)
     assert status == "measured"
