@@ -1,7 +1,7 @@
 """Server memory under concurrent photo uploads: three 59-megapixel photos (a flat PNG of a few
 hundred KB, the size that took the server from 245 MB to 1.8 GB) uploaded at once through
-``upload_photo`` and measured by the background jobs, with the process's photo slots at 1 (the setting, ``RESURFACE_PHOTO_WORKERS``)
-and at 3 (no bound).
+``upload_photo`` and measured by the background jobs, with the process's photo slots at 1 (the
+setting, ``RESURFACE_PHOTO_WORKERS``) and at 3 (no bound).
 
 Each case runs in a fresh process; its peak resident memory (``ru_maxrss``) is measured against
 the memory it held once the app was set up. Prints a table and writes
