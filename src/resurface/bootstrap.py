@@ -5,6 +5,7 @@ the CLI build a ``Runtime`` from settings and hand its ``context`` to the use ca
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -155,9 +156,12 @@ def run_worker(
         queue.work(lambda name, args: job_names.run_job(ctx, name, args), concurrency=concurrency)
         return
     assert queue is not None
+    if stop is None:  # the command's own loop: SIGTERM stops it after the job under way
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: (stop.set(), queue.wake.set()))
     queue.work(
         lambda name, args: job_names.run_job(ctx, name, args),
-        stop or threading.Event(),
+        stop,
         on_idle=_now_and_then(runtime, queue),
     )
 
