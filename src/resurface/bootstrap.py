@@ -158,7 +158,12 @@ def run_worker(
     assert queue is not None
     if stop is None:  # the command's own loop: SIGTERM stops it after the job under way
         stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: (stop.set(), queue.wake.set()))
+
+        def stop_on_sigterm(*_: object) -> None:
+            stop.set()
+            queue.wake.set()
+
+        signal.signal(signal.SIGTERM, stop_on_sigterm)
     queue.work(
         lambda name, args: job_names.run_job(ctx, name, args),
         stop,
