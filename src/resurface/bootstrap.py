@@ -142,6 +142,8 @@ def job_queue(settings: Settings, engine: Engine) -> TableJobQueue | Procrastina
 # --- background jobs (the CLI's ``worker`` and the web app's worker thread) ---------------------
 
 CATCH_UP_EVERY = dt.timedelta(minutes=10)
+JOB_THREAD = "resurface-jobs"
+"""The name of the web app's worker thread."""
 
 
 def run_worker(
@@ -209,7 +211,7 @@ def start_job_thread(runtime: Runtime) -> JobThread | None:
     stop = threading.Event()
     thread = threading.Thread(
         target=run_worker, args=(runtime,), kwargs={"stop": stop},
-        name="resurface-jobs", daemon=True,
+        name=JOB_THREAD, daemon=True,
     )  # fmt: skip
     thread.start()
     return JobThread(thread, stop, queue)
