@@ -81,21 +81,17 @@ def analyse_photo(ctx: Context, clinic_id: int, photo_id: int) -> None:
         photo = uow.charts.photo(clinic_id, photo_id)
         if photo is None or photo.entered_in_error or _analysed(uow, clinic_id, photo_id):
             return
-    analysis, problem = _analysis_of(ctx, photo)
+    measured, problem = _measured(ctx, photo)
     with ctx.uow() as uow:
         if _analysed(uow, clinic_id, photo_id):  # another worker was quicker
             return
-        now = ctx.clock.now()
-        if analysis is None:
+        if measured is None:
             uow.measurements.add_failure(
-                AnalysisFailure(clinic_id, photo.id, now, problem, ANALYSIS_VERSION)
+                AnalysisFailure(clinic_id, photo.id, ctx.clock.now(), problem, ANALYSIS_VERSION)
             )
             audit.record(uow, None, "not_measurable", "photo", photo.id,
                          patient_id=photo.patient_id, detail=problem[:200])  # fmt: skip
         else:
-            overlay_key = ctx.photos.put(overlay_png(analysis))
-            verdict = verdict_of(capture_quality(analysis))
-            measured = measurement_of(analysis, photo, now, overlay_key, verdict)
             saved = uow.measurements.add(measured)
             audit.record(
                 uow, None, "create", "photo_measurement", saved.id, patient_id=photo.patient_id
@@ -113,10 +109,10 @@ def _analysed(uow: UnitOfWork, clinic_id: int, photo_id: int) -> bool:
     )
 
 
-def _analysis_of(ctx: Context, photo: Photo) -> tuple[PhotoAnalysis | None, str]:
-    """The analysis of the stored photo, or why it cannot be measured (a file missing from the
-    store is that too: `resurface photos check` names it). A store that fails to answer raises:
-    the job is tried again later."""
+def _measured(ctx: Context, photo: Photo) -> tuple[PhotoMeasurement | None, str]:
+    """The measurement of the stored photo with its verdict and overlay (the overlay file is
+    stored), or why it cannot be measured (a file missing from the store is that too: `resurface
+    photos check` names it). A store that fails to answer raises: the job is tried again."""
     try:
         data = ctx.photos.get(photo.storage_key)
     except PhotoFileMissing as missing:
@@ -129,7 +125,9 @@ def _analysis_of(ctx: Context, photo: Photo) -> tuple[PhotoAnalysis | None, str]
             )
         except ImagingError as error:
             return None, str(error)
-    return analysis, ""
+        verdict = verdict_of(capture_quality(analysis))
+        overlay_key = ctx.photos.put(overlay_png(analysis))
+    return measurement_of(analysis, photo, ctx.clock.now(), overlay_key, verdict), ""
 
 
 def compare_series(ctx: Context, clinic_id: int, patient_id: int) -> None:
