@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from resurface import bootstrap
@@ -19,17 +20,22 @@ from resurface.config import Environment, Settings
 from resurface.domain.people import Role
 from resurface.services import photos
 from resurface.services.access import Actor
+from tests.conftest import PostgresServer
 from tests.e2e.cli.test_record_cli import resurface
 from tests.support.clinic import seed_clinic
 
 
-def _settings(data_dir: Path) -> Settings:
-    return Settings(data_dir=data_dir, environment=Environment.DEVELOPMENT)
+def _settings(data_dir: Path, database_url: str | None = None) -> Settings:
+    if database_url is None:
+        return Settings(data_dir=data_dir, environment=Environment.DEVELOPMENT)
+    return Settings(
+        data_dir=data_dir, environment=Environment.DEVELOPMENT, database_url=database_url
+    )
 
 
-def _upload(data_dir: Path) -> tuple[bootstrap.Runtime, int, int]:
+def _upload(data_dir: Path, database_url: str | None = None) -> tuple[bootstrap.Runtime, int, int]:
     """A photo uploaded as the web app would, its analysis left to a worker."""
-    runtime = bootstrap.build(_settings(data_dir))
+    runtime = bootstrap.build(_settings(data_dir, database_url))
     north = seed_clinic(runtime.context.uow, "north")
     with runtime.context.uow() as uow:
         user = uow.users.by_username(north.usernames[Role.CLINICIAN])
@@ -85,3 +91,39 @@ def test_a_running_worker_measures_an_upload_and_stops_on_sigterm(tmp_path: Path
         worker.wait(timeout=60)
         runtime.dispose()
     assert worker.returncode == 0
+
+
+@pytest.mark.postgres
+def test_procrastinate_workers_on_postgresql_measure_an_upload_and_stop_on_sigterm(
+    postgres: PostgresServer, postgres_template: str, tmp_path: Path
+) -> None:
+    url = postgres.create(template=postgres_template)
+    env = os.environ | {
+        "RESURFACE_DATA_DIR": str(tmp_path), "RESURFACE_ENVIRONMENT": "development",
+        "RESURFACE_DATABASE_URL": url,
+    }  # fmt: skip
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "resurface.cli.main", "worker"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)  # two machines' workers on one database
+    ]
+    runtime, clinic_id, photo_id = _upload(tmp_path, url)
+    try:
+        deadline = time.monotonic() + 180
+        while not _measured(runtime, clinic_id, photo_id) and time.monotonic() < deadline:
+            for worker in workers:
+                assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
+            time.sleep(0.2)
+        assert _measured(runtime, clinic_id, photo_id)
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            worker.wait(timeout=60)
+        runtime.dispose()
+    assert [worker.returncode for worker in workers] == [0, 0]
