@@ -82,7 +82,7 @@ class ProcrastinateJobQueue:
         asyncio.run(self._work(run, wait=True, concurrency=concurrency))
 
     async def _work(self, run: Run, *, wait: bool, concurrency: int = 1) -> None:
-        app = self._worker_app(run)
+        app = self._worker_app(run, periodic=wait)
         async with app.open_async():
             await _retry_stalled(app)
             await app.run_worker_async(
@@ -94,10 +94,14 @@ class ProcrastinateJobQueue:
                 stalled_worker_timeout=STALLED_AFTER_SECONDS,
             )
 
-    def _worker_app(self, run: Run) -> procrastinate.App:
+    def _worker_app(self, run: Run, *, periodic: bool = True) -> procrastinate.App:
+        """The worker's app: our jobs, and for a long-running worker the periodic tasks (a
+        ``run_pending`` runs what waits and nothing else)."""
         app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=self._conninfo))
         for name in self._names:
             app.task(name=PREFIX + name, retry=RETRY)(self._task(name, run))
+        if not periodic:
+            return app
 
         @app.periodic(cron="* * * * *")
         @app.task(name=PREFIX + "retry_stalled", queueing_lock="retry_stalled")
