@@ -1,7 +1,7 @@
 """Server memory under concurrent photo uploads: three 59-megapixel photos (a flat PNG of a few
 hundred KB, the size that took the server from 245 MB to 1.8 GB) uploaded at once through
-``upload_photo``, with the process's photo slots at 1 (the setting, ``RESURFACE_PHOTO_WORKERS``)
-and at 3 (no bound).
+``upload_photo`` and measured by the background jobs, with the process's photo slots at 1 (the
+setting, ``RESURFACE_PHOTO_WORKERS``) and at 3 (no bound).
 
 Each case runs in a fresh process; its peak resident memory (``ru_maxrss``) is measured against
 the memory it held once the app was set up. Prints a table and writes
@@ -38,7 +38,7 @@ def _case(workers: int) -> dict[str, float]:
     from resurface import bootstrap
     from resurface.cli.serve import fewer_memory_arenas
     from resurface.config import Settings
-    from resurface.services import auth, photos, users
+    from resurface.services import auth, jobs, photos, users
 
     fewer_memory_arenas()  # as `resurface serve` does
     with tempfile.TemporaryDirectory() as folder:
@@ -62,6 +62,15 @@ def _case(workers: int) -> dict[str, float]:
             thread.start()
         for thread in threads:
             thread.join()
+        answered = time.perf_counter() - started
+        # The analyses are background jobs: as many workers as uploads, sharing the slots.
+        workers_at_once = [
+            threading.Thread(target=jobs.run_pending_jobs, args=(ctx,)) for _ in range(AT_ONCE)
+        ]
+        for thread in workers_at_once:
+            thread.start()
+        for thread in workers_at_once:
+            thread.join()
         elapsed = time.perf_counter() - started
         runtime.dispose()
     return {
@@ -70,6 +79,7 @@ def _case(workers: int) -> dict[str, float]:
         "baseline_mib": round(baseline, 1),
         "peak_mib": round(_peak_mib(), 1),
         "added_mib": round(_peak_mib() - baseline, 1),
+        "seconds_to_answer": round(answered, 1),
         "seconds_for_all": round(elapsed, 1),
     }
 
@@ -87,12 +97,13 @@ def run() -> None:
         rows.append(json.loads(child.stdout.strip().splitlines()[-1]))
     print(f"\n{AT_ONCE} uploads at once of a {SIDE}×{SIDE} photo ({rows[0]['file_kib']} KiB PNG)")
     print(
-        f"{'photo workers':<15}{'baseline MiB':>14}{'peak MiB':>10}{'added MiB':>11}{'seconds':>9}"
+        f"{'photo workers':<15}{'baseline MiB':>14}{'peak MiB':>10}{'added MiB':>11}"
+        f"{'answered s':>12}{'measured s':>12}"
     )
     for row in rows:
         print(
             f"{row['photo_workers']:<15}{row['baseline_mib']:>14}{row['peak_mib']:>10}"
-            f"{row['added_mib']:>11}{row['seconds_for_all']:>9}"
+            f"{row['added_mib']:>11}{row['seconds_to_answer']:>12}{row['seconds_for_all']:>12}"
         )
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(

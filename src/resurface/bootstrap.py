@@ -5,6 +5,7 @@ the CLI build a ``Runtime`` from settings and hand its ``context`` to the use ca
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from resurface.domain.guide import PatientGuide
 from resurface.domain.signin import Backoff
 from resurface.mail import SmtpMailer, SmtpSettings
 from resurface.protocols import load_rule_base
+from resurface.services import jobs as job_names
 from resurface.services.auth import LoginPolicy
 from resurface.services.context import Clock, Context, Limits, SecretBox
 from resurface.services.patient_page import AftercareSheet
@@ -28,7 +30,9 @@ from resurface.services.results_report import ResultsReport
 from resurface.services.sign_in_throttle import Throttle
 from resurface.storage import backup, database
 from resurface.storage.audit_anchor import FileAuditAnchor
+from resurface.storage.job_table import KEEP_FINISHED, TableJobQueue
 from resurface.storage.photo_store import FilePhotoStore
+from resurface.storage.procrastinate_queue import ProcrastinateJobQueue
 from resurface.storage.repositories import redis_limits
 from resurface.storage.unit_of_work import SqlUnitOfWork
 
@@ -55,6 +59,14 @@ class Runtime:
     context: Context
     limits: redis.Redis | None = None
     """Where the limits' counts are kept when not in the database (``RESURFACE_REDIS_URL``)."""
+    jobs: TableJobQueue | ProcrastinateJobQueue | None = None
+    """The background job queue (also ``context.jobs``)."""
+
+    @property
+    def jobs_in_process(self) -> bool:
+        """Whether the web app runs the jobs itself (SQLite: one machine, a worker thread);
+        on PostgreSQL ``resurface worker`` processes run them."""
+        return isinstance(self.jobs, TableJobQueue)
 
     def guide_pdf(self, guide: PatientGuide, page_url: str | None = None) -> bytes:
         """The patient's personal guide as a PDF (built by ``reports.guide``)."""
@@ -86,6 +98,8 @@ class Runtime:
         return "reachable"
 
     def dispose(self) -> None:
+        if isinstance(self.jobs, ProcrastinateJobQueue):
+            self.jobs.dispose()
         self.engine.dispose()
         if self.limits is not None:
             self.limits.close()
@@ -95,6 +109,7 @@ def build(settings: Settings) -> Runtime:
     engine = database.make_engine(settings.sqlalchemy_url)
     anchor = FileAuditAnchor(settings.audit_folder)
     limits = redis_limits.client(settings.redis_url) if settings.redis_url else None
+    queue = job_queue(settings, engine)
     context = Context(
         units=lambda: SqlUnitOfWork(engine, audit_key=anchor.key(), limits=limits),
         rules=load_rule_base(settings.protocols_dir),
@@ -112,8 +127,96 @@ def build(settings: Settings) -> Runtime:
         anchor=anchor,
         printer=_print_consent,
         report_printer=_print_results_report,
+        jobs=queue,
     )
-    return Runtime(settings, engine, context, limits)
+    return Runtime(settings, engine, context, limits, queue)
+
+
+def job_queue(settings: Settings, engine: Engine) -> TableJobQueue | ProcrastinateJobQueue:
+    """PostgreSQL: procrastinate; SQLite: the ``jobs`` table."""
+    if engine.dialect.name == "postgresql":
+        return ProcrastinateJobQueue(
+            settings.sqlalchemy_url, job_names.JOBS, catch_up=job_names.CATCH_UP
+        )
+    return TableJobQueue(engine)
+
+
+# --- background jobs (the CLI's ``worker`` and the web app's worker thread) ---------------------
+
+CATCH_UP_EVERY = dt.timedelta(minutes=10)
+JOB_THREAD = "resurface-jobs"
+"""The name of the web app's worker thread."""
+
+
+def run_worker(
+    runtime: Runtime, *, concurrency: int = 1, stop: threading.Event | None = None
+) -> None:
+    """Run background jobs until stopped: procrastinate's worker on PostgreSQL (SIGINT/SIGTERM
+    stop it), the jobs table's on SQLite (``stop`` stops it). Starts with a catch-up."""
+    ctx = runtime.context
+    job_names.catch_up(ctx)
+    queue = runtime.jobs
+    if isinstance(queue, ProcrastinateJobQueue):
+        queue.work(lambda name, args: job_names.run_job(ctx, name, args), concurrency=concurrency)
+        return
+    assert queue is not None
+    if stop is None:  # the command's own loop: SIGTERM stops it after the job under way
+        stop = threading.Event()
+
+        def stop_on_sigterm(*_: object) -> None:
+            stop.set()
+            queue.wake.set()
+
+        signal.signal(signal.SIGTERM, stop_on_sigterm)
+    queue.work(
+        lambda name, args: job_names.run_job(ctx, name, args),
+        stop,
+        on_idle=_now_and_then(runtime, queue),
+    )
+
+
+def _now_and_then(runtime: Runtime, queue: TableJobQueue) -> Callable[[], None]:
+    """What an idle worker of the jobs table does every ``CATCH_UP_EVERY``: catch up, and
+    forget jobs that succeeded a week ago."""
+    last = [dt.datetime.now(dt.UTC)]
+
+    def tidy() -> None:
+        now = dt.datetime.now(dt.UTC)
+        if now - last[0] < CATCH_UP_EVERY:
+            return
+        last[0] = now
+        job_names.catch_up(runtime.context)
+        queue.forget_finished(now - KEEP_FINISHED)
+
+    return tidy
+
+
+@dataclass
+class JobThread:
+    """The web app's worker thread (SQLite)."""
+
+    thread: threading.Thread
+    stop_event: threading.Event
+    queue: TableJobQueue
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.stop_event.set()
+        self.queue.wake.set()
+        self.thread.join(timeout)
+
+
+def start_job_thread(runtime: Runtime) -> JobThread | None:
+    """Start a worker thread when the jobs run in this process (SQLite); None otherwise."""
+    queue = runtime.jobs
+    if not isinstance(queue, TableJobQueue):
+        return None
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_worker, args=(runtime,), kwargs={"stop": stop},
+        name=JOB_THREAD, daemon=True,
+    )  # fmt: skip
+    thread.start()
+    return JobThread(thread, stop, queue)
 
 
 def _print_consent(document: ConsentDocument) -> bytes:

@@ -87,7 +87,7 @@ def test_a_polyglot_is_stored_re_encoded_without_what_was_appended(
         files={"file": ("photo.png", _png(80, 60) + payload, "image/png")},
         headers={"X-CSRF-Token": csrf},
     )
-    assert uploaded.status_code == 201, uploaded.text
+    assert uploaded.status_code == 202, uploaded.text
     stored = client.get(f"/api/v1/photos/{uploaded.json()['photo']['id']}/content")
     assert stored.status_code == 200 and stored.headers["content-type"] == "image/png"
     assert b"<script>" not in stored.content and b"PK\x03\x04" not in stored.content

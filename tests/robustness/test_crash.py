@@ -127,7 +127,7 @@ def _upload(base: str, username: str, patient_id: int, uploader: int, writes: Wr
             )
         except httpx.TransportError:
             return
-        if answer.status_code == 201:
+        if answer.status_code == 202:  # stored; measured in the background
             with writes.lock:
                 writes.photos.append(answer.json()["photo"]["id"])
 

@@ -52,7 +52,7 @@ from resurface.domain.corrections import Correction, RecordKind
 from resurface.domain.errors import VersionConflict
 from resurface.domain.journey import Progress, Stage, stage_of
 from resurface.domain.links import PatientLink, RecoveryLink
-from resurface.domain.measurements import PhotoMeasurement
+from resurface.domain.measurements import AnalysisFailure, PhotoComparison, PhotoMeasurement
 from resurface.domain.messages import UNSENT, Notification, NotificationStatus
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import SEARCH_WORD_MIN, Clinic, Patient, User, name_key, search_words
@@ -118,6 +118,8 @@ class _State:
     notifications: dict[int, Notification] = field(default_factory=dict)
     outcomes: dict[int, OutcomeRating] = field(default_factory=dict)
     measurements: dict[int, PhotoMeasurement] = field(default_factory=dict)
+    analysis_failures: dict[int, AnalysisFailure] = field(default_factory=dict)
+    comparisons: dict[int, PhotoComparison] = field(default_factory=dict)
     request_keys: dict[tuple[str, str], int | None] = field(default_factory=dict)
     corrections: dict[int, Correction] = field(default_factory=dict)
     throttle_events: list[tuple[str, str, dt.datetime]] = field(default_factory=list)
@@ -552,6 +554,11 @@ class FakeCharts(_Repository):
             + [
                 FileReference(c.pdf_sha256, "signed_consent", c.id, c.clinic_id)
                 for c in self._tables.signed_consents.values()
+            ]
+            + [
+                FileReference(c.overlay_key, "photo_comparison", c.id, c.clinic_id)
+                for c in self._tables.comparisons.values()
+                if c.overlay_key is not None
             ]
         )
 
@@ -1272,6 +1279,93 @@ class FakePhotoMeasurements(_Repository):
             None,
         )
 
+    def for_photos(self, clinic_id: int, photo_ids: Collection[int]) -> dict[int, PhotoMeasurement]:
+        wanted = set(photo_ids)
+        return {
+            m.photo_id: m
+            for m in self._tables.measurements.values()
+            if m.clinic_id == clinic_id and m.photo_id in wanted
+        }
+
+    def add_failure(self, record: AnalysisFailure) -> None:
+        if record.photo_id in self._tables.analysis_failures:
+            raise DuplicateKey(f"analysis failure of photo {record.photo_id}")
+        self._tables.analysis_failures[record.photo_id] = record
+
+    def failure_for(self, clinic_id: int, photo_id: int) -> AnalysisFailure | None:
+        return self.failures_for(clinic_id, [photo_id]).get(photo_id)
+
+    def failures_for(
+        self, clinic_id: int, photo_ids: Collection[int]
+    ) -> dict[int, AnalysisFailure]:
+        wanted = set(photo_ids)
+        return {
+            f.photo_id: f
+            for f in self._tables.analysis_failures.values()
+            if f.clinic_id == clinic_id and f.photo_id in wanted
+        }
+
+    def _clinical(self) -> list[Photo]:
+        return [p for p in self._tables.photos.values() if p.is_clinical and not p.entered_in_error]
+
+    def unanalysed(self, limit: int) -> list[tuple[int, int]]:
+        measured = {m.photo_id for m in self._tables.measurements.values()}
+        done = measured | set(self._tables.analysis_failures)
+        waiting = sorted(p.id for p in self._clinical() if p.id not in done)[:limit]
+        return [(self._tables.photos[i].clinic_id, i) for i in waiting]
+
+    def uncompared_patients(self, version: str, limit: int) -> list[tuple[int, int]]:
+        measured = {m.photo_id for m in self._tables.measurements.values()}
+        compared = {
+            c.after_photo_id
+            for c in self._tables.comparisons.values()
+            if c.analysis_version == version
+        }
+        clinical = self._clinical()
+        found = {
+            (p.clinic_id, p.patient_id)
+            for p in clinical
+            if p.id in measured
+            and p.id not in compared
+            and any(
+                q.patient_id == p.patient_id
+                and q.region == p.region
+                and (q.captured_at, q.id) < (p.captured_at, p.id)
+                for q in clinical
+            )
+        }
+        return sorted(found, key=lambda pair: pair[1])[:limit]
+
+
+class FakePhotoComparisons(_Repository):
+    def add(self, record: PhotoComparison) -> PhotoComparison:
+        key = (record.before_photo_id, record.after_photo_id, record.analysis_version)
+        if any(
+            (c.before_photo_id, c.after_photo_id, c.analysis_version) == key
+            for c in self._tables.comparisons.values()
+        ):
+            raise DuplicateKey(f"comparison {key}")
+        stored = replace(record, id=_next_id(self._tables.comparisons))
+        self._tables.comparisons[stored.id] = stored
+        return stored
+
+    def get(
+        self, clinic_id: int, before_id: int, after_id: int, version: str
+    ) -> PhotoComparison | None:
+        return self.for_photos(clinic_id, [after_id], version).get((before_id, after_id))
+
+    def for_photos(
+        self, clinic_id: int, photo_ids: Collection[int], version: str
+    ) -> dict[tuple[int, int], PhotoComparison]:
+        wanted = set(photo_ids)
+        return {
+            (c.before_photo_id, c.after_photo_id): c
+            for c in self._tables.comparisons.values()
+            if c.clinic_id == clinic_id
+            and c.after_photo_id in wanted
+            and c.analysis_version == version
+        }
+
 
 class FakeRequestKeys(_Repository):
     """One unit of work at a time in tests, so a claim never has to wait."""
@@ -1342,6 +1436,7 @@ class FakeUnitOfWork:
         self.notifications = FakeNotifications(self)
         self.outcomes = FakeOutcomeRatings(self)
         self.measurements = FakePhotoMeasurements(self)
+        self.comparisons = FakePhotoComparisons(self)
         self.request_keys = FakeRequestKeys(self)
         self.corrections = FakeCorrections(self)
         self.throttles = FakeThrottles(self)

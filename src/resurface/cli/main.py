@@ -21,6 +21,7 @@ from resurface.cli import (
     photos,
     serve,
     user,
+    worker,
 )
 from resurface.cli.context import CliContext
 from resurface.domain.errors import DomainError
@@ -62,6 +63,7 @@ for module in (
     imaging,
     notify,
     consent,
+    worker,
 ):
     module.register(app)
 

@@ -30,6 +30,7 @@ from resurface.services import (
     audit,
     consents,
     consultations,
+    jobs,
     photos,
     plans,
     results,
@@ -219,6 +220,8 @@ class _Story:
             purpose=PhotoPurpose.BASELINE if assessment_id else PhotoPurpose.FOLLOW_UP,
             assessment_id=assessment_id,
         )
+        # The demo is loaded measured: its background jobs run here, on the photo's day.
+        jobs.run_pending_jobs(self._ctx(taken))
 
     def _plan(self, patient: Patient, demo: DemoPatient, on: dt.date) -> TreatmentPlan:
         ctx = self._ctx(_at(on, 9))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass, field
 
 from resurface.domain.codes import Area
@@ -18,6 +19,36 @@ class RegionMeasurement:
 
 
 @dataclass(frozen=True)
+class FacePose:
+    """Yaw, pitch and roll of the face in degrees (from the face mesh)."""
+
+    yaw: float
+    pitch: float
+    roll: float
+
+
+@dataclass(frozen=True)
+class CaptureVerdict:
+    """How well the photo was taken, as ``imaging.quality.capture_quality`` judged it: the scale
+    and the metrics it is too coarse for, focus, exposure, the face's pose, the grey card, and
+    the problems in plain words (none: a good photo)."""
+
+    px_per_mm: float | None
+    not_measurable: tuple[str, ...]
+    sharpness: float
+    in_focus: bool
+    clipped_fraction: float
+    exposure_ok: bool
+    pose: FacePose | None
+    grey_card: bool
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
 class PhotoMeasurement:
     """The stored analysis of one photo; the overlay picture is kept in the photo store."""
 
@@ -29,6 +60,75 @@ class PhotoMeasurement:
     length_unit: str
     regions: tuple[RegionMeasurement, ...]
     overlay_key: str | None = None
+    quality: CaptureVerdict | None = None
+    """The capture verdict (None for photos measured before it was kept)."""
+    analysis_version: str = ""
+
+
+@dataclass(frozen=True)
+class AnalysisFailure:
+    """A photo that could not be measured, and why (the analysis is not tried again)."""
+
+    clinic_id: int
+    photo_id: int
+    failed_at: dt.datetime
+    reason: str
+    analysis_version: str
+
+
+class AnalysisStatus(enum.StrEnum):
+    """Where a photo's analysis stands: measuring happens in the background after an upload."""
+
+    PENDING = "pending"
+    MEASURED = "measured"
+    NOT_MEASURABLE = "not_measurable"
+
+
+@dataclass(frozen=True)
+class RegionChangeRecord:
+    """One region of two compared photos: each photo's metrics and the change."""
+
+    name: str
+    before: dict[str, float | int | str | None]
+    after: dict[str, float | int | str | None]
+    change: dict[str, float | int | str | None]
+    change_pct: dict[str, float | int | str | None]
+
+
+@dataclass(frozen=True)
+class Comparability:
+    """Whether two photos can be compared: the pose (after minus before) and light difference,
+    and why not in plain words."""
+
+    pose_difference: FacePose | None
+    light_change_pct: float | None
+    comparable: bool
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PhotoComparison:
+    """Two photos of one region compared once, by a background job, and kept: the measured
+    facts only; whether a change is better or worse is judged when it is read (the rule base
+    may change). ``problem`` says why the pair could not be compared (then ``regions`` is empty).
+    """
+
+    id: int
+    clinic_id: int
+    before_photo_id: int
+    after_photo_id: int
+    analysis_version: str
+    compared_at: dt.datetime
+    regions: tuple[RegionChangeRecord, ...] = ()
+    alignment: str = ""
+    colour_normalisation: str = ""
+    region_spec: str = ""
+    length_unit: str = "mm"
+    before_quality: CaptureVerdict | None = None
+    after_quality: CaptureVerdict | None = None
+    comparability: Comparability | None = None
+    overlay_key: str | None = None
+    problem: str = ""
 
 
 FACE_REGIONS = "auto"

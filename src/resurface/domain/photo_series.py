@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from resurface.domain.chart import Photo, PhotoPurpose
 
-__all__ = ["RegionSeries", "baseline_of", "label_of", "series_by_region"]
+__all__ = ["RegionSeries", "baseline_of", "comparison_pairs", "label_of", "series_by_region"]
 
 
 @dataclass(frozen=True)
@@ -66,3 +66,16 @@ def series_by_region(photos: Sequence[Photo]) -> tuple[RegionSeries, ...]:
         RegionSeries(region, tuple(items), baseline_of(items))
         for region, items in by_region.items()
     )
+
+
+def comparison_pairs(series: Iterable[RegionSeries]) -> tuple[tuple[Photo, Photo], ...]:
+    """The pairs Results shows and the re-estimate uses, (before, after): in each region its
+    baseline (its first photo when it has none) against every later photo. A background job
+    compares each pair once, when both photos are measured."""
+    pairs: list[tuple[Photo, Photo]] = []
+    for region in series:
+        anchor = region.baseline or (region.photos[0] if region.photos else None)
+        if anchor is None:
+            continue
+        pairs.extend((anchor, p) for p in region.photos if _order(p) > _order(anchor))
+    return tuple(pairs)

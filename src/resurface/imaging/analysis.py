@@ -53,6 +53,7 @@ from resurface.imaging.texture import band_pass, ita_map, mean_std, robust_std
 from resurface.imaging.wrinkles import wrinkle_map
 
 __all__ = [
+    "ANALYSIS_VERSION",
     "DEFAULT_ANALYSIS_PX_PER_MM",
     "METRIC_NAMES",
     "AnalysisMaps",
@@ -69,6 +70,11 @@ __all__ = [
 FloatArray = NDArray[np.float32]
 BoolArray = NDArray[np.bool_]
 RegionSpec = Literal["auto", "whole"] | RegionShape | Sequence[Sequence[float]]
+
+#: The version of the measuring method. Stored measurements and comparisons are kept under it:
+#: raise it when a change to imaging/ changes the numbers, and stored comparisons of the earlier
+#: version are computed again by the background jobs.
+ANALYSIS_VERSION = "2026.12.1"
 
 #: Analysis resolution: lines 0.25 mm wide are 2.5 px wide, the smallest a Hessian resolves well.
 DEFAULT_ANALYSIS_PX_PER_MM = 10.0

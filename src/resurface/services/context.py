@@ -9,7 +9,7 @@ transaction with ``with ctx.uow() as uow:`` and commits it. Routes and commands 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 
@@ -20,6 +20,7 @@ from resurface.services.clock import Clock
 from resurface.services.ports import (
     AuditAnchor,
     ConsentPrinter,
+    JobQueue,
     Mailer,
     PhotoStore,
     ResultsReportPrinter,
@@ -28,7 +29,28 @@ from resurface.services.ports import (
 from resurface.services.recovery.links import LinkSigner
 from resurface.services.second_factor import SecretBox
 
-__all__ = ["Clock", "Context", "Limits", "LinkSigner", "SecretBox"]
+__all__ = ["Clock", "Context", "JobsInMemory", "Limits", "LinkSigner", "SecretBox"]
+
+
+class JobsInMemory:
+    """A job queue kept in memory, for a context built without a real one (unit tests with
+    fakes): deferred jobs wait in order, the same job with the same arguments once, until
+    ``run_pending`` runs them."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[str, dict[str, int | str]]] = []
+
+    def defer(self, job: str, **args: int | str) -> None:
+        if (job, args) not in self.waiting:
+            self.waiting.append((job, args))
+
+    def run_pending(self, run: Callable[[str, Mapping[str, int | str]], None]) -> int:
+        ran = 0
+        while self.waiting:
+            job, args = self.waiting.pop(0)
+            run(job, args)
+            ran += 1
+        return ran
 
 
 @dataclass(frozen=True)
@@ -57,6 +79,9 @@ class Context:
     """Renders a signed consent as a PDF (``reports.consent``, wired in bootstrap)."""
     report_printer: ResultsReportPrinter | None = None
     """Renders a results report as a PDF (``reports.results``, wired in bootstrap)."""
+    jobs: JobQueue = field(default_factory=JobsInMemory)
+    """Where use cases defer background jobs (``services.jobs``); bootstrap wires the database's
+    queue."""
     photo_work: Callable[[], AbstractContextManager[object]] = nullcontext
     """Held while a photo is decoded and measured; bootstrap makes it a slot shared by the
     process, so however many uploads arrive at once, memory holds one photo at work."""

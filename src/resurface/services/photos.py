@@ -1,17 +1,17 @@
-"""Chart photos: upload (metadata stripped, analysed at once) and reading the analysis back.
+"""Chart photos: upload (metadata stripped, measured in the background) and reading the
+analysis back.
 
 The original upload is never stored: only its SHA-256 is kept, for audit. The stored copy is the
-re-encoded image without EXIF or GPS from ``imaging.ingest``. Face photos are measured per face
+re-encoded image without EXIF or GPS from ``imaging.ingest``. The upload answers as soon as the
+photo is stored; a background job (``services.photo_analysis``) measures it: face photos per face
 region; neck, chest and hands (and a face photo in which no face is found) over the whole frame.
+Until then its analysis is "pending".
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
 
 from resurface.domain.chart import Photo, PhotoPurpose
 from resurface.domain.codes import Area
@@ -19,30 +19,25 @@ from resurface.domain.consent import PhotoUse, photo_uses
 from resurface.domain.corrections import RecordKind, reason_problems
 from resurface.domain.errors import InvalidInput
 from resurface.domain.measurements import (
-    FACE_REGIONS,
     WHOLE_FRAME,
+    AnalysisFailure,
+    AnalysisStatus,
     PhotoMeasurement,
-    RegionMeasurement,
-    region_to_measure,
 )
 from resurface.domain.people import Patient
 from resurface.domain.photo_series import RegionSeries, series_by_region
 from resurface.domain.plans import current_plan
-from resurface.imaging.analysis import PhotoAnalysis, RegionSpec, analyze
-from resurface.imaging.errors import ImagingError, NoFaceFound
+from resurface.imaging.errors import ImagingError
 from resurface.imaging.ingest import IngestedPhoto, ingest_photo
-from resurface.imaging.overlay import overlay_png
-from resurface.imaging.quality import capture_quality, measurable_metrics
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context, Limits
 from resurface.services.corrections import HistoryEntry, check_reason, history, keep_earlier
 from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient, find_patient_audited
+from resurface.services.photo_analysis import ANALYSE_PHOTO, COMPARE_SERIES, NO_FACE_NOTE
 from resurface.services.ports import UnitOfWork
 from resurface.services.request_keys import checked_key, scope
-
-T = TypeVar("T")
 
 __all__ = [
     "MAX_PHOTOS_AT_ONCE",
@@ -52,7 +47,6 @@ __all__ = [
     "UploadedPhoto",
     "UploadedPhotos",
     "follow_up_desk",
-    "measurement_of",
     "read_analysis",
     "read_overlay",
     "refile_photo",
@@ -65,16 +59,14 @@ MAX_PHOTOS_AT_ONCE = 8
 one request under the upload limit."""
 _BATCH_KEY_MAX = 90
 
-NO_FACE_NOTE = (
-    "No face was found in this photo, so the whole frame was measured instead of the face regions."
-)
-
 
 @dataclass(frozen=True)
 class UploadedPhoto:
     photo: Photo
     measurement: PhotoMeasurement | None
+    """None until the background job has measured the photo (``status`` pending)."""
     notes: tuple[str, ...] = ()
+    status: AnalysisStatus = AnalysisStatus.PENDING
 
 
 @dataclass(frozen=True)
@@ -102,6 +94,10 @@ class FollowUpDesk:
     areas: tuple[Area, ...]
     series: tuple[RegionSeries, ...]
     measurements: Mapping[int, PhotoMeasurement | None]
+    failures: Mapping[int, AnalysisFailure] = field(default_factory=dict)
+
+    def status(self, photo: Photo) -> AnalysisStatus:
+        return _status(self.measurements.get(photo.id), self.failures.get(photo.id))
 
     @property
     def follow_ups(self) -> int:
@@ -117,15 +113,40 @@ class PhotoAnalysisView:
     """The photo's earlier versions (a region corrected, entered in error), newest first."""
     uses: dict[PhotoUse, bool] = field(default_factory=dict)
     """Which uses the photo may serve now (the patient's photo consent)."""
+    failure: AnalysisFailure | None = None
+    """Why the photo could not be measured, when it could not."""
+
+    @property
+    def status(self) -> AnalysisStatus:
+        return _status(self.measurement, self.failure)
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """What the clinician should know about how the photo was measured."""
+        """What the clinician should know about how the photo was measured: a face not found,
+        the capture verdict's problems, or why it could not be measured."""
+        if self.failure is not None:
+            return (f"The photo was saved but could not be measured: {self.failure.reason}",)
         if self.measurement is None:
             return ()
+        notes: list[str] = []
         measured = tuple(r.name for r in self.measurement.regions)
         face = self.photo.region in {a.value for a in Area if a.is_face}
-        return (NO_FACE_NOTE,) if face and measured == (WHOLE_FRAME,) else ()
+        if face and measured == (WHOLE_FRAME,):
+            notes.append(NO_FACE_NOTE)
+        quality = self.measurement.quality
+        if quality is not None and quality.problems:
+            notes.append("Capture quality: " + "; ".join(quality.problems) + ".")
+        return tuple(notes)
+
+
+def _status(
+    measurement: PhotoMeasurement | None, failure: AnalysisFailure | None
+) -> AnalysisStatus:
+    if measurement is not None:
+        return AnalysisStatus.MEASURED
+    if failure is not None:
+        return AnalysisStatus.NOT_MEASURABLE
+    return AnalysisStatus.PENDING
 
 
 def upload_photo(
@@ -139,9 +160,9 @@ def upload_photo(
     assessment_id: int | None = None,
     request_key: str = "",
 ) -> UploadedPhoto:
-    """Store a photo of one region of the patient, taken as a baseline or as a follow-up,
-    analyse it, and keep the measurement. A resend under the same ``request_key`` is given the
-    photo the first upload stored.
+    """Store a photo of one region of the patient, taken as a baseline or as a follow-up, and
+    leave its analysis to a background job: the photo comes back with its analysis pending. A
+    resend under the same ``request_key`` is given the photo the first upload stored.
 
     Raises
     ------
@@ -159,11 +180,8 @@ def upload_photo(
             assessment = uow.charts.assessment(actor.clinic_id, assessment_id)
             if assessment is None or assessment.patient_id != patient.id:
                 raise NotFound("assessment", assessment_id)
-    notes: list[str] = []
-    with ctx.photo_work():  # decoded and measured outside any transaction, one at a time
+    with ctx.photo_work():  # decoded outside any transaction, one at a time
         ingested = _ingest(data, ctx.limits)
-        analysis = _analyse(ingested, area, notes)
-        overlay = overlay_png(analysis) if analysis is not None else None
     with ctx.uow() as uow:
         taken = ctx.clock.now()
         keys = scope("photo", "patient", patient.id)
@@ -188,17 +206,13 @@ def upload_photo(
         )
         detail = f"{area.value} {purpose.value}"
         audit.record(uow, actor, "create", "photo", photo.id, patient_id=patient.id, detail=detail)
-        measurement = None
-        if analysis is not None and overlay is not None:
-            measured = measurement_of(analysis, photo, taken, ctx.photos.put(overlay))
-            measurement = uow.measurements.add(measured)
-            audit.record(
-                uow, actor, "create", "photo_measurement", measurement.id, patient_id=patient.id
-            )
         if key:
             uow.request_keys.settle(keys, key, photo.id)
         uow.commit()
-        return UploadedPhoto(photo, measurement, tuple(notes))
+    # After the commit: a worker must find the photo. Lost here (a crash), ``jobs.catch_up``
+    # defers it again.
+    ctx.jobs.defer(ANALYSE_PHOTO, clinic_id=photo.clinic_id, photo_id=photo.id)
+    return UploadedPhoto(photo, None)
 
 
 def upload_photos(
@@ -255,10 +269,13 @@ def follow_up_desk(ctx: Context, actor: Actor, patient_id: int) -> FollowUpDesk:
         plan = current_plan(chart.plans)
         areas = tuple(dict.fromkeys(item.area for item in plan.items)) if plan else ()
         clinical = [p for p in chart.photos if p.is_clinical]
-        measurements = {p.id: uow.measurements.for_photo(actor.clinic_id, p.id) for p in clinical}
+        ids = [p.id for p in clinical]
+        measured = uow.measurements.for_photos(actor.clinic_id, ids)
+        failures = uow.measurements.failures_for(actor.clinic_id, ids)
         audit.record(uow, actor, "chart_read", "patient", patient.id, patient_id=patient.id)
         uow.commit()
-    return FollowUpDesk(patient, areas, series_by_region(clinical), measurements)
+    measurements = {photo_id: measured.get(photo_id) for photo_id in ids}
+    return FollowUpDesk(patient, areas, series_by_region(clinical), measurements, failures)
 
 
 def _uploaded(uow: UnitOfWork, actor: Actor, photo_id: int) -> UploadedPhoto:
@@ -268,7 +285,9 @@ def _uploaded(uow: UnitOfWork, actor: Actor, photo_id: int) -> UploadedPhoto:
         raise NotFound("photo", photo_id)
     audit.record(uow, actor, "read", "photo", photo.id, patient_id=photo.patient_id)
     uow.commit()
-    return UploadedPhoto(photo, uow.measurements.for_photo(actor.clinic_id, photo.id))
+    measurement = uow.measurements.for_photo(actor.clinic_id, photo.id)
+    failure = uow.measurements.failure_for(actor.clinic_id, photo.id)
+    return UploadedPhoto(photo, measurement, status=_status(measurement, failure))
 
 
 def accept_patient_photo(ctx: Context, actor: Actor, photo_id: int) -> Photo:
@@ -290,7 +309,8 @@ def accept_patient_photo(ctx: Context, actor: Actor, photo_id: int) -> Photo:
             uow, actor, "accept_as_clinical", "photo", photo.id, patient_id=photo.patient_id
         )
         uow.commit()
-        return accepted
+    ctx.jobs.defer(ANALYSE_PHOTO, clinic_id=photo.clinic_id, photo_id=photo.id)
+    return accepted
 
 
 def refile_photo(
@@ -319,11 +339,13 @@ def refile_photo(
         words = ({"Region": Area(photo.region).label}, {"Region": area.label})
         keep_earlier(uow, actor, RecordKind.PHOTO, photo, words, reason)
         uow.commit()
-        return saved
+    ctx.jobs.defer(COMPARE_SERIES, clinic_id=photo.clinic_id, patient_id=photo.patient_id)
+    return saved
 
 
 def read_analysis(ctx: Context, actor: Actor, photo_id: int) -> PhotoAnalysisView:
-    """A photo, its patient and its stored measurement (``None`` if it was not analysed)."""
+    """A photo, its patient and its stored measurement (``None`` while its analysis is pending
+    or when it could not be measured: ``failure`` says why)."""
     require(actor, Permission.VIEW_CHART)
     with ctx.uow() as uow:
         photo = uow.charts.photo(actor.clinic_id, photo_id)
@@ -333,11 +355,12 @@ def read_analysis(ctx: Context, actor: Actor, photo_id: int) -> PhotoAnalysisVie
             uow.commit()
             raise NotFound("photo", photo_id)
         measurement = uow.measurements.for_photo(actor.clinic_id, photo.id)
+        failure = uow.measurements.failure_for(actor.clinic_id, photo.id)
         found = history(uow, actor, RecordKind.PHOTO, photo.id)
         uses = photo_uses(uow.consents.photo_consents(actor.clinic_id, patient.id))
         audit.record(uow, actor, "read", "photo_measurement", photo.id, patient_id=patient.id)
         uow.commit()
-        return PhotoAnalysisView(photo, patient, measurement, found, uses)
+        return PhotoAnalysisView(photo, patient, measurement, found, uses, failure)
 
 
 def read_overlay(ctx: Context, actor: Actor, photo_id: int) -> bytes:
@@ -375,76 +398,4 @@ def _ingest(data: bytes, limits: Limits) -> IngestedPhoto:
         raise InvalidInput("file", str(error)) from None
 
 
-def with_face_fallback(region: str, measure: Callable[[RegionSpec], T]) -> tuple[T, RegionSpec]:
-    """Measure a photo of ``region`` as ``domain.measurements.region_to_measure`` says, over the
-    whole frame when no face is found; returns the result and the region spec used."""
-    spec = _spec(region_to_measure(region))
-    try:
-        return measure(spec), spec
-    except NoFaceFound:
-        if spec == WHOLE_FRAME:
-            raise
-        return measure("whole"), "whole"
-
-
-def _spec(choice: str) -> RegionSpec:
-    return "auto" if choice == FACE_REGIONS else "whole"
-
-
-def _analyse(ingested: IngestedPhoto, area: Area, notes: list[str]) -> PhotoAnalysis | None:
-    try:
-        analysis, spec = with_face_fallback(
-            area.value, lambda region: analyze(ingested.rgb, region=region)
-        )
-    except ImagingError as error:
-        notes.append(f"The photo was saved but could not be measured: {error}")
-        return None
-    if spec == WHOLE_FRAME and area.is_face:
-        notes.append(NO_FACE_NOTE)
-    quality = capture_quality(analysis)
-    if quality.problems:
-        # Said right after the shot, so that a retake can happen in the room.
-        notes.append("Capture quality: " + "; ".join(quality.problems) + ".")
-    return analysis
-
-
-def measurement_of(
-    analysis: PhotoAnalysis, photo: Photo, at: dt.datetime, overlay_key: str | None
-) -> PhotoMeasurement:
-    """The stored form of an analysis: per region its area and metrics, rounded to 4 places;
-    a metric that could not be computed (not finite), or that the photo is too coarse for
-    (``imaging.quality``), is left out: it is shown as not measurable, never as 0."""
-    unmeasurable = set(measurable_metrics(analysis.analysis_px_per_mm))
-    regions = tuple(
-        RegionMeasurement(
-            name=region.name,
-            area_mm2=_length(region.area_mm2),
-            metrics={
-                name: kept
-                for name, value in region.metrics.as_dict().items()
-                if (kept := _rounded(value)) is not None and name not in unmeasurable
-            },
-        )
-        for region in analysis.regions
-    )
-    return PhotoMeasurement(
-        id=0,
-        clinic_id=photo.clinic_id,
-        photo_id=photo.id,
-        analysed_at=at,
-        px_per_mm=_length(analysis.px_per_mm),
-        length_unit=analysis.length_unit,
-        regions=regions,
-        overlay_key=overlay_key,
-    )
-
-
-def _rounded(value: float | int | str | None) -> float | int | str | None:
-    if isinstance(value, float):
-        return round(value, 4) if math.isfinite(value) else None
-    return value
-
-
-def _length(value: float | None) -> float | None:
-    rounded = _rounded(value)
-    return rounded if isinstance(rounded, float) else None
+__all__ += ["NO_FACE_NOTE"]

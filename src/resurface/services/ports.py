@@ -4,7 +4,7 @@ unit tests use in-memory fakes. Records go in with ``id=0`` and come back with t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from types import TracebackType
@@ -34,7 +34,7 @@ from resurface.domain.consent import (
 from resurface.domain.corrections import Correction, RecordKind
 from resurface.domain.journey import Stage
 from resurface.domain.links import PatientLink, RecoveryLink
-from resurface.domain.measurements import PhotoMeasurement
+from resurface.domain.measurements import AnalysisFailure, PhotoComparison, PhotoMeasurement
 from resurface.domain.messages import Notification
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Clinic, Patient, User
@@ -545,8 +545,58 @@ class OutcomeRatings(Protocol):
 
 
 class PhotoMeasurements(Protocol):
-    def add(self, record: PhotoMeasurement) -> PhotoMeasurement: ...
+    def add(self, record: PhotoMeasurement) -> PhotoMeasurement:
+        """Keep a photo's measurement; there is one per photo (a second is refused)."""
+        ...
+
     def for_photo(self, clinic_id: int, photo_id: int) -> PhotoMeasurement | None: ...
+    def for_photos(self, clinic_id: int, photo_ids: Collection[int]) -> dict[int, PhotoMeasurement]:
+        """The measurements of the photos among ``photo_ids`` that have one (one query)."""
+        ...
+
+    def add_failure(self, record: AnalysisFailure) -> None: ...
+    def failure_for(self, clinic_id: int, photo_id: int) -> AnalysisFailure | None: ...
+    def failures_for(
+        self, clinic_id: int, photo_ids: Collection[int]
+    ) -> dict[int, AnalysisFailure]: ...
+    def unanalysed(self, limit: int) -> list[tuple[int, int]]:
+        """(clinic id, photo id) of clinical photos (not entered in error) with neither a
+        measurement nor a failure: what a lost job left waiting."""
+        ...
+
+    def uncompared_patients(self, version: str, limit: int) -> list[tuple[int, int]]:
+        """(clinic id, patient id) of patients with a measured clinical photo that has an
+        earlier photo of its region and no comparison as the later photo at ``version``."""
+        ...
+
+
+class PhotoComparisons(Protocol):
+    def add(self, record: PhotoComparison) -> PhotoComparison:
+        """Keep a comparison; one per pair and analysis version (a second is refused)."""
+        ...
+
+    def get(
+        self, clinic_id: int, before_id: int, after_id: int, version: str
+    ) -> PhotoComparison | None: ...
+    def for_photos(
+        self, clinic_id: int, photo_ids: Collection[int], version: str
+    ) -> dict[tuple[int, int], PhotoComparison]:
+        """The comparisons at ``version`` whose later photo is among ``photo_ids``, by
+        (before id, after id): what a results page shows, in one query."""
+        ...
+
+
+class JobQueue(Protocol):
+    """Work that leaves the request: a use case defers a job by name with its arguments, and a
+    worker runs it later (``services.jobs`` names the jobs). Deferring the same job with the same
+    arguments while it still waits adds nothing; every job may run more than once (a retry after
+    a crash) and is written so that a second run changes nothing."""
+
+    def defer(self, job: str, **args: int | str) -> None: ...
+    def run_pending(self, run: Callable[[str, Mapping[str, int | str]], None]) -> int:
+        """Run every job that is due, here and one at a time, until none is left; how many
+        ran. The demo and the tests call it; the real app's jobs are run by workers."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -587,6 +637,8 @@ class UnitOfWork(Protocol):
     def outcomes(self) -> OutcomeRatings: ...
     @property
     def measurements(self) -> PhotoMeasurements: ...
+    @property
+    def comparisons(self) -> PhotoComparisons: ...
     @property
     def request_keys(self) -> RequestKeys: ...
     @property
@@ -663,11 +715,13 @@ __all__ = [
     "Consents",
     "Corrections",
     "FileReference",
+    "JobQueue",
     "Notifications",
     "OutcomeRatings",
     "PatientLinks",
     "PatientRow",
     "Patients",
+    "PhotoComparisons",
     "PhotoMeasurements",
     "PhotoStore",
     "RecoveryLinks",

@@ -1,20 +1,26 @@
 """A patient's results: before/after photos of each region measured side by side, the change of
 every metric, the clinician's GAIS rating, and the sessions still needed at the measured rate.
 
-Photo comparisons take about a second each, so the measured result of a pair of stored photos is
-kept in a small in-process cache (stored photos never change: their key is their content).
+Photo comparisons take seconds each, so they are never made here: a background job compares each
+pair once (``services.photo_analysis``) and keeps it; Results reads what is kept, and says a pair
+is still being compared while its job has not run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from resurface.domain.chart import Chart, Photo
 from resurface.domain.codes import Area, Concern, Modality
 from resurface.domain.dates import record_date_problem
 from resurface.domain.errors import InvalidInput
+from resurface.domain.measurements import (
+    CaptureVerdict,
+    Comparability,
+    PhotoComparison,
+)
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Patient
 from resurface.domain.photo_metrics import ChangeVerdict, metric_label, region_label
@@ -29,17 +35,13 @@ from resurface.domain.reestimate import (
 from resurface.domain.rulebase import Grade, RuleBase
 from resurface.domain.sharing import SharedResult
 from resurface.domain.text import check_text
-from resurface.imaging.compare import Comparison, compare
-from resurface.imaging.errors import ImagingError
-from resurface.imaging.ingest import decode_photo
-from resurface.imaging.overlay import comparison_overlay_png
-from resurface.imaging.quality import CaptureQuality, Comparability, capture_quality, comparability
+from resurface.imaging.analysis import ANALYSIS_VERSION
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context
 from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient_audited
-from resurface.services.photos import with_face_fallback
+from resurface.services.photo_analysis import COMPARE_PHOTOS
 from resurface.services.ports import PhotoStore
 from resurface.services.result_sharing import active_share
 
@@ -82,8 +84,8 @@ class Measured:
     overlay_png: bytes
     length_unit: str = "mm"
     """``px`` when neither photo had a scale: lengths in pixels, densities per 100 px²."""
-    before_quality: CaptureQuality | None = None
-    after_quality: CaptureQuality | None = None
+    before_quality: CaptureVerdict | None = None
+    after_quality: CaptureVerdict | None = None
     comparability: Comparability | None = None
     """Pose and light difference; ``comparable`` False means the change should not be trusted."""
 
@@ -94,6 +96,8 @@ class ResponsePoint:
     sessions_before: int
     change_pct: float | None
     improvement_pct: float | None
+    comparing: bool = False
+    """The photo is still being analysed and compared in the background."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,13 @@ class ResultsView:
     gais: tuple[Grade, ...]
     shared: SharedResult | None = None
     """The before/after pair shown, when the clinic shares it with the patient."""
+    comparing: bool = False
+    """The pair shown is still being compared by a background job (``measured`` is None)."""
+
+    @property
+    def waiting(self) -> bool:
+        """Something shown is still being analysed or compared in the background."""
+        return self.comparing or any(p.comparing for r in self.responses for p in r.points)
 
     def label(self, photo: Photo) -> str:
         """The photo's label in its region ("baseline", "follow-up" or none), as
@@ -155,6 +166,9 @@ def read_results(
         regions = series_by_region(clinical)
         before, after = _pair(clinical, regions, before_id, after_id, ctx.photos)
         outcomes = tuple(uow.outcomes.for_patient(actor.clinic_id, patient.id))
+        kept = uow.comparisons.for_photos(
+            actor.clinic_id, [p.id for p in clinical], ANALYSIS_VERSION
+        )
         shared = (
             active_share(uow, actor.clinic_id, patient.id, before.id, after.id)
             if before is not None and after is not None
@@ -165,12 +179,20 @@ def read_results(
             uow, actor, "results_read", "patient", patient.id, patient_id=patient.id, detail=detail
         )
         uow.commit()
-    measured, error = None, ""
+    measured, error, comparing = None, "", False
     if before is not None and after is not None:
-        try:
-            measured = measure_pair(ctx, before, after)
-        except ImagingError as problem:
-            error = str(problem)
+        stored = kept.get((before.id, after.id))
+        if stored is None:
+            comparing = True
+            # Not one of the pairs compared when a photo arrives (the clinician chose it):
+            # compared in the background like the others.
+            ctx.jobs.defer(
+                COMPARE_PHOTOS, clinic_id=actor.clinic_id, before_id=before.id, after_id=after.id
+            )
+        elif stored.problem:
+            error = stored.problem
+        else:
+            measured = measured_of(ctx.photos, ctx.rules, stored)
     return ResultsView(
         patient,
         regions,
@@ -178,10 +200,11 @@ def read_results(
         after,
         measured,
         error,
-        _responses(ctx.photos, ctx.rules, chart),
+        _responses(ctx.photos, ctx.rules, chart, kept),
         outcomes,
         gais_grades(ctx.rules),
         shared,
+        comparing,
     )
 
 
@@ -198,11 +221,14 @@ def comparison_png(
         before, after = _pair(clinical, regions, before_id, after_id, ctx.photos)
         if before is None or after is None:
             raise InvalidInput("after", "choose two different photos of the same region")
+        stored = uow.comparisons.get(actor.clinic_id, before.id, after.id, ANALYSIS_VERSION)
+        if stored is None or stored.overlay_key is None:
+            raise NotFound("photo comparison", f"{before.id}-{after.id}")
         audit.record(
             uow, actor, "comparison_read", "photo", f"{before.id}-{after.id}", patient_id=patient.id
         )
         uow.commit()
-    return measure_pair(ctx, before, after).overlay_png
+    return ctx.photos.get(stored.overlay_key)
 
 
 def record_outcome(
@@ -294,44 +320,47 @@ def _pair(
 # --- measuring ---------------------------------------------------------------------------------
 
 
-def measure_pair(ctx: Context, before: Photo, after: Photo) -> Measured:
-    """Compare two stored photos of one region. Nothing is kept between requests: the
-    comparison is computed from the stored files each time it is asked for."""
-    return _measure(ctx.photos, ctx.rules, before, after)
+def kept_measurement(
+    ctx: Context, clinic_id: int, before: Photo, after: Photo
+) -> tuple[Measured | None, str]:
+    """The stored comparison of two photos as Results shows it, or why there is none yet (for a
+    reader that has already checked access and audited the read, such as the results report)."""
+    with ctx.uow() as uow:
+        stored = uow.comparisons.get(clinic_id, before.id, after.id, ANALYSIS_VERSION)
+    if stored is None:
+        return None, "the photos are still being compared"
+    if stored.problem:
+        return None, stored.problem
+    return measured_of(ctx.photos, ctx.rules, stored), ""
 
 
-def _measure(photos: PhotoStore, rules: RuleBase, before: Photo, after: Photo) -> Measured:
-    for photo in (before, after):
-        if not photos.exists(photo.storage_key):
-            raise ImagingError(f"the stored file of photo {photo.id} is missing")
-    before_rgb = decode_photo(photos.get(before.storage_key)).rgb
-    after_rgb = decode_photo(photos.get(after.storage_key)).rgb
-    comparison, spec = with_face_fallback(
-        before.region, lambda region: compare(before_rgb, after_rgb, region=region)
+def measured_of(photos: PhotoStore, rules: RuleBase, stored: PhotoComparison) -> Measured:
+    """A kept comparison as Results shows it: every change judged against today's rule base,
+    and the overlay picture from the photo store (nothing is computed again)."""
+    before_quality, after_quality = stored.before_quality, stored.after_quality
+    not_measurable = set(before_quality.not_measurable if before_quality else ()) | set(
+        after_quality.not_measurable if after_quality else ()
     )
-    before_quality = capture_quality(comparison.before)
-    after_quality = capture_quality(comparison.after)
-    verdict = comparability(
-        comparison.before.pose, comparison.after.pose, comparison.light_gains,
-        grey_cards=comparison.colour_normalisation == "grey_card",
-    )  # fmt: skip
-    not_measurable = set(before_quality.not_measurable) | set(after_quality.not_measurable)
+    comparable = stored.comparability.comparable if stored.comparability else True
+    overlay = b""
+    if stored.overlay_key is not None and photos.exists(stored.overlay_key):
+        overlay = photos.get(stored.overlay_key)
     return Measured(
-        _changes(rules, comparison, not_measurable, comparable=verdict.comparable),
-        comparison.alignment,
-        comparison.colour_normalisation,
-        str(spec),
-        comparison_overlay_png(comparison),
-        comparison.before.length_unit,
+        _changes(rules, stored, not_measurable, comparable=comparable),
+        stored.alignment,
+        stored.colour_normalisation,
+        stored.region_spec,
+        overlay,
+        stored.length_unit,
         before_quality,
         after_quality,
-        verdict,
+        stored.comparability,
     )
 
 
 def _changes(
     rules: RuleBase,
-    comparison: Comparison,
+    comparison: PhotoComparison,
     not_measurable: set[str] | frozenset[str] = frozenset(),
     *,
     comparable: bool = True,
@@ -340,14 +369,14 @@ def _changes(
     that repeat photos of unchanged skin also show is "no measurable change". A metric either
     photo is too coarse for is "not measurable"; photos that are not comparable are not judged."""
     lower_better = rules.response.lower_is_better
-    unit = comparison.before.length_unit
+    unit = comparison.length_unit
     out = []
     for region in comparison.regions:
-        before, after = region.before.as_dict(), region.after.as_dict()
+        before, after = region.before, region.after
         for metric, value in before.items():
-            pct = region.change_pct[metric]
+            pct = region.change_pct.get(metric)
             pct_value = float(pct) if isinstance(pct, int | float) else None
-            then, now = value, after[metric]
+            then, now = value, after.get(metric)
             verdict = ChangeVerdict.NO_MEASURABLE_CHANGE
             detectable = rules.repeatability.minimal_change(metric, region.name)
             if isinstance(then, int | float) and isinstance(now, int | float):
@@ -365,7 +394,8 @@ def _changes(
             better = {"better": True, "worse": False}.get(text)
             out.append(
                 MetricChange(
-                    region.name, metric, then, now, region.change[metric], pct_value, better,
+                    region.name, metric, _shown(then), _shown(now), region.change.get(metric),
+                    pct_value, better,
                     text, metric_label(metric, unit), region_label(region.name),
                     detectable.describe() if detectable is not None else "",
                 )
@@ -375,7 +405,11 @@ def _changes(
 
 def metric_change_pct(measured: Measured, area: Area, metric: str) -> float | None:
     """Percent change of ``metric`` over the measured regions that belong to ``area``."""
-    rows = [c for c in measured.changes if c.metric == metric and c.verdict != NOT_MEASURABLE]
+    return metric_change_pct_of(measured.changes, area, metric)
+
+
+def metric_change_pct_of(changes: Sequence[MetricChange], area: Area, metric: str) -> float | None:
+    rows = [c for c in changes if c.metric == metric and c.verdict != NOT_MEASURABLE]
     names = {c.region for c in rows}
     wanted = {n for n in names if _belongs(n, area)} or names
     chosen = [c for c in rows if c.region in wanted]
@@ -400,7 +434,12 @@ def _belongs(region_name: str, area: Area) -> bool:
 # --- re-estimating -----------------------------------------------------------------------------
 
 
-def _responses(photos: PhotoStore, rules: RuleBase, chart: Chart) -> tuple[ItemResponse, ...]:
+def _responses(
+    photos: PhotoStore,
+    rules: RuleBase,
+    chart: Chart,
+    kept: Mapping[tuple[int, int], PhotoComparison],
+) -> tuple[ItemResponse, ...]:
     plan = current_plan(chart.plans)
     if plan is None:
         return ()
@@ -419,9 +458,10 @@ def _responses(photos: PhotoStore, rules: RuleBase, chart: Chart) -> tuple[ItemR
         if baseline is not None and metric is not None:
             for later in series[0].after_baseline:
                 sessions_before = sum(1 for s in done if s.performed_on < later.captured_at.date())
-                pct = _pct(photos, rules, baseline, later, item.area, metric)
+                pair = kept.get((baseline.id, later.id))
+                pct = _pct(rules, pair, item.area, metric)
                 better = None if pct is None else improvement_pct(rules.response, metric, pct)
-                points.append(ResponsePoint(later, sessions_before, pct, better))
+                points.append(ResponsePoint(later, sessions_before, pct, better, pair is None))
         estimate = reestimate_sessions(
             rules.response, item.concern, max(item.sessions.expected, 1),
             _changes_after_sessions(points), item.modality, item.area,
@@ -435,13 +475,21 @@ def _responses(photos: PhotoStore, rules: RuleBase, chart: Chart) -> tuple[ItemR
     return tuple(out)
 
 
-def _pct(
-    photos: PhotoStore, rules: RuleBase, before: Photo, after: Photo, area: Area, metric: str
-) -> float | None:
-    try:
-        return metric_change_pct(_measure(photos, rules, before, after), area, metric)
-    except ImagingError:
+def _pct(rules: RuleBase, stored: PhotoComparison | None, area: Area, metric: str) -> float | None:
+    """The measured change of ``metric`` in ``area``; None while the pair is not compared yet
+    or could not be compared."""
+    if stored is None or stored.problem:
         return None
+    quality = [q for q in (stored.before_quality, stored.after_quality) if q is not None]
+    not_measurable = {m for q in quality for m in q.not_measurable}
+    comparable = stored.comparability.comparable if stored.comparability else True
+    changes = _changes(rules, stored, not_measurable, comparable=comparable)
+    return metric_change_pct_of(changes, area, metric)
+
+
+def _shown(value: float | int | str | None) -> float | int | str:
+    """A value a photo could not give is shown as a dash, never as 0."""
+    return "—" if value is None else value
 
 
 def _changes_after_sessions(points: Sequence[ResponsePoint]) -> list[float]:

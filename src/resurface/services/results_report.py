@@ -37,7 +37,6 @@ from resurface.domain.results_report import (
 )
 from resurface.domain.rulebase import Grade, ModalityFamily, RuleBase
 from resurface.domain.sharing import region_words
-from resurface.imaging.errors import ImagingError
 from resurface.services import audit, results
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context
@@ -259,10 +258,7 @@ def _region(ctx: Context, view: ResultsView, before: Photo, after: Photo | None)
     if shown and (view.before, view.after) == (before, after):
         measured, problem = view.measured, view.measure_error
     else:
-        try:
-            measured = results.measure_pair(ctx, before, after)
-        except ImagingError as error:
-            problem = str(error)
+        measured, problem = results.kept_measurement(ctx, before.clinic_id, before, after)
     if measured is None:
         problem = problem or "the photos could not be measured"
         return RegionResult(

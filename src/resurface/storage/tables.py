@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 
 from resurface.storage.types import RecordId, UtcDateTime
@@ -31,6 +32,11 @@ OUTSIDE_THE_MODELS = frozenset(
         "patient_names_config",
         # PostgreSQL: the pg_trgm index over the same keys (an expression index)
         "ix_patients_name_trigrams",
+        # PostgreSQL: the job queue's own tables, made from procrastinate's schema by 0021
+        "procrastinate_events",
+        "procrastinate_periodic_defers",
+        "procrastinate_jobs",
+        "procrastinate_workers",
     }
 )
 """Search indexes migration 0017 makes with each database's own tools, which SQLAlchemy's
@@ -398,6 +404,67 @@ photo_measurements = Table(
     Column("length_unit", String(4), nullable=False),
     Column("regions", JSON, nullable=False),
     Column("overlay_key", String(64)),
+    # the capture verdict (domain.measurements.CaptureVerdict); None for photos before 0021
+    Column("quality", JSON),
+    Column("analysis_version", String(20)),
+)
+
+photo_analysis_failures = Table(
+    "photo_analysis_failures",
+    metadata,
+    Column("id", RecordId, primary_key=True),
+    _clinic(),
+    Column("photo_id", ForeignKey("photos.id"), nullable=False, unique=True),
+    Column("failed_at", UtcDateTime(), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("analysis_version", String(20), nullable=False),
+)
+
+photo_comparisons = Table(
+    "photo_comparisons",
+    metadata,
+    Column("id", RecordId, primary_key=True),
+    _clinic(),
+    Column("before_photo_id", ForeignKey("photos.id"), nullable=False),
+    Column("after_photo_id", ForeignKey("photos.id"), nullable=False, index=True),
+    Column("analysis_version", String(20), nullable=False),
+    Column("compared_at", UtcDateTime(), nullable=False),
+    Column("result", JSON),
+    Column("overlay_key", String(64)),
+    Column("problem", Text, nullable=False, server_default=""),
+    UniqueConstraint(
+        "before_photo_id",
+        "after_photo_id",
+        "analysis_version",
+        name="uq_photo_comparisons_pair_version",
+    ),
+)
+
+# --- background jobs (SQLite; on PostgreSQL procrastinate keeps its own tables) ---------------
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", RecordId, primary_key=True),
+    Column("name", String(60), nullable=False),
+    Column("args", JSON, nullable=False),
+    Column("queueing_key", String(200), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("run_after", UtcDateTime(), nullable=False),
+    Column("locked_by", String(64)),
+    Column("locked_until", UtcDateTime()),
+    Column("last_error", Text, nullable=False, server_default=""),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime()),
+    Index("ix_jobs_status_run_after", "status", "run_after"),
+    Index(
+        "uq_jobs_waiting_key",
+        "queueing_key",
+        unique=True,
+        sqlite_where=text("status IN ('todo', 'doing')"),
+        postgresql_where=text("status IN ('todo', 'doing')"),
+    ),
 )
 
 # --- the appointment book and the clinic's set-up for it ---------------------------------------

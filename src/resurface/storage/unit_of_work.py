@@ -25,6 +25,7 @@ from resurface.storage.repositories import (
     SqlOutcomeRatings,
     SqlPatientLinks,
     SqlPatients,
+    SqlPhotoComparisons,
     SqlPhotoMeasurements,
     SqlRecoveryLinks,
     SqlRequestKeys,
@@ -61,6 +62,7 @@ class SqlUnitOfWork:
     notifications: SqlNotifications
     outcomes: SqlOutcomeRatings
     measurements: SqlPhotoMeasurements
+    comparisons: SqlPhotoComparisons
     request_keys: SqlRequestKeys
     corrections: SqlCorrections
     throttles: Throttles
@@ -102,6 +104,7 @@ class SqlUnitOfWork:
         self.notifications = SqlNotifications(connection)
         self.outcomes = SqlOutcomeRatings(connection)
         self.measurements = SqlPhotoMeasurements(connection)
+        self.comparisons = SqlPhotoComparisons(connection)
         self.request_keys = SqlRequestKeys(connection)
         self.corrections = SqlCorrections(connection)
         if self._limits is None:

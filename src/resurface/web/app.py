@@ -18,6 +18,7 @@ from resurface.web import errors
 from resurface.web.access_log import AccessLog
 from resurface.web.api import router as api_router
 from resurface.web.background import CheckpointLoop, OutboxLoop, TidyLoop
+from resurface.web.jobs import JobWorker
 from resurface.web.labels import field_label
 from resurface.web.limits import BodyLimit
 from resurface.web.pages import router as pages_router
@@ -39,7 +40,10 @@ def create_app(settings: Settings, runtime: bootstrap.Runtime | None = None) -> 
         checkpoints.start()
         tidy = TidyLoop(runtime)
         tidy.start()
+        jobs = JobWorker(runtime)
+        jobs.start()
         yield
+        await jobs.stop()
         await tidy.stop()
         if outbox is not None:
             await outbox.stop()

@@ -4,6 +4,7 @@ photos) gets the not-found page, and nothing of the patient shows."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -94,8 +95,15 @@ def north_photos(
             uploaded = upload_photo_by_api(
                 context, server.base, server.north.patient.id, "perioral", photo
             )
-            assert uploaded.status == 201, uploaded.text()
+            assert uploaded.status == 202, uploaded.text()  # stored; measured in the background
             ids.append(int(uploaded.json()["photo"]["id"]))
+        results = (
+            f"{server.base}/api/v1/patients/{server.north.patient.id}/results"
+            f"?before={ids[0]}&after={ids[1]}"
+        )
+        deadline = time.monotonic() + 300  # the server's worker measures and compares them
+        while page.request.get(results).json()["comparing"] and time.monotonic() < deadline:
+            time.sleep(0.5)
         return ids[0], ids[1]
     finally:
         context.close()

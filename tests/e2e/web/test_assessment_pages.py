@@ -9,9 +9,11 @@ import numpy as np
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from resurface.bootstrap import Runtime
 from resurface.domain.people import Role
 from tests.e2e.web.conftest import csrf_of, sign_in
 from tests.support.clinic import SeededClinic
+from tests.support.jobs import settle
 
 
 def _skin_jpeg() -> bytes:
@@ -25,7 +27,7 @@ def _skin_jpeg() -> bytes:
 
 
 def test_grade_then_upload_shows_metrics_and_overlay(
-    client: TestClient, north: SeededClinic
+    client: TestClient, north: SeededClinic, sqlite_runtime: Runtime
 ) -> None:
     sign_in(client, north.usernames[Role.CLINICIAN])
     pid = north.patient.id
@@ -60,8 +62,9 @@ def test_grade_then_upload_shows_metrics_and_overlay(
     )
     assert uploaded.status_code == 303, uploaded.text
     back = client.get(uploaded.headers["location"])
-    assert "1 photo saved and analysed." in back.text
+    assert "1 photo saved; each is analysed in the background" in back.text
     (photo_id,) = re.findall(r'<a href="/photos/(\d+)/analysis">Analysis</a>', back.text)
+    settle(sqlite_runtime)  # the app's worker thread measures it
     analysis = client.get(f"/photos/{photo_id}/analysis")
     assert analysis.status_code == 200
     assert "Wrinkle length" in analysis.text and "Redness (mean a*)" in analysis.text
@@ -71,7 +74,9 @@ def test_grade_then_upload_shows_metrics_and_overlay(
     assert measurement["regions"] and "a_star_mean" in measurement["regions"][0]["metrics"]
 
 
-def test_api_assessment_and_photo_upload(client: TestClient, north: SeededClinic) -> None:
+def test_api_assessment_and_photo_upload(
+    client: TestClient, north: SeededClinic, sqlite_runtime: Runtime
+) -> None:
     token = sign_in(client, north.usernames[Role.CLINICIAN])
     pid = north.patient.id
     created = client.post(
@@ -93,10 +98,14 @@ def test_api_assessment_and_photo_upload(client: TestClient, north: SeededClinic
         files={"file": ("chest.jpg", _skin_jpeg(), "image/jpeg")},
         headers={"X-CSRF-Token": token},
     )
-    assert upload.status_code == 201, upload.text
+    assert upload.status_code == 202, upload.text
     body = upload.json()
     assert body["photo"]["assessment_id"] == created.json()["id"]
-    assert body["measurement"]["regions"][0]["name"]
+    assert body["analysis_status"] == "pending" and body["measurement"] is None
+    settle(sqlite_runtime)
+    analysis = client.get(body["analysis_api_url"]).json()
+    assert analysis["status"] == "measured" and analysis["measurement"]["regions"][0]["name"]
+    assert analysis["quality"]["px_per_mm"] is None and "grey_card" in analysis["quality"]
 
 
 def test_staff_and_other_clinics_are_kept_out(

@@ -54,7 +54,7 @@ def test_two_follow_up_photos_with_two_regions_in_one_form(
     assert sent.status_code == 303, sent.text
     assert sent.headers["location"] == f"/patients/{pid}/photos/follow-up?saved=2#photos"
     listed = client.get(sent.headers["location"]).text
-    assert "2 follow-up photos saved and analysed" in listed
+    assert "2 follow-up photos saved: they are listed" in listed
     for region in ("Neck", "Cheeks"):
         series = listed[listed.index(f">{region}</h3>") :]
         series = series[: series.index("</section>")]
@@ -82,7 +82,7 @@ def test_a_follow_up_photo_is_not_labelled_baseline_on_results(
             files={"file": ("neck.jpg", _skin_jpeg(), "image/jpeg")},
             headers={"X-CSRF-Token": token},
         )
-        assert uploaded.status_code == 201, uploaded.text
+        assert uploaded.status_code == 202, uploaded.text  # stored; measured in the background
         assert uploaded.json()["photo"]["purpose"] == purpose
     baseline_id, follow_up_id = (p["id"] for p in _chart_photos(client, pid)[-2:])
     html = client.get(f"/patients/{pid}/results").text

@@ -13,8 +13,10 @@ from resurface.bootstrap import Runtime
 from resurface.demo.photos import HEIGHT, WIDTH, render_skin
 from resurface.domain.chart import Photo
 from resurface.domain.people import Role
+from resurface.services import jobs, photo_analysis
 from tests.e2e.web.conftest import csrf_of, sign_in
 from tests.support.clinic import SeededClinic
+from tests.support.jobs import settle
 
 
 def store_photo(
@@ -43,7 +45,40 @@ def pair(sqlite_runtime: Runtime, north: SeededClinic) -> tuple[Photo, Photo]:
     after = store_photo(
         sqlite_runtime, north, render_skin(7, response=0.6), now - dt.timedelta(days=1), "perioral"
     )
+    # Stored without an upload: the worker's catch-up finds them, measures and compares them.
+    jobs.catch_up(sqlite_runtime.context)
+    settle(sqlite_runtime)
     return before, after
+
+
+def test_results_are_read_from_stored_comparisons_never_computed_on_load(
+    client: TestClient,
+    north: SeededClinic,
+    pair: tuple[Photo, Photo],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before, after = pair
+    computed: list[str] = []
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        computed.append("compare")
+        raise AssertionError("a results page must not compare photos")
+
+    for name in ("compare", "analyze", "decode_photo"):
+        monkeypatch.setattr(photo_analysis, name, refuse)
+    sign_in(client, north.usernames[Role.CLINICIAN])
+    for _ in range(2):
+        page = client.get(f"/patients/{north.patient.id}/results")
+        assert page.status_code == 200 and 'class="badge better-badge">better' in page.text
+        assert "being analysed and compared" not in page.text
+    api = client.get(f"/api/v1/patients/{north.patient.id}/results").json()
+    assert api["changes"] and not api["comparing"]
+    (estimate,) = api["reestimates"]
+    assert estimate["sessions_measured"] == 1  # the re-estimate read the stored comparison too
+    png = client.get(f"/patients/{north.patient.id}/results/compare.png"
+                     f"?before={before.id}&after={after.id}")  # fmt: skip
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    assert computed == []
 
 
 def test_results_show_the_measured_change_and_sessions_left(

@@ -49,9 +49,11 @@ from resurface.domain.codes import (
 from resurface.domain.messages import NotificationKind
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Patient, Role, Sex
+from resurface.services import jobs
 from tests.e2e.web.conftest import sign_in
 from tests.e2e.web.test_patient_link import CITATION, CODE
 from tests.support.clinic import SeededClinic
+from tests.support.jobs import settle
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
@@ -189,6 +191,10 @@ def treated(sqlite_runtime: Runtime, north: SeededClinic) -> Treated:
     for days_ago, response in ((150, 0.0), (1, 0.05)):
         skin = render_skin(11, response=response)
         _photo(sqlite_runtime, clinic_id, patient.id, skin, at(days_ago), "forehead")
+    jobs.catch_up(
+        ctx
+    )  # photos filed straight into the chart: measured and compared as a worker would
+    settle(sqlite_runtime)
     return Treated(patient.id, sessions, booked)
 
 

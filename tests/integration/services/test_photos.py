@@ -13,8 +13,9 @@ from skimage import data as samples
 
 from resurface.bootstrap import Runtime
 from resurface.domain.errors import InvalidInput
+from resurface.domain.measurements import AnalysisStatus
 from resurface.domain.people import Role
-from resurface.services import photos
+from resurface.services import jobs, photos
 from resurface.services.access import Actor
 from resurface.services.context import Limits
 from resurface.services.errors import NotFound
@@ -44,8 +45,10 @@ def test_upload_strips_gps_keeps_original_hash_and_saves_measurement(runtime: Ru
     stored = runtime.context.photos.get(uploaded.photo.storage_key)
     assert not Image.open(io.BytesIO(stored)).getexif().get_ifd(0x8825)
     assert uploaded.photo.sha256 == hashlib.sha256(original).hexdigest()
+    assert uploaded.status is AnalysisStatus.PENDING and uploaded.measurement is None
+    assert jobs.run_pending_jobs(runtime.context) >= 1  # the background job measures it
     view = photos.read_analysis(runtime.context, actor, uploaded.photo.id)
-    assert view.measurement is not None
+    assert view.measurement is not None and view.measurement.quality is not None
     assert {r.name for r in view.measurement.regions} >= {"forehead", "perioral"}
     assert view.measurement.overlay_key and runtime.context.photos.exists(
         view.measurement.overlay_key
@@ -69,10 +72,13 @@ def test_a_face_photo_without_a_face_is_measured_whole_and_says_so(runtime: Runt
     uploaded = photos.upload_photo(
         runtime.context, actor, north.patient.id, "cheeks", _jpeg_with_gps(skin)
     )
-    no_face, quality = uploaded.notes  # the capture verdict follows, for a retake in the room
+    jobs.run_pending_jobs(runtime.context)
+    view = photos.read_analysis(runtime.context, actor, uploaded.photo.id)
+    no_face, quality = view.notes  # the capture verdict, kept with the measurement
     assert no_face == photos.NO_FACE_NOTE
     assert quality.startswith("Capture quality: no scale: lengths are in pixels")
-    assert uploaded.measurement is not None and len(uploaded.measurement.regions) == 1
+    assert view.measurement is not None and len(view.measurement.regions) == 1
+    assert view.measurement.quality is not None and not view.measurement.quality.grey_card
     with pytest.raises(InvalidInput) as refused:
         photos.upload_photo(runtime.context, actor, north.patient.id, "cheeks", b"GIF89a")
     assert refused.value.field == "file"

@@ -32,6 +32,9 @@ def _search_index(difference: object) -> bool:
     """A search index of migration 0017 that the models cannot state (``OUTSIDE_THE_MODELS``)."""
     if not isinstance(difference, tuple) or difference[0] not in ("remove_table", "remove_index"):
         return False
+    table = getattr(difference[1], "table", None)  # an index of procrastinate's tables (0021)
+    if table is not None and table.name in OUTSIDE_THE_MODELS:
+        return True
     return getattr(difference[1], "name", None) in OUTSIDE_THE_MODELS
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from resurface.domain.chart import Photo, PhotoPurpose
-from resurface.domain.photo_series import baseline_of, label_of, series_by_region
+from resurface.domain.photo_series import baseline_of, comparison_pairs, label_of, series_by_region
 
 DAY0 = dt.datetime(2026, 10, 1, 9, tzinfo=dt.UTC)
 BASELINE, FOLLOW_UP = PhotoPurpose.BASELINE, PhotoPurpose.FOLLOW_UP
@@ -49,3 +49,23 @@ def test_series_by_region_keeps_each_region_oldest_first_with_its_own_baseline()
     assert [p.id for p in series[0].after_baseline] == [5]
     assert [p.id for p in series[2].after_baseline] == [6]
     assert series[1].label(neck_later) == "follow-up"
+
+
+def test_the_pairs_compared_are_each_regions_baseline_or_first_photo_against_every_later_one() -> (
+    None
+):
+    early_follow_up = _photo(1, 0, PhotoPurpose.FOLLOW_UP)  # before the baseline: not compared
+    baseline = _photo(2, 10, PhotoPurpose.BASELINE)
+    retake = _photo(3, 10, PhotoPurpose.BASELINE)
+    later = _photo(4, 40, PhotoPurpose.FOLLOW_UP)
+    neck_first = _photo(5, 5, PhotoPurpose.FOLLOW_UP, "neck")
+    neck_later = _photo(6, 50, PhotoPurpose.FOLLOW_UP, "neck")
+    lone = _photo(7, 5, PhotoPurpose.BASELINE, "chest")
+    series = series_by_region(
+        [later, neck_later, early_follow_up, baseline, retake, neck_first, lone]
+    )
+    assert comparison_pairs(series) == (
+        (baseline, retake),
+        (baseline, later),
+        (neck_first, neck_later),
+    )

@@ -13,7 +13,8 @@ from PIL import Image
 
 from resurface.domain.chart import PhotoPurpose
 from resurface.domain.errors import InvalidInput
-from resurface.services import photos
+from resurface.domain.measurements import AnalysisStatus
+from resurface.services import jobs, photo_analysis, photos
 from resurface.services.context import Context, Limits
 from resurface.services.errors import NotFound, PermissionDenied
 from tests.support.contexts import seed_clinic
@@ -51,8 +52,10 @@ def test_the_photo_is_decoded_and_measured_inside_the_work_slot(
 
     counted = replace(ctx, photo_work=slot)
     uploaded = photos.upload_photo(counted, north.clinician, north.patient.id, "neck", _png(64, 48))
-    assert held == ["taken", "given back"]
-    assert uploaded.photo.width == 64 and db.state.photos
+    assert held == ["taken", "given back"]  # decoded to strip its EXIF
+    jobs.run_pending_jobs(counted)
+    assert held == ["taken", "given back"] * 2  # decoded and measured by the job
+    assert uploaded.photo.width == 64 and db.state.photos and db.state.measurements
 
 
 def _rows(*rows: tuple[str, bytes]) -> dict[int, photos.PhotoRow]:
@@ -159,9 +162,27 @@ def test_a_face_photo_measured_over_the_whole_frame_says_so_on_its_analysis(
     north = seed_clinic(db)
     cheeks = photos.upload_photo(ctx, north.clinician, north.patient.id, "cheeks", _png(64, 48))
     neck = photos.upload_photo(ctx, north.clinician, north.patient.id, "neck", _png(64, 48))
-    assert cheeks.notes[0] == photos.NO_FACE_NOTE  # the drawn neck was never a face photo
-    said_after = [*cheeks.notes[1:], *neck.notes]  # each shot's capture verdict, for a retake
-    assert said_after and all(n.startswith("Capture quality: ") for n in said_after)
+    assert cheeks.notes == () and cheeks.status is AnalysisStatus.PENDING  # measured later
+    jobs.run_pending_jobs(ctx)
     analysis = photos.read_analysis(ctx, north.clinician, cheeks.photo.id)
-    assert analysis.notes == (photos.NO_FACE_NOTE,)
-    assert photos.read_analysis(ctx, north.clinician, neck.photo.id).notes == ()
+    assert analysis.status is AnalysisStatus.MEASURED
+    assert analysis.notes[0] == photos.NO_FACE_NOTE  # the drawn neck was never a face photo
+    neck_notes = photos.read_analysis(ctx, north.clinician, neck.photo.id).notes
+    said = [*analysis.notes[1:], *neck_notes]  # each shot's capture verdict, kept with it
+    assert said and all(n.startswith("Capture quality: ") for n in said)
+    assert analysis.measurement is not None and analysis.measurement.quality is not None
+    assert analysis.measurement.quality.problems
+
+
+def test_the_upload_answers_before_the_analysis_and_the_job_measures_it_once(
+    ctx: Context, db: FakeDatabase
+) -> None:
+    north = seed_clinic(db)
+    uploaded = photos.upload_photo(ctx, north.clinician, north.patient.id, "neck", _png(64, 48))
+    assert uploaded.measurement is None and uploaded.status is AnalysisStatus.PENDING
+    assert db.state.measurements == {}
+    assert photos.read_analysis(ctx, north.clinician, uploaded.photo.id).status.value == "pending"
+    assert jobs.run_pending_jobs(ctx) >= 1
+    assert len(db.state.measurements) == 1
+    photo_analysis.analyse_photo(ctx, north.clinic.id, uploaded.photo.id)  # run again: no change
+    assert len(db.state.measurements) == 1

@@ -12,9 +12,11 @@ from resurface.demo.photos import HEIGHT, WIDTH, render_skin
 from resurface.domain.chart import Photo, PhotoPurpose
 from resurface.domain.codes import Area
 from resurface.domain.errors import InvalidInput
+from resurface.domain.measurements import PhotoComparison
 from resurface.domain.people import Role
 from resurface.domain.reestimate import ResponseStatus
-from resurface.services import photos, results
+from resurface.imaging.analysis import ANALYSIS_VERSION
+from resurface.services import jobs, photos, results
 from resurface.services.access import Actor
 from resurface.services.context import Context
 from resurface.services.errors import NotFound, PermissionDenied
@@ -81,8 +83,13 @@ def test_results_measure_baseline_against_later_photos(ctx: Context, north: Seed
     latest = store(ctx, north, render_skin(5, response=0.7), 1)
     clinician = actor_of(ctx, north, Role.CLINICIAN)
     view = results.read_results(ctx, clinician, north.patient.id)
+    assert view.comparing and view.measured is None  # nothing measured yet: nothing computed
+    assert all(p.comparing and p.change_pct is None for p in view.responses[0].points)
+    jobs.catch_up(ctx)  # the photos were stored without an upload: catch-up finds them
+    jobs.run_pending_jobs(ctx)
+    view = results.read_results(ctx, clinician, north.patient.id)
     assert (view.before, view.after) == (baseline, latest)
-    assert view.measured is not None and not view.measure_error
+    assert view.measured is not None and not view.measure_error and not view.comparing
     density = [c for c in view.measured.changes if c.metric == "wrinkle_density"]
     assert density and all(c.better for c in density)
     (response,) = view.responses
@@ -204,11 +211,17 @@ def test_the_same_face_at_two_resolutions_is_no_measurable_change() -> None:
 
     from resurface.imaging.compare import compare
     from resurface.protocols import load_rule_base
+    from resurface.services.photo_analysis import _region_changes
     from resurface.services.results import _changes
 
     face = cv2.resize(data.astronaut(), None, fx=6, fy=6, interpolation=cv2.INTER_CUBIC)
     smaller = cv2.resize(face, None, fx=0.7, fy=0.7, interpolation=cv2.INTER_AREA)
-    rows = _changes(load_rule_base(), compare(face, smaller))
+    compared = compare(face, smaller)
+    kept = PhotoComparison(
+        0, 1, 1, 2, ANALYSIS_VERSION, dt.datetime.now(dt.UTC),
+        regions=_region_changes(compared), length_unit=compared.before.length_unit,
+    )  # fmt: skip
+    rows = _changes(load_rule_base(), kept)
     judged = [(r.region, r.metric, r.change_pct) for r in rows if r.better is not None]
     # Last run: one row left, forehead redness +6.5 % (a* +0.5: the fringe's edge is drawn a
     # little differently at 3 and 4.3 px/mm), against a minimal detectable change of 0.3.

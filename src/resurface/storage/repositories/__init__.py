@@ -14,7 +14,7 @@ from resurface.storage.repositories.links import (
     SqlRecoveryLinks,
     SqlResultShares,
 )
-from resurface.storage.repositories.measurements import SqlPhotoMeasurements
+from resurface.storage.repositories.measurements import SqlPhotoComparisons, SqlPhotoMeasurements
 from resurface.storage.repositories.messages import SqlNotifications
 from resurface.storage.repositories.outcomes import SqlOutcomeRatings
 from resurface.storage.repositories.patients import SqlPatients
@@ -39,6 +39,7 @@ __all__ = [
     "SqlOutcomeRatings",
     "SqlPatientLinks",
     "SqlPatients",
+    "SqlPhotoComparisons",
     "SqlPhotoMeasurements",
     "SqlRecoveryLinks",
     "SqlRequestKeys",

@@ -49,6 +49,7 @@ from resurface.storage.tables import (
     assessments,
     checkins,
     consultations,
+    photo_comparisons,
     photo_measurements,
     photos,
     plan_items,
@@ -662,6 +663,11 @@ class SqlCharts(Repository):
         consents = select(
             signed_consents.c.pdf_sha256, signed_consents.c.id, signed_consents.c.clinic_id
         )
+        comparisons = select(
+            photo_comparisons.c.overlay_key,
+            photo_comparisons.c.id,
+            photo_comparisons.c.clinic_id,
+        ).where(photo_comparisons.c.overlay_key.is_not(None))
         return (
             [
                 FileReference(key, "photo", record_id, clinic_id)
@@ -674,5 +680,9 @@ class SqlCharts(Repository):
             + [
                 FileReference(key, "signed_consent", record_id, clinic_id)
                 for key, record_id, clinic_id in self.connection.execute(consents)
+            ]
+            + [
+                FileReference(key, "photo_comparison", record_id, clinic_id)
+                for key, record_id, clinic_id in self.connection.execute(comparisons)
             ]
         )

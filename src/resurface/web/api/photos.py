@@ -1,6 +1,6 @@
-"""API: upload a photo of one region (stored without EXIF, analysed at once) and read its
-measurement back. One photo per request: a client with several photos of a visit sends one
-request for each, each with its own Idempotency-Key."""
+"""API: upload a photo of one region (stored without EXIF; the answer is 202, the analysis
+follows in the background) and read its analysis back. One photo per request: a client with
+several photos of a visit sends one request for each, each with its own Idempotency-Key."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from resurface.services import charts, photos
 from resurface.services.errors import NotFound
 from resurface.web.api.chart_records import read_record
 from resurface.web.api.schemas.photos import (
+    AnalysisOut,
     MeasurementOut,
     PhotoCorrectionIn,
     PhotoOut,
@@ -24,7 +25,7 @@ from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep, Idempote
 router = APIRouter(tags=["photos"])
 
 
-@router.post("/patients/{patient_id}/photos", response_model=UploadedPhotoOut, status_code=201)
+@router.post("/patients/{patient_id}/photos", response_model=UploadedPhotoOut, status_code=202)
 def upload(
     ctx: ContextDep,
     session: CheckedSessionDep,
@@ -42,8 +43,10 @@ def upload(
     ] = PhotoPurpose.BASELINE,
     request_key: IdempotencyKey = "",
 ) -> UploadedPhotoOut:
-    """Store the photo (EXIF and GPS removed; the original's SHA-256 kept), analyse it and return
-    the photo with its per-region metrics. Several photos are sent one request each."""
+    """Store the photo (EXIF and GPS removed; the original's SHA-256 kept) and answer at once
+    (202): the photo with its analysis `pending`. A background job measures it; read
+    `analysis_api_url` until its status is `measured` (or `not_measurable`). Several photos are
+    sent one request each."""
     data = file.file.read(ctx.limits.upload_bytes + 1)
     uploaded = photos.upload_photo(
         ctx,
@@ -58,9 +61,17 @@ def upload(
     return UploadedPhotoOut.of(uploaded)
 
 
+@router.get("/photos/{photo_id}/analysis", response_model=AnalysisOut)
+def analysis(ctx: ContextDep, actor: ActorDep, photo_id: int) -> AnalysisOut:
+    """Where the photo's analysis stands (pending, measured, not measurable), with the
+    measurement and its capture verdict once measured."""
+    return AnalysisOut.of(photos.read_analysis(ctx, actor, photo_id))
+
+
 @router.get("/photos/{photo_id}/measurement", response_model=MeasurementOut)
 def measurement(ctx: ContextDep, actor: ActorDep, photo_id: int) -> MeasurementOut:
-    """The stored analysis of a photo; 404 when the photo was not (or could not be) analysed."""
+    """The stored analysis of a photo with its capture verdict; 404 while it is being measured
+    or when it could not be (``/analysis`` says which)."""
     view = photos.read_analysis(ctx, actor, photo_id)
     if view.measurement is None:
         raise NotFound("photo measurement", photo_id)

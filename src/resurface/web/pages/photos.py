@@ -1,5 +1,5 @@
 """Pages: uploading photos (several in one form, each with its region; EXIF stripped, measured
-at once) as baselines from the assessment page or as follow-ups from their own page, and a
+in the background) as baselines from the assessment page or as follow-ups from their own page, and a
 photo's analysis: the photo, its overlay and its metrics side by side."""
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ async def upload(
     request_key = str(form.get("request_key") or "")[:100]
     rows, regions = await read_rows(form, ctx.limits.upload_bytes)
     sent: SentPhotos = (request_key, regions, {})
-    # Measuring takes seconds a photo: off the event loop, so other requests are not held up.
+    # Decoding and re-encoding takes a moment a photo: off the event loop.
     return await run_in_threadpool(
         _save, request, ctx, session, patient_id, rows, purpose, linked, sent
     )

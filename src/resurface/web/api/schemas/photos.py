@@ -12,9 +12,10 @@ from resurface.domain.chart import (
     Photo,
     PhotoPurpose,
 )
-from resurface.domain.measurements import PhotoMeasurement
-from resurface.services.photos import UploadedPhoto
+from resurface.domain.measurements import AnalysisStatus, PhotoMeasurement
+from resurface.services.photos import PhotoAnalysisView, UploadedPhoto
 from resurface.web.api.schemas.common import InputModel, Text, Whole
+from resurface.web.api.schemas.results import CaptureQualityOut
 
 
 class PhotoOut(BaseModel):
@@ -65,10 +66,16 @@ class MeasurementOut(BaseModel):
     length_unit: str
     regions: list[RegionMeasurementOut]
     overlay_url: str | None
+    quality: CaptureQualityOut | None = Field(
+        default=None, description="the capture verdict; null for photos measured before it was kept"
+    )
+    analysis_version: str = Field(default="", description="the measuring method's version")
 
     @classmethod
     def of(cls, record: PhotoMeasurement) -> MeasurementOut:
         return cls(
+            quality=CaptureQualityOut.of(record.quality),
+            analysis_version=record.analysis_version,
             photo_id=record.photo_id,
             analysed_at=record.analysed_at,
             px_per_mm=record.px_per_mm,
@@ -81,19 +88,50 @@ class MeasurementOut(BaseModel):
         )
 
 
+_STATUS = (
+    "pending: the photo is stored and is being measured in the background (ask "
+    "`analysis_api_url` again shortly); measured; not_measurable: `notes` say why"
+)
+
+
 class UploadedPhotoOut(BaseModel):
     photo: PhotoOut
-    measurement: MeasurementOut | None
+    analysis_status: AnalysisStatus = Field(description=_STATUS)
+    measurement: MeasurementOut | None = Field(description="null until the photo is measured")
     notes: list[str]
-    analysis_url: str
+    analysis_url: str = Field(description="the analysis page")
+    analysis_api_url: str = Field(description="the analysis in this API")
 
     @classmethod
     def of(cls, uploaded: UploadedPhoto) -> UploadedPhotoOut:
         return cls(
             photo=PhotoOut.of(uploaded.photo),
+            analysis_status=uploaded.status,
             measurement=MeasurementOut.of(uploaded.measurement) if uploaded.measurement else None,
             notes=list(uploaded.notes),
             analysis_url=f"/photos/{uploaded.photo.id}/analysis",
+            analysis_api_url=f"/api/v1/photos/{uploaded.photo.id}/analysis",
+        )
+
+
+class AnalysisOut(BaseModel):
+    """Where a photo's analysis stands, and the measurement with its capture verdict once done."""
+
+    photo_id: int
+    status: AnalysisStatus = Field(description=_STATUS)
+    measurement: MeasurementOut | None
+    quality: CaptureQualityOut | None = Field(description="the capture verdict, once measured")
+    notes: list[str] = Field(description="a face not found, capture problems, or why not measured")
+
+    @classmethod
+    def of(cls, view: PhotoAnalysisView) -> AnalysisOut:
+        measured = view.measurement
+        return cls(
+            photo_id=view.photo.id,
+            status=view.status,
+            measurement=MeasurementOut.of(measured) if measured else None,
+            quality=CaptureQualityOut.of(measured.quality) if measured else None,
+            notes=list(view.notes),
         )
 
 

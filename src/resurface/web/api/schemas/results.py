@@ -7,9 +7,8 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from resurface.domain.chart import Photo, PhotoPurpose
+from resurface.domain.measurements import CaptureVerdict, Comparability, FacePose
 from resurface.domain.outcomes import OutcomeRating
-from resurface.imaging.landmarks import Pose
-from resurface.imaging.quality import CaptureQuality, Comparability
 from resurface.services.results import ItemResponse, MetricChange, ResultsView
 from resurface.web.api.schemas.common import InputModel, IsoDate, Whole
 
@@ -56,7 +55,7 @@ class PoseOut(BaseModel):
     roll: float
 
     @classmethod
-    def of(cls, pose: Pose | None) -> PoseOut | None:
+    def of(cls, pose: FacePose | None) -> PoseOut | None:
         return None if pose is None else cls(yaw=pose.yaw, pitch=pose.pitch, roll=pose.roll)
 
 
@@ -74,7 +73,7 @@ class CaptureQualityOut(BaseModel):
     problems: list[str]
 
     @classmethod
-    def of(cls, q: CaptureQuality | None) -> CaptureQualityOut | None:
+    def of(cls, q: CaptureVerdict | None) -> CaptureQualityOut | None:
         if q is None:
             return None
         return cls(
@@ -208,6 +207,10 @@ class ResultsOut(BaseModel):
     alignment: str | None
     colour_normalisation: str | None
     measure_error: str
+    comparing: bool = Field(
+        default=False,
+        description="the pair is still being compared in the background: ask again shortly",
+    )
     before_quality: CaptureQualityOut | None = None
     after_quality: CaptureQualityOut | None = None
     comparability: ComparabilityOut | None = None
@@ -245,6 +248,7 @@ class ResultsOut(BaseModel):
             alignment=m.alignment if m else None,
             colour_normalisation=m.colour_normalisation if m else None,
             measure_error=view.measure_error,
+            comparing=view.comparing,
             before_quality=CaptureQualityOut.of(m.before_quality) if m else None,
             after_quality=CaptureQualityOut.of(m.after_quality) if m else None,
             comparability=ComparabilityOut.of(m.comparability) if m else None,
