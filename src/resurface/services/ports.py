@@ -350,6 +350,24 @@ class Appointments(Protocol):
     def get(self, clinic_id: int, appointment_id: int) -> Appointment | None: ...
     def for_patient(self, clinic_id: int, patient_id: int) -> list[Appointment]: ...
     def due(self, clinic_id: int, until: dt.date) -> list[Appointment]: ...
+    def checkins_due(
+        self, clinic_id: int, today: dt.date, most: int
+    ) -> tuple[list[Appointment], int]:
+        """Each patient's oldest booked check-in due by ``today``, the ``most`` oldest first
+        (by day, then id), and how many patients have one due."""
+        ...
+
+    def sessions_due(
+        self, clinic_id: int, until: dt.date, most: int, *, besides: dt.date
+    ) -> tuple[list[Appointment], int]:
+        """Booked sessions due by ``until`` but not on ``besides``, the ``most`` oldest first,
+        and how many there are."""
+        ...
+
+    def sessions_booked_on(self, clinic_id: int, day: dt.date) -> list[Appointment]:
+        """Booked sessions due on ``day``, by id."""
+        ...
+
     def between(
         self,
         clinic_id: int,
@@ -430,6 +448,11 @@ class Alerts(Protocol):
     def add(self, record: ClinicAlert) -> ClinicAlert: ...
     def get(self, clinic_id: int, alert_id: int) -> ClinicAlert | None: ...
     def open_in_clinic(self, clinic_id: int) -> list[ClinicAlert]: ...
+    def most_pressing(self, clinic_id: int, most: int) -> tuple[list[ClinicAlert], int]:
+        """The first ``most`` alerts not yet closed, in ``domain.alerts.PRESSING_GROUPS`` order
+        (newest first within a group), and how many alerts are not yet closed."""
+        ...
+
     def closed_in_clinic(self, clinic_id: int) -> list[ClinicAlert]:
         """The clinic's closed alerts, newest first (one query, not one per patient)."""
         ...

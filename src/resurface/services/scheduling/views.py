@@ -134,12 +134,9 @@ def entry_of(ctx: Context, actor: Actor, appointment_id: int) -> BookEntry:
 
 
 def _patients(uow: UnitOfWork, clinic_id: int, found: list[Appointment]) -> dict[int, Patient]:
+    """The patients of ``found``, read by id (never the whole clinic: Today reads this)."""
     wanted = {a.patient_id for a in found}
-    if not wanted:
-        return {}
-    if len(wanted) <= 3:
-        return {p.id: p for pid in wanted if (p := uow.patients.get(clinic_id, pid)) is not None}
-    return {p.id: p for p in uow.patients.in_clinic(clinic_id) if p.id in wanted}
+    return uow.patients.by_ids(clinic_id, wanted) if wanted else {}
 
 
 def _entry(

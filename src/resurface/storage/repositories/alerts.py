@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, literal, select, union_all, update
 
-from resurface.domain.alerts import AlertStatus, ClinicAlert
+from resurface.domain.alerts import PRESSING_GROUPS, AlertStatus, ClinicAlert
 from resurface.domain.codes import AlertCode, Urgency
 from resurface.domain.errors import VersionConflict
 from resurface.storage.repositories._base import Repository, values_of
@@ -37,6 +37,37 @@ class SqlAlerts(Repository):
             .order_by(alerts.c.raised_at.desc(), alerts.c.id.desc())
         )
         return [_alert(row) for row in self.connection.execute(query)]
+
+    def most_pressing(self, clinic_id: int, most: int) -> tuple[list[ClinicAlert], int]:
+        """The first ``most`` alerts not yet closed in the order of ``PRESSING_GROUPS``, and how
+        many there are. Each group is read newest first on ``ix_alerts_clinic_pressing`` and
+        stops at ``most``: the work is that of the alerts shown, not of the clinic's."""
+        groups = []
+        for rank, (status, urgency) in enumerate(PRESSING_GROUPS):
+            group = (
+                select(alerts, literal(rank).label("pressing"))
+                .where(
+                    alerts.c.clinic_id == clinic_id,
+                    alerts.c.status == status.value,
+                    alerts.c.urgency == urgency.value,
+                )
+                .order_by(alerts.c.raised_at.desc(), alerts.c.id.desc())
+                .limit(most)
+            )
+            groups.append(select(group.subquery()))
+        shown = union_all(*groups).subquery()
+        query = (
+            select(shown)
+            .order_by(shown.c.pressing, shown.c.raised_at.desc(), shown.c.id.desc())
+            .limit(most)
+        )
+        found = [_alert(row) for row in self.connection.execute(query)]
+        total = self.connection.execute(
+            select(func.count())
+            .select_from(alerts)
+            .where(alerts.c.clinic_id == clinic_id, alerts.c.status.in_(_NOT_CLOSED))
+        ).scalar_one()
+        return found, int(total)
 
     def closed_in_clinic(self, clinic_id: int) -> list[ClinicAlert]:
         query = (
