@@ -32,7 +32,9 @@ from resurface.domain.audit import (
     AuditEntry,
     AuditEvent,
     AuditFilter,
+    StoredLink,
     chain,
+    link_of,
 )
 from resurface.domain.break_glass import BreakGlass
 from resurface.domain.chart import (
@@ -561,6 +563,9 @@ class FakeAuditTrail(_Repository):
 
     def since(self, seq: int) -> Iterator[AuditEvent]:
         return (event for event in self.in_order() if event.seq > seq)
+
+    def stored_since(self, seq: int) -> Iterator[StoredLink]:
+        return (link_of(event) for event in self.since(seq))
 
     def at(self, seq: int) -> AuditEvent | None:
         return next((event for event in self._tables.audit if event.seq == seq), None)

@@ -209,7 +209,9 @@ class _Story:
         response: float,
         assessment_id: int | None = None,
     ) -> None:
-        data = render_skin(self.seed, response=response)
+        # JPEG, as a clinic's camera delivers it: kept as JPEG, it is stored in milliseconds
+        # where a PNG of skin's fine grain takes a tenth of a second to encode and again to store.
+        data = render_skin(self.seed, response=response, image_format="JPEG")
         photos.upload_photo(
             self._ctx(taken),
             self.clinician,

@@ -12,7 +12,14 @@ from typing import Protocol, Self
 
 from resurface.domain.alerts import ClinicAlert
 from resurface.domain.appointments import Appointment, AppointmentStatus
-from resurface.domain.audit import AuditEntry, AuditEvent, AuditFilter, ChainKey, Checkpoint
+from resurface.domain.audit import (
+    AuditEntry,
+    AuditEvent,
+    AuditFilter,
+    ChainKey,
+    Checkpoint,
+    StoredLink,
+)
 from resurface.domain.break_glass import BreakGlass
 from resurface.domain.chart import (
     Assessment,
@@ -248,6 +255,11 @@ class AuditTrail(Protocol):
 
     def since(self, seq: int) -> Iterator[AuditEvent]:
         """The events after ``seq``, in order (the incremental check starts at a checkpoint)."""
+        ...
+
+    def stored_since(self, seq: int) -> Iterator[StoredLink]:
+        """The events after ``seq`` in order, as stored, streamed (what the chain check reads:
+        a million events in one pass, none of them kept)."""
         ...
 
     def at(self, seq: int) -> AuditEvent | None: ...
