@@ -1,0 +1,52 @@
+"""How long ``resurface demo load`` takes on a fresh SQLite database: the command as a user runs
+it (a new process, imports included), after ``resurface db upgrade``, in a temporary folder
+removed at the end. Prints the time and writes ``bench/results/demo_load.json``."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.clinic_size import SECRET
+
+RESULTS = Path(__file__).parent / "results" / "demo_load.json"
+RUNS = 3
+
+
+def _command(*args: str) -> list[str]:
+    found = shutil.which("resurface", path=str(Path(sys.executable).parent))
+    return [found, *args] if found else [sys.executable, "-m", "resurface.cli.main", *args]
+
+
+def _once() -> float:
+    with tempfile.TemporaryDirectory(prefix="resurface-bench-") as folder:
+        env = os.environ | {
+            "RESURFACE_DATA_DIR": folder,
+            "RESURFACE_DATABASE_URL": f"sqlite:///{Path(folder) / 'resurface.db'}",
+            "RESURFACE_SECRET_KEY": SECRET,
+            "RESURFACE_ENVIRONMENT": "development",
+        }
+        subprocess.run(_command("db", "upgrade"), env=env, check=True, capture_output=True)
+        started = time.perf_counter()
+        done = subprocess.run(_command("demo", "load"), env=env, check=True, capture_output=True)
+        took = time.perf_counter() - started
+        assert b"demo loaded: 2 clinics, 20 patients" in done.stdout, done.stdout
+        return took
+
+
+def run() -> None:
+    times = sorted(_once() for _ in range(RUNS))
+    median = times[len(times) // 2]
+    print(f"\n`resurface demo load` on a fresh SQLite database: median {median:.1f} s "
+          f"of {RUNS} (fastest {times[0]:.1f} s)")  # fmt: skip
+    RESULTS.parent.mkdir(exist_ok=True)
+    payload = {"machine": platform.platform(), "runs_s": [round(t, 1) for t in times],
+               "median_s": round(median, 1)}  # fmt: skip
+    RESULTS.write_text(json.dumps(payload, indent=2) + "\n")
