@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, update
 
 from bench.clinic_size import SECRET, _postgres, _postgres_reachable, _sqlite
 from resurface import bootstrap
@@ -78,9 +78,13 @@ def _write(connection: Connection, batch: list[tuple[Any, ...]]) -> None:
             for row in batch:
                 copy.write_row(row)
         return
-    connection.execute(
-        insert(audit_events), [dict(zip(_COLUMNS, row, strict=True)) for row in batch]
-    )
+    # The driver's own executemany, with the time converted as the column type stores it.
+    store_at = audit_events.c.at.type.bind_processor(connection.dialect)
+    assert store_at is not None
+    rows = [(*row[:1], store_at(row[1]), *row[2:]) for row in batch]
+    marks = ", ".join("?" for _ in _COLUMNS)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.executemany(f"INSERT INTO audit_events ({', '.join(_COLUMNS)}) VALUES ({marks})", rows)
 
 
 def _fill(runtime: bootstrap.Runtime, count: int) -> None:
