@@ -6,7 +6,7 @@ the incremental check finds what changed after the last checkpoint and reads not
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from resurface.bootstrap import Runtime
 from resurface.domain.people import Role
@@ -68,3 +68,28 @@ def test_the_incremental_check_reads_from_the_last_checkpoint(runtime: Runtime) 
     _tamper(runtime, EVENTS + 30)
     late = audit.check_trail(runtime.context, incremental=True)
     assert late.broken is not None and late.broken.seq == EVENTS + 30
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_a_check_runs_as_many_statements_for_a_long_trail_as_for_a_short_one(
+    runtime: Runtime,
+) -> None:
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    def checked() -> int:
+        statements.clear()
+        event.listen(runtime.engine, "before_cursor_execute", count)
+        try:
+            assert audit.check_trail(runtime.context).intact
+        finally:
+            event.remove(runtime.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    _trail(runtime)
+    short = checked()
+    for _ in range(9):
+        _trail(runtime)
+    assert checked() == short  # 400 events streamed 7 at a time: still one read of the trail
