@@ -24,7 +24,7 @@ from email.message import EmailMessage
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, cast
 
-from resurface.domain.alerts import AlertStatus, ClinicAlert
+from resurface.domain.alerts import PRESSING_GROUPS, AlertStatus, ClinicAlert
 from resurface.domain.appointments import Appointment, AppointmentKind, AppointmentStatus
 from resurface.domain.audit import (
     GENESIS_HASH,
@@ -32,7 +32,9 @@ from resurface.domain.audit import (
     AuditEntry,
     AuditEvent,
     AuditFilter,
+    StoredLink,
     chain,
+    link_of,
 )
 from resurface.domain.break_glass import BreakGlass
 from resurface.domain.chart import (
@@ -264,9 +266,6 @@ class FakePatients(_Repository):
             ),
             None,
         )
-
-    def several(self, clinic_id: int, patient_ids: Collection[int]) -> list[Patient]:
-        return [p for pid in patient_ids if (p := self.get(clinic_id, pid)) is not None]
 
     def in_clinic(self, clinic_id: int, name_contains: str = "") -> list[Patient]:
         """Every word must be in the given or the family name (any case); by family name,
@@ -574,6 +573,9 @@ class FakeAuditTrail(_Repository):
     def since(self, seq: int) -> Iterator[AuditEvent]:
         return (event for event in self.in_order() if event.seq > seq)
 
+    def stored_since(self, seq: int) -> Iterator[StoredLink]:
+        return (link_of(event) for event in self.since(seq))
+
     def at(self, seq: int) -> AuditEvent | None:
         return next((event for event in self._tables.audit if event.seq == seq), None)
 
@@ -703,6 +705,33 @@ class FakeAppointments(_Repository):
             and a.due_on <= until
         ]
         return sorted(found, key=lambda a: (a.due_on, a.id))
+
+    def checkins_due(
+        self, clinic_id: int, today: dt.date, most: int
+    ) -> tuple[list[Appointment], int]:
+        oldest: dict[int, Appointment] = {}
+        for a in self.due(clinic_id, today):  # oldest first
+            if a.kind is AppointmentKind.CHECKIN:
+                oldest.setdefault(a.patient_id, a)
+        return list(oldest.values())[:most], len(oldest)
+
+    def sessions_due(
+        self, clinic_id: int, until: dt.date, most: int, *, besides: dt.date
+    ) -> tuple[list[Appointment], int]:
+        found = [
+            a
+            for a in self.due(clinic_id, until)
+            if a.kind is AppointmentKind.SESSION and a.due_on != besides
+        ]
+        return found[:most], len(found)
+
+    def sessions_booked_on(self, clinic_id: int, day: dt.date) -> list[Appointment]:
+        found = [
+            a
+            for a in self.due(clinic_id, day)
+            if a.kind is AppointmentKind.SESSION and a.due_on == day
+        ]
+        return sorted(found, key=lambda a: a.id)
 
     def set_status(self, clinic_id: int, appointment_id: int, status: AppointmentStatus) -> None:
         current = _scoped(self._tables.appointments, clinic_id, appointment_id)
@@ -952,6 +981,11 @@ class FakeAlerts(_Repository):
                 if a.clinic_id == clinic_id and a.status is not AlertStatus.CLOSED
             ]
         )
+
+    def most_pressing(self, clinic_id: int, most: int) -> tuple[list[ClinicAlert], int]:
+        found = self.open_in_clinic(clinic_id)  # newest first
+        ranked = sorted(found, key=lambda a: PRESSING_GROUPS.index((a.status, a.urgency)))
+        return ranked[:most], len(found)
 
     def closed_in_clinic(self, clinic_id: int) -> list[ClinicAlert]:
         return _newest_first(

@@ -86,8 +86,9 @@ def load_demo(ctx: Context) -> DemoReport:
         if uow.clinics.by_slug(CLINICS[0].slug) is not None:
             return DemoReport(False, 0, 0)
     count = 0
+    password_hash = hash_password(DEMO_PASSWORD)  # one slow hash for every demo sign-in
     for index, demo_clinic in enumerate(CLINICS):
-        staff = _open_clinic(ctx, demo_clinic)
+        staff = _open_clinic(ctx, demo_clinic, password_hash)
         clinicians = [u for u in staff if u.role is Role.CLINICIAN]
         director = next(u for u in staff if u.role is Role.ADMIN)
         for number, demo_patient in enumerate(PATIENTS[demo_clinic.slug]):
@@ -110,8 +111,7 @@ def load_demo(ctx: Context) -> DemoReport:
     return DemoReport(True, len(CLINICS), count)
 
 
-def _open_clinic(ctx: Context, demo: DemoClinic) -> list[User]:
-    password_hash = hash_password(DEMO_PASSWORD)
+def _open_clinic(ctx: Context, demo: DemoClinic, password_hash: str) -> list[User]:
     with ctx.uow() as uow:
         clinic = uow.clinics.add(
             Clinic(0, demo.name, demo.slug, demo.phone, demo.email, demo.require_cosign)
@@ -210,7 +210,9 @@ class _Story:
         response: float,
         assessment_id: int | None = None,
     ) -> None:
-        data = render_skin(self.seed, response=response)
+        # JPEG, as a clinic's camera delivers it: kept as JPEG, it is stored in milliseconds
+        # where a PNG of skin's fine grain takes a tenth of a second to encode and again to store.
+        data = render_skin(self.seed, response=response, image_format="JPEG")
         photos.upload_photo(
             self._ctx(taken),
             self.clinician,

@@ -17,6 +17,15 @@ class AlertStatus(StrEnum):
     CLOSED = "closed"
 
 
+PRESSING_GROUPS: tuple[tuple[AlertStatus, Urgency], ...] = tuple(
+    (status, urgency)
+    for status in (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
+    for urgency in sorted(Urgency, key=lambda u: -u.rank)
+)
+"""The order the clinic sees the alerts not yet closed in: not yet acknowledged first, then
+urgent before soon before routine; newest first within each group."""
+
+
 @dataclass(frozen=True)
 class ClinicAlert:
     """A warning sign found in a patient's check-in, for the clinic to act on."""

@@ -16,6 +16,7 @@ import hmac
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 GENESIS_HASH = "0" * 64
 
@@ -106,28 +107,94 @@ class BrokenLink:
     reason: str
 
 
-def event_hash(seq: int, entry: AuditEntry, previous_hash: str, key: ChainKey | None = None) -> str:
-    """HMAC-SHA-256 with ``key`` (plain SHA-256 without one) over a canonical JSON form of the
-    event and the previous event's hash."""
-    at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=dt.UTC)
-    body = {
-        "seq": seq,
-        "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-        "actor": entry.actor,
-        "action": entry.action,
-        "record_type": entry.record_type,
-        "record_id": entry.record_id,
-        "clinic_id": entry.clinic_id,
-        "user_id": entry.user_id,
-        "patient_id": entry.patient_id,
-        "source": entry.source,
-        "detail": entry.detail,
-        "previous_hash": previous_hash,
-    }
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+class StoredLink(NamedTuple):
+    """An event as the trail stores it, flat, in the trail's column order: what the chain check
+    reads (a database row of the trail is such a tuple already, so a check of a million events
+    makes no object per event)."""
+
+    seq: int
+    at: dt.datetime
+    actor: str
+    action: str
+    record_type: str
+    record_id: str
+    clinic_id: int | None
+    user_id: int | None
+    patient_id: int | None
+    source: str
+    detail: str
+    previous_hash: str
+    hash: str
+    key_id: str
+
+
+def link_of(event: AuditEvent) -> StoredLink:
+    """``event`` as the trail stores it."""
+    e = event.entry
+    return StoredLink(
+        event.seq, e.at, e.actor, e.action, e.record_type, e.record_id, e.clinic_id, e.user_id,
+        e.patient_id, e.source, e.detail, event.previous_hash, event.hash, event.key_id,
+    )  # fmt: skip
+
+
+_quote = json.encoder.encode_basestring_ascii
+"""JSON's own string encoder (``ensure_ascii``), C-accelerated: what ``json.dumps`` uses."""
+
+
+def _number(value: int | None) -> str:
+    return "null" if value is None else str(int(value))
+
+
+def canonical_form(seq: int, entry: AuditEntry, previous_hash: str) -> bytes:
+    """The bytes an event's hash is taken over: the JSON object of its fields and the previous
+    event's hash, keys sorted, no spaces, ASCII only, the time in UTC to the microsecond."""
+    e = entry
+    return _canonical(
+        seq, e.at, e.actor, e.action, e.record_type, e.record_id, e.clinic_id, e.user_id,
+        e.patient_id, e.source, e.detail, previous_hash,
+    )  # fmt: skip
+
+
+def _canonical(
+    seq: int,
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    record_type: str,
+    record_id: str,
+    clinic_id: int | None,
+    user_id: int | None,
+    patient_id: int | None,
+    source: str,
+    detail: str,
+    previous_hash: str,
+) -> bytes:
+    """:func:`canonical_form`, built directly in the key order ``json.dumps(...,
+    sort_keys=True, separators=(",", ":"), ensure_ascii=True)`` gives (byte for byte, tested),
+    about five times faster."""
+    if at.tzinfo is not dt.UTC:
+        at = at.astimezone(dt.UTC) if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    text = (
+        f'{{"action":{_quote(action)},"actor":{_quote(actor)},'
+        f'"at":"{at.isoformat(timespec="microseconds")}",'
+        f'"clinic_id":{_number(clinic_id)},"detail":{_quote(detail)},'
+        f'"patient_id":{_number(patient_id)},"previous_hash":{_quote(previous_hash)},'
+        f'"record_id":{_quote(record_id)},"record_type":{_quote(record_type)},'
+        f'"seq":{int(seq)},"source":{_quote(source)},"user_id":{_number(user_id)}}}'
+    )
+    return text.encode("ascii")
+
+
+def _digest(message: bytes, key: ChainKey | None) -> str:
     if key is None:
-        return hashlib.sha256(canonical.encode("ascii")).hexdigest()
-    return hmac.new(key.secret, canonical.encode("ascii"), hashlib.sha256).hexdigest()
+        return hashlib.sha256(message).hexdigest()
+    return hmac.digest(key.secret, message, "sha256").hex()
+
+
+def event_hash(seq: int, entry: AuditEntry, previous_hash: str, key: ChainKey | None = None) -> str:
+    """HMAC-SHA-256 with ``key`` (plain SHA-256 without one) over the event's
+    :func:`canonical_form`."""
+    return _digest(canonical_form(seq, entry, previous_hash), key)
 
 
 def chain(
@@ -146,26 +213,39 @@ def first_broken_link(
     """Walk the chain in order; return the first event that does not fit, or None if intact.
     ``keys`` are the chain keys by id (every key the chain was ever keyed with). ``after``: the
     event ``events`` continue from (an incremental check starts at a checkpointed event)."""
+    return first_broken_stored((link_of(event) for event in events), keys, after=after)
+
+
+def first_broken_stored(
+    links: Iterable[StoredLink],
+    keys: Mapping[str, ChainKey] | None = None,
+    *,
+    after: AuditEvent | None = None,
+) -> BrokenLink | None:
+    """:func:`first_broken_link` over events as stored (the trail's rows, streamed); the
+    fields are unpacked once per event, the check's inner loop."""
     known = keys or {}
     expected_previous = after.hash if after else GENESIS_HASH
     expected_seq = after.seq + 1 if after else 1
     keyed = bool(after and after.key_id)
-    for event in events:
-        if event.seq != expected_seq:
+    for link in links:
+        (seq, at, actor, action, record_type, record_id, clinic_id, user_id, patient_id, source,
+         detail, previous_hash, stored_hash, key_id) = link  # fmt: skip
+        if seq != expected_seq:
             return BrokenLink(expected_seq, f"event {expected_seq} is missing")
-        if event.previous_hash != expected_previous:
-            return BrokenLink(event.seq, "does not point at the event before it")
-        key = known.get(event.key_id) if event.key_id else None
-        if event.key_id and key is None:
-            return BrokenLink(
-                event.seq, f"is signed with a key this server does not hold ({event.key_id})"
-            )
+        if previous_hash != expected_previous:
+            return BrokenLink(seq, "does not point at the event before it")
+        key = known.get(key_id) if key_id else None
+        if key_id and key is None:
+            return BrokenLink(seq, f"is signed with a key this server does not hold ({key_id})")
         if keyed and key is None:
-            return BrokenLink(event.seq, "is not signed, though the events before it are")
-        if event_hash(event.seq, event.entry, event.previous_hash, key) != event.hash:
-            return BrokenLink(event.seq, "its content was changed after it was written")
+            return BrokenLink(seq, "is not signed, though the events before it are")
+        message = _canonical(seq, at, actor, action, record_type, record_id, clinic_id, user_id,
+                             patient_id, source, detail, previous_hash)  # fmt: skip
+        if _digest(message, key) != stored_hash:
+            return BrokenLink(seq, "its content was changed after it was written")
         keyed = keyed or key is not None
-        expected_previous = event.hash
+        expected_previous = stored_hash
         expected_seq += 1
     return None
 

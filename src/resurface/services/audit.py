@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from resurface.domain.audit import (
     AuditEntry,
-    AuditEvent,
     BrokenLink,
     Checkpoint,
+    StoredLink,
     checkpoint,
     checkpoint_problem,
-    first_broken_link,
+    first_broken_stored,
     unchanged,
 )
 from resurface.services.access import Actor
@@ -99,11 +99,11 @@ def check_trail(ctx: Context, *, incremental: bool = False) -> TrailReport:
 def verify_since_checkpoint(uow: UnitOfWork, anchor: AuditAnchor) -> TrailReport:
     """Check the trail from the last signed checkpoint on: the checkpoint is genuine, the event it
     saw is still there, unchanged, and every event after it links to it and is intact, up to
-    the head. (A change before the checkpoint is for the full check to find.)"""
-    keys, points = anchor.keys(), anchor.checkpoints()
-    if not points:
+    the head. (A change before the checkpoint is for the full check to find.) Only the newest
+    checkpoint file is read, and only the events after the checkpoint."""
+    keys, point = anchor.keys(), anchor.last_checkpoint()
+    if point is None:
         return verify_trail(uow, anchor)
-    point = points[-1]
     head_seq, _ = uow.audit.head()
     start = uow.audit.at(point.seq) if point.seq else None
     stored = {point.seq: start.hash} if start is not None else {}
@@ -112,50 +112,51 @@ def verify_since_checkpoint(uow: UnitOfWork, anchor: AuditAnchor) -> TrailReport
         problem = f"event {point.seq}, which the last checkpoint saw, was changed"
     if problem is not None:
         refused = BrokenLink(point.seq, problem)
-        return TrailReport(0, refused, len(points), point, from_seq=point.seq)
-    count = 0
-
-    def counted() -> Iterator[AuditEvent]:
-        nonlocal count
-        for event in uow.audit.since(point.seq):
-            count += 1
-            yield event
-
-    broken = first_broken_link(counted(), keys, after=start)
-    if broken is None and point.seq + count != head_seq:
-        first = point.seq + count + 1
+        return TrailReport(0, refused, 1, point, from_seq=point.seq)
+    count = _Count()
+    broken = first_broken_stored(count(uow.audit.stored_since(point.seq)), keys, after=start)
+    if broken is None and point.seq + count.seen != head_seq:
+        first = point.seq + count.seen + 1
         broken = BrokenLink(first, f"events {first} to {head_seq} were removed")
-    return TrailReport(count, broken, len(points), point, from_seq=point.seq)
+    return TrailReport(count.seen, broken, 1, point, from_seq=point.seq)
 
 
 def verify_trail(uow: UnitOfWork, anchor: AuditAnchor | None = None) -> TrailReport:
     """Check every event's hash and link, that none were cut off the end, and that the chain
-    still holds what every checkpoint saw (no rewrite, truncation or rollback)."""
+    still holds what every checkpoint saw (no rewrite, truncation or rollback). The trail is
+    streamed: memory stays flat whatever its length."""
     keys = anchor.keys() if anchor else {}
     points = anchor.checkpoints() if anchor else []
-    wanted = {point.seq for point in points}
-    stored: dict[int, str] = {}
-    count = 0
-
-    def counted() -> Iterator[AuditEvent]:
-        nonlocal count
-        for event in uow.audit.in_order():
-            count += 1
-            if event.seq in wanted:
-                stored[event.seq] = event.hash
-            yield event
-
-    broken = first_broken_link(counted(), keys)
+    count = _Count({point.seq for point in points})
+    broken = first_broken_stored(count(uow.audit.stored_since(0)), keys)
     if broken is None:
         head_seq, _ = uow.audit.head()
-        if head_seq != count:
-            broken = BrokenLink(count + 1, f"events {count + 1} to {head_seq} were removed")
+        if head_seq != count.seen:
+            first = count.seen + 1
+            broken = BrokenLink(first, f"events {first} to {head_seq} were removed")
     for point in points if broken is None else ():
-        problem = checkpoint_problem(point, keys, stored, count)
+        problem = checkpoint_problem(point, keys, count.hashes, count.seen)
         if problem is not None:
-            broken = BrokenLink(min(point.seq, count + 1), problem)
+            broken = BrokenLink(min(point.seq, count.seen + 1), problem)
             break
-    return TrailReport(count, broken, len(points), points[-1] if points else None)
+    return TrailReport(count.seen, broken, len(points), points[-1] if points else None)
+
+
+class _Count:
+    """Counts the events a check reads, and keeps the hashes of the checkpointed ones."""
+
+    def __init__(self, wanted: Collection[int] = ()) -> None:
+        self.seen = 0
+        self.wanted = wanted
+        self.hashes: dict[int, str] = {}
+
+    def __call__(self, links: Iterable[StoredLink]) -> Iterator[StoredLink]:
+        wanted, hashes = self.wanted, self.hashes
+        for link in links:
+            self.seen += 1
+            if link.seq in wanted:
+                hashes[link.seq] = link.hash
+            yield link
 
 
 def write_checkpoint(ctx: Context) -> Checkpoint | None:

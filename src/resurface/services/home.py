@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from resurface.domain.alerts import ClinicAlert
-from resurface.domain.appointments import Appointment, AppointmentKind
+from resurface.domain.appointments import Appointment
 from resurface.domain.chart import TreatmentSession
 from resurface.domain.people import Patient
 from resurface.services import audit
@@ -80,29 +80,31 @@ def clinic_home(ctx: Context, actor: Actor) -> HomeView:
 
 
 def _home(uow: UnitOfWork, actor: Actor, today: dt.date, now: dt.datetime) -> HomeView:
-    """Reads the appointments due, today's sessions and the open alerts, then the names of just
-    the patients the page shows (each list its first ``HOME_LIST_MOST``, the rest counted)."""
+    """Reads the first ``HOME_LIST_MOST`` of each list and counts the rest in the database,
+    then the names of just the patients the page shows: the work is that of the page, whatever
+    the size of the clinic's caseload."""
     clinical = actor.may(Permission.VIEW_CHART)
-    due = uow.appointments.due(actor.clinic_id, today + dt.timedelta(SESSIONS_AHEAD_DAYS))
-    sessions = [a for a in due if a.kind is AppointmentKind.SESSION]
-    booked_today = {a.patient_id: a for a in sessions if a.due_on == today}
-    coming = [a for a in sessions if a.due_on != today]
-    checkins = _oldest_per_patient(
-        [a for a in due if a.kind is AppointmentKind.CHECKIN and a.due_on <= today]
+    clinic_id = actor.clinic_id
+    until = today + dt.timedelta(SESSIONS_AHEAD_DAYS)
+    booked_today = {a.patient_id: a for a in uow.appointments.sessions_booked_on(clinic_id, today)}
+    coming, coming_total = uow.appointments.sessions_due(
+        clinic_id, until, HOME_LIST_MOST, besides=today
     )
+    checkins, checkins_total = uow.appointments.checkins_due(clinic_id, today, HOME_LIST_MOST)
     recorded = _recorded_today(uow, actor, today, now) if clinical else {}
-    open_alerts = by_urgency(uow.alerts.open_in_clinic(actor.clinic_id)) if clinical else []
-    shown_alerts = open_alerts[:HOME_LIST_MOST]
-    shown_checkins, shown_coming = checkins[:HOME_LIST_MOST], coming[:HOME_LIST_MOST]
-    ids = {a.patient_id for a in [*shown_checkins, *shown_coming]}
+    shown_alerts, alerts_total = [], 0
+    if clinical:
+        pressing, alerts_total = uow.alerts.most_pressing(clinic_id, HOME_LIST_MOST)
+        shown_alerts = by_urgency(pressing)
+    ids = {a.patient_id for a in [*checkins, *coming]}
     ids |= {alert.patient_id for alert in shown_alerts} | set(booked_today) | set(recorded)
-    patients = uow.patients.by_ids(actor.clinic_id, ids)
+    patients = uow.patients.by_ids(clinic_id, ids)
     today_ids = sorted(
         (set(booked_today) | set(recorded)) & set(patients),
         key=lambda pid: patients[pid].family_name.lower(),
     )
     detail = f"clinical={clinical}"
-    audit.record(uow, actor, "home_read", "clinic", actor.clinic_id, detail=detail, at=now)
+    audit.record(uow, actor, "home_read", "clinic", clinic_id, detail=detail, at=now)
     return HomeView(
         today=today,
         clinical=clinical,
@@ -114,15 +116,15 @@ def _home(uow: UnitOfWork, actor: Actor, today: dt.date, now: dt.datetime) -> Ho
             HomeAlert(patients[a.patient_id], a) for a in shown_alerts if a.patient_id in patients
         ),
         checkins_due=tuple(
-            DueItem(patients[a.patient_id], a) for a in shown_checkins if a.patient_id in patients
+            DueItem(patients[a.patient_id], a) for a in checkins if a.patient_id in patients
         ),
         sessions_due=tuple(
-            DueItem(patients[a.patient_id], a) for a in shown_coming if a.patient_id in patients
+            DueItem(patients[a.patient_id], a) for a in coming if a.patient_id in patients
         ),
         emergency_accesses=recent_accesses(uow, actor, now),
-        alerts_total=len(open_alerts),
-        checkins_due_total=len(checkins),
-        sessions_due_total=len(coming),
+        alerts_total=alerts_total,
+        checkins_due_total=checkins_total,
+        sessions_due_total=coming_total,
     )
 
 
@@ -144,11 +146,3 @@ def _recorded_today(
             at=now,
         )
     return found
-
-
-def _oldest_per_patient(appointments: list[Appointment]) -> list[Appointment]:
-    """One line per patient: the oldest check-in still due (the rest follow from it)."""
-    seen: dict[int, Appointment] = {}
-    for appointment in appointments:  # oldest first
-        seen.setdefault(appointment.patient_id, appointment)
-    return list(seen.values())

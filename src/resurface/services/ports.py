@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Protocol, Self
 
 from resurface.domain.alerts import ClinicAlert
 from resurface.domain.appointments import Appointment, AppointmentStatus
-from resurface.domain.audit import AuditEntry, AuditEvent, AuditFilter, ChainKey, Checkpoint
+from resurface.domain.audit import (
+    AuditEntry,
+    AuditEvent,
+    AuditFilter,
+    ChainKey,
+    Checkpoint,
+    StoredLink,
+)
 from resurface.domain.break_glass import BreakGlass
 from resurface.domain.chart import (
     Assessment,
@@ -139,10 +146,6 @@ class Patients(Protocol):
     def add(self, patient: Patient) -> Patient: ...
     def get(self, clinic_id: int, patient_id: int) -> Patient | None: ...
     def in_clinic(self, clinic_id: int, name_contains: str = "") -> list[Patient]: ...
-    def several(self, clinic_id: int, patient_ids: Collection[int]) -> list[Patient]:
-        """The clinic's patients among ``patient_ids`` (a book's page of names), any order."""
-        ...
-
     def update(self, patient: Patient) -> Patient: ...
     def series(self, clinic_id: int, patient_id: int) -> SeriesFacts:
         """The patient's treatment series as kept with the patient (zeros if not found)."""
@@ -258,6 +261,11 @@ class AuditTrail(Protocol):
         """The events after ``seq``, in order (the incremental check starts at a checkpoint)."""
         ...
 
+    def stored_since(self, seq: int) -> Iterator[StoredLink]:
+        """The events after ``seq`` in order, as stored, streamed (what the chain check reads:
+        a million events in one pass, none of them kept)."""
+        ...
+
     def at(self, seq: int) -> AuditEvent | None: ...
     def in_order(self) -> Iterator[AuditEvent]: ...
     def for_patient(self, clinic_id: int, patient_id: int) -> list[AuditEvent]: ...
@@ -364,6 +372,24 @@ class Appointments(Protocol):
     def get(self, clinic_id: int, appointment_id: int) -> Appointment | None: ...
     def for_patient(self, clinic_id: int, patient_id: int) -> list[Appointment]: ...
     def due(self, clinic_id: int, until: dt.date) -> list[Appointment]: ...
+    def checkins_due(
+        self, clinic_id: int, today: dt.date, most: int
+    ) -> tuple[list[Appointment], int]:
+        """Each patient's oldest booked check-in due by ``today``, the ``most`` oldest first
+        (by day, then id), and how many patients have one due."""
+        ...
+
+    def sessions_due(
+        self, clinic_id: int, until: dt.date, most: int, *, besides: dt.date
+    ) -> tuple[list[Appointment], int]:
+        """Booked sessions due by ``until`` but not on ``besides``, the ``most`` oldest first,
+        and how many there are."""
+        ...
+
+    def sessions_booked_on(self, clinic_id: int, day: dt.date) -> list[Appointment]:
+        """Booked sessions due on ``day``, by id."""
+        ...
+
     def between(
         self,
         clinic_id: int,
@@ -460,6 +486,11 @@ class Alerts(Protocol):
     def add(self, record: ClinicAlert) -> ClinicAlert: ...
     def get(self, clinic_id: int, alert_id: int) -> ClinicAlert | None: ...
     def open_in_clinic(self, clinic_id: int) -> list[ClinicAlert]: ...
+    def most_pressing(self, clinic_id: int, most: int) -> tuple[list[ClinicAlert], int]:
+        """The first ``most`` alerts not yet closed, in ``domain.alerts.PRESSING_GROUPS`` order
+        (newest first within a group), and how many alerts are not yet closed."""
+        ...
+
     def closed_in_clinic(self, clinic_id: int) -> list[ClinicAlert]:
         """The clinic's closed alerts, newest first (one query, not one per patient)."""
         ...

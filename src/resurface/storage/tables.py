@@ -547,6 +547,8 @@ calendar_feeds = Table(
     Column("revoked_at", UtcDateTime()),
 )
 
+_DUE_COLUMNS = ("clinic_id", "kind", "status", "due_on", "id", "patient_id")
+
 appointments = Table(
     "appointments",
     metadata,
@@ -573,6 +575,8 @@ appointments = Table(
     Column("change_note", Text, nullable=False, server_default=""),
     _version(),
     Index("ix_appointments_clinic_due", "clinic_id", "status", "due_on"),
+    # Today's check-ins and sessions due, oldest first; the patient for counting them
+    Index("ix_appointments_clinic_kind_due", *_DUE_COLUMNS),
     # the clash check and the day and week views: a time range of one clinic
     Index("ix_appointments_clinic_starts", "clinic_id", "starts_at", "ends_at"),
 )
@@ -598,7 +602,8 @@ alerts = Table(
     Column("closed_at", UtcDateTime()),
     Column("note", Text, nullable=False, server_default=""),
     _version(),
-    Index("ix_alerts_clinic_status", "clinic_id", "status"),
+    # Today's and the alert list's most pressing first: each (status, urgency) newest first
+    Index("ix_alerts_clinic_pressing", "clinic_id", "status", "urgency", "raised_at", "id"),
 )
 
 recovery_links = Table(

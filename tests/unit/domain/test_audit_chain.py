@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import replace
 
 from resurface.domain.audit import (
@@ -8,6 +9,7 @@ from resurface.domain.audit import (
     AuditEntry,
     AuditEvent,
     ChainKey,
+    canonical_form,
     chain,
     checkpoint,
     checkpoint_problem,
@@ -88,3 +90,32 @@ def test_a_checkpoint_names_rollback_rewrite_and_forgery() -> None:
     forged = replace(point, mac="0" * 64)
     assert "not genuine" in (checkpoint_problem(forged, keys, stored, 3) or "")
     assert "not genuine" in (checkpoint_problem(point, {}, stored, 3) or "")
+
+
+def _json_form(seq: int, entry: AuditEntry, previous_hash: str) -> bytes:
+    """The canonical form as first defined (``json.dumps``): every stored chain was hashed so."""
+    at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=dt.UTC)
+    body = {
+        "seq": seq, "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "actor": entry.actor, "action": entry.action, "record_type": entry.record_type,
+        "record_id": entry.record_id, "clinic_id": entry.clinic_id, "user_id": entry.user_id,
+        "patient_id": entry.patient_id, "source": entry.source, "detail": entry.detail,
+        "previous_hash": previous_hash,
+    }  # fmt: skip
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def test_the_canonical_form_is_byte_for_byte_the_json_one() -> None:
+    """Built directly for speed, it must hash every chain written before exactly as then."""
+    paris = dt.timezone(dt.timedelta(hours=1))
+    texts = ["", "plain", 'quote " and \\ backslash', "line\nbreak\ttab\r", "Zoë Ó Súilleabháin",
+             "emoji 😀 and \u2028 separator", "control \x00\x1f\x7f", "</script>&"]  # fmt: skip
+    times = [dt.datetime(2026, 3, 29, 1, 59, 59, 999999, tzinfo=paris), dt.datetime(2026, 1, 1)]
+    for n, text in enumerate(texts):
+        for at in times:
+            entry = AuditEntry(at, text, "chart_read", "patient", text or "7",
+                               clinic_id=n or None, user_id=None if n % 2 else 12,
+                               patient_id=10**12 + n, source=text, detail=text)  # fmt: skip
+            assert canonical_form(n + 1, entry, GENESIS_HASH) == _json_form(
+                n + 1, entry, GENESIS_HASH
+            )

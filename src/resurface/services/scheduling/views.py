@@ -161,7 +161,9 @@ def entry_of(ctx: Context, actor: Actor, appointment_id: int) -> BookEntry:
 
 
 def _patients(uow: UnitOfWork, clinic_id: int, found: list[Appointment]) -> dict[int, Patient]:
-    return {p.id: p for p in uow.patients.several(clinic_id, {a.patient_id for a in found})}
+    """The patients of ``found``, read by id (never the whole clinic: Today reads this)."""
+    wanted = {a.patient_id for a in found}
+    return uow.patients.by_ids(clinic_id, wanted) if wanted else {}
 
 
 def _entry(

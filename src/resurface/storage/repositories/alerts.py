@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, func, literal, select, union_all, update
 
-from resurface.domain.alerts import AlertStatus, ClinicAlert
+from resurface.domain.alerts import PRESSING_GROUPS, AlertStatus, ClinicAlert
 from resurface.domain.codes import AlertCode, Urgency
 from resurface.domain.errors import VersionConflict
 from resurface.storage.repositories._base import Repository, values_of
@@ -18,6 +18,39 @@ from resurface.storage.tables import (
 _NOT_CLOSED = [status.value for status in AlertStatus if status is not AlertStatus.CLOSED]
 """Named, not ``!= closed``, so the (clinic, status) index finds the open alerts without
 reading every alert the clinic ever had."""
+
+
+def _most_pressing() -> Select[Any]:
+    """Each (status, urgency) group read newest first on ``ix_alerts_clinic_pressing`` and cut at
+    ``most``, then the groups in order: the work is that of the alerts shown, not of the
+    clinic's. Built once (a union of six subqueries takes milliseconds to build)."""
+    groups = []
+    for rank, (status, urgency) in enumerate(PRESSING_GROUPS):
+        group = (
+            select(alerts, literal(rank).label("pressing"))
+            .where(
+                alerts.c.clinic_id == bindparam("clinic_id"),
+                alerts.c.status == status.value,
+                alerts.c.urgency == urgency.value,
+            )
+            .order_by(alerts.c.raised_at.desc(), alerts.c.id.desc())
+            .limit(bindparam("most"))
+        )
+        groups.append(select(group.subquery()))
+    shown = union_all(*groups).subquery()
+    return (
+        select(shown)
+        .order_by(shown.c.pressing, shown.c.raised_at.desc(), shown.c.id.desc())
+        .limit(bindparam("most"))
+    )
+
+
+_PRESSING = _most_pressing()
+_NOT_CLOSED_COUNT = (
+    select(func.count())
+    .select_from(alerts)
+    .where(alerts.c.clinic_id == bindparam("clinic_id"), alerts.c.status.in_(_NOT_CLOSED))
+)
 
 
 class SqlAlerts(Repository):
@@ -37,6 +70,14 @@ class SqlAlerts(Repository):
             .order_by(alerts.c.raised_at.desc(), alerts.c.id.desc())
         )
         return [_alert(row) for row in self.connection.execute(query)]
+
+    def most_pressing(self, clinic_id: int, most: int) -> tuple[list[ClinicAlert], int]:
+        """The first ``most`` alerts not yet closed in the order of ``PRESSING_GROUPS``, and how
+        many there are (``_PRESSING``, ``_NOT_CLOSED_COUNT``)."""
+        wanted = {"clinic_id": clinic_id, "most": most}
+        found = [_alert(row) for row in self.connection.execute(_PRESSING, wanted)]
+        total = self.connection.execute(_NOT_CLOSED_COUNT, {"clinic_id": clinic_id}).scalar_one()
+        return found, int(total)
 
     def closed_in_clinic(self, clinic_id: int) -> list[ClinicAlert]:
         query = (

@@ -7,7 +7,18 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 
 from resurface.domain.appointments import (
     ACTIVE,
@@ -26,6 +37,33 @@ _KINDS = {k.value: k for k in AppointmentKind}
 _STATUSES = {s.value: s for s in AppointmentStatus}
 _READ = [c for c in appointments.c if c.name not in ("created_at", "ends_at")]
 """What a record is read from (``ends_at`` is derived, ``created_at`` not in the record)."""
+
+
+def _oldest_checkins() -> tuple[Select[Any], Select[Any]]:
+    """The check-ins due are walked in order on ``ix_appointments_clinic_kind_due`` and each is
+    kept if none of its patient's is older (a probe on the patient's appointments), so the walk
+    stops after ``most`` patients; and the patients with one due, counted on the same index.
+    Built once, with parameters."""
+    due = _booked(
+        bindparam("clinic_id"), AppointmentKind.CHECKIN, appointments.c.due_on <= bindparam("today")
+    )
+    earlier = appointments.alias("earlier")
+    older = exists().where(
+        earlier.c.patient_id == appointments.c.patient_id,
+        earlier.c.kind == AppointmentKind.CHECKIN.value,
+        earlier.c.status == AppointmentStatus.BOOKED.value,
+        or_(
+            earlier.c.due_on < appointments.c.due_on,
+            and_(earlier.c.due_on == appointments.c.due_on, earlier.c.id < appointments.c.id),
+        ),
+    )
+    oldest = (
+        select(*_READ)
+        .where(*due, ~older)
+        .order_by(appointments.c.due_on, appointments.c.id)
+        .limit(bindparam("most"))
+    )
+    return oldest, select(func.count(appointments.c.patient_id.distinct())).where(*due)
 
 
 class SqlAppointments(Repository):
@@ -63,6 +101,42 @@ class SqlAppointments(Repository):
             )
             .order_by(appointments.c.due_on, appointments.c.id)
         )
+        return [_appointment(row) for row in self.connection.execute(query)]
+
+    def checkins_due(
+        self, clinic_id: int, today: dt.date, most: int
+    ) -> tuple[list[Appointment], int]:
+        """Each patient's oldest booked check-in due by ``today``, the ``most`` oldest first,
+        and how many patients have one (``_OLDEST_CHECKINS``, ``_CHECKIN_PATIENTS``)."""
+        wanted = {"clinic_id": clinic_id, "today": today, "most": most}
+        found = [_appointment(row) for row in self.connection.execute(_OLDEST_CHECKINS, wanted)]
+        total = self.connection.execute(_CHECKIN_PATIENTS, wanted).scalar_one()
+        return found, int(total)
+
+    def sessions_due(
+        self, clinic_id: int, until: dt.date, most: int, *, besides: dt.date
+    ) -> tuple[list[Appointment], int]:
+        due = _booked(
+            clinic_id,
+            AppointmentKind.SESSION,
+            appointments.c.due_on <= until,
+            appointments.c.due_on != besides,
+        )
+        query = (
+            select(*_READ)
+            .where(*due)
+            .order_by(appointments.c.due_on, appointments.c.id)
+            .limit(most)
+        )
+        found = [_appointment(row) for row in self.connection.execute(query)]
+        total = self.connection.execute(
+            select(func.count()).select_from(appointments).where(*due)
+        ).scalar_one()
+        return found, int(total)
+
+    def sessions_booked_on(self, clinic_id: int, day: dt.date) -> list[Appointment]:
+        due = _booked(clinic_id, AppointmentKind.SESSION, appointments.c.due_on == day)
+        query = select(*_READ).where(*due).order_by(appointments.c.id)
         return [_appointment(row) for row in self.connection.execute(query)]
 
     def between(
@@ -215,6 +289,21 @@ class SqlAppointments(Repository):
             .where(appointments.c.id == appointment_id, appointments.c.clinic_id == clinic_id)
             .values(status=status.value, version=appointments.c.version + 1)
         )
+
+
+def _booked(
+    clinic_id: int | BindParameter[Any], kind: AppointmentKind, *when: ColumnElement[bool]
+) -> list[ColumnElement[bool]]:
+    """Booked appointments of one kind (``ix_appointments_clinic_kind_due``)."""
+    return [
+        appointments.c.clinic_id == clinic_id,
+        appointments.c.kind == kind.value,
+        appointments.c.status == AppointmentStatus.BOOKED.value,
+        *when,
+    ]
+
+
+_OLDEST_CHECKINS, _CHECKIN_PATIENTS = _oldest_checkins()
 
 
 def _overlapping(clinic_id: int, start: dt.datetime, end: dt.datetime) -> Select[Any]:

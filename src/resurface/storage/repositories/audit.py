@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, func, insert, select, update
 
@@ -21,6 +21,7 @@ from resurface.domain.audit import (
     AuditEvent,
     AuditFilter,
     ChainKey,
+    StoredLink,
     chain,
 )
 from resurface.storage.repositories._base import Repository
@@ -28,6 +29,8 @@ from resurface.storage.tables import audit_events, audit_head
 
 _HEAD = 1
 _BATCH = 1000
+_STREAM = 10_000
+assert tuple(c.name for c in audit_events.c) == StoredLink._fields, "rows are the chain's links"
 
 
 def _event(row: Any) -> AuditEvent:
@@ -101,6 +104,17 @@ class SqlAuditTrail(Repository):
             for row in rows:
                 yield _event(row)
             last = rows[-1].seq
+
+    def stored_since(self, seq: int) -> Iterator[StoredLink]:
+        """One statement, streamed ``_STREAM`` rows at a time (a server-side cursor on
+        PostgreSQL): the rows themselves are the links, no object is made per event."""
+        self.flush()
+        query = select(audit_events).where(audit_events.c.seq > seq).order_by(audit_events.c.seq)
+        result = self.connection.execute(query, execution_options={"yield_per": _STREAM})
+        try:
+            yield from cast(Iterator[StoredLink], result)  # rows in StoredLink's column order
+        finally:
+            result.close()  # a check that stops at a broken link leaves no cursor open
 
     def at(self, seq: int) -> AuditEvent | None:
         self.flush()

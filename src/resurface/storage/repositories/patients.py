@@ -94,15 +94,6 @@ class SqlPatients(Repository):
         row = self.connection.execute(query).first()
         return _patient(row) if row else None
 
-    def several(self, clinic_id: int, patient_ids: Collection[int]) -> list[Patient]:
-        """One query for the patients a page names (the book's week): never the whole clinic."""
-        if not patient_ids:
-            return []
-        query = select(patients).where(
-            patients.c.clinic_id == clinic_id, patients.c.id.in_(sorted(patient_ids))
-        )
-        return [_patient(row) for row in self.connection.execute(query)]
-
     def find(
         self, clinic_id: int, given_name: str, family_name: str, date_of_birth: dt.date
     ) -> Patient | None:
