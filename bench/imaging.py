@@ -15,9 +15,12 @@ scikit-image ``rgb2lab`` + ``frangi`` (5 scales, dark ridges), Otsu threshold an
 resolution: 10 px/mm for the phantom, the full photo for the faces, whose iris gives about
 5.5 px/mm), so the ratio compares the work, not the image size.
 
-Peak memory is the process's real peak resident set (``ru_maxrss``, which counts OpenCV's and
-MediaPipe's allocations, unlike ``tracemalloc``), for a process that imported everything and ran
-the case; the resident set after the imports alone is given as ``baseline``.
+Peak memory is the process's real peak resident set (the kernel's ``VmHWM``, which counts
+OpenCV's and MediaPipe's allocations, unlike ``tracemalloc``) of a process that imported
+everything, read the case's JPEG and ran it; the photos are rendered beforehand by the driver, so
+rendering does not count. The resident set after the imports and the read is given as
+``baseline``. The reference runs in a process of its own. The ratio is the reference's time over
+Resurface's end to end (decode, analysis, verdict and overlay).
 
 ``python -m bench.imaging`` runs every case; ``--case NAME`` one; ``--no-reference`` skips the slow
 reference. Prints a table and writes ``bench/results/imaging.json``.
@@ -34,6 +37,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -166,26 +170,50 @@ def _reference(rgb: np.ndarray, px_per_mm: float) -> dict[str, float]:
 
 
 def _rss_mib() -> float:
-    # ru_maxrss is in KiB on Linux.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """This process's peak resident set, MiB: the kernel's high-water mark of its memory.
+
+    Linux's ``VmHWM`` (reset when the process starts its own program), not ``ru_maxrss``: a
+    child keeps its parent's ``ru_maxrss`` across fork and exec, so every case would report the
+    driver's peak.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
 
-def _case_input(case: str) -> tuple[Callable[[], dict[str, Any]], dict[str, Any]]:
+def _write_inputs(folder: Path, cases: tuple[str, ...]) -> None:
+    """Render each case's JPEG(s) into ``folder`` (in the driver, so that rendering does not
+    count towards a case's peak memory)."""
+    for case in cases:
+        if case == "phantom_12mp":
+            data, truth = _phantom_truth()
+            (folder / f"{case}.jpg").write_bytes(data)
+            (folder / f"{case}.truth.json").write_text(json.dumps(truth))
+        elif case in ("face_12mp", "face_24mp"):
+            megapixels = 12.0 if case == "face_12mp" else 24.0
+            (folder / f"{case}.jpg").write_bytes(_jpeg(_face(megapixels), 90))
+        elif case == "compare_12mp":
+            (folder / f"{case}.jpg").write_bytes(_jpeg(_face(12.0), 90))
+            after = _face(12.0, rotation_deg=2.0, zoom=1.03, brightness=0.96)
+            (folder / f"{case}.after.jpg").write_bytes(_jpeg(after, 90))
+
+
+def _case_input(case: str, folder: Path) -> tuple[Callable[[], dict[str, Any]], dict[str, Any]]:
     """The timed function of a case and what describes its input."""
+    data = (folder / f"{case}.jpg").read_bytes()
     if case == "phantom_12mp":
-        data, truth = _phantom_truth()
+        truth = json.loads((folder / f"{case}.truth.json").read_text())
         return (
             lambda: _stages_analyze(data, "whole", PHANTOM_PX_PER_MM),
             {"data": data, "truth": truth, "region": "whole", "px_per_mm": PHANTOM_PX_PER_MM},
         )
     if case in ("face_12mp", "face_24mp"):
-        data = _jpeg(_face(12.0 if case == "face_12mp" else 24.0), 90)
         return lambda: _stages_analyze(data, "auto", None), {"data": data, "region": "auto"}
-    if case == "compare_12mp":
-        before = _jpeg(_face(12.0), 90)
-        after = _jpeg(_face(12.0, rotation_deg=2.0, zoom=1.03, brightness=0.96), 90)
-        return lambda: _stages_compare(before, after), {"data": before + after}
-    raise SystemExit(f"unknown case {case!r}; cases: {', '.join(CASES)}")
+    after = (folder / f"{case}.after.jpg").read_bytes()
+    return lambda: _stages_compare(data, after), {"data": data, "after": after}
 
 
 def _same_pixels(info: dict[str, Any]) -> tuple[np.ndarray, float]:
@@ -198,24 +226,38 @@ def _same_pixels(info: dict[str, Any]) -> tuple[np.ndarray, float]:
     return frame.rgb, frame.work_px_per_mm
 
 
-def worker(case: str, with_reference: bool) -> dict[str, Any]:
-    """Run one case in this process and return its figures."""
-    import cv2  # noqa: F401  (imported before the baseline: every case needs it)
+def _imports() -> None:
+    import cv2  # noqa: F401
     import mediapipe  # noqa: F401
     import skimage.filters  # noqa: F401
 
     import resurface.imaging.analysis  # noqa: F401
 
-    function, info = _case_input(case)
+
+def worker(case: str, folder: Path) -> dict[str, Any]:
+    """Run one case of Resurface in this process and return its figures."""
+    _imports()
+    function, info = _case_input(case, folder)
     baseline = _rss_mib()
     first = function()  # the first run: MediaPipe's graph, OpenCV's thread pool
+    cpu_start = os.times()
     runs = [function() for _ in range(REPEATS_OURS)]
+    cpu_end = os.times()
     peak = _rss_mib()
+    # CPU seconds (user + system, all threads) per run: less moved than wall time when other
+    # work shares the machine's cores.
+    cpu = (cpu_end.user + cpu_end.system - cpu_start.user - cpu_start.system) / REPEATS_OURS
     stages = {k: statistics.median(r["times"][k] for r in runs) for k in first["times"]}
     totals = [sum(r["times"].values()) for r in runs]
-    result: dict[str, Any] = {
+    from PIL import Image as _Image
+
+    with _Image.open(io.BytesIO(info["data"])) as image:
+        width, height = image.size
+    return {
         "case": case,
-        "jpeg_bytes": len(info["data"]),
+        "width": width,
+        "height": height,
+        "jpeg_bytes": len(info["data"]) + len(info.get("after", b"")),
         "resurface": {
             "median_s": statistics.median(totals),
             "median_without_overlay_s": statistics.median(
@@ -223,71 +265,82 @@ def worker(case: str, with_reference: bool) -> dict[str, Any]:
             ),
             "times_s": totals,
             "first_run_s": sum(first["times"].values()),
+            "cpu_s_per_run": cpu,
             "stages_median_s": stages,
             "peak_rss_mib": peak,
             "baseline_rss_mib": baseline,
             "output": runs[-1]["output"],
         },
+        "truth": info.get("truth"),
     }
-    if case != "compare_12mp":
-        import cv2 as _cv2
 
-        rgb = _cv2.imdecode(np.frombuffer(info["data"], np.uint8), _cv2.IMREAD_COLOR)
-        result["width"], result["height"] = int(rgb.shape[1]), int(rgb.shape[0])
-    else:
-        result["width"], result["height"] = 4000, 3000
+
+def reference_worker(case: str, folder: Path) -> dict[str, Any]:
+    """Run the scikit-image reference of one case in this process, on the pixels Resurface's
+    filters see."""
+    _imports()
+    _, info = _case_input(case, folder)
+    pixels, ppmm = _same_pixels(info)
+    baseline = _rss_mib()
+    times = []
+    output: dict[str, float] = {}
+    for _ in range(REPEATS_REFERENCE):
+        start = time.perf_counter()
+        output = _reference(pixels, ppmm)
+        times.append(time.perf_counter() - start)
+    return {
+        "median_s": statistics.median(times),
+        "times_s": times,
+        "pixels": [int(pixels.shape[1]), int(pixels.shape[0])],
+        "peak_rss_mib": _rss_mib(),
+        "baseline_rss_mib": baseline,
+        "output": output,
+    }
+
+
+# --- the driver -----------------------------------------------------------------------------
+
+
+def _subprocess(arguments: list[str]) -> dict[str, Any]:
+    command = [sys.executable, "-m", "bench.imaging", *arguments]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench {' '.join(arguments)} failed:\n{done.stderr}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _run_case(case: str, folder: Path, with_reference: bool) -> dict[str, Any]:
+    """One case in a fresh process, and its reference in another."""
+    result = _subprocess(["--worker", case, "--inputs", str(folder)])
     if with_reference and case in REFERENCE_CASES:
-        pixels, ppmm = _same_pixels(info)
-        times = []
-        output: dict[str, float] = {}
-        for _ in range(REPEATS_REFERENCE):
-            start = time.perf_counter()
-            output = _reference(pixels, ppmm)
-            times.append(time.perf_counter() - start)
-        result["reference"] = {
-            "median_s": statistics.median(times),
-            "times_s": times,
-            "pixels": [int(pixels.shape[1]), int(pixels.shape[0])],
-            "peak_rss_mib": _rss_mib(),
-            "output": output,
-        }
-        # The same pixels: Resurface's analysis alone (no decode, verdict or overlay) on them.
-        result["ratio"] = result["reference"]["median_s"] / result["resurface"]["median_s"]
-        if "truth" in info:
-            truth = info["truth"]
-            result["truth"] = truth
+        reference = _subprocess(["--worker", case, "--inputs", str(folder), "--reference"])
+        result["reference"] = reference
+        # End to end (decode, analysis, verdict, overlay) against rgb2lab + frangi alone.
+        result["ratio"] = reference["median_s"] / result["resurface"]["median_s"]
+        truth = result.get("truth")
+        if truth:
             result["errors"] = {
                 key: {
                     "resurface": abs(result["resurface"]["output"][key] - truth[key]),
-                    "reference": abs(output[key] - truth[key]),
+                    "reference": abs(reference["output"][key] - truth[key]),
                 }
                 for key in ("a_star_mean", "wrinkle_length_mm")
             }
     return result
 
 
-# --- the driver -----------------------------------------------------------------------------
-
-
-def _run_case(case: str, with_reference: bool) -> dict[str, Any]:
-    command = [sys.executable, "-m", "bench.imaging", "--worker", case]
-    if not with_reference:
-        command.append("--no-reference")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"bench case {case} failed:\n{done.stderr}")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
-
-
 def run(cases: tuple[str, ...] = CASES, *, with_reference: bool = True) -> dict[str, Any]:
     """Run the cases, print the table and write the JSON; returns the results."""
-    results = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "targets": {"resurface_median_s": TARGET_S, "ratio": TARGET_RATIO},
-        "cases": {case: _run_case(case, with_reference) for case in cases},
-    }
+    with tempfile.TemporaryDirectory(prefix="bench-imaging-") as name:
+        folder = Path(name)
+        _write_inputs(folder, cases)
+        results = {
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+            "targets": {"resurface_median_s": TARGET_S, "ratio": TARGET_RATIO},
+            "cases": {case: _run_case(case, folder, with_reference) for case in cases},
+        }
     _print(results)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))
@@ -297,8 +350,8 @@ def run(cases: tuple[str, ...] = CASES, *, with_reference: bool = True) -> dict[
 def _print(r: dict[str, Any]) -> None:
     print(f"imaging: {r['machine']['cpus']} CPUs, Python {r['machine']['python']}")
     header = (
-        f"{'case':<15}{'size':>11}{'total s':>9}{'w/o ovl':>9}{'decode':>8}{'analyze':>9}"
-        f"{'verdict':>9}{'overlay':>9}{'peak MiB':>10}{'base MiB':>10}"
+        f"{'case':<15}{'size':>11}{'total s':>9}{'cpu s':>7}{'w/o ovl':>9}{'decode':>8}"
+        f"{'analyze':>9}{'verdict':>9}{'overlay':>9}{'peak MiB':>10}{'base MiB':>10}"
         f"{'ref s':>8}{'ref MiB':>9}{'ratio':>7}"
     )
     print(header)
@@ -314,6 +367,7 @@ def _print(r: dict[str, Any]) -> None:
         )
         print(
             f"{case:<15}{c['width']:>5}×{c['height']:<5}{ours['median_s']:>9.3f}"
+            f"{ours['cpu_s_per_run']:>7.2f}"
             f"{ours['median_without_overlay_s']:>9.3f}{stages['decode']:>8.3f}"
             f"{stages['analyze']:>9.3f}{stages['verdict']:>9.3f}{stages['overlay']:>9.3f}"
             f"{ours['peak_rss_mib']:>10.0f}{ours['baseline_rss_mib']:>10.0f}{ref_cells}"
@@ -329,7 +383,7 @@ def _print(r: dict[str, Any]) -> None:
     print(
         f"targets: total ≤ {TARGET_S:.1f} s for 12 MP; reference/Resurface ≥ {TARGET_RATIO:.0f}× "
         "on the same pixels (reference: rgb2lab + frangi on the analysed pixels; "
-        "peak = the case process's ru_maxrss, base = after imports)"
+        "peak = the case process's VmHWM, base = after imports)"
     )
     print(f"written: {RESULTS}")
 
@@ -337,11 +391,14 @@ def _print(r: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.imaging")
     parser.add_argument("--case", action="append", choices=CASES)
-    parser.add_argument("--worker", choices=CASES, help=argparse.SUPPRESS)
     parser.add_argument("--no-reference", action="store_true")
+    parser.add_argument("--worker", choices=CASES, help=argparse.SUPPRESS)
+    parser.add_argument("--inputs", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--reference", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(args.worker, not args.no_reference)))
+        run_worker = reference_worker if args.reference else worker
+        print(json.dumps(run_worker(args.worker, args.inputs)))
         return
     run(tuple(args.case or CASES), with_reference=not args.no_reference)
 

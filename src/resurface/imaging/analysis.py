@@ -13,7 +13,7 @@ resolution and lengths and areas are reported in pixels of the original photo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -65,6 +65,7 @@ __all__ = [
     "measure_frame",
     "prepare_frame",
     "regions_box",
+    "rescaled_frame",
 ]
 
 FloatArray = NDArray[np.float32]
@@ -350,6 +351,45 @@ def prepare_frame(
         raise ValueError(f"region must be 'auto', 'whole' or a polygon, not {region!r}")
     else:
         shapes, required = (polygon_region(region),), True
+    work, scale, work_px_per_mm = _resampled(rgb, px_per_mm, analysis_px_per_mm, max_side_px)
+    return Frame(
+        rgb=work,
+        scale=scale,
+        px_per_mm=px_per_mm,
+        work_px_per_mm=work_px_per_mm,
+        scale_source=scale_source,
+        shapes=shapes,
+        required=required,
+        landmarks_px=landmarks,
+        width=w,
+        height=h,
+        pose=pose,
+    )
+
+
+def rescaled_frame(
+    frame: Frame,
+    rgb: NDArray[np.uint8],
+    px_per_mm: float,
+    *,
+    analysis_px_per_mm: float = DEFAULT_ANALYSIS_PX_PER_MM,
+) -> Frame:
+    """``frame`` (of the photo ``rgb``) with another scale: the same regions and landmarks,
+    resampled for ``px_per_mm`` (see :func:`resurface.imaging.compare.compare`)."""
+    work, scale, work_px_per_mm = _resampled(
+        rgb, px_per_mm, analysis_px_per_mm, DEFAULT_MAX_SIDE_PX
+    )
+    return replace(frame, rgb=work, scale=scale, px_per_mm=px_per_mm, work_px_per_mm=work_px_per_mm)
+
+
+def _resampled(
+    rgb: NDArray[np.uint8],
+    px_per_mm: float | None,
+    analysis_px_per_mm: float,
+    max_side_px: int,
+) -> tuple[NDArray[np.uint8], float, float]:
+    """The photo at the analysis resolution, its scale to the photo, and its px/mm."""
+    h, w = rgb.shape[:2]
     if px_per_mm is not None:
         scale = min(1.0, analysis_px_per_mm / px_per_mm)
         work_px_per_mm = px_per_mm * scale
@@ -363,19 +403,7 @@ def prepare_frame(
         scale = size[0] / w
         if px_per_mm is not None:
             work_px_per_mm = px_per_mm * scale
-    return Frame(
-        rgb=np.ascontiguousarray(work),
-        scale=scale,
-        px_per_mm=px_per_mm,
-        work_px_per_mm=work_px_per_mm,
-        scale_source=scale_source,
-        shapes=shapes,
-        required=required,
-        landmarks_px=landmarks,
-        width=w,
-        height=h,
-        pose=pose,
-    )
+    return np.ascontiguousarray(work), scale, work_px_per_mm
 
 
 def analyze(
