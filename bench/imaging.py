@@ -49,7 +49,7 @@ from PIL import Image
 RESULTS = Path(__file__).parent / "results" / "imaging.json"
 ROOT = Path(__file__).resolve().parent.parent
 PHANTOM_PX_PER_MM = 20.0
-REPEATS_OURS = 5
+REPEATS_OURS = 3
 REPEATS_REFERENCE = 1
 CASES = ("phantom_12mp", "face_12mp", "face_24mp", "compare_12mp")
 #: Cases the (slow, memory-hungry) reference also runs on.
