@@ -211,7 +211,7 @@
   function check(row) {
     var input = fileInput(row);
     if (!checkUrl || !input || !input.files || !input.files.length) { return; }
-    if (!region(row)) { say(row, "Choose the region, and the photo is checked."); return; }
+    if (!region(row)) { return; }  // checked once its region is chosen (the select's change)
     var data = new FormData();
     data.append("region", region(row));
     data.append("file", input.files[0]);
