@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -28,10 +28,11 @@ def chromium_path() -> str:
     return path
 
 
-def launch() -> Iterator[Browser]:
+def launch(extra_args: Sequence[str] = ()) -> Iterator[Browser]:
+    """Chromium with ``CHROMIUM_ARGS`` and, for the test that needs them, ``extra_args``."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
+            executable_path=chromium_path(), args=[*CHROMIUM_ARGS, *extra_args], headless=True
         )
         yield browser
         browser.close()

@@ -13,7 +13,7 @@ resolution and lengths and areas are reported in pixels of the original photo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -65,6 +65,8 @@ __all__ = [
     "analyze",
     "measure_frame",
     "prepare_frame",
+    "regions_box",
+    "rescaled_frame",
 ]
 
 FloatArray = NDArray[np.float32]
@@ -89,6 +91,8 @@ _FEATURE_EDGE_MM = 1.0
 _LINE_EDGE_MM = 1.5
 #: Non-skin narrower than about twice this (mm) is a strand of hair, not an edge.
 _STRAND_MM = 0.3
+#: Pixels read around the regions: the filters' reach and the skin model's morphology.
+_BOX_MARGIN_MM = 4.0
 
 METRIC_NAMES = (
     "a_star_mean",
@@ -194,6 +198,9 @@ class AnalysisMaps:
         Wrinkle centrelines, spot pixels and red pixels.
     hair : ndarray of bool
         Hairs found in the regions (left out of the wrinkles).
+    box : tuple of int or None
+        ``(x0, y0, x1, y1)``: every mask is False outside this part of the image (None: the
+        whole image).
     """
 
     rgb: NDArray[np.uint8] = field(repr=False)
@@ -203,6 +210,7 @@ class AnalysisMaps:
     spots: BoolArray = field(repr=False)
     red: BoolArray = field(repr=False)
     hair: BoolArray = field(repr=False)
+    box: tuple[int, int, int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,6 +357,45 @@ def prepare_frame(
         raise ValueError(f"region must be 'auto', 'whole' or a polygon, not {region!r}")
     else:
         shapes, required = (polygon_region(region),), True
+    work, scale, work_px_per_mm = _resampled(rgb, px_per_mm, analysis_px_per_mm, max_side_px)
+    return Frame(
+        rgb=work,
+        scale=scale,
+        px_per_mm=px_per_mm,
+        work_px_per_mm=work_px_per_mm,
+        scale_source=scale_source,
+        shapes=shapes,
+        required=required,
+        landmarks_px=landmarks,
+        width=w,
+        height=h,
+        pose=pose,
+    )
+
+
+def rescaled_frame(
+    frame: Frame,
+    rgb: NDArray[np.uint8],
+    px_per_mm: float,
+    *,
+    analysis_px_per_mm: float = DEFAULT_ANALYSIS_PX_PER_MM,
+) -> Frame:
+    """``frame`` (of the photo ``rgb``) with another scale: the same regions and landmarks,
+    resampled for ``px_per_mm`` (see :func:`resurface.imaging.compare.compare`)."""
+    work, scale, work_px_per_mm = _resampled(
+        rgb, px_per_mm, analysis_px_per_mm, DEFAULT_MAX_SIDE_PX
+    )
+    return replace(frame, rgb=work, scale=scale, px_per_mm=px_per_mm, work_px_per_mm=work_px_per_mm)
+
+
+def _resampled(
+    rgb: NDArray[np.uint8],
+    px_per_mm: float | None,
+    analysis_px_per_mm: float,
+    max_side_px: int,
+) -> tuple[NDArray[np.uint8], float, float]:
+    """The photo at the analysis resolution, its scale to the photo, and its px/mm."""
+    h, w = rgb.shape[:2]
     if px_per_mm is not None:
         scale = min(1.0, analysis_px_per_mm / px_per_mm)
         work_px_per_mm = px_per_mm * scale
@@ -362,19 +409,7 @@ def prepare_frame(
         scale = size[0] / w
         if px_per_mm is not None:
             work_px_per_mm = px_per_mm * scale
-    return Frame(
-        rgb=np.ascontiguousarray(work),
-        scale=scale,
-        px_per_mm=px_per_mm,
-        work_px_per_mm=work_px_per_mm,
-        scale_source=scale_source,
-        shapes=shapes,
-        required=required,
-        landmarks_px=landmarks,
-        width=w,
-        height=h,
-        pose=pose,
-    )
+    return np.ascontiguousarray(work), scale, work_px_per_mm
 
 
 def analyze(
@@ -417,12 +452,10 @@ def analyze(
     frame = prepare_frame(
         rgb, region=region, px_per_mm=px_per_mm, analysis_px_per_mm=analysis_px_per_mm
     )
-    linear = linear_from_srgb8(frame.rgb)
     calibration = NO_CALIBRATION
     if calibrate:
-        calibration = calibrate_from_grey_card(linear, px_per_mm=frame.work_px_per_mm)
-        linear = apply_calibration(linear, calibration)
-    return measure_frame(frame, linear, calibration=calibration, red_a_star_min=red_a_star_min)
+        calibration = calibrate_from_grey_card(frame.rgb, px_per_mm=frame.work_px_per_mm)
+    return measure_frame(frame, calibration=calibration, red_a_star_min=red_a_star_min)
 
 
 def photo_skin(
@@ -431,7 +464,6 @@ def photo_skin(
     drawn: Sequence[BoolArray],
     *,
     px_per_mm: float,
-    valid: BoolArray | None = None,
 ) -> tuple[BoolArray, SkinModel | None]:
     """The photo's skin pixels inside the regions, and the skin model they were judged by.
 
@@ -449,8 +481,6 @@ def photo_skin(
     box = (slice(by, by + bh), slice(bx, bx + bw))
     lab_box = np.ascontiguousarray(lab[box])
     generic = skin_mask(lab_box, px_per_mm=px_per_mm) & union[box]
-    if valid is not None:
-        generic &= valid[box]
     cheeks = [m[box] for s, m in zip(shapes, drawn, strict=True) if s.name.startswith("cheek_")]
     model = None
     if cheeks:
@@ -462,34 +492,52 @@ def photo_skin(
         model = skin_model(lab_box, generic, source="region")
     if model is None:
         return skin, None
-    inside = union[box] if valid is None else union[box] & valid[box]
     kept = model_skin_mask(lab_box, model, px_per_mm=px_per_mm, within=generic)
-    skin[box] = kept & inside
+    skin[box] = kept & union[box]
     return skin, model
+
+
+def regions_box(frame: Frame) -> tuple[int, int, int, int]:
+    """``(x0, y0, x1, y1)``: the part of ``frame.rgb`` any measurement reads.
+
+    The regions' outlines (in analysed pixels) with a margin for the filters and the skin model
+    (4 mm), clipped to the frame; the whole frame when a region is the whole frame.
+    """
+    h, w = frame.rgb.shape[:2]
+    outlines = [s.outline_px for s in frame.shapes]
+    if not outlines or any(o is None for o in outlines):
+        return 0, 0, w, h
+    points = np.concatenate([o for o in outlines if o is not None]) * frame.scale
+    margin = int(np.ceil(_BOX_MARGIN_MM * frame.work_px_per_mm)) + 2
+    x0, y0 = np.floor(points.min(axis=0)).astype(int) - margin
+    x1, y1 = np.ceil(points.max(axis=0)).astype(int) + margin + 1
+    x0, y0, x1, y1 = max(int(x0), 0), max(int(y0), 0), min(int(x1), w), min(int(y1), h)
+    if x1 <= x0 or y1 <= y0:
+        return 0, 0, w, h
+    return x0, y0, x1, y1
 
 
 def measure_frame(
     frame: Frame,
-    linear: FloatArray,
     *,
     calibration: Calibration = NO_CALIBRATION,
-    valid: BoolArray | None = None,
-    display_rgb: NDArray[np.uint8] | None = None,
     red_a_star_min: float = DEFAULT_RED_A_STAR_MIN,
 ) -> PhotoAnalysis:
-    """Measure every region of ``frame`` on the (calibrated) linear RGB image ``linear``.
+    """Measure every region of ``frame``, its colour corrected by ``calibration``.
 
-    ``linear`` has the frame's analysis size; it may be another photo aligned to the frame (as
-    :func:`resurface.imaging.compare.compare` does), in which case ``valid`` marks the pixels the
-    aligned photo covers and ``display_rgb`` the aligned photo as shown in overlays.
+    Only the regions' bounding box (:func:`regions_box`) is converted to linear RGB and CIELAB and
+    filtered; the maps are then placed in frames of the analysed photo's size for overlays.
     """
     ppmm = frame.work_px_per_mm
+    x0, y0, x1, y1 = regions_box(frame)
+    linear = apply_calibration(linear_from_srgb8(frame.rgb[y0:y1, x0:x1]), calibration)
     lab = lab_from_linear(linear)
-    shape_hw = (linear.shape[0], linear.shape[1])
+    shape_hw = (y1 - y0, x1 - x0)
     drawn = [
-        rasterize(shape, shape_hw, scale=frame.scale, px_per_mm=ppmm) for shape in frame.shapes
+        rasterize(shape, shape_hw, scale=frame.scale, px_per_mm=ppmm, origin=(x0, y0))
+        for shape in frame.shapes
     ]
-    skin, skin_colour = photo_skin(lab, frame.shapes, drawn, px_per_mm=ppmm, valid=valid)
+    skin, skin_colour = photo_skin(lab, frame.shapes, drawn, px_per_mm=ppmm)
     masks: list[BoolArray] = []
     kept: list[RegionShape] = []
     min_px = _MIN_REGION_MM2 * ppmm * ppmm
@@ -515,6 +563,13 @@ def measure_frame(
         else np.zeros((0, 2), np.float32)
         for s in kept
     )
+    size = frame.rgb.shape[:2]
+
+    def placed(box_mask: BoolArray) -> BoolArray:
+        out = np.zeros(size, bool)
+        out[y0:y1, x0:x1] = box_mask
+        return out
+
     return PhotoAnalysis(
         width=frame.width,
         height=frame.height,
@@ -525,13 +580,14 @@ def measure_frame(
         calibration=calibration,
         regions=results,
         maps=AnalysisMaps(
-            rgb=frame.rgb if display_rgb is None else display_rgb,
-            region_masks=tuple(masks),
+            rgb=frame.rgb,
+            region_masks=tuple(placed(m) for m in masks),
             outlines_px=outlines,
-            wrinkles=maps.wrinkle_length > 0,
-            spots=maps.spots,
-            red=maps.red,
-            hair=maps.hair,
+            wrinkles=placed(maps.wrinkle_length > 0),
+            spots=placed(maps.spots),
+            red=placed(maps.red),
+            hair=placed(maps.hair),
+            box=(x0, y0, x1, y1),
         ),
         skin_model=skin_colour,
         pose=frame.pose,

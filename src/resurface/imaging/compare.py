@@ -35,6 +35,7 @@ from resurface.imaging.analysis import (
     RegionSpec,
     measure_frame,
     prepare_frame,
+    rescaled_frame,
 )
 from resurface.imaging.calibration import (
     NO_CALIBRATION,
@@ -54,6 +55,8 @@ Value = float | int | str | None
 _MIN_INLIERS = 12
 _MATCH_MAX_SIDE_PX = 1200
 _MIN_SURROUND_FRACTION = 0.02
+#: Resolution the backdrop is compared at (three medians need no detail).
+_SURROUND_PX_PER_MM = 2.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,40 +157,27 @@ def compare(
     transform, alignment = _transform(before, after, face=face)
     if not face:
         before, after = _shared_region(before, after, transform)
-    hb, wb = before.rgb.shape[:2]
-
-    linear_before = linear_from_srgb8(before.rgb)
-    linear_after = linear_from_srgb8(after.rgb)
-    cal_before = calibrate_from_grey_card(linear_before, px_per_mm=before.work_px_per_mm)
-    cal_after = calibrate_from_grey_card(linear_after, px_per_mm=after.work_px_per_mm)
-    linear_before = apply_calibration(linear_before, cal_before)
-    linear_after = apply_calibration(linear_after, cal_after)
+    elif alignment == "landmarks" and before.scale_source == after.scale_source == "iris":
+        before, after = _shared_ruler(
+            before, before_rgb, after, after_rgb, transform, analysis_px_per_mm
+        )
+        transform, alignment = _transform(before, after, face=face)
+    cal_before = calibrate_from_grey_card(before.rgb, px_per_mm=before.work_px_per_mm)
+    cal_after = calibrate_from_grey_card(after.rgb, px_per_mm=after.work_px_per_mm)
     normalisation = "grey_card"
     (b0, b1, b2), (a0, a1, a2) = cal_before.gains, cal_after.gains
     light_gains: tuple[float, float, float] | None = (a0 / b0, a1 / b1, a2 / b2)
     if cal_before is NO_CALIBRATION or cal_after is NO_CALIBRATION:
-        # Matching colour needs the same backdrop pixels in both: only here is the after photo
-        # resampled onto the before photo, and only to estimate three gains.
-        warped = cv2.warpAffine(
-            linear_after, transform, (wb, hb), flags=cv2.INTER_LINEAR,
-            borderMode=cv2.BORDER_REPLICATE,
-        )  # fmt: skip
-        covered = cv2.warpAffine(
-            np.full(linear_after.shape[:2], 255, np.uint8), transform, (wb, hb),
-            flags=cv2.INTER_NEAREST,
-        )  # fmt: skip
-        valid = cv2.erode(covered, np.ones((5, 5), np.uint8)) > 0
-        gains, normalisation = _surround_gains(linear_before, warped, valid, before.work_px_per_mm)
+        gains, normalisation = _surround_gains(before, after, transform, cal_before, cal_after)
         (g0, g1, g2), (c0, c1, c2) = gains.gains, cal_after.gains
         cal_after = Calibration(
             method=gains.method, gains=(g0 * c0, g1 * c1, g2 * c2),
             card_box_px=cal_after.card_box_px,
         )  # fmt: skip
-        linear_after = apply_calibration(linear_after, gains)
         light_gains = gains.gains if normalisation == "surround" else None
 
-    measured_before = measure_frame(before, linear_before, calibration=cal_before)
-    measured_after = measure_frame(after, linear_after, calibration=cal_after)
+    measured_before = measure_frame(before, calibration=cal_before)
+    measured_after = measure_frame(after, calibration=cal_after)
     after_by_name = {r.name: r for r in measured_after.regions}
     changes = tuple(
         _change(r.name, r.metrics, after_by_name[r.name].metrics)
@@ -229,6 +219,35 @@ def _shared_region(before: Frame, after: Frame, transform: FloatArray) -> tuple[
     return (
         replace(before, shapes=tuple(shapes_before), required=True),
         replace(after, shapes=tuple(shapes_after), required=True),
+    )
+
+
+def _shared_ruler(
+    before: Frame,
+    before_rgb: NDArray[np.uint8],
+    after: Frame,
+    after_rgb: NDArray[np.uint8],
+    transform: FloatArray,
+    analysis_px_per_mm: float,
+) -> tuple[Frame, Frame]:
+    """Both face photos measured with one ruler: the mean of their two iris scales.
+
+    The iris landmarks of one photo give its scale to about ±1.5 % (measured: 2.6 % between the
+    largest and smallest of five repeat captures); lengths move by as much and areas by twice
+    that, which would read as a change. The similarity transform fitted to all 478 landmarks
+    gives the two photos' relative scale far more precisely, so the irises of both photos are
+    averaged in the before photo's pixels and the after photo's scale follows from the
+    transform.
+    """
+    assert before.px_per_mm is not None and after.px_per_mm is not None
+    matrix = _full_resolution(transform, before.scale, after.scale)
+    ratio = float(np.sqrt(abs(np.linalg.det(matrix[:, :2].astype(np.float64)))))
+    if not np.isfinite(ratio) or ratio <= 0:
+        return before, after
+    shared = 0.5 * (before.px_per_mm + after.px_per_mm * ratio)
+    return (
+        rescaled_frame(before, before_rgb, shared, analysis_px_per_mm=analysis_px_per_mm),
+        rescaled_frame(after, after_rgb, shared / ratio, analysis_px_per_mm=analysis_px_per_mm),
     )
 
 
@@ -359,19 +378,60 @@ def _grey(rgb: NDArray[np.uint8], factor: float) -> NDArray[np.uint8]:
 
 
 def _surround_gains(
-    before: FloatArray, after: FloatArray, valid: NDArray[np.bool_], ppmm: float
+    before: Frame,
+    after: Frame,
+    transform: FloatArray,
+    cal_before: Calibration,
+    cal_after: Calibration,
 ) -> tuple[Calibration, str]:
-    skin = skin_mask(lab_from_linear(before), px_per_mm=ppmm) | skin_mask(
-        lab_from_linear(after), px_per_mm=ppmm
+    """Gains that match the after photo's backdrop (the pixels that are skin in neither photo)
+    to the before photo's.
+
+    Three medians need no detail: both photos are reduced to 2.5 px/mm, and only there is the
+    after photo resampled onto the before photo.
+    """
+    small_before, f_before = _reduced(before.rgb, _SURROUND_PX_PER_MM / before.work_px_per_mm)
+    small_after, f_after = _reduced(after.rgb, _SURROUND_PX_PER_MM / after.work_px_per_mm)
+    linear_before = apply_calibration(linear_from_srgb8(small_before), cal_before)
+    linear_after = apply_calibration(linear_from_srgb8(small_after), cal_after)
+    matrix = np.vstack([transform.astype(np.float64), [0.0, 0.0, 1.0]])
+    small = np.diag([f_before, f_before, 1.0]) @ matrix @ np.diag([1 / f_after, 1 / f_after, 1.0])
+    hb, wb = linear_before.shape[:2]
+    warped = cv2.warpAffine(
+        linear_after, small[:2], (wb, hb), flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )  # fmt: skip
+    covered = cv2.warpAffine(
+        np.full(linear_after.shape[:2], 255, np.uint8), small[:2], (wb, hb),
+        flags=cv2.INTER_NEAREST,
+    )  # fmt: skip
+    valid = cv2.erode(covered, np.ones((3, 3), np.uint8)) > 0
+    ppmm = before.work_px_per_mm * f_before
+    skin = skin_mask(lab_from_linear(linear_before), px_per_mm=ppmm) | skin_mask(
+        lab_from_linear(warped), px_per_mm=ppmm
     )
-    surround = valid & ~skin
+    # Neither too dark (noise) nor clipped in either photo: their ratio is the light's change.
+    usable = (np.minimum(linear_before, warped).min(axis=2) > 0.01) & (
+        np.maximum(linear_before, warped).max(axis=2) < 0.97
+    )
+    surround = valid & ~skin & usable
     if np.count_nonzero(surround) < _MIN_SURROUND_FRACTION * surround.size:
         return NO_CALIBRATION, "none"
-    ratio = np.median(before[surround], axis=0) / np.maximum(
-        np.median(after[surround], axis=0), 1e-4
-    )
+    # The median of each pixel's own ratio: the same backdrop point in both photos, so a
+    # different share of backdrop in the frame (a zoom, a shift) does not bias it, as a ratio
+    # of the two photos' medians would (measured: up to 3 % per channel, 0.8 a*).
+    log_ratio = np.log(linear_before[surround]) - np.log(warped[surround])
+    ratio = np.exp(np.median(log_ratio, axis=0))
     gains = (float(ratio[0]), float(ratio[1]), float(ratio[2]))
     return Calibration(method="surround", gains=gains), "surround"
+
+
+def _reduced(rgb: NDArray[np.uint8], factor: float) -> tuple[NDArray[np.uint8], float]:
+    """``rgb`` reduced by area averaging to ``factor`` of its size (never enlarged)."""
+    if factor >= 1.0:
+        return rgb, 1.0
+    size = (max(round(rgb.shape[1] * factor), 1), max(round(rgb.shape[0] * factor), 1))
+    return np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)), size[0] / rgb.shape[1]
 
 
 def _change(name: str, before: RegionMetrics, after: RegionMetrics) -> RegionChange:

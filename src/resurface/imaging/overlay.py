@@ -22,28 +22,46 @@ _CYAN = (0, 230, 255)
 _YELLOW = (255, 220, 0)
 _ORANGE = (255, 140, 0)
 _MAGENTA = np.array([255, 0, 200], np.float32)
+#: Unmeasured pixels: 45 % as bright, 70 % of the colour replaced by its grey (Rec. 601 luma).
+_DIMMED = (0.45 * (0.3 * np.eye(3) + 0.7 * np.array([[0.299, 0.587, 0.114]] * 3))).astype(
+    np.float32
+)
 
 
 def overlay_rgb(analysis: PhotoAnalysis) -> NDArray[np.uint8]:
-    """The analysed photo with its maps drawn on it (RGB, analysis resolution)."""
+    """The analysed photo with its maps drawn on it (RGB, analysis resolution).
+
+    Drawn with 8-bit OpenCV operations, and inside the regions' box only (the maps are empty
+    outside it): a 12-megapixel overlay costs tens of milliseconds.
+    """
     maps = analysis.maps
-    image = maps.rgb.astype(np.float32)
-    inside = np.logical_or.reduce(maps.region_masks) if maps.region_masks else None
-    red = maps.red if inside is None else maps.red & inside
-    image[red] = 0.65 * image[red] + 0.35 * _MAGENTA
-    if inside is not None:
-        outside = ~inside
-        grey = image[outside].mean(axis=1, keepdims=True)
-        image[outside] = 0.45 * (0.3 * image[outside] + 0.7 * grey)
-    out = np.clip(image, 0, 255).astype(np.uint8)
+    rgb = maps.rgb
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = maps.box if maps.box is not None else (0, 0, w, h)
+    box = (slice(y0, y1), slice(x0, x1))
+    crop = rgb[box]
+    if maps.region_masks:
+        out = cv2.transform(rgb, _DIMMED)
+        inside = np.logical_or.reduce([m[box] for m in maps.region_masks])
+    else:
+        out = rgb.copy()
+        inside = np.ones(crop.shape[:2], bool)
+    view = out[box]
+    view[inside] = crop[inside]
+    red = maps.red[box] & inside
+    if red.any():
+        magenta = np.empty_like(crop)
+        magenta[:] = _MAGENTA.astype(np.uint8)
+        tinted = cv2.addWeighted(crop, 0.65, magenta, 0.35, 0.0)
+        view[red] = tinted[red]
     contours, _ = cv2.findContours(
-        maps.spots.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+        maps.spots[box].astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
     )
-    cv2.drawContours(out, contours, -1, _YELLOW, 1, cv2.LINE_AA)
-    lines = cv2.dilate(maps.wrinkles.astype(np.uint8), np.ones((2, 2), np.uint8)) > 0
-    out[lines] = _CYAN
-    hair = cv2.dilate(maps.hair.astype(np.uint8), np.ones((2, 2), np.uint8)) > 0
-    out[hair] = _ORANGE
+    cv2.drawContours(view, contours, -1, _YELLOW, 1, cv2.LINE_AA)
+    lines = cv2.dilate(maps.wrinkles[box].astype(np.uint8), np.ones((2, 2), np.uint8)) > 0
+    view[lines] = _CYAN
+    hair = cv2.dilate(maps.hair[box].astype(np.uint8), np.ones((2, 2), np.uint8)) > 0
+    view[hair] = _ORANGE
     thickness = max(1, round(max(out.shape[:2]) / 800))
     for region, outline in zip(analysis.regions, maps.outlines_px, strict=True):
         if outline.shape[0] < 3:
@@ -61,7 +79,7 @@ def overlay_rgb(analysis: PhotoAnalysis) -> NDArray[np.uint8]:
             1,
             cv2.LINE_AA,
         )
-    return out
+    return np.asarray(out, np.uint8)
 
 
 def overlay_png(analysis: PhotoAnalysis) -> bytes:
@@ -87,7 +105,7 @@ def comparison_overlay_png(comparison: Comparison) -> bytes:
 
 
 def _png(rgb: NDArray[np.uint8]) -> bytes:
-    ok, encoded = cv2.imencode(".png", np.ascontiguousarray(rgb[..., ::-1]))
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     if not ok:  # pragma: no cover - encoding an in-memory uint8 image does not fail
         raise RuntimeError("PNG encoding failed")
     return bytes(encoded.tobytes())

@@ -141,11 +141,14 @@ def capture_quality(analysis: PhotoAnalysis) -> CaptureQuality:
     """The capture verdict of an analysed photo."""
     pose = analysis.pose
     maps = analysis.maps
-    measured = np.logical_or.reduce(maps.region_masks)
+    h, w = maps.rgb.shape[:2]
+    x0, y0, x1, y1 = maps.box if maps.box is not None else (0, 0, w, h)
+    measured = np.logical_or.reduce([m[y0:y1, x0:x1] for m in maps.region_masks])
     ppmm = analysis.analysis_px_per_mm
-    grey = cv2.cvtColor(maps.rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    crop = maps.rgb[y0:y1, x0:x1]
+    grey = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).astype(np.float32)
     sharpness = _sharpness(grey, measured, ppmm if ppmm is not None else 10.0)
-    rgb = maps.rgb[measured]
+    rgb = crop[measured]
     clipped = float(np.mean((rgb >= 255).any(axis=1) | (rgb <= 0).any(axis=1))) if rgb.size else 0.0
     not_measurable = measurable_metrics(ppmm)
     problems = []

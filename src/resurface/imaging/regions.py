@@ -273,7 +273,12 @@ def parse_polygon(text: str) -> RegionShape:
 
 
 def rasterize(
-    region: RegionShape, size_hw: tuple[int, int], *, scale: float, px_per_mm: float
+    region: RegionShape,
+    size_hw: tuple[int, int],
+    *,
+    scale: float,
+    px_per_mm: float,
+    origin: tuple[int, int] = (0, 0),
 ) -> BoolArray:
     """The region's pixels in an image ``scale`` times the size of the full-resolution photo.
 
@@ -286,6 +291,9 @@ def rasterize(
         Analysed pixels per full-resolution pixel.
     px_per_mm : float
         Scale of the analysed image, for the hole margins.
+    origin : tuple of int, optional
+        ``(x, y)`` of the mask's top-left pixel in the analysed image: the mask covers only that
+        part of it (the regions' bounding box), so no pass runs over the whole frame.
 
     Returns
     -------
@@ -295,10 +303,10 @@ def rasterize(
     if region.outline_px is None:
         return np.ones((h, w), dtype=bool)
     mask = np.zeros((h, w), np.uint8)
-    cv2.fillPoly(mask, [_points(region.outline_px, scale)], 1)
+    cv2.fillPoly(mask, [_points(region.outline_px, scale, origin)], 1)
     if region.within_px is not None:
         within = np.zeros((h, w), np.uint8)
-        outline = _points(region.within_px, scale)
+        outline = _points(region.within_px, scale, origin)
         cv2.fillPoly(within, [outline], 1)
         radius = round(region.within_margin_mm * px_per_mm)
         if radius > 0:
@@ -308,7 +316,7 @@ def rasterize(
         mask &= within
     margins = region.hole_margin_mm or (0.0,) * len(region.holes_px)
     for hole, margin_mm in zip(region.holes_px, margins, strict=True):
-        points = _points(hole, scale)
+        points = _points(hole, scale, origin)
         cv2.fillPoly(mask, [points], 0)
         radius = round(margin_mm * px_per_mm)
         if radius > 0:
@@ -316,8 +324,11 @@ def rasterize(
     return mask.astype(bool)
 
 
-def _points(polygon: FloatArray, scale: float) -> NDArray[np.int32]:
-    return np.asarray(np.round(polygon * scale), dtype=np.int32).reshape(-1, 1, 2)
+def _points(
+    polygon: FloatArray, scale: float, origin: tuple[int, int] = (0, 0)
+) -> NDArray[np.int32]:
+    shifted = np.round(polygon * scale) - np.asarray(origin, np.float32)
+    return np.asarray(shifted, dtype=np.int32).reshape(-1, 1, 2)
 
 
 def skin_mask(

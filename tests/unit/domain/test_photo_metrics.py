@@ -45,15 +45,16 @@ def test_changes_within_the_minimal_detectable_change_are_no_measurable_change()
     rules = load_rule_base().repeatability
     limit = rules.minimal_change("wrinkle_density", "cheek_left")
     assert limit is not None and limit.relative
-    inside = 1.0 - 0.9 * limit.value / 100.0
-    beyond = 1.0 - 1.1 * limit.value / 100.0
+    before = 10.0  # mm per cm²: far enough above the floor (0.1) for the percentage to rule
+    inside = before * (1.0 - 0.9 * limit.value / 100.0)
+    beyond = before * (1.0 - 1.1 * limit.value / 100.0)
 
     def verdict(after: float, lower: bool | None = True) -> ChangeVerdict:
-        return rules.verdict("wrinkle_density", "cheek_left", 1.0, after, lower_is_better=lower)
+        return rules.verdict("wrinkle_density", "cheek_left", before, after, lower_is_better=lower)
 
     assert verdict(inside) is ChangeVerdict.NO_MEASURABLE_CHANGE
     assert verdict(beyond) is ChangeVerdict.BETTER
-    assert verdict(2.0 - beyond) is ChangeVerdict.WORSE
+    assert verdict(2 * before - beyond) is ChangeVerdict.WORSE
     assert verdict(beyond, None) is ChangeVerdict.CHANGED
     # One spot more or less is within the floor of the spot count.
     assert rules.verdict("spot_count", "cheek_left", 3, 4, lower_is_better=True) is (

@@ -2,12 +2,13 @@
 
 The numbers in ``protocols/repeatability.yaml`` come from these captures (see its header); this
 test fails if the analysis ever moves a metric between repeat captures by more than is stated
-there, so the file cannot drift from what the software does. Figures of the last run (largest
-difference between five captures of the marked astronaut face, percent of the mean):
-a* 1.9-5.7 %, erythema index 1.1-2.1 %, L* 3.4-3.9 % (±5 % light, no grey card), b* 2.8-4.7 %,
-ITA° 2.2-6.8 %, spot count 0, spot area 1.6-5.4 %, wrinkle length 3.7-5.7 %, wrinkle density
-5.7-9.6 %, texture 3.3-13.2 %, tone unevenness 5.0-10.6 %. The drawn-region phantom (with a
-grey card): every metric ≤ 2.5 %.
+there, so the file cannot drift from what the software does. Results measures a change with
+``imaging.compare``, so the face is measured the same way: the first capture against each of the
+other four. Figures of the last run (largest |after − before|, percent of before): a* 1.2-2.1 %,
+erythema index 1.3-1.9 %, L* 0.6-0.7 %, b* 0.9-1.5 %, ITA° 1.3-1.5 %, spot count 0, spot area
+2.5 %, wrinkle length 1.1-4.6 %, wrinkle density 3.7-4.7 %, texture 2.4-4.6 % (11 % around the
+eyes), tone unevenness 3.1-5.4 % (10 % around the mouth). The drawn-region phantom (with a grey
+card, each photo analysed on its own): every metric ≤ 2.5 %.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 
 from resurface.domain.photo_metrics import METRIC_ORDER
 from resurface.imaging.analysis import analyze
+from resurface.imaging.compare import compare
 from resurface.protocols import load_rule_base
 from tests.support.faces import REPEATS, MarkedFace, marked_face, recapture, upscaled_astronaut
 from tests.support.phantoms import PhantomSpec, capture, render_phantom
@@ -32,10 +34,15 @@ def face() -> MarkedFace:
 
 @pytest.fixture(scope="module")
 def face_runs(face: MarkedFace) -> list[dict[str, dict[str, float | int | str]]]:
+    """Per capture pair (the first capture, then a repeat): each region's before and after."""
+    captures = [recapture(face.rgb, **repeat) for repeat in REPEATS]
+    pairs = [compare(captures[0], later) for later in captures[1:]]
     return [
-        {r.name: r.metrics.as_dict() for r in analyze(recapture(face.rgb, **repeat)).regions}
-        for repeat in REPEATS
-    ]
+        {name: metrics for r in pair.regions
+         for name, metrics in ((f"{r.name}/before", r.before.as_dict()),
+                               (f"{r.name}/after", r.after.as_dict()))}
+        for pair in pairs
+    ]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +57,7 @@ def drawn_runs() -> list[dict[str, dict[str, float | int | str]]]:
 
 
 def _within(runs: list[dict[str, dict[str, float | int | str]]]) -> list[str]:
+    """Every metric of every region whose spread over the captures is more than its MDC."""
     rules = load_rule_base().repeatability
     problems = []
     for region in runs[0]:
@@ -64,14 +72,32 @@ def _within(runs: list[dict[str, dict[str, float | int | str]]]) -> list[str]:
     return problems
 
 
+def _changes_within(pairs: list[dict[str, dict[str, float | int | str]]]) -> list[str]:
+    """Every metric of every region whose change from the first capture to a repeat capture is
+    more than its MDC (as Results judges a change)."""
+    rules = load_rule_base().repeatability
+    problems = []
+    regions = {key.split("/")[0] for key in pairs[0]}
+    for region in sorted(regions):
+        for metric in NUMERIC:
+            detectable = rules.minimal_change(metric, region)
+            assert detectable is not None, (metric, region)
+            for pair in pairs:
+                before = float(pair[f"{region}/before"][metric])
+                after = float(pair[f"{region}/after"][metric])
+                if abs(after - before) > detectable.threshold(before) + 1e-9:
+                    problems.append(f"{region} {metric}: {before:.4g} -> {after:.4g}")
+    return problems
+
+
 def test_every_face_region_found_in_every_capture(face_runs) -> None:  # type: ignore[no-untyped-def]
-    assert all(len(run) == 6 for run in face_runs)
+    assert all(len(run) == 12 for run in face_runs)  # six regions, before and after
 
 
 def test_repeat_captures_of_a_face_stay_within_the_minimal_detectable_change(  # type: ignore[no-untyped-def]
     face_runs,
 ) -> None:
-    assert _within(face_runs) == []
+    assert _changes_within(face_runs) == []
 
 
 def test_repeat_captures_of_a_drawn_region_stay_within_the_minimal_detectable_change(  # type: ignore[no-untyped-def]
@@ -82,7 +108,9 @@ def test_repeat_captures_of_a_drawn_region_stay_within_the_minimal_detectable_ch
 
 def test_the_skin_category_does_not_flip_on_the_clean_cheeks(face_runs) -> None:  # type: ignore[no-untyped-def]
     for region in ("cheek_left", "cheek_right"):
-        assert len({run[region]["ita_category"] for run in face_runs}) == 1
+        categories = {run[f"{region}/{when}"]["ita_category"] for run in face_runs
+                      for when in ("before", "after")}  # fmt: skip
+        assert len(categories) == 1
 
 
 def test_lines_drawn_on_a_real_face_are_recovered_and_untouched_regions_stay(face) -> None:  # type: ignore[no-untyped-def]

@@ -153,7 +153,8 @@ def desk_page(
     if values is None and desk.assessment is not None:
         values = _saved_values(ctx, desk.assessment)
     areas = desk.areas or tuple(Area)
-    upload = blank_form(PhotoPurpose.BASELINE, desk.areas, assessment_id)
+    shown = [photo for photo, _ in desk.photos]
+    upload = blank_form(PhotoPurpose.BASELINE, desk.areas, assessment_id, photos=shown)
     if sent_photos is not None:
         upload = sent_form(upload, *sent_photos)
     suggested: dict[str, str] = {}

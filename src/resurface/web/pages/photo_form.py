@@ -9,15 +9,17 @@ several files.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 from starlette.datastructures import FormData, UploadFile
 
 from resurface.domain.chart import Photo, PhotoPurpose
 from resurface.domain.codes import Area
+from resurface.domain.photo_series import series_by_region
 from resurface.services.photos import MAX_PHOTOS_AT_ONCE, PhotoRow
 
 ROWS_SHOWN = 3
@@ -51,6 +53,14 @@ class PhotoForm:
     """The patient's areas, offered first in each region choice."""
     assessment_id: int | None = None
     max_rows: int = MAX_PHOTOS_AT_ONCE
+    ghosts: Mapping[str, int] = field(default_factory=dict)
+    """Region -> the patient's baseline photo of it: shown faintly over the camera's preview so
+    that a new photo matches its pose and distance."""
+
+    @property
+    def ghosts_json(self) -> str:
+        """Region -> the address of its baseline photo (read through the audited photo route)."""
+        return json.dumps({region: f"/photos/{pid}" for region, pid in self.ghosts.items()})
 
     @property
     def others(self) -> tuple[Area, ...]:
@@ -62,12 +72,25 @@ class PhotoForm:
 
 
 def blank_form(
-    purpose: PhotoPurpose, preferred: tuple[Area, ...], assessment_id: int | None = None
+    purpose: PhotoPurpose,
+    preferred: tuple[Area, ...],
+    assessment_id: int | None = None,
+    *,
+    photos: Iterable[Photo] = (),
 ) -> PhotoForm:
     """A new form. The region of each photo is chosen, never guessed: a guess left unchanged
-    would file a photo under the wrong region unnoticed. The patient's areas come first."""
+    would file a photo under the wrong region unnoticed. The patient's areas come first.
+    ``photos``: the patient's photos the page already shows, for the camera's ghost of each
+    region's baseline."""
     rows = tuple(PhotoFormRow(i, "") for i in range(ROWS_SHOWN))
-    return PhotoForm(purpose, rows, secrets.token_urlsafe(16), preferred, assessment_id)
+    form = PhotoForm(purpose, rows, secrets.token_urlsafe(16), preferred, assessment_id)
+    return replace(form, ghosts=baselines_by_region(photos))
+
+
+def baselines_by_region(photos: Iterable[Photo]) -> dict[str, int]:
+    """Region -> the id of its baseline photo, of the clinical photos not entered in error."""
+    kept = [p for p in photos if p.is_clinical and not p.entered_in_error]
+    return {s.region: s.baseline.id for s in series_by_region(kept) if s.baseline is not None}
 
 
 def sent_form(
@@ -77,7 +100,7 @@ def sent_form(
     count = max([ROWS_SHOWN, *(i + 1 for i in (*regions, *saved))])
     rows = tuple(PhotoFormRow(i, regions.get(i, ""), saved.get(i)) for i in range(count))
     key = request_key or blank.request_key
-    return PhotoForm(blank.purpose, rows, key, blank.preferred, blank.assessment_id)
+    return replace(blank, rows=rows, request_key=key)
 
 
 async def read_rows(form: FormData, most_bytes: int) -> tuple[dict[int, PhotoRow], dict[int, str]]:

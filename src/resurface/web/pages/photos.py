@@ -114,7 +114,8 @@ def follow_up_desk_page(
     errors: dict[str, str] | None = None,
 ) -> Response:
     desk = photos.follow_up_desk(ctx, session.actor, patient_id)
-    upload_form = blank_form(PhotoPurpose.FOLLOW_UP, desk.areas)
+    shown = [photo for series in desk.series for photo in series.photos]
+    upload_form = blank_form(PhotoPurpose.FOLLOW_UP, desk.areas, photos=shown)
     if sent is not None:
         upload_form = sent_form(upload_form, *sent)
     return page(

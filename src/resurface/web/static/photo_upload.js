@@ -47,6 +47,12 @@
     });
     Array.prototype.forEach.call(row.querySelectorAll(".field-error"), function (el) { el.remove(); });
     fileInput(row).value = "";
+    var cloned = row.querySelector(".capture-guide");
+    if (cloned) {
+      cloned.querySelector(".camera").hidden = true;
+      cloned.querySelector(".open-camera").hidden = !canFilm;
+      cloned.querySelector(".capture-verdict").textContent = "";
+    }
     Array.prototype.forEach.call(row.querySelectorAll("option"), function (option) {
       option.selected = option.defaultSelected;
     });
@@ -79,6 +85,7 @@
       var transfer = new DataTransfer();
       transfer.items.add(file);
       fileInput(row).files = transfer.files;
+      check(row);
       placed += 1;
       if (!first) { first = row; }
     });
@@ -119,6 +126,140 @@
     });
   }
 
+  // The capture guide. "Take it with the camera" opens the camera's live preview in the row
+  // (getUserMedia); when the patient has a baseline photo of the row's region, it lies faintly
+  // over the preview (its opacity on a slider) so that pose and distance can be matched. Each
+  // shot, and each file chosen, is checked at once (scale, focus, exposure, pose, grey card) and
+  // the verdict is shown on its row, so a retake happens in the room. Without a camera (or
+  // without permission) the file field stays: on a tablet it opens the camera app itself.
+  var checkUrl = form.getAttribute("data-check");
+  var ghosts = {};
+  try { ghosts = JSON.parse(form.getAttribute("data-ghosts") || "{}"); } catch (e) { ghosts = {}; }
+  var csrf = (form.querySelector("input[name=csrf_token]") || {}).value || "";
+  var canFilm = !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia) && canSetFiles;
+  var filming = null;  // {row, stream}
+
+  function guide(row) { return row.querySelector(".capture-guide"); }
+  function region(row) { var select = row.querySelector("select"); return select ? select.value : ""; }
+  function say(row, text, kind) {
+    var verdict = row.querySelector(".capture-verdict");
+    if (!verdict) { return; }
+    verdict.textContent = text;
+    verdict.className = "capture-verdict" + (kind ? " " + kind : "");
+  }
+
+  function showGhost(row) {
+    var g = guide(row);
+    if (!g) { return; }
+    var ghost = g.querySelector(".ghost");
+    var address = ghosts[region(row)];
+    var shown = !!address && !g.querySelector(".camera").hidden;
+    if (address && ghost.getAttribute("src") !== address) { ghost.setAttribute("src", address); }
+    ghost.hidden = !shown;
+    g.querySelector(".ghost-note").hidden = !shown;
+    g.querySelector(".ghost-opacity-field").hidden = !shown;
+    ghost.style.opacity = String(parseInt(g.querySelector(".ghost-opacity").value, 10) / 100);
+  }
+
+  function stopCamera() {
+    if (!filming) { return; }
+    filming.stream.getTracks().forEach(function (track) { track.stop(); });
+    var g = guide(filming.row);
+    g.querySelector(".preview").srcObject = null;
+    g.querySelector(".camera").hidden = true;
+    g.querySelector(".open-camera").hidden = false;
+    filming = null;
+  }
+
+  function openCamera(row) {
+    stopCamera();
+    var g = guide(row);
+    say(row, "Opening the camera…");
+    navigator.mediaDevices.getUserMedia({
+      video: { facingMode: "environment", width: { ideal: 4000 }, height: { ideal: 3000 } },
+      audio: false
+    }).then(function (stream) {
+      filming = { row: row, stream: stream };
+      g.querySelector(".preview").srcObject = stream;
+      g.querySelector(".camera").hidden = false;
+      g.querySelector(".open-camera").hidden = true;
+      say(row, region(row) ? "" : "Choose the region first: its baseline photo is then shown to match.");
+      showGhost(row);
+    }).catch(function () {
+      say(row, "No camera could be opened here: choose the photo with the file field above.");
+    });
+  }
+
+  function takePhoto(row) {
+    var video = guide(row).querySelector(".preview");
+    if (!video.videoWidth) { return; }
+    var canvas = document.createElement("canvas");
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    canvas.getContext("2d").drawImage(video, 0, 0);
+    canvas.toBlob(function (blob) {
+      if (!blob) { return; }
+      var shot = new File([blob], "camera-" + Date.now() + ".jpg", { type: "image/jpeg" });
+      var transfer = new DataTransfer();
+      transfer.items.add(shot);
+      fileInput(row).files = transfer.files;
+      stopCamera();
+      check(row);
+    }, "image/jpeg", 0.95);
+  }
+
+  function check(row) {
+    var input = fileInput(row);
+    if (!checkUrl || !input || !input.files || !input.files.length) { return; }
+    if (!region(row)) { return; }  // checked once its region is chosen (the select's change)
+    var data = new FormData();
+    data.append("region", region(row));
+    data.append("file", input.files[0]);
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", checkUrl);
+    xhr.setRequestHeader("X-CSRF-Token", csrf);
+    xhr.setRequestHeader("Accept", "application/json");
+    say(row, "Checking the photo…");
+    xhr.addEventListener("load", function () {
+      var answer = null;
+      try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = null; }
+      if (xhr.status !== 200 || !answer) {
+        say(row, (answer && answer.detail) ? "Not checked: " + answer.detail : "The photo could not be checked.", "retake");
+        return;
+      }
+      var card = answer.grey_card ? " Grey card found." : " No grey card in the frame.";
+      if (answer.ok) {
+        say(row, "Capture check: good (scale, focus, exposure and pose)." + card, "good");
+      } else {
+        say(row, "Retake advised: " + answer.problems.join("; ") + "." + card, "retake");
+      }
+    });
+    xhr.addEventListener("error", function () { say(row, "The photo could not be checked."); });
+    xhr.send(data);
+  }
+
+  rows().forEach(function (row) {
+    var g = guide(row);
+    if (g) { g.hidden = false; g.querySelector(".open-camera").hidden = !canFilm; }
+  });
+  list.addEventListener("click", function (event) {
+    var row = event.target.closest(".photo-row");
+    if (!row) { return; }
+    if (event.target.classList.contains("open-camera")) { openCamera(row); }
+    if (event.target.classList.contains("shutter")) { takePhoto(row); }
+    if (event.target.classList.contains("close-camera")) { stopCamera(); }
+  });
+  list.addEventListener("input", function (event) {
+    var row = event.target.closest(".photo-row");
+    if (row && event.target.classList.contains("ghost-opacity")) { showGhost(row); }
+  });
+  list.addEventListener("change", function (event) {
+    var row = event.target.closest(".photo-row");
+    if (!row) { return; }
+    if (event.target.tagName === "SELECT") { showGhost(row); check(row); }
+    if (event.target.type === "file") { check(row); }
+  });
+
   function chosenBytes() {
     return rows().reduce(function (sum, row) {
       var input = fileInput(row);
@@ -128,6 +269,7 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    stopCamera();
     var bytes = chosenBytes();
     if (maxBytes && bytes > maxBytes) {
       status.textContent = "These photos come to " + Math.ceil(bytes / 1048576) + " MB; at most " +

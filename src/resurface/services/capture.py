@@ -1,0 +1,95 @@
+"""Checking a shot in the room: the capture verdict of a photo before it is kept.
+
+The tablet's camera page sends each shot here the moment it is taken. The photo is measured as an
+upload would measure it (``photos.with_face_fallback``) and the verdict of
+``imaging.quality.capture_quality`` comes back in plain words: too coarse for some metrics, out of
+focus, over- or under-exposed, the face turned, no grey card. Nothing is stored: the clinician
+retakes the photo or sends it with the form as usual. The check is audited against the patient
+(their photo was processed), like every other use of a chart photo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from resurface.domain.codes import Area
+from resurface.domain.errors import InvalidInput
+from resurface.domain.measurements import WHOLE_FRAME
+from resurface.imaging.analysis import analyze
+from resurface.imaging.errors import EmptyRegion, ImagingError
+from resurface.imaging.ingest import ingest_photo
+from resurface.imaging.quality import capture_quality
+from resurface.services import audit
+from resurface.services.access import Actor, Permission, require
+from resurface.services.context import Context
+from resurface.services.patients import find_patient
+from resurface.services.photos import NO_FACE_NOTE, with_face_fallback
+
+__all__ = ["CaptureCheck", "check_capture"]
+
+
+@dataclass(frozen=True)
+class CaptureCheck:
+    """The verdict of one shot.
+
+    ``problems`` are in plain words, empty when the shot is good; ``grey_card`` says whether a
+    grey card was found (its absence is not a problem, but the clinician should know).
+    """
+
+    problems: tuple[str, ...]
+    grey_card: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_capture(
+    ctx: Context, actor: Actor, patient_id: int, region: str, data: bytes
+) -> CaptureCheck:
+    """The capture verdict of a shot of ``region`` of the patient, without keeping the photo.
+
+    Raises
+    ------
+    InvalidInput
+        ``region`` is not an area, or ``file`` is not a photo (or too large).
+    NotFound
+        The patient is not in the actor's clinic.
+    """
+    require(actor, Permission.WRITE_CHART)
+    area = _area(region)
+    if len(data) > ctx.limits.upload_bytes:
+        raise InvalidInput("file", f"is larger than {ctx.limits.upload_bytes // 2**20} MB")
+    with ctx.uow() as uow:
+        patient = find_patient(uow, actor, patient_id)
+        audit.record(
+            uow, actor, "check", "photo_capture", patient.id, patient_id=patient.id,
+            detail=area.value,
+        )  # fmt: skip
+        uow.commit()
+    with ctx.photo_work():
+        try:
+            ingested = ingest_photo(data, max_pixels=ctx.limits.photo_pixels)
+        except ImagingError as error:
+            raise InvalidInput("file", str(error)) from None
+        try:
+            analysis, spec = with_face_fallback(
+                area.value, lambda spec: analyze(ingested.rgb, region=spec)
+            )
+        except EmptyRegion:
+            found = "no face and no skin were" if area.is_face else "no skin was"
+            return CaptureCheck((f"{found} found in the photo to measure",), False)
+        except ImagingError as error:
+            return CaptureCheck((f"the photo cannot be measured: {error}",), False)
+        quality = capture_quality(analysis)
+    problems = list(quality.problems)
+    if spec == WHOLE_FRAME and area.is_face:
+        problems.insert(0, NO_FACE_NOTE[0].lower() + NO_FACE_NOTE[1:].rstrip("."))
+    return CaptureCheck(tuple(problems), quality.grey_card)
+
+
+def _area(region: str) -> Area:
+    try:
+        return Area(region.strip())
+    except ValueError:
+        raise InvalidInput("region", "choose the region of this photo") from None
