@@ -167,3 +167,14 @@ def test_a_consent_rate_left_to_the_clinic_needs_the_flag(clinic_copy: Path) -> 
          "{percent: 37, source: [Nanni & Alster 1998]}", "{when: later}")  # fmt: skip
     with pytest.raises(ProtocolError, match="clinic's to set"):
         load_rule_base(clinic_copy)
+
+
+def test_every_metric_of_skin_quality_has_a_better_direction() -> None:
+    """Fewer spots or shorter lines read "better" to the patient, never a bare "changed"; only
+    the colour coordinates with no better direction (lightness, yellowness, ITA°) stay neutral."""
+    from resurface.domain.photo_metrics import METRIC_ORDER
+
+    neutral = {"l_star_mean", "b_star_mean", "ita_deg", "ita_category"}
+    lower_is_better = load_rule_base().response.lower_is_better
+    assert lower_is_better <= set(METRIC_ORDER)
+    assert set(METRIC_ORDER) - lower_is_better == neutral
