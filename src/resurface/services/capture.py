@@ -1,7 +1,7 @@
 """Checking a shot in the room: the capture verdict of a photo before it is kept.
 
 The tablet's camera page sends each shot here the moment it is taken. The photo is measured as an
-upload would measure it (``photos.with_face_fallback``) and the verdict of
+upload would measure it (``photo_analysis.with_face_fallback``) and the verdict of
 ``imaging.quality.capture_quality`` comes back in plain words: too coarse for some metrics, out of
 focus, over- or under-exposed, the face turned, no grey card. Nothing is stored: the clinician
 retakes the photo or sends it with the form as usual. The check is audited against the patient
@@ -12,18 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from resurface.domain.codes import Area
-from resurface.domain.errors import InvalidInput
 from resurface.domain.measurements import WHOLE_FRAME
 from resurface.imaging.analysis import analyze
 from resurface.imaging.errors import EmptyRegion, ImagingError
-from resurface.imaging.ingest import ingest_photo
 from resurface.imaging.quality import capture_quality
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context
 from resurface.services.patients import find_patient
-from resurface.services.photos import NO_FACE_NOTE, with_face_fallback
+from resurface.services.photo_analysis import NO_FACE_NOTE, with_face_fallback
+from resurface.services.photos import ingest_upload, photo_area
 
 __all__ = ["CaptureCheck", "check_capture"]
 
@@ -57,9 +55,7 @@ def check_capture(
         The patient is not in the actor's clinic.
     """
     require(actor, Permission.WRITE_CHART)
-    area = _area(region)
-    if len(data) > ctx.limits.upload_bytes:
-        raise InvalidInput("file", f"is larger than {ctx.limits.upload_bytes // 2**20} MB")
+    area = photo_area(region)
     with ctx.uow() as uow:
         patient = find_patient(uow, actor, patient_id)
         audit.record(
@@ -68,10 +64,7 @@ def check_capture(
         )  # fmt: skip
         uow.commit()
     with ctx.photo_work():
-        try:
-            ingested = ingest_photo(data, max_pixels=ctx.limits.photo_pixels)
-        except ImagingError as error:
-            raise InvalidInput("file", str(error)) from None
+        ingested = ingest_upload(data, ctx.limits)
         try:
             analysis, spec = with_face_fallback(
                 area.value, lambda spec: analyze(ingested.rgb, region=spec)
@@ -86,10 +79,3 @@ def check_capture(
     if spec == WHOLE_FRAME and area.is_face:
         problems.insert(0, NO_FACE_NOTE[0].lower() + NO_FACE_NOTE[1:].rstrip("."))
     return CaptureCheck(tuple(problems), quality.grey_card)
-
-
-def _area(region: str) -> Area:
-    try:
-        return Area(region.strip())
-    except ValueError:
-        raise InvalidInput("region", "choose the region of this photo") from None

@@ -172,7 +172,7 @@ def upload_photo(
         The patient or the assessment is not in the actor's clinic.
     """
     require(actor, Permission.WRITE_CHART)
-    area = _area(region)
+    area = photo_area(region)
     key = checked_key(request_key)
     with ctx.uow() as uow:
         patient = find_patient(uow, actor, patient_id)
@@ -181,7 +181,7 @@ def upload_photo(
             if assessment is None or assessment.patient_id != patient.id:
                 raise NotFound("assessment", assessment_id)
     with ctx.photo_work():  # decoded outside any transaction, one at a time
-        ingested = _ingest(data, ctx.limits)
+        ingested = ingest_upload(data, ctx.limits)
     with ctx.uow() as uow:
         taken = ctx.clock.now()
         keys = scope("photo", "patient", patient.id)
@@ -321,7 +321,7 @@ def refile_photo(
     require(actor, Permission.WRITE_CHART)
     problems = reason_problems(reason)
     try:
-        area = _area(region)
+        area = photo_area(region)
     except InvalidInput as error:
         problems = [*error.problems, *problems]
     if problems:
@@ -378,7 +378,8 @@ def read_overlay(ctx: Context, actor: Actor, photo_id: int) -> bytes:
         return ctx.photos.get(measurement.overlay_key)
 
 
-def _area(region: str) -> Area:
+def photo_area(region: str) -> Area:
+    """The area a photo is of, from a form's or request's field (``region``)."""
     if not region.strip():
         raise InvalidInput("region", "choose the region of this photo")
     try:
@@ -388,7 +389,8 @@ def _area(region: str) -> Area:
         raise InvalidInput("region", f"must be one of {choices}") from None
 
 
-def _ingest(data: bytes, limits: Limits) -> IngestedPhoto:
+def ingest_upload(data: bytes, limits: Limits) -> IngestedPhoto:
+    """An uploaded photo decoded, EXIF removed, within the clinic's size limits (``file``)."""
     if len(data) > limits.upload_bytes:
         limit = limits.upload_bytes // (1024 * 1024)
         raise InvalidInput("file", f"is larger than {limit} MB")

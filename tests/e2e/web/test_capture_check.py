@@ -107,7 +107,7 @@ def test_the_form_offers_each_regions_baseline_as_a_ghost(
         files={"file": ("neck.jpg", _skin_jpeg(), "image/jpeg")},
         headers={"X-CSRF-Token": token},
     )
-    assert uploaded.status_code == 201, uploaded.text
+    assert uploaded.status_code == 202, uploaded.text
     photo_id = uploaded.json()["photo"]["id"]
     client.post(
         f"/api/v1/patients/{pid}/photos",

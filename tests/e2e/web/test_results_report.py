@@ -49,6 +49,7 @@ from resurface.domain.codes import (
 from resurface.domain.messages import NotificationKind
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Patient, Role, Sex
+from resurface.domain.results_report import series_noise_pct
 from resurface.services import jobs
 from tests.e2e.web.conftest import sign_in
 from tests.e2e.web.test_patient_link import CITATION, CODE
@@ -233,6 +234,9 @@ def test_the_patients_version_tells_the_measured_change_in_plain_words(
     remaining, _ = _estimates(client, treated.patient_id)
     assert remaining > 0
     first, last = treated.sessions[0], treated.sessions[-1]
+    repeatability = sqlite_runtime.context.rules.repeatability
+    spots = series_noise_pct(repeatability, "spot_area_pct", Area.PERIORAL)
+    lines = series_noise_pct(repeatability, "wrinkle_density", Area.PERIORAL)
     expected = [
         north.clinic.name, f"Phone {north.clinic.phone}", ADDRESS,
         "Your results", "Maria Reportson", f"Treatments from {_day(first)} to {_day(last)}",
@@ -240,9 +244,10 @@ def test_the_patients_version_tells_the_measured_change_in_plain_words(
         "Before and after", "Around the mouth", "Forehead",
         "Wrinkle density", "better", "no measurable change",
         "Change across your treatments", "Pigmentation: around the mouth",
-        "Measured by spot area (%)", "% better, more than the 8.2 % that repeat photos differ by",
+        "Measured by spot area (%)",
+        f"% better, more than the {spots:g} % that repeat photos differ by",
         "Wrinkles: around the mouth", "treatments): no measurable change (",
-        "within the 14.4 % that repeat photos differ by",
+        f"within the {lines:g} % that repeat photos differ by",
         f"About {remaining} more treatments are estimated at the rate measured so far",
         "Your recovery", "Redness was higher than usual on day 2",
         "Warning signs were reported on day 5, and the clinic followed them up",
