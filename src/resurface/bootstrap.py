@@ -27,6 +27,7 @@ from resurface.services.recovery.links import LinkSigner
 from resurface.services.sign_in_throttle import Throttle
 from resurface.storage import backup, database
 from resurface.storage.audit_anchor import FileAuditAnchor
+from resurface.storage.leases import Lease, holder_name
 from resurface.storage.photo_store import FilePhotoStore
 from resurface.storage.repositories import redis_limits
 from resurface.storage.unit_of_work import SqlUnitOfWork
@@ -83,6 +84,12 @@ class Runtime:
         except redis.RedisError:
             return "unreachable"
         return "reachable"
+
+    def lease(self, name: str) -> Lease:
+        """The named lease in the database, tried for by this process
+        (``RESURFACE_LEADER_LEASE_SECONDS`` long)."""
+        length = dt.timedelta(seconds=self.settings.leader_lease_seconds)
+        return Lease(self.engine, name, holder_name(), length)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -79,6 +79,22 @@ class Settings(BaseSettings):
         ),
     )
 
+    outbox_interval_seconds: float = Field(
+        default=60.0,
+        ge=1,
+        le=3600,
+        description="how often the web app queues due reminders and delivers pending e-mail",
+    )
+    leader_lease_seconds: float = Field(
+        default=30.0,
+        ge=3,
+        le=600,
+        description=(
+            "how long the process running the background work (outbox, audit checkpoints) holds "
+            "it without renewing; another process takes over this long after it dies"
+        ),
+    )
+
     redis_url: str = Field(
         default="",
         description=(

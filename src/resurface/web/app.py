@@ -17,7 +17,7 @@ from resurface.domain.codes import Area, Modality
 from resurface.web import errors
 from resurface.web.access_log import AccessLog
 from resurface.web.api import router as api_router
-from resurface.web.background import CheckpointLoop, OutboxLoop, TidyLoop
+from resurface.web.background import CheckpointLoop, Leadership, OutboxLoop, TidyLoop
 from resurface.web.labels import field_label
 from resurface.web.limits import BodyLimit
 from resurface.web.pages import router as pages_router
@@ -31,19 +31,22 @@ def create_app(settings: Settings, runtime: bootstrap.Runtime | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        outbox = OutboxLoop(runtime) if settings.smtp_host else None
+        leadership = Leadership(runtime)  # the background work runs in one process at a time
+        await leadership.start()
+        outbox = OutboxLoop(runtime, leadership) if settings.smtp_host else None
         _app.state.outbox = outbox
         if outbox is not None:
             outbox.start()
-        checkpoints = CheckpointLoop(runtime)
+        checkpoints = CheckpointLoop(runtime, leadership)
         checkpoints.start()
-        tidy = TidyLoop(runtime)
+        tidy = TidyLoop(runtime, leadership)
         tidy.start()
         yield
         await tidy.stop()
         if outbox is not None:
             await outbox.stop()
         await checkpoints.stop()
+        await leadership.stop()
         runtime.dispose()
 
     app = FastAPI(
