@@ -28,7 +28,7 @@ from resurface.services.sign_in_throttle import Throttle
 from resurface.storage import backup, database
 from resurface.storage.audit_anchor import FileAuditAnchor
 from resurface.storage.leases import Lease, holder_name
-from resurface.storage.photo_store import FilePhotoStore
+from resurface.storage.photo_store import FilePhotoStore, S3Address, S3PhotoStore
 from resurface.storage.repositories import redis_limits
 from resurface.storage.unit_of_work import SqlUnitOfWork
 
@@ -91,6 +91,13 @@ class Runtime:
         length = dt.timedelta(seconds=self.settings.leader_lease_seconds)
         return Lease(self.engine, name, holder_name(), length)
 
+    def photo_store_status(self) -> str:
+        """``files`` for the file store; for a bucket, whether it answers."""
+        photos = self.context.photos
+        if not isinstance(photos, S3PhotoStore):
+            return "files"
+        return "reachable" if photos.reachable() else "unreachable"
+
     def dispose(self) -> None:
         self.engine.dispose()
         if self.limits is not None:
@@ -104,7 +111,7 @@ def build(settings: Settings) -> Runtime:
     context = Context(
         units=lambda: SqlUnitOfWork(engine, audit_key=anchor.key(), limits=limits),
         rules=load_rule_base(settings.protocols_dir),
-        photos=FilePhotoStore(settings.photos_dir),
+        photos=photo_store(settings),
         links=LinkSigner(settings.secret_key, settings.public_url, settings.recovery_link_days),
         login_policy=login_policy(settings),
         secret_box=SecretBox(settings.secret_key),
@@ -119,6 +126,24 @@ def build(settings: Settings) -> Runtime:
         printer=_print_consent,
     )
     return Runtime(settings, engine, context, limits)
+
+
+def photo_store(settings: Settings) -> FilePhotoStore | S3PhotoStore:
+    """The S3-compatible bucket of ``RESURFACE_PHOTO_STORE``, or files under DATA_DIR/photos."""
+    bucket = settings.photo_bucket
+    if bucket is None:
+        return FilePhotoStore(settings.photos_dir)
+    name, prefix = bucket
+    return S3PhotoStore(
+        S3Address(
+            bucket=name,
+            prefix=prefix,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_secret_access_key,
+        )
+    )
 
 
 def _print_consent(document: ConsentDocument) -> bytes:
@@ -199,4 +224,6 @@ def restore_backup(settings: Settings, folder: Path, passphrase: str | None) -> 
 
 
 def _store(settings: Settings) -> backup.Store:
-    return backup.Store(settings.sqlalchemy_url, settings.photos_dir, settings.audit_folder)
+    return backup.Store(
+        settings.sqlalchemy_url, photo_store(settings), settings.audit_folder, settings.data_dir
+    )

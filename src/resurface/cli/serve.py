@@ -123,6 +123,8 @@ def _tidy_photo_store(context: CliContext) -> None:
     from resurface.services.photo_store_check import IN_FLIGHT, check_photo_store
 
     runtime = context.runtime
+    if runtime.photo_store_status() != "files":
+        return  # a bucket: checking means reading every photo; `resurface photos check` does
     # Alone, no upload can be in flight; with another server running (it holds the background
     # lease, perhaps on another machine sharing the store) a young orphan may be its upload.
     alone = runtime.lease("background").holder_now(dt.datetime.now(dt.UTC)) is None

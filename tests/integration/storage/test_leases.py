@@ -43,24 +43,30 @@ def test_a_released_lease_is_taken_at_once(runtime: Runtime) -> None:
     assert second.take(NOW + dt.timedelta(seconds=2))
 
 
+def _race(leases: list[Lease], moment: dt.datetime) -> list[str]:
+    """Every lease tries at the same instant, each from its own thread; who won."""
+    start = threading.Barrier(len(leases))
+    won: list[str] = []
+
+    def race(lease: Lease) -> None:
+        start.wait()
+        if lease.take(moment):
+            won.append(lease.holder)
+
+    threads = [threading.Thread(target=race, args=(lease,)) for lease in leases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return won
+
+
 def test_processes_racing_for_a_new_or_expired_lease_get_one_winner(runtime: Runtime) -> None:
     url = runtime.engine.url.render_as_string(hide_password=False)
     for moment in (NOW, NOW + dt.timedelta(minutes=5)):  # no row yet; then an expired one
         engines = [create_engine(url) for _ in range(6)]
         leases = [Lease(e, "background", f"web-{i}", LENGTH) for i, e in enumerate(engines)]
-        start = threading.Barrier(len(leases))
-        won: list[str] = []
-
-        def race(lease: Lease, at: dt.datetime = moment) -> None:
-            start.wait()
-            if lease.take(at):
-                won.append(lease.holder)
-
-        threads = [threading.Thread(target=race, args=(lease,)) for lease in leases]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        won = _race(leases, moment)
         for engine in engines:
             engine.dispose()
         assert len(won) == 1
