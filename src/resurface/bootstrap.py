@@ -5,8 +5,8 @@ the CLI build a ``Runtime`` from settings and hand its ``context`` to the use ca
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from resurface.services.sign_in_throttle import Throttle
 from resurface.storage import backup, database
 from resurface.storage.audit_anchor import FileAuditAnchor
 from resurface.storage.leases import Lease, holder_name
+from resurface.storage.photo_slots import PhotoSlots
 from resurface.storage.photo_store import FilePhotoStore, S3Address, S3PhotoStore
 from resurface.storage.repositories import redis_limits
 from resurface.storage.unit_of_work import SqlUnitOfWork
@@ -121,7 +122,7 @@ def build(settings: Settings) -> Runtime:
             photo_pixels=int(settings.max_photo_megapixels * 1_000_000),
         ),
         mailer=smtp_mailer(settings),
-        photo_work=_photo_slots(settings.photo_workers),
+        photo_work=_photo_slots(settings),
         anchor=anchor,
         printer=_print_consent,
     )
@@ -167,11 +168,11 @@ def login_policy(settings: Settings) -> LoginPolicy:
     )
 
 
-def _photo_slots(count: int) -> Callable[[], threading.BoundedSemaphore]:
-    """The process's slots for photo work: an upload waits for one, so peak memory holds at
-    most ``count`` photos being decoded and measured (``make bench`` measures it)."""
-    slots = threading.BoundedSemaphore(count)
-    return lambda: slots
+def _photo_slots(settings: Settings) -> Callable[[], AbstractContextManager[object]]:
+    """The machine's slots for photo work: an upload waits for one, so peak memory holds at
+    most ``photo_workers`` photos being decoded and measured, whatever the number of web
+    processes (``make bench`` measures it)."""
+    return PhotoSlots(settings.data_dir / "photo-slots", settings.photo_workers).hold
 
 
 def smtp_mailer(settings: Settings) -> SmtpMailer | None:
