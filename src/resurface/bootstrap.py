@@ -33,6 +33,9 @@ from resurface.storage.photo_store import FilePhotoStore, S3Address, S3PhotoStor
 from resurface.storage.repositories import redis_limits
 from resurface.storage.unit_of_work import SqlUnitOfWork
 
+BACKGROUND_LEASE = "background"
+"""The lease whose holder runs the deployment's background work (``web.background``)."""
+
 DatabaseUnusable = (OperationalError, ProgrammingError)
 """What the database raises when it is missing, unreachable or not migrated to this version."""
 

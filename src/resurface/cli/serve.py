@@ -119,15 +119,16 @@ def log_to_stderr(*, access_log: bool) -> None:
 def _tidy_photo_store(context: CliContext) -> None:
     """Before serving, remove the files a crash left without a record, and say when a record's
     file is missing or damaged."""
+    from resurface.bootstrap import BACKGROUND_LEASE
     from resurface.cli.photos import report_lines
     from resurface.services.photo_store_check import IN_FLIGHT, check_photo_store
 
     runtime = context.runtime
-    if runtime.photo_store_status() != "files":
+    if context.settings.photo_bucket is not None:
         return  # a bucket: checking means reading every photo; `resurface photos check` does
     # Alone, no upload can be in flight; with another server running (it holds the background
     # lease, perhaps on another machine sharing the store) a young orphan may be its upload.
-    alone = runtime.lease("background").holder_now(dt.datetime.now(dt.UTC)) is None
+    alone = runtime.lease(BACKGROUND_LEASE).holder_now(dt.datetime.now(dt.UTC)) is None
     report = check_photo_store(
         runtime.context, remove_orphans=True, in_flight=dt.timedelta(0) if alone else IN_FLIGHT
     )

@@ -17,15 +17,13 @@ import datetime as dt
 import logging
 import time
 
-from resurface.bootstrap import Runtime
+from resurface.bootstrap import BACKGROUND_LEASE, Runtime
 from resurface.services import audit, throttles
 from resurface.services.recovery import outbox
 
 log = logging.getLogger("resurface.outbox")
 checkpoint_log = logging.getLogger("resurface.audit")
 leader_log = logging.getLogger("resurface.background")
-
-BACKGROUND_LEASE = "background"
 
 
 class Leadership:

@@ -17,7 +17,6 @@ import httpx
 import pytest
 
 from resurface.demo.cast import DEMO_PASSWORD
-from tests.conftest import TEST_SECRET
 from tests.support.s3_server import S3Server, an_s3_server
 from tests.support.server import running_server
 
@@ -112,7 +111,7 @@ def test_a_backup_holds_every_photo_of_the_bucket(
 def test_the_served_app_shows_photos_from_the_bucket_and_healthz_watches_it(
     s3: S3Server, clinic: dict[str, str], tmp_path: Path
 ) -> None:
-    env = clinic | {"RESURFACE_ENVIRONMENT": "test", "RESURFACE_SECRET_KEY": TEST_SECRET}
+    env = clinic | {"RESURFACE_ENVIRONMENT": "development"}  # cookies without HTTPS
     with running_server(env, tmp_path / "server.log") as base, httpx.Client(base_url=base) as http:
         assert http.get("/healthz", timeout=60).json()["photos"] == "reachable"
         form = http.get("/login", timeout=60)
@@ -124,14 +123,14 @@ def test_the_served_app_shows_photos_from_the_bucket_and_healthz_watches_it(
         )
         assert signed_in.status_code == 303, signed_in.text
         patients = http.get("/api/v1/patients", timeout=60).json()
-        photo = _first_photo(http, [p["id"] for p in patients["items"]])
+        photo = _first_photo(http, [p["patient"]["id"] for p in patients["items"]])
         content = http.get(f"/api/v1/photos/{photo}/content", timeout=60)
         assert content.status_code == 200
         assert hashlib.sha256(content.content).hexdigest() in {
             name.rsplit("/", 1)[1] for name in _objects(s3, clinic)
         }
     gone = clinic | {"RESURFACE_S3_ENDPOINT_URL": "http://127.0.0.1:9"}
-    env = gone | {"RESURFACE_ENVIRONMENT": "test", "RESURFACE_SECRET_KEY": TEST_SECRET}
+    env = gone | {"RESURFACE_ENVIRONMENT": "development"}
     with running_server(env, tmp_path / "gone.log") as base:
         health = httpx.get(f"{base}/healthz", timeout=120)
         assert health.status_code == 503 and health.json()["photos"] == "unreachable"
