@@ -210,3 +210,25 @@ def test_serve_with_two_workers_runs_the_background_work_in_one_and_releases_it(
         queue_message(deployment, "from the workers")
         eventually(lambda: mailbox[0].subjects() == [f"{TEST}from the workers"])
     assert lease_holder(deployment) is None  # released on a clean stop: no wait for the next
+
+
+def test_workers_stop_when_their_supervisor_is_killed(
+    tmp_path: Path, deployment: dict[str, str]
+) -> None:
+    log = tmp_path / "server.log"
+    with server(deployment, log, "--workers", "2") as supervisor:
+        eventually(lambda: lease_holder(deployment) is not None)
+        worker = int(str(lease_holder(deployment)).split(":")[1])
+        supervisor.kill()  # SIGKILL: it cannot stop its workers itself
+        supervisor.wait(timeout=60)
+        eventually(lambda: not _running(worker))
+    assert lease_holder(deployment) is None  # the worker stopped cleanly: it released the lease
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped (whoever its parent is now)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
