@@ -36,6 +36,7 @@ class Leadership:
         self.lease = runtime.lease(BACKGROUND_LEASE)
         self.renew_every = self.lease.length.total_seconds() / 3
         self._held_until = 0.0  # time.monotonic() at which the lease we took runs out
+        self._announced = False  # whether the log last said this process leads
         self._task: asyncio.Task[None] | None = None
         self._signals: list[asyncio.Event] = []
 
@@ -72,7 +73,6 @@ class Leadership:
             await self._try()
 
     async def _try(self) -> None:
-        was_leading = self.leading
         started = time.monotonic()
         try:
             taken = await asyncio.to_thread(self.lease.take, _utc_now())
@@ -81,14 +81,15 @@ class Leadership:
             taken = False
         if taken:
             self._held_until = started + self.lease.length.total_seconds()
-        if self.leading and not was_leading:
+        if self.leading and not self._announced:
             leader_log.info("this process (%s) runs the background work", self.lease.holder)
             for event in self._signals:
                 event.set()
-        elif was_leading and not self.leading:
+        elif self._announced and not self.leading:  # lost, or ran out before it was renewed
             leader_log.warning(
                 "this process (%s) no longer runs the background work", self.lease.holder
             )
+        self._announced = self.leading
 
 
 class OutboxLoop:
