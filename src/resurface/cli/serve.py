@@ -142,9 +142,10 @@ def _tidy_photo_store(context: CliContext) -> None:
     runtime = context.runtime
     if context.settings.photo_bucket is not None:
         return  # a bucket: checking means reading every photo; `resurface photos check` does
-    # Alone, no upload can be in flight; with another server running (it holds the background
+    # Alone, no upload can be in flight; with another server running (it renews the background
     # lease, perhaps on another machine sharing the store) a young orphan may be its upload.
-    alone = runtime.lease(BACKGROUND_LEASE).holder_now(dt.datetime.now(dt.UTC)) is None
+    # A lease left by a server that crashed runs out unrenewed (within the lease's length).
+    alone = not runtime.lease(BACKGROUND_LEASE).renewed_by_its_holder()
     report = check_photo_store(
         runtime.context, remove_orphans=True, in_flight=dt.timedelta(0) if alone else IN_FLIGHT
     )

@@ -20,6 +20,7 @@ import datetime as dt
 import os
 import secrets
 import socket
+import time
 
 from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -82,10 +83,34 @@ class Lease:
 
     def holder_now(self, now: dt.datetime) -> str | None:
         """Who holds the lease at ``now`` (None: nobody, or it has expired)."""
+        held = self.held(now)
+        return held[0] if held is not None else None
+
+    def held(self, now: dt.datetime) -> tuple[str, dt.datetime] | None:
+        """The holder and until when, if the lease is held at ``now``."""
         with self.engine.connect() as connection:
             row = connection.execute(
                 select(leases.c.holder, leases.c.expires_at).where(leases.c.name == self.name)
             ).first()
         if row is None or row.expires_at <= now:
             return None
-        return str(row.holder)
+        return str(row.holder), row.expires_at
+
+    def renewed_by_its_holder(self, poll: float = 1.0) -> bool:
+        """Whether a process is alive holding the lease: True once its holder renews it, False
+        when nobody holds it or it runs out unrenewed (its holder died). Waits at most until
+        the lease's current expiry."""
+        first = self.held(_now())
+        while first is not None:
+            time.sleep(poll)
+            now = _now()
+            current = self.held(now)
+            if current is None:
+                return False
+            if current != first:
+                return True
+        return False
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

@@ -71,3 +71,25 @@ def test_processes_racing_for_a_new_or_expired_lease_get_one_winner(runtime: Run
             engine.dispose()
         assert len(won) == 1
         assert leases[0].holder_now(moment) == won[0]
+
+
+def test_a_lease_left_by_a_dead_holder_is_told_from_one_renewed_by_a_live_one(
+    runtime: Runtime,
+) -> None:
+    """Before tidying, a starting server asks whether another server is alive: a live holder
+    renews its lease; a dead one's runs out."""
+    short = dt.timedelta(seconds=2)
+    dead = Lease(runtime.engine, "background", "crashed", short)
+    assert dead.take(dt.datetime.now(dt.UTC))
+    starting = Lease(runtime.engine, "background", "starting", short)
+    assert not starting.renewed_by_its_holder(poll=0.2)  # it ran out: nobody else is serving
+
+    live = Lease(runtime.engine, "background", "live", short)
+    assert live.take(dt.datetime.now(dt.UTC))
+    renewing = threading.Timer(0.5, lambda: live.take(dt.datetime.now(dt.UTC)))
+    renewing.start()
+    try:
+        assert starting.renewed_by_its_holder(poll=0.2)
+    finally:
+        renewing.join()
+    assert Lease(runtime.engine, "other", "x", short).renewed_by_its_holder() is False
