@@ -8,6 +8,7 @@ import datetime as dt
 import signal
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,10 +32,15 @@ from resurface.services.sign_in_throttle import Throttle
 from resurface.storage import backup, database
 from resurface.storage.audit_anchor import FileAuditAnchor
 from resurface.storage.job_table import KEEP_FINISHED, TableJobQueue
-from resurface.storage.photo_store import FilePhotoStore
+from resurface.storage.leases import Lease, holder_name
+from resurface.storage.photo_slots import PhotoSlots
+from resurface.storage.photo_store import FilePhotoStore, S3Address, S3PhotoStore
 from resurface.storage.procrastinate_queue import ProcrastinateJobQueue
 from resurface.storage.repositories import redis_limits
 from resurface.storage.unit_of_work import SqlUnitOfWork
+
+BACKGROUND_LEASE = "background"
+"""The lease whose holder runs the deployment's background work (``web.background``)."""
 
 DatabaseUnusable = (OperationalError, ProgrammingError)
 """What the database raises when it is missing, unreachable or not migrated to this version."""
@@ -97,6 +103,19 @@ class Runtime:
             return "unreachable"
         return "reachable"
 
+    def lease(self, name: str) -> Lease:
+        """The named lease in the database, tried for by this process
+        (``RESURFACE_LEADER_LEASE_SECONDS`` long)."""
+        length = dt.timedelta(seconds=self.settings.leader_lease_seconds)
+        return Lease(self.engine, name, holder_name(), length)
+
+    def photo_store_status(self) -> str:
+        """``files`` for the file store; for a bucket, whether it answers."""
+        photos = self.context.photos
+        if not isinstance(photos, S3PhotoStore):
+            return "files"
+        return "reachable" if photos.reachable() else "unreachable"
+
     def dispose(self) -> None:
         if isinstance(self.jobs, ProcrastinateJobQueue):
             self.jobs.dispose()
@@ -113,7 +132,7 @@ def build(settings: Settings) -> Runtime:
     context = Context(
         units=lambda: SqlUnitOfWork(engine, audit_key=anchor.key(), limits=limits),
         rules=load_rule_base(settings.protocols_dir),
-        photos=FilePhotoStore(settings.photos_dir),
+        photos=photo_store(settings),
         links=LinkSigner(settings.secret_key, settings.public_url, settings.recovery_link_days),
         login_policy=login_policy(settings),
         secret_box=SecretBox(settings.secret_key),
@@ -123,7 +142,7 @@ def build(settings: Settings) -> Runtime:
             photo_pixels=int(settings.max_photo_megapixels * 1_000_000),
         ),
         mailer=smtp_mailer(settings),
-        photo_work=_photo_slots(settings.photo_workers),
+        photo_work=_photo_slots(settings),
         anchor=anchor,
         printer=_print_consent,
         report_printer=_print_results_report,
@@ -219,6 +238,24 @@ def start_job_thread(runtime: Runtime) -> JobThread | None:
     return JobThread(thread, stop, queue)
 
 
+def photo_store(settings: Settings) -> FilePhotoStore | S3PhotoStore:
+    """The S3-compatible bucket of ``RESURFACE_PHOTO_STORE``, or files under DATA_DIR/photos."""
+    bucket = settings.photo_bucket
+    if bucket is None:
+        return FilePhotoStore(settings.photos_dir)
+    name, prefix = bucket
+    return S3PhotoStore(
+        S3Address(
+            bucket=name,
+            prefix=prefix,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_secret_access_key,
+        )
+    )
+
+
 def _print_consent(document: ConsentDocument) -> bytes:
     from resurface.reports import consent  # WeasyPrint loads slowly: only when a consent is signed
 
@@ -246,11 +283,11 @@ def login_policy(settings: Settings) -> LoginPolicy:
     )
 
 
-def _photo_slots(count: int) -> Callable[[], threading.BoundedSemaphore]:
-    """The process's slots for photo work: an upload waits for one, so peak memory holds at
-    most ``count`` photos being decoded and measured (``make bench`` measures it)."""
-    slots = threading.BoundedSemaphore(count)
-    return lambda: slots
+def _photo_slots(settings: Settings) -> Callable[[], AbstractContextManager[object]]:
+    """The machine's slots for photo work: an upload waits for one, so peak memory holds at
+    most ``photo_workers`` photos being decoded and measured, whatever the number of web
+    processes (``make bench`` measures it)."""
+    return PhotoSlots(settings.data_dir / "photo-slots", settings.photo_workers).hold
 
 
 def smtp_mailer(settings: Settings) -> SmtpMailer | None:
@@ -303,4 +340,6 @@ def restore_backup(settings: Settings, folder: Path, passphrase: str | None) -> 
 
 
 def _store(settings: Settings) -> backup.Store:
-    return backup.Store(settings.sqlalchemy_url, settings.photos_dir, settings.audit_folder)
+    return backup.Store(
+        settings.sqlalchemy_url, photo_store(settings), settings.audit_folder, settings.data_dir
+    )

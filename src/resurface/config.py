@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Self
@@ -79,6 +80,39 @@ class Settings(BaseSettings):
         ),
     )
 
+    outbox_interval_seconds: float = Field(
+        default=60.0,
+        ge=1,
+        le=3600,
+        description="how often the web app queues due reminders and delivers pending e-mail",
+    )
+    leader_lease_seconds: float = Field(
+        default=30.0,
+        ge=3,
+        le=600,
+        description=(
+            "how long the process running the background work (outbox, audit checkpoints) holds "
+            "it without renewing; another process takes over this long after it dies"
+        ),
+    )
+
+    photo_store: str = Field(
+        default="",
+        description=(
+            "where photos are kept: empty for files under DATA_DIR/photos, or an S3-compatible "
+            "bucket as s3://BUCKET or s3://BUCKET/PREFIX"
+        ),
+    )
+    s3_endpoint_url: str = Field(
+        default="",
+        description="the S3-compatible service's address (MinIO, Ceph…); empty: AWS S3 itself",
+    )
+    s3_region: str = Field(default="", description="the bucket's region (empty: the default)")
+    s3_access_key_id: str = Field(
+        default="", description="empty: the usual AWS credentials (AWS_* variables, a role)"
+    )
+    s3_secret_access_key: str = ""
+
     redis_url: str = Field(
         default="",
         description=(
@@ -118,6 +152,16 @@ class Settings(BaseSettings):
                 ) from None
         return value
 
+    @field_validator("photo_store")
+    @classmethod
+    def _bucket_address(cls, value: str) -> str:
+        if value and _bucket_and_prefix(value) is None:
+            raise ValueError(
+                "RESURFACE_PHOTO_STORE must be empty (photos in DATA_DIR/photos) or an S3 bucket "
+                "as s3://BUCKET or s3://BUCKET/PREFIX (for example s3://clinic-photos/resurface)"
+            )
+        return value
+
     @field_validator("redis_url")
     @classmethod
     def _redis_address(cls, value: str) -> str:
@@ -143,6 +187,11 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{self.data_dir / 'resurface.db'}"
 
     @property
+    def photo_bucket(self) -> tuple[str, str] | None:
+        """The S3 bucket and key prefix photos are kept in; None: the file store."""
+        return _bucket_and_prefix(self.photo_store) if self.photo_store else None
+
+    @property
     def photos_dir(self) -> Path:
         return self.data_dir / "photos"
 
@@ -154,6 +203,20 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.environment is not Environment.DEVELOPMENT
+
+
+_BUCKET = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/([A-Za-z0-9!_.*'()/-]*))?$")
+
+
+def _bucket_and_prefix(address: str) -> tuple[str, str] | None:
+    """``s3://bucket/some/prefix`` as ``("bucket", "some/prefix")``; None when not one."""
+    found = _BUCKET.match(address)
+    if found is None or ".." in found.group(1):
+        return None
+    prefix = (found.group(2) or "").strip("/")
+    if any(part in ("", ".", "..") for part in prefix.split("/")) and prefix:
+        return None
+    return found.group(1), prefix
 
 
 def _items(value: str) -> list[str]:

@@ -56,3 +56,19 @@ def test_the_limits_stay_in_the_database_unless_a_redis_is_named() -> None:
 def test_a_redis_address_must_name_its_scheme(value: str) -> None:
     with pytest.raises(ValidationError, match="RESURFACE_REDIS_URL must start with redis://"):
         Settings(redis_url=value)
+
+
+def test_photos_are_files_unless_a_bucket_is_named() -> None:
+    assert Settings().photo_bucket is None
+    assert Settings(photo_store="s3://clinic-photos").photo_bucket == ("clinic-photos", "")
+    named = Settings(photo_store="s3://clinic-photos/harbour/2026/")
+    assert named.photo_bucket == ("clinic-photos", "harbour/2026")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["/srv/photos", "s3://", "s3://Upper-Case", "s3://a", "s3://bucket/a//b", "s3://b.k/../up"],
+)
+def test_a_photo_store_must_be_an_s3_bucket_address(value: str) -> None:
+    with pytest.raises(ValidationError, match="RESURFACE_PHOTO_STORE must be empty"):
+        Settings(photo_store=value)

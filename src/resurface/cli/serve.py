@@ -5,12 +5,22 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import logging
+import os
+import signal
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from resurface.cli.context import CliContext
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
 _M_ARENA_MAX = -8  # glibc's mallopt parameter number
+_PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal for this process when its parent dies
+WORKERS_ENV = "RESURFACE_WEB_PROCESSES"
+ACCESS_LOG_ENV = "RESURFACE_SERVE_ACCESS_LOG"  # handed from `serve` to its worker processes
+MAX_DEFAULT_WORKERS = 6
 
 
 def register(app: typer.Typer) -> None:
@@ -21,6 +31,14 @@ def serve(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
+    workers: int | None = typer.Option(
+        None,
+        min=1,
+        max=64,
+        envvar=WORKERS_ENV,
+        show_default="the cores this process may use, at most 6",
+        help="Web processes serving the same port (each with its own threads and database pool).",
+    ),
     show_logins: bool = typer.Option(False, help="Print the demo clinics' sign-ins first."),
     access_log: bool = typer.Option(True, help="Log one line per request to stderr."),
 ) -> None:
@@ -28,27 +46,80 @@ def serve(
     import uvicorn
 
     from resurface.demo.story import logins_text
-    from resurface.web import create_app
 
     context: CliContext = ctx.obj
+    processes = workers or default_workers()
     log_to_stderr(access_log=access_log)
-    fewer_memory_arenas()
     _tidy_photo_store(context)
-    web_app = create_app(context.settings, context.runtime)
     if show_logins:
         typer.echo(logins_text())
-    typer.echo(f"Resurface is at http://{host}:{port}/  (Ctrl-C stops it)")
+    typer.echo(
+        f"Resurface is at http://{host}:{port}/  ({processes} web "
+        f"process{'es' if processes > 1 else ''}; Ctrl-C stops it)"
+    )
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1.
     # The app believes it only from RESURFACE_TRUSTED_PROXIES (see create_app).
-    uvicorn.run(
-        web_app,
-        host=host,
-        port=port,
-        log_level="warning",
-        proxy_headers=False,
-        server_header=False,
-        access_log=False,
-    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "proxy_headers": False,
+        "server_header": False,
+        "access_log": False,
+    }
+    if processes == 1:
+        from resurface.web import create_app
+
+        fewer_memory_arenas()
+        uvicorn.run(create_app(context.settings, context.runtime), **options)
+        return
+    # Several processes: uvicorn's supervisor starts each from the factory's import string
+    # (each reads the same RESURFACE_* settings), restarts one that dies, and stops them all
+    # on Ctrl-C or SIGTERM.
+    context.runtime.dispose()  # the tidy's connections are not handed to the workers
+    os.environ[ACCESS_LOG_ENV] = "1" if access_log else "0"
+    uvicorn.run(f"{__name__}:worker_app", factory=True, workers=processes, **options)
+
+
+def worker_app() -> FastAPI:
+    """The app of one of several web processes (``uvicorn`` calls this in each)."""
+    from resurface.config import Settings
+    from resurface.web import create_app
+
+    stop_with_supervisor()
+    log_to_stderr(access_log=os.environ.get(ACCESS_LOG_ENV, "1") == "1")
+    fewer_memory_arenas()
+    return create_app(Settings())
+
+
+def stop_with_supervisor() -> None:
+    """Ask Linux to send this worker SIGTERM (a clean stop) when the process that started it
+    dies, however it dies: a supervisor killed with SIGKILL would otherwise leave its workers
+    serving on the port. Does nothing where the C library has no ``prctl``."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the supervisor died before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def default_workers() -> int:
+    """One web process per core this process may use, at most ``MAX_DEFAULT_WORKERS``.
+
+    Each process serves many requests at once (its thread pool runs the routes, which wait on
+    the database without holding the interpreter), so more processes than cores only add memory
+    and database connections: the CPU-bound part of a request (templates, validation) holds
+    Python's interpreter lock, and one process per core is what keeps every core busy. Gunicorn's
+    ``2 x cores + 1`` is for workers that serve one request at a time. At most 6: each process
+    may hold 15 database connections (SQLAlchemy's pool of 5 and 10 more), and 6 x 15 = 90 stays
+    under PostgreSQL's default ``max_connections`` of 100; set ``--workers`` for more."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_WORKERS))
 
 
 def log_to_stderr(*, access_log: bool) -> None:
@@ -62,13 +133,21 @@ def log_to_stderr(*, access_log: bool) -> None:
 
 
 def _tidy_photo_store(context: CliContext) -> None:
-    """Before serving, no upload is in flight: remove the files a crash left without a record,
-    and say when a record's file is missing or damaged."""
+    """Before serving, remove the files a crash left without a record, and say when a record's
+    file is missing or damaged."""
+    from resurface.bootstrap import BACKGROUND_LEASE
     from resurface.cli.photos import report_lines
-    from resurface.services.photo_store_check import check_photo_store
+    from resurface.services.photo_store_check import IN_FLIGHT, check_photo_store
 
+    runtime = context.runtime
+    if context.settings.photo_bucket is not None:
+        return  # a bucket: checking means reading every photo; `resurface photos check` does
+    # Alone, no upload can be in flight; with another server running (it renews the background
+    # lease, perhaps on another machine sharing the store) a young orphan may be its upload.
+    # A lease left by a server that crashed runs out unrenewed (within the lease's length).
+    alone = not runtime.lease(BACKGROUND_LEASE).renewed_by_its_holder()
     report = check_photo_store(
-        context.runtime.context, remove_orphans=True, in_flight=dt.timedelta(0)
+        runtime.context, remove_orphans=True, in_flight=dt.timedelta(0) if alone else IN_FLIGHT
     )
     if report.removed or not report.consistent:
         for line in report_lines(report):

@@ -7,7 +7,8 @@ renamed when complete, so a half-made backup never looks like one:
                             every table's row count
     database.sqlite3        SQLite, copied with its online backup API (consistent while in use)
     database.pgdump         or PostgreSQL, ``pg_dump --format=custom``
-    photos/ab/cd/<key>      the photo store, file by file
+    photos/ab/cd/<key>      the photo store, photo by photo (from files or an S3 bucket alike;
+                            a restore puts them into whichever store it is given)
     key.age                 only when encrypted (see below)
 
 Encryption uses age (the ``pyrage`` binding of the Rust ``rage``): each backup gets a fresh
@@ -34,6 +35,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pyrage
 from sqlalchemy import func, inspect, select
@@ -41,6 +43,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from resurface import __version__
+from resurface.services.ports import StoredFile
 from resurface.storage import database
 from resurface.storage.tables import metadata
 
@@ -55,19 +58,30 @@ _AUDIT_PATH = re.compile(r"^audit/(keys|checkpoints-\d{4}-\d{2}\.log)$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
+class PhotoFiles(Protocol):
+    """What a backup needs of a photo store (files or a bucket): list, read, and write back
+    under the name it had."""
+
+    def files(self) -> Iterator[StoredFile]: ...
+    def get(self, key: str) -> bytes: ...
+    def put_as(self, key: str, data: bytes) -> None: ...
+
+
 class BackupError(Exception):
     """A backup cannot be made, read or restored; the message says why."""
 
 
 @dataclass(frozen=True)
 class Store:
-    """Where a clinic's data lives: its database and its photo store."""
+    """Where a clinic's data lives: its database and its photo store (files or a bucket)."""
 
     database_url: str
-    photos_dir: Path
+    photos: PhotoFiles
     audit_dir: Path | None = None
     """The audit chain's keys and checkpoints (without them the restored trail cannot be
     checked)."""
+    work_dir: Path = Path("var")
+    """The data directory: a restore stages the checked files here before it uses them."""
 
     @property
     def kind(self) -> str:
@@ -133,7 +147,10 @@ def create(store: Store, into: Path, passphrase: str | None, now: dt.datetime) -
     try:
         sealer = _Sealer.new(work, passphrase)
         files = [_dump_database(store, work, sealer)]
-        files += [sealer.add(path, Path("photos") / name) for path, name in _photos(store)]
+        files += [
+            sealer.add_bytes(store.photos.get(key), Path("photos") / name)
+            for key, name in _photos(store)
+        ]
         files += [sealer.add(path, Path("audit") / path.name) for path in _audit_files(store)]
         manifest = {
             "format": FORMAT,
@@ -182,12 +199,11 @@ def _sqlite_copy(source_path: Path, copy: Path) -> None:
         raise BackupError(f"cannot copy the database {source_path}: {error}") from None
 
 
-def _photos(store: Store) -> Iterator[tuple[Path, str]]:
-    if not store.photos_dir.is_dir():
-        return
-    for path in sorted(store.photos_dir.glob("*/*/*")):
-        if path.is_file() and not path.name.startswith(".incoming-"):
-            yield path, str(path.relative_to(store.photos_dir))
+def _photos(store: Store) -> Iterator[tuple[str, str]]:
+    """Every photo's key and name in the store (not an upload cut off before it got its key)."""
+    for file in store.photos.files():
+        if file.key is not None:
+            yield file.key, file.name
 
 
 def _audit_files(store: Store) -> list[Path]:
@@ -337,8 +353,8 @@ def restore(folder: Path, store: Store, passphrase: str | None) -> Checked:
         )
     _refuse_unless_empty(store)
     opener = _Opener.of(folder, checked.manifest, passphrase)
-    store.photos_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".restoring-", dir=store.photos_dir.parent))
+    store.work_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".restoring-", dir=store.work_dir))
     try:
         files = [entry for entry in checked.entries if not entry.is_database]
         for entry in files:
@@ -346,9 +362,7 @@ def restore(folder: Path, store: Store, passphrase: str | None) -> Checked:
         (database_entry,) = (entry for entry in checked.entries if entry.is_database)
         _load_database(store, _checked_read(folder, database_entry, opener))
         for entry in files:
-            target = _target(store, entry)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / entry.path, target)
+            _put_back(store, entry, staging / entry.path)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     restored = row_counts(store.database_url)
@@ -359,12 +373,15 @@ def restore(folder: Path, store: Store, passphrase: str | None) -> Checked:
     return checked
 
 
-def _target(store: Store, entry: Entry) -> Path:
-    """Where a restored file goes: the photo store, or the audit folder."""
+def _put_back(store: Store, entry: Entry, staged: Path) -> None:
+    """A checked file into its place: a photo into the photo store (files or a bucket, whichever
+    the backup came from), an audit file into the audit folder."""
     if entry.path.startswith("audit/"):
-        audit_dir = store.audit_dir or store.photos_dir.parent / "audit"
-        return audit_dir / entry.path.removeprefix("audit/")
-    return store.photos_dir / entry.path.removeprefix("photos/")
+        target = (store.audit_dir or store.work_dir / "audit") / entry.path.removeprefix("audit/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, target)
+        return
+    store.photos.put_as(entry.path.rsplit("/", 1)[1], staged.read_bytes())
 
 
 def _checked_read(folder: Path, entry: Entry, opener: _Opener) -> bytes:
@@ -375,8 +392,8 @@ def _checked_read(folder: Path, entry: Entry, opener: _Opener) -> bytes:
 
 
 def _refuse_unless_empty(store: Store) -> None:
-    if store.photos_dir.is_dir() and any(p.is_file() for p in store.photos_dir.rglob("*")):
-        raise BackupError(f"restore needs an empty photo store; {store.photos_dir} has files")
+    if next(iter(store.photos.files()), None) is not None:
+        raise BackupError(f"restore needs an empty photo store; {store.photos} has files")
     if store.is_sqlite and not Path(_sqlite_path(store.database_url)).exists():
         return
     engine = database.make_engine(store.database_url)
@@ -431,7 +448,9 @@ class _Sealer:
         return cls(work, identity.to_public())
 
     def add(self, source: Path, name: Path) -> dict[str, object]:
-        data = source.read_bytes()
+        return self.add_bytes(source.read_bytes(), name)
+
+    def add_bytes(self, data: bytes, name: Path) -> dict[str, object]:
         stored_name = Path(f"{name}.age") if self.recipient else name
         stored = pyrage.encrypt(data, [self.recipient]) if self.recipient else data
         _write_atomically(self.work / stored_name, stored)

@@ -794,3 +794,11 @@ photo_consents = Table(
     Column("recorded_at", UtcDateTime(), nullable=False),
     Column("note", Text, nullable=False, server_default=""),
 )
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(60), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)

@@ -17,7 +17,7 @@ from resurface.domain.codes import Area, Modality
 from resurface.web import errors
 from resurface.web.access_log import AccessLog
 from resurface.web.api import router as api_router
-from resurface.web.background import CheckpointLoop, OutboxLoop, TidyLoop
+from resurface.web.background import CheckpointLoop, Leadership, OutboxLoop, TidyLoop
 from resurface.web.jobs import JobWorker
 from resurface.web.labels import field_label
 from resurface.web.limits import BodyLimit
@@ -32,13 +32,15 @@ def create_app(settings: Settings, runtime: bootstrap.Runtime | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        outbox = OutboxLoop(runtime) if settings.smtp_host else None
+        leadership = Leadership(runtime)  # the background work runs in one process at a time
+        await leadership.start()
+        outbox = OutboxLoop(runtime, leadership) if settings.smtp_host else None
         _app.state.outbox = outbox
         if outbox is not None:
             outbox.start()
-        checkpoints = CheckpointLoop(runtime)
+        checkpoints = CheckpointLoop(runtime, leadership)
         checkpoints.start()
-        tidy = TidyLoop(runtime)
+        tidy = TidyLoop(runtime, leadership)
         tidy.start()
         jobs = JobWorker(runtime)
         jobs.start()
@@ -48,6 +50,7 @@ def create_app(settings: Settings, runtime: bootstrap.Runtime | None = None) -> 
         if outbox is not None:
             await outbox.stop()
         await checkpoints.stop()
+        await leadership.stop()
         runtime.dispose()
 
     app = FastAPI(

@@ -102,6 +102,7 @@ def test_health_says_where_the_limits_are_kept_and_a_silent_redis_is_named(
                 "database": "reachable",
                 "schema_revision": None,
                 "limits": "unreachable",
+                "photos": "files",
             }
             page = client.get("/login")
             data = {"username": "anyone", "password": "x" * 12, "csrf_token": csrf_of(page.text)}

@@ -1,5 +1,5 @@
 """GET /healthz: is the app up and can it reach its database (and Redis, when the limits are
-kept there)?"""
+kept there, and the bucket, when photos are kept in one)?"""
 
 from __future__ import annotations
 
@@ -16,13 +16,17 @@ router = APIRouter(tags=["monitoring"])
 def healthz(runtime: RuntimeDep) -> JSONResponse:
     reachable, revision = runtime.database_status()
     limits = runtime.limits_status()
-    if not reachable or limits == "unreachable":
+    photos = runtime.photo_store_status()
+    if not reachable or "unreachable" in (limits, photos):
         body = Health(
             status="unavailable",
             database="reachable" if reachable else "unreachable",
             schema_revision=revision,
             limits=limits,
+            photos=photos,
         )
         return JSONResponse(body.model_dump(), status_code=503)
-    body = Health(status="ok", database="reachable", schema_revision=revision, limits=limits)
+    body = Health(
+        status="ok", database="reachable", schema_revision=revision, limits=limits, photos=photos
+    )
     return JSONResponse(body.model_dump())

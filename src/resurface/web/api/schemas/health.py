@@ -12,3 +12,6 @@ class Health(BaseModel):
     limits: str
     """Where failed sign-ins and refused links are counted: ``database``, or Redis
     ``reachable`` / ``unreachable``."""
+    photos: str = "files"
+    """Where photos are kept: ``files`` (DATA_DIR/photos), or an S3 bucket ``reachable`` /
+    ``unreachable``."""
