@@ -1,6 +1,6 @@
 """The appointment book of a busy clinic's week: 10 clinicians, 5 rooms, 600 appointments.
 
-On SQLite and on PostgreSQL (when reachable at ``RESURFACE_TEST_POSTGRES_URL``, default
+On SQLite and on PostgreSQL (when reachable at ``RESURFACE_BENCH_POSTGRES_URL``, default
 ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``) it times, server side, the week view
 and the busiest day view (the real app over FastAPI's test client, signed in as the front desk:
 the whole request, routing, the use case, its audit event and the template), the API's week, and
@@ -18,20 +18,17 @@ import platform
 import statistics
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from tests.conftest import TEST_SECRET
 from tests.e2e.web.conftest import sign_in
 from tests.support.clinic import _password_hash
 
+from bench.databases import postgres_reachable, throwaway_postgres
 from resurface import bootstrap
 from resurface.config import Environment, Settings
 from resurface.domain.appointments import Appointment, AppointmentKind, at_local
@@ -43,7 +40,6 @@ RESULTS = Path(__file__).parent / "results" / "book.json"
 PROVIDERS, ROOMS, PATIENTS, APPOINTMENTS = 10, 5, 300, 600
 MONDAY = dt.date(2026, 3, 2)
 REPEATS = 25
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def _seed(runtime: bootstrap.Runtime) -> int:
@@ -153,30 +149,12 @@ def _plan(runtime: bootstrap.Runtime, clinic_id: int, start: dt.datetime, end: d
         return "; ".join(str(r[0]).strip() for r in rows)
 
 
-@contextmanager
-def _postgres() -> Iterator[str | None]:
-    admin = os.environ.get("RESURFACE_TEST_POSTGRES_URL", POSTGRES)
-    dsn = make_url(admin).set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"resurface_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        with psycopg.connect(dsn, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
-    except psycopg.OperationalError:
-        yield None
-        return
-    try:
-        yield make_url(admin).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
-
-
 def run() -> None:
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as folder:
         results["sqlite"] = _measure(f"sqlite:///{folder}/book.db", Path(folder))
-    with _postgres() as url, tempfile.TemporaryDirectory() as folder:
-        if url is not None:
+    if postgres_reachable():
+        with throwaway_postgres() as url, tempfile.TemporaryDirectory() as folder:
             results["postgresql"] = _measure(url, Path(folder))
     print(f"\nThe book of a busy week ({PROVIDERS} clinicians, {ROOMS} rooms, "
           f"{APPOINTMENTS} appointments), server time, {REPEATS} requests each")  # fmt: skip

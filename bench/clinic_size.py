@@ -24,18 +24,17 @@ import re
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
 from tests.support.clinic import PASSWORD, seed_clinic
 from tests.support.population import grow
 
+from bench.databases import postgres_reachable, throwaway_postgres
 from resurface import bootstrap
 from resurface.config import Environment, Settings
 from resurface.domain.people import Role
@@ -45,7 +44,6 @@ RESULTS = Path(__file__).parent / "results" / "clinic_size.json"
 REPEATS = 9
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 DEFAULT_SIZES = "1000,10000,100000"
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -69,31 +67,14 @@ def _sqlite() -> Iterator[tuple[str, Path]]:
 
 @contextmanager
 def _postgres() -> Iterator[tuple[str, Path]]:
-    admin = os.environ.get("RESURFACE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
-    name = f"resurface_bench_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        with tempfile.TemporaryDirectory(prefix="resurface-bench-") as folder:
-            url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-            yield url, Path(folder)
-    finally:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
+    with (
+        throwaway_postgres() as url,
+        tempfile.TemporaryDirectory(prefix="resurface-bench-") as folder,
+    ):
+        yield url, Path(folder)
 
 
-def _postgres_reachable() -> bool:
-    admin = os.environ.get("RESURFACE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
-    engine = create_engine(admin)
-    try:
-        with engine.connect():
-            return True
-    except Exception:  # any failure to connect means "not here"
-        return False
-    finally:
-        engine.dispose()
+_postgres_reachable = postgres_reachable
 
 
 class _Statements:

@@ -31,21 +31,18 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+from bench.databases import postgres_reachable, throwaway_postgres
 from resurface.cli.serve import default_workers
 from resurface.demo.cast import DEMO_PASSWORD
 
 RESULTS = Path(__file__).parent / "results" / "concurrency.json"
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 CONNECTIONS = (10, 50)
 WARM_UP_S = 4.0
 USER = "harbour.nurse"
@@ -72,30 +69,11 @@ def _sqlite() -> Iterator[dict[str, str]]:
 
 @contextmanager
 def _postgres() -> Iterator[dict[str, str]]:
-    admin = os.environ.get("RESURFACE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
-    name = f"resurface_bench_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        with tempfile.TemporaryDirectory(prefix="resurface-bench-") as folder:
-            url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-            yield {"RESURFACE_DATA_DIR": folder, "RESURFACE_DATABASE_URL": url}
-    finally:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
-
-
-def _postgres_reachable() -> bool:
-    engine = create_engine(os.environ.get("RESURFACE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES))
-    try:
-        with engine.connect():
-            return True
-    except Exception:  # any failure to connect means "not here"
-        return False
-    finally:
-        engine.dispose()
+    with (
+        throwaway_postgres() as url,
+        tempfile.TemporaryDirectory(prefix="resurface-bench-") as folder,
+    ):
+        yield {"RESURFACE_DATA_DIR": folder, "RESURFACE_DATABASE_URL": url}
 
 
 def _environment(place: dict[str, str]) -> dict[str, str]:
@@ -265,7 +243,7 @@ def _backend(place: dict[str, str], workers: list[int]) -> dict[str, dict[str, A
 def run() -> None:
     workers = [1, _workers()]
     backends = {"SQLite": _sqlite}
-    if _postgres_reachable():
+    if postgres_reachable():
         backends["PostgreSQL"] = _postgres
     results: dict[str, dict[str, dict[str, Any]]] = {}
     for name, place in backends.items():
