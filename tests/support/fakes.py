@@ -987,14 +987,17 @@ class FakeAlerts(_Repository):
         ranked = sorted(found, key=lambda a: PRESSING_GROUPS.index((a.status, a.urgency)))
         return ranked[:most], len(found)
 
-    def closed_in_clinic(self, clinic_id: int) -> list[ClinicAlert]:
-        return _newest_first(
+    def closed_in_clinic(
+        self, clinic_id: int, offset: int, limit: int
+    ) -> tuple[list[ClinicAlert], int]:
+        closed = _newest_first(
             [
                 a
                 for a in self._tables.alerts.values()
                 if a.clinic_id == clinic_id and a.status is AlertStatus.CLOSED
             ]
         )
+        return closed[offset : offset + limit], len(closed)
 
     def for_patient(self, clinic_id: int, patient_id: int) -> list[ClinicAlert]:
         return _newest_first(_of_patient(self._tables.alerts, clinic_id, patient_id))

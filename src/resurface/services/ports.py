@@ -491,8 +491,11 @@ class Alerts(Protocol):
         (newest first within a group), and how many alerts are not yet closed."""
         ...
 
-    def closed_in_clinic(self, clinic_id: int) -> list[ClinicAlert]:
-        """The clinic's closed alerts, newest first (one query, not one per patient)."""
+    def closed_in_clinic(
+        self, clinic_id: int, offset: int, limit: int
+    ) -> tuple[list[ClinicAlert], int]:
+        """One page of the clinic's closed alerts, newest first, and how many there are: the
+        closed list grows with the clinic's years, so only the page shown is read."""
         ...
 
     def for_patient(self, clinic_id: int, patient_id: int) -> list[ClinicAlert]: ...

@@ -65,6 +65,30 @@ def test_alerts_are_scoped_newest_first_and_version_checked(runtime: Runtime) ->
         assert [a.id for a in uow.alerts.open_in_clinic(north.clinic.id)] == [second.id]
 
 
+def test_closed_alerts_are_read_a_page_at_a_time_newest_first(runtime: Runtime) -> None:
+    north = seed_clinic(runtime.context.uow, "north")
+    south = seed_clinic(runtime.context.uow, "south")
+    with runtime.context.uow() as uow:
+        closed = [
+            uow.alerts.add(
+                replace(_alert(north, Urgency.ROUTINE, minutes), status=AlertStatus.CLOSED)
+            )
+            for minutes in range(7)
+        ]
+        uow.alerts.add(_alert(north, Urgency.URGENT, 10))  # still open: not in the closed list
+        uow.alerts.add(replace(_alert(south, Urgency.ROUTINE, 20), status=AlertStatus.CLOSED))
+        uow.commit()
+    newest_first = [a.id for a in reversed(closed)]
+    with runtime.context.uow() as uow:
+        first, total = uow.alerts.closed_in_clinic(north.clinic.id, 0, 3)
+        last, _ = uow.alerts.closed_in_clinic(north.clinic.id, 6, 3)
+        beyond, _ = uow.alerts.closed_in_clinic(north.clinic.id, 9, 3)
+    assert total == 7
+    assert [a.id for a in first] == newest_first[:3]
+    assert [a.id for a in last] == newest_first[6:]
+    assert beyond == []
+
+
 def test_due_appointments_in_date_order(runtime: Runtime) -> None:
     north = seed_clinic(runtime.context.uow, "north")
     pid, cid = north.patient.id, north.clinic.id

@@ -19,7 +19,7 @@ from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context
 from resurface.services.errors import Conflict, NotFound
-from resurface.services.paging import Page, paginate
+from resurface.services.paging import Page, check_page, paginate
 from resurface.services.ports import UnitOfWork
 
 NOTE_MAX = 2000
@@ -92,13 +92,17 @@ def _list(
     uow: UnitOfWork, actor: Actor, status: AlertStatus | None, page: int, per_page: int
 ) -> Page[AlertView]:
     require(actor, Permission.VIEW_CHART)
-    if status is not AlertStatus.CLOSED:
+    if status is AlertStatus.CLOSED:
+        check_page(page, per_page)
+        closed, total = uow.alerts.closed_in_clinic(
+            actor.clinic_id, (page - 1) * per_page, per_page
+        )
+        shown = Page(tuple(closed), total, page, per_page)
+    else:  # the alerts still open are few whatever the clinic's size: they are worked through
         found = uow.alerts.open_in_clinic(actor.clinic_id)
-    else:
-        found = uow.alerts.closed_in_clinic(actor.clinic_id)
-    if status is not None:
-        found = [a for a in found if a.status is status]
-    shown = paginate(by_urgency(found), page, per_page)
+        if status is not None:
+            found = [a for a in found if a.status is status]
+        shown = paginate(by_urgency(found), page, per_page)
     names = uow.patients.by_ids(actor.clinic_id, {a.patient_id for a in shown.items})
     views = tuple(
         AlertView(a, names[a.patient_id].full_name if a.patient_id in names else "")

@@ -79,13 +79,20 @@ class SqlAlerts(Repository):
         total = self.connection.execute(_NOT_CLOSED_COUNT, {"clinic_id": clinic_id}).scalar_one()
         return found, int(total)
 
-    def closed_in_clinic(self, clinic_id: int) -> list[ClinicAlert]:
+    def closed_in_clinic(
+        self, clinic_id: int, offset: int, limit: int
+    ) -> tuple[list[ClinicAlert], int]:
+        closed = (alerts.c.clinic_id == clinic_id, alerts.c.status == AlertStatus.CLOSED.value)
         query = (
             select(alerts)
-            .where(alerts.c.clinic_id == clinic_id, alerts.c.status == AlertStatus.CLOSED.value)
+            .where(*closed)
             .order_by(alerts.c.raised_at.desc(), alerts.c.id.desc())
+            .offset(offset)
+            .limit(limit)
         )
-        return [_alert(row) for row in self.connection.execute(query)]
+        found = [_alert(row) for row in self.connection.execute(query)]
+        total = self.connection.execute(select(func.count()).where(*closed)).scalar_one()
+        return found, int(total)
 
     def for_patient(self, clinic_id: int, patient_id: int) -> list[ClinicAlert]:
         query = (
