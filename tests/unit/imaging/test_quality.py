@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import cv2
 import numpy as np
 import pytest
 from skimage import data
 
-from resurface.imaging.analysis import analyze
-from resurface.imaging.compare import compare
+from resurface.domain.measurements import PhotoComparison
+from resurface.imaging.analysis import ANALYSIS_VERSION, analyze
+from resurface.imaging.compare import Comparison, compare
 from resurface.imaging.quality import (
     MAX_POSE_DIFFERENCE_DEG,
     capture_quality,
@@ -16,6 +19,7 @@ from resurface.imaging.quality import (
     measurable_metrics,
 )
 from resurface.protocols import load_rule_base
+from resurface.services.photo_analysis import _region_changes
 from resurface.services.results import NOT_COMPARABLE, NOT_MEASURABLE, _changes
 from tests.support.phantoms import PhantomSpec, _card_box, capture, render_phantom
 
@@ -74,7 +78,7 @@ def test_too_different_a_pose_is_not_comparable_and_not_judged() -> None:
     result = compare(before, after)
     verdict = comparability(result.before.pose, result.after.pose, result.light_gains)
     assert not verdict.comparable and any("tilted" in r for r in verdict.reasons)
-    rows = _changes(load_rule_base(), result, comparable=False)
+    rows = _changes(load_rule_base(), _kept(result), comparable=False)
     assert all(r.better is None for r in rows)
     assert {r.verdict for r in rows} <= {NOT_COMPARABLE, "no measurable change"}
     same = comparability(result.before.pose, result.before.pose, (1.0, 1.0, 1.0))
@@ -89,7 +93,7 @@ def test_a_large_uncorrected_change_of_light_is_not_comparable() -> None:
 def test_not_measurable_metrics_are_never_a_change() -> None:
     face = _face(1.0)
     result = compare(face, face)
-    rows = _changes(load_rule_base(), result, {"wrinkle_density"})
+    rows = _changes(load_rule_base(), _kept(result), {"wrinkle_density"})
     assert {r.verdict for r in rows if r.metric == "wrinkle_density"} == {NOT_MEASURABLE}
 
 
@@ -105,3 +109,11 @@ def test_only_a_plain_grey_card_is_found() -> None:
     patched[rows, cols.stop - third : cols.stop] = 52  # and a black one
     verdict = capture_quality(analyze(patched, region="whole", px_per_mm=10.0))
     assert not verdict.grey_card
+
+
+def _kept(compared: Comparison) -> PhotoComparison:
+    """A comparison as the background job stores it, which is what Results judges."""
+    return PhotoComparison(
+        0, 1, 1, 2, ANALYSIS_VERSION, dt.datetime.now(dt.UTC),
+        regions=_region_changes(compared), length_unit=compared.before.length_unit,
+    )  # fmt: skip
