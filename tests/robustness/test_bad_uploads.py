@@ -76,6 +76,23 @@ def test_a_bad_photo_upload_is_refused_on_its_field_and_nothing_is_stored(
         assert len(uow.charts.chart(north.clinic.id, north.patient.id).photos) == before
 
 
+@pytest.mark.parametrize("name", list(REFUSED))
+def test_a_bad_shot_to_the_capture_check_is_refused_on_its_field(
+    client: TestClient, north: SeededClinic, name: str
+) -> None:
+    csrf = sign_in(client, north.usernames[Role.CLINICIAN])
+    refused = client.post(
+        f"/api/v1/patients/{north.patient.id}/photos/check",
+        data={"region": "full_face"},
+        files={"file": ("shot.jpg", REFUSED[name], "image/jpeg")},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert refused.status_code in (413, 422), (name, refused.status_code, refused.text[:300])
+    assert refused.headers["content-type"] == "application/problem+json"
+    if refused.status_code == 422:
+        assert refused.json()["errors"][0]["field"] == "file"
+
+
 def test_a_polyglot_is_stored_re_encoded_without_what_was_appended(
     client: TestClient, north: SeededClinic
 ) -> None:
