@@ -142,7 +142,8 @@ def build(settings: Settings) -> Runtime:
             photo_pixels=int(settings.max_photo_megapixels * 1_000_000),
         ),
         mailer=smtp_mailer(settings),
-        photo_work=_photo_slots(settings),
+        photo_work=_photo_slots(settings, "photo-slots"),
+        photo_intake=_photo_slots(settings, "photo-intake-slots"),
         anchor=anchor,
         printer=_print_consent,
         report_printer=_print_results_report,
@@ -283,11 +284,11 @@ def login_policy(settings: Settings) -> LoginPolicy:
     )
 
 
-def _photo_slots(settings: Settings) -> Callable[[], AbstractContextManager[object]]:
-    """The machine's slots for photo work: an upload waits for one, so peak memory holds at
-    most ``photo_workers`` photos being decoded and measured, whatever the number of web
-    processes (``make bench`` measures it)."""
-    return PhotoSlots(settings.data_dir / "photo-slots", settings.photo_workers).hold
+def _photo_slots(settings: Settings, folder: str) -> Callable[[], AbstractContextManager[object]]:
+    """Slots of the machine for one kind of photo work (measuring, or taking photos in): at most
+    ``photo_workers`` photos at that work at once, whatever the number of web processes and
+    workers (``make bench`` measures the memory)."""
+    return PhotoSlots(settings.data_dir / folder, settings.photo_workers).hold
 
 
 def smtp_mailer(settings: Settings) -> SmtpMailer | None:

@@ -83,8 +83,12 @@ class Context:
     """Where use cases defer background jobs (``services.jobs``); bootstrap wires the database's
     queue."""
     photo_work: Callable[[], AbstractContextManager[object]] = nullcontext
-    """Held while a photo is decoded and measured; bootstrap makes it a slot shared by the
-    process, so however many uploads arrive at once, memory holds one photo at work."""
+    """Held while a photo is measured (analysis, comparison, capture check); bootstrap makes it
+    one of the machine's measuring slots, so however many photos wait, memory holds
+    ``RESURFACE_PHOTO_WORKERS`` photos at work."""
+    photo_intake: Callable[[], AbstractContextManager[object]] = nullcontext
+    """Held while an arriving photo is decoded and stored again without its metadata; slots of
+    their own, so an upload never waits behind the background measuring of other photos."""
 
     def uow(self) -> UnitOfWork:
         """A new unit of work that reads this context's clock (audit events are stamped by it)."""

@@ -180,7 +180,7 @@ def upload_photo(
             assessment = uow.charts.assessment(actor.clinic_id, assessment_id)
             if assessment is None or assessment.patient_id != patient.id:
                 raise NotFound("assessment", assessment_id)
-    with ctx.photo_work():  # decoded outside any transaction, one at a time
+    with ctx.photo_intake():  # decoded outside any transaction, in an intake slot
         ingested = ingest_upload(data, ctx.limits)
     with ctx.uow() as uow:
         taken = ctx.clock.now()

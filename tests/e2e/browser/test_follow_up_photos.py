@@ -77,7 +77,8 @@ def test_two_photos_picked_at_once_each_with_its_region(
     page.screenshot(path=screenshot_path("follow-up-01-two-rows"), full_page=True)
 
     page.get_by_role("button", name="Upload and analyse follow-up photos").click()
-    expect(page.get_by_text("2 follow-up photos saved: they are listed")).to_be_visible()
+    saved = page.get_by_text("2 follow-up photos saved: they are listed")
+    expect(saved).to_be_visible(timeout=60_000)  # the shots' capture checks run too
     for region in ("Neck", "Chest"):
         series = page.get_by_role("region", name=region, exact=True)
         expect(series.locator(".badge")).to_have_text(["follow-up"])

@@ -30,6 +30,7 @@ GIVEN, FAMILY = "Marlowe", "Quintero-Journey"
 FULL_NAME = f"{GIVEN} {FAMILY}"
 
 ANALYSIS_TIMEOUT_MS = 180_000
+SAVE_TIMEOUT_MS = 60_000
 """The server's background worker measures a photo in seconds; a loaded machine is slower."""
 
 
@@ -129,7 +130,8 @@ def _assessment(page: Page, tmp_path: Path) -> None:
     row.get_by_label("File").set_input_files(face_jpeg(tmp_path / "baseline.jpg"))
     shot(page, "04-assessment-graded")
     page.get_by_role("button", name="Upload and analyse baseline photos").click()
-    expect(page.get_by_text("1 photo saved; each is analysed in the background")).to_be_visible()
+    saved = page.get_by_text("1 photo saved; each is analysed in the background")
+    expect(saved).to_be_visible(timeout=SAVE_TIMEOUT_MS)  # the shot's capture check runs too
     page.locator(".photo-list").get_by_role("link", name="Analysis").click()
 
     expect(page.get_by_role("heading", name="Photo analysis: around the mouth")).to_be_visible()

@@ -3,6 +3,7 @@ the web app's own worker thread (SQLite) measures it."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -78,3 +79,21 @@ def test_the_web_apps_worker_thread_measures_an_upload(
             break
         time.sleep(0.1)
     assert status == "measured"
+
+
+def test_an_upload_answers_while_every_measuring_slot_is_busy(
+    idle_client: TestClient, sqlite_runtime: Runtime, north: SeededClinic
+) -> None:
+    """The worker measuring a backlog (or a capture check) holds the measuring slots; an upload
+    only takes its photo in, in a slot of its own, so it does not wait for them."""
+    token = sign_in(idle_client, north.usernames[Role.CLINICIAN])
+    answered: list[dict[str, object]] = []
+    with sqlite_runtime.context.photo_work():  # RESURFACE_PHOTO_WORKERS is 1: the only slot
+        upload = threading.Thread(
+            target=lambda: answered.append(_upload(idle_client, token, north.patient.id)),
+            daemon=True,
+        )
+        upload.start()
+        upload.join(timeout=300)  # generous on a busy machine; it would wait forever
+        assert answered, "the upload waited for the measuring slot"
+    assert answered[0]["analysis_status"] == "pending"

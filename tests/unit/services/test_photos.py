@@ -1,11 +1,11 @@
-"""Uploading photos: the pixel budget, the photo work slot held while one is decoded, several
+"""Uploading photos: the pixel budget, the slots held while one is taken in and measured, several
 photos from one form (each row on its own, resent without saving twice), and the follow-up desk."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 
 import pytest
@@ -38,23 +38,26 @@ def test_a_photo_over_the_pixel_budget_is_refused_on_its_field(
     assert db.state.photos == {}
 
 
-def test_the_photo_is_decoded_and_measured_inside_the_work_slot(
+def test_the_photo_is_taken_in_an_intake_slot_and_measured_in_a_measuring_slot(
     ctx: Context, db: FakeDatabase
 ) -> None:
     north = seed_clinic(db)
     held: list[str] = []
 
-    @contextmanager
-    def slot() -> Iterator[None]:
-        held.append("taken")
-        yield
-        held.append("given back")
+    def slot(kind: str) -> Callable[[], AbstractContextManager[None]]:
+        @contextmanager
+        def hold() -> Iterator[None]:
+            held.append(f"{kind} taken")
+            yield
+            held.append(f"{kind} given back")
 
-    counted = replace(ctx, photo_work=slot)
+        return hold
+
+    counted = replace(ctx, photo_intake=slot("intake"), photo_work=slot("measuring"))
     uploaded = photos.upload_photo(counted, north.clinician, north.patient.id, "neck", _png(64, 48))
-    assert held == ["taken", "given back"]  # decoded to strip its EXIF
+    assert held == ["intake taken", "intake given back"]  # decoded to strip its EXIF
     jobs.run_pending_jobs(counted)
-    assert held == ["taken", "given back"] * 2  # decoded and measured by the job
+    assert held[2:] == ["measuring taken", "measuring given back"]  # measured by the job
     assert uploaded.photo.width == 64 and db.state.photos and db.state.measurements
 
 

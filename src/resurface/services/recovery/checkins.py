@@ -300,7 +300,7 @@ def submit_checkin(
     """Save, triage and audit one check-in sent through ``token``; ``source`` is the client."""
     now = ctx.clock.now()
     key = checked_key(answers.request_key)
-    with ctx.photo_work():  # decoded before any lock is taken, one photo at a time
+    with ctx.photo_intake():  # decoded before any lock is taken, in an intake slot
         ingested = _ingested(answers.photo, ctx.limits)
     with ctx.uow() as uow:
         access = opened(uow, ctx, token, session_id, now)

@@ -286,7 +286,7 @@
     status.textContent = "Uploading…";
     xhr.upload.addEventListener("progress", function (progress) {
       if (progress.lengthComputable) { bar.value = Math.round((progress.loaded / progress.total) * 100); }
-      if (bar.value >= 100) { status.textContent = "Analysing the photos…"; }
+      if (bar.value >= 100) { status.textContent = "Saving the photos…"; }
     });
     xhr.addEventListener("load", function () {
       if (xhr.status >= 200 && xhr.status < 300 && xhr.responseURL) {
