@@ -31,6 +31,9 @@ from tests.support.server import START_DEADLINE_S, free_port
 WRITERS = 6
 UPLOADERS = 2
 RUN_BEFORE_KILL_S = 3.0
+"""Writes go on this long after the first ones are acknowledged, then the server is killed."""
+FIRST_WRITES_DEADLINE_S = 300.0
+"""How long the first acknowledged registration and photo may take on a busy machine."""
 CSRF = 'name="csrf_token" value="'
 
 
@@ -132,6 +135,17 @@ def _upload(base: str, username: str, patient_id: int, uploader: int, writes: Wr
                 writes.photos.append(answer.json()["photo"]["id"])
 
 
+def _wait_for_first_writes(writes: Writes) -> None:
+    """Until a registration and a photo are acknowledged (signing in and the first answers take
+    seconds on a busy machine; a fixed wait killed the server before any)."""
+    deadline = time.monotonic() + FIRST_WRITES_DEADLINE_S
+    while time.monotonic() < deadline:
+        with writes.lock:
+            if writes.patients and writes.photos:
+                return
+        time.sleep(0.1)
+
+
 def test_a_kill_under_writes_loses_no_acknowledged_write_and_leaves_no_orphan(
     clinic_dir: tuple[dict[str, str], SeededClinic], tmp_path: Path
 ) -> None:
@@ -148,7 +162,8 @@ def test_a_kill_under_writes_loses_no_acknowledged_write_and_leaves_no_orphan(
         ]
         for thread in threads:
             thread.start()
-        time.sleep(RUN_BEFORE_KILL_S)
+        _wait_for_first_writes(writes)
+        time.sleep(RUN_BEFORE_KILL_S)  # more writes in flight when the kill comes
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=60)
         writes.stop.set()
