@@ -1157,6 +1157,9 @@ class FakeNotifications(_Repository):
         self._tables.notifications[stored.id] = stored
         return stored
 
+    def get(self, notification_id: int) -> Notification | None:
+        return self._tables.notifications.get(notification_id)
+
     def ready_to_send(self, at: dt.datetime, limit: int = 50) -> list[Notification]:
         """Pending ones, and failed ones whose retry time has come (any clinic: the outbox)."""
         table = self._tables.notifications

@@ -7,7 +7,9 @@ a commit and its defer, photos from before background jobs), so the stored data,
 says what is still to do.
 
 The jobs: a photo's analysis and the comparisons it completes (``services.photo_analysis``),
-and drawing and e-mailing a results report a clinician sent (``services.results_report``).
+drawing and e-mailing a results report a clinician sent (``services.results_report``), and
+delivering an urgent e-mail at once (``services.recovery.outbox``: whichever process runs jobs
+sends it; the outbox loop still sends everything else, and retries).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from resurface.imaging.analysis import ANALYSIS_VERSION
 from resurface.services import photo_analysis, results_report
 from resurface.services.context import Context
 from resurface.services.photo_analysis import ANALYSE_PHOTO, COMPARE_PHOTOS, COMPARE_SERIES
+from resurface.services.recovery import outbox
+from resurface.services.recovery.outbox import DELIVER_MESSAGE
 from resurface.services.results_report import PREPARE_RESULTS_REPORT
 
 __all__ = ["CATCH_UP", "JOBS", "UnknownJob", "catch_up", "run_job", "run_pending_jobs"]
@@ -53,6 +57,7 @@ JOBS: Mapping[str, Callable[..., None]] = {
     COMPARE_SERIES: photo_analysis.compare_series,
     COMPARE_PHOTOS: photo_analysis.compare_photos,
     PREPARE_RESULTS_REPORT: results_report.prepare_report,
+    DELIVER_MESSAGE: outbox.deliver_message,
     CATCH_UP: catch_up,
 }
 

@@ -1,25 +1,29 @@
-"""Drawing a sent results report as a background job, through each database's real queue
-(procrastinate on PostgreSQL, the jobs table on SQLite): sending answers before anything is drawn,
-the job keeps the PDF and queues one e-mail however often it runs, a lost job is caught up, and a
-patient without an address gets a report that says why it was not sent."""
+"""Drawing a sent results report and delivering an urgent e-mail as background jobs, through each
+database's real queue (procrastinate on PostgreSQL, the jobs table on SQLite): sending answers
+before anything is drawn, the job keeps the PDF and queues one e-mail however often it runs, a lost
+job is caught up, a patient without an address gets a report that says why it was not sent, and
+an urgent alert's e-mail goes out through a job, without the outbox loop."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import replace
 
 import pytest
 
 from resurface.bootstrap import Runtime
-from resurface.domain.messages import NotificationKind
+from resurface.domain.messages import NotificationKind, NotificationStatus
 from resurface.domain.people import Role
 from resurface.domain.results_report import ReportStatus, SentReport
 from resurface.services import auth, jobs, results_report
 from resurface.services.access import Actor
 from resurface.services.context import Context, JobsInMemory
 from resurface.services.errors import LinkNotUsable
-from resurface.services.recovery import links
+from resurface.services.recovery import checkins, links
+from resurface.services.recovery.checkins import Answers
 from tests.support.clinic import SeededClinic, seed_clinic
+from tests.support.fakes import FakeMailer
 from tests.support.jobs import settle
 
 ADDRESS = "robin@example.org"
@@ -162,3 +166,35 @@ def test_a_patient_without_an_address_any_more_gets_a_report_that_says_why_it_wa
     )
     with pytest.raises(LinkNotUsable):
         results_report.patient_sent_report(ctx, issued.token, source="test")
+
+
+def test_an_urgent_alerts_email_is_delivered_by_a_job_without_the_outbox_loop(
+    runtime: Runtime,
+) -> None:
+    north, actor = _clinician(runtime)
+    mailer = FakeMailer()
+    ctx = replace(runtime.context, mailer=mailer, mail_sender="clinic@resurface.example")
+    with ctx.uow() as uow:
+        uow.clinics.update(replace(north.clinic, email="desk@north.example"))
+        uow.commit()
+    issued = links.create_link(ctx, actor, north.patient.id, north.record_ids["session"])
+    answers = Answers(
+        scores={"redness": 3, "swelling": 1, "irritation": 1, "pain": 5, "itch": 1},
+        red_flags=["yellow_crust_or_pus"],
+    )
+    submitted = checkins.submit_checkin(ctx, issued.token, answers, source="test")
+    assert submitted.queued_notifications == 1 and not mailer.sent
+
+    jobs.run_pending_jobs(ctx)  # a worker, with no outbox loop anywhere
+    (mail,) = mailer.sent
+    assert mail["To"] == "desk@north.example" and mail["From"] == "clinic@resurface.example"
+    assert mail["Subject"].startswith("Urgent recovery alert")
+    with ctx.uow() as uow:
+        (message,) = uow.notifications.in_clinic(north.clinic.id)
+    assert message.status is NotificationStatus.SENT and message.attempts == 1
+
+    # The job again (a retry, a duplicate): the message is sent already, nothing more goes out.
+    jobs.run_job(ctx, "deliver_message", {"notification_id": message.id})
+    later = ctx.at(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+    jobs.run_job(later, "deliver_message", {"notification_id": message.id})
+    assert len(mailer.sent) == 1
