@@ -52,6 +52,7 @@ from resurface.services.recovery import patient_links
 from resurface.services.results import ItemResponse, MetricChange, ResultsView
 
 __all__ = [
+    "JOB_SOURCE",
     "PREPARE_RESULTS_REPORT",
     "ItemProgress",
     "RecoveryOfSession",
@@ -400,6 +401,8 @@ JOB_SOURCE = "background job"
 """Where the reads and writes of the job come from, in the audit trail (they are the asking
 clinician's, made for them by a worker)."""
 
+NO_ADDRESS_ANY_MORE = "the patient has no e-mail address any more: add one and send again"
+
 
 def send_report(ctx: Context, actor: Actor, patient_id: int) -> SentReport:
     """Ask for the patient's version to be e-mailed: the report is recorded at once as being
@@ -444,7 +447,7 @@ def prepare_report(ctx: Context, clinic_id: int, report_id: int) -> None:
     with ctx.uow() as uow:
         patient = find_patient_audited(uow, actor, asked.patient_id)
         if not patient.email.strip():
-            why_not = "the patient has no e-mail address any more: add one and send again"
+            why_not = NO_ADDRESS_ANY_MORE
         else:
             _queue_email(uow, ctx, actor, asked, patient, key)
     if why_not:
@@ -461,7 +464,7 @@ def _asker(uow: UnitOfWork, asked: SentReport) -> tuple[Actor | None, str]:
         return actor, f"{user.display_name} may no longer send reports: send it again"
     patient = uow.patients.get(asked.clinic_id, asked.patient_id)
     if patient is None or not patient.email.strip():
-        return actor, "the patient has no e-mail address any more: add one and send again"
+        return actor, NO_ADDRESS_ANY_MORE
     return actor, ""
 
 
