@@ -142,6 +142,7 @@ def build(settings: Settings) -> Runtime:
             photo_pixels=int(settings.max_photo_megapixels * 1_000_000),
         ),
         mailer=smtp_mailer(settings),
+        mail_sender=settings.smtp_from,
         photo_work=_photo_slots(settings, "photo-slots"),
         photo_intake=_photo_slots(settings, "photo-intake-slots"),
         anchor=anchor,

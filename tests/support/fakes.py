@@ -58,7 +58,7 @@ from resurface.domain.measurements import AnalysisFailure, PhotoComparison, Phot
 from resurface.domain.messages import UNSENT, Notification, NotificationStatus
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import SEARCH_WORD_MIN, Clinic, Patient, User, name_key, search_words
-from resurface.domain.results_report import SentReport
+from resurface.domain.results_report import ReportStatus, SentReport
 from resurface.domain.sharing import SharedResult
 from resurface.domain.signin import FailureCount
 from resurface.services.clock import Clock
@@ -1128,6 +1128,22 @@ class FakeSentReports(_Repository):
             if table[key].clinic_id == clinic_id and table[key].patient_id == patient_id
         ]
 
+    def get(self, clinic_id: int, report_id: int) -> SentReport | None:
+        found = self._tables.sent_reports.get(report_id)
+        return found if found is not None and found.clinic_id == clinic_id else None
+
+    def preparing(self, limit: int) -> list[tuple[int, int]]:
+        table = self._tables.sent_reports
+        waiting = [table[k] for k in sorted(table) if table[k].status is ReportStatus.PREPARING]
+        return [(r.clinic_id, r.id) for r in waiting[:limit]]
+
+    def finish(self, record: SentReport) -> bool:
+        found = self.get(record.clinic_id, record.id)
+        if found is None or found.status is not ReportStatus.PREPARING:
+            return False
+        self._tables.sent_reports[record.id] = record
+        return True
+
 
 def _due(record: Notification, at: dt.datetime) -> bool:
     if record.status not in UNSENT:
@@ -1140,6 +1156,9 @@ class FakeNotifications(_Repository):
         stored = replace(record, id=_next_id(self._tables.notifications))
         self._tables.notifications[stored.id] = stored
         return stored
+
+    def get(self, notification_id: int) -> Notification | None:
+        return self._tables.notifications.get(notification_id)
 
     def ready_to_send(self, at: dt.datetime, limit: int = 50) -> list[Notification]:
         """Pending ones, and failed ones whose retry time has come (any clinic: the outbox)."""

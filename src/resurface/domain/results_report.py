@@ -3,13 +3,14 @@ change across the series has to go before the report calls it better or worse.
 
 The patient's version is in plain words (no codes, no citations); the chart version adds the laser
 settings of every session, the alerts and the sources. A report reaches the patient only when a
-clinician sends it; what was sent is kept as it was sent (``SentReport``).
+clinician sends it; what was sent is kept as it was sent (``SentReport``), drawn by a background
+job after the clinician asked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -22,19 +23,45 @@ class ReportVersion(StrEnum):
     CHART = "chart"
 
 
+class ReportStatus(StrEnum):
+    """Where a report the clinician sent stands: drawn and e-mailed by a background job."""
+
+    PREPARING = "preparing"
+    SENT = "sent"
+    NOT_SENT = "not_sent"
+
+
 @dataclass(frozen=True)
 class SentReport:
-    """A patient's results report as it was e-mailed: the PDF (kept under its SHA-256), who sent
-    it, when, to which address, and the outbox message that carries the link to it."""
+    """A patient's results report a clinician sent: who asked and when, to which address, and
+    where it stands. A background job draws it (``PREPARING``), keeps the PDF under its SHA-256,
+    queues the outbox message that carries the link to it and marks it ``SENT`` (``sent_at``);
+    or, when it cannot be sent (the patient has no e-mail address any more), ``NOT_SENT`` with
+    the ``reason``. The patient reads only a sent one."""
 
     id: int
     clinic_id: int
     patient_id: int
     sent_by: int
-    sent_at: dt.datetime
+    """The clinician who asked for it to be sent."""
+    requested_at: dt.datetime
     recipient: str
-    pdf_sha256: str
+    """The address asked for; once sent, the address the message went to."""
+    status: ReportStatus = ReportStatus.PREPARING
+    pdf_sha256: str | None = None
     notification_id: int | None = None
+    sent_at: dt.datetime | None = None
+    reason: str = ""
+    """Why it was not sent (``NOT_SENT``)."""
+
+    @property
+    def sent(self) -> bool:
+        return self.status is ReportStatus.SENT
+
+
+def latest_sent(reports: Sequence[SentReport]) -> SentReport | None:
+    """The newest of ``reports`` (oldest first) that was sent, or None: what the patient reads."""
+    return next((r for r in reversed(reports) if r.sent), None)
 
 
 _FACE_KINDS = ("forehead", "periorbital", "perioral", "cheek")

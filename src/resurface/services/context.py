@@ -73,6 +73,8 @@ class Context:
     clock: Clock = field(default_factory=Clock)
     limits: Limits = field(default_factory=Limits)
     mailer: Mailer | None = None
+    mail_sender: str = "resurface@localhost"
+    """The address the outbox's e-mail comes from (``RESURFACE_SMTP_FROM``)."""
     anchor: AuditAnchor | None = None
     """The audit trail's keys and checkpoints, kept outside the database."""
     printer: ConsentPrinter | None = None

@@ -29,6 +29,7 @@ from resurface.domain.guide import (
 from resurface.domain.people import Clinic, Patient
 from resurface.domain.plans import decide, plan_in_treatment
 from resurface.domain.recovery import course_for
+from resurface.domain.results_report import latest_sent
 from resurface.domain.rulebase import ModalityFamily, RuleBase
 from resurface.services import audit, result_sharing
 from resurface.services.access import Actor, Permission, require
@@ -229,8 +230,8 @@ def patient_home(ctx: Context, token: str, *, source: str) -> PatientHome:
 
 
 def _report_sent_on(uow: UnitOfWork, access: PatientLinkAccess, zone: dt.tzinfo) -> dt.date | None:
-    sent = uow.sent_reports.for_patient(access.clinic.id, access.patient.id)
-    return sent[-1].sent_at.astimezone(zone).date() if sent else None
+    sent = latest_sent(uow.sent_reports.for_patient(access.clinic.id, access.patient.id))
+    return sent.sent_at.astimezone(zone).date() if sent and sent.sent_at else None
 
 
 @dataclass(frozen=True)

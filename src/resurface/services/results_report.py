@@ -7,15 +7,17 @@ appointment book. ``domain.results_report`` decides when a change across the ser
 measurement noise. The chart version adds each session's laser settings, the alerts and the
 sources; the patient's version has no codes and no citations.
 
-Sending: the patient's version is rendered, kept in the photo store under its SHA-256 (what the
-patient reads is what was sent), and one e-mail is queued in the outbox with a link to it through
-the patient's own link. The e-mail itself holds no health data, as every e-mail of the outbox.
+Sending: the clinician's request records the report as being prepared and defers a background
+job; the job renders the patient's version, keeps it in the photo store under its SHA-256 (what
+the patient reads is what was sent), and queues one e-mail in the outbox with a link to it
+through the patient's own link. The e-mail itself holds no health data, as every e-mail of the
+outbox.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from resurface.domain.alerts import ClinicAlert
 from resurface.domain.chart import Chart, Photo, TreatmentSession, standing
@@ -30,8 +32,10 @@ from resurface.domain.photo_series import baseline_of
 from resurface.domain.recovery import course_for, expected_course_for
 from resurface.domain.reestimate import ResponseStatus
 from resurface.domain.results_report import (
+    ReportStatus,
     ReportVersion,
     SentReport,
+    latest_sent,
     series_noise_pct,
     series_verdict,
 )
@@ -48,6 +52,8 @@ from resurface.services.recovery import patient_links
 from resurface.services.results import ItemResponse, MetricChange, ResultsView
 
 __all__ = [
+    "JOB_SOURCE",
+    "PREPARE_RESULTS_REPORT",
     "ItemProgress",
     "RecoveryOfSession",
     "RegionResult",
@@ -55,6 +61,7 @@ __all__ = [
     "ResultsReport",
     "SentReportRow",
     "patient_sent_report",
+    "prepare_report",
     "report_pdf",
     "results_report",
     "send_report",
@@ -387,49 +394,127 @@ def _day(on: dt.date) -> str:
 
 # --- sending the patient's version --------------------------------------------------------------
 
+PREPARE_RESULTS_REPORT = "prepare_results_report"
+"""The background job that draws a report a clinician sent, and queues its e-mail."""
+
+JOB_SOURCE = "background job"
+"""Where the reads and writes of the job come from, in the audit trail (they are the asking
+clinician's, made for them by a worker)."""
+
+NO_ADDRESS_ANY_MORE = "the patient has no e-mail address any more: add one and send again"
+
 
 def send_report(ctx: Context, actor: Actor, patient_id: int) -> SentReport:
-    """E-mail the patient's version: the PDF is kept as sent and one message is queued in the
-    outbox with a link to it through the patient's own link (the active one, or a new one)."""
+    """Ask for the patient's version to be e-mailed: the report is recorded at once as being
+    prepared (who asked, when, for whom; audited) and a background job
+    (:func:`prepare_report`) draws it, keeps the PDF, queues the e-mail and marks it sent. The
+    request draws nothing (drawing takes seconds)."""
     require(actor, Permission.WRITE_CHART)
     with ctx.uow() as uow:
-        _addressed(find_patient_audited(uow, actor, patient_id))
-    # Rendered between the two transactions: no database connection is held while it draws.
-    pdf = report_pdf(ctx, actor, patient_id, ReportVersion.PATIENT)
-    key = ctx.photos.put(pdf)
-    with ctx.uow() as uow:
         patient = _addressed(find_patient_audited(uow, actor, patient_id))
-        clinic = _clinic(uow, actor.clinic_id)
-        now = ctx.clock.now()
-        issued = patient_links.working_link(uow, ctx, actor, patient)
-        message = uow.notifications.add(
-            Notification(
-                id=0,
-                clinic_id=clinic.id,
-                kind=NotificationKind.RESULTS_REPORT,
-                recipient=patient.email.strip(),
-                subject=f"{clinic.name}: your results report",
-                body=_body(clinic, patient, f"{issued.url}/results-report.pdf"),
-                created_at=now,
-                patient_id=patient.id,
-            )
-        )
-        sent = uow.sent_reports.add(
+        asked = uow.sent_reports.add(
             SentReport(
-                0, clinic.id, patient.id, actor.user_id, now, message.recipient, key, message.id
+                0, actor.clinic_id, patient.id, actor.user_id, ctx.clock.now(),
+                patient.email.strip(),
             )
-        )
+        )  # fmt: skip
         audit.record(
-            uow, actor, "send", "results_report", sent.id, patient_id=patient.id,
-            detail=f"to {sent.recipient}; pdf sha256 {key}; message {message.id}",
+            uow, actor, "send", "results_report", asked.id, patient_id=patient.id,
+            detail=f"to {asked.recipient}; being prepared",
         )  # fmt: skip
         uow.commit()
-    return sent
+    # After the commit: a defer lost to a crash here is deferred again by ``jobs.catch_up``.
+    ctx.jobs.defer(PREPARE_RESULTS_REPORT, clinic_id=asked.clinic_id, report_id=asked.id)
+    return asked
+
+
+def prepare_report(ctx: Context, clinic_id: int, report_id: int) -> None:
+    """The job: draw the patient's version of a report being prepared, keep the PDF under its
+    SHA-256 and, in one transaction, queue the one e-mail with the link to it and mark the
+    report sent; or mark it not sent and say why. A report no longer being prepared (done by an
+    earlier run of this job, or by another worker at the same time) is left as it is."""
+    with ctx.uow() as uow:
+        asked = uow.sent_reports.get(clinic_id, report_id)
+        if asked is None or asked.status is not ReportStatus.PREPARING:
+            return
+        actor, why_not = _asker(uow, asked)
+    if actor is None or why_not:
+        _not_sent(ctx, actor, asked, why_not)
+        return
+    # Drawn outside any transaction: no database connection is held while it draws.
+    pdf = report_pdf(ctx, actor, asked.patient_id, ReportVersion.PATIENT)
+    key = ctx.photos.put(pdf)
+    with ctx.uow() as uow:
+        patient = find_patient_audited(uow, actor, asked.patient_id)
+        if not patient.email.strip():
+            why_not = NO_ADDRESS_ANY_MORE
+        else:
+            _queue_email(uow, ctx, actor, asked, patient, key)
+    if why_not:
+        _not_sent(ctx, actor, asked, why_not)
+
+
+def _asker(uow: UnitOfWork, asked: SentReport) -> tuple[Actor | None, str]:
+    """The clinician who sent the report, acting through the job; or why they no longer may."""
+    user = uow.users.get(asked.clinic_id, asked.sent_by)
+    if user is None:
+        return None, "the user who sent it is gone"
+    actor = Actor(user.id, user.clinic_id, user.role, user.display_name, source=JOB_SOURCE)
+    if not user.active or not actor.may(Permission.WRITE_CHART):
+        return actor, f"{user.display_name} may no longer send reports: send it again"
+    patient = uow.patients.get(asked.clinic_id, asked.patient_id)
+    if patient is None or not patient.email.strip():
+        return actor, NO_ADDRESS_ANY_MORE
+    return actor, ""
+
+
+def _queue_email(
+    uow: UnitOfWork, ctx: Context, actor: Actor, asked: SentReport, patient: Patient, key: str
+) -> None:
+    """Inside the caller's transaction: queue the e-mail and mark the report sent, committed
+    together, or nothing when another run marked it first."""
+    clinic = _clinic(uow, asked.clinic_id)
+    now = ctx.clock.now()
+    issued = patient_links.working_link(uow, ctx, actor, patient)
+    message = uow.notifications.add(
+        Notification(
+            id=0,
+            clinic_id=clinic.id,
+            kind=NotificationKind.RESULTS_REPORT,
+            recipient=patient.email.strip(),
+            subject=f"{clinic.name}: your results report",
+            body=_body(clinic, patient, f"{issued.url}/results-report.pdf"),
+            created_at=now,
+            patient_id=patient.id,
+        )
+    )
+    sent = replace(
+        asked, status=ReportStatus.SENT, recipient=message.recipient, pdf_sha256=key,
+        notification_id=message.id, sent_at=now,
+    )  # fmt: skip
+    if not uow.sent_reports.finish(sent):
+        return  # another run of the job sent it: this one's e-mail is never committed
+    audit.record(
+        uow, actor, "sent", "results_report", sent.id, patient_id=patient.id,
+        detail=f"to {sent.recipient}; pdf sha256 {key}; message {message.id}",
+    )  # fmt: skip
+    uow.commit()
+
+
+def _not_sent(ctx: Context, actor: Actor | None, asked: SentReport, reason: str) -> None:
+    with ctx.uow() as uow:
+        done = replace(asked, status=ReportStatus.NOT_SENT, reason=reason)
+        if uow.sent_reports.finish(done):
+            audit.record(
+                uow, actor, "not_sent", "results_report", asked.id,
+                patient_id=asked.patient_id, detail=reason,
+            )  # fmt: skip
+            uow.commit()
 
 
 def _addressed(patient: Patient) -> Patient:
-    """The patient, if they have an e-mail address (checked again after the report is drawn:
-    the front desk may have removed it meanwhile)."""
+    """The patient, if they have an e-mail address (the job checks again: the front desk may
+    have removed it meanwhile)."""
     if not patient.email.strip():
         raise InvalidInput(
             "email", "the patient has no e-mail address: add one to their details first"
@@ -464,15 +549,14 @@ def sent_reports(ctx: Context, actor: Actor, patient_id: int) -> tuple[SentRepor
 
 
 def patient_sent_report(ctx: Context, token: str, *, source: str) -> bytes:
-    """The latest report sent to the patient, through their own link; without one the link is
-    refused like a bad token."""
+    """The latest report sent to the patient, through their own link; without one (a report
+    still being prepared, or not sent, is none) the link is refused like a bad token."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
         access = patient_links.access_in(uow, ctx.links.secret, token, now, ctx.rules)
-        sent = uow.sent_reports.for_patient(access.clinic.id, access.patient.id)
-        if not sent:
+        found = latest_sent(uow.sent_reports.for_patient(access.clinic.id, access.patient.id))
+        if found is None or found.pdf_sha256 is None:
             raise LinkNotUsable()
-        found = sent[-1]
         patient_links.record_patient_event(
             uow, access, "read", "results_report", found.id, source=source, now=now
         )

@@ -676,13 +676,18 @@ sent_results_reports = Table(
     _clinic(),
     _patient(),
     Column("sent_by", ForeignKey("users.id"), nullable=False),
-    Column("sent_at", UtcDateTime(), nullable=False),
+    Column("requested_at", UtcDateTime(), nullable=False),
     Column("recipient", String(200), nullable=False),
-    Column("pdf_sha256", String(64), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("pdf_sha256", String(64)),
     Column("notification_id", ForeignKey("notifications.id")),
+    Column("sent_at", UtcDateTime()),
+    Column("reason", Text, nullable=False, server_default=""),
+    Index("ix_sent_results_reports_status", "status"),
 )
-"""Results reports e-mailed to patients: the PDF as sent (in the photo store under its SHA-256),
-who sent it and when, and the outbox message that told the patient."""
+"""Results reports e-mailed to patients: who asked and when, where each stands (being prepared
+by a background job, sent, or not sent and why), the PDF as sent (in the photo store under its
+SHA-256) and the outbox message that told the patient."""
 
 
 outcome_ratings = Table(

@@ -1,13 +1,13 @@
 """What the web app runs in the background while it is up: the outbox loop (queue due check-in
-reminders and deliver pending e-mail every ``interval`` seconds, or at once when a route wakes it
-for an urgent alert), the audit checkpoints, and the tidy (forget throttle counts older than any
-limit's window).
+reminders and deliver pending e-mail every ``interval`` seconds), the audit checkpoints, and the
+tidy (forget throttle counts older than any limit's window).
 
 A deployment may run many web processes (``resurface serve --workers N``, on several machines):
 this work is the deployment's, not each process's, so only the process holding the
-``background`` lease in the database (:class:`Leadership`) does it. The others only deliver the
-e-mail a route of theirs woke them for (an urgent alert should not wait for the leader's next
-round; delivery claims each message, so it is sent once whoever sends it)."""
+``background`` lease in the database (:class:`Leadership`) does it. An urgent alert's e-mail
+does not wait for the leader's next round: it is a background job (``deliver_message``) that
+whichever process runs jobs sends at once (delivery claims each message, so it is sent once
+whoever sends it)."""
 
 from __future__ import annotations
 
@@ -99,17 +99,11 @@ class OutboxLoop:
         self.runtime = runtime
         self.leadership = leadership
         self.interval = runtime.settings.outbox_interval_seconds if interval is None else interval
-        self._wake = asyncio.Event()
         self._gained = leadership.signal()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="resurface-outbox")
-
-    def wake(self) -> None:
-        """Deliver now rather than at the next tick (safe to call from any thread)."""
-        if self._task is not None:
-            self._task.get_loop().call_soon_threadsafe(self._wake.set)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -118,24 +112,18 @@ class OutboxLoop:
                 await self._task
 
     async def _run(self) -> None:
-        woken = False
         while True:
             try:
-                await self._round(woken)
+                await self._round()
             except Exception:  # keep the loop alive; the next round tries again
                 log.exception("outbox round failed")
-            woken = await _wait_for(self.interval, self._wake, self._gained)
+            await _wait_for(self.interval, self._gained)
 
-    async def _round(self, woken: bool) -> None:
-        ctx, sender = self.runtime.context, self.runtime.settings.smtp_from
-        if self.leadership.leading:
-            result = await asyncio.to_thread(outbox.run_once, ctx, sender=sender)
-        elif woken and ctx.mailer is not None:
-            result = await asyncio.to_thread(
-                outbox.deliver_due, ctx.uow, ctx.mailer, sender, ctx.clock.now()
-            )
-        else:
+    async def _round(self) -> None:
+        if not self.leadership.leading:
             return
+        ctx, sender = self.runtime.context, self.runtime.settings.smtp_from
+        result = await asyncio.to_thread(outbox.run_once, ctx, sender=sender)
         if result.sent or result.failed:
             log.info(
                 "outbox: %d sent, %d failed, %d reminders queued",
@@ -226,8 +214,8 @@ class TidyLoop:
 
 
 async def _wait_for(seconds: float, *events: asyncio.Event) -> bool:
-    """Sleep ``seconds`` or until one of ``events`` is set; True when the first one (a route's
-    wake-up) was. Clears what it saw, so each event starts one round."""
+    """Sleep ``seconds`` or until one of ``events`` is set; True when the first one was. Clears
+    what it saw, so each event starts one round."""
     waits = [asyncio.ensure_future(event.wait()) for event in events]
     try:
         await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)

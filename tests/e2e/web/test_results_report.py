@@ -4,7 +4,9 @@ are read back with pdftotext (the patient's: measured changes, GAIS, sessions re
 clinic's phone, no code and no citation; the chart's: settings, alerts and sources) and their
 pages saved as PNG under tests/output/results-report for review. Sending queues exactly one
 outbox message, is audited and shown on the results page; the patient opens the report as it
-was sent through their own link. The role x clinic matrix of reading and sending."""
+was sent through their own link. Sending answers before the report is drawn: the page says "being
+prepared" until the background job has drawn it and queued the e-mail, or says why it could not
+be sent. The role x clinic matrix of reading and sending."""
 
 from __future__ import annotations
 
@@ -49,8 +51,9 @@ from resurface.domain.codes import (
 from resurface.domain.messages import NotificationKind
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Patient, Role, Sex
-from resurface.domain.results_report import series_noise_pct
+from resurface.domain.results_report import ReportStatus, series_noise_pct
 from resurface.services import jobs
+from resurface.web import create_app
 from tests.e2e.web.conftest import sign_in
 from tests.e2e.web.test_patient_link import CITATION, CODE
 from tests.support.clinic import SeededClinic
@@ -65,6 +68,7 @@ OUTPUT = Path(__file__).resolve().parents[2] / "output" / "results-report"
 ANY_CODE = re.compile(r"\b[a-z]+_[a-z_0-9]+\b")
 """Any snake_case word: a code of the rule base or a metric's name (``wrinkle_density``)."""
 ADDRESS = "12 Harbour Row, Bristol BS1 4QA"
+REFRESH = '<meta http-equiv="refresh"'
 
 
 @dataclass(frozen=True)
@@ -293,9 +297,17 @@ def test_the_chart_version_adds_settings_alerts_and_sources(
 # --- sending ------------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def idle_client(sqlite_runtime: Runtime) -> TestClient:
+    """The app without its lifespan: no worker thread, so jobs wait until the test runs them."""
+    app = create_app(sqlite_runtime.settings, sqlite_runtime)
+    return TestClient(app, base_url="https://testserver", follow_redirects=False)
+
+
 def test_sending_queues_one_message_and_the_patient_reads_the_report_as_sent(
-    client: TestClient, sqlite_runtime: Runtime, north: SeededClinic, treated: Treated
+    idle_client: TestClient, sqlite_runtime: Runtime, north: SeededClinic, treated: Treated
 ) -> None:
+    client = idle_client
     ctx = sqlite_runtime.context
     csrf = sign_in(client, north.usernames[Role.CLINICIAN])
     base = f"/patients/{treated.patient_id}/results"
@@ -321,11 +333,24 @@ def test_sending_queues_one_message_and_the_patient_reads_the_report_as_sent(
 
     sent = client.post(f"{base}/report/send", data={"csrf_token": csrf})
     assert sent.status_code == 303 and sent.headers["location"].endswith("#report")
+    with ctx.uow() as uow:  # answered before anything is drawn: the job has not run yet
+        assert not uow.notifications.in_clinic(north.clinic.id)
+        (asked,) = uow.sent_reports.for_patient(north.clinic.id, treated.patient_id)
+    assert asked.status is ReportStatus.PREPARING and asked.pdf_sha256 is None
+    html = client.get(base).text
+    when = asked.requested_at.astimezone(ctx.clock.zone).strftime("%d %b %Y at %H:%M")
+    assert f"Being prepared for maria@example.org: sent by clinician of north on {when}" in html
+    assert REFRESH in html  # the page looks again until it is sent
+    (listed,) = client.get(f"/api/v1/patients/{treated.patient_id}/results/report/sent").json()
+    assert (listed["status"], listed["pdf_sha256"], listed["sent_at"]) == ("preparing", None, None)
+
+    settle(sqlite_runtime)  # what the worker does
     with ctx.uow() as uow:
         messages = uow.notifications.in_clinic(north.clinic.id)
         (report,) = uow.sent_reports.for_patient(north.clinic.id, treated.patient_id)
         events = [e.entry for e in uow.audit.for_patient(north.clinic.id, treated.patient_id)]
     (message,) = messages
+    assert report.status is ReportStatus.SENT and report.pdf_sha256 is not None
     assert message.kind is NotificationKind.RESULTS_REPORT
     assert message.recipient == "maria@example.org" and message.patient_id == treated.patient_id
     assert report.notification_id == message.id and report.recipient == "maria@example.org"
@@ -336,15 +361,19 @@ def test_sending_queues_one_message_and_the_patient_reads_the_report_as_sent(
         assert health_data not in message.body, "the e-mail holds no health data"
     (send_event,) = [e for e in events if e.action == "send"]
     assert send_event.record_type == "results_report" and "maria@example.org" in send_event.detail
-    assert report.pdf_sha256 in send_event.detail
+    (sent_event,) = [e for e in events if e.action == "sent"]
+    assert sent_event.actor == "clinician of north" and sent_event.source == "background job"
+    assert report.pdf_sha256 in sent_event.detail and f"message {message.id}" in sent_event.detail
 
     listed = client.get(f"/api/v1/patients/{treated.patient_id}/results/report/sent").json()
-    assert [(r["id"], r["recipient"], r["notification_id"]) for r in listed] == [
-        (report.id, "maria@example.org", message.id)
+    assert [(r["id"], r["status"], r["recipient"], r["notification_id"]) for r in listed] == [
+        (report.id, "sent", "maria@example.org", message.id)
     ]
     html = client.get(base).text
+    assert report.sent_at is not None
     when = report.sent_at.astimezone(ctx.clock.zone).strftime("%d %b %Y at %H:%M")
     assert f"Sent to maria@example.org on {when} by clinician of north" in html
+    assert "Being prepared" not in html and REFRESH not in html
 
     client.cookies.clear()
     home = client.get(f"/p/{link.group(1)}")
@@ -360,6 +389,41 @@ def test_sending_queues_one_message_and_the_patient_reads_the_report_as_sent(
     assert any(e.actor.startswith("patient") for e in opened), [e.actor for e in opened]
     forged = client.get(f"/p/{link.group(1)[:-2]}xx/results-report.pdf")
     assert forged.status_code != 200 and b"%PDF" not in forged.content
+
+
+def test_a_report_that_could_not_be_sent_says_why_and_the_patient_sees_none(
+    idle_client: TestClient, sqlite_runtime: Runtime, north: SeededClinic, treated: Treated
+) -> None:
+    """The front desk removed the address between the send and the job: the page says so."""
+    from tests.e2e.web.test_patient_link import hand_over
+
+    client = idle_client
+    ctx = sqlite_runtime.context
+    csrf = sign_in(client, north.usernames[Role.CLINICIAN])
+    _set_email(sqlite_runtime, north, treated.patient_id, "maria@example.org")
+    base = f"/patients/{treated.patient_id}/results"
+    assert client.post(f"{base}/report/send", data={"csrf_token": csrf}).status_code == 303
+    _set_email(sqlite_runtime, north, treated.patient_id, "")
+    settle(sqlite_runtime)
+    html = client.get(base).text
+    assert "Not sent: the patient has no e-mail address any more" in html
+    assert "Sent to" not in html and REFRESH not in html
+    with ctx.uow() as uow:
+        assert not uow.notifications.in_clinic(north.clinic.id)
+    (listed,) = client.get(f"/api/v1/patients/{treated.patient_id}/results/report/sent").json()
+    assert listed["status"] == "not_sent" and "no e-mail address" in listed["reason"]
+    token = hand_over(client, north, treated.patient_id)
+    assert "Your results report" not in client.get(f"/p/{token}").text
+    answer = client.get(f"/p/{token}/results-report.pdf")
+    assert answer.status_code != 200 and b"%PDF" not in answer.content
+
+
+def _set_email(runtime: Runtime, north: SeededClinic, patient_id: int, email: str) -> None:
+    with runtime.context.uow() as uow:
+        patient = uow.patients.get(north.clinic.id, patient_id)
+        assert patient is not None
+        uow.patients.update(replace(patient, email=email))
+        uow.commit()
 
 
 def test_without_a_sent_report_the_patients_link_opens_no_report(

@@ -1,7 +1,8 @@
 """Several web processes on one database (``resurface serve`` twice, as on two machines, and
 ``resurface serve --workers 2``): the deployment's background work runs in one of them. Only the
 process holding the background lease delivers the outbox; when it dies, another takes over once
-the lease has expired, and nothing is sent twice."""
+the lease has expired, and nothing is sent twice. An urgent alert's e-mail is a background job
+that goes out at once, whichever process took the check-in."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -24,8 +26,11 @@ from aiosmtpd.controller import Controller
 
 from resurface import bootstrap
 from resurface.domain.messages import Notification, NotificationKind
-from resurface.domain.people import Clinic
+from resurface.domain.people import Clinic, Role
+from resurface.services import auth
+from resurface.services.recovery import checkins, links
 from tests.conftest import TEST_SECRET, make_settings
+from tests.support.clinic import seed_clinic
 from tests.support.server import _stop, _wait_until_healthy, free_port
 
 pytestmark = pytest.mark.slow
@@ -236,3 +241,51 @@ def _running(pid: int) -> bool:
     except (FileNotFoundError, ProcessLookupError):
         return False
     return state not in ("Z", "X")
+
+
+def test_an_urgent_alerts_email_goes_out_at_once_though_the_process_that_took_it_is_gone(
+    tmp_path: Path, deployment: dict[str, str], mailbox: tuple[Mailbox, int]
+) -> None:
+    """Two web processes whose outbox loop runs once an hour; a check-in with an urgent sign is
+    taken by a process that goes away before delivering anything (this test's own, which has
+    no mail server). The e-mail is a background job in the database's queue: a running
+    process's worker sends it at once, not the leader's next round."""
+    env = deployment | {"RESURFACE_OUTBOX_INTERVAL_SECONDS": "3600"}
+    log = tmp_path / "server.log"
+    with server(env, log, "--workers", "2"):
+        _holder_pid(env)
+        time.sleep(2)  # the leader's first round is over: the loop sleeps for an hour now
+        _urgent_checkin(env)
+        eventually(lambda: bool(_urgent(mailbox[0])), seconds=60)
+        (mail,) = _urgent(mailbox[0])
+        assert str(mail["To"]) == "desk@west.example"
+    assert sent(log) == 0  # the outbox loop sent none of it
+
+
+def _urgent(box: Mailbox) -> list[Message]:
+    return [m for m in box.messages if str(m["Subject"]).startswith("Urgent recovery alert")]
+
+
+def _urgent_checkin(env: dict[str, str]) -> None:
+    """A patient five days after fractional CO2 sends crust with pain (an urgent sign) through
+    their recovery link, taken by this process."""
+    runtime = _runtime(env)
+    try:
+        west = seed_clinic(runtime.context.uow, "west")
+        with runtime.context.uow() as uow:
+            uow.clinics.update(replace(west.clinic, email="desk@west.example"))
+            user = uow.users.by_username(west.usernames[Role.CLINICIAN])
+            uow.commit()
+        assert user is not None and runtime.context.mailer is None
+        issued = links.create_link(
+            runtime.context, auth.actor_of(user, "test"), west.patient.id,
+            west.record_ids["session"],
+        )  # fmt: skip
+        answers = checkins.Answers(
+            scores={"redness": 3, "swelling": 1, "irritation": 1, "pain": 5, "itch": 1},
+            red_flags=["yellow_crust_or_pus"],
+        )
+        submitted = checkins.submit_checkin(runtime.context, issued.token, answers, source="t")
+        assert submitted.queued_notifications == 1
+    finally:
+        runtime.dispose()

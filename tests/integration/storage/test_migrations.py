@@ -12,6 +12,7 @@ from sqlalchemy import inspect, text
 
 from resurface import bootstrap
 from resurface.domain.chart import Photo
+from resurface.domain.results_report import ReportStatus, SentReport
 from resurface.storage import database
 from resurface.storage.tables import OUTSIDE_THE_MODELS, metadata
 from tests.conftest import make_settings
@@ -99,3 +100,53 @@ def test_upgrading_to_photo_purposes_keeps_the_first_photo_of_a_region_its_basel
         neck.id: "baseline",
         sent.id: "follow_up",
     }
+
+
+def test_upgrading_to_report_jobs_keeps_each_report_sent_before_as_sent(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Before 0024 a report was drawn in the request and kept once sent; afterwards it is
+    ``sent``, asked for when it was sent. Going back down drops what was never sent."""
+    built = bootstrap.build(make_settings(tmp_path, database_url))
+    north = seed_clinic(built.context.uow, "north")
+    built.dispose()
+    sent_at = dt.datetime(2026, 11, 30, 9, 15, tzinfo=dt.UTC)
+    database.downgrade(database_url, "0023")
+    engine = database.make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            user = connection.execute(text("SELECT min(id) FROM users")).scalar()
+            connection.execute(
+                text(
+                    "INSERT INTO sent_results_reports (clinic_id, patient_id, sent_by, sent_at, "
+                    "recipient, pdf_sha256) VALUES (:c, :p, :u, :at, 'robin@example.org', :sha)"
+                ),
+                {
+                    "c": north.clinic.id,
+                    "p": north.patient.id,
+                    "u": user,
+                    "at": sent_at,
+                    "sha": "a" * 64,
+                },
+            )
+        database.upgrade(database_url)
+        built = bootstrap.build(make_settings(tmp_path, database_url))
+        with built.context.uow() as uow:
+            (kept,) = uow.sent_reports.for_patient(north.clinic.id, north.patient.id)
+            assert uow.sent_reports.preparing(10) == []
+            uow.sent_reports.add(
+                SentReport(
+                    0, north.clinic.id, north.patient.id, kept.sent_by, sent_at, "robin@example.org"
+                )
+            )
+            uow.commit()
+        built.dispose()
+        assert kept.status is ReportStatus.SENT and kept.pdf_sha256 == "a" * 64
+        assert kept.requested_at == sent_at and kept.sent_at == sent_at and kept.reason == ""
+        database.downgrade(database_url, "0023")
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT pdf_sha256 FROM sent_results_reports")).all()
+        assert [row.pdf_sha256 for row in rows] == ["a" * 64]
+        database.upgrade(database_url)
+    finally:
+        engine.dispose()

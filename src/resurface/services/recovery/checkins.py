@@ -344,7 +344,7 @@ def submit_checkin(
             photos.setdefault(record.id, []).append(photo.id)
         shown = _shown_by(ctx.rules, treatment, records, record)
         day = shown.day
-        new_alerts, queued = _raise_alerts(
+        new_alerts, urgent_mail = _raise_alerts(
             uow, access, record, shown.alerts, ctx.links.for_clinic(access.clinic).public_url, now
         )
         _mark_appointment_done(uow, access, checkin.date)
@@ -356,7 +356,11 @@ def submit_checkin(
             uow.request_keys.settle(keys, key, record.id)
         result = _result_of(ctx.rules, treatment, records, photos, record.id)
         uow.commit()
-        return Submitted(result, new_alerts, queued, duplicate=False)
+    # Sent at once by whichever process runs jobs (the outbox loop would wait for its round);
+    # a defer lost to a crash here leaves the message to that loop.
+    for message_id in urgent_mail:
+        ctx.jobs.defer(outbox.DELIVER_MESSAGE, notification_id=message_id)
+    return Submitted(result, new_alerts, len(urgent_mail), duplicate=False)
 
 
 def _shown_by(
@@ -422,12 +426,13 @@ def _raise_alerts(
     found: Sequence[Alert],
     public_url: str,
     now: dt.datetime,
-) -> tuple[tuple[ClinicAlert, ...], int]:
+) -> tuple[tuple[ClinicAlert, ...], tuple[int, ...]]:
     """Save each alert this check-in shows, as the supersession rule decides (one open alert per
-    sign per session; a worse one closes the milder and takes its place)."""
+    sign per session; a worse one closes the milder and takes its place); with the e-mail the
+    urgent ones queued."""
     change = supersede(uow.alerts.for_session(access.clinic.id, access.session.id), found)
     raised: list[ClinicAlert] = []
-    queued = 0
+    queued: list[int] = []
     for alert in change.to_open:
         saved = uow.alerts.add(
             ClinicAlert(
@@ -455,8 +460,9 @@ def _raise_alerts(
             )
         raised.append(saved)
         if saved.urgency is Urgency.URGENT:
-            queued += len(outbox.queue_urgent_alert(uow, access.clinic, saved, public_url, now))
-    return tuple(raised), queued
+            messages = outbox.queue_urgent_alert(uow, access.clinic, saved, public_url, now)
+            queued.extend(m.id for m in messages)
+    return tuple(raised), tuple(queued)
 
 
 def _joined(note: str, addition: str) -> str:

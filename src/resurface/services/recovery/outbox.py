@@ -2,9 +2,11 @@
 
 Every message is first saved as a pending :class:`Notification` in the same unit of work as the
 change that caused it (an urgent alert, a due check-in), so nothing is lost if the mail server is
-down. :func:`deliver_due` then sends what is due, one message per transaction; a failure is
-recorded (``attempts``, ``last_error``) and the message is tried again later, waiting longer each
-time (:func:`retry_delay`).
+down. :func:`deliver_due` (the outbox loop, ``resurface notify run``) then sends what is due, one
+message per transaction; an urgent alert's message is also sent at once by a background job
+(:func:`deliver_message`, run by whichever process runs jobs). A failure is recorded
+(``attempts``, ``last_error``) and the message is tried again later, waiting longer each time
+(:func:`retry_delay`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from resurface.domain.alerts import ClinicAlert
-from resurface.domain.messages import Notification, NotificationKind, NotificationStatus
+from resurface.domain.messages import UNSENT, Notification, NotificationKind, NotificationStatus
 from resurface.domain.people import Clinic, Role
 from resurface.services.context import Context
 from resurface.services.ports import Mailer, UnitOfWork
@@ -125,20 +127,53 @@ def deliver_due(
         due = uow.notifications.ready_to_send(now, limit)
     sent = failed = 0
     for notification in due:
-        with uow_factory() as uow:
-            claimed = uow.notifications.claim(notification.id, now, now + SENDING_LEASE)
-            uow.commit()
-        if not claimed:
-            continue  # another sender (the CLI loop or another web worker) has it
-        outcome = _attempt(mailer, sender, notification, now)
-        with uow_factory() as uow:
-            uow.notifications.save_delivery(outcome)
-            uow.commit()
+        outcome = deliver(uow_factory, mailer, sender, notification, now)
+        if outcome is None:
+            continue  # another sender (the loop, a job, another web process) has it
         if outcome.status is NotificationStatus.SENT:
             sent += 1
         else:
             failed += 1
     return DeliveryReport(sent, failed)
+
+
+def deliver(
+    uow_factory: Callable[[], UnitOfWork],
+    mailer: Mailer,
+    sender: str,
+    notification: Notification,
+    now: dt.datetime,
+) -> Notification | None:
+    """Claim one due message, send it and record how it went; None when it is not due (sent
+    already, waiting for its retry) or another sender has it."""
+    with uow_factory() as uow:
+        claimed = uow.notifications.claim(notification.id, now, now + SENDING_LEASE)
+        uow.commit()
+    if not claimed:
+        return None
+    outcome = _attempt(mailer, sender, notification, now)
+    with uow_factory() as uow:
+        uow.notifications.save_delivery(outcome)
+        uow.commit()
+    return outcome
+
+
+DELIVER_MESSAGE = "deliver_message"
+"""The background job that sends one message at once (an urgent alert's)."""
+
+
+def deliver_message(ctx: Context, notification_id: int) -> None:
+    """The job: send one message now, through the same delivery as the outbox loop. A message
+    sent already (or withdrawn, or waiting for its retry, or held by another sender) is left as
+    it is; a failure is recorded on the message and retried by the loop, not by the job. Without
+    a mail server the message waits in the outbox."""
+    if ctx.mailer is None:
+        return
+    with ctx.uow() as uow:
+        message = uow.notifications.get(notification_id)
+    if message is None or message.status not in UNSENT:
+        return
+    deliver(ctx.uow, ctx.mailer, ctx.mail_sender, message, ctx.clock.now())
 
 
 def _attempt(

@@ -24,6 +24,11 @@ class SqlNotifications(Repository):
     def add(self, record: Notification) -> Notification:
         return replace(record, id=self._insert(notifications, values_of(record)))
 
+    def get(self, notification_id: int) -> Notification | None:
+        query = select(notifications).where(notifications.c.id == notification_id)
+        row = self.connection.execute(query).first()
+        return _notification(row) if row is not None else None
+
     def ready_to_send(self, at: dt.datetime, limit: int = 50) -> list[Notification]:
         """Pending ones, and failed ones whose retry time has come (any clinic: the outbox)."""
         query = (

@@ -1,13 +1,14 @@
-"""Results reports sent to patients, listed per patient within the clinic."""
+"""Results reports sent to patients: listed per patient within the clinic, those still being
+prepared found for the catch-up, and each finished once."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from resurface.domain.results_report import SentReport
+from resurface.domain.results_report import ReportStatus, SentReport
 from resurface.storage.repositories._base import Repository, values_of
 from resurface.storage.tables import sent_results_reports as sent
 
@@ -15,6 +16,11 @@ from resurface.storage.tables import sent_results_reports as sent
 class SqlSentReports(Repository):
     def add(self, record: SentReport) -> SentReport:
         return replace(record, id=self._insert(sent, values_of(record)))
+
+    def get(self, clinic_id: int, report_id: int) -> SentReport | None:
+        query = select(sent).where(sent.c.clinic_id == clinic_id, sent.c.id == report_id)
+        row = self.connection.execute(query).first()
+        return _sent(row) if row is not None else None
 
     def for_patient(self, clinic_id: int, patient_id: int) -> list[SentReport]:
         query = (
@@ -24,6 +30,37 @@ class SqlSentReports(Repository):
         )
         return [_sent(row) for row in self.connection.execute(query)]
 
+    def preparing(self, limit: int) -> list[tuple[int, int]]:
+        """(clinic, report) of the reports still being prepared, oldest first (any clinic)."""
+        query = (
+            select(sent.c.clinic_id, sent.c.id)
+            .where(sent.c.status == ReportStatus.PREPARING.value)
+            .order_by(sent.c.id)
+            .limit(limit)
+        )
+        return [(row.clinic_id, row.id) for row in self.connection.execute(query)]
+
+    def finish(self, record: SentReport) -> bool:
+        """Record how a report being prepared ended (sent, or not sent and why); False when it
+        is no longer being prepared (another run of its job finished it first)."""
+        result = self.connection.execute(
+            update(sent)
+            .where(
+                sent.c.clinic_id == record.clinic_id,
+                sent.c.id == record.id,
+                sent.c.status == ReportStatus.PREPARING.value,
+            )
+            .values(
+                status=record.status.value,
+                recipient=record.recipient,
+                pdf_sha256=record.pdf_sha256,
+                notification_id=record.notification_id,
+                sent_at=record.sent_at,
+                reason=record.reason,
+            )
+        )
+        return result.rowcount == 1
+
 
 def _sent(row: Any) -> SentReport:
     return SentReport(
@@ -31,8 +68,11 @@ def _sent(row: Any) -> SentReport:
         clinic_id=row.clinic_id,
         patient_id=row.patient_id,
         sent_by=row.sent_by,
-        sent_at=row.sent_at,
+        requested_at=row.requested_at,
         recipient=row.recipient,
+        status=ReportStatus(row.status),
         pdf_sha256=row.pdf_sha256,
         notification_id=row.notification_id,
+        sent_at=row.sent_at,
+        reason=row.reason,
     )

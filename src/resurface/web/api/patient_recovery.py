@@ -17,7 +17,7 @@ from resurface.web.api.schemas.patient_recovery import (
 )
 from resurface.web.deps import ContextDep, IdempotencyKey
 from resurface.web.errors import problem
-from resurface.web.patient_link import PATIENT_HEADERS, wake_outbox
+from resurface.web.patient_link import PATIENT_HEADERS
 from resurface.web.security import CSRF_HEADER, client_address, tokens_match
 
 router = APIRouter(tags=["patient recovery"])
@@ -114,8 +114,6 @@ def _send(
         fields = [{"field": p.field, "message": p.message} for p in error.problems]
         detail = "; ".join(f"{p.field}: {p.message}" for p in error.problems)
         return problem(422, "Invalid input", detail, _INSTANCE, errors=fields)
-    if submitted.queued_notifications:
-        wake_outbox(request)
     out = SubmittedOut(
         checkin=PatientCheckInOut.of(submitted.result), duplicate=submitted.duplicate
     )

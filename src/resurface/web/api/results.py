@@ -66,7 +66,9 @@ def results_report_pdf(
 def send_results_report(
     ctx: ContextDep, session: CheckedSessionDep, patient_id: int
 ) -> SentReportOut:
-    """E-mail the patient's version through the outbox (a link to it on the patient's page)."""
+    """E-mail the patient's version through the outbox (a link to it on the patient's page):
+    answers at once with the report ``preparing``; a background job draws it and queues the
+    e-mail (``sent``), or says why it could not (``not_sent`` and ``reason``)."""
     return SentReportOut.of(results_report.send_report(ctx, session.actor, patient_id))
 
 

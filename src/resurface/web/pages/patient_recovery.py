@@ -19,7 +19,7 @@ from resurface.services.recovery import checkins, link_limits, links
 from resurface.services.recovery.checkins import Answers
 from resurface.web.deps import CheckedSessionDep, ContextDep, SessionDep
 from resurface.web.pages.render import page
-from resurface.web.patient_link import PATIENT_HEADERS, wake_outbox
+from resurface.web.patient_link import PATIENT_HEADERS
 from resurface.web.security import CSRF_FIELD, client_address, tokens_match
 
 router = APIRouter()
@@ -181,7 +181,7 @@ async def checkin_sent(request: Request, ctx: ContextDep, through: Through) -> R
             photo=data or None,
             request_key=values["request_key"],
         )
-        submitted = checkins.submit_checkin(
+        checkins.submit_checkin(
             ctx, token, answers, source=client_address(request), session_id=through.session_id
         )
     except Throttled as error:
@@ -198,8 +198,6 @@ async def checkin_sent(request: Request, ctx: ContextDep, through: Through) -> R
             errors=error.by_field(),
             through=through,
         )
-    if submitted.queued_notifications:
-        wake_outbox(request)
     return RedirectResponse(f"{through.base}?sent=1#result", status_code=303)
 
 
