@@ -224,6 +224,14 @@ def _shared_region(before: Frame, after: Frame, transform: FloatArray) -> tuple[
     )
 
 
+#: Both face photos share one set of regions only when, after the landmark transform, their
+#: landmarks lie this close (median, mm): repeat captures of one face differed by 0.27-0.40 mm
+#: (face-mesh jitter); a head turned between the photos moves the landmarks nearer the camera
+#: against the others by millimetres, which a similarity cannot map, and each photo then keeps
+#: its own regions. This project's choice, from those figures.
+SHARED_REGIONS_MAX_MEDIAN_MM = 1.0
+
+
 def _shared_face_regions(before: Frame, after: Frame, transform: FloatArray) -> tuple[Frame, Frame]:
     """Both face photos measured in one set of regions: drawn from the mean of the two photos'
     landmarks (the after photo's mapped into the before photo by ``transform``) and mapped back
@@ -232,13 +240,18 @@ def _shared_face_regions(before: Frame, after: Frame, transform: FloatArray) -> 
     Each photo's own face mesh places a region's edges to within a few pixels, which moved the
     regions' skin area by 2-7 % between repeat captures of the same face, and every metric that
     is a share of the region (density, spot area, tone) with it. With one set of regions both
-    photos measure the same skin, each in its own pixels.
+    photos measure the same skin, each in its own pixels. When the landmarks differ by more than
+    mesh jitter (:data:`SHARED_REGIONS_MAX_MEDIAN_MM`: the pose changed), each photo keeps its own.
     """
-    if before.landmarks_px is None or after.landmarks_px is None:
+    if before.landmarks_px is None or after.landmarks_px is None or before.px_per_mm is None:
         return before, after
     to_before = _full_resolution(transform, before.scale, after.scale)
+    mapped = _apply(to_before, after.landmarks_px)
+    apart_mm = np.linalg.norm(mapped - before.landmarks_px, axis=1) / before.px_per_mm
+    if float(np.median(apart_mm)) > SHARED_REGIONS_MAX_MEDIAN_MM:
+        return before, after
     to_after = cv2.invertAffineTransform(to_before)
-    mean = 0.5 * (before.landmarks_px + _apply(to_before, after.landmarks_px))
+    mean = 0.5 * (before.landmarks_px + mapped)
     return (
         replace(before, shapes=face_regions(mean)),
         replace(after, shapes=face_regions(_apply(to_after, mean))),
