@@ -49,7 +49,7 @@ from resurface.imaging.regions import (
     whole_region,
 )
 from resurface.imaging.scale import px_per_mm_from_iris
-from resurface.imaging.texture import band_pass, ita_map, mean_std, robust_std
+from resurface.imaging.texture import band_pass, flattened, ita_map, mean_std, robust_std
 from resurface.imaging.wrinkles import wrinkle_map
 
 __all__ = [
@@ -76,7 +76,7 @@ RegionSpec = Literal["auto", "whole"] | RegionShape | Sequence[Sequence[float]]
 #: The version of the measuring method. Stored measurements and comparisons are kept under it:
 #: raise it when a change to imaging/ changes the numbers, and stored comparisons of the earlier
 #: version are computed again by the background jobs.
-ANALYSIS_VERSION = "2026.12.1"
+ANALYSIS_VERSION = "2026.12.2"
 
 #: Analysis resolution: lines 0.25 mm wide are 2.5 px wide, the smallest a Hessian resolves well.
 DEFAULT_ANALYSIS_PX_PER_MM = 10.0
@@ -138,9 +138,10 @@ class RegionMetrics:
     wrinkle_density : float
         Line length per cm² (per 100 px² when no scale).
     texture_roughness : float
-        Robust standard deviation of band-passed L* (0.3-1.5 mm), L* units.
+        Robust standard deviation of band-passed L* (0.3-1.5 mm) of the skin, L* units.
     tone_evenness : float
-        Standard deviation of ITA° over the region, degrees; 0 is perfectly even tone.
+        Standard deviation of ITA° over the region with the illumination field removed
+        (:func:`resurface.imaging.texture.flattened`), degrees; 0 is perfectly even tone.
     """
 
     a_star_mean: float
@@ -631,9 +632,7 @@ def _feature_maps(
     # Non-skin (hair, card, background) is filled with typical skin lightness so its edges do
     # not read as lines or spots.
     fill_l = float(np.median(l_star[union_box]))
-    fill_b = float(np.median(b_star[union_box]))
     l_filled = np.where(skin_box, l_star, fill_l).astype(np.float32)
-    b_filled = np.where(skin_box, b_star, fill_b).astype(np.float32)
     # Distance (mm) from the nearest pixel that is not measured skin: the shading at the edge of
     # hair, lips, lids and the face is one-sided, but within the filters' reach (3.5 σ of the
     # coarsest line scale, about 2 mm) it still reads as lines and dots.
@@ -665,6 +664,12 @@ def _feature_maps(
         return out
 
     centroids = spots.centroids_px + np.array([x0, y0], np.float32)
+    # Texture and tone are means over the measured skin only (normalised convolution), and tone
+    # is read with the illumination field removed: shading is the room's light, not the skin.
+    weight = skin_box.astype(np.float32)
+    texture = band_pass(l_star, px_per_mm=ppmm, weight=weight)
+    l_flat = flattened(l_star, weight, px_per_mm=ppmm)
+    ita = ita_map(l_flat, b_star, px_per_mm=ppmm, weight=weight)
     return _Maps(
         lab=lab,
         erythema=erythema_index_map(linear),
@@ -673,8 +678,8 @@ def _feature_maps(
         spot_centroids=centroids,
         wrinkle_length=np.asarray(full(wrinkles.length_px, 0.0), np.float32),
         hair=np.asarray(full(wrinkles.hair, False), bool),
-        texture=np.asarray(full(band_pass(l_filled, px_per_mm=ppmm), 0.0), np.float32),
-        ita=np.asarray(full(ita_map(l_filled, b_filled, px_per_mm=ppmm), 0.0), np.float32),
+        texture=np.asarray(full(texture, 0.0), np.float32),
+        ita=np.asarray(full(ita, 0.0), np.float32),
     )
 
 

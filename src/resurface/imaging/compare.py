@@ -45,7 +45,7 @@ from resurface.imaging.calibration import (
 )
 from resurface.imaging.colour import lab_from_linear, linear_from_srgb8
 from resurface.imaging.errors import EmptyRegion
-from resurface.imaging.regions import RegionShape, skin_mask
+from resurface.imaging.regions import RegionShape, face_regions, skin_mask
 
 __all__ = ["Comparison", "RegionChange", "align_similarity", "compare"]
 
@@ -162,6 +162,8 @@ def compare(
             before, before_rgb, after, after_rgb, transform, analysis_px_per_mm
         )
         transform, alignment = _transform(before, after, face=face)
+    if face and alignment == "landmarks":
+        before, after = _shared_face_regions(before, after, transform)
     cal_before = calibrate_from_grey_card(before.rgb, px_per_mm=before.work_px_per_mm)
     cal_after = calibrate_from_grey_card(after.rgb, px_per_mm=after.work_px_per_mm)
     normalisation = "grey_card"
@@ -219,6 +221,40 @@ def _shared_region(before: Frame, after: Frame, transform: FloatArray) -> tuple[
     return (
         replace(before, shapes=tuple(shapes_before), required=True),
         replace(after, shapes=tuple(shapes_after), required=True),
+    )
+
+
+#: Both face photos share one set of regions only when, after the landmark transform, their
+#: landmarks lie this close (median, mm): repeat captures of one face differed by 0.27-0.40 mm
+#: (face-mesh jitter); a head turned between the photos moves the landmarks nearer the camera
+#: against the others by millimetres, which a similarity cannot map, and each photo then keeps
+#: its own regions. This project's choice, from those figures.
+SHARED_REGIONS_MAX_MEDIAN_MM = 1.0
+
+
+def _shared_face_regions(before: Frame, after: Frame, transform: FloatArray) -> tuple[Frame, Frame]:
+    """Both face photos measured in one set of regions: drawn from the mean of the two photos'
+    landmarks (the after photo's mapped into the before photo by ``transform``) and mapped back
+    into the after photo.
+
+    Each photo's own face mesh places a region's edges to within a few pixels, which moved the
+    regions' skin area by 2-7 % between repeat captures of the same face, and every metric that
+    is a share of the region (density, spot area, tone) with it. With one set of regions both
+    photos measure the same skin, each in its own pixels. When the landmarks differ by more than
+    mesh jitter (:data:`SHARED_REGIONS_MAX_MEDIAN_MM`: the pose changed), each photo keeps its own.
+    """
+    if before.landmarks_px is None or after.landmarks_px is None or before.px_per_mm is None:
+        return before, after
+    to_before = _full_resolution(transform, before.scale, after.scale)
+    mapped = _apply(to_before, after.landmarks_px)
+    apart_mm = np.linalg.norm(mapped - before.landmarks_px, axis=1) / before.px_per_mm
+    if float(np.median(apart_mm)) > SHARED_REGIONS_MAX_MEDIAN_MM:
+        return before, after
+    to_after = cv2.invertAffineTransform(to_before)
+    mean = 0.5 * (before.landmarks_px + mapped)
+    return (
+        replace(before, shapes=face_regions(mean)),
+        replace(after, shapes=face_regions(_apply(to_after, mean))),
     )
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
 from skimage import data
 
-from resurface.imaging.compare import compare
+from resurface.imaging.analysis import prepare_frame
+from resurface.imaging.compare import _shared_face_regions, compare
 from resurface.imaging.overlay import comparison_overlay_png
+from tests.support.faces import recapture
 from tests.support.phantoms import PhantomSpec, capture, render_phantom
 
 
@@ -89,3 +93,35 @@ def test_each_photo_is_measured_as_analyze_measures_it() -> None:
         base = float(getattr(region.before, metric))
         assert abs(value) <= 0.01 * max(abs(base), 1e-9) or abs(value) < 1e-9, (name, value, base)
     assert region.change["spot_count"] == 0
+
+
+def test_two_captures_of_one_face_are_measured_in_the_same_regions() -> None:
+    # Each photo's own face mesh moved the regions by a few pixels (their skin area by 2-7 %):
+    # both photos now share one set of regions, mapped into each photo.
+    face = cv2.resize(data.astronaut(), None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+    later = recapture(face, rotation_deg=2.0, zoom=1.03, shift_px=(12.0, -8.0))
+    result = compare(face, later)
+    matrix = result.transform.astype(np.float64)
+    for before, after in zip(
+        result.before.maps.outlines_px, result.after.maps.outlines_px, strict=True
+    ):
+        mapped = after.astype(np.float64) @ matrix[:, :2].T + matrix[:, 2]
+        assert np.abs(mapped - before).max() < 0.5
+
+
+def test_a_head_turned_between_the_photos_keeps_each_photos_own_regions() -> None:
+    face = cv2.resize(data.astronaut(), None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+    frame = prepare_frame(face)
+    assert frame.landmarks_px is not None and frame.px_per_mm is not None
+    identity = np.array([[1, 0, 0], [0, 1, 0]], np.float32)
+    rng = np.random.default_rng(0)
+    jitter = rng.normal(0.0, 0.2 * frame.px_per_mm, frame.landmarks_px.shape)
+    jittered = replace(frame, landmarks_px=(frame.landmarks_px + jitter).astype(np.float32))
+    assert _shared_face_regions(frame, jittered, identity)[1] is not jittered
+    # Turned: the landmarks of one half of the face 3 mm further along than the other half.
+    centre = float(np.median(frame.landmarks_px[:, 0]))
+    turned_px = frame.landmarks_px.copy()
+    turned_px[turned_px[:, 0] > centre, 0] += 3.0 * frame.px_per_mm
+    turned = replace(frame, landmarks_px=turned_px)
+    kept_before, kept_after = _shared_face_regions(frame, turned, identity)
+    assert kept_before is frame and kept_after is turned
