@@ -88,7 +88,7 @@ def test_the_stage_filter_finds_the_patients_stage_of_puts_there(runtime: Runtim
         uow.patients.add(_patient(clinic, "Stage", "Consulted"))
         uow.commit()
     with runtime.context.uow() as uow:
-        everyone, total = uow.patients.listing(clinic, "", None, window, 0, 200)
+        everyone, total = uow.patients.listing(clinic, "", None, window, 0, 200, 1000)
         assert total == made + 3
         expected = {
             stage: sorted(
@@ -97,7 +97,7 @@ def test_the_stage_filter_finds_the_patients_stage_of_puts_there(runtime: Runtim
             for stage in Stage
         }
         for stage in Stage:
-            found, count = uow.patients.listing(clinic, "", stage, window, 0, 200)
+            found, count = uow.patients.listing(clinic, "", stage, window, 0, 200, 1000)
             assert sorted(r.patient.id for r in found) == expected[stage], stage
             assert count == len(expected[stage])
     assert all(expected[stage] for stage in Stage)  # every stage was reached
@@ -119,7 +119,7 @@ def test_search_finds_words_anywhere_in_a_name_ignoring_accents_and_case(
 
     def search(words: str) -> list[str]:
         with runtime.context.uow() as uow:
-            rows, total = uow.patients.listing(clinic, words, None, window, 0, 50)
+            rows, total = uow.patients.listing(clinic, words, None, window, 0, 50, 1000)
         assert total == len(rows)
         return _names(rows)
 
@@ -146,10 +146,12 @@ def test_the_list_pages_and_counts_in_sql(runtime: Runtime) -> None:
             uow.patients.add(_patient(clinic, "Paged", f"Person {n:02d}"))
         uow.commit()
     with runtime.context.uow() as uow:
-        first, total = uow.patients.listing(clinic, "paged", None, window, 0, 5)
-        last, _ = uow.patients.listing(clinic, "paged", None, window, 10, 5)
-        beyond, again = uow.patients.listing(clinic, "paged", None, window, 15, 5)
+        first, total = uow.patients.listing(clinic, "paged", None, window, 0, 5, 100)
+        last, _ = uow.patients.listing(clinic, "paged", None, window, 10, 5, 100)
+        beyond, again = uow.patients.listing(clinic, "paged", None, window, 15, 5, 100)
+        _, stopped = uow.patients.listing(clinic, "paged", None, window, 0, 5, 8)
     assert total == again == 11
+    assert stopped == 8  # counted no further than asked
     assert _names(first) == [f"Paged Person {n:02d}" for n in range(5)]
     assert _names(last) == ["Paged Person 10"] and beyond == []
 

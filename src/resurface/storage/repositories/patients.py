@@ -154,13 +154,15 @@ class SqlPatients(Repository):
         window: StageWindow,
         offset: int,
         limit: int,
+        count_most: int,
     ) -> tuple[list[PatientRow], int]:
         # The recovering are few (the last days' sessions): counted by the last session's day.
         recovering = stage is Stage.RECOVERING
         conditions = self.conditions(clinic_id, search, stage, window, series_index=not recovering)
-        total = self.connection.execute(
-            select(func.count()).select_from(patients).where(*conditions)
-        ).scalar_one()
+        # Counted only as far as ``count_most``: the count reads as many index entries as the
+        # pages it can lead to, not the whole clinic.
+        matching = select(patients.c.id).where(*conditions).limit(count_most).subquery()
+        total = self.connection.execute(select(func.count()).select_from(matching)).scalar_one()
         # The page's query does not offer the series index: the page is found by walking the
         # patients in name order (or, for the few recovering, by the day of their last
         # session), not by sorting a whole stage. SQLite keeps no statistics to see that.
