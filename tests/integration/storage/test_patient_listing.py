@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select
 
 from resurface.bootstrap import Runtime
 from resurface.domain.chart import PlanStatus, TreatmentSession
@@ -177,3 +179,32 @@ def test_a_name_search_is_served_by_an_index(runtime: Runtime) -> None:
             plan = "\n".join(r[0] for r in connection.exec_driver_sql(f"EXPLAIN {sql}").all())
             assert "ix_patients_name_trigrams" in plan, plan
         assert connection.execute(query).scalars().all() == [north.patient.id]
+
+
+def test_a_search_finding_few_on_sqlite_reads_them_by_its_index_not_walking_every_name(
+    runtime: Runtime,
+) -> None:
+    """SQLite has no statistics: left to itself it walks the name index for the list's order and
+    tests every patient against the search; when the count found few, the page sorts the few."""
+    if runtime.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's planner chooses from its statistics")
+    north = seed_clinic(runtime.context.uow, "north", TODAY)
+    window = stage_window(TODAY, runtime.context.rules)
+    ran: list[tuple[str, Any]] = []
+
+    def keep(_c: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
+        ran.append((statement, parameters))
+
+    with runtime.context.uow() as uow:
+        connection = uow.patients.connection
+        event.listen(connection, "before_cursor_execute", keep)
+        for words in ("tester", "te"):
+            ran.clear()
+            rows, total = uow.patients.listing(north.clinic.id, words, None, window, 0, 25, 1001)
+            assert total == len(rows) == 1
+            [(page, parameters)] = [(s, p) for s, p in ran if "ORDER BY" in s]
+            rows_of_plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {page}", parameters)
+            plan = "\n".join(str(row[-1]) for row in rows_of_plan)
+            assert "ix_patients_clinic_name" not in plan, (words, plan)
+            assert "TEMP B-TREE FOR ORDER BY" in plan, (words, plan)
+        event.remove(connection, "before_cursor_execute", keep)

@@ -74,6 +74,9 @@ def _series(row: Any) -> SeriesFacts:
     )
 
 
+_FEW = 1000
+"""Matches few enough to sort (see ``SqlPatients._name_order``)."""
+
 _ID_CHUNK = 500
 """Ids per ``IN (…)``: only the few rows a page shows are looked up by id, in chunks, so no
 query ever binds a parameter per patient of the clinic."""
@@ -170,12 +173,22 @@ class SqlPatients(Repository):
         query = (
             select(patients)
             .where(*paged)
-            .order_by(patients.c.family_name, patients.c.given_name, patients.c.id)
+            .order_by(*self._name_order(sort_the_found=search_words(search) != [] and total < _FEW))
             .offset(offset)
             .limit(limit)
         )
         rows = [PatientRow(_patient(r), _series(r)) for r in self.connection.execute(query)]
         return rows, int(total)
+
+    def _name_order(self, *, sort_the_found: bool) -> list[ColumnElement[Any]]:
+        """Family name, given name, id. SQLite, which keeps no statistics, walks its name index
+        for that order and tests each patient against the search, which passes the whole clinic
+        when few names match; when the count found few, the order is written so that no index
+        serves it: the few are read by the search's own index and sorted."""
+        p = patients.c
+        if sort_the_found and self.connection.dialect.name == "sqlite":
+            return [p.family_name + "", p.given_name, p.id]
+        return [p.family_name, p.given_name, p.id]
 
     def conditions(
         self,
