@@ -300,6 +300,7 @@ class FakePatients(_Repository):
         window: StageWindow,
         offset: int,
         limit: int,
+        count_most: int,
     ) -> tuple[list[PatientRow], int]:
         """What the SQL listing answers, worked out one patient at a time."""
         facts = self._series_facts(clinic_id)
@@ -313,7 +314,7 @@ class FakePatients(_Repository):
                 continue
             if stage is None or _stage(series, window) is stage:
                 rows.append(PatientRow(patient, series))
-        return rows[offset : offset + limit], len(rows)
+        return rows[offset : offset + limit], min(len(rows), count_most)
 
     def by_ids(self, clinic_id: int, patient_ids: Collection[int]) -> dict[int, Patient]:
         return {

@@ -20,23 +20,36 @@ class Page(Generic[T]):
     total: int
     page: int
     per_page: int
+    more: bool = False
+    """The list goes on past ``total``: it was counted only that far (a long list is counted
+    as far as its pages can be followed from this one, not to its end)."""
 
     @property
     def pages(self) -> int:
+        """The pages counted (with ``more``, there are others after them)."""
         return max(1, ceil(self.total / self.per_page))
 
+    @property
+    def next(self) -> int | None:
+        """The next page's number, if there is one."""
+        return self.page + 1 if self.page < self.pages or self.more else None
+
     def links(self, ends: int = 3, around: int = 2) -> list[int | None]:
-        """The page numbers to link to: the first and last ``ends``, and ``around`` either side
-        of this one; None where numbers are left out. A list of 4,000 pages shows 13 links,
+        """The page numbers to link to: the first and last ``ends`` (the last only if the list
+        was counted to its end), and ``around`` either side of this one; None where numbers are
+        left out, and at the end of a list that goes on. A list of 4,000 pages shows 13 links,
         not 4,000."""
-        wanted = {*range(1, ends + 1), *range(self.pages - ends + 1, self.pages + 1)}
-        wanted |= set(range(self.page - around, self.page + around + 1))
+        wanted = set(range(1, ends + 1)) | set(range(self.page - around, self.page + around + 1))
+        if not self.more:
+            wanted |= set(range(self.pages - ends + 1, self.pages + 1))
         shown = sorted(n for n in wanted if 1 <= n <= self.pages)
         found: list[int | None] = []
         for n in shown:
             if found and found[-1] is not None and n > found[-1] + 1:
                 found.append(None)
             found.append(n)
+        if self.more:
+            found.append(None)
         return found
 
 

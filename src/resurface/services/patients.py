@@ -25,6 +25,11 @@ if TYPE_CHECKING:
     from resurface.services.context import Context
 
 
+LIST_COUNT_AHEAD = 1000
+"""How far past the page's first row the list is counted: a clinic of 100,000 reads "more than
+1,000 patients" on its first page (40 pages of 25 to follow), not a count of every patient."""
+
+
 @dataclass(frozen=True)
 class PatientQuery:
     text: str = ""
@@ -66,7 +71,8 @@ def stage_window(today: dt.date, rules: RuleBase) -> StageWindow:
 
 def list_patients(ctx: Context, actor: Actor, query: PatientQuery) -> Page[PatientSummary]:
     """One page of the clinic's patients; the storage finds, counts and pages them (by name,
-    stage and search words) so the work follows the page, not the size of the clinic."""
+    stage and search words) so the work follows the page, not the size of the clinic: the
+    count stops ``LIST_COUNT_AHEAD`` past the page's first row (``Page.more``)."""
     require(actor, Permission.VIEW_PATIENT_LIST)
     if len(query.text) > 100:
         raise InvalidInput("q", "search text is longer than 100 characters")
@@ -77,13 +83,16 @@ def list_patients(ctx: Context, actor: Actor, query: PatientQuery) -> Page[Patie
         require(actor, Permission.VIEW_CHART)  # a stage is a clinical fact
     today = ctx.clock.today()
     with ctx.uow() as uow:
+        offset = (query.page - 1) * query.per_page
+        counted_most = offset + LIST_COUNT_AHEAD
         rows, total = uow.patients.listing(
             actor.clinic_id,
             query.text,
             query.stage,
             stage_window(today, ctx.rules),
-            (query.page - 1) * query.per_page,
+            offset,
             query.per_page,
+            count_most=counted_most + 1,
         )
         summaries = tuple(
             _summary(row.patient, stage_for(row.series, today, ctx.rules), row.series)
@@ -95,7 +104,8 @@ def list_patients(ctx: Context, actor: Actor, query: PatientQuery) -> Page[Patie
         at = ctx.clock.now()
         audit.record(uow, actor, "patient_list", "patient", "*", detail=detail, at=at)
         uow.commit()
-        return Page(summaries, total, query.page, query.per_page)
+        more = total > counted_most
+        return Page(summaries, min(total, counted_most), query.page, query.per_page, more)
 
 
 def _contact(patient: Patient) -> Patient:

@@ -159,8 +159,10 @@ class Patients(Protocol):
         window: StageWindow,
         offset: int,
         limit: int,
+        count_most: int,
     ) -> tuple[list[PatientRow], int]:
-        """One page of the clinic's patients by family name, given name, id, and how many match.
+        """One page of the clinic's patients by family name, given name, id, and how many match
+        (counted no further than ``count_most``).
         Every word of ``search`` (``domain.people.search_words``) must be in the given or family
         name, anywhere if it is ``SEARCH_WORD_MIN`` long or longer, else at its start; ``stage``,
         if given, is the stage ``domain.journey.stage_of`` gives on ``window.today``."""

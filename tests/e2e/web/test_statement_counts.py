@@ -147,3 +147,25 @@ def test_today_shows_the_first_of_each_long_list_and_counts_the_rest(
     assert len(home["alerts"]) == len(home["checkins_due"]) == len(home["sessions_due"]) == 50
     assert 'Check-ins due <span class="count">(60)</span>' in page
     assert "and 10 more, due more recently" in page
+
+
+def test_a_long_list_is_counted_as_far_as_its_pages_go_and_then_says_more(
+    runtime: Runtime,
+) -> None:
+    today = dt.datetime.now(dt.UTC).date()
+    north = seed_clinic(runtime.context.uow, "north")
+    grow(runtime.engine, north.clinic.id, north.patient.id, 1100, today)
+    app = create_app(runtime.settings, runtime)
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        sign_in(client, north.usernames[Role.CLINICIAN])
+        first = client.get("/patients").text
+        listed = client.get("/api/v1/patients").json()
+        further = client.get("/patients?page=41").text
+        end = client.get("/api/v1/patients", params={"page": 41}).json()
+    assert "More than 1,000 patients" in first
+    assert 'href="/patients?q=&stage=&page=2" rel="next">Next</a>' in first
+    assert (listed["total"], listed["pages"], listed["more"]) == (1000, 40, True)
+    # From page 41 the count reaches the end of the list: the whole clinic, and a last page.
+    assert (end["total"], end["pages"], end["more"]) == (1101, 45, False)
+    assert "1,101 patients" in further and ">45</a>" in further
+    assert len(end["items"]) == 25

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select
 
 from resurface.bootstrap import Runtime
 from resurface.domain.chart import PlanStatus, TreatmentSession
@@ -88,7 +90,7 @@ def test_the_stage_filter_finds_the_patients_stage_of_puts_there(runtime: Runtim
         uow.patients.add(_patient(clinic, "Stage", "Consulted"))
         uow.commit()
     with runtime.context.uow() as uow:
-        everyone, total = uow.patients.listing(clinic, "", None, window, 0, 200)
+        everyone, total = uow.patients.listing(clinic, "", None, window, 0, 200, 1000)
         assert total == made + 3
         expected = {
             stage: sorted(
@@ -97,7 +99,7 @@ def test_the_stage_filter_finds_the_patients_stage_of_puts_there(runtime: Runtim
             for stage in Stage
         }
         for stage in Stage:
-            found, count = uow.patients.listing(clinic, "", stage, window, 0, 200)
+            found, count = uow.patients.listing(clinic, "", stage, window, 0, 200, 1000)
             assert sorted(r.patient.id for r in found) == expected[stage], stage
             assert count == len(expected[stage])
     assert all(expected[stage] for stage in Stage)  # every stage was reached
@@ -119,7 +121,7 @@ def test_search_finds_words_anywhere_in_a_name_ignoring_accents_and_case(
 
     def search(words: str) -> list[str]:
         with runtime.context.uow() as uow:
-            rows, total = uow.patients.listing(clinic, words, None, window, 0, 50)
+            rows, total = uow.patients.listing(clinic, words, None, window, 0, 50, 1000)
         assert total == len(rows)
         return _names(rows)
 
@@ -146,10 +148,12 @@ def test_the_list_pages_and_counts_in_sql(runtime: Runtime) -> None:
             uow.patients.add(_patient(clinic, "Paged", f"Person {n:02d}"))
         uow.commit()
     with runtime.context.uow() as uow:
-        first, total = uow.patients.listing(clinic, "paged", None, window, 0, 5)
-        last, _ = uow.patients.listing(clinic, "paged", None, window, 10, 5)
-        beyond, again = uow.patients.listing(clinic, "paged", None, window, 15, 5)
+        first, total = uow.patients.listing(clinic, "paged", None, window, 0, 5, 100)
+        last, _ = uow.patients.listing(clinic, "paged", None, window, 10, 5, 100)
+        beyond, again = uow.patients.listing(clinic, "paged", None, window, 15, 5, 100)
+        _, stopped = uow.patients.listing(clinic, "paged", None, window, 0, 5, 8)
     assert total == again == 11
+    assert stopped == 8  # counted no further than asked
     assert _names(first) == [f"Paged Person {n:02d}" for n in range(5)]
     assert _names(last) == ["Paged Person 10"] and beyond == []
 
@@ -175,3 +179,32 @@ def test_a_name_search_is_served_by_an_index(runtime: Runtime) -> None:
             plan = "\n".join(r[0] for r in connection.exec_driver_sql(f"EXPLAIN {sql}").all())
             assert "ix_patients_name_trigrams" in plan, plan
         assert connection.execute(query).scalars().all() == [north.patient.id]
+
+
+def test_a_search_finding_few_on_sqlite_reads_them_by_its_index_not_walking_every_name(
+    runtime: Runtime,
+) -> None:
+    """SQLite has no statistics: left to itself it walks the name index for the list's order and
+    tests every patient against the search; when the count found few, the page sorts the few."""
+    if runtime.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's planner chooses from its statistics")
+    north = seed_clinic(runtime.context.uow, "north", TODAY)
+    window = stage_window(TODAY, runtime.context.rules)
+    ran: list[tuple[str, Any]] = []
+
+    def keep(_c: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
+        ran.append((statement, parameters))
+
+    with runtime.context.uow() as uow:
+        connection = uow.patients.connection
+        event.listen(connection, "before_cursor_execute", keep)
+        for words in ("tester", "te"):
+            ran.clear()
+            rows, total = uow.patients.listing(north.clinic.id, words, None, window, 0, 25, 1001)
+            assert total == len(rows) == 1
+            [(page, parameters)] = [(s, p) for s, p in ran if "ORDER BY" in s]
+            rows_of_plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {page}", parameters)
+            plan = "\n".join(str(row[-1]) for row in rows_of_plan)
+            assert "ix_patients_clinic_name" not in plan, (words, plan)
+            assert "TEMP B-TREE FOR ORDER BY" in plan, (words, plan)
+        event.remove(connection, "before_cursor_execute", keep)

@@ -61,3 +61,17 @@ def test_a_long_list_links_to_its_ends_and_the_pages_near_this_one() -> None:
     assert Page((), total=100, page=1, per_page=25).links() == [1, 2, 3, 4]
     assert Page((), total=250, page=2, per_page=25).links() == [1, 2, 3, 4, None, 8, 9, 10]
     assert Page((), total=0, page=1, per_page=25).links() == [1]
+
+
+def test_a_list_counted_only_so_far_links_on_without_a_last_page() -> None:
+    counted: Page[int] = Page((), total=1000, page=1, per_page=25, more=True)
+    assert counted.pages == 40 and counted.next == 2
+    assert counted.links() == [1, 2, 3, None]  # no last page: the list goes on
+    further: Page[int] = Page((), total=2000, page=41, per_page=25, more=True)
+    assert further.links() == [1, 2, 3, None, 39, 40, 41, 42, 43, None]
+    assert further.next == 42
+
+
+def test_the_last_page_of_a_list_counted_to_its_end_has_no_next() -> None:
+    assert Page((), total=100, page=4, per_page=25).next is None
+    assert Page((), total=100, page=3, per_page=25).next == 4

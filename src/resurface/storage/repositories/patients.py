@@ -11,6 +11,7 @@ from sqlalchemy import (
     Select,
     and_,
     case,
+    exists,
     func,
     literal_column,
     or_,
@@ -73,6 +74,9 @@ def _series(row: Any) -> SeriesFacts:
         Modality(row.last_modality) if row.last_modality else None,
     )
 
+
+_FEW = 1000
+"""Matches few enough to sort (see ``SqlPatients._name_order``)."""
 
 _ID_CHUNK = 500
 """Ids per ``IN (…)``: only the few rows a page shows are looked up by id, in chunks, so no
@@ -154,13 +158,32 @@ class SqlPatients(Repository):
         window: StageWindow,
         offset: int,
         limit: int,
+        count_most: int,
     ) -> tuple[list[PatientRow], int]:
         # The recovering are few (the last days' sessions): counted by the last session's day.
         recovering = stage is Stage.RECOVERING
-        conditions = self.conditions(clinic_id, search, stage, window, series_index=not recovering)
-        total = self.connection.execute(
-            select(func.count()).select_from(patients).where(*conditions)
-        ).scalar_one()
+        # Counted only as far as ``count_most``: the count reads as many index entries as the
+        # pages it can lead to, not the whole clinic.
+        phrase = self._phrase(search)
+        if phrase:
+            # SQLite: the name index's hits one by one, each patient looked up by id, until
+            # there are enough (as a list of every hit, a common name's hits were all read).
+            rowid: ColumnElement[int] = literal_column("patient_names.rowid")
+            apart = self.conditions(clinic_id, search, stage, window, phrase_apart=True)
+            patient = exists().where(patients.c.id == rowid, *apart)
+            matching = (
+                select(rowid)
+                .select_from(_SQLITE_NAMES)
+                .where(_match(phrase), patient)
+                .limit(count_most)
+                .subquery()
+            )
+        else:
+            conditions = self.conditions(
+                clinic_id, search, stage, window, series_index=not recovering
+            )
+            matching = select(patients.c.id).where(*conditions).limit(count_most).subquery()
+        total = self.connection.execute(select(func.count()).select_from(matching)).scalar_one()
         # The page's query does not offer the series index: the page is found by walking the
         # patients in name order (or, for the few recovering, by the day of their last
         # session), not by sorting a whole stage. SQLite keeps no statistics to see that.
@@ -168,12 +191,22 @@ class SqlPatients(Repository):
         query = (
             select(patients)
             .where(*paged)
-            .order_by(patients.c.family_name, patients.c.given_name, patients.c.id)
+            .order_by(*self._name_order(sort_the_found=search_words(search) != [] and total < _FEW))
             .offset(offset)
             .limit(limit)
         )
         rows = [PatientRow(_patient(r), _series(r)) for r in self.connection.execute(query)]
         return rows, int(total)
+
+    def _name_order(self, *, sort_the_found: bool) -> list[ColumnElement[Any]]:
+        """Family name, given name, id. SQLite, which keeps no statistics, walks its name index
+        for that order and tests each patient against the search, which passes the whole clinic
+        when few names match; when the count found few, the order is written so that no index
+        serves it: the few are read by the search's own index and sorted."""
+        p = patients.c
+        if sort_the_found and self.connection.dialect.name == "sqlite":
+            return [p.family_name + "", p.given_name, p.id]
+        return [p.family_name, p.given_name, p.id]
 
     def conditions(
         self,
@@ -183,11 +216,14 @@ class SqlPatients(Repository):
         window: StageWindow,
         *,
         series_index: bool = True,
+        phrase_apart: bool = False,
     ) -> list[ColumnElement[bool]]:
         """The ``WHERE`` of the listing (the tests read its query plan); without
         ``series_index`` the stage's terms are written so that no index on the series serves
-        them (the last session's day still can)."""
-        conditions = [patients.c.clinic_id == clinic_id, *self._matching(search)]
+        them (the last session's day still can); with ``phrase_apart``, without SQLite's
+        full-text phrase (``_phrase``), which the caller matches itself."""
+        matching = self._matching(search, phrase_apart=phrase_apart)
+        conditions = [patients.c.clinic_id == clinic_id, *matching]
         if stage is not None:
             conditions.append(_at_stage(stage, window, _Series(series_index)))
         return conditions
@@ -203,7 +239,15 @@ class SqlPatients(Repository):
             found.update((row.id, _patient(row)) for row in self.connection.execute(query))
         return found
 
-    def _matching(self, search: str) -> list[ColumnElement[bool]]:
+    def _phrase(self, search: str) -> str:
+        """SQLite's full-text query for the long words of ``search`` (empty if none, and on
+        PostgreSQL)."""
+        if self.connection.dialect.name != "sqlite":
+            return ""
+        long_words = [w for w in search_words(search) if len(w) >= SEARCH_WORD_MIN]
+        return " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
+
+    def _matching(self, search: str, *, phrase_apart: bool = False) -> list[ColumnElement[bool]]:
         """One condition per word of ``search``, each served by an index."""
         conditions: list[ColumnElement[bool]] = []
         long_words = []
@@ -216,17 +260,21 @@ class SqlPatients(Repository):
         if not long_words:
             return conditions
         if self.connection.dialect.name == "sqlite":
-            phrase = " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
-            hits: Select[Any] = (
-                select(literal_column("rowid"))
-                .select_from(_SQLITE_NAMES)
-                .where(literal_column("patient_names").op("MATCH")(phrase))
-            )
-            conditions.append(patients.c.id.in_(hits))
+            if not phrase_apart:
+                hits: Select[Any] = (
+                    select(literal_column("rowid"))
+                    .select_from(_SQLITE_NAMES)
+                    .where(_match(self._phrase(search)))
+                )
+                conditions.append(patients.c.id.in_(hits))
         else:
             both: ColumnElement[str] = literal_column("(given_key || ' ' || family_key)")
             conditions.extend(both.like(f"%{_escaped(w)}%", escape="\\") for w in long_words)
         return conditions
+
+
+def _match(phrase: str) -> ColumnElement[bool]:
+    return literal_column("patient_names").op("MATCH")(phrase)
 
 
 def _escaped(word: str) -> str:

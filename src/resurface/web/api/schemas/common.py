@@ -48,11 +48,21 @@ class Page(BaseModel, Generic[T]):
     page: int
     per_page: int
     pages: int
+    more: bool = Field(
+        default=False,
+        description="The list goes on past `total` and `pages`: a long list is counted only "
+        "as far as its pages can be followed from this one (the patient list: 1,000 rows past "
+        "the page's first).",
+    )
 
     @classmethod
     def of(cls, found: paging.Page[Any], items: list[T]) -> Page[T]:
         """The page ``found`` by a use case, its items already in their API shape."""
-        pages = found.pages
         return cls(
-            items=items, total=found.total, page=found.page, per_page=found.per_page, pages=pages
+            items=items,
+            total=found.total,
+            page=found.page,
+            per_page=found.per_page,
+            pages=found.pages,
+            more=found.more,
         )
