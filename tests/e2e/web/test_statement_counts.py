@@ -26,13 +26,16 @@ from tests.support.population import grow
 
 class Statements:
     """Counts the statements the engine sends (SQLAlchemy's cursor event) for requests: not
-    those of the app's background job worker (its own thread, on SQLite)."""
+    those of the app's background job worker (its own thread, on SQLite) nor of its background
+    loops (the lease, the outbox, audit checkpoints: ``asyncio.to_thread`` threads), which may
+    run while a request is counted."""
 
     def __init__(self) -> None:
         self.count = 0
 
     def __call__(self, *_args: Any) -> None:
-        if threading.current_thread().name != JOB_THREAD:
+        name = threading.current_thread().name
+        if name != JOB_THREAD and not name.startswith("asyncio_"):
             self.count += 1
 
 
@@ -67,10 +70,15 @@ def _counts(client: TestClient, statements: Statements, pages: dict[str, str]) -
     found = {}
     for name, path in pages.items():
         client.get(path)  # warm: a first request may set up what later ones reuse
-        before = statements.count
-        response = client.get(path)
-        assert response.status_code == 200, (name, response.status_code, response.text[:300])
-        found[name] = statements.count - before
+        runs = []
+        # The least of two: a time window of a limit or a sign-in rolling over between two
+        # requests adds a statement now and then; what grows with the data shows in both.
+        for _ in range(2):
+            before = statements.count
+            response = client.get(path)
+            assert response.status_code == 200, (name, response.status_code, response.text[:300])
+            runs.append(statements.count - before)
+        found[name] = min(runs)
     return found
 
 
