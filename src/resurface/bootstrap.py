@@ -119,6 +119,11 @@ class Runtime:
             return "files"
         return "reachable" if photos.reachable() else "unreachable"
 
+    def synced_once(self) -> AbstractContextManager[None]:
+        """A bulk load (the demo) whose commits are synced to the disk once, at its end, on
+        SQLite (``storage.database.synced_once``); the clinic's own writes sync each commit."""
+        return database.synced_once(self.engine)
+
     def dispose(self) -> None:
         if self.jobs is not None and not isinstance(self.jobs, TableJobQueue):
             self.jobs.dispose()

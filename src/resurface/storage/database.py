@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +38,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+
+
+@contextmanager
+def synced_once(engine: Engine) -> Iterator[None]:
+    """For a bulk load on SQLite (the fictional demo): its commits are not each synced to the
+    disk (``synchronous=NORMAL`` in WAL mode: a power cut during the load may lose its last
+    commits, never the database's consistency), and a checkpoint syncs them all at the end.
+    Connections made afterwards sync every commit again. Does nothing on PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+
+    def unsynced(dbapi_connection: Any, *_: object) -> None:
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+    event.listen(engine, "checkout", unsynced)
+    try:
+        yield
+    finally:
+        event.remove(engine, "checkout", unsynced)
+        engine.dispose()  # the load's connections go; new ones get synchronous=FULL
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(FULL)")
 
 
 def alembic_config(url: str) -> Config:
