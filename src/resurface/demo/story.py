@@ -365,6 +365,8 @@ class _Story:
                 continue  # patients have checked in on every booked day up to yesterday
             answers = self._answers(appointment, course, session.performed_on, demo, latest=latest)
             ctx = self._ctx(_at(appointment.due_on, 19, 30))
+            if answers.red_flags:  # an urgent alert, whose e-mail may be a job of its own:
+                self.photo_jobs.wait()  # it waits for the next photo's turn, never joins this one
             checkins.submit_checkin(ctx, issued.token, answers, source=SOURCE)
 
     def _answers(
