@@ -1,6 +1,8 @@
 """How long ``resurface demo load`` takes on a fresh SQLite database: the command as a user runs
 it (a new process, imports included), after ``resurface db upgrade``, in a temporary folder
-removed at the end. Prints the time and writes ``bench/results/demo_load.json``."""
+removed at the end. Prints the time, the CPU time and the machine's load average (other work on a
+shared machine stretches the wall clock, hardly the CPU time) and writes
+``bench/results/demo_load.json``."""
 
 from __future__ import annotations
 
@@ -52,12 +54,17 @@ def _children_cpu() -> float:
 
 
 def run() -> None:
+    load_before = os.getloadavg()[0]
     runs = [_once() for _ in range(RUNS)]
+    load = (round(load_before, 1), round(os.getloadavg()[0], 1))
     median = statistics.median(wall for wall, _ in runs)
     cpu = statistics.median(used for _, used in runs)
     print(f"\n`resurface demo load` on a fresh SQLite database: median {median:.1f} s "
-          f"of {RUNS} runs, {cpu:.1f} s of CPU")  # fmt: skip
+          f"of {RUNS} runs, {cpu:.1f} s of CPU "
+          f"(load average {load[0]}, then {load[1]})")  # fmt: skip
     RESULTS.parent.mkdir(exist_ok=True)
-    payload = {"machine": platform.platform(), "runs_s": [round(w, 1) for w, _ in runs],
-               "median_s": round(median, 1), "cpu_s": round(cpu, 1)}  # fmt: skip
+    payload = {"machine": platform.platform(), "cores": os.cpu_count(),
+               "runs_s": [round(w, 1) for w, _ in runs], "median_s": round(median, 1),
+               "cpu_s": round(cpu, 1), "cpu_runs_s": [round(c, 1) for _, c in runs],
+               "load_average_before_after": load}  # fmt: skip
     RESULTS.write_text(json.dumps(payload, indent=2) + "\n")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import redis
 from sqlalchemy import Engine
@@ -35,9 +36,11 @@ from resurface.storage.job_table import KEEP_FINISHED, TableJobQueue
 from resurface.storage.leases import Lease, holder_name
 from resurface.storage.photo_slots import PhotoSlots
 from resurface.storage.photo_store import FilePhotoStore, S3Address, S3PhotoStore
-from resurface.storage.procrastinate_queue import ProcrastinateJobQueue
 from resurface.storage.repositories import redis_limits
 from resurface.storage.unit_of_work import SqlUnitOfWork
+
+if TYPE_CHECKING:  # procrastinate and psycopg load only on PostgreSQL (0.2 s at every start)
+    from resurface.storage.procrastinate_queue import ProcrastinateJobQueue
 
 BACKGROUND_LEASE = "background"
 """The lease whose holder runs the deployment's background work (``web.background``)."""
@@ -116,8 +119,13 @@ class Runtime:
             return "files"
         return "reachable" if photos.reachable() else "unreachable"
 
+    def synced_once(self) -> AbstractContextManager[None]:
+        """A bulk load (the demo) whose commits are synced to the disk once, at its end, on
+        SQLite (``storage.database.synced_once``); the clinic's own writes sync each commit."""
+        return database.synced_once(self.engine)
+
     def dispose(self) -> None:
-        if isinstance(self.jobs, ProcrastinateJobQueue):
+        if self.jobs is not None and not isinstance(self.jobs, TableJobQueue):
             self.jobs.dispose()
         self.engine.dispose()
         if self.limits is not None:
@@ -156,6 +164,8 @@ def build(settings: Settings) -> Runtime:
 def job_queue(settings: Settings, engine: Engine) -> TableJobQueue | ProcrastinateJobQueue:
     """PostgreSQL: procrastinate; SQLite: the ``jobs`` table."""
     if engine.dialect.name == "postgresql":
+        from resurface.storage.procrastinate_queue import ProcrastinateJobQueue
+
         return ProcrastinateJobQueue(
             settings.sqlalchemy_url, job_names.JOBS, catch_up=job_names.CATCH_UP
         )
@@ -177,7 +187,7 @@ def run_worker(
     ctx = runtime.context
     job_names.catch_up(ctx)
     queue = runtime.jobs
-    if isinstance(queue, ProcrastinateJobQueue):
+    if queue is not None and not isinstance(queue, TableJobQueue):  # procrastinate
         queue.work(lambda name, args: job_names.run_job(ctx, name, args), concurrency=concurrency)
         return
     assert queue is not None

@@ -19,7 +19,9 @@ def load(ctx: typer.Context) -> None:
     from resurface.demo import story as demo
 
     context: CliContext = ctx.obj
-    report = demo.load_demo(context.runtime.context)
+    # The demo's 470 commits are synced to the disk once, when it is loaded (on SQLite).
+    with context.runtime.synced_once():
+        report = demo.load_demo(context.runtime.context)
     if report.created:
         typer.echo(f"demo loaded: {report.clinics} clinics, {report.patients} patients")
     else:

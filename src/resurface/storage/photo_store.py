@@ -15,14 +15,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import boto3
-import botocore.config
-import botocore.exceptions
+from typing import TYPE_CHECKING, Any
 
 from resurface.services.errors import PhotoFileMissing, Unavailable
 from resurface.services.ports import StoredFile
+
+if TYPE_CHECKING:
+    import botocore.exceptions
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 _INCOMING = ".incoming-"
@@ -156,6 +155,8 @@ class S3PhotoStore:
             )
 
     def get(self, key: str) -> bytes:
+        import botocore.exceptions  # boto3 and botocore load only where a bucket is used
+
         with self._answering():
             try:
                 answer = self.client.get_object(Bucket=self.address.bucket, Key=self._object(key))
@@ -168,6 +169,8 @@ class S3PhotoStore:
     def exists(self, key: str) -> bool:
         if not _KEY.match(key):
             return False
+        import botocore.exceptions
+
         with self._answering():
             try:
                 self.client.head_object(Bucket=self.address.bucket, Key=self._object(key))
@@ -222,6 +225,8 @@ class S3PhotoStore:
 
     @contextmanager
     def _answering(self) -> Iterator[None]:
+        import botocore.exceptions
+
         try:
             yield
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
@@ -242,6 +247,9 @@ def _not_found(error: botocore.exceptions.ClientError) -> bool:
 
 def _client(address: S3Address) -> Any:
     """A client for the store; connects on first use, and retries what S3 says to retry."""
+    import boto3  # loaded here: a deployment without a bucket never needs it (0.15 s)
+    import botocore.config
+
     return boto3.session.Session().client(
         "s3",
         endpoint_url=address.endpoint_url or None,
