@@ -4,7 +4,9 @@ The demo clinics are loaded into a temporary SQLite database (and a throw-away P
 when a server is reachable); then, in this process, the web app answers the five reads of the
 concurrency bench (Today, the patient list, a name search, a chart page and the chart API),
 signed in as ``harbour.nurse``, ``RESURFACE_BENCH_REQUESTS`` times each (default 200) after a
-warm-up, one after another through httpx's ASGI transport (no sockets, no background loops).
+warm-up, through httpx's ASGI transport (no sockets, no background loops): one after another,
+then 16 at a time (the routes run in the app's worker threads, as in the server, so readers
+commit together).
 CPU time is the process's (``time.process_time``, every thread: the route's worker thread and
 the client), which depends far less than wall clock on what else the machine is doing; each
 figure is the lowest of five rounds. The statements are those the engine sends (SQLAlchemy's
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import cProfile
+import itertools
 import json
 import os
 import platform
@@ -46,6 +49,7 @@ RESULTS = Path(__file__).parent / "results" / "request_cost.json"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 WARM_UP = 20
 ROUNDS = 5
+AT_ONCE = 16
 
 
 def _requests() -> int:
@@ -86,11 +90,20 @@ def _settings(place: dict[str, str]) -> Settings:
 
 
 class Statements:
+    """Counts the statements sent, from any thread (``next`` of a counter is atomic)."""
+
     def __init__(self) -> None:
-        self.count = 0
+        self._sent = itertools.count()
+        self._looks = 0
 
     def __call__(self, *_args: Any) -> None:
-        self.count += 1
+        next(self._sent)
+
+    @property
+    def count(self) -> int:
+        sent = next(self._sent) - self._looks  # each look takes a number too
+        self._looks += 1
+        return sent
 
 
 async def _sign_in(http: httpx.AsyncClient) -> dict[str, str]:
@@ -113,18 +126,19 @@ async def _sign_in(http: httpx.AsyncClient) -> dict[str, str]:
 
 
 async def _measure(
-    http: httpx.AsyncClient, statements: Statements, path: str, times: int
+    http: httpx.AsyncClient, statements: Statements, path: str, times: int, at_once: int = 1
 ) -> dict[str, float]:
-    """CPU and wall time per request: the lowest of ``ROUNDS`` rounds (another process on the
-    same cores slows a round down; none makes one faster), and the statements per request."""
+    """CPU and wall time per request, ``at_once`` requests in flight: the lowest of ``ROUNDS``
+    rounds (another process on the same cores slows a round down; none makes one faster), and
+    the statements per request."""
     for _ in range(WARM_UP):
         assert (await http.get(path)).status_code == 200, path
     cpu, wall, before_count = [], [], statements.count
-    each = max(1, times // ROUNDS)
+    per_loop = max(1, times // ROUNDS // at_once)
+    each = per_loop * at_once
     for _ in range(ROUNDS):
         before_cpu, before_wall = time.process_time(), time.perf_counter()
-        for _ in range(each):
-            await http.get(path)
+        await _round(http, path, per_loop, at_once)
         cpu.append((time.process_time() - before_cpu) / each)
         wall.append((time.perf_counter() - before_wall) / each)
     return {
@@ -134,7 +148,22 @@ async def _measure(
     }
 
 
-async def _reads(place: dict[str, str], profile: str | None) -> dict[str, dict[str, float]]:
+async def _round(http: httpx.AsyncClient, path: str, per_loop: int, at_once: int) -> None:
+    """``at_once`` closed loops of ``per_loop`` requests each (the app runs its routes in
+    worker threads, as the server does)."""
+
+    async def loop() -> None:
+        for _ in range(per_loop):
+            assert (await http.get(path)).status_code == 200, path
+
+    await asyncio.gather(*(loop() for _ in range(at_once)))
+
+
+Cost = dict[str, float]
+"""CPU ms, wall ms and statements per request."""
+
+
+async def _reads(place: dict[str, str], profile: str | None) -> dict[str, dict[str, Cost]]:
     runtime = bootstrap.build(_settings(place))
     statements = Statements()
     event.listen(runtime.engine, "before_cursor_execute", statements)
@@ -146,10 +175,12 @@ async def _reads(place: dict[str, str], profile: str | None) -> dict[str, dict[s
             if profile is not None:
                 await _profile(http, statements, reads[profile])
                 return {}
-            return {
-                name: await _measure(http, statements, path, _requests())
-                for name, path in reads.items()
-            }
+            found = {}
+            for name, path in reads.items():
+                alone = await _measure(http, statements, path, _requests())
+                crowd = await _measure(http, statements, path, _requests(), AT_ONCE)
+                found[name] = {"one at a time": alone, f"{AT_ONCE} at a time": crowd}
+            return found
     finally:
         runtime.dispose()
 
@@ -163,8 +194,8 @@ async def _profile(http: httpx.AsyncClient, statements: Statements, path: str) -
     async def inline(*args: Any, **kwargs: Any) -> Any:
         return args[0](*args[1:], **kwargs)
 
-    fastapi.routing.run_in_threadpool = inline  # type: ignore[assignment]
-    fastapi.dependencies.utils.run_in_threadpool = inline  # type: ignore[assignment]
+    setattr(fastapi.routing, "run_in_threadpool", inline)  # noqa: B010
+    setattr(fastapi.dependencies.utils, "run_in_threadpool", inline)  # noqa: B010
     await _measure(http, statements, path, 5)
     profiler = cProfile.Profile()
     profiler.enable()
@@ -176,7 +207,7 @@ async def _profile(http: httpx.AsyncClient, statements: Statements, path: str) -
 
 
 def run(profile: str | None = None) -> None:
-    results: dict[str, dict[str, dict[str, float]]] = {}
+    results: dict[str, dict[str, dict[str, Cost]]] = {}
     with _places() as places:
         for name, place in places.items():
             results[name] = asyncio.run(_reads(place, profile))
@@ -194,14 +225,18 @@ def run(profile: str | None = None) -> None:
     RESULTS.write_text(json.dumps(document, indent=2) + "\n")
 
 
-def _print(results: dict[str, dict[str, dict[str, float]]]) -> None:
+def _print(results: dict[str, dict[str, dict[str, Cost]]]) -> None:
     print(f"\nWhat one read costs ({_requests()} requests each, in process), per request")
-    print(f"{'database':<11}{'read':<14}{'CPU ms':>8}{'wall ms':>9}{'statements':>12}")
+    print(f"{'':<25}{'one at a time':^30}{f'{AT_ONCE} at a time':^30}")
+    print(f"{'database':<11}{'read':<14}" + f"{'CPU ms':>10}{'wall ms':>9}{'statements':>11}" * 2)
     for backend, reads in results.items():
         for read, cell in reads.items():
             print(
-                f"{backend:<11}{read:<14}{cell['cpu_ms']:>8}{cell['wall_ms']:>9}"
-                f"{cell['statements']:>12}"
+                f"{backend:<11}{read:<14}"
+                + "".join(
+                    f"{part['cpu_ms']:>10}{part['wall_ms']:>9}{part['statements']:>11}"
+                    for part in cell.values()
+                )
             )
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
