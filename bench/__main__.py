@@ -16,7 +16,8 @@ def main() -> None:
         sys.path.insert(0, root)
     for name in MODULES:
         module = importlib.import_module(f"bench.{name}")
-        module.run()
+        if hasattr(module, "run"):  # bench.databases is a helper, not a bench
+            module.run()
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from resurface.services.results_report import ResultsReport
 from resurface.services.sign_in_throttle import Throttle
 from resurface.storage import backup, database
 from resurface.storage.audit_anchor import FileAuditAnchor
+from resurface.storage.audit_group import AuditGroupCommit
 from resurface.storage.job_table import KEEP_FINISHED, TableJobQueue
 from resurface.storage.leases import Lease, holder_name
 from resurface.storage.photo_slots import PhotoSlots
@@ -137,8 +138,11 @@ def build(settings: Settings) -> Runtime:
     anchor = FileAuditAnchor(settings.audit_folder)
     limits = redis_limits.client(settings.redis_url) if settings.redis_url else None
     queue = job_queue(settings, engine)
+    group = AuditGroupCommit(engine)
     context = Context(
-        units=lambda: SqlUnitOfWork(engine, audit_key=anchor.key(), limits=limits),
+        units=lambda: SqlUnitOfWork(
+            engine, audit_key=anchor.key(), limits=limits, audit_group=group
+        ),
         rules=load_rule_base(settings.protocols_dir),
         photos=photo_store(settings),
         links=LinkSigner(settings.secret_key, settings.public_url, settings.recovery_link_days),

@@ -20,6 +20,7 @@ from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient_audited, stage_for
 from resurface.services.ports import UnitOfWork
 from resurface.services.recovery.alerts import AlertInContext, in_context
+from resurface.services.scheduling.views import BookEntry, coming_visits_in
 from resurface.services.timeline import TimelineEntry, timeline_of
 
 if TYPE_CHECKING:
@@ -43,26 +44,42 @@ class ChartView:
 def read_chart(ctx: Context, actor: Actor, patient_id: int) -> ChartView:
     """The whole chart and the patient's stage today; the read is audited. The front desk reads
     it only under an open emergency access to this patient, and the event carries its reason."""
-    now = ctx.clock.now()
     with ctx.uow() as uow:
-        emergency = emergency_access(uow, actor, patient_id, now)
-        patient = find_patient_audited(uow, actor, patient_id)
-        if emergency is None:
-            action, detail = "chart_read", ""
-        else:
-            action, detail = "chart_read_break_glass", f"reason: {emergency.reason}"
-        audit.record(
-            uow, actor, action, "patient", patient.id, patient_id=patient.id, detail=detail, at=now
-        )
-        chart = uow.charts.chart(actor.clinic_id, patient.id)
-        facts = uow.patients.series(actor.clinic_id, patient.id)
-        stage = stage_for(facts, ctx.clock.today(), ctx.rules)
-        alerts = in_context(
-            uow.alerts.for_patient(actor.clinic_id, patient.id), chart, patient.phone
-        )
-        uses = photo_uses(uow.consents.photo_consents(actor.clinic_id, patient.id))
+        view = read_chart_in(uow, ctx, actor, patient_id)
         uow.commit()
-        return ChartView(patient, stage, chart, timeline_of(chart), alerts, emergency, uses)
+        return view
+
+
+def chart_page(
+    ctx: Context, actor: Actor, patient_id: int
+) -> tuple[ChartView, tuple[BookEntry, ...]]:
+    """The chart and the patient's coming visits, as the chart page shows them: both reads
+    audited, in one transaction (one commit of both events, not one each)."""
+    with ctx.uow() as uow:
+        view = read_chart_in(uow, ctx, actor, patient_id)
+        coming = coming_visits_in(uow, ctx, actor, patient_id, view.patient)
+        uow.commit()
+        return view, coming
+
+
+def read_chart_in(uow: UnitOfWork, ctx: Context, actor: Actor, patient_id: int) -> ChartView:
+    """:func:`read_chart` inside the caller's unit of work, which commits it."""
+    now = ctx.clock.now()
+    emergency = emergency_access(uow, actor, patient_id, now)
+    patient = find_patient_audited(uow, actor, patient_id)
+    if emergency is None:
+        action, detail = "chart_read", ""
+    else:
+        action, detail = "chart_read_break_glass", f"reason: {emergency.reason}"
+    audit.record(
+        uow, actor, action, "patient", patient.id, patient_id=patient.id, detail=detail, at=now
+    )
+    chart = uow.charts.chart(actor.clinic_id, patient.id)
+    facts = uow.patients.series(actor.clinic_id, patient.id)
+    stage = stage_for(facts, ctx.clock.today(), ctx.rules)
+    alerts = in_context(uow.alerts.for_patient(actor.clinic_id, patient.id), chart, patient.phone)
+    uses = photo_uses(uow.consents.photo_consents(actor.clinic_id, patient.id))
+    return ChartView(patient, stage, chart, timeline_of(chart), alerts, emergency, uses)
 
 
 def read_chart_record(ctx: Context, actor: Actor, kind: RecordKind, record_id: int) -> Record:
@@ -100,4 +117,12 @@ def read_photo_bytes(ctx: Context, actor: Actor, photo_id: int) -> tuple[Photo, 
     return record, ctx.photos.get(record.storage_key)
 
 
-__all__ = ["ChartView", "RecordKind", "read_chart", "read_chart_record", "read_record"]
+__all__ = [
+    "ChartView",
+    "RecordKind",
+    "chart_page",
+    "read_chart",
+    "read_chart_in",
+    "read_chart_record",
+    "read_record",
+]

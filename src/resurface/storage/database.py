@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
 if TYPE_CHECKING:  # Alembic loads only to migrate (0.3 s a command that does not need it)
@@ -15,18 +16,49 @@ if TYPE_CHECKING:  # Alembic loads only to migrate (0.3 s a command that does no
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+PING_AFTER_IDLE_S = 30.0
+"""A pooled PostgreSQL connection unused for this long is tried before it is handed out."""
+_RETURNED = "resurface.returned"
 
-def make_engine(url: str) -> Engine:
+
+def make_engine(url: str, *, ping_after_idle_s: float = PING_AFTER_IDLE_S) -> Engine:
     """An engine for ``url``; SQLite gets WAL mode, a full sync at each commit, enforced foreign
-    keys and a busy timeout."""
+    keys and a busy timeout. PostgreSQL's pooled connections are tried (one round trip) only
+    when they have been idle ``ping_after_idle_s``: a server restarted or a connection dropped
+    overnight is noticed before a request uses it, but a busy server's requests, which take a
+    connection for each unit of work, do not pay a round trip each time (SQLAlchemy's
+    ``pool_pre_ping`` would)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url)
+        event.listen(engine, "checkin", _note_returned)
+        event.listen(engine, "checkout", _ping_if_idle(ping_after_idle_s))
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _note_returned(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info[_RETURNED] = time.monotonic()
+
+
+def _ping_if_idle(idle_s: float) -> Any:
+    def ping(dbapi_connection: Any, record: Any, _proxy: object) -> None:
+        returned = record.info.get(_RETURNED)
+        if returned is None or time.monotonic() - returned < idle_s:
+            return  # new, or used a moment ago
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except Exception as error:  # any failure: the pool replaces the connection
+            raise exc.DisconnectionError(str(error)) from error
+
+    return ping
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:

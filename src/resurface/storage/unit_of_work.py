@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 from resurface.domain.audit import ChainKey
 from resurface.services.clock import Clock
 from resurface.services.ports import SignInFailures, Throttles
+from resurface.storage.audit_group import AuditGroupCommit
 from resurface.storage.repositories import (
     SqlAlerts,
     SqlAppointments,
@@ -44,7 +45,11 @@ class SqlUnitOfWork:
     """Rolls back unless ``commit`` was called; repositories share its one transaction.
 
     With ``limits`` (a Redis client, ``RESURFACE_REDIS_URL``) the limits' counts (``throttles``,
-    ``sign_in_failures``) live in Redis instead, outside the transaction."""
+    ``sign_in_failures``) live in Redis instead, outside the transaction.
+
+    With ``audit_group`` (one per engine and process) a unit of work that changed nothing but
+    recorded audit events (a read) has them written together with other readers' at commit
+    (``storage.audit_group``); one that changed anything writes them in its own transaction."""
 
     clinics: SqlClinics
     users: SqlUsers
@@ -77,8 +82,10 @@ class SqlUnitOfWork:
         clock: Clock | None = None,
         audit_key: ChainKey | None = None,
         limits: redis.Redis | None = None,
+        audit_group: AuditGroupCommit | None = None,
     ) -> None:
         self._engine = engine
+        self._audit_group = audit_group
         self._limits = limits
         self.clock = clock or Clock()
         self._audit_key = audit_key
@@ -87,6 +94,8 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         connection = self._engine.connect()
         connection.begin()
+        if self._audit_group is not None:
+            self._audit_group.begin(connection)
         self._connection = connection
         self.clinics = SqlClinics(connection)
         self.users = SqlUsers(connection)
@@ -131,13 +140,22 @@ class SqlUnitOfWork:
         self._connection = None
 
     def commit(self) -> None:
-        assert self._connection is not None, "commit outside the unit of work"
-        self.audit.flush()  # the audit lock is taken here, last, and held only to the commit
-        self._connection.commit()
-        self._connection.begin()
+        connection = self._connection
+        assert connection is not None, "commit outside the unit of work"
+        group = self._audit_group
+        if group is not None and self.audit.pending and group.only_read(connection):
+            group.commit(self.audit, connection)  # a read's events, with other readers'
+        else:
+            self.audit.flush()  # the audit lock is taken here, last, and held only to the commit
+            connection.commit()
+        connection.begin()
+        if group is not None:
+            group.begin(connection)
 
     def rollback(self) -> None:
         assert self._connection is not None, "rollback outside the unit of work"
         self.audit.forget()
         self._connection.rollback()
         self._connection.begin()
+        if self._audit_group is not None:
+            self._audit_group.begin(self._connection)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -22,7 +22,7 @@ from resurface.web.jobs import JobWorker
 from resurface.web.labels import field_label
 from resurface.web.limits import BodyLimit
 from resurface.web.pages import router as pages_router
-from resurface.web.security import security_headers
+from resurface.web.security import SecurityHeaders
 
 HERE = Path(__file__).parent
 
@@ -67,7 +67,7 @@ def create_app(settings: Settings, runtime: bootstrap.Runtime | None = None) -> 
     app.include_router(api_router)
     app.include_router(pages_router)
     errors.install(app)
-    app.middleware("http")(_security_headers(hsts=settings.environment != Environment.DEVELOPMENT))
+    app.add_middleware(SecurityHeaders, hsts=settings.environment != Environment.DEVELOPMENT)
     app.add_middleware(
         BodyLimit,
         body_bytes=settings.max_body_kb * 1024,
@@ -96,19 +96,3 @@ def words(code: object) -> str:
         if text in kind._value2member_map_:
             return str(kind(text).label)
     return text.replace("_", " ")
-
-
-_Middleware = Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]
-
-
-def _security_headers(*, hsts: bool) -> _Middleware:
-    async def add_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        headers = security_headers(scheme=request.url.scheme, path=request.url.path, hsts=hsts)
-        for name, value in headers.items():
-            response.headers.setdefault(name, value)
-        return response
-
-    return add_headers

@@ -6,6 +6,8 @@ import hmac
 import secrets
 
 from fastapi import Request, Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SESSION_COOKIE = "resurface_session"
 LOGIN_CSRF_COOKIE = "resurface_login_csrf"
@@ -40,6 +42,33 @@ def security_headers(*, scheme: str, path: str, hsts: bool) -> dict[str, str]:
     if hsts and scheme == "https":
         headers[HSTS_HEADER] = HSTS_VALUE
     return headers
+
+
+class SecurityHeaders:
+    """Adds :func:`security_headers` to every answer that does not set them itself. A plain
+    ASGI middleware: it touches only the start of the answer (Starlette's ``BaseHTTPMiddleware``
+    would hand each request and answer across a task and a stream)."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        hsts = self.hsts
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                scheme, path = scope["scheme"], scope["path"]
+                for name, value in security_headers(scheme=scheme, path=path, hsts=hsts).items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def tokens_match(expected: str | None, given: str | None) -> bool:

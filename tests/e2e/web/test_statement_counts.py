@@ -27,8 +27,8 @@ from tests.support.population import grow
 class Statements:
     """Counts the statements the engine sends (SQLAlchemy's cursor event) for requests: not
     those of the app's background job worker (its own thread, on SQLite) nor of its background
-    loops (the lease, the outbox, audit checkpoints: ``asyncio.to_thread`` threads), which may
-    run while a request is counted."""
+    loops (the lease renewed every few seconds, checkpoints), which run in asyncio's executor
+    threads (``asyncio_N``; the routes run in AnyIO's)."""
 
     def __init__(self) -> None:
         self.count = 0

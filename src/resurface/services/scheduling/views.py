@@ -118,26 +118,36 @@ def coming_visits(ctx: Context, actor: Actor, patient_id: int) -> tuple[BookEntr
     """The patient's visits from now on (booked, arrived or in treatment; the check-in days are
     the recovery's), with times, clinician and room: names only, so the front desk reads them
     on the patient's details and the clinician on the chart. The read is audited."""
-    require(actor, Permission.BOOK)
     with ctx.uow() as uow:
-        clinic = uow.clinics.get(actor.clinic_id)
-        if clinic is None:
-            raise NotFound("clinic", actor.clinic_id)
-        patient = uow.patients.get(clinic.id, patient_id)
-        if patient is None:
-            raise NotFound("patient", patient_id)
-        zone = ctx.clock.zone_of(clinic)
-        now = ctx.clock.now()
-        today = now.astimezone(zone).date()
-        coming = [
-            a for a in uow.appointments.for_patient(clinic.id, patient.id)
-            if a.active and a.kind is not AppointmentKind.CHECKIN
-            and (a.ends_at > now if a.ends_at is not None else a.due_on >= today)
-        ]  # fmt: skip
-        setup = load_setup(uow, clinic, zone) if coming else None
-        audit.record(uow, actor, "book_read", "patient", patient.id, patient_id=patient.id,
-                     detail="coming visits")  # fmt: skip
+        coming = coming_visits_in(uow, ctx, actor, patient_id)
         uow.commit()
+    return coming
+
+
+def coming_visits_in(
+    uow: UnitOfWork, ctx: Context, actor: Actor, patient_id: int, patient: Patient | None = None
+) -> tuple[BookEntry, ...]:
+    """:func:`coming_visits` inside the caller's unit of work, which commits it (the audit
+    event is recorded, not yet written). ``patient``: already read by the caller."""
+    require(actor, Permission.BOOK)
+    clinic = uow.clinics.get(actor.clinic_id)
+    if clinic is None:
+        raise NotFound("clinic", actor.clinic_id)
+    if patient is None or patient.id != patient_id or patient.clinic_id != clinic.id:
+        patient = uow.patients.get(clinic.id, patient_id)
+    if patient is None:
+        raise NotFound("patient", patient_id)
+    zone = ctx.clock.zone_of(clinic)
+    now = ctx.clock.now()
+    today = now.astimezone(zone).date()
+    coming = [
+        a for a in uow.appointments.for_patient(clinic.id, patient.id)
+        if a.active and a.kind is not AppointmentKind.CHECKIN
+        and (a.ends_at > now if a.ends_at is not None else a.due_on >= today)
+    ]  # fmt: skip
+    setup = load_setup(uow, clinic, zone) if coming else None
+    audit.record(uow, actor, "book_read", "patient", patient.id, patient_id=patient.id,
+                 detail="coming visits")  # fmt: skip
     if setup is None:
         return ()
     entries = [_entry(a, {patient.id: patient}, setup, zone) for a in coming]

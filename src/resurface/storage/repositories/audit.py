@@ -60,10 +60,21 @@ class SqlAuditTrail(Repository):
 
     def flush(self) -> None:
         """Chain and write the events recorded since the last flush, in one short section under
-        the head row's lock: take the lock, read the head, insert every event, move the head."""
-        if not self.pending:
-            return
+        the head row's lock."""
+        if self.pending:
+            self.write(self.take_pending())
+
+    def take_pending(self) -> list[AuditEntry]:
+        """The events recorded since the last flush, handed over to be written elsewhere
+        (``storage.audit_group``)."""
         entries, self.pending = self.pending, []
+        return entries
+
+    def write(self, entries: list[AuditEntry]) -> None:
+        """Chain and write ``entries``: take the head row's lock, read the head, insert every
+        event, move the head."""
+        if not entries:
+            return
         # the update takes the lock and hands back the head it wrote (one round trip, not two)
         head = self.connection.execute(
             update(audit_head)

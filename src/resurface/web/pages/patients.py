@@ -58,8 +58,7 @@ def _stage(value: str) -> Stage | None:
 
 @router.get("/patients/{patient_id:int}")
 def chart(request: Request, ctx: ContextDep, session: SessionDep, patient_id: int) -> Response:
-    view = charts.read_chart(ctx, session.actor, patient_id)
-    coming = views.coming_visits(ctx, session.actor, patient_id)
+    view, coming = charts.chart_page(ctx, session.actor, patient_id)
     now = ctx.clock.now()
     return page(
         request, "chart.html", session, view=view, coming=coming, today=ctx.clock.today(), now=now
