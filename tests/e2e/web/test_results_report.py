@@ -339,7 +339,9 @@ def test_sending_queues_one_message_and_the_patient_reads_the_report_as_sent(
     assert asked.status is ReportStatus.PREPARING and asked.pdf_sha256 is None
     html = client.get(base).text
     when = asked.requested_at.astimezone(ctx.clock.zone).strftime("%d %b %Y at %H:%M")
-    assert f"Being prepared for maria@example.org: sent by clinician of north on {when}" in html
+    assert (
+        f"Being prepared for maria@example.org: asked for by clinician of north on {when}" in html
+    )
     assert REFRESH in html  # the page looks again until it is sent
     (listed,) = client.get(f"/api/v1/patients/{treated.patient_id}/results/report/sent").json()
     assert (listed["status"], listed["pdf_sha256"], listed["sent_at"]) == ("preparing", None, None)
