@@ -29,7 +29,7 @@ import statistics
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -250,32 +250,40 @@ def run() -> None:
 
 
 def _print(results: dict[str, dict[int, dict[str, Any]]], sizes: list[int]) -> None:
-    names = list(next(iter(next(iter(results.values())).values()))["reads"])
-    header = f"{'read':<14}" + "".join(
-        f"{f'{backend[:6]} {size // 1000}k':>16}" for size in sizes for backend in results
-    )
     print("\nMedian server time, ms (SQL statements), per read and clinic size")
-    print(header)
-    for read in names:
-        cells = []
-        for size in sizes:
-            for backend in results:
-                cell = results[backend][size]["reads"][read]
-                cells.append(f"{cell['median_ms']:>9} ({cell['statements']:>3})")
-        print(f"{read:<14}" + "".join(f"{c:>16}" for c in cells))
+    _table(results, sizes, lambda _backend, c: f"{c['median_ms']:>9} ({c['statements']:>3})")
     # On a shared machine the wall clock also counts other programs' turns on the cores; CPU
     # time does not: the app's process, and PostgreSQL's backends serving it.
     for kind, key in (("Median", ""), ("Least", "least_")):
         print(f"\n{kind} CPU time, ms: the app's + the database server's (PostgreSQL)")
-        print(header)
-        for read in names:
-            cells = []
-            for size in sizes:
-                for backend in results:
-                    cell = results[backend][size]["reads"][read]
-                    db = f" + {cell[f'{key}db_cpu_ms']}" if backend != "SQLite" else ""
-                    cells.append(f"{cell[f'{key}cpu_ms']}{db}")
-            print(f"{read:<14}" + "".join(f"{c:>16}" for c in cells))
+        _table(results, sizes, lambda backend, c, k=key: _cpu(backend, c, k))
+
+
+def _cpu(backend: str, cell: dict[str, Any], key: str) -> str:
+    db = f" + {cell[f'{key}db_cpu_ms']}" if backend != "SQLite" else ""
+    return f"{cell[f'{key}cpu_ms']}{db}"
+
+
+def _table(
+    results: dict[str, dict[int, dict[str, Any]]],
+    sizes: list[int],
+    cell_text: Callable[[str, dict[str, Any]], str],
+) -> None:
+    """A row per read, a column per clinic size and database: ``cell_text(backend, cell)``."""
+    names = list(next(iter(next(iter(results.values())).values()))["reads"])
+    print(
+        f"{'read':<14}"
+        + "".join(
+            f"{f'{backend[:6]} {size // 1000}k':>16}" for size in sizes for backend in results
+        )
+    )
+    for read in names:
+        cells = [
+            cell_text(backend, results[backend][size]["reads"][read])
+            for size in sizes
+            for backend in results
+        ]
+        print(f"{read:<14}" + "".join(f"{c:>16}" for c in cells))
 
 
 if __name__ == "__main__":
