@@ -1362,6 +1362,15 @@ class FakePhotoMeasurements(_Repository):
             if f.clinic_id == clinic_id and f.photo_id in wanted
         }
 
+    def failures_because(self, reason: str) -> list[AnalysisFailure]:
+        failures = self._tables.analysis_failures.values()
+        return sorted((f for f in failures if f.reason == reason), key=lambda f: f.photo_id)
+
+    def forget_failure(self, clinic_id: int, photo_id: int) -> None:
+        failure = self._tables.analysis_failures.get(photo_id)
+        if failure is not None and failure.clinic_id == clinic_id:
+            del self._tables.analysis_failures[photo_id]
+
     def _clinical(self) -> list[Photo]:
         return [p for p in self._tables.photos.values() if p.is_clinical and not p.entered_in_error]
 

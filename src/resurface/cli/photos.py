@@ -31,7 +31,8 @@ def check(
 ) -> None:
     """Check that every photo record has its file, unchanged, and find files no record names.
 
-    Exits 1 when a file is missing or damaged, or an orphan is left in the store.
+    A photo found not measurable because its file was missing, whose file is back, is
+    measured again. Exits 1 when a file is missing or damaged, or an orphan is left in the store.
     """
     context: CliContext = ctx.obj
     report = check_photo_store(
@@ -49,6 +50,7 @@ def report_lines(report: PhotoStoreReport) -> list[str]:
     lines = [f"photo store: {report.files} files, {report.records} records name a file"]
     lines += [f"missing: {r.record_type} {r.record_id} names {r.key}" for r in report.missing]
     lines += [f"damaged: {r.record_type} {r.record_id}: {r.key}" for r in report.damaged]
+    lines += [f"measuring again: photo {i} (its file is back)" for i in report.measured_again]
     removed = {file.name for file in report.removed}
     lines += [
         f"orphan {'removed' if file.name in removed else 'kept'}: {file.name}"

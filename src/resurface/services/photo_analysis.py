@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import TypeVar
 
 from resurface.domain.chart import Photo
@@ -57,6 +57,7 @@ __all__ = [
     "analyse_photo",
     "compare_photos",
     "compare_series",
+    "measure_again_with_their_files_back",
     "measurement_of",
     "verdict_of",
     "with_face_fallback",
@@ -98,6 +99,27 @@ def analyse_photo(ctx: Context, clinic_id: int, photo_id: int) -> None:
             )
         uow.commit()
     ctx.jobs.defer(COMPARE_SERIES, clinic_id=clinic_id, patient_id=photo.patient_id)
+
+
+def measure_again_with_their_files_back(ctx: Context, intact: Collection[int]) -> list[int]:
+    """Photos found not measurable because their file was missing, whose file is back and
+    intact (``intact``: the photo ids the store check found whole): their failure is forgotten
+    (audited) and their analysis deferred again. The photo ids, in order."""
+    again: list[tuple[int, int]] = []
+    with ctx.uow() as uow:
+        for failure in uow.measurements.failures_because(str(PhotoFileMissing())):
+            photo = uow.charts.photo(failure.clinic_id, failure.photo_id)
+            if photo is None or photo.id not in intact:
+                continue
+            uow.measurements.forget_failure(photo.clinic_id, photo.id)
+            back = "its file is back in the store"
+            audit.record(uow, None, "measure_again", "photo", photo.id,
+                         patient_id=photo.patient_id, detail=back)  # fmt: skip
+            again.append((photo.clinic_id, photo.id))
+        uow.commit()
+    for clinic_id, photo_id in again:  # after the commit; lost to a crash, catch_up defers it
+        ctx.jobs.defer(ANALYSE_PHOTO, clinic_id=clinic_id, photo_id=photo_id)
+    return [photo_id for _clinic, photo_id in again]
 
 
 def _analysed(uow: UnitOfWork, clinic_id: int, photo_id: int) -> bool:

@@ -3,7 +3,9 @@
 A photo's bytes are written before the record naming them is committed (so an acknowledged
 upload always has its file). A crash or a refused upload in between leaves a file no record
 names: an *orphan*. The check lists orphans (and removes them when asked), and finds records
-whose file is *missing* or no longer matches its hash (*damaged*).
+whose file is *missing* or no longer matches its hash (*damaged*). A photo that could not be
+measured because its file was missing, and whose file is back and intact (restored from a backup,
+a store mounted again), is measured again.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from resurface.services.context import Context
+from resurface.services.photo_analysis import measure_again_with_their_files_back
 from resurface.services.ports import FileReference, StoredFile
 
 __all__ = ["PhotoStoreReport", "check_photo_store"]
@@ -29,6 +32,7 @@ class PhotoStoreReport:
     removed: tuple[StoredFile, ...]
     missing: tuple[FileReference, ...]
     damaged: tuple[FileReference, ...]
+    measured_again: tuple[int, ...] = ()
 
     @property
     def consistent(self) -> bool:
@@ -60,4 +64,9 @@ def check_photo_store(
     missing = tuple(r for r in references if r.key not in present)
     broken = {key for key in named & present if not ctx.photos.intact(key)}
     damaged = tuple(r for r in references if r.key in broken)
-    return PhotoStoreReport(len(stored), len(references), orphans, tuple(removed), missing, damaged)
+    whole = {r.record_id for r in references
+             if r.record_type == "photo" and r.key in present and r.key not in broken}  # fmt: skip
+    again = tuple(measure_again_with_their_files_back(ctx, whole))
+    return PhotoStoreReport(
+        len(stored), len(references), orphans, tuple(removed), missing, damaged, again
+    )

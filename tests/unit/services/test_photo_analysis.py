@@ -110,3 +110,33 @@ def test_a_photo_filed_under_another_region_is_compared_there(
     view = results.read_results(ctx, north.clinician, north.patient.id, chest.photo.id)
     assert view.after == photos.read_analysis(ctx, north.clinician, later.photo.id).photo
     assert view.measured is not None
+
+
+def test_a_photo_whose_file_comes_back_is_measured_again_after_the_store_check(
+    ctx: Context, db: FakeDatabase
+) -> None:
+    from resurface.services.photo_store_check import check_photo_store
+    from tests.support.fakes import FakePhotoStore
+
+    north = seed_clinic(db)
+    uploaded = photos.upload_photo(ctx, north.clinician, north.patient.id, "neck", _skin(7))
+    store = ctx.photos
+    assert isinstance(store, FakePhotoStore)
+    kept = store.blobs.pop(uploaded.photo.storage_key)  # the store's mount is gone
+    jobs.run_pending_jobs(ctx)
+    view = photos.read_analysis(ctx, north.clinician, uploaded.photo.id)
+    assert view.status is AnalysisStatus.NOT_MEASURABLE
+
+    assert check_photo_store(ctx).measured_again == ()  # still missing: nothing to measure
+    store.blobs[uploaded.photo.storage_key] = kept  # mounted again
+    report = check_photo_store(ctx)
+    assert report.measured_again == (uploaded.photo.id,) and report.consistent
+    assert _waiting(ctx) == [photo_analysis.ANALYSE_PHOTO]
+    jobs.run_pending_jobs(ctx)
+    view = photos.read_analysis(ctx, north.clinician, uploaded.photo.id)
+    assert view.status is AnalysisStatus.MEASURED and view.measurement is not None
+    assert check_photo_store(ctx).measured_again == ()  # measured: nothing more to do
+    events = [e.entry for e in db.state.audit if e.entry.action == "measure_again"]
+    assert [(e.record_id, e.patient_id) for e in events] == [
+        (str(uploaded.photo.id), north.patient.id)
+    ]

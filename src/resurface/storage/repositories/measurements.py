@@ -77,6 +77,22 @@ class SqlPhotoMeasurements(Repository):
             for row in self.connection.execute(query)
         }
 
+    def failures_because(self, reason: str) -> list[AnalysisFailure]:
+        table = photo_analysis_failures
+        query = select(table).where(table.c.reason == reason).order_by(table.c.photo_id)
+        return [
+            AnalysisFailure(
+                row.clinic_id, row.photo_id, row.failed_at, row.reason, row.analysis_version
+            )
+            for row in self.connection.execute(query)
+        ]
+
+    def forget_failure(self, clinic_id: int, photo_id: int) -> None:
+        table = photo_analysis_failures
+        self.connection.execute(
+            table.delete().where(table.c.clinic_id == clinic_id, table.c.photo_id == photo_id)
+        )
+
     def unanalysed(self, limit: int) -> list[tuple[int, int]]:
         measured = exists().where(photo_measurements.c.photo_id == photos.c.id)
         failed = exists().where(photo_analysis_failures.c.photo_id == photos.c.id)
