@@ -607,9 +607,11 @@ class PhotoMeasurements(Protocol):
     def failures_because(self, reason: str) -> list[AnalysisFailure]:
         """Every clinic's photos found not measurable for exactly this reason."""
         ...
+
     def forget_failure(self, clinic_id: int, photo_id: int) -> None:
         """The photo is to be measured again: its recorded failure no longer holds."""
         ...
+
     def unanalysed(self, limit: int) -> list[tuple[int, int]]:
         """(clinic id, photo id) of clinical photos (not entered in error) with neither a
         measurement nor a failure: what a lost job left waiting."""
