@@ -63,7 +63,9 @@ def check_capture(
             detail=area.value,
         )  # fmt: skip
         uow.commit()
-    with ctx.photo_work():
+    # In a slot of the work done while someone waits in the room (as an upload's intake), not
+    # behind the background measuring of a backlog of photos.
+    with ctx.photo_intake():
         ingested = ingest_upload(data, ctx.limits)
         try:
             analysis, spec = with_face_fallback(

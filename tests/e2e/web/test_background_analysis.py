@@ -84,8 +84,8 @@ def test_the_web_apps_worker_thread_measures_an_upload(
 def test_an_upload_answers_while_every_measuring_slot_is_busy(
     idle_client: TestClient, sqlite_runtime: Runtime, north: SeededClinic
 ) -> None:
-    """The worker measuring a backlog (or a capture check) holds the measuring slots; an upload
-    only takes its photo in, in a slot of its own, so it does not wait for them."""
+    """The worker measuring a backlog holds the measuring slots; an upload only takes its photo
+    in, in a slot of its own, so it does not wait for them."""
     token = sign_in(idle_client, north.usernames[Role.CLINICIAN])
     answered: list[dict[str, object]] = []
     with sqlite_runtime.context.photo_work():  # RESURFACE_PHOTO_WORKERS is 1: the only slot
@@ -97,3 +97,28 @@ def test_an_upload_answers_while_every_measuring_slot_is_busy(
         upload.join(timeout=300)  # generous on a busy machine; it would wait forever
         assert answered, "the upload waited for the measuring slot"
     assert answered[0]["analysis_status"] == "pending"
+
+
+def test_a_shot_is_checked_in_the_room_while_every_measuring_slot_is_busy(
+    idle_client: TestClient, sqlite_runtime: Runtime, north: SeededClinic
+) -> None:
+    """The check of a shot is work someone waits for in the room: it does not queue behind the
+    background measuring of a backlog."""
+    token = sign_in(idle_client, north.usernames[Role.CLINICIAN])
+    answered: list[int] = []
+
+    def check() -> None:
+        answer = idle_client.post(
+            f"/api/v1/patients/{north.patient.id}/photos/check",
+            data={"region": "neck"},
+            files={"file": ("shot.jpg", _skin_jpeg(), "image/jpeg")},
+            headers={"X-CSRF-Token": token},
+        )
+        answered.append(answer.status_code)
+
+    with sqlite_runtime.context.photo_work():  # RESURFACE_PHOTO_WORKERS is 1: the only slot
+        shot = threading.Thread(target=check, daemon=True)
+        shot.start()
+        shot.join(timeout=300)  # generous on a busy machine; it would wait forever
+        assert answered, "the capture check waited for the measuring slot"
+    assert answered == [200]
