@@ -49,7 +49,7 @@ from resurface.imaging.regions import (
     whole_region,
 )
 from resurface.imaging.scale import px_per_mm_from_iris
-from resurface.imaging.texture import band_pass, flattened, ita_map, mean_std, robust_std
+from resurface.imaging.texture import band_pass, flattened, ita_map, mean_std
 from resurface.imaging.wrinkles import wrinkle_map
 
 __all__ = [
@@ -76,7 +76,7 @@ RegionSpec = Literal["auto", "whole"] | RegionShape | Sequence[Sequence[float]]
 #: The version of the measuring method. Stored measurements and comparisons are kept under it:
 #: raise it when a change to imaging/ changes the numbers, and stored comparisons of the earlier
 #: version are computed again by the background jobs.
-ANALYSIS_VERSION = "2026.12.2"
+ANALYSIS_VERSION = "2026.12.3"
 
 #: Analysis resolution: lines 0.25 mm wide are 2.5 px wide, the smallest a Hessian resolves well.
 DEFAULT_ANALYSIS_PX_PER_MM = 10.0
@@ -138,7 +138,12 @@ class RegionMetrics:
     wrinkle_density : float
         Line length per cm² (per 100 px² when no scale).
     texture_roughness : float
-        Robust standard deviation of band-passed L* (0.3-1.5 mm) of the skin, L* units.
+        Standard deviation of band-passed L* (0.3-1.5 mm) of the skin, L* units: the root mean
+        square of the relief, like the Rq of a surface profile (ISO 4287), pores and spots
+        included. Not the robust σ: non-skin is kept out of the band-pass and its edge corrected
+        (:func:`resurface.imaging.texture.band_pass`), so there are no outliers of the region's
+        edge to guard against, and the median absolute deviation, which uses only the central half
+        of the values, moved up to twice as much between repeat captures.
     tone_evenness : float
         Standard deviation of ITA° over the region with the illumination field removed
         (:func:`resurface.imaging.texture.flattened`), degrees; 0 is perfectly even tone.
@@ -722,7 +727,7 @@ def _region_result(
         spot_area_pct=100.0 * np.count_nonzero(maps.spots[box][mask]) / n_px,
         wrinkle_length_mm=length,
         wrinkle_density=length / (area_units / 100.0),
-        texture_roughness=robust_std(maps.texture[box][mask]),
+        texture_roughness=mean_std(maps.texture[box][mask])[1],
         tone_evenness=mean_std(maps.ita[box][mask])[1],
     )
     return RegionResult(
