@@ -11,7 +11,7 @@ from resurface.storage.repositories._base import Repository, now
 from resurface.storage.tables import clinics
 
 
-def _clinic(row: Any) -> Clinic:
+def clinic_of_row(row: Any) -> Clinic:
     return Clinic(
         id=row.id,
         name=row.name,
@@ -52,15 +52,15 @@ class SqlClinics(Repository):
 
     def get(self, clinic_id: int) -> Clinic | None:
         row = self.connection.execute(select(clinics).where(clinics.c.id == clinic_id)).first()
-        return _clinic(row) if row else None
+        return clinic_of_row(row) if row else None
 
     def by_slug(self, slug: str) -> Clinic | None:
         row = self.connection.execute(select(clinics).where(clinics.c.slug == slug)).first()
-        return _clinic(row) if row else None
+        return clinic_of_row(row) if row else None
 
     def all(self) -> list[Clinic]:
         rows = self.connection.execute(select(clinics).order_by(clinics.c.id))
-        return [_clinic(row) for row in rows]
+        return [clinic_of_row(row) for row in rows]
 
     def update(self, clinic: Clinic) -> Clinic:
         """Save the clinic's profile and settings if nobody saved them since ``clinic.version``

@@ -11,7 +11,7 @@ from resurface.storage.repositories._base import Repository, now
 from resurface.storage.tables import users
 
 
-def _user(row: Any) -> User:
+def user_of_row(row: Any) -> User:
     return User(
         id=row.id,
         clinic_id=row.clinic_id,
@@ -43,15 +43,15 @@ class SqlUsers(Repository):
     def get(self, clinic_id: int, user_id: int) -> User | None:
         query = select(users).where(users.c.id == user_id, users.c.clinic_id == clinic_id)
         row = self.connection.execute(query).first()
-        return _user(row) if row else None
+        return user_of_row(row) if row else None
 
     def by_username(self, username: str) -> User | None:
         row = self.connection.execute(select(users).where(users.c.username == username)).first()
-        return _user(row) if row else None
+        return user_of_row(row) if row else None
 
     def in_clinic(self, clinic_id: int) -> list[User]:
         query = select(users).where(users.c.clinic_id == clinic_id).order_by(users.c.display_name)
-        return [_user(row) for row in self.connection.execute(query)]
+        return [user_of_row(row) for row in self.connection.execute(query)]
 
     def update(self, user: User) -> User:
         """Save the user's display name, role and whether they may sign in (in their clinic)."""
