@@ -84,12 +84,8 @@ class SqlAppointments(Repository):
         return _appointment(row) if row is not None else None
 
     def for_patient(self, clinic_id: int, patient_id: int) -> list[Appointment]:
-        query = (
-            select(*_READ)
-            .where(appointments.c.clinic_id == clinic_id, appointments.c.patient_id == patient_id)
-            .order_by(appointments.c.due_on, appointments.c.starts_at, appointments.c.id)
-        )
-        return [_appointment(row) for row in self.connection.execute(query)]
+        wanted = {"clinic_id": clinic_id, "patient_id": patient_id}
+        return [_appointment(row) for row in self.connection.execute(_OF_PATIENT, wanted)]
 
     def due(self, clinic_id: int, until: dt.date) -> list[Appointment]:
         query = (
@@ -116,28 +112,14 @@ class SqlAppointments(Repository):
     def sessions_due(
         self, clinic_id: int, until: dt.date, most: int, *, besides: dt.date
     ) -> tuple[list[Appointment], int]:
-        due = _booked(
-            clinic_id,
-            AppointmentKind.SESSION,
-            appointments.c.due_on <= until,
-            appointments.c.due_on != besides,
-        )
-        query = (
-            select(*_READ)
-            .where(*due)
-            .order_by(appointments.c.due_on, appointments.c.id)
-            .limit(most)
-        )
-        found = [_appointment(row) for row in self.connection.execute(query)]
-        total = self.connection.execute(
-            select(func.count()).select_from(appointments).where(*due)
-        ).scalar_one()
+        wanted = {"clinic_id": clinic_id, "until": until, "besides": besides, "most": most}
+        found = [_appointment(row) for row in self.connection.execute(_SESSIONS_DUE, wanted)]
+        total = self.connection.execute(_SESSIONS_DUE_COUNT, wanted).scalar_one()
         return found, int(total)
 
     def sessions_booked_on(self, clinic_id: int, day: dt.date) -> list[Appointment]:
-        due = _booked(clinic_id, AppointmentKind.SESSION, appointments.c.due_on == day)
-        query = select(*_READ).where(*due).order_by(appointments.c.id)
-        return [_appointment(row) for row in self.connection.execute(query)]
+        wanted = {"clinic_id": clinic_id, "day": day}
+        return [_appointment(row) for row in self.connection.execute(_SESSIONS_ON, wanted)]
 
     def between(
         self,
@@ -304,6 +286,46 @@ def _booked(
 
 
 _OLDEST_CHECKINS, _CHECKIN_PATIENTS = _oldest_checkins()
+
+
+def _sessions_due() -> tuple[Select[Any], Select[Any]]:
+    """The booked sessions due by ``until`` but not on ``besides``, the first ``most`` of them,
+    and how many there are. Built once, with parameters, as the home page's other reads."""
+    due = _booked(
+        bindparam("clinic_id"),
+        AppointmentKind.SESSION,
+        appointments.c.due_on <= bindparam("until"),
+        appointments.c.due_on != bindparam("besides"),
+    )
+    first = (
+        select(*_READ)
+        .where(*due)
+        .order_by(appointments.c.due_on, appointments.c.id)
+        .limit(bindparam("most"))
+    )
+    return first, select(func.count()).select_from(appointments).where(*due)
+
+
+_SESSIONS_DUE, _SESSIONS_DUE_COUNT = _sessions_due()
+_SESSIONS_ON = (
+    select(*_READ)
+    .where(
+        *_booked(
+            bindparam("clinic_id"),
+            AppointmentKind.SESSION,
+            appointments.c.due_on == bindparam("day"),
+        )
+    )
+    .order_by(appointments.c.id)
+)
+_OF_PATIENT = (
+    select(*_READ)
+    .where(
+        appointments.c.clinic_id == bindparam("clinic_id"),
+        appointments.c.patient_id == bindparam("patient_id"),
+    )
+    .order_by(appointments.c.due_on, appointments.c.starts_at, appointments.c.id)
+)
 
 
 def _overlapping(clinic_id: int, start: dt.datetime, end: dt.datetime) -> Select[Any]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from resurface.domain.errors import VersionConflict
 from resurface.domain.people import Clinic
@@ -45,13 +45,16 @@ def _values(clinic: Clinic) -> dict[str, Any]:
     }
 
 
+_GET = select(clinics).where(clinics.c.id == bindparam("clinic_id"))
+
+
 class SqlClinics(Repository):
     def add(self, clinic: Clinic) -> Clinic:
         values = _values(clinic) | {"slug": clinic.slug, "created_at": now()}
         return replace(clinic, id=self._insert(clinics, values), version=1)
 
     def get(self, clinic_id: int) -> Clinic | None:
-        row = self.connection.execute(select(clinics).where(clinics.c.id == clinic_id)).first()
+        row = self.connection.execute(_GET, {"clinic_id": clinic_id}).first()
         return clinic_of_row(row) if row else None
 
     def by_slug(self, slug: str) -> Clinic | None:

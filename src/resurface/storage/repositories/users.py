@@ -4,10 +4,10 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from resurface.domain.people import Role, User
-from resurface.storage.repositories._base import Repository, now
+from resurface.storage.repositories._base import Repository, now, of_clinic
 from resurface.storage.tables import users
 
 
@@ -26,6 +26,12 @@ def user_of_row(row: Any) -> User:
     )
 
 
+_GET = select(users).where(
+    users.c.id == bindparam("user_id"), users.c.clinic_id == bindparam("clinic_id")
+)
+_IN_CLINIC = of_clinic(users, users.c.display_name)
+
+
 class SqlUsers(Repository):
     def add(self, user: User) -> User:
         values = {
@@ -41,8 +47,7 @@ class SqlUsers(Repository):
         return replace(user, id=self._insert(users, values))
 
     def get(self, clinic_id: int, user_id: int) -> User | None:
-        query = select(users).where(users.c.id == user_id, users.c.clinic_id == clinic_id)
-        row = self.connection.execute(query).first()
+        row = self.connection.execute(_GET, {"user_id": user_id, "clinic_id": clinic_id}).first()
         return user_of_row(row) if row else None
 
     def by_username(self, username: str) -> User | None:
@@ -50,8 +55,8 @@ class SqlUsers(Repository):
         return user_of_row(row) if row else None
 
     def in_clinic(self, clinic_id: int) -> list[User]:
-        query = select(users).where(users.c.clinic_id == clinic_id).order_by(users.c.display_name)
-        return [user_of_row(row) for row in self.connection.execute(query)]
+        found = self.connection.execute(_IN_CLINIC, {"clinic_id": clinic_id})
+        return [user_of_row(row) for row in found]
 
     def update(self, user: User) -> User:
         """Save the user's display name, role and whether they may sign in (in their clinic)."""
