@@ -4,6 +4,7 @@ timed appointments; the clash check's one query."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import replace
 from typing import Any
 
@@ -157,23 +158,18 @@ class SqlAppointments(Repository):
         """The timed appointments overlapping ``[start, end)`` (by start) and the booked visits
         without a time on ``first``..``last`` (by day), in one query: every round trip counts
         on a page read this often."""
-        c = appointments.c
-        timed = and_(c.starts_at < end, c.ends_at > start)
-        if provider_id is not None:
-            timed = and_(timed, c.provider_id == provider_id)
-        if room_id is not None:
-            timed = and_(timed, c.room_id == room_id)
-        untimed = and_(
-            c.starts_at.is_(None),
-            c.status == AppointmentStatus.BOOKED.value,
-            c.due_on >= first,
-            c.due_on <= last,
-            c.kind != AppointmentKind.CHECKIN.value,
-        )
-        query = select(*_READ).where(c.clinic_id == clinic_id, or_(timed, untimed))
-        if patient_id is not None:
-            query = query.where(c.patient_id == patient_id)
-        found = [_appointment(row) for row in self.connection.execute(query)]
+        query = _book_query(provider_id is not None, room_id is not None, patient_id is not None)
+        wanted = {
+            "clinic_id": clinic_id,
+            "start": start,
+            "end": end,
+            "first": first,
+            "last": last,
+            "provider_id": provider_id,
+            "room_id": room_id,
+            "patient_id": patient_id,
+        }
+        found = [_appointment(row) for row in self.connection.execute(query, wanted)]
         at = [a for a in found if a.starts_at is not None]
         day = [a for a in found if a.starts_at is None]
         at.sort(key=lambda a: (a.starts_at, a.id))
@@ -307,6 +303,30 @@ def _sessions_due() -> tuple[Select[Any], Select[Any]]:
 
 
 _SESSIONS_DUE, _SESSIONS_DUE_COUNT = _sessions_due()
+
+
+@functools.cache
+def _book_query(by_provider: bool, by_room: bool, by_patient: bool) -> Select[Any]:
+    """The book's one query, with parameters, for each choice of filters: built once each."""
+    c = appointments.c
+    timed = and_(c.starts_at < bindparam("end"), c.ends_at > bindparam("start"))
+    if by_provider:
+        timed = and_(timed, c.provider_id == bindparam("provider_id"))
+    if by_room:
+        timed = and_(timed, c.room_id == bindparam("room_id"))
+    untimed = and_(
+        c.starts_at.is_(None),
+        c.status == AppointmentStatus.BOOKED.value,
+        c.due_on >= bindparam("first"),
+        c.due_on <= bindparam("last"),
+        c.kind != AppointmentKind.CHECKIN.value,
+    )
+    query = select(*_READ).where(c.clinic_id == bindparam("clinic_id"), or_(timed, untimed))
+    if by_patient:
+        query = query.where(c.patient_id == bindparam("patient_id"))
+    return query
+
+
 _SESSIONS_ON = (
     select(*_READ)
     .where(

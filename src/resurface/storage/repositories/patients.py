@@ -95,7 +95,11 @@ _SERIES = select(
     patients.c.last_session_on,
     patients.c.last_modality,
 ).where(*_ONE)
-"""A chart's reads of the patient, built once."""
+_BY_IDS = select(patients).where(
+    patients.c.clinic_id == bindparam("clinic_id"),
+    patients.c.id.in_(bindparam("ids", expanding=True)),
+)
+"""A chart's and Today's reads of patients, built once."""
 
 
 class SqlPatients(Repository):
@@ -238,10 +242,8 @@ class SqlPatients(Repository):
         found: dict[int, Patient] = {}
         for start in range(0, len(wanted), _ID_CHUNK):
             chunk = wanted[start : start + _ID_CHUNK]
-            query = select(patients).where(
-                patients.c.clinic_id == clinic_id, patients.c.id.in_(chunk)
-            )
-            found.update((row.id, _patient(row)) for row in self.connection.execute(query))
+            rows = self.connection.execute(_BY_IDS, {"clinic_id": clinic_id, "ids": chunk})
+            found.update((row.id, _patient(row)) for row in rows)
         return found
 
     def _phrase(self, search: str) -> str:
