@@ -68,6 +68,7 @@ from resurface.services.ports import (
     PatientRow,
     SecondFactor,
     SeriesFacts,
+    SessionHolder,
     StageWindow,
     StoredFile,
     WebSession,
@@ -624,6 +625,17 @@ class FakeWebSessions(_Repository):
 
     def get(self, token_hash: str) -> WebSession | None:
         return self._tables.web_sessions.get(token_hash)
+
+    def with_holder(self, token_hash: str) -> SessionHolder | None:
+        session = self._tables.web_sessions.get(token_hash)
+        if session is None:
+            return None
+        user = _scoped(self._tables.users, session.clinic_id, session.user_id)
+        clinic = self._tables.clinics.get(session.clinic_id)
+        if user is None or clinic is None:
+            return None
+        factor = self._tables.second_factors.get(user.id)
+        return SessionHolder(session, user, clinic, has_second_factor=factor is not None)
 
     def of_user(self, user_id: int) -> list[WebSession]:
         found = [s for s in self._tables.web_sessions.values() if s.user_id == user_id]

@@ -206,12 +206,11 @@ def session_actor(ctx: Context, token: str, source: str) -> OpenSession:
     user why they are asked again. A live session's last-seen time is brought up to date."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        session = uow.web_sessions.get(token_hash(token))
-        if session is None or session.stage is not SessionStage.SIGNED_IN:
+        found = uow.web_sessions.with_holder(token_hash(token))
+        if found is None or found.session.stage is not SessionStage.SIGNED_IN:
             raise NotSignedIn("please sign in")
-        user = uow.users.get(session.clinic_id, session.user_id)
-        clinic = uow.clinics.get(session.clinic_id)
-        if user is None or not user.active or clinic is None:
+        session, user, clinic = found.session, found.user, found.clinic
+        if not user.active:
             raise NotSignedIn("please sign in")
         actor = actor_of(user, source)
         state = session_state(session.expires_at, session.last_seen, idle_time(clinic), now)
@@ -221,9 +220,7 @@ def session_actor(ctx: Context, token: str, source: str) -> OpenSession:
             uow.web_sessions.seen(session.token_hash, now)
             uow.commit()
         must_enrol = (
-            clinic.require_second_factor
-            and user.role is Role.ADMIN
-            and uow.second_factors.get(user.id) is None
+            clinic.require_second_factor and user.role is Role.ADMIN and not found.has_second_factor
         )
         return OpenSession(actor, session.csrf_token, must_enrol)
 

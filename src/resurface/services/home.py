@@ -16,6 +16,8 @@ from resurface.services.access import Actor, Permission, require
 from resurface.services.break_glass import EmergencyAccessSeen, recent_accesses
 from resurface.services.ports import UnitOfWork
 from resurface.services.recovery.alerts import by_urgency
+from resurface.services.scheduling import views
+from resurface.services.scheduling.views import BookView
 
 if TYPE_CHECKING:
     from resurface.services.context import Context
@@ -77,6 +79,17 @@ def clinic_home(ctx: Context, actor: Actor) -> HomeView:
         view = _home(uow, actor, ctx.clock.today(), ctx.clock.now())
         uow.commit()
         return view
+
+
+def today_page(ctx: Context, actor: Actor) -> tuple[HomeView, BookView | None]:
+    """Today's page: the clinic's day and, for those who book, today's book, read in one
+    transaction (one commit of both reads' events, not one each)."""
+    require(actor, Permission.VIEW_PATIENT_LIST)
+    with ctx.uow() as uow:
+        view = _home(uow, actor, ctx.clock.today(), ctx.clock.now())
+        book = views.todays_book_in(uow, ctx, actor) if actor.may(Permission.BOOK) else None
+        uow.commit()
+        return view, book
 
 
 def _home(uow: UnitOfWork, actor: Actor, today: dt.date, now: dt.datetime) -> HomeView:

@@ -102,6 +102,17 @@ class WebSession:
 
 
 @dataclass(frozen=True)
+class SessionHolder:
+    """A session with who holds it, read together: the check every signed-in request makes
+    (one query, not one each for the session, the user, the clinic and the second factor)."""
+
+    session: WebSession
+    user: User
+    clinic: Clinic
+    has_second_factor: bool
+
+
+@dataclass(frozen=True)
 class SecondFactor:
     """A user's TOTP second factor: the secret as sealed by ``second_factor.SecretBox`` and the
     last time step whose code was accepted (a code is good once)."""
@@ -285,6 +296,11 @@ class AuditTrail(Protocol):
 class WebSessions(Protocol):
     def add(self, session: WebSession) -> None: ...
     def get(self, token_hash: str) -> WebSession | None: ...
+    def with_holder(self, token_hash: str) -> SessionHolder | None:
+        """The session, its user and their clinic; None if there is no such session or its
+        user or clinic is gone."""
+        ...
+
     def of_user(self, user_id: int) -> list[WebSession]:
         """The user's sessions, the most recently begun first."""
         ...
@@ -785,6 +801,7 @@ __all__ = [
     "SecondFactors",
     "SentReports",
     "SeriesFacts",
+    "SessionHolder",
     "SignInFailures",
     "StageWindow",
     "StoredFile",

@@ -1,5 +1,9 @@
 """Typed dependencies every route uses: the context, the signed-in actor (and the runtime, for
-the few routes that need the settings or the database itself)."""
+the few routes that need the settings or the database itself).
+
+Those that only look something up are ``async``: FastAPI runs a plain ``def`` dependency in a
+worker thread, a hand-over that costs more than the look-up. The session check reads the
+database, so it stays a ``def`` (in a worker thread, off the event loop)."""
 
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ from resurface.web.security import (
 )
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -31,7 +35,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_context(request: Request) -> Context:
+async def get_context(request: Request) -> Context:
     context: Context = request.app.state.runtime.context
     return context
 
@@ -72,7 +76,7 @@ def get_own_session(request: Request, ctx: ContextDep) -> Session:
 OwnSessionDep = Annotated[Session, Depends(get_own_session)]
 
 
-def get_session(session: OwnSessionDep) -> Session:
+async def get_session(session: OwnSessionDep) -> Session:
     if session.must_enrol:
         raise SecondFactorRequired()
     return session
@@ -109,7 +113,7 @@ async def get_checked_own_session(request: Request, session: OwnSessionDep) -> S
 CheckedOwnSessionDep = Annotated[Session, Depends(get_checked_own_session)]
 
 
-def get_actor(session: SessionDep) -> Actor:
+async def get_actor(session: SessionDep) -> Actor:
     return session.actor
 
 

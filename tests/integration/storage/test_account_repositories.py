@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+from sqlalchemy import event
+
 from resurface.bootstrap import Runtime
 from resurface.domain.break_glass import open_access
 from resurface.domain.people import Role
-from resurface.services.ports import WebSession
+from resurface.services.ports import SecondFactor, WebSession
 from tests.support.clinic import seed_clinic
 
 NOW = dt.datetime(2026, 12, 10, 9, 0, tzinfo=dt.UTC)
@@ -85,3 +87,34 @@ def test_the_clinics_time_limit_round_trips(runtime: Runtime) -> None:
     with runtime.context.uow() as uow:
         stored = uow.clinics.get(north.clinic.id)
     assert stored is not None and stored.break_glass_minutes == 20
+
+
+def test_a_session_is_read_with_its_user_clinic_and_second_factor_in_one_statement(
+    runtime: Runtime,
+) -> None:
+    north = seed_clinic(runtime.context.uow, "north")
+    south = seed_clinic(runtime.context.uow, "south")
+    sent: list[str] = []
+    later = NOW + dt.timedelta(hours=1)
+    with runtime.context.uow() as uow:
+        director = uow.users.by_username(north.usernames[Role.ADMIN])
+        nurse = uow.users.by_username(north.usernames[Role.CLINICIAN])
+        assert director is not None and nurse is not None
+        for n, user in (("1", director), ("2", nurse)):
+            uow.web_sessions.add(WebSession(n * 64, user.id, user.clinic_id, "c", NOW, later))
+        uow.second_factors.add(SecondFactor(director.id, director.clinic_id, "sealed", NOW))
+        uow.commit()
+    event.listen(runtime.engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+    with runtime.context.uow() as uow:
+        first = uow.web_sessions.with_holder("1" * 64)
+        second = uow.web_sessions.with_holder("2" * 64)
+        assert uow.web_sessions.with_holder("3" * 64) is None
+    assert len(sent) == 3
+    assert first is not None and second is not None
+    kept = WebSession("1" * 64, director.id, director.clinic_id, "c", NOW, later, last_seen_at=NOW)
+    assert first.session == kept
+    assert (first.user, first.clinic, first.has_second_factor) == (director, north.clinic, True)
+    assert (second.user, second.clinic, second.has_second_factor) == (nurse, north.clinic, False)
+    with runtime.context.uow() as uow:
+        uow.web_sessions.add(WebSession("4" * 64, nurse.id, south.clinic.id, "c", NOW, later))
+        assert uow.web_sessions.with_holder("4" * 64) is None  # the user is not of that clinic

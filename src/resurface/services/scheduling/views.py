@@ -17,7 +17,7 @@ from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import NotFound
 from resurface.services.ports import UnitOfWork
-from resurface.services.scheduling.setup import lengths, load_setup
+from resurface.services.scheduling.setup import lengths, load_names, load_setup
 
 if TYPE_CHECKING:
     from resurface.services.context import Context
@@ -85,26 +85,57 @@ def read_book(
     if (last - first).days >= MAX_DAYS:
         raise InvalidInput("last", f"at most {MAX_DAYS} days at a time")
     with ctx.uow() as uow:
-        clinic = uow.clinics.get(actor.clinic_id)
-        if clinic is None:
-            raise NotFound("clinic", actor.clinic_id)
-        zone = ctx.clock.zone_of(clinic)
-        if patient_id is not None and uow.patients.get(clinic.id, patient_id) is None:
-            raise NotFound("patient", patient_id)
-        setup = load_setup(uow, clinic, zone)
-        start, _ = day_bounds(first, zone)
-        _, end = day_bounds(last, zone)
-        found, untimed = uow.appointments.book_of(
-            clinic.id, start, end, first, last,
+        clinic = _clinic_of(uow, actor)
+        view = _book_in(
+            uow, ctx, actor, clinic, first, last,
             provider_id=provider_id, room_id=room_id, patient_id=patient_id,
         )  # fmt: skip
-        patients = _patients(uow, clinic.id, [*found, *untimed])
-        kind_lengths = lengths(uow, clinic.id, ctx.rules.book)
-        detail = f"{first}..{last}"
-        audit.record(
-            uow, actor, "book_read", "clinic", clinic.id, patient_id=patient_id, detail=detail
-        )
         uow.commit()
+    return view
+
+
+def todays_book_in(uow: UnitOfWork, ctx: Context, actor: Actor) -> BookView:
+    """Today's book (the clinic's today) inside the caller's unit of work, which commits it:
+    Today's page reads it with the clinic's day, in one transaction."""
+    require(actor, Permission.BOOK)
+    clinic = _clinic_of(uow, actor)
+    today = ctx.clock.today_of(clinic)
+    return _book_in(uow, ctx, actor, clinic, today, today)
+
+
+def _clinic_of(uow: UnitOfWork, actor: Actor) -> Clinic:
+    clinic = uow.clinics.get(actor.clinic_id)
+    if clinic is None:
+        raise NotFound("clinic", actor.clinic_id)
+    return clinic
+
+
+def _book_in(
+    uow: UnitOfWork,
+    ctx: Context,
+    actor: Actor,
+    clinic: Clinic,
+    first: dt.date,
+    last: dt.date,
+    *,
+    provider_id: int | None = None,
+    room_id: int | None = None,
+    patient_id: int | None = None,
+) -> BookView:
+    zone = ctx.clock.zone_of(clinic)
+    if patient_id is not None and uow.patients.get(clinic.id, patient_id) is None:
+        raise NotFound("patient", patient_id)
+    setup = load_setup(uow, clinic, zone)
+    start, _ = day_bounds(first, zone)
+    _, end = day_bounds(last, zone)
+    found, untimed = uow.appointments.book_of(
+        clinic.id, start, end, first, last,
+        provider_id=provider_id, room_id=room_id, patient_id=patient_id,
+    )  # fmt: skip
+    patients = _patients(uow, clinic.id, [*found, *untimed])
+    kind_lengths = lengths(uow, clinic.id, ctx.rules.book)
+    detail = f"{first}..{last}"
+    audit.record(uow, actor, "book_read", "clinic", clinic.id, patient_id=patient_id, detail=detail)
     now = ctx.clock.now().astimezone(zone)
     return BookView(
         clinic=clinic, zone=zone, first=first, last=last, today=now.date(), now=now,
@@ -145,7 +176,7 @@ def coming_visits_in(
         if a.active and a.kind is not AppointmentKind.CHECKIN
         and (a.ends_at > now if a.ends_at is not None else a.due_on >= today)
     ]  # fmt: skip
-    setup = load_setup(uow, clinic, zone) if coming else None
+    setup = load_names(uow, clinic, zone) if coming else None
     audit.record(uow, actor, "book_read", "patient", patient.id, patient_id=patient.id,
                  detail="coming visits")  # fmt: skip
     if setup is None:

@@ -53,6 +53,15 @@ _NOT_CLOSED_COUNT = (
 )
 
 
+_OF_PATIENT = (
+    select(alerts)
+    .where(
+        alerts.c.clinic_id == bindparam("clinic_id"), alerts.c.patient_id == bindparam("patient_id")
+    )
+    .order_by(alerts.c.raised_at.desc(), alerts.c.id.desc())
+)
+
+
 class SqlAlerts(Repository):
     def add(self, record: ClinicAlert) -> ClinicAlert:
         values = values_of(record, "version")
@@ -95,12 +104,8 @@ class SqlAlerts(Repository):
         return found, int(total)
 
     def for_patient(self, clinic_id: int, patient_id: int) -> list[ClinicAlert]:
-        query = (
-            select(alerts)
-            .where(alerts.c.clinic_id == clinic_id, alerts.c.patient_id == patient_id)
-            .order_by(alerts.c.raised_at.desc(), alerts.c.id.desc())
-        )
-        return [_alert(row) for row in self.connection.execute(query)]
+        wanted = {"clinic_id": clinic_id, "patient_id": patient_id}
+        return [_alert(row) for row in self.connection.execute(_OF_PATIENT, wanted)]
 
     def for_session(self, clinic_id: int, session_id: int) -> list[ClinicAlert]:
         query = (

@@ -4,6 +4,7 @@ timed appointments; the clash check's one query."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import replace
 from typing import Any
 
@@ -84,12 +85,8 @@ class SqlAppointments(Repository):
         return _appointment(row) if row is not None else None
 
     def for_patient(self, clinic_id: int, patient_id: int) -> list[Appointment]:
-        query = (
-            select(*_READ)
-            .where(appointments.c.clinic_id == clinic_id, appointments.c.patient_id == patient_id)
-            .order_by(appointments.c.due_on, appointments.c.starts_at, appointments.c.id)
-        )
-        return [_appointment(row) for row in self.connection.execute(query)]
+        wanted = {"clinic_id": clinic_id, "patient_id": patient_id}
+        return [_appointment(row) for row in self.connection.execute(_OF_PATIENT, wanted)]
 
     def due(self, clinic_id: int, until: dt.date) -> list[Appointment]:
         query = (
@@ -116,28 +113,14 @@ class SqlAppointments(Repository):
     def sessions_due(
         self, clinic_id: int, until: dt.date, most: int, *, besides: dt.date
     ) -> tuple[list[Appointment], int]:
-        due = _booked(
-            clinic_id,
-            AppointmentKind.SESSION,
-            appointments.c.due_on <= until,
-            appointments.c.due_on != besides,
-        )
-        query = (
-            select(*_READ)
-            .where(*due)
-            .order_by(appointments.c.due_on, appointments.c.id)
-            .limit(most)
-        )
-        found = [_appointment(row) for row in self.connection.execute(query)]
-        total = self.connection.execute(
-            select(func.count()).select_from(appointments).where(*due)
-        ).scalar_one()
+        wanted = {"clinic_id": clinic_id, "until": until, "besides": besides, "most": most}
+        found = [_appointment(row) for row in self.connection.execute(_SESSIONS_DUE, wanted)]
+        total = self.connection.execute(_SESSIONS_DUE_COUNT, wanted).scalar_one()
         return found, int(total)
 
     def sessions_booked_on(self, clinic_id: int, day: dt.date) -> list[Appointment]:
-        due = _booked(clinic_id, AppointmentKind.SESSION, appointments.c.due_on == day)
-        query = select(*_READ).where(*due).order_by(appointments.c.id)
-        return [_appointment(row) for row in self.connection.execute(query)]
+        wanted = {"clinic_id": clinic_id, "day": day}
+        return [_appointment(row) for row in self.connection.execute(_SESSIONS_ON, wanted)]
 
     def between(
         self,
@@ -175,23 +158,18 @@ class SqlAppointments(Repository):
         """The timed appointments overlapping ``[start, end)`` (by start) and the booked visits
         without a time on ``first``..``last`` (by day), in one query: every round trip counts
         on a page read this often."""
-        c = appointments.c
-        timed = and_(c.starts_at < end, c.ends_at > start)
-        if provider_id is not None:
-            timed = and_(timed, c.provider_id == provider_id)
-        if room_id is not None:
-            timed = and_(timed, c.room_id == room_id)
-        untimed = and_(
-            c.starts_at.is_(None),
-            c.status == AppointmentStatus.BOOKED.value,
-            c.due_on >= first,
-            c.due_on <= last,
-            c.kind != AppointmentKind.CHECKIN.value,
-        )
-        query = select(*_READ).where(c.clinic_id == clinic_id, or_(timed, untimed))
-        if patient_id is not None:
-            query = query.where(c.patient_id == patient_id)
-        found = [_appointment(row) for row in self.connection.execute(query)]
+        query = _book_query(provider_id is not None, room_id is not None, patient_id is not None)
+        wanted = {
+            "clinic_id": clinic_id,
+            "start": start,
+            "end": end,
+            "first": first,
+            "last": last,
+            "provider_id": provider_id,
+            "room_id": room_id,
+            "patient_id": patient_id,
+        }
+        found = [_appointment(row) for row in self.connection.execute(query, wanted)]
         at = [a for a in found if a.starts_at is not None]
         day = [a for a in found if a.starts_at is None]
         at.sort(key=lambda a: (a.starts_at, a.id))
@@ -304,6 +282,70 @@ def _booked(
 
 
 _OLDEST_CHECKINS, _CHECKIN_PATIENTS = _oldest_checkins()
+
+
+def _sessions_due() -> tuple[Select[Any], Select[Any]]:
+    """The booked sessions due by ``until`` but not on ``besides``, the first ``most`` of them,
+    and how many there are. Built once, with parameters, as the home page's other reads."""
+    due = _booked(
+        bindparam("clinic_id"),
+        AppointmentKind.SESSION,
+        appointments.c.due_on <= bindparam("until"),
+        appointments.c.due_on != bindparam("besides"),
+    )
+    first = (
+        select(*_READ)
+        .where(*due)
+        .order_by(appointments.c.due_on, appointments.c.id)
+        .limit(bindparam("most"))
+    )
+    return first, select(func.count()).select_from(appointments).where(*due)
+
+
+_SESSIONS_DUE, _SESSIONS_DUE_COUNT = _sessions_due()
+
+
+@functools.cache
+def _book_query(by_provider: bool, by_room: bool, by_patient: bool) -> Select[Any]:
+    """The book's one query, with parameters, for each choice of filters: built once each."""
+    c = appointments.c
+    timed = and_(c.starts_at < bindparam("end"), c.ends_at > bindparam("start"))
+    if by_provider:
+        timed = and_(timed, c.provider_id == bindparam("provider_id"))
+    if by_room:
+        timed = and_(timed, c.room_id == bindparam("room_id"))
+    untimed = and_(
+        c.starts_at.is_(None),
+        c.status == AppointmentStatus.BOOKED.value,
+        c.due_on >= bindparam("first"),
+        c.due_on <= bindparam("last"),
+        c.kind != AppointmentKind.CHECKIN.value,
+    )
+    query = select(*_READ).where(c.clinic_id == bindparam("clinic_id"), or_(timed, untimed))
+    if by_patient:
+        query = query.where(c.patient_id == bindparam("patient_id"))
+    return query
+
+
+_SESSIONS_ON = (
+    select(*_READ)
+    .where(
+        *_booked(
+            bindparam("clinic_id"),
+            AppointmentKind.SESSION,
+            appointments.c.due_on == bindparam("day"),
+        )
+    )
+    .order_by(appointments.c.id)
+)
+_OF_PATIENT = (
+    select(*_READ)
+    .where(
+        appointments.c.clinic_id == bindparam("clinic_id"),
+        appointments.c.patient_id == bindparam("patient_id"),
+    )
+    .order_by(appointments.c.due_on, appointments.c.starts_at, appointments.c.id)
+)
 
 
 def _overlapping(clinic_id: int, start: dt.datetime, end: dt.datetime) -> Select[Any]:

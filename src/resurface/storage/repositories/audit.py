@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any, cast
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from resurface.domain.audit import (
     REFUSED_ACTIONS,
@@ -31,6 +31,15 @@ _HEAD = 1
 _BATCH = 1000
 _STREAM = 10_000
 assert tuple(c.name for c in audit_events.c) == StoredLink._fields, "rows are the chain's links"
+_TAKE_HEAD = (
+    update(audit_head)
+    .where(audit_head.c.id == _HEAD)
+    .values(seq=audit_head.c.seq + bindparam("count"))
+    .returning(audit_head.c.seq, audit_head.c.hash)
+)
+_INSERT = insert(audit_events)
+_MOVE_HEAD = update(audit_head).where(audit_head.c.id == _HEAD).values(hash=bindparam("last_hash"))
+"""Every audited read writes with these three: built once."""
 
 
 def _event(row: Any) -> AuditEvent:
@@ -76,21 +85,14 @@ class SqlAuditTrail(Repository):
         if not entries:
             return
         # the update takes the lock and hands back the head it wrote (one round trip, not two)
-        head = self.connection.execute(
-            update(audit_head)
-            .where(audit_head.c.id == _HEAD)
-            .values(seq=audit_head.c.seq + len(entries))
-            .returning(audit_head.c.seq, audit_head.c.hash)
-        ).one()
+        head = self.connection.execute(_TAKE_HEAD, {"count": len(entries)}).one()
         previous, events = head.hash, []
         for seq, entry in enumerate(entries, start=head.seq - len(entries) + 1):
             event = chain(seq, entry, previous, self.key)
             events.append(event)
             previous = event.hash
-        self.connection.execute(insert(audit_events), [_values(event) for event in events])
-        self.connection.execute(
-            update(audit_head).where(audit_head.c.id == _HEAD).values(hash=previous)
-        )
+        self.connection.execute(_INSERT, [_values(event) for event in events])
+        self.connection.execute(_MOVE_HEAD, {"last_hash": previous})
 
     def forget(self) -> None:
         """Drop the events not yet written (the unit of work rolled back)."""

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import asdict, replace
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Select, Table, bindparam, delete, insert, select, update
 
 from resurface.domain.chart import (
     AreaSettings,
@@ -293,14 +293,61 @@ def _photo(row: Any) -> Photo:
     )
 
 
+def _of_patient(table: Table) -> Select[Any]:
+    return (
+        select(table)
+        .where(
+            table.c.clinic_id == bindparam("clinic_id"),
+            table.c.patient_id == bindparam("patient_id"),
+        )
+        .order_by(table.c.id)
+    )
+
+
+def _lines_of_patient(lines: Table, parent: Table) -> Select[Any]:
+    key = _LINE_KEYS[lines]
+    return (
+        select(lines)
+        .join(parent, parent.c.id == key)
+        .where(
+            parent.c.clinic_id == bindparam("clinic_id"),
+            parent.c.patient_id == bindparam("patient_id"),
+        )
+        .order_by(key, lines.c.position)
+    )
+
+
+_CHART_TABLES = (consultations, assessments, treatment_plans, treatment_sessions, checkins, photos)
+_OF_PATIENT = {table: _of_patient(table) for table in _CHART_TABLES}
+"""A chart's statements, built once (a chart read runs eight; building each anew cost more
+than running it)."""
+_ON_DAY = (
+    treatment_sessions.c.clinic_id == bindparam("clinic_id"),
+    treatment_sessions.c.performed_on == bindparam("day"),
+    treatment_sessions.c.entered_in_error == "",
+)
+_SESSIONS_ON = select(treatment_sessions).where(*_ON_DAY).order_by(treatment_sessions.c.id)
+_SESSION_AREAS_ON = (
+    select(session_areas)
+    .join(treatment_sessions, treatment_sessions.c.id == session_areas.c.session_id)
+    .where(*_ON_DAY)
+    .order_by(session_areas.c.session_id, session_areas.c.position)
+)
+_LINE_KEYS = {plan_items: plan_items.c.plan_id, session_areas: session_areas.c.session_id}
+_LINES = {
+    plan_items: _lines_of_patient(plan_items, treatment_plans),
+    session_areas: _lines_of_patient(session_areas, treatment_sessions),
+}
+
+
 class SqlCharts(Repository):
     """Chart records. Every read is scoped by clinic: another clinic's id reads as absent."""
 
     def chart(self, clinic_id: int, patient_id: int) -> Chart:
         """The whole chart in a fixed number of queries: one per table, plan items and session
         areas each in one query for all the patient's plans and sessions."""
-        items = self._lines(plan_items, treatment_plans, clinic_id, patient_id)
-        areas = self._lines(session_areas, treatment_sessions, clinic_id, patient_id)
+        items = self._lines(plan_items, clinic_id, patient_id)
+        areas = self._lines(session_areas, clinic_id, patient_id)
         return standing(
             Chart(
                 consultations=tuple(
@@ -322,47 +369,27 @@ class SqlCharts(Repository):
             )
         )
 
-    def _lines(
-        self, lines: Table, parent: Table, clinic_id: int, patient_id: int
-    ) -> defaultdict[int, list[Any]]:
+    def _lines(self, lines: Table, clinic_id: int, patient_id: int) -> defaultdict[int, list[Any]]:
         """The lines (plan items, session areas) of all the patient's plans or sessions, by
         parent id, in position order."""
-        key = lines.c.plan_id if "plan_id" in lines.c else lines.c.session_id
-        query = (
-            select(lines)
-            .join(parent, parent.c.id == key)
-            .where(parent.c.clinic_id == clinic_id, parent.c.patient_id == patient_id)
-            .order_by(key, lines.c.position)
-        )
+        key = _LINE_KEYS[lines]
+        wanted = {"clinic_id": clinic_id, "patient_id": patient_id}
         grouped: defaultdict[int, list[Any]] = defaultdict(list)
-        for row in self.connection.execute(query):
+        for row in self.connection.execute(_LINES[lines], wanted):
             grouped[row._mapping[key]].append(row)
         return grouped
 
     def sessions_on(self, clinic_id: int, day: dt.date) -> list[TreatmentSession]:
-        table = treatment_sessions
-        found = table.c.clinic_id == clinic_id, table.c.performed_on == day
-        rows = self.connection.execute(
-            select(table).where(*found, table.c.entered_in_error == "").order_by(table.c.id)
-        ).all()
+        wanted = {"clinic_id": clinic_id, "day": day}
+        rows = self.connection.execute(_SESSIONS_ON, wanted).all()
         areas: defaultdict[int, list[Any]] = defaultdict(list)
-        query = (
-            select(session_areas)
-            .join(table, table.c.id == session_areas.c.session_id)
-            .where(*found, table.c.entered_in_error == "")
-            .order_by(session_areas.c.session_id, session_areas.c.position)
-        )
-        for row in self.connection.execute(query):
+        for row in self.connection.execute(_SESSION_AREAS_ON, wanted):
             areas[row.session_id].append(row)
         return [_session(r, [_area(a) for a in areas[r.id]]) for r in rows]
 
     def _rows(self, table: Table, clinic_id: int, patient_id: int) -> list[Any]:
-        query = (
-            select(table)
-            .where(table.c.clinic_id == clinic_id, table.c.patient_id == patient_id)
-            .order_by(table.c.id)
-        )
-        return list(self.connection.execute(query))
+        wanted = {"clinic_id": clinic_id, "patient_id": patient_id}
+        return list(self.connection.execute(_OF_PATIENT[table], wanted))
 
     def _one(self, table: Table, clinic_id: int, record_id: int) -> Any:
         query = select(table).where(table.c.id == record_id, table.c.clinic_id == clinic_id)

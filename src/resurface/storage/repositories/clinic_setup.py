@@ -18,7 +18,7 @@ from resurface.domain.clinic_setup import (
     OpeningHours,
     Room,
 )
-from resurface.storage.repositories._base import Repository, now
+from resurface.storage.repositories._base import Repository, now, of_clinic
 from resurface.storage.tables import (
     appointment_lengths,
     book_settings,
@@ -30,13 +30,20 @@ from resurface.storage.tables import (
     working_days,
 )
 
+_ROOMS = of_clinic(rooms, rooms.c.name)
+_DEVICES = of_clinic(devices, devices.c.name)
+_HOURS = of_clinic(opening_hours)
+_CLOSURES = of_clinic(closures, closures.c.first_day, closures.c.id)
+_WORKING_DAYS = of_clinic(working_days)
+_LENGTHS = of_clinic(appointment_lengths)
+
 
 class SqlClinicSetup(Repository):
     # --- rooms and devices ---
 
     def rooms(self, clinic_id: int) -> list[Room]:
-        query = select(rooms).where(rooms.c.clinic_id == clinic_id).order_by(rooms.c.name)
-        return [Room(r.id, r.clinic_id, r.name, r.active) for r in self.connection.execute(query)]
+        found = self.connection.execute(_ROOMS, {"clinic_id": clinic_id})
+        return [Room(r.id, r.clinic_id, r.name, r.active) for r in found]
 
     def add_room(self, record: Room) -> Room:
         values = {"clinic_id": record.clinic_id, "name": record.name, "active": record.active}
@@ -51,8 +58,8 @@ class SqlClinicSetup(Repository):
         return result.rowcount == 1
 
     def devices(self, clinic_id: int) -> list[Device]:
-        query = select(devices).where(devices.c.clinic_id == clinic_id).order_by(devices.c.name)
-        return [Device(r.id, r.clinic_id, r.name, r.active) for r in self.connection.execute(query)]
+        found = self.connection.execute(_DEVICES, {"clinic_id": clinic_id})
+        return [Device(r.id, r.clinic_id, r.name, r.active) for r in found]
 
     def add_device(self, record: Device) -> Device:
         values = {"clinic_id": record.clinic_id, "name": record.name, "active": record.active}
@@ -69,11 +76,8 @@ class SqlClinicSetup(Repository):
     # --- opening hours and closures ---
 
     def hours(self, clinic_id: int) -> dict[int, OpeningHours]:
-        query = select(opening_hours).where(opening_hours.c.clinic_id == clinic_id)
-        return {
-            r.weekday: OpeningHours(r.weekday, r.opens, r.closes)
-            for r in self.connection.execute(query)
-        }
+        found = self.connection.execute(_HOURS, {"clinic_id": clinic_id})
+        return {r.weekday: OpeningHours(r.weekday, r.opens, r.closes) for r in found}
 
     def set_hours(self, clinic_id: int, hours: Mapping[int, OpeningHours]) -> None:
         """The clinic's whole week: weekdays absent are closed."""
@@ -86,13 +90,12 @@ class SqlClinicSetup(Repository):
             )
 
     def closures(self, clinic_id: int, since: dt.date | None = None) -> list[Closure]:
-        query = select(closures).where(closures.c.clinic_id == clinic_id)
+        query = _CLOSURES
         if since is not None:
             query = query.where(closures.c.last_day >= since)
-        query = query.order_by(closures.c.first_day, closures.c.id)
         return [
             Closure(r.id, r.clinic_id, r.first_day, r.last_day, r.reason)
-            for r in self.connection.execute(query)
+            for r in self.connection.execute(query, {"clinic_id": clinic_id})
         ]
 
     def add_closure(self, record: Closure) -> Closure:
@@ -114,10 +117,8 @@ class SqlClinicSetup(Repository):
     # --- clinicians' days and appointment lengths ---
 
     def working_days(self, clinic_id: int) -> dict[int, frozenset[int]]:
-        query = select(working_days).where(working_days.c.clinic_id == clinic_id)
-        return {
-            r.user_id: frozenset(int(d) for d in r.weekdays) for r in self.connection.execute(query)
-        }
+        found = self.connection.execute(_WORKING_DAYS, {"clinic_id": clinic_id})
+        return {r.user_id: frozenset(int(d) for d in r.weekdays) for r in found}
 
     def set_working_days(self, clinic_id: int, user_id: int, days: frozenset[int] | None) -> None:
         """``None``: the clinician is not restricted to some days."""
@@ -134,8 +135,8 @@ class SqlClinicSetup(Repository):
             )
 
     def lengths(self, clinic_id: int) -> dict[str, int]:
-        query = select(appointment_lengths).where(appointment_lengths.c.clinic_id == clinic_id)
-        return {r.kind: r.minutes for r in self.connection.execute(query)}
+        found = self.connection.execute(_LENGTHS, {"clinic_id": clinic_id})
+        return {r.kind: r.minutes for r in found}
 
     def set_length(self, clinic_id: int, kind: str, minutes: int) -> None:
         self.connection.execute(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from resurface.domain.errors import VersionConflict
 from resurface.domain.people import Clinic
@@ -11,7 +11,7 @@ from resurface.storage.repositories._base import Repository, now
 from resurface.storage.tables import clinics
 
 
-def _clinic(row: Any) -> Clinic:
+def clinic_of_row(row: Any) -> Clinic:
     return Clinic(
         id=row.id,
         name=row.name,
@@ -45,22 +45,25 @@ def _values(clinic: Clinic) -> dict[str, Any]:
     }
 
 
+_GET = select(clinics).where(clinics.c.id == bindparam("clinic_id"))
+
+
 class SqlClinics(Repository):
     def add(self, clinic: Clinic) -> Clinic:
         values = _values(clinic) | {"slug": clinic.slug, "created_at": now()}
         return replace(clinic, id=self._insert(clinics, values), version=1)
 
     def get(self, clinic_id: int) -> Clinic | None:
-        row = self.connection.execute(select(clinics).where(clinics.c.id == clinic_id)).first()
-        return _clinic(row) if row else None
+        row = self.connection.execute(_GET, {"clinic_id": clinic_id}).first()
+        return clinic_of_row(row) if row else None
 
     def by_slug(self, slug: str) -> Clinic | None:
         row = self.connection.execute(select(clinics).where(clinics.c.slug == slug)).first()
-        return _clinic(row) if row else None
+        return clinic_of_row(row) if row else None
 
     def all(self) -> list[Clinic]:
         rows = self.connection.execute(select(clinics).order_by(clinics.c.id))
-        return [_clinic(row) for row in rows]
+        return [clinic_of_row(row) for row in rows]
 
     def update(self, clinic: Clinic) -> Clinic:
         """Save the clinic's profile and settings if nobody saved them since ``clinic.version``

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from resurface.domain.codes import Modality
 from resurface.domain.consent import (
@@ -65,6 +65,16 @@ def _photo(row: Any) -> PhotoConsent:
         recorded_at=row.recorded_at,
         note=row.note,
     )
+
+
+_PHOTO_CONSENTS = (
+    select(photo_consents)
+    .where(photo_consents.c.clinic_id == bindparam("clinic_id"))
+    .order_by(photo_consents.c.recorded_at, photo_consents.c.id)
+)
+_PATIENT_PHOTO_CONSENTS = _PHOTO_CONSENTS.where(
+    photo_consents.c.patient_id == bindparam("patient_id")
+)
 
 
 class SqlConsents(Repository):
@@ -137,8 +147,9 @@ class SqlConsents(Repository):
 
     def photo_consents(self, clinic_id: int, patient_id: int | None = None) -> list[PhotoConsent]:
         """The decisions of one patient, or of every patient of the clinic, oldest first."""
-        query = select(photo_consents).where(photo_consents.c.clinic_id == clinic_id)
-        if patient_id is not None:
-            query = query.where(photo_consents.c.patient_id == patient_id)
-        query = query.order_by(photo_consents.c.recorded_at, photo_consents.c.id)
-        return [_photo(row) for row in self.connection.execute(query)]
+        if patient_id is None:
+            found = self.connection.execute(_PHOTO_CONSENTS, {"clinic_id": clinic_id})
+        else:
+            wanted = {"clinic_id": clinic_id, "patient_id": patient_id}
+            found = self.connection.execute(_PATIENT_PHOTO_CONSENTS, wanted)
+        return [_photo(row) for row in found]

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Connection,
     Select,
     and_,
+    bindparam,
     case,
     exists,
     func,
@@ -86,16 +87,29 @@ _SQLITE_NAMES = table("patient_names")
 """The FTS5 trigram index of the name keys on SQLite (migration 0017; triggers keep it)."""
 
 
+_ONE = (patients.c.id == bindparam("patient_id"), patients.c.clinic_id == bindparam("clinic_id"))
+_GET = select(patients).where(*_ONE)
+_SERIES = select(
+    patients.c.series_planned,
+    patients.c.series_done,
+    patients.c.last_session_on,
+    patients.c.last_modality,
+).where(*_ONE)
+_BY_IDS = select(patients).where(
+    patients.c.clinic_id == bindparam("clinic_id"),
+    patients.c.id.in_(bindparam("ids", expanding=True)),
+)
+"""A chart's and Today's reads of patients, built once."""
+
+
 class SqlPatients(Repository):
     def add(self, patient: Patient) -> Patient:
         values = _values(patient) | {"clinic_id": patient.clinic_id, "created_at": now()}
         return replace(patient, id=self._insert(patients, values), version=1)
 
     def get(self, clinic_id: int, patient_id: int) -> Patient | None:
-        query = select(patients).where(
-            patients.c.id == patient_id, patients.c.clinic_id == clinic_id
-        )
-        row = self.connection.execute(query).first()
+        wanted = {"patient_id": patient_id, "clinic_id": clinic_id}
+        row = self.connection.execute(_GET, wanted).first()
         return _patient(row) if row else None
 
     def find(
@@ -141,13 +155,8 @@ class SqlPatients(Repository):
         return replace(patient, version=patient.version + 1)
 
     def series(self, clinic_id: int, patient_id: int) -> SeriesFacts:
-        query = select(
-            patients.c.series_planned,
-            patients.c.series_done,
-            patients.c.last_session_on,
-            patients.c.last_modality,
-        ).where(patients.c.id == patient_id, patients.c.clinic_id == clinic_id)
-        row = self.connection.execute(query).first()
+        wanted = {"patient_id": patient_id, "clinic_id": clinic_id}
+        row = self.connection.execute(_SERIES, wanted).first()
         return _series(row) if row else SeriesFacts(0, 0, None, None)
 
     def listing(
@@ -233,10 +242,8 @@ class SqlPatients(Repository):
         found: dict[int, Patient] = {}
         for start in range(0, len(wanted), _ID_CHUNK):
             chunk = wanted[start : start + _ID_CHUNK]
-            query = select(patients).where(
-                patients.c.clinic_id == clinic_id, patients.c.id.in_(chunk)
-            )
-            found.update((row.id, _patient(row)) for row in self.connection.execute(query))
+            rows = self.connection.execute(_BY_IDS, {"clinic_id": clinic_id, "ids": chunk})
+            found.update((row.id, _patient(row)) for row in rows)
         return found
 
     def _phrase(self, search: str) -> str:

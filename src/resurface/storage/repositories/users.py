@@ -4,14 +4,14 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from resurface.domain.people import Role, User
-from resurface.storage.repositories._base import Repository, now
+from resurface.storage.repositories._base import Repository, now, of_clinic
 from resurface.storage.tables import users
 
 
-def _user(row: Any) -> User:
+def user_of_row(row: Any) -> User:
     return User(
         id=row.id,
         clinic_id=row.clinic_id,
@@ -24,6 +24,12 @@ def _user(row: Any) -> User:
         must_change_password=row.must_change_password,
         temporary_password_until=row.temporary_password_until,
     )
+
+
+_GET = select(users).where(
+    users.c.id == bindparam("user_id"), users.c.clinic_id == bindparam("clinic_id")
+)
+_IN_CLINIC = of_clinic(users, users.c.display_name)
 
 
 class SqlUsers(Repository):
@@ -41,17 +47,16 @@ class SqlUsers(Repository):
         return replace(user, id=self._insert(users, values))
 
     def get(self, clinic_id: int, user_id: int) -> User | None:
-        query = select(users).where(users.c.id == user_id, users.c.clinic_id == clinic_id)
-        row = self.connection.execute(query).first()
-        return _user(row) if row else None
+        row = self.connection.execute(_GET, {"user_id": user_id, "clinic_id": clinic_id}).first()
+        return user_of_row(row) if row else None
 
     def by_username(self, username: str) -> User | None:
         row = self.connection.execute(select(users).where(users.c.username == username)).first()
-        return _user(row) if row else None
+        return user_of_row(row) if row else None
 
     def in_clinic(self, clinic_id: int) -> list[User]:
-        query = select(users).where(users.c.clinic_id == clinic_id).order_by(users.c.display_name)
-        return [_user(row) for row in self.connection.execute(query)]
+        found = self.connection.execute(_IN_CLINIC, {"clinic_id": clinic_id})
+        return [user_of_row(row) for row in found]
 
     def update(self, user: User) -> User:
         """Save the user's display name, role and whether they may sign in (in their clinic)."""

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from resurface.domain.signin import SessionStage
-from resurface.services.ports import WebSession
+from resurface.services.ports import SessionHolder, WebSession
 from resurface.storage.repositories._base import Repository
-from resurface.storage.tables import web_sessions
+from resurface.storage.repositories.clinics import clinic_of_row
+from resurface.storage.repositories.users import user_of_row
+from resurface.storage.tables import clinics, second_factors, users, web_sessions
 
 
 def _session(row: Any) -> WebSession:
@@ -24,6 +27,35 @@ def _session(row: Any) -> WebSession:
         user_agent=row.user_agent,
         stage=SessionStage(row.stage),
     )
+
+
+def _labelled(prefix: str, columns: Any) -> list[Any]:
+    return [column.label(prefix + column.name) for column in columns]
+
+
+_HOLDER = (
+    select(
+        *_labelled("s_", web_sessions.c),
+        *_labelled("u_", users.c),
+        *_labelled("c_", clinics.c),
+        second_factors.c.user_id.label("factor_of"),
+    )
+    .join(
+        users,
+        (users.c.id == web_sessions.c.user_id) & (users.c.clinic_id == web_sessions.c.clinic_id),
+    )
+    .join(clinics, clinics.c.id == web_sessions.c.clinic_id)
+    .outerjoin(second_factors, second_factors.c.user_id == users.c.id)
+    .where(web_sessions.c.token_hash == bindparam("token_hash"))
+)
+"""Built once: every signed-in request runs it (building a statement costs more than running
+this one)."""
+
+
+def _part(row: Any, prefix: str, columns: Any) -> SimpleNamespace:
+    """The columns of one table out of a joined row, by their own names."""
+    mapping = row._mapping
+    return SimpleNamespace(**{c.name: mapping[prefix + c.name] for c in columns})
 
 
 class SqlWebSessions(Repository):
@@ -47,6 +79,17 @@ class SqlWebSessions(Repository):
         query = select(web_sessions).where(web_sessions.c.token_hash == token_hash)
         row = self.connection.execute(query).first()
         return _session(row) if row else None
+
+    def with_holder(self, token_hash: str) -> SessionHolder | None:
+        row = self.connection.execute(_HOLDER, {"token_hash": token_hash}).first()
+        if row is None:
+            return None
+        return SessionHolder(
+            _session(_part(row, "s_", web_sessions.c)),
+            user_of_row(_part(row, "u_", users.c)),
+            clinic_of_row(_part(row, "c_", clinics.c)),
+            has_second_factor=row.factor_of is not None,
+        )
 
     def of_user(self, user_id: int) -> list[WebSession]:
         query = (
