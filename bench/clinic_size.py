@@ -6,11 +6,11 @@ at every stage of the journey, 2 % of them current, and a heavy patient with 20 
 check-ins and 100 photos), while no app runs; then each read (Today, the list plain, by stage,
 searched for a common name and for a two-letter word, at page 40 and at the middle page as the
 previous page's "Next" link leads to it, a chart page and API, the heavy patient's chart and
-results page) is sent through the real app in this process (FastAPI's TestClient, signed in as the clinician).
-Per read, the median of ``REPEATS`` after two warm-ups: the server's wall time for one request;
-its CPU time (the app's threads but the background job worker, plus, on PostgreSQL, the
-database server's backends serving the app, read from ``/proc``: a shared machine inflates the
-wall time, not these); and the SQL statements it ran. Everything is made in a temporary folder
+results page) is sent through the real app in this process (FastAPI's TestClient, signed in as
+the clinician). Per read, the median of ``REPEATS`` after two warm-ups: the server's wall time
+for one request; its CPU time (the app's threads but the background job worker, plus, on
+PostgreSQL, the database server's backends serving the app, read from ``/proc``: a shared
+machine inflates the wall time, not these); and the SQL statements it ran. Everything is made in a temporary folder
 and a throw-away PostgreSQL database, both removed at the end.
 
 Sizes: ``RESURFACE_BENCH_SIZES`` (default ``1000,10000,100000``; growing to 100k takes about a
