@@ -10,8 +10,8 @@ results page) is sent through the real app in this process (FastAPI's TestClient
 the clinician). Per read, the median of ``REPEATS`` after two warm-ups: the server's wall time
 for one request; its CPU time (the app's threads but the background job worker, plus, on
 PostgreSQL, the database server's backends serving the app, read from ``/proc``: a shared
-machine inflates the wall time, not these); and the SQL statements it ran. Everything is made in a temporary folder
-and a throw-away PostgreSQL database, both removed at the end.
+machine inflates the wall time, not these); and the SQL statements it ran. Everything is made
+in a temporary folder and a throw-away PostgreSQL database, both removed at the end.
 
 Sizes: ``RESURFACE_BENCH_SIZES`` (default ``1000,10000,100000``; growing to 100k takes about a
 minute on SQLite and two on PostgreSQL). PostgreSQL: ``RESURFACE_BENCH_POSTGRES_URL`` (default
