@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
+import pytest
 from sqlalchemy import event, select
 
 from resurface.bootstrap import Runtime
@@ -15,9 +16,10 @@ from resurface.domain.chart import PlanStatus, TreatmentSession
 from resurface.domain.codes import Modality
 from resurface.domain.corrections import RecordKind
 from resurface.domain.journey import Stage
-from resurface.domain.people import Patient, Sex
+from resurface.domain.people import Patient, Sex, name_key
 from resurface.services.patients import stage_for, stage_window
 from resurface.services.ports import ListPlace, SeriesFacts
+from resurface.storage.repositories import patients as patient_rows
 from resurface.storage.tables import patients
 from tests.support.clinic import seed_clinic
 from tests.support.population import grow
@@ -215,3 +217,47 @@ def test_a_search_finding_few_on_sqlite_reads_them_by_its_index_not_walking_ever
             assert "ix_patients_clinic_keys" not in plan, (words, plan)
             assert "TEMP B-TREE FOR ORDER BY" in plan, (words, plan)
         event.remove(connection, "before_cursor_execute", keep)
+
+
+def test_a_page_found_from_a_key_is_the_page_counted_from_the_start(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keyset paging: the page ``skip`` rows after (or before) a row's key is the page counted
+    from the start of the list, for every way the list is read (a plain list, a search matching
+    few, sorted, and one matching many, walked in order: ``_FEW`` lowered to reach it with a
+    small clinic), and the count runs from the key. The list is in the order of the name keys."""
+    north = seed_clinic(runtime.context.uow, "north", TODAY)
+    clinic = north.clinic.id
+    window = stage_window(TODAY, runtime.context.rules)
+    with runtime.context.uow() as uow:
+        for family in ("Baan-Calder", "Anan-Brennan", "Ro-Calder", "Bé-Okafor", "Álvarez-Ba",
+                       "ba Calder", "Calder"):  # fmt: skip
+            for given in ("Bastian", "Ana", "Zoë", "Babette", "Kai"):
+                uow.patients.add(_patient(clinic, given, family))
+        uow.commit()
+    per = 4
+    for few in (1000, 3):
+        monkeypatch.setattr(patient_rows, "_FEW", few)
+        for words in ("", "ba", "calder", "ba calder", "a"):
+            with runtime.context.uow() as uow:
+                every, _ = uow.patients.listing(clinic, words, None, window, ListPlace(), 200, 999)
+                keys = [_key_of(r.patient) for r in every]
+                assert keys == sorted(keys), words
+                for start in range(0, len(every), per):
+                    expected = _names(every[start : start + per])
+                    page, _ = uow.patients.listing(
+                        clinic, words, None, window, ListPlace(start), per, 999
+                    )
+                    assert _names(page) == expected, (few, words, start)
+                    for anchor in range(0, len(every), per):
+                        place = ListPlace(start - anchor, keys[anchor], anchor)
+                        page, counted = uow.patients.listing(
+                            clinic, words, None, window, place, per, 999
+                        )
+                        assert _names(page) == expected, (few, words, start, anchor)
+                        assert counted == len(every) - anchor
+            assert len(every) >= 3 * per, words  # pages enough to go back and forth
+
+
+def _key_of(patient: Patient) -> tuple[str, str, int]:
+    return name_key(patient.family_name), name_key(patient.given_name), patient.id
