@@ -65,6 +65,7 @@ from resurface.services.clock import Clock
 from resurface.services.errors import PhotoFileMissing
 from resurface.services.ports import (
     FileReference,
+    ListPlace,
     PatientRow,
     SecondFactor,
     SeriesFacts,
@@ -299,7 +300,7 @@ class FakePatients(_Repository):
         search: str,
         stage: Stage | None,
         window: StageWindow,
-        offset: int,
+        place: ListPlace,
         limit: int,
         count_most: int,
     ) -> tuple[list[PatientRow], int]:
@@ -307,15 +308,23 @@ class FakePatients(_Repository):
         facts = self._series_facts(clinic_id)
         words = search_words(search)
         rows = []
-        for patient in sorted(
-            self._tables.patients.values(), key=lambda p: (p.family_name, p.given_name, p.id)
-        ):
+        for patient in sorted(self._tables.patients.values(), key=_list_key):
             series = facts.get(patient.id, SeriesFacts(0, 0, None, None))
             if patient.clinic_id != clinic_id or not all(_name_has(patient, w) for w in words):
                 continue
             if stage is None or _stage(series, window) is stage:
                 rows.append(PatientRow(patient, series))
-        return rows[offset : offset + limit], min(len(rows), count_most)
+        at = place.at
+        if at is None:
+            return rows[place.skip : place.skip + limit], min(len(rows), count_most)
+        onward = [r for r in rows if _list_key(r.patient) >= at]
+        if place.skip < 0:
+            before = [r for r in rows if _list_key(r.patient) < at]
+            end = len(before) + place.skip + limit
+            page = before[max(0, len(before) + place.skip) : max(0, end)]
+        else:
+            page = onward[place.skip : place.skip + limit]
+        return page, min(len(onward), count_most)
 
     def by_ids(self, clinic_id: int, patient_ids: Collection[int]) -> dict[int, Patient]:
         return {
@@ -361,6 +370,11 @@ class FakePatients(_Repository):
             if session.clinic_id == clinic_id and not session.entered_in_error:
                 grouped.setdefault(session.patient_id, []).append(session)
         return grouped
+
+
+def _list_key(patient: Patient) -> tuple[str, str, int]:
+    """The patient list's order: family name, given name (as the search compares them), id."""
+    return name_key(patient.family_name), name_key(patient.given_name), patient.id
 
 
 def _name_has(patient: Patient, word: str) -> bool:

@@ -23,6 +23,18 @@ class Page(Generic[T]):
     more: bool = False
     """The list goes on past ``total``: it was counted only that far (a long list is counted
     as far as its pages can be followed from this one, not to its end)."""
+    cursor: str = ""
+    """Where this page begins, sealed, for the links to the pages near it (keyset paging: the
+    page a link leads to is found from here, not by walking the rows before it); empty for a
+    list paged by numbers alone."""
+    reach: int = 0
+    """How many pages either side of this one ``cursor`` leads to."""
+
+    def by_cursor(self, n: int) -> bool:
+        """Whether page ``n`` is better found from this page's cursor than counted from the
+        start of the list (the first pages are nearer the start)."""
+        apart = abs(n - self.page)
+        return bool(self.cursor) and apart <= self.reach and apart < n - 1
 
     @property
     def pages(self) -> int:

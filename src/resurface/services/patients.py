@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import TYPE_CHECKING
 
 from resurface.domain.codes import Modality
 from resurface.domain.corrections import RecordKind, reason_problems
 from resurface.domain.errors import InvalidInput
 from resurface.domain.journey import Progress, Stage, stage_of
-from resurface.domain.people import Patient, patient_details_problems
+from resurface.domain.people import Patient, name_key, patient_details_problems
 from resurface.domain.recovery import modality_healing_days
 from resurface.domain.rulebase import RuleBase
 from resurface.domain.text import check_text
@@ -19,7 +21,8 @@ from resurface.services.access import Actor, Permission, require
 from resurface.services.corrections import HistoryEntry, check_reason, history, keep_earlier
 from resurface.services.errors import NotFound
 from resurface.services.paging import Page, check_page
-from resurface.services.ports import SeriesFacts, StageWindow, UnitOfWork
+from resurface.services.ports import ListPlace, SeriesFacts, StageWindow, UnitOfWork
+from resurface.services.second_factor import SecretBox
 
 if TYPE_CHECKING:
     from resurface.services.context import Context
@@ -29,6 +32,11 @@ LIST_COUNT_AHEAD = 1000
 """How far past the page's first row the list is counted: a clinic of 100,000 reads "more than
 1,000 patients" on its first page (40 pages of 25 to follow), not a count of every patient."""
 
+CURSOR_MAX = 4000
+"""The longest cursor taken: it seals two name keys of at most 480 characters."""
+
+NOT_THIS_LIST = "is not a place in this list; leave it out to count the pages from the start"
+
 
 @dataclass(frozen=True)
 class PatientQuery:
@@ -36,6 +44,10 @@ class PatientQuery:
     stage: Stage | None = None
     page: int = 1
     per_page: int = 25
+    cursor: str = ""
+    """``Page.cursor`` of a page of the same list near ``page``: the page is then found from
+    where that one began, reading only the rows between (keyset paging), however deep in the
+    list; without it the rows before the page are walked (``OFFSET``)."""
 
 
 @dataclass(frozen=True)
@@ -82,15 +94,15 @@ def list_patients(ctx: Context, actor: Actor, query: PatientQuery) -> Page[Patie
     if query.stage is not None:
         require(actor, Permission.VIEW_CHART)  # a stage is a clinical fact
     today = ctx.clock.today()
+    start, place = _place(ctx, actor, query)
     with ctx.uow() as uow:
-        offset = (query.page - 1) * query.per_page
-        counted_most = offset + LIST_COUNT_AHEAD
-        rows, total = uow.patients.listing(
+        counted_most = place.skip + LIST_COUNT_AHEAD
+        rows, counted = uow.patients.listing(
             actor.clinic_id,
             query.text,
             query.stage,
             stage_window(today, ctx.rules),
-            offset,
+            place,
             query.per_page,
             count_most=counted_most + 1,
         )
@@ -104,8 +116,56 @@ def list_patients(ctx: Context, actor: Actor, query: PatientQuery) -> Page[Patie
         at = ctx.clock.now()
         audit.record(uow, actor, "patient_list", "patient", "*", detail=detail, at=at)
         uow.commit()
-        more = total > counted_most
-        return Page(summaries, min(total, counted_most), query.page, query.per_page, more)
+        more = counted > counted_most
+        total = start + min(counted, counted_most)
+        cursor = _cursor(ctx, actor, query, rows[0].patient) if rows else ""
+        reach = LIST_COUNT_AHEAD // query.per_page
+        return Page(summaries, total, query.page, query.per_page, more, cursor, reach)
+
+
+# The cursor: where a page of a list began, sealed with the server's key (the names in it stay
+# out of addresses and logs; an altered one is refused), with the list it belongs to.
+
+
+@cache
+def _box(secret: str) -> SecretBox:
+    return SecretBox(secret, purpose="patient-list-cursor")
+
+
+def _list_of(actor: Actor, query: PatientQuery) -> list[object]:
+    stage = query.stage.value if query.stage else ""
+    return [actor.clinic_id, query.text, stage, query.per_page]
+
+
+def _cursor(ctx: Context, actor: Actor, query: PatientQuery, first: Patient) -> str:
+    """``Page.cursor``: this list, this page's number and the key of its first row."""
+    key = [name_key(first.family_name), name_key(first.given_name), first.id]
+    return _box(ctx.links.secret).seal(json.dumps([*_list_of(actor, query), query.page, *key]))
+
+
+def _place(ctx: Context, actor: Actor, query: PatientQuery) -> tuple[int, ListPlace]:
+    """Where the page begins, and how many rows of the list come before that place: from the
+    cursor's page when it is near enough (within the rows a page counts ahead), else counted
+    from the start of the list. InvalidInput for a cursor altered or of another list (another
+    clinic's: it shows nothing of that clinic)."""
+    from_start = 0, ListPlace((query.page - 1) * query.per_page)
+    if not query.cursor:
+        return from_start
+    opened = _box(ctx.links.secret).open(query.cursor)
+    try:
+        values = json.loads(opened) if opened is not None else None
+    except ValueError:
+        values = None
+    if not isinstance(values, list) or len(values) != 8 or values[:4] != _list_of(actor, query):
+        raise InvalidInput("cursor", NOT_THIS_LIST)
+    page, family, given, patient_id = values[4:]
+    if not (isinstance(page, int) and isinstance(patient_id, int)):
+        raise InvalidInput("cursor", NOT_THIS_LIST)
+    skip = (query.page - page) * query.per_page
+    if abs(skip) > LIST_COUNT_AHEAD:
+        return from_start
+    before = (page - 1) * query.per_page
+    return before, ListPlace(skip, (str(family), str(given), patient_id), before)
 
 
 def _contact(patient: Patient) -> Patient:

@@ -74,6 +74,24 @@ class StageWindow:
     recovery_days: Mapping[Modality, int]
 
 
+NameKey = tuple[str, str, int]
+"""Where a patient stands in the list's order: family name, given name, id."""
+
+
+@dataclass(frozen=True)
+class ListPlace:
+    """Where a page of the patient list begins: ``skip`` rows into the list; with ``at``, ``skip``
+    rows past the place of that key in the list's order (the first row at or after it; the key
+    need not be a patient's any more), counting back from it when ``skip`` is negative. A page
+    found from a key reads only the rows near it, however deep in the list (keyset paging)."""
+
+    skip: int = 0
+    at: NameKey | None = None
+    before: int = 0
+    """How many rows of the list come before ``at``, as the page that gave it counted them: with
+    the rows counted from it, how many the search matches (few are sorted, many walked)."""
+
+
 @dataclass(frozen=True)
 class PatientRow:
     """A patient of the list with the facts its stage is worked out from."""
@@ -168,12 +186,13 @@ class Patients(Protocol):
         search: str,
         stage: Stage | None,
         window: StageWindow,
-        offset: int,
+        place: ListPlace,
         limit: int,
         count_most: int,
     ) -> tuple[list[PatientRow], int]:
-        """One page of the clinic's patients by family name, given name, id, and how many match
-        (counted no further than ``count_most``).
+        """One page of the clinic's patients by family name, given name, id, beginning at
+        ``place``, and how many match from the place's key on (from the start without one),
+        counted no further than ``count_most``.
         Every word of ``search`` (``domain.people.search_words``) must be in the given or family
         name, anywhere if it is ``SEARCH_WORD_MIN`` long or longer, else at its start; ``stage``,
         if given, is the stage ``domain.journey.stage_of`` gives on ``window.today``."""

@@ -139,7 +139,7 @@ patients = Table(
     Column("last_session_on", Date),
     Column("last_modality", String(40)),
     Index("ix_patients_clinic_name", "clinic_id", "family_name", "given_name", "id"),
-    Index("ix_patients_clinic_family_key", "clinic_id", "family_key"),
+    Index("ix_patients_clinic_keys", "clinic_id", "family_key", "given_key", "id"),
     Index("ix_patients_clinic_given_key", "clinic_id", "given_key"),
     Index("ix_patients_clinic_last_session_on", "clinic_id", "last_session_on"),
     # Every column the stage is decided on: a stage's patients are counted from the index alone.

@@ -14,10 +14,13 @@ from sqlalchemy import (
     case,
     exists,
     func,
+    literal,
     literal_column,
     or_,
     select,
     table,
+    tuple_,
+    union_all,
     update,
 )
 
@@ -27,7 +30,7 @@ from resurface.domain.errors import VersionConflict
 from resurface.domain.journey import Stage
 from resurface.domain.people import SEARCH_WORD_MIN, Patient, Sex, name_key, search_words
 from resurface.domain.plans import IN_TREATMENT
-from resurface.services.ports import PatientRow, SeriesFacts, StageWindow
+from resurface.services.ports import ListPlace, NameKey, PatientRow, SeriesFacts, StageWindow
 from resurface.storage.repositories._base import Repository, now
 from resurface.storage.tables import (
     patients,
@@ -165,57 +168,126 @@ class SqlPatients(Repository):
         search: str,
         stage: Stage | None,
         window: StageWindow,
-        offset: int,
+        place: ListPlace,
         limit: int,
         count_most: int,
     ) -> tuple[list[PatientRow], int]:
         # The recovering are few (the last days' sessions): counted by the last session's day.
         recovering = stage is Stage.RECOVERING
+        # From the place's key on (keyset paging): the rows before it are never read.
+        onward = _onward(place.at)
         # Counted only as far as ``count_most``: the count reads as many index entries as the
-        # pages it can lead to, not the whole clinic.
-        phrase = self._phrase(search)
+        # pages it can lead to, not the whole clinic. Deep in a search matching many, the names
+        # are tested in the list's order from the key, not the full-text index's hits from the
+        # first (which the key would reject one by one up to it).
+        dense = place.before >= _FEW
+        phrase = "" if dense else self._phrase(search)
+        counts: list[Any]
         if phrase:
             # SQLite: the name index's hits one by one, each patient looked up by id, until
             # there are enough (as a list of every hit, a common name's hits were all read).
             rowid: ColumnElement[int] = literal_column("patient_names.rowid")
             apart = self.conditions(clinic_id, search, stage, window, phrase_apart=True)
-            patient = exists().where(patients.c.id == rowid, *apart)
-            matching = (
-                select(rowid)
-                .select_from(_SQLITE_NAMES)
-                .where(_match(phrase), patient)
-                .limit(count_most)
-                .subquery()
-            )
+            patient = exists().where(patients.c.id == rowid, *apart, *onward)
+            counts = [select(rowid).select_from(_SQLITE_NAMES).where(_match(phrase), patient)]
         else:
-            conditions = self.conditions(
-                clinic_id, search, stage, window, series_index=not recovering
-            )
-            matching = select(patients.c.id).where(*conditions).limit(count_most).subquery()
-        total = self.connection.execute(select(func.count()).select_from(matching)).scalar_one()
+            split = _short_word_split(search)
+            conditions = self.conditions(clinic_id, search, stage, window,
+                                         series_index=not recovering, walk=dense,
+                                         short_apart=split is not None)  # fmt: skip
+            # A short word's two parts are counted apart: the page reads each as many or few.
+            # The given part through its own index: not walking every name after the key.
+            counts = [select(patients.c.id).where(*conditions, *from_key, *part)
+                      for from_key, part in zip((onward, _onward(place.at, indexed=False)),
+                                                split or [()], strict=False)]  # fmt: skip
+        counted = [
+            select(func.count()).select_from(part.limit(count_most).subquery()).scalar_subquery()
+            for part in counts
+        ]
+        found_counts = self.connection.execute(select(*counted)).one()
+        total = min(sum(found_counts), count_most)
+        many = place.before + total >= _FEW
+        given_many = place.before + found_counts[-1] >= _FEW
+        query = self._page(
+            clinic_id, search, stage, window, place, limit, many=many, given_many=given_many
+        )
+        found = [PatientRow(_patient(r), _series(r)) for r in self.connection.execute(query)]
+        if place.at is not None and place.skip < 0:
+            found.reverse()
+        return found, int(total)
+
+    def _page(
+        self,
+        clinic_id: int,
+        search: str,
+        stage: Stage | None,
+        window: StageWindow,
+        place: ListPlace,
+        limit: int,
+        *,
+        many: bool,
+        given_many: bool = False,
+    ) -> Select[Any]:
+        """The page's rows: walked in the list's order on its index from the place (or, for
+        the few recovering, found by the day of their last session) and tested against the
+        search and stage, stopping at the page's last. A search that the count found matching
+        few reads them through the search's own index and sorts them instead (SQLite, which
+        keeps no statistics, would walk every name to find the few); one that matches many
+        tests each name in the list's order (on SQLite with the name keys themselves, not the
+        list of the full-text index's hits, which a common name makes long)."""
+        searched = search_words(search) != []
+        sort_the_found = searched and not many
         # The page's query does not offer the series index: the page is found by walking the
-        # patients in name order (or, for the few recovering, by the day of their last
-        # session), not by sorting a whole stage. SQLite keeps no statistics to see that.
-        paged = self.conditions(clinic_id, search, stage, window, series_index=False)
-        query = (
+        # patients in the list's order, not by sorting a whole stage.
+        # SQLite reads a search with a long word matching few through its full-text index.
+        split = None if sort_the_found and self._phrase(search) else _short_word_split(search)
+        paged = self.conditions(clinic_id, search, stage, window, series_index=False, walk=many,
+                                short_apart=split is not None)  # fmt: skip
+        backward = place.at is not None and place.skip < 0
+        skip = place.skip
+        if backward:
+            skip, limit = max(0, -place.skip - limit), min(limit, -place.skip)
+        where = [*paged, *_from_place(place, indexed=True)]
+        order = self._order(sort_the_found=sort_the_found, backward=backward)
+        if split is None:
+            return select(patients).where(*where).order_by(*order).offset(skip).limit(limit)
+        # A short word begins the family names of a stretch of the list: those are read from
+        # where they begin (in order, or sorted when few); the given names it begins, spread
+        # over the list, in the list's order when many, else through their own index, sorted.
+        family, given = split
+        given_where = [*paged, *_from_place(place, indexed=given_many)]
+        parts = [
+            select(patients.c.id)
+            .where(*conditions, *part)
+            .order_by(*self._order(sort_the_found=sort, backward=backward))
+            .limit(skip + limit)
+            .subquery()
+            for conditions, part, sort in (
+                (where, family, sort_the_found),
+                (given_where, given, not given_many),
+            )
+        ]
+        ids = union_all(*(select(part.c.id) for part in parts))
+        resort = self._order(sort_the_found=True, backward=backward)
+        return (
             select(patients)
-            .where(*paged)
-            .order_by(*self._name_order(sort_the_found=search_words(search) != [] and total < _FEW))
-            .offset(offset)
+            .where(patients.c.id.in_(ids))
+            .order_by(*resort)
+            .offset(skip)
             .limit(limit)
         )
-        rows = [PatientRow(_patient(r), _series(r)) for r in self.connection.execute(query)]
-        return rows, int(total)
 
-    def _name_order(self, *, sort_the_found: bool) -> list[ColumnElement[Any]]:
-        """Family name, given name, id. SQLite, which keeps no statistics, walks its name index
-        for that order and tests each patient against the search, which passes the whole clinic
-        when few names match; when the count found few, the order is written so that no index
-        serves it: the few are read by the search's own index and sorted."""
+    def _order(self, *, sort_the_found: bool, backward: bool) -> list[ColumnElement[Any]]:
+        """Family name, given name, id, as the search compares names (``name_key``: accents
+        and case folded). When the found are few, the order is written so that no index
+        serves it on SQLite (which keeps no statistics and would walk its name index for the
+        order, testing every patient against the search): the few are read by the search's own
+        index and sorted."""
         p = patients.c
+        columns: list[ColumnElement[Any]] = [p.family_key, p.given_key, p.id]
         if sort_the_found and self.connection.dialect.name == "sqlite":
-            return [p.family_name + "", p.given_name, p.id]
-        return [p.family_name, p.given_name, p.id]
+            columns = [p.family_key + "", p.given_key, p.id]
+        return [c.desc() for c in columns] if backward else columns
 
     def conditions(
         self,
@@ -226,12 +298,19 @@ class SqlPatients(Repository):
         *,
         series_index: bool = True,
         phrase_apart: bool = False,
+        walk: bool = False,
+        short_apart: bool = False,
     ) -> list[ColumnElement[bool]]:
         """The ``WHERE`` of the listing (the tests read its query plan); without
         ``series_index`` the stage's terms are written so that no index on the series serves
         them (the last session's day still can); with ``phrase_apart``, without SQLite's
-        full-text phrase (``_phrase``), which the caller matches itself."""
-        matching = self._matching(search, phrase_apart=phrase_apart)
+        full-text phrase (``_phrase``), which the caller matches itself; with ``walk``, the
+        long words are tested on each name key as it is walked (see ``_matching``); with
+        ``short_apart``, without the first short word, which the caller matches in two parts
+        (``_short_word_split``)."""
+        matching = self._matching(
+            search, phrase_apart=phrase_apart, walk=walk, short_apart=short_apart
+        )
         conditions = [patients.c.clinic_id == clinic_id, *matching]
         if stage is not None:
             conditions.append(_at_stage(stage, window, _Series(series_index)))
@@ -254,19 +333,31 @@ class SqlPatients(Repository):
         long_words = [w for w in search_words(search) if len(w) >= SEARCH_WORD_MIN]
         return " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
 
-    def _matching(self, search: str, *, phrase_apart: bool = False) -> list[ColumnElement[bool]]:
-        """One condition per word of ``search``, each served by an index."""
+    def _matching(
+        self,
+        search: str,
+        *,
+        phrase_apart: bool = False,
+        walk: bool = False,
+        short_apart: bool = False,
+    ) -> list[ColumnElement[bool]]:
+        """One condition per word of ``search``, each served by an index; with ``walk``, the
+        long words are tested on the name keys on SQLite too, as on PostgreSQL, rather than
+        through the list of the full-text index's hits: for a page walking the names in order."""
         conditions: list[ColumnElement[bool]] = []
         long_words = []
+        apart = short_apart
         for word in search_words(search):
             if len(word) >= SEARCH_WORD_MIN:
                 long_words.append(word)
+            elif apart:
+                apart = False
             else:
                 starts = _starts(patients.c.family_key, word), _starts(patients.c.given_key, word)
                 conditions.append(or_(*starts))
         if not long_words:
             return conditions
-        if self.connection.dialect.name == "sqlite":
+        if self.connection.dialect.name == "sqlite" and not walk:
             if not phrase_apart:
                 hits: Select[Any] = (
                     select(literal_column("rowid"))
@@ -278,6 +369,41 @@ class SqlPatients(Repository):
             both: ColumnElement[str] = literal_column("(given_key || ' ' || family_key)")
             conditions.extend(both.like(f"%{_escaped(w)}%", escape="\\") for w in long_words)
         return conditions
+
+
+def _short_word_split(search: str) -> tuple[list[ColumnElement[bool]], ...] | None:
+    """For a search with a short word, its two disjoint parts, each served by a range of an
+    index: the word begins the family name; it begins the given name and not the family name
+    (None without a short word). Written as one ``OR``, SQLite (no statistics) scans the index
+    of every name key instead."""
+    short = [w for w in search_words(search) if len(w) < SEARCH_WORD_MIN]
+    if not short:
+        return None
+    family = _starts(patients.c.family_key, short[0])
+    given = _starts(patients.c.given_key, short[0])
+    return [family], [given, ~family]
+
+
+def _key(indexed: bool = True) -> ColumnElement[Any]:
+    """A patient's place in the list: family name key, given name key, id."""
+    family = patients.c.family_key if indexed else patients.c.family_key + ""
+    return tuple_(family, patients.c.given_key, patients.c.id)
+
+
+def _onward(at: NameKey | None, *, indexed: bool = True) -> list[ColumnElement[bool]]:
+    """The rows at ``at`` and after it in the list's order (all rows without it); without
+    ``indexed``, written so that no index serves it (the given names a short word begins are
+    read through their own index, not by walking every name after the key)."""
+    if at is None:
+        return []
+    return [_key(indexed) >= tuple_(*(literal(v) for v in at))]
+
+
+def _from_place(place: ListPlace, *, indexed: bool) -> list[ColumnElement[bool]]:
+    """The rows a page at ``place`` is taken from: after its key, or before it going back."""
+    if place.at is None or place.skip >= 0:
+        return _onward(place.at, indexed=indexed)
+    return [_key(indexed) < tuple_(*(literal(v) for v in place.at))]
 
 
 def _match(phrase: str) -> ColumnElement[bool]:

@@ -41,10 +41,19 @@ def list_patients(
     stage: Stage | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 25,
+    cursor: Annotated[
+        str,
+        Query(
+            max_length=patients.CURSOR_MAX,
+            description="the `cursor` of a page of the same list (same `q`, `stage` and "
+            "`per_page`) near `page`: the page is found from where that one began",
+        ),
+    ] = "",
 ) -> Page[PatientSummaryOut] | Page[PatientContactOut]:
-    query = patients.PatientQuery(text=q, stage=stage, page=page, per_page=per_page)
     """Clinical roles get each patient's stage and sessions; the front desk gets names, birth
-    dates and contact details only."""
+    dates and contact details only. With the `cursor` of a page near the one asked for, a page
+    deep in the list costs what the first one does."""
+    query = patients.PatientQuery(q, stage, page, per_page, cursor)
     found = patients.list_patients(ctx, actor, query)
     if not actor.may(Permission.VIEW_CHART):
         return Page[PatientContactOut].of(found, [PatientContactOut.of(s) for s in found.items])

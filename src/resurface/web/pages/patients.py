@@ -29,9 +29,12 @@ def patient_list(
     q: Annotated[str, Query(max_length=100)] = "",
     stage: Annotated[str, Query(description="a stage, or empty for all")] = "",
     page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
+    cursor: Annotated[str, Query(max_length=patients.CURSOR_MAX)] = "",
 ) -> Response:
+    """The page links carry the cursor of the page they are on: a page deep in the list is
+    found from the one before it, not by walking every row before it."""
     chosen = _stage(stage)
-    query = patients.PatientQuery(text=q, stage=chosen, page=page_number, per_page=25)
+    query = patients.PatientQuery(q, chosen, page_number, per_page=25, cursor=cursor)
     found = patients.list_patients(ctx, session.actor, query)
     return page(
         request,

@@ -54,6 +54,12 @@ class Page(BaseModel, Generic[T]):
         "as far as its pages can be followed from this one (the patient list: 1,000 rows past "
         "the page's first).",
     )
+    cursor: str | None = Field(
+        default=None,
+        description="Where this page begins (the patient list): sent back with `page` set to a "
+        "page near this one (up to 1,000 rows away), that page is found from here instead of by "
+        "walking every row before it.",
+    )
 
     @classmethod
     def of(cls, found: paging.Page[Any], items: list[T]) -> Page[T]:
@@ -65,4 +71,5 @@ class Page(BaseModel, Generic[T]):
             per_page=found.per_page,
             pages=found.pages,
             more=found.more,
+            cursor=found.cursor or None,
         )
