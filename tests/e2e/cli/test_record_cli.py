@@ -22,7 +22,7 @@ def resurface(data_dir: Path, *args: str, stdin: str = "") -> subprocess.Complet
         capture_output=True,
         text=True,
         env=env,
-        timeout=120,
+        timeout=600,  # a demo load on a busy 2-core machine; only an upper bound
         check=False,
     )
 
