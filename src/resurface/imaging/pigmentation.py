@@ -21,7 +21,8 @@ width at half maximum, so that the area does not depend on the contrast), within
 two cores stay apart only where lighter skin separates them. Components that are too small
 (pores), too large (tone, not spots), elongated or lying along a line (lines are measured as
 wrinkles), or lying along the edge of the measured skin (the shade of hair, a lid or the face's
-edge) are dropped.
+edge) are dropped. Small unmeasured islands inside the skin are measured for spots: the per-photo
+skin model sometimes leaves out the darkest part of a spot, in one capture and not the next.
 
 References
 ----------
