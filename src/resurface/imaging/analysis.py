@@ -635,7 +635,7 @@ def _feature_maps(
     l_star = np.ascontiguousarray(lab_box[..., 0])
     b_star = np.ascontiguousarray(lab_box[..., 2])
     # Non-skin (hair, card, background) is filled with typical skin lightness so its edges do
-    # not read as lines or spots.
+    # not read as lines (spots are judged against the measured skin alone, on the real L*).
     fill_l = float(np.median(l_star[union_box]))
     l_filled = np.where(skin_box, l_star, fill_l).astype(np.float32)
     # Distance (mm) from the nearest pixel that is not measured skin: the shading at the edge of
@@ -655,10 +655,9 @@ def _feature_maps(
     wrinkles = wrinkle_map(l_filled, px_per_mm=ppmm, valid=lines_inner, reference=reference)
     hair_band = cv2.dilate(wrinkles.hair.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
     spots = detect_spots(
-        l_filled,
+        l_star,
         px_per_mm=ppmm,
         valid=inner & ~hair_band,
-        reference=reference,
         ridges=wrinkles.centreline,
     )
     red = red_mask(np.ascontiguousarray(lab_box[..., 1]), px_per_mm=ppmm, a_star_min=red_a_star_min)

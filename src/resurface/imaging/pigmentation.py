@@ -1,18 +1,28 @@
-"""Pigmented spots: L* below a large-scale background, segmented at half each spot's contrast.
+"""Pigmented spots: L* below the skin around them, segmented at half each spot's contrast.
 
-Thresholds adapt to the skin (:class:`SkinReference`): a spot must be darker than its surround by
-a fixed fraction of the local reflectance, expressed in L* as a fraction of (L*_background + 16)
-(L* = 116·Y^(1/3) − 16, so a relative drop ΔY/Y of reflectance lowers L* by about
-(L* + 16)/3 · ΔY/Y whatever the skin's lightness), and by several robust standard deviations
-(1.4826·MAD, [3]) of the local skin texture, so that the same relative contrast is found on every
-skin type and ordinary texture is not counted on any.
+Thresholds adapt to the skin: a spot must be darker than its surround by a fixed fraction of
+the local reflectance, expressed in L* as a fraction of (L*_surround + 16) (L* = 116·Y^(1/3) − 16,
+so a relative drop ΔY/Y of reflectance lowers L* by about (L* + 16)/3 · ΔY/Y whatever the skin's
+lightness), and by several robust standard deviations [3] of the skin's own variation at the
+scale of spots, so that the same relative contrast is found on every skin type and ordinary
+texture is not counted on any.
 
-The background lightness is a median over a window much larger than a spot, computed at a coarse
-resolution (a median ignores the spots it contains as long as they cover less than half of the
-window). Candidate pixels are those darker than the background; each candidate's peak contrast is
-found and the spot is taken as the pixels at least half as dark as its peak (full width at half
-maximum), so that the area does not depend on the contrast. Components that are too small (pores),
-too large (tone, not spots) or elongated (lines, measured as wrinkles) are dropped.
+The surround is the Gaussian mean (σ 2 mm) of the measured skin only (normalised convolution
+[4]): hair, lids and the filled non-skin beside a region do not enter it. It is taken again
+without the pixels that stand out of the first estimate (spots, and highlights around which
+ordinary skin would read as darker). The spread is measured about that surround, so the face's
+shading, which changes over a centimetre and more, hardly enters it. (Judged against a 12 mm
+median background, as before analysis version 2026.12.3, the shading of the upscaled astronaut
+raised 5 σ to 15-35 L*, above the 13-14 L* of spots drawn on it, and six of nine were missed.)
+
+Pixels at least half the threshold dark are candidates; those reaching it near the top of their
+own blob are cores. Each core is grown to the pixels at least half as dark as its own peak (full
+width at half maximum, so that the area does not depend on the contrast), within its own reach;
+two cores stay apart only where lighter skin separates them. Components that are too small
+(pores), too large (tone, not spots), elongated or lying along a line (lines are measured as
+wrinkles), or lying along the edge of the measured skin (the shade of hair, a lid or the face's
+edge) are dropped. Small unmeasured islands inside the skin are measured for spots: the per-photo
+skin model sometimes leaves out the darkest part of a spot, in one capture and not the next.
 
 References
 ----------
@@ -22,6 +32,8 @@ References
        IEEE Trans Acoust Speech Signal Process 1979;27:13-18.
 .. [3] Rousseeuw PJ, Croux C. Alternatives to the median absolute deviation.
        J Am Stat Assoc 1993;88:1273-1283 (1.4826·MAD estimates σ).
+.. [4] Knutsson H, Westin C-F. Normalized and differential convolution. Proc IEEE CVPR 1993:
+       515-523 (filtering only the valid pixels of an image).
 """
 
 from __future__ import annotations
@@ -37,10 +49,12 @@ from resurface.imaging._labels import label_maximum
 __all__ = [
     "SPOT_MIN_RELATIVE_CONTRAST",
     "SkinReference",
+    "SpotContrast",
     "SpotMap",
     "background_l_star",
     "detect_spots",
     "skin_reference",
+    "spot_contrast",
 ]
 
 FloatArray = NDArray[np.float32]
@@ -51,11 +65,32 @@ _BACKGROUND_PX_PER_MM = 2.0
 _TEXTURE_MM = 1.0
 #: The skin's spread is taken over this neighbourhood (Gaussian σ, mm).
 _SIGMA_WINDOW_MM = 4.0
-#: A spot's peak is at least this fraction of (L*_background + 16) darker: about 15 % less
+#: A spot is judged against the skin around it: the Gaussian mean (this σ, mm) of the measured
+#: skin beside it, spots left out. Lentigines are mostly 2-5 mm across; the face's shading
+#: changes over a centimetre and more, so within this reach it barely moves the surround.
+#: This project's choice (not a literature value).
+_SURROUND_MM = 2.0
+#: Margin (mm) around a dark patch left out of the surround: its soft edge.
+_EXCLUSION_MARGIN_MM = 0.3
+#: A spot's core: its pixels within this share of the darkest within :data:`_CORE_REACH_MM`.
+_CORE_SHARE = 0.8
+_CORE_REACH_MM = 1.0
+#: Times the surround is taken again without what stands out of the previous one.
+_SURROUND_PASSES = 2
+#: Width (mm) of the ring just outside a spot whose unmeasured share is checked.
+_EDGE_RING_MM = 0.3
+#: A spot may have at most this share of that ring unmeasured (strands as thin as a hair are not
+#: counted); a dark patch lying along the edge of the measured skin is shade. Project's choice.
+_MAX_EDGE_FRACTION = 0.1
+#: Unmeasured islands smaller than this (mm²) inside the skin are measured for spots (the skin
+#: model may leave out the darkest part of a spot); hair, lids, lips and the face's edge are
+#: larger. Project's choice.
+_ISLAND_MM2 = 25.0
+#: A spot's peak is at least this fraction of (L*_surround + 16) darker: about 15 % less
 #: reflectance (4 L* on skin of L* 62, 2.4 on skin of L* 30, 4.8 on skin of L* 78).
 SPOT_MIN_RELATIVE_CONTRAST = 0.05
-#: ... and at least this many robust σ of the skin's texture.
-SPOT_MIN_SIGMAS = 5.0
+#: ... and at least this many robust σ of the skin's own variation at the spots' scale.
+SPOT_MIN_SIGMAS = 5.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,18 +101,15 @@ class SkinReference:
     ----------
     background : ndarray, float32
         Large-scale L* (median over 12 mm, :func:`background_l_star`).
-    sigma : ndarray, float32
-        Local standard deviation of L* − background over the skin within about 4 mm, at least
-        0.3 L*: the spread spots are judged against. It is robust: deviations are clipped at
-        three times their median before they are averaged (1.2533 × the mean |x| estimates σ of
-        Gaussian detail), so the spots and lines themselves barely raise it [3].
     fine_sigma : ndarray, float32
-        The same for the fine texture (L* − its 1 mm Gaussian mean): the spread lines are
-        judged against.
+        Local standard deviation of the fine texture (L* − its 1 mm Gaussian mean) over the
+        skin within about 4 mm, at least 0.3 L*: the spread lines are judged against. It is
+        robust: deviations are clipped at three times their median before they are averaged
+        (1.2533 × the mean |x| estimates σ of Gaussian detail), so the lines themselves barely
+        raise it [3].
     """
 
     background: FloatArray = field(repr=False)
-    sigma: FloatArray = field(repr=False)
     fine_sigma: FloatArray = field(repr=False)
 
     def scale(self) -> FloatArray:
@@ -92,7 +124,8 @@ def skin_reference(
     valid: BoolArray | None = None,
     smooth_mm: float = 0.1,
 ) -> SkinReference:
-    """Background lightness and texture σ of a lightness image.
+    """Background lightness and fine-texture σ of a lightness image (what lines are judged
+    against; spots have their own, :func:`spot_contrast`).
 
     Parameters
     ----------
@@ -110,22 +143,13 @@ def skin_reference(
     """
     smooth = cv2.GaussianBlur(l_star, (0, 0), max(smooth_mm * px_per_mm, 0.5))
     background = background_l_star(smooth, px_per_mm=px_per_mm)
-    # Spots are judged against the background, so their σ is that of |L* − background|; lines
-    # are judged by a band-pass filter, so theirs is that of the fine detail about a 1 mm mean
-    # (shading that the background does not follow, as beside a fringe, is not line texture).
+    # Lines are judged by a band-pass filter, so their σ is that of the fine detail about a
+    # 1 mm mean (shading that the background does not follow, as beside a fringe, is not line
+    # texture).
     local = cv2.GaussianBlur(smooth, (0, 0), max(_TEXTURE_MM * px_per_mm, 0.5))
     skin = np.ones(l_star.shape, bool) if valid is None else valid
-    weight = skin.astype(np.float32)
-    share = _blur(weight, _SIGMA_WINDOW_MM * px_per_mm)
-    sigmas = []
-    for deviation in (np.abs(smooth - background), np.abs(smooth - local)):
-        # Local mean of |deviation| over the skin, with outliers (the spots and lines themselves)
-        # clipped at three times the median: 1.2533 × the mean |x| of Gaussian detail is σ.
-        cap = np.float32(3.0 * _median(deviation[skin]))
-        clipped = np.minimum(deviation, cap) * weight
-        mean = _blur(clipped, _SIGMA_WINDOW_MM * px_per_mm) / np.maximum(share, np.float32(1e-3))
-        sigmas.append(np.maximum(mean * np.float32(1.2533), np.float32(0.3)))
-    return SkinReference(background=background, sigma=sigmas[0], fine_sigma=sigmas[1])
+    fine_sigma = _local_sigma(smooth - local, skin, _SIGMA_WINDOW_MM * px_per_mm)
+    return SkinReference(background=background, fine_sigma=fine_sigma)
 
 
 def _median(values: FloatArray) -> float:
@@ -159,13 +183,34 @@ class SpotMap:
     areas_px : ndarray, shape (N,), float32
         Area of each spot, pixels.
     contrast_l_star : ndarray, shape (N,), float32
-        Peak L* drop of each spot below its background.
+        Peak L* drop of each spot below the skin around it.
     """
 
     mask: BoolArray = field(repr=False)
     centroids_px: FloatArray = field(repr=False)
     areas_px: FloatArray = field(repr=False)
     contrast_l_star: FloatArray = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SpotContrast:
+    """What a spot is judged against at each pixel.
+
+    Attributes
+    ----------
+    darker : ndarray, float32
+        L* below the surround (positive where darker).
+    surround : ndarray, float32
+        L* of the measured skin around the pixel, spots left out (:data:`_SURROUND_MM`).
+    sigma : ndarray, float32
+        Robust local σ of (surround − L*) over the skin within about 4 mm, at least 0.3 L*:
+        the skin's own variation at the scale of spots, with the face's shading (which changes
+        over a centimetre and more) mostly left out.
+    """
+
+    darker: FloatArray = field(repr=False)
+    surround: FloatArray = field(repr=False)
+    sigma: FloatArray = field(repr=False)
 
 
 def background_l_star(
@@ -197,22 +242,15 @@ def background_l_star(
     return np.asarray(cv2.resize(median, (w, h), interpolation=cv2.INTER_LINEAR), np.float32)
 
 
-def detect_spots(
+def spot_contrast(
     l_star: FloatArray,
     *,
     px_per_mm: float,
     valid: BoolArray | None = None,
-    reference: SkinReference | None = None,
-    min_relative_contrast: float = SPOT_MIN_RELATIVE_CONTRAST,
-    min_sigmas: float = SPOT_MIN_SIGMAS,
-    min_area_mm2: float = 0.4,
-    max_area_mm2: float = 80.0,
-    max_elongation: float = 2.5,
-    ridges: BoolArray | None = None,
-    max_ridge_fraction: float = 0.4,
     smooth_mm: float = 0.2,
-) -> SpotMap:
-    """Find pigmented spots (darker than the surrounding skin).
+    exclude_sigmas: float = 2.0,
+) -> SpotContrast:
+    """How much darker each pixel is than the skin around it, and the skin's own spread.
 
     Parameters
     ----------
@@ -221,14 +259,93 @@ def detect_spots(
     px_per_mm : float
         Scale of the image.
     valid : ndarray of bool, optional
-        Skin pixels in which spots may lie.
-    reference : SkinReference, optional
-        Background lightness and texture σ (computed from ``l_star`` when not given).
+        Measured skin: only it makes up the surround and the spread.
+    smooth_mm : float, optional
+        Gaussian smoothing against sensor noise (and most of the contrast of pores).
+    exclude_sigmas : float, optional
+        Pixels this many σ darker than the first surround are left out of the second.
+
+    Returns
+    -------
+    SpotContrast
+    """
+    smooth = cv2.GaussianBlur(l_star, (0, 0), max(smooth_mm * px_per_mm, 0.5))
+    skin = np.ones(l_star.shape, bool) if valid is None else valid
+    weight = skin.astype(np.float32)
+    surround_px = _SURROUND_MM * px_per_mm
+    first, _ = _skin_mean(smooth, weight, surround_px)
+    sigma = _local_sigma(first - smooth, skin, _SIGMA_WINDOW_MM * px_per_mm)
+    # The first surround is darkened by the spots it contains and lightened by highlights
+    # (around which ordinary skin would read as darker); the second leaves out whatever stands
+    # clearly out of the first either way (with a margin for the soft edge). Inside a large
+    # spot little skin is left within reach, and the first surround is kept there.
+    margin = max(round(_EXCLUSION_MARGIN_MM * px_per_mm), 1)
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1))
+    surround = first
+    for _ in range(_SURROUND_PASSES):
+        outlier = (np.abs(surround - smooth) > np.float32(exclude_sigmas) * sigma) & skin
+        outlier = cv2.dilate(outlier.view(np.uint8), disc).view(bool)
+        kept, share = _skin_mean(smooth, weight * ~outlier, surround_px)
+        surround = np.where(share >= np.float32(0.05), kept, first).astype(np.float32)
+    return SpotContrast(darker=surround - smooth, surround=surround, sigma=sigma)
+
+
+def _skin_mean(
+    image: FloatArray, weight: FloatArray, sigma_px: float
+) -> tuple[FloatArray, FloatArray]:
+    """Normalised convolution [4]: the Gaussian mean of ``image`` over pixels of ``weight``,
+    and the share of the Gaussian's weight that fell on them."""
+    share = _blur(weight, sigma_px)
+    mean = _blur(np.asarray(image * weight, np.float32), sigma_px)
+    mean = mean / np.maximum(share, np.float32(1e-3))
+    return np.asarray(mean, np.float32), share
+
+
+def _local_sigma(deviation: FloatArray, skin: BoolArray, window_px: float) -> FloatArray:
+    """Robust local σ of ``deviation`` over the skin within about ``window_px``.
+
+    Deviations are clipped at three times their median before they are averaged (1.2533 × the
+    mean |x| estimates σ of Gaussian detail), so the spots themselves barely raise it [3].
+    """
+    size = np.abs(deviation)
+    weight = skin.astype(np.float32)
+    cap = np.float32(3.0 * _median(size[skin]))
+    share = _blur(weight, window_px)
+    mean = _blur(np.minimum(size, cap) * weight, window_px) / np.maximum(share, np.float32(1e-3))
+    return np.asarray(np.maximum(mean * np.float32(1.2533), np.float32(0.3)), np.float32)
+
+
+def detect_spots(
+    l_star: FloatArray,
+    *,
+    px_per_mm: float,
+    valid: BoolArray | None = None,
+    min_relative_contrast: float = SPOT_MIN_RELATIVE_CONTRAST,
+    min_sigmas: float = SPOT_MIN_SIGMAS,
+    min_area_mm2: float = 0.4,
+    max_area_mm2: float = 80.0,
+    max_elongation: float = 2.5,
+    ridges: BoolArray | None = None,
+    max_ridge_fraction: float = 0.4,
+    max_edge_fraction: float = _MAX_EDGE_FRACTION,
+    smooth_mm: float = 0.2,
+) -> SpotMap:
+    """Find pigmented spots (darker than the skin around them).
+
+    Parameters
+    ----------
+    l_star : ndarray, shape (H, W), float32
+        Lightness L*.
+    px_per_mm : float
+        Scale of the image.
+    valid : ndarray of bool, optional
+        Measured skin: spots lie in it, and only it is their surround (its small unmeasured
+        islands are measured again: :data:`_ISLAND_MM2`).
     min_relative_contrast : float, optional
-        A spot's peak must be darker than the background by this fraction of
-        (L*_background + 16) ...
+        A spot's peak must be darker than its surround by this fraction of
+        (L*_surround + 16) ...
     min_sigmas : float, optional
-        ... and by this many local texture σ.
+        ... and by this many local σ of the skin's own variation at the spots' scale.
     min_area_mm2 : float, optional
         Smaller dark dots are pores or noise (0.4 mm² ≈ 0.7 mm diameter).
     max_area_mm2 : float, optional
@@ -240,6 +357,10 @@ def detect_spots(
         fragment of the line, where pores deepen it, not a spot.
     max_ridge_fraction : float, optional
         Largest fraction of a spot's pixels within one pixel of a centreline.
+    max_edge_fraction : float, optional
+        Largest fraction of the ring just outside a spot that may be unmeasured: a dark patch
+        along the edge of the measured skin is the shade of hair, a lid or the face's edge,
+        whose far side was not measured.
     smooth_mm : float, optional
         Gaussian smoothing before thresholding: against sensor noise, and it takes most of the
         contrast of pores (0.1-0.4 mm) while spots (from 0.7 mm) keep theirs.
@@ -248,46 +369,115 @@ def detect_spots(
     -------
     SpotMap
     """
-    sigma = max(smooth_mm * px_per_mm, 0.5)
-    smooth = cv2.GaussianBlur(l_star, (0, 0), sigma)
-    if reference is None:
-        reference = skin_reference(l_star, px_per_mm=px_per_mm, valid=valid, smooth_mm=smooth_mm)
-    darker = reference.background - smooth
-    # Contrast in units of the local threshold: a spot's peak must reach 1.
+    if valid is not None:
+        valid = _with_islands(valid, px_per_mm)
+    contrast = spot_contrast(l_star, px_per_mm=px_per_mm, valid=valid, smooth_mm=smooth_mm)
+    darker = contrast.darker
+    # Contrast in units of the local threshold: a spot's core must reach 1.
     threshold = np.maximum(
-        np.float32(min_relative_contrast) * reference.scale(),
-        np.float32(min_sigmas) * reference.sigma,
+        np.float32(min_relative_contrast) * (contrast.surround + np.float32(16.0)),
+        np.float32(min_sigmas) * contrast.sigma,
     )
     relative = darker / threshold
     candidate = relative >= 0.5
     if valid is not None:
         candidate &= valid
-    count, labels = cv2.connectedComponents(candidate.astype(np.uint8), connectivity=8)
-    if count <= 1:
+    core = candidate & (relative >= 1.0) & _near_peak(darker, px_per_mm)
+    if not core.any():
         return _no_spots(l_star.shape)
-    peaks = label_maximum(darker, labels, count)
-    peaks_rel = label_maximum(relative, labels, count)
-    # Full width at half maximum of each spot's own contrast (a contrast-independent edge).
-    spot = candidate & (darker >= 0.5 * peaks[labels]) & (peaks_rel[labels] >= 1.0)
-    count, labels, stats, centroids = cv2.connectedComponentsWithStats(spot.astype(np.uint8), 8)
-    if count <= 1:
-        return _no_spots(l_star.shape)
+    spot = _half_maximum_pieces(darker, candidate, core)
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(spot.view(np.uint8), 8)
     areas = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
+    has_core = np.bincount(labels[core], minlength=count) > 0
     elongation = _elongation(labels, count, areas)
     mm2 = areas / (px_per_mm * px_per_mm)
-    keep = (mm2 >= min_area_mm2) & (mm2 <= max_area_mm2) & (elongation <= max_elongation)
+    keep = has_core & (mm2 >= min_area_mm2) & (mm2 <= max_area_mm2)
+    keep &= elongation <= max_elongation
+    if valid is not None and not valid.all():
+        keep &= _edge_fraction(labels, count, ~valid, px_per_mm) <= max_edge_fraction
     if ridges is not None and ridges.any():
         near = cv2.dilate(ridges.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
         on_ridge = np.bincount(labels[near], minlength=count).astype(np.float64)
         keep &= on_ridge <= max_ridge_fraction * areas
     keep[0] = False
-    contrast = label_maximum(darker, labels, count)
+    peak = label_maximum(darker, labels, count)
     return SpotMap(
         mask=keep[labels],
         centroids_px=centroids[keep].astype(np.float32),
         areas_px=areas[keep].astype(np.float32),
-        contrast_l_star=contrast[keep],
+        contrast_l_star=peak[keep],
     )
+
+
+def _with_islands(valid: BoolArray, px_per_mm: float) -> BoolArray:
+    """``valid`` with its small unmeasured islands measured again: inside the skin, such an
+    island is most often the darkest part of a spot that the per-photo skin model left out (in
+    one capture and not the next), and a spot is measured whole."""
+    outside = (~valid).view(np.uint8)
+    _, islands, stats, _ = cv2.connectedComponentsWithStats(outside, 8)
+    small = stats[:, cv2.CC_STAT_AREA] < _ISLAND_MM2 * px_per_mm * px_per_mm
+    small[0] = False
+    return np.asarray(valid | small[islands], bool)
+
+
+def _near_peak(darker: FloatArray, px_per_mm: float) -> BoolArray:
+    """Pixels within :data:`_CORE_SHARE` of the darkest pixel within about 1 mm: the top of each
+    dark blob, so that a spot joined to a darker band by a neck keeps a core of its own."""
+    reach = max(round(_CORE_REACH_MM * px_per_mm), 1)
+    square = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
+    top = cv2.dilate(darker, square)
+    return np.asarray(darker >= np.float32(_CORE_SHARE) * top, bool)
+
+
+def _half_maximum_pieces(darker: FloatArray, candidate: BoolArray, core: BoolArray) -> BoolArray:
+    """Each core grown to the pixels at least half as dark as its own peak (full width at half
+    maximum: an edge that does not depend on the contrast), within the pixels nearer to it
+    than to any other core.
+
+    Where two cores' reach meets, a one-pixel cut separates them only if the darkest pixel on
+    it is below :data:`_CORE_SHARE` of the shallower core's peak: a spot beside a darker patch
+    (the shade at a hairline) is told from it by the lighter skin between them, while the tops
+    of one undulating band or blob are joined again and judged as one.
+    """
+    count, core_labels = cv2.connectedComponents(core.view(np.uint8), connectivity=8)
+    _, nearest = cv2.distanceTransformWithLabels(
+        (~core).view(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_CCOMP
+    )
+    # distanceTransformWithLabels numbers the cores its own way: map them to ours.
+    lookup = np.zeros(int(nearest.max()) + 1, np.int32)
+    lookup[nearest[core]] = core_labels[core]
+    owner = lookup[nearest]
+    peaks = label_maximum(darker, core_labels, count)
+    spot = candidate & (darker >= np.float32(0.5) * peaks[owner])
+    owner_f = owner.astype(np.float32)
+    square = np.ones((3, 3), np.uint8)
+    high = cv2.dilate(owner_f, square)
+    low = cv2.erode(owner_f, square)
+    on_cut = (high != low) & spot
+    first, second = low[on_cut].astype(np.int64), high[on_cut].astype(np.int64)
+    pairs, which = np.unique(first * count + second, return_inverse=True)
+    saddle = np.zeros(pairs.size, np.float32)
+    np.maximum.at(saddle, which, darker[on_cut])
+    shallower = np.minimum(peaks[first], peaks[second])
+    joined = saddle[which] >= np.float32(_CORE_SHARE) * shallower
+    cut = np.zeros_like(spot)
+    cut[on_cut] = ~joined
+    return np.asarray(spot & ~cut, bool)
+
+
+def _edge_fraction(
+    labels: NDArray[np.int32], count: int, outside: BoolArray, px_per_mm: float
+) -> NDArray[np.float64]:
+    """Fraction of the ring (about 0.3 mm wide) just outside each component that is ``outside``,
+    thin strands of it (a hair across a spot) left out."""
+    width = max(round(_EDGE_RING_MM * px_per_mm), 1)
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1, 2 * width + 1))
+    outside = cv2.morphologyEx(outside.view(np.uint8), cv2.MORPH_OPEN, disc).view(bool)
+    grown = cv2.dilate(labels.astype(np.float32), disc).astype(np.int32)
+    ring = (labels == 0) & (grown > 0)
+    total = np.bincount(grown[ring], minlength=count).astype(np.float64)
+    unmeasured = np.bincount(grown[ring & outside], minlength=count).astype(np.float64)
+    return np.asarray(unmeasured / np.maximum(total, 1.0))
 
 
 def _elongation(

@@ -5,7 +5,7 @@ Phantoms span the whole ITA° range (very light to dark). Spots and lines are dr
 dark hair, a shadow gradient (30 % less light across the frame), specular highlights, texture,
 noise and JPEG. Targets (issue 15): spot count ±10 %, spot area ±15 %, wrinkle length ±15 %, and
 hair adds no wrinkle length. Measured on the last run (very light → dark): spot count exact on all
-six; spot area −5 to −7 %; wrinkle length −1 to +1 %; hair found 48-52 mm of 50 mm drawn.
+six; spot area −4 to −5 %; wrinkle length −1 to +1 %; hair found 48-52 mm of 50 mm drawn.
 """
 
 from __future__ import annotations
