@@ -12,7 +12,7 @@ The surround is the Gaussian mean (σ 2 mm) of the measured skin only (normalise
 without the pixels that stand out of the first estimate (spots, and highlights around which
 ordinary skin would read as darker). The spread is measured about that surround, so the face's
 shading, which changes over a centimetre and more, hardly enters it. (Judged against a 12 mm
-median background, as before analysis version 2026.12.3, the shading of the upscaled astronaut
+median background, as before analysis version 2026.12.4, the shading of the upscaled astronaut
 raised 5 σ to 15-35 L*, above the 13-14 L* of spots drawn on it, and six of nine were missed.)
 
 Pixels at least half the threshold dark are candidates; those reaching it near the top of their
