@@ -13,7 +13,7 @@ the errors (any answer but 200, a socket error or a time-out).
 The load comes from ``wrk`` (Debian's package; a load generator in C, ``bench/concurrency.lua``),
 on the same machine as the server: a few per cent of a core, where the clinic's browsers would be
 on other machines. Without ``wrk`` the bench drives the server from this process (asyncio and
-httpx; about 1 ms of CPU per request, taken from the server's cores) and says so. The JSON and
+httpx; 1-3 ms of CPU per request, taken from the server's cores) and says so. The JSON and
 the table name the generator and the machine's load average (other work on the same cores slows
 the server as much as its own code does).
 
