@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test check lint typecheck imports pytest bench install system-packages clean
+.PHONY: demo test check lint typecheck imports pytest bench bench-packages install system-packages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +51,16 @@ pytest: install
 	$(BIN)/pytest -q
 
 ## make bench: speed and memory measurements (not part of the tests)
-bench: install
+bench: install bench-packages
 	$(BIN)/python -m bench
+
+# wrk: the concurrency bench's load generator (in C, so the load takes little of the server's
+# cores); without it the bench drives the server from Python and says so.
+bench-packages:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "Installing Debian's wrk, the load generator of bench/concurrency.py"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
+	  || echo "wrk could not be installed: bench/concurrency.py will drive the server from Python"; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -2,14 +2,20 @@
 process and with several, on SQLite and PostgreSQL, driven by 10 and by 50 concurrent
 connections.
 
-Each connection is a closed loop (send a request, wait for its answer, send the next) signed in
-as the clinician ``harbour.nurse``, going round Today, the patient list, a name search, a chart
-page and the chart API for ``RESURFACE_BENCH_SECONDS`` (default 20) after a few seconds of
-warm-up. It reports, per endpoint, the 50th, 95th and 99th percentile of the time from sending a
-request to reading its whole answer, and per run the requests per second and the errors (any
-answer but 200, or none). The load comes from this process (asyncio and httpx), on the same
-machine as the server, as a clinic's browsers would not: on a small machine it takes a share of
-the cores from the server, so the figures are an upper bound of what the server alone costs.
+Each connection is a closed loop (send a request, wait for its whole answer, send the next)
+signed in as the clinician ``harbour.nurse``. Per server and number of connections, after a few
+seconds of warm-up: one run on each read alone (Today, the patient list, a name search, a chart
+page, the chart API; every connection on that read) and one run going round the five, each
+``RESURFACE_BENCH_SECONDS`` long (default 10). It reports per run the 50th, 95th and 99th
+percentile of the time from sending a request to reading its answer, the requests per second and
+the errors (any answer but 200, a socket error or a time-out).
+
+The load comes from ``wrk`` (Debian's package; a load generator in C, ``bench/concurrency.lua``),
+on the same machine as the server: a few per cent of a core, where the clinic's browsers would be
+on other machines. Without ``wrk`` the bench drives the server from this process (asyncio and
+httpx; 1-3 ms of CPU per request, taken from the server's cores) and says so. The JSON and
+the table name the generator and the machine's load average (other work on the same cores slows
+the server as much as its own code does).
 
 Processes: 1 and ``RESURFACE_BENCH_WORKERS`` (default what ``resurface serve`` picks: the cores,
 at most 6; at least 2). PostgreSQL: ``RESURFACE_BENCH_POSTGRES_URL`` (default the local server;
@@ -25,6 +31,8 @@ import json
 import os
 import platform
 import re
+import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -43,6 +51,7 @@ from resurface.cli.serve import default_workers
 from resurface.demo.cast import DEMO_PASSWORD
 
 RESULTS = Path(__file__).parent / "results" / "concurrency.json"
+WRK_SCRIPT = Path(__file__).parent / "concurrency.lua"
 CONNECTIONS = (10, 50)
 WARM_UP_S = 4.0
 USER = "harbour.nurse"
@@ -51,7 +60,20 @@ START_DEADLINE_S = 600.0
 
 
 def _seconds() -> float:
-    return float(os.environ.get("RESURFACE_BENCH_SECONDS", "20"))
+    return float(os.environ.get("RESURFACE_BENCH_SECONDS", "10"))
+
+
+def _generator() -> str:
+    """``wrk`` where it is installed (``make bench`` installs it), else this process (or the one
+    named by ``RESURFACE_BENCH_GENERATOR``: ``wrk`` or ``httpx``)."""
+    chosen = os.environ.get("RESURFACE_BENCH_GENERATOR")
+    if chosen in ("wrk", "httpx"):
+        return chosen
+    return "wrk" if shutil.which("wrk") else "httpx"
+
+
+def _load_average() -> float:
+    return round(os.getloadavg()[0], 1)
 
 
 def _workers() -> int:
@@ -98,7 +120,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server(env: dict[str, str], workers: int) -> Iterator[str]:
+def _server(env: dict[str, str], workers: int) -> Iterator[tuple[str, int]]:
     port = _free_port()
     command = [
         *(sys.executable, "-m", "resurface.cli.main", "serve", "--no-access-log"),
@@ -119,7 +141,7 @@ def _server(env: dict[str, str], workers: int) -> Iterator[str]:
                 except httpx.TransportError:
                     pass
                 time.sleep(0.5)
-            yield base
+            yield base, process.pid
         finally:
             process.terminate()
             try:
@@ -152,6 +174,26 @@ def _signed_in(base: str) -> tuple[httpx.Cookies, dict[str, str]]:
         for path in reads.values():  # every read answers before it is timed
             assert http.get(path).status_code == 200, path
         return http.cookies, reads
+
+
+def _cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) used so far by process ``pid`` and every process it
+    started (the web processes of ``--workers``), from Linux's /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # ended meanwhile
+                continue
+            stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    family, total = {pid}, 0.0
+    for _ in range(3):  # the supervisor, its workers, their helpers
+        family |= {child for child, (parent, _cpu) in stats.items() if parent in family}
+    for member in family:
+        total += stats.get(member, (0, 0.0))[1]
+    return total
 
 
 # --- the load -------------------------------------------------------------------------------------
@@ -198,23 +240,95 @@ def _percentile(values: list[float], q: int) -> float:
     return round(statistics.quantiles(values, n=100, method="inclusive")[q - 1], 1)
 
 
-def _load(base: str, connections: int) -> dict[str, Any]:
+def _load(base: str, pid: int, connections: int) -> dict[str, Any]:
     cookies, reads = _signed_in(base)
+    if _generator() == "wrk":
+        return _load_with_wrk(base, pid, cookies, reads, connections)
+    return _load_with_httpx(base, pid, cookies, reads, connections)
+
+
+def _cpu_ms(seconds: float, requests: int) -> float:
+    return round(seconds * 1000 / max(requests, 1), 2)
+
+
+def _load_with_httpx(
+    base: str, pid: int, cookies: httpx.Cookies, reads: dict[str, str], connections: int
+) -> dict[str, Any]:
+    """One run going round the reads; each read's percentiles are its share of that run."""
     asyncio.run(_drive(base, cookies, reads, connections, WARM_UP_S))
+    server, generator = _cpu_seconds(pid), time.process_time()
     times, errors, duration = asyncio.run(_drive(base, cookies, reads, connections, _seconds()))
+    server, generator = _cpu_seconds(pid) - server, time.process_time() - generator
     done = sum(len(values) for values in times.values())
     every = [value for values in times.values() for value in values]
     return {
         "requests": done,
         "errors": errors,
         "per_second": round(done / duration, 1),
+        "server_cpu_ms": _cpu_ms(server, done + errors),
+        "generator_cpu_ms": _cpu_ms(generator, done + errors),
         "all": {f"p{q}_ms": _percentile(every, q) for q in (50, 95, 99)},
         "reads": {
             name: {f"p{q}_ms": _percentile(values, q) for q in (50, 95, 99)}
             | {"requests": len(values)}
             for name, values in times.items()
         },
+        "load_average": _load_average(),
     }
+
+
+def _load_with_wrk(
+    base: str, pid: int, cookies: httpx.Cookies, reads: dict[str, str], connections: int
+) -> dict[str, Any]:
+    """A warm-up, each read alone, then one run going round the five reads."""
+    cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    paths = list(reads.values())
+    _wrk(base, pid, cookie, paths, connections, WARM_UP_S)
+    alone = {
+        name: _wrk(base, pid, cookie, [path], connections, _seconds())
+        for name, path in reads.items()
+    }
+    mixed = _wrk(base, pid, cookie, paths, connections, _seconds())
+    percentiles = {key: mixed.pop(key) for key in ("p50_ms", "p95_ms", "p99_ms")}
+    return mixed | {
+        "errors": mixed["errors"] + sum(run_["errors"] for run_ in alone.values()),
+        "all": percentiles,
+        "reads": alone,
+        "load_average": _load_average(),
+    }
+
+
+def _children_cpu_seconds() -> float:
+    """The CPU time of the ended processes this one started and waited for (``wrk``)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def _wrk(
+    base: str, pid: int, cookie: str, paths: list[str], connections: int, seconds: float
+) -> dict[str, Any]:
+    """One closed-loop run of ``wrk`` (one thread: the load is light for it) on ``paths``."""
+    command = [
+        *("wrk", "--threads", "1", "--connections", str(connections)),
+        *("--duration", f"{seconds:g}s", "--timeout", "60s", "--script", str(WRK_SCRIPT)),
+        *(base, "--", *paths),
+    ]
+    env = os.environ | {"RESURFACE_BENCH_COOKIE": cookie}
+    server, generator = _cpu_seconds(pid), _children_cpu_seconds()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    server, generator = _cpu_seconds(pid) - server, _children_cpu_seconds() - generator
+    line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT ")), None)
+    if done.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed:\n{done.stdout}\n{done.stderr}")
+    found = json.loads(line.removeprefix("RESULT "))
+    errors = sum(found[kind] for kind in ("connect", "read", "write", "timeout", "not_200"))
+    return {
+        "requests": found["answers"] - found["not_200"],
+        "errors": errors,
+        "per_second": round(found["answers"] / (found["duration_us"] / 1e6), 1),
+        "server_cpu_ms": _cpu_ms(server, found["answers"] + errors),
+        "generator_cpu_ms": _cpu_ms(generator, found["answers"] + errors),
+    } | {f"p{q}_ms": round(found[f"p{q}_us"] / 1000, 1) for q in (50, 95, 99)}
 
 
 def _backend(place: dict[str, str], workers: list[int]) -> dict[str, dict[str, Any]]:
@@ -225,9 +339,9 @@ def _backend(place: dict[str, str], workers: list[int]) -> dict[str, dict[str, A
     print(f"  demo loaded in {time.perf_counter() - started:.0f} s")
     found: dict[str, dict[str, Any]] = {}
     for count in workers:
-        with _server(env, count) as base:
+        with _server(env, count) as (base, pid):
             for connections in CONNECTIONS:
-                result = _load(base, connections)
+                result = _load(base, pid, connections)
                 found[f"{count} x {connections}"] = {
                     "processes": count,
                     "connections": connections,
@@ -235,7 +349,8 @@ def _backend(place: dict[str, str], workers: list[int]) -> dict[str, dict[str, A
                 print(
                     f"  {count} process(es), {connections} connections: "
                     f"{result['per_second']} requests/s, p95 {result['all']['p95_ms']} ms, "
-                    f"{result['errors']} errors"
+                    f"server CPU {result['server_cpu_ms']} ms a request, "
+                    f"{result['errors']} errors (load average {result['load_average']})"
                 )
     return found
 
@@ -246,6 +361,8 @@ def run() -> None:
     if postgres_reachable():
         backends["PostgreSQL"] = _postgres
     results: dict[str, dict[str, dict[str, Any]]] = {}
+    print(f"Load from {_generator()}; load average {_load_average()} before the bench")
+    load_before = os.getloadavg()
     for name, place in backends.items():
         print(f"{name}:")
         with place() as env:
@@ -258,6 +375,9 @@ def run() -> None:
                 "machine": platform.platform(),
                 "cores": os.cpu_count(),
                 "seconds": _seconds(),
+                "generator": _generator(),
+                "load_average_before": [round(x, 1) for x in load_before],
+                "load_average_after": [round(x, 1) for x in os.getloadavg()],
                 "user": USER,
                 "concurrency": results,
             },
@@ -268,22 +388,35 @@ def run() -> None:
 
 
 def _print(results: dict[str, dict[str, dict[str, Any]]]) -> None:
-    print(f"\nThe main reads under load ({_seconds():.0f} s closed loop per row), ms")
+    if _generator() == "wrk":
+        how = "each read alone, then all reads in turn"
+    else:
+        how = "all reads in turn, each read's share of that run"
     print(
-        f"{'database':<11}{'procs':>6}{'conns':>6}{'req/s':>8}{'errors':>7}  "
-        f"{'read':<13}{'p50':>8}{'p95':>8}{'p99':>8}"
+        f"\nThe main reads under load, ms (closed loop, {_seconds():.0f} s per run, {how}; "
+        f"load from {_generator()}; load: the machine's 1-minute load average after the row; "
+        "CPU ms: the server's CPU time a request)"
+    )
+    print(
+        f"{'database':<11}{'procs':>6}{'conns':>6}{'load':>6}  "
+        f"{'read':<13}{'req/s':>8}{'errors':>7}{'CPU ms':>7}{'p50':>8}{'p95':>8}{'p99':>8}"
     )
     for backend, runs in results.items():
         for run_ in runs.values():
             head = (
                 f"{backend:<11}{run_['processes']:>6}{run_['connections']:>6}"
-                f"{run_['per_second']:>8}{run_['errors']:>7}  "
+                f"{run_['load_average']:>6}  "
             )
-            rows = [("all reads", run_["all"]), *run_["reads"].items()]
+            rows = [("all reads", run_ | run_["all"]), *run_["reads"].items()]
             for n, (read, cell) in enumerate(rows):
                 prefix = head if n == 0 else " " * len(head)
+                rate = (
+                    f"{cell.get('per_second', ''):>8}{cell.get('errors', ''):>7}"
+                    f"{cell.get('server_cpu_ms', ''):>7}"
+                )
                 print(
-                    f"{prefix}{read:<13}{cell['p50_ms']:>8}{cell['p95_ms']:>8}{cell['p99_ms']:>8}"
+                    f"{prefix}{read:<13}{rate}"
+                    f"{cell['p50_ms']:>8}{cell['p95_ms']:>8}{cell['p99_ms']:>8}"
                 )
 
 

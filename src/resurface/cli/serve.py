@@ -9,18 +9,28 @@ import os
 import signal
 from typing import TYPE_CHECKING, Any
 
+import anyio.to_thread
 import typer
 
 from resurface.cli.context import CliContext
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from starlette.types import Receive, Scope, Send
 
 _M_ARENA_MAX = -8  # glibc's mallopt parameter number
 _PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal for this process when its parent dies
 WORKERS_ENV = "RESURFACE_WEB_PROCESSES"
+THREADS_ENV = "RESURFACE_WEB_THREADS"
 ACCESS_LOG_ENV = "RESURFACE_SERVE_ACCESS_LOG"  # handed from `serve` to its worker processes
 MAX_DEFAULT_WORKERS = 6
+DEFAULT_THREADS = 8
+"""Routes at work at once in one web process. anyio's default is 40: on 2 cores, 50 connections
+on 2 processes (SQLite, load average 9-15 from other work), 8 gave 110-123 requests/s and
+9.4-10.2 ms of CPU a read where 40 gave 62-92 and 11-16 ms (3 gave 73-80: too few to cover the
+database's waits). Each running route holds the
+interpreter lock for its Python work, so many at once mostly take turns and wait on the
+connection pool (15 connections a process)."""
 
 
 def register(app: typer.Typer) -> None:
@@ -38,6 +48,14 @@ def serve(
         envvar=WORKERS_ENV,
         show_default="the cores this process may use, at most 6",
         help="Web processes serving the same port (each with its own threads and database pool).",
+    ),
+    threads: int = typer.Option(
+        DEFAULT_THREADS,
+        min=1,
+        max=1000,
+        envvar=THREADS_ENV,
+        help="Requests each web process works on at once; the others wait their turn "
+        "(a photo upload holds one while it is measured).",
     ),
     show_logins: bool = typer.Option(False, help="Print the demo clinics' sign-ins first."),
     access_log: bool = typer.Option(True, help="Log one line per request to stderr."),
@@ -71,17 +89,19 @@ def serve(
         from resurface.web import create_app
 
         fewer_memory_arenas()
-        uvicorn.run(create_app(context.settings, context.runtime), **options)
+        app = create_app(context.settings, context.runtime)
+        uvicorn.run(RouteThreads(app, threads), **options)
         return
     # Several processes: uvicorn's supervisor starts each from the factory's import string
     # (each reads the same RESURFACE_* settings), restarts one that dies, and stops them all
     # on Ctrl-C or SIGTERM.
     context.runtime.dispose()  # the tidy's connections are not handed to the workers
     os.environ[ACCESS_LOG_ENV] = "1" if access_log else "0"
+    os.environ[THREADS_ENV] = str(threads)
     uvicorn.run(f"{__name__}:worker_app", factory=True, workers=processes, **options)
 
 
-def worker_app() -> FastAPI:
+def worker_app() -> RouteThreads:
     """The app of one of several web processes (``uvicorn`` calls this in each)."""
     from resurface.config import Settings
     from resurface.web import create_app
@@ -89,7 +109,24 @@ def worker_app() -> FastAPI:
     stop_with_supervisor()
     log_to_stderr(access_log=os.environ.get(ACCESS_LOG_ENV, "1") == "1")
     fewer_memory_arenas()
-    return create_app(Settings())
+    threads = int(os.environ.get(THREADS_ENV, str(DEFAULT_THREADS)))
+    return RouteThreads(create_app(Settings()), threads)
+
+
+class RouteThreads:
+    """The app, with at most ``threads`` of its routes running at once in this process.
+
+    The routes are plain functions that Starlette runs in anyio's thread pool (40 threads unless
+    told otherwise); a request past that waits its turn in the event loop."""
+
+    def __init__(self, app: FastAPI, threads: int) -> None:
+        self.app = app
+        self.threads = threads
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":  # once, in the event loop that will serve the requests
+            anyio.to_thread.current_default_thread_limiter().total_tokens = self.threads
+        await self.app(scope, receive, send)
 
 
 def stop_with_supervisor() -> None:
