@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
+import gc
 import logging
 import os
 import signal
@@ -126,6 +127,9 @@ class RouteThreads:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":  # once, in the event loop that will serve the requests
             anyio.to_thread.current_default_thread_limiter().total_tokens = self.threads
+            # What is loaded by now (modules, routes, templates) lives as long as the process:
+            # kept out of the collector's scans, which otherwise revisit it on every request.
+            gc.freeze()
         await self.app(scope, receive, send)
 
 
