@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Mapping
@@ -163,12 +164,14 @@ class _InAProcess:
 def in_a_process(settings: Settings) -> PhotoJobs:
     """The worker in a process of its own, with its own runtime built from ``settings``.
 
-    Forked when this process runs no other thread (call it before the caller's runtime is
-    built): the new process inherits the code already loaded, nothing to import again, and no
-    connection. Else started afresh ("spawn", as everywhere fork is missing): a fork copies
-    the locks other threads hold, and one held then is never released in the copy."""
+    Forked when this process has neither started a thread nor measured a photo (call it before
+    the caller's runtime is built): the new process inherits the code already loaded, nothing to
+    import again, and no connection. Else started afresh ("spawn", as everywhere fork is
+    missing): a fork copies the locks other threads hold, and MediaPipe's graph threads do not
+    survive one (a test that had measured photos in its own process hung in the fork)."""
     forkable = "fork" in multiprocessing.get_all_start_methods()
-    return _InAProcess(settings, fork=forkable and threading.active_count() == 1)
+    untouched = threading.active_count() == 1 and "mediapipe" not in sys.modules
+    return _InAProcess(settings, fork=forkable and untouched)
 
 
 def _worker(settings: Settings, pipe: Connection) -> None:
