@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from resurface.demo import book as demo_book
 from resurface.demo.cast import CLINICS, DEMO_PASSWORD, PATIENTS, DemoClinic, DemoPatient
+from resurface.demo.photo_jobs import PhotoJobs, on_a_thread, story_context
 from resurface.demo.photos import render_skin
 from resurface.domain.appointments import Appointment
 from resurface.domain.chart import PhotoPurpose, PlanStatus, Span, TreatmentPlan
@@ -31,7 +31,6 @@ from resurface.services import (
     audit,
     consents,
     consultations,
-    jobs,
     photos,
     plans,
     results,
@@ -79,34 +78,48 @@ def logins_text() -> str:
     return "\n".join(lines)
 
 
-def load_demo(ctx: Context) -> DemoReport:
+def load_demo(ctx: Context, worker: PhotoJobs | None = None) -> DemoReport:
     """Load the demo once; a second call finds it and changes nothing.
 
-    The stories are dated back from the clinic's today (``ctx.clock``)."""
+    The stories are dated back from the clinic's today (``ctx.clock``). Their background jobs
+    (the photos' analyses and comparisons) are run by ``worker`` (``photo_jobs.in_a_process``:
+    the command's), or else on a thread of this process; either way every photo is measured
+    and compared when this returns."""
     with ctx.uow() as uow:
         if uow.clinics.by_slug(CLINICS[0].slug) is not None:
             return DemoReport(False, 0, 0)
+    if worker is None:
+        own = on_a_thread(ctx)
+        try:
+            return _load(ctx, own)
+        finally:
+            own.close()
+    return _load(ctx, worker)
+
+
+def _load(ctx: Context, photo_jobs: PhotoJobs) -> DemoReport:
+    ctx = story_context(ctx, photo_jobs)  # the story's jobs go to the demo's worker
     count = 0
     password_hash = hash_password(DEMO_PASSWORD)  # one slow hash for every demo sign-in
-    with _PhotoJobs() as photo_jobs:
-        for index, demo_clinic in enumerate(CLINICS):
-            staff = _open_clinic(ctx, demo_clinic, password_hash)
-            clinicians = [u for u in staff if u.role is Role.CLINICIAN]
-            director = next(u for u in staff if u.role is Role.ADMIN)
-            for number, demo_patient in enumerate(PATIENTS[demo_clinic.slug]):
-                story = _Story(
-                    ctx,
-                    clinician=actor_of(clinicians[number % len(clinicians)], SOURCE),
-                    director=actor_of(director, SOURCE),
-                    seed=index * 100 + number,
-                    photo_jobs=photo_jobs,
-                )
-                story.tell(demo_patient)
-                count += 1
-            with ctx.uow() as uow:
-                patients = uow.patients.in_clinic(director.clinic_id)
-            clinician_ids = [u.id for u in clinicians]
-            demo_book.open_book(ctx, actor_of(director, SOURCE), clinician_ids, patients)
+    for index, demo_clinic in enumerate(CLINICS):
+        staff = _open_clinic(ctx, demo_clinic, password_hash)
+        clinicians = [u for u in staff if u.role is Role.CLINICIAN]
+        director = next(u for u in staff if u.role is Role.ADMIN)
+        for number, demo_patient in enumerate(PATIENTS[demo_clinic.slug]):
+            story = _Story(
+                ctx,
+                clinician=actor_of(clinicians[number % len(clinicians)], SOURCE),
+                director=actor_of(director, SOURCE),
+                seed=index * 100 + number,
+                photo_jobs=photo_jobs,
+            )
+            story.tell(demo_patient)
+            count += 1
+        with ctx.uow() as uow:
+            patients = uow.patients.in_clinic(director.clinic_id)
+        clinician_ids = [u.id for u in clinicians]
+        demo_book.open_book(ctx, actor_of(director, SOURCE), clinician_ids, patients)
+    photo_jobs.wait()  # the clinic is whole: every photo measured, every comparison kept
     with ctx.uow() as uow:
         detail = f"{count} patients"
         audit.record(uow, None, "demo_loaded", "clinic", "*", detail=detail)
@@ -138,39 +151,6 @@ _DEMO_SIGNATURE = (
 """A scribble drawn on the pad (points from 0 to 1), the same for every demo patient."""
 
 
-class _PhotoJobs:
-    """The background jobs of each demo photo (its analysis, then the comparisons it completes),
-    run on a thread of their own while the story goes on, as a clinic's worker would: on two
-    cores the photos are measured while the plans, consents and sessions are recorded. One
-    photo's jobs at a time, in the order the photos were taken, each under the clock of its
-    photo's moment: the next photo is uploaded only once the jobs before it are done, so no job
-    runs under another photo's clock. A job that fails is recorded and retried as any job is."""
-
-    def __init__(self) -> None:
-        self._worker = ThreadPoolExecutor(1, thread_name_prefix="demo-photo-jobs")
-        self._running: Future[int] | None = None
-
-    def __enter__(self) -> _PhotoJobs:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        try:
-            self.wait()
-        finally:
-            self._worker.shutdown()
-
-    def wait(self) -> None:
-        """Until the jobs of the photos uploaded so far have run."""
-        running, self._running = self._running, None
-        if running is not None:
-            running.result()
-
-    def start(self, ctx: Context) -> None:
-        """Run the jobs that wait, and those they defer, under ``ctx`` (the photo's moment)."""
-        self.wait()
-        self._running = self._worker.submit(jobs.run_pending_jobs, ctx)
-
-
 def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=dt.UTC)
 
@@ -185,7 +165,7 @@ class _Story:
         clinician: Actor,
         director: Actor,
         seed: int,
-        photo_jobs: _PhotoJobs,
+        photo_jobs: PhotoJobs,
     ) -> None:
         self.ctx = ctx
         self.rules = ctx.rules
@@ -258,7 +238,6 @@ class _Story:
         # JPEG, as a clinic's camera delivers it: kept as JPEG, it is stored in milliseconds
         # where a PNG of skin's fine grain takes a tenth of a second to encode and again to store.
         data = render_skin(self.seed, response=response, image_format="JPEG")
-        self.photo_jobs.wait()  # the jobs of the photo before run under its clock, not this one's
         photos.upload_photo(
             self._ctx(taken),
             self.clinician,
@@ -268,8 +247,8 @@ class _Story:
             purpose=PhotoPurpose.BASELINE if assessment_id else PhotoPurpose.FOLLOW_UP,
             assessment_id=assessment_id,
         )
-        # The demo is loaded measured: its background jobs run now, on the photo's day.
-        self.photo_jobs.start(self._ctx(taken))
+        # The demo is loaded measured: the photo's jobs run on its day, beside the story.
+        self.photo_jobs.run_at(taken)
 
     def _plan(self, patient: Patient, demo: DemoPatient, on: dt.date) -> TreatmentPlan:
         ctx = self._ctx(_at(on, 9))
@@ -365,8 +344,7 @@ class _Story:
                 continue  # patients have checked in on every booked day up to yesterday
             answers = self._answers(appointment, course, session.performed_on, demo, latest=latest)
             ctx = self._ctx(_at(appointment.due_on, 19, 30))
-            if answers.red_flags:  # an urgent alert, whose e-mail may be a job of its own:
-                self.photo_jobs.wait()  # it waits for the next photo's turn, never joins this one
+            # An urgent alert's e-mail, a job of its own, runs at the next photo's turn.
             checkins.submit_checkin(ctx, issued.token, answers, source=SOURCE)
 
     def _answers(

@@ -6,12 +6,15 @@ import datetime as dt
 import itertools
 
 from resurface.bootstrap import Runtime
+from resurface.demo import photo_jobs
 from resurface.demo import story as demo
 from resurface.domain.appointments import VISIT_KINDS, AppointmentKind
 from resurface.domain.codes import RedFlag, Score
 from resurface.domain.journey import Stage
 from resurface.domain.people import Role
+from resurface.domain.photo_series import comparison_pairs, series_by_region
 from resurface.domain.recovery import expected_course
+from resurface.imaging.analysis import ANALYSIS_VERSION
 from resurface.services import patients
 from resurface.services.auth import actor_of
 
@@ -121,3 +124,29 @@ def test_demo_shows_the_follow_up_a_clinic_lives_with(runtime: Runtime) -> None:
         assert len(chart.photos) == 2
         assert all(uow.measurements.for_photo(harbour.id, p.id) for p in chart.photos)
         assert [o.scale for o in uow.outcomes.for_patient(harbour.id, patient.id)] == ["gais"]
+
+
+def test_demo_loaded_as_the_command_loads_it_is_measured_when_the_load_returns(
+    runtime: Runtime,
+) -> None:
+    """The command's way: the photos' jobs in a process of their own, beside the story. When
+    the load returns, every photo is measured and every pair Results shows is compared."""
+    worker = photo_jobs.in_a_process(runtime.settings)
+    try:
+        report = demo.load_demo(runtime.context, worker)
+    finally:
+        worker.close()
+    assert (report.created, report.patients) == (True, 20)
+    photos = compared = 0
+    with runtime.context.uow() as uow:
+        for clinic in uow.clinics.all():
+            for patient in uow.patients.in_clinic(clinic.id):
+                clinical = [p for p in uow.charts.chart(clinic.id, patient.id).photos
+                            if p.is_clinical]  # fmt: skip
+                ids = [p.id for p in clinical]
+                assert all(uow.measurements.for_photo(clinic.id, i) for i in ids), patient
+                kept = uow.comparisons.for_photos(clinic.id, ids, ANALYSIS_VERSION)
+                pairs = {(b.id, a.id) for b, a in comparison_pairs(series_by_region(clinical))}
+                assert pairs <= set(kept), patient
+                photos, compared = photos + len(ids), compared + len(pairs)
+    assert (photos, compared) == (24, 4)
