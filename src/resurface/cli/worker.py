@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 from typing import Annotated
 
 import typer
@@ -43,8 +44,15 @@ def worker(
         ran = jobs.run_pending_jobs(runtime.context)
         typer.echo(f"jobs run: {ran}")
         return
+    # A stop asked for while the worker is still starting (before the job loop takes SIGTERM
+    # over) is a clean stop too, not a kill.
+    signal.signal(signal.SIGTERM, _stop_while_starting)
     typer.echo("worker started: waiting for jobs (Ctrl-C stops)", err=True)
     try:
         bootstrap.run_worker(runtime, concurrency=concurrency)
     except KeyboardInterrupt:
         typer.echo("worker stopped", err=True)
+
+
+def _stop_while_starting(*_: object) -> None:
+    raise KeyboardInterrupt

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -71,6 +72,20 @@ def test_worker_once_runs_the_waiting_jobs(tmp_path: Path) -> None:
         runtime.dispose()
 
 
+def _started(worker: subprocess.Popen[str]) -> threading.Event:
+    """Set once the worker says it has started (its stop on SIGTERM is in place from then on)."""
+    started = threading.Event()
+
+    def read() -> None:
+        assert worker.stderr is not None
+        for line in worker.stderr:
+            if line.startswith("worker started"):
+                started.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    return started
+
+
 def test_a_running_worker_measures_an_upload_and_stops_on_sigterm(tmp_path: Path) -> None:
     assert resurface(tmp_path, "db", "upgrade").returncode == 0
     env = os.environ | {"RESURFACE_DATA_DIR": str(tmp_path), "RESURFACE_ENVIRONMENT": "development"}
@@ -79,13 +94,15 @@ def test_a_running_worker_measures_an_upload_and_stops_on_sigterm(tmp_path: Path
         [sys.executable, "-m", "resurface.cli.main", "worker"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+    started = _started(worker)
     runtime, clinic_id, photo_id = _upload(tmp_path)
     try:
         deadline = time.monotonic() + 180
         while not _measured(runtime, clinic_id, photo_id) and time.monotonic() < deadline:
-            assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
+            assert worker.poll() is None, f"the worker ended with {worker.returncode}"
             time.sleep(0.2)
         assert _measured(runtime, clinic_id, photo_id)
+        assert started.wait(timeout=120)
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=60)
@@ -112,14 +129,16 @@ def test_procrastinate_workers_on_postgresql_measure_an_upload_and_stop_on_sigte
         )
         for _ in range(2)  # two machines' workers on one database
     ]
+    started = [_started(worker) for worker in workers]
     runtime, clinic_id, photo_id = _upload(tmp_path, url)
     try:
         deadline = time.monotonic() + 180
         while not _measured(runtime, clinic_id, photo_id) and time.monotonic() < deadline:
             for worker in workers:
-                assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
+                assert worker.poll() is None, f"a worker ended with {worker.returncode}"
             time.sleep(0.2)
         assert _measured(runtime, clinic_id, photo_id)
+        assert all(each.wait(timeout=120) for each in started)
     finally:
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
