@@ -56,7 +56,8 @@ def serve(
         max=1000,
         envvar=THREADS_ENV,
         help="Requests each web process works on at once; the others wait their turn "
-        "(a photo upload holds one while it is measured).",
+        "(a photo upload holds one while its photo is taken in, a shot's check while it is "
+        "measured).",
     ),
     show_logins: bool = typer.Option(False, help="Print the demo clinics' sign-ins first."),
     access_log: bool = typer.Option(True, help="Log one line per request to stderr."),
