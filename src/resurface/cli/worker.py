@@ -45,10 +45,11 @@ def worker(
         typer.echo(f"jobs run: {ran}")
         return
     # A stop asked for while the worker is still starting (before the job loop takes SIGTERM
-    # over) is a clean stop too, not a kill.
+    # over) is a clean stop too, not a kill: even one that comes while the line below is still
+    # being written, which is why that line is inside the ``try``.
     signal.signal(signal.SIGTERM, _stop_while_starting)
-    typer.echo("worker started: waiting for jobs (Ctrl-C stops)", err=True)
     try:
+        typer.echo("worker started: waiting for jobs (Ctrl-C stops)", err=True)
         bootstrap.run_worker(runtime, concurrency=concurrency)
     except KeyboardInterrupt:
         typer.echo("worker stopped", err=True)

@@ -72,13 +72,19 @@ def test_worker_once_runs_the_waiting_jobs(tmp_path: Path) -> None:
         runtime.dispose()
 
 
+_SAID: dict[int, list[str]] = {}
+"""What each worker process wrote to stderr, for the failure messages."""
+
+
 def _started(worker: subprocess.Popen[str]) -> threading.Event:
     """Set once the worker says it has started (its stop on SIGTERM is in place from then on)."""
     started = threading.Event()
+    said = _SAID.setdefault(worker.pid, [])
 
     def read() -> None:
         assert worker.stderr is not None
         for line in worker.stderr:
+            said.append(line)
             if line.startswith("worker started"):
                 started.set()
 
@@ -107,7 +113,24 @@ def test_a_running_worker_measures_an_upload_and_stops_on_sigterm(tmp_path: Path
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=60)
         runtime.dispose()
-    assert worker.returncode == 0
+    assert worker.returncode == 0, "".join(_SAID[worker.pid])
+
+
+def test_a_sigterm_as_soon_as_the_worker_says_it_started_is_a_clean_stop(tmp_path: Path) -> None:
+    assert resurface(tmp_path, "db", "upgrade").returncode == 0
+    env = os.environ | {"RESURFACE_DATA_DIR": str(tmp_path), "RESURFACE_ENVIRONMENT": "development"}
+    env.pop("RESURFACE_DATABASE_URL", None)
+    for _ in range(3):
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "resurface.cli.main", "worker"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert worker.stderr is not None
+        said = [worker.stderr.readline()]
+        assert said[0].startswith("worker started"), said
+        worker.send_signal(signal.SIGTERM)
+        said.append(worker.communicate(timeout=120)[1])
+        assert worker.returncode == 0, "".join(said)
 
 
 @pytest.mark.postgres
@@ -145,4 +168,6 @@ def test_procrastinate_workers_on_postgresql_measure_an_upload_and_stop_on_sigte
         for worker in workers:
             worker.wait(timeout=60)
         runtime.dispose()
-    assert [worker.returncode for worker in workers] == [0, 0]
+    assert [worker.returncode for worker in workers] == [0, 0], [
+        "".join(_SAID[worker.pid]) for worker in workers
+    ]
