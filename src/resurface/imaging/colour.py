@@ -22,6 +22,7 @@ from resurface.imaging._cv import cv2
 
 __all__ = [
     "ITA_CATEGORIES",
+    "SRGB_DECODE",
     "erythema_index_map",
     "ita_category",
     "ita_deg",
@@ -41,7 +42,8 @@ def _srgb_decode_table() -> FloatArray:
     return linear.astype(np.float32)
 
 
-_DECODE = _srgb_decode_table()
+#: Linear light of each 8-bit sRGB value, float32 (IEC 61966-2-1).
+SRGB_DECODE = _srgb_decode_table()
 
 #: ITA° categories, lower bound (exclusive) first; Chardon 1991 [3], Del Bino 2013 [4].
 ITA_CATEGORIES: tuple[tuple[float, str], ...] = (
@@ -64,7 +66,7 @@ def linear_from_srgb8(rgb: NDArray[np.uint8]) -> FloatArray:
     -------
     ndarray, shape (H, W, 3), float32
     """
-    return _DECODE[rgb]
+    return np.asarray(cv2.LUT(rgb, SRGB_DECODE), np.float32)
 
 
 def srgb8_from_linear(linear: FloatArray) -> NDArray[np.uint8]:
