@@ -420,10 +420,10 @@ def _near(mask: BoolArray) -> BoolArray:
 
 
 def _thin(mask: BoolArray) -> BoolArray:
-    ys, xs = np.nonzero(mask)
-    if ys.size == 0:
+    x0, y0, w, h = cv2.boundingRect(mask.view(np.uint8))
+    if w == 0:
         return mask
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    box = (slice(y0, y0 + h), slice(x0, x0 + w))
     out = np.zeros_like(mask)
-    out[y0:y1, x0:x1] = skeletonize(mask[y0:y1, x0:x1])  # type: ignore[no-untyped-call]
+    out[box] = skeletonize(mask[box])  # type: ignore[no-untyped-call]
     return out
