@@ -132,6 +132,11 @@ def erythema_index_map(linear: FloatArray, *, floor: float = 1e-4) -> FloatArray
     -------
     ndarray, shape (H, W), float32
     """
-    red = np.maximum(linear[..., 0], floor)
-    green = np.maximum(linear[..., 1], floor)
-    return np.asarray(100.0 * np.log10(red / green), np.float32)
+    lowest = np.float32(floor)
+    red = np.maximum(linear[..., 0], lowest)
+    green = np.maximum(linear[..., 1], lowest)
+    # In place: no further image-sized temporaries.
+    index = np.divide(red, green, out=red)
+    np.log10(index, out=index)
+    index *= np.float32(100.0)
+    return np.asarray(index, np.float32)
