@@ -23,15 +23,14 @@ from resurface.imaging._cv import cv2
 from resurface.imaging.calibration import (
     NO_CALIBRATION,
     Calibration,
-    apply_calibration,
     calibrate_from_grey_card,
+    calibrated_linear,
 )
 from resurface.imaging.colour import (
     erythema_index_map,
     ita_category,
     ita_deg,
     lab_from_linear,
-    linear_from_srgb8,
 )
 from resurface.imaging.errors import EmptyRegion
 from resurface.imaging.landmarks import Pose, detect_face_mesh, face_pose
@@ -536,7 +535,7 @@ def measure_frame(
     """
     ppmm = frame.work_px_per_mm
     x0, y0, x1, y1 = regions_box(frame)
-    linear = apply_calibration(linear_from_srgb8(frame.rgb[y0:y1, x0:x1]), calibration)
+    linear = calibrated_linear(frame.rgb[y0:y1, x0:x1], calibration)
     lab = lab_from_linear(linear)
     shape_hw = (y1 - y0, x1 - x0)
     drawn = [

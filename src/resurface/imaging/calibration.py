@@ -19,9 +19,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from resurface.imaging._cv import cv2
-from resurface.imaging.colour import linear_from_srgb8
+from resurface.imaging.colour import SRGB_DECODE, linear_from_srgb8
 
-__all__ = ["Calibration", "apply_calibration", "calibrate_from_grey_card", "find_grey_card"]
+__all__ = [
+    "Calibration",
+    "apply_calibration",
+    "calibrate_from_grey_card",
+    "calibrated_linear",
+    "find_grey_card",
+]
 
 FloatArray = NDArray[np.float32]
 
@@ -188,3 +194,14 @@ def apply_calibration(linear: FloatArray, calibration: Calibration) -> FloatArra
     if calibration.gains == (1.0, 1.0, 1.0):
         return linear
     return np.asarray(linear * np.asarray(calibration.gains, np.float32), np.float32)
+
+
+def calibrated_linear(rgb: NDArray[np.uint8], calibration: Calibration) -> FloatArray:
+    """``apply_calibration(linear_from_srgb8(rgb), calibration)`` in one table look-up.
+
+    The gains are applied to the 256 entries of each channel's decoding table rather than to
+    every pixel: the same float32 products, one pass over the image instead of two.
+    """
+    gains = np.asarray(calibration.gains, np.float32)
+    table = (SRGB_DECODE[:, None] * gains[None, :]).astype(np.float32)
+    return np.asarray(cv2.LUT(rgb, table.reshape(256, 1, 3)), np.float32)

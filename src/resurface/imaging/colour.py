@@ -22,6 +22,7 @@ from resurface.imaging._cv import cv2
 
 __all__ = [
     "ITA_CATEGORIES",
+    "SRGB_DECODE",
     "erythema_index_map",
     "ita_category",
     "ita_deg",
@@ -41,7 +42,8 @@ def _srgb_decode_table() -> FloatArray:
     return linear.astype(np.float32)
 
 
-_DECODE = _srgb_decode_table()
+#: Linear light of each 8-bit sRGB value, float32 (IEC 61966-2-1).
+SRGB_DECODE = _srgb_decode_table()
 
 #: ITA° categories, lower bound (exclusive) first; Chardon 1991 [3], Del Bino 2013 [4].
 ITA_CATEGORIES: tuple[tuple[float, str], ...] = (
@@ -64,7 +66,7 @@ def linear_from_srgb8(rgb: NDArray[np.uint8]) -> FloatArray:
     -------
     ndarray, shape (H, W, 3), float32
     """
-    return _DECODE[rgb]
+    return np.asarray(cv2.LUT(rgb, SRGB_DECODE), np.float32)
 
 
 def srgb8_from_linear(linear: FloatArray) -> NDArray[np.uint8]:
@@ -130,6 +132,11 @@ def erythema_index_map(linear: FloatArray, *, floor: float = 1e-4) -> FloatArray
     -------
     ndarray, shape (H, W), float32
     """
-    red = np.maximum(linear[..., 0], floor)
-    green = np.maximum(linear[..., 1], floor)
-    return np.asarray(100.0 * np.log10(red / green), np.float32)
+    lowest = np.float32(floor)
+    red = np.maximum(linear[..., 0], lowest)
+    green = np.maximum(linear[..., 1], lowest)
+    # In place: no further image-sized temporaries.
+    index = np.divide(red, green, out=red)
+    np.log10(index, out=index)
+    index *= np.float32(100.0)
+    return np.asarray(index, np.float32)

@@ -43,25 +43,18 @@ def overlay_rgb(analysis: PhotoAnalysis) -> NDArray[np.uint8]:
     if maps.region_masks:
         out = cv2.transform(rgb, _DIMMED)
         inside = np.logical_or.reduce([m[box] for m in maps.region_masks])
+        cv2.copyTo(crop, inside.view(np.uint8), out[box])
     else:
         out = rgb.copy()
         inside = np.ones(crop.shape[:2], bool)
     view = out[box]
-    view[inside] = crop[inside]
-    red = maps.red[box] & inside
-    if red.any():
-        magenta = np.empty_like(crop)
-        magenta[:] = _MAGENTA.astype(np.uint8)
-        tinted = cv2.addWeighted(crop, 0.65, magenta, 0.35, 0.0)
-        view[red] = tinted[red]
+    _tint(view, crop, maps.red[box] & inside)
     contours, _ = cv2.findContours(
         maps.spots[box].astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
     )
     cv2.drawContours(view, contours, -1, _YELLOW, 1, cv2.LINE_AA)
-    lines = cv2.dilate(maps.wrinkles[box].astype(np.uint8), np.ones((2, 2), np.uint8)) > 0
-    view[lines] = _CYAN
-    hair = cv2.dilate(maps.hair[box].astype(np.uint8), np.ones((2, 2), np.uint8)) > 0
-    view[hair] = _ORANGE
+    _paint(view, maps.wrinkles[box], _CYAN)
+    _paint(view, maps.hair[box], _ORANGE)
     thickness = max(1, round(max(out.shape[:2]) / 800))
     for region, outline in zip(analysis.regions, maps.outlines_px, strict=True):
         if outline.shape[0] < 3:
@@ -109,3 +102,22 @@ def _png(rgb: NDArray[np.uint8]) -> bytes:
     if not ok:  # pragma: no cover - encoding an in-memory uint8 image does not fail
         raise RuntimeError("PNG encoding failed")
     return bytes(encoded.tobytes())
+
+
+def _tint(view: NDArray[np.uint8], photo: NDArray[np.uint8], red: NDArray[np.bool_]) -> None:
+    """Tint the ``red`` pixels of ``view`` magenta (35 %) over ``photo``, within their box."""
+    mask = np.ascontiguousarray(red).view(np.uint8)
+    bx, by, bw, bh = cv2.boundingRect(mask)
+    if bw == 0:
+        return
+    part = (slice(by, by + bh), slice(bx, bx + bw))
+    magenta = np.empty((bh, bw, 3), np.uint8)
+    magenta[:] = _MAGENTA.astype(np.uint8)
+    tinted = cv2.addWeighted(photo[part], 0.65, magenta, 0.35, 0.0)
+    cv2.copyTo(tinted, mask[part], view[part])
+
+
+def _paint(view: NDArray[np.uint8], lines: NDArray[np.bool_], colour: tuple[int, int, int]) -> None:
+    """Draw the one-pixel ``lines`` on ``view`` two pixels wide in ``colour``."""
+    ys, xs = np.nonzero(cv2.dilate(lines.view(np.uint8), np.ones((2, 2), np.uint8)))
+    view[ys, xs] = colour

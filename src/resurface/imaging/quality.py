@@ -148,8 +148,7 @@ def capture_quality(analysis: PhotoAnalysis) -> CaptureQuality:
     crop = maps.rgb[y0:y1, x0:x1]
     grey = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).astype(np.float32)
     sharpness = _sharpness(grey, measured, ppmm if ppmm is not None else 10.0)
-    rgb = crop[measured]
-    clipped = float(np.mean((rgb >= 255).any(axis=1) | (rgb <= 0).any(axis=1))) if rgb.size else 0.0
+    clipped = _clipped_fraction(crop, measured)
     not_measurable = measurable_metrics(ppmm)
     problems = []
     if not_measurable:
@@ -223,13 +222,11 @@ def _sharpness(grey: NDArray[np.float32], mask: NDArray[np.bool_], ppmm: float) 
     of it, on a photo already blurred by more than a few pixels almost none.
     """
     del ppmm  # defined on pixels: the analysed image is at a fixed px/mm
-    if not mask.any():
+    bx, by, bw, bh = cv2.boundingRect(mask.view(np.uint8))
+    if bw == 0 or min(bw, bh) < 12:
         return 0.0
-    ys, xs = np.nonzero(mask)
-    box = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
-    crop, inside = grey[box], mask[box]
-    if min(crop.shape) < 12:
-        return 0.0
+    box = (slice(by, by + bh), slice(bx, bx + bw))
+    crop, inside = grey[box], np.ascontiguousarray(mask[box]).view(np.uint8)
     energies = []
     for sigma in (0.8, 2.5):
         smooth = cv2.GaussianBlur(crop, (0, 0), sigma)
@@ -237,7 +234,17 @@ def _sharpness(grey: NDArray[np.float32], mask: NDArray[np.bool_], ppmm: float) 
             cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3),
             cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3),
         )
-        energies.append(float(np.mean(gradient[inside])))
+        energies.append(float(cv2.mean(gradient, inside)[0]))
     if energies[0] <= 1e-9:
         return 0.0
     return max(0.0, 1.0 - energies[1] / energies[0])
+
+
+def _clipped_fraction(rgb: NDArray[np.uint8], mask: NDArray[np.bool_]) -> float:
+    """Share of the ``mask`` pixels of ``rgb`` with a channel at 0 or 255."""
+    measured = np.count_nonzero(mask)
+    if measured == 0:
+        return 0.0
+    unclipped = cv2.inRange(rgb, (1, 1, 1), (254, 254, 254))
+    unclipped &= np.ascontiguousarray(mask).view(np.uint8)
+    return float(measured - np.count_nonzero(unclipped)) / measured

@@ -46,7 +46,6 @@ from numpy.typing import NDArray
 from skimage.morphology import skeletonize
 
 from resurface.imaging._cv import cv2
-from resurface.imaging._labels import label_maximum
 from resurface.imaging.pigmentation import SkinReference, skin_reference
 
 __all__ = [
@@ -172,70 +171,115 @@ def dark_ridges(
     half = cv2.pyrDown(image) if min(h, w) >= 64 else None
     best = np.zeros_like(image)
     normal = np.zeros_like(image)
+    better = np.empty(image.shape, np.uint8)
+    work = {image.shape: _Workspace(image.shape)}
+    if half is not None:
+        work[half.shape] = _Workspace(half.shape)
     responses: list[FloatArray] = []
     for sigma_mm in scales_mm:
         sigma = float(sigma_mm) * px_per_mm
         if sigma < _MIN_SIGMA_PX:  # below the sampling limit the derivative kernels are meaningless
             responses.append(np.zeros(0, np.float32))
             continue
+        kept = len(responses) < 2  # the two finest responses are kept for the hair test
         if sigma >= 2.5 and half is not None:
             # Coarse scales lose nothing at half resolution and cost a quarter as much.
-            response, theta = _scale_response(half, sigma / 2.0, blob_beta, edge_gamma)
+            response, theta = _scale_response(half, sigma / 2.0, blob_beta, edge_gamma, work)
             response = cv2.resize(response, (w, h), interpolation=cv2.INTER_LINEAR)
             theta = cv2.resize(theta, (w, h), interpolation=cv2.INTER_NEAREST)
         else:
-            response, theta = _scale_response(image, sigma, blob_beta, edge_gamma)
-        better = response > best
-        np.copyto(best, response, where=better)
-        np.copyto(normal, theta, where=better)
-        if len(responses) < 2:
+            response, theta = _scale_response(image, sigma, blob_beta, edge_gamma, work, kept)
+        # Where this scale answers more strongly, it gives the strength and the normal.
+        cv2.compare(response, best, cv2.CMP_GT, better)
+        cv2.copyTo(response, better, best)
+        cv2.copyTo(theta, better, normal)
+        if kept:
             responses.append(response)
     thinness = None
     if len(responses) >= 2 and responses[0].size and responses[1].size:
-        thinness = np.asarray(responses[0] / np.maximum(responses[1], 1e-3), np.float32)
-    return RidgeResponse(strength=best, normal_rad=normal.astype(np.float32), thinness=thinness)
+        finest, next_finest = responses
+        np.maximum(next_finest, np.float32(1e-3), out=next_finest)
+        thinness = np.divide(finest, next_finest, out=finest)
+    return RidgeResponse(strength=best, normal_rad=normal, thinness=thinness)
+
+
+class _Workspace:
+    """Images of one size that :func:`_scale_response` computes in, reused from scale to scale:
+    a 3-megapixel frame is 12 MB per image, and fresh images cost more in page faults than in
+    arithmetic."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.images = [np.empty(shape, np.float32) for _ in range(7)]
 
 
 def _scale_response(
-    image: FloatArray, sigma: float, blob_beta: float, edge_gamma: float
+    image: FloatArray,
+    sigma: float,
+    blob_beta: float,
+    edge_gamma: float,
+    work: dict[tuple[int, ...], _Workspace],
+    fresh: bool = False,
 ) -> tuple[FloatArray, FloatArray]:
-    """σ²-normalised valley response and normal direction at one scale σ (pixels)."""
+    """σ²-normalised valley response and normal direction at one scale σ (pixels).
+
+    Computed in place in the images of ``work`` (for ``image``'s size): the response and the
+    normal are overwritten by the next call, unless ``fresh`` asks for a response of its own.
+    """
     g0, g1, g2 = _gaussian_kernels(sigma)
-    hxx = cv2.sepFilter2D(image, cv2.CV_32F, g2, g0, borderType=cv2.BORDER_REFLECT)
-    hyy = cv2.sepFilter2D(image, cv2.CV_32F, g0, g2, borderType=cv2.BORDER_REFLECT)
-    hxy = cv2.sepFilter2D(image, cv2.CV_32F, g1, g1, borderType=cv2.BORDER_REFLECT)
-    gx = cv2.sepFilter2D(image, cv2.CV_32F, g1, g0, borderType=cv2.BORDER_REFLECT)
-    gy = cv2.sepFilter2D(image, cv2.CV_32F, g0, g1, borderType=cv2.BORDER_REFLECT)
-    diff = hxx - hyy
-    half_trace = 0.5 * (hxx + hyy)
-    root = 0.5 * cv2.magnitude(diff, 2.0 * hxy)
-    lam_big = half_trace + root
-    lam_small = half_trace - root
-    positive = np.maximum(lam_big, 1e-6)
+    hxx, hyy, hxy, gx, gy, diff, theta = work[image.shape].images
+    if fresh:
+        hyy = np.empty_like(hyy)
+    derivatives = ((hxx, g2, g0), (hyy, g0, g2), (hxy, g1, g1), (gx, g1, g0), (gy, g0, g1))
+    for out, kernel_x, kernel_y in derivatives:
+        cv2.sepFilter2D(
+            image, cv2.CV_32F, kernel_x, kernel_y, dst=out, borderType=cv2.BORDER_REFLECT
+        )
+    np.subtract(hxx, hyy, out=diff)
+    half_trace = np.add(hxx, hyy, out=hxx)
+    half_trace *= np.float32(0.5)
+    twice_hxy = np.multiply(hxy, np.float32(2.0), out=hxy)
+    cv2.phase(diff, twice_hxy, theta)
+    theta *= np.float32(0.5)
+    root = cv2.magnitude(diff, twice_hxy, diff)
+    root *= np.float32(0.5)
+    lam_big = np.add(half_trace, root, out=hyy)
+    lam_small = np.subtract(half_trace, root, out=root)
+    positive = np.maximum(lam_big, np.float32(1e-6), out=half_trace)
     # Blobness R_B = λ_small/λ_big (Frangi eq. 13). The bottom of a valley is flat, while
     # beside a step edge (the rim of a spot) the slope is as large as the curvature:
     # R_G = |∇L| / (σ λ_big) is 0 on a line and about 1 at an edge.
-    ratio = lam_small / positive
-    slope = cv2.magnitude(gx, gy) / (sigma * positive)
-    exponent = ratio * ratio * np.float32(-0.5 / blob_beta**2) + slope * slope * np.float32(
-        -0.5 / edge_gamma**2
-    )
-    response = np.float32(sigma * sigma) * np.maximum(lam_big, 0.0) * cv2.exp(exponent)
-    theta = np.float32(0.5) * cv2.phase(diff, 2.0 * hxy)
-    return response.astype(np.float32, copy=False), theta
+    ratio = np.divide(lam_small, positive, out=lam_small)
+    slope = cv2.magnitude(gx, gy, gx)
+    slope /= np.multiply(positive, np.float32(sigma), out=positive)
+    exponent = np.multiply(ratio, ratio, out=ratio)
+    exponent *= np.float32(-0.5 / blob_beta**2)
+    slope *= slope
+    slope *= np.float32(-0.5 / edge_gamma**2)
+    exponent += slope
+    response = np.maximum(lam_big, np.float32(0.0), out=lam_big)
+    response *= np.float32(sigma * sigma)
+    response *= cv2.exp(exponent, exponent)
+    return response, theta
 
 
-def _non_maximum_suppression(strength: FloatArray, normal_rad: FloatArray) -> BoolArray:
-    # Quantise the normal to one of four neighbour directions (0°, 45°, 90°, 135°).
-    sector = np.round(np.mod(normal_rad, np.pi) / (np.pi / 4)).astype(np.int8) % 4
-    padded = cv2.copyMakeBorder(strength, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+def _non_maximum_suppression(
+    strength: FloatArray, normal_rad: FloatArray, pixels: NDArray[np.intp]
+) -> BoolArray:
+    """A mask of the ``pixels`` (flat indices) where ``strength`` is a maximum across the line.
+
+    The normal is quantised to one of four neighbour directions (0°, 45°, 90°, 135°); outside
+    the image counts as 0.
+    """
     h, w = strength.shape
-    keep = np.zeros((h, w), dtype=bool)
-    for k, (dy, dx) in enumerate(((0, 1), (1, 1), (1, 0), (1, -1))):
-        forward = padded[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
-        backward = padded[1 - dy : 1 - dy + h, 1 - dx : 1 - dx + w]
-        keep |= (sector == k) & (strength >= forward) & (strength > backward)
-    return keep
+    sector = np.round(np.mod(normal_rad.ravel()[pixels], np.pi) / (np.pi / 4)).astype(np.int8) % 4
+    padded = cv2.copyMakeBorder(strength, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0).ravel()
+    # (y, x) is (y + 1, x + 1) in the padded image; its neighbours (0, 1), (1, 1), (1, 0) and
+    # (1, -1) steps away, in flat indices of rows w + 2 long.
+    centre = pixels + 2 * (pixels // w) + w + 3
+    step = np.array([1, w + 3, w + 2, w + 1], np.intp)[sector]
+    value = padded[centre]
+    keep = (value >= padded[centre + step]) & (value > padded[centre - step])
+    return _scattered(pixels[keep], (h, w))
 
 
 def wrinkle_map(
@@ -284,67 +328,90 @@ def wrinkle_map(
     ridges = dark_ridges(l_star, px_per_mm=px_per_mm, scales_mm=scales_mm)
     if reference is None:
         reference = skin_reference(l_star, px_per_mm=px_per_mm, valid=valid)
-    depth = ridges.strength * np.float32(DEPTH_PER_RESPONSE)
-    scale = reference.scale()
+    strength = ridges.strength
     # Depth in units of the line threshold at each pixel: a line must reach 1 somewhere.
-    unit = np.maximum(
-        np.float32(min_relative_depth) * scale, np.float32(min_sigmas) * reference.fine_sigma
-    )
-    relative = depth / unit
+    relative = _relative_depth(strength, reference, min_relative_depth, min_sigmas)
     extend = np.float32(extend_relative_depth / min_relative_depth)
-    candidate = _non_maximum_suppression(ridges.strength, ridges.normal_rad)
-    candidate &= relative >= extend
+    above = relative >= extend
     if valid is not None:
-        candidate &= valid
+        above &= valid
+    # Everything after the threshold works on the few pixels above it (well under 1 % of skin).
+    candidate = _non_maximum_suppression(strength, ridges.normal_rad, np.flatnonzero(above))
     # Suppression leaves runs 2-3 pixels wide where a line crosses the pixel grid obliquely;
     # thinning to a minimal 8-connected curve makes one pixel per step along the line.
     candidate = _thin(candidate)
     # Hysteresis: a connected piece of centreline counts only if it is somewhere deep enough.
     count, labels = cv2.connectedComponents(candidate.view(np.uint8), connectivity=8)
-    peaks = label_maximum(relative, labels, count)
+    pixels = np.flatnonzero(labels)
+    piece = labels.ravel()[pixels]
+    peaks = np.zeros(count, np.float32)
+    np.maximum.at(peaks, piece, relative.ravel()[pixels])
     peaks[0] = -np.inf
-    deep = peaks[labels] >= 1.0
+    deep = pixels[peaks[piece] >= 1.0]
     # Where the line's normal lies near a boundary between two suppression directions (22.5°,
     # 67.5°, ...) noise flips pixels from one direction to the other and the centreline can break
     # with a one-pixel gap; a short end cut off that way would then fall below the minimum length
     # and be dropped (a 1-2 % jump in total length between captures). Deep pieces up to one gap
     # apart are therefore measured as one line; only centreline pixels count towards its length.
-    linked = cv2.dilate(deep.view(np.uint8), np.ones((3, 3), np.uint8))
-    count, labels = cv2.connectedComponents(linked, connectivity=8)
-    labels[~deep] = 0
-    theta = ridges.normal_rad
+    theta = ridges.normal_rad.ravel()[deep]
     weight = (1.0 / np.maximum(np.abs(np.cos(theta)), np.abs(np.sin(theta)))).astype(np.float32)
-    lines = _long_enough(deep, labels, count, weight, min_length_mm * px_per_mm)
-    hair = np.zeros_like(lines)
+    min_px = min_length_mm * px_per_mm
+    is_line = _long_enough(deep, weight, strength.shape, min_px)
+    is_hair = np.zeros_like(is_line)
     if ridges.thinness is not None:
         # Hair pixel by pixel (a hair may touch a line); what is left of a line must still be
         # long enough on its own, which drops the soft ends of hairs.
-        hair = lines & (ridges.thinness >= hair_ratio)
-        rest = lines & ~hair
-        linked = cv2.dilate(rest.view(np.uint8), np.ones((3, 3), np.uint8))
-        count, labels = cv2.connectedComponents(linked, connectivity=8)
-        labels[~rest] = 0
-        lines = _long_enough(rest, labels, count, weight, min_length_mm * px_per_mm)
+        is_hair = is_line & (ridges.thinness.ravel()[deep] >= hair_ratio)
+        rest = np.flatnonzero(is_line & ~is_hair)
+        is_line = np.zeros_like(is_line)
+        is_line[rest[_long_enough(deep[rest], weight[rest], strength.shape, min_px)]] = True
         # A hair's soft ends (too few thin pixels to be a line of their own) are hair too.
-        hair = (hair | (deep & ~lines)) & _near(hair)
+        near_hair = _near(_scattered(deep[is_hair], strength.shape)).ravel()[deep]
+        is_hair = ~is_line & near_hair
+    lines, hair = deep[is_line], deep[is_hair]
+    length = np.zeros(strength.shape, np.float32)
+    length.ravel()[lines] = weight[is_line]
+    depth = np.zeros(strength.shape, np.float32)
+    depth.ravel()[lines] = strength.ravel()[lines] * np.float32(DEPTH_PER_RESPONSE)
     return WrinkleMap(
-        centreline=lines,
-        length_px=np.where(lines, weight, 0.0).astype(np.float32),
-        depth_l_star=np.where(lines, depth, 0.0).astype(np.float32),
-        hair=hair,
+        centreline=_scattered(lines, strength.shape),
+        length_px=length,
+        depth_l_star=depth,
+        hair=_scattered(hair, strength.shape),
         hair_separated=ridges.thinness is not None,
     )
 
 
+def _relative_depth(
+    strength: FloatArray, reference: SkinReference, min_relative_depth: float, min_sigmas: float
+) -> FloatArray:
+    """Line depth (``strength`` × 2.6) over the local threshold: the larger of
+    ``min_relative_depth`` × (L*_background + 16) and ``min_sigmas`` × the texture σ."""
+    unit = np.multiply(reference.scale(), np.float32(min_relative_depth))
+    floor = np.multiply(reference.fine_sigma, np.float32(min_sigmas))
+    np.maximum(unit, floor, out=unit)
+    depth = np.multiply(strength, np.float32(DEPTH_PER_RESPONSE), out=floor)
+    return np.divide(depth, unit, out=unit)
+
+
 def _long_enough(
-    pixels: BoolArray, labels: NDArray[np.int32], count: int, weight: FloatArray, min_px: float
+    pixels: NDArray[np.intp], weight: FloatArray, shape: tuple[int, ...], min_px: float
 ) -> BoolArray:
-    """``pixels`` of the labelled lines whose weighted length reaches ``min_px``."""
-    weights = np.where(pixels, weight, 0.0).ravel()
-    lengths = np.bincount(labels.ravel(), weights=weights, minlength=count)
-    keep = lengths >= min_px
-    keep[0] = False
-    return np.asarray(keep[labels] & pixels, dtype=bool)
+    """Which of ``pixels`` (flat indices of centreline pixels, ``weight`` the length each stands
+    for) belong to lines whose length reaches ``min_px``. Pieces up to a one-pixel gap apart
+    are one line."""
+    linked = cv2.dilate(_scattered(pixels, shape).view(np.uint8), np.ones((3, 3), np.uint8))
+    count, labels = cv2.connectedComponents(linked, connectivity=8)
+    line = labels.ravel()[pixels]
+    lengths = np.bincount(line, weights=weight, minlength=count)
+    return np.asarray((lengths >= min_px)[line], dtype=bool)
+
+
+def _scattered(pixels: NDArray[np.intp], shape: tuple[int, ...]) -> BoolArray:
+    """A mask of ``shape`` that is True at the flat indices ``pixels``."""
+    mask = np.zeros(shape, bool)
+    mask.ravel()[pixels] = True
+    return mask
 
 
 def _near(mask: BoolArray) -> BoolArray:
@@ -353,10 +420,10 @@ def _near(mask: BoolArray) -> BoolArray:
 
 
 def _thin(mask: BoolArray) -> BoolArray:
-    ys, xs = np.nonzero(mask)
-    if ys.size == 0:
+    x0, y0, w, h = cv2.boundingRect(mask.view(np.uint8))
+    if w == 0:
         return mask
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    box = (slice(y0, y0 + h), slice(x0, x0 + w))
     out = np.zeros_like(mask)
-    out[y0:y1, x0:x1] = skeletonize(mask[y0:y1, x0:x1])  # type: ignore[no-untyped-call]
+    out[box] = skeletonize(mask[box])  # type: ignore[no-untyped-call]
     return out
