@@ -17,6 +17,8 @@ References
 .. [1] Rublee E, Rabaud V, Konolige K, Bradski G. ORB: an efficient alternative to SIFT or SURF.
        ICCV 2011:2564-2571.
 .. [2] Fischler MA, Bolles RC. Random sample consensus. Commun ACM 1981;24:381-395.
+.. [3] Evangelidis GD, Psarakis EZ. Parametric image alignment using enhanced correlation
+       coefficient maximization. IEEE Trans Pattern Anal Mach Intell 2008;30:1858-1865.
 """
 
 from __future__ import annotations
@@ -163,6 +165,7 @@ def compare(
         )
         transform, alignment = _transform(before, after, face=face)
     if face and alignment == "landmarks":
+        transform = _registered(before, after, transform)
         before, after = _shared_face_regions(before, after, transform)
     cal_before = calibrate_from_grey_card(before.rgb, px_per_mm=before.work_px_per_mm)
     cal_after = calibrate_from_grey_card(after.rgb, px_per_mm=after.work_px_per_mm)
@@ -224,12 +227,19 @@ def _shared_region(before: Frame, after: Frame, transform: FloatArray) -> tuple[
     )
 
 
-#: Both face photos share one set of regions only when, after the landmark transform, their
-#: landmarks lie this close (median, mm): repeat captures of one face differed by 0.27-0.40 mm
-#: (face-mesh jitter); a head turned between the photos moves the landmarks nearer the camera
-#: against the others by millimetres, which a similarity cannot map, and each photo then keeps
-#: its own regions. This project's choice, from those figures.
-SHARED_REGIONS_MAX_MEDIAN_MM = 1.0
+#: How far (median, mm) the two photos' landmarks may lie apart, after the registration, and both
+#: photos still be measured in one set of regions (drawn from the mean of the two meshes). The
+#: face mesh alone puts repeat captures of one unmoved face up to about 1.1 mm apart (measured:
+#: 0.3-1.1 mm over ten captures with 0-3 degrees of rotation, 0.95-1.05 zoom and shifts), so
+#: that is not a change of pose.
+SHARED_REGIONS_MM = 1.5
+#: From this far apart (median, mm) each photo keeps its own regions: a head turned by roughly
+#: ten degrees (the nose 20-30 mm in front of the cheeks moves 4-5 mm against them), where
+#: Results calls the photos not comparable anyway. In between, each photo's regions lie part of
+#: the way from the shared ones toward its own, in proportion, so that a near-miss changes the
+#: regions by a little, not all at once (at the old single limit of 1 mm, a pair 1.08 mm apart
+#: lost its shared regions and its tone moved 18-26 %). This project's choice, from those figures.
+OWN_REGIONS_MM = 3.0
 
 
 def _shared_face_regions(before: Frame, after: Frame, transform: FloatArray) -> tuple[Frame, Frame]:
@@ -241,21 +251,106 @@ def _shared_face_regions(before: Frame, after: Frame, transform: FloatArray) -> 
     regions' skin area by 2-7 % between repeat captures of the same face, and every metric that
     is a share of the region (density, spot area, tone) with it. With one set of regions both
     photos measure the same skin, each in its own pixels. When the landmarks differ by more than
-    mesh jitter (:data:`SHARED_REGIONS_MAX_MEDIAN_MM`: the pose changed), each photo keeps its own.
+    the mesh's own error (:data:`SHARED_REGIONS_MM`: the pose changed), each photo's regions move
+    toward its own, entirely so from :data:`OWN_REGIONS_MM`.
     """
     if before.landmarks_px is None or after.landmarks_px is None or before.px_per_mm is None:
         return before, after
     to_before = _full_resolution(transform, before.scale, after.scale)
     mapped = _apply(to_before, after.landmarks_px)
     apart_mm = np.linalg.norm(mapped - before.landmarks_px, axis=1) / before.px_per_mm
-    if float(np.median(apart_mm)) > SHARED_REGIONS_MAX_MEDIAN_MM:
+    own = own_share(float(np.median(apart_mm)))
+    if own >= 1.0:
         return before, after
     to_after = cv2.invertAffineTransform(to_before)
     mean = 0.5 * (before.landmarks_px + mapped)
+    in_before = mean + np.float32(own) * (before.landmarks_px - mean)
+    in_after = mean + np.float32(own) * (mapped - mean)
     return (
-        replace(before, shapes=face_regions(mean)),
-        replace(after, shapes=face_regions(_apply(to_after, mean))),
+        replace(before, shapes=face_regions(in_before)),
+        replace(after, shapes=face_regions(_apply(to_after, in_after))),
     )
+
+
+def own_share(apart_mm: float) -> float:
+    """How far (0-1) each photo's regions lie toward its own mesh's, for landmarks ``apart_mm``
+    apart (median, mm): 0 up to :data:`SHARED_REGIONS_MM`, 1 from :data:`OWN_REGIONS_MM`."""
+    if not np.isfinite(apart_mm):
+        return 1.0
+    span = OWN_REGIONS_MM - SHARED_REGIONS_MM
+    return float(np.clip((apart_mm - SHARED_REGIONS_MM) / span, 0.0, 1.0))
+
+
+#: The face is registered at this resolution (px/mm): its features (eyes, brows, nostrils, lips)
+#: are millimetres wide, and ECC finds their shift to a small fraction of a pixel.
+_REGISTER_PX_PER_MM = 3.0
+#: A registration that moves the face's landmarks further than this (median, mm) from where the
+#: landmark fit puts them has locked on to something else, and the landmark fit is kept.
+_REGISTER_MAX_MOVE_MM = 1.5
+#: A refinement smaller than this (median, analysed pixels) is no refinement.
+_REGISTER_MIN_MOVE_PX = 0.05
+
+
+def _registered(before: Frame, after: Frame, transform: FloatArray) -> FloatArray:
+    """The landmark similarity refined on the photos' pixels (enhanced correlation coefficient,
+    affine [3]), or ``transform`` itself when that does not converge or moves the face too far.
+
+    The landmark fit is as good as the face mesh, whose landmarks move by 0.3-1 mm between repeat
+    captures of one face: the shared regions then land on skin a pixel or two apart in the two
+    photos, which moved tone and texture by 2-3 % where the edge of a region crosses a shadow.
+    The face's own pixels place it to a small fraction of that.
+    """
+    if before.landmarks_px is None or after.landmarks_px is None:
+        return transform
+    f_before = min(1.0, _REGISTER_PX_PER_MM / before.work_px_per_mm)
+    f_after = min(1.0, _REGISTER_PX_PER_MM / after.work_px_per_mm)
+    grey_before = _plain_grey(before.rgb, f_before)
+    grey_after = _plain_grey(after.rgb, f_after)
+    face = before.landmarks_px * np.float32(before.scale * f_before)
+    hull = cv2.convexHull(face.astype(np.int32))
+    x, y, w, h = cv2.boundingRect(hull)
+    x0, y0 = max(x, 0), max(y, 0)
+    x1, y1 = min(x + w, grey_before.shape[1]), min(y + h, grey_before.shape[0])
+    if x1 - x0 < 16 or y1 - y0 < 16:
+        return transform
+    template = np.ascontiguousarray(grey_before[y0:y1, x0:x1])
+    # Reduced before pixels (of the crop) -> reduced after pixels: the inverse of ``transform``.
+    to_after = cv2.invertAffineTransform(transform.astype(np.float64))
+    crop = np.array([[1.0, 0.0, x0], [0.0, 1.0, y0], [0.0, 0.0, 1.0]])
+    grow = np.diag([1.0 / f_before, 1.0 / f_before, 1.0])
+    shrink = np.diag([f_after, f_after, 1.0])
+    start = (shrink @ np.vstack([to_after, [0.0, 0.0, 1.0]]) @ grow @ crop)[:2]
+    warp = np.asarray(start, np.float32)
+    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 100, 1e-6)
+    try:
+        _, warp = cv2.findTransformECC(
+            template, grey_after, warp, cv2.MOTION_AFFINE, criteria, None, 5
+        )
+    except cv2.error:
+        return transform
+    refined = np.vstack([warp.astype(np.float64), [0.0, 0.0, 1.0]])
+    back = np.linalg.inv(np.diag([f_after, f_after, 1.0])) @ refined @ np.linalg.inv(grow @ crop)
+    result = np.asarray(cv2.invertAffineTransform(back[:2]), np.float32)
+    points = before.landmarks_px * np.float32(before.scale)
+    inverse_old = _apply(np.asarray(to_after, np.float32), points)
+    inverse_new = _apply(np.asarray(back[:2], np.float32), points)
+    moved_px = np.linalg.norm(inverse_new - inverse_old, axis=1)
+    if not np.isfinite(moved_px).all():
+        return transform
+    moved = float(np.median(moved_px))
+    # Identical photos give identical landmarks and an exact fit, which ECC's filtering would
+    # only blur by a few hundredths of a pixel.
+    if moved < _REGISTER_MIN_MOVE_PX or moved > _REGISTER_MAX_MOVE_MM * after.work_px_per_mm:
+        return transform
+    return result
+
+
+def _plain_grey(rgb: NDArray[np.uint8], factor: float) -> NDArray[np.float32]:
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    if factor < 1.0:
+        size = (max(round(grey.shape[1] * factor), 1), max(round(grey.shape[0] * factor), 1))
+        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+    return np.asarray(grey, np.float32)
 
 
 def _shared_ruler(
