@@ -229,13 +229,14 @@ def _shared_region(before: Frame, after: Frame, transform: FloatArray) -> tuple[
 
 #: How far (median, mm) the two photos' landmarks may lie apart, after the registration, and both
 #: photos still be measured in one set of regions (drawn from the mean of the two meshes). The
-#: face mesh alone puts repeat captures of one unmoved face up to about 1.1 mm apart (measured:
-#: 0.3-1.1 mm over ten captures with 0-3 degrees of rotation, 0.95-1.05 zoom and shifts), so
-#: that is not a change of pose.
+#: face mesh alone puts repeat captures of one unmoved face up to 1.4 mm apart (measured, after
+#: the registration: 0.3-1.0 mm over ten captures with 0-3 degrees of rotation, 0.95-1.05 zoom,
+#: shifts and JPEG 85; 1.4 mm on a 3 % zoom alone), so that is not a change of pose; turning the
+#: mesh's own 3-D landmarks by 10 degrees moves the median landmark 1.3-1.5 mm.
 SHARED_REGIONS_MM = 1.5
 #: From this far apart (median, mm) each photo keeps its own regions: a head turned by roughly
-#: ten degrees (the nose 20-30 mm in front of the cheeks moves 4-5 mm against them), where
-#: Results calls the photos not comparable anyway. In between, each photo's regions lie part of
+#: twenty degrees (2.2 mm at 15 degrees, by the mesh's own depth), where Results calls the photos
+#: not comparable anyway. In between, each photo's regions lie part of
 #: the way from the shared ones toward its own, in proportion, so that a near-miss changes the
 #: regions by a little, not all at once (at the old single limit of 1 mm, a pair 1.08 mm apart
 #: lost its shared regions and its tone moved 18-26 %). This project's choice, from those figures.
