@@ -3,11 +3,12 @@
 Each photo is measured exactly as :func:`resurface.imaging.analysis.analyze` measures it: from its
 own pixels at its own geometry, never resampled onto the other, so that the same skin gives the
 same numbers (resampling blurs the edges of lashes, lids and lines and changes what is found).
-Face regions come from each photo's own face mesh. The after photo is related to the before photo
-by a similarity transform (rotation, uniform scale, shift) estimated from face-mesh landmarks, or
-from ORB feature matches with RANSAC when the photo is not a face [1, 2]; it is used only to map a
-drawn region (or the whole frame: the part both photos show) from one photo to the other, to match
-colour on the backdrop, and to draw the after overlay in the before photo's frame. Colour is
+Face regions are drawn from the mean of the two photos' face meshes (each photo's own when the
+meshes disagree by far more than their own error). The after photo is related to the before photo
+by a similarity transform (rotation, uniform scale, shift) estimated from face-mesh landmarks and
+refined on the face's pixels (ECC [3]), or from ORB feature matches with RANSAC when the photo is
+not a face [1, 2]; it is used only to map regions from one photo to the other, to match colour
+on the backdrop, and to draw the after overlay in the before photo's frame. Colour is
 normalised per photo from a grey card when one is in the frame; without cards, the after photo's
 white balance and exposure are matched to the before photo on the pixels that are not skin
 (backdrop, clothing), which the treatment does not change.
@@ -290,6 +291,8 @@ _REGISTER_PX_PER_MM = 3.0
 _REGISTER_MAX_MOVE_MM = 1.5
 #: A refinement smaller than this (median, analysed pixels) is no refinement.
 _REGISTER_MIN_MOVE_PX = 0.05
+#: The after photo is searched this far (mm) around where the landmark fit puts the face.
+_REGISTER_MARGIN_MM = 10.0
 
 
 def _registered(before: Frame, after: Frame, transform: FloatArray) -> FloatArray:
@@ -299,43 +302,39 @@ def _registered(before: Frame, after: Frame, transform: FloatArray) -> FloatArra
     The landmark fit is as good as the face mesh, whose landmarks move by 0.3-1 mm between repeat
     captures of one face: the shared regions then land on skin a pixel or two apart in the two
     photos, which moved tone and texture by 2-3 % where the edge of a region crosses a shadow.
-    The face's own pixels place it to a small fraction of that.
+    The face's own pixels place it to a small fraction of that. Only the face (and, in the after
+    photo, a margin around where the landmark fit puts it) is read, at 3 px/mm.
     """
     if before.landmarks_px is None or after.landmarks_px is None:
         return transform
-    f_before = min(1.0, _REGISTER_PX_PER_MM / before.work_px_per_mm)
-    f_after = min(1.0, _REGISTER_PX_PER_MM / after.work_px_per_mm)
-    grey_before = _plain_grey(before.rgb, f_before)
-    grey_after = _plain_grey(after.rgb, f_after)
-    face = before.landmarks_px * np.float32(before.scale * f_before)
-    hull = cv2.convexHull(face.astype(np.int32))
-    x, y, w, h = cv2.boundingRect(hull)
-    x0, y0 = max(x, 0), max(y, 0)
-    x1, y1 = min(x + w, grey_before.shape[1]), min(y + h, grey_before.shape[0])
-    if x1 - x0 < 16 or y1 - y0 < 16:
+    face = before.landmarks_px * np.float32(before.scale)
+    box_before = _box(face, before.rgb.shape, 0.0)
+    to_after = np.vstack([cv2.invertAffineTransform(transform.astype(np.float64)), [0, 0, 1]])
+    margin = _REGISTER_MARGIN_MM * after.work_px_per_mm
+    box_after = _box(_apply(np.asarray(to_after[:2], np.float32), face), after.rgb.shape, margin)
+    if box_before is None or box_after is None:
         return transform
-    template = np.ascontiguousarray(grey_before[y0:y1, x0:x1])
-    # Reduced before pixels (of the crop) -> reduced after pixels: the inverse of ``transform``.
-    to_after = cv2.invertAffineTransform(transform.astype(np.float64))
-    crop = np.array([[1.0, 0.0, x0], [0.0, 1.0, y0], [0.0, 0.0, 1.0]])
-    grow = np.diag([1.0 / f_before, 1.0 / f_before, 1.0])
-    shrink = np.diag([f_after, f_after, 1.0])
-    start = (shrink @ np.vstack([to_after, [0.0, 0.0, 1.0]]) @ grow @ crop)[:2]
-    warp = np.asarray(start, np.float32)
+    template, from_template = _grey_crop(before, box_before)
+    search, from_search = _grey_crop(after, box_after)
+    if min(template.shape) < 16 or min(search.shape) < 16:
+        return transform
+    # Template pixels -> search pixels: the inverse of ``transform``, in the reduced crops.
+    start = np.linalg.inv(from_search) @ to_after @ from_template
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 100, 1e-6)
     try:
         _, warp = cv2.findTransformECC(
-            template, grey_after, warp, cv2.MOTION_AFFINE, criteria, None, 5
-        )
+            template, search, np.asarray(start[:2], np.float32), cv2.MOTION_AFFINE, criteria,
+            None, 5,
+        )  # fmt: skip
     except cv2.error:
         return transform
     refined = np.vstack([warp.astype(np.float64), [0.0, 0.0, 1.0]])
-    back = np.linalg.inv(np.diag([f_after, f_after, 1.0])) @ refined @ np.linalg.inv(grow @ crop)
-    result = np.asarray(cv2.invertAffineTransform(back[:2]), np.float32)
-    points = before.landmarks_px * np.float32(before.scale)
-    inverse_old = _apply(np.asarray(to_after, np.float32), points)
-    inverse_new = _apply(np.asarray(back[:2], np.float32), points)
-    moved_px = np.linalg.norm(inverse_new - inverse_old, axis=1)
+    back = (from_search @ refined @ np.linalg.inv(from_template))[:2]  # before -> after px
+    moved_px = np.linalg.norm(
+        _apply(np.asarray(back, np.float32), face)
+        - _apply(np.asarray(to_after[:2], np.float32), face),
+        axis=1,
+    )
     if not np.isfinite(moved_px).all():
         return transform
     moved = float(np.median(moved_px))
@@ -343,15 +342,42 @@ def _registered(before: Frame, after: Frame, transform: FloatArray) -> FloatArra
     # only blur by a few hundredths of a pixel.
     if moved < _REGISTER_MIN_MOVE_PX or moved > _REGISTER_MAX_MOVE_MM * after.work_px_per_mm:
         return transform
-    return result
+    return np.asarray(cv2.invertAffineTransform(back), np.float32)
 
 
-def _plain_grey(rgb: NDArray[np.uint8], factor: float) -> NDArray[np.float32]:
-    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+def _box(
+    points: FloatArray, shape: tuple[int, ...], margin: float
+) -> tuple[int, int, int, int] | None:
+    """``(x0, y0, x1, y1)``: the points' bounding box grown by ``margin`` px, inside ``shape``."""
+    x0, y0 = np.floor(points.min(axis=0) - margin).astype(int)
+    x1, y1 = np.ceil(points.max(axis=0) + margin).astype(int) + 1
+    x0, y0, x1, y1 = (
+        max(int(x0), 0),
+        max(int(y0), 0),
+        min(int(x1), shape[1]),
+        min(int(y1), shape[0]),
+    )
+    return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
+
+
+def _grey_crop(
+    frame: Frame, box: tuple[int, int, int, int]
+) -> tuple[NDArray[np.float32], NDArray[np.float64]]:
+    """The grey crop ``box`` of ``frame.rgb`` at about 3 px/mm, and the matrix taking its pixels to
+    the frame's analysed pixels (exact pixel centres: area averaging by an exact factor)."""
+    x0, y0, x1, y1 = box
+    grey = cv2.cvtColor(np.ascontiguousarray(frame.rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
+    factor = min(1.0, _REGISTER_PX_PER_MM / frame.work_px_per_mm)
+    h, w = grey.shape
     if factor < 1.0:
-        size = (max(round(grey.shape[1] * factor), 1), max(round(grey.shape[0] * factor), 1))
+        size = (max(round(w * factor), 1), max(round(h * factor), 1))
         grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
-    return np.asarray(grey, np.float32)
+    fx, fy = grey.shape[1] / w, grey.shape[0] / h
+    # A reduced pixel u covers full pixels from u/f to (u+1)/f: its centre is (u + 0.5)/f - 0.5.
+    to_frame = np.array(
+        [[1.0 / fx, 0.0, 0.5 / fx - 0.5 + x0], [0.0, 1.0 / fy, 0.5 / fy - 0.5 + y0], [0, 0, 1.0]]
+    )
+    return np.asarray(grey, np.float32), to_frame
 
 
 def _shared_ruler(
