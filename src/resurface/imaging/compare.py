@@ -3,11 +3,12 @@
 Each photo is measured exactly as :func:`resurface.imaging.analysis.analyze` measures it: from its
 own pixels at its own geometry, never resampled onto the other, so that the same skin gives the
 same numbers (resampling blurs the edges of lashes, lids and lines and changes what is found).
-Face regions come from each photo's own face mesh. The after photo is related to the before photo
-by a similarity transform (rotation, uniform scale, shift) estimated from face-mesh landmarks, or
-from ORB feature matches with RANSAC when the photo is not a face [1, 2]; it is used only to map a
-drawn region (or the whole frame: the part both photos show) from one photo to the other, to match
-colour on the backdrop, and to draw the after overlay in the before photo's frame. Colour is
+Face regions are drawn from the mean of the two photos' face meshes (each photo's own when the
+meshes disagree by far more than their own error). The after photo is related to the before photo
+by a similarity transform (rotation, uniform scale, shift) estimated from face-mesh landmarks and
+refined on the face's pixels (ECC [3]), or from ORB feature matches with RANSAC when the photo is
+not a face [1, 2]; it is used only to map regions from one photo to the other, to match colour
+on the backdrop, and to draw the after overlay in the before photo's frame. Colour is
 normalised per photo from a grey card when one is in the frame; without cards, the after photo's
 white balance and exposure are matched to the before photo on the pixels that are not skin
 (backdrop, clothing), which the treatment does not change.
@@ -17,6 +18,8 @@ References
 .. [1] Rublee E, Rabaud V, Konolige K, Bradski G. ORB: an efficient alternative to SIFT or SURF.
        ICCV 2011:2564-2571.
 .. [2] Fischler MA, Bolles RC. Random sample consensus. Commun ACM 1981;24:381-395.
+.. [3] Evangelidis GD, Psarakis EZ. Parametric image alignment using enhanced correlation
+       coefficient maximization. IEEE Trans Pattern Anal Mach Intell 2008;30:1858-1865.
 """
 
 from __future__ import annotations
@@ -163,6 +166,7 @@ def compare(
         )
         transform, alignment = _transform(before, after, face=face)
     if face and alignment == "landmarks":
+        transform = _registered(before, after, transform)
         before, after = _shared_face_regions(before, after, transform)
     cal_before = calibrate_from_grey_card(before.rgb, px_per_mm=before.work_px_per_mm)
     cal_after = calibrate_from_grey_card(after.rgb, px_per_mm=after.work_px_per_mm)
@@ -224,12 +228,20 @@ def _shared_region(before: Frame, after: Frame, transform: FloatArray) -> tuple[
     )
 
 
-#: Both face photos share one set of regions only when, after the landmark transform, their
-#: landmarks lie this close (median, mm): repeat captures of one face differed by 0.27-0.40 mm
-#: (face-mesh jitter); a head turned between the photos moves the landmarks nearer the camera
-#: against the others by millimetres, which a similarity cannot map, and each photo then keeps
-#: its own regions. This project's choice, from those figures.
-SHARED_REGIONS_MAX_MEDIAN_MM = 1.0
+#: How far (median, mm) the two photos' landmarks may lie apart, after the registration, and both
+#: photos still be measured in one set of regions (drawn from the mean of the two meshes). The
+#: face mesh alone puts repeat captures of one unmoved face up to 1.4 mm apart (measured, after
+#: the registration: 0.3-1.0 mm over ten captures with 0-3 degrees of rotation, 0.95-1.05 zoom,
+#: shifts and JPEG 85; 1.4 mm on a 3 % zoom alone), so that is not a change of pose; turning the
+#: mesh's own 3-D landmarks by 10 degrees moves the median landmark 1.3-1.5 mm.
+SHARED_REGIONS_MM = 1.5
+#: From this far apart (median, mm) each photo keeps its own regions: a head turned by roughly
+#: twenty degrees (2.2 mm at 15 degrees, by the mesh's own depth), where Results calls the photos
+#: not comparable anyway. In between, each photo's regions lie part of
+#: the way from the shared ones toward its own, in proportion, so that a near-miss changes the
+#: regions by a little, not all at once (at the old single limit of 1 mm, a pair 1.08 mm apart
+#: lost its shared regions and its tone moved 18-26 %). This project's choice, from those figures.
+OWN_REGIONS_MM = 3.0
 
 
 def _shared_face_regions(before: Frame, after: Frame, transform: FloatArray) -> tuple[Frame, Frame]:
@@ -241,21 +253,131 @@ def _shared_face_regions(before: Frame, after: Frame, transform: FloatArray) -> 
     regions' skin area by 2-7 % between repeat captures of the same face, and every metric that
     is a share of the region (density, spot area, tone) with it. With one set of regions both
     photos measure the same skin, each in its own pixels. When the landmarks differ by more than
-    mesh jitter (:data:`SHARED_REGIONS_MAX_MEDIAN_MM`: the pose changed), each photo keeps its own.
+    the mesh's own error (:data:`SHARED_REGIONS_MM`: the pose changed), each photo's regions move
+    toward its own, entirely so from :data:`OWN_REGIONS_MM`.
     """
     if before.landmarks_px is None or after.landmarks_px is None or before.px_per_mm is None:
         return before, after
     to_before = _full_resolution(transform, before.scale, after.scale)
     mapped = _apply(to_before, after.landmarks_px)
     apart_mm = np.linalg.norm(mapped - before.landmarks_px, axis=1) / before.px_per_mm
-    if float(np.median(apart_mm)) > SHARED_REGIONS_MAX_MEDIAN_MM:
+    own = own_share(float(np.median(apart_mm)))
+    if own >= 1.0:
         return before, after
     to_after = cv2.invertAffineTransform(to_before)
     mean = 0.5 * (before.landmarks_px + mapped)
+    in_before = mean + np.float32(own) * (before.landmarks_px - mean)
+    in_after = mean + np.float32(own) * (mapped - mean)
     return (
-        replace(before, shapes=face_regions(mean)),
-        replace(after, shapes=face_regions(_apply(to_after, mean))),
+        replace(before, shapes=face_regions(in_before)),
+        replace(after, shapes=face_regions(_apply(to_after, in_after))),
     )
+
+
+def own_share(apart_mm: float) -> float:
+    """How far (0-1) each photo's regions lie toward its own mesh's, for landmarks ``apart_mm``
+    apart (median, mm): 0 up to :data:`SHARED_REGIONS_MM`, 1 from :data:`OWN_REGIONS_MM`."""
+    if not np.isfinite(apart_mm):
+        return 1.0
+    span = OWN_REGIONS_MM - SHARED_REGIONS_MM
+    return float(np.clip((apart_mm - SHARED_REGIONS_MM) / span, 0.0, 1.0))
+
+
+#: The face is registered at this resolution (px/mm): its features (eyes, brows, nostrils, lips)
+#: are millimetres wide, and ECC finds their shift to a small fraction of a pixel.
+_REGISTER_PX_PER_MM = 3.0
+#: A registration that moves the face's landmarks further than this (median, mm) from where the
+#: landmark fit puts them has locked on to something else, and the landmark fit is kept.
+_REGISTER_MAX_MOVE_MM = 1.5
+#: A refinement smaller than this (median, analysed pixels) is no refinement.
+_REGISTER_MIN_MOVE_PX = 0.05
+#: The after photo is searched this far (mm) around where the landmark fit puts the face.
+_REGISTER_MARGIN_MM = 10.0
+
+
+def _registered(before: Frame, after: Frame, transform: FloatArray) -> FloatArray:
+    """The landmark similarity refined on the photos' pixels (enhanced correlation coefficient,
+    affine [3]), or ``transform`` itself when that does not converge or moves the face too far.
+
+    The landmark fit is as good as the face mesh, whose landmarks move by 0.3-1 mm between repeat
+    captures of one face: the shared regions then land on skin a pixel or two apart in the two
+    photos, which moved tone and texture by 2-3 % where the edge of a region crosses a shadow.
+    The face's own pixels place it to a small fraction of that. Only the face (and, in the after
+    photo, a margin around where the landmark fit puts it) is read, at 3 px/mm.
+    """
+    if before.landmarks_px is None or after.landmarks_px is None:
+        return transform
+    face = before.landmarks_px * np.float32(before.scale)
+    box_before = _box(face, before.rgb.shape, 0.0)
+    to_after = np.vstack([cv2.invertAffineTransform(transform.astype(np.float64)), [0, 0, 1]])
+    margin = _REGISTER_MARGIN_MM * after.work_px_per_mm
+    box_after = _box(_apply(np.asarray(to_after[:2], np.float32), face), after.rgb.shape, margin)
+    if box_before is None or box_after is None:
+        return transform
+    template, from_template = _grey_crop(before, box_before)
+    search, from_search = _grey_crop(after, box_after)
+    if min(template.shape) < 16 or min(search.shape) < 16:
+        return transform
+    # Template pixels -> search pixels: the inverse of ``transform``, in the reduced crops.
+    start = np.linalg.inv(from_search) @ to_after @ from_template
+    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 100, 1e-6)
+    try:
+        _, warp = cv2.findTransformECC(
+            template, search, np.asarray(start[:2], np.float32), cv2.MOTION_AFFINE, criteria,
+            None, 5,
+        )  # fmt: skip
+    except cv2.error:
+        return transform
+    refined = np.vstack([warp.astype(np.float64), [0.0, 0.0, 1.0]])
+    back = (from_search @ refined @ np.linalg.inv(from_template))[:2]  # before -> after px
+    moved_px = np.linalg.norm(
+        _apply(np.asarray(back, np.float32), face)
+        - _apply(np.asarray(to_after[:2], np.float32), face),
+        axis=1,
+    )
+    if not np.isfinite(moved_px).all():
+        return transform
+    moved = float(np.median(moved_px))
+    # Identical photos give identical landmarks and an exact fit, which ECC's filtering would
+    # only blur by a few hundredths of a pixel.
+    if moved < _REGISTER_MIN_MOVE_PX or moved > _REGISTER_MAX_MOVE_MM * after.work_px_per_mm:
+        return transform
+    return np.asarray(cv2.invertAffineTransform(back), np.float32)
+
+
+def _box(
+    points: FloatArray, shape: tuple[int, ...], margin: float
+) -> tuple[int, int, int, int] | None:
+    """``(x0, y0, x1, y1)``: the points' bounding box grown by ``margin`` px, inside ``shape``."""
+    x0, y0 = np.floor(points.min(axis=0) - margin).astype(int)
+    x1, y1 = np.ceil(points.max(axis=0) + margin).astype(int) + 1
+    x0, y0, x1, y1 = (
+        max(int(x0), 0),
+        max(int(y0), 0),
+        min(int(x1), shape[1]),
+        min(int(y1), shape[0]),
+    )
+    return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
+
+
+def _grey_crop(
+    frame: Frame, box: tuple[int, int, int, int]
+) -> tuple[NDArray[np.float32], NDArray[np.float64]]:
+    """The grey crop ``box`` of ``frame.rgb`` at about 3 px/mm, and the matrix taking its pixels to
+    the frame's analysed pixels (exact pixel centres: area averaging by an exact factor)."""
+    x0, y0, x1, y1 = box
+    grey = cv2.cvtColor(np.ascontiguousarray(frame.rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
+    factor = min(1.0, _REGISTER_PX_PER_MM / frame.work_px_per_mm)
+    h, w = grey.shape
+    if factor < 1.0:
+        size = (max(round(w * factor), 1), max(round(h * factor), 1))
+        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+    fx, fy = grey.shape[1] / w, grey.shape[0] / h
+    # A reduced pixel u covers full pixels from u/f to (u+1)/f: its centre is (u + 0.5)/f - 0.5.
+    to_frame = np.array(
+        [[1.0 / fx, 0.0, 0.5 / fx - 0.5 + x0], [0.0, 1.0 / fy, 0.5 / fy - 0.5 + y0], [0, 0, 1.0]]
+    )
+    return np.asarray(grey, np.float32), to_frame
 
 
 def _shared_ruler(
