@@ -723,6 +723,17 @@ class FakeAppointments(_Repository):
         found = _of_patient(self._tables.appointments, clinic_id, patient_id)
         return sorted(found, key=lambda a: (a.due_on, a.id))
 
+    def coming_for_patient(
+        self, clinic_id: int, patient_id: int, now: dt.datetime, today: dt.date
+    ) -> list[Appointment]:
+        return [
+            a
+            for a in self.for_patient(clinic_id, patient_id)
+            if a.active
+            and a.kind is not AppointmentKind.CHECKIN
+            and (a.ends_at > now if a.ends_at is not None else a.due_on >= today)
+        ]
+
     def due(self, clinic_id: int, until: dt.date) -> list[Appointment]:
         found = [
             a

@@ -17,7 +17,7 @@ from resurface.services.break_glass import EmergencyAccessSeen, recent_accesses
 from resurface.services.ports import UnitOfWork
 from resurface.services.recovery.alerts import by_urgency
 from resurface.services.scheduling import views
-from resurface.services.scheduling.views import BookView
+from resurface.services.scheduling.views import DayBook
 
 if TYPE_CHECKING:
     from resurface.services.context import Context
@@ -81,15 +81,25 @@ def clinic_home(ctx: Context, actor: Actor) -> HomeView:
         return view
 
 
-def today_page(ctx: Context, actor: Actor) -> tuple[HomeView, BookView | None]:
-    """Today's page: the clinic's day and, for those who book, today's book, read in one
-    transaction (one commit of both reads' events, not one each)."""
+def today_page(ctx: Context, actor: Actor) -> tuple[HomeView, DayBook | None]:
+    """Today's page: the clinic's day and, for those who book, today's appointments, read in
+    one transaction (one commit of both reads' events, not one each; a patient both list is
+    read once)."""
     require(actor, Permission.VIEW_PATIENT_LIST)
     with ctx.uow() as uow:
         view = _home(uow, actor, ctx.clock.today(), ctx.clock.now())
-        book = views.todays_book_in(uow, ctx, actor) if actor.may(Permission.BOOK) else None
+        book = None
+        if actor.may(Permission.BOOK):
+            book = views.todays_book_in(uow, ctx, actor, known=_shown_patients(view))
         uow.commit()
         return view, book
+
+
+def _shown_patients(view: HomeView) -> dict[int, Patient]:
+    shown: list[SessionToday | HomeAlert | DueItem] = [
+        *view.sessions_today, *view.alerts, *view.checkins_due, *view.sessions_due
+    ]  # fmt: skip
+    return {item.patient.id: item.patient for item in shown}
 
 
 def _home(uow: UnitOfWork, actor: Actor, today: dt.date, now: dt.datetime) -> HomeView:

@@ -16,7 +16,7 @@ from resurface.domain.chart import (
     TreatmentPlan,
     TreatmentSession,
 )
-from resurface.domain.codes import Area
+from resurface.domain.codes import Area, Score
 from resurface.domain.photo_series import label_of, series_by_region
 from resurface.domain.plans import decided_area
 
@@ -32,6 +32,11 @@ class TimelineEntry:
     """What the clinic must see at a glance: settings beyond limits, guards gone past."""
     entered_in_error: str = ""
     """Why the record was marked entered in error: it is shown struck through."""
+
+
+_SCORE_NAMES = {score: score.value for score in Score}
+"""Each score's name, looked up once (an enum's ``value`` is a property: a chart's check-ins
+read it hundreds of times)."""
 
 
 def _words(code: str) -> str:
@@ -104,7 +109,7 @@ def _session(record: TreatmentSession, number: int) -> TimelineEntry:
 
 def _checkin(record: CheckInRecord, session_on: dt.date | None) -> TimelineEntry:
     checkin = record.checkin
-    scores = ", ".join(f"{score.value} {value}" for score, value in checkin.scores.items())
+    scores = ", ".join(f"{_SCORE_NAMES[score]} {value}" for score, value in checkin.scores.items())
     lines = [scores]
     if checkin.red_flags:
         lines.append("Warning signs: " + ", ".join(_words(f) for f in sorted(checkin.red_flags)))

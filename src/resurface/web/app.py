@@ -83,6 +83,9 @@ def create_app(settings: Settings, runtime: bootstrap.Runtime | None = None) -> 
 
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=HERE / "templates")
+    # The templates change only with a new release, which restarts the server: no look at each
+    # template file's time on every render.
+    templates.env.auto_reload = False
     templates.env.filters["words"] = words
     templates.env.filters["field_label"] = field_label
     return templates

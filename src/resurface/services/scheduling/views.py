@@ -94,13 +94,38 @@ def read_book(
     return view
 
 
-def todays_book_in(uow: UnitOfWork, ctx: Context, actor: Actor) -> BookView:
-    """Today's book (the clinic's today) inside the caller's unit of work, which commits it:
-    Today's page reads it with the clinic's day, in one transaction."""
+@dataclass(frozen=True)
+class DayBook:
+    """Today's appointments with a time, as Today's page lists them."""
+
+    now: dt.datetime
+    """Clinic-local."""
+    entries: tuple[BookEntry, ...]
+
+
+def todays_book_in(
+    uow: UnitOfWork, ctx: Context, actor: Actor, known: Mapping[int, Patient] | None = None
+) -> DayBook:
+    """Today's appointments with a time (the clinic's today) inside the caller's unit of work,
+    which commits it: Today's page reads them with the clinic's day, in one transaction, and
+    the patients it has read already (``known``) are not read again. Audited as the book's read
+    of the day. Only what the list names is read (rooms, devices, providers), not the book's
+    hours, closures, working days or lengths."""
     require(actor, Permission.BOOK)
     clinic = _clinic_of(uow, actor)
+    zone = ctx.clock.zone_of(clinic)
     today = ctx.clock.today_of(clinic)
-    return _book_in(uow, ctx, actor, clinic, today, today)
+    start, end = day_bounds(today, zone)
+    found, _ = uow.appointments.book_of(clinic.id, start, end, today, today)
+    entries: tuple[BookEntry, ...] = ()
+    if found:
+        patients = dict(known or {})
+        if missing := {a.patient_id for a in found} - patients.keys():
+            patients |= uow.patients.by_ids(clinic.id, missing)
+        setup = load_names(uow, clinic, zone)
+        entries = tuple(_entry(a, patients, setup, zone) for a in found)
+    audit.record(uow, actor, "book_read", "clinic", clinic.id, detail=f"{today}..{today}")
+    return DayBook(ctx.clock.now().astimezone(zone), entries)
 
 
 def _clinic_of(uow: UnitOfWork, actor: Actor) -> Clinic:
@@ -171,11 +196,7 @@ def coming_visits_in(
     zone = ctx.clock.zone_of(clinic)
     now = ctx.clock.now()
     today = now.astimezone(zone).date()
-    coming = [
-        a for a in uow.appointments.for_patient(clinic.id, patient.id)
-        if a.active and a.kind is not AppointmentKind.CHECKIN
-        and (a.ends_at > now if a.ends_at is not None else a.due_on >= today)
-    ]  # fmt: skip
+    coming = uow.appointments.coming_for_patient(clinic.id, patient.id, now, today)
     setup = load_names(uow, clinic, zone) if coming else None
     audit.record(uow, actor, "book_read", "patient", patient.id, patient_id=patient.id,
                  detail="coming visits")  # fmt: skip

@@ -88,6 +88,12 @@ class SqlAppointments(Repository):
         wanted = {"clinic_id": clinic_id, "patient_id": patient_id}
         return [_appointment(row) for row in self.connection.execute(_OF_PATIENT, wanted)]
 
+    def coming_for_patient(
+        self, clinic_id: int, patient_id: int, now: dt.datetime, today: dt.date
+    ) -> list[Appointment]:
+        wanted = {"clinic_id": clinic_id, "patient_id": patient_id, "now": now, "today": today}
+        return [_appointment(row) for row in self.connection.execute(_COMING_OF_PATIENT, wanted)]
+
     def due(self, clinic_id: int, until: dt.date) -> list[Appointment]:
         query = (
             select(*_READ)
@@ -346,6 +352,16 @@ _OF_PATIENT = (
     )
     .order_by(appointments.c.due_on, appointments.c.starts_at, appointments.c.id)
 )
+
+_COMING_OF_PATIENT = _OF_PATIENT.where(
+    appointments.c.status.in_(_ACTIVE),
+    appointments.c.kind != AppointmentKind.CHECKIN.value,
+    or_(
+        appointments.c.ends_at > bindparam("now"),
+        and_(appointments.c.ends_at.is_(None), appointments.c.due_on >= bindparam("today")),
+    ),
+)
+"""A patient's visits still to come (as :meth:`Appointments.coming_for_patient` says)."""
 
 
 def _overlapping(clinic_id: int, start: dt.datetime, end: dt.datetime) -> Select[Any]:

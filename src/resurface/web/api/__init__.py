@@ -29,7 +29,6 @@ from resurface.web.api import (
     results,
     sessions,
 )
-from resurface.web.api.problems import PROBLEM_RESPONSES
 
 
 class _ApiRouter(APIRouter):
@@ -46,9 +45,10 @@ class _ApiRouter(APIRouter):
 
 
 router = _ApiRouter()
-router.include_router(health.router)
-v1 = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+"""Every API route on one router, in this order (each module's router gives its routes the
+``/api/v1`` prefix and the problems every operation may answer: ``resurface.web.api.v1``)."""
 for module in (
+    health,
     me,
     home,
     patients,
@@ -72,7 +72,6 @@ for module in (
     clinic_setup,
     consents,
 ):
-    v1.include_router(module.router)
-router.include_router(v1)
+    router.routes.extend(module.router.routes)
 
 __all__ = ["router"]

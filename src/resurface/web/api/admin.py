@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from resurface.services import accounts, clinic_settings, second_factor, users
 from resurface.web.api.schemas.admin import (
@@ -17,9 +17,10 @@ from resurface.web.api.schemas.admin import (
     UserIn,
     UserOut,
 )
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
-router = APIRouter(tags=["clinic administration"])
+router = v1_router(tags=["clinic administration"])
 
 
 @router.get("/users", response_model=list[UserOut])

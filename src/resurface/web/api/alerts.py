@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from resurface.domain.alerts import AlertStatus
 from resurface.services.recovery import alerts
 from resurface.web.api.schemas.alerts import AlertAction, AlertOut
 from resurface.web.api.schemas.common import Page
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
-router = APIRouter(tags=["alerts"])
+router = v1_router(tags=["alerts"])
 
 
 @router.get("/alerts", response_model=Page[AlertOut])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from resurface.interop.icalendar_files import ics
 from resurface.services.scheduling import book, feeds, plan_booking, views
@@ -23,9 +23,10 @@ from resurface.web.api.schemas.appointments import (
     StatusIn,
 )
 from resurface.web.api.schemas.common import IsoDate
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
-router = APIRouter(prefix="/appointments", tags=["appointments"])
+router = v1_router(prefix="/appointments", tags=["appointments"])
 
 Id = Annotated[int | None, Query(ge=1)]
 

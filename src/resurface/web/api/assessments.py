@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from resurface.domain.chart import Assessment
 from resurface.domain.corrections import RecordKind
 from resurface.services import assessments
@@ -13,9 +11,10 @@ from resurface.web.api.schemas.assessments import (
     AssessmentIn,
     AssessmentOut,
 )
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
-router = APIRouter(tags=["assessments"])
+router = v1_router(tags=["assessments"])
 
 
 @router.post("/patients/{patient_id}/assessments", response_model=AssessmentOut, status_code=201)

@@ -8,15 +8,16 @@ import datetime as dt
 import io
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from resurface.domain.audit import AuditFilter
 from resurface.services import audit_review
 from resurface.web.api.schemas.audit import AuditEventOut, ReaderOut
 from resurface.web.api.schemas.common import Page
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import ActorDep, ContextDep
 
-router = APIRouter(tags=["audit"])
+router = v1_router(tags=["audit"])
 
 Outcome = Literal["allowed", "refused"]
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import File, Form, UploadFile
 from pydantic import BaseModel
 
 from resurface.services import capture
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import CheckedSessionDep, ContextDep
 
-router = APIRouter(tags=["photos"])
+router = v1_router(tags=["photos"])
 
 
 class CaptureCheckOut(BaseModel):

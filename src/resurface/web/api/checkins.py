@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from resurface.domain.chart import CheckInRecord
 from resurface.domain.corrections import RecordKind
 from resurface.web.api.chart_records import read_record
 from resurface.web.api.schemas.checkins import CheckInOut
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import ActorDep, ContextDep
 
-router = APIRouter(tags=["check-ins"])
+router = v1_router(tags=["check-ins"])
 
 
 @router.get("/checkins/{checkin_id}", response_model=CheckInOut)

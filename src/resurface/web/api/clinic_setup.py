@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from resurface.domain.appointments import AppointmentKind
 from resurface.services.scheduling import setup
@@ -21,9 +21,10 @@ from resurface.web.api.schemas.appointments import (
     SetupOut,
     WorkingDaysIn,
 )
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
-router = APIRouter(prefix="/clinic/setup", tags=["clinic set-up"])
+router = v1_router(prefix="/clinic/setup", tags=["clinic set-up"])
 
 
 def _view(ctx: ContextDep, session: CheckedSessionDep) -> SetupOut:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from resurface.domain.consent import PhotoUse
 from resurface.services import consents, photo_consents
@@ -24,9 +24,10 @@ from resurface.web.api.schemas.consents import (
     SignIn,
     VerificationOut,
 )
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
-router = APIRouter(tags=["consents"])
+router = v1_router(tags=["consents"])
 
 
 @router.get("/patients/{patient_id}/consents", response_model=ConsentsOut)

@@ -6,8 +6,6 @@ source, and the steps to take before treatment.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from resurface.domain.chart import Consultation
 from resurface.domain.corrections import RecordKind
 from resurface.services import consultations
@@ -18,9 +16,10 @@ from resurface.web.api.schemas.consultations import (
     ConsultationOut,
     ConsultationResultOut,
 )
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
-router = APIRouter(tags=["consultations"])
+router = v1_router(tags=["consultations"])
 
 
 @router.post(

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from fastapi import APIRouter
-
 from resurface.domain.corrections import RecordKind
 from resurface.services import corrections
 from resurface.web.api.schemas.corrections import CorrectionIn, CorrectionOut
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
-router = APIRouter(tags=["corrections"])
+router = v1_router(tags=["corrections"])
 
 
 class Records(StrEnum):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from resurface.services import home
 from resurface.web.api.schemas.home import HomeOut
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import ActorDep, ContextDep
 
-router = APIRouter(tags=["home"])
+router = v1_router(tags=["home"])
 
 
 @router.get("/home", response_model=HomeOut)

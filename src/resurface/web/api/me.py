@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 
 from resurface.services import account_sessions, accounts
 from resurface.web.api.schemas.me import (
@@ -15,6 +15,7 @@ from resurface.web.api.schemas.me import (
     PasswordChangeIn,
     SessionsEnded,
 )
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import (
     CheckedOwnSessionDep,
     CheckedSessionDep,
@@ -22,7 +23,7 @@ from resurface.web.deps import (
     OwnSessionDep,
 )
 
-router = APIRouter(tags=["session"])
+router = v1_router(tags=["session"])
 
 
 @router.get("/me", response_model=MeOut)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from resurface.services.recovery import patient_links
 from resurface.web.api.schemas.patient_links import (
     EmailedOut,
@@ -11,9 +9,10 @@ from resurface.web.api.schemas.patient_links import (
     PatientLinkOut,
     PatientLinksOut,
 )
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
-router = APIRouter(tags=["patient links"])
+router = v1_router(tags=["patient links"])
 PATH = "/patients/{patient_id}/patient-links"
 
 

@@ -3,7 +3,7 @@ offline queue uses it). The token is the only credential; every refusal looks th
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
 from resurface.domain.errors import InvalidInput
@@ -15,12 +15,13 @@ from resurface.web.api.schemas.patient_recovery import (
     PatientRecoveryOut,
     SubmittedOut,
 )
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import ContextDep, IdempotencyKey
 from resurface.web.errors import problem
 from resurface.web.patient_link import PATIENT_HEADERS
 from resurface.web.security import CSRF_HEADER, client_address, tokens_match
 
-router = APIRouter(tags=["patient recovery"])
+router = v1_router(tags=["patient recovery"])
 
 _INSTANCE = "/api/v1/recovery"
 """Problems name the resource, never the token (a refusal must not echo it)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from resurface.domain.corrections import RecordKind
 from resurface.domain.journey import Stage
@@ -28,9 +28,10 @@ from resurface.web.api.schemas.patients import (
     RegisteredOut,
     TimelineEntryOut,
 )
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep, IdempotencyKey
 
-router = APIRouter(prefix="/patients", tags=["patients"])
+router = v1_router(prefix="/patients", tags=["patients"])
 
 
 @router.get("", response_model=Page[PatientSummaryOut] | Page[PatientContactOut])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import File, Form, Response, UploadFile
 
 from resurface.domain.chart import Photo, PhotoPurpose
 from resurface.domain.corrections import RecordKind
@@ -20,9 +20,10 @@ from resurface.web.api.schemas.photos import (
     PhotoOut,
     UploadedPhotoOut,
 )
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep, IdempotencyKey
 
-router = APIRouter(tags=["photos"])
+router = v1_router(tags=["photos"])
 
 
 @router.post("/patients/{patient_id}/photos", response_model=UploadedPhotoOut, status_code=202)

@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from resurface.domain.chart import TreatmentPlan
 from resurface.domain.corrections import RecordKind
 from resurface.services import plans
 from resurface.web.api.chart_records import read_record
 from resurface.web.api.schemas.plans import CosignIn, DecisionIn, PlanDetailOut, PlanOut
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
-router = APIRouter(tags=["plans"])
+router = v1_router(tags=["plans"])
 
 
 @router.post("/patients/{patient_id}/plans", response_model=PlanDetailOut, status_code=201)

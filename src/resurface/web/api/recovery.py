@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from resurface.domain.codes import Area
 from resurface.services.recovery import clinician_view
 from resurface.web.api.schemas.recovery import RecoveryChartOut
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import ActorDep, ContextDep
 
-router = APIRouter(tags=["recovery"])
+router = v1_router(tags=["recovery"])
 
 
 @router.get("/patients/{patient_id}/recovery", response_model=RecoveryChartOut)

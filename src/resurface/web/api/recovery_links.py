@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from fastapi import APIRouter
-
 from resurface.services.recovery import links
 from resurface.web.api.schemas.recovery_links import IssuedOut, LinkOut, LinksOut
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
-router = APIRouter(tags=["recovery links"])
+router = v1_router(tags=["recovery links"])
 PATH = "/patients/{patient_id}/sessions/{session_id}/links"
 
 

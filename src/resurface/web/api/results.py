@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from resurface.domain.results_report import ReportVersion
 from resurface.services import results, results_report
 from resurface.web.api.schemas.results import OutcomeIn, OutcomeOut, ResultsOut
 from resurface.web.api.schemas.results_report import SentReportOut
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep
 
-router = APIRouter(tags=["results"])
+router = v1_router(tags=["results"])
 
 
 @router.get("/patients/{patient_id}/results", response_model=ResultsOut)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from fastapi import APIRouter
-
 from resurface.domain.chart import TreatmentSession
 from resurface.domain.corrections import RecordKind
 from resurface.services import sessions
@@ -19,9 +17,10 @@ from resurface.web.api.schemas.sessions import (
     SessionIn,
     SessionOut,
 )
+from resurface.web.api.v1 import v1_router
 from resurface.web.deps import ActorDep, CheckedSessionDep, ContextDep, IdempotencyKey
 
-router = APIRouter(tags=["sessions"])
+router = v1_router(tags=["sessions"])
 
 
 @router.get("/patients/{patient_id}/sessions/draft", response_model=SessionDraftOut)
