@@ -38,6 +38,7 @@ References
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -155,29 +156,37 @@ def skin_reference(
 def _gaussian(image: FloatArray, sigma_px: float) -> FloatArray:
     """``cv2.GaussianBlur(image, (0, 0), sigma_px)``, for wide kernels through the Fourier
     transform: the same kernel (81 taps at σ 10 px) and border (reflected), the same result to
-    float32 rounding (about 1e-6 of the image's range), in a third of the time at σ 10 px."""
+    float32 rounding (about 1e-6 of the image's range), in half the time at σ 10 px."""
     radius = round(sigma_px * 4.0)  # OpenCV's kernel size for float images: 8σ + 1
     h, w = image.shape
     if radius < 32 or min(h, w) <= radius:  # below, the direct filter is faster
         return np.asarray(cv2.GaussianBlur(image, (0, 0), sigma_px), np.float32)
-    taps = cv2.getGaussianKernel(2 * radius + 1, sigma_px, cv2.CV_32F).ravel()
     rows = cv2.getOptimalDFTSize(h + 2 * radius)
     cols = cv2.getOptimalDFTSize(w + 2 * radius)
-    # The kernel centred on (0, 0) of the periodic frame; the image reflected into a margin of
-    # at least the kernel's reach on every side, so that nothing wraps around.
-    kernel = np.zeros((rows, cols), np.float32)
-    centred = np.roll(np.arange(-radius, radius + 1), -radius)
-    kernel[np.ix_(centred % rows, centred % cols)] = np.outer(
-        np.roll(taps, -radius), np.roll(taps, -radius)
-    )
+    # The image reflected into a margin of at least the kernel's reach on every side, so that
+    # nothing wraps around; transformed, filtered and transformed back in place.
     padded = cv2.copyMakeBorder(
         image, radius, rows - h - radius, radius, cols - w - radius, cv2.BORDER_REFLECT_101
     )
-    spectrum = cv2.mulSpectrums(
-        cv2.dft(padded, flags=cv2.DFT_REAL_OUTPUT), cv2.dft(kernel, flags=cv2.DFT_REAL_OUTPUT), 0
-    )
-    blurred = cv2.dft(spectrum, flags=cv2.DFT_INVERSE | cv2.DFT_SCALE | cv2.DFT_REAL_OUTPUT)
-    return np.ascontiguousarray(blurred[radius : radius + h, radius : radius + w])
+    cv2.dft(padded, dst=padded, flags=cv2.DFT_REAL_OUTPUT)
+    cv2.mulSpectrums(padded, _gaussian_spectrum(rows, cols, radius, sigma_px), 0, padded)
+    flags = cv2.DFT_INVERSE | cv2.DFT_SCALE | cv2.DFT_REAL_OUTPUT
+    cv2.dft(padded, dst=padded, flags=flags)
+    return np.ascontiguousarray(padded[radius : radius + h, radius : radius + w])
+
+
+@functools.lru_cache(maxsize=1)
+def _gaussian_spectrum(rows: int, cols: int, radius: int, sigma_px: float) -> FloatArray:
+    """Fourier transform (OpenCV's packed real format) of the Gaussian kernel of
+    ``cv2.GaussianBlur`` centred on (0, 0) of a periodic ``rows`` × ``cols`` frame (kept for the
+    next photo of the same size)."""
+    taps = np.roll(cv2.getGaussianKernel(2 * radius + 1, sigma_px, cv2.CV_32F).ravel(), -radius)
+    offsets = np.roll(np.arange(-radius, radius + 1), -radius)
+    kernel = np.zeros((rows, cols), np.float32)
+    kernel[np.ix_(offsets % rows, offsets % cols)] = np.outer(taps, taps)
+    spectrum = np.asarray(cv2.dft(kernel, dst=kernel, flags=cv2.DFT_REAL_OUTPUT), np.float32)
+    spectrum.flags.writeable = False
+    return spectrum
 
 
 def _median(values: FloatArray) -> float:
