@@ -313,10 +313,12 @@ def spot_contrast(
     skin = np.ones(l_star.shape, bool) if valid is None else valid
     weight = skin.astype(np.float32)
     surround_px = _SURROUND_MM * px_per_mm
-    first, _ = _skin_mean(smooth, weight, surround_px, np.empty_like(smooth))
+    share = np.empty_like(smooth)
+    first, _ = _skin_mean(smooth, weight, surround_px, np.empty_like(smooth), share)
     # (The images below are reused from step to step: fresh image-sized arrays cost more in
     # page faults than the arithmetic done in them.)
-    sigma = _local_sigma(cv2.absdiff(first, smooth), skin, _SIGMA_WINDOW_MM * px_per_mm, weight)
+    deviation = cv2.absdiff(first, smooth)
+    sigma = _local_sigma(deviation, skin, _SIGMA_WINDOW_MM * px_per_mm, weight, share)
     # The first surround is darkened by the spots it contains and lightened by highlights
     # (around which ordinary skin would read as darker); the second leaves out whatever stands
     # clearly out of the first either way (with a margin for the soft edge). Inside a large
@@ -333,28 +335,34 @@ def spot_contrast(
         outlier &= skin
         grown = cv2.dilate(outlier.view(np.uint8), disc).view(bool)
         np.multiply(weight, ~grown, out=kept_weight)
-        kept, share = _skin_mean(smooth, kept_weight, surround_px, kept)
+        kept, share = _skin_mean(smooth, kept_weight, surround_px, kept, share)
         np.copyto(kept, first, where=share < np.float32(0.05))
         surround = kept
     return SpotContrast(darker=surround - smooth, surround=surround, sigma=sigma)
 
 
 def _skin_mean(
-    image: FloatArray, weight: FloatArray, sigma_px: float, out: FloatArray
+    image: FloatArray, weight: FloatArray, sigma_px: float, out: FloatArray, share: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """Normalised convolution [4]: the Gaussian mean of ``image`` over pixels of ``weight``
-    (into ``out``), and the share of the Gaussian's weight that fell on them (at least 0.001)."""
-    share = _blur(weight, sigma_px)
+    (into ``out``), and the share of the Gaussian's weight that fell on them (at least 0.001;
+    into ``share``)."""
+    share = _blur(weight, sigma_px, out=share)
     np.maximum(share, np.float32(1e-3), out=share)
     mean = _blur(np.multiply(image, weight, out=out), sigma_px, out=out)
     return np.divide(mean, share, out=mean), share
 
 
 def _local_sigma(
-    size: FloatArray, skin: BoolArray, window_px: float, weight: FloatArray | None = None
+    size: FloatArray,
+    skin: BoolArray,
+    window_px: float,
+    weight: FloatArray | None = None,
+    scratch: FloatArray | None = None,
 ) -> FloatArray:
     """Robust local σ of deviations of absolute value ``size`` (overwritten) over the skin
-    (``weight``: ``skin`` as 0 and 1) within about ``window_px``.
+    (``weight``: ``skin`` as 0 and 1) within about ``window_px`` (``scratch``: an image of the
+    same size that it may overwrite).
 
     Deviations are clipped at three times their median before they are averaged (1.2533 × the
     mean |x| estimates σ of Gaussian detail), so the spots themselves barely raise it [3].
@@ -362,7 +370,7 @@ def _local_sigma(
     if weight is None:
         weight = skin.astype(np.float32)
     cap = np.float32(3.0 * _median(size[skin]))
-    share = _blur(weight, window_px)
+    share = _blur(weight, window_px, out=scratch)
     np.maximum(share, np.float32(1e-3), out=share)
     np.minimum(size, cap, out=size)
     mean = _blur(np.multiply(size, weight, out=size), window_px, out=size)
