@@ -38,13 +38,13 @@ References
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from resurface.imaging._cv import cv2
-from resurface.imaging._labels import label_maximum
 
 __all__ = [
     "SPOT_MIN_RELATIVE_CONTRAST",
@@ -146,10 +146,47 @@ def skin_reference(
     # Lines are judged by a band-pass filter, so their σ is that of the fine detail about a
     # 1 mm mean (shading that the background does not follow, as beside a fringe, is not line
     # texture).
-    local = cv2.GaussianBlur(smooth, (0, 0), max(_TEXTURE_MM * px_per_mm, 0.5))
+    fine = _gaussian(smooth, max(_TEXTURE_MM * px_per_mm, 0.5))
+    np.subtract(smooth, fine, out=fine)
     skin = np.ones(l_star.shape, bool) if valid is None else valid
-    fine_sigma = _local_sigma(smooth - local, skin, _SIGMA_WINDOW_MM * px_per_mm)
+    fine_sigma = _local_sigma(np.abs(fine, out=fine), skin, _SIGMA_WINDOW_MM * px_per_mm)
     return SkinReference(background=background, fine_sigma=fine_sigma)
+
+
+def _gaussian(image: FloatArray, sigma_px: float) -> FloatArray:
+    """``cv2.GaussianBlur(image, (0, 0), sigma_px)``, for wide kernels through the Fourier
+    transform: the same kernel (81 taps at σ 10 px) and border (reflected), the same result to
+    float32 rounding (about 1e-6 of the image's range), in half the time at σ 10 px."""
+    radius = round(sigma_px * 4.0)  # OpenCV's kernel size for float images: 8σ + 1
+    h, w = image.shape
+    if radius < 32 or min(h, w) <= radius:  # below, the direct filter is faster
+        return np.asarray(cv2.GaussianBlur(image, (0, 0), sigma_px), np.float32)
+    rows = cv2.getOptimalDFTSize(h + 2 * radius)
+    cols = cv2.getOptimalDFTSize(w + 2 * radius)
+    # The image reflected into a margin of at least the kernel's reach on every side, so that
+    # nothing wraps around; transformed, filtered and transformed back in place.
+    padded = cv2.copyMakeBorder(
+        image, radius, rows - h - radius, radius, cols - w - radius, cv2.BORDER_REFLECT_101
+    )
+    cv2.dft(padded, dst=padded, flags=cv2.DFT_REAL_OUTPUT)
+    cv2.mulSpectrums(padded, _gaussian_spectrum(rows, cols, radius, sigma_px), 0, padded)
+    flags = cv2.DFT_INVERSE | cv2.DFT_SCALE | cv2.DFT_REAL_OUTPUT
+    cv2.dft(padded, dst=padded, flags=flags)
+    return np.ascontiguousarray(padded[radius : radius + h, radius : radius + w])
+
+
+@functools.lru_cache(maxsize=1)
+def _gaussian_spectrum(rows: int, cols: int, radius: int, sigma_px: float) -> FloatArray:
+    """Fourier transform (OpenCV's packed real format) of the Gaussian kernel of
+    ``cv2.GaussianBlur`` centred on (0, 0) of a periodic ``rows`` × ``cols`` frame (kept for the
+    next photo of the same size)."""
+    taps = np.roll(cv2.getGaussianKernel(2 * radius + 1, sigma_px, cv2.CV_32F).ravel(), -radius)
+    offsets = np.roll(np.arange(-radius, radius + 1), -radius)
+    kernel = np.zeros((rows, cols), np.float32)
+    kernel[np.ix_(offsets % rows, offsets % cols)] = np.outer(taps, taps)
+    spectrum = np.asarray(cv2.dft(kernel, dst=kernel, flags=cv2.DFT_REAL_OUTPUT), np.float32)
+    spectrum.flags.writeable = False
+    return spectrum
 
 
 def _median(values: FloatArray) -> float:
@@ -160,14 +197,17 @@ def _median(values: FloatArray) -> float:
     return float(np.median(values))
 
 
-def _blur(image: FloatArray, sigma_px: float) -> FloatArray:
-    """Wide Gaussian blur at reduced resolution (the result is smooth anyway)."""
+def _blur(image: FloatArray, sigma_px: float, out: FloatArray | None = None) -> FloatArray:
+    """Wide Gaussian blur at reduced resolution (the result is smooth anyway), into ``out``
+    when given (which may be ``image`` itself: it is read before it is written)."""
     h, w = image.shape
     factor = min(1.0, 3.0 / max(sigma_px, 1e-6))
     size = (max(round(w * factor), 1), max(round(h * factor), 1))
     small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (0, 0), max(sigma_px * size[0] / w, 0.5))
-    return np.asarray(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR), np.float32)
+    if out is None:
+        out = np.empty((h, w), np.float32)
+    return np.asarray(cv2.resize(small, (w, h), dst=out, interpolation=cv2.INTER_LINEAR))
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,46 +313,70 @@ def spot_contrast(
     skin = np.ones(l_star.shape, bool) if valid is None else valid
     weight = skin.astype(np.float32)
     surround_px = _SURROUND_MM * px_per_mm
-    first, _ = _skin_mean(smooth, weight, surround_px)
-    sigma = _local_sigma(first - smooth, skin, _SIGMA_WINDOW_MM * px_per_mm)
+    share = np.empty_like(smooth)
+    first, _ = _skin_mean(smooth, weight, surround_px, np.empty_like(smooth), share)
+    # (The images below are reused from step to step: fresh image-sized arrays cost more in
+    # page faults than the arithmetic done in them.)
+    deviation = cv2.absdiff(first, smooth)
+    sigma = _local_sigma(deviation, skin, _SIGMA_WINDOW_MM * px_per_mm, weight, share)
     # The first surround is darkened by the spots it contains and lightened by highlights
     # (around which ordinary skin would read as darker); the second leaves out whatever stands
     # clearly out of the first either way (with a margin for the soft edge). Inside a large
     # spot little skin is left within reach, and the first surround is kept there.
     margin = max(round(_EXCLUSION_MARGIN_MM * px_per_mm), 1)
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1))
+    reach = np.multiply(sigma, np.float32(exclude_sigmas))
+    outlier = np.empty(skin.shape, bool)
+    kept_weight = np.empty_like(weight)
     surround = first
+    kept = np.empty_like(smooth)  # each pass's surround (and, before it, how far off the last)
     for _ in range(_SURROUND_PASSES):
-        outlier = (np.abs(surround - smooth) > np.float32(exclude_sigmas) * sigma) & skin
-        outlier = cv2.dilate(outlier.view(np.uint8), disc).view(bool)
-        kept, share = _skin_mean(smooth, weight * ~outlier, surround_px)
-        surround = np.where(share >= np.float32(0.05), kept, first).astype(np.float32)
+        np.greater(cv2.absdiff(surround, smooth, kept), reach, out=outlier)
+        outlier &= skin
+        grown = cv2.dilate(outlier.view(np.uint8), disc).view(bool)
+        np.multiply(weight, ~grown, out=kept_weight)
+        kept, share = _skin_mean(smooth, kept_weight, surround_px, kept, share)
+        np.copyto(kept, first, where=share < np.float32(0.05))
+        surround = kept
     return SpotContrast(darker=surround - smooth, surround=surround, sigma=sigma)
 
 
 def _skin_mean(
-    image: FloatArray, weight: FloatArray, sigma_px: float
+    image: FloatArray, weight: FloatArray, sigma_px: float, out: FloatArray, share: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """Normalised convolution [4]: the Gaussian mean of ``image`` over pixels of ``weight``,
-    and the share of the Gaussian's weight that fell on them."""
-    share = _blur(weight, sigma_px)
-    mean = _blur(np.asarray(image * weight, np.float32), sigma_px)
-    mean = mean / np.maximum(share, np.float32(1e-3))
-    return np.asarray(mean, np.float32), share
+    """Normalised convolution [4]: the Gaussian mean of ``image`` over pixels of ``weight``
+    (into ``out``), and the share of the Gaussian's weight that fell on them (at least 0.001;
+    into ``share``)."""
+    share = _blur(weight, sigma_px, out=share)
+    np.maximum(share, np.float32(1e-3), out=share)
+    mean = _blur(np.multiply(image, weight, out=out), sigma_px, out=out)
+    return np.divide(mean, share, out=mean), share
 
 
-def _local_sigma(deviation: FloatArray, skin: BoolArray, window_px: float) -> FloatArray:
-    """Robust local σ of ``deviation`` over the skin within about ``window_px``.
+def _local_sigma(
+    size: FloatArray,
+    skin: BoolArray,
+    window_px: float,
+    weight: FloatArray | None = None,
+    scratch: FloatArray | None = None,
+) -> FloatArray:
+    """Robust local σ of deviations of absolute value ``size`` (overwritten) over the skin
+    (``weight``: ``skin`` as 0 and 1) within about ``window_px`` (``scratch``: an image of the
+    same size that it may overwrite).
 
     Deviations are clipped at three times their median before they are averaged (1.2533 × the
     mean |x| estimates σ of Gaussian detail), so the spots themselves barely raise it [3].
     """
-    size = np.abs(deviation)
-    weight = skin.astype(np.float32)
+    if weight is None:
+        weight = skin.astype(np.float32)
     cap = np.float32(3.0 * _median(size[skin]))
-    share = _blur(weight, window_px)
-    mean = _blur(np.minimum(size, cap) * weight, window_px) / np.maximum(share, np.float32(1e-3))
-    return np.asarray(np.maximum(mean * np.float32(1.2533), np.float32(0.3)), np.float32)
+    share = _blur(weight, window_px, out=scratch)
+    np.maximum(share, np.float32(1e-3), out=share)
+    np.minimum(size, cap, out=size)
+    mean = _blur(np.multiply(size, weight, out=size), window_px, out=size)
+    np.divide(mean, share, out=mean)
+    mean *= np.float32(1.2533)
+    return np.maximum(mean, np.float32(0.3), out=mean)
 
 
 def detect_spots(
@@ -373,23 +437,29 @@ def detect_spots(
         valid = _with_islands(valid, px_per_mm)
     contrast = spot_contrast(l_star, px_per_mm=px_per_mm, valid=valid, smooth_mm=smooth_mm)
     darker = contrast.darker
-    # Contrast in units of the local threshold: a spot's core must reach 1.
-    threshold = np.maximum(
-        np.float32(min_relative_contrast) * (contrast.surround + np.float32(16.0)),
-        np.float32(min_sigmas) * contrast.sigma,
-    )
-    relative = darker / threshold
+    # Contrast in units of the local threshold: a spot's core must reach 1. (Computed in the
+    # surround's and σ's own images, which are not needed after.)
+    threshold = np.add(contrast.surround, np.float32(16.0), out=contrast.surround)
+    threshold *= np.float32(min_relative_contrast)
+    floor = np.multiply(contrast.sigma, np.float32(min_sigmas), out=contrast.sigma)
+    relative = np.divide(darker, np.maximum(threshold, floor, out=threshold), out=threshold)
     candidate = relative >= 0.5
     if valid is not None:
         candidate &= valid
-    core = candidate & (relative >= 1.0) & _near_peak(darker, px_per_mm)
-    if not core.any():
+    # Everything after the threshold works on the candidates (a few percent of the skin).
+    candidates = np.flatnonzero(candidate)
+    at_core = relative.ravel()[candidates] >= 1.0
+    at_core &= _near_peak(darker, px_per_mm, candidates)
+    cores = candidates[at_core]
+    if not cores.size:
         return _no_spots(l_star.shape)
-    spot = _half_maximum_pieces(darker, candidate, core)
+    pixels = _half_maximum_pieces(darker, candidates, cores)
+    spot = _scattered(pixels, darker.shape)
     count, labels, stats, centroids = cv2.connectedComponentsWithStats(spot.view(np.uint8), 8)
     areas = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
-    has_core = np.bincount(labels[core], minlength=count) > 0
-    elongation = _elongation(labels, count, areas)
+    label = labels.ravel()[pixels]
+    has_core = np.bincount(labels.ravel()[cores], minlength=count) > 0
+    elongation = _elongation(pixels, label, darker.shape[1], count, areas)
     mm2 = areas / (px_per_mm * px_per_mm)
     keep = has_core & (mm2 >= min_area_mm2) & (mm2 <= max_area_mm2)
     keep &= elongation <= max_elongation
@@ -397,12 +467,12 @@ def detect_spots(
         keep &= _edge_fraction(labels, count, ~valid, px_per_mm) <= max_edge_fraction
     if ridges is not None and ridges.any():
         near = cv2.dilate(ridges.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
-        on_ridge = np.bincount(labels[near], minlength=count).astype(np.float64)
+        on_ridge = np.bincount(label[near.ravel()[pixels]], minlength=count).astype(np.float64)
         keep &= on_ridge <= max_ridge_fraction * areas
     keep[0] = False
-    peak = label_maximum(darker, labels, count)
+    peak = _label_maximum(darker, pixels, label, count)
     return SpotMap(
-        mask=keep[labels],
+        mask=_scattered(pixels[keep[label]], darker.shape),
         centroids_px=centroids[keep].astype(np.float32),
         areas_px=areas[keep].astype(np.float32),
         contrast_l_star=peak[keep],
@@ -417,52 +487,91 @@ def _with_islands(valid: BoolArray, px_per_mm: float) -> BoolArray:
     _, islands, stats, _ = cv2.connectedComponentsWithStats(outside, 8)
     small = stats[:, cv2.CC_STAT_AREA] < _ISLAND_MM2 * px_per_mm * px_per_mm
     small[0] = False
+    if not small.any():
+        return valid
     return np.asarray(valid | small[islands], bool)
 
 
-def _near_peak(darker: FloatArray, px_per_mm: float) -> BoolArray:
-    """Pixels within :data:`_CORE_SHARE` of the darkest pixel within about 1 mm: the top of each
-    dark blob, so that a spot joined to a darker band by a neck keeps a core of its own."""
+def _near_peak(darker: FloatArray, px_per_mm: float, pixels: NDArray[np.intp]) -> BoolArray:
+    """Which of ``pixels`` (flat indices) are within :data:`_CORE_SHARE` of the darkest pixel
+    within about 1 mm: the top of each dark blob, so that a spot joined to a darker band by a
+    neck keeps a core of its own."""
     reach = max(round(_CORE_REACH_MM * px_per_mm), 1)
     square = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
-    top = cv2.dilate(darker, square)
-    return np.asarray(darker >= np.float32(_CORE_SHARE) * top, bool)
+    top = cv2.dilate(darker, square).ravel()[pixels]
+    return np.asarray(darker.ravel()[pixels] >= np.float32(_CORE_SHARE) * top, bool)
 
 
-def _half_maximum_pieces(darker: FloatArray, candidate: BoolArray, core: BoolArray) -> BoolArray:
-    """Each core grown to the pixels at least half as dark as its own peak (full width at half
-    maximum: an edge that does not depend on the contrast), within the pixels nearer to it
-    than to any other core.
+def _label_maximum(
+    values: FloatArray, pixels: NDArray[np.intp], label: NDArray[np.int32], count: int
+) -> FloatArray:
+    """Largest of ``values`` at the ``pixels`` (flat indices) of each label (0 for label 0)."""
+    peaks = np.zeros(count, np.float32)
+    np.maximum.at(peaks, label, values.ravel()[pixels])
+    peaks[0] = 0.0
+    return peaks
+
+
+def _half_maximum_pieces(
+    darker: FloatArray, candidates: NDArray[np.intp], cores: NDArray[np.intp]
+) -> NDArray[np.intp]:
+    """Each core grown to the candidates at least half as dark as its own peak (full width at
+    half maximum: an edge that does not depend on the contrast), within the pixels nearer to it
+    than to any other core. ``candidates`` and ``cores`` are flat indices, in order; so are the
+    spot pixels returned.
 
     Where two cores' reach meets, a one-pixel cut separates them only if the darkest pixel on
     it is below :data:`_CORE_SHARE` of the shallower core's peak: a spot beside a darker patch
     (the shade at a hairline) is told from it by the lighter skin between them, while the tops
     of one undulating band or blob are joined again and judged as one.
     """
+    core = _scattered(cores, darker.shape)
     count, core_labels = cv2.connectedComponents(core.view(np.uint8), connectivity=8)
     _, nearest = cv2.distanceTransformWithLabels(
         (~core).view(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_CCOMP
     )
     # distanceTransformWithLabels numbers the cores its own way: map them to ours.
-    lookup = np.zeros(int(nearest.max()) + 1, np.int32)
-    lookup[nearest[core]] = core_labels[core]
-    owner = lookup[nearest]
-    peaks = label_maximum(darker, core_labels, count)
-    spot = candidate & (darker >= np.float32(0.5) * peaks[owner])
-    owner_f = owner.astype(np.float32)
-    square = np.ones((3, 3), np.uint8)
-    high = cv2.dilate(owner_f, square)
-    low = cv2.erode(owner_f, square)
-    on_cut = (high != low) & spot
+    nearest_core = nearest.ravel()[cores]
+    lookup = np.zeros(int(nearest_core.max()) + 1, np.int32)
+    core_label = core_labels.ravel()[cores]
+    lookup[nearest_core] = core_label
+    peaks = _label_maximum(darker, cores, core_label, count)
+    owner = lookup[nearest.ravel()[candidates]]
+    values = darker.ravel()[candidates]
+    half = values >= np.float32(0.5) * peaks[owner]
+    spot, owner, values = candidates[half], owner[half], values[half]
+    low, high = _owner_range(spot, owner, nearest, lookup)
+    on_cut = high != low
     first, second = low[on_cut].astype(np.int64), high[on_cut].astype(np.int64)
     pairs, which = np.unique(first * count + second, return_inverse=True)
     saddle = np.zeros(pairs.size, np.float32)
-    np.maximum.at(saddle, which, darker[on_cut])
+    np.maximum.at(saddle, which, values[on_cut])
     shallower = np.minimum(peaks[first], peaks[second])
     joined = saddle[which] >= np.float32(_CORE_SHARE) * shallower
-    cut = np.zeros_like(spot)
+    cut = np.zeros(spot.size, bool)
     cut[on_cut] = ~joined
-    return np.asarray(spot & ~cut, bool)
+    return np.asarray(spot[~cut], np.intp)
+
+
+def _owner_range(
+    pixels: NDArray[np.intp],
+    own: NDArray[np.int32],
+    nearest: NDArray[np.int32],
+    lookup: NDArray[np.int32],
+) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
+    """Lowest and highest owner (``lookup[nearest]``) in the 3 × 3 neighbourhood of each of
+    ``pixels`` (flat indices; ``own`` their own owners) inside the image."""
+    h, w = nearest.shape
+    ys, xs = np.divmod(pixels, w)
+    low, high = own.copy(), own.copy()
+    for dy, dx in ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)):
+        # A neighbour outside the image is clipped onto one inside the same neighbourhood.
+        y = np.clip(ys + dy, 0, h - 1)
+        x = np.clip(xs + dx, 0, w - 1)
+        other = lookup[nearest[y, x]]
+        np.minimum(low, other, out=low)
+        np.maximum(high, other, out=high)
+    return low, high
 
 
 def _edge_fraction(
@@ -481,11 +590,16 @@ def _edge_fraction(
 
 
 def _elongation(
-    labels: NDArray[np.int32], count: int, areas: NDArray[np.float64]
+    pixels: NDArray[np.intp],
+    label: NDArray[np.int32],
+    width: int,
+    count: int,
+    areas: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """Ratio of principal axes of each labelled component, from second moments."""
-    ys, xs = np.nonzero(labels)
-    lab = labels[ys, xs]
+    """Ratio of principal axes of each labelled component (``label`` of each of ``pixels``,
+    flat indices in an image ``width`` wide), from second moments."""
+    ys, xs = np.divmod(pixels, width)
+    lab = label
     n = np.maximum(areas, 1.0)
     mx = np.bincount(lab, xs, count) / n
     my = np.bincount(lab, ys, count) / n
@@ -499,6 +613,13 @@ def _elongation(
     major = half_trace + root
     minor = np.maximum(half_trace - root, 1e-6)
     return np.asarray(np.sqrt(major / minor))
+
+
+def _scattered(pixels: NDArray[np.intp], shape: tuple[int, ...]) -> BoolArray:
+    """A mask of ``shape`` that is True at the flat indices ``pixels``."""
+    mask = np.zeros(shape, bool)
+    mask.ravel()[pixels] = True
+    return mask
 
 
 def _no_spots(shape: tuple[int, ...]) -> SpotMap:

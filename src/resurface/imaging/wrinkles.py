@@ -185,8 +185,12 @@ def dark_ridges(
         if sigma >= 2.5 and half is not None:
             # Coarse scales lose nothing at half resolution and cost a quarter as much.
             response, theta = _scale_response(half, sigma / 2.0, blob_beta, edge_gamma, work)
-            response = cv2.resize(response, (w, h), interpolation=cv2.INTER_LINEAR)
-            theta = cv2.resize(theta, (w, h), interpolation=cv2.INTER_NEAREST)
+            # Brought back to full size in two of the full-size workspace's images (their
+            # contents are copied out below), unless the response is to be kept.
+            full = work[image.shape].images
+            up = None if kept else full[0]
+            response = cv2.resize(response, (w, h), up, interpolation=cv2.INTER_LINEAR)
+            theta = cv2.resize(theta, (w, h), full[6], interpolation=cv2.INTER_NEAREST)
         else:
             response, theta = _scale_response(image, sigma, blob_beta, edge_gamma, work, kept)
         # Where this scale answers more strongly, it gives the strength and the normal.
