@@ -68,3 +68,7 @@ def run() -> None:
                "cpu_s": round(cpu, 1), "cpu_runs_s": [round(c, 1) for _, c in runs],
                "load_average_before_after": load}  # fmt: skip
     RESULTS.write_text(json.dumps(payload, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    run()

@@ -4,6 +4,9 @@ The legacy ``mediapipe.solutions.face_mesh`` API ships its models inside the whe
 writes to the process's stderr before any log level can be set, so the calls are made with file
 descriptor 2 pointed at /dev/null: command-line output stays clean.
 
+Only the face mesh is loaded (:func:`_face_mesh_module`): ``import mediapipe`` would also load
+every other solution, their drawing helpers (matplotlib: about 1.2 s) and the Tasks API.
+
 References
 ----------
 .. [1] Kartynnik Y, Ablavatski A, Grishchenko I, Grundmann M. Real-time facial surface geometry
@@ -15,11 +18,14 @@ References
 from __future__ import annotations
 
 import contextlib
+import importlib
+import importlib.util
 import os
 import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -61,8 +67,7 @@ def _mesh() -> Any:
         os.environ.setdefault("GLOG_minloglevel", "2")
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         with _quiet_stderr():
-            from mediapipe.python.solutions import face_mesh
-
+            face_mesh = _face_mesh_module()
             _face_mesh = face_mesh.FaceMesh(
                 static_image_mode=True,
                 max_num_faces=1,
@@ -70,6 +75,45 @@ def _mesh() -> Any:
                 min_detection_confidence=0.5,
             )
     return _face_mesh
+
+
+_FACE_MESH = "mediapipe.python.solutions.face_mesh"
+_EAGER_PACKAGES = ("mediapipe", "mediapipe.python.solutions")
+"""The packages whose ``__init__`` imports everything: ``mediapipe`` (every solution and the
+Tasks API) and ``mediapipe.python.solutions`` (every solution and ``drawing_utils``, which
+imports matplotlib.pyplot)."""
+
+
+def _face_mesh_module() -> ModuleType:
+    """``mediapipe.python.solutions.face_mesh`` with only what it imports itself.
+
+    Python runs a package's ``__init__`` before any of its modules, and MediaPipe's two eager
+    ones import everything, so there is no import statement that loads the face mesh alone.
+    Where MediaPipe is not loaded yet, those two packages are made as the import system makes
+    them (their own spec and search path), without running their ``__init__``; every module
+    then loads from the wheel as usual, and ``mediapipe.python.solutions.drawing_utils`` or any
+    other still imports when asked for by its full name. Only the re-exports of those two
+    ``__init__`` files (``mediapipe.solutions``, ``mediapipe.tasks``) are missing as attributes."""
+    if _FACE_MESH in sys.modules:
+        return sys.modules[_FACE_MESH]
+    if "mediapipe" not in sys.modules:
+        for name in _EAGER_PACKAGES:
+            if name not in sys.modules:
+                _package_without_init(name)
+    return importlib.import_module(_FACE_MESH)
+
+
+def _package_without_init(name: str) -> None:
+    parent, _, child = name.rpartition(".")
+    if parent:
+        importlib.import_module(parent)  # mediapipe.python: its bindings, which the mesh uses
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.submodule_search_locations is None:
+        raise ModuleNotFoundError(f"no package {name}", name=name)
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[name] = package
+    if parent:
+        setattr(sys.modules[parent], child, package)
 
 
 def detect_face_landmarks(
