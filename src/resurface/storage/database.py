@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, exc
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 if TYPE_CHECKING:  # Alembic loads only to migrate (0.3 s a command that does not need it)
     from alembic.config import Config
@@ -19,6 +19,14 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 PING_AFTER_IDLE_S = 30.0
 """A pooled PostgreSQL connection unused for this long is tried before it is handed out."""
 _RETURNED = "resurface.returned"
+KEPT_CONNECTIONS = 16
+"""PostgreSQL connections a process keeps open once it has needed them: twice the requests a web
+process works on at once (``serve --threads``, 8), which take one each for their session check
+and then their page, with the background loops'. A connection opened per request (SQLAlchemy
+keeps 5 and closes the others as they come back) cost the server a new backend and the app a
+connection set-up, and lost the statements prepared on it."""
+MORE_CONNECTIONS = 4
+"""Connections opened beyond those kept while that many are busy, closed as they come back."""
 
 
 def make_engine(url: str, *, ping_after_idle_s: float = PING_AFTER_IDLE_S) -> Engine:
@@ -30,7 +38,12 @@ def make_engine(url: str, *, ping_after_idle_s: float = PING_AFTER_IDLE_S) -> En
     ``pool_pre_ping`` would)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        engine = create_engine(url)
+        engine = create_engine(
+            url,
+            pool_size=KEPT_CONNECTIONS,
+            max_overflow=MORE_CONNECTIONS,
+            connect_args=_postgres_connect_args(parsed),
+        )
         event.listen(engine, "checkin", _note_returned)
         event.listen(engine, "checkout", _ping_if_idle(ping_after_idle_s))
         return engine
@@ -39,6 +52,22 @@ def make_engine(url: str, *, ping_after_idle_s: float = PING_AFTER_IDLE_S) -> En
     engine = create_engine(url, connect_args={"timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _postgres_connect_args(url: URL) -> dict[str, Any]:
+    """No JIT compilation (the server's ``jit``): the app's statements are short, and one whose
+    estimated cost passed ``jit_above_cost`` on a large clinic would spend tens of milliseconds
+    compiling; options given in the URL come after, so they win. With psycopg, the cursor of
+    ``storage.described_cursor`` (imported here: psycopg takes 0.3 s to load, which SQLite's
+    commands need not pay)."""
+    given = url.query.get("options")
+    options = " ".join(["-c jit=off", *([given] if isinstance(given, str) else given or ())])
+    args: dict[str, Any] = {"options": options}
+    if url.get_driver_name() == "psycopg":
+        from resurface.storage.described_cursor import DescribedCursor
+
+        args["cursor_factory"] = DescribedCursor
+    return args
 
 
 def _note_returned(_dbapi_connection: Any, record: Any) -> None:

@@ -133,11 +133,24 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._connection is not None
+        connection = self._connection
+        assert connection is not None
         self.audit.forget()
-        self._connection.rollback()
-        self._connection.close()
+        if exc_type is None and self._only_read(connection):
+            connection.commit()  # the same as a rollback here, but keeps prepared statements
+        else:
+            connection.rollback()
+        connection.close()
         self._connection = None
+
+    def _only_read(self, connection: Connection) -> bool:
+        """Whether the transaction under way sent nothing but SELECTs: its end, commit or
+        rollback, keeps and undoes nothing. On PostgreSQL it ends with a commit, since psycopg
+        forgets the statements it prepared on a connection at every rollback (a rollback may
+        undo the tables they read), and so would prepare none: every unit of work that only
+        reads would end with one."""
+        group = self._audit_group
+        return group is not None and group.only_read(connection)
 
     def commit(self) -> None:
         connection = self._connection

@@ -1,0 +1,133 @@
+"""What a request costs PostgreSQL: the units of work that only read keep the statements psycopg
+prepared on their connection, the pool keeps the connections a busy process needed, and the
+cursor's plainer column descriptions still name every column. A unit of work that wrote without
+committing keeps nothing, on either database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, text
+from sqlalchemy.engine import make_url
+
+from resurface import bootstrap
+from resurface.bootstrap import Runtime
+from resurface.domain.people import Clinic
+from resurface.services.ports import UnitOfWork
+from resurface.storage.database import KEPT_CONNECTIONS, make_engine
+from resurface.storage.unit_of_work import SqlUnitOfWork
+from tests.conftest import PostgresServer, make_settings
+from tests.support.clinic import seed_clinic
+
+
+def test_a_unit_of_work_that_wrote_and_did_not_commit_keeps_nothing(runtime: Runtime) -> None:
+    with runtime.context.uow() as uow:
+        uow.clinics.add(Clinic(0, "Clinic never", "never", phone="+44 20 0000 0000"))
+    with runtime.context.uow() as uow:
+        assert uow.clinics.by_slug("never") is None
+
+
+def test_a_read_that_failed_keeps_nothing_and_the_next_one_reads(runtime: Runtime) -> None:
+    north = seed_clinic(runtime.context.uow, "north")
+
+    def read_then_fail() -> None:
+        with runtime.context.uow() as uow:
+            assert uow.clinics.get(north.clinic.id) is not None
+            raise LookupError("the page failed after reading")
+
+    with pytest.raises(LookupError):
+        read_then_fail()
+    with runtime.context.uow() as uow:
+        assert uow.clinics.get(north.clinic.id) == north.clinic
+
+
+@pytest.fixture
+def postgres_runtime(
+    postgres: PostgresServer, postgres_template: str, tmp_path: Path
+) -> Iterator[Runtime]:
+    built = bootstrap.build(make_settings(tmp_path, postgres.create(template=postgres_template)))
+    yield built
+    built.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_reads_keep_the_statements_prepared_on_their_connection(
+    postgres_runtime: Runtime,
+) -> None:
+    runtime = postgres_runtime
+    north = seed_clinic(runtime.context.uow, "north")
+    backends = set()
+    for _ in range(8):  # psycopg prepares a statement at its sixth run on a connection
+        with runtime.context.uow() as uow:
+            assert uow.patients.get(north.clinic.id, north.patient.id) is not None
+            backends.add(_backend(_connection(uow)))
+    with runtime.context.uow() as uow:
+        prepared = (
+            _connection(uow).execute(text("SELECT statement FROM pg_prepared_statements")).scalars()
+        )
+        assert any("FROM patients" in statement for statement in prepared)
+        assert {_backend(_connection(uow))} == backends  # one connection, kept
+
+
+@pytest.mark.postgres
+def test_the_connections_a_busy_process_needed_stay_open_for_its_next_requests(
+    postgres: PostgresServer,
+) -> None:
+    engine = make_engine(postgres.create())
+    try:
+        busy = [engine.connect() for _ in range(10)]  # 8 requests and 2 background loops
+        first = {_backend(connection) for connection in busy}
+        for connection in busy:
+            connection.close()
+        busy = [engine.connect() for _ in range(10)]  # 8 requests and 2 background loops
+        again = {_backend(connection) for connection in busy}
+        for connection in busy:
+            connection.close()
+    finally:
+        engine.dispose()
+    assert len(first) == 10 <= KEPT_CONNECTIONS
+    assert again == first
+
+
+@pytest.mark.postgres
+def test_postgresql_results_name_their_columns_and_jit_is_off_unless_the_url_says(
+    postgres: PostgresServer,
+) -> None:
+    url = postgres.create()
+    engine = make_engine(url)
+    given = make_engine(
+        make_url(url)
+        .update_query_dict({"options": "-c jit=on -c statement_timeout=5s"})
+        .render_as_string(hide_password=False)
+    )
+    try:
+        with engine.connect() as connection:
+            row = (
+                connection.execute(
+                    text("SELECT 7 AS visits, 'Tester' AS family_name, now() AS seen, 1")
+                )
+                .mappings()
+                .one()
+            )
+            assert list(row.keys()) == ["visits", "family_name", "seen", "?column?"]
+            assert (row["visits"], row["family_name"]) == (7, "Tester")
+            created = connection.execute(text("CREATE TEMPORARY TABLE notes (body text)"))
+            assert not created.returns_rows
+            assert connection.execute(text("SHOW jit")).scalar_one() == "off"
+        with given.connect() as connection:
+            assert connection.execute(text("SHOW jit")).scalar_one() == "on"
+            assert connection.execute(text("SHOW statement_timeout")).scalar_one() == "5s"
+    finally:
+        engine.dispose()
+        given.dispose()
+
+
+def _connection(uow: UnitOfWork) -> Connection:
+    assert isinstance(uow, SqlUnitOfWork)
+    return uow.patients.connection
+
+
+def _backend(connection: Connection) -> int:
+    return int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
