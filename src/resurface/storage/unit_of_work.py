@@ -12,6 +12,7 @@ from resurface.domain.audit import ChainKey
 from resurface.services.clock import Clock
 from resurface.services.ports import SignInFailures, Throttles
 from resurface.storage.audit_group import AuditGroupCommit
+from resurface.storage.database import reads_outside_transactions
 from resurface.storage.repositories import (
     SqlAlerts,
     SqlAppointments,
@@ -94,6 +95,7 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         connection = self._engine.connect()
         connection.begin()
+        reads_outside_transactions(connection)
         if self._audit_group is not None:
             self._audit_group.begin(connection)
         self._connection = connection
@@ -133,24 +135,11 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        connection = self._connection
-        assert connection is not None
+        assert self._connection is not None
         self.audit.forget()
-        if exc_type is None and self._only_read(connection):
-            connection.commit()  # the same as a rollback here, but keeps prepared statements
-        else:
-            connection.rollback()
-        connection.close()
+        self._connection.rollback()
+        self._connection.close()
         self._connection = None
-
-    def _only_read(self, connection: Connection) -> bool:
-        """Whether the transaction under way sent nothing but SELECTs: its end, commit or
-        rollback, keeps and undoes nothing. On PostgreSQL it ends with a commit, since psycopg
-        forgets the statements it prepared on a connection at every rollback (a rollback may
-        undo the tables they read), and so would prepare none: every unit of work that only
-        reads would end with one."""
-        group = self._audit_group
-        return group is not None and group.only_read(connection)
 
     def commit(self) -> None:
         connection = self._connection
@@ -162,6 +151,7 @@ class SqlUnitOfWork:
             self.audit.flush()  # the audit lock is taken here, last, and held only to the commit
             connection.commit()
         connection.begin()
+        reads_outside_transactions(connection)
         if group is not None:
             group.begin(connection)
 
@@ -170,5 +160,6 @@ class SqlUnitOfWork:
         self.audit.forget()
         self._connection.rollback()
         self._connection.begin()
+        reads_outside_transactions(self._connection)
         if self._audit_group is not None:
             self._audit_group.begin(self._connection)
