@@ -19,14 +19,17 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 PING_AFTER_IDLE_S = 30.0
 """A pooled PostgreSQL connection unused for this long is tried before it is handed out."""
 _RETURNED = "resurface.returned"
-KEPT_CONNECTIONS = 16
-"""PostgreSQL connections a process keeps open once it has needed them: twice the requests a web
-process works on at once (``serve --threads``, 8), which take one each for their session check
-and then their page, with the background loops'. A connection opened per request (SQLAlchemy
-keeps 5 and closes the others as they come back) cost the server a new backend and the app a
-connection set-up, and lost the statements prepared on it."""
-MORE_CONNECTIONS = 4
-"""Connections opened beyond those kept while that many are busy, closed as they come back."""
+KEPT_CONNECTIONS = 12
+"""PostgreSQL connections a process keeps open once it has needed them: a web process works on
+at most 8 requests at once (``serve --threads``), each holding one connection at a time (for
+its session check, then its page), beside its background loops'. SQLAlchemy's default kept 5 and
+closed the others as they came back, so a busy process opened a connection for about every
+fourth request: a new backend for the server, a connection set-up for the app, and the
+statements prepared on the closed one lost."""
+MORE_CONNECTIONS = 3
+"""Connections opened beyond those kept while that many are busy (closed as they come back):
+at most 15 a process, as before, so 6 processes stay under PostgreSQL's default
+``max_connections`` of 100."""
 
 
 def make_engine(url: str, *, ping_after_idle_s: float = PING_AFTER_IDLE_S) -> Engine:
