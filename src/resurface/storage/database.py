@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, exc
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy.engine import URL, make_url
 
 if TYPE_CHECKING:  # Alembic loads only to migrate (0.3 s a command that does not need it)
     from alembic.config import Config
@@ -19,6 +19,17 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 PING_AFTER_IDLE_S = 30.0
 """A pooled PostgreSQL connection unused for this long is tried before it is handed out."""
 _RETURNED = "resurface.returned"
+KEPT_CONNECTIONS = 12
+"""PostgreSQL connections a process keeps open once it has needed them: a web process works on
+at most 8 requests at once (``serve --threads``), each holding one connection at a time (for
+its session check, then its page), beside its background loops'. SQLAlchemy's default kept 5 and
+closed the others as they came back, so a busy process opened a connection for about every
+fourth request: a new backend for the server, a connection set-up for the app, and the
+statements prepared on the closed one lost."""
+MORE_CONNECTIONS = 3
+"""Connections opened beyond those kept while that many are busy (closed as they come back):
+at most 15 a process, as before, so 6 processes stay under PostgreSQL's default
+``max_connections`` of 100."""
 
 
 def make_engine(url: str, *, ping_after_idle_s: float = PING_AFTER_IDLE_S) -> Engine:
@@ -30,15 +41,60 @@ def make_engine(url: str, *, ping_after_idle_s: float = PING_AFTER_IDLE_S) -> En
     ``pool_pre_ping`` would)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        engine = create_engine(url)
-        event.listen(engine, "checkin", _note_returned)
-        event.listen(engine, "checkout", _ping_if_idle(ping_after_idle_s))
-        return engine
+        return _postgres_engine(parsed, ping_after_idle_s)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _postgres_engine(url: URL, ping_after_idle_s: float) -> Engine:
+    """No JIT compilation (the server's ``jit``): the app's statements are short, and one whose
+    estimated cost passed ``jit_above_cost`` on a large clinic would spend tens of milliseconds
+    compiling; options given in the URL come after, so they win. With psycopg, the cursor and
+    the transactions begun before writing of ``storage.postgres_driver`` (imported here: psycopg
+    takes 0.3 s to load, which SQLite's commands need not pay)."""
+    given = url.query.get("options")
+    options = " ".join(["-c jit=off", *([given] if isinstance(given, str) else given or ())])
+    args: dict[str, Any] = {"options": options}
+    psycopg = url.get_driver_name() == "psycopg"
+    if psycopg:
+        from resurface.storage import postgres_driver
+
+        args["cursor_factory"] = postgres_driver.DescribedCursor
+    engine = create_engine(
+        url, pool_size=KEPT_CONNECTIONS, max_overflow=MORE_CONNECTIONS, connect_args=args
+    )
+    if psycopg:
+        event.listen(engine, "before_cursor_execute", postgres_driver.begin_before_writing)
+    event.listen(engine, "checkin", _note_returned)
+    event.listen(engine, "checkout", _ping_if_idle(ping_after_idle_s))
+    return engine
+
+
+READS_OUTSIDE = "resurface.reads_outside"
+"""The key, in a pooled connection's ``info``, saying that it reads outside transactions."""
+
+
+def reads_outside_transactions(connection: Connection) -> None:
+    """With psycopg (PostgreSQL), ``connection`` runs its SELECTs outside a transaction
+    (autocommit) until it sends anything else, which begins one (``BEGIN`` is sent just before
+    it, ``storage.postgres_driver``), kept to the unit of work's commit or rollback as before. A
+    unit of work that only reads sends neither ``BEGIN`` nor ``COMMIT`` or ``ROLLBACK`` (two
+    round trips of its three or more), and reads what it would have read in a transaction at
+    PostgreSQL's READ COMMITTED level, where each statement sees what was committed when it
+    began. ``SELECT … FOR UPDATE`` (or ``SHARE``) and a server-side cursor begin one too, since
+    they last until the transaction ends. And psycopg, which forgets the statements it has
+    prepared on a connection at every rollback (a rollback may undo the tables they read), keeps
+    them: before, every request's session check ended in a rollback, and no statement was ever
+    prepared. The connection is handed out in transactions again when it next leaves the pool."""
+    if connection.dialect.driver != "psycopg":
+        return
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.autocommit = True
+    connection.info[READS_OUTSIDE] = True
 
 
 def _note_returned(_dbapi_connection: Any, record: Any) -> None:
@@ -47,14 +103,21 @@ def _note_returned(_dbapi_connection: Any, record: Any) -> None:
 
 
 def _ping_if_idle(idle_s: float) -> Any:
+    """At checkout: the connection runs in transactions, whatever its last unit of work did
+    (``reads_outside_transactions``), and is tried if it has been idle ``idle_s`` (outside a
+    transaction, so as to leave none open); one that fails either is replaced."""
+
     def ping(dbapi_connection: Any, record: Any, _proxy: object) -> None:
         returned = record.info.get(_RETURNED)
-        if returned is None or time.monotonic() - returned < idle_s:
-            return  # new, or used a moment ago
+        idle = returned is not None and time.monotonic() - returned >= idle_s
         try:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("SELECT 1")
-            cursor.close()
+            if idle:
+                dbapi_connection.autocommit = True
+                cursor = dbapi_connection.cursor()
+                cursor.execute("SELECT 1")
+                cursor.close()
+            if record.info.pop(READS_OUTSIDE, None) is not None or idle:
+                dbapi_connection.autocommit = False
         except Exception as error:  # any failure: the pool replaces the connection
             raise exc.DisconnectionError(str(error)) from error
 

@@ -12,6 +12,7 @@ from resurface.domain.audit import ChainKey
 from resurface.services.clock import Clock
 from resurface.services.ports import SignInFailures, Throttles
 from resurface.storage.audit_group import AuditGroupCommit
+from resurface.storage.database import reads_outside_transactions
 from resurface.storage.repositories import (
     SqlAlerts,
     SqlAppointments,
@@ -94,6 +95,7 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         connection = self._engine.connect()
         connection.begin()
+        reads_outside_transactions(connection)
         if self._audit_group is not None:
             self._audit_group.begin(connection)
         self._connection = connection
@@ -149,6 +151,7 @@ class SqlUnitOfWork:
             self.audit.flush()  # the audit lock is taken here, last, and held only to the commit
             connection.commit()
         connection.begin()
+        reads_outside_transactions(connection)
         if group is not None:
             group.begin(connection)
 
@@ -157,5 +160,6 @@ class SqlUnitOfWork:
         self.audit.forget()
         self._connection.rollback()
         self._connection.begin()
+        reads_outside_transactions(self._connection)
         if self._audit_group is not None:
             self._audit_group.begin(self._connection)
