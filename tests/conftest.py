@@ -125,6 +125,16 @@ def sqlite_runtime(sqlite_url: str, tmp_path: Path) -> Iterator[bootstrap.Runtim
     built.dispose()
 
 
+@pytest.fixture
+def postgres_runtime(
+    postgres: PostgresServer, postgres_template: str, tmp_path: Path
+) -> Iterator[bootstrap.Runtime]:
+    """A runtime on a freshly migrated PostgreSQL database of its own."""
+    built = bootstrap.build(make_settings(tmp_path, postgres.create(template=postgres_template)))
+    yield built
+    built.dispose()
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with a_redis(tmp_path_factory.mktemp("redis")) as url:

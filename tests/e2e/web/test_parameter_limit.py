@@ -5,8 +5,6 @@ chart API still answer, because no query names the clinic's patients one by one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,23 +14,12 @@ from resurface import bootstrap
 from resurface.domain.people import Role
 from resurface.storage.tables import patients
 from resurface.web import create_app
-from tests.conftest import PostgresServer, make_settings
 from tests.e2e.web.conftest import sign_in
 from tests.support.clinic import seed_clinic
 from tests.support.population import grow
 
 TREATED = 66_000
 """More than 65,535: one bound parameter per treated patient would fail."""
-
-
-@pytest.fixture
-def postgres_runtime(
-    postgres: PostgresServer, postgres_template: str, tmp_path: Path
-) -> Iterator[bootstrap.Runtime]:
-    url = postgres.create(template=postgres_template)
-    built = bootstrap.build(make_settings(tmp_path, url))
-    yield built
-    built.dispose()
 
 
 @pytest.mark.postgres

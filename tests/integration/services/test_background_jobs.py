@@ -10,8 +10,7 @@ import datetime as dt
 import io
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 
 import numpy as np
 import psycopg
@@ -19,7 +18,6 @@ import pytest
 from PIL import Image
 from sqlalchemy import update
 
-from resurface import bootstrap
 from resurface.bootstrap import Runtime
 from resurface.domain.chart import PhotoPurpose
 from resurface.domain.measurements import AnalysisStatus
@@ -29,17 +27,7 @@ from resurface.services.access import Actor
 from resurface.storage import tables
 from resurface.storage.job_table import TableJobQueue
 from resurface.storage.procrastinate_queue import ProcrastinateJobQueue, conninfo
-from tests.conftest import PostgresServer, make_settings
 from tests.support.clinic import SeededClinic, seed_clinic
-
-
-@pytest.fixture
-def postgres_runtime(
-    postgres: PostgresServer, postgres_template: str, tmp_path: Path
-) -> Iterator[Runtime]:
-    built = bootstrap.build(make_settings(tmp_path, postgres.create(template=postgres_template)))
-    yield built
-    built.dispose()
 
 
 def _skin(seed: int) -> bytes:

@@ -5,23 +5,19 @@ committing keeps nothing, on either database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import psycopg
 import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from resurface import bootstrap
 from resurface.bootstrap import Runtime
 from resurface.domain.people import Clinic
 from resurface.services.ports import UnitOfWork
 from resurface.storage.audit_group import AuditGroupCommit
 from resurface.storage.database import KEPT_CONNECTIONS, make_engine
 from resurface.storage.unit_of_work import SqlUnitOfWork
-from tests.conftest import PostgresServer, make_settings
+from tests.conftest import PostgresServer
 from tests.support.clinic import seed_clinic
 
 
@@ -57,15 +53,6 @@ def test_a_read_that_failed_keeps_nothing_and_the_next_one_reads(runtime: Runtim
         read_then_fail()
     with runtime.context.uow() as uow:
         assert uow.clinics.get(north.clinic.id) == north.clinic
-
-
-@pytest.fixture
-def postgres_runtime(
-    postgres: PostgresServer, postgres_template: str, tmp_path: Path
-) -> Iterator[Runtime]:
-    built = bootstrap.build(make_settings(tmp_path, postgres.create(template=postgres_template)))
-    yield built
-    built.dispose()
 
 
 @pytest.mark.postgres
