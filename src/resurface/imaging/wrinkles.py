@@ -7,9 +7,12 @@ Non-maximum suppression across the line leaves one-pixel centrelines; hysteresis
 length remove noise [3]. Pieces of a centreline separated by a one-pixel gap (suppression in four
 directions breaks lines whose normal lies between two of them) are grouped as one line before the
 minimum length is applied (each piece must still be deep enough on its own), so that noise does
-not cut off and drop a line's end. Each centreline pixel counts the length it stands for,
-1/max(|cos θ|, |sin θ|) pixels for a line at angle θ, so that total length does not depend on
-direction.
+not cut off and drop a line's end. A line ends where it is less than half as deep as its own
+median (at most 1 mm is trimmed from each end): the response of a straight fold falls to half
+where the fold ends, and past that point the centreline follows the fold's fading, rounded tip in
+a short hook that comes and goes between captures. Each centreline pixel counts the length it
+stands for, 1/max(|cos θ|, |sin θ|) pixels for a line at angle θ, so that total length does not
+depend on direction.
 
 For a line of Gaussian profile and depth d (L* units) the σ²-normalised response peaks at
 σ = √2·s (s the profile's standard deviation) with value 2/(3√3)·d ≈ 0.385·d whatever the width,
@@ -351,7 +354,8 @@ def wrinkle_map(
     peaks = np.zeros(count, np.float32)
     np.maximum.at(peaks, piece, relative.ravel()[pixels])
     peaks[0] = -np.inf
-    deep = pixels[peaks[piece] >= 1.0]
+    max_trim = int(np.ceil(LINE_END_MAX_TRIM_MM * px_per_mm))
+    deep = _without_faint_ends(pixels[peaks[piece] >= 1.0], strength, max_trim)
     # Where the line's normal lies near a boundary between two suppression directions (22.5°,
     # 67.5°, ...) noise flips pixels from one direction to the other and the centreline can break
     # with a one-pixel gap; a short end cut off that way would then fall below the minimum length
@@ -396,6 +400,63 @@ def _relative_depth(
     np.maximum(unit, floor, out=unit)
     depth = np.multiply(strength, np.float32(DEPTH_PER_RESPONSE), out=floor)
     return np.divide(depth, unit, out=unit)
+
+
+#: A line ends where it is less than this fraction of its own median depth.
+LINE_END_RELATIVE_DEPTH = 0.5
+#: At most this much (mm) is trimmed from each end of a line.
+LINE_END_MAX_TRIM_MM = 1.0
+
+
+def _without_faint_ends(
+    pixels: NDArray[np.intp], strength: FloatArray, max_steps: int = 8
+) -> NDArray[np.intp]:
+    """``pixels`` (flat indices of centreline pixels) without the faint ends of lines.
+
+    A line ends where its depth falls below half of its own median depth. Along a straight
+    fold the filter's response falls to about half of the fold's depth just where the fold
+    ends (the filter sees half of a line there), so this is where the line stops. Past that
+    point the centreline follows the fading, rounded tip of the fold and bends off in a short
+    hook of 2-4 pixels whose presence changes from one photo to the next; hysteresis alone
+    keeps it. End pixels (those with at most one neighbour) fainter than that are removed,
+    one pixel at a time from each end, up to ``max_steps`` pixels; the interior of a line is
+    never cut, however faint in places. Pieces up to one pixel apart count as one line.
+    """
+    if pixels.size == 0:
+        return pixels
+    shape = strength.shape
+    linked = cv2.dilate(_scattered(pixels, shape).view(np.uint8), np.ones((3, 3), np.uint8))
+    _, labels = cv2.connectedComponents(linked, connectivity=8)
+    line = labels.ravel()[pixels]
+    value = strength.ravel()[pixels]
+    order = np.lexsort((value, line))
+    starts = np.searchsorted(line[order], np.unique(line))
+    counts = np.bincount(line)[np.unique(line)]
+    median = np.zeros(int(line.max()) + 1, np.float32)
+    median[np.unique(line)] = value[order][starts + counts // 2]
+    faint = value < np.float32(LINE_END_RELATIVE_DEPTH) * median[line]
+    keep = np.ones(pixels.size, bool)
+    w = shape[1]
+    steps = np.array([-w - 1, -w, -w + 1, -1, 1, w - 1, w, w + 1], np.intp)
+    rows = pixels // w
+    for _ in range(max_steps):
+        kept = np.flatnonzero(keep & faint)
+        if kept.size == 0:
+            break
+        present = pixels[keep]
+        here = pixels[kept]
+        neighbours = np.zeros(kept.size, np.int8)
+        for step in steps:
+            other = here + step
+            # Same or adjacent row only (no wrap-around at the image's sides).
+            near_row = np.abs(other // w - rows[kept]) <= 1
+            found = np.searchsorted(present, other).clip(0, present.size - 1)
+            neighbours += (near_row & (present[found] == other)).astype(np.int8)
+        ends = kept[neighbours <= 1]
+        if ends.size == 0:
+            break
+        keep[ends] = False
+    return np.asarray(pixels[keep], dtype=np.intp)
 
 
 def _long_enough(
