@@ -575,6 +575,11 @@ class FakeCharts(_Repository):
                 for c in self._tables.comparisons.values()
                 if c.overlay_key is not None
             ]
+            + [
+                FileReference(r.pdf_sha256, "results_report", r.id, r.clinic_id)
+                for r in self._tables.sent_reports.values()
+                if r.pdf_sha256 is not None
+            ]
         )
 
 
@@ -1181,6 +1186,9 @@ class FakeSentReports(_Repository):
             return False
         self._tables.sent_reports[record.id] = record
         return True
+
+    def names_pdf(self, key: str) -> bool:
+        return any(r.pdf_sha256 == key for r in self._tables.sent_reports.values())
 
 
 def _due(record: Notification, at: dt.datetime) -> bool:

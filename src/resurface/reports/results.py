@@ -17,6 +17,7 @@ import base64
 import datetime as dt
 import io
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,7 +61,22 @@ def _environment() -> Environment:
     env.filters["words"] = lambda code: str(code).replace("_", " ")
     env.filters["number"] = _number
     env.filters["signed_pct"] = signed_pct
+    env.filters["plural"] = plural
+    env.filters["listing"] = listing
     return env
+
+
+def plural(noun: str, count: int) -> str:
+    """``noun`` as it reads after ``count``: ``1 treatment``, ``2 treatments``, ``0 treatments``."""
+    return noun if count == 1 else f"{noun}s"
+
+
+def listing(items: Iterable[object]) -> str:
+    """``2``, ``2 and 5``, ``2, 5 and 7``: a list in words, as a patient reads it."""
+    words = [str(item) for item in items]
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def signed_pct(value: float) -> str:

@@ -601,6 +601,10 @@ class SentReports(Protocol):
         """Record how a report being prepared ended; False when it no longer was."""
         ...
 
+    def names_pdf(self, key: str) -> bool:
+        """Whether any report, in any clinic, names the PDF kept under ``key``."""
+        ...
+
 
 class PatientLinks(Protocol):
     def add(self, record: PatientLink) -> PatientLink: ...

@@ -17,6 +17,7 @@ outbox.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, replace
 
 from resurface.domain.alerts import ClinicAlert
@@ -432,7 +433,11 @@ def prepare_report(ctx: Context, clinic_id: int, report_id: int) -> None:
     """The job: draw the patient's version of a report being prepared, keep the PDF under its
     SHA-256 and, in one transaction, queue the one e-mail with the link to it and mark the
     report sent; or mark it not sent and say why. A report no longer being prepared (done by an
-    earlier run of this job, or by another worker at the same time) is left as it is."""
+    earlier run of this job, or by another worker at the same time) is left as it is.
+
+    What may change while the report is drawn (the address removed, the report finished by
+    another run) is checked again before its PDF is kept, so nothing drawn is left that no
+    record names; a run that fails after keeping it takes it back (:func:`_keep_and_queue`)."""
     with ctx.uow() as uow:
         asked = uow.sent_reports.get(clinic_id, report_id)
         if asked is None or asked.status is not ReportStatus.PREPARING:
@@ -443,15 +448,44 @@ def prepare_report(ctx: Context, clinic_id: int, report_id: int) -> None:
         return
     # Drawn outside any transaction: no database connection is held while it draws.
     pdf = report_pdf(ctx, actor, asked.patient_id, ReportVersion.PATIENT)
-    key = ctx.photos.put(pdf)
+    _keep_and_queue(ctx, actor, asked, pdf)
+
+
+def _keep_and_queue(ctx: Context, actor: Actor, asked: SentReport, pdf: bytes) -> None:
+    """Check again what may have changed while the report was drawn, then keep the PDF and queue
+    its e-mail in one transaction; or mark the report not sent, keeping nothing.
+
+    The PDF is written just before the transaction that names it commits (as a photo is). When
+    that transaction does not commit (it fails, or another run sent the report first), a PDF
+    this run added to the store is removed again unless a report names it: the same patient's
+    report drawn twice on one day is the same file. Only a crash in between leaves it unnamed,
+    for ``photos check`` to find."""
+    key = hashlib.sha256(pdf).hexdigest()
+    added = sent = False
+    try:
+        with ctx.uow() as uow:
+            current = uow.sent_reports.get(asked.clinic_id, asked.id)
+            if current is None or current.status is not ReportStatus.PREPARING:
+                return  # another run finished it while this one drew
+            patient = find_patient_audited(uow, actor, asked.patient_id)
+            if not patient.email.strip():
+                _finish_not_sent(uow, actor, asked, NO_ADDRESS_ANY_MORE)
+                return
+            added = not ctx.photos.exists(key)
+            ctx.photos.put(pdf)
+            sent = _queue_email(uow, ctx, actor, asked, patient, key)
+    finally:
+        if added and not sent:
+            _discard_unnamed(ctx, key)
+
+
+def _discard_unnamed(ctx: Context, key: str) -> None:
+    """Remove the PDF under ``key`` unless a report names it (checked once this run's
+    transaction has ended, so a report another run committed meanwhile keeps its file)."""
     with ctx.uow() as uow:
-        patient = find_patient_audited(uow, actor, asked.patient_id)
-        if not patient.email.strip():
-            why_not = NO_ADDRESS_ANY_MORE
-        else:
-            _queue_email(uow, ctx, actor, asked, patient, key)
-    if why_not:
-        _not_sent(ctx, actor, asked, why_not)
+        named = uow.sent_reports.names_pdf(key)
+    if not named:  # every photo store names the file of a key ``ab/cd/<key>``
+        ctx.photos.delete(f"{key[:2]}/{key[2:4]}/{key}")
 
 
 def _asker(uow: UnitOfWork, asked: SentReport) -> tuple[Actor | None, str]:
@@ -470,9 +504,9 @@ def _asker(uow: UnitOfWork, asked: SentReport) -> tuple[Actor | None, str]:
 
 def _queue_email(
     uow: UnitOfWork, ctx: Context, actor: Actor, asked: SentReport, patient: Patient, key: str
-) -> None:
+) -> bool:
     """Inside the caller's transaction: queue the e-mail and mark the report sent, committed
-    together, or nothing when another run marked it first."""
+    together (True), or nothing when another run marked it first (False)."""
     clinic = _clinic(uow, asked.clinic_id)
     now = ctx.clock.now()
     issued = patient_links.working_link(uow, ctx, actor, patient)
@@ -493,23 +527,30 @@ def _queue_email(
         notification_id=message.id, sent_at=now,
     )  # fmt: skip
     if not uow.sent_reports.finish(sent):
-        return  # another run of the job sent it: this one's e-mail is never committed
+        return False  # another run of the job sent it: this one's e-mail is never committed
     audit.record(
         uow, actor, "sent", "results_report", sent.id, patient_id=patient.id,
         detail=f"to {sent.recipient}; pdf sha256 {key}; message {message.id}",
     )  # fmt: skip
     uow.commit()
+    return True
 
 
 def _not_sent(ctx: Context, actor: Actor | None, asked: SentReport, reason: str) -> None:
     with ctx.uow() as uow:
-        done = replace(asked, status=ReportStatus.NOT_SENT, reason=reason)
-        if uow.sent_reports.finish(done):
-            audit.record(
-                uow, actor, "not_sent", "results_report", asked.id,
-                patient_id=asked.patient_id, detail=reason,
-            )  # fmt: skip
-            uow.commit()
+        _finish_not_sent(uow, actor, asked, reason)
+
+
+def _finish_not_sent(uow: UnitOfWork, actor: Actor | None, asked: SentReport, reason: str) -> None:
+    """Mark the report not sent with the reason the clinic reads, audited, and commit; nothing
+    when another run finished it first."""
+    done = replace(asked, status=ReportStatus.NOT_SENT, reason=reason)
+    if uow.sent_reports.finish(done):
+        audit.record(
+            uow, actor, "not_sent", "results_report", asked.id,
+            patient_id=asked.patient_id, detail=reason,
+        )  # fmt: skip
+        uow.commit()
 
 
 def _addressed(patient: Patient) -> Patient:

@@ -225,6 +225,10 @@ def _estimates(client: TestClient, patient_id: int) -> tuple[int, list[str]]:
     return max(e["remaining_now"] for e in estimates), sources
 
 
+def _treatments(count: int) -> str:
+    return "treatment" if count == 1 else "treatments"
+
+
 # --- the two versions ---------------------------------------------------------------------------
 
 
@@ -244,7 +248,7 @@ def test_the_patients_version_tells_the_measured_change_in_plain_words(
     expected = [
         north.clinic.name, f"Phone {north.clinic.phone}", ADDRESS,
         "Your results", "Maria Reportson", f"Treatments from {_day(first)} to {_day(last)}",
-        "3 treatments done", f"{remaining} more estimated",
+        "3 treatments done", f"about {remaining} more {_treatments(remaining)} estimated",
         "Before and after", "Around the mouth", "Forehead",
         "Wrinkle density", "better", "no measurable change",
         "Change across your treatments", "Pigmentation: around the mouth",
@@ -284,7 +288,7 @@ def test_the_chart_version_adds_settings_alerts_and_sources(
         "even erythema, pinpoint bleeding", "Alerts", "possible infection",
         "Fever on day 5: possible infection.", "Global Aesthetic Improvement Scale (GAIS)",
         "smoother upper lip", "Sources", *sources, "Wrinkle density", "detectable",
-        f"{remaining} more estimated",
+        f"about {remaining} more {_treatments(remaining)} estimated",
     ]  # fmt: skip
     for words in expected:
         assert words in text, words

@@ -20,7 +20,8 @@ from resurface.services import auth, jobs, results_report
 from resurface.services.access import Actor
 from resurface.services.context import Context, JobsInMemory
 from resurface.services.errors import LinkNotUsable
-from resurface.services.recovery import checkins, links
+from resurface.services.photo_store_check import check_photo_store
+from resurface.services.recovery import checkins, links, patient_links
 from resurface.services.recovery.checkins import Answers
 from tests.support.clinic import SeededClinic, seed_clinic
 from tests.support.fakes import FakeMailer
@@ -166,6 +167,84 @@ def test_a_patient_without_an_address_any_more_gets_a_report_that_says_why_it_wa
     )
     with pytest.raises(LinkNotUsable):
         results_report.patient_sent_report(ctx, issued.token, source="test")
+
+
+def _stored(ctx: Context) -> set[str]:
+    return {f.name for f in ctx.photos.files()}
+
+
+def test_an_address_removed_while_the_report_is_drawn_leaves_no_file_and_a_reason(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The front desk removes the patient's address while the job draws: the report is not
+    sent, says why, and nothing it drew is kept (no file that no record names)."""
+    north, actor = _clinician(runtime)
+    ctx = runtime.context
+    _set_email(ctx, north, ADDRESS)
+    asked = results_report.send_report(replace(ctx, jobs=JobsInMemory()), actor, north.patient.id)
+    before = _stored(ctx)
+    real = results_report.report_pdf
+
+    def draw_while_the_address_goes(*args: object, **kwargs: object) -> bytes:
+        pdf = real(*args, **kwargs)  # type: ignore[arg-type]
+        _set_email(ctx, north, "")
+        return pdf
+
+    monkeypatch.setattr(results_report, "report_pdf", draw_while_the_address_goes)
+    results_report.prepare_report(ctx, north.clinic.id, asked.id)
+    (report,) = _reports(ctx, north)
+    assert report.status is ReportStatus.NOT_SENT and report.pdf_sha256 is None
+    assert report.reason == results_report.NO_ADDRESS_ANY_MORE
+    assert _report_mail(ctx, north) == []
+    assert _stored(ctx) == before, "the drawn PDF was kept though no record names it"
+    assert not check_photo_store(ctx).orphans
+    (row,) = results_report.sent_reports(ctx, actor, north.patient.id)
+    assert row.report.status is ReportStatus.NOT_SENT and "no e-mail address" in row.report.reason
+
+
+def test_a_job_that_fails_after_drawing_keeps_no_file_and_is_tried_again(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Queuing the e-mail fails (the database drops the connection, say): the job fails to be
+    tried again, the report is still being prepared, and the drawn PDF is not left behind."""
+    north, actor = _clinician(runtime)
+    ctx = runtime.context
+    _set_email(ctx, north, ADDRESS)
+    asked = results_report.send_report(replace(ctx, jobs=JobsInMemory()), actor, north.patient.id)
+    before = _stored(ctx)
+    real = patient_links.working_link
+
+    def fails(*args: object, **kwargs: object) -> object:
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(patient_links, "working_link", fails)
+    with pytest.raises(ConnectionError):
+        results_report.prepare_report(ctx, north.clinic.id, asked.id)
+    assert [r.status for r in _reports(ctx, north)] == [ReportStatus.PREPARING]
+    assert _stored(ctx) == before and _report_mail(ctx, north) == []
+
+    monkeypatch.setattr(patient_links, "working_link", real)
+    results_report.prepare_report(ctx, north.clinic.id, asked.id)  # the retry
+    (sent,) = _reports(ctx, north)
+    assert sent.status is ReportStatus.SENT and sent.pdf_sha256
+    assert _stored(ctx) - before == {f.name for f in ctx.photos.files() if f.key == sent.pdf_sha256}
+
+
+def test_the_photo_store_check_keeps_the_pdf_of_a_sent_report(runtime: Runtime) -> None:
+    """A sent report's PDF is named by its record: the operator's check does not take it for an
+    orphan, and removing orphans leaves the patient's report readable."""
+    north, actor = _clinician(runtime)
+    ctx = runtime.context
+    _set_email(ctx, north, ADDRESS)
+    results_report.send_report(ctx, actor, north.patient.id)
+    settle(runtime)
+    (sent,) = _reports(ctx, north)
+    assert sent.pdf_sha256
+    check = check_photo_store(ctx, remove_orphans=True, in_flight=dt.timedelta(0))
+    assert sent.pdf_sha256 not in {f.key for f in check.orphans}
+    assert not check.removed and sent.pdf_sha256 not in {r.key for r in check.missing}
+    mine = results_report.patient_sent_report(ctx, _token(ctx, north), source="test")
+    assert hashlib.sha256(mine).hexdigest() == sent.pdf_sha256
 
 
 def test_an_urgent_alerts_email_is_delivered_by_a_job_without_the_outbox_loop(

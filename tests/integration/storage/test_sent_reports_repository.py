@@ -1,6 +1,7 @@
 """Results reports sent to patients, on SQLite and PostgreSQL: kept with who asked, when, to whom
 and where each stands; listed per patient within the clinic only, oldest first; those being
-prepared found for the catch-up; each finished once."""
+prepared found for the catch-up; each finished once, its kept PDF named among the files that
+records name."""
 
 from __future__ import annotations
 
@@ -75,3 +76,8 @@ def test_a_report_being_prepared_is_finished_once(runtime: Runtime) -> None:
         assert not uow.sent_reports.finish(replace(not_sent, status=ReportStatus.SENT))
         assert uow.sent_reports.for_patient(north.clinic.id, north.patient.id) == [sent, not_sent]
         assert uow.sent_reports.preparing(10) == []
+        # the kept PDF is named (the photo store check keeps it); one never kept is not
+        assert uow.sent_reports.names_pdf("a" * 64) and not uow.sent_reports.names_pdf("b" * 64)
+        references = {(r.key, r.record_type, r.record_id) for r in uow.charts.file_references()}
+        assert ("a" * 64, "results_report", sent.id) in references
+        assert not any(r[1] == "results_report" and r[2] == not_sent.id for r in references)

@@ -53,6 +53,7 @@ from resurface.storage.tables import (
     photo_measurements,
     photos,
     plan_items,
+    sent_results_reports,
     session_areas,
     signed_consents,
     treatment_plans,
@@ -695,6 +696,11 @@ class SqlCharts(Repository):
             photo_comparisons.c.id,
             photo_comparisons.c.clinic_id,
         ).where(photo_comparisons.c.overlay_key.is_not(None))
+        reports = select(
+            sent_results_reports.c.pdf_sha256,
+            sent_results_reports.c.id,
+            sent_results_reports.c.clinic_id,
+        ).where(sent_results_reports.c.pdf_sha256.is_not(None))
         return (
             [
                 FileReference(key, "photo", record_id, clinic_id)
@@ -711,5 +717,9 @@ class SqlCharts(Repository):
             + [
                 FileReference(key, "photo_comparison", record_id, clinic_id)
                 for key, record_id, clinic_id in self.connection.execute(comparisons)
+            ]
+            + [
+                FileReference(key, "results_report", record_id, clinic_id)
+                for key, record_id, clinic_id in self.connection.execute(reports)
             ]
         )

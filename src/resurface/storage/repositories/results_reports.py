@@ -1,5 +1,5 @@
 """Results reports sent to patients: listed per patient within the clinic, those still being
-prepared found for the catch-up, and each finished once."""
+prepared found for the catch-up, each finished once, and whether one names a kept PDF."""
 
 from __future__ import annotations
 
@@ -39,6 +39,12 @@ class SqlSentReports(Repository):
             .limit(limit)
         )
         return [(row.clinic_id, row.id) for row in self.connection.execute(query)]
+
+    def names_pdf(self, key: str) -> bool:
+        """Whether any report, in any clinic, names the PDF kept under ``key`` (the same patient's
+        report drawn twice on one day is the same PDF, under the same key)."""
+        query = select(sent.c.id).where(sent.c.pdf_sha256 == key).limit(1)
+        return self.connection.execute(query).first() is not None
 
     def finish(self, record: SentReport) -> bool:
         """Record how a report being prepared ended (sent, or not sent and why); False when it
