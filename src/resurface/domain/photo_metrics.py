@@ -20,6 +20,7 @@ __all__ = [
     "DetectableChange",
     "RepeatabilityRules",
     "metric_label",
+    "patient_metric_label",
     "region_kind",
     "region_label",
 ]
@@ -57,6 +58,24 @@ _LABELS = {
 }
 _DENSITY = {"mm": "mm per cm²", "px": "px per 100 px²"}
 
+_PATIENT_LABELS = {
+    "a_star_mean": "Redness of the skin's colour",
+    "erythema_index": "Redness from blood in the skin",
+    "red_area_pct": "Area that looks red (%)",
+    "l_star_mean": "Lightness of the skin",
+    "b_star_mean": "Yellowness of the skin",
+    "ita_deg": "Skin tone (higher is lighter)",
+    "ita_category": "Skin tone",
+    "spot_count": "Number of spots",
+    "spot_area_pct": "Area covered by spots (%)",
+    "wrinkle_length_mm": "Length of lines ({length})",
+    "wrinkle_density": "Density of lines",
+    "texture_roughness": "Roughness of the surface",
+    "tone_evenness": "Unevenness of skin tone",
+}
+"""The same metrics in the patient's words: no colour-space codes, scales or units of analysis."""
+_PATIENT_LENGTH = {"mm": "mm", "px": "in photo pixels"}
+
 _REGION_LABELS = {
     "forehead": "Forehead",
     "periorbital_left": "Around the left eye",
@@ -77,6 +96,14 @@ def metric_label(name: str, length_unit: str = "mm") -> str:
     if label is None:
         return name.replace("_", " ")
     return label.format(length=length_unit, density=_DENSITY.get(length_unit, length_unit))
+
+
+def patient_metric_label(name: str, length_unit: str = "mm") -> str:
+    """The metric's name in the patient's own report (plain words, no codes)."""
+    label = _PATIENT_LABELS.get(name)
+    if label is None:
+        return metric_label(name, length_unit)
+    return label.format(length=_PATIENT_LENGTH.get(length_unit, length_unit))
 
 
 def region_label(name: str) -> str:

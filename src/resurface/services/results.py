@@ -23,7 +23,12 @@ from resurface.domain.measurements import (
 )
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Patient
-from resurface.domain.photo_metrics import ChangeVerdict, metric_label, region_label
+from resurface.domain.photo_metrics import (
+    ChangeVerdict,
+    metric_label,
+    patient_metric_label,
+    region_label,
+)
 from resurface.domain.photo_series import RegionSeries, baseline_of, series_by_region
 from resurface.domain.plans import current_plan, decide
 from resurface.domain.reestimate import (
@@ -71,6 +76,8 @@ class MetricChange:
     region_label: str = ""
     detectable: str = ""
     """The minimal detectable change it was judged against, e.g. ``±8.6 %``."""
+    patient_label: str = ""
+    """The metric's name in the patient's words (``domain.photo_metrics.patient_metric_label``)."""
 
 
 @dataclass(frozen=True)
@@ -398,6 +405,7 @@ def _changes(
                     pct_value, better,
                     text, metric_label(metric, unit), region_label(region.name),
                     detectable.describe() if detectable is not None else "",
+                    patient_metric_label(metric, unit),
                 )
             )  # fmt: skip
     return tuple(out)

@@ -28,7 +28,7 @@ from resurface.domain.guide import area_phrase
 from resurface.domain.messages import Notification, NotificationKind
 from resurface.domain.outcomes import OutcomeRating
 from resurface.domain.people import Clinic, Patient
-from resurface.domain.photo_metrics import ChangeVerdict, metric_label
+from resurface.domain.photo_metrics import ChangeVerdict, metric_label, patient_metric_label
 from resurface.domain.photo_series import baseline_of
 from resurface.domain.recovery import course_for, expected_course_for
 from resurface.domain.reestimate import ResponseStatus
@@ -109,6 +109,7 @@ class ItemProgress:
 
     response: ItemResponse
     metric_label: str
+    patient_metric_label: str
     noise_pct: float | None
     baseline_on: dt.date | None
     points: tuple[SeriesPoint, ...]
@@ -303,9 +304,10 @@ def _progress(
         for p in response.points
     )
     label = metric_label(response.metric, length_unit) if response.metric else ""
+    words = patient_metric_label(response.metric, length_unit) if response.metric else ""
     baseline = response.baseline.captured_at.date() if response.baseline else None
     dates = tuple(s.performed_on for s in sessions if response.area in {a.area for a in s.areas})
-    return ItemProgress(response, label, noise, baseline, points, dates)
+    return ItemProgress(response, label, words, noise, baseline, points, dates)
 
 
 def _recovery(

@@ -8,6 +8,7 @@ from resurface.domain.photo_metrics import (
     METRIC_ORDER,
     ChangeVerdict,
     metric_label,
+    patient_metric_label,
     region_kind,
 )
 from resurface.imaging.analysis import METRIC_NAMES
@@ -60,3 +61,15 @@ def test_changes_within_the_minimal_detectable_change_are_no_measurable_change()
     assert rules.verdict("spot_count", "cheek_left", 3, 4, lower_is_better=True) is (
         ChangeVerdict.NO_MEASURABLE_CHANGE
     )
+
+
+@pytest.mark.parametrize("unit", ["mm", "px"])
+def test_every_metric_has_a_name_for_the_patient_without_codes_or_units_of_analysis(
+    unit: str,
+) -> None:
+    assert len({patient_metric_label(name, unit) for name in METRIC_ORDER}) == len(METRIC_ORDER)
+    for name in METRIC_ORDER:
+        words = patient_metric_label(name, unit)
+        assert words and words != metric_label(name, unit), name
+        for code in ("a*", "b*", "L*", "ITA", "SD", "px", "_", "index"):
+            assert code not in words, (name, words)

@@ -36,7 +36,9 @@ def _progress(points: list[tuple[int, float]], noise: float | None = 8.2) -> Ite
         for n, (day, value) in enumerate(points)
     )  # fmt: skip
     sessions = (START + dt.timedelta(days=7), START + dt.timedelta(days=49))
-    return ItemProgress(response, "Spot area (%)", noise, START, series, sessions)
+    return ItemProgress(
+        response, "Spot area (%)", "Area covered by spots (%)", noise, START, series, sessions
+    )
 
 
 def _texts(svg: str) -> list[str]:

@@ -42,7 +42,9 @@ def _item(
         None, (), estimate, done,
     )  # fmt: skip
     point = SeriesPoint(DAY, sessions_before, 30.0, ChangeVerdict.BETTER)
-    return ItemProgress(response, "Spot area (%)", 5.0, DAY, (point,), ())
+    return ItemProgress(
+        response, "Spot area (%)", "Area covered by spots (%)", 5.0, DAY, (point,), ()
+    )
 
 
 def _session(on: dt.date) -> TreatmentSession:
