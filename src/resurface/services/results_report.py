@@ -405,6 +405,14 @@ JOB_SOURCE = "background job"
 clinician's, made for them by a worker)."""
 
 NO_ADDRESS_ANY_MORE = "the patient has no e-mail address any more: add one and send again"
+NOT_READY_IN_TIME = (
+    "it could not be prepared within an hour (the background worker failed or is not running):"
+    " send it again, and tell the administrator if this happens again"
+)
+GIVE_UP_AFTER = dt.timedelta(hours=1)
+"""A report still being prepared this long after it was asked for is marked not sent, with
+:data:`NOT_READY_IN_TIME`: its job has failed every attempt (or no worker runs), and the clinic
+must know rather than wait; the job's retries take minutes (4 s to about 6 min apart)."""
 
 
 def send_report(ctx: Context, actor: Actor, patient_id: int) -> SentReport:
@@ -435,7 +443,9 @@ def prepare_report(ctx: Context, clinic_id: int, report_id: int) -> None:
     """The job: draw the patient's version of a report being prepared, keep the PDF under its
     SHA-256 and, in one transaction, queue the one e-mail with the link to it and mark the
     report sent; or mark it not sent and say why. A report no longer being prepared (done by an
-    earlier run of this job, or by another worker at the same time) is left as it is.
+    earlier run of this job, or by another worker at the same time) is left as it is; one asked
+    for more than :data:`GIVE_UP_AFTER` ago is not drawn any more, but marked not sent (the
+    catch-up runs this job again for every report still being prepared).
 
     What may change while the report is drawn (the address removed, the report finished by
     another run) is checked again before its PDF is kept, so nothing drawn is left that no
@@ -445,6 +455,8 @@ def prepare_report(ctx: Context, clinic_id: int, report_id: int) -> None:
         if asked is None or asked.status is not ReportStatus.PREPARING:
             return
         actor, why_not = _asker(uow, asked)
+    if ctx.clock.now() - asked.requested_at > GIVE_UP_AFTER:
+        why_not = NOT_READY_IN_TIME
     if actor is None or why_not:
         _not_sent(ctx, actor, asked, why_not)
         return

@@ -230,6 +230,35 @@ def test_a_job_that_fails_after_drawing_keeps_no_file_and_is_tried_again(
     assert _stored(ctx) - before == {f.name for f in ctx.photos.files() if f.key == sent.pdf_sha256}
 
 
+def test_a_report_whose_job_fails_for_an_hour_is_marked_not_sent_with_a_reason(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drawing fails at every attempt: the report is not left "being prepared" for ever; the
+    catch-up an hour later marks it not sent, tells the clinic why, and draws nothing more."""
+    north, actor = _clinician(runtime)
+    ctx = runtime.context
+    _set_email(ctx, north, ADDRESS)
+    asked = results_report.send_report(replace(ctx, jobs=JobsInMemory()), actor, north.patient.id)
+
+    def fails(*args: object, **kwargs: object) -> bytes:
+        raise RuntimeError("the PDF renderer crashed")
+
+    monkeypatch.setattr(results_report, "report_pdf", fails)
+    soon = replace(ctx, clock=ctx.clock.at(asked.requested_at + dt.timedelta(minutes=59)))
+    with pytest.raises(RuntimeError):
+        results_report.prepare_report(soon, north.clinic.id, asked.id)
+    assert [r.status for r in _reports(ctx, north)] == [ReportStatus.PREPARING]
+
+    later = replace(ctx, clock=ctx.clock.at(asked.requested_at + dt.timedelta(minutes=61)))
+    results_report.prepare_report(later, north.clinic.id, asked.id)  # as the catch-up runs it
+    (report,) = _reports(ctx, north)
+    assert report.status is ReportStatus.NOT_SENT and report.pdf_sha256 is None
+    assert "could not be prepared within an hour" in report.reason
+    assert _report_mail(ctx, north) == []
+    (row,) = results_report.sent_reports(ctx, actor, north.patient.id)
+    assert "send it again" in row.report.reason
+
+
 def test_the_photo_store_check_keeps_the_pdf_of_a_sent_report(runtime: Runtime) -> None:
     """A sent report's PDF is named by its record: the operator's check does not take it for an
     orphan, and removing orphans leaves the patient's report readable."""
