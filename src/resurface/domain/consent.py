@@ -234,7 +234,11 @@ def _sessions_words(areas: Sequence[DecidedArea]) -> str:
         return f"{count}."
     least = max(w.min for w in weeks)
     most = max(w.max for w in weeks)
-    gap = f"{least:g} weeks" if least == most else f"{least:g} to {most:g} weeks"
+    gap = (
+        f"{least:g} to {most:g} weeks"
+        if least != most
+        else f"{least:g} week" + ("" if least == 1 else "s")
+    )
     return f"{count}, about {gap} apart."
 
 

@@ -75,7 +75,8 @@ class TreatmentDate:
             }.get(self.status, "")
             return day + suffix
         if self.weeks_after_first:
-            return f"to be booked, about {self.weeks_after_first} weeks after the first"
+            weeks = "week" if self.weeks_after_first == 1 else "weeks"
+            return f"to be booked, about {self.weeks_after_first} {weeks} after the first"
         return "to be booked"
 
 

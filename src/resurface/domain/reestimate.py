@@ -139,12 +139,14 @@ def _remaining(
 def _explain(
     status: ResponseStatus, achieved: float, goal: float, completed: int, remaining: int
 ) -> str:
-    so_far = f"{achieved:.1f} % better after {completed} session(s), aiming for {goal:g} %"
+    done = f"{completed} session" + ("" if completed == 1 else "s")
+    more = f"{remaining} more session" + ("" if remaining == 1 else "s")
+    so_far = f"{achieved:.1f} % better after {done}, aiming for {goal:g} %"
     return {
         ResponseStatus.TARGET_REACHED: f"{so_far}: the expected improvement is reached.",
         ResponseStatus.NO_RESPONSE: f"{so_far}: no measurable response yet; review the plan.",
         ResponseStatus.REVIEW_PLAN: (
             f"{so_far}: the target would take more sessions than the plan allows; "
-            f"at most {remaining} more - review the plan."
+            f"at most {more} - review the plan."
         ),
-    }.get(status, f"{so_far}: about {remaining} more session(s) at the rate so far.")
+    }.get(status, f"{so_far}: about {more} at the rate so far.")

@@ -172,3 +172,12 @@ def test_reestimate_stays_within_the_plan_plus_the_clinic_cap(concern, total, ch
     assert result.new_total == result.completed + result.remaining
     assert result.remaining >= 0
     assert result.new_total <= cap
+
+
+def test_the_reestimates_explanation_counts_sessions_in_words() -> None:
+    fco2 = Modality.FRACTIONAL_ABLATIVE_CO2
+    one = reestimate_sessions(RULES.response, Concern.ACNE_SCARS, 3, [-15.0], fco2)
+    assert "after 1 session," in one.explanation and "(s)" not in one.explanation
+    assert f"{one.remaining} more sessions" in one.explanation
+    two = reestimate_sessions(RULES.response, Concern.ACNE_SCARS, 3, [-15.0, -20.0], fco2)
+    assert "after 2 sessions," in two.explanation and "(s)" not in two.explanation
