@@ -48,7 +48,7 @@ from resurface.imaging.regions import (
     whole_region,
 )
 from resurface.imaging.scale import px_per_mm_from_iris
-from resurface.imaging.texture import band_pass, flattened, ita_map, mean_std
+from resurface.imaging.texture import band_pass, mean_std, tone_map
 from resurface.imaging.wrinkles import wrinkle_map
 
 __all__ = [
@@ -75,7 +75,7 @@ RegionSpec = Literal["auto", "whole"] | RegionShape | Sequence[Sequence[float]]
 #: The version of the measuring method. Stored measurements and comparisons are kept under it:
 #: raise it when a change to imaging/ changes the numbers, and stored comparisons of the earlier
 #: version are computed again by the background jobs.
-ANALYSIS_VERSION = "2026.12.6"
+ANALYSIS_VERSION = "2026.12.7"
 
 #: Analysis resolution: lines 0.25 mm wide are 2.5 px wide, the smallest a Hessian resolves well.
 DEFAULT_ANALYSIS_PX_PER_MM = 10.0
@@ -144,8 +144,8 @@ class RegionMetrics:
         edge to guard against, and the median absolute deviation, which uses only the central half
         of the values, moved up to twice as much between repeat captures.
     tone_evenness : float
-        Standard deviation of ITA° over the region with the illumination field removed
-        (:func:`resurface.imaging.texture.flattened`), degrees; 0 is perfectly even tone.
+        Standard deviation of ITA° over the region with the illumination field of L* and b*
+        removed (:func:`resurface.imaging.texture.tone_map`), degrees; 0 is perfectly even tone.
     """
 
     a_star_mean: float
@@ -668,11 +668,11 @@ def _feature_maps(
 
     centroids = spots.centroids_px + np.array([x0, y0], np.float32)
     # Texture and tone are means over the measured skin only (normalised convolution), and tone
-    # is read with the illumination field removed: shading is the room's light, not the skin.
+    # is read with the illumination field of L* and b* removed: shading and the colour of the
+    # light across the face are the room's, not the skin's.
     weight = skin_box.astype(np.float32)
     texture = band_pass(l_star, px_per_mm=ppmm, weight=weight)
-    l_flat = flattened(l_star, weight, px_per_mm=ppmm)
-    ita = ita_map(l_flat, b_star, px_per_mm=ppmm, weight=weight)
+    ita = tone_map(l_star, b_star, weight, px_per_mm=ppmm)
     return _Maps(
         lab=lab,
         erythema=erythema_index_map(linear),

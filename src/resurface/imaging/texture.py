@@ -3,8 +3,12 @@
 Roughness is the spread (root mean square) of band-passed lightness: a difference of Gaussians
 keeps relief between about 0.3 mm and 1.5 mm (finer is sensor noise and JPEG, coarser is tone).
 Evenness of tone is the spread of ITA° after smoothing away texture, so it sees mottled
-pigmentation and spots; the illumination field (lightness smoother than :data:`ILLUMINATION_MM`)
-is removed first, so the shading of a curved face is not read as uneven skin. Both filter only
+pigmentation and spots (:func:`tone_map`); the field of both of ITA°'s coordinates (L* and b*
+smoother than :data:`ILLUMINATION_MM`) is removed first, so the shading of a curved face and the
+colour of the light across it are not read as uneven skin. Before analysis version 2026.12.7
+only the lightness field was removed: the coarse slope of b* left in made the spread depend on
+exactly where the region's edge fell and on the light's level, and tone moved up to 4.0 %
+between repeat captures of a face (now at most 2.8 %). Both filter only
 the measured skin (normalised convolution [3]): hair, lids, lips and the face's edge next to a
 region do not leak into it, which moved texture around the eyes by 11 % between repeat captures.
 The coarse mean of the texture band is corrected to first order at the edge of the skin
@@ -39,15 +43,17 @@ __all__ = [
     "masked_low_pass",
     "mean_std",
     "robust_std",
+    "tone_map",
 ]
 
 FloatArray = NDArray[np.float32]
 
 
 #: Lighting on a face varies over distances of about a centimetre and more (the curve of the
-#: forehead, the shade beside the nose): lightness smoother than a Gaussian of this σ (mm) is
-#: taken as illumination and removed before tone is measured. This project's choice (not a
-#: literature value), the clinic's to change; mottling and spots (up to ~10 mm) pass it.
+#: forehead, the shade beside the nose, a window's light on one side and the room's on the
+#: other): L* and b* smoother than a Gaussian of this σ (mm) are taken as illumination and removed
+#: before tone is measured. This project's choice (not a literature value), the clinic's to
+#: change; mottling and spots (up to ~10 mm) pass it.
 ILLUMINATION_MM = 6.0
 
 
@@ -86,13 +92,7 @@ def masked_low_pass(
     wide one is computed at reduced resolution and enlarged once.
     """
     if not first_order:
-        if sigma_px * 3.0 < 4.0:
-            num = cv2.GaussianBlur(image * weight, (0, 0), max(sigma_px, 0.5))
-            den = cv2.GaussianBlur(weight, (0, 0), max(sigma_px, 0.5))
-        else:
-            num = _low_pass(np.asarray(image * weight, np.float32), sigma_px)
-            den = _low_pass(weight, sigma_px)
-        return np.asarray(num / np.maximum(den, np.float32(1e-3)), np.float32)
+        return _masked_means([image], weight, sigma_px)[0]
     h, w = image.shape
     factor = min(1.0, 3.0 / max(sigma_px, 1e-6))
     size = (w, h) if factor >= 0.5 else (max(round(w * factor), 1), max(round(h * factor), 1))
@@ -122,15 +122,73 @@ def masked_low_pass(
     return np.asarray(corrected, np.float32)
 
 
+def _masked_means(
+    images: list[FloatArray], weight: FloatArray, sigma_px: float
+) -> list[FloatArray]:
+    """:func:`masked_low_pass` (zero order) of several images over one ``weight``, whose own
+    Gaussian mean (the denominator) is computed once."""
+
+    def blur(values: FloatArray) -> FloatArray:
+        if sigma_px * 3.0 < 4.0:
+            return np.asarray(cv2.GaussianBlur(values, (0, 0), max(sigma_px, 0.5)), np.float32)
+        return _low_pass(values, sigma_px)
+
+    den = np.maximum(blur(weight), np.float32(1e-3))
+    return [
+        np.asarray(blur(np.asarray(im * weight, np.float32)) / den, np.float32) for im in images
+    ]
+
+
 def flattened(
-    l_star: FloatArray, weight: FloatArray, *, px_per_mm: float, field_mm: float = ILLUMINATION_MM
+    channel: FloatArray, weight: FloatArray, *, px_per_mm: float, field_mm: float = ILLUMINATION_MM
 ) -> FloatArray:
-    """L* with the illumination field (its Gaussian mean over the skin, σ = ``field_mm``)
-    replaced by the skin's median lightness: shading gone, local tone kept."""
-    field = masked_low_pass(l_star, weight, field_mm * px_per_mm)
-    skin = l_star[weight > 0]
-    level = float(np.median(skin)) if skin.size else 0.0
-    return np.asarray(l_star - field + np.float32(level), np.float32)
+    """``channel`` (L* or b*) with its illumination field (its Gaussian mean over the skin,
+    σ = ``field_mm``) replaced by the skin's mean value: shading gone, local tone kept.
+
+    The level is the mean, not the median (as before analysis version 2026.12.7): a photo's
+    8-bit, JPEG-compressed skin takes few distinct colours (0.6 % of a smooth phantom's skin
+    pixels, 5 % of a face's have a b* of their own), so the median snaps from one to another: on
+    repeat captures of a face it moved b* by up to 0.42 where the mean moved 0.07, and ITA°'s
+    spread, which depends on the level (about 2 % per b*), with it.
+    """
+    field = masked_low_pass(channel, weight, field_mm * px_per_mm)
+    skin = channel[weight > 0]
+    level = float(skin.mean(dtype=np.float64)) if skin.size else 0.0
+    return np.asarray(channel - field + np.float32(level), np.float32)
+
+
+def tone_map(
+    l_star: FloatArray,
+    b_star: FloatArray,
+    weight: FloatArray,
+    *,
+    px_per_mm: float,
+    field_mm: float = ILLUMINATION_MM,
+    smooth_mm: float = 1.0,
+) -> FloatArray:
+    """ITA° per pixel of the skin's own tone pattern, degrees: L* and b* each with its
+    illumination field removed (:func:`flattened`), then smoothed over ``smooth_mm`` and
+    ``weight`` only (:func:`ita_map`). Its spread over a region is the tone's unevenness.
+
+    Both coordinates of ITA° lose the same field. Variation of b* coarser than it is as much the
+    light's as the skin's (the colour of a window's light on one side of the face and the room's
+    on the other, light reflected off clothes), and when it was kept (analysis versions before
+    2026.12.7, which flattened L* alone) its slope across a region made the spread depend on
+    exactly where the region's edge lay and on the light's level: tone unevenness of a face moved
+    up to 4.0 % between repeat captures (cheeks; 3.4 % around the eyes, 3.2 % around the mouth),
+    now 2.8 %. A pigment pattern changes L* and b* together; mottling and blotches up to about
+    10 mm pass the field in b* as they pass it in L*.
+    """
+    # As flattened() and ita_map(), with each Gaussian mean of the weight computed once.
+    skin = weight > 0
+    fields = _masked_means([l_star, b_star], weight, field_mm * px_per_mm)
+    flat = []
+    for channel, field in zip((l_star, b_star), fields, strict=True):
+        values = channel[skin]
+        level = float(values.mean(dtype=np.float64)) if values.size else 0.0
+        flat.append(np.asarray(channel - field + np.float32(level), np.float32))
+    l_smooth, b_smooth = _masked_means(flat, weight, max(smooth_mm * px_per_mm, 0.5))
+    return _ita(l_smooth, b_smooth)
 
 
 def _low_pass(image: FloatArray, sigma_px: float) -> FloatArray:
@@ -161,8 +219,12 @@ def ita_map(
     else:
         l_smooth = masked_low_pass(l_star, weight, sigma)
         b_smooth = masked_low_pass(b_star, weight, sigma)
+    return _ita(l_smooth, b_smooth)
+
+
+def _ita(l_star: FloatArray, b_star: FloatArray) -> FloatArray:
     # cv2.phase gives atan2(y, x) in [0, 360); ITA lies in (-90, 90) as b* > 0 on skin.
-    angle = cv2.phase(b_smooth, l_smooth - 50.0, angleInDegrees=True)
+    angle = cv2.phase(b_star, l_star - 50.0, angleInDegrees=True)
     return np.asarray(np.where(angle > 180.0, angle - 360.0, angle), np.float32)
 
 
