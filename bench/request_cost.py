@@ -6,7 +6,9 @@ concurrency bench (Today, the patient list, a name search, a chart page and the 
 signed in as ``harbour.nurse``, ``RESURFACE_BENCH_REQUESTS`` times each (default 200) after a
 warm-up, through httpx's ASGI transport (no sockets, no background loops): one after another,
 then 16 at a time (the routes run in the app's worker threads, as in the server, so readers
-commit together).
+commit together: at most ``resurface serve``'s threads at once, ``RESURFACE_WEB_THREADS`` or its
+default of 8, the others waiting their turn, with the engine's pool sized for those threads as
+the server's is).
 What is loaded before the first request is kept out of the garbage collector's scans
 (``gc.freeze``), as ``resurface serve`` does when it starts.
 CPU time is the process's (``time.process_time``, every thread: the route's worker thread and
@@ -38,12 +40,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import httpx
 from sqlalchemy import event
 
 from bench.concurrency import USER, _environment, _resurface
 from bench.databases import postgres_reachable, throwaway_postgres
 from resurface import bootstrap
+from resurface.cli.serve import DEFAULT_THREADS, THREADS_ENV
 from resurface.config import Settings
 from resurface.demo.cast import DEMO_PASSWORD
 from resurface.web import create_app
@@ -57,6 +61,11 @@ AT_ONCE = 16
 
 def _requests() -> int:
     return int(os.environ.get("RESURFACE_BENCH_REQUESTS", "200"))
+
+
+def _threads() -> int:
+    """The routes run at once, as ``resurface serve`` runs them (its ``--threads``)."""
+    return int(os.environ.get(THREADS_ENV, str(DEFAULT_THREADS)))
 
 
 @contextmanager
@@ -167,7 +176,8 @@ Cost = dict[str, float]
 
 
 async def _reads(place: dict[str, str], profile: str | None) -> dict[str, dict[str, Cost]]:
-    runtime = bootstrap.build(_settings(place))
+    runtime = bootstrap.build(_settings(place))  # its pool sized for them (the same setting)
+    anyio.to_thread.current_default_thread_limiter().total_tokens = _threads()
     statements = Statements()
     event.listen(runtime.engine, "before_cursor_execute", statements)
     app = create_app(runtime.settings, runtime)
@@ -222,6 +232,7 @@ def run(profile: str | None = None) -> None:
     document = {
         "machine": platform.platform(),
         "requests": _requests(),
+        "threads": _threads(),
         "user": USER,
         "load_average": os.getloadavg(),
         "reads": results,
@@ -230,7 +241,10 @@ def run(profile: str | None = None) -> None:
 
 
 def _print(results: dict[str, dict[str, dict[str, Cost]]]) -> None:
-    print(f"\nWhat one read costs ({_requests()} requests each, in process), per request")
+    print(
+        f"\nWhat one read costs ({_requests()} requests each, in process, routes in "
+        f"{_threads()} threads), per request"
+    )
     print(f"{'':<25}{'one at a time':^30}{f'{AT_ONCE} at a time':^30}")
     print(f"{'database':<11}{'read':<14}" + f"{'CPU ms':>10}{'wall ms':>9}{'statements':>11}" * 2)
     for backend, reads in results.items():

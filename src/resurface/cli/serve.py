@@ -26,12 +26,13 @@ THREADS_ENV = "RESURFACE_WEB_THREADS"
 ACCESS_LOG_ENV = "RESURFACE_SERVE_ACCESS_LOG"  # handed from `serve` to its worker processes
 MAX_DEFAULT_WORKERS = 6
 DEFAULT_THREADS = 8
-"""Routes at work at once in one web process. anyio's default is 40: on 2 cores, 50 connections
+"""(``storage.database.DEFAULT_WEB_THREADS`` too: its pool keeps a connection for each.)
+Routes at work at once in one web process. anyio's default is 40: on 2 cores, 50 connections
 on 2 processes (SQLite, load average 9-15 from other work), 8 gave 110-123 requests/s and
 9.4-10.2 ms of CPU a read where 40 gave 62-92 and 11-16 ms (3 gave 73-80: too few to cover the
 database's waits). Each running route holds the
 interpreter lock for its Python work, so many at once mostly take turns and wait on the
-connection pool (15 connections a process)."""
+connection pool."""
 
 
 def register(app: typer.Typer) -> None:
@@ -69,6 +70,9 @@ def serve(
 
     context: CliContext = ctx.obj
     processes = workers or default_workers()
+    # Read by this process's runtime (built below) and by the worker processes: each keeps a
+    # database connection open for each of its threads (storage.database.kept_connections).
+    os.environ[THREADS_ENV] = str(threads)
     log_to_stderr(access_log=access_log)
     _tidy_photo_store(context)
     if show_logins:
@@ -99,7 +103,6 @@ def serve(
     # on Ctrl-C or SIGTERM.
     context.runtime.dispose()  # the tidy's connections are not handed to the workers
     os.environ[ACCESS_LOG_ENV] = "1" if access_log else "0"
-    os.environ[THREADS_ENV] = str(threads)
     uvicorn.run(f"{__name__}:worker_app", factory=True, workers=processes, **options)
 
 
@@ -154,9 +157,10 @@ def default_workers() -> int:
     the database without holding the interpreter), so more processes than cores only add memory
     and database connections: the CPU-bound part of a request (templates, validation) holds
     Python's interpreter lock, and one process per core is what keeps every core busy. Gunicorn's
-    ``2 x cores + 1`` is for workers that serve one request at a time. At most 6: each process
-    may hold 15 database connections (SQLAlchemy's pool of 5 and 10 more), and 6 x 15 = 90 stays
-    under PostgreSQL's default ``max_connections`` of 100; set ``--workers`` for more."""
+    ``2 x cores + 1`` is for workers that serve one request at a time. At most 6: with the
+    default threads each process may hold 15 PostgreSQL connections (12 kept, 3 more), and
+    6 x 15 = 90 stays under PostgreSQL's default ``max_connections`` of 100; set ``--workers``
+    for more."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux

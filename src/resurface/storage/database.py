@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,37 +20,79 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 PING_AFTER_IDLE_S = 30.0
 """A pooled PostgreSQL connection unused for this long is tried before it is handed out."""
 _RETURNED = "resurface.returned"
-KEPT_CONNECTIONS = 12
-"""PostgreSQL connections a process keeps open once it has needed them: a web process works on
-at most 8 requests at once (``serve --threads``), each holding one connection at a time (for
-its session check, then its page), beside its background loops'. SQLAlchemy's default kept 5 and
-closed the others as they came back, so a busy process opened a connection for about every
-fourth request: a new backend for the server, a connection set-up for the app, and the
-statements prepared on the closed one lost."""
+WEB_THREADS_ENV = "RESURFACE_WEB_THREADS"
+"""Routes a web process runs at once (``resurface serve --threads``, which sets it)."""
+DEFAULT_WEB_THREADS = 8
+"""``serve``'s default: ``cli.serve.DEFAULT_THREADS`` (a test keeps the two equal)."""
+BACKGROUND_CONNECTIONS = 4
+"""Connections a process's background loops hold beside its routes (the lease, the outbox, the
+audit checkpoint, the limits' tidy and, on SQLite, the job thread: rarely all at once)."""
+KEPT_CONNECTIONS = DEFAULT_WEB_THREADS + BACKGROUND_CONNECTIONS
+"""Connections a process keeps open once it has needed them, with ``serve``'s default threads
+(``kept_connections``): each running route holds one connection at a time (for its session
+check, then its page), beside the background loops'. SQLAlchemy's default kept 5 and closed
+the others as they came back, so a busy process opened a connection for about every fourth
+request: on PostgreSQL a new backend for the server, a connection set-up for the app, and the
+statements prepared on the closed one lost; on SQLite a new connection that parses the schema
+again (0.6 ms of CPU) and reads with an empty page cache: with 16 reads at once a quarter of
+the units of work opened one, and a read cost 25-50 % more CPU than with its connections kept
+(Today 3.9 against 2.6 ms, ``bench.request_cost``)."""
 MORE_CONNECTIONS = 3
-"""Connections opened beyond those kept while that many are busy (closed as they come back):
-at most 15 a process, as before, so 6 processes stay under PostgreSQL's default
-``max_connections`` of 100."""
+"""PostgreSQL connections opened beyond those kept while that many are busy (closed as they
+come back): at most 15 a process with the default threads, so 6 processes stay under
+PostgreSQL's default ``max_connections`` of 100 (a process given more threads opens up to
+threads + 7: count them against the server's limit)."""
+MORE_SQLITE_CONNECTIONS = 10
+"""The same for SQLite (SQLAlchemy's default), whose connections use no server's slots."""
 
 
-def make_engine(url: str, *, ping_after_idle_s: float = PING_AFTER_IDLE_S) -> Engine:
-    """An engine for ``url``; SQLite gets WAL mode, a full sync at each commit, enforced foreign
-    keys and a busy timeout. PostgreSQL's pooled connections are tried (one round trip) only
-    when they have been idle ``ping_after_idle_s``: a server restarted or a connection dropped
-    overnight is noticed before a request uses it, but a busy server's requests, which take a
-    connection for each unit of work, do not pay a round trip each time (SQLAlchemy's
-    ``pool_pre_ping`` would)."""
+def web_threads() -> int:
+    """The routes this process runs at once: ``RESURFACE_WEB_THREADS`` (set by ``serve`` for
+    itself and its worker processes), else ``serve``'s default."""
+    given = os.environ.get(WEB_THREADS_ENV, "").strip()
+    try:
+        threads = int(given) if given else DEFAULT_WEB_THREADS
+    except ValueError:
+        return DEFAULT_WEB_THREADS
+    return max(1, threads)
+
+
+def kept_connections(threads: int) -> int:
+    """Connections kept open by a process running ``threads`` routes at once: one for each,
+    and the background loops'; a process given more threads keeps more, instead of opening and
+    closing a connection for the requests beyond ``KEPT_CONNECTIONS``."""
+    return max(1, threads) + BACKGROUND_CONNECTIONS
+
+
+def make_engine(
+    url: str, *, ping_after_idle_s: float = PING_AFTER_IDLE_S, threads: int | None = None
+) -> Engine:
+    """An engine for ``url``, keeping open the connections of a process that runs ``threads``
+    routes at once (``web_threads()`` unless given: ``kept_connections``). SQLite gets WAL
+    mode, a full sync at each commit, enforced foreign keys and a busy timeout. PostgreSQL's
+    pooled connections are tried (one round trip) only when they have been idle
+    ``ping_after_idle_s``: a server restarted or a connection dropped overnight is noticed
+    before a request uses it, but a busy server's requests, which take a connection for each
+    unit of work, do not pay a round trip each time (SQLAlchemy's ``pool_pre_ping`` would)."""
     parsed = make_url(url)
+    kept = kept_connections(web_threads() if threads is None else threads)
     if parsed.get_backend_name() != "sqlite":
-        return _postgres_engine(parsed, ping_after_idle_s)
-    if parsed.database and parsed.database != ":memory:":
+        return _postgres_engine(parsed, ping_after_idle_s, kept)
+    if not parsed.database or parsed.database == ":memory:":  # one connection per thread
+        engine = create_engine(url, connect_args={"timeout": 30})
+    else:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(
+            url,
+            pool_size=kept,
+            max_overflow=MORE_SQLITE_CONNECTIONS,
+            connect_args={"timeout": 30},
+        )
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
 
-def _postgres_engine(url: URL, ping_after_idle_s: float) -> Engine:
+def _postgres_engine(url: URL, ping_after_idle_s: float, kept: int) -> Engine:
     """No JIT compilation (the server's ``jit``): the app's statements are short, and one whose
     estimated cost passed ``jit_above_cost`` on a large clinic would spend tens of milliseconds
     compiling; options given in the URL come after, so they win. With psycopg, the cursor and
@@ -63,9 +106,7 @@ def _postgres_engine(url: URL, ping_after_idle_s: float) -> Engine:
         from resurface.storage import postgres_driver
 
         args["cursor_factory"] = postgres_driver.DescribedCursor
-    engine = create_engine(
-        url, pool_size=KEPT_CONNECTIONS, max_overflow=MORE_CONNECTIONS, connect_args=args
-    )
+    engine = create_engine(url, pool_size=kept, max_overflow=MORE_CONNECTIONS, connect_args=args)
     if psycopg:
         event.listen(engine, "before_cursor_execute", postgres_driver.begin_before_writing)
     event.listen(engine, "checkin", _note_returned)
