@@ -4,13 +4,14 @@ PostgreSQL side by side.
 The clinic is grown by bulk inserts (``tests.support.population``: copies of one patient's chart
 at every stage of the journey, 2 % of them current, and a heavy patient with 20 sessions, 500
 check-ins and 100 photos), while no app runs; then each read (Today, the list plain, by stage,
-searched for a common name and for a two-letter word, at page 40 and at the middle page as the
-previous page's "Next" link leads to it, a chart page and API, the heavy patient's chart and
-results page) is sent through the real app in this process (FastAPI's TestClient, signed in as
-the clinician). Per read, the median of ``REPEATS`` after two warm-ups: the server's wall time
-for one request; its CPU time (the app's threads but the background job worker, plus, on
-PostgreSQL, the database server's backends serving the app, read from ``/proc``: a shared
-machine inflates the wall time, not these); and the SQL statements it ran. Everything is made
+searched for a common name and for a two-letter word, at page 40, at the middle page as the
+previous page's "Next" link leads to it and at the middle and last pages asked for by number,
+a chart page and API, the heavy patient's chart and results page) is sent through the real app
+in this process (FastAPI's TestClient, signed in as the clinician). Per read, the median of
+``REPEATS`` after two warm-ups: the server's wall time for one request; its CPU time (the app's
+threads but the background job worker, plus, on PostgreSQL, the database server's backends
+serving the app, read from ``/proc``: a shared machine inflates the wall time, not these); and
+the SQL statements it ran. Everything is made
 in a temporary folder and a throw-away PostgreSQL database, both removed at the end.
 
 Sizes: ``RESURFACE_BENCH_SIZES`` (default ``1000,10000,100000``; growing to 100k takes about a
@@ -56,7 +57,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 NEXT = re.compile(r'<a href="([^"]+)" rel="next">')
 
 
-def _reads(patient: int, heavy: int, middle: str) -> dict[str, str]:
+def _reads(patient: int, heavy: int, middle: str, size: int) -> dict[str, str]:
     return {
         "Today": "/",
         "list": "/patients",
@@ -65,11 +66,20 @@ def _reads(patient: int, heavy: int, middle: str) -> dict[str, str]:
         "list, search ba": "/patients?q=ba",
         "list, page 40": "/patients?page=40",
         "list, middle": middle,
+        # Typed or bookmarked, no cursor: found from the list's nearest mark, not walked to.
+        "list, page mid": f"/patients?page={_last_page(size) // 2}",
+        "list, last page": f"/patients?page={_last_page(size)}",
         "chart": f"/patients/{patient}",
         "chart API": f"/api/v1/patients/{patient}/chart",
         "heavy chart": f"/patients/{heavy}",
         "heavy results": f"/patients/{heavy}/results",
     }
+
+
+def _last_page(size: int) -> int:
+    """The number of the last page of the list: the clinic's ``size`` grown patients and the
+    seeded one, 25 a page."""
+    return size // 25 + 1
 
 
 @contextmanager
@@ -241,7 +251,7 @@ def _backend(url: str, folder: Path, sizes: list[int]) -> dict[int, dict[str, An
                 _DatabaseCpu(create_engine(url)) as database,
             ):
                 _sign_in(client, clinic.usernames[Role.CLINICIAN])
-                reads = _reads(clinic.patient.id, heavy, _middle(client, size))
+                reads = _reads(clinic.patient.id, heavy, _middle(client, size), size)
                 measured = {name: _measure(client, statements, database, path)
                             for name, path in reads.items()}  # fmt: skip
             found[size] = {"generated_s": round(growing, 1), "reads": measured}

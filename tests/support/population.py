@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
 from resurface.domain.appointments import AppointmentStatus
 from resurface.domain.people import name_key
+from resurface.storage.repositories.patients import mark_list
 from resurface.storage.tables import (
     alerts,
     appointments,
@@ -92,6 +93,7 @@ def grow(
         heavy_id = _heavy(template, ids, rows, count, today, clinic_id) if heavy else None
         _flush(connection, rows)
         ids.settle()
+        mark_list(connection, clinic_id)  # bulk inserts: the list's marks set afresh
         if connection.dialect.name == "postgresql":
             connection.execute(text("ANALYZE"))
     if engine.dialect.name == "sqlite":

@@ -47,7 +47,10 @@ class PatientQuery:
     cursor: str = ""
     """``Page.cursor`` of a page of the same list near ``page``: the page is then found from
     where that one began, reading only the rows between (keyset paging), however deep in the
-    list; without it the rows before the page are walked (``OFFSET``)."""
+    list. Without it (a number typed or bookmarked, or a cursor too far from ``page``), a page
+    of the whole list is found from the nearest of the list's marks before it, a few hundred
+    rows at most (``storage.repositories.patients.MARK_STEP``); a page of a search or of a
+    stage is still counted from the start of its list."""
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,20 @@ patients = Table(
     ),
 )
 
+patient_list_marks = Table(
+    "patient_list_marks",
+    metadata,
+    # Every few hundred rows of a clinic's patient list (``SqlPatients``, migration 0026): the
+    # key of a row and how many rows come before it, kept as patients are added and renamed, so
+    # a page asked for by its number is found from the mark before it, not by walking the list.
+    Column("clinic_id", ForeignKey("clinics.id"), primary_key=True),
+    Column("family_key", String(480), primary_key=True),
+    Column("given_key", String(480), primary_key=True),
+    Column("patient_id", Integer, primary_key=True),
+    Column("position", Integer, nullable=False),
+    Index("ix_patient_list_marks_position", "clinic_id", "position"),
+)
+
 consultations = Table(
     "consultations",
     metadata,

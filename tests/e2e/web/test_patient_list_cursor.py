@@ -18,6 +18,7 @@ from resurface.domain.people import Patient, Role, Sex
 from resurface.web import create_app
 from tests.e2e.web.conftest import sign_in
 from tests.support.clinic import SeededClinic, seed_clinic
+from tests.support.population import grow
 
 NEXT = re.compile(r'<a href="([^"]+)" rel="next">Next</a>')
 
@@ -144,3 +145,24 @@ def test_another_clinics_cursor_shows_nothing_of_it(runtime: Runtime) -> None:
     assert refused.status_code == page.status_code == 422
     for body in (refused.text, page.text):
         assert "South" not in body and "south" not in body.replace("south.", "")
+
+
+def test_a_page_number_typed_far_into_the_list_shows_the_page_the_cursors_lead_to(
+    runtime: Runtime,
+) -> None:
+    """``?page=52`` typed without a cursor (found from the list's mark at its 1,000th row, not
+    walked to) shows the rows the cursor of page 50 leads to, and counts as far as they do."""
+    north = seed_clinic(runtime.context.uow, "north")
+    today = dt.datetime.now(dt.UTC).date()
+    grow(runtime.engine, north.clinic.id, north.patient.id, 1400, today, whole_charts=False)
+    with _signed_in(runtime, north) as client:
+        typed = _get(client, page=52)
+        fiftieth = _get(client, page=50)
+        followed = _get(client, page=52, cursor=fiftieth["cursor"])
+        page = client.get("/patients", params={"page": 52})
+    assert _names(typed) == _names(followed) and len(_names(typed)) == 25
+    counted = (typed["total"], typed["more"])
+    assert counted == (followed["total"], followed["more"]) == (1401, False)
+    shown = [s["patient"] for s in typed["items"]]
+    assert page.status_code == 200
+    assert _rows(page.text) == [f"{p['family_name']}, {p['given_name']}" for p in shown]

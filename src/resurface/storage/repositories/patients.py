@@ -14,6 +14,7 @@ from sqlalchemy import (
     case,
     exists,
     func,
+    insert,
     literal,
     literal_column,
     or_,
@@ -33,6 +34,7 @@ from resurface.domain.plans import IN_TREATMENT
 from resurface.services.ports import ListPlace, NameKey, PatientRow, SeriesFacts, StageWindow
 from resurface.storage.repositories._base import Repository, now
 from resurface.storage.tables import (
+    patient_list_marks,
     patients,
     plan_items,
     session_areas,
@@ -105,10 +107,26 @@ _BY_IDS = select(patients).where(
 """A chart's and Today's reads of patients, built once."""
 
 
+MARK_STEP = 500
+"""Rows of the patient list between two of its marks as they are set (``patient_list_marks``);
+a stretch that grows past twice this is split. A page asked for by its number without a cursor
+is found from the mark before it: at most about twice this many rows are walked to it."""
+
+_MARKS_LOCK = 16_0026
+"""PostgreSQL advisory lock class (with the clinic's id) held while a transaction changes the
+marks of a clinic's list: two registrations at once count each other's patient."""
+
+_marks = patient_list_marks
+_mark_key = tuple_(_marks.c.family_key, _marks.c.given_key, _marks.c.patient_id)
+
+
 class SqlPatients(Repository):
     def add(self, patient: Patient) -> Patient:
         values = _values(patient) | {"clinic_id": patient.clinic_id, "created_at": now()}
-        return replace(patient, id=self._insert(patients, values), version=1)
+        added = replace(patient, id=self._insert(patients, values), version=1)
+        self._lock_marks(patient.clinic_id)
+        self._marks_moved(added.clinic_id, None, _list_key(added))
+        return added
 
     def get(self, clinic_id: int, patient_id: int) -> Patient | None:
         wanted = {"patient_id": patient_id, "clinic_id": clinic_id}
@@ -142,6 +160,11 @@ class SqlPatients(Repository):
 
     def update(self, patient: Patient) -> Patient:
         """Save ``patient`` if nobody saved it since ``patient.version`` was read."""
+        was = self.connection.execute(
+            select(patients.c.family_key, patients.c.given_key).where(
+                patients.c.id == patient.id, patients.c.clinic_id == patient.clinic_id
+            )
+        ).first()
         result = self.connection.execute(
             update(patients)
             .where(
@@ -155,7 +178,92 @@ class SqlPatients(Repository):
             current = self.get(patient.clinic_id, patient.id)
             actual = current.version if current else 0
             raise VersionConflict("patient", patient.id, patient.version, actual)
+        if was is not None and _list_key(patient) != (was.family_key, was.given_key, patient.id):
+            self._lock_marks(patient.clinic_id)
+            self._marks_moved(patient.clinic_id, (*was, patient.id), _list_key(patient))
         return replace(patient, version=patient.version + 1)
+
+    # The marks of the list (``patient_list_marks``): how many rows come before a mark's key is
+    # kept as patients are added (and renamed: gone from one place, added at another); where
+    # a stretch between two marks grows past twice ``MARK_STEP`` a mark is set in it.
+
+    def _lock_marks(self, clinic_id: int) -> None:
+        """Taken after the write that begins the transaction (a unit of work reads outside one
+        until it writes: ``storage.database.reads_outside_transactions``), held to its end."""
+        if self.connection.dialect.name == "postgresql":
+            lock = func.pg_advisory_xact_lock(literal(_MARKS_LOCK), literal(clinic_id))
+            self.connection.execute(select(lock))
+
+    def _marks_moved(self, clinic_id: int, gone: NameKey | None, added: NameKey) -> None:
+        """A row of the list left the place ``gone`` (if any) and took the place ``added``."""
+        after_added = _mark_key > _literal_key(added)
+        shift: ColumnElement[int] = case((after_added, 1), else_=0)
+        moved: ColumnElement[bool] = after_added
+        if gone is not None:
+            after_gone = _mark_key > _literal_key(gone)
+            shift = shift - case((after_gone, 1), else_=0)
+            moved = after_added != after_gone
+        self.connection.execute(
+            update(_marks)
+            .where(_marks.c.clinic_id == clinic_id, moved)
+            .values(position=_marks.c.position + shift)
+        )
+        self._split_stretch(clinic_id, added)
+
+    def _split_stretch(self, clinic_id: int, at: NameKey) -> None:
+        """Set a mark ``MARK_STEP`` rows into the stretch holding ``at`` if it is longer than
+        twice that (the stretch after the last mark: if it holds that many rows)."""
+        mine = _marks.c.clinic_id == clinic_id
+        key = _literal_key(at)
+        columns = (_marks.c.family_key, _marks.c.given_key, _marks.c.patient_id)
+        previous = self.connection.execute(
+            select(*columns, _marks.c.position)
+            .where(mine, _mark_key <= key)
+            .order_by(*(c.desc() for c in columns))
+            .limit(1)
+        ).first()
+        start = previous.position if previous else 0
+        onward = _onward((previous[0], previous[1], previous[2])) if previous else []
+        following = self.connection.execute(
+            select(_marks.c.position).where(mine, _mark_key > key).order_by(*columns).limit(1)
+        ).scalar()
+        rows = select(patients.c.family_key, patients.c.given_key, patients.c.id).where(
+            patients.c.clinic_id == clinic_id, *onward
+        )
+        rows = rows.order_by(patients.c.family_key, patients.c.given_key, patients.c.id)
+        if following is not None:
+            if following - start <= 2 * MARK_STEP:
+                return
+        elif self.connection.execute(rows.offset(2 * MARK_STEP).limit(1)).first() is None:
+            return
+        row = self.connection.execute(rows.offset(MARK_STEP).limit(1)).first()
+        if row is None:  # the marks were not kept by this repository (a bulk load): see mark_list
+            return
+        self.connection.execute(
+            insert(_marks).values(
+                clinic_id=clinic_id,
+                family_key=row[0],
+                given_key=row[1],
+                patient_id=row[2],
+                position=start + MARK_STEP,
+            )
+        )
+
+    def _from_mark(self, clinic_id: int, place: ListPlace) -> ListPlace:
+        """The place ``place.skip`` rows into the whole list, as the same number of rows past
+        the nearest mark before it (the place itself when no mark is before it)."""
+        if place.at is not None or place.skip < 2 * MARK_STEP:
+            return place  # as near the start as a stretch is long: walked from it
+        mark = self.connection.execute(
+            select(_marks.c.family_key, _marks.c.given_key, _marks.c.patient_id, _marks.c.position)
+            .where(_marks.c.clinic_id == clinic_id, _marks.c.position <= place.skip)
+            .order_by(_marks.c.position.desc())
+            .limit(1)
+        ).first()
+        if mark is None:
+            return place
+        at = (str(mark.family_key), str(mark.given_key), int(mark.patient_id))
+        return ListPlace(place.skip - mark.position, at, mark.position)
 
     def series(self, clinic_id: int, patient_id: int) -> SeriesFacts:
         wanted = {"patient_id": patient_id, "clinic_id": clinic_id}
@@ -172,6 +280,13 @@ class SqlPatients(Repository):
         limit: int,
         count_most: int,
     ) -> tuple[list[PatientRow], int]:
+        # A page of the whole list asked for by its number: found from the mark before it.
+        # (The count is then from the start of the list, as without the mark.)
+        marked, most = 0, count_most
+        if stage is None and not search_words(search) and place.at is None:
+            place = self._from_mark(clinic_id, place)
+            marked = place.before
+            count_most = max(1, count_most - marked)
         # The recovering are few (the last days' sessions): counted by the last session's day.
         recovering = stage is Stage.RECOVERING
         # From the place's key on (keyset paging): the rows before it are never read.
@@ -214,7 +329,7 @@ class SqlPatients(Repository):
         found = [PatientRow(_patient(r), _series(r)) for r in self.connection.execute(query)]
         if place.at is not None and place.skip < 0:
             found.reverse()
-        return found, int(total)
+        return found, min(marked + int(total), most)
 
     def _page(
         self,
@@ -369,6 +484,32 @@ class SqlPatients(Repository):
             both: ColumnElement[str] = literal_column("(given_key || ' ' || family_key)")
             conditions.extend(both.like(f"%{_escaped(w)}%", escape="\\") for w in long_words)
         return conditions
+
+
+def _list_key(patient: Patient) -> NameKey:
+    return name_key(patient.family_name), name_key(patient.given_name), patient.id
+
+
+def _literal_key(key: NameKey) -> ColumnElement[Any]:
+    return tuple_(*(literal(v) for v in key))
+
+
+def mark_list(connection: Connection, clinic_id: int) -> None:
+    """Set the marks of the clinic's list afresh, a mark every ``MARK_STEP`` rows: after
+    patients were written other than through ``SqlPatients`` (a bulk load)."""
+    connection.execute(_marks.delete().where(_marks.c.clinic_id == clinic_id))
+    p = patients.c
+    order = (p.family_key, p.given_key, p.id)
+    numbered = (
+        select(*order, (func.row_number().over(order_by=order) - 1).label("n"))
+        .where(p.clinic_id == clinic_id)
+        .subquery()
+    )
+    n = numbered.c.n
+    every = select(literal(clinic_id), numbered.c.family_key, numbered.c.given_key,
+                   numbered.c.id, n).where(n > 0, n % MARK_STEP == 0)  # fmt: skip
+    columns = ["clinic_id", "family_key", "given_key", "patient_id", "position"]
+    connection.execute(insert(_marks).from_select(columns, every))
 
 
 def _short_word_split(search: str) -> tuple[list[ColumnElement[bool]], ...] | None:
