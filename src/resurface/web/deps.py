@@ -59,12 +59,14 @@ WHILE_PASSWORD_MUST_CHANGE = frozenset(
 and API, who they are (the API's CSRF token) and signing out."""
 
 
-def get_own_session(request: Request, ctx: ContextDep) -> Session:
+def get_own_session(request: Request) -> Session:
     """The signed-in session, even of a medical director who must still turn on the second
-    factor: only their enrolment page, "my sessions" and sign-out take it."""
+    factor: only their enrolment page, "my sessions" and sign-out take it. The context is read
+    from the app here, not asked of FastAPI: a sub-dependency fewer to solve on every request."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise NotSignedIn("please sign in")
+    ctx: Context = request.app.state.runtime.context
     found = auth.session_actor(ctx, token, client_address(request))
     request.state.user_id = found.actor.user_id  # for the access log
     actor = found.actor
@@ -76,10 +78,10 @@ def get_own_session(request: Request, ctx: ContextDep) -> Session:
 OwnSessionDep = Annotated[Session, Depends(get_own_session)]
 
 
-def get_session(request: Request, ctx: ContextDep) -> Session:
+def get_session(request: Request) -> Session:
     """The signed-in session, for every route but those :func:`get_own_session` serves (the
     same check, one dependency fewer for FastAPI to solve on every request)."""
-    session = get_own_session(request, ctx)
+    session = get_own_session(request)
     if session.must_enrol:
         raise SecondFactorRequired()
     return session

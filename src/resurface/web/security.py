@@ -47,25 +47,37 @@ def security_headers(*, scheme: str, path: str, hsts: bool) -> dict[str, str]:
 class SecurityHeaders:
     """Adds :func:`security_headers` to every answer that does not set them itself. A plain
     ASGI middleware: it touches only the start of the answer (Starlette's ``BaseHTTPMiddleware``
-    would hand each request and answer across a task and a stream)."""
+    would hand each request and answer across a task and a stream). The headers, which depend
+    only on the scheme and whether the path is a static file's, are encoded once for each case,
+    not built again for every answer."""
 
     def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
         self.app = app
-        self.hsts = hsts
+        self._raw = {
+            (https, static): [
+                (name.lower().encode("latin-1"), value.encode("latin-1"))
+                for name, value in security_headers(
+                    scheme="https" if https else "http",
+                    path="/static/" if static else "/",
+                    hsts=hsts,
+                ).items()
+            ]
+            for https in (False, True)
+            for static in (False, True)
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
-        hsts = self.hsts
+        wanted = self._raw[scope["scheme"] == "https", scope["path"].startswith("/static/")]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                scheme, path = scope["scheme"], scope["path"]
-                for name, value in security_headers(scheme=scheme, path=path, hsts=hsts).items():
-                    headers.setdefault(name, value)
+                raw = MutableHeaders(scope=message).raw  # the answer's own list, as a list
+                present = {name for name, _ in raw}
+                raw.extend(header for header in wanted if header[0] not in present)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
