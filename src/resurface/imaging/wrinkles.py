@@ -217,7 +217,6 @@ class _Workspace:
 
     def __init__(self, shape: tuple[int, ...]) -> None:
         self.images = [np.empty(shape, np.float32) for _ in range(7)]
-        self.low = np.empty(shape, bool)
 
 
 def _scale_response(
@@ -266,16 +265,18 @@ def _scale_response(
     exponent += slope
     response = np.maximum(lam_big, np.float32(0.0), out=lam_big)
     response *= np.float32(sigma * sigma)
-    response *= _exp(exponent, work[image.shape].low)
+    response *= _exp(exponent)
     return response, theta
 
 
 #: Below this exponent the exponential is less than 1.7e-38, near the smallest normal float32.
 _EXP_NORMAL = np.float32(-87.0)
+_EXP_FLOOR = float(cv2.exp(np.full((1, 1), _EXP_NORMAL, np.float32))[0, 0])
 
 
-def _exp(exponent: FloatArray, low: BoolArray) -> FloatArray:
-    """``cv2.exp(exponent)`` in place, with results below exp(-87) ≈ 1.7e-38 as 0.
+def _exp(exponent: FloatArray) -> FloatArray:
+    """``cv2.exp(exponent)`` in place, with results of exponents at or below -87 (1.7e-38 or
+    less) as 0.
 
     Beside lines the exponent is very negative (a third of the pixels below -100 on the
     phantom); ``cv2.exp`` computes subnormal results fifty to two hundred times slower than
@@ -283,10 +284,9 @@ def _exp(exponent: FloatArray, low: BoolArray) -> FloatArray:
     that decides a line, a hair or its length can tell it from 0 (the response is multiplied
     by it, and every threshold is above 1e-4).
     """
-    np.less(exponent, _EXP_NORMAL, out=low)
     np.maximum(exponent, _EXP_NORMAL, out=exponent)
     cv2.exp(exponent, exponent)
-    np.copyto(exponent, np.float32(0.0), where=low)
+    cv2.threshold(exponent, _EXP_FLOOR, 0.0, cv2.THRESH_TOZERO, exponent)
     return exponent
 
 
