@@ -383,7 +383,9 @@ def skin_mask(
     -------
     ndarray of bool, shape (H, W)
     """
-    a_star, b_star = lab[..., 1], lab[..., 2]
+    # a* and b* copied out once (OpenCV would copy each strided channel for each call).
+    a_star = np.asarray(cv2.extractChannel(np.ascontiguousarray(lab), 1), np.float32)
+    b_star = np.asarray(cv2.extractChannel(np.ascontiguousarray(lab), 2), np.float32)
     chroma = cv2.magnitude(a_star, b_star)
     hue = cv2.phase(a_star, b_star, angleInDegrees=True)  # 0..360
     if not (hue_range_deg[0] >= 0.0 and hue_range_deg[1] <= 180.0):
