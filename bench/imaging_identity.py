@@ -1,7 +1,8 @@
 """Identity check of the photo analysis: every region metric and map hash, to compare two trees.
 
 ``python -m bench.imaging_identity make DIR`` renders the inputs (the bench's 12 MP phantom and
-12 MP face as JPEG, and ``tests.support.faces.marked_face`` as raw RGB) into DIR;
+12 MP face as JPEG, ``tests.support.faces.marked_face`` as raw RGB, and a phantom with hair, pores,
+a shadow and highlights measured in a drawn polygon) into DIR;
 ``python -m bench.imaging_identity dump DIR OUT.json`` analyses them with the code on the path and
 writes every metric (exact, as float hex) and a SHA-256 of every map; ``python -m
 bench.imaging_identity diff A.json B.json`` lists what differs (exit status 1 if anything does).
@@ -29,6 +30,25 @@ def make(folder: Path) -> None:
     (folder / "phantom_12mp.jpg").write_bytes(data)
     (folder / "face_12mp.jpg").write_bytes(_jpeg(_face(12.0), 90))
     np.save(folder / "marked_face.npy", marked_face().rgb)
+    np.save(folder / "hairy_phantom.npy", _hairy_phantom())
+
+
+def _hairy_phantom() -> np.ndarray:
+    from tests.support.phantoms import PhantomSpec, render_phantom
+
+    spec = PhantomSpec(
+        width_mm=120.0,
+        height_mm=90.0,
+        px_per_mm=12.0,
+        spot_count=12,
+        line_count=6,
+        pore_count=300,
+        hair_count=12,
+        shadow=0.3,
+        highlight_count=8,
+        seed=11,
+    )
+    return render_phantom(spec).rgb
 
 
 def _hash(array: np.ndarray) -> str:
@@ -91,6 +111,10 @@ def dump(folder: Path, target: Path) -> None:
         "face_12mp": analyze(decode_photo((folder / "face_12mp.jpg").read_bytes()).rgb),
         "marked_face": analyze(np.load(folder / "marked_face.npy")),
     }
+    hairy = folder / "hairy_phantom.npy"
+    if hairy.exists():
+        polygon = [[60.0, 40.0], [1380.0, 90.0], [1300.0, 1020.0], [100.0, 980.0]]
+        results["hairy_phantom"] = analyze(np.load(hairy), region=polygon, px_per_mm=12.0)
     target.write_text(json.dumps({k: _analysis(v) for k, v in results.items()}, indent=1))
 
 
