@@ -22,6 +22,13 @@ rendering does not count. The resident set after the imports and the read is giv
 ``baseline``. The reference runs in a process of its own. The ratio is the reference's time over
 Resurface's end to end (decode, analysis, verdict and overlay).
 
+Each case process has glibc's allocator set as the worker that analyses photos sets it
+(:func:`resurface.cli.worker.keep_photo_memory`, given here through glibc's environment
+settings: image-sized temporaries reuse the heap's pages instead of fresh ones the kernel
+zeroes, 0.1-0.5 s of system time a 12 MP photo);
+``--glibc-default`` measures with glibc's defaults instead. The resident set a case keeps after
+its runs is given as ``kept MiB``.
+
 ``python -m bench.imaging`` runs every case; ``--case NAME`` one; ``--no-reference`` skips the slow
 reference. Prints a table and writes ``bench/results/imaging.json``.
 """
@@ -169,6 +176,16 @@ def _reference(rgb: np.ndarray, px_per_mm: float) -> dict[str, float]:
     }
 
 
+def _resident_mib() -> float:
+    """This process's resident set now, MiB (``VmRSS``; 0 where /proc is missing)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0  # kB
+    return 0.0
+
+
 def _rss_mib() -> float:
     """This process's peak resident set, MiB: the kernel's high-water mark of its memory.
 
@@ -244,6 +261,7 @@ def worker(case: str, folder: Path) -> dict[str, Any]:
     runs = [function() for _ in range(REPEATS_OURS)]
     cpu_end = os.times()
     peak = _rss_mib()
+    kept = _resident_mib()
     # CPU seconds (user + system, all threads) per run: less moved than wall time when other
     # work shares the machine's cores.
     cpu = (cpu_end.user + cpu_end.system - cpu_start.user - cpu_start.system) / REPEATS_OURS
@@ -266,6 +284,9 @@ def worker(case: str, folder: Path) -> dict[str, Any]:
             "times_s": totals,
             "first_run_s": sum(first["times"].values()),
             "cpu_s_per_run": cpu,
+            "cpu_user_s_per_run": (cpu_end.user - cpu_start.user) / REPEATS_OURS,
+            "heap_kept": os.environ.get("MALLOC_MMAP_THRESHOLD_") is not None,
+            "kept_rss_mib": kept,
             "stages_median_s": stages,
             "peak_rss_mib": peak,
             "baseline_rss_mib": baseline,
@@ -301,9 +322,19 @@ def reference_worker(case: str, folder: Path) -> dict[str, Any]:
 # --- the driver -----------------------------------------------------------------------------
 
 
-def _subprocess(arguments: list[str]) -> dict[str, Any]:
+def _subprocess(arguments: list[str], *, keep_memory: bool = False) -> dict[str, Any]:
     command = [sys.executable, "-m", "bench.imaging", *arguments]
     env = dict(os.environ)
+    env.pop("MALLOC_MMAP_THRESHOLD_", None)
+    env.pop("MALLOC_TRIM_THRESHOLD_", None)
+    if keep_memory:
+        # What the photo worker sets with mallopt (resurface.cli.worker.keep_photo_memory), as
+        # glibc's environment settings: importing the worker's module would add the whole
+        # app's 76 MB to the case's resident set.
+        from resurface.cli.worker import PHOTO_HEAP_BYTES
+
+        env["MALLOC_MMAP_THRESHOLD_"] = str(PHOTO_HEAP_BYTES)
+        env["MALLOC_TRIM_THRESHOLD_"] = str(PHOTO_HEAP_BYTES)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -311,9 +342,11 @@ def _subprocess(arguments: list[str]) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def _run_case(case: str, folder: Path, with_reference: bool) -> dict[str, Any]:
+def _run_case(
+    case: str, folder: Path, with_reference: bool, glibc_default: bool = False
+) -> dict[str, Any]:
     """One case in a fresh process, and its reference in another."""
-    result = _subprocess(["--worker", case, "--inputs", str(folder)])
+    result = _subprocess(["--worker", case, "--inputs", str(folder)], keep_memory=not glibc_default)
     if with_reference and case in REFERENCE_CASES:
         reference = _subprocess(["--worker", case, "--inputs", str(folder), "--reference"])
         result["reference"] = reference
@@ -331,7 +364,9 @@ def _run_case(case: str, folder: Path, with_reference: bool) -> dict[str, Any]:
     return result
 
 
-def run(cases: tuple[str, ...] = CASES, *, with_reference: bool = True) -> dict[str, Any]:
+def run(
+    cases: tuple[str, ...] = CASES, *, with_reference: bool = True, glibc_default: bool = False
+) -> dict[str, Any]:
     """Run the cases, print the table and write the JSON; returns the results."""
     with tempfile.TemporaryDirectory(prefix="bench-imaging-") as name:
         folder = Path(name)
@@ -339,7 +374,10 @@ def run(cases: tuple[str, ...] = CASES, *, with_reference: bool = True) -> dict[
         results = {
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
             "targets": {"resurface_median_s": TARGET_S, "ratio": TARGET_RATIO},
-            "cases": {case: _run_case(case, folder, with_reference) for case in cases},
+            "glibc_default": glibc_default,
+            "cases": {
+                case: _run_case(case, folder, with_reference, glibc_default) for case in cases
+            },
         }
     _print(results)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -352,6 +390,7 @@ def _print(r: dict[str, Any]) -> None:
     header = (
         f"{'case':<15}{'size':>11}{'total s':>9}{'cpu s':>7}{'w/o ovl':>9}{'decode':>8}"
         f"{'analyze':>9}{'verdict':>9}{'overlay':>9}{'peak MiB':>10}{'base MiB':>10}"
+        f"{'kept MiB':>10}"
         f"{'ref s':>8}{'ref MiB':>9}{'ratio':>7}"
     )
     print(header)
@@ -370,7 +409,8 @@ def _print(r: dict[str, Any]) -> None:
             f"{ours['cpu_s_per_run']:>7.2f}"
             f"{ours['median_without_overlay_s']:>9.3f}{stages['decode']:>8.3f}"
             f"{stages['analyze']:>9.3f}{stages['verdict']:>9.3f}{stages['overlay']:>9.3f}"
-            f"{ours['peak_rss_mib']:>10.0f}{ours['baseline_rss_mib']:>10.0f}{ref_cells}"
+            f"{ours['peak_rss_mib']:>10.0f}{ours['baseline_rss_mib']:>10.0f}"
+            f"{ours['kept_rss_mib']:>10.0f}{ref_cells}"
         )
         if "errors" in c:
             e = c["errors"]
@@ -383,7 +423,12 @@ def _print(r: dict[str, Any]) -> None:
     print(
         f"targets: total ≤ {TARGET_S:.1f} s for 12 MP; reference/Resurface ≥ {TARGET_RATIO:.0f}× "
         "on the same pixels (reference: rgb2lab + frangi on the analysed pixels; "
-        "peak = the case process's VmHWM, base = after imports)"
+        "peak = the case process's VmHWM, base = after imports, kept = resident after the runs; "
+        + (
+            "glibc's allocator defaults)"
+            if r.get("glibc_default")
+            else "allocator as the photo worker sets it)"
+        )
     )
     print(f"written: {RESULTS}")
 
@@ -395,12 +440,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--worker", choices=CASES, help=argparse.SUPPRESS)
     parser.add_argument("--inputs", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--reference", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--glibc-default",
+        action="store_true",
+        help="glibc's allocator defaults, not the photo worker's (keep_photo_memory)",
+    )
     args = parser.parse_args(argv)
     if args.worker:
         run_worker = reference_worker if args.reference else worker
         print(json.dumps(run_worker(args.worker, args.inputs)))
         return
-    run(tuple(args.case or CASES), with_reference=not args.no_reference)
+    run(
+        tuple(args.case or CASES),
+        with_reference=not args.no_reference,
+        glibc_default=args.glibc_default,
+    )
 
 
 if __name__ == "__main__":

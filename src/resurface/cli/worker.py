@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import signal
 from typing import Annotated
@@ -11,6 +12,13 @@ import typer
 from resurface import bootstrap
 from resurface.cli.context import CliContext
 from resurface.services import jobs
+
+_M_TRIM_THRESHOLD = -1  # glibc's mallopt parameter numbers
+_M_MMAP_THRESHOLD = -3
+#: Memory blocks up to this size come from the heap, and free memory at its top up to this size
+#: stays there: an analysis's image-sized temporaries (12-36 MB each for a 12 MP photo) reuse the
+#: pages of the previous ones instead of being mapped afresh and zeroed by the kernel each time.
+PHOTO_HEAP_BYTES = 1 << 30
 
 
 def register(app: typer.Typer) -> None:
@@ -37,6 +45,7 @@ def worker(
     machines that reach the database. On SQLite the web app runs them itself; this command is
     for a server without the web app, or for catching up (--once)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    keep_photo_memory()
     context: CliContext = ctx.obj
     runtime = context.runtime
     if once:
@@ -53,6 +62,25 @@ def worker(
         bootstrap.run_worker(runtime, concurrency=concurrency)
     except KeyboardInterrupt:
         typer.echo("worker stopped", err=True)
+
+
+def keep_photo_memory(limit: int = PHOTO_HEAP_BYTES) -> bool:
+    """Keep freed photo-sized memory in this process for the next analysis (glibc only).
+
+    By default glibc gives every block over a few MB its own mapping and returns it to the
+    system when it is freed, so each of the dozens of image-sized temporaries of an analysis
+    costs fresh pages that the kernel must zero: 0.1-0.5 s of system time for a 12 MP photo,
+    more under memory pressure (``make bench``). With blocks up to ``limit`` taken from the
+    heap and the heap not trimmed below it, the pages are reused. The price: between jobs the
+    worker keeps its largest analysis's memory (about 600 MB resident after 12 MP photos
+    instead of 340 MB; the peak is unchanged). Returns False where this is not glibc."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        mmap_set = libc.mallopt(_M_MMAP_THRESHOLD, limit)
+        trim_set = libc.mallopt(_M_TRIM_THRESHOLD, limit)
+    except (OSError, AttributeError):
+        return False
+    return bool(mmap_set and trim_set)
 
 
 def _stop_while_starting(*_: object) -> None:

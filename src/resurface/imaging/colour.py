@@ -133,8 +133,11 @@ def erythema_index_map(linear: FloatArray, *, floor: float = 1e-4) -> FloatArray
     ndarray, shape (H, W), float32
     """
     lowest = np.float32(floor)
-    red = np.maximum(linear[..., 0], lowest)
-    green = np.maximum(linear[..., 1], lowest)
+    # The channels copied out contiguously (one OpenCV pass each), then floored in place.
+    red = np.asarray(cv2.extractChannel(np.ascontiguousarray(linear), 0), np.float32)
+    green = np.asarray(cv2.extractChannel(np.ascontiguousarray(linear), 1), np.float32)
+    np.maximum(red, lowest, out=red)
+    np.maximum(green, lowest, out=green)
     # In place: no further image-sized temporaries.
     index = np.divide(red, green, out=red)
     np.log10(index, out=index)

@@ -331,6 +331,21 @@ def _points(
     return np.asarray(shifted, dtype=np.int32).reshape(-1, 1, 2)
 
 
+#: Beyond any CIELAB or angle value: an open end of a range test.
+_BIG = float(np.finfo(np.float32).max)
+
+
+def _above(value: float) -> float:
+    """The least float32 above ``value``: ``x > value`` is ``x >= _above(value)`` for float32
+    ``x`` (bounds of :func:`cv2.inRange` are inclusive)."""
+    return float(np.nextafter(np.float32(value), np.float32(np.inf)))
+
+
+def _below(value: float) -> float:
+    """The greatest float32 below ``value``: ``x < value`` is ``x <= _below(value)``."""
+    return float(np.nextafter(np.float32(value), np.float32(-np.inf)))
+
+
 def skin_mask(
     lab: FloatArray,
     *,
@@ -368,17 +383,20 @@ def skin_mask(
     -------
     ndarray of bool, shape (H, W)
     """
-    l_star, a_star, b_star = lab[..., 0], lab[..., 1], lab[..., 2]
+    # a* and b* copied out once (OpenCV would copy each strided channel for each call).
+    a_star = np.asarray(cv2.extractChannel(np.ascontiguousarray(lab), 1), np.float32)
+    b_star = np.asarray(cv2.extractChannel(np.ascontiguousarray(lab), 2), np.float32)
     chroma = cv2.magnitude(a_star, b_star)
     hue = cv2.phase(a_star, b_star, angleInDegrees=True)  # 0..360
-    hue = np.where(hue > 180.0, hue - 360.0, hue)
-    mask = (
-        (l_star > l_star_range[0])
-        & (l_star < l_star_range[1])
-        & (chroma > min_chroma)
-        & (hue > hue_range_deg[0])
-        & (hue < hue_range_deg[1])
-    ).astype(np.uint8)
+    if not (hue_range_deg[0] >= 0.0 and hue_range_deg[1] <= 180.0):
+        # Hues above 180° are read as negative; inside [0°, 180°] that changes no test.
+        hue = np.where(hue > 180.0, hue - 360.0, hue)
+    # Each test in one OpenCV pass (0 or 255): strict bounds as the next float32 inside.
+    low = (_above(l_star_range[0]), -_BIG, -_BIG)
+    mask = cv2.inRange(lab, low, (_below(l_star_range[1]), _BIG, _BIG))
+    cv2.bitwise_and(mask, cv2.inRange(chroma, _above(min_chroma), _BIG), mask)
+    hue_ok = cv2.inRange(hue, _above(hue_range_deg[0]), _below(hue_range_deg[1]))
+    cv2.bitwise_and(mask, hue_ok, mask)
     radius = max(round(close_mm * px_per_mm / 2), 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
@@ -387,6 +405,8 @@ def skin_mask(
     min_area = min_patch_mm2 * px_per_mm * px_per_mm
     keep = np.zeros(count, dtype=bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
+    if keep[1:].all():  # no patch to drop: the mask itself
+        return np.asarray(mask != 0, dtype=bool)
     return np.asarray(keep[labels], dtype=bool)
 
 
@@ -437,11 +457,21 @@ def skin_model(lab: FloatArray, reference: BoolArray, *, source: str) -> SkinMod
     -------
     SkinModel or None
     """
-    values = lab[reference]
-    if values.shape[0] < 200:
-        return None
-    if values.shape[0] > 200_000:
-        values = values[:: values.shape[0] // 100_000]
+    if lab.flags.c_contiguous and reference.shape == lab.shape[:2]:
+        # Only the pixels kept are gathered (a regular subsample of a large reference), not
+        # every reference pixel first: the same values, without an image-sized copy.
+        index = np.flatnonzero(reference)
+        if index.size < 200:
+            return None
+        if index.size > 200_000:
+            index = index[:: index.size // 100_000]
+        values = lab.reshape(-1, lab.shape[-1])[index]
+    else:
+        values = lab[reference]
+        if values.shape[0] < 200:
+            return None
+        if values.shape[0] > 200_000:
+            values = values[:: values.shape[0] // 100_000]
     median = np.median(values, axis=0)
     mad = np.median(np.abs(values - median), axis=0) * 1.4826
     return SkinModel(
@@ -487,31 +517,50 @@ def model_skin_mask(
     ndarray of bool, shape (H, W)
     """
     sigma = max(smooth_mm * px_per_mm, 0.5)
-    smooth = cv2.GaussianBlur(lab, (0, 0), sigma)
     l0, a0, b0 = model.lab
     sl, sa, sb = (max(s, 0.5) for s in model.sigma)
-    # Lightness unsmoothed: a hair strand a few pixels wide must not be blurred into the skin.
-    l_star, a_star, b_star = lab[..., 0], smooth[..., 1], smooth[..., 2]
-    da = a_star - np.float32(a0)
-    db = b_star - np.float32(b0)
     a_tol = max(_SIGMA_K * sa, 5.0)
     b_tol = max(_SIGMA_K * sb, 7.0)
-    ok = (
-        (l_star >= np.float32(min(_MIN_L_FRACTION * l0, l0 - _SIGMA_K * sl)))
-        & (l_star <= np.float32(l0 + _SIGMA_K * sl + 15.0))
-        & (da >= -a_tol)
-        & (da <= a_tol + 15.0)
-        & (np.abs(db) <= b_tol)
-    )
+    # Lightness unsmoothed: a hair strand a few pixels wide must not be blurred into the skin.
+    # a* and b* are smoothed one by one (the same numbers as smoothing the Lab image, which
+    # would smooth L* too), and each test is one OpenCV pass (0 or 255) with the bounds numpy
+    # would use (float32).
+    f32 = np.float32
+    low_l = float(f32(min(_MIN_L_FRACTION * l0, l0 - _SIGMA_K * sl)))
+    high_l = float(f32(l0 + _SIGMA_K * sl + 15.0))
+    ok = cv2.inRange(lab, (low_l, -_BIG, -_BIG), (high_l, _BIG, _BIG))
+    channel = np.empty(lab.shape[:2], np.float32)
+    smooth = np.empty(lab.shape[:2], np.float32)
+    for index, centre, low, high in (
+        (1, a0, -a_tol, a_tol + 15.0),
+        (2, b0, -b_tol, b_tol),
+    ):
+        cv2.extractChannel(lab, index, channel)
+        cv2.GaussianBlur(channel, (0, 0), sigma, smooth)
+        # (smoothed − centre) in float32, as numpy computes it, then its range.
+        offset = np.subtract(smooth, f32(centre), out=smooth)
+        cv2.bitwise_and(ok, cv2.inRange(offset, float(f32(low)), float(f32(high))), ok)
     if within is not None:
-        ok &= within
-    hair_l = np.float32(_HAIR_L_FRACTION * l0)
-    return _fill_lesion_holes(ok, l_star >= hair_l, px_per_mm=px_per_mm, max_hole_mm2=max_hole_mm2)
+        cv2.bitwise_and(ok, within.view(np.uint8), ok)
+    return _fill_lesion_holes(
+        ok.view(bool) if within is not None else ok != 0,
+        lab,
+        f32(_HAIR_L_FRACTION * l0),
+        px_per_mm=px_per_mm,
+        max_hole_mm2=max_hole_mm2,
+    )
 
 
 def _fill_lesion_holes(
-    mask: BoolArray, light: BoolArray, *, px_per_mm: float, max_hole_mm2: float
+    mask: BoolArray,
+    lab: FloatArray,
+    hair_l: np.float32,
+    *,
+    px_per_mm: float,
+    max_hole_mm2: float,
 ) -> BoolArray:
+    """``mask`` with its small compact holes filled, unless most of a hole's pixels are darker
+    than ``hair_l`` (L* of ``lab``)."""
     holes = (~mask).view(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(holes, connectivity=8)
     if count <= 1:
@@ -536,6 +585,12 @@ def _fill_lesion_holes(
     fill = area / np.maximum(bw * bh, 1.0)
     compact = (box_ratio <= _MAX_HOLE_ELONGATION) & (fill >= 0.35)
     # Cut-off bits of hair are compact too, but far darker than any lesion.
-    light_share = np.bincount(labels.ravel(), weights=light.ravel(), minlength=count) / area
+    # Counted over the holes' own pixels only (they are few beside the skin).
+    pixels = np.flatnonzero(holes)
+    hole = labels.ravel()[pixels]
+    light = lab.reshape(-1, lab.shape[-1])[pixels, 0] >= hair_l
+    light_share = np.bincount(hole, weights=light, minlength=count) / area
     refill = small & compact & (light_share >= 0.5)
-    return np.asarray(mask | refill[labels], dtype=bool)
+    out = mask.copy()
+    out.ravel()[pixels[refill[hole]]] = True
+    return out

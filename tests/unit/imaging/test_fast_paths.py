@@ -1,0 +1,208 @@
+"""The skin test's and the ridge filter's fast paths decide exactly as the plain rules do.
+
+The skin test is written with OpenCV range tests and per-channel smoothing for speed; these tests
+hold it to the plain numpy statement of its rules (the form it had before), on images whose values
+lie exactly on and next to every bound, so a changed bound or a strict test turned inclusive
+shows up as a different mask.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from resurface.imaging._cv import cv2
+from resurface.imaging.regions import SkinModel, model_skin_mask, skin_mask, skin_model
+from resurface.imaging.wrinkles import _exp
+
+
+def _lab_with_edges(seed: int, shape: tuple[int, int] = (240, 320)) -> NDArray[Any]:
+    """Skin-like Lab with patches of non-skin, and pixels exactly on (and one float32 step
+    beside) the bounds the tests below use."""
+    rng = np.random.default_rng(seed)
+    lab = np.empty((*shape, 3), np.float32)
+    lab[..., 0] = rng.normal(62.0, 6.0, shape)
+    lab[..., 1] = rng.normal(13.0, 3.0, shape)
+    lab[..., 2] = rng.normal(17.0, 3.0, shape)
+    lab[40:90, 50:120] = (25.0, 2.0, 4.0)  # hair-dark, grey patch
+    lab[150:160, 200:205, 0] = 20.0  # a small dark hole
+    flat = lab.reshape(-1, 3)
+    bounds = np.array([20.0, 97.0, 6.0, 5.0, 100.0, 40.0, 31.0, 55.0], np.float32)
+    picks = rng.choice(flat.shape[0], size=3000, replace=False)
+    values = np.concatenate(
+        [
+            bounds,
+            np.nextafter(bounds, np.float32(np.inf)),
+            np.nextafter(bounds, np.float32(-np.inf)),
+        ]
+    )
+    flat[picks, rng.integers(0, 3, picks.size)] = rng.choice(values, picks.size)
+    return lab
+
+
+def _plain_skin_mask(lab: NDArray[Any], px_per_mm: float) -> NDArray[Any]:
+    """skin_mask's rules in plain numpy (the defaults of skin_mask)."""
+    l_star, a_star, b_star = lab[..., 0], lab[..., 1], lab[..., 2]
+    chroma = cv2.magnitude(a_star, b_star)
+    hue = cv2.phase(a_star, b_star, angleInDegrees=True)
+    hue = np.where(hue > 180.0, hue - 360.0, hue)
+    mask = (
+        (l_star > 20.0) & (l_star < 97.0) & (chroma > 6.0) & (hue > 5.0) & (hue < 100.0)
+    ).astype(np.uint8)
+    radius = max(round(1.5 * px_per_mm / 2), 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, 8)
+    keep = np.zeros(count, dtype=bool)
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= 25.0 * px_per_mm * px_per_mm
+    return np.asarray(keep[labels], bool)
+
+
+def _plain_model_mask(
+    lab: NDArray[Any], model: SkinModel, px_per_mm: float, within: NDArray[Any] | None
+) -> NDArray[Any]:
+    """model_skin_mask's rules in plain numpy (its defaults: 0.25 mm smoothing, 40 mm² holes)."""
+    smooth = cv2.GaussianBlur(lab, (0, 0), max(0.25 * px_per_mm, 0.5))
+    l0, a0, b0 = model.lab
+    sl, sa, sb = (max(s, 0.5) for s in model.sigma)
+    l_star, da, db = lab[..., 0], smooth[..., 1] - np.float32(a0), smooth[..., 2] - np.float32(b0)
+    a_tol, b_tol = max(4.0 * sa, 5.0), max(4.0 * sb, 7.0)
+    ok = (
+        (l_star >= np.float32(min(0.62 * l0, l0 - 4.0 * sl)))
+        & (l_star <= np.float32(l0 + 4.0 * sl + 15.0))
+        & (da >= -a_tol)
+        & (da <= a_tol + 15.0)
+        & (np.abs(db) <= b_tol)
+    )
+    if within is not None:
+        ok &= within
+    light = l_star >= np.float32(0.5 * l0)
+    holes = (~ok).view(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(holes, connectivity=8)
+    area = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
+    bw = stats[:, cv2.CC_STAT_WIDTH].astype(np.float64)
+    bh = stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64)
+    h, w = ok.shape
+    touches = (
+        (stats[:, cv2.CC_STAT_LEFT] == 0)
+        | (stats[:, cv2.CC_STAT_TOP] == 0)
+        | (stats[:, cv2.CC_STAT_LEFT] + bw >= w)
+        | (stats[:, cv2.CC_STAT_TOP] + bh >= h)
+    )
+    small = (area <= 40.0 * px_per_mm * px_per_mm) & ~touches
+    small[0] = False
+    ratio = np.maximum(bw, bh) / np.maximum(np.minimum(bw, bh), 1.0)
+    compact = (ratio <= 3.0) & (area / np.maximum(bw * bh, 1.0) >= 0.35)
+    share = np.bincount(labels.ravel(), weights=light.ravel(), minlength=count) / area
+    return np.asarray(ok | (small & compact & (share >= 0.5))[labels], bool)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_skin_test_decides_every_pixel_as_its_plain_rules_do(seed: int) -> None:
+    lab = _lab_with_edges(seed)
+    generic = skin_mask(lab, px_per_mm=4.0)
+    assert np.array_equal(generic, _plain_skin_mask(lab, 4.0))
+    model = skin_model(lab, generic, source="region")
+    assert model is not None
+    # Bounds of the model test placed exactly on pixels: L* at the lower bound, a* and b* at
+    # their offsets (before smoothing, the smoothing moves them a little either way).
+    for within in (generic, None):
+        fast = model_skin_mask(lab, model, px_per_mm=4.0, within=within)
+        assert np.array_equal(fast, _plain_model_mask(lab, model, 4.0, within))
+
+
+def test_skin_model_of_a_large_reference_uses_the_same_subsample() -> None:
+    lab = _lab_with_edges(3, (700, 800))
+    reference = np.ones(lab.shape[:2], bool)
+    reference[:30] = False
+    model = skin_model(lab, reference, source="cheeks")
+    values = lab[reference][:: int(reference.sum()) // 100_000]
+    median = np.median(values, axis=0)
+    assert model is not None
+    assert model.lab == tuple(float(v) for v in median)
+    mad = np.median(np.abs(values - median), axis=0) * 1.4826
+    assert model.sigma == tuple(float(v) for v in mad)
+    # A non-contiguous image gives the same model.
+    wide = np.zeros((700, 800, 4), np.float32)
+    wide[..., :3] = lab
+    assert skin_model(wide[..., :3], reference, source="cheeks") == model
+
+
+def test_ridge_exponential_is_opencvs_down_to_subnormal_results() -> None:
+    rng = np.random.default_rng(5)
+    exponent = -np.abs(rng.normal(0.0, 60.0, (300, 333))).astype(np.float32)
+    exponent[0, :4] = (-87.0, np.nextafter(np.float32(-87.0), np.float32(0.0)), -120.0, -np.inf)
+    expected = cv2.exp(exponent)
+    result = _exp(exponent.copy())
+    kept = exponent > np.float32(-87.0)
+    assert np.array_equal(result[kept], expected[kept])
+    assert not result[~kept].any()
+    assert (expected[~kept] < 1.7e-38).all()  # what is cut is below any line's response
+
+
+def _blocks(
+    values: list[tuple[float, float, float]], skin: tuple[float, float, float]
+) -> NDArray[Any]:
+    """A row of 40 × 40 blocks of the given Lab values, 20 px of ``skin`` around each."""
+    lab = np.empty((80, 60 * len(values) + 20, 3), np.float32)
+    lab[:] = skin
+    for i, value in enumerate(values):
+        lab[20:60, 20 + 60 * i : 60 + 60 * i] = value
+    return lab
+
+
+def _block_centres(mask: NDArray[Any], n: int) -> list[bool]:
+    return [bool(mask[40, 40 + 60 * i]) for i in range(n)]
+
+
+def test_skin_lightness_bounds_are_strict() -> None:
+    up, down = np.float32(np.inf), np.float32(-np.inf)
+    values = [
+        (20.0, 13.0, 17.0),
+        (float(np.nextafter(np.float32(20.0), up)), 13.0, 17.0),
+        (97.0, 13.0, 17.0),
+        (float(np.nextafter(np.float32(97.0), down)), 13.0, 17.0),
+    ]
+    lab = _blocks(values, (62.0, 13.0, 17.0))
+    assert _block_centres(skin_mask(lab, px_per_mm=2.0), 4) == [False, True, False, True]
+
+
+def test_model_skin_bounds_are_inclusive() -> None:
+    skin = (62.0, 13.0, 17.0)
+    lab = _blocks([skin], skin)
+    # What a* and b* become after the 0.25 mm smoothing, inside a flat block.
+    smooth = cv2.GaussianBlur(lab, (0, 0), 0.5)[40, 40]
+    a, b = smooth[1], smooth[2]
+    low_l = np.float32(0.62 * 62.0)
+    below = float(np.nextafter(low_l, np.float32(-np.inf)))
+    # The model's a* is exactly 5 above the block's smoothed a* and its b* exactly 7 above
+    # (the tolerances' floors): on the bounds, kept; L* on its lower bound, kept; one float32
+    # step below it, not.
+    model = SkinModel(lab=(62.0, float(a + 5), float(b + 7)), sigma=(0.5, 0.5, 0.5), source="test")
+    assert float(a - np.float32(model.lab[1])) == -5.0
+    assert float(b - np.float32(model.lab[2])) == -7.0
+    values = [skin, (float(low_l), 13.0, 17.0), (below, 13.0, 17.0)]
+    lab = _blocks(values, skin)
+    kept = model_skin_mask(lab, model, px_per_mm=2.0, max_hole_mm2=0.0)
+    assert _block_centres(kept, 3) == [True, True, False]
+    assert np.array_equal(kept, _plain_model_mask_holes(lab, model, 2.0))
+
+
+def _plain_model_mask_holes(lab: NDArray[Any], model: SkinModel, px_per_mm: float) -> NDArray[Any]:
+    """The plain rules with no hole filled (max_hole_mm2=0)."""
+    smooth = cv2.GaussianBlur(lab, (0, 0), max(0.25 * px_per_mm, 0.5))
+    l0, a0, b0 = model.lab
+    sl, sa, sb = (max(s, 0.5) for s in model.sigma)
+    l_star, da, db = lab[..., 0], smooth[..., 1] - np.float32(a0), smooth[..., 2] - np.float32(b0)
+    a_tol, b_tol = max(4.0 * sa, 5.0), max(4.0 * sb, 7.0)
+    return np.asarray(
+        (l_star >= np.float32(min(0.62 * l0, l0 - 4.0 * sl)))
+        & (l_star <= np.float32(l0 + 4.0 * sl + 15.0))
+        & (da >= -a_tol)
+        & (da <= a_tol + 15.0)
+        & (np.abs(db) <= b_tol)
+    )
