@@ -48,7 +48,7 @@ from resurface.imaging.regions import (
     whole_region,
 )
 from resurface.imaging.scale import px_per_mm_from_iris
-from resurface.imaging.texture import band_pass, mean_std, tone_map
+from resurface.imaging.texture import band_pass, mean64, mean_std, tone_map
 from resurface.imaging.wrinkles import wrinkle_map
 
 __all__ = [
@@ -636,7 +636,7 @@ def _feature_maps(
     # Non-skin (hair, card, background) is filled with typical skin lightness so its edges do
     # not read as lines (spots are judged against the measured skin alone, on the real L*).
     fill_l = float(np.median(l_star[union_box]))
-    l_filled = np.where(skin_box, l_star, fill_l).astype(np.float32)
+    l_filled = np.where(skin_box, l_star, np.float32(fill_l)).astype(np.float32, copy=False)
     # Distance (mm) from the nearest pixel that is not measured skin: the shading at the edge of
     # hair, lips, lids and the face is one-sided, but within the filters' reach (3.5 σ of the
     # coarsest line scale, about 2 mm) it still reads as lines and dots.
@@ -701,9 +701,9 @@ def _region_result(
     box = (slice(by, by + bh), slice(bx, bx + bw))
     mask = mask[box]
     lab = maps.lab[box]
-    l_mean = mean_std(lab[..., 0][mask])[0]
-    a_mean = mean_std(lab[..., 1][mask])[0]
-    b_mean = mean_std(lab[..., 2][mask])[0]
+    l_mean = mean64(lab[..., 0][mask])
+    a_mean = mean64(lab[..., 1][mask])
+    b_mean = mean64(lab[..., 2][mask])
     ita = float(ita_deg(l_mean, b_mean))
     area_units = n_px * unit_per_px * unit_per_px
     length = float(maps.wrinkle_length[box][mask].sum()) * unit_per_px
@@ -715,7 +715,7 @@ def _region_result(
         inside = int(np.count_nonzero(full_mask[cy, cx]))
     metrics = RegionMetrics(
         a_star_mean=a_mean,
-        erythema_index=mean_std(maps.erythema[box][mask])[0],
+        erythema_index=mean64(maps.erythema[box][mask]),
         red_area_pct=100.0 * np.count_nonzero(maps.red[box][mask]) / n_px,
         l_star_mean=l_mean,
         b_star_mean=b_mean,

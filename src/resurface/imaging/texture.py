@@ -242,3 +242,8 @@ def mean_std(values: NDArray[np.float32]) -> tuple[float, float]:
     """Mean and standard deviation accumulated in float64 (float32 sums drift on 10⁷ pixels)."""
     v = values.astype(np.float64)
     return float(v.mean()), float(v.std())
+
+
+def mean64(values: NDArray[np.float32]) -> float:
+    """:func:`mean_std`'s mean alone (the same number, without the spread's passes)."""
+    return float(values.astype(np.float64).mean())
