@@ -166,3 +166,17 @@ def test_a_page_number_typed_far_into_the_list_shows_the_page_the_cursors_lead_t
     shown = [s["patient"] for s in typed["items"]]
     assert page.status_code == 200
     assert _rows(page.text) == [f"{p['family_name']}, {p['given_name']}" for p in shown]
+
+
+def test_a_page_past_the_end_of_the_list_says_so_and_leads_to_its_last_page(
+    runtime: Runtime,
+) -> None:
+    north = _clinic(runtime, "north", 30)  # 31 patients: two pages of 25
+    with _signed_in(runtime, north) as client:
+        past = client.get("/patients", params={"page": 7})
+        empty = client.get("/patients", params={"q": "nobody-is-called-this", "page": 3})
+    assert past.status_code == 200
+    text = html.unescape(past.text)
+    assert "There is no page 7 of this list: it has 2 pages." in text
+    assert 'page=2">Show page 2</a>' in text and "No patients match" not in text
+    assert "No patients match." in empty.text and "There is no page" not in empty.text
