@@ -420,6 +420,15 @@ class FakeCharts(_Repository):
             )
         )
 
+    def patient_chart(
+        self, clinic_id: int, patient_id: int
+    ) -> tuple[Patient, Chart, SeriesFacts] | None:
+        patient = self._uow.patients.get(clinic_id, patient_id)
+        if patient is None:
+            return None
+        series = self._uow.patients.series(clinic_id, patient_id)
+        return patient, self.chart(clinic_id, patient_id), series
+
     def _amended(self, table: dict[int, Any], label: str, record: Any) -> Any:
         current = _scoped(table, record.clinic_id, record.id)
         if current is None or current.version != record.version:

@@ -66,7 +66,15 @@ def read_chart_in(uow: UnitOfWork, ctx: Context, actor: Actor, patient_id: int) 
     """:func:`read_chart` inside the caller's unit of work, which commits it."""
     now = ctx.clock.now()
     emergency = emergency_access(uow, actor, patient_id, now)
-    patient = find_patient_audited(uow, actor, patient_id)
+    found = uow.charts.patient_chart(actor.clinic_id, patient_id)
+    if found is None:  # not the clinic's patient: the miss is audited, NotFound raised
+        patient = find_patient_audited(uow, actor, patient_id)
+        found = (  # unless the patient was added since (committed in between)
+            patient,
+            uow.charts.chart(actor.clinic_id, patient.id),
+            uow.patients.series(actor.clinic_id, patient.id),
+        )
+    patient, chart, facts = found
     if emergency is None:
         action, detail = "chart_read", ""
     else:
@@ -74,8 +82,6 @@ def read_chart_in(uow: UnitOfWork, ctx: Context, actor: Actor, patient_id: int) 
     audit.record(
         uow, actor, action, "patient", patient.id, patient_id=patient.id, detail=detail, at=now
     )
-    chart = uow.charts.chart(actor.clinic_id, patient.id)
-    facts = uow.patients.series(actor.clinic_id, patient.id)
     stage = stage_for(facts, ctx.clock.today(), ctx.rules)
     alerts = in_context(uow.alerts.for_patient(actor.clinic_id, patient.id), chart, patient.phone)
     uses = photo_uses(uow.consents.photo_consents(actor.clinic_id, patient.id))

@@ -130,15 +130,27 @@ class AftercareSheet:
 # --- gathering the facts ------------------------------------------------------------------------
 
 
-def guide_facts(uow: UnitOfWork, clinic: Clinic, patient: Patient, today: dt.date) -> GuideFacts:
-    chart = standing(uow.charts.chart(clinic.id, patient.id))
+def guide_facts(
+    uow: UnitOfWork,
+    clinic: Clinic,
+    patient: Patient,
+    today: dt.date,
+    chart: Chart | None = None,
+    visits: tuple[Visit, ...] | None = None,
+) -> GuideFacts:
+    """What the guide is written from. ``chart`` (the patient's) and ``visits`` (their
+    :func:`upcoming_visits`) when the caller has read them already; read here otherwise."""
+    chart = standing(chart if chart is not None else uow.charts.chart(clinic.id, patient.id))
     consultation = chart.consultations[-1] if chart.consultations else None
     plan = plan_in_treatment(chart.plans)
     done: tuple[dt.date, ...] = ()
     booked = None
     if plan is not None:
         done = tuple(sorted(s.performed_on for s in chart.sessions if s.plan_id == plan.id))
-        booked = next_session_booked(uow, clinic.id, patient.id, today)
+        if visits is None:
+            booked = next_session_booked(uow, clinic.id, patient.id, today)
+        else:
+            booked = _next_treatment(visits)
     return GuideFacts(
         clinic.name,
         clinic.phone,
@@ -153,7 +165,12 @@ def guide_facts(uow: UnitOfWork, clinic: Clinic, patient: Patient, today: dt.dat
 def next_session_booked(
     uow: UnitOfWork, clinic_id: int, patient_id: int, today: dt.date
 ) -> dt.date | None:
-    visits = upcoming_visits(uow, clinic_id, patient_id, today, dt.UTC)
+    return _next_treatment(upcoming_visits(uow, clinic_id, patient_id, today, dt.UTC))
+
+
+def _next_treatment(visits: tuple[Visit, ...]) -> dt.date | None:
+    """The day of the first treatment among ``visits`` (in order; their time zone moves their
+    times, never their days)."""
     return next((v.on for v in visits if v.kind is VisitKind.TREATMENT), None)
 
 
@@ -205,17 +222,17 @@ def patient_home(ctx: Context, token: str, *, source: str) -> PatientHome:
     now = ctx.clock.now()
     with ctx.uow() as uow:
         access, today = _opened(uow, ctx, token, now)
-        facts = guide_facts(uow, access.clinic, access.patient, today)
         chart = standing(uow.charts.chart(access.clinic.id, access.patient.id))
+        zone = ctx.clock.zone_of(access.clinic)
+        visits = upcoming_visits(uow, access.clinic.id, access.patient.id, today, zone)
+        facts = guide_facts(uow, access.clinic, access.patient, today, chart, visits)
         home = PatientHome(
             clinic_name=access.clinic.name,
             clinic_phone=access.clinic.phone,
             given_name=access.patient.given_name,
             today=today,
             guide=patient_guide(ctx.rules, facts),
-            visits=upcoming_visits(
-                uow, access.clinic.id, access.patient.id, today, ctx.clock.zone_of(access.clinic)
-            ),
+            visits=visits,
             recovering=_recovering(ctx.rules, chart, access.patient, today),
             link_expires_at=access.link.expires_at,
             csrf_token=patient_csrf(ctx.links.secret, token),

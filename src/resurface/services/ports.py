@@ -211,6 +211,13 @@ class Charts(Protocol):
     """Chart records. Every lookup is scoped by clinic: another clinic's id reads as absent."""
 
     def chart(self, clinic_id: int, patient_id: int) -> Chart: ...
+    def patient_chart(
+        self, clinic_id: int, patient_id: int
+    ) -> tuple[Patient, Chart, SeriesFacts] | None:
+        """The patient (``Patients.get``), their chart and their series (``Patients.series``),
+        read together; None when the patient is not the clinic's."""
+        ...
+
     def sessions_on(self, clinic_id: int, day: dt.date) -> list[TreatmentSession]:
         """The clinic's sessions performed on ``day`` (not entered in error), by id."""
         ...

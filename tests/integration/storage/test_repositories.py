@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from resurface.bootstrap import Runtime
 from resurface.domain.chart import ItemDecision, PlanStatus
-from resurface.domain.codes import FitzpatrickType, Modality, RedFlag, Score
+from resurface.domain.codes import Area, FitzpatrickType, Modality, RedFlag, Score
 from resurface.domain.corrections import RecordKind
 from resurface.domain.errors import VersionConflict
 from resurface.domain.people import Role
@@ -38,6 +38,48 @@ def test_every_chart_record_round_trips(runtime: Runtime) -> None:
     assert checkin.red_flags == frozenset({RedFlag.FEVER})
     assert chart.checkins[0].submitted_at.tzinfo is not None
     assert chart.photos[0].region == "perioral"
+
+
+def test_a_chart_read_with_its_patient_gives_what_the_reads_apart_give(runtime: Runtime) -> None:
+    """The chart page's read (patient, chart and series in the chart's queries): plans and
+    sessions with several lines each keep them in order, a patient without records has an empty
+    chart, another clinic's patient is absent."""
+    north = seed_clinic(runtime.context.uow, "north")
+    south = seed_clinic(runtime.context.uow, "south")
+    clinic = north.clinic.id
+    with runtime.context.uow() as uow:
+        chart = uow.charts.chart(clinic, north.patient.id)
+        plan, session = chart.plans[0], chart.sessions[0]
+        item, area = plan.items[0], session.areas[0]
+        uow.charts.add_plan(replace(plan, items=(item, replace(item, area=Area.FOREHEAD))))
+        uow.charts.add_session(replace(session, areas=(area, replace(area, area=Area.NECK))))
+        newcomer = uow.patients.add(replace(north.patient, given_name="Nia"))
+        uow.commit()
+    with runtime.context.uow() as uow:
+        for patient_id in (north.patient.id, newcomer.id):
+            patient = uow.patients.get(clinic, patient_id)
+            series = uow.patients.series(clinic, patient_id)
+            chart = uow.charts.chart(clinic, patient_id)
+            assert uow.charts.patient_chart(clinic, patient_id) == (patient, chart, series)
+        found = uow.charts.patient_chart(clinic, north.patient.id)
+        newcomers = uow.charts.patient_chart(clinic, newcomer.id)
+        assert uow.charts.patient_chart(clinic, south.patient.id) is None
+    assert found is not None and newcomers is not None
+    patient, chart, series = found
+    assert patient.id == north.patient.id
+    assert [[i.area for i in p.items] for p in chart.plans] == [
+        [item.area],
+        [item.area, Area.FOREHEAD],
+    ]
+    assert [[a.area for a in s.areas] for s in chart.sessions] == [
+        [area.area],
+        [area.area, Area.NECK],
+    ]
+    assert series.sessions_done == 2
+    assert len(chart.consultations) == 1
+    assert newcomers[0].given_name == "Nia"
+    assert newcomers[1].consultations == newcomers[1].plans == newcomers[1].checkins == ()
+    assert newcomers[2].sessions_done == 0
 
 
 def test_records_of_another_clinic_read_as_absent(runtime: Runtime) -> None:

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Select,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    insert,
+    select,
+    update,
+)
 
 from resurface.domain.chart import (
     AreaSettings,
@@ -42,13 +56,15 @@ from resurface.domain.codes import (
 from resurface.domain.corrections import RecordKind
 from resurface.domain.errors import VersionConflict
 from resurface.domain.intake import Goal, MedicalHistory
-from resurface.services.ports import FileReference
+from resurface.domain.people import Patient
+from resurface.services.ports import FileReference, SeriesFacts
 from resurface.storage.repositories._base import Repository, now
-from resurface.storage.repositories.patients import refresh_series
+from resurface.storage.repositories.patients import _patient, refresh_series
 from resurface.storage.tables import (
     assessments,
     checkins,
     consultations,
+    patients,
     photo_comparisons,
     photo_measurements,
     photos,
@@ -252,51 +268,138 @@ def _session(row: Any, areas: list[AreaSettings]) -> TreatmentSession:
 # --- check-ins and photos ------------------------------------------------------------------
 
 
+_SCORES = tuple(Score)
+_CHECKIN_FIELDS = (
+    "id",
+    "clinic_id",
+    "patient_id",
+    "session_id",
+    "checked_on",
+    "red_flags",
+    "note",
+    "submitted_at",
+    "version",
+    "entered_in_error",
+)
+_CHECKIN_COLUMNS = [
+    cast(checkins.c.red_flags, Text).label("red_flags") if name == "red_flags" else checkins.c[name]
+    for name in _CHECKIN_FIELDS
+] + [checkins.c[score.value] for score in _SCORES]
+"""A check-in's columns in the order :func:`_checkin` unpacks them, its scores last (in the
+order of ``Score``). A row's values read by position: read by name, at about 0.3 µs each, they
+cost more than making the record (a patient with 500 check-ins: 4.0 -> 1.5 ms). The red flags
+as their JSON text, decoded here: most lists are empty, and psycopg's decoding of every one
+cost more than the rest of the row (500 check-ins: 1.75 -> 0.86 ms)."""
+
+
+def _red_flags(text: str) -> frozenset[RedFlag]:
+    return frozenset() if text == "[]" else frozenset(map(RedFlag, json.loads(text)))
+
+
 def _checkin(row: Any) -> CheckInRecord:
-    scores = {score: int(getattr(row, score.value)) for score in Score}
+    values = tuple(row)
+    (record_id, clinic_id, patient_id, session_id, checked_on,
+     flags, note, submitted_at, version, struck) = values[:10]  # fmt: skip
     return CheckInRecord(
-        id=row.id,
-        clinic_id=row.clinic_id,
-        patient_id=row.patient_id,
-        session_id=row.session_id,
+        id=record_id,
+        clinic_id=clinic_id,
+        patient_id=patient_id,
+        session_id=session_id,
         checkin=CheckIn(
-            date=row.checked_on,
-            scores=scores,
-            red_flags=frozenset(RedFlag(flag) for flag in row.red_flags),
-            note=row.note,
+            date=checked_on,
+            scores=dict(zip(_SCORES, map(int, values[10:]), strict=True)),
+            red_flags=_red_flags(flags),
+            note=note,
         ),
-        submitted_at=row.submitted_at,
-        version=row.version,
-        entered_in_error=row.entered_in_error,
+        submitted_at=submitted_at,
+        version=version,
+        entered_in_error=struck,
     )
+
+
+_PHOTO_FIELDS = (
+    "id",
+    "clinic_id",
+    "patient_id",
+    "region",
+    "captured_at",
+    "sha256",
+    "storage_key",
+    "media_type",
+    "width",
+    "height",
+    "assessment_id",
+    "session_id",
+    "checkin_id",
+    "accepted_by",
+    "accepted_at",
+    "version",
+    "entered_in_error",
+    "purpose",
+)
+_PHOTO_COLUMNS = [photos.c[name] for name in _PHOTO_FIELDS]
+"""A photo's columns in the order :func:`_photo` unpacks them (read by position, as a
+check-in's)."""
 
 
 def _photo(row: Any) -> Photo:
+    (
+        record_id,
+        clinic_id,
+        patient_id,
+        region,
+        captured_at,
+        sha256,
+        storage_key,
+        media_type,
+        width,
+        height,
+        assessment_id,
+        session_id,
+        checkin_id,
+        accepted_by,
+        accepted_at,
+        version,
+        struck,
+        purpose,
+    ) = row
     return Photo(
-        id=row.id,
-        clinic_id=row.clinic_id,
-        patient_id=row.patient_id,
-        region=row.region,
-        captured_at=row.captured_at,
-        sha256=row.sha256,
-        storage_key=row.storage_key,
-        media_type=row.media_type,
-        width=row.width,
-        height=row.height,
-        assessment_id=row.assessment_id,
-        session_id=row.session_id,
-        checkin_id=row.checkin_id,
-        accepted_by=row.accepted_by,
-        accepted_at=row.accepted_at,
-        version=row.version,
-        entered_in_error=row.entered_in_error,
-        purpose=PhotoPurpose(row.purpose),
+        id=record_id,
+        clinic_id=clinic_id,
+        patient_id=patient_id,
+        region=region,
+        captured_at=captured_at,
+        sha256=sha256,
+        storage_key=storage_key,
+        media_type=media_type,
+        width=width,
+        height=height,
+        assessment_id=assessment_id,
+        session_id=session_id,
+        checkin_id=checkin_id,
+        accepted_by=accepted_by,
+        accepted_at=accepted_at,
+        version=version,
+        entered_in_error=struck,
+        purpose=PhotoPurpose(purpose),
     )
+
+
+_COLUMNS: dict[Table, Sequence[ColumnElement[Any]]] = {
+    checkins: _CHECKIN_COLUMNS,
+    photos: _PHOTO_COLUMNS,
+}
+"""The columns read of a table whose records are made from their values by position."""
+
+
+def _shown(table: Table, *leaving: str) -> list[Column[Any]]:
+    """The table's columns but ``leaving`` (``created_at``: no chart record carries it)."""
+    return [column for column in table.c if column.name not in ("created_at", *leaving)]
 
 
 def _of_patient(table: Table) -> Select[Any]:
     return (
-        select(table)
+        select(*_COLUMNS.get(table, _shown(table)))
         .where(
             table.c.clinic_id == bindparam("clinic_id"),
             table.c.patient_id == bindparam("patient_id"),
@@ -305,95 +408,160 @@ def _of_patient(table: Table) -> Select[Any]:
     )
 
 
-def _lines_of_patient(lines: Table, parent: Table) -> Select[Any]:
-    key = _LINE_KEYS[lines]
+def _with_lines(parent: Table, lines: Table, key: Column[Any]) -> Select[Any]:
+    """The patient's plans (or sessions), each with its lines (items, areas) on rows of its own
+    in position order: one row per line, one with the line's columns empty for a record
+    without lines. The lines' columns are named apart from the parent's (their ``id`` and
+    parent key are left out)."""
     return (
-        select(lines)
-        .join(parent, parent.c.id == key)
+        select(*_shown(parent), *_shown(lines, "id", key.name))
+        .select_from(parent.outerjoin(lines, key == parent.c.id))
         .where(
             parent.c.clinic_id == bindparam("clinic_id"),
             parent.c.patient_id == bindparam("patient_id"),
         )
-        .order_by(key, lines.c.position)
+        .order_by(parent.c.id, lines.c.position)
     )
 
 
-_CHART_TABLES = (consultations, assessments, treatment_plans, treatment_sessions, checkins, photos)
-_OF_PATIENT = {table: _of_patient(table) for table in _CHART_TABLES}
-"""A chart's statements, built once (a chart read runs eight; building each anew cost more
-than running it)."""
-_ON_DAY = (
-    treatment_sessions.c.clinic_id == bindparam("clinic_id"),
-    treatment_sessions.c.performed_on == bindparam("day"),
-    treatment_sessions.c.entered_in_error == "",
+_PATIENT_PREFIX = "p_"
+_PATIENT_CHART_HEAD = (
+    select(
+        *(column.label(_PATIENT_PREFIX + column.name) for column in patients.c),
+        *_shown(consultations),
+    )
+    .select_from(
+        patients.outerjoin(
+            consultations,
+            and_(
+                consultations.c.patient_id == patients.c.id,
+                consultations.c.clinic_id == patients.c.clinic_id,
+            ),
+        )
+    )
+    .where(patients.c.id == bindparam("patient_id"), patients.c.clinic_id == bindparam("clinic_id"))
+    .order_by(consultations.c.id)
 )
-_SESSIONS_ON = select(treatment_sessions).where(*_ON_DAY).order_by(treatment_sessions.c.id)
-_SESSION_AREAS_ON = (
-    select(session_areas)
-    .join(treatment_sessions, treatment_sessions.c.id == session_areas.c.session_id)
-    .where(*_ON_DAY)
-    .order_by(session_areas.c.session_id, session_areas.c.position)
-)
-_LINE_KEYS = {plan_items: plan_items.c.plan_id, session_areas: session_areas.c.session_id}
-_LINES = {
-    plan_items: _lines_of_patient(plan_items, treatment_plans),
-    session_areas: _lines_of_patient(session_areas, treatment_sessions),
+"""The patient's row (its columns named ``p_…``: as ``SqlPatients.get`` reads it, with the
+series ``SqlPatients.series`` reads) on every row of their consultations: one row with the
+consultation's columns empty when there is none, no row when the patient is not the clinic's.
+The chart read with its patient and their stage's facts takes no statement more than the chart."""
+
+
+class _Prefixed:
+    """A row's columns named with a prefix, read by their names without it."""
+
+    __slots__ = ("_prefix", "_row")
+
+    def __init__(self, row: Any, prefix: str) -> None:
+        self._row = row
+        self._prefix = prefix
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, self._prefix + name)
+
+
+_OF_PATIENT = {
+    table: _of_patient(table) for table in (consultations, assessments, checkins, photos)
 }
+_PLANS = _with_lines(treatment_plans, plan_items, plan_items.c.plan_id)
+_SESSIONS = _with_lines(treatment_sessions, session_areas, session_areas.c.session_id)
+"""A chart's statements, built once (building each anew cost more than running it)."""
+_SESSIONS_ON = (
+    select(*_shown(treatment_sessions), *_shown(session_areas, "id", "session_id"))
+    .select_from(
+        treatment_sessions.outerjoin(
+            session_areas, session_areas.c.session_id == treatment_sessions.c.id
+        )
+    )
+    .where(
+        treatment_sessions.c.clinic_id == bindparam("clinic_id"),
+        treatment_sessions.c.performed_on == bindparam("day"),
+        treatment_sessions.c.entered_in_error == "",
+    )
+    .order_by(treatment_sessions.c.id, session_areas.c.position)
+)
+"""The clinic's sessions of a day with their areas (one query, as :func:`_with_lines`)."""
+
+
+def _series(row: Any) -> SeriesFacts:
+    return SeriesFacts(
+        row.series_planned,
+        row.series_done,
+        row.last_session_on,
+        Modality(row.last_modality) if row.last_modality else None,
+    )
+
+
+def _by_record(rows: Iterable[Any]) -> Iterator[tuple[Any, list[Any]]]:
+    """Rows of :func:`_with_lines` grouped by record: its first row, and its rows that carry a
+    line (none when the record has no line)."""
+    first: Any = None
+    lines: list[Any] = []
+    for row in rows:
+        if first is None or row.id != first.id:
+            if first is not None:
+                yield first, lines
+            first, lines = row, []
+        if row.position is not None:
+            lines.append(row)
+    if first is not None:
+        yield first, lines
 
 
 class SqlCharts(Repository):
     """Chart records. Every read is scoped by clinic: another clinic's id reads as absent."""
 
     def chart(self, clinic_id: int, patient_id: int) -> Chart:
-        """The whole chart in a fixed number of queries: one per table, plan items and session
-        areas each in one query for all the patient's plans and sessions."""
-        items = self._lines(plan_items, clinic_id, patient_id)
-        areas = self._lines(session_areas, clinic_id, patient_id)
+        """The whole chart in six queries: one per kind of record, a plan's items and a
+        session's areas read with it (a join)."""
+        wanted = {"clinic_id": clinic_id, "patient_id": patient_id}
+        return self._chart(
+            wanted, self.connection.execute(_OF_PATIENT[consultations], wanted).all()
+        )
+
+    def patient_chart(
+        self, clinic_id: int, patient_id: int
+    ) -> tuple[Patient, Chart, SeriesFacts] | None:
+        """The patient (``Patients.get``), their chart and their series (``Patients.series``),
+        in as many queries as the chart alone; None when the patient is not the clinic's."""
+        wanted = {"clinic_id": clinic_id, "patient_id": patient_id}
+        rows = self.connection.execute(_PATIENT_CHART_HEAD, wanted).all()
+        if not rows:
+            return None
+        head = _Prefixed(rows[0], _PATIENT_PREFIX)
+        chart = self._chart(wanted, (row for row in rows if row.id is not None))
+        return _patient(head), chart, _series(head)
+
+    def _chart(self, wanted: dict[str, int], consultation_rows: Iterable[Any]) -> Chart:
+        def rows(query: Select[Any]) -> Sequence[Any]:
+            # Fetched at once: one by one, psycopg's fetchone per row cost about 0.7 µs.
+            return self.connection.execute(query, wanted).all()
+
         return standing(
             Chart(
-                consultations=tuple(
-                    _consultation(r) for r in self._rows(consultations, clinic_id, patient_id)
-                ),
-                assessments=tuple(
-                    _assessment(r) for r in self._rows(assessments, clinic_id, patient_id)
-                ),
+                consultations=tuple(_consultation(r) for r in consultation_rows),
+                assessments=tuple(_assessment(r) for r in rows(_OF_PATIENT[assessments])),
                 plans=tuple(
-                    _plan(r, [_item(i) for i in items[r.id]])
-                    for r in self._rows(treatment_plans, clinic_id, patient_id)
+                    _plan(first, [_item(r) for r in lines])
+                    for first, lines in _by_record(rows(_PLANS))
                 ),
                 sessions=tuple(
-                    _session(r, [_area(a) for a in areas[r.id]])
-                    for r in self._rows(treatment_sessions, clinic_id, patient_id)
+                    _session(first, [_area(r) for r in lines])
+                    for first, lines in _by_record(rows(_SESSIONS))
                 ),
-                checkins=tuple(_checkin(r) for r in self._rows(checkins, clinic_id, patient_id)),
-                photos=tuple(_photo(r) for r in self._rows(photos, clinic_id, patient_id)),
+                checkins=tuple(_checkin(r) for r in rows(_OF_PATIENT[checkins])),
+                photos=tuple(_photo(r) for r in rows(_OF_PATIENT[photos])),
             )
         )
 
-    def _lines(self, lines: Table, clinic_id: int, patient_id: int) -> defaultdict[int, list[Any]]:
-        """The lines (plan items, session areas) of all the patient's plans or sessions, by
-        parent id, in position order."""
-        key = _LINE_KEYS[lines]
-        wanted = {"clinic_id": clinic_id, "patient_id": patient_id}
-        grouped: defaultdict[int, list[Any]] = defaultdict(list)
-        for row in self.connection.execute(_LINES[lines], wanted):
-            grouped[row._mapping[key]].append(row)
-        return grouped
-
     def sessions_on(self, clinic_id: int, day: dt.date) -> list[TreatmentSession]:
-        wanted = {"clinic_id": clinic_id, "day": day}
-        rows = self.connection.execute(_SESSIONS_ON, wanted).all()
-        areas: defaultdict[int, list[Any]] = defaultdict(list)
-        for row in self.connection.execute(_SESSION_AREAS_ON, wanted):
-            areas[row.session_id].append(row)
-        return [_session(r, [_area(a) for a in areas[r.id]]) for r in rows]
-
-    def _rows(self, table: Table, clinic_id: int, patient_id: int) -> list[Any]:
-        wanted = {"clinic_id": clinic_id, "patient_id": patient_id}
-        return list(self.connection.execute(_OF_PATIENT[table], wanted))
+        rows = self.connection.execute(_SESSIONS_ON, {"clinic_id": clinic_id, "day": day}).all()
+        return [_session(first, [_area(r) for r in lines]) for first, lines in _by_record(rows)]
 
     def _one(self, table: Table, clinic_id: int, record_id: int) -> Any:
-        query = select(table).where(table.c.id == record_id, table.c.clinic_id == clinic_id)
+        columns = _COLUMNS.get(table, table.c)
+        query = select(*columns).where(table.c.id == record_id, table.c.clinic_id == clinic_id)
         return self.connection.execute(query).first()
 
     def _amend(
