@@ -59,7 +59,7 @@ from resurface.domain.intake import Goal, MedicalHistory
 from resurface.domain.people import Patient
 from resurface.services.ports import FileReference, SeriesFacts
 from resurface.storage.repositories._base import Repository, now
-from resurface.storage.repositories.patients import _patient, refresh_series
+from resurface.storage.repositories.patients import _patient, _series, refresh_series
 from resurface.storage.tables import (
     assessments,
     checkins,
@@ -482,15 +482,6 @@ _SESSIONS_ON = (
     .order_by(treatment_sessions.c.id, session_areas.c.position)
 )
 """The clinic's sessions of a day with their areas (one query, as :func:`_with_lines`)."""
-
-
-def _series(row: Any) -> SeriesFacts:
-    return SeriesFacts(
-        row.series_planned,
-        row.series_done,
-        row.last_session_on,
-        Modality(row.last_modality) if row.last_modality else None,
-    )
 
 
 def _by_record(rows: Iterable[Any]) -> Iterator[tuple[Any, list[Any]]]:
