@@ -73,6 +73,7 @@ from resurface.services.ports import (
     StageWindow,
     StoredFile,
     WebSession,
+    stored_file_name,
 )
 
 
@@ -1607,7 +1608,7 @@ class FakePhotoStore:
 
     def files(self) -> Iterator[StoredFile]:
         for key in sorted(self.blobs):
-            yield StoredFile(f"{key[:2]}/{key[2:4]}/{key}", key, self.written[key])
+            yield StoredFile(stored_file_name(key), key, self.written[key])
 
     def intact(self, key: str) -> bool:
         return hashlib.sha256(self.blobs[key]).hexdigest() == key

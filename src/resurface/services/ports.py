@@ -800,6 +800,12 @@ class StoredFile:
     written_at: dt.datetime
 
 
+def stored_file_name(key: str) -> str:
+    """The ``StoredFile.name`` of the file holding ``key``'s bytes: every photo store fans its
+    files out as ``ab/cd/<key>`` by the key's first two pairs of hex digits."""
+    return f"{key[:2]}/{key[2:4]}/{key}"
+
+
 @dataclass(frozen=True)
 class FileReference:
     """A record that names a file in the photo store."""
@@ -847,6 +853,7 @@ __all__ = [
     "Users",
     "WebSession",
     "WebSessions",
+    "stored_file_name",
 ]
 
 

@@ -48,7 +48,7 @@ from resurface.services.context import Context
 from resurface.services.errors import LinkNotUsable, NotFound
 from resurface.services.patient_page import Visit, VisitKind, upcoming_visits
 from resurface.services.patients import find_patient_audited
-from resurface.services.ports import ResultsReportPrinter, UnitOfWork
+from resurface.services.ports import ResultsReportPrinter, UnitOfWork, stored_file_name
 from resurface.services.recovery import patient_links
 from resurface.services.results import ItemResponse, MetricChange, ResultsView
 
@@ -498,8 +498,8 @@ def _discard_unnamed(ctx: Context, key: str) -> None:
     transaction has ended, so a report another run committed meanwhile keeps its file)."""
     with ctx.uow() as uow:
         named = uow.sent_reports.names_pdf(key)
-    if not named:  # every photo store names the file of a key ``ab/cd/<key>``
-        ctx.photos.delete(f"{key[:2]}/{key[2:4]}/{key}")
+    if not named:
+        ctx.photos.delete(stored_file_name(key))
 
 
 def _asker(uow: UnitOfWork, asked: SentReport) -> tuple[Actor | None, str]:

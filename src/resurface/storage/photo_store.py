@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from resurface.services.errors import PhotoFileMissing, Unavailable
-from resurface.services.ports import StoredFile
+from resurface.services.ports import StoredFile, stored_file_name
 
 if TYPE_CHECKING:
     import botocore.exceptions
@@ -96,7 +96,7 @@ class FilePhotoStore:
     def _path(self, key: str) -> Path:
         if not _KEY.match(key):
             raise ValueError(f"not a photo key: {key!r}")
-        return self.root / key[:2] / key[2:4] / key
+        return self.root / stored_file_name(key)
 
 
 _NAME = re.compile(r"^([0-9a-f]{2})/([0-9a-f]{2})/([^/]+)$")
@@ -190,7 +190,7 @@ class S3PhotoStore:
                     name = str(item["Key"])[len(self._root) :]
                     found = _NAME.match(name)
                     key = found.group(3) if found and _KEY.match(found.group(3)) else None
-                    if key is not None and name != _fan_out(key):
+                    if key is not None and name != stored_file_name(key):
                         key = None
                     yield StoredFile(name, key, item["LastModified"].astimezone(dt.UTC))
 
@@ -221,7 +221,7 @@ class S3PhotoStore:
     def _object(self, key: str) -> str:
         if not _KEY.match(key):
             raise ValueError(f"not a photo key: {key!r}")
-        return self._root + _fan_out(key)
+        return self._root + stored_file_name(key)
 
     @contextmanager
     def _answering(self) -> Iterator[None]:
@@ -234,10 +234,6 @@ class S3PhotoStore:
                 f"the photo store {self} does not answer or refuses the request ({error}); "
                 "nothing was saved, try again in a moment"
             ) from error
-
-
-def _fan_out(key: str) -> str:
-    return f"{key[:2]}/{key[2:4]}/{key}"
 
 
 def _not_found(error: botocore.exceptions.ClientError) -> bool:
