@@ -86,16 +86,23 @@ def _sessions_today(runtime: Runtime, clinic_id: int, first_id: int, how_many: i
     """Move the last session of ``how_many`` treated patients to today (series kept)."""
     today = dt.datetime.now(dt.UTC).date()
     with runtime.engine.begin() as connection:
-        treated = connection.execute(
-            select(patients.c.id)
-            .where(
-                patients.c.clinic_id == clinic_id,
-                patients.c.id >= first_id,
-                patients.c.series_done > 0,
+        # Read to the end before writing: a SELECT still open keeps its snapshot, and SQLite
+        # refuses at once, without waiting, to write from a snapshot that a background job's
+        # commit has made stale ("database is locked").
+        treated = (
+            connection.execute(
+                select(patients.c.id)
+                .where(
+                    patients.c.clinic_id == clinic_id,
+                    patients.c.id >= first_id,
+                    patients.c.series_done > 0,
+                )
+                .order_by(patients.c.id)
+                .limit(how_many)
             )
-            .order_by(patients.c.id)
-            .limit(how_many)
-        ).scalars()
+            .scalars()
+            .all()
+        )
         for patient_id in treated:
             last = connection.execute(
                 select(treatment_sessions.c.id)
