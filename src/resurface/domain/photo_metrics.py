@@ -20,6 +20,7 @@ __all__ = [
     "DetectableChange",
     "RepeatabilityRules",
     "metric_label",
+    "metric_name",
     "patient_metric_label",
     "region_kind",
     "region_label",
@@ -96,6 +97,11 @@ def metric_label(name: str, length_unit: str = "mm") -> str:
     if label is None:
         return name.replace("_", " ")
     return label.format(length=length_unit, density=_DENSITY.get(length_unit, length_unit))
+
+
+def metric_name(name: str) -> str:
+    """The metric's name without its unit, for what has a unit of its own (a change in %)."""
+    return metric_label(name).split(" (", 1)[0]
 
 
 def patient_metric_label(name: str, length_unit: str = "mm") -> str:

@@ -14,6 +14,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from resurface import __version__, bootstrap
 from resurface.config import Environment, Settings
 from resurface.domain.codes import Area, Modality
+from resurface.domain.photo_metrics import metric_name
 from resurface.web import errors
 from resurface.web.access_log import AccessLog
 from resurface.web.api import router as api_router
@@ -88,6 +89,7 @@ def _templates() -> Jinja2Templates:
     templates.env.auto_reload = False
     templates.env.filters["words"] = words
     templates.env.filters["field_label"] = field_label
+    templates.env.filters["metric_name"] = metric_name
     return templates
 
 

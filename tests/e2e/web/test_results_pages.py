@@ -104,6 +104,7 @@ def test_results_show_the_measured_change_and_sessions_left(
     assert estimate["improvement_pct"] == pytest.approx(-density["change_pct"], abs=0.2)
     assert estimate["status"] != "not_started"
     assert f"{estimate['remaining_now']}</strong> more session" in html
+    assert '<th scope="col">Wrinkle density: change</th>' in html
     png = client.get(api["comparison_png"])
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
 
