@@ -1,15 +1,15 @@
-"""The demo clinics' appointment book: opening hours, rooms and lasers, and a few days of
-bookings from today on, made through the same use cases as the *Book set-up* page and the front
+"""The demo clinics' appointment book: opening hours, rooms and lasers, and each patient's next
+visit in the coming days, made through the same use cases as the *Book set-up* page and the front
 desk's booking form."""
 
 from __future__ import annotations
 
 import datetime as dt
-from itertools import cycle
+from dataclasses import dataclass
 
 from resurface.domain.appointments import AppointmentKind, AppointmentStatus
 from resurface.domain.errors import DomainError
-from resurface.domain.people import Patient
+from resurface.domain.journey import Stage
 from resurface.services.access import Actor
 from resurface.services.context import Context
 from resurface.services.errors import ServiceError
@@ -25,37 +25,79 @@ LASERS = ("Fractional CO2 laser", "Er:YAG laser")
 DAYS_BOOKED = 5
 """Open days from today that get bookings."""
 
-_VISITS = (
-    (AppointmentKind.CONSULTATION, dt.time(9, 0)),
-    (AppointmentKind.SESSION, dt.time(10, 0)),
-    (AppointmentKind.REVIEW, dt.time(11, 30)),
-    (AppointmentKind.PHOTO_FOLLOW_UP, dt.time(12, 15)),
-)
-"""Each open day's visits per clinician: a kind and a start (Saturday's last ones before 13:00)."""
+_TIMES = {
+    AppointmentKind.CONSULTATION: dt.time(9, 0),
+    AppointmentKind.SESSION: dt.time(10, 0),
+    AppointmentKind.REVIEW: dt.time(11, 30),
+    AppointmentKind.PHOTO_FOLLOW_UP: dt.time(12, 15),
+}
+"""Each kind of visit's start (Saturday's last ones before 13:00)."""
+
+KIND_OF_STAGE = {
+    Stage.CONSULTATION: AppointmentKind.CONSULTATION,  # to agree a plan
+    Stage.PLANNED: AppointmentKind.SESSION,  # the first treatment
+    Stage.IN_TREATMENT: AppointmentKind.SESSION,  # the next one, given its time
+    Stage.RECOVERING: AppointmentKind.REVIEW,
+    Stage.FINISHED: AppointmentKind.PHOTO_FOLLOW_UP,
+}
+"""The visit a patient at each stage of the journey comes in for next."""
 
 
-def open_book(ctx: Context, director: Actor, clinicians: list[int], patients: list[Patient]) -> int:
-    """Set the clinic's week, rooms and lasers, and book the coming days; how many bookings."""
+@dataclass(frozen=True)
+class Visit:
+    """A demo patient to book: where they are in their journey, and their clinician."""
+
+    patient_id: int
+    stage: Stage
+    clinician_id: int
+
+
+def open_book(ctx: Context, director: Actor, visits: list[Visit]) -> int:
+    """Set the clinic's week, rooms and lasers, and book each patient's next visit in the coming
+    open days, the kind their stage needs (a patient due a session on its due day); how many
+    bookings."""
     setup.set_hours(ctx, director, WEEK)
     rooms = [setup.add_room(ctx, director, name).id for name in ROOMS]
     lasers = [setup.add_device(ctx, director, name).id for name in LASERS]
-    patient_ids = cycle(p.id for p in patients)
+    seats = list(dict.fromkeys(v.clinician_id for v in visits))
+    days = _open_days(ctx.clock.today(), DAYS_BOOKED)
     booked = 0
-    for day in _open_days(ctx.clock.today(), DAYS_BOOKED):
-        for seat, clinician in enumerate(clinicians[:2]):
-            for kind, start in _VISITS:
-                request = book.BookingRequest(
-                    patient_id=next(patient_ids),
-                    kind=kind,
-                    day=day,
-                    time=start,
-                    provider_id=clinician,
-                    room_id=_room(rooms, seat, kind),
-                    device_id=lasers[seat] if kind is AppointmentKind.SESSION else None,
-                    outside_window_reason="Demo booking: the patient asked for this day",
-                )
-                booked += _booked(ctx, director, request)
+    for number, visit in enumerate(visits):
+        kind = KIND_OF_STAGE[visit.stage]
+        day = _day(ctx, director, visit, days, days[number % len(days)])
+        if day is None:
+            continue
+        seat = seats.index(visit.clinician_id)
+        request = book.BookingRequest(
+            patient_id=visit.patient_id,
+            kind=kind,
+            day=day,
+            time=_TIMES[kind],
+            provider_id=visit.clinician_id,
+            room_id=_room(rooms, seat, kind),
+            device_id=lasers[seat % len(lasers)] if kind is AppointmentKind.SESSION else None,
+            outside_window_reason="Demo booking: the patient asked for this day",
+        )
+        booked += _booked(ctx, director, request)
     return booked
+
+
+def _day(
+    ctx: Context, director: Actor, visit: Visit, days: list[dt.date], spread: dt.date
+) -> dt.date | None:
+    """The visit's day: a session already due keeps its day (the first open day from it; none
+    when it falls after the booked days); other visits are spread over the days."""
+    if KIND_OF_STAGE[visit.stage] is not AppointmentKind.SESSION:
+        return spread
+    with ctx.uow() as uow:
+        due = [
+            a.due_on
+            for a in uow.appointments.for_patient(director.clinic_id, visit.patient_id)
+            if a.kind is AppointmentKind.SESSION and a.status is AppointmentStatus.BOOKED
+        ]
+    if not due:
+        return spread
+    return next((day for day in days if day >= min(due)), None)
 
 
 def _room(rooms: list[int], seat: int, kind: AppointmentKind) -> int:

@@ -105,20 +105,20 @@ def _load(ctx: Context, photo_jobs: PhotoJobs) -> DemoReport:
         staff = _open_clinic(ctx, demo_clinic, password_hash)
         clinicians = [u for u in staff if u.role is Role.CLINICIAN]
         director = next(u for u in staff if u.role is Role.ADMIN)
+        visits: list[demo_book.Visit] = []
         for number, demo_patient in enumerate(PATIENTS[demo_clinic.slug]):
+            clinician = clinicians[number % len(clinicians)]
             story = _Story(
                 ctx,
-                clinician=actor_of(clinicians[number % len(clinicians)], SOURCE),
+                clinician=actor_of(clinician, SOURCE),
                 director=actor_of(director, SOURCE),
                 seed=index * 100 + number,
                 photo_jobs=photo_jobs,
             )
-            story.tell(demo_patient)
+            patient = story.tell(demo_patient)
+            visits.append(demo_book.Visit(patient.id, demo_patient.stage, clinician.id))
             count += 1
-        with ctx.uow() as uow:
-            patients = uow.patients.in_clinic(director.clinic_id)
-        clinician_ids = [u.id for u in clinicians]
-        demo_book.open_book(ctx, actor_of(director, SOURCE), clinician_ids, patients)
+        demo_book.open_book(ctx, actor_of(director, SOURCE), visits)
     photo_jobs.wait()  # the clinic is whole: every photo measured, every comparison kept
     with ctx.uow() as uow:
         detail = f"{count} patients"
@@ -177,23 +177,24 @@ class _Story:
         """The context with its clock pinned to ``moment``: each step happens at its own time."""
         return self.ctx.at(moment)
 
-    def tell(self, demo: DemoPatient) -> None:
+    def tell(self, demo: DemoPatient) -> Patient:
         start = self.today - dt.timedelta(days=_START_DAYS[demo.stage])
         patient = self._consultation(demo, start)
         assessment = self._assessment(patient, demo, start)
         self._photo(patient, demo, _at(start, 10), response=0.0, assessment_id=assessment)
         if demo.stage is Stage.CONSULTATION:
-            return
+            return patient
         plan = self._plan(patient, demo, start + dt.timedelta(days=1))
         # The patient's own page for the whole series, handed over once the plan is agreed.
         ctx = self._ctx(_at(start + dt.timedelta(days=1), 17, 30))
         patient_links.create_link(ctx, self.clinician, patient.id)
         if demo.stage is Stage.PLANNED:
-            return
+            return patient
         self._consent(patient, plan, start + dt.timedelta(days=1))
         last = self._sessions(patient, demo, plan.sessions_planned, plan.items[0].interval_weeks)
         if demo.stage is Stage.FINISHED:
             self._results(patient, demo, last + dt.timedelta(days=60))
+        return patient
 
     def _consultation(self, demo: DemoPatient, on: dt.date) -> Patient:
         intake = consultations.Intake(

@@ -8,6 +8,7 @@ import itertools
 from resurface.bootstrap import Runtime
 from resurface.demo import photo_jobs
 from resurface.demo import story as demo
+from resurface.demo.book import KIND_OF_STAGE
 from resurface.domain.appointments import VISIT_KINDS, AppointmentKind
 from resurface.domain.codes import RedFlag, Score
 from resurface.domain.journey import Stage
@@ -38,12 +39,14 @@ def test_demo_loads_once_with_every_stage_in_both_clinics(runtime: Runtime) -> N
             )
             assert page.total == 10
             assert {s.stage for s in page.items} == set(Stage)
-            _the_book_is_open(runtime, clinic.id)
+            stages = {s.patient.id: s.stage for s in page.items if s.stage is not None}
+            _the_book_is_open(runtime, clinic.id, stages)
 
 
-def _the_book_is_open(runtime: Runtime, clinic_id: int) -> None:
+def _the_book_is_open(runtime: Runtime, clinic_id: int, stages: dict[int, Stage]) -> None:
     """Hours, rooms and lasers are set, and the coming open days hold timed visits of every kind
-    with both clinicians, none clashing."""
+    with both clinicians, none clashing, each patient's the one their stage needs (no treatment
+    session for a patient who has finished, none twice)."""
     now = runtime.context.clock.now()
     with runtime.context.uow() as uow:
         assert sorted(uow.clinic_setup.hours(clinic_id)) == [0, 1, 2, 3, 4, 5]
@@ -53,7 +56,10 @@ def _the_book_is_open(runtime: Runtime, clinic_id: int) -> None:
     timed = [a for a in coming if a.starts_at is not None]
     assert {a.kind for a in timed} == set(VISIT_KINDS) - {AppointmentKind.OTHER}
     assert len({a.provider_id for a in timed}) == 2
-    assert len(timed) >= 30
+    assert len(timed) >= 8
+    assert len({a.patient_id for a in timed}) == len(timed)
+    for visit in timed:
+        assert visit.kind is KIND_OF_STAGE[stages[visit.patient_id]], visit
     for first, second in itertools.combinations(timed, 2):
         assert first.starts_at and first.ends_at and second.starts_at and second.ends_at
         overlap = first.starts_at < second.ends_at and second.starts_at < first.ends_at
