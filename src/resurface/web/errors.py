@@ -8,6 +8,7 @@ WebError
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -132,9 +133,21 @@ _PLAIN = {
 }
 
 
+_CHOICES = re.compile(r"\^\(([\w|-]+)\)\$")
+"""A pattern that only lists the values a parameter takes, such as ``^(provider|room|device)$``."""
+
+
 def _plain(error: Mapping[str, Any]) -> str:
     """A validation error as a page says it to a person (the API keeps pydantic's words)."""
-    return _PLAIN.get(str(error.get("type")), str(error.get("msg", "is not valid")))
+    kind = str(error.get("type"))
+    context = error.get("ctx") or {}
+    choices = _CHOICES.fullmatch(str(context.get("pattern", "")))
+    if kind == "string_pattern_mismatch" and choices:
+        *first, last = choices.group(1).split("|")
+        return f"must be {', '.join(first)} or {last}" if first else f"must be {last}"
+    if kind in ("enum", "literal_error") and context.get("expected"):
+        return f"must be {context['expected']}"
+    return _PLAIN.get(kind, str(error.get("msg", "is not valid")))
 
 
 def install(app: FastAPI) -> None:

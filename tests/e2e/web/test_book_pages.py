@@ -266,3 +266,16 @@ def test_the_other_clinics_book_is_not_found_on_any_page(
     assert "Tester-south" not in listed.text
     with_theirs = client.get(f"/book/new?patient_id={south.patient.id}")
     assert "Tester-south" not in with_theirs.text
+
+
+def test_a_wrong_address_says_which_values_it_takes(
+    client: TestClient, north: SeededClinic
+) -> None:
+    """A mistyped book address names the values it takes (not a regular expression)."""
+    sign_in(client, north.usernames[Role.CLINICIAN])
+    page = client.get(f"/book?day={DAY}&view=week&by=clinicians")
+    assert page.status_code == 422
+    assert "By: must be provider, room or device" in page.text
+    assert "pattern" not in page.text and "^(" not in page.text
+    api = client.get("/api/v1/appointments?by=clinicians")
+    assert api.headers["content-type"].startswith("application/problem+json")
