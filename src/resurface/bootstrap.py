@@ -134,7 +134,7 @@ class Runtime:
 
 
 def build(settings: Settings) -> Runtime:
-    engine = database.make_engine(settings.sqlalchemy_url)
+    engine = database.make_engine(settings.sqlalchemy_url, threads=settings.web_threads)
     anchor = FileAuditAnchor(settings.audit_folder)
     limits = redis_limits.client(settings.redis_url) if settings.redis_url else None
     queue = job_queue(settings, engine)

@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     photo_workers: int = Field(
         default=1, ge=1, le=8, description="photos decoded and measured at once (memory bound)"
     )
+    web_threads: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        description="routes a web process runs at once (serve --threads sets it); its database "
+        "pool keeps a connection for each",
+    )
     max_body_kb: int = Field(
         default=1024, ge=16, description="the largest form or JSON body (photos aside)"
     )

@@ -70,9 +70,10 @@ def serve(
 
     context: CliContext = ctx.obj
     processes = workers or default_workers()
-    # Read by this process's runtime (built below) and by the worker processes: each keeps a
-    # database connection open for each of its threads (storage.database.kept_connections).
+    # This process's runtime (built below) and the worker processes' (their Settings read the
+    # variable) keep a database connection open for each thread (storage.database).
     os.environ[THREADS_ENV] = str(threads)
+    context.settings = context.settings.model_copy(update={"web_threads": threads})
     log_to_stderr(access_log=access_log)
     _tidy_photo_store(context)
     if show_logins:
@@ -114,8 +115,8 @@ def worker_app() -> RouteThreads:
     stop_with_supervisor()
     log_to_stderr(access_log=os.environ.get(ACCESS_LOG_ENV, "1") == "1")
     fewer_memory_arenas()
-    threads = int(os.environ.get(THREADS_ENV, str(DEFAULT_THREADS)))
-    return RouteThreads(create_app(Settings()), threads)
+    settings = Settings()
+    return RouteThreads(create_app(settings), settings.web_threads)
 
 
 class RouteThreads:

@@ -47,6 +47,8 @@ def worker(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     keep_photo_memory()
     context: CliContext = ctx.obj
+    # A connection for each job at once, beside the background loops' (storage.database).
+    context.settings = context.settings.model_copy(update={"web_threads": concurrency})
     runtime = context.runtime
     if once:
         jobs.catch_up(runtime.context)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,10 +19,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 PING_AFTER_IDLE_S = 30.0
 """A pooled PostgreSQL connection unused for this long is tried before it is handed out."""
 _RETURNED = "resurface.returned"
-WEB_THREADS_ENV = "RESURFACE_WEB_THREADS"
-"""Routes a web process runs at once (``resurface serve --threads``, which sets it)."""
 DEFAULT_WEB_THREADS = 8
-"""``serve``'s default: ``cli.serve.DEFAULT_THREADS`` (a test keeps the two equal)."""
+"""``serve``'s default: ``cli.serve.DEFAULT_THREADS`` and ``Settings.web_threads`` (a test keeps
+the three equal)."""
 BACKGROUND_CONNECTIONS = 4
 """Connections a process's background loops hold beside its routes (the lease, the outbox, the
 audit checkpoint, the limits' tidy and, on SQLite, the job thread: rarely all at once)."""
@@ -46,17 +44,6 @@ MORE_SQLITE_CONNECTIONS = 10
 """The same for SQLite (SQLAlchemy's default), whose connections use no server's slots."""
 
 
-def web_threads() -> int:
-    """The routes this process runs at once: ``RESURFACE_WEB_THREADS`` (set by ``serve`` for
-    itself and its worker processes), else ``serve``'s default."""
-    given = os.environ.get(WEB_THREADS_ENV, "").strip()
-    try:
-        threads = int(given) if given else DEFAULT_WEB_THREADS
-    except ValueError:
-        return DEFAULT_WEB_THREADS
-    return max(1, threads)
-
-
 def kept_connections(threads: int) -> int:
     """Connections kept open by a process running ``threads`` routes at once: one for each,
     and the background loops'; a process given more threads keeps more, instead of opening and
@@ -65,17 +52,17 @@ def kept_connections(threads: int) -> int:
 
 
 def make_engine(
-    url: str, *, ping_after_idle_s: float = PING_AFTER_IDLE_S, threads: int | None = None
+    url: str, *, ping_after_idle_s: float = PING_AFTER_IDLE_S, threads: int = DEFAULT_WEB_THREADS
 ) -> Engine:
     """An engine for ``url``, keeping open the connections of a process that runs ``threads``
-    routes at once (``web_threads()`` unless given: ``kept_connections``). SQLite gets WAL
-    mode, a full sync at each commit, enforced foreign keys and a busy timeout. PostgreSQL's
-    pooled connections are tried (one round trip) only when they have been idle
-    ``ping_after_idle_s``: a server restarted or a connection dropped overnight is noticed
+    routes or jobs at once (``kept_connections``; the runtime passes ``Settings.web_threads``).
+    SQLite gets WAL mode, a full sync at each commit, enforced foreign keys and a busy
+    timeout. PostgreSQL's pooled connections are tried (one round trip) only when they have been
+    idle ``ping_after_idle_s``: a server restarted or a connection dropped overnight is noticed
     before a request uses it, but a busy server's requests, which take a connection for each
     unit of work, do not pay a round trip each time (SQLAlchemy's ``pool_pre_ping`` would)."""
     parsed = make_url(url)
-    kept = kept_connections(web_threads() if threads is None else threads)
+    kept = kept_connections(threads)
     if parsed.get_backend_name() != "sqlite":
         return _postgres_engine(parsed, ping_after_idle_s, kept)
     if not parsed.database or parsed.database == ":memory:":  # one connection per thread

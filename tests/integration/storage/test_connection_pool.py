@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import Engine, event, text
 from sqlalchemy.pool import QueuePool
 from typer.testing import CliRunner
@@ -18,16 +19,18 @@ from typer.testing import CliRunner
 from resurface import bootstrap
 from resurface.cli import main as cli_main
 from resurface.cli import serve
+from resurface.config import Settings
 from resurface.storage import database
 from resurface.storage.database import (
     BACKGROUND_CONNECTIONS,
     DEFAULT_WEB_THREADS,
     KEPT_CONNECTIONS,
     MORE_CONNECTIONS,
-    WEB_THREADS_ENV,
     make_engine,
 )
 from tests.conftest import PostgresServer, make_settings
+
+THREADS = "RESURFACE_WEB_THREADS"
 
 
 def _busy_rounds(engine: Engine, threads: int, rounds: int) -> int:
@@ -68,23 +71,24 @@ def _busy_rounds(engine: Engine, threads: int, rounds: int) -> int:
 def test_serve_keeps_as_many_connections_as_before_with_its_default_threads(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv(WEB_THREADS_ENV, raising=False)
-    assert serve.DEFAULT_THREADS == DEFAULT_WEB_THREADS
-    assert database.web_threads() == DEFAULT_WEB_THREADS
+    monkeypatch.delenv(THREADS, raising=False)
+    assert serve.DEFAULT_THREADS == DEFAULT_WEB_THREADS == Settings().web_threads
     assert database.kept_connections(DEFAULT_WEB_THREADS) == KEPT_CONNECTIONS == 12
 
 
-def test_the_threads_are_read_from_serves_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(WEB_THREADS_ENV, "20")
-    assert database.web_threads() == 20
-    monkeypatch.setenv(WEB_THREADS_ENV, "not a number")
-    assert database.web_threads() == DEFAULT_WEB_THREADS
+def test_the_threads_are_a_setting_and_a_wrong_one_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(THREADS, "20")
+    assert Settings().web_threads == 20
+    monkeypatch.setenv(THREADS, "not a number")
+    with pytest.raises(ValidationError, match="web_threads"):
+        Settings()
 
 
 def test_a_busy_sqlite_process_reuses_its_connections_instead_of_opening_new_ones(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    monkeypatch.delenv(WEB_THREADS_ENV, raising=False)
     engine = make_engine(f"sqlite:///{tmp_path / 'clinic.db'}")
     try:
         threads = DEFAULT_WEB_THREADS + BACKGROUND_CONNECTIONS
@@ -96,11 +100,8 @@ def test_a_busy_sqlite_process_reuses_its_connections_instead_of_opening_new_one
     assert again == 0  # 240 units of work, 12 at once: not one new connection
 
 
-def test_a_sqlite_process_run_with_more_threads_keeps_a_connection_for_each(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(WEB_THREADS_ENV, "24")
-    engine = make_engine(f"sqlite:///{tmp_path / 'clinic.db'}")
+def test_a_sqlite_process_run_with_more_threads_keeps_a_connection_for_each(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'clinic.db'}", threads=24)
     try:
         first = _busy_rounds(engine, 24, rounds=1)
         again = _busy_rounds(engine, 24, rounds=10)
@@ -111,10 +112,9 @@ def test_a_sqlite_process_run_with_more_threads_keeps_a_connection_for_each(
 
 @pytest.mark.postgres
 def test_a_postgresql_process_run_with_more_threads_keeps_a_connection_for_each(
-    postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
+    postgres: PostgresServer,
 ) -> None:
-    monkeypatch.setenv(WEB_THREADS_ENV, "20")
-    engine = make_engine(postgres.create())
+    engine = make_engine(postgres.create(), threads=20)
     try:
         busy = 20 + BACKGROUND_CONNECTIONS  # more than the 15 the default threads may open
         first = _busy_rounds(engine, busy, rounds=1)
@@ -126,9 +126,8 @@ def test_a_postgresql_process_run_with_more_threads_keeps_a_connection_for_each(
 
 @pytest.mark.postgres
 def test_postgresql_with_the_default_threads_keeps_12_connections_and_opens_3_more(
-    postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
+    postgres: PostgresServer,
 ) -> None:
-    monkeypatch.delenv(WEB_THREADS_ENV, raising=False)
     engine = make_engine(postgres.create())
     try:
         held = [engine.connect() for _ in range(KEPT_CONNECTIONS + MORE_CONNECTIONS)]
@@ -146,7 +145,7 @@ def test_postgresql_with_the_default_threads_keeps_12_connections_and_opens_3_mo
 def test_serve_sizes_the_pool_of_its_process_from_its_threads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(WEB_THREADS_ENV, raising=False)
+    monkeypatch.delenv(THREADS, raising=False)
     monkeypatch.setenv("RESURFACE_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("RESURFACE_ENVIRONMENT", "development")
     bootstrap.migrate(make_settings(tmp_path, f"sqlite:///{tmp_path / 'resurface.db'}"))
@@ -168,3 +167,24 @@ def test_serve_sizes_the_pool_of_its_process_from_its_threads(
         assert engine.pool.size() == 20 + BACKGROUND_CONNECTIONS
     finally:
         engine.dispose()
+
+
+def test_a_worker_keeps_a_connection_for_each_job_it_runs_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RESURFACE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("RESURFACE_ENVIRONMENT", "development")
+    bootstrap.migrate(make_settings(tmp_path, f"sqlite:///{tmp_path / 'resurface.db'}"))
+    pools: list[int] = []
+    build = bootstrap.build
+
+    def built(settings: Settings) -> bootstrap.Runtime:
+        runtime = build(settings)
+        assert isinstance(runtime.engine.pool, QueuePool)
+        pools.append(runtime.engine.pool.size())
+        return runtime
+
+    monkeypatch.setattr(bootstrap, "build", built)
+    answer = CliRunner().invoke(cli_main.app, ["worker", "--once", "--concurrency", "12"])
+    assert answer.exit_code == 0, answer.output
+    assert pools == [12 + BACKGROUND_CONNECTIONS]
