@@ -57,13 +57,22 @@ from resurface.domain.links import PatientLink, RecoveryLink
 from resurface.domain.measurements import AnalysisFailure, PhotoComparison, PhotoMeasurement
 from resurface.domain.messages import UNSENT, Notification, NotificationStatus
 from resurface.domain.outcomes import OutcomeRating
-from resurface.domain.people import SEARCH_WORD_MIN, Clinic, Patient, User, name_key, search_words
+from resurface.domain.people import (
+    SEARCH_WORD_MIN,
+    Clinic,
+    Patient,
+    Role,
+    User,
+    name_key,
+    search_words,
+)
 from resurface.domain.results_report import ReportStatus, SentReport
 from resurface.domain.sharing import SharedResult
 from resurface.domain.signin import FailureCount
 from resurface.services.clock import Clock
 from resurface.services.errors import PhotoFileMissing
 from resurface.services.ports import (
+    ComingVisit,
     FileReference,
     ListPlace,
     PatientRow,
@@ -740,14 +749,27 @@ class FakeAppointments(_Repository):
 
     def coming_for_patient(
         self, clinic_id: int, patient_id: int, now: dt.datetime, today: dt.date
-    ) -> list[Appointment]:
+    ) -> list[ComingVisit]:
         return [
-            a
+            self._named(a)
             for a in self.for_patient(clinic_id, patient_id)
             if a.active
             and a.kind is not AppointmentKind.CHECKIN
             and (a.ends_at > now if a.ends_at is not None else a.due_on >= today)
         ]
+
+    def _named(self, a: Appointment) -> ComingVisit:
+        tables = self._tables
+        user = _scoped(tables.users, a.clinic_id, a.provider_id) if a.provider_id else None
+        sees = user is not None and user.active and user.role in (Role.CLINICIAN, Role.ADMIN)
+        room = _scoped(tables.rooms, a.clinic_id, a.room_id) if a.room_id else None
+        device = _scoped(tables.devices, a.clinic_id, a.device_id) if a.device_id else None
+        return ComingVisit(
+            a,
+            user.display_name if user is not None and sees else "",
+            room.name if room is not None else "",
+            device.name if device is not None else "",
+        )
 
     def due(self, clinic_id: int, until: dt.date) -> list[Appointment]:
         found = [

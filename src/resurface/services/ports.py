@@ -411,16 +411,32 @@ class ResultsReportPrinter(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ComingVisit:
+    """A coming appointment with the names the book shows beside it (read with it)."""
+
+    appointment: Appointment
+    provider: str
+    """The clinician's display name if they see patients (an active clinician or admin of the
+    clinic: ``scheduling.setup.providers``), else empty."""
+    room: str
+    """The room's name (inactive rooms too), else empty."""
+    device: str
+    """The device's name (inactive devices too), else empty."""
+
+
 class Appointments(Protocol):
     def add(self, record: Appointment) -> Appointment: ...
     def get(self, clinic_id: int, appointment_id: int) -> Appointment | None: ...
     def for_patient(self, clinic_id: int, patient_id: int) -> list[Appointment]: ...
     def coming_for_patient(
         self, clinic_id: int, patient_id: int, now: dt.datetime, today: dt.date
-    ) -> list[Appointment]:
+    ) -> list[ComingVisit]:
         """The patient's active visits but check-ins that end after ``now`` (those with a
-        time) or are due ``today`` or later (those without), in :meth:`for_patient`'s order:
-        the rest of a patient's years of appointments are not read."""
+        time) or are due ``today`` or later (those without), in :meth:`for_patient`'s order,
+        each with its clinician's, room's and device's names (one query: the chart page read
+        the clinic's rooms, devices and users for them, three more): the rest of a patient's
+        years of appointments are not read."""
         ...
 
     def due(self, clinic_id: int, until: dt.date) -> list[Appointment]: ...

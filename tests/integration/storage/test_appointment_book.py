@@ -78,6 +78,60 @@ def test_the_clash_query_finds_overlaps_on_provider_room_or_device_only(runtime:
         assert [a.id for a in in_room2][-1] == other.id
 
 
+def test_coming_visits_carry_the_names_of_their_clinician_room_and_device(
+    runtime: Runtime,
+) -> None:
+    """One query: a clinician who sees patients is named (not front desk staff nor someone
+    deactivated), a room or device by its name even when no longer in use, another clinic's
+    never; check-ins, cancelled and past visits are not coming."""
+    north = seed_clinic(runtime.context.uow, "north")
+    south = seed_clinic(runtime.context.uow, "south")
+    anna = user_id(runtime, north, Role.CLINICIAN)
+    desk = user_id(runtime, north, Role.STAFF)
+    director = user_id(runtime, north, Role.ADMIN)
+    theirs = user_id(runtime, south, Role.CLINICIAN)
+    with runtime.context.uow() as uow:
+        room = uow.clinic_setup.add_room(Room(0, north.clinic.id, "Room 1"))
+        laser = uow.clinic_setup.add_device(Device(0, north.clinic.id, "CO2 laser"))
+        their_room = uow.clinic_setup.add_room(Room(0, south.clinic.id, "South room"))
+        uow.clinic_setup.save_room(replace(room, active=False))
+        leaver = uow.users.get(north.clinic.id, director)
+        assert leaver is not None
+        uow.users.update(replace(leaver, active=False))
+        add = uow.appointments.add
+        first = add(visit(north, at(9), 30, provider_id=anna, room_id=room.id, device_id=laser.id))
+        by_desk = add(visit(north, at(10), 30, provider_id=desk))
+        by_leaver = add(visit(north, at(11), 30, provider_id=director))
+        crossed = add(visit(north, at(12), 30, provider_id=theirs, room_id=their_room.id))
+        untimed = add(visit(north, at(0), 0, starts_at=None, due_on=DAY + dt.timedelta(1)))
+        add(visit(north, at(13), 30, kind=AppointmentKind.CHECKIN))
+        add(visit(north, at(14), 30, status=AppointmentStatus.CANCELLED))
+        add(visit(north, at(8), 30))  # over by 9:00
+        uow.commit()
+    with runtime.context.uow() as uow:
+        coming = uow.appointments.coming_for_patient(north.clinic.id, north.patient.id, at(9), DAY)
+        elsewhere = uow.appointments.coming_for_patient(
+            south.clinic.id, north.patient.id, at(9), DAY
+        )
+    named = {(v.appointment.id, v.provider, v.room, v.device) for v in coming}
+    assert named == {
+        (first.id, _name(runtime, north, anna), "Room 1", "CO2 laser"),
+        (by_desk.id, "", "", ""),
+        (by_leaver.id, "", "", ""),
+        (crossed.id, "", "", ""),
+        (untimed.id, "", "", ""),
+    }
+    assert coming[0].appointment.id == first.id
+    assert elsewhere == []
+
+
+def _name(runtime: Runtime, seeded: SeededClinic, user: int) -> str:
+    with runtime.context.uow() as uow:
+        found = uow.users.get(seeded.clinic.id, user)
+        assert found is not None
+        return found.display_name
+
+
 def test_a_stale_version_is_refused_and_the_fresh_one_moves(runtime: Runtime) -> None:
     seeded = seed_clinic(runtime.context.uow, "north")
     with runtime.context.uow() as uow:

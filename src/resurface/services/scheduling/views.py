@@ -197,12 +197,11 @@ def coming_visits_in(
     now = ctx.clock.now()
     today = now.astimezone(zone).date()
     coming = uow.appointments.coming_for_patient(clinic.id, patient.id, now, today)
-    setup = load_names(uow, clinic, zone) if coming else None
     audit.record(uow, actor, "book_read", "patient", patient.id, patient_id=patient.id,
                  detail="coming visits")  # fmt: skip
-    if setup is None:
-        return ()
-    entries = [_entry(a, {patient.id: patient}, setup, zone) for a in coming]
+    entries = [
+        _named_entry(v.appointment, patient, zone, v.provider, v.room, v.device) for v in coming
+    ]
     return tuple(sorted(entries, key=lambda e: (e.start, e.appointment.id)))
 
 
@@ -231,22 +230,40 @@ def _patients(uow: UnitOfWork, clinic_id: int, found: list[Appointment]) -> dict
 def _entry(
     appointment: Appointment, patients: dict[int, Patient], setup: ClinicSetup, zone: dt.tzinfo
 ) -> BookEntry:
+    room = setup.rooms.get(appointment.room_id) if appointment.room_id else None
+    device = setup.devices.get(appointment.device_id) if appointment.device_id else None
+    return _named_entry(
+        appointment,
+        patients[appointment.patient_id],
+        zone,
+        setup.providers.get(appointment.provider_id or 0, ""),
+        room.name if room else "",
+        device.name if device else "",
+    )
+
+
+def _named_entry(
+    appointment: Appointment,
+    patient: Patient,
+    zone: dt.tzinfo,
+    provider: str,
+    room: str,
+    device: str,
+) -> BookEntry:
     start = (
         appointment.starts_at.astimezone(zone)
         if appointment.starts_at
         else dt.datetime.combine(appointment.due_on, dt.time(0), tzinfo=zone)
     )
-    room = setup.rooms.get(appointment.room_id) if appointment.room_id else None
-    device = setup.devices.get(appointment.device_id) if appointment.device_id else None
     return BookEntry(
         appointment=appointment,
-        patient=patients[appointment.patient_id],
+        patient=patient,
         start=start,
         end=start + dt.timedelta(minutes=appointment.minutes),
-        provider=setup.providers.get(appointment.provider_id or 0, ""),
-        room=room.name if room else "",
-        device=device.name if device else "",
-    )
+        provider=provider,
+        room=room,
+        device=device,
+    )  # fmt: skip
 
 
 def clinic_today(ctx: Context, actor: Actor) -> dt.date:

@@ -28,9 +28,14 @@ from resurface.domain.appointments import (
     AppointmentStatus,
 )
 from resurface.domain.errors import VersionConflict
+from resurface.domain.people import Role
+from resurface.services.ports import ComingVisit
 from resurface.storage.repositories._base import Repository, now, values_of
 from resurface.storage.tables import (
     appointments,
+    devices,
+    rooms,
+    users,
 )
 
 _ACTIVE = sorted(s.value for s in ACTIVE)
@@ -90,9 +95,13 @@ class SqlAppointments(Repository):
 
     def coming_for_patient(
         self, clinic_id: int, patient_id: int, now: dt.datetime, today: dt.date
-    ) -> list[Appointment]:
+    ) -> list[ComingVisit]:
         wanted = {"clinic_id": clinic_id, "patient_id": patient_id, "now": now, "today": today}
-        return [_appointment(row) for row in self.connection.execute(_COMING_OF_PATIENT, wanted)]
+        return [
+            ComingVisit(_appointment(row), row.provider_name or "", row.room_name or "",
+                        row.device_name or "")
+            for row in self.connection.execute(_COMING_OF_PATIENT, wanted)
+        ]  # fmt: skip
 
     def due(self, clinic_id: int, until: dt.date) -> list[Appointment]:
         query = (
@@ -353,15 +362,49 @@ _OF_PATIENT = (
     .order_by(appointments.c.due_on, appointments.c.starts_at, appointments.c.id)
 )
 
-_COMING_OF_PATIENT = _OF_PATIENT.where(
-    appointments.c.status.in_(_ACTIVE),
-    appointments.c.kind != AppointmentKind.CHECKIN.value,
-    or_(
-        appointments.c.ends_at > bindparam("now"),
-        and_(appointments.c.ends_at.is_(None), appointments.c.due_on >= bindparam("today")),
-    ),
+_PROVIDERS = sorted(r.value for r in (Role.CLINICIAN, Role.ADMIN))
+_COMING_OF_PATIENT = (
+    _OF_PATIENT.add_columns(
+        users.c.display_name.label("provider_name"),
+        rooms.c.name.label("room_name"),
+        devices.c.name.label("device_name"),
+    )
+    .select_from(
+        appointments.outerjoin(
+            users,
+            and_(
+                users.c.id == appointments.c.provider_id,
+                users.c.clinic_id == appointments.c.clinic_id,
+                users.c.active.is_(True),
+                users.c.role.in_(_PROVIDERS),
+            ),
+        )
+        .outerjoin(
+            rooms,
+            and_(
+                rooms.c.id == appointments.c.room_id, rooms.c.clinic_id == appointments.c.clinic_id
+            ),
+        )
+        .outerjoin(
+            devices,
+            and_(
+                devices.c.id == appointments.c.device_id,
+                devices.c.clinic_id == appointments.c.clinic_id,
+            ),
+        )
+    )
+    .where(
+        appointments.c.status.in_(_ACTIVE),
+        appointments.c.kind != AppointmentKind.CHECKIN.value,
+        or_(
+            appointments.c.ends_at > bindparam("now"),
+            and_(appointments.c.ends_at.is_(None), appointments.c.due_on >= bindparam("today")),
+        ),
+    )
 )
-"""A patient's visits still to come (as :meth:`Appointments.coming_for_patient` says)."""
+"""A patient's visits still to come (as :meth:`Appointments.coming_for_patient` says), with
+the names of their clinician (one who sees patients: ``scheduling.setup.providers``), room and
+device, each of the clinic's own (by primary key: at most one row each)."""
 
 
 def _overlapping(clinic_id: int, start: dt.datetime, end: dt.datetime) -> Select[Any]:
