@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +33,7 @@ from resurface.services.sign_in_throttle import Throttle
 from resurface.storage import backup, database
 from resurface.storage.audit_anchor import FileAuditAnchor
 from resurface.storage.audit_group import AuditGroupCommit
-from resurface.storage.job_table import KEEP_FINISHED, TableJobQueue
+from resurface.storage.job_table import KEEP_FINISHED, Run, TableJobQueue
 from resurface.storage.leases import Lease, holder_name
 from resurface.storage.photo_slots import PhotoSlots
 from resurface.storage.photo_store import FilePhotoStore, S3Address, S3PhotoStore
@@ -184,15 +184,25 @@ JOB_THREAD = "resurface-jobs"
 
 
 def run_worker(
-    runtime: Runtime, *, concurrency: int = 1, stop: threading.Event | None = None
+    runtime: Runtime,
+    *,
+    concurrency: int = 1,
+    stop: threading.Event | None = None,
+    around: Callable[[Run], Run] | None = None,
 ) -> None:
     """Run background jobs until stopped: procrastinate's worker on PostgreSQL (SIGINT/SIGTERM
-    stop it), the jobs table's on SQLite (``stop`` stops it). Starts with a catch-up."""
+    stop it), the jobs table's on SQLite (``stop`` stops it). Starts with a catch-up. Each job
+    is run through ``around`` when given (``resurface worker``: what it does between jobs)."""
     ctx = runtime.context
     job_names.catch_up(ctx)
     queue = runtime.jobs
+
+    def run_job(name: str, args: Mapping[str, int | str]) -> None:
+        job_names.run_job(ctx, name, args)
+
+    run: Run = run_job if around is None else around(run_job)
     if queue is not None and not isinstance(queue, TableJobQueue):  # procrastinate
-        queue.work(lambda name, args: job_names.run_job(ctx, name, args), concurrency=concurrency)
+        queue.work(run, concurrency=concurrency)
         return
     assert queue is not None
     if stop is None:  # the command's own loop: SIGTERM stops it after the job under way
@@ -203,11 +213,7 @@ def run_worker(
             queue.wake.set()
 
         signal.signal(signal.SIGTERM, stop_on_sigterm)
-    queue.work(
-        lambda name, args: job_names.run_job(ctx, name, args),
-        stop,
-        on_idle=_now_and_then(runtime, queue),
-    )
+    queue.work(run, stop, on_idle=_now_and_then(runtime, queue))
 
 
 def _now_and_then(runtime: Runtime, queue: TableJobQueue) -> Callable[[], None]:
