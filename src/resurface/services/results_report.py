@@ -473,7 +473,13 @@ def _keep_and_queue(ctx: Context, actor: Actor, asked: SentReport, pdf: bytes) -
     that transaction does not commit (it fails, or another run sent the report first), a PDF
     this run added to the store is removed again unless a report names it: the same patient's
     report drawn twice on one day is the same file. Only a crash in between leaves it unnamed,
-    for ``photos check`` to find."""
+    for ``photos check`` to find.
+
+    Two runs of the job for one report (a retry, two workers) draw the same file. A failing run
+    that added it removes it only if no report names it, and puts it back if a report names it
+    once it is removed (the other run committed between the check and the removal); the run
+    that commits puts it back if it is gone just after its commit. Whatever the order, a report
+    that names the file finds it (:func:`_discard_unnamed`, :func:`_kept_after_commit`)."""
     key = hashlib.sha256(pdf).hexdigest()
     added = sent = False
     try:
@@ -490,16 +496,33 @@ def _keep_and_queue(ctx: Context, actor: Actor, asked: SentReport, pdf: bytes) -
             sent = _queue_email(uow, ctx, actor, asked, patient, key)
     finally:
         if added and not sent:
-            _discard_unnamed(ctx, key)
+            _discard_unnamed(ctx, key, pdf)
+    if sent:
+        _kept_after_commit(ctx, key, pdf)
 
 
-def _discard_unnamed(ctx: Context, key: str) -> None:
+def _discard_unnamed(ctx: Context, key: str, pdf: bytes) -> None:
     """Remove the PDF under ``key`` unless a report names it (checked once this run's
-    transaction has ended, so a report another run committed meanwhile keeps its file)."""
+    transaction has ended, so a report another run committed meanwhile keeps its file); if a
+    report names it once it is removed (committed between the check and the removal), put it
+    back."""
+    if _named(ctx, key):
+        return
+    ctx.photos.delete(stored_file_name(key))
+    if _named(ctx, key):
+        ctx.photos.put(pdf)
+
+
+def _kept_after_commit(ctx: Context, key: str, pdf: bytes) -> None:
+    """After the commit that names the PDF: put it back if a failing run of the same job
+    removed it before it could see this commit (see :func:`_discard_unnamed`)."""
+    if not ctx.photos.exists(key):
+        ctx.photos.put(pdf)
+
+
+def _named(ctx: Context, key: str) -> bool:
     with ctx.uow() as uow:
-        named = uow.sent_reports.names_pdf(key)
-    if not named:
-        ctx.photos.delete(stored_file_name(key))
+        return uow.sent_reports.names_pdf(key)
 
 
 def _asker(uow: UnitOfWork, asked: SentReport) -> tuple[Actor | None, str]:

@@ -306,3 +306,70 @@ def test_an_urgent_alerts_email_is_delivered_by_a_job_without_the_outbox_loop(
     later = ctx.at(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
     jobs.run_job(later, "deliver_message", {"notification_id": message.id})
     assert len(mailer.sent) == 1
+
+
+def test_a_failing_run_never_removes_the_file_of_the_run_that_sent_the_report(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs of the job for one report draw the same file. The first adds it and fails; just
+    after it found no report naming the file, the second (a retry, another worker) sends the
+    report with the file it found there; then the first removes the file: it is put back, and
+    the sent report's PDF is there to read."""
+    north, actor = _clinician(runtime)
+    ctx = runtime.context
+    _set_email(ctx, north, ADDRESS)
+    asked = results_report.send_report(replace(ctx, jobs=JobsInMemory()), actor, north.patient.id)
+    before = _stored(ctx)
+    real_link, real_delete = patient_links.working_link, ctx.photos.delete
+    failed: list[int] = []
+
+    def fails_once(*args: object, **kwargs: object) -> object:
+        if not failed:
+            failed.append(1)
+            raise ConnectionError("the database went away")
+        return real_link(*args, **kwargs)  # type: ignore[arg-type]
+
+    def the_other_run_sends_first(name: str) -> None:
+        results_report.prepare_report(ctx, north.clinic.id, asked.id)
+        real_delete(name)
+
+    monkeypatch.setattr(patient_links, "working_link", fails_once)
+    monkeypatch.setattr(ctx.photos, "delete", the_other_run_sends_first)
+    with pytest.raises(ConnectionError):
+        results_report.prepare_report(ctx, north.clinic.id, asked.id)
+    (sent,) = _reports(ctx, north)
+    assert sent.status is ReportStatus.SENT and sent.pdf_sha256
+    assert ctx.photos.exists(sent.pdf_sha256), "the sent report's PDF was removed"
+    assert hashlib.sha256(ctx.photos.get(sent.pdf_sha256)).hexdigest() == sent.pdf_sha256
+    assert len(_stored(ctx) - before) == 1
+    assert sent.pdf_sha256 not in {m.key for m in check_photo_store(ctx).missing}
+
+
+def test_the_run_that_sends_puts_back_a_file_a_failing_run_removed_before_the_commit(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other order: the run that sends finds the file another run added, and before it
+    commits, that run (failed, no report naming the file yet) removes it. Once committed, the
+    sending run puts the file back."""
+    north, actor = _clinician(runtime)
+    ctx = runtime.context
+    _set_email(ctx, north, ADDRESS)
+    asked = results_report.send_report(replace(ctx, jobs=JobsInMemory()), actor, north.patient.id)
+    real_link = patient_links.working_link
+    removed: list[str] = []
+
+    def the_failing_run_cleans_up(*args: object, **kwargs: object) -> object:
+        # Inside the sending run's transaction, after its file was put (found there).
+        (name,) = [f.name for f in ctx.photos.files() if f.name not in before]
+        key = name.rsplit("/", 1)[-1]
+        results_report._discard_unnamed(ctx, key, ctx.photos.get(key))  # the failing run's end
+        removed.append(key)
+        return real_link(*args, **kwargs)  # type: ignore[arg-type]
+
+    before = _stored(ctx)
+    monkeypatch.setattr(patient_links, "working_link", the_failing_run_cleans_up)
+    results_report.prepare_report(ctx, north.clinic.id, asked.id)
+    (sent,) = _reports(ctx, north)
+    assert sent.status is ReportStatus.SENT and removed == [sent.pdf_sha256]
+    assert ctx.photos.exists(sent.pdf_sha256), "the sent report's PDF is missing"
+    assert sent.pdf_sha256 not in {m.key for m in check_photo_store(ctx).missing}
