@@ -75,7 +75,7 @@ RegionSpec = Literal["auto", "whole"] | RegionShape | Sequence[Sequence[float]]
 #: The version of the measuring method. Stored measurements and comparisons are kept under it:
 #: raise it when a change to imaging/ changes the numbers, and stored comparisons of the earlier
 #: version are computed again by the background jobs.
-ANALYSIS_VERSION = "2026.12.7"
+ANALYSIS_VERSION = "2026.12.8"
 
 #: Analysis resolution: lines 0.25 mm wide are 2.5 px wide, the smallest a Hessian resolves well.
 DEFAULT_ANALYSIS_PX_PER_MM = 10.0

@@ -21,8 +21,10 @@ width at half maximum, so that the area does not depend on the contrast), within
 two cores stay apart only where lighter skin separates them. Components that are too small
 (pores), too large (tone, not spots), elongated or lying along a line (lines are measured as
 wrinkles), or lying along the edge of the measured skin (the shade of hair, a lid or the face's
-edge) are dropped. Small unmeasured islands inside the skin are measured for spots: the per-photo
-skin model sometimes leaves out the darkest part of a spot, in one capture and not the next.
+edge) are dropped, and so is a blob beside such a patch and nearly as deep (whether the saddle
+between them cuts it off changes from one capture to the next). Small unmeasured islands inside
+the skin are measured for spots: the per-photo skin model sometimes leaves out the darkest part
+of a spot, in one capture and not the next.
 
 References
 ----------
@@ -475,12 +477,19 @@ def detect_spots(
     keep &= elongation <= max_elongation
     if valid is not None and not valid.all():
         keep &= _edge_fraction(labels, count, ~valid, px_per_mm) <= max_edge_fraction
+    # A blob beside a dark patch that is not a spot (too large, elongated, or along the edge of
+    # the measured skin: the shade of a fringe) and nearly as deep (:data:`_CORE_SHARE` of its
+    # own depth) is cut from that patch only by a saddle near the same share of their depths:
+    # cut off in one capture, joined in the next, and its surround is not skin on that side. It
+    # is not counted either way. (A spot on a fainter line keeps its own depth and is judged.)
+    peak = _label_maximum(darker, pixels, label, count)
+    patch = has_core & (mm2 >= min_area_mm2) & ~keep
+    keep &= ~_beside_as_deep(labels, pixels, label, patch, peak, px_per_mm)
     if ridges is not None and ridges.any():
         near = cv2.dilate(ridges.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
         on_ridge = np.bincount(label[near.ravel()[pixels]], minlength=count).astype(np.float64)
         keep &= on_ridge <= max_ridge_fraction * areas
     keep[0] = False
-    peak = _label_maximum(darker, pixels, label, count)
     return SpotMap(
         mask=_scattered(pixels[keep[label]], darker.shape),
         centroids_px=centroids[keep].astype(np.float32),
@@ -601,6 +610,37 @@ def _edge_fraction(
     total = np.bincount(grown[ring], minlength=count).astype(np.float64)
     unmeasured = np.bincount(grown[ring & outside], minlength=count).astype(np.float64)
     return np.asarray(unmeasured / np.maximum(total, 1.0))
+
+
+def _beside_as_deep(
+    labels: NDArray[np.int32],
+    pixels: NDArray[np.intp],
+    label: NDArray[np.int32],
+    patch: NDArray[np.bool_],
+    peak: FloatArray,
+    px_per_mm: float,
+) -> NDArray[np.bool_]:
+    """Which components (``label`` of each of ``pixels``) lie within the ring
+    (:data:`_EDGE_RING_MM`, beyond a cut) of a ``patch`` component whose ``peak`` is at least
+    :data:`_CORE_SHARE` of their own (patches themselves excepted)."""
+    beside = np.zeros(peak.size, np.float32)
+    if not patch[1:].any():
+        return beside > 0
+    # The ring, plus the two pixels of a cut between two cores' pieces.
+    width = max(round(_EDGE_RING_MM * px_per_mm), 1) + 2
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1, 2 * width + 1))
+    on_patch = patch[label]
+    depth = np.zeros(labels.shape, np.float32)
+    depth.ravel()[pixels[on_patch]] = peak[label[on_patch]]
+    # Only around the patches (few beside the skin): the rest stays 0.
+    bx, by, bw, bh = cv2.boundingRect((depth > 0).view(np.uint8))
+    h, w = depth.shape
+    y0, y1 = max(by - width, 0), min(by + bh + width, h)
+    x0, x1 = max(bx - width, 0), min(bx + bw + width, w)
+    near = np.zeros_like(depth)
+    near[y0:y1, x0:x1] = cv2.dilate(depth[y0:y1, x0:x1], disc)
+    np.maximum.at(beside, label, near.ravel()[pixels])
+    return (beside >= np.float32(_CORE_SHARE) * peak) & (beside > 0) & ~patch
 
 
 def _elongation(

@@ -135,3 +135,25 @@ def test_a_line_thickened_in_places_is_a_line_not_spots() -> None:
     assert lines.length_px.sum() / ppmm == pytest.approx(30.0, rel=0.05)
     assert len(detect_spots(l_star, px_per_mm=ppmm).areas_px) == 3
     assert len(detect_spots(l_star, px_per_mm=ppmm, ridges=lines.centreline).areas_px) == 0
+
+
+@pytest.mark.parametrize(
+    ("band_depth", "gap_mm", "found"), [(10.0, 0.3, 0), (7.0, 0.3, 1), (10.0, 0.6, 1)]
+)
+def test_a_spot_beside_a_shade_as_deep_is_not_counted(
+    band_depth: float, gap_mm: float, found: int
+) -> None:
+    # A dark band 20 × 2 mm at the edge of the measured skin (the shade under a fringe) and a
+    # spot 2.7 mm across, 10.5 L* deep, just below it. Beside a band at least 80 % as deep, the
+    # saddle between them decides alone whether the spot is cut off (it was, in one repeat
+    # capture of the test face and not the others): it is not counted either way. Beside a
+    # fainter band, or with skin between them, it is a spot.
+    ppmm = 10.0
+    yy, xx = np.mgrid[0:300, 0:400].astype(np.float32)
+    band = np.clip(10.5 - np.abs(yy - 100), 0, 1) * np.clip(101 - np.abs(xx - 200), 0, 1)
+    centre_y = 100 + 10 + gap_mm * ppmm + 13
+    spot = np.clip(13.5 - np.hypot(xx - 200, yy - centre_y), 0, 1)
+    l_star = (60.0 - band_depth * band - 10.5 * spot).astype(np.float32)
+    valid = np.ones(l_star.shape, bool)
+    valid[:40] = False
+    assert len(detect_spots(l_star, px_per_mm=ppmm, valid=valid).areas_px) == found

@@ -5,10 +5,11 @@ test fails if the analysis ever moves a metric between repeat captures by more t
 there, so the file cannot drift from what the software does. Results measures a change with
 ``imaging.compare``, so the face is measured the same way: the first capture against each of the
 other four, in one set of regions and with one iris ruler. Figures of the last run (analysis
-2026.12.7; largest |after − before|, percent of before): a* 0.7-1.9 %, erythema index 0.6-1.1 %,
-L* 0.1-0.3 %, b* 0.3-0.6 %, ITA° 0.1-0.7 %, spot count 0, spot area 0.9-2.3 %, wrinkle length
-1.4-2.4 %, wrinkle density 1.4-2.0 %, texture 0.7-1.3 %, tone unevenness 1.4-2.8 % (forehead 1.4,
-eyes 2.4, mouth 2.8, cheeks 1.5; 2026.12.6: 3.2 % around the left eye). The drawn-region phantom
+2026.12.7, the same in 2026.12.8; largest |after − before|, percent of before): a* 0.7-1.9 %,
+erythema index 0.6-1.1 %, L* 0.1-0.3 %, b* 0.3-0.6 %, ITA° 0.1-0.7 %, spot count 0, spot area
+0.9-2.3 %, wrinkle length 1.4-2.4 %, wrinkle density 1.4-2.0 %, texture 0.7-1.3 %, tone
+unevenness 1.4-2.8 % (forehead 1.4, eyes 2.4, mouth 2.8, cheeks 1.5; 2026.12.6: 3.2 % around the
+left eye). The drawn-region phantom
 (with a grey card, each photo analysed on its own): every metric ≤ 2.5 % (tone 2.0 %). The
 yaml's values also cover six captures drawn at random (see its header).
 """
