@@ -75,6 +75,9 @@ class OpenSession:
     actor: Actor
     csrf_token: str
     must_enrol: bool = False
+    clinic: Clinic | None = None
+    """The actor's clinic as the session check read it (with the session, in one query): pages
+    that need only its settings (its time zone) take it from here instead of reading it again."""
 
 
 def token_hash(token: str) -> str:
@@ -222,7 +225,7 @@ def session_actor(ctx: Context, token: str, source: str) -> OpenSession:
         must_enrol = (
             clinic.require_second_factor and user.role is Role.ADMIN and not found.has_second_factor
         )
-        return OpenSession(actor, session.csrf_token, must_enrol)
+        return OpenSession(actor, session.csrf_token, must_enrol, clinic)
 
 
 def _end_run_out(

@@ -11,7 +11,7 @@ from resurface.domain.chart import Chart, Photo
 from resurface.domain.consent import PhotoUse, photo_uses
 from resurface.domain.corrections import RecordKind
 from resurface.domain.journey import Stage
-from resurface.domain.people import Patient
+from resurface.domain.people import Clinic, Patient
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.break_glass import emergency_access
@@ -51,13 +51,14 @@ def read_chart(ctx: Context, actor: Actor, patient_id: int) -> ChartView:
 
 
 def chart_page(
-    ctx: Context, actor: Actor, patient_id: int
+    ctx: Context, actor: Actor, patient_id: int, clinic: Clinic | None = None
 ) -> tuple[ChartView, tuple[BookEntry, ...]]:
     """The chart and the patient's coming visits, as the chart page shows them: both reads
-    audited, in one transaction (one commit of both events, not one each)."""
+    audited, in one transaction (one commit of both events, not one each). ``clinic``: the
+    actor's, when the caller has it (the session check reads it), for the visits' time zone."""
     with ctx.uow() as uow:
         view = read_chart_in(uow, ctx, actor, patient_id)
-        coming = coming_visits_in(uow, ctx, actor, patient_id, view.patient)
+        coming = coming_visits_in(uow, ctx, actor, patient_id, view.patient, clinic)
         uow.commit()
         return view, coming
 

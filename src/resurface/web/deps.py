@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from resurface.bootstrap import Runtime
+from resurface.domain.people import Clinic
 from resurface.services import auth
 from resurface.services.access import Actor
 from resurface.services.context import Context
@@ -50,6 +51,8 @@ class Session:
     token: str
     must_enrol: bool = False
     """The clinic requires a second factor of this medical director, who has none yet."""
+    clinic: Clinic | None = None
+    """The actor's clinic, read by the session check (see ``auth.OpenSession``)."""
 
 
 WHILE_PASSWORD_MUST_CHANGE = frozenset(
@@ -72,7 +75,7 @@ def get_own_session(request: Request) -> Session:
     actor = found.actor
     if actor.must_change_password and request.url.path not in WHILE_PASSWORD_MUST_CHANGE:
         raise PasswordChangeRequired()
-    return Session(actor, found.csrf_token, token, found.must_enrol)
+    return Session(actor, found.csrf_token, token, found.must_enrol, found.clinic)
 
 
 OwnSessionDep = Annotated[Session, Depends(get_own_session)]

@@ -8,8 +8,11 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
+from resurface.bootstrap import Runtime
 from resurface.domain.people import Role
+from resurface.storage.tables import clinics
 from tests.e2e.web.conftest import sign_in
 from tests.e2e.web.test_appointments_api import DAY, booking, set_up
 from tests.support.clinic import SeededClinic
@@ -175,6 +178,31 @@ def test_the_chart_and_the_details_show_the_patients_coming_visits(
     chart = client.get(f"/patients/{north.patient.id}")
     assert chart.status_code == 200 and when in chart.text
     assert "Review" in chart.text and "clinician of north" in chart.text
+
+
+def test_the_chart_shows_coming_visits_in_the_clinics_time_zone_of_the_moment(
+    client: TestClient, north: SeededClinic, sqlite_runtime: Runtime
+) -> None:
+    """The chart page takes the clinic's time zone from the session check's read of the clinic
+    (not a read of its own): a zone changed since the last request shows on the next one."""
+
+    def zone(name: str) -> None:
+        with sqlite_runtime.engine.begin() as connection:
+            connection.execute(
+                update(clinics).where(clinics.c.id == north.clinic.id).values(timezone=name)
+            )
+
+    zone("UTC")
+    ids = set_up(client, north)
+    csrf = sign_in(client, north.usernames[Role.CLINICIAN])
+    made = client.post("/api/v1/appointments", json=booking(ids, "10:00"),
+                       headers={"X-CSRF-Token": csrf})  # fmt: skip
+    assert made.status_code == 201, made.text[:300]
+    chart = client.get(f"/patients/{north.patient.id}").text
+    assert f"{DAY:%a %d %b %Y}, 10:00–10:30" in chart
+    zone("Asia/Tokyo")  # UTC+9 all year
+    chart = client.get(f"/patients/{north.patient.id}").text
+    assert f"{DAY:%a %d %b %Y}, 19:00–19:30" in chart and "10:00–10:30" not in chart
 
 
 # --- who may do what on the book's pages: every route, every role, and the other clinic -------

@@ -181,12 +181,19 @@ def coming_visits(ctx: Context, actor: Actor, patient_id: int) -> tuple[BookEntr
 
 
 def coming_visits_in(
-    uow: UnitOfWork, ctx: Context, actor: Actor, patient_id: int, patient: Patient | None = None
+    uow: UnitOfWork,
+    ctx: Context,
+    actor: Actor,
+    patient_id: int,
+    patient: Patient | None = None,
+    clinic: Clinic | None = None,
 ) -> tuple[BookEntry, ...]:
     """:func:`coming_visits` inside the caller's unit of work, which commits it (the audit
-    event is recorded, not yet written). ``patient``: already read by the caller."""
+    event is recorded, not yet written). ``patient`` and ``clinic`` (the actor's, for its time
+    zone): already read by the caller."""
     require(actor, Permission.BOOK)
-    clinic = uow.clinics.get(actor.clinic_id)
+    if clinic is None or clinic.id != actor.clinic_id:
+        clinic = uow.clinics.get(actor.clinic_id)
     if clinic is None:
         raise NotFound("clinic", actor.clinic_id)
     if patient is None or patient.id != patient_id or patient.clinic_id != clinic.id:

@@ -61,7 +61,7 @@ def _stage(value: str) -> Stage | None:
 
 @router.get("/patients/{patient_id:int}")
 def chart(request: Request, ctx: ContextDep, session: SessionDep, patient_id: int) -> Response:
-    view, coming = charts.chart_page(ctx, session.actor, patient_id)
+    view, coming = charts.chart_page(ctx, session.actor, patient_id, session.clinic)
     now = ctx.clock.now()
     return page(
         request, "chart.html", session, view=view, coming=coming, today=ctx.clock.today(), now=now
