@@ -11,6 +11,7 @@ brightness.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import cv2
 import numpy as np
@@ -161,3 +162,18 @@ REPEATS = (
     {"rotation_deg": 1.5, "zoom": 0.95, "shift_px": (-30.0, 20.0), "brightness": 0.95},
     {"rotation_deg": -1.0, "zoom": 1.03, "shift_px": (10.0, 30.0), "brightness": 1.03},
 )
+
+
+def random_repeats(count: int = 6, seed: int = 1) -> list[dict[str, Any]]:
+    """More repeat captures, drawn at random in the same ranges: rotation −3° to 3°, zoom
+    0.95-1.05, shifts up to 36 px each way, light ±5 % (JPEG 85, as ``recapture`` does)."""
+    rng = np.random.default_rng(seed)
+    return [
+        {
+            "rotation_deg": float(rng.uniform(-3.0, 3.0)),
+            "zoom": float(rng.uniform(0.95, 1.05)),
+            "shift_px": (float(rng.uniform(-36.0, 36.0)), float(rng.uniform(-36.0, 36.0))),
+            "brightness": float(rng.uniform(0.95, 1.05)),
+        }
+        for _ in range(count)
+    ]
