@@ -235,10 +235,44 @@ async def render_error(
             "csrf_token": csrf_token,
             "Permission": Permission,
             "request_id": request_id,
+            "way_back": way_back(request.url.path, actor, status),
         },
         status_code=status,
     )
     return response
+
+
+_SECTIONS = (
+    ("/book", "/book", "Back to the book"),
+    ("/patients", "/patients", "Back to the patient list"),
+    ("/sessions", "/patients", "Back to the patient list"),
+    ("/consultations", "/patients", "Back to the patient list"),
+    ("/photos", "/patients", "Back to the patient list"),
+    ("/admin/users", "/admin/users", "Back to the users"),
+    ("/admin/audit", "/admin/audit", "Back to the audit trail"),
+    ("/admin", "/admin/clinic", "Back to the clinic's settings"),
+    ("/account", "/account/password", "Back to your account"),
+)
+"""Where an error page leads back to, by the section of the address that failed."""
+
+PATIENT_PAGES = ("/p/", "/r/")
+"""The patient's own pages (their personal link): no way into the clinic's pages from there."""
+
+
+def way_back(path: str, actor: Actor | None, status: int) -> tuple[str, str] | None:
+    """The link an error page offers: into the section that failed for the signed-in staff
+    (Today when the section itself was refused), to the sign-in for anyone else, none on a
+    patient's own pages (they hold only their link)."""
+    if path.startswith(PATIENT_PAGES):
+        return None
+    if actor is None or actor.must_change_password:
+        return ("/login", "Sign in")
+    if status == 403:
+        return ("/", "Back to Today")
+    for prefix, href, label in _SECTIONS:
+        if path == prefix or path.startswith(prefix + "/"):
+            return (href, label)
+    return ("/", "Back to Today")
 
 
 _SERVER_ERROR = "something went wrong on the server; what you sent may not have been saved"

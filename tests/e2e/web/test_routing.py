@@ -33,3 +33,36 @@ def test_pages_and_the_api_answer_each_their_own_requests(
     assert unknown_api.status_code == unknown_page.status_code == 404
     assert client.get("/api/v1/home").status_code == 200
     assert client.get("/").status_code == 200
+
+
+def _way_back(html: str) -> str:
+    """The error page's link back (its text), or what it says instead."""
+    card = html.split('class="card narrow"', 1)[1].split("</section>", 1)[0]
+    return card.rsplit("<p>", 1)[1].split("</p>", 1)[0].strip()
+
+
+def test_an_error_page_leads_back_into_the_section_that_failed(
+    client: TestClient, north: SeededClinic
+) -> None:
+    sign_in(client, north.usernames[Role.CLINICIAN])
+    book = client.get("/book/appointments/not-a-number")
+    chart = client.get("/patients/not-a-number")
+    unknown = client.get("/no-such-page")
+    refused = client.get("/admin/audit")  # a clinician may not read the audit trail
+    assert (book.status_code, chart.status_code, unknown.status_code) == (422, 404, 404)
+    assert _way_back(book.text) == '<a href="/book">Back to the book</a>'
+    assert _way_back(chart.text) == '<a href="/patients">Back to the patient list</a>'
+    assert _way_back(unknown.text) == '<a href="/">Back to Today</a>'
+    assert refused.status_code == 403
+    assert _way_back(refused.text) == '<a href="/">Back to Today</a>'
+
+
+def test_an_error_on_a_patients_own_page_offers_no_way_into_the_clinics_pages(
+    client: TestClient, north: SeededClinic
+) -> None:
+    answer = client.get(f"/p/{'0' * 43}/sessions/not-a-number")
+    assert answer.status_code == 422
+    assert "/patients" not in answer.text and "Sign in" not in answer.text
+    assert _way_back(answer.text) == "Open the link your clinic sent you again, or call the clinic."
+    signed_out = client.get("/no-such-page")
+    assert _way_back(signed_out.text) == '<a href="/login">Sign in</a>'
