@@ -72,6 +72,7 @@ from resurface.domain.signin import FailureCount
 from resurface.services.clock import Clock
 from resurface.services.errors import PhotoFileMissing
 from resurface.services.ports import (
+    ChartRead,
     ComingVisit,
     FileReference,
     ListPlace,
@@ -438,6 +439,14 @@ class FakeCharts(_Repository):
             return None
         series = self._uow.patients.series(clinic_id, patient_id)
         return patient, self.chart(clinic_id, patient_id), series
+
+    def chart_read(self, clinic_id: int, patient_id: int) -> ChartRead | None:
+        found = self.patient_chart(clinic_id, patient_id)
+        if found is None:
+            return None
+        alerts = self._uow.alerts.for_patient(clinic_id, patient_id)
+        consents = self._uow.consents.photo_consents(clinic_id, patient_id)
+        return ChartRead(*found, alerts, consents)
 
     def _amended(self, table: dict[int, Any], label: str, record: Any) -> Any:
         current = _scoped(table, record.clinic_id, record.id)

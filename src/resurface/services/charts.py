@@ -18,7 +18,7 @@ from resurface.services.break_glass import emergency_access
 from resurface.services.corrections import Record, lookup
 from resurface.services.errors import NotFound
 from resurface.services.patients import find_patient_audited, stage_for
-from resurface.services.ports import UnitOfWork
+from resurface.services.ports import ChartRead, UnitOfWork
 from resurface.services.recovery.alerts import AlertInContext, in_context
 from resurface.services.scheduling.views import BookEntry, coming_visits_in
 from resurface.services.timeline import TimelineEntry, timeline_of
@@ -67,15 +67,17 @@ def read_chart_in(uow: UnitOfWork, ctx: Context, actor: Actor, patient_id: int) 
     """:func:`read_chart` inside the caller's unit of work, which commits it."""
     now = ctx.clock.now()
     emergency = emergency_access(uow, actor, patient_id, now)
-    found = uow.charts.patient_chart(actor.clinic_id, patient_id)
+    found = uow.charts.chart_read(actor.clinic_id, patient_id)
     if found is None:  # not the clinic's patient: the miss is audited, NotFound raised
         patient = find_patient_audited(uow, actor, patient_id)
-        found = (  # unless the patient was added since (committed in between)
+        found = ChartRead(  # unless the patient was added since (committed in between)
             patient,
             uow.charts.chart(actor.clinic_id, patient.id),
             uow.patients.series(actor.clinic_id, patient.id),
+            uow.alerts.for_patient(actor.clinic_id, patient.id),
+            uow.consents.photo_consents(actor.clinic_id, patient.id),
         )
-    patient, chart, facts = found
+    patient, chart = found.patient, found.chart
     if emergency is None:
         action, detail = "chart_read", ""
     else:
@@ -83,9 +85,9 @@ def read_chart_in(uow: UnitOfWork, ctx: Context, actor: Actor, patient_id: int) 
     audit.record(
         uow, actor, action, "patient", patient.id, patient_id=patient.id, detail=detail, at=now
     )
-    stage = stage_for(facts, ctx.clock.today(), ctx.rules)
-    alerts = in_context(uow.alerts.for_patient(actor.clinic_id, patient.id), chart, patient.phone)
-    uses = photo_uses(uow.consents.photo_consents(actor.clinic_id, patient.id))
+    stage = stage_for(found.facts, ctx.clock.today(), ctx.rules)
+    alerts = in_context(found.alerts, chart, patient.phone)
+    uses = photo_uses(found.photo_consents)
     return ChartView(patient, stage, chart, timeline_of(chart), alerts, emergency, uses)
 
 

@@ -74,6 +74,19 @@ class StageWindow:
     recovery_days: Mapping[Modality, int]
 
 
+@dataclass(frozen=True)
+class ChartRead:
+    """What the chart shows of one patient, read together (``Charts.chart_read``)."""
+
+    patient: Patient
+    chart: Chart
+    facts: SeriesFacts
+    alerts: list[ClinicAlert]
+    """As ``Alerts.for_patient`` reads them: newest first."""
+    photo_consents: list[PhotoConsent]
+    """As ``Consents.photo_consents`` reads the patient's: oldest first."""
+
+
 NameKey = tuple[str, str, int]
 """Where a patient stands in the list's order: family name, given name, id."""
 
@@ -216,6 +229,11 @@ class Charts(Protocol):
     ) -> tuple[Patient, Chart, SeriesFacts] | None:
         """The patient (``Patients.get``), their chart and their series (``Patients.series``),
         read together; None when the patient is not the clinic's."""
+        ...
+
+    def chart_read(self, clinic_id: int, patient_id: int) -> ChartRead | None:
+        """As ``patient_chart``, with the patient's alerts (``Alerts.for_patient``) and photo
+        consents (``Consents.photo_consents``); None when the patient is not the clinic's."""
         ...
 
     def sessions_on(self, clinic_id: int, day: dt.date) -> list[TreatmentSession]:

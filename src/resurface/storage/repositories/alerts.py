@@ -53,12 +53,14 @@ _NOT_CLOSED_COUNT = (
 )
 
 
+PATIENT_ORDER = (alerts.c.raised_at.desc(), alerts.c.id.desc())
+"""A patient's alerts newest first (``for_patient``; the chart read's, ``SqlCharts.chart_read``)."""
 _OF_PATIENT = (
     select(alerts)
     .where(
         alerts.c.clinic_id == bindparam("clinic_id"), alerts.c.patient_id == bindparam("patient_id")
     )
-    .order_by(alerts.c.raised_at.desc(), alerts.c.id.desc())
+    .order_by(*PATIENT_ORDER)
 )
 
 

@@ -67,10 +67,13 @@ def _photo(row: Any) -> PhotoConsent:
     )
 
 
+PHOTO_CONSENT_ORDER = (photo_consents.c.recorded_at, photo_consents.c.id)
+"""Photo-consent decisions oldest first (``photo_consents``; the chart read's,
+``SqlCharts.chart_read``)."""
 _PHOTO_CONSENTS = (
     select(photo_consents)
     .where(photo_consents.c.clinic_id == bindparam("clinic_id"))
-    .order_by(photo_consents.c.recorded_at, photo_consents.c.id)
+    .order_by(*PHOTO_CONSENT_ORDER)
 )
 _PATIENT_PHOTO_CONSENTS = _PHOTO_CONSENTS.where(
     photo_consents.c.patient_id == bindparam("patient_id")
