@@ -3,6 +3,7 @@ a transaction begun just before a unit of work that read outside one writes."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any, overload
@@ -77,6 +78,14 @@ def _name(given: bytes | None, index: int, encoding: str) -> str:
 _LOCKS = re.compile(r"\bFOR (UPDATE|NO KEY UPDATE|SHARE|KEY SHARE)\b")
 
 
+@functools.lru_cache(maxsize=1024)
+def _locks_rows(statement: str) -> bool:
+    """Whether a SELECT locks rows. Kept per statement: the engine sends the same compiled
+    statements (the same string objects, their hash kept) again and again, and the search
+    through the chart read's 3,900 characters cost about 0.06 ms each time."""
+    return _LOCKS.search(statement) is not None
+
+
 def begin_before_writing(
     connection: Connection, cursor: psycopg.Cursor[Any], statement: str, *_args: object
 ) -> None:
@@ -90,6 +99,6 @@ def begin_before_writing(
     if (
         not statement.startswith("SELECT")
         or isinstance(cursor, psycopg.ServerCursor)
-        or _LOCKS.search(statement)
+        or _locks_rows(statement)
     ):
         driver.autocommit = False  # psycopg sends BEGIN before the statement
