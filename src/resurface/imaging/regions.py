@@ -398,16 +398,68 @@ def skin_mask(
     hue_ok = cv2.inRange(hue, _above(hue_range_deg[0]), _below(hue_range_deg[1]))
     cv2.bitwise_and(mask, hue_ok, mask)
     radius = max(round(close_mm * px_per_mm / 2), 1)
+    return _closed_patches(mask, radius, min_patch_mm2 * px_per_mm * px_per_mm)
+
+
+def _closed_patches(mask: NDArray[np.uint8], radius: int, min_area: float) -> BoolArray:
+    """``mask`` (0 or 255) closed, then opened, with a disc of ``radius``, without its patches
+    smaller than ``min_area`` pixels (8-connected), as a bool mask.
+
+    Only the part of the frame within reach of a 0 pixel can change: the closing and the opening
+    move a 0 by at most 2 × ``radius``, so outside the 0 pixels' box with a margin of
+    3 × ``radius`` + 2 every pixel stays 255, and the box is filtered alone (its outside counts
+    as outside the frame, which no erosion or dilation of a pixel that is 255 there can tell
+    from 255). A patch that reaches an inner side of the box is joined to the skin around the
+    box, which is kept when each of its pieces is at least ``min_area`` (otherwise the whole
+    frame is filtered). The same pixels as filtering the whole frame: the phantom's frame is
+    skin but for its grey card, which is all the filters then see.
+    """
+    h, w = mask.shape
+    zx, zy, zw, zh = cv2.boundingRect(cv2.bitwise_not(mask))
+    if zw == 0:  # no 0 pixel: nothing to close or open, one patch
+        return np.full((h, w), h * w >= min_area, dtype=bool)
+    margin = 3 * radius + 2
+    x0, y0 = max(zx - margin, 0), max(zy - margin, 0)
+    x1, y1 = min(zx + zw + margin, w), min(zy + zh + margin, h)
+    if not _pieces_large_enough((x0, y0, x1, y1), (h, w), min_area):
+        x0, y0, x1, y1 = 0, 0, w, h
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, 8)
-    min_area = min_patch_mm2 * px_per_mm * px_per_mm
+    part = np.ascontiguousarray(mask[y0:y1, x0:x1])
+    part = cv2.morphologyEx(part, cv2.MORPH_CLOSE, kernel)
+    part = cv2.morphologyEx(part, cv2.MORPH_OPEN, kernel)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(part, 8)
     keep = np.zeros(count, dtype=bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
+    # Patches on an inner side of the box belong to the skin around it.
+    sides = [labels[0], labels[-1], labels[:, 0], labels[:, -1]]
+    for side, inner in zip(sides, (y0 > 0, y1 < h, x0 > 0, x1 < w), strict=True):
+        if inner:
+            keep[side] = True
+    keep[0] = False
+    out = np.ones((h, w), dtype=bool)
     if keep[1:].all():  # no patch to drop: the mask itself
-        return np.asarray(mask != 0, dtype=bool)
-    return np.asarray(keep[labels], dtype=bool)
+        out[y0:y1, x0:x1] = part != 0
+    else:
+        out[y0:y1, x0:x1] = keep[labels]
+    return out
+
+
+def _pieces_large_enough(
+    box: tuple[int, int, int, int], shape: tuple[int, int], min_area: float
+) -> bool:
+    """Whether each connected piece of the frame outside ``box`` (x0, y0, x1, y1) has at least
+    ``min_area`` pixels (True when nothing is outside it)."""
+    x0, y0, x1, y1 = box
+    h, w = shape
+    top, bottom = y0 * w, (h - y1) * w
+    left, right = (y1 - y0) * x0, (y1 - y0) * (w - x1)
+    if x0 == 0 and x1 == w:  # the box spans the width: above and below are apart
+        pieces = [top, bottom]
+    elif y0 == 0 and y1 == h:  # it spans the height: left and right are apart
+        pieces = [left, right]
+    else:  # one ring (or part of one) around the box
+        pieces = [top + bottom + left + right]
+    return all(p >= min_area for p in pieces if p > 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,9 @@ def _lab_with_edges(seed: int, shape: tuple[int, int] = (240, 320)) -> NDArray[A
     return lab
 
 
-def _plain_skin_mask(lab: NDArray[Any], px_per_mm: float) -> NDArray[Any]:
+def _plain_skin_mask(
+    lab: NDArray[Any], px_per_mm: float, min_patch_mm2: float = 25.0
+) -> NDArray[Any]:
     """skin_mask's rules in plain numpy (the defaults of skin_mask)."""
     l_star, a_star, b_star = lab[..., 0], lab[..., 1], lab[..., 2]
     chroma = cv2.magnitude(a_star, b_star)
@@ -58,7 +60,7 @@ def _plain_skin_mask(lab: NDArray[Any], px_per_mm: float) -> NDArray[Any]:
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, 8)
     keep = np.zeros(count, dtype=bool)
-    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= 25.0 * px_per_mm * px_per_mm
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_patch_mm2 * px_per_mm * px_per_mm
     return np.asarray(keep[labels], bool)
 
 
@@ -113,6 +115,42 @@ def test_skin_test_decides_every_pixel_as_its_plain_rules_do(seed: int) -> None:
     for within in (generic, None):
         fast = model_skin_mask(lab, model, px_per_mm=4.0, within=within)
         assert np.array_equal(fast, _plain_model_mask(lab, model, 4.0, within))
+
+
+def _skin_with_patches(seed: int) -> NDArray[Any]:
+    """Skin with a few non-skin blocks (and skin islands inside them) placed at random: near the
+    middle, on the frame's sides and corners, across its whole width or height."""
+    rng = np.random.default_rng(seed)
+    h, w = 120, 160
+    lab = np.empty((h, w, 3), np.float32)
+    lab[..., 0] = rng.normal(62.0, 3.0, (h, w))
+    lab[..., 1] = rng.normal(13.0, 1.0, (h, w))
+    lab[..., 2] = rng.normal(17.0, 1.0, (h, w))
+    for _ in range(int(rng.integers(0, 4))):
+        y, x = int(rng.integers(-10, h)), int(rng.integers(-10, w))
+        bh, bw = int(rng.integers(1, 40)), int(rng.integers(1, 40))
+        if rng.random() < 0.2:  # across the whole height, near a side
+            y, bh = 0, h
+            x = int(rng.choice([rng.integers(-10, w), rng.integers(30), rng.integers(w - 60, w)]))
+        elif rng.random() < 0.2:  # across the whole width, near the top or bottom
+            x, bw = 0, w
+            y = int(rng.choice([rng.integers(-10, h), rng.integers(30), rng.integers(h - 60, h)]))
+        lab[max(y, 0) : y + bh, max(x, 0) : x + bw] = (25.0, 2.0, 4.0)
+        if rng.random() < 0.5:  # a skin island in it, small or not
+            s = int(rng.integers(2, 30))
+            lab[max(y, 0) + 4 : y + 4 + s, max(x, 0) + 4 : x + 4 + s] = (62.0, 13.0, 17.0)
+    return lab
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_skin_test_filters_around_non_skin_as_over_the_whole_frame(seed: int) -> None:
+    # Closing, opening and dropping small patches inside the box of the non-skin pixels only
+    # (and the whole frame when a piece of skin outside the box is small) gives every pixel as
+    # filtering the whole frame.
+    lab = _skin_with_patches(seed)
+    for px_per_mm, min_patch_mm2 in ((2.0, 25.0), (4.0, 25.0), (2.0, 200.0), (4.0, 100.0)):
+        fast = skin_mask(lab, px_per_mm=px_per_mm, min_patch_mm2=min_patch_mm2)
+        assert np.array_equal(fast, _plain_skin_mask(lab, px_per_mm, min_patch_mm2))
 
 
 def test_skin_model_of_a_large_reference_uses_the_same_subsample() -> None:
