@@ -48,7 +48,7 @@ from resurface.imaging.regions import (
     whole_region,
 )
 from resurface.imaging.scale import px_per_mm_from_iris
-from resurface.imaging.texture import band_pass, mean64, mean_std, tone_map
+from resurface.imaging.texture import band_pass, mean64, std64, tone_map
 from resurface.imaging.wrinkles import wrinkle_map
 
 __all__ = [
@@ -571,6 +571,8 @@ def measure_frame(
     size = frame.rgb.shape[:2]
 
     def placed(box_mask: BoolArray) -> BoolArray:
+        if box_mask.shape == size:  # the box is the whole frame: the map itself (its own array)
+            return box_mask
         out = np.zeros(size, bool)
         out[y0:y1, x0:x1] = box_mask
         return out
@@ -662,6 +664,8 @@ def _feature_maps(
     red = red_mask(np.ascontiguousarray(lab_box[..., 1]), px_per_mm=ppmm, a_star_min=red_a_star_min)
 
     def full(array: NDArray[np.generic], fill: float | bool) -> NDArray[np.generic]:
+        if array.shape == (h, w):  # the box is the whole frame: the map itself (its own array)
+            return array
         out = np.full((h, w), fill, dtype=array.dtype)
         out[box] = array
         return out
@@ -716,17 +720,17 @@ def _region_result(
     metrics = RegionMetrics(
         a_star_mean=a_mean,
         erythema_index=mean64(maps.erythema[box][mask]),
-        red_area_pct=100.0 * np.count_nonzero(maps.red[box][mask]) / n_px,
+        red_area_pct=100.0 * np.count_nonzero(maps.red[box] & mask) / n_px,
         l_star_mean=l_mean,
         b_star_mean=b_mean,
         ita_deg=ita,
         ita_category=ita_category(ita),
         spot_count=inside,
-        spot_area_pct=100.0 * np.count_nonzero(maps.spots[box][mask]) / n_px,
+        spot_area_pct=100.0 * np.count_nonzero(maps.spots[box] & mask) / n_px,
         wrinkle_length_mm=length,
         wrinkle_density=length / (area_units / 100.0),
-        texture_roughness=mean_std(maps.texture[box][mask])[1],
-        tone_evenness=mean_std(maps.ita[box][mask])[1],
+        texture_roughness=std64(maps.texture[box][mask]),
+        tone_evenness=std64(maps.ita[box][mask]),
     )
     return RegionResult(
         name=name,

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from resurface.imaging._cv import cv2
 from resurface.imaging.regions import SkinModel, model_skin_mask, skin_mask, skin_model
+from resurface.imaging.texture import mean_std, std64
 from resurface.imaging.wrinkles import _exp
 
 
@@ -244,3 +245,16 @@ def _plain_model_mask_holes(lab: NDArray[Any], model: SkinModel, px_per_mm: floa
         & (da <= a_tol + 15.0)
         & (np.abs(db) <= b_tol)
     )
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 7, 8, 9, 127, 128, 129, 1000, 65_537, 3_000_001])
+def test_region_spread_is_numpys_float64_std_to_the_bit(size: int) -> None:
+    rng = np.random.default_rng(size)
+    values = (rng.normal(40.0, 9.0, size) ** 3 / 1e3).astype(np.float32)
+    expected = float(values.astype(np.float64).std()) if size else 0.0
+    if size:
+        assert std64(values) == expected
+        assert std64(values) == mean_std(values)[1]
+    else:
+        with pytest.warns(RuntimeWarning):
+            assert np.isnan(std64(values))
