@@ -675,8 +675,9 @@ def _feature_maps(
     # is read with the illumination field of L* and b* removed: shading and the colour of the
     # light across the face are the room's, not the skin's.
     weight = skin_box.astype(np.float32)
-    texture = band_pass(l_star, px_per_mm=ppmm, weight=weight)
-    ita = tone_map(l_star, b_star, weight, px_per_mm=ppmm)
+    weighted = np.multiply(l_star, weight, dtype=np.float32)  # used by both
+    texture = band_pass(l_star, px_per_mm=ppmm, weight=weight, weighted=weighted)
+    ita = tone_map(l_star, b_star, weight, px_per_mm=ppmm, skin=skin_box, l_weighted=weighted)
     return _Maps(
         lab=lab,
         erythema=erythema_index_map(linear),
