@@ -501,8 +501,18 @@ def detect_spots(
 def _with_islands(valid: BoolArray, px_per_mm: float) -> BoolArray:
     """``valid`` with its small unmeasured islands measured again: inside the skin, such an
     island is most often the darkest part of a spot that the per-photo skin model left out (in
-    one capture and not the next), and a spot is measured whole."""
+    one capture and not the next), and a spot is measured whole.
+
+    The islands are labelled inside the bounding box of the unmeasured pixels (on the phantom,
+    its grey card), not over the whole frame: the same components."""
     outside = (~valid).view(np.uint8)
+    x0, y0, box_w, box_h = cv2.boundingRect(outside)
+    if box_w == 0:
+        return valid
+    part = (slice(y0, y0 + box_h), slice(x0, x0 + box_w))
+    whole = outside.shape == (box_h, box_w)
+    if not whole:
+        outside = np.ascontiguousarray(outside[part])
     _, islands, stats, _ = cv2.connectedComponentsWithStats(outside, 8)
     small = stats[:, cv2.CC_STAT_AREA] < _ISLAND_MM2 * px_per_mm * px_per_mm
     small[0] = False
@@ -510,8 +520,14 @@ def _with_islands(valid: BoolArray, px_per_mm: float) -> BoolArray:
         return valid
     # Set over the unmeasured pixels only (few beside the skin).
     pixels = np.flatnonzero(outside)
+    measured = pixels[small[islands.ravel()[pixels]]]
     out = valid.copy()
-    out.ravel()[pixels[small[islands.ravel()[pixels]]]] = True
+    if whole:
+        out.ravel()[measured] = True
+    else:
+        again = np.zeros(outside.shape, bool)
+        again.ravel()[measured] = True
+        out[part] |= again
     return out
 
 

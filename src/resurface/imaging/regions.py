@@ -612,21 +612,28 @@ def _fill_lesion_holes(
     max_hole_mm2: float,
 ) -> BoolArray:
     """``mask`` with its small compact holes filled, unless most of a hole's pixels are darker
-    than ``hair_l`` (L* of ``lab``)."""
+    than ``hair_l`` (L* of ``lab``).
+
+    The holes are labelled inside their own bounding box (on the phantom, its grey card), not
+    over the whole frame: the same components."""
     holes = (~mask).view(np.uint8)
+    x0, y0, box_w, box_h = cv2.boundingRect(holes)
+    if box_w == 0:
+        return mask
+    part = (slice(y0, y0 + box_h), slice(x0, x0 + box_w))
+    whole = holes.shape == (box_h, box_w)
+    if not whole:
+        holes = np.ascontiguousarray(holes[part])
     count, labels, stats, _ = cv2.connectedComponentsWithStats(holes, connectivity=8)
     if count <= 1:
         return mask
     area = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
     bw = stats[:, cv2.CC_STAT_WIDTH].astype(np.float64)
     bh = stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64)
+    left = stats[:, cv2.CC_STAT_LEFT] + x0
+    top = stats[:, cv2.CC_STAT_TOP] + y0
     h, w = mask.shape
-    touches = (
-        (stats[:, cv2.CC_STAT_LEFT] == 0)
-        | (stats[:, cv2.CC_STAT_TOP] == 0)
-        | (stats[:, cv2.CC_STAT_LEFT] + bw >= w)
-        | (stats[:, cv2.CC_STAT_TOP] + bh >= h)
-    )
+    touches = (left == 0) | (top == 0) | (left + bw >= w) | (top + bh >= h)
     small = (area <= max_hole_mm2 * px_per_mm * px_per_mm) & ~touches
     small[0] = False
     if not small.any():
@@ -640,9 +647,16 @@ def _fill_lesion_holes(
     # Counted over the holes' own pixels only (they are few beside the skin).
     pixels = np.flatnonzero(holes)
     hole = labels.ravel()[pixels]
-    light = lab.reshape(-1, lab.shape[-1])[pixels, 0] >= hair_l
-    light_share = np.bincount(hole, weights=light, minlength=count) / area
+    l_star = lab.reshape(-1, lab.shape[-1])[:, 0] if whole else lab[part][..., 0].ravel()
+    light = l_star[pixels] >= hair_l
+    # (At least 1: in a box full of holes the non-hole label 0 has no pixel.)
+    light_share = np.bincount(hole, weights=light, minlength=count) / np.maximum(area, 1.0)
     refill = small & compact & (light_share >= 0.5)
     out = mask.copy()
-    out.ravel()[pixels[refill[hole]]] = True
+    if whole:
+        out.ravel()[pixels[refill[hole]]] = True
+    else:
+        filled = np.zeros(holes.shape, bool)
+        filled.ravel()[pixels[refill[hole]]] = True
+        out[part] |= filled
     return out

@@ -15,6 +15,7 @@ import pytest
 from numpy.typing import NDArray
 
 from resurface.imaging._cv import cv2
+from resurface.imaging.pigmentation import _with_islands
 from resurface.imaging.regions import SkinModel, model_skin_mask, skin_mask, skin_model
 from resurface.imaging.texture import mean_std, std64
 from resurface.imaging.wrinkles import _exp
@@ -136,7 +137,9 @@ def _skin_with_patches(seed: int) -> NDArray[Any]:
         elif rng.random() < 0.2:  # across the whole width, near the top or bottom
             x, bw = 0, w
             y = int(rng.choice([rng.integers(-10, h), rng.integers(30), rng.integers(h - 60, h)]))
-        lab[max(y, 0) : y + bh, max(x, 0) : x + bw] = (25.0, 2.0, 4.0)
+        # Hair-dark grey, or as light as skin but off its colour (a hole a lesion can fill).
+        colour = (25.0, 2.0, 4.0) if rng.random() < 0.5 else (60.0, 13.0, 45.0)
+        lab[max(y, 0) : y + bh, max(x, 0) : x + bw] = colour
         if rng.random() < 0.5:  # a skin island in it, small or not
             s = int(rng.integers(2, 30))
             lab[max(y, 0) + 4 : y + 4 + s, max(x, 0) + 4 : x + 4 + s] = (62.0, 13.0, 17.0)
@@ -152,6 +155,18 @@ def test_skin_test_filters_around_non_skin_as_over_the_whole_frame(seed: int) ->
     for px_per_mm, min_patch_mm2 in ((2.0, 25.0), (4.0, 25.0), (2.0, 200.0), (4.0, 100.0)):
         fast = skin_mask(lab, px_per_mm=px_per_mm, min_patch_mm2=min_patch_mm2)
         assert np.array_equal(fast, _plain_skin_mask(lab, px_per_mm, min_patch_mm2))
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_model_skin_test_fills_holes_in_their_box_as_over_the_whole_frame(seed: int) -> None:
+    # Holes labelled inside their own bounding box give the pixels of the whole frame's.
+    lab = _skin_with_patches(seed)
+    model = SkinModel(lab=(62.0, 13.0, 17.0), sigma=(3.0, 1.0, 1.0), source="test")
+    for px_per_mm in (2.0, 4.0):
+        within = skin_mask(lab, px_per_mm=px_per_mm)
+        for inside in (within, None):
+            fast = model_skin_mask(lab, model, px_per_mm=px_per_mm, within=inside)
+            assert np.array_equal(fast, _plain_model_mask(lab, model, px_per_mm, inside))
 
 
 def test_skin_model_of_a_large_reference_uses_the_same_subsample() -> None:
@@ -258,3 +273,26 @@ def test_region_spread_is_numpys_float64_std_to_the_bit(size: int) -> None:
     else:
         with pytest.warns(RuntimeWarning):
             assert np.isnan(std64(values))
+
+
+def _plain_with_islands(valid: NDArray[Any], px_per_mm: float) -> NDArray[Any]:
+    """_with_islands' rule over the whole frame: unmeasured 8-connected islands smaller than
+    25 mm² are measured."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats((~valid).view(np.uint8), 8)
+    small = stats[:, cv2.CC_STAT_AREA] < 25.0 * px_per_mm * px_per_mm
+    small[0] = False
+    return np.asarray(valid | small[labels], bool)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_spot_search_measures_small_islands_as_over_the_whole_frame(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    valid = np.ones((120, 160), bool)
+    for _ in range(int(rng.integers(0, 6))):
+        y, x = int(rng.integers(-5, 120)), int(rng.integers(-5, 160))
+        valid[
+            max(y, 0) : y + int(rng.integers(1, 40)), max(x, 0) : x + int(rng.integers(1, 40))
+        ] = False
+    for px_per_mm in (1.0, 2.0, 4.0):
+        expected = _plain_with_islands(valid, px_per_mm)
+        assert np.array_equal(_with_islands(valid, px_per_mm), expected)
