@@ -506,10 +506,40 @@ def _near(mask: BoolArray) -> BoolArray:
 
 
 def _thin(mask: BoolArray) -> BoolArray:
-    x0, y0, w, h = cv2.boundingRect(mask.view(np.uint8))
-    if w == 0:
+    """``mask`` thinned to one-pixel curves (Zhang and Suen's thinning, scikit-image's).
+
+    The thinning decides each pixel from its 3 × 3 neighbourhood, which holds pixels of its own
+    8-connected piece only, so the pieces are thinned apart: each is copied into a small image,
+    side by side with an empty pixel between them, and the result copied back. The same pixels
+    as thinning the frame, at a fraction of the cost: the candidates are a few thousand pixels
+    in a few hundred pieces spread over the whole frame.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.view(np.uint8), connectivity=8)
+    if count <= 1:
         return mask
-    box = (slice(y0, y0 + h), slice(x0, x0 + w))
+    left, top = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_TOP]
+    width, height = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    # Shelves of pieces, tallest first, one empty pixel between pieces, shelves and edges.
+    shelf_width = max(int(width.max()) + 2, 512)
+    slot_x = np.empty(count - 1, np.intp)
+    slot_y = np.empty(count - 1, np.intp)
+    x = y = 1
+    shelf_height = 0
+    for piece in np.argsort(-height, kind="stable").tolist():
+        piece_w, piece_h = int(width[piece]), int(height[piece])
+        if x + piece_w + 1 > shelf_width:
+            x, y, shelf_height = 1, y + shelf_height + 1, 0
+        slot_x[piece], slot_y[piece] = x, y
+        x += piece_w + 1
+        shelf_height = max(shelf_height, piece_h)
+    pixels = np.flatnonzero(mask)
+    ys, xs = np.divmod(pixels, mask.shape[1])
+    piece_of = labels.ravel()[pixels] - 1
+    packed_y = ys - top[piece_of] + slot_y[piece_of]
+    packed_x = xs - left[piece_of] + slot_x[piece_of]
+    packed = np.zeros((y + shelf_height + 1, shelf_width), bool)
+    packed[packed_y, packed_x] = True
+    kept = skeletonize(packed)[packed_y, packed_x]  # type: ignore[no-untyped-call]
     out = np.zeros_like(mask)
-    out[box] = skeletonize(mask[box])  # type: ignore[no-untyped-call]
+    out.ravel()[pixels[kept]] = True
     return out

@@ -13,12 +13,13 @@ from typing import Any
 import numpy as np
 import pytest
 from numpy.typing import NDArray
+from skimage.morphology import skeletonize
 
 from resurface.imaging._cv import cv2
 from resurface.imaging.pigmentation import _with_islands
 from resurface.imaging.regions import SkinModel, model_skin_mask, skin_mask, skin_model
 from resurface.imaging.texture import mean_std, std64
-from resurface.imaging.wrinkles import _exp
+from resurface.imaging.wrinkles import _exp, _thin
 
 
 def _lab_with_edges(seed: int, shape: tuple[int, int] = (240, 320)) -> NDArray[Any]:
@@ -296,3 +297,24 @@ def test_spot_search_measures_small_islands_as_over_the_whole_frame(seed: int) -
     for px_per_mm in (1.0, 2.0, 4.0):
         expected = _plain_with_islands(valid, px_per_mm)
         assert np.array_equal(_with_islands(valid, px_per_mm), expected)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_thinning_piece_by_piece_gives_the_frames_thinning(seed: int) -> None:
+    # Lines 1-4 px wide, blobs, 2 × 2 squares, single pixels and pieces touching diagonally,
+    # some wider than the packing's shelves, on and off the frame's edges.
+    rng = np.random.default_rng(seed)
+    h, w = 300, 700
+    canvas = np.zeros((h, w), np.uint8)
+    for _ in range(int(rng.integers(1, 40))):
+        p, q = rng.integers(-20, (w + 20, h + 20), 2), rng.integers(-20, (w + 20, h + 20), 2)
+        if rng.random() < 0.2:
+            q = (p + rng.integers(-6, 7, 2)).astype(np.int64)
+        cv2.line(canvas, (int(p[0]), int(p[1])), (int(q[0]), int(q[1])), 1, int(rng.integers(1, 5)))
+    for _ in range(int(rng.integers(0, 15))):
+        y, x = int(rng.integers(0, h)), int(rng.integers(0, w))
+        canvas[y : y + int(rng.integers(1, 9)), x : x + int(rng.integers(1, 9))] = 1
+    canvas[rng.random((h, w)) < 0.003] = 1
+    mask = canvas.astype(bool)
+    assert np.array_equal(_thin(mask), skeletonize(mask))
+    assert not _thin(np.zeros((5, 5), bool)).any()
