@@ -617,14 +617,31 @@ def _edge_fraction(
     labels: NDArray[np.int32], count: int, outside: BoolArray, px_per_mm: float
 ) -> NDArray[np.float64]:
     """Fraction of the ring (about 0.3 mm wide) just outside each component that is ``outside``,
-    thin strands of it (a hair across a spot) left out."""
+    thin strands of it (a hair across a spot) left out.
+
+    The labels are grown as 16-bit integers when they fit (the same maxima as in float32, in
+    half the memory), and ``outside`` is opened inside its own bounding box with a margin wider
+    than the disc (opening cannot reach further than the disc from what it opens)."""
     width = max(round(_EDGE_RING_MM * px_per_mm), 1)
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1, 2 * width + 1))
-    outside = cv2.morphologyEx(outside.view(np.uint8), cv2.MORPH_OPEN, disc).view(bool)
-    grown = cv2.dilate(labels.astype(np.float32), disc).astype(np.int32)
+    h, w = labels.shape
+    bx, by, bw, bh = cv2.boundingRect(outside.view(np.uint8))
+    margin = 2 * width + 2
+    y0, y1 = max(by - margin, 0), min(by + bh + margin, h)
+    x0, x1 = max(bx - margin, 0), min(bx + bw + margin, w)
+    part = (slice(y0, y1), slice(x0, x1))
+    if count <= np.iinfo(np.uint16).max:
+        grown = cv2.dilate(labels.astype(np.uint16), disc)
+    else:
+        grown = cv2.dilate(labels.astype(np.float32), disc).astype(np.int32)
     ring = (labels == 0) & (grown > 0)
     total = np.bincount(grown[ring], minlength=count).astype(np.float64)
-    unmeasured = np.bincount(grown[ring & outside], minlength=count).astype(np.float64)
+    unmeasured = np.zeros(count, np.float64)
+    if bw > 0:
+        opened = cv2.morphologyEx(
+            np.ascontiguousarray(outside[part]).view(np.uint8), cv2.MORPH_OPEN, disc
+        ).view(bool)
+        unmeasured += np.bincount(grown[part][ring[part] & opened], minlength=count)
     return np.asarray(unmeasured / np.maximum(total, 1.0))
 
 

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from skimage.morphology import skeletonize
 
 from resurface.imaging._cv import cv2
-from resurface.imaging.pigmentation import _with_islands
+from resurface.imaging.pigmentation import _edge_fraction, _with_islands
 from resurface.imaging.regions import SkinModel, model_skin_mask, skin_mask, skin_model
 from resurface.imaging.texture import mean_std, std64
 from resurface.imaging.wrinkles import _exp, _thin
@@ -318,3 +318,36 @@ def test_thinning_piece_by_piece_gives_the_frames_thinning(seed: int) -> None:
     mask = canvas.astype(bool)
     assert np.array_equal(_thin(mask), skeletonize(mask))
     assert not _thin(np.zeros((5, 5), bool)).any()
+
+
+def _plain_edge_fraction(
+    labels: NDArray[Any], count: int, outside: NDArray[Any], px_per_mm: float
+) -> NDArray[Any]:
+    """_edge_fraction over the whole frame, labels grown in float32."""
+    width = max(round(0.3 * px_per_mm), 1)
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1, 2 * width + 1))
+    opened = cv2.morphologyEx(outside.view(np.uint8), cv2.MORPH_OPEN, disc).view(bool)
+    grown = cv2.dilate(labels.astype(np.float32), disc).astype(np.int32)
+    ring = (labels == 0) & (grown > 0)
+    total = np.bincount(grown[ring], minlength=count).astype(np.float64)
+    unmeasured = np.bincount(grown[ring & opened], minlength=count).astype(np.float64)
+    return np.asarray(unmeasured / np.maximum(total, 1.0))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_spot_edge_fraction_in_the_unmeasured_box_is_the_frames(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    h, w = 200, 260
+    spots = (rng.random((h, w)) < 0.01).astype(np.uint8)
+    spots = cv2.dilate(spots, np.ones((5, 5), np.uint8))
+    count, labels = cv2.connectedComponents(spots, connectivity=8)
+    outside = np.zeros((h, w), bool)
+    for _ in range(int(rng.integers(1, 5))):
+        y, x = int(rng.integers(-5, h)), int(rng.integers(-5, w))
+        outside[
+            max(y, 0) : y + int(rng.integers(1, 60)), max(x, 0) : x + int(rng.integers(1, 60))
+        ] = True
+    outside[int(rng.integers(0, h)), :] = True  # a strand (a hair): opened away
+    for px_per_mm in (4.0, 10.0):
+        expected = _plain_edge_fraction(labels, count, outside, px_per_mm)
+        assert np.array_equal(_edge_fraction(labels, count, outside, px_per_mm), expected)
