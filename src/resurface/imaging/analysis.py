@@ -660,6 +660,7 @@ def _feature_maps(
         px_per_mm=ppmm,
         valid=inner & ~hair_band,
         ridges=wrinkles.centreline,
+        reference=reference,
     )
     red = red_mask(np.ascontiguousarray(lab_box[..., 1]), px_per_mm=ppmm, a_star_min=red_a_star_min)
 

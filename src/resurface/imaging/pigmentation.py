@@ -109,10 +109,14 @@ class SkinReference:
         robust: deviations are clipped at three times their median before they are averaged
         (1.2533 × the mean |x| estimates σ of Gaussian detail), so the lines themselves barely
         raise it [3].
+    window : tuple of (ndarray of bool, ndarray of float32), optional
+        The skin pixels σ was taken over and the Gaussian share of them around each pixel (at
+        least 0.001), for :func:`detect_spots` to reuse when it measures over the same pixels.
     """
 
     background: FloatArray = field(repr=False)
     fine_sigma: FloatArray = field(repr=False)
+    window: tuple[BoolArray, FloatArray] | None = field(default=None, repr=False, compare=False)
 
     def scale(self) -> FloatArray:
         """(L*_background + 16): thresholds are fractions of it."""
@@ -151,8 +155,12 @@ def skin_reference(
     fine = _gaussian(smooth, max(_TEXTURE_MM * px_per_mm, 0.5))
     np.subtract(smooth, fine, out=fine)
     skin = np.ones(l_star.shape, bool) if valid is None else valid
-    fine_sigma = _local_sigma(np.abs(fine, out=fine), skin, _SIGMA_WINDOW_MM * px_per_mm)
-    return SkinReference(background=background, fine_sigma=fine_sigma)
+    weight = skin.astype(np.float32)
+    share = _window_share(weight, _SIGMA_WINDOW_MM * px_per_mm)
+    fine_sigma = _local_sigma(
+        np.abs(fine, out=fine), skin, _SIGMA_WINDOW_MM * px_per_mm, weight, share=share
+    )
+    return SkinReference(background=background, fine_sigma=fine_sigma, window=(skin, share))
 
 
 def _gaussian(image: FloatArray, sigma_px: float) -> FloatArray:
@@ -301,6 +309,7 @@ def spot_contrast(
     valid: BoolArray | None = None,
     smooth_mm: float = 0.2,
     exclude_sigmas: float = 2.0,
+    window: tuple[BoolArray, FloatArray] | None = None,
 ) -> SpotContrast:
     """How much darker each pixel is than the skin around it, and the skin's own spread.
 
@@ -316,6 +325,9 @@ def spot_contrast(
         Gaussian smoothing against sensor noise (and most of the contrast of pores).
     exclude_sigmas : float, optional
         Pixels this many σ darker than the first surround are left out of the second.
+    window : tuple, optional
+        :attr:`SkinReference.window` of the same image: its share of skin is reused when it
+        was taken over the same pixels as ``valid``.
 
     Returns
     -------
@@ -330,7 +342,10 @@ def spot_contrast(
     # (The images below are reused from step to step: fresh image-sized arrays cost more in
     # page faults than the arithmetic done in them.)
     deviation = cv2.absdiff(first, smooth)
-    sigma = _local_sigma(deviation, skin, _SIGMA_WINDOW_MM * px_per_mm, weight, share)
+    known = None
+    if window is not None and window[0].shape == skin.shape and np.array_equal(window[0], skin):
+        known = window[1]  # the same pixels: the same share (computed once)
+    sigma = _local_sigma(deviation, skin, _SIGMA_WINDOW_MM * px_per_mm, weight, share, share=known)
     # The first surround is darkened by the spots it contains and lightened by highlights
     # (around which ordinary skin would read as darker); the second leaves out whatever stands
     # clearly out of the first either way (with a margin for the soft edge). Inside a large
@@ -365,16 +380,28 @@ def _skin_mean(
     return np.divide(mean, share, out=mean), share
 
 
+def _window_share(
+    weight: FloatArray, window_px: float, out: FloatArray | None = None
+) -> FloatArray:
+    """The Gaussian share (σ ``window_px``) of the skin (``weight``) around each pixel, at
+    least 0.001 (into ``out`` when given)."""
+    share = _blur(weight, window_px, out=out)
+    return np.maximum(share, np.float32(1e-3), out=share)
+
+
 def _local_sigma(
     size: FloatArray,
     skin: BoolArray,
     window_px: float,
     weight: FloatArray | None = None,
     scratch: FloatArray | None = None,
+    *,
+    share: FloatArray | None = None,
 ) -> FloatArray:
     """Robust local σ of deviations of absolute value ``size`` (overwritten) over the skin
     (``weight``: ``skin`` as 0 and 1) within about ``window_px`` (``scratch``: an image of the
-    same size that it may overwrite).
+    same size that it may overwrite; ``share``: :func:`_window_share` of ``weight``, if
+    already computed).
 
     Deviations are clipped at three times their median before they are averaged (1.2533 × the
     mean |x| estimates σ of Gaussian detail), so the spots themselves barely raise it [3].
@@ -382,8 +409,8 @@ def _local_sigma(
     if weight is None:
         weight = skin.astype(np.float32)
     cap = np.float32(3.0 * _masked_median(size, skin))
-    share = _blur(weight, window_px, out=scratch)
-    np.maximum(share, np.float32(1e-3), out=share)
+    if share is None:
+        share = _window_share(weight, window_px, out=scratch)
     np.minimum(size, cap, out=size)
     mean = _blur(np.multiply(size, weight, out=size), window_px, out=size)
     np.divide(mean, share, out=mean)
@@ -405,6 +432,7 @@ def detect_spots(
     max_ridge_fraction: float = 0.4,
     max_edge_fraction: float = _MAX_EDGE_FRACTION,
     smooth_mm: float = 0.2,
+    reference: SkinReference | None = None,
 ) -> SpotMap:
     """Find pigmented spots (darker than the skin around them).
 
@@ -440,6 +468,9 @@ def detect_spots(
     smooth_mm : float, optional
         Gaussian smoothing before thresholding: against sensor noise, and it takes most of the
         contrast of pores (0.1-0.4 mm) while spots (from 0.7 mm) keep theirs.
+    reference : SkinReference, optional
+        The lines' skin reference of the same image (:func:`skin_reference`): what it computed
+        over the same pixels is not computed again.
 
     Returns
     -------
@@ -447,7 +478,13 @@ def detect_spots(
     """
     if valid is not None:
         valid = _with_islands(valid, px_per_mm)
-    contrast = spot_contrast(l_star, px_per_mm=px_per_mm, valid=valid, smooth_mm=smooth_mm)
+    contrast = spot_contrast(
+        l_star,
+        px_per_mm=px_per_mm,
+        valid=valid,
+        smooth_mm=smooth_mm,
+        window=reference.window if reference is not None else None,
+    )
     darker = contrast.darker
     # Contrast in units of the local threshold: a spot's core must reach 1. (Computed in the
     # surround's and σ's own images, which are not needed after.)

@@ -16,7 +16,12 @@ from numpy.typing import NDArray
 from skimage.morphology import skeletonize
 
 from resurface.imaging._cv import cv2
-from resurface.imaging.pigmentation import _edge_fraction, _with_islands
+from resurface.imaging.pigmentation import (
+    _edge_fraction,
+    _with_islands,
+    detect_spots,
+    skin_reference,
+)
 from resurface.imaging.regions import SkinModel, model_skin_mask, skin_mask, skin_model
 from resurface.imaging.texture import mean_std, std64
 from resurface.imaging.wrinkles import _exp, _thin
@@ -351,3 +356,25 @@ def test_spot_edge_fraction_in_the_unmeasured_box_is_the_frames(seed: int) -> No
     for px_per_mm in (4.0, 10.0):
         expected = _plain_edge_fraction(labels, count, outside, px_per_mm)
         assert np.array_equal(_edge_fraction(labels, count, outside, px_per_mm), expected)
+
+
+@pytest.mark.parametrize("same_pixels", [True, False])
+def test_spots_reusing_the_lines_skin_reference_are_the_same(same_pixels: bool) -> None:
+    # The spot search reuses the skin share the lines' reference computed over the same pixels
+    # (and computes its own over other pixels): the same spots either way.
+    rng = np.random.default_rng(4)
+    ppmm = 10.0
+    yy, xx = np.mgrid[0:300, 0:400].astype(np.float32)
+    l_star = 60.0 + rng.normal(0.0, 0.8, yy.shape)
+    for cx, cy in rng.integers(20, (380, 280), (12, 2)):
+        l_star -= 9.0 * np.clip(12.5 - np.hypot(xx - cx, yy - cy), 0, 1)
+    l_star = l_star.astype(np.float32)
+    valid = np.ones(l_star.shape, bool)
+    valid[:40, :120] = False
+    reference = skin_reference(l_star, px_per_mm=ppmm, valid=valid if same_pixels else None)
+    plain = detect_spots(l_star, px_per_mm=ppmm, valid=valid)
+    reused = detect_spots(l_star, px_per_mm=ppmm, valid=valid, reference=reference)
+    assert plain.areas_px.size >= 5
+    assert np.array_equal(plain.mask, reused.mask)
+    assert np.array_equal(plain.centroids_px, reused.centroids_px)
+    assert np.array_equal(plain.contrast_l_star, reused.contrast_l_star)
