@@ -603,7 +603,9 @@ def measure_frame(
 
 @dataclass(frozen=True, slots=True)
 class _Maps:
-    lab: FloatArray
+    #: L*, a* and b* of the feature box, each contiguous, and the box's corner (x, y) in the frame.
+    channels: tuple[FloatArray, FloatArray, FloatArray]
+    channels_origin: tuple[int, int]
     erythema: FloatArray
     red: BoolArray
     spots: BoolArray
@@ -662,7 +664,8 @@ def _feature_maps(
         ridges=wrinkles.centreline,
         reference=reference,
     )
-    red = red_mask(np.ascontiguousarray(lab_box[..., 1]), px_per_mm=ppmm, a_star_min=red_a_star_min)
+    a_star = np.ascontiguousarray(lab_box[..., 1])
+    red = red_mask(a_star, px_per_mm=ppmm, a_star_min=red_a_star_min)
 
     def full(array: NDArray[np.generic], fill: float | bool) -> NDArray[np.generic]:
         if array.shape == (h, w):  # the box is the whole frame: the map itself (its own array)
@@ -680,7 +683,8 @@ def _feature_maps(
     texture = band_pass(l_star, px_per_mm=ppmm, weight=weight, weighted=weighted)
     ita = tone_map(l_star, b_star, weight, px_per_mm=ppmm, skin=skin_box, l_weighted=weighted)
     return _Maps(
-        lab=lab,
+        channels=(l_star, a_star, b_star),
+        channels_origin=(x0, y0),
         erythema=erythema_index_map(linear),
         red=np.asarray(full(red, False), bool),
         spots=np.asarray(full(spots.mask, False), bool),
@@ -706,10 +710,11 @@ def _region_result(
     bx, by, bw, bh = cv2.boundingRect(mask.view(np.uint8))
     box = (slice(by, by + bh), slice(bx, bx + bw))
     mask = mask[box]
-    lab = maps.lab[box]
-    l_mean = mean64(lab[..., 0][mask])
-    a_mean = mean64(lab[..., 1][mask])
-    b_mean = mean64(lab[..., 2][mask])
+    # The region's box inside the feature box, whose L*, a*, b* are contiguous images (the same
+    # values, in the same order, as the channels of the Lab frame, gathered faster).
+    fx, fy = maps.channels_origin
+    part = (slice(by - fy, by + bh - fy), slice(bx - fx, bx + bw - fx))
+    l_mean, a_mean, b_mean = (mean64(channel[part][mask]) for channel in maps.channels)
     ita = float(ita_deg(l_mean, b_mean))
     area_units = n_px * unit_per_px * unit_per_px
     length = float(maps.wrinkle_length[box][mask].sum()) * unit_per_px
