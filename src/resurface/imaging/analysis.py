@@ -639,7 +639,7 @@ def _feature_maps(
     b_star = np.ascontiguousarray(lab_box[..., 2])
     # Non-skin (hair, card, background) is filled with typical skin lightness so its edges do
     # not read as lines (spots are judged against the measured skin alone, on the real L*).
-    fill_l = float(np.median(l_star[union_box]))
+    fill_l = float(np.median(l_star[union_box], overwrite_input=True))  # (its own copy)
     l_filled = np.where(skin_box, l_star, np.float32(fill_l)).astype(np.float32, copy=False)
     # Distance (mm) from the nearest pixel that is not measured skin: the shading at the edge of
     # hair, lips, lids and the face is one-sided, but within the filters' reach (3.5 σ of the

@@ -300,13 +300,22 @@ def _non_maximum_suppression(
     """
     h, w = strength.shape
     sector = np.round(np.mod(normal_rad.ravel()[pixels], np.pi) / (np.pi / 4)).astype(np.int8) % 4
-    padded = cv2.copyMakeBorder(strength, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0).ravel()
-    # (y, x) is (y + 1, x + 1) in the padded image; its neighbours (0, 1), (1, 1), (1, 0) and
-    # (1, -1) steps away, in flat indices of rows w + 2 long.
-    centre = pixels + 2 * (pixels // w) + w + 3
-    step = np.array([1, w + 3, w + 2, w + 1], np.intp)[sector]
-    value = padded[centre]
-    keep = (value >= padded[centre + step]) & (value > padded[centre - step])
+    flat = strength.ravel()
+    # The neighbours (0, 1), (1, 1), (1, 0) and (1, -1) steps away and the opposite ones, read
+    # at the pixels only (outside the image: 0), not from a padded copy of the whole image.
+    ys, xs = np.divmod(pixels, w)
+    dy = np.array([0, 1, 1, 1], np.intp)[sector]
+    dx = np.array([1, 1, 0, -1], np.intp)[sector]
+    value = flat[pixels]
+
+    def neighbour(sign: int) -> FloatArray:
+        y, x = ys + sign * dy, xs + sign * dx
+        inside = (y >= 0) & (y < h) & (x >= 0) & (x < w)
+        out = np.zeros(pixels.size, np.float32)
+        out[inside] = flat[y[inside] * w + x[inside]]
+        return out
+
+    keep = (value >= neighbour(1)) & (value > neighbour(-1))
     return _scattered(pixels[keep], (h, w))
 
 

@@ -24,7 +24,7 @@ from resurface.imaging.pigmentation import (
 )
 from resurface.imaging.regions import SkinModel, model_skin_mask, skin_mask, skin_model
 from resurface.imaging.texture import mean_std, std64
-from resurface.imaging.wrinkles import _exp, _thin
+from resurface.imaging.wrinkles import _exp, _non_maximum_suppression, _thin
 
 
 def _lab_with_edges(seed: int, shape: tuple[int, int] = (240, 320)) -> NDArray[Any]:
@@ -378,3 +378,28 @@ def test_spots_reusing_the_lines_skin_reference_are_the_same(same_pixels: bool) 
     assert np.array_equal(plain.mask, reused.mask)
     assert np.array_equal(plain.centroids_px, reused.centroids_px)
     assert np.array_equal(plain.contrast_l_star, reused.contrast_l_star)
+
+
+def _plain_suppression(strength: NDArray[Any], normal: NDArray[Any], pixels: NDArray[Any]) -> Any:
+    """Non-maximum suppression read from a zero-padded copy of the whole image."""
+    h, w = strength.shape
+    sector = np.round(np.mod(normal.ravel()[pixels], np.pi) / (np.pi / 4)).astype(np.int8) % 4
+    padded = np.pad(strength, 1)
+    ys, xs = np.divmod(pixels, w)
+    dy = np.array([0, 1, 1, 1])[sector]
+    dx = np.array([1, 1, 0, -1])[sector]
+    value = padded[ys + 1, xs + 1]
+    keep = (value >= padded[ys + 1 + dy, xs + 1 + dx]) & (value > padded[ys + 1 - dy, xs + 1 - dx])
+    mask = np.zeros((h, w), bool)
+    mask.ravel()[pixels[keep]] = True
+    return mask
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_ridge_suppression_at_the_pixels_is_the_padded_images(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    strength = rng.random((40, 57)).astype(np.float32).round(1)  # ties, to test >= and >
+    normal = rng.uniform(-4.0, 4.0, strength.shape).astype(np.float32)
+    pixels = np.flatnonzero(rng.random(strength.shape) < 0.5)  # the border's pixels included
+    expected = _plain_suppression(strength, normal, pixels)
+    assert np.array_equal(_non_maximum_suppression(strength, normal, pixels), expected)
