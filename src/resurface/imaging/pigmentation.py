@@ -603,14 +603,15 @@ def _half_maximum_pieces(
     """
     core = _scattered(cores, darker.shape)
     count, core_labels = cv2.connectedComponents(core.view(np.uint8), connectivity=8)
+    # Each pixel's nearest core pixel (numbered 1, 2, ... in raster order, as ``cores`` is),
+    # mapped to that pixel's core: the same owners as labelling the cores' components in the
+    # transform (DIST_LABEL_CCOMP), which first finds those components again, for nothing.
     _, nearest = cv2.distanceTransformWithLabels(
-        (~core).view(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_CCOMP
+        (~core).view(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
     )
-    # distanceTransformWithLabels numbers the cores its own way: map them to ours.
-    nearest_core = nearest.ravel()[cores]
-    lookup = np.zeros(int(nearest_core.max()) + 1, np.int32)
     core_label = core_labels.ravel()[cores]
-    lookup[nearest_core] = core_label
+    lookup = np.zeros(cores.size + 1, np.int32)
+    lookup[nearest.ravel()[cores]] = core_label
     peaks = _label_maximum(darker, cores, core_label, count)
     owner = lookup[nearest.ravel()[candidates]]
     values = darker.ravel()[candidates]

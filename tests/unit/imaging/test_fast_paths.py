@@ -18,6 +18,8 @@ from skimage.morphology import skeletonize
 from resurface.imaging._cv import cv2
 from resurface.imaging.pigmentation import (
     _edge_fraction,
+    _half_maximum_pieces,
+    _owner_range,
     _with_islands,
     detect_spots,
     skin_reference,
@@ -403,3 +405,58 @@ def test_ridge_suppression_at_the_pixels_is_the_padded_images(seed: int) -> None
     pixels = np.flatnonzero(rng.random(strength.shape) < 0.5)  # the border's pixels included
     expected = _plain_suppression(strength, normal, pixels)
     assert np.array_equal(_non_maximum_suppression(strength, normal, pixels), expected)
+
+
+def _plain_half_maximum_pieces(darker: NDArray[Any], candidates: Any, cores: Any) -> Any:
+    """_half_maximum_pieces with the cores' components labelled by the distance transform
+    (DIST_LABEL_CCOMP), as it was first written."""
+    core = np.zeros(darker.shape, bool)
+    core.ravel()[cores] = True
+    count, core_labels = cv2.connectedComponents(core.view(np.uint8), connectivity=8)
+    _, nearest = cv2.distanceTransformWithLabels(
+        (~core).view(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_CCOMP
+    )
+    nearest_core = nearest.ravel()[cores]
+    lookup = np.zeros(int(nearest_core.max()) + 1, np.int32)
+    core_label = core_labels.ravel()[cores]
+    lookup[nearest_core] = core_label
+    peaks = np.zeros(count, np.float32)
+    np.maximum.at(peaks, core_label, darker.ravel()[cores])
+    peaks[0] = 0.0
+    owner = lookup[nearest.ravel()[candidates]]
+    values = darker.ravel()[candidates]
+    half = values >= np.float32(0.5) * peaks[owner]
+    spot, owner, values = candidates[half], owner[half], values[half]
+    low, high = _owner_range(spot, owner, nearest, lookup)
+    on_cut = high != low
+    first, second = low[on_cut].astype(np.int64), high[on_cut].astype(np.int64)
+    pairs, which = np.unique(first * count + second, return_inverse=True)
+    saddle = np.zeros(pairs.size, np.float32)
+    np.maximum.at(saddle, which, values[on_cut])
+    joined = saddle[which] >= np.float32(0.8) * np.minimum(peaks[first], peaks[second])
+    cut = np.zeros(spot.size, bool)
+    cut[on_cut] = ~joined
+    return spot[~cut]
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_spot_pieces_owned_through_nearest_core_pixels_are_the_same(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    h, w = 160, 220
+    darker = np.zeros((h, w), np.float32)
+    yy, xx = np.mgrid[0:h, 0:w]
+    for _ in range(int(rng.integers(3, 25))):
+        cy, cx, r, depth = (
+            rng.uniform(0, h),
+            rng.uniform(0, w),
+            rng.uniform(2, 12),
+            rng.uniform(2, 9),
+        )
+        darker += (depth * np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * r * r))).astype(
+            np.float32
+        )
+    darker += rng.normal(0.0, 0.2, darker.shape).astype(np.float32)
+    candidates = np.flatnonzero(darker >= 1.0)
+    cores = candidates[darker.ravel()[candidates] >= 2.5]
+    expected = _plain_half_maximum_pieces(darker, candidates, cores)
+    assert np.array_equal(_half_maximum_pieces(darker, candidates, cores), expected)
