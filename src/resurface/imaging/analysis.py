@@ -469,6 +469,7 @@ def photo_skin(
     drawn: Sequence[BoolArray],
     *,
     px_per_mm: float,
+    channels: tuple[FloatArray, FloatArray, FloatArray] | None = None,
 ) -> tuple[BoolArray, SkinModel | None]:
     """The photo's skin pixels inside the regions, and the skin model they were judged by.
 
@@ -476,7 +477,8 @@ def photo_skin(
     pixels; the photo's own skin colour is then taken from the central cheeks (the skin least
     often covered by hair, shadow or make-up; 3 mm inside each cheek region), or, without a face,
     from the regions' own skin-coloured pixels, and every region keeps only the pixels of that
-    colour (:func:`resurface.imaging.regions.model_skin_mask`).
+    colour (:func:`resurface.imaging.regions.model_skin_mask`). ``channels``: L*, a* and b* of
+    ``lab`` as contiguous images, if already copied out.
     """
     union = np.logical_or.reduce(list(drawn)) if drawn else np.zeros(lab.shape[:2], bool)
     skin = np.zeros(lab.shape[:2], bool)
@@ -485,7 +487,10 @@ def photo_skin(
     bx, by, bw, bh = cv2.boundingRect(union.view(np.uint8))
     box = (slice(by, by + bh), slice(bx, bx + bw))
     lab_box = np.ascontiguousarray(lab[box])
-    generic = skin_mask(lab_box, px_per_mm=px_per_mm) & union[box]
+    a_b = None
+    if channels is not None:
+        a_b = (np.ascontiguousarray(channels[1][box]), np.ascontiguousarray(channels[2][box]))
+    generic = skin_mask(lab_box, px_per_mm=px_per_mm, a_b=a_b) & union[box]
     cheeks = [m[box] for s, m in zip(shapes, drawn, strict=True) if s.name.startswith("cheek_")]
     model = None
     if cheeks:
@@ -497,7 +502,7 @@ def photo_skin(
         model = skin_model(lab_box, generic, source="region")
     if model is None:
         return skin, None
-    kept = model_skin_mask(lab_box, model, px_per_mm=px_per_mm, within=generic)
+    kept = model_skin_mask(lab_box, model, px_per_mm=px_per_mm, within=generic, a_b=a_b)
     skin[box] = kept & union[box]
     return skin, model
 
@@ -537,12 +542,18 @@ def measure_frame(
     x0, y0, x1, y1 = regions_box(frame)
     linear = calibrated_linear(frame.rgb[y0:y1, x0:x1], calibration)
     lab = lab_from_linear(linear)
+    # L*, a* and b* copied out once, for the skin test, the filters and the region means.
+    channels = (
+        np.asarray(cv2.extractChannel(lab, 0), np.float32),
+        np.asarray(cv2.extractChannel(lab, 1), np.float32),
+        np.asarray(cv2.extractChannel(lab, 2), np.float32),
+    )
     shape_hw = (y1 - y0, x1 - x0)
     drawn = [
         rasterize(shape, shape_hw, scale=frame.scale, px_per_mm=ppmm, origin=(x0, y0))
         for shape in frame.shapes
     ]
-    skin, skin_colour = photo_skin(lab, frame.shapes, drawn, px_per_mm=ppmm)
+    skin, skin_colour = photo_skin(lab, frame.shapes, drawn, px_per_mm=ppmm, channels=channels)
     masks: list[BoolArray] = []
     kept: list[RegionShape] = []
     min_px = _MIN_REGION_MM2 * ppmm * ppmm
@@ -556,7 +567,7 @@ def measure_frame(
         kept.append(shape)
     if not masks:
         raise EmptyRegion("none of the face regions contains skin to measure")
-    maps = _feature_maps(lab, linear, skin, masks, ppmm, red_a_star_min)
+    maps = _feature_maps(channels, linear, skin, masks, ppmm, red_a_star_min)
     unit_per_px = 1.0 / ppmm if frame.px_per_mm is not None else 1.0 / frame.scale
     results = tuple(
         _region_result(shape.name, mask, maps, unit_per_px, frame.px_per_mm is not None, frame)
@@ -617,7 +628,7 @@ class _Maps:
 
 
 def _feature_maps(
-    lab: FloatArray,
+    channels: tuple[FloatArray, FloatArray, FloatArray],
     linear: FloatArray,
     skin: BoolArray,
     masks: list[BoolArray],
@@ -632,11 +643,9 @@ def _feature_maps(
     y0, y1 = max(by - margin, 0), min(by + bh + margin, h)
     x0, x1 = max(bx - margin, 0), min(bx + bw + margin, w)
     box = (slice(y0, y1), slice(x0, x1))
-    lab_box = lab[box]
     skin_box = skin[box]
     union_box = union[box]
-    l_star = np.ascontiguousarray(lab_box[..., 0])
-    b_star = np.ascontiguousarray(lab_box[..., 2])
+    l_star, a_star, b_star = (np.ascontiguousarray(channel[box]) for channel in channels)
     # Non-skin (hair, card, background) is filled with typical skin lightness so its edges do
     # not read as lines (spots are judged against the measured skin alone, on the real L*).
     fill_l = float(np.median(l_star[union_box], overwrite_input=True))  # (its own copy)
@@ -664,7 +673,6 @@ def _feature_maps(
         ridges=wrinkles.centreline,
         reference=reference,
     )
-    a_star = np.ascontiguousarray(lab_box[..., 1])
     red = red_mask(a_star, px_per_mm=ppmm, a_star_min=red_a_star_min)
 
     def full(array: NDArray[np.generic], fill: float | bool) -> NDArray[np.generic]:

@@ -355,6 +355,7 @@ def skin_mask(
     hue_range_deg: tuple[float, float] = (5.0, 100.0),
     close_mm: float = 1.5,
     min_patch_mm2: float = 25.0,
+    a_b: tuple[FloatArray, FloatArray] | None = None,
 ) -> BoolArray:
     """Pixels that look like skin: warm hue, some chroma, neither black nor white.
 
@@ -378,14 +379,15 @@ def skin_mask(
         Gaps narrower than this are closed.
     min_patch_mm2 : float, optional
         Isolated skin-coloured patches smaller than this are dropped.
+    a_b : tuple of ndarray, optional
+        a* and b* of ``lab`` as contiguous images, if already copied out.
 
     Returns
     -------
     ndarray of bool, shape (H, W)
     """
     # a* and b* copied out once (OpenCV would copy each strided channel for each call).
-    a_star = np.asarray(cv2.extractChannel(np.ascontiguousarray(lab), 1), np.float32)
-    b_star = np.asarray(cv2.extractChannel(np.ascontiguousarray(lab), 2), np.float32)
+    a_star, b_star = a_b if a_b is not None else _channels_a_b(lab)
     chroma = cv2.magnitude(a_star, b_star)
     hue = cv2.phase(a_star, b_star, angleInDegrees=True)  # 0..360
     if not (hue_range_deg[0] >= 0.0 and hue_range_deg[1] <= 180.0):
@@ -541,6 +543,7 @@ def model_skin_mask(
     within: BoolArray | None = None,
     smooth_mm: float = 0.25,
     max_hole_mm2: float = _MAX_LESION_HOLE_MM2,
+    a_b: tuple[FloatArray, FloatArray] | None = None,
 ) -> BoolArray:
     """Pixels whose colour is this photo's skin, lesions included.
 
@@ -563,6 +566,8 @@ def model_skin_mask(
     smooth_mm : float, optional
         Gaussian smoothing of a* and b* before the test, against chroma noise.
     max_hole_mm2 : float, optional
+    a_b : tuple of ndarray, optional
+        a* and b* of ``lab`` as contiguous images, if already copied out.
 
     Returns
     -------
@@ -581,13 +586,14 @@ def model_skin_mask(
     low_l = float(f32(min(_MIN_L_FRACTION * l0, l0 - _SIGMA_K * sl)))
     high_l = float(f32(l0 + _SIGMA_K * sl + 15.0))
     ok = cv2.inRange(lab, (low_l, -_BIG, -_BIG), (high_l, _BIG, _BIG))
-    channel = np.empty(lab.shape[:2], np.float32)
     smooth = np.empty(lab.shape[:2], np.float32)
-    for index, centre, low, high in (
-        (1, a0, -a_tol, a_tol + 15.0),
-        (2, b0, -b_tol, b_tol),
+    for channel, centre, low, high in zip(
+        a_b if a_b is not None else _channels_a_b(lab),
+        (a0, b0),
+        (-a_tol, -b_tol),
+        (a_tol + 15.0, b_tol),
+        strict=True,
     ):
-        cv2.extractChannel(lab, index, channel)
         cv2.GaussianBlur(channel, (0, 0), sigma, smooth)
         # (smoothed − centre) in float32, as numpy computes it, then its range.
         offset = np.subtract(smooth, f32(centre), out=smooth)
@@ -601,6 +607,14 @@ def model_skin_mask(
         px_per_mm=px_per_mm,
         max_hole_mm2=max_hole_mm2,
     )
+
+
+def _channels_a_b(lab: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """a* and b* of ``lab``, each copied out into a contiguous image."""
+    contiguous = np.ascontiguousarray(lab)
+    a_star = np.asarray(cv2.extractChannel(contiguous, 1), np.float32)
+    b_star = np.asarray(cv2.extractChannel(contiguous, 2), np.float32)
+    return a_star, b_star
 
 
 def _fill_lesion_holes(

@@ -118,6 +118,9 @@ def test_skin_test_decides_every_pixel_as_its_plain_rules_do(seed: int) -> None:
     lab = _lab_with_edges(seed)
     generic = skin_mask(lab, px_per_mm=4.0)
     assert np.array_equal(generic, _plain_skin_mask(lab, 4.0))
+    # a* and b* given (copied out once for both tests) decide the same.
+    a_b = (np.ascontiguousarray(lab[..., 1]), np.ascontiguousarray(lab[..., 2]))
+    assert np.array_equal(skin_mask(lab, px_per_mm=4.0, a_b=a_b), generic)
     model = skin_model(lab, generic, source="region")
     assert model is not None
     # Bounds of the model test placed exactly on pixels: L* at the lower bound, a* and b* at
@@ -125,6 +128,8 @@ def test_skin_test_decides_every_pixel_as_its_plain_rules_do(seed: int) -> None:
     for within in (generic, None):
         fast = model_skin_mask(lab, model, px_per_mm=4.0, within=within)
         assert np.array_equal(fast, _plain_model_mask(lab, model, 4.0, within))
+        given = model_skin_mask(lab, model, px_per_mm=4.0, within=within, a_b=a_b)
+        assert np.array_equal(given, fast)
 
 
 def _skin_with_patches(seed: int) -> NDArray[Any]:
