@@ -661,10 +661,14 @@ def _feature_maps(
     inside_mm = cv2.distanceTransform(1 - solid, cv2.DIST_L2, 5) / np.float32(ppmm)
     inner = inside_mm >= _FEATURE_EDGE_MM
     lines_inner = inside_mm >= _LINE_EDGE_MM
+    # (Images no longer needed are let go as soon as they are not: the filters below allocate
+    # frame-sized images of their own, and the peak memory is theirs plus what is still held.)
+    del inside_mm, solid, measured
 
     # Edges of non-skin (a card, hair) are dark against skin: no spot or line is sought there.
     reference = skin_reference(l_filled, px_per_mm=ppmm, valid=inner)
     wrinkles = wrinkle_map(l_filled, px_per_mm=ppmm, valid=lines_inner, reference=reference)
+    del l_filled, lines_inner
     hair_band = cv2.dilate(wrinkles.hair.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
     spots = detect_spots(
         l_star,
@@ -673,6 +677,8 @@ def _feature_maps(
         ridges=wrinkles.centreline,
         reference=reference,
     )
+    line_length, hair = wrinkles.length_px, wrinkles.hair
+    del reference, wrinkles, hair_band, inner
     red = red_mask(a_star, px_per_mm=ppmm, a_star_min=red_a_star_min)
 
     def full(array: NDArray[np.generic], fill: float | bool) -> NDArray[np.generic]:
@@ -697,8 +703,8 @@ def _feature_maps(
         red=np.asarray(full(red, False), bool),
         spots=np.asarray(full(spots.mask, False), bool),
         spot_centroids=centroids,
-        wrinkle_length=np.asarray(full(wrinkles.length_px, 0.0), np.float32),
-        hair=np.asarray(full(wrinkles.hair, False), bool),
+        wrinkle_length=np.asarray(full(line_length, 0.0), np.float32),
+        hair=np.asarray(full(hair, False), bool),
         texture=np.asarray(full(texture, 0.0), np.float32),
         ita=np.asarray(full(ita, 0.0), np.float32),
     )
