@@ -455,9 +455,7 @@ def _without_faint_ends(
     if pixels.size == 0:
         return pixels
     shape = strength.shape
-    linked = cv2.dilate(_scattered(pixels, shape).view(np.uint8), np.ones((3, 3), np.uint8))
-    _, labels = cv2.connectedComponents(linked, connectivity=8)
-    line = labels.ravel()[pixels]
+    _, line = _linked_pieces(pixels, shape)
     value = strength.ravel()[pixels]
     order = np.lexsort((value, line))
     starts = np.searchsorted(line[order], np.unique(line))
@@ -495,11 +493,46 @@ def _long_enough(
     """Which of ``pixels`` (flat indices of centreline pixels, ``weight`` the length each stands
     for) belong to lines whose length reaches ``min_px``. Pieces up to a one-pixel gap apart
     are one line."""
-    linked = cv2.dilate(_scattered(pixels, shape).view(np.uint8), np.ones((3, 3), np.uint8))
-    count, labels = cv2.connectedComponents(linked, connectivity=8)
-    line = labels.ravel()[pixels]
+    count, line = _linked_pieces(pixels, shape)
     lengths = np.bincount(line, weights=weight, minlength=count)
     return np.asarray((lengths >= min_px)[line], dtype=bool)
+
+
+def _linked_pieces(
+    pixels: NDArray[np.intp], shape: tuple[int, ...]
+) -> tuple[int, NDArray[np.int32]]:
+    """The 8-connected components of ``pixels`` (flat indices) grown by one pixel (pieces up
+    to a one-pixel gap apart are one line): their count (background included) and the label of
+    each of ``pixels`` (1, 2, ...; the callers group by them, whatever their order).
+
+    Labelled in the frame's rows and columns within a pixel of ``pixels`` only, each run of the
+    others kept as one empty row or column: every grown pixel keeps its neighbours and every
+    gap stays a gap, so the components are the grown frame's, labelled in a fraction of its
+    pixels (the lines' few thousand pixels reach a few hundred rows).
+    """
+    h, w = shape[:2]
+    if pixels.size == 0:
+        return 1, np.zeros(0, np.int32)
+    ys, xs = np.divmod(pixels, w)
+
+    def compacted(coords: NDArray[np.intp], n: int) -> tuple[NDArray[np.intp], int]:
+        used = np.zeros(n + 2, bool)  # shifted by one: index i + 1 is row (or column) i
+        for shift in (0, 1, 2):
+            used[coords + shift] = True
+        used = used[1 : n + 1]
+        keep = used.copy()
+        keep[0] = True
+        keep[1:] |= used[:-1]  # the first row (column) of each run of unused ones
+        place = np.cumsum(keep) - 1
+        return place[coords], int(place[-1]) + 1
+
+    rows, height = compacted(ys, h)
+    cols, width = compacted(xs, w)
+    grown = np.zeros((height, width), np.uint8)
+    grown[rows, cols] = 1
+    grown = cv2.dilate(grown, np.ones((3, 3), np.uint8))
+    count, labels = cv2.connectedComponents(grown, connectivity=8)
+    return int(count), np.asarray(labels[rows, cols], np.int32)
 
 
 def _scattered(pixels: NDArray[np.intp], shape: tuple[int, ...]) -> BoolArray:

@@ -26,7 +26,7 @@ from resurface.imaging.pigmentation import (
 )
 from resurface.imaging.regions import SkinModel, model_skin_mask, skin_mask, skin_model
 from resurface.imaging.texture import mean_std, std64
-from resurface.imaging.wrinkles import _exp, _non_maximum_suppression, _thin
+from resurface.imaging.wrinkles import _exp, _linked_pieces, _non_maximum_suppression, _thin
 
 
 def _lab_with_edges(seed: int, shape: tuple[int, int] = (240, 320)) -> NDArray[Any]:
@@ -465,3 +465,31 @@ def test_spot_pieces_owned_through_nearest_core_pixels_are_the_same(seed: int) -
     cores = candidates[darker.ravel()[candidates] >= 2.5]
     expected = _plain_half_maximum_pieces(darker, candidates, cores)
     assert np.array_equal(_half_maximum_pieces(darker, candidates, cores), expected)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_linked_pieces_are_labelled_as_in_the_grown_frame(seed: int) -> None:
+    # Pixels in short runs with gaps of 0-4 pixels, on the frame's edges too, and alone: the
+    # components of the pixels grown by one, as in the frame (their numbers may differ: OpenCV
+    # numbers them in its own scan order, and no caller depends on the numbers).
+    rng = np.random.default_rng(seed)
+    h, w = int(rng.integers(5, 120)), int(rng.integers(5, 160))
+    mask = np.zeros((h, w), bool)
+    for _ in range(int(rng.integers(1, 30))):
+        y, x = int(rng.integers(0, h)), int(rng.integers(0, w))
+        dy, dx = int(rng.integers(-1, 2)), int(rng.integers(-1, 2))
+        for step in range(int(rng.integers(1, 12))):
+            if step % int(rng.integers(2, 7)) == 0:
+                continue  # a gap
+            mask[min(max(y + step * dy, 0), h - 1), min(max(x + step * dx, 0), w - 1)] = True
+    mask[rng.random((h, w)) < 0.01] = True
+    pixels = np.flatnonzero(mask)
+    grown = cv2.dilate(mask.view(np.uint8), np.ones((3, 3), np.uint8))
+    count, labels = cv2.connectedComponents(grown, connectivity=8)
+    fast_count, fast = _linked_pieces(pixels, mask.shape)
+    plain = labels.ravel()[pixels]
+    assert fast_count == count
+    assert fast.min() >= 1 and fast.max() < fast_count
+    # The same partition: each label of one is one label of the other.
+    pairs = np.unique(np.stack([fast, plain]), axis=1).shape[1]
+    assert pairs == np.unique(fast).size == np.unique(plain).size == count - 1
