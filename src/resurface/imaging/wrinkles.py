@@ -378,9 +378,8 @@ def wrinkle_map(
     # thinning to a minimal 8-connected curve makes one pixel per step along the line.
     candidate = _thin(candidate)
     # Hysteresis: a connected piece of centreline counts only if it is somewhere deep enough.
-    count, labels = cv2.connectedComponents(candidate.view(np.uint8), connectivity=8)
-    pixels = np.flatnonzero(labels)
-    piece = labels.ravel()[pixels]
+    pixels = np.flatnonzero(candidate)
+    count, piece = _linked_pieces(pixels, candidate.shape, grow=False)
     peaks = np.zeros(count, np.float32)
     np.maximum.at(peaks, piece, relative.ravel()[pixels])
     peaks[0] = -np.inf
@@ -499,16 +498,17 @@ def _long_enough(
 
 
 def _linked_pieces(
-    pixels: NDArray[np.intp], shape: tuple[int, ...]
+    pixels: NDArray[np.intp], shape: tuple[int, ...], *, grow: bool = True
 ) -> tuple[int, NDArray[np.int32]]:
-    """The 8-connected components of ``pixels`` (flat indices) grown by one pixel (pieces up
-    to a one-pixel gap apart are one line): their count (background included) and the label of
-    each of ``pixels`` (1, 2, ...; the callers group by them, whatever their order).
+    """The 8-connected components of ``pixels`` (flat indices), grown by one pixel first when
+    ``grow`` (pieces up to a one-pixel gap apart are one line): their count (background
+    included) and the label of each of ``pixels`` (1, 2, ...; the callers group by them,
+    whatever their order).
 
-    Labelled in the frame's rows and columns within a pixel of ``pixels`` only, each run of the
-    others kept as one empty row or column: every grown pixel keeps its neighbours and every
-    gap stays a gap, so the components are the grown frame's, labelled in a fraction of its
-    pixels (the lines' few thousand pixels reach a few hundred rows).
+    Labelled in the frame's rows and columns within reach of ``pixels`` only, each run of the
+    others kept as one empty row or column: every (grown) pixel keeps its neighbours and every
+    gap stays a gap, so the components are the frame's, labelled in a fraction of its pixels
+    (the lines' few thousand pixels reach a few hundred rows).
     """
     h, w = shape[:2]
     if pixels.size == 0:
@@ -517,7 +517,7 @@ def _linked_pieces(
 
     def compacted(coords: NDArray[np.intp], n: int) -> tuple[NDArray[np.intp], int]:
         used = np.zeros(n + 2, bool)  # shifted by one: index i + 1 is row (or column) i
-        for shift in (0, 1, 2):
+        for shift in (0, 1, 2) if grow else (1,):
             used[coords + shift] = True
         used = used[1 : n + 1]
         keep = used.copy()
@@ -530,7 +530,8 @@ def _linked_pieces(
     cols, width = compacted(xs, w)
     grown = np.zeros((height, width), np.uint8)
     grown[rows, cols] = 1
-    grown = cv2.dilate(grown, np.ones((3, 3), np.uint8))
+    if grow:
+        grown = cv2.dilate(grown, np.ones((3, 3), np.uint8))
     count, labels = cv2.connectedComponents(grown, connectivity=8)
     return int(count), np.asarray(labels[rows, cols], np.int32)
 

@@ -468,10 +468,10 @@ def test_spot_pieces_owned_through_nearest_core_pixels_are_the_same(seed: int) -
 
 
 @pytest.mark.parametrize("seed", range(30))
-def test_linked_pieces_are_labelled_as_in_the_grown_frame(seed: int) -> None:
+def test_linked_pieces_are_labelled_as_in_the_frame(seed: int) -> None:
     # Pixels in short runs with gaps of 0-4 pixels, on the frame's edges too, and alone: the
-    # components of the pixels grown by one, as in the frame (their numbers may differ: OpenCV
-    # numbers them in its own scan order, and no caller depends on the numbers).
+    # components of the pixels, and of the pixels grown by one, as in the frame (their numbers
+    # may differ: OpenCV numbers them in its own scan order, and no caller depends on them).
     rng = np.random.default_rng(seed)
     h, w = int(rng.integers(5, 120)), int(rng.integers(5, 160))
     mask = np.zeros((h, w), bool)
@@ -486,10 +486,14 @@ def test_linked_pieces_are_labelled_as_in_the_grown_frame(seed: int) -> None:
     pixels = np.flatnonzero(mask)
     grown = cv2.dilate(mask.view(np.uint8), np.ones((3, 3), np.uint8))
     count, labels = cv2.connectedComponents(grown, connectivity=8)
-    fast_count, fast = _linked_pieces(pixels, mask.shape)
-    plain = labels.ravel()[pixels]
-    assert fast_count == count
-    assert fast.min() >= 1 and fast.max() < fast_count
-    # The same partition: each label of one is one label of the other.
-    pairs = np.unique(np.stack([fast, plain]), axis=1).shape[1]
-    assert pairs == np.unique(fast).size == np.unique(plain).size == count - 1
+    plain_count, plain_labels = cv2.connectedComponents(mask.view(np.uint8), connectivity=8)
+    for grow, expected_count, expected in (
+        (True, count, labels.ravel()[pixels]),
+        (False, plain_count, plain_labels.ravel()[pixels]),
+    ):
+        fast_count, fast = _linked_pieces(pixels, mask.shape, grow=grow)
+        assert fast_count == expected_count
+        assert fast.min() >= 1 and fast.max() < fast_count
+        # The same partition: each label of one is one label of the other.
+        pairs = np.unique(np.stack([fast, expected]), axis=1).shape[1]
+        assert pairs == np.unique(fast).size == np.unique(expected).size == fast_count - 1
