@@ -510,14 +510,30 @@ def _linked_pieces(
     gap stays a gap, so the components are the frame's, labelled in a fraction of its pixels
     (the lines' few thousand pixels reach a few hundred rows).
     """
-    h, w = shape[:2]
     if pixels.size == 0:
         return 1, np.zeros(0, np.int32)
+    rows, cols, size = _compacted(pixels, shape, reach=1 if grow else 0)
+    grown = np.zeros(size, np.uint8)
+    grown[rows, cols] = 1
+    if grow:
+        grown = cv2.dilate(grown, np.ones((3, 3), np.uint8))
+    count, labels = cv2.connectedComponents(grown, connectivity=8)
+    return int(count), np.asarray(labels[rows, cols], np.int32)
+
+
+def _compacted(
+    pixels: NDArray[np.intp], shape: tuple[int, ...], *, reach: int
+) -> tuple[NDArray[np.intp], NDArray[np.intp], tuple[int, int]]:
+    """Row and column of each of ``pixels`` (flat indices, at least one) in the frame reduced
+    to its rows and columns within ``reach`` (0 or 1) of them, each run of the others kept as
+    one empty row or column, and that reduced frame's size: each pixel (grown by ``reach``)
+    keeps its 3 × 3 neighbourhood, and two pixels apart stay apart."""
+    h, w = shape[:2]
     ys, xs = np.divmod(pixels, w)
 
     def compacted(coords: NDArray[np.intp], n: int) -> tuple[NDArray[np.intp], int]:
         used = np.zeros(n + 2, bool)  # shifted by one: index i + 1 is row (or column) i
-        for shift in (0, 1, 2) if grow else (1,):
+        for shift in range(1 - reach, 2 + reach):
             used[coords + shift] = True
         used = used[1 : n + 1]
         keep = used.copy()
@@ -528,12 +544,7 @@ def _linked_pieces(
 
     rows, height = compacted(ys, h)
     cols, width = compacted(xs, w)
-    grown = np.zeros((height, width), np.uint8)
-    grown[rows, cols] = 1
-    if grow:
-        grown = cv2.dilate(grown, np.ones((3, 3), np.uint8))
-    count, labels = cv2.connectedComponents(grown, connectivity=8)
-    return int(count), np.asarray(labels[rows, cols], np.int32)
+    return rows, cols, (height, width)
 
 
 def _scattered(pixels: NDArray[np.intp], shape: tuple[int, ...]) -> BoolArray:
@@ -557,9 +568,15 @@ def _thin(mask: BoolArray) -> BoolArray:
     as thinning the frame, at a fraction of the cost: the candidates are a few thousand pixels
     in a few hundred pieces spread over the whole frame.
     """
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.view(np.uint8), connectivity=8)
-    if count <= 1:
+    pixels = np.flatnonzero(mask)
+    if pixels.size == 0:
         return mask
+    # The pieces are found in the frame reduced to the rows and columns that hold pixels (each
+    # piece keeps its shape there), and placed from there.
+    ys, xs, size = _compacted(pixels, mask.shape, reach=0)
+    reduced = np.zeros(size, np.uint8)
+    reduced[ys, xs] = 1
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(reduced, connectivity=8)
     left, top = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_TOP]
     width, height = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
     # Shelves of pieces, tallest first, one empty pixel between pieces, shelves and edges.
@@ -575,9 +592,7 @@ def _thin(mask: BoolArray) -> BoolArray:
         slot_x[piece], slot_y[piece] = x, y
         x += piece_w + 1
         shelf_height = max(shelf_height, piece_h)
-    pixels = np.flatnonzero(mask)
-    ys, xs = np.divmod(pixels, mask.shape[1])
-    piece_of = labels.ravel()[pixels] - 1
+    piece_of = labels[ys, xs] - 1
     packed_y = ys - top[piece_of] + slot_y[piece_of]
     packed_x = xs - left[piece_of] + slot_x[piece_of]
     packed = np.zeros((y + shelf_height + 1, shelf_width), bool)
