@@ -701,16 +701,26 @@ def _beside_as_deep(
     width = max(round(_EDGE_RING_MM * px_per_mm), 1) + 2
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1, 2 * width + 1))
     on_patch = patch[label]
-    depth = np.zeros(labels.shape, np.float32)
-    depth.ravel()[pixels[on_patch]] = peak[label[on_patch]]
-    # Only around the patches (few beside the skin): the rest stays 0.
-    bx, by, bw, bh = cv2.boundingRect((depth > 0).view(np.uint8))
-    h, w = depth.shape
-    y0, y1 = max(by - width, 0), min(by + bh + width, h)
-    x0, x1 = max(bx - width, 0), min(bx + bw + width, w)
-    near = np.zeros_like(depth)
-    near[y0:y1, x0:x1] = cv2.dilate(depth[y0:y1, x0:x1], disc)
-    np.maximum.at(beside, label, near.ravel()[pixels])
+    h, w = labels.shape
+    # Each patch pixel carries its patch's peak; they are grown (dilated) only inside the box of
+    # those with a positive peak, with the ring's margin (few pixels beside the skin), in an
+    # image of that box alone; everywhere else the grown depth is 0.
+    ys, xs = np.divmod(pixels[on_patch], w)
+    depth = peak[label[on_patch]]
+    positive = depth > 0
+    if not positive.any():
+        return np.zeros(peak.size, bool)
+    y0, y1 = max(int(ys[positive].min()) - width, 0), min(int(ys[positive].max()) + 1 + width, h)
+    x0, x1 = max(int(xs[positive].min()) - width, 0), min(int(xs[positive].max()) + 1 + width, w)
+    inside = (ys >= y0) & (ys < y1) & (xs >= x0) & (xs < x1)
+    box = np.zeros((y1 - y0, x1 - x0), np.float32)
+    box[ys[inside] - y0, xs[inside] - x0] = depth[inside]
+    grown = cv2.dilate(box, disc)
+    py, px = np.divmod(pixels, w)
+    within = (py >= y0) & (py < y1) & (px >= x0) & (px < x1)
+    near = np.zeros(pixels.size, np.float32)
+    near[within] = grown[py[within] - y0, px[within] - x0]
+    np.maximum.at(beside, label, near)
     return (beside >= np.float32(_CORE_SHARE) * peak) & (beside > 0) & ~patch
 
 

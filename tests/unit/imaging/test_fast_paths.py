@@ -17,6 +17,7 @@ from skimage.morphology import skeletonize
 
 from resurface.imaging._cv import cv2
 from resurface.imaging.pigmentation import (
+    _beside_as_deep,
     _edge_fraction,
     _half_maximum_pieces,
     _owner_range,
@@ -497,3 +498,40 @@ def test_linked_pieces_are_labelled_as_in_the_frame(seed: int) -> None:
         # The same partition: each label of one is one label of the other.
         pairs = np.unique(np.stack([fast, expected]), axis=1).shape[1]
         assert pairs == np.unique(fast).size == np.unique(expected).size == fast_count - 1
+
+
+def _plain_beside_as_deep(labels: Any, pixels: Any, label: Any, patch: Any, peak: Any) -> Any:
+    """_beside_as_deep with the patches' depth and its growth in frames of the image's size."""
+    width = max(round(0.3 * 10.0), 1) + 2
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1, 2 * width + 1))
+    beside = np.zeros(peak.size, np.float32)
+    if not patch[1:].any():
+        return beside > 0
+    on_patch = patch[label]
+    depth = np.zeros(labels.shape, np.float32)
+    depth.ravel()[pixels[on_patch]] = peak[label[on_patch]]
+    bx, by, bw, bh = cv2.boundingRect((depth > 0).view(np.uint8))
+    h, w = depth.shape
+    y0, y1 = max(by - width, 0), min(by + bh + width, h)
+    x0, x1 = max(bx - width, 0), min(bx + bw + width, w)
+    near = np.zeros_like(depth)
+    near[y0:y1, x0:x1] = cv2.dilate(depth[y0:y1, x0:x1], disc)
+    np.maximum.at(beside, label, near.ravel()[pixels])
+    return (beside >= np.float32(0.8) * peak) & (beside > 0) & ~patch
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_spots_beside_a_patch_found_in_the_patches_box_as_in_the_frame(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    h, w = 150, 210
+    blobs = cv2.dilate((rng.random((h, w)) < 0.004).astype(np.uint8), np.ones((4, 4), np.uint8))
+    count, labels = cv2.connectedComponents(blobs, connectivity=8)
+    pixels = np.flatnonzero(labels)
+    label = labels.ravel()[pixels]
+    peak = rng.uniform(1.0, 10.0, count).astype(np.float32)
+    peak[0] = 0.0
+    patch = rng.random(count) < rng.choice([0.0, 0.2, 0.6])
+    patch[0] = False
+    expected = _plain_beside_as_deep(labels, pixels, label, patch, peak)
+    fast = _beside_as_deep(labels, pixels, label, patch, peak, 10.0)
+    assert np.array_equal(fast, expected)
