@@ -48,7 +48,7 @@ from resurface.imaging.regions import (
     whole_region,
 )
 from resurface.imaging.scale import px_per_mm_from_iris
-from resurface.imaging.texture import band_pass, mean64, mean_std, tone_map
+from resurface.imaging.texture import band_pass, mean64, std64, tone_map
 from resurface.imaging.wrinkles import wrinkle_map
 
 __all__ = [
@@ -469,6 +469,7 @@ def photo_skin(
     drawn: Sequence[BoolArray],
     *,
     px_per_mm: float,
+    channels: tuple[FloatArray, FloatArray, FloatArray] | None = None,
 ) -> tuple[BoolArray, SkinModel | None]:
     """The photo's skin pixels inside the regions, and the skin model they were judged by.
 
@@ -476,7 +477,8 @@ def photo_skin(
     pixels; the photo's own skin colour is then taken from the central cheeks (the skin least
     often covered by hair, shadow or make-up; 3 mm inside each cheek region), or, without a face,
     from the regions' own skin-coloured pixels, and every region keeps only the pixels of that
-    colour (:func:`resurface.imaging.regions.model_skin_mask`).
+    colour (:func:`resurface.imaging.regions.model_skin_mask`). ``channels``: L*, a* and b* of
+    ``lab`` as contiguous images, if already copied out.
     """
     union = np.logical_or.reduce(list(drawn)) if drawn else np.zeros(lab.shape[:2], bool)
     skin = np.zeros(lab.shape[:2], bool)
@@ -485,7 +487,10 @@ def photo_skin(
     bx, by, bw, bh = cv2.boundingRect(union.view(np.uint8))
     box = (slice(by, by + bh), slice(bx, bx + bw))
     lab_box = np.ascontiguousarray(lab[box])
-    generic = skin_mask(lab_box, px_per_mm=px_per_mm) & union[box]
+    a_b = None
+    if channels is not None:
+        a_b = (np.ascontiguousarray(channels[1][box]), np.ascontiguousarray(channels[2][box]))
+    generic = skin_mask(lab_box, px_per_mm=px_per_mm, a_b=a_b) & union[box]
     cheeks = [m[box] for s, m in zip(shapes, drawn, strict=True) if s.name.startswith("cheek_")]
     model = None
     if cheeks:
@@ -497,7 +502,7 @@ def photo_skin(
         model = skin_model(lab_box, generic, source="region")
     if model is None:
         return skin, None
-    kept = model_skin_mask(lab_box, model, px_per_mm=px_per_mm, within=generic)
+    kept = model_skin_mask(lab_box, model, px_per_mm=px_per_mm, within=generic, a_b=a_b)
     skin[box] = kept & union[box]
     return skin, model
 
@@ -537,12 +542,18 @@ def measure_frame(
     x0, y0, x1, y1 = regions_box(frame)
     linear = calibrated_linear(frame.rgb[y0:y1, x0:x1], calibration)
     lab = lab_from_linear(linear)
+    # L*, a* and b* copied out once, for the skin test, the filters and the region means.
+    channels = (
+        np.asarray(cv2.extractChannel(lab, 0), np.float32),
+        np.asarray(cv2.extractChannel(lab, 1), np.float32),
+        np.asarray(cv2.extractChannel(lab, 2), np.float32),
+    )
     shape_hw = (y1 - y0, x1 - x0)
     drawn = [
         rasterize(shape, shape_hw, scale=frame.scale, px_per_mm=ppmm, origin=(x0, y0))
         for shape in frame.shapes
     ]
-    skin, skin_colour = photo_skin(lab, frame.shapes, drawn, px_per_mm=ppmm)
+    skin, skin_colour = photo_skin(lab, frame.shapes, drawn, px_per_mm=ppmm, channels=channels)
     masks: list[BoolArray] = []
     kept: list[RegionShape] = []
     min_px = _MIN_REGION_MM2 * ppmm * ppmm
@@ -556,7 +567,7 @@ def measure_frame(
         kept.append(shape)
     if not masks:
         raise EmptyRegion("none of the face regions contains skin to measure")
-    maps = _feature_maps(lab, linear, skin, masks, ppmm, red_a_star_min)
+    maps = _feature_maps(channels, linear, skin, masks, ppmm, red_a_star_min)
     unit_per_px = 1.0 / ppmm if frame.px_per_mm is not None else 1.0 / frame.scale
     results = tuple(
         _region_result(shape.name, mask, maps, unit_per_px, frame.px_per_mm is not None, frame)
@@ -571,6 +582,8 @@ def measure_frame(
     size = frame.rgb.shape[:2]
 
     def placed(box_mask: BoolArray) -> BoolArray:
+        if box_mask.shape == size:  # the box is the whole frame: the map itself (its own array)
+            return box_mask
         out = np.zeros(size, bool)
         out[y0:y1, x0:x1] = box_mask
         return out
@@ -601,7 +614,9 @@ def measure_frame(
 
 @dataclass(frozen=True, slots=True)
 class _Maps:
-    lab: FloatArray
+    #: L*, a* and b* of the feature box, each contiguous, and the box's corner (x, y) in the frame.
+    channels: tuple[FloatArray, FloatArray, FloatArray]
+    channels_origin: tuple[int, int]
     erythema: FloatArray
     red: BoolArray
     spots: BoolArray
@@ -613,7 +628,7 @@ class _Maps:
 
 
 def _feature_maps(
-    lab: FloatArray,
+    channels: tuple[FloatArray, FloatArray, FloatArray],
     linear: FloatArray,
     skin: BoolArray,
     masks: list[BoolArray],
@@ -628,14 +643,12 @@ def _feature_maps(
     y0, y1 = max(by - margin, 0), min(by + bh + margin, h)
     x0, x1 = max(bx - margin, 0), min(bx + bw + margin, w)
     box = (slice(y0, y1), slice(x0, x1))
-    lab_box = lab[box]
     skin_box = skin[box]
     union_box = union[box]
-    l_star = np.ascontiguousarray(lab_box[..., 0])
-    b_star = np.ascontiguousarray(lab_box[..., 2])
+    l_star, a_star, b_star = (np.ascontiguousarray(channel[box]) for channel in channels)
     # Non-skin (hair, card, background) is filled with typical skin lightness so its edges do
     # not read as lines (spots are judged against the measured skin alone, on the real L*).
-    fill_l = float(np.median(l_star[union_box]))
+    fill_l = float(np.median(l_star[union_box], overwrite_input=True))  # (its own copy)
     l_filled = np.where(skin_box, l_star, np.float32(fill_l)).astype(np.float32, copy=False)
     # Distance (mm) from the nearest pixel that is not measured skin: the shading at the edge of
     # hair, lips, lids and the face is one-sided, but within the filters' reach (3.5 σ of the
@@ -648,20 +661,29 @@ def _feature_maps(
     inside_mm = cv2.distanceTransform(1 - solid, cv2.DIST_L2, 5) / np.float32(ppmm)
     inner = inside_mm >= _FEATURE_EDGE_MM
     lines_inner = inside_mm >= _LINE_EDGE_MM
+    # (Images no longer needed are let go as soon as they are not: the filters below allocate
+    # frame-sized images of their own, and the peak memory is theirs plus what is still held.)
+    del inside_mm, solid, measured
 
     # Edges of non-skin (a card, hair) are dark against skin: no spot or line is sought there.
     reference = skin_reference(l_filled, px_per_mm=ppmm, valid=inner)
     wrinkles = wrinkle_map(l_filled, px_per_mm=ppmm, valid=lines_inner, reference=reference)
+    del l_filled, lines_inner
     hair_band = cv2.dilate(wrinkles.hair.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
     spots = detect_spots(
         l_star,
         px_per_mm=ppmm,
         valid=inner & ~hair_band,
         ridges=wrinkles.centreline,
+        reference=reference,
     )
-    red = red_mask(np.ascontiguousarray(lab_box[..., 1]), px_per_mm=ppmm, a_star_min=red_a_star_min)
+    line_length, hair = wrinkles.length_px, wrinkles.hair
+    del reference, wrinkles, hair_band, inner
+    red = red_mask(a_star, px_per_mm=ppmm, a_star_min=red_a_star_min)
 
     def full(array: NDArray[np.generic], fill: float | bool) -> NDArray[np.generic]:
+        if array.shape == (h, w):  # the box is the whole frame: the map itself (its own array)
+            return array
         out = np.full((h, w), fill, dtype=array.dtype)
         out[box] = array
         return out
@@ -671,16 +693,18 @@ def _feature_maps(
     # is read with the illumination field of L* and b* removed: shading and the colour of the
     # light across the face are the room's, not the skin's.
     weight = skin_box.astype(np.float32)
-    texture = band_pass(l_star, px_per_mm=ppmm, weight=weight)
-    ita = tone_map(l_star, b_star, weight, px_per_mm=ppmm)
+    weighted = np.multiply(l_star, weight, dtype=np.float32)  # used by both
+    texture = band_pass(l_star, px_per_mm=ppmm, weight=weight, weighted=weighted)
+    ita = tone_map(l_star, b_star, weight, px_per_mm=ppmm, skin=skin_box, l_weighted=weighted)
     return _Maps(
-        lab=lab,
+        channels=(l_star, a_star, b_star),
+        channels_origin=(x0, y0),
         erythema=erythema_index_map(linear),
         red=np.asarray(full(red, False), bool),
         spots=np.asarray(full(spots.mask, False), bool),
         spot_centroids=centroids,
-        wrinkle_length=np.asarray(full(wrinkles.length_px, 0.0), np.float32),
-        hair=np.asarray(full(wrinkles.hair, False), bool),
+        wrinkle_length=np.asarray(full(line_length, 0.0), np.float32),
+        hair=np.asarray(full(hair, False), bool),
         texture=np.asarray(full(texture, 0.0), np.float32),
         ita=np.asarray(full(ita, 0.0), np.float32),
     )
@@ -700,10 +724,11 @@ def _region_result(
     bx, by, bw, bh = cv2.boundingRect(mask.view(np.uint8))
     box = (slice(by, by + bh), slice(bx, bx + bw))
     mask = mask[box]
-    lab = maps.lab[box]
-    l_mean = mean64(lab[..., 0][mask])
-    a_mean = mean64(lab[..., 1][mask])
-    b_mean = mean64(lab[..., 2][mask])
+    # The region's box inside the feature box, whose L*, a*, b* are contiguous images (the same
+    # values, in the same order, as the channels of the Lab frame, gathered faster).
+    fx, fy = maps.channels_origin
+    part = (slice(by - fy, by + bh - fy), slice(bx - fx, bx + bw - fx))
+    l_mean, a_mean, b_mean = (mean64(channel[part][mask]) for channel in maps.channels)
     ita = float(ita_deg(l_mean, b_mean))
     area_units = n_px * unit_per_px * unit_per_px
     length = float(maps.wrinkle_length[box][mask].sum()) * unit_per_px
@@ -716,17 +741,17 @@ def _region_result(
     metrics = RegionMetrics(
         a_star_mean=a_mean,
         erythema_index=mean64(maps.erythema[box][mask]),
-        red_area_pct=100.0 * np.count_nonzero(maps.red[box][mask]) / n_px,
+        red_area_pct=100.0 * np.count_nonzero(maps.red[box] & mask) / n_px,
         l_star_mean=l_mean,
         b_star_mean=b_mean,
         ita_deg=ita,
         ita_category=ita_category(ita),
         spot_count=inside,
-        spot_area_pct=100.0 * np.count_nonzero(maps.spots[box][mask]) / n_px,
+        spot_area_pct=100.0 * np.count_nonzero(maps.spots[box] & mask) / n_px,
         wrinkle_length_mm=length,
         wrinkle_density=length / (area_units / 100.0),
-        texture_roughness=mean_std(maps.texture[box][mask])[1],
-        tone_evenness=mean_std(maps.ita[box][mask])[1],
+        texture_roughness=std64(maps.texture[box][mask]),
+        tone_evenness=std64(maps.ita[box][mask]),
     )
     return RegionResult(
         name=name,

@@ -42,7 +42,8 @@ def overlay_rgb(analysis: PhotoAnalysis) -> NDArray[np.uint8]:
     crop = rgb[box]
     if maps.region_masks:
         out = cv2.transform(rgb, _DIMMED)
-        inside = np.logical_or.reduce([m[box] for m in maps.region_masks])
+        masks = [m[box] for m in maps.region_masks]
+        inside = masks[0] if len(masks) == 1 else np.logical_or.reduce(masks)
         cv2.copyTo(crop, inside.view(np.uint8), out[box])
     else:
         out = rgb.copy()

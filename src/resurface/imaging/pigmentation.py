@@ -109,10 +109,14 @@ class SkinReference:
         robust: deviations are clipped at three times their median before they are averaged
         (1.2533 × the mean |x| estimates σ of Gaussian detail), so the lines themselves barely
         raise it [3].
+    window : tuple of (ndarray of bool, ndarray of float32), optional
+        The skin pixels σ was taken over and the Gaussian share of them around each pixel (at
+        least 0.001), for :func:`detect_spots` to reuse when it measures over the same pixels.
     """
 
     background: FloatArray = field(repr=False)
     fine_sigma: FloatArray = field(repr=False)
+    window: tuple[BoolArray, FloatArray] | None = field(default=None, repr=False, compare=False)
 
     def scale(self) -> FloatArray:
         """(L*_background + 16): thresholds are fractions of it."""
@@ -151,8 +155,12 @@ def skin_reference(
     fine = _gaussian(smooth, max(_TEXTURE_MM * px_per_mm, 0.5))
     np.subtract(smooth, fine, out=fine)
     skin = np.ones(l_star.shape, bool) if valid is None else valid
-    fine_sigma = _local_sigma(np.abs(fine, out=fine), skin, _SIGMA_WINDOW_MM * px_per_mm)
-    return SkinReference(background=background, fine_sigma=fine_sigma)
+    weight = skin.astype(np.float32)
+    share = _window_share(weight, _SIGMA_WINDOW_MM * px_per_mm)
+    fine_sigma = _local_sigma(
+        np.abs(fine, out=fine), skin, _SIGMA_WINDOW_MM * px_per_mm, weight, share=share
+    )
+    return SkinReference(background=background, fine_sigma=fine_sigma, window=(skin, share))
 
 
 def _gaussian(image: FloatArray, sigma_px: float) -> FloatArray:
@@ -301,6 +309,7 @@ def spot_contrast(
     valid: BoolArray | None = None,
     smooth_mm: float = 0.2,
     exclude_sigmas: float = 2.0,
+    window: tuple[BoolArray, FloatArray] | None = None,
 ) -> SpotContrast:
     """How much darker each pixel is than the skin around it, and the skin's own spread.
 
@@ -316,6 +325,9 @@ def spot_contrast(
         Gaussian smoothing against sensor noise (and most of the contrast of pores).
     exclude_sigmas : float, optional
         Pixels this many σ darker than the first surround are left out of the second.
+    window : tuple, optional
+        :attr:`SkinReference.window` of the same image: its share of skin is reused when it
+        was taken over the same pixels as ``valid``.
 
     Returns
     -------
@@ -330,7 +342,10 @@ def spot_contrast(
     # (The images below are reused from step to step: fresh image-sized arrays cost more in
     # page faults than the arithmetic done in them.)
     deviation = cv2.absdiff(first, smooth)
-    sigma = _local_sigma(deviation, skin, _SIGMA_WINDOW_MM * px_per_mm, weight, share)
+    known = None
+    if window is not None and window[0].shape == skin.shape and np.array_equal(window[0], skin):
+        known = window[1]  # the same pixels: the same share (computed once)
+    sigma = _local_sigma(deviation, skin, _SIGMA_WINDOW_MM * px_per_mm, weight, share, share=known)
     # The first surround is darkened by the spots it contains and lightened by highlights
     # (around which ordinary skin would read as darker); the second leaves out whatever stands
     # clearly out of the first either way (with a margin for the soft edge). Inside a large
@@ -365,16 +380,28 @@ def _skin_mean(
     return np.divide(mean, share, out=mean), share
 
 
+def _window_share(
+    weight: FloatArray, window_px: float, out: FloatArray | None = None
+) -> FloatArray:
+    """The Gaussian share (σ ``window_px``) of the skin (``weight``) around each pixel, at
+    least 0.001 (into ``out`` when given)."""
+    share = _blur(weight, window_px, out=out)
+    return np.maximum(share, np.float32(1e-3), out=share)
+
+
 def _local_sigma(
     size: FloatArray,
     skin: BoolArray,
     window_px: float,
     weight: FloatArray | None = None,
     scratch: FloatArray | None = None,
+    *,
+    share: FloatArray | None = None,
 ) -> FloatArray:
     """Robust local σ of deviations of absolute value ``size`` (overwritten) over the skin
     (``weight``: ``skin`` as 0 and 1) within about ``window_px`` (``scratch``: an image of the
-    same size that it may overwrite).
+    same size that it may overwrite; ``share``: :func:`_window_share` of ``weight``, if
+    already computed).
 
     Deviations are clipped at three times their median before they are averaged (1.2533 × the
     mean |x| estimates σ of Gaussian detail), so the spots themselves barely raise it [3].
@@ -382,8 +409,8 @@ def _local_sigma(
     if weight is None:
         weight = skin.astype(np.float32)
     cap = np.float32(3.0 * _masked_median(size, skin))
-    share = _blur(weight, window_px, out=scratch)
-    np.maximum(share, np.float32(1e-3), out=share)
+    if share is None:
+        share = _window_share(weight, window_px, out=scratch)
     np.minimum(size, cap, out=size)
     mean = _blur(np.multiply(size, weight, out=size), window_px, out=size)
     np.divide(mean, share, out=mean)
@@ -405,6 +432,7 @@ def detect_spots(
     max_ridge_fraction: float = 0.4,
     max_edge_fraction: float = _MAX_EDGE_FRACTION,
     smooth_mm: float = 0.2,
+    reference: SkinReference | None = None,
 ) -> SpotMap:
     """Find pigmented spots (darker than the skin around them).
 
@@ -440,6 +468,9 @@ def detect_spots(
     smooth_mm : float, optional
         Gaussian smoothing before thresholding: against sensor noise, and it takes most of the
         contrast of pores (0.1-0.4 mm) while spots (from 0.7 mm) keep theirs.
+    reference : SkinReference, optional
+        The lines' skin reference of the same image (:func:`skin_reference`): what it computed
+        over the same pixels is not computed again.
 
     Returns
     -------
@@ -447,7 +478,13 @@ def detect_spots(
     """
     if valid is not None:
         valid = _with_islands(valid, px_per_mm)
-    contrast = spot_contrast(l_star, px_per_mm=px_per_mm, valid=valid, smooth_mm=smooth_mm)
+    contrast = spot_contrast(
+        l_star,
+        px_per_mm=px_per_mm,
+        valid=valid,
+        smooth_mm=smooth_mm,
+        window=reference.window if reference is not None else None,
+    )
     darker = contrast.darker
     # Contrast in units of the local threshold: a spot's core must reach 1. (Computed in the
     # surround's and σ's own images, which are not needed after.)
@@ -501,8 +538,18 @@ def detect_spots(
 def _with_islands(valid: BoolArray, px_per_mm: float) -> BoolArray:
     """``valid`` with its small unmeasured islands measured again: inside the skin, such an
     island is most often the darkest part of a spot that the per-photo skin model left out (in
-    one capture and not the next), and a spot is measured whole."""
+    one capture and not the next), and a spot is measured whole.
+
+    The islands are labelled inside the bounding box of the unmeasured pixels (on the phantom,
+    its grey card), not over the whole frame: the same components."""
     outside = (~valid).view(np.uint8)
+    x0, y0, box_w, box_h = cv2.boundingRect(outside)
+    if box_w == 0:
+        return valid
+    part = (slice(y0, y0 + box_h), slice(x0, x0 + box_w))
+    whole = outside.shape == (box_h, box_w)
+    if not whole:
+        outside = np.ascontiguousarray(outside[part])
     _, islands, stats, _ = cv2.connectedComponentsWithStats(outside, 8)
     small = stats[:, cv2.CC_STAT_AREA] < _ISLAND_MM2 * px_per_mm * px_per_mm
     small[0] = False
@@ -510,8 +557,14 @@ def _with_islands(valid: BoolArray, px_per_mm: float) -> BoolArray:
         return valid
     # Set over the unmeasured pixels only (few beside the skin).
     pixels = np.flatnonzero(outside)
+    measured = pixels[small[islands.ravel()[pixels]]]
     out = valid.copy()
-    out.ravel()[pixels[small[islands.ravel()[pixels]]]] = True
+    if whole:
+        out.ravel()[measured] = True
+    else:
+        again = np.zeros(outside.shape, bool)
+        again.ravel()[measured] = True
+        out[part] |= again
     return out
 
 
@@ -550,14 +603,15 @@ def _half_maximum_pieces(
     """
     core = _scattered(cores, darker.shape)
     count, core_labels = cv2.connectedComponents(core.view(np.uint8), connectivity=8)
+    # Each pixel's nearest core pixel (numbered 1, 2, ... in raster order, as ``cores`` is),
+    # mapped to that pixel's core: the same owners as labelling the cores' components in the
+    # transform (DIST_LABEL_CCOMP), which first finds those components again, for nothing.
     _, nearest = cv2.distanceTransformWithLabels(
-        (~core).view(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_CCOMP
+        (~core).view(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
     )
-    # distanceTransformWithLabels numbers the cores its own way: map them to ours.
-    nearest_core = nearest.ravel()[cores]
-    lookup = np.zeros(int(nearest_core.max()) + 1, np.int32)
     core_label = core_labels.ravel()[cores]
-    lookup[nearest_core] = core_label
+    lookup = np.zeros(cores.size + 1, np.int32)
+    lookup[nearest.ravel()[cores]] = core_label
     peaks = _label_maximum(darker, cores, core_label, count)
     owner = lookup[nearest.ravel()[candidates]]
     values = darker.ravel()[candidates]
@@ -601,14 +655,31 @@ def _edge_fraction(
     labels: NDArray[np.int32], count: int, outside: BoolArray, px_per_mm: float
 ) -> NDArray[np.float64]:
     """Fraction of the ring (about 0.3 mm wide) just outside each component that is ``outside``,
-    thin strands of it (a hair across a spot) left out."""
+    thin strands of it (a hair across a spot) left out.
+
+    The labels are grown as 16-bit integers when they fit (the same maxima as in float32, in
+    half the memory), and ``outside`` is opened inside its own bounding box with a margin wider
+    than the disc (opening cannot reach further than the disc from what it opens)."""
     width = max(round(_EDGE_RING_MM * px_per_mm), 1)
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1, 2 * width + 1))
-    outside = cv2.morphologyEx(outside.view(np.uint8), cv2.MORPH_OPEN, disc).view(bool)
-    grown = cv2.dilate(labels.astype(np.float32), disc).astype(np.int32)
+    h, w = labels.shape
+    bx, by, bw, bh = cv2.boundingRect(outside.view(np.uint8))
+    margin = 2 * width + 2
+    y0, y1 = max(by - margin, 0), min(by + bh + margin, h)
+    x0, x1 = max(bx - margin, 0), min(bx + bw + margin, w)
+    part = (slice(y0, y1), slice(x0, x1))
+    if count <= np.iinfo(np.uint16).max:
+        grown = cv2.dilate(labels.astype(np.uint16), disc)
+    else:
+        grown = cv2.dilate(labels.astype(np.float32), disc).astype(np.int32)
     ring = (labels == 0) & (grown > 0)
     total = np.bincount(grown[ring], minlength=count).astype(np.float64)
-    unmeasured = np.bincount(grown[ring & outside], minlength=count).astype(np.float64)
+    unmeasured = np.zeros(count, np.float64)
+    if bw > 0:
+        opened = cv2.morphologyEx(
+            np.ascontiguousarray(outside[part]).view(np.uint8), cv2.MORPH_OPEN, disc
+        ).view(bool)
+        unmeasured += np.bincount(grown[part][ring[part] & opened], minlength=count)
     return np.asarray(unmeasured / np.maximum(total, 1.0))
 
 
@@ -630,16 +701,26 @@ def _beside_as_deep(
     width = max(round(_EDGE_RING_MM * px_per_mm), 1) + 2
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1, 2 * width + 1))
     on_patch = patch[label]
-    depth = np.zeros(labels.shape, np.float32)
-    depth.ravel()[pixels[on_patch]] = peak[label[on_patch]]
-    # Only around the patches (few beside the skin): the rest stays 0.
-    bx, by, bw, bh = cv2.boundingRect((depth > 0).view(np.uint8))
-    h, w = depth.shape
-    y0, y1 = max(by - width, 0), min(by + bh + width, h)
-    x0, x1 = max(bx - width, 0), min(bx + bw + width, w)
-    near = np.zeros_like(depth)
-    near[y0:y1, x0:x1] = cv2.dilate(depth[y0:y1, x0:x1], disc)
-    np.maximum.at(beside, label, near.ravel()[pixels])
+    h, w = labels.shape
+    # Each patch pixel carries its patch's peak; they are grown (dilated) only inside the box of
+    # those with a positive peak, with the ring's margin (few pixels beside the skin), in an
+    # image of that box alone; everywhere else the grown depth is 0.
+    ys, xs = np.divmod(pixels[on_patch], w)
+    depth = peak[label[on_patch]]
+    positive = depth > 0
+    if not positive.any():
+        return np.zeros(peak.size, bool)
+    y0, y1 = max(int(ys[positive].min()) - width, 0), min(int(ys[positive].max()) + 1 + width, h)
+    x0, x1 = max(int(xs[positive].min()) - width, 0), min(int(xs[positive].max()) + 1 + width, w)
+    inside = (ys >= y0) & (ys < y1) & (xs >= x0) & (xs < x1)
+    box = np.zeros((y1 - y0, x1 - x0), np.float32)
+    box[ys[inside] - y0, xs[inside] - x0] = depth[inside]
+    grown = cv2.dilate(box, disc)
+    py, px = np.divmod(pixels, w)
+    within = (py >= y0) & (py < y1) & (px >= x0) & (px < x1)
+    near = np.zeros(pixels.size, np.float32)
+    near[within] = grown[py[within] - y0, px[within] - x0]
+    np.maximum.at(beside, label, near)
     return (beside >= np.float32(_CORE_SHARE) * peak) & (beside > 0) & ~patch
 
 

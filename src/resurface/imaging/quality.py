@@ -143,7 +143,8 @@ def capture_quality(analysis: PhotoAnalysis) -> CaptureQuality:
     maps = analysis.maps
     h, w = maps.rgb.shape[:2]
     x0, y0, x1, y1 = maps.box if maps.box is not None else (0, 0, w, h)
-    measured = np.logical_or.reduce([m[y0:y1, x0:x1] for m in maps.region_masks])
+    masks = [m[y0:y1, x0:x1] for m in maps.region_masks]
+    measured = masks[0] if len(masks) == 1 else np.logical_or.reduce(masks)
     ppmm = analysis.analysis_px_per_mm
     crop = maps.rgb[y0:y1, x0:x1]
     grey = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).astype(np.float32)

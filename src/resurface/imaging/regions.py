@@ -355,6 +355,7 @@ def skin_mask(
     hue_range_deg: tuple[float, float] = (5.0, 100.0),
     close_mm: float = 1.5,
     min_patch_mm2: float = 25.0,
+    a_b: tuple[FloatArray, FloatArray] | None = None,
 ) -> BoolArray:
     """Pixels that look like skin: warm hue, some chroma, neither black nor white.
 
@@ -378,14 +379,15 @@ def skin_mask(
         Gaps narrower than this are closed.
     min_patch_mm2 : float, optional
         Isolated skin-coloured patches smaller than this are dropped.
+    a_b : tuple of ndarray, optional
+        a* and b* of ``lab`` as contiguous images, if already copied out.
 
     Returns
     -------
     ndarray of bool, shape (H, W)
     """
     # a* and b* copied out once (OpenCV would copy each strided channel for each call).
-    a_star = np.asarray(cv2.extractChannel(np.ascontiguousarray(lab), 1), np.float32)
-    b_star = np.asarray(cv2.extractChannel(np.ascontiguousarray(lab), 2), np.float32)
+    a_star, b_star = a_b if a_b is not None else _channels_a_b(lab)
     chroma = cv2.magnitude(a_star, b_star)
     hue = cv2.phase(a_star, b_star, angleInDegrees=True)  # 0..360
     if not (hue_range_deg[0] >= 0.0 and hue_range_deg[1] <= 180.0):
@@ -398,16 +400,68 @@ def skin_mask(
     hue_ok = cv2.inRange(hue, _above(hue_range_deg[0]), _below(hue_range_deg[1]))
     cv2.bitwise_and(mask, hue_ok, mask)
     radius = max(round(close_mm * px_per_mm / 2), 1)
+    return _closed_patches(mask, radius, min_patch_mm2 * px_per_mm * px_per_mm)
+
+
+def _closed_patches(mask: NDArray[np.uint8], radius: int, min_area: float) -> BoolArray:
+    """``mask`` (0 or 255) closed, then opened, with a disc of ``radius``, without its patches
+    smaller than ``min_area`` pixels (8-connected), as a bool mask.
+
+    Only the part of the frame within reach of a 0 pixel can change: the closing and the opening
+    move a 0 by at most 2 × ``radius``, so outside the 0 pixels' box with a margin of
+    3 × ``radius`` + 2 every pixel stays 255, and the box is filtered alone (its outside counts
+    as outside the frame, which no erosion or dilation of a pixel that is 255 there can tell
+    from 255). A patch that reaches an inner side of the box is joined to the skin around the
+    box, which is kept when each of its pieces is at least ``min_area`` (otherwise the whole
+    frame is filtered). The same pixels as filtering the whole frame: the phantom's frame is
+    skin but for its grey card, which is all the filters then see.
+    """
+    h, w = mask.shape
+    zx, zy, zw, zh = cv2.boundingRect(cv2.bitwise_not(mask))
+    if zw == 0:  # no 0 pixel: nothing to close or open, one patch
+        return np.full((h, w), h * w >= min_area, dtype=bool)
+    margin = 3 * radius + 2
+    x0, y0 = max(zx - margin, 0), max(zy - margin, 0)
+    x1, y1 = min(zx + zw + margin, w), min(zy + zh + margin, h)
+    if not _pieces_large_enough((x0, y0, x1, y1), (h, w), min_area):
+        x0, y0, x1, y1 = 0, 0, w, h
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, 8)
-    min_area = min_patch_mm2 * px_per_mm * px_per_mm
+    part = np.ascontiguousarray(mask[y0:y1, x0:x1])
+    part = cv2.morphologyEx(part, cv2.MORPH_CLOSE, kernel)
+    part = cv2.morphologyEx(part, cv2.MORPH_OPEN, kernel)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(part, 8)
     keep = np.zeros(count, dtype=bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
+    # Patches on an inner side of the box belong to the skin around it.
+    sides = [labels[0], labels[-1], labels[:, 0], labels[:, -1]]
+    for side, inner in zip(sides, (y0 > 0, y1 < h, x0 > 0, x1 < w), strict=True):
+        if inner:
+            keep[side] = True
+    keep[0] = False
+    out = np.ones((h, w), dtype=bool)
     if keep[1:].all():  # no patch to drop: the mask itself
-        return np.asarray(mask != 0, dtype=bool)
-    return np.asarray(keep[labels], dtype=bool)
+        out[y0:y1, x0:x1] = part != 0
+    else:
+        out[y0:y1, x0:x1] = keep[labels]
+    return out
+
+
+def _pieces_large_enough(
+    box: tuple[int, int, int, int], shape: tuple[int, int], min_area: float
+) -> bool:
+    """Whether each connected piece of the frame outside ``box`` (x0, y0, x1, y1) has at least
+    ``min_area`` pixels (True when nothing is outside it)."""
+    x0, y0, x1, y1 = box
+    h, w = shape
+    top, bottom = y0 * w, (h - y1) * w
+    left, right = (y1 - y0) * x0, (y1 - y0) * (w - x1)
+    if x0 == 0 and x1 == w:  # the box spans the width: above and below are apart
+        pieces = [top, bottom]
+    elif y0 == 0 and y1 == h:  # it spans the height: left and right are apart
+        pieces = [left, right]
+    else:  # one ring (or part of one) around the box
+        pieces = [top + bottom + left + right]
+    return all(p >= min_area for p in pieces if p > 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -489,6 +543,7 @@ def model_skin_mask(
     within: BoolArray | None = None,
     smooth_mm: float = 0.25,
     max_hole_mm2: float = _MAX_LESION_HOLE_MM2,
+    a_b: tuple[FloatArray, FloatArray] | None = None,
 ) -> BoolArray:
     """Pixels whose colour is this photo's skin, lesions included.
 
@@ -511,6 +566,8 @@ def model_skin_mask(
     smooth_mm : float, optional
         Gaussian smoothing of a* and b* before the test, against chroma noise.
     max_hole_mm2 : float, optional
+    a_b : tuple of ndarray, optional
+        a* and b* of ``lab`` as contiguous images, if already copied out.
 
     Returns
     -------
@@ -529,13 +586,14 @@ def model_skin_mask(
     low_l = float(f32(min(_MIN_L_FRACTION * l0, l0 - _SIGMA_K * sl)))
     high_l = float(f32(l0 + _SIGMA_K * sl + 15.0))
     ok = cv2.inRange(lab, (low_l, -_BIG, -_BIG), (high_l, _BIG, _BIG))
-    channel = np.empty(lab.shape[:2], np.float32)
     smooth = np.empty(lab.shape[:2], np.float32)
-    for index, centre, low, high in (
-        (1, a0, -a_tol, a_tol + 15.0),
-        (2, b0, -b_tol, b_tol),
+    for channel, centre, low, high in zip(
+        a_b if a_b is not None else _channels_a_b(lab),
+        (a0, b0),
+        (-a_tol, -b_tol),
+        (a_tol + 15.0, b_tol),
+        strict=True,
     ):
-        cv2.extractChannel(lab, index, channel)
         cv2.GaussianBlur(channel, (0, 0), sigma, smooth)
         # (smoothed − centre) in float32, as numpy computes it, then its range.
         offset = np.subtract(smooth, f32(centre), out=smooth)
@@ -551,6 +609,14 @@ def model_skin_mask(
     )
 
 
+def _channels_a_b(lab: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """a* and b* of ``lab``, each copied out into a contiguous image."""
+    contiguous = np.ascontiguousarray(lab)
+    a_star = np.asarray(cv2.extractChannel(contiguous, 1), np.float32)
+    b_star = np.asarray(cv2.extractChannel(contiguous, 2), np.float32)
+    return a_star, b_star
+
+
 def _fill_lesion_holes(
     mask: BoolArray,
     lab: FloatArray,
@@ -560,21 +626,28 @@ def _fill_lesion_holes(
     max_hole_mm2: float,
 ) -> BoolArray:
     """``mask`` with its small compact holes filled, unless most of a hole's pixels are darker
-    than ``hair_l`` (L* of ``lab``)."""
+    than ``hair_l`` (L* of ``lab``).
+
+    The holes are labelled inside their own bounding box (on the phantom, its grey card), not
+    over the whole frame: the same components."""
     holes = (~mask).view(np.uint8)
+    x0, y0, box_w, box_h = cv2.boundingRect(holes)
+    if box_w == 0:
+        return mask
+    part = (slice(y0, y0 + box_h), slice(x0, x0 + box_w))
+    whole = holes.shape == (box_h, box_w)
+    if not whole:
+        holes = np.ascontiguousarray(holes[part])
     count, labels, stats, _ = cv2.connectedComponentsWithStats(holes, connectivity=8)
     if count <= 1:
         return mask
     area = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
     bw = stats[:, cv2.CC_STAT_WIDTH].astype(np.float64)
     bh = stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64)
+    left = stats[:, cv2.CC_STAT_LEFT] + x0
+    top = stats[:, cv2.CC_STAT_TOP] + y0
     h, w = mask.shape
-    touches = (
-        (stats[:, cv2.CC_STAT_LEFT] == 0)
-        | (stats[:, cv2.CC_STAT_TOP] == 0)
-        | (stats[:, cv2.CC_STAT_LEFT] + bw >= w)
-        | (stats[:, cv2.CC_STAT_TOP] + bh >= h)
-    )
+    touches = (left == 0) | (top == 0) | (left + bw >= w) | (top + bh >= h)
     small = (area <= max_hole_mm2 * px_per_mm * px_per_mm) & ~touches
     small[0] = False
     if not small.any():
@@ -588,9 +661,16 @@ def _fill_lesion_holes(
     # Counted over the holes' own pixels only (they are few beside the skin).
     pixels = np.flatnonzero(holes)
     hole = labels.ravel()[pixels]
-    light = lab.reshape(-1, lab.shape[-1])[pixels, 0] >= hair_l
-    light_share = np.bincount(hole, weights=light, minlength=count) / area
+    l_star = lab.reshape(-1, lab.shape[-1])[:, 0] if whole else lab[part][..., 0].ravel()
+    light = l_star[pixels] >= hair_l
+    # (At least 1: in a box full of holes the non-hole label 0 has no pixel.)
+    light_share = np.bincount(hole, weights=light, minlength=count) / np.maximum(area, 1.0)
     refill = small & compact & (light_share >= 0.5)
     out = mask.copy()
-    out.ravel()[pixels[refill[hole]]] = True
+    if whole:
+        out.ravel()[pixels[refill[hole]]] = True
+    else:
+        filled = np.zeros(holes.shape, bool)
+        filled.ravel()[pixels[refill[hole]]] = True
+        out[part] |= filled
     return out

@@ -43,6 +43,7 @@ __all__ = [
     "masked_low_pass",
     "mean_std",
     "robust_std",
+    "std64",
     "tone_map",
 ]
 
@@ -64,24 +65,35 @@ def band_pass(
     fine_mm: float = 0.3,
     coarse_mm: float = 1.5,
     weight: FloatArray | None = None,
+    weighted: FloatArray | None = None,
 ) -> FloatArray:
     """Difference of Gaussians σ = ``fine_mm`` minus σ = ``coarse_mm`` (L* units).
 
     With ``weight`` (1 on measured skin, 0 elsewhere) both Gaussians are normalised
     convolutions [3]: means of the skin pixels only, so the edge of hair, lids or lips and
-    whatever fills them do not leak into the texture of the skin beside them.
+    whatever fills them do not leak into the texture of the skin beside them. ``weighted``,
+    if given, is ``l_star * weight`` already computed (both means use it).
     """
     if weight is None:
         fine = cv2.GaussianBlur(l_star, (0, 0), max(fine_mm * px_per_mm, 0.5))
         coarse = _low_pass(l_star, coarse_mm * px_per_mm)
         return np.asarray(fine - coarse, np.float32)
-    fine = masked_low_pass(l_star, weight, fine_mm * px_per_mm)
-    coarse = masked_low_pass(l_star, weight, coarse_mm * px_per_mm, first_order=True)
+    if weighted is None:
+        weighted = np.multiply(l_star, weight, dtype=np.float32)
+    fine = masked_low_pass(l_star, weight, fine_mm * px_per_mm, weighted=weighted)
+    coarse = masked_low_pass(
+        l_star, weight, coarse_mm * px_per_mm, first_order=True, weighted=weighted
+    )
     return np.asarray(fine - coarse, np.float32)
 
 
 def masked_low_pass(
-    image: FloatArray, weight: FloatArray, sigma_px: float, *, first_order: bool = False
+    image: FloatArray,
+    weight: FloatArray,
+    sigma_px: float,
+    *,
+    first_order: bool = False,
+    weighted: FloatArray | None = None,
 ) -> FloatArray:
     """Normalised convolution [3]: the Gaussian mean of ``image`` over pixels of ``weight``.
 
@@ -89,10 +101,13 @@ def masked_low_pass(
     weighted centroid of the kernel, not at the pixel. With ``first_order`` it is carried back to
     the pixel along the local gradient (mean − ∇mean · (centroid − pixel)), which is exact for a
     linear ramp of lightness, the shading toward an edge [3]. Every term of that is smooth, so a
-    wide one is computed at reduced resolution and enlarged once.
+    wide one is computed at reduced resolution and enlarged once. ``weighted``, if given, is
+    ``image * weight`` already computed.
     """
+    if weighted is None:
+        weighted = np.multiply(image, weight, dtype=np.float32)
     if not first_order:
-        return _masked_means([image], weight, sigma_px)[0]
+        return _masked_means([image], weight, sigma_px, [weighted])[0]
     h, w = image.shape
     factor = min(1.0, 3.0 / max(sigma_px, 1e-6))
     size = (w, h) if factor >= 0.5 else (max(round(w * factor), 1), max(round(h * factor), 1))
@@ -104,7 +119,7 @@ def masked_low_pass(
         return np.asarray(cv2.GaussianBlur(values, (0, 0), max(sigma_px / step_x, 0.5)), np.float32)
 
     den = np.maximum(reduced(weight), np.float32(1e-3))
-    mean = reduced(np.asarray(image * weight, np.float32)) / den
+    mean = reduced(weighted) / den
     # The centroid's shift from each pixel, in reduced pixels.
     xs = np.broadcast_to(np.arange(w, dtype=np.float32), (h, w))
     ys = np.broadcast_to(np.arange(h, dtype=np.float32)[:, None], (h, w))
@@ -123,10 +138,14 @@ def masked_low_pass(
 
 
 def _masked_means(
-    images: list[FloatArray], weight: FloatArray, sigma_px: float
+    images: list[FloatArray],
+    weight: FloatArray,
+    sigma_px: float,
+    weighted: list[FloatArray | None] | None = None,
 ) -> list[FloatArray]:
     """:func:`masked_low_pass` (zero order) of several images over one ``weight``, whose own
-    Gaussian mean (the denominator) is computed once."""
+    Gaussian mean (the denominator) is computed once (``weighted``: each ``image * weight``
+    already computed, or None)."""
 
     def blur(values: FloatArray) -> FloatArray:
         if sigma_px * 3.0 < 4.0:
@@ -134,8 +153,14 @@ def _masked_means(
         return _low_pass(values, sigma_px)
 
     den = np.maximum(blur(weight), np.float32(1e-3))
+    products = weighted if weighted is not None else [None] * len(images)
     return [
-        np.asarray(blur(np.asarray(im * weight, np.float32)) / den, np.float32) for im in images
+        np.asarray(
+            blur(product if product is not None else np.multiply(im, weight, dtype=np.float32))
+            / den,
+            np.float32,
+        )
+        for im, product in zip(images, products, strict=True)
     ]
 
 
@@ -165,6 +190,8 @@ def tone_map(
     px_per_mm: float,
     field_mm: float = ILLUMINATION_MM,
     smooth_mm: float = 1.0,
+    skin: NDArray[np.bool_] | None = None,
+    l_weighted: FloatArray | None = None,
 ) -> FloatArray:
     """ITA° per pixel of the skin's own tone pattern, degrees: L* and b* each with its
     illumination field removed (:func:`flattened`), then smoothed over ``smooth_mm`` and
@@ -178,10 +205,14 @@ def tone_map(
     up to 4.0 % between repeat captures (cheeks; 3.4 % around the eyes, 3.2 % around the mouth),
     now 2.8 %. A pigment pattern changes L* and b* together; mottling and blotches up to about
     10 mm pass the field in b* as they pass it in L*.
+
+    ``skin`` (``weight > 0``) and ``l_weighted`` (``l_star * weight``), if given, are used
+    instead of being computed again.
     """
     # As flattened() and ita_map(), with each Gaussian mean of the weight computed once.
-    skin = weight > 0
-    fields = _masked_means([l_star, b_star], weight, field_mm * px_per_mm)
+    if skin is None:
+        skin = weight > 0
+    fields = _masked_means([l_star, b_star], weight, field_mm * px_per_mm, [l_weighted, None])
     flat = []
     for channel, field in zip((l_star, b_star), fields, strict=True):
         values = channel[skin]
@@ -224,8 +255,9 @@ def ita_map(
 
 def _ita(l_star: FloatArray, b_star: FloatArray) -> FloatArray:
     # cv2.phase gives atan2(y, x) in [0, 360); ITA lies in (-90, 90) as b* > 0 on skin.
-    angle = cv2.phase(b_star, l_star - 50.0, angleInDegrees=True)
-    return np.asarray(np.where(angle > 180.0, angle - 360.0, angle), np.float32)
+    angle = np.asarray(cv2.phase(b_star, l_star - 50.0, angleInDegrees=True), np.float32)
+    np.subtract(angle, np.float32(360.0), out=angle, where=angle > 180.0)
+    return angle
 
 
 def robust_std(values: NDArray[np.float32]) -> float:
@@ -242,6 +274,22 @@ def mean_std(values: NDArray[np.float32]) -> tuple[float, float]:
     """Mean and standard deviation accumulated in float64 (float32 sums drift on 10⁷ pixels)."""
     v = values.astype(np.float64)
     return float(v.mean()), float(v.std())
+
+
+def std64(values: NDArray[np.float32]) -> float:
+    """:func:`mean_std`'s standard deviation alone: numpy's ``std`` of the values in float64, the
+    same operations in the same order (mean, deviations, squares, their mean, square root), done
+    in one float64 copy of the values instead of three images and an extra mean."""
+    x = values.astype(np.float64)
+    if x.size == 0:
+        return float(x.std())
+    count = np.intp(x.size)
+    mean = np.add.reduce(x, axis=None, keepdims=True)
+    np.true_divide(mean, count, out=mean)
+    np.subtract(x, mean, out=x)
+    np.multiply(x, x, out=x)
+    total = np.add.reduce(x, axis=None)
+    return float(np.sqrt(total.dtype.type(total / count)))
 
 
 def mean64(values: NDArray[np.float32]) -> float:

@@ -300,13 +300,22 @@ def _non_maximum_suppression(
     """
     h, w = strength.shape
     sector = np.round(np.mod(normal_rad.ravel()[pixels], np.pi) / (np.pi / 4)).astype(np.int8) % 4
-    padded = cv2.copyMakeBorder(strength, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0).ravel()
-    # (y, x) is (y + 1, x + 1) in the padded image; its neighbours (0, 1), (1, 1), (1, 0) and
-    # (1, -1) steps away, in flat indices of rows w + 2 long.
-    centre = pixels + 2 * (pixels // w) + w + 3
-    step = np.array([1, w + 3, w + 2, w + 1], np.intp)[sector]
-    value = padded[centre]
-    keep = (value >= padded[centre + step]) & (value > padded[centre - step])
+    flat = strength.ravel()
+    # The neighbours (0, 1), (1, 1), (1, 0) and (1, -1) steps away and the opposite ones, read
+    # at the pixels only (outside the image: 0), not from a padded copy of the whole image.
+    ys, xs = np.divmod(pixels, w)
+    dy = np.array([0, 1, 1, 1], np.intp)[sector]
+    dx = np.array([1, 1, 0, -1], np.intp)[sector]
+    value = flat[pixels]
+
+    def neighbour(sign: int) -> FloatArray:
+        y, x = ys + sign * dy, xs + sign * dx
+        inside = (y >= 0) & (y < h) & (x >= 0) & (x < w)
+        out = np.zeros(pixels.size, np.float32)
+        out[inside] = flat[y[inside] * w + x[inside]]
+        return out
+
+    keep = (value >= neighbour(1)) & (value > neighbour(-1))
     return _scattered(pixels[keep], (h, w))
 
 
@@ -369,9 +378,8 @@ def wrinkle_map(
     # thinning to a minimal 8-connected curve makes one pixel per step along the line.
     candidate = _thin(candidate)
     # Hysteresis: a connected piece of centreline counts only if it is somewhere deep enough.
-    count, labels = cv2.connectedComponents(candidate.view(np.uint8), connectivity=8)
-    pixels = np.flatnonzero(labels)
-    piece = labels.ravel()[pixels]
+    pixels = np.flatnonzero(candidate)
+    count, piece = _linked_pieces(pixels, candidate.shape, grow=False)
     peaks = np.zeros(count, np.float32)
     np.maximum.at(peaks, piece, relative.ravel()[pixels])
     peaks[0] = -np.inf
@@ -446,9 +454,7 @@ def _without_faint_ends(
     if pixels.size == 0:
         return pixels
     shape = strength.shape
-    linked = cv2.dilate(_scattered(pixels, shape).view(np.uint8), np.ones((3, 3), np.uint8))
-    _, labels = cv2.connectedComponents(linked, connectivity=8)
-    line = labels.ravel()[pixels]
+    _, line = _linked_pieces(pixels, shape)
     value = strength.ravel()[pixels]
     order = np.lexsort((value, line))
     starts = np.searchsorted(line[order], np.unique(line))
@@ -486,11 +492,59 @@ def _long_enough(
     """Which of ``pixels`` (flat indices of centreline pixels, ``weight`` the length each stands
     for) belong to lines whose length reaches ``min_px``. Pieces up to a one-pixel gap apart
     are one line."""
-    linked = cv2.dilate(_scattered(pixels, shape).view(np.uint8), np.ones((3, 3), np.uint8))
-    count, labels = cv2.connectedComponents(linked, connectivity=8)
-    line = labels.ravel()[pixels]
+    count, line = _linked_pieces(pixels, shape)
     lengths = np.bincount(line, weights=weight, minlength=count)
     return np.asarray((lengths >= min_px)[line], dtype=bool)
+
+
+def _linked_pieces(
+    pixels: NDArray[np.intp], shape: tuple[int, ...], *, grow: bool = True
+) -> tuple[int, NDArray[np.int32]]:
+    """The 8-connected components of ``pixels`` (flat indices), grown by one pixel first when
+    ``grow`` (pieces up to a one-pixel gap apart are one line): their count (background
+    included) and the label of each of ``pixels`` (1, 2, ...; the callers group by them,
+    whatever their order).
+
+    Labelled in the frame's rows and columns within reach of ``pixels`` only, each run of the
+    others kept as one empty row or column: every (grown) pixel keeps its neighbours and every
+    gap stays a gap, so the components are the frame's, labelled in a fraction of its pixels
+    (the lines' few thousand pixels reach a few hundred rows).
+    """
+    if pixels.size == 0:
+        return 1, np.zeros(0, np.int32)
+    rows, cols, size = _compacted(pixels, shape, reach=1 if grow else 0)
+    grown = np.zeros(size, np.uint8)
+    grown[rows, cols] = 1
+    if grow:
+        grown = cv2.dilate(grown, np.ones((3, 3), np.uint8))
+    count, labels = cv2.connectedComponents(grown, connectivity=8)
+    return int(count), np.asarray(labels[rows, cols], np.int32)
+
+
+def _compacted(
+    pixels: NDArray[np.intp], shape: tuple[int, ...], *, reach: int
+) -> tuple[NDArray[np.intp], NDArray[np.intp], tuple[int, int]]:
+    """Row and column of each of ``pixels`` (flat indices, at least one) in the frame reduced
+    to its rows and columns within ``reach`` (0 or 1) of them, each run of the others kept as
+    one empty row or column, and that reduced frame's size: each pixel (grown by ``reach``)
+    keeps its 3 × 3 neighbourhood, and two pixels apart stay apart."""
+    h, w = shape[:2]
+    ys, xs = np.divmod(pixels, w)
+
+    def compacted(coords: NDArray[np.intp], n: int) -> tuple[NDArray[np.intp], int]:
+        used = np.zeros(n + 2, bool)  # shifted by one: index i + 1 is row (or column) i
+        for shift in range(1 - reach, 2 + reach):
+            used[coords + shift] = True
+        used = used[1 : n + 1]
+        keep = used.copy()
+        keep[0] = True
+        keep[1:] |= used[:-1]  # the first row (column) of each run of unused ones
+        place = np.cumsum(keep) - 1
+        return place[coords], int(place[-1]) + 1
+
+    rows, height = compacted(ys, h)
+    cols, width = compacted(xs, w)
+    return rows, cols, (height, width)
 
 
 def _scattered(pixels: NDArray[np.intp], shape: tuple[int, ...]) -> BoolArray:
@@ -506,10 +560,44 @@ def _near(mask: BoolArray) -> BoolArray:
 
 
 def _thin(mask: BoolArray) -> BoolArray:
-    x0, y0, w, h = cv2.boundingRect(mask.view(np.uint8))
-    if w == 0:
+    """``mask`` thinned to one-pixel curves (Zhang and Suen's thinning, scikit-image's).
+
+    The thinning decides each pixel from its 3 × 3 neighbourhood, which holds pixels of its own
+    8-connected piece only, so the pieces are thinned apart: each is copied into a small image,
+    side by side with an empty pixel between them, and the result copied back. The same pixels
+    as thinning the frame, at a fraction of the cost: the candidates are a few thousand pixels
+    in a few hundred pieces spread over the whole frame.
+    """
+    pixels = np.flatnonzero(mask)
+    if pixels.size == 0:
         return mask
-    box = (slice(y0, y0 + h), slice(x0, x0 + w))
+    # The pieces are found in the frame reduced to the rows and columns that hold pixels (each
+    # piece keeps its shape there), and placed from there.
+    ys, xs, size = _compacted(pixels, mask.shape, reach=0)
+    reduced = np.zeros(size, np.uint8)
+    reduced[ys, xs] = 1
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(reduced, connectivity=8)
+    left, top = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_TOP]
+    width, height = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    # Shelves of pieces, tallest first, one empty pixel between pieces, shelves and edges.
+    shelf_width = max(int(width.max()) + 2, 512)
+    slot_x = np.empty(count - 1, np.intp)
+    slot_y = np.empty(count - 1, np.intp)
+    x = y = 1
+    shelf_height = 0
+    for piece in np.argsort(-height, kind="stable").tolist():
+        piece_w, piece_h = int(width[piece]), int(height[piece])
+        if x + piece_w + 1 > shelf_width:
+            x, y, shelf_height = 1, y + shelf_height + 1, 0
+        slot_x[piece], slot_y[piece] = x, y
+        x += piece_w + 1
+        shelf_height = max(shelf_height, piece_h)
+    piece_of = labels[ys, xs] - 1
+    packed_y = ys - top[piece_of] + slot_y[piece_of]
+    packed_x = xs - left[piece_of] + slot_x[piece_of]
+    packed = np.zeros((y + shelf_height + 1, shelf_width), bool)
+    packed[packed_y, packed_x] = True
+    kept = skeletonize(packed)[packed_y, packed_x]  # type: ignore[no-untyped-call]
     out = np.zeros_like(mask)
-    out[box] = skeletonize(mask[box])  # type: ignore[no-untyped-call]
+    out.ravel()[pixels[kept]] = True
     return out
