@@ -13,6 +13,7 @@ resolution and lengths and areas are reported in pixels of the original photo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -34,7 +35,7 @@ from resurface.imaging.colour import (
 )
 from resurface.imaging.errors import EmptyRegion
 from resurface.imaging.landmarks import Pose, detect_face_mesh, face_pose
-from resurface.imaging.pigmentation import detect_spots, skin_reference
+from resurface.imaging.pigmentation import SpotMap, detect_spots, skin_reference
 from resurface.imaging.redness import DEFAULT_RED_A_STAR_MIN, red_mask
 from resurface.imaging.regions import (
     RegionShape,
@@ -665,21 +666,15 @@ def _feature_maps(
     # frame-sized images of their own, and the peak memory is theirs plus what is still held.)
     del inside_mm, solid, measured
 
-    # Edges of non-skin (a card, hair) are dark against skin: no spot or line is sought there.
-    reference = skin_reference(l_filled, px_per_mm=ppmm, valid=inner)
-    wrinkles = wrinkle_map(l_filled, px_per_mm=ppmm, valid=lines_inner, reference=reference)
-    del l_filled, lines_inner
-    hair_band = cv2.dilate(wrinkles.hair.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
-    spots = detect_spots(
-        l_star,
-        px_per_mm=ppmm,
-        valid=inner & ~hair_band,
-        ridges=wrinkles.centreline,
-        reference=reference,
-    )
-    line_length, hair = wrinkles.length_px, wrinkles.hair
-    del reference, wrinkles, hair_band, inner
-    red = red_mask(a_star, px_per_mm=ppmm, a_star_min=red_a_star_min)
+    # Texture, tone, red skin and the erythema index need nothing of the lines and spots: they
+    # are computed on the other core meanwhile (OpenCV and numpy let go of the interpreter).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="resurface-relief") as other_core:
+        relief = other_core.submit(
+            _relief_and_colour, l_star, a_star, b_star, skin_box, linear, ppmm, red_a_star_min
+        )
+        line_length, hair, spots = _lines_and_spots(l_star, l_filled, inner, lines_inner, ppmm)
+        del l_filled, inner, lines_inner
+        texture, ita, red, erythema = relief.result()
 
     def full(array: NDArray[np.generic], fill: float | bool) -> NDArray[np.generic]:
         if array.shape == (h, w):  # the box is the whole frame: the map itself (its own array)
@@ -688,26 +683,56 @@ def _feature_maps(
         out[box] = array
         return out
 
-    centroids = spots.centroids_px + np.array([x0, y0], np.float32)
-    # Texture and tone are means over the measured skin only (normalised convolution), and tone
-    # is read with the illumination field of L* and b* removed: shading and the colour of the
-    # light across the face are the room's, not the skin's.
-    weight = skin_box.astype(np.float32)
-    weighted = np.multiply(l_star, weight, dtype=np.float32)  # used by both
-    texture = band_pass(l_star, px_per_mm=ppmm, weight=weight, weighted=weighted)
-    ita = tone_map(l_star, b_star, weight, px_per_mm=ppmm, skin=skin_box, l_weighted=weighted)
     return _Maps(
         channels=(l_star, a_star, b_star),
         channels_origin=(x0, y0),
-        erythema=erythema_index_map(linear),
+        erythema=erythema,
         red=np.asarray(full(red, False), bool),
         spots=np.asarray(full(spots.mask, False), bool),
-        spot_centroids=centroids,
+        spot_centroids=spots.centroids_px + np.array([x0, y0], np.float32),
         wrinkle_length=np.asarray(full(line_length, 0.0), np.float32),
         hair=np.asarray(full(hair, False), bool),
         texture=np.asarray(full(texture, 0.0), np.float32),
         ita=np.asarray(full(ita, 0.0), np.float32),
     )
+
+
+def _lines_and_spots(
+    l_star: FloatArray, l_filled: FloatArray, inner: BoolArray, lines_inner: BoolArray, ppmm: float
+) -> tuple[FloatArray, BoolArray, SpotMap]:
+    """The lines (their length per pixel), the hair and the spots of the feature box."""
+    # Edges of non-skin (a card, hair) are dark against skin: no spot or line is sought there.
+    reference = skin_reference(l_filled, px_per_mm=ppmm, valid=inner)
+    wrinkles = wrinkle_map(l_filled, px_per_mm=ppmm, valid=lines_inner, reference=reference)
+    hair_band = cv2.dilate(wrinkles.hair.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+    spots = detect_spots(
+        l_star,
+        px_per_mm=ppmm,
+        valid=inner & ~hair_band,
+        ridges=wrinkles.centreline,
+        reference=reference,
+    )
+    return wrinkles.length_px, wrinkles.hair, spots
+
+
+def _relief_and_colour(
+    l_star: FloatArray,
+    a_star: FloatArray,
+    b_star: FloatArray,
+    skin_box: BoolArray,
+    linear: FloatArray,
+    ppmm: float,
+    red_a_star_min: float,
+) -> tuple[FloatArray, FloatArray, BoolArray, FloatArray]:
+    """Texture and tone (means over the measured skin only, by normalised convolution; tone read
+    with the illumination field of L* and b* removed: shading and the colour of the light across
+    the face are the room's, not the skin's), red skin and the erythema index."""
+    weight = skin_box.astype(np.float32)
+    weighted = np.multiply(l_star, weight, dtype=np.float32)  # used by both
+    texture = band_pass(l_star, px_per_mm=ppmm, weight=weight, weighted=weighted)
+    ita = tone_map(l_star, b_star, weight, px_per_mm=ppmm, skin=skin_box, l_weighted=weighted)
+    red = red_mask(a_star, px_per_mm=ppmm, a_star_min=red_a_star_min)
+    return texture, ita, red, erythema_index_map(linear)
 
 
 def _region_result(
