@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from resurface.domain.alerts import ClinicAlert
 from resurface.domain.appointments import Appointment
 from resurface.domain.chart import TreatmentSession
-from resurface.domain.people import Patient
+from resurface.domain.people import Clinic, Patient
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.break_glass import EmergencyAccessSeen, recent_accesses
@@ -81,16 +81,19 @@ def clinic_home(ctx: Context, actor: Actor) -> HomeView:
         return view
 
 
-def today_page(ctx: Context, actor: Actor) -> tuple[HomeView, DayBook | None]:
+def today_page(
+    ctx: Context, actor: Actor, clinic: Clinic | None = None
+) -> tuple[HomeView, DayBook | None]:
     """Today's page: the clinic's day and, for those who book, today's appointments, read in
     one transaction (one commit of both reads' events, not one each; a patient both list is
-    read once)."""
+    read once). ``clinic``: the actor's, when the caller has it (the session check reads it),
+    for the book's time zone."""
     require(actor, Permission.VIEW_PATIENT_LIST)
     with ctx.uow() as uow:
         view = _home(uow, actor, ctx.clock.today(), ctx.clock.now())
         book = None
         if actor.may(Permission.BOOK):
-            book = views.todays_book_in(uow, ctx, actor, known=_shown_patients(view))
+            book = views.todays_book_in(uow, ctx, actor, _shown_patients(view), clinic)
         uow.commit()
         return view, book
 

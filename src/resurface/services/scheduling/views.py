@@ -104,15 +104,21 @@ class DayBook:
 
 
 def todays_book_in(
-    uow: UnitOfWork, ctx: Context, actor: Actor, known: Mapping[int, Patient] | None = None
+    uow: UnitOfWork,
+    ctx: Context,
+    actor: Actor,
+    known: Mapping[int, Patient] | None = None,
+    clinic: Clinic | None = None,
 ) -> DayBook:
     """Today's appointments with a time (the clinic's today) inside the caller's unit of work,
     which commits it: Today's page reads them with the clinic's day, in one transaction, and
-    the patients it has read already (``known``) are not read again. Audited as the book's read
+    the patients it has read already (``known``) are not read again, nor the actor's clinic
+    (``clinic``, for its time zone: the session check reads it). Audited as the book's read
     of the day. Only what the list names is read (rooms, devices, providers), not the book's
     hours, closures, working days or lengths."""
     require(actor, Permission.BOOK)
-    clinic = _clinic_of(uow, actor)
+    if clinic is None or clinic.id != actor.clinic_id:
+        clinic = _clinic_of(uow, actor)
     zone = ctx.clock.zone_of(clinic)
     today = ctx.clock.today_of(clinic)
     start, end = day_bounds(today, zone)

@@ -13,5 +13,5 @@ router = APIRouter()
 
 @router.get("/")
 def clinic_home(request: Request, ctx: ContextDep, session: SessionDep) -> Response:
-    view, day_book = home.today_page(ctx, session.actor)
+    view, day_book = home.today_page(ctx, session.actor, session.clinic)
     return page(request, "home.html", session, view=view, day_book=day_book)
