@@ -31,6 +31,7 @@ from resurface.services import (
     audit,
     consents,
     consultations,
+    photo_consents,
     photos,
     plans,
     results,
@@ -181,6 +182,7 @@ class _Story:
         start = self.today - dt.timedelta(days=_START_DAYS[demo.stage])
         patient = self._consultation(demo, start)
         assessment = self._assessment(patient, demo, start)
+        self._photo_consent(patient, start)
         self._photo(patient, demo, _at(start, 10), response=0.0, assessment_id=assessment)
         if demo.stage is Stage.CONSULTATION:
             return patient
@@ -214,6 +216,17 @@ class _Story:
             self._ctx(_at(on, 12)), self.clinician, person, intake
         )
         return patient
+
+    def _photo_consent(self, patient: Patient, on: dt.date) -> None:
+        """Before the first photo the patient decides what their photos may serve: every demo
+        patient the medical record, one in two teaching as well, one in three marketing too."""
+        ctx = self._ctx(_at(on, 12, 5))
+        for use, granted in (
+            ("record", True),
+            ("teaching", self.seed % 2 == 0),
+            ("marketing", self.seed % 3 == 0),
+        ):
+            photo_consents.record_photo_consent(ctx, self.clinician, patient.id, use, granted)
 
     def _assessment(self, patient: Patient, demo: DemoPatient, on: dt.date) -> int:
         entries = []

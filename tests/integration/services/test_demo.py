@@ -11,8 +11,9 @@ from resurface.demo import story as demo
 from resurface.demo.book import KIND_OF_STAGE
 from resurface.domain.appointments import VISIT_KINDS, AppointmentKind
 from resurface.domain.codes import RedFlag, Score
+from resurface.domain.consent import PhotoUse, photo_uses
 from resurface.domain.journey import Stage
-from resurface.domain.people import Role
+from resurface.domain.people import Patient, Role
 from resurface.domain.photo_series import comparison_pairs, series_by_region
 from resurface.domain.recovery import expected_course
 from resurface.imaging.analysis import ANALYSIS_VERSION
@@ -41,6 +42,26 @@ def test_demo_loads_once_with_every_stage_in_both_clinics(runtime: Runtime) -> N
             assert {s.stage for s in page.items} == set(Stage)
             stages = {s.patient.id: s.stage for s in page.items if s.stage is not None}
             _the_book_is_open(runtime, clinic.id, stages)
+            _every_photographed_patient_consented(
+                runtime, clinic.id, [s.patient for s in page.items]
+            )
+
+
+def _every_photographed_patient_consented(
+    runtime: Runtime, clinic_id: int, shown: list[Patient]
+) -> None:
+    """Each demo patient's photos may serve their medical record (the chart says so on every
+    photo); some patients allowed teaching or marketing too, not all."""
+    uses: dict[PhotoUse, list[bool]] = {use: [] for use in PhotoUse}
+    with runtime.context.uow() as uow:
+        for patient in shown:
+            assert uow.charts.chart(clinic_id, patient.id).photos, patient.full_name
+            allowed = photo_uses(uow.consents.photo_consents(clinic_id, patient.id))
+            for use in PhotoUse:
+                uses[use].append(allowed[use])
+    assert all(uses[PhotoUse.RECORD])
+    assert any(uses[PhotoUse.TEACHING]) and not all(uses[PhotoUse.TEACHING])
+    assert any(uses[PhotoUse.MARKETING]) and not all(uses[PhotoUse.MARKETING])
 
 
 def _the_book_is_open(runtime: Runtime, clinic_id: int, stages: dict[int, Stage]) -> None:
