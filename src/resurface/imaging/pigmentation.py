@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from resurface.imaging._cv import cv2
+from resurface.imaging._cv import content_box, cv2
 
 __all__ = [
     "SPOT_MIN_RELATIVE_CONTRAST",
@@ -542,14 +542,10 @@ def _with_islands(valid: BoolArray, px_per_mm: float) -> BoolArray:
 
     The islands are labelled inside the bounding box of the unmeasured pixels (on the phantom,
     its grey card), not over the whole frame: the same components."""
-    outside = (~valid).view(np.uint8)
-    x0, y0, box_w, box_h = cv2.boundingRect(outside)
-    if box_w == 0:
+    found = content_box((~valid).view(np.uint8))
+    if found is None:
         return valid
-    part = (slice(y0, y0 + box_h), slice(x0, x0 + box_w))
-    whole = outside.shape == (box_h, box_w)
-    if not whole:
-        outside = np.ascontiguousarray(outside[part])
+    outside, part, whole = found
     _, islands, stats, _ = cv2.connectedComponentsWithStats(outside, 8)
     small = stats[:, cv2.CC_STAT_AREA] < _ISLAND_MM2 * px_per_mm * px_per_mm
     small[0] = False

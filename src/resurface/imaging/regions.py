@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from resurface.imaging._cv import cv2
+from resurface.imaging._cv import content_box, cv2
 from resurface.imaging.errors import EmptyRegion
 
 __all__ = [
@@ -630,14 +630,11 @@ def _fill_lesion_holes(
 
     The holes are labelled inside their own bounding box (on the phantom, its grey card), not
     over the whole frame: the same components."""
-    holes = (~mask).view(np.uint8)
-    x0, y0, box_w, box_h = cv2.boundingRect(holes)
-    if box_w == 0:
+    found = content_box((~mask).view(np.uint8))
+    if found is None:
         return mask
-    part = (slice(y0, y0 + box_h), slice(x0, x0 + box_w))
-    whole = holes.shape == (box_h, box_w)
-    if not whole:
-        holes = np.ascontiguousarray(holes[part])
+    holes, part, whole = found
+    y0, x0 = part[0].start, part[1].start
     count, labels, stats, _ = cv2.connectedComponentsWithStats(holes, connectivity=8)
     if count <= 1:
         return mask
