@@ -431,22 +431,17 @@ class FakeCharts(_Repository):
             )
         )
 
-    def patient_chart(
-        self, clinic_id: int, patient_id: int
-    ) -> tuple[Patient, Chart, SeriesFacts] | None:
+    def chart_read(self, clinic_id: int, patient_id: int) -> ChartRead | None:
         patient = self._uow.patients.get(clinic_id, patient_id)
         if patient is None:
             return None
-        series = self._uow.patients.series(clinic_id, patient_id)
-        return patient, self.chart(clinic_id, patient_id), series
-
-    def chart_read(self, clinic_id: int, patient_id: int) -> ChartRead | None:
-        found = self.patient_chart(clinic_id, patient_id)
-        if found is None:
-            return None
-        alerts = self._uow.alerts.for_patient(clinic_id, patient_id)
-        consents = self._uow.consents.photo_consents(clinic_id, patient_id)
-        return ChartRead(*found, alerts, consents)
+        return ChartRead(
+            patient,
+            self.chart(clinic_id, patient_id),
+            self._uow.patients.series(clinic_id, patient_id),
+            self._uow.alerts.for_patient(clinic_id, patient_id),
+            self._uow.consents.photo_consents(clinic_id, patient_id),
+        )
 
     def _amended(self, table: dict[int, Any], label: str, record: Any) -> Any:
         current = _scoped(table, record.clinic_id, record.id)

@@ -224,16 +224,10 @@ class Charts(Protocol):
     """Chart records. Every lookup is scoped by clinic: another clinic's id reads as absent."""
 
     def chart(self, clinic_id: int, patient_id: int) -> Chart: ...
-    def patient_chart(
-        self, clinic_id: int, patient_id: int
-    ) -> tuple[Patient, Chart, SeriesFacts] | None:
-        """The patient (``Patients.get``), their chart and their series (``Patients.series``),
-        read together; None when the patient is not the clinic's."""
-        ...
-
     def chart_read(self, clinic_id: int, patient_id: int) -> ChartRead | None:
-        """As ``patient_chart``, with the patient's alerts (``Alerts.for_patient``) and photo
-        consents (``Consents.photo_consents``); None when the patient is not the clinic's."""
+        """The patient (``Patients.get``), their chart, their series (``Patients.series``),
+        alerts (``Alerts.for_patient``) and photo consents (``Consents.photo_consents``), read
+        together; None when the patient is not the clinic's."""
         ...
 
     def sessions_on(self, clinic_id: int, day: dt.date) -> list[TreatmentSession]:

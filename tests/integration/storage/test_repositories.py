@@ -60,12 +60,14 @@ def test_a_chart_read_with_its_patient_gives_what_the_reads_apart_give(runtime: 
             patient = uow.patients.get(clinic, patient_id)
             series = uow.patients.series(clinic, patient_id)
             chart = uow.charts.chart(clinic, patient_id)
-            assert uow.charts.patient_chart(clinic, patient_id) == (patient, chart, series)
-        found = uow.charts.patient_chart(clinic, north.patient.id)
-        newcomers = uow.charts.patient_chart(clinic, newcomer.id)
-        assert uow.charts.patient_chart(clinic, south.patient.id) is None
+            read = uow.charts.chart_read(clinic, patient_id)
+            assert read is not None
+            assert (read.patient, read.chart, read.facts) == (patient, chart, series)
+        found = uow.charts.chart_read(clinic, north.patient.id)
+        newcomers = uow.charts.chart_read(clinic, newcomer.id)
+        assert uow.charts.chart_read(clinic, south.patient.id) is None
     assert found is not None and newcomers is not None
-    patient, chart, series = found
+    patient, chart, series = found.patient, found.chart, found.facts
     assert patient.id == north.patient.id
     assert [[i.area for i in p.items] for p in chart.plans] == [
         [item.area],
@@ -77,9 +79,9 @@ def test_a_chart_read_with_its_patient_gives_what_the_reads_apart_give(runtime: 
     ]
     assert series.sessions_done == 2
     assert len(chart.consultations) == 1
-    assert newcomers[0].given_name == "Nia"
-    assert newcomers[1].consultations == newcomers[1].plans == newcomers[1].checkins == ()
-    assert newcomers[2].sessions_done == 0
+    assert newcomers.patient.given_name == "Nia"
+    assert newcomers.chart.consultations == newcomers.chart.plans == newcomers.chart.checkins == ()
+    assert newcomers.facts.sessions_done == 0
 
 
 def test_records_of_another_clinic_read_as_absent(runtime: Runtime) -> None:

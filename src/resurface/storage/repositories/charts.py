@@ -64,8 +64,7 @@ from resurface.domain.codes import (
 from resurface.domain.corrections import RecordKind
 from resurface.domain.errors import VersionConflict
 from resurface.domain.intake import Goal, MedicalHistory
-from resurface.domain.people import Patient
-from resurface.services.ports import ChartRead, FileReference, SeriesFacts
+from resurface.services.ports import ChartRead, FileReference
 from resurface.storage.repositories._base import Repository, now
 from resurface.storage.repositories.alerts import PATIENT_ORDER, _alert
 from resurface.storage.repositories.consents import PHOTO_CONSENT_ORDER
@@ -710,15 +709,6 @@ class SqlCharts(Repository):
         return self._chart(
             wanted, self.connection.execute(_OF_PATIENT[consultations], wanted).all()
         )
-
-    def patient_chart(
-        self, clinic_id: int, patient_id: int
-    ) -> tuple[Patient, Chart, SeriesFacts] | None:
-        """The patient (``Patients.get``), their chart and their series (``Patients.series``),
-        in one statement (that of :meth:`chart_read`); None when the patient is not the
-        clinic's."""
-        found = self.chart_read(clinic_id, patient_id)
-        return None if found is None else (found.patient, found.chart, found.facts)
 
     def chart_read(self, clinic_id: int, patient_id: int) -> ChartRead | None:
         """The patient, their chart and series, alerts and photo consents in one statement
