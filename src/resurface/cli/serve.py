@@ -66,10 +66,23 @@ def serve(
     """Serve the web app (pages and /api/v1) until stopped with Ctrl-C."""
     import uvicorn
 
+    from resurface.cli.web_processes import (
+        PortInUse,
+        check_port_free,
+        own_sockets_spread_connections,
+        serve_in_processes,
+    )
     from resurface.demo.story import logins_text
 
     context: CliContext = ctx.obj
     processes = workers or default_workers()
+    try:
+        check_port_free(host, port)
+    except OSError as error:  # PortInUse too
+        typer.echo(f"Cannot serve on port {port} of {host}: {error.strerror or error}.", err=True)
+        if isinstance(error, PortInUse):
+            typer.echo("Is Resurface already running? --port chooses another port.", err=True)
+        raise typer.Exit(1) from error
     # This process's runtime (built below) and the worker processes' (their Settings read the
     # variable) keep a database connection open for each thread (storage.database).
     os.environ[THREADS_ENV] = str(threads)
@@ -104,7 +117,11 @@ def serve(
     # on Ctrl-C or SIGTERM.
     context.runtime.dispose()  # the tidy's connections are not handed to the workers
     os.environ[ACCESS_LOG_ENV] = "1" if access_log else "0"
-    uvicorn.run(f"{__name__}:worker_app", factory=True, workers=processes, **options)
+    app_factory = f"{__name__}:worker_app"
+    if not own_sockets_spread_connections():
+        uvicorn.run(app_factory, factory=True, workers=processes, **options)
+        return
+    serve_in_processes(uvicorn.Config(app_factory, factory=True, workers=processes, **options))
 
 
 def worker_app() -> RouteThreads:

@@ -213,6 +213,23 @@ def test_serve_with_two_workers_runs_the_background_work_in_one_and_releases_it(
         assert "2 web processes" in log.read_text()
         for _ in range(10):
             assert httpx.get(f"{base}healthz", timeout=60).status_code == 200
+        port = int(base.rstrip("/").rsplit(":", 1)[1])
+        owners = _listening_sockets(port)
+        if sys.platform == "linux":  # each process its own socket: the kernel spreads connections
+            assert len(owners) == 2 and len(set().union(*owners.values())) == 2, owners
+        second = subprocess.run(
+            [sys.executable, "-m", "resurface.cli.main", "serve", "--port", str(port)],
+            env=os.environ | deployment | {"RESURFACE_WEB_PROCESSES": "2"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert second.returncode != 0
+        assert f"port {port} of 127.0.0.1" in second.stderr
+        assert "in use" in second.stderr, second.stderr
+        assert _listening_sockets(port) == owners  # the second one took no share of the port
+        assert httpx.get(f"{base}healthz", timeout=60).status_code == 200
         holder = _holder_pid(deployment)
         time.sleep(LEASE_SECONDS)  # both workers have tried for the lease several times
         assert holder != process.pid  # a worker, not the supervisor
@@ -232,6 +249,28 @@ def test_workers_stop_when_their_supervisor_is_killed(
         supervisor.wait(timeout=60)
         eventually(lambda: not _running(worker))
     assert lease_holder(deployment) is None  # the worker stopped cleanly: it released the lease
+
+
+def _listening_sockets(port: int) -> dict[int, set[int]]:
+    """The sockets listening on ``port`` (by inode), each with the processes holding it."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # LISTEN
+                inodes.add(int(fields[9]))
+    owners: dict[int, set[int]] = {inode: set() for inode in inodes}
+    for process in Path("/proc").iterdir():
+        if not process.name.isdigit():
+            continue
+        try:
+            links = [os.readlink(fd) for fd in (process / "fd").iterdir()]
+        except OSError:  # ended meanwhile, or not ours to read
+            continue
+        for link in links:
+            if link.startswith("socket:[") and int(link[8:-1]) in owners:
+                owners[int(link[8:-1])].add(int(process.name))
+    return owners
 
 
 def _running(pid: int) -> bool:
