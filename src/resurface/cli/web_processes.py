@@ -50,7 +50,7 @@ def serve_in_processes(config: Config) -> None:
 
 
 class _ProcessWithOwnSocket(multiprocess.Process):
-    def target(self, sockets: list[socket.socket] | None = None) -> None:  # pragma: no cover
+    def target(self, sockets: list[socket.socket] | None = None) -> None:
         """In the web process: bind the port and serve (a failure to bind stops every process,
         as a failed start does)."""
         try:

@@ -77,6 +77,11 @@ def test_checkins_and_sessions_due_are_the_first_of_the_whole_lists(runtime: Run
             assert [a.id for a in sessions] == coming[:most]
             assert total == len(coming)
         booked_today = uow.appointments.sessions_booked_on(cid, TODAY)
+        # nothing due: none shown, none counted (the count rides on the rows shown)
+        assert uow.appointments.checkins_due(cid, TODAY - dt.timedelta(days=60), 5) == ([], 0)
+        assert uow.appointments.sessions_due(
+            cid, TODAY - dt.timedelta(days=60), 5, besides=TODAY
+        ) == ([], 0)
     # overdue and this week's sessions; not today's, not the one on day 8
     assert {ids[0], ids[2], ids[3], ids[4]} <= {a.patient_id for a in whole if a.id in coming}
     assert not {ids[1], ids[5]} & {a.patient_id for a in whole if a.id in coming}
@@ -111,3 +116,4 @@ def test_the_most_pressing_alerts_are_the_first_of_all_open_ones(runtime: Runtim
             found, total = uow.alerts.most_pressing(north.clinic.id, most)
             assert [a.id for a in found] == expected[:most]
             assert total == 12
+        assert uow.alerts.most_pressing(-1, 5) == ([], 0)  # no clinic: nothing, and 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import asdict
 from enum import Enum
 from typing import Any
@@ -24,6 +25,20 @@ def of_clinic(table: Table, *order_by: Column[Any]) -> Select[Any]:
     by the repositories whose reads every page makes (building a statement costs more CPU
     than running it)."""
     return select(table).where(table.c.clinic_id == bindparam("clinic_id")).order_by(*order_by)
+
+
+def with_total(first: Select[Any], count: Select[Any]) -> Select[Any]:
+    """``first`` (a page of rows) with ``count`` (how many there are in all) on each row as
+    ``total``: one round trip, not two. The count is a subquery that does not depend on the row,
+    so the database runs it once (on its index, as alone). Read with :func:`rows_and_total`."""
+    # correlate(None): the count stands alone even where it reads the page's own table
+    return first.add_columns(count.correlate(None).scalar_subquery().label("total"))
+
+
+def rows_and_total(rows: Sequence[Any]) -> tuple[Sequence[Any], int]:
+    """The rows of a :func:`with_total` query and the total; no row means none in all (the
+    page's rows are among those counted)."""
+    return rows, int(rows[0].total) if rows else 0
 
 
 def now() -> dt.datetime:

@@ -10,7 +10,12 @@ from sqlalchemy import Select, bindparam, func, literal, select, union_all, upda
 from resurface.domain.alerts import PRESSING_GROUPS, AlertStatus, ClinicAlert
 from resurface.domain.codes import AlertCode, Urgency
 from resurface.domain.errors import VersionConflict
-from resurface.storage.repositories._base import Repository, values_of
+from resurface.storage.repositories._base import (
+    Repository,
+    rows_and_total,
+    values_of,
+    with_total,
+)
 from resurface.storage.tables import (
     alerts,
 )
@@ -38,19 +43,20 @@ def _most_pressing() -> Select[Any]:
         )
         groups.append(select(group.subquery()))
     shown = union_all(*groups).subquery()
-    return (
+    first = (
         select(shown)
         .order_by(shown.c.pressing, shown.c.raised_at.desc(), shown.c.id.desc())
         .limit(bindparam("most"))
     )
+    not_closed = (
+        select(func.count())
+        .select_from(alerts)
+        .where(alerts.c.clinic_id == bindparam("clinic_id"), alerts.c.status.in_(_NOT_CLOSED))
+    )
+    return with_total(first, not_closed)
 
 
 _PRESSING = _most_pressing()
-_NOT_CLOSED_COUNT = (
-    select(func.count())
-    .select_from(alerts)
-    .where(alerts.c.clinic_id == bindparam("clinic_id"), alerts.c.status.in_(_NOT_CLOSED))
-)
 
 
 PATIENT_ORDER = (alerts.c.raised_at.desc(), alerts.c.id.desc())
@@ -84,11 +90,10 @@ class SqlAlerts(Repository):
 
     def most_pressing(self, clinic_id: int, most: int) -> tuple[list[ClinicAlert], int]:
         """The first ``most`` alerts not yet closed in the order of ``PRESSING_GROUPS``, and how
-        many there are (``_PRESSING``, ``_NOT_CLOSED_COUNT``)."""
+        many there are (``_PRESSING``)."""
         wanted = {"clinic_id": clinic_id, "most": most}
-        found = [_alert(row) for row in self.connection.execute(_PRESSING, wanted)]
-        total = self.connection.execute(_NOT_CLOSED_COUNT, {"clinic_id": clinic_id}).scalar_one()
-        return found, int(total)
+        rows, total = rows_and_total(self.connection.execute(_PRESSING, wanted).all())
+        return [_alert(row) for row in rows], total
 
     def closed_in_clinic(
         self, clinic_id: int, offset: int, limit: int

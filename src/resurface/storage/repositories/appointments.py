@@ -30,7 +30,13 @@ from resurface.domain.appointments import (
 from resurface.domain.errors import VersionConflict
 from resurface.domain.people import Role
 from resurface.services.ports import ComingVisit
-from resurface.storage.repositories._base import Repository, now, values_of
+from resurface.storage.repositories._base import (
+    Repository,
+    now,
+    rows_and_total,
+    values_of,
+    with_total,
+)
 from resurface.storage.tables import (
     appointments,
     devices,
@@ -45,10 +51,10 @@ _READ = [c for c in appointments.c if c.name not in ("created_at", "ends_at")]
 """What a record is read from (``ends_at`` is derived, ``created_at`` not in the record)."""
 
 
-def _oldest_checkins() -> tuple[Select[Any], Select[Any]]:
+def _oldest_checkins() -> Select[Any]:
     """The check-ins due are walked in order on ``ix_appointments_clinic_kind_due`` and each is
     kept if none of its patient's is older (a probe on the patient's appointments), so the walk
-    stops after ``most`` patients; and the patients with one due, counted on the same index.
+    stops after ``most`` patients; with the patients with one due, counted on the same index.
     Built once, with parameters."""
     due = _booked(
         bindparam("clinic_id"), AppointmentKind.CHECKIN, appointments.c.due_on <= bindparam("today")
@@ -69,7 +75,7 @@ def _oldest_checkins() -> tuple[Select[Any], Select[Any]]:
         .order_by(appointments.c.due_on, appointments.c.id)
         .limit(bindparam("most"))
     )
-    return oldest, select(func.count(appointments.c.patient_id.distinct())).where(*due)
+    return with_total(oldest, select(func.count(appointments.c.patient_id.distinct())).where(*due))
 
 
 class SqlAppointments(Repository):
@@ -121,17 +127,15 @@ class SqlAppointments(Repository):
         """Each patient's oldest booked check-in due by ``today``, the ``most`` oldest first,
         and how many patients have one (``_OLDEST_CHECKINS``, ``_CHECKIN_PATIENTS``)."""
         wanted = {"clinic_id": clinic_id, "today": today, "most": most}
-        found = [_appointment(row) for row in self.connection.execute(_OLDEST_CHECKINS, wanted)]
-        total = self.connection.execute(_CHECKIN_PATIENTS, wanted).scalar_one()
-        return found, int(total)
+        rows, total = rows_and_total(self.connection.execute(_OLDEST_CHECKINS, wanted).all())
+        return [_appointment(row) for row in rows], total
 
     def sessions_due(
         self, clinic_id: int, until: dt.date, most: int, *, besides: dt.date
     ) -> tuple[list[Appointment], int]:
         wanted = {"clinic_id": clinic_id, "until": until, "besides": besides, "most": most}
-        found = [_appointment(row) for row in self.connection.execute(_SESSIONS_DUE, wanted)]
-        total = self.connection.execute(_SESSIONS_DUE_COUNT, wanted).scalar_one()
-        return found, int(total)
+        rows, total = rows_and_total(self.connection.execute(_SESSIONS_DUE, wanted).all())
+        return [_appointment(row) for row in rows], total
 
     def sessions_booked_on(self, clinic_id: int, day: dt.date) -> list[Appointment]:
         wanted = {"clinic_id": clinic_id, "day": day}
@@ -296,12 +300,12 @@ def _booked(
     ]
 
 
-_OLDEST_CHECKINS, _CHECKIN_PATIENTS = _oldest_checkins()
+_OLDEST_CHECKINS = _oldest_checkins()
 
 
-def _sessions_due() -> tuple[Select[Any], Select[Any]]:
+def _sessions_due() -> Select[Any]:
     """The booked sessions due by ``until`` but not on ``besides``, the first ``most`` of them,
-    and how many there are. Built once, with parameters, as the home page's other reads."""
+    with how many there are. Built once, with parameters, as the home page's other reads."""
     due = _booked(
         bindparam("clinic_id"),
         AppointmentKind.SESSION,
@@ -314,10 +318,10 @@ def _sessions_due() -> tuple[Select[Any], Select[Any]]:
         .order_by(appointments.c.due_on, appointments.c.id)
         .limit(bindparam("most"))
     )
-    return first, select(func.count()).select_from(appointments).where(*due)
+    return with_total(first, select(func.count()).select_from(appointments).where(*due))
 
 
-_SESSIONS_DUE, _SESSIONS_DUE_COUNT = _sessions_due()
+_SESSIONS_DUE = _sessions_due()
 
 
 @functools.cache
