@@ -125,7 +125,7 @@ class SqlAppointments(Repository):
         self, clinic_id: int, today: dt.date, most: int
     ) -> tuple[list[Appointment], int]:
         """Each patient's oldest booked check-in due by ``today``, the ``most`` oldest first,
-        and how many patients have one (``_OLDEST_CHECKINS``, ``_CHECKIN_PATIENTS``)."""
+        and how many patients have one (``_OLDEST_CHECKINS``)."""
         wanted = {"clinic_id": clinic_id, "today": today, "most": most}
         rows, total = rows_and_total(self.connection.execute(_OLDEST_CHECKINS, wanted).all())
         return [_appointment(row) for row in rows], total
