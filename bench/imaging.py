@@ -88,19 +88,9 @@ def _face(megapixels: float, **recapture: Any) -> np.ndarray:
 
 
 def _phantom_truth() -> tuple[bytes, dict[str, float]]:
-    from tests.support.phantoms import PhantomSpec, render_phantom
+    from tests.support.phantoms import render_phantom, skin_spec
 
-    spec = PhantomSpec(
-        width_mm=200.0,
-        height_mm=150.0,
-        px_per_mm=PHANTOM_PX_PER_MM,
-        spot_count=50,
-        line_count=18,
-        line_length_mm=(8.0, 20.0),
-        red_patch_count=6,
-        seed=7,
-    )
-    phantom = render_phantom(spec)
+    phantom = render_phantom(skin_spec(PHANTOM_PX_PER_MM))
     truth = {
         "a_star_mean": phantom.truth.a_star_mean,
         "wrinkle_length_mm": phantom.truth.wrinkle_length_mm,

@@ -10,6 +10,7 @@ sensor noise, JPEG compression. Used by the tests and by ``bench/``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import cv2
 import numpy as np
@@ -137,6 +138,22 @@ def _card_mm(spec: PhantomSpec) -> tuple[float, float, float, float]:
 def _card_box(spec: PhantomSpec) -> tuple[slice, slice]:
     x0, y0, x1, y1 = (round(v * spec.px_per_mm) for v in _card_mm(spec))
     return slice(y0, y1), slice(x0, x1)
+
+
+def skin_spec(px_per_mm: float, **changes: Any) -> PhantomSpec:
+    """The bench's skin phantom (``bench.imaging``): 200 × 150 mm with 50 spots, 18 lines of
+    8-20 mm and 6 red patches, at ``px_per_mm``, with ``changes`` (pores, say)."""
+    spec = PhantomSpec(
+        width_mm=200.0,
+        height_mm=150.0,
+        px_per_mm=px_per_mm,
+        spot_count=50,
+        line_count=18,
+        line_length_mm=(8.0, 20.0),
+        red_patch_count=6,
+        seed=7,
+    )
+    return replace(spec, **changes)
 
 
 def render_phantom(spec: PhantomSpec = PhantomSpec()) -> Phantom:

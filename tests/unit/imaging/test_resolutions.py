@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from resurface.domain.photo_metrics import METRIC_ORDER
 from resurface.imaging.analysis import analyze
-from tests.support.phantoms import PhantomSpec, render_phantom
+from tests.support.phantoms import render_phantom, skin_spec
 
 FULL_PX_PER_MM = 20.0
 NUMERIC = [m for m in METRIC_ORDER if m != "ita_category"]
@@ -30,18 +30,7 @@ def _jpeg(rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:
 
 @pytest.fixture(scope="module")
 def by_megapixels() -> dict[int, dict[str, float | int | str]]:
-    spec = PhantomSpec(
-        width_mm=200.0,
-        height_mm=150.0,
-        px_per_mm=FULL_PX_PER_MM,
-        spot_count=50,
-        line_count=18,
-        line_length_mm=(8.0, 20.0),
-        red_patch_count=6,
-        pore_count=3000,
-        seed=7,
-    )
-    full = render_phantom(spec).rgb
+    full = render_phantom(skin_spec(FULL_PX_PER_MM, pore_count=3000)).rgb
     height, width = full.shape[:2]
     found = {}
     for megapixels in (12, 6, 2):
