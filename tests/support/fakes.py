@@ -73,9 +73,9 @@ from resurface.services.clock import Clock
 from resurface.services.errors import PhotoFileMissing
 from resurface.services.ports import (
     ChartRead,
-    ComingVisit,
     FileReference,
     ListPlace,
+    NamedVisit,
     PatientRow,
     SecondFactor,
     SeriesFacts,
@@ -753,7 +753,7 @@ class FakeAppointments(_Repository):
 
     def coming_for_patient(
         self, clinic_id: int, patient_id: int, now: dt.datetime, today: dt.date
-    ) -> list[ComingVisit]:
+    ) -> list[NamedVisit]:
         return [
             self._named(a)
             for a in self.for_patient(clinic_id, patient_id)
@@ -762,13 +762,27 @@ class FakeAppointments(_Repository):
             and (a.ends_at > now if a.ends_at is not None else a.due_on >= today)
         ]
 
-    def _named(self, a: Appointment) -> ComingVisit:
+    def timed_between(
+        self, clinic_id: int, start: dt.datetime, end: dt.datetime
+    ) -> list[NamedVisit]:
+        found = [
+            a
+            for a in self._tables.appointments.values()
+            if a.clinic_id == clinic_id
+            and a.starts_at is not None
+            and a.ends_at is not None
+            and a.starts_at < end
+            and a.ends_at > start
+        ]
+        return [self._named(a) for a in sorted(found, key=lambda a: (a.starts_at, a.id))]
+
+    def _named(self, a: Appointment) -> NamedVisit:
         tables = self._tables
         user = _scoped(tables.users, a.clinic_id, a.provider_id) if a.provider_id else None
         sees = user is not None and user.active and user.role in (Role.CLINICIAN, Role.ADMIN)
         room = _scoped(tables.rooms, a.clinic_id, a.room_id) if a.room_id else None
         device = _scoped(tables.devices, a.clinic_id, a.device_id) if a.device_id else None
-        return ComingVisit(
+        return NamedVisit(
             a,
             user.display_name if user is not None and sees else "",
             room.name if room is not None else "",

@@ -424,8 +424,8 @@ class ResultsReportPrinter(Protocol):
 
 
 @dataclass(frozen=True)
-class ComingVisit:
-    """A coming appointment with the names the book shows beside it (read with it)."""
+class NamedVisit:
+    """An appointment with the names the book shows beside it (read with it)."""
 
     appointment: Appointment
     provider: str
@@ -443,12 +443,20 @@ class Appointments(Protocol):
     def for_patient(self, clinic_id: int, patient_id: int) -> list[Appointment]: ...
     def coming_for_patient(
         self, clinic_id: int, patient_id: int, now: dt.datetime, today: dt.date
-    ) -> list[ComingVisit]:
+    ) -> list[NamedVisit]:
         """The patient's active visits but check-ins that end after ``now`` (those with a
         time) or are due ``today`` or later (those without), in :meth:`for_patient`'s order,
         each with its clinician's, room's and device's names (one query: the chart page read
         the clinic's rooms, devices and users for them, three more): the rest of a patient's
         years of appointments are not read."""
+        ...
+
+    def timed_between(
+        self, clinic_id: int, start: dt.datetime, end: dt.datetime
+    ) -> list[NamedVisit]:
+        """The appointments with a time, of any status, that overlap ``[start, end)``, by start
+        (then id), each with its names as :meth:`coming_for_patient` gives them (one query:
+        Today's list of the day read the clinic's rooms, devices and users, three more)."""
         ...
 
     def due(self, clinic_id: int, until: dt.date) -> list[Appointment]: ...

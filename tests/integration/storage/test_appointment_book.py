@@ -78,12 +78,13 @@ def test_the_clash_query_finds_overlaps_on_provider_room_or_device_only(runtime:
         assert [a.id for a in in_room2][-1] == other.id
 
 
-def test_coming_visits_carry_the_names_of_their_clinician_room_and_device(
+def test_coming_and_the_days_visits_carry_the_names_of_their_clinician_room_and_device(
     runtime: Runtime,
 ) -> None:
-    """One query: a clinician who sees patients is named (not front desk staff nor someone
+    """One query each: a clinician who sees patients is named (not front desk staff nor someone
     deactivated), a room or device by its name even when no longer in use, another clinic's
-    never; check-ins, cancelled and past visits are not coming."""
+    never; check-ins, cancelled and past visits are not coming, but the day (Today's list)
+    holds every visit with a time, by start."""
     north = seed_clinic(runtime.context.uow, "north")
     south = seed_clinic(runtime.context.uow, "south")
     anna = user_id(runtime, north, Role.CLINICIAN)
@@ -104,15 +105,18 @@ def test_coming_visits_carry_the_names_of_their_clinician_room_and_device(
         by_leaver = add(visit(north, at(11), 30, provider_id=director))
         crossed = add(visit(north, at(12), 30, provider_id=theirs, room_id=their_room.id))
         untimed = add(visit(north, at(0), 0, starts_at=None, due_on=DAY + dt.timedelta(1)))
-        add(visit(north, at(13), 30, kind=AppointmentKind.CHECKIN))
-        add(visit(north, at(14), 30, status=AppointmentStatus.CANCELLED))
-        add(visit(north, at(8), 30))  # over by 9:00
+        checkin = add(visit(north, at(13), 30, kind=AppointmentKind.CHECKIN, room_id=room.id))
+        cancelled = add(visit(north, at(14), 30, status=AppointmentStatus.CANCELLED))
+        past = add(visit(north, at(8), 30))  # over by 9:00
+        late = add(visit(north, at(23), 30))  # after the range the day is read for
         uow.commit()
     with runtime.context.uow() as uow:
         coming = uow.appointments.coming_for_patient(north.clinic.id, north.patient.id, at(9), DAY)
         elsewhere = uow.appointments.coming_for_patient(
             south.clinic.id, north.patient.id, at(9), DAY
         )
+        day = uow.appointments.timed_between(north.clinic.id, at(0), at(23))
+        theirs_today = uow.appointments.timed_between(south.clinic.id, at(0), at(23))
     named = {(v.appointment.id, v.provider, v.room, v.device) for v in coming}
     assert named == {
         (first.id, _name(runtime, north, anna), "Room 1", "CO2 laser"),
@@ -120,9 +124,20 @@ def test_coming_visits_carry_the_names_of_their_clinician_room_and_device(
         (by_leaver.id, "", "", ""),
         (crossed.id, "", "", ""),
         (untimed.id, "", "", ""),
+        (late.id, "", "", ""),
     }
     assert coming[0].appointment.id == first.id
     assert elsewhere == []
+    assert [(v.appointment.id, v.provider, v.room, v.device) for v in day] == [
+        (past.id, "", "", ""),
+        (first.id, _name(runtime, north, anna), "Room 1", "CO2 laser"),
+        (by_desk.id, "", "", ""),
+        (by_leaver.id, "", "", ""),
+        (crossed.id, "", "", ""),
+        (checkin.id, "", "Room 1", ""),
+        (cancelled.id, "", "", ""),
+    ]
+    assert theirs_today == []
 
 
 def _name(runtime: Runtime, seeded: SeededClinic, user: int) -> str:

@@ -83,19 +83,6 @@ def load_setup(uow: UnitOfWork, clinic: Clinic, zone: dt.tzinfo) -> ClinicSetup:
     )
 
 
-def load_names(uow: UnitOfWork, clinic: Clinic, zone: dt.tzinfo) -> ClinicSetup:
-    """What an entry of the book names (rooms, devices, providers), without the hours,
-    closures and working days only the book's rules read: a patient's coming visits need no
-    more (the chart page reads them)."""
-    records = uow.clinic_setup
-    return ClinicSetup(
-        zone=zone,
-        rooms={r.id: r for r in records.rooms(clinic.id)},
-        devices={d.id: d for d in records.devices(clinic.id)},
-        providers={u.id: u.display_name for u in providers(uow, clinic.id)},
-    )
-
-
 def lengths(uow: UnitOfWork, clinic_id: int, rules: BookRules) -> dict[AppointmentKind, int]:
     own = uow.clinic_setup.lengths(clinic_id)
     return {k: own.get(k.value, rules.minutes(k.value)) for k in VISIT_KINDS}

@@ -17,7 +17,7 @@ from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.errors import NotFound
 from resurface.services.ports import UnitOfWork
-from resurface.services.scheduling.setup import lengths, load_names, load_setup
+from resurface.services.scheduling.setup import lengths, load_setup
 
 if TYPE_CHECKING:
     from resurface.services.context import Context
@@ -114,22 +114,24 @@ def todays_book_in(
     which commits it: Today's page reads them with the clinic's day, in one transaction, and
     the patients it has read already (``known``) are not read again, nor the actor's clinic
     (``clinic``, for its time zone: the session check reads it). Audited as the book's read
-    of the day. Only what the list names is read (rooms, devices, providers), not the book's
-    hours, closures, working days or lengths."""
+    of the day. Only the names the list shows are read, with the appointments, not the book's
+    rooms, devices, providers, hours, closures, working days or lengths."""
     require(actor, Permission.BOOK)
     if clinic is None or clinic.id != actor.clinic_id:
         clinic = _clinic_of(uow, actor)
     zone = ctx.clock.zone_of(clinic)
     today = ctx.clock.today_of(clinic)
     start, end = day_bounds(today, zone)
-    found, _ = uow.appointments.book_of(clinic.id, start, end, today, today)
-    entries: tuple[BookEntry, ...] = ()
-    if found:
-        patients = dict(known or {})
-        if missing := {a.patient_id for a in found} - patients.keys():
-            patients |= uow.patients.by_ids(clinic.id, missing)
-        setup = load_names(uow, clinic, zone)
-        entries = tuple(_entry(a, patients, setup, zone) for a in found)
+    visits = uow.appointments.timed_between(clinic.id, start, end)
+    patients = dict(known or {})
+    if missing := {v.appointment.patient_id for v in visits} - patients.keys():
+        patients |= uow.patients.by_ids(clinic.id, missing)
+    entries = tuple(
+        _named_entry(
+            v.appointment, patients[v.appointment.patient_id], zone, v.provider, v.room, v.device
+        )
+        for v in visits
+    )
     audit.record(uow, actor, "book_read", "clinic", clinic.id, detail=f"{today}..{today}")
     return DayBook(ctx.clock.now().astimezone(zone), entries)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, literal, select, union_all, update
+from sqlalchemy import Select, bindparam, func, literal_column, select, union_all, update
 
 from resurface.domain.alerts import PRESSING_GROUPS, AlertStatus, ClinicAlert
 from resurface.domain.codes import AlertCode, Urgency
@@ -27,12 +27,14 @@ reading every alert the clinic ever had."""
 
 def _most_pressing() -> Select[Any]:
     """Each (status, urgency) group read newest first on ``ix_alerts_clinic_pressing`` and cut at
-    ``most``, then the groups in order: the work is that of the alerts shown, not of the
-    clinic's. Built once (a union of six subqueries takes milliseconds to build)."""
+    ``most`` (from the index alone: its key, raised time and rank), then the groups in order and
+    the alerts of the first ``most`` read by id: the work is that of the alerts shown, not of
+    the clinic's. Built once (a union of six subqueries takes milliseconds to build); kept
+    under psycopg's 4,096 characters, beyond which it parses the statement at every call."""
     groups = []
     for rank, (status, urgency) in enumerate(PRESSING_GROUPS):
         group = (
-            select(alerts, literal(rank).label("pressing"))
+            select(alerts.c.id, alerts.c.raised_at, literal_column(str(rank)).label("pressing"))
             .where(
                 alerts.c.clinic_id == bindparam("clinic_id"),
                 alerts.c.status == status.value,
@@ -44,7 +46,8 @@ def _most_pressing() -> Select[Any]:
         groups.append(select(group.subquery()))
     shown = union_all(*groups).subquery()
     first = (
-        select(shown)
+        select(alerts)
+        .join(shown, shown.c.id == alerts.c.id)
         .order_by(shown.c.pressing, shown.c.raised_at.desc(), shown.c.id.desc())
         .limit(bindparam("most"))
     )

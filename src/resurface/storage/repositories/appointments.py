@@ -29,7 +29,7 @@ from resurface.domain.appointments import (
 )
 from resurface.domain.errors import VersionConflict
 from resurface.domain.people import Role
-from resurface.services.ports import ComingVisit
+from resurface.services.ports import NamedVisit
 from resurface.storage.repositories._base import (
     Repository,
     now,
@@ -101,13 +101,15 @@ class SqlAppointments(Repository):
 
     def coming_for_patient(
         self, clinic_id: int, patient_id: int, now: dt.datetime, today: dt.date
-    ) -> list[ComingVisit]:
+    ) -> list[NamedVisit]:
         wanted = {"clinic_id": clinic_id, "patient_id": patient_id, "now": now, "today": today}
-        return [
-            ComingVisit(_appointment(row), row.provider_name or "", row.room_name or "",
-                        row.device_name or "")
-            for row in self.connection.execute(_COMING_OF_PATIENT, wanted)
-        ]  # fmt: skip
+        return [_named(row) for row in self.connection.execute(_COMING_OF_PATIENT, wanted)]
+
+    def timed_between(
+        self, clinic_id: int, start: dt.datetime, end: dt.datetime
+    ) -> list[NamedVisit]:
+        wanted = {"clinic_id": clinic_id, "start": start, "end": end}
+        return [_named(row) for row in self.connection.execute(_TIMED_BETWEEN, wanted)]
 
     def due(self, clinic_id: int, until: dt.date) -> list[Appointment]:
         query = (
@@ -367,48 +369,57 @@ _OF_PATIENT = (
 )
 
 _PROVIDERS = sorted(r.value for r in (Role.CLINICIAN, Role.ADMIN))
-_COMING_OF_PATIENT = (
-    _OF_PATIENT.add_columns(
+
+
+def _with_names(query: Select[Any]) -> Select[Any]:
+    """``query`` of appointments with the names of their clinician (one who sees patients:
+    ``scheduling.setup.providers``), room and device, each of the clinic's own (by primary key:
+    at most one row each)."""
+    c = appointments.c
+    return query.add_columns(
         users.c.display_name.label("provider_name"),
         rooms.c.name.label("room_name"),
         devices.c.name.label("device_name"),
-    )
-    .select_from(
+    ).select_from(
         appointments.outerjoin(
             users,
             and_(
-                users.c.id == appointments.c.provider_id,
-                users.c.clinic_id == appointments.c.clinic_id,
+                users.c.id == c.provider_id,
+                users.c.clinic_id == c.clinic_id,
                 users.c.active.is_(True),
                 users.c.role.in_(_PROVIDERS),
             ),
         )
-        .outerjoin(
-            rooms,
-            and_(
-                rooms.c.id == appointments.c.room_id, rooms.c.clinic_id == appointments.c.clinic_id
-            ),
-        )
-        .outerjoin(
-            devices,
-            and_(
-                devices.c.id == appointments.c.device_id,
-                devices.c.clinic_id == appointments.c.clinic_id,
-            ),
-        )
+        .outerjoin(rooms, and_(rooms.c.id == c.room_id, rooms.c.clinic_id == c.clinic_id))
+        .outerjoin(devices, and_(devices.c.id == c.device_id, devices.c.clinic_id == c.clinic_id))
     )
-    .where(
-        appointments.c.status.in_(_ACTIVE),
-        appointments.c.kind != AppointmentKind.CHECKIN.value,
-        or_(
-            appointments.c.ends_at > bindparam("now"),
-            and_(appointments.c.ends_at.is_(None), appointments.c.due_on >= bindparam("today")),
-        ),
+
+
+def _named(row: Any) -> NamedVisit:
+    return NamedVisit(
+        _appointment(row), row.provider_name or "", row.room_name or "", row.device_name or ""
     )
+
+
+_COMING_OF_PATIENT = _with_names(_OF_PATIENT).where(
+    appointments.c.status.in_(_ACTIVE),
+    appointments.c.kind != AppointmentKind.CHECKIN.value,
+    or_(
+        appointments.c.ends_at > bindparam("now"),
+        and_(appointments.c.ends_at.is_(None), appointments.c.due_on >= bindparam("today")),
+    ),
 )
 """A patient's visits still to come (as :meth:`Appointments.coming_for_patient` says), with
-the names of their clinician (one who sees patients: ``scheduling.setup.providers``), room and
-device, each of the clinic's own (by primary key: at most one row each)."""
+their names."""
+_TIMED_BETWEEN = (
+    _with_names(select(*_READ))
+    .where(
+        appointments.c.clinic_id == bindparam("clinic_id"),
+        appointments.c.starts_at < bindparam("end"),
+        appointments.c.ends_at > bindparam("start"),
+    )
+    .order_by(appointments.c.starts_at, appointments.c.id)
+)
 
 
 def _overlapping(clinic_id: int, start: dt.datetime, end: dt.datetime) -> Select[Any]:
