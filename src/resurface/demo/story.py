@@ -183,7 +183,8 @@ class _Story:
         patient = self._consultation(demo, start)
         assessment = self._assessment(patient, demo, start)
         self._photo_consent(patient, start)
-        self._photo(patient, demo, _at(start, 10), response=0.0, assessment_id=assessment)
+        # At the consultation: registered at 12:00, the photo consent given at 12:05.
+        self._photo(patient, demo, _at(start, 12, 10), response=0.0, assessment_id=assessment)
         if demo.stage is Stage.CONSULTATION:
             return patient
         plan = self._plan(patient, demo, start + dt.timedelta(days=1))

@@ -51,12 +51,17 @@ def _every_photographed_patient_consented(
     runtime: Runtime, clinic_id: int, shown: list[Patient]
 ) -> None:
     """Each demo patient's photos may serve their medical record (the chart says so on every
-    photo); some patients allowed teaching or marketing too, not all."""
+    photo), decided before the first photo was taken; some patients allowed teaching or
+    marketing too, not all."""
     uses: dict[PhotoUse, list[bool]] = {use: [] for use in PhotoUse}
     with runtime.context.uow() as uow:
         for patient in shown:
-            assert uow.charts.chart(clinic_id, patient.id).photos, patient.full_name
-            allowed = photo_uses(uow.consents.photo_consents(clinic_id, patient.id))
+            photos = uow.charts.chart(clinic_id, patient.id).photos
+            assert photos, patient.full_name
+            decisions = uow.consents.photo_consents(clinic_id, patient.id)
+            first_photo = min(photo.captured_at for photo in photos)
+            assert max(d.recorded_at for d in decisions) <= first_photo, patient.full_name
+            allowed = photo_uses(decisions)
             for use in PhotoUse:
                 uses[use].append(allowed[use])
     assert all(uses[PhotoUse.RECORD])
