@@ -765,16 +765,7 @@ class FakeAppointments(_Repository):
     def timed_between(
         self, clinic_id: int, start: dt.datetime, end: dt.datetime
     ) -> list[NamedVisit]:
-        found = [
-            a
-            for a in self._tables.appointments.values()
-            if a.clinic_id == clinic_id
-            and a.starts_at is not None
-            and a.ends_at is not None
-            and a.starts_at < end
-            and a.ends_at > start
-        ]
-        return [self._named(a) for a in sorted(found, key=lambda a: (a.starts_at, a.id))]
+        return [self._named(a) for a in self._overlapping(clinic_id, start, end)]
 
     def _named(self, a: Appointment) -> NamedVisit:
         tables = self._tables
