@@ -455,8 +455,9 @@ class Appointments(Protocol):
         self, clinic_id: int, start: dt.datetime, end: dt.datetime
     ) -> list[NamedVisit]:
         """The appointments with a time, of any status, that overlap ``[start, end)``, by start
-        (then id), each with its names as :meth:`coming_for_patient` gives them (one query:
-        Today's list of the day read the clinic's rooms, devices and users, three more)."""
+        (then id), each with its names as :meth:`coming_for_patient` gives them: Today's list
+        of the day in one query, where reading the clinic's rooms, devices and users for the
+        names took three more."""
         ...
 
     def due(self, clinic_id: int, until: dt.date) -> list[Appointment]: ...
