@@ -10,6 +10,9 @@ from typing import Generic, TypeVar
 from resurface.domain.errors import InvalidInput
 
 MAX_PER_PAGE = 200
+MAX_ROWS_BEFORE = 2**31 - 1
+"""The most rows a page may begin after: no clinic has two billion of anything, and a page
+number beyond it would not fit the database's row offset."""
 
 T = TypeVar("T")
 
@@ -71,6 +74,8 @@ def check_page(page: int, per_page: int) -> None:
         raise InvalidInput("page", "must be 1 or more")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise InvalidInput("per_page", f"must be 1 to {MAX_PER_PAGE}")
+    if (page - 1) * per_page > MAX_ROWS_BEFORE:
+        raise InvalidInput("page", "is past the end of any list")
 
 
 def paginate(items: Sequence[T], page: int, per_page: int) -> Page[T]:

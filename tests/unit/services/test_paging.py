@@ -28,7 +28,14 @@ def test_an_empty_list_still_has_one_page() -> None:
 
 @pytest.mark.parametrize(
     ("page", "per_page", "field"),
-    [(0, 25, "page"), (-1, 25, "page"), (1, 0, "per_page"), (1, MAX_PER_PAGE + 1, "per_page")],
+    [
+        (0, 25, "page"),
+        (-1, 25, "page"),
+        (1, 0, "per_page"),
+        (1, MAX_PER_PAGE + 1, "per_page"),
+        (2**31 // 25 + 2, 25, "page"),  # past any list: the database's offset could not hold it
+        (12235139483302714256282524036628480, 194, "page"),
+    ],
 )
 def test_pages_out_of_range_are_refused_naming_the_field(
     page: int, per_page: int, field: str
