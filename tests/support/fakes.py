@@ -99,6 +99,7 @@ class _OfPatient(_InClinic, Protocol):
 
 C = TypeVar("C", bound=_InClinic)
 P = TypeVar("P", bound=_OfPatient)
+R = TypeVar("R")
 
 
 class DuplicateKey(Exception):
@@ -173,6 +174,13 @@ def _scoped(table: Mapping[int, C], clinic_id: int, record_id: int) -> C | None:
     """The record if it belongs to ``clinic_id``: another clinic's id reads as absent."""
     record = table.get(record_id)
     return record if record is not None and record.clinic_id == clinic_id else None
+
+
+def _page_and_total(found: list[R], most: int, skip: int) -> tuple[list[R], int]:
+    """``most`` of ``found`` after ``skip``, and how many in all: none past the end, as the SQL
+    repositories' one query, whose every row carries the total, answers."""
+    shown = found[skip : skip + most]
+    return shown, len(found) if shown else 0
 
 
 def _of_patient(table: Mapping[int, P], clinic_id: int, patient_id: int) -> list[P]:
@@ -791,23 +799,23 @@ class FakeAppointments(_Repository):
         return sorted(found, key=lambda a: (a.due_on, a.id))
 
     def checkins_due(
-        self, clinic_id: int, today: dt.date, most: int
+        self, clinic_id: int, today: dt.date, most: int, *, skip: int = 0
     ) -> tuple[list[Appointment], int]:
         oldest: dict[int, Appointment] = {}
         for a in self.due(clinic_id, today):  # oldest first
             if a.kind is AppointmentKind.CHECKIN:
                 oldest.setdefault(a.patient_id, a)
-        return list(oldest.values())[:most], len(oldest)
+        return _page_and_total(list(oldest.values()), most, skip)
 
     def sessions_due(
-        self, clinic_id: int, until: dt.date, most: int, *, besides: dt.date
+        self, clinic_id: int, until: dt.date, most: int, *, besides: dt.date, skip: int = 0
     ) -> tuple[list[Appointment], int]:
         found = [
             a
             for a in self.due(clinic_id, until)
             if a.kind is AppointmentKind.SESSION and a.due_on != besides
         ]
-        return found[:most], len(found)
+        return _page_and_total(found, most, skip)
 
     def sessions_booked_on(self, clinic_id: int, day: dt.date) -> list[Appointment]:
         found = [
@@ -1066,10 +1074,13 @@ class FakeAlerts(_Repository):
             ]
         )
 
-    def most_pressing(self, clinic_id: int, most: int) -> tuple[list[ClinicAlert], int]:
+    def most_pressing(
+        self, clinic_id: int, most: int, *, skip: int = 0, status: AlertStatus | None = None
+    ) -> tuple[list[ClinicAlert], int]:
         found = self.open_in_clinic(clinic_id)  # newest first
+        found = [a for a in found if status is None or a.status is status]
         ranked = sorted(found, key=lambda a: PRESSING_GROUPS.index((a.status, a.urgency)))
-        return ranked[:most], len(found)
+        return _page_and_total(ranked, most, skip)
 
     def closed_in_clinic(
         self, clinic_id: int, offset: int, limit: int

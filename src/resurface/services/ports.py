@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
 
-from resurface.domain.alerts import ClinicAlert
+from resurface.domain.alerts import AlertStatus, ClinicAlert
 from resurface.domain.appointments import Appointment, AppointmentStatus
 from resurface.domain.audit import (
     AuditEntry,
@@ -462,17 +462,18 @@ class Appointments(Protocol):
 
     def due(self, clinic_id: int, until: dt.date) -> list[Appointment]: ...
     def checkins_due(
-        self, clinic_id: int, today: dt.date, most: int
+        self, clinic_id: int, today: dt.date, most: int, *, skip: int = 0
     ) -> tuple[list[Appointment], int]:
         """Each patient's oldest booked check-in due by ``today``, the ``most`` oldest first
-        (by day, then id), and how many patients have one due."""
+        (by day, then id) after the first ``skip``, and how many patients have one due (none
+        when ``skip`` is past the end)."""
         ...
 
     def sessions_due(
-        self, clinic_id: int, until: dt.date, most: int, *, besides: dt.date
+        self, clinic_id: int, until: dt.date, most: int, *, besides: dt.date, skip: int = 0
     ) -> tuple[list[Appointment], int]:
-        """Booked sessions due by ``until`` but not on ``besides``, the ``most`` oldest first,
-        and how many there are."""
+        """Booked sessions due by ``until`` but not on ``besides``, the ``most`` oldest first
+        after the first ``skip``, and how many there are (none when ``skip`` is past the end)."""
         ...
 
     def sessions_booked_on(self, clinic_id: int, day: dt.date) -> list[Appointment]:
@@ -575,9 +576,13 @@ class Alerts(Protocol):
     def add(self, record: ClinicAlert) -> ClinicAlert: ...
     def get(self, clinic_id: int, alert_id: int) -> ClinicAlert | None: ...
     def open_in_clinic(self, clinic_id: int) -> list[ClinicAlert]: ...
-    def most_pressing(self, clinic_id: int, most: int) -> tuple[list[ClinicAlert], int]:
-        """The first ``most`` alerts not yet closed, in ``domain.alerts.PRESSING_GROUPS`` order
-        (newest first within a group), and how many alerts are not yet closed."""
+    def most_pressing(
+        self, clinic_id: int, most: int, *, skip: int = 0, status: AlertStatus | None = None
+    ) -> tuple[list[ClinicAlert], int]:
+        """``most`` alerts after the first ``skip`` of those of ``status`` (open or acknowledged;
+        None: both, every alert not yet closed), in ``domain.alerts.PRESSING_GROUPS`` order
+        (newest first within a group), and how many there are (none when ``skip`` is past the
+        end)."""
         ...
 
     def closed_in_clinic(

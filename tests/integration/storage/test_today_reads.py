@@ -67,15 +67,17 @@ def test_checkins_and_sessions_due_are_the_first_of_the_whole_lists(runtime: Run
             if a.kind is CHECKIN and a.due_on <= TODAY:
                 oldest.setdefault(a.patient_id, a)
         coming = [a.id for a in whole if a.kind is SESSION and a.due_on != TODAY]
-        for most in (1, 4, 50):
-            checkins, patients = uow.appointments.checkins_due(cid, TODAY, most)
-            assert [a.id for a in checkins] == [a.id for a in oldest.values()][:most]
+        for most, skip in ((1, 0), (4, 0), (50, 0), (2, 1), (4, 3), (3, 5)):
+            checkins, patients = uow.appointments.checkins_due(cid, TODAY, most, skip=skip)
+            assert [a.id for a in checkins] == [a.id for a in oldest.values()][skip:][:most]
             assert patients == len(oldest) == 6
             sessions, total = uow.appointments.sessions_due(
-                cid, TODAY + dt.timedelta(days=7), most, besides=TODAY
+                cid, TODAY + dt.timedelta(days=7), most, besides=TODAY, skip=skip
             )
-            assert [a.id for a in sessions] == coming[:most]
-            assert total == len(coming)
+            assert [a.id for a in sessions] == coming[skip:][:most]
+            assert total == len(coming) if sessions else total == 0
+        # a page past the end: none shown, none counted
+        assert uow.appointments.checkins_due(cid, TODAY, 5, skip=6) == ([], 0)
         booked_today = uow.appointments.sessions_booked_on(cid, TODAY)
         # nothing due: none shown, none counted (the count rides on the rows shown)
         assert uow.appointments.checkins_due(cid, TODAY - dt.timedelta(days=60), 5) == ([], 0)
@@ -116,4 +118,15 @@ def test_the_most_pressing_alerts_are_the_first_of_all_open_ones(runtime: Runtim
             found, total = uow.alerts.most_pressing(north.clinic.id, most)
             assert [a.id for a in found] == expected[:most]
             assert total == 12
+        # a page further on, and the list of one status, in the same order
+        for status in (None, AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED):
+            of = [a.id for a in by_urgency(uow.alerts.open_in_clinic(north.clinic.id))
+                  if status is None or a.status is status]  # fmt: skip
+            assert len(of) == (12 if status is None else 6)
+            for most, skip in ((2, 1), (4, 4), (5, 10), (3, 2)):
+                found, total = uow.alerts.most_pressing(
+                    north.clinic.id, most, skip=skip, status=status
+                )
+                assert [a.id for a in found] == of[skip:][:most]
+                assert total == (len(of) if found else 0)
         assert uow.alerts.most_pressing(-1, 5) == ([], 0)  # no clinic: nothing, and 0

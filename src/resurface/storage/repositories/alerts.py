@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from typing import Any
 
@@ -25,23 +26,27 @@ _NOT_CLOSED = [status.value for status in AlertStatus if status is not AlertStat
 reading every alert the clinic ever had."""
 
 
-def _most_pressing() -> Select[Any]:
-    """Each (status, urgency) group read newest first on ``ix_alerts_clinic_pressing`` and cut at
-    ``most`` (from the index alone: its key, raised time and rank), then the groups in order and
-    the alerts of the first ``most`` read by id: the work is that of the alerts shown, not of
-    the clinic's. Built once (a union of six subqueries takes milliseconds to build); kept
-    under psycopg's 4,096 characters, beyond which it parses the statement at every call."""
+@functools.cache
+def _most_pressing(status: AlertStatus | None) -> Select[Any]:
+    """Each (status, urgency) group of ``status`` (None: not closed) read newest first on
+    ``ix_alerts_clinic_pressing`` and cut at ``reach`` (from the index alone: its key, raised
+    time and rank), then the groups in order and the alerts of ``most`` after the first ``skip``
+    read by id: the work is that of the alerts shown, not of the clinic's. Built once for each
+    status (a union of six subqueries takes milliseconds to build); kept under psycopg's 4,096
+    characters, beyond which it parses the statement at every call."""
     groups = []
-    for rank, (status, urgency) in enumerate(PRESSING_GROUPS):
+    for rank, (of, urgency) in enumerate(PRESSING_GROUPS):
+        if status is not None and of is not status:
+            continue
         group = (
             select(alerts.c.id, alerts.c.raised_at, literal_column(str(rank)).label("pressing"))
             .where(
                 alerts.c.clinic_id == bindparam("clinic_id"),
-                alerts.c.status == status.value,
+                alerts.c.status == of.value,
                 alerts.c.urgency == urgency.value,
             )
             .order_by(alerts.c.raised_at.desc(), alerts.c.id.desc())
-            .limit(bindparam("most"))
+            .limit(bindparam("reach"))
         )
         groups.append(select(group.subquery()))
     shown = union_all(*groups).subquery()
@@ -49,17 +54,16 @@ def _most_pressing() -> Select[Any]:
         select(alerts)
         .join(shown, shown.c.id == alerts.c.id)
         .order_by(shown.c.pressing, shown.c.raised_at.desc(), shown.c.id.desc())
+        .offset(bindparam("skip"))
         .limit(bindparam("most"))
     )
+    counted = [status.value] if status is not None else _NOT_CLOSED
     not_closed = (
         select(func.count())
         .select_from(alerts)
-        .where(alerts.c.clinic_id == bindparam("clinic_id"), alerts.c.status.in_(_NOT_CLOSED))
+        .where(alerts.c.clinic_id == bindparam("clinic_id"), alerts.c.status.in_(counted))
     )
     return with_total(first, not_closed)
-
-
-_PRESSING = _most_pressing()
 
 
 PATIENT_ORDER = (alerts.c.raised_at.desc(), alerts.c.id.desc())
@@ -91,11 +95,14 @@ class SqlAlerts(Repository):
         )
         return [_alert(row) for row in self.connection.execute(query)]
 
-    def most_pressing(self, clinic_id: int, most: int) -> tuple[list[ClinicAlert], int]:
-        """The first ``most`` alerts not yet closed in the order of ``PRESSING_GROUPS``, and how
-        many there are (``_PRESSING``)."""
-        wanted = {"clinic_id": clinic_id, "most": most}
-        rows, total = rows_and_total(self.connection.execute(_PRESSING, wanted).all())
+    def most_pressing(
+        self, clinic_id: int, most: int, *, skip: int = 0, status: AlertStatus | None = None
+    ) -> tuple[list[ClinicAlert], int]:
+        """``most`` alerts of ``status`` (None: not yet closed) after the first ``skip`` in the
+        order of ``PRESSING_GROUPS``, and how many there are (``_most_pressing``)."""
+        wanted = {"clinic_id": clinic_id, "most": most, "skip": skip, "reach": skip + most}
+        query = _most_pressing(status)
+        rows, total = rows_and_total(self.connection.execute(query, wanted).all())
         return [_alert(row) for row in rows], total
 
     def closed_in_clinic(

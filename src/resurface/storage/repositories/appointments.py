@@ -54,8 +54,8 @@ _READ = [c for c in appointments.c if c.name not in ("created_at", "ends_at")]
 def _oldest_checkins() -> Select[Any]:
     """The check-ins due are walked in order on ``ix_appointments_clinic_kind_due`` and each is
     kept if none of its patient's is older (a probe on the patient's appointments), so the walk
-    stops after ``most`` patients; with the patients with one due, counted on the same index.
-    Built once, with parameters."""
+    stops after ``skip`` + ``most`` patients; with the patients with one due, counted on the
+    same index. Built once, with parameters."""
     due = _booked(
         bindparam("clinic_id"), AppointmentKind.CHECKIN, appointments.c.due_on <= bindparam("today")
     )
@@ -73,6 +73,7 @@ def _oldest_checkins() -> Select[Any]:
         select(*_READ)
         .where(*due, ~older)
         .order_by(appointments.c.due_on, appointments.c.id)
+        .offset(bindparam("skip"))
         .limit(bindparam("most"))
     )
     return with_total(oldest, select(func.count(appointments.c.patient_id.distinct())).where(*due))
@@ -124,18 +125,19 @@ class SqlAppointments(Repository):
         return [_appointment(row) for row in self.connection.execute(query)]
 
     def checkins_due(
-        self, clinic_id: int, today: dt.date, most: int
+        self, clinic_id: int, today: dt.date, most: int, *, skip: int = 0
     ) -> tuple[list[Appointment], int]:
-        """Each patient's oldest booked check-in due by ``today``, the ``most`` oldest first,
-        and how many patients have one (``_OLDEST_CHECKINS``)."""
-        wanted = {"clinic_id": clinic_id, "today": today, "most": most}
+        """Each patient's oldest booked check-in due by ``today``, the ``most`` oldest first
+        after ``skip``, and how many patients have one (``_OLDEST_CHECKINS``)."""
+        wanted = {"clinic_id": clinic_id, "today": today, "most": most, "skip": skip}
         rows, total = rows_and_total(self.connection.execute(_OLDEST_CHECKINS, wanted).all())
         return [_appointment(row) for row in rows], total
 
     def sessions_due(
-        self, clinic_id: int, until: dt.date, most: int, *, besides: dt.date
+        self, clinic_id: int, until: dt.date, most: int, *, besides: dt.date, skip: int = 0
     ) -> tuple[list[Appointment], int]:
-        wanted = {"clinic_id": clinic_id, "until": until, "besides": besides, "most": most}
+        wanted = {"clinic_id": clinic_id, "until": until, "besides": besides}
+        wanted |= {"most": most, "skip": skip}
         rows, total = rows_and_total(self.connection.execute(_SESSIONS_DUE, wanted).all())
         return [_appointment(row) for row in rows], total
 
@@ -306,8 +308,9 @@ _OLDEST_CHECKINS = _oldest_checkins()
 
 
 def _sessions_due() -> Select[Any]:
-    """The booked sessions due by ``until`` but not on ``besides``, the first ``most`` of them,
-    with how many there are. Built once, with parameters, as the home page's other reads."""
+    """The booked sessions due by ``until`` but not on ``besides``, ``most`` of them after the
+    first ``skip``, with how many there are. Built once, with parameters, as the home page's
+    other reads."""
     due = _booked(
         bindparam("clinic_id"),
         AppointmentKind.SESSION,
@@ -318,6 +321,7 @@ def _sessions_due() -> Select[Any]:
         select(*_READ)
         .where(*due)
         .order_by(appointments.c.due_on, appointments.c.id)
+        .offset(bindparam("skip"))
         .limit(bindparam("most"))
     )
     return with_total(first, select(func.count()).select_from(appointments).where(*due))
