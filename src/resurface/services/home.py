@@ -17,26 +17,16 @@ from resurface.services.break_glass import EmergencyAccessSeen, recent_accesses
 from resurface.services.ports import UnitOfWork
 from resurface.services.recovery.alerts import by_urgency
 from resurface.services.scheduling import views
+from resurface.services.scheduling.due import DueItem, DueList, read_due
 from resurface.services.scheduling.views import DayBook
 
 if TYPE_CHECKING:
     from resurface.services.context import Context
 
-SESSIONS_AHEAD_DAYS = 7
-"""How far ahead the home page lists booked sessions (a week: the front desk's planning horizon)."""
-
-HOME_LIST_MOST = 50
-"""Rows each list of the home page shows (the most urgent, or the oldest, first); the others are
-counted: a busy clinic's day stays one page, whatever the size of its caseload."""
-
-
-@dataclass(frozen=True)
-class DueItem:
-    patient: Patient
-    appointment: Appointment
-
-    def overdue_days(self, today: dt.date) -> int:
-        return max((today - self.appointment.due_on).days, 0)
+HOME_LIST_MOST = 10
+"""Rows each list of the home page shows (the most urgent, or the oldest, first): a screen's
+worth. The others are counted, and their whole lists are a link away (the alerts, and who is
+due: ``scheduling.due``): a busy clinic's day stays one page, whatever its caseload."""
 
 
 @dataclass(frozen=True)
@@ -111,12 +101,9 @@ def _home(uow: UnitOfWork, actor: Actor, today: dt.date, now: dt.datetime) -> Ho
     the size of the clinic's caseload."""
     clinical = actor.may(Permission.VIEW_CHART)
     clinic_id = actor.clinic_id
-    until = today + dt.timedelta(SESSIONS_AHEAD_DAYS)
     booked_today = {a.patient_id: a for a in uow.appointments.sessions_booked_on(clinic_id, today)}
-    coming, coming_total = uow.appointments.sessions_due(
-        clinic_id, until, HOME_LIST_MOST, besides=today
-    )
-    checkins, checkins_total = uow.appointments.checkins_due(clinic_id, today, HOME_LIST_MOST)
+    coming, coming_total = read_due(uow, clinic_id, DueList.SESSIONS, today, HOME_LIST_MOST)
+    checkins, checkins_total = read_due(uow, clinic_id, DueList.CHECKINS, today, HOME_LIST_MOST)
     recorded = _recorded_today(uow, actor, today, now) if clinical else {}
     shown_alerts, alerts_total = [], 0
     if clinical:

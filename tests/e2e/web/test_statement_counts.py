@@ -5,6 +5,7 @@ patients had a session today (the home page used to read each of their charts)."
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -51,6 +52,9 @@ def _pages(heavy: int, patient: int, token: str) -> dict[str, str]:
     return {
         "home page": "/",
         "home API": "/api/v1/home",
+        "alerts": "/alerts",
+        "check-ins due": "/due/checkins",
+        "sessions due": "/due/sessions",
         "patient list": "/patients",
         "list API": "/api/v1/patients",
         "list by stage": "/patients?stage=recovering",
@@ -146,7 +150,7 @@ def test_main_reads_run_as_many_statements_for_a_big_clinic_as_for_a_small_one(
     assert after == before
 
 
-def test_today_shows_the_first_of_each_long_list_and_counts_the_rest(
+def test_today_shows_the_first_of_each_long_list_and_links_to_the_whole_of_it(
     counted: tuple[Runtime, Statements],
 ) -> None:
     runtime, _ = counted
@@ -158,10 +162,23 @@ def test_today_shows_the_first_of_each_long_list_and_counts_the_rest(
         sign_in(client, north.usernames[Role.CLINICIAN])
         home = client.get("/api/v1/home").json()
         page = client.get("/").text
+        due = [client.get(f"/due/checkins?page={n}").text for n in (1, 2, 3)]
+        alerts = [client.get(f"/alerts?page={n}").text for n in (1, 2, 3)]
     assert home["alerts_total"] == home["checkins_due_total"] == home["sessions_due_total"] == 60
-    assert len(home["alerts"]) == len(home["checkins_due"]) == len(home["sessions_due"]) == 50
+    assert len(home["alerts"]) == len(home["checkins_due"]) == len(home["sessions_due"]) == 10
     assert 'Check-ins due <span class="count">(60)</span>' in page
-    assert "and 10 more, due more recently" in page
+    assert '<a href="/due/checkins">and 50 more, due more recently</a>' in page
+    assert '<a href="/alerts">and 50 more, none more urgent</a>' in page
+    assert '<a href="/due/sessions">and 50 more later this week</a>' in page
+    # The whole list, a page at a time, begins with Today's ten and holds each patient once.
+    shown = [re.findall(r'href="/patients/(\d+)/recovery"', text) for text in due]
+    assert [len(ids) for ids in shown] == [25, 25, 10]
+    listed = [int(i) for ids in shown for i in ids]
+    assert len(set(listed)) == 60
+    assert listed[:10] == [c["patient_id"] for c in home["checkins_due"]]
+    assert "60 patients with a check-in due by today" in due[0]
+    assert '<a href="/due/checkins?page=2" rel="next">Next</a>' in due[0]
+    assert [text.count('<tr class="alert-') for text in alerts] == [25, 25, 10]
 
 
 def test_a_long_list_is_counted_as_far_as_its_pages_go_and_then_says_more(

@@ -19,7 +19,7 @@ from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context
 from resurface.services.errors import Conflict, NotFound
-from resurface.services.paging import Page, check_page, paginate
+from resurface.services.paging import Page, check_page
 from resurface.services.ports import UnitOfWork
 
 NOTE_MAX = 2000
@@ -92,27 +92,29 @@ def _list(
     uow: UnitOfWork, actor: Actor, status: AlertStatus | None, page: int, per_page: int
 ) -> Page[AlertView]:
     require(actor, Permission.VIEW_CHART)
-    if status is AlertStatus.CLOSED:
-        check_page(page, per_page)
-        closed, total = uow.alerts.closed_in_clinic(
-            actor.clinic_id, (page - 1) * per_page, per_page
-        )
-        shown = Page(tuple(closed), total, page, per_page)
-    else:  # the alerts still open are few whatever the clinic's size: they are worked through
-        found = uow.alerts.open_in_clinic(actor.clinic_id)
-        if status is not None:
-            found = [a for a in found if a.status is status]
-        shown = paginate(by_urgency(found), page, per_page)
-    names = uow.patients.by_ids(actor.clinic_id, {a.patient_id for a in shown.items})
+    check_page(page, per_page)
+    found, total = _read(uow, actor.clinic_id, status, per_page, (page - 1) * per_page)
+    if not found and page > 1:  # past the end (an old link): how long the list is now
+        _, total = _read(uow, actor.clinic_id, status, 1, 0)
+    names = uow.patients.by_ids(actor.clinic_id, {a.patient_id for a in found})
     views = tuple(
-        AlertView(a, names[a.patient_id].full_name if a.patient_id in names else "")
-        for a in shown.items
+        AlertView(a, names[a.patient_id].full_name if a.patient_id in names else "") for a in found
     )
-    result = Page(views, shown.total, shown.page, shown.per_page)
+    result = Page(views, total, page, per_page)
     detail = f"status={status.value if status else 'not closed'} page={page}"
     audit.record(uow, actor, "alert_list", "alert", "*", detail=detail)
     uow.commit()
     return result
+
+
+def _read(
+    uow: UnitOfWork, clinic_id: int, status: AlertStatus | None, most: int, skip: int
+) -> tuple[list[ClinicAlert], int]:
+    """``most`` of the list after the first ``skip``: the closed ones newest first, the others
+    the most pressing first (Today's order); and how long the list is (0 past its end)."""
+    if status is AlertStatus.CLOSED:
+        return uow.alerts.closed_in_clinic(clinic_id, skip, most)
+    return uow.alerts.most_pressing(clinic_id, most, skip=skip, status=status)
 
 
 def acknowledge(ctx: Context, actor: Actor, alert_id: int, version: int, note: str) -> ClinicAlert:

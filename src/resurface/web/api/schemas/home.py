@@ -42,11 +42,15 @@ class HomeOut(BaseModel):
     checkins_due: list[AppointmentOut]
     sessions_due: list[AppointmentOut]
     alerts_total: int | None = Field(
-        description="how many open alerts there are (the list holds the first 50); "
-        "null for front-desk staff"
+        description="how many open alerts there are (the list holds the first 10; all of them: "
+        "/api/v1/alerts); null for front-desk staff"
     )
-    checkins_due_total: int = Field(description="the list holds the first 50")
-    sessions_due_total: int = Field(description="the list holds the first 50")
+    checkins_due_total: int = Field(
+        description="the list holds the first 10; all of them: /api/v1/due/checkins"
+    )
+    sessions_due_total: int = Field(
+        description="the list holds the first 10; all of them: /api/v1/due/sessions"
+    )
 
     @classmethod
     def of(cls, view: HomeView) -> HomeOut:
