@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from math import ceil
 from typing import Generic, TypeVar
@@ -82,3 +82,16 @@ def paginate(items: Sequence[T], page: int, per_page: int) -> Page[T]:
     check_page(page, per_page)
     start = (page - 1) * per_page
     return Page(tuple(items[start : start + per_page]), len(items), page, per_page)
+
+
+def read_page(
+    read: Callable[[int, int], tuple[Sequence[T], int]], page: int, per_page: int
+) -> Page[T]:
+    """The page ``read(most, skip)`` finds in the database (its rows, and how long the list is:
+    0 past its end, as a count that rides on the rows gives it); past the end (an old link), the
+    list's length is read again, so the page can say how many pages there are now."""
+    check_page(page, per_page)
+    found, total = read(per_page, (page - 1) * per_page)
+    if not found and page > 1:
+        _, total = read(1, 0)
+    return Page(tuple(found), total, page, per_page)

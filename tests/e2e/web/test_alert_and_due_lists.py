@@ -9,7 +9,6 @@ from fastapi.testclient import TestClient
 
 from resurface.domain.people import Patient, Role
 from tests.e2e.web.conftest import sign_in
-from tests.e2e.web.test_home_page import day  # noqa: F401  (the fixture: north's day)
 from tests.support.clinic import SeededClinic
 
 

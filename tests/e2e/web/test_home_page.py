@@ -3,73 +3,11 @@ staff see names and dates only; nothing of another clinic."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-import pytest
 from fastapi.testclient import TestClient
 
-from resurface.bootstrap import Runtime
-from resurface.domain.alerts import ClinicAlert
-from resurface.domain.appointments import Appointment, AppointmentKind, AppointmentStatus
-from resurface.domain.chart import AreaSettings, TreatmentSession
-from resurface.domain.codes import AlertCode, Area, Modality, Urgency
-from resurface.domain.people import Patient, Role, Sex
+from resurface.domain.people import Patient, Role
 from tests.e2e.web.conftest import sign_in
 from tests.support.clinic import SeededClinic
-
-
-@pytest.fixture
-def day(sqlite_runtime: Runtime, north: SeededClinic) -> dict[str, Patient]:
-    """North's day: Robin (seeded) had a check-in due yesterday and two alerts; Sam is booked
-    today; Alex had a session recorded today and is booked again in 3 days; Kim in 10 days."""
-    today = sqlite_runtime.context.clock.today()
-    clinic_id = north.clinic.id
-    with sqlite_runtime.context.uow() as uow:
-        people = {
-            name: uow.patients.add(
-                Patient(0, clinic_id, name, "Patel", dt.date(1980, 1, 1), Sex.FEMALE)
-            )
-            for name in ("Sam", "Alex", "Kim")
-        }
-        people["Robin"] = north.patient
-        clinician = uow.users.by_username(north.usernames[Role.CLINICIAN])
-        assert clinician is not None
-
-        def book(
-            name: str,
-            kind: AppointmentKind,
-            days: int,
-            status: AppointmentStatus = AppointmentStatus.BOOKED,
-        ) -> None:
-            due = today + dt.timedelta(days)
-            uow.appointments.add(
-                Appointment(0, clinic_id, people[name].id, kind, due, status=status)
-            )
-
-        book("Robin", AppointmentKind.CHECKIN, -1)
-        book("Robin", AppointmentKind.CHECKIN, 2)
-        book("Robin", AppointmentKind.CHECKIN, -3, status=AppointmentStatus.DONE)
-        book("Sam", AppointmentKind.SESSION, 0)
-        book("Alex", AppointmentKind.SESSION, 3)
-        book("Kim", AppointmentKind.SESSION, 10)
-        uow.charts.add_session(
-            TreatmentSession(
-                0, clinic_id, people["Alex"].id, clinician.id, today, "Test 1550",
-                (AreaSettings(Area.CHEEKS, Modality.NONABLATIVE_FRACTIONAL_1550, 1550),),
-            )
-        )  # fmt: skip
-        for code, urgency in (
-            (AlertCode.PROLONGED_ERYTHEMA, Urgency.ROUTINE),
-            (AlertCode.POSSIBLE_INFECTION, Urgency.URGENT),
-        ):
-            uow.alerts.add(
-                ClinicAlert(
-                    0, clinic_id, north.patient.id, north.record_ids["session"], code, urgency,
-                    4, "staff text", "patient text", dt.datetime.now(dt.UTC),
-                )
-            )  # fmt: skip
-        uow.commit()
-    return people
 
 
 def test_clinician_sees_the_day(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from resurface.domain.errors import InvalidInput
-from resurface.services.paging import MAX_PER_PAGE, Page, paginate
+from resurface.services.paging import MAX_PER_PAGE, Page, paginate, read_page
 from tests.support.contexts import add_patient, fake_context, seed_clinic
 
 
@@ -82,3 +82,19 @@ def test_a_list_counted_only_so_far_links_on_without_a_last_page() -> None:
 def test_the_last_page_of_a_list_counted_to_its_end_has_no_next() -> None:
     assert Page((), total=100, page=4, per_page=25).next is None
     assert Page((), total=100, page=3, per_page=25).next == 4
+
+
+def test_a_page_read_in_the_database_past_the_end_still_knows_the_lists_length() -> None:
+    rows = list(range(30))
+    asked: list[tuple[int, int]] = []
+
+    def read(most: int, skip: int) -> tuple[list[int], int]:
+        asked.append((most, skip))
+        shown = rows[skip : skip + most]
+        return shown, len(rows) if shown else 0  # as a count riding on the rows gives it
+
+    second = read_page(read, 2, 25)
+    assert (second.items, second.total, second.pages) == (tuple(range(25, 30)), 30, 2)
+    past = read_page(read, 7, 25)
+    assert (past.items, past.total, past.pages, past.page) == ((), 30, 2, 7)
+    assert asked == [(25, 25), (25, 150), (1, 0)]  # the length read again only past the end

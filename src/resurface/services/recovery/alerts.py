@@ -19,7 +19,7 @@ from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
 from resurface.services.context import Context
 from resurface.services.errors import Conflict, NotFound
-from resurface.services.paging import Page, check_page
+from resurface.services.paging import Page, read_page
 from resurface.services.ports import UnitOfWork
 
 NOTE_MAX = 2000
@@ -92,15 +92,15 @@ def _list(
     uow: UnitOfWork, actor: Actor, status: AlertStatus | None, page: int, per_page: int
 ) -> Page[AlertView]:
     require(actor, Permission.VIEW_CHART)
-    check_page(page, per_page)
-    found, total = _read(uow, actor.clinic_id, status, per_page, (page - 1) * per_page)
-    if not found and page > 1:  # past the end (an old link): how long the list is now
-        _, total = _read(uow, actor.clinic_id, status, 1, 0)
-    names = uow.patients.by_ids(actor.clinic_id, {a.patient_id for a in found})
-    views = tuple(
-        AlertView(a, names[a.patient_id].full_name if a.patient_id in names else "") for a in found
+    found = read_page(
+        lambda most, skip: _read(uow, actor.clinic_id, status, most, skip), page, per_page
     )
-    result = Page(views, total, page, per_page)
+    names = uow.patients.by_ids(actor.clinic_id, {a.patient_id for a in found.items})
+    views = tuple(
+        AlertView(a, names[a.patient_id].full_name if a.patient_id in names else "")
+        for a in found.items
+    )
+    result = Page(views, found.total, page, per_page)
     detail = f"status={status.value if status else 'not closed'} page={page}"
     audit.record(uow, actor, "alert_list", "alert", "*", detail=detail)
     uow.commit()
@@ -111,7 +111,7 @@ def _read(
     uow: UnitOfWork, clinic_id: int, status: AlertStatus | None, most: int, skip: int
 ) -> tuple[list[ClinicAlert], int]:
     """``most`` of the list after the first ``skip``: the closed ones newest first, the others
-    the most pressing first (Today's order); and how long the list is (0 past its end)."""
+    the most pressing first (Today's order); and how long the list is."""
     if status is AlertStatus.CLOSED:
         return uow.alerts.closed_in_clinic(clinic_id, skip, most)
     return uow.alerts.most_pressing(clinic_id, most, skip=skip, status=status)

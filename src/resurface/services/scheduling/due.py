@@ -14,7 +14,7 @@ from resurface.domain.appointments import Appointment
 from resurface.domain.people import Patient
 from resurface.services import audit
 from resurface.services.access import Actor, Permission, require
-from resurface.services.paging import Page, check_page
+from resurface.services.paging import Page, read_page
 from resurface.services.ports import UnitOfWork
 
 if TYPE_CHECKING:
@@ -49,7 +49,6 @@ def due_list(
     """One page of a list of who is due, oldest first, as of the clinic's today; the read is
     audited."""
     require(actor, Permission.VIEW_PATIENT_LIST)
-    check_page(page, per_page)
     with ctx.uow() as uow:
         found = _page(uow, actor.clinic_id, which, ctx.clock.today(), page, per_page)
         detail = f"{which.value} page={page}"
@@ -72,9 +71,9 @@ def read_due(
 def _page(
     uow: UnitOfWork, clinic_id: int, which: DueList, today: dt.date, page: int, per_page: int
 ) -> Page[DueItem]:
-    found, total = read_due(uow, clinic_id, which, today, per_page, (page - 1) * per_page)
-    if not found and page > 1:  # past the end (an old link): how long the list is now
-        _, total = read_due(uow, clinic_id, which, today, 1)
-    patients = uow.patients.by_ids(clinic_id, {a.patient_id for a in found})
-    items = tuple(DueItem(patients[a.patient_id], a) for a in found if a.patient_id in patients)
-    return Page(items, total, page, per_page)
+    found = read_page(
+        lambda most, skip: read_due(uow, clinic_id, which, today, most, skip), page, per_page
+    )
+    patients = uow.patients.by_ids(clinic_id, {a.patient_id for a in found.items})
+    items = [DueItem(patients[a.patient_id], a) for a in found.items if a.patient_id in patients]
+    return Page(tuple(items), found.total, page, per_page)
