@@ -3,8 +3,9 @@ PostgreSQL side by side.
 
 The clinic is grown by bulk inserts (``tests.support.population``: copies of one patient's chart
 at every stage of the journey, 2 % of them current, and a heavy patient with 20 sessions, 500
-check-ins and 100 photos), while no app runs; then each read (Today, the list plain, by stage,
-searched for a common name and for a two-letter word, at page 40, at the middle page as the
+check-ins and 100 photos), while no app runs; then each read (Today, the second page of its
+open alerts and of its check-ins due in full, the list plain, by stage, searched for a common
+name and for a two-letter word, at page 40, at the middle page as the
 previous page's "Next" link leads to it and at the middle and last pages asked for by number,
 a chart page and API, the heavy patient's chart and results page) is sent through the real app
 in this process (FastAPI's TestClient, signed in as the clinician). Per read, the median of
@@ -60,6 +61,9 @@ NEXT = re.compile(r'<a href="([^"]+)" rel="next">')
 def _reads(patient: int, heavy: int, middle: str, size: int) -> dict[str, str]:
     return {
         "Today": "/",
+        # The whole lists behind Today's first ten, at their second page.
+        "alerts, page 2": "/alerts?page=2",
+        "check-ins due 2": "/due/checkins?page=2",
         "list": "/patients",
         "list, stage": "/patients?stage=recovering",
         "list, search": "/patients?q=calder",
