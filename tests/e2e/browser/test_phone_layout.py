@@ -48,7 +48,8 @@ def phone(browser: Browser) -> Iterator[Page]:
             Role.CLINICIAN,
             (
                 *("/", "/patients", "/book", "{chart}", "{chart}/recovery", "{chart}/plan"),
-                *("{chart}/results", "{chart}/consents"),
+                *("{chart}/results", "{chart}/consents", "/alerts", "/due/checkins"),
+                "/due/sessions",
             ),
         ),
         (Role.ADMIN, ("/admin/users", "/admin/book-setup", "/admin/audit", "/patients/new")),
