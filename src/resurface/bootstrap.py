@@ -138,7 +138,7 @@ def build(settings: Settings) -> Runtime:
     anchor = FileAuditAnchor(settings.audit_folder)
     limits = redis_limits.client(settings.redis_url) if settings.redis_url else None
     queue = job_queue(settings, engine)
-    group = AuditGroupCommit(engine)
+    group = AuditGroupCommit(engine, database.write_turns(engine))
     context = Context(
         units=lambda: SqlUnitOfWork(
             engine, audit_key=anchor.key(), limits=limits, audit_group=group

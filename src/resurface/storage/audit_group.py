@@ -11,17 +11,22 @@ written gets the error (its request fails, it shows nothing unaudited).
 
 Units of work that wrote anything else commit their events in their own transaction, as before,
 so that a change and its event are kept or lost together.
+
+On SQLite the processes of one machine take turns at writing their batches
+(``storage.write_turns``), instead of polling for SQLite's lock.
 """
 
 from __future__ import annotations
 
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
 
 from resurface.domain.audit import AuditEntry
 from resurface.storage.repositories.audit import SqlAuditTrail
+from resurface.storage.write_turns import WriteTurns
 
 WROTE = "resurface.wrote"
 """The key, in a pooled connection's ``info``, saying whether the transaction under way sent
@@ -44,9 +49,10 @@ class _Ticket:
 class AuditGroupCommit:
     """The queue of one engine's readers' events (one per process: ``bootstrap`` makes it)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, turns: WriteTurns | None = None) -> None:
         self._writer = threading.Lock()
         """Held by the reader that writes a batch, while it writes and commits."""
+        self._turns = turns
         self._queue_lock = threading.Lock()
         self._queue: list[_Ticket] = []
         event.listen(engine, "before_cursor_execute", _note_writes)
@@ -70,12 +76,16 @@ class AuditGroupCommit:
             self._queue.append(ticket)
         with self._writer:
             if not ticket.written and ticket.error is None:
-                self._write_queued(trail, connection)
+                with self._turn():  # the readers who came meanwhile join the batch
+                    self._write_queued(trail, connection)
         if ticket.error is not None:
             raise EventsNotWritten("the audit events of this read were not written") from (
                 ticket.error
             )
         connection.commit()
+
+    def _turn(self) -> AbstractContextManager[None]:
+        return self._turns.turn() if self._turns is not None else nullcontext()
 
     def _write_queued(self, trail: SqlAuditTrail, connection: Connection) -> None:
         with self._queue_lock:

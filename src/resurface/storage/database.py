@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
 
+from resurface.storage.write_turns import WriteTurns
+
 if TYPE_CHECKING:  # Alembic loads only to migrate (0.3 s a command that does not need it)
     from alembic.config import Config
 
@@ -77,6 +79,16 @@ def make_engine(
         )
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def write_turns(engine: Engine) -> WriteTurns | None:
+    """The turns at writing ``engine``'s database, for a SQLite file (``storage.write_turns``):
+    a lock file beside it. None for PostgreSQL, which queues its writers itself, and for a
+    database in memory, which one process holds."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return WriteTurns(Path(f"{database}-write-turn"))
 
 
 def _postgres_engine(url: URL, ping_after_idle_s: float, kept: int) -> Engine:
