@@ -70,8 +70,14 @@ def _clinic() -> Column[int]:
     return Column("clinic_id", ForeignKey("clinics.id"), nullable=False, index=True)
 
 
+_PATIENT_RECORDS = "resurface.patient_records"
+"""The key, in a ``patient_id`` column's ``info``, of the tables indexed by ``_patient_indexes``."""
+
+
 def _patient() -> Column[int]:
-    return Column("patient_id", ForeignKey("patients.id"), nullable=False, index=True)
+    return Column(
+        "patient_id", ForeignKey("patients.id"), nullable=False, info={_PATIENT_RECORDS: True}
+    )
 
 
 clinics = Table(
@@ -821,3 +827,19 @@ leases = Table(
     Column("holder", String(200), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
 )
+
+
+def _patient_indexes() -> None:
+    """Each table of a patient's records is indexed on (patient, clinic), the two every read of
+    a patient's records asks for. SQLite, which keeps no statistics, weighs an index on either
+    alone as alike and took the one made last: on some tables the clinic's, so a patient's
+    photos were found among every photo of the clinic (9 ms of a chart read at 100,000
+    patients, against 0.1). An index on both wins on every table; the clinic's own index
+    serves the clinic's lists."""
+    for table in metadata.tables.values():
+        patient = table.c.get("patient_id")
+        if patient is not None and patient.info.get(_PATIENT_RECORDS):
+            Index(f"ix_{table.name}_patient_id", patient, table.c.clinic_id)
+
+
+_patient_indexes()
