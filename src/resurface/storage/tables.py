@@ -622,6 +622,9 @@ alerts = Table(
     Column("closed_at", UtcDateTime()),
     Column("note", Text, nullable=False, server_default=""),
     _version(),
+    # A session's alerts, read at each of its check-ins: on (session, clinic), both asked for,
+    # so that SQLite (no statistics) prefers it to the clinic's index (every alert of the clinic)
+    Index("ix_alerts_session_id", "session_id", "clinic_id"),
     # Today's and the alert list's most pressing first: each (status, urgency) newest first
     Index("ix_alerts_clinic_pressing", "clinic_id", "status", "urgency", "raised_at", "id"),
 )

@@ -1,14 +1,17 @@
-"""A patient's records are found through the patient's index on SQLite, whatever the order the
-indexes were made in: SQLite keeps no statistics, and between an index on the clinic and one on
-the patient it took the one made last, which on three tables was the clinic's (a chart read at
-100,000 patients looked for the patient's photos among every photo of the clinic)."""
+"""A patient's records, and a session's alerts, are found through their own index on SQLite,
+whatever the order the indexes were made in: SQLite keeps no statistics, and between an index on
+the clinic and one on the patient it took the one made last, which on three tables was the
+clinic's (a chart read at 100,000 patients looked for the patient's photos among every photo of
+the clinic); a session's alerts, read at each check-in, had no index but the clinic's."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 
+from resurface.storage.repositories.alerts import SqlAlerts
 from resurface.storage.repositories.charts import _CHART_READ
 from resurface.storage.tables import metadata
 
@@ -54,3 +57,23 @@ def test_the_chart_read_uses_no_index_of_the_clinic_alone(sqlite_url: str) -> No
     searched = [d for d in details if d.startswith("SEARCH")]
     assert len(searched) >= 7, details  # the patient and six kinds of record
     assert not [d for d in searched if re.search(r"ix_\w+_clinic_id\b", d)], details
+
+
+def test_a_sessions_alerts_are_read_through_the_sessions_index(sqlite_url: str) -> None:
+    """The statement ``Alerts.for_session`` sends, as it sends it."""
+    engine = create_engine(sqlite_url)
+    sent: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    with engine.connect() as connection:
+        assert SqlAlerts(connection).for_session(1, 2) == []
+        statement, parameters = sent[-1]
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        plan = raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters).fetchall()
+    engine.dispose()
+    details = " ".join(row[3] for row in plan)
+    assert "INDEX ix_alerts_session_id (session_id=? AND clinic_id=?)" in details, details

@@ -8,7 +8,7 @@ were looked for among every photo of the clinic. An index on both columns wins o
 
 Revision ID: 0027
 Revises: 0026
-Create Date: 2026-12-07 07:00:00
+Create Date: 2026-12-07 06:20:00
 """
 
 from __future__ import annotations
